@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import type { Db } from '../db/client.ts';
+import { onCommit } from '../db/commands/transaction.ts';
+
+/**
+ * Public pages, feeds and v2 JSON are rendered once and kept here as bytes (plus gzip and
+ * brotli forms and a strong ETag) until the next write. A write in this process drops the
+ * cache as its transaction commits; a write by another process (the `noc` CLI) is seen through
+ * SQLite's `PRAGMA data_version`. Entries also expire after `ttlMs`, for what changes with
+ * time alone (today's uptime bar, "hace 5 minutos" never appears: times are absolute).
+ */
+export interface CachedEntry {
+  status: number;
+  body: Buffer;
+  gzip: Buffer | null;
+  br: Buffer | null;
+  etag: string;
+  createdAt: number;
+  /** Headers shared by every encoding (content type, cache policy, CORS…). */
+  headers: Record<string, string>;
+}
+
+export const PUBLIC_CACHE_CONTROL = 'public, max-age=0, s-maxage=10, stale-while-revalidate=30';
+
+export class RenderedCache {
+  private entries = new Map<string, CachedEntry>();
+  private generation = 0;
+  private dataVersion: number;
+  private readonly versionStatement;
+  readonly ttlMs: number;
+  readonly maxEntries: number;
+
+  constructor(db: Db, options: { ttlMs?: number; maxEntries?: number } = {}) {
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? 500;
+    this.versionStatement = db.$client.prepare('PRAGMA data_version').pluck();
+    this.dataVersion = this.versionStatement.get() as number;
+    onCommit(db, () => this.clear());
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.generation++;
+  }
+
+  /** Bumped on every invalidation; a render that started before it must not be stored. */
+  get currentGeneration(): number {
+    this.checkExternalWrites();
+    return this.generation;
+  }
+
+  private checkExternalWrites(): void {
+    const v = this.versionStatement.get() as number;
+    if (v !== this.dataVersion) {
+      this.dataVersion = v;
+      this.clear();
+    }
+  }
+
+  get(key: string, now = Date.now()): CachedEntry | undefined {
+    this.checkExternalWrites();
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (now - entry.createdAt > this.ttlMs) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** Stores a rendering unless the data changed while it was being produced. */
+  set(key: string, generation: number, entry: CachedEntry): void {
+    if (generation !== this.currentGeneration) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, entry);
+  }
+}
+
+export function makeEntry(status: number, body: Buffer | string, headers: Record<string, string>, now = Date.now()): CachedEntry {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const compressible = bytes.length >= 512;
+  return {
+    status,
+    body: bytes,
+    gzip: compressible ? gzipSync(bytes, { level: 9 }) : null,
+    br: compressible ? brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length } }) : null,
+    etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
+    createdAt: now,
+    headers,
+  };
+}
+
+type Encoding = 'br' | 'gzip' | 'identity';
+
+/** Picks brotli, then gzip, from an Accept-Encoding header (q=0 excludes). */
+export function chooseEncoding(entry: CachedEntry, acceptEncoding: string | undefined): Encoding {
+  if (!acceptEncoding || !entry.gzip) return 'identity';
+  const accepted = new Set<string>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p))) continue;
+    accepted.add(name.trim());
+  }
+  if (entry.br && (accepted.has('br') || accepted.has('*'))) return 'br';
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip';
+  return 'identity';
+}
+
+/** ETags per encoding differ (the bytes differ), as RFC 9110 §8.8.3 requires of strong validators. */
+function etagFor(entry: CachedEntry, encoding: Encoding): string {
+  return encoding === 'identity' ? entry.etag : `${entry.etag.slice(0, -1)}-${encoding}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | null;
+}
+
+/** Status, headers and bytes for a request, given its conditional and encoding headers. */
+export function replyFor(entry: CachedEntry, method: string, acceptEncoding: string | undefined, ifNoneMatch: string | undefined): Reply {
+  const encoding = chooseEncoding(entry, acceptEncoding);
+  const etag = etagFor(entry, encoding);
+  const headers: Record<string, string> = { ...entry.headers, etag, vary: 'Accept-Encoding' };
+  // RFC 9110 §15.4.5: a 304 carries the validators and cache headers a 200 would, no body.
+  if (entry.status === 200 && matches(ifNoneMatch, etag)) return { status: 304, headers, body: null };
+  const body = encoding === 'br' ? entry.br! : encoding === 'gzip' ? entry.gzip! : entry.body;
+  if (encoding !== 'identity') headers['content-encoding'] = encoding;
+  headers['content-length'] = String(body.length);
+  return { status: entry.status, headers, body: method === 'HEAD' ? null : body };
+}

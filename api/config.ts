@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+export interface Config {
+  port: number;
+  host: string;
+  databasePath: string;
+  /** Absolute base for links in feeds and emails, without a trailing slash. */
+  publicUrl: string;
+}
+
+const schema = z.object({
+  PORT: z.string().regex(/^\d+$/, 'debe ser un número entero').transform(Number)
+    .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535')).optional(),
+  HOST: z.string().min(1, 'no puede estar vacío').optional(),
+  DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
+  PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
+});
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Reads configuration from the environment; throws ConfigError with one readable line. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse({
+    PORT: env.PORT || undefined,
+    HOST: env.HOST || undefined,
+    DATABASE_PATH: env.DATABASE_PATH || undefined,
+    PUBLIC_URL: env.PUBLIC_URL || undefined,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0]);
+    throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: «${env[name]}»).`);
+  }
+  const port = parsed.data.PORT ?? 4321;
+  return {
+    port,
+    host: parsed.data.HOST ?? '0.0.0.0',
+    databasePath: parsed.data.DATABASE_PATH ?? './data/somnet.db',
+    publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+  };
+}

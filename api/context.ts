@@ -1,0 +1,21 @@
+import type { Db } from '../db/client.ts';
+import type { Config } from './config.ts';
+import type { RenderedCache } from './cache.ts';
+
+/** What every route needs; built once per process (or per test file). */
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  /** The clock; tests inject one. */
+  now: () => Date;
+  cache: RenderedCache;
+}
+
+/** Given to Astro pages as `Astro.locals`, so pages read the same database and clock. */
+export interface PageLocals {
+  db: Db;
+  now: () => Date;
+  publicUrl: string;
+}
+
+export type Env = { Variables: { tokenName: string } };

@@ -1,0 +1,85 @@
+import { Hono, type Context } from 'hono';
+import type { Db } from '../../db/client.ts';
+import { overallStatus } from '../../db/domain/rollup.ts';
+import { componentCatalogue, recentIncidents, unresolvedIncidents, type IncidentView } from '../../db/queries/index.ts';
+import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor } from '../cache.ts';
+import type { AppDeps } from '../context.ts';
+import { v2ComponentList, v2Incident, v2Page, v2Status } from '../render/v2.ts';
+
+/** Everything the v2 documents are built from; one read per rendering. */
+function snapshot(db: Db) {
+  const catalogue = componentCatalogue(db);
+  const unresolved = unresolvedIncidents(db, catalogue);
+  const recent = recentIncidents(db, 50, catalogue);
+  const overall = overallStatus(catalogue.all.map((c) => c.status));
+  const stamps = [...catalogue.all.map((c) => c.updatedAt), ...catalogue.groups.map((g) => g.updatedAt), ...recent.map((i) => i.updatedAt)];
+  const updatedAt = new Date(Math.max(0, ...stamps.map((d) => d.getTime())));
+  return { catalogue, unresolved, recent, overall, updatedAt };
+}
+
+const documents: Record<string, (deps: AppDeps) => unknown> = {
+  'summary.json': ({ db, config }) => {
+    const s = snapshot(db);
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped),
+      incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)),
+      scheduled_maintenances: [],
+      status: v2Status(s.overall),
+    };
+  },
+  'status.json': ({ db, config }) => {
+    const s = snapshot(db);
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), status: v2Status(s.overall) };
+  },
+  'components.json': ({ db, config }) => {
+    const s = snapshot(db);
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped) };
+  },
+  'incidents.json': ({ db, config }) => {
+    const s = snapshot(db);
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.recent.map((i: IncidentView) => v2Incident(i, config.publicUrl)) };
+  },
+  'incidents/unresolved.json': ({ db, config }) => {
+    const s = snapshot(db);
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)) };
+  },
+  // Maintenance arrives with its own issue; until then these answer empty lists in the right shape.
+  'scheduled-maintenances.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
+  'scheduled-maintenances/upcoming.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
+  'scheduled-maintenances/active.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
+};
+
+export const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+  'access-control-allow-headers': 'If-None-Match, Content-Type',
+  'access-control-expose-headers': 'ETag',
+};
+
+/** Serves a cached rendering: bytes kept until the next write, 304 on a matching ETag. */
+export function serveCached(c: Context, deps: AppDeps, key: string, render: () => { body: string | Buffer; headers: Record<string, string>; status?: number }) {
+  let entry = deps.cache.get(key);
+  if (!entry) {
+    const generation = deps.cache.currentGeneration;
+    const out = render();
+    entry = makeEntry(out.status ?? 200, out.body, out.headers);
+    if (entry.status === 200) deps.cache.set(key, generation, entry);
+  }
+  const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'));
+  return c.body(reply.body ? new Uint8Array(reply.body) : null, reply.status as 200, reply.headers);
+}
+
+/** Statuspage-compatible public read API, CORS open for GET. */
+export function v2Routes(deps: AppDeps) {
+  const app = new Hono();
+  app.options('*', (c) => c.body(null, 204, CORS_HEADERS));
+  for (const [path, build] of Object.entries(documents)) {
+    app.get(`/${path}`, (c) =>
+      serveCached(c, deps, `/api/v2/${path}`, () => ({
+        body: JSON.stringify(build(deps)),
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': PUBLIC_CACHE_CONTROL, ...CORS_HEADERS },
+      })));
+  }
+  return app;
+}

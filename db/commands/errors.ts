@@ -1,0 +1,25 @@
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * A command refused its input. Nothing was written (the transaction rolled back). The API maps
+ * it to `{ error: { code, message, fields } }` with `status`; forms show `fields` next to inputs.
+ */
+export class CommandError extends Error {
+  readonly code: string;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+  readonly fields?: FieldError[];
+  constructor(status: CommandError['status'], code: string, message: string, fields?: FieldError[]) {
+    super(message);
+    this.name = 'CommandError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export function notFound(what: string, id: string): CommandError {
+  return new CommandError(404, 'not_found', `No existe ${what} «${id}».`);
+}

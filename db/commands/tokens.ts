@@ -1,0 +1,45 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { apiTokens } from '../schema/index.ts';
+import { CommandError, notFound } from './errors.ts';
+import { runCommand } from './transaction.ts';
+
+/** Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function createApiToken(db: Db, name: string, now: Date): { name: string; token: string } {
+  const clean = name.trim();
+  if (!/^[\w.@-]{1,64}$/.test(clean)) {
+    throw new CommandError(422, 'validation_failed', 'El nombre del token debe tener de 1 a 64 letras, números, puntos, guiones o @.', [{ path: 'name', message: 'Nombre inválido.' }]);
+  }
+  const token = `snt_${randomBytes(32).toString('base64url')}`;
+  return runCommand(db, () => {
+    const existing = db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, clean)).get();
+    if (existing) throw new CommandError(409, 'token_exists', `Ya existe un token llamado «${clean}».`, [{ path: 'name', message: 'Nombre en uso.' }]);
+    db.insert(apiTokens).values({ name: clean, tokenHash: hashToken(token), createdAt: now }).run();
+    return { name: clean, token };
+  });
+}
+
+export function listApiTokens(db: Db) {
+  return db.select({ name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt }).from(apiTokens).orderBy(apiTokens.name).all();
+}
+
+export function revokeApiToken(db: Db, name: string): void {
+  runCommand(db, () => {
+    const result = db.delete(apiTokens).where(eq(apiTokens.name, name)).run();
+    if (result.changes === 0) throw notFound('el token', name);
+  });
+}
+
+/** The token's name when it is valid, else null. Looked up by hash; compared in constant time. */
+export function verifyApiToken(db: Db, token: string): string | null {
+  if (!token.startsWith('snt_') || token.length > 200) return null;
+  const hash = hashToken(token);
+  const row = db.select({ name: apiTokens.name, tokenHash: apiTokens.tokenHash }).from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
+  if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
+  return row.name;
+}

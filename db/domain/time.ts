@@ -1,0 +1,101 @@
+import { TIME_ZONE } from '../enums.ts';
+
+const MINUTE = 60_000;
+export const DAY = 24 * 60 * MINUTE;
+
+const dateTimeFormat = new Intl.DateTimeFormat('es-MX', {
+  timeZone: TIME_ZONE,
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
+const dateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
+const shortDateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'short' });
+const timeFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
+const monthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+const partsFormat = new Intl.DateTimeFormat('en-US', {
+  timeZone: TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+});
+
+/** The zone's name as shown next to every time on the site and in emails. */
+export const ZONE_LABEL = 'hora del centro de México';
+
+/** "26 nov 2026, 14:05" in America/Mexico_City. */
+export function formatDateTime(d: Date): string {
+  return dateTimeFormat.format(d).replace(/\s+/g, ' ');
+}
+export function formatDate(d: Date): string {
+  return dateFormat.format(d);
+}
+export function formatShortDate(d: Date): string {
+  return shortDateFormat.format(d);
+}
+export function formatTime(d: Date): string {
+  return timeFormat.format(d);
+}
+/** "noviembre de 2026" for a month key "2026-11". */
+export function formatMonth(key: string): string {
+  const [y, m] = key.split('-').map(Number);
+  return monthFormat.format(new Date(Date.UTC(y, m - 1, 15)));
+}
+
+/** Wall-clock parts of an instant in America/Mexico_City. */
+export function zonedParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const p: Record<string, number> = {};
+  for (const part of partsFormat.formatToParts(d)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second };
+}
+
+/** Offset of the zone from UTC at that instant, in minutes (−360 for UTC−6). */
+export function zoneOffsetMinutes(d: Date): number {
+  const p = zonedParts(d);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((asUtc - Math.floor(d.getTime() / 1000) * 1000) / MINUTE);
+}
+
+/** The UTC instant at which the local day containing `d` begins. */
+export function startOfZonedDay(d: Date): Date {
+  const p = zonedParts(d);
+  const guess = Date.UTC(p.year, p.month - 1, p.day);
+  return new Date(guess - zoneOffsetMinutes(new Date(guess)) * MINUTE);
+}
+
+/** The UTC instant of local midnight starting the given calendar date. */
+export function zonedMidnight(year: number, month: number, day: number): Date {
+  const guess = Date.UTC(year, month - 1, day);
+  return new Date(guess - zoneOffsetMinutes(new Date(guess)) * MINUTE);
+}
+
+/** "2026-11-26" for the local calendar day of `d`. */
+export function zonedDateKey(d: Date): string {
+  const p = zonedParts(d);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** "2026-11" for the local month of `d`. */
+export function zonedMonthKey(d: Date): string {
+  return zonedDateKey(d).slice(0, 7);
+}
+
+/** "3 h 12 min" — durations on incident pages. */
+export function formatDuration(ms: number): string {
+  const totalMinutes = Math.max(0, Math.round(ms / MINUTE));
+  const days = Math.floor(totalMinutes / 1440);
+  const hours = Math.floor((totalMinutes % 1440) / 60);
+  const minutes = totalMinutes % 60;
+  const parts: string[] = [];
+  if (days) parts.push(`${days} d`);
+  if (hours) parts.push(`${hours} h`);
+  if (minutes || parts.length === 0) parts.push(`${minutes} min`);
+  return parts.join(' ');
+}

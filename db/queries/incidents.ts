@@ -1,0 +1,172 @@
+import { and, asc, desc, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import {
+  componentStatusLabels,
+  incidentImpactLabels,
+  incidentStatusLabels,
+  type ComponentStatus,
+  type IncidentImpact,
+  type IncidentStatus,
+} from '../enums.ts';
+import { incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
+import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+
+export interface TransitionView {
+  componentId: string;
+  name: string;
+  oldStatus: ComponentStatus;
+  newStatus: ComponentStatus;
+  oldLabel: string;
+  newLabel: string;
+}
+
+export interface IncidentUpdateView {
+  id: string;
+  incidentId: string;
+  status: IncidentStatus;
+  statusLabel: string;
+  body: string;
+  cause: string | null;
+  eta: Date | null;
+  deliverNotifications: boolean;
+  createdAt: Date;
+  displayAt: Date;
+  transitions: TransitionView[];
+}
+
+export interface IncidentView {
+  id: string;
+  name: string;
+  status: IncidentStatus;
+  statusLabel: string;
+  impact: IncidentImpact;
+  impactLabel: string;
+  cause: string | null;
+  eta: Date | null;
+  startedAt: Date;
+  monitoringAt: Date | null;
+  resolvedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Affected components, in catalogue order. */
+  components: ComponentView[];
+  /** Newest first. */
+  updates: IncidentUpdateView[];
+  /** From start to resolution; null while open. */
+  durationMs: number | null;
+}
+
+type IncidentRow = typeof incidents.$inferSelect;
+
+/** Loads updates, transitions and affected components for a batch of incidents in 3 queries. */
+function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = componentCatalogue(db)): IncidentView[] {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const updateRows = chunked(ids, (part) =>
+    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, part)).orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)).all());
+  const transitionRows = chunked(updateRows.map((u) => u.id), (part) =>
+    db.select().from(incidentUpdateTransitions).where(inArray(incidentUpdateTransitions.updateId, part)).all());
+  const affectedRows = chunked(ids, (part) =>
+    db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, part)).all());
+
+  const transitionsByUpdate = groupBy(transitionRows, (t) => t.updateId);
+  const updatesByIncident = groupBy(updateRows, (u) => u.incidentId);
+  const affectedByIncident = groupBy(affectedRows, (a) => a.incidentId);
+  const order = new Map(catalogue.all.map((c, i) => [c.id, i]));
+
+  return rows.map((r) => {
+    const updates: IncidentUpdateView[] = (updatesByIncident.get(r.id) ?? []).map((u) => ({
+      id: u.id,
+      incidentId: u.incidentId,
+      status: u.status,
+      statusLabel: incidentStatusLabels[u.status],
+      body: u.body,
+      cause: u.cause,
+      eta: u.eta,
+      deliverNotifications: u.deliverNotifications,
+      createdAt: u.createdAt,
+      displayAt: u.displayAt,
+      transitions: (transitionsByUpdate.get(u.id) ?? [])
+        .map((t) => ({
+          componentId: t.componentId,
+          name: catalogue.byId.get(t.componentId)?.fullName ?? t.componentId,
+          oldStatus: t.oldStatus,
+          newStatus: t.newStatus,
+          oldLabel: componentStatusLabels[t.oldStatus],
+          newLabel: componentStatusLabels[t.newStatus],
+        }))
+        .sort((a, b) => (order.get(a.componentId) ?? 0) - (order.get(b.componentId) ?? 0)),
+    }));
+    const affected = (affectedByIncident.get(r.id) ?? [])
+      .map((a) => catalogue.byId.get(a.componentId))
+      .filter((c): c is ComponentView => !!c)
+      .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      statusLabel: incidentStatusLabels[r.status],
+      impact: r.impact,
+      impactLabel: incidentImpactLabels[r.impact],
+      cause: r.cause,
+      eta: r.eta,
+      startedAt: r.startedAt,
+      monitoringAt: r.monitoringAt,
+      resolvedAt: r.resolvedAt,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      components: affected,
+      updates,
+      durationMs: r.resolvedAt ? r.resolvedAt.getTime() - r.startedAt.getTime() : null,
+    };
+  });
+}
+
+/** SQLite limits bound parameters; large id lists are queried in parts. */
+function chunked<T>(ids: string[], query: (part: string[]) => T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += 500) out.push(...query(ids.slice(i, i + 500)));
+  return out;
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(row);
+    else map.set(k, [row]);
+  }
+  return map;
+}
+
+export function incidentDetail(db: Db, id: string): IncidentView | null {
+  const row = db.select().from(incidents).where(eq(incidents.id, id)).get();
+  return row ? hydrate(db, [row])[0] : null;
+}
+
+/** Open incidents, worst impact first, then newest. */
+export function unresolvedIncidents(db: Db, catalogue?: Catalogue): IncidentView[] {
+  const rank: Record<IncidentImpact, number> = { critical: 0, major: 1, minor: 2, none: 3 };
+  const rows = db.select().from(incidents).where(isNull(incidents.resolvedAt)).orderBy(desc(incidents.startedAt)).all();
+  return hydrate(db, rows, catalogue).sort((a, b) => rank[a.impact] - rank[b.impact] || b.startedAt.getTime() - a.startedAt.getTime());
+}
+
+/** The most recent incidents by start time (Statuspage's incidents.json returns 50). */
+export function recentIncidents(db: Db, limit = 50, catalogue?: Catalogue): IncidentView[] {
+  const rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(incidents.id)).limit(limit).all();
+  return hydrate(db, rows, catalogue);
+}
+
+/** Incidents that started in [from, to), newest first. */
+export function incidentsStartedBetween(db: Db, from: Date, to: Date, catalogue?: Catalogue): IncidentView[] {
+  const rows = db.select().from(incidents)
+    .where(and(gte(incidents.startedAt, from), lt(incidents.startedAt, to)))
+    .orderBy(desc(incidents.startedAt), desc(incidents.id)).all();
+  return hydrate(db, rows, catalogue);
+}
+
+/** Start of the oldest incident, for history navigation. */
+export function firstIncidentStart(db: Db): Date | null {
+  return db.select({ at: incidents.startedAt }).from(incidents).orderBy(asc(incidents.startedAt)).limit(1).get()?.at ?? null;
+}

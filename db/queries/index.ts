@@ -1,0 +1,5 @@
+export * from './catalog.ts';
+export * from './incidents.ts';
+export * from './uptime.ts';
+export * from './statusPage.ts';
+export * from './history.ts';

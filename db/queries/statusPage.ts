@@ -1,0 +1,45 @@
+import type { Db } from '../client.ts';
+import { overallStatus, compareSeverity, type OverallStatus } from '../domain/rollup.ts';
+import { DAY, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
+import type { Uptime } from '../domain/uptime.ts';
+import { componentCatalogue, type ComponentView, type GroupView } from './catalog.ts';
+import { incidentsStartedBetween, unresolvedIncidents, type IncidentView } from './incidents.ts';
+import { componentUptimes } from './uptime.ts';
+
+export interface StatusPageView {
+  generatedAt: Date;
+  overall: OverallStatus;
+  /** Components not operational, worst first: the banner names them. */
+  affected: ComponentView[];
+  activeIncidents: IncidentView[];
+  groups: Array<GroupView & { uptime: Map<string, Uptime> }>;
+  ungrouped: ComponentView[];
+  uptime: Map<string, Uptime>;
+  /** The last `historyDays` local days, newest first, each with the incidents that began on it. */
+  history: Array<{ date: string; dayStart: Date; incidents: IncidentView[] }>;
+}
+
+export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; historyDays?: number } = {}): StatusPageView {
+  const catalogue = componentCatalogue(db);
+  const uptime = componentUptimes(db, catalogue.all.map((c) => c.id), now, options.uptimeDays ?? 90);
+  const historyDays = options.historyDays ?? 7;
+  const todayStart = startOfZonedDay(now);
+  const from = new Date(todayStart.getTime() - (historyDays - 1) * DAY);
+  const recent = incidentsStartedBetween(db, from, new Date(now.getTime() + DAY), catalogue);
+  const history: StatusPageView['history'] = [];
+  for (let i = 0; i < historyDays; i++) {
+    const dayStart = startOfZonedDay(new Date(todayStart.getTime() - i * DAY + DAY / 2));
+    const date = zonedDateKey(dayStart);
+    history.push({ date, dayStart, incidents: recent.filter((inc) => zonedDateKey(inc.startedAt) === date) });
+  }
+  return {
+    generatedAt: now,
+    overall: overallStatus(catalogue.all.map((c) => c.status)),
+    affected: catalogue.all.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
+    activeIncidents: unresolvedIncidents(db, catalogue),
+    groups: catalogue.groups.map((g) => ({ ...g, uptime })),
+    ungrouped: catalogue.ungrouped,
+    uptime,
+    history,
+  };
+}

@@ -1,0 +1,16 @@
+import { sqliteTable, text, integer } from 'drizzle-orm/sqlite-core';
+
+/** NOC API tokens. Only the SHA-256 of the token is stored; the token is shown once. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+});
+
+/** Small key/value facts about this database, e.g. when the demo catalogue was seeded. */
+export const appMeta = sqliteTable('app_meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

@@ -1,0 +1,49 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { componentStatuses } from '../enums.ts';
+
+/** An area (Toluca, Metepec, …) or the central services; shown as a group of components. */
+export const componentGroups = sqliteTable('component_groups', {
+  id: text('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description'),
+  position: integer('position').notNull().default(0),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export const components = sqliteTable(
+  'components',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description'),
+    groupId: text('group_id').references(() => componentGroups.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull().default(0),
+    status: text('status', { enum: componentStatuses }).notNull().default('operational'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('components_group_idx').on(t.groupId, t.position)],
+);
+
+/**
+ * Every change of a component's status, with its time and cause. Uptime bars and history are
+ * computed from these rows, never entered by hand.
+ */
+export const componentStatusEvents = sqliteTable(
+  'component_status_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
+    previousStatus: text('previous_status', { enum: componentStatuses }),
+    status: text('status', { enum: componentStatuses }).notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    causeKind: text('cause_kind', { enum: ['incident', 'maintenance', 'manual', 'seed'] }).notNull(),
+    causeId: text('cause_id'),
+  },
+  (t) => [index('status_events_component_at_idx').on(t.componentId, t.at)],
+);

@@ -1,0 +1,3 @@
+export * from './catalog.ts';
+export * from './incidents.ts';
+export * from './access.ts';

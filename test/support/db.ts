@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../../db/client.ts';
+import { seedDemoCatalogue } from '../../db/seed.ts';
+import { createApiToken } from '../../db/commands/tokens.ts';
+import { createApp } from '../../api/app.ts';
+import type { Config } from '../../api/config.ts';
+
+/** A real SQLite file of its own for each test file. */
+export function tempDatabasePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'somnet-test-')), 'somnet.db');
+}
+
+export function freshDb(options: { seed?: boolean; now?: Date } = {}): Db {
+  const db = openDatabase(tempDatabasePath());
+  if (options.seed !== false) seedDemoCatalogue(db, options.now ?? new Date('2026-08-01T12:00:00Z'));
+  return db;
+}
+
+export const testConfig: Config = { port: 0, host: '127.0.0.1', databasePath: ':memory:', publicUrl: 'https://status.example.test' };
+
+/** A settable clock. */
+export function testClock(start: string | Date) {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set: (d: string | Date) => { current = new Date(d); },
+    advance: (ms: number) => { current = new Date(current.getTime() + ms); },
+  };
+}
+
+/** The real Hono app over a fresh database, with a NOC token, driven in-process. */
+export function testApp(options: { seed?: boolean; clock?: ReturnType<typeof testClock> } = {}) {
+  const clock = options.clock ?? testClock('2026-11-26T18:00:00Z');
+  const db = freshDb({ seed: options.seed, now: new Date('2026-08-01T12:00:00Z') });
+  const { app, deps } = createApp({ db, config: testConfig, now: clock.now });
+  const { token } = createApiToken(db, 'tests', clock.now());
+  const auth = { authorization: `Bearer ${token}` };
+  const json = (method: string, path: string, body?: unknown, headers: Record<string, string> = auth) =>
+    app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  return { app, deps, db, clock, token, auth, json };
+}
