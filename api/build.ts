@@ -34,6 +34,7 @@ export async function ensureBuilt(options: { quiet?: boolean } = {}): Promise<vo
     cwd: projectRoot,
     stdio: options.quiet ? 'pipe' : 'inherit',
     encoding: 'utf8',
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
   });
   if (result.status !== 0) {
     if (options.quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);

@@ -39,7 +39,13 @@ export function revokeApiToken(db: Db, name: string): void {
 export function verifyApiToken(db: Db, token: string): string | null {
   if (!token.startsWith('snt_') || token.length > 200) return null;
   const hash = hashToken(token);
-  const row = db.select({ name: apiTokens.name, tokenHash: apiTokens.tokenHash }).from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
+  const row = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
   if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
+  // Last use is bookkeeping, not content: written at most once a minute, outside runCommand
+  // so it does not drop the public page cache.
+  const now = Date.now();
+  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) {
+    db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, row.id)).run();
+  }
   return row.name;
 }

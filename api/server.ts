@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import type { Db } from '../db/client.ts';
+import { createApp } from './app.ts';
+import { replyFor } from './cache.ts';
+import type { Config } from './config.ts';
+import { loadPageRenderer } from './pages.ts';
+import { serverEntry } from './build.ts';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
+ * before Hono is involved: that path is the one a crowd of customers hits during an outage.
+ */
+export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string }): Promise<RunningServer> {
+  const pages = await loadPageRenderer(options.entry ?? serverEntry);
+  const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages });
+  const honoListener = getRequestListener(app.fetch);
+  const server = createServer((req, res) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
+      const entry = deps.cache.get(req.url);
+      if (entry) {
+        const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined);
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body);
+        return;
+      }
+    }
+    void honoListener(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.config.port, options.config.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.config.port;
+  const host = options.config.host === '0.0.0.0' || options.config.host === '::' ? 'localhost' : options.config.host;
+  return {
+    server,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

@@ -1,0 +1,54 @@
+// `npm start`: build if needed, open and migrate the database, seed the demo catalogue on the
+// first start only, serve. Bad configuration stops here with one readable line.
+import { ConfigError, loadConfig } from './config.ts';
+import { ensureBuilt } from './build.ts';
+import { openDatabase } from '../db/client.ts';
+import { seedDemoCatalogue } from '../db/seed.ts';
+import { startServer } from './server.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+
+try {
+  await ensureBuilt();
+} catch (err) {
+  fail(`No se pudo construir el sitio: ${(err as Error).message}`);
+}
+
+let db;
+try {
+  db = openDatabase(config.databasePath);
+} catch (err) {
+  fail(`No se pudo abrir la base de datos en ${config.databasePath}: ${(err as Error).message}`);
+}
+if (seedDemoCatalogue(db, new Date())) console.log('Primer arranque: se creó el catálogo de demostración (zonas y servicios centrales).');
+
+let running;
+try {
+  running = await startServer({ db, config });
+} catch (err) {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') fail(`El puerto ${config.port} ya está en uso; elija otro con PORT=…`);
+  if (code === 'EACCES') fail(`Sin permiso para escuchar en ${config.host}:${config.port}.`);
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') fail(`HOST=${config.host} no es una dirección de esta máquina.`);
+  throw err;
+}
+console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath})`);
+
+const shutdown = async () => {
+  await running.close();
+  db.$client.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

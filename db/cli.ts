@@ -1,0 +1,71 @@
+// `npm run --silent noc -- <command>`: NOC administration from a shell on the server.
+//   token create --name <name>   prints the new token alone on the last line (shown only once)
+//   token list                   names, creation and last use; never the tokens
+//   token revoke <name>
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from '../api/config.ts';
+import { openDatabase } from './client.ts';
+import { CommandError } from './commands/errors.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from './commands/tokens.ts';
+import { formatDateTime } from './domain/time.ts';
+
+const usage = `Uso: npm run --silent noc -- <comando>
+
+  token create --name <nombre>   crea un token de la API del NOC (se muestra una sola vez)
+  token list                     lista los tokens (nombre, creación, último uso)
+  token revoke <nombre>          revoca un token
+
+La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
+
+function fail(message: string, code = 1): never {
+  console.error(message);
+  process.exit(code);
+}
+
+const { positionals, values } = (() => {
+  try {
+    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${usage}`, 2);
+  }
+})();
+
+if (values.help || positionals.length === 0) {
+  console.log(usage);
+  process.exit(values.help ? 0 : 2);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) fail(err.message);
+  throw err;
+}
+const db = openDatabase(config.databasePath);
+const now = new Date();
+const [area, action, arg] = positionals;
+
+try {
+  if (area === 'token' && action === 'create') {
+    if (!values.name) fail(`Falta --name.\n\n${usage}`, 2);
+    const { name, token } = createApiToken(db, values.name, now);
+    console.log(`Token «${name}» creado. Guárdelo ahora: no se volverá a mostrar.`);
+    console.log(token);
+  } else if (area === 'token' && action === 'list') {
+    const tokens = listApiTokens(db);
+    if (tokens.length === 0) console.log('No hay tokens.');
+    for (const t of tokens) console.log(`${t.name}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`);
+  } else if (area === 'token' && action === 'revoke') {
+    if (!arg) fail(`Indique el nombre del token.\n\n${usage}`, 2);
+    revokeApiToken(db, arg);
+    console.log(`Token «${arg}» revocado.`);
+  } else {
+    fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
+  }
+} catch (err) {
+  if (err instanceof CommandError) fail(err.message);
+  throw err;
+} finally {
+  db.$client.close();
+}
