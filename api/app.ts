@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Db } from '../db/client.ts';
 import { CommandError } from '../db/commands/errors.ts';
-import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, type CachedEntry } from './cache.ts';
+import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import type { PageRenderer } from './pages.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
@@ -89,7 +89,7 @@ export function createApp(options: CreateAppOptions) {
         entry = await pending;
       }
       const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'));
-      return c.body(reply.body ? new Uint8Array(reply.body) : null, reply.status as 200, reply.headers);
+      return toResponse(reply);
     });
   }
 

@@ -139,3 +139,8 @@ export function replyFor(entry: CachedEntry, method: string, acceptEncoding: str
   headers['content-length'] = String(body.length);
   return { status: entry.status, headers, body: method === 'HEAD' ? null : body };
 }
+
+/** The same reply as a web Response, for routes that go through Hono. */
+export function toResponse(reply: Reply): Response {
+  return new Response(reply.body ? new Uint8Array(reply.body) : null, { status: reply.status, headers: reply.headers });
+}

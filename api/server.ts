@@ -6,6 +6,7 @@ import { replyFor } from './cache.ts';
 import type { Config } from './config.ts';
 import { loadPageRenderer } from './pages.ts';
 import { serverEntry } from './build.ts';
+import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
 
 export interface RunningServer {
   server: Server;
@@ -17,7 +18,7 @@ export interface RunningServer {
  * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
  */
-export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string }): Promise<RunningServer> {
+export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[] }): Promise<RunningServer> {
   const pages = await loadPageRenderer(options.entry ?? serverEntry);
   const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages });
   const honoListener = getRequestListener(app.fetch);
@@ -37,12 +38,16 @@ export async function startServer(options: { db: Db; config: Config; now?: () =>
     server.once('error', reject);
     server.listen(options.config.port, options.config.host, () => resolve());
   });
+  const stops = (options.workers ?? defaultWorkers).map((w) => w.start(deps));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.config.port;
   const host = options.config.host === '0.0.0.0' || options.config.host === '::' ? 'localhost' : options.config.host;
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: async () => {
+      await Promise.all(stops.map((stop) => stop()));
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+    },
   };
 }

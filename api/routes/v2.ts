@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { overallStatus } from '../../db/domain/rollup.ts';
 import { componentCatalogue, recentIncidents, unresolvedIncidents, type IncidentView } from '../../db/queries/index.ts';
-import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor } from '../cache.ts';
+import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { v2ComponentList, v2Incident, v2Page, v2Status } from '../render/v2.ts';
 
@@ -67,7 +67,7 @@ export function serveCached(c: Context, deps: AppDeps, key: string, render: () =
     if (entry.status === 200) deps.cache.set(key, generation, entry);
   }
   const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'));
-  return c.body(reply.body ? new Uint8Array(reply.body) : null, reply.status as 200, reply.headers);
+  return toResponse(reply);
 }
 
 /** Statuspage-compatible public read API, CORS open for GET. */

@@ -1,3 +1,4 @@
 export * from './catalog.ts';
 export * from './incidents.ts';
 export * from './access.ts';
+export * from './outbox.ts';

@@ -1,0 +1,14 @@
+import type { AppDeps } from '../context.ts';
+
+/**
+ * Background work that runs inside the server process (outbox delivery, maintenance
+ * transitions, …). `start` returns a function that stops it; the server stops every worker
+ * before closing the database.
+ */
+export interface BackgroundWorker {
+  name: string;
+  start(deps: AppDeps): () => Promise<void> | void;
+}
+
+/** Every worker the server runs. Features add theirs here. */
+export const workers: BackgroundWorker[] = [];

@@ -1,0 +1,115 @@
+import { and, asc, eq, inArray, isNotNull, isNull, lte } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import type { Db } from '../client.ts';
+import { outboxMessages } from '../schema/index.ts';
+
+export type OutboxRow = typeof outboxMessages.$inferSelect;
+
+/** What a transport reports for each message of a batch. */
+export type DeliveryResult =
+  | { id: number; outcome: 'sent'; providerMessageId?: string | null }
+  | { id: number; outcome: 'retry'; error: string; retryAfterMs?: number }
+  | { id: number; outcome: 'failed'; error: string };
+
+export interface Transport {
+  channel: string;
+  /** Largest batch one provider call takes (Resend batch: 100; webhooks: 1). */
+  batchSize: number;
+  /**
+   * Delivers one batch. `batchKey` is stable across crashes for the same rows: pass it to
+   * the provider as its idempotency key. Must not throw for delivery errors; report them.
+   */
+  send(batch: OutboxRow[], batchKey: string): Promise<DeliveryResult[]>;
+}
+
+export interface DrainOptions {
+  now?: () => Date;
+  maxAttempts?: number;
+  /** Stops after this many batches (the worker calls again). */
+  maxBatches?: number;
+  /** Waits between provider calls, to stay under a provider's request rate. */
+  pace?: () => Promise<void>;
+}
+
+/** Exponential backoff: 10 s, 20 s, 40 s … capped at 1 h, or the provider's retry-after. */
+export function backoffMs(attempts: number, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined && retryAfterMs > 0) return retryAfterMs;
+  return Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+function batchKeyFor(rows: OutboxRow[]): string {
+  const digest = createHash('sha256').update(rows.map((r) => r.dedupeKey).join('\n')).digest('base64url').slice(0, 32);
+  return `${rows[0].channel}-${rows[0].id}-${digest}`;
+}
+
+/**
+ * Claims due messages into batches and hands them to the transport. Claiming (writing the
+ * batch key) commits before the provider is called, so a crash between the two re-sends the
+ * very same batch under the same key on restart: the provider's idempotency turns that into
+ * one delivery. Returns how many messages reached a final state or were rescheduled.
+ */
+export async function drainOutbox(db: Db, transport: Transport, options: DrainOptions = {}): Promise<number> {
+  const now = options.now ?? (() => new Date());
+  const maxAttempts = options.maxAttempts ?? 8;
+  let handled = 0;
+  for (let b = 0; b < (options.maxBatches ?? Infinity); b++) {
+    const batch = claimBatch(db, transport, now());
+    if (batch.rows.length === 0) break;
+    if (b > 0 && options.pace) await options.pace();
+    let results: DeliveryResult[];
+    try {
+      results = await transport.send(batch.rows, batch.key);
+    } catch (err) {
+      results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
+    }
+    recordResults(db, batch.rows, results, now(), maxAttempts);
+    handled += batch.rows.length;
+  }
+  return handled;
+}
+
+function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]; key: string } {
+  return db.$client.transaction(() => {
+    // A batch claimed before a crash goes first, unchanged.
+    const claimed = db.select().from(outboxMessages)
+      .where(and(eq(outboxMessages.channel, transport.channel), eq(outboxMessages.status, 'pending'), isNotNull(outboxMessages.batchKey), lte(outboxMessages.nextAttemptAt, at)))
+      .orderBy(asc(outboxMessages.id)).limit(1).get();
+    if (claimed) {
+      const rows = db.select().from(outboxMessages)
+        .where(and(eq(outboxMessages.batchKey, claimed.batchKey!), eq(outboxMessages.status, 'pending')))
+        .orderBy(asc(outboxMessages.id)).all();
+      return { rows, key: claimed.batchKey! };
+    }
+    const rows = db.select().from(outboxMessages)
+      .where(and(eq(outboxMessages.channel, transport.channel), eq(outboxMessages.status, 'pending'), isNull(outboxMessages.batchKey), lte(outboxMessages.nextAttemptAt, at)))
+      .orderBy(asc(outboxMessages.id)).limit(transport.batchSize).all();
+    if (rows.length === 0) return { rows, key: '' };
+    const key = batchKeyFor(rows);
+    db.update(outboxMessages).set({ batchKey: key }).where(inArray(outboxMessages.id, rows.map((r) => r.id))).run();
+    return { rows: rows.map((r) => ({ ...r, batchKey: key })), key };
+  }).immediate();
+}
+
+function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number): void {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  db.$client.transaction(() => {
+    for (const row of rows) {
+      const result = byId.get(row.id) ?? { id: row.id, outcome: 'retry' as const, error: 'El transporte no informó el resultado.' };
+      const attempts = row.attempts + 1;
+      if (result.outcome === 'sent') {
+        db.update(outboxMessages).set({ status: 'sent', attempts, sentAt: at, providerMessageId: result.providerMessageId ?? null, lastError: null })
+          .where(eq(outboxMessages.id, row.id)).run();
+      } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
+        db.update(outboxMessages).set({ status: 'failed', attempts, lastError: result.error }).where(eq(outboxMessages.id, row.id)).run();
+      } else {
+        // The batch keeps its key: if the provider did accept it before failing to answer,
+        // the retry is recognised as the same request.
+        db.update(outboxMessages).set({
+          attempts,
+          lastError: result.error,
+          nextAttemptAt: new Date(at.getTime() + backoffMs(attempts, result.retryAfterMs)),
+        }).where(eq(outboxMessages.id, row.id)).run();
+      }
+    }
+  }).immediate();
+}

@@ -1,0 +1,37 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+
+/**
+ * Transactional outbox shared by every outgoing channel (email, webhooks, …). Rows are written
+ * in the same transaction as the change that causes them, so a notice exists if and only if
+ * the change committed. A worker in the server process delivers them.
+ *
+ * - `dedupeKey` makes enqueueing idempotent (e.g. "incident-update:<updateId>:sub:<subscriberId>").
+ * - `batchKey` is set when a worker claims rows for one provider call, before the call: after a
+ *   crash the same rows are re-sent under the same key, which providers use for idempotency.
+ */
+export const outboxMessages = sqliteTable(
+  'outbox_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    channel: text('channel').notNull(),
+    /** What happened, e.g. "incident.created", "maintenance.reminder". */
+    kind: text('kind').notNull(),
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    /** Email address, webhook endpoint id, … as the channel understands it. */
+    recipient: text('recipient').notNull(),
+    /** The message as the channel's transport needs it, JSON. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    batchKey: text('batch_key'),
+    lastError: text('last_error'),
+    providerMessageId: text('provider_message_id'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('outbox_due_idx').on(t.channel, t.status, t.nextAttemptAt),
+    index('outbox_batch_idx').on(t.batchKey),
+  ],
+);
