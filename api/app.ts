@@ -11,6 +11,7 @@ import type { AppDeps } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
+import '../db/notifications/channels.ts';
 
 function htmlContentType(type: string | undefined): string {
   return !type || /^text\/html\s*$/i.test(type) ? 'text/html; charset=utf-8' : type;

@@ -58,7 +58,7 @@ try {
     for (const t of tokens) console.log(`${t.name}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`);
   } else if (area === 'token' && action === 'revoke') {
     if (!arg) fail(`Indique el nombre del token.\n\n${usage}`, 2);
-    revokeApiToken(db, arg);
+    revokeApiToken(db, arg, now);
     console.log(`Token «${arg}» revocado.`);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);

@@ -3,6 +3,7 @@ import type { Db } from './client.ts';
 import { createComponent, createGroup } from './commands/catalog.ts';
 import { runCommand } from './commands/transaction.ts';
 import { appMeta } from './schema/index.ts';
+import { systemActor } from './commands/audit.ts';
 
 const areas = [
   { slug: 'toluca', name: 'Toluca', description: 'Toluca de Lerdo y zona industrial' },
@@ -24,15 +25,16 @@ const centralServices = [
  * second start (or a catalogue the NOC emptied on purpose) never seed again.
  */
 export function seedDemoCatalogue(db: Db, now: Date): boolean {
+  const ctx = { now, actor: systemActor };
   return runCommand(db, () => {
     if (db.select().from(appMeta).where(eq(appMeta.key, 'seeded_at')).get()) return false;
     areas.forEach((area, i) => {
-      const group = createGroup(db, { ...area, position: i + 1 }, now);
-      createComponent(db, { slug: `${area.slug}-fibra`, name: 'Fibra óptica', group: group.id, position: 1, description: `Enlaces de fibra óptica en ${area.name}` }, now, 'seed');
-      createComponent(db, { slug: `${area.slug}-inalambrico`, name: 'Inalámbrico (microondas)', group: group.id, position: 2, description: `Enlaces de microondas en ${area.name}` }, now, 'seed');
+      const group = createGroup(db, { ...area, position: i + 1 }, ctx);
+      createComponent(db, { slug: `${area.slug}-fibra`, name: 'Fibra óptica', group: group.id, position: 1, description: `Enlaces de fibra óptica en ${area.name}` }, ctx, 'seed');
+      createComponent(db, { slug: `${area.slug}-inalambrico`, name: 'Inalámbrico (microondas)', group: group.id, position: 2, description: `Enlaces de microondas en ${area.name}` }, ctx, 'seed');
     });
-    const central = createGroup(db, { slug: 'servicios-centrales', name: 'Servicios centrales', description: 'Servicios comunes a todas las zonas', position: areas.length + 1 }, now);
-    centralServices.forEach((service, i) => createComponent(db, { ...service, group: central.id, position: i + 1 }, now, 'seed'));
+    const central = createGroup(db, { slug: 'servicios-centrales', name: 'Servicios centrales', description: 'Servicios comunes a todas las zonas', position: areas.length + 1 }, ctx);
+    centralServices.forEach((service, i) => createComponent(db, { ...service, group: central.id, position: i + 1 }, ctx, 'seed'));
     db.insert(appMeta).values({ key: 'seeded_at', value: now.toISOString() }).run();
     return true;
   });

@@ -58,6 +58,7 @@ const incidentPatch = z.strictObject({
 /** The NOC write API. Every handler reads the same way: parse → (auth, above) → command → respond. */
 export function v1Routes(deps: AppDeps) {
   const { db, now, config } = deps;
+  const ctx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
   const app = new Hono<Env>();
   app.use('*', requireToken(db));
   app.use('*', bodyLimit({
@@ -92,12 +93,12 @@ export function v1Routes(deps: AppDeps) {
   });
   app.post('/components', async (c) => {
     const input = await parseJsonBody(c, componentCreate);
-    const row = createComponent(db, input, now());
+    const row = createComponent(db, input, ctx(c));
     return c.json(componentJson(row.id), 201);
   });
   app.patch('/components/:ref', async (c) => {
     const input = await parseJsonBody(c, componentPatch);
-    const row = updateComponent(db, c.req.param('ref'), input, now());
+    const row = updateComponent(db, c.req.param('ref'), input, ctx(c));
     return c.json(componentJson(row.id));
   });
 
@@ -109,12 +110,12 @@ export function v1Routes(deps: AppDeps) {
   });
   app.post('/groups', async (c) => {
     const input = await parseJsonBody(c, groupCreate);
-    const row = createGroup(db, input, now());
+    const row = createGroup(db, input, ctx(c));
     return c.json(groupJson(row.id), 201);
   });
   app.patch('/groups/:ref', async (c) => {
     const input = await parseJsonBody(c, groupPatch);
-    const row = updateGroup(db, c.req.param('ref'), input, now());
+    const row = updateGroup(db, c.req.param('ref'), input, ctx(c));
     return c.json(groupJson(row.id));
   });
 
@@ -124,7 +125,7 @@ export function v1Routes(deps: AppDeps) {
     const row = createIncident(db, {
       name: input.name, status: input.status, impact: input.impact, body: input.body, cause: input.cause,
       eta: input.eta, startedAt: input.started_at, components: input.components, deliverNotifications: input.deliver_notifications,
-    }, now());
+    }, ctx(c));
     return c.json(incidentJson(row.id), 201);
   });
   app.post('/incidents/:id/updates', async (c) => {
@@ -132,12 +133,12 @@ export function v1Routes(deps: AppDeps) {
     const row = publishIncidentUpdate(db, c.req.param('id'), {
       status: input.status, body: input.body, cause: input.cause, eta: input.eta,
       components: input.components, deliverNotifications: input.deliver_notifications,
-    }, now());
+    }, ctx(c));
     return c.json(incidentJson(row.id), 201);
   });
   app.patch('/incidents/:id', async (c) => {
     const input = await parseJsonBody(c, incidentPatch);
-    const row = updateIncident(db, c.req.param('id'), input, now());
+    const row = updateIncident(db, c.req.param('id'), input, ctx(c));
     return c.json(incidentJson(row.id));
   });
 

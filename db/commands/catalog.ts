@@ -4,7 +4,9 @@ import type { ComponentStatus, StatusEventCause } from '../enums.ts';
 import { newId, slugify } from '../ids.ts';
 import { componentGroups, components, componentStatusEvents } from '../schema/index.ts';
 import { CommandError, notFound } from './errors.ts';
-import { runCommand } from './transaction.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
+import { recordAudit } from './audit.ts';
+import { publish } from '../notifications/index.ts';
 
 export type ComponentRow = typeof components.$inferSelect;
 export type GroupRow = typeof componentGroups.$inferSelect;
@@ -50,6 +52,7 @@ export function setComponentStatus(
   db.insert(componentStatusEvents)
     .values({ componentId: component.id, previousStatus: previous, status, at, causeKind: cause.kind, causeId: cause.id ?? null })
     .run();
+  publish(db, { type: 'component.status_changed', componentId: component.id, oldStatus: previous, newStatus: status, cause, at });
   return previous;
 }
 
@@ -60,23 +63,26 @@ export interface GroupInput {
   position?: number;
 }
 
-export function createGroup(db: Db, input: GroupInput, now: Date): GroupRow {
+export function createGroup(db: Db, input: GroupInput, { now, actor }: CommandContext): GroupRow {
   return runCommand(db, () => {
     const slug = input.slug ?? slugify(input.name);
     if (!slug) throw new CommandError(422, 'validation_failed', 'El nombre no produce un identificador válido.', [{ path: 'slug', message: 'Indique un identificador (letras, números y guiones).' }]);
     assertSlugFree(db, slug, 'slug');
     const position = input.position ?? (db.select({ n: sql<number>`coalesce(max(${componentGroups.position}), 0) + 1` }).from(componentGroups).get()?.n ?? 1);
-    return db.insert(componentGroups)
+    const row = db.insert(componentGroups)
       .values({ id: newId(), slug, name: input.name, description: input.description ?? null, position, createdAt: now, updatedAt: now })
       .returning().get();
+    recordAudit(db, actor, 'group.create', { type: 'group', id: row.id }, now, input);
+    return row;
   });
 }
 
-export function updateGroup(db: Db, idOrSlug: string, patch: Partial<GroupInput>, now: Date): GroupRow {
+export function updateGroup(db: Db, idOrSlug: string, patch: Partial<GroupInput>, { now, actor }: CommandContext): GroupRow {
   return runCommand(db, () => {
     const group = findGroup(db, idOrSlug);
     if (!group) throw notFound('el grupo', idOrSlug);
     if (patch.slug !== undefined && patch.slug !== group.slug) assertSlugFree(db, patch.slug, 'slug', group.id);
+    recordAudit(db, actor, 'group.update', { type: 'group', id: group.id }, now, patch);
     return db.update(componentGroups)
       .set({
         name: patch.name ?? group.name,
@@ -98,7 +104,7 @@ export interface ComponentInput {
   status?: ComponentStatus;
 }
 
-export function createComponent(db: Db, input: ComponentInput, now: Date, cause: StatusEventCause = 'manual'): ComponentRow {
+export function createComponent(db: Db, input: ComponentInput, { now, actor }: CommandContext, cause: StatusEventCause = 'manual'): ComponentRow {
   return runCommand(db, () => {
     const slug = input.slug ?? slugify(input.name);
     if (!slug) throw new CommandError(422, 'validation_failed', 'El nombre no produce un identificador válido.', [{ path: 'slug', message: 'Indique un identificador (letras, números y guiones).' }]);
@@ -111,17 +117,19 @@ export function createComponent(db: Db, input: ComponentInput, now: Date, cause:
       .returning().get();
     // The first event starts the component's history: uptime counts from here.
     db.insert(componentStatusEvents).values({ componentId: row.id, previousStatus: null, status, at: now, causeKind: cause, causeId: null }).run();
+    recordAudit(db, actor, 'component.create', { type: 'component', id: row.id }, now, input);
     return row;
   });
 }
 
-export function updateComponent(db: Db, idOrSlug: string, patch: Partial<ComponentInput>, now: Date): ComponentRow {
+export function updateComponent(db: Db, idOrSlug: string, patch: Partial<ComponentInput>, { now, actor }: CommandContext): ComponentRow {
   return runCommand(db, () => {
     const component = findComponent(db, idOrSlug);
     if (!component) throw notFound('el componente', idOrSlug);
     if (patch.slug !== undefined && patch.slug !== component.slug) assertSlugFree(db, patch.slug, 'slug', component.id);
     const groupId = patch.group === undefined ? component.groupId : resolveGroupId(db, patch.group, 'group') ?? null;
     if (patch.status !== undefined) setComponentStatus(db, component, patch.status, now, { kind: 'manual' });
+    recordAudit(db, actor, 'component.update', { type: 'component', id: component.id }, now, patch);
     return db.update(components)
       .set({
         name: patch.name ?? component.name,

@@ -5,7 +5,9 @@ import { newId } from '../ids.ts';
 import { components, incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
 import { findComponent, setComponentStatus, type ComponentRow } from './catalog.ts';
 import { CommandError, notFound } from './errors.ts';
-import { runCommand } from './transaction.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
+import { recordAudit } from './audit.ts';
+import { publish } from '../notifications/index.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;
 
@@ -55,7 +57,7 @@ function resolveComponents(db: Db, refs: Record<string, ComponentStatus> | undef
  * Writes one update: the row, each component's transition (old → new) and its status event,
  * and the incident's affected set. Must run inside a command's transaction.
  */
-function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, now: Date) {
+function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, now: Date, type: 'incident.created' | 'incident.updated') {
   const targets = resolveComponents(db, input.components);
   const updateId = newId();
   db.insert(incidentUpdates).values({
@@ -93,10 +95,20 @@ function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, 
     setComponentStatus(db, current, status, now, { kind: 'incident', id: incident.id });
     db.insert(incidentUpdateTransitions).values({ updateId, componentId: component.id, oldStatus: current.status, newStatus: status }).run();
   }
+  const componentIds = db.select({ id: incidentComponents.componentId }).from(incidentComponents)
+    .where(eq(incidentComponents.incidentId, incident.id)).all().map((r) => r.id);
+  publish(db, {
+    type: type === 'incident.updated' && input.status === 'resolved' && incident.status !== 'resolved' ? 'incident.resolved' : type,
+    incidentId: incident.id,
+    updateId,
+    deliver: input.deliverNotifications ?? true,
+    componentIds,
+    at: now,
+  });
   return updateId;
 }
 
-export function createIncident(db: Db, input: CreateIncidentInput, now: Date): IncidentRow {
+export function createIncident(db: Db, input: CreateIncidentInput, { now, actor }: CommandContext): IncidentRow {
   return runCommand(db, () => {
     if (input.startedAt && input.startedAt.getTime() > now.getTime() + 60_000) {
       throw new CommandError(422, 'validation_failed', 'La hora de inicio no puede estar en el futuro.', [{ path: 'started_at', message: 'Indique una hora pasada o actual.' }]);
@@ -116,17 +128,19 @@ export function createIncident(db: Db, input: CreateIncidentInput, now: Date): I
       createdAt: now,
       updatedAt: now,
     }).returning().get();
-    writeUpdate(db, incident, input, now);
+    writeUpdate(db, incident, input, now, 'incident.created');
+    recordAudit(db, actor, 'incident.create', { type: 'incident', id: incident.id }, now, { name: input.name, status: input.status, impact: incident.impact, components: input.components });
     return incident;
   });
 }
 
-export function publishIncidentUpdate(db: Db, incidentId: string, input: IncidentUpdateInput, now: Date): IncidentRow {
+export function publishIncidentUpdate(db: Db, incidentId: string, input: IncidentUpdateInput, { now, actor }: CommandContext): IncidentRow {
   return runCommand(db, () => {
     const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (!incident) throw notFound('el incidente', incidentId);
     // A resolved incident may be reopened: a fault that comes back is the same incident to customers.
-    writeUpdate(db, incident, input, now);
+    writeUpdate(db, incident, input, now, 'incident.updated');
+    recordAudit(db, actor, 'incident.update', { type: 'incident', id: incident.id }, now, { status: input.status, components: input.components });
     return db.update(incidents).set({
       status: input.status,
       cause: input.cause === undefined ? incident.cause : input.cause,
@@ -145,10 +159,11 @@ export interface IncidentPatch {
   eta?: Date | null;
 }
 
-export function updateIncident(db: Db, incidentId: string, patch: IncidentPatch, now: Date): IncidentRow {
+export function updateIncident(db: Db, incidentId: string, patch: IncidentPatch, { now, actor }: CommandContext): IncidentRow {
   return runCommand(db, () => {
     const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (!incident) throw notFound('el incidente', incidentId);
+    recordAudit(db, actor, 'incident.edit', { type: 'incident', id: incident.id }, now, patch);
     return db.update(incidents).set({
       name: patch.name ?? incident.name,
       impact: patch.impact ?? incident.impact,

@@ -4,13 +4,14 @@ import type { Db } from '../client.ts';
 import { apiTokens } from '../schema/index.ts';
 import { CommandError, notFound } from './errors.ts';
 import { runCommand } from './transaction.ts';
+import { recordAudit, type Actor } from './audit.ts';
 
 /** Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createApiToken(db: Db, name: string, now: Date): { name: string; token: string } {
+export function createApiToken(db: Db, name: string, now: Date, actor: Actor = { kind: 'cli', name: 'noc' }): { name: string; token: string } {
   const clean = name.trim();
   if (!/^[\w.@-]{1,64}$/.test(clean)) {
     throw new CommandError(422, 'validation_failed', 'El nombre del token debe tener de 1 a 64 letras, números, puntos, guiones o @.', [{ path: 'name', message: 'Nombre inválido.' }]);
@@ -20,6 +21,7 @@ export function createApiToken(db: Db, name: string, now: Date): { name: string;
     const existing = db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, clean)).get();
     if (existing) throw new CommandError(409, 'token_exists', `Ya existe un token llamado «${clean}».`, [{ path: 'name', message: 'Nombre en uso.' }]);
     db.insert(apiTokens).values({ name: clean, tokenHash: hashToken(token), createdAt: now }).run();
+    recordAudit(db, actor, 'token.create', { type: 'token', id: clean }, now);
     return { name: clean, token };
   });
 }
@@ -28,10 +30,11 @@ export function listApiTokens(db: Db) {
   return db.select({ name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt }).from(apiTokens).orderBy(apiTokens.name).all();
 }
 
-export function revokeApiToken(db: Db, name: string): void {
+export function revokeApiToken(db: Db, name: string, now: Date, actor: Actor = { kind: 'cli', name: 'noc' }): void {
   runCommand(db, () => {
     const result = db.delete(apiTokens).where(eq(apiTokens.name, name)).run();
     if (result.changes === 0) throw notFound('el token', name);
+    recordAudit(db, actor, 'token.revoke', { type: 'token', id: name }, now);
   });
 }
 

@@ -1,4 +1,11 @@
 import type { Db } from '../client.ts';
+import type { Actor } from './audit.ts';
+
+/** Who acts and when: every command takes one, and writes it to the audit log. */
+export interface CommandContext {
+  now: Date;
+  actor: Actor;
+}
 
 type Listener = () => void;
 const listeners = new WeakMap<Db, Set<Listener>>();

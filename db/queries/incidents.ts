@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import {
   componentStatusLabels,
@@ -63,7 +63,7 @@ function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = componentCa
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const updateRows = chunked(ids, (part) =>
-    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, part)).orderBy(desc(incidentUpdates.createdAt), desc(incidentUpdates.id)).all());
+    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, part)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)).all());
   const transitionRows = chunked(updateRows.map((u) => u.id), (part) =>
     db.select().from(incidentUpdateTransitions).where(inArray(incidentUpdateTransitions.updateId, part)).all());
   const affectedRows = chunked(ids, (part) =>
@@ -154,7 +154,7 @@ export function unresolvedIncidents(db: Db, catalogue?: Catalogue): IncidentView
 
 /** The most recent incidents by start time (Statuspage's incidents.json returns 50). */
 export function recentIncidents(db: Db, limit = 50, catalogue?: Catalogue): IncidentView[] {
-  const rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(incidents.id)).limit(limit).all();
+  const rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(sql`rowid`)).limit(limit).all();
   return hydrate(db, rows, catalogue);
 }
 
@@ -162,7 +162,7 @@ export function recentIncidents(db: Db, limit = 50, catalogue?: Catalogue): Inci
 export function incidentsStartedBetween(db: Db, from: Date, to: Date, catalogue?: Catalogue): IncidentView[] {
   const rows = db.select().from(incidents)
     .where(and(gte(incidents.startedAt, from), lt(incidents.startedAt, to)))
-    .orderBy(desc(incidents.startedAt), desc(incidents.id)).all();
+    .orderBy(desc(incidents.startedAt), desc(sql`rowid`)).all();
   return hydrate(db, rows, catalogue);
 }
 

@@ -1,0 +1,3 @@
+// Importing this module registers every notification channel's fan-out (see ./index.ts).
+// Each channel adds one import line here.
+export {};

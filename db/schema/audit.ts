@@ -1,0 +1,21 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+
+/** Who changed what and when, for every change made through the API, the console or the CLI. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    /** "token", "user", "cli" or "system" (scheduler, seed). */
+    actorKind: text('actor_kind').notNull(),
+    /** Token name, user email, … */
+    actorName: text('actor_name').notNull(),
+    /** "incident.create", "component.update", … */
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id'),
+    /** JSON with what changed. */
+    details: text('details'),
+  },
+  (t) => [index('audit_at_idx').on(t.at), index('audit_subject_idx').on(t.subjectType, t.subjectId)],
+);
