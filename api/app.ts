@@ -3,7 +3,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { Db } from '../db/client.ts';
 import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
-import type { PageRenderer } from './pages.ts';
+import type { PageRenderer, RenderedPage } from './pages.ts';
+import { loadStaticFiles } from './static.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from './config.ts';
@@ -12,6 +13,29 @@ import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
 import '../db/notifications/channels.ts';
+
+type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
+
+/**
+ * A page that sets cookies or says `Cache-Control: private|no-store` (the NOC console, token
+ * links) is per-visitor: never kept, never shared between concurrent requests.
+ */
+function isPrivate(headers: RenderedPage['headers']): boolean {
+  const cacheControl = String(headers['cache-control'] ?? '');
+  return headers['set-cookie'] !== undefined || /\b(private|no-store)\b/i.test(cacheControl);
+}
+
+function privateResponse(page: RenderedPage): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(page.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  headers.set('content-type', htmlContentType(headers.get('content-type') ?? undefined));
+  if (!headers.has('cache-control')) headers.set('cache-control', 'private, no-store');
+  headers.set('x-content-type-options', 'nosniff');
+  return new Response(page.status === 204 || page.status === 304 ? null : new Uint8Array(page.body), { status: page.status, headers });
+}
 
 function htmlContentType(type: string | undefined): string {
   return !type || /^text\/html\s*$/i.test(type) ? 'text/html; charset=utf-8' : type;
@@ -66,8 +90,19 @@ export function createApp(options: CreateAppOptions) {
   const pages = options.pages;
   if (pages) {
     const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl };
-    // Concurrent misses for one page share a single rendering.
-    const inFlight = new Map<string, Promise<CachedEntry>>();
+    const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
+    deps.staticFiles = staticFiles;
+    // Concurrent misses for one public page share a single rendering.
+    const inFlight = new Map<string, Promise<RenderedResult>>();
+    const renderPage = (req: HttpBindings['incoming'], key: string): Promise<RenderedResult> => {
+      const generation = deps.cache.currentGeneration;
+      return pages.render(req, locals).then((page) => {
+        if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
+        const entry = makeEntry(page.status, page.body, { 'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined), ...PAGE_HEADERS });
+        if (entry.status === 200) deps.cache.set(key, generation, entry);
+        return { private: false, entry };
+      });
+    };
     app.all('*', async (c) => {
       const req = c.env.incoming;
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
@@ -75,22 +110,26 @@ export function createApp(options: CreateAppOptions) {
         return RESPONSE_ALREADY_SENT;
       }
       const key = req.url ?? '/';
-      let entry = deps.cache.get(key);
+      const file = staticFiles.get(c.req.path);
+      let entry = file ?? deps.cache.get(key);
       if (!entry) {
-        let pending = inFlight.get(key);
-        if (!pending) {
-          const generation = deps.cache.currentGeneration;
-          pending = pages.render(req, locals).then((page) => {
-            const rendered = makeEntry(page.status, page.body, { 'content-type': htmlContentType(page.headers['content-type']), ...PAGE_HEADERS });
-            if (rendered.status === 200) deps.cache.set(key, generation, rendered);
-            return rendered;
-          }).finally(() => inFlight.delete(key));
-          inFlight.set(key, pending);
+        let result: RenderedResult;
+        const pending = inFlight.get(key);
+        if (pending && !(result = await pending).private) {
+          entry = result.entry;
+        } else {
+          const mine = renderPage(req, key);
+          inFlight.set(key, mine);
+          try {
+            result = await mine;
+          } finally {
+            if (inFlight.get(key) === mine) inFlight.delete(key);
+          }
+          if (result.private) return result.response;
+          entry = result.entry;
         }
-        entry = await pending;
       }
-      const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'));
-      return toResponse(reply);
+      return toResponse(replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match')));
     });
   }
 

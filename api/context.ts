@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts';
 import type { Config } from './config.ts';
-import type { RenderedCache } from './cache.ts';
+import type { CachedEntry, RenderedCache } from './cache.ts';
 
 /** What every route needs; built once per process (or per test file). */
 export interface AppDeps {
@@ -9,6 +9,8 @@ export interface AppDeps {
   /** The clock; tests inject one. */
   now: () => Date;
   cache: RenderedCache;
+  /** Built client files by URL path, when the site is mounted (see api/static.ts). */
+  staticFiles?: Map<string, CachedEntry>;
 }
 
 /** Given to Astro pages as `Astro.locals`, so pages read the same database and clock. */

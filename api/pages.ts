@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { PageLocals } from './context.ts';
 
 /** The @astrojs/node middleware-mode handler: `handler(req, res, next?, locals?)`. */
@@ -8,7 +9,8 @@ export type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (e
 
 export interface RenderedPage {
   status: number;
-  headers: Record<string, string>;
+  /** Lower-case names; set-cookie stays an array. */
+  headers: Record<string, string | string[]>;
   body: Buffer;
 }
 
@@ -23,7 +25,7 @@ class CapturedResponse extends EventEmitter {
   headersSent = false;
   writableEnded = false;
   private chunks: Buffer[] = [];
-  private headers: Record<string, string> = {};
+  private headers: Record<string, string | string[]> = {};
   readonly done: Promise<RenderedPage>;
   private resolve!: (page: RenderedPage) => void;
   private reject!: (err: unknown) => void;
@@ -35,7 +37,7 @@ class CapturedResponse extends EventEmitter {
     this.req = req;
     this.done = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
   }
-  setHeader(name: string, value: string | number | string[]) { this.headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value); return this; }
+  setHeader(name: string, value: string | number | string[]) { this.headers[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value); return this; }
   getHeader(name: string) { return this.headers[name.toLowerCase()]; }
   removeHeader(name: string) { delete this.headers[name.toLowerCase()]; }
   writeHead(status: number, headers?: Record<string, string | string[] | number | undefined> | string[]) {
@@ -66,6 +68,8 @@ class CapturedResponse extends EventEmitter {
 }
 
 export interface PageRenderer {
+  /** The build's client folder: bundled assets and pre-rendered pages. */
+  clientDir: string;
   /** Renders a GET page to bytes without sending anything. */
   render(req: IncomingMessage, locals: PageLocals): Promise<RenderedPage>;
   /** Lets Astro answer directly (form posts and other non-cacheable requests). */
@@ -76,6 +80,7 @@ export async function loadPageRenderer(serverEntry: string): Promise<PageRendere
   const mod = (await import(pathToFileURL(serverEntry).href)) as { handler: AstroHandler };
   const handler = mod.handler;
   return {
+    clientDir: join(dirname(serverEntry), '..', 'client'),
     async render(req, locals) {
       const res = new CapturedResponse(req);
       await handler(req, res as unknown as ServerResponse, undefined, locals);

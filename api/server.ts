@@ -24,7 +24,7 @@ export async function startServer(options: { db: Db; config: Config; now?: () =>
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
-      const entry = deps.cache.get(req.url);
+      const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(req.url);
       if (entry) {
         const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined);
         res.writeHead(reply.status, reply.headers);
