@@ -32,10 +32,10 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
  * children, so migrations run with foreign keys OFF (the pragma is a no-op inside a
  * transaction, hence before), then the whole database is checked before they are turned on.
  */
-export function applyMigrations(db: Db): void {
+export function applyMigrations(db: Db, folder: string = migrationsFolder): void {
   const sqlite = db.$client;
   sqlite.pragma('foreign_keys = OFF');
-  migrate(db, { migrationsFolder });
+  migrate(db, { migrationsFolder: folder });
   const violations = sqlite.pragma('foreign_key_check') as unknown[];
   if (violations.length > 0) {
     throw new Error(`La migración dejó ${violations.length} referencias rotas: ${JSON.stringify(violations.slice(0, 5))}`);

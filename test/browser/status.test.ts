@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser.ts';
+import { startTestServer } from '../support/server.ts';
+
+let s: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+beforeAll(async () => {
+  s = await startTestServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+describe('in Chromium', () => {
+  it('an incident posted through the API appears on / for a customer on a phone, JavaScript off', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 }, locale: 'es-MX' });
+    const tab = await context.newPage();
+    await tab.goto(`${s.url}/`);
+    await expect(tab.locator('h1').textContent()).resolves.toBe('Todos los servicios operan con normalidad');
+
+    const res = await s.api('POST', '/api/v1/incidents', {
+      name: 'Corte de fibra en San Mateo Atenco',
+      status: 'identified',
+      body: 'Cuadrilla trabajando en el empalme.',
+      cause: 'Corte de fibra por obra civil',
+      eta: '2026-11-26T18:00:00-06:00',
+      components: { 'san-mateo-atenco-fibra': 'major_outage' },
+    });
+    expect(res.status).toBe(201);
+
+    await tab.reload();
+    await expect(tab.locator('h1').textContent()).resolves.toBe('Interrupción total del servicio en parte de la red');
+    // Above the fold on a phone: the banner names the affected area.
+    const banner = tab.locator('section.banner');
+    await expect(banner.textContent()).resolves.toContain('San Mateo Atenco · Fibra óptica');
+    const box = await banner.boundingBox();
+    expect(box!.y + box!.height).toBeLessThan(844);
+    const area = tab.locator('.areas li', { hasText: 'San Mateo Atenco' });
+    await expect(area.textContent()).resolves.toContain('Sin servicio');
+    const card = tab.locator('article.incident', { hasText: 'Corte de fibra en San Mateo Atenco' });
+    await expect(card.textContent()).resolves.toContain('Corte de fibra por obra civil');
+    await expect(card.textContent()).resolves.toContain('26 nov 2026, 18:00 (hora del centro de México)');
+
+    await card.getByRole('link', { name: 'Corte de fibra en San Mateo Atenco' }).click();
+    await tab.waitForURL(/\/incidentes\/[a-z0-9]+$/);
+    await expect(tab.locator('h1').textContent()).resolves.toBe('Corte de fibra en San Mateo Atenco');
+    await context.close();
+  });
+
+  it('the skip link and area links work from the keyboard', async () => {
+    const tab = await browser.newPage();
+    await tab.goto(`${s.url}/`);
+    await tab.keyboard.press('Tab');
+    await expect(tab.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Saltar al contenido');
+    await tab.keyboard.press('Enter');
+    expect(tab.url()).toMatch(/#contenido$/);
+    await tab.locator('.areas a', { hasText: 'Lerma' }).focus();
+    await tab.keyboard.press('Enter');
+    expect(tab.url()).toMatch(/#zona-lerma$/);
+    await tab.close();
+  });
+});
