@@ -53,13 +53,14 @@ describe('in Chromium', () => {
   it('the skip link and area links work from the keyboard', async () => {
     const tab = await browser.newPage();
     await tab.goto(`${s.url}/`);
+    await tab.waitForLoadState('load');
     await tab.keyboard.press('Tab');
     await expect(tab.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Saltar al contenido');
     await tab.keyboard.press('Enter');
-    expect(tab.url()).toMatch(/#contenido$/);
+    await tab.waitForURL(/#contenido$/);
     await tab.locator('.areas a', { hasText: 'Lerma' }).focus();
     await tab.keyboard.press('Enter');
-    expect(tab.url()).toMatch(/#zona-lerma$/);
+    await tab.waitForURL(/#zona-lerma$/);
     await tab.close();
   });
 });
