@@ -1,6 +1,6 @@
 // `npm start`: build if needed, open and migrate the database, seed the demo catalogue on the
 // first start only, serve. Bad configuration stops here with one readable line.
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { ensureBuilt } from './build.ts';
 import { openDatabase } from '../db/client.ts';
 import { seedDemoCatalogue } from '../db/seed.ts';
@@ -11,13 +11,7 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
+const config = loadConfigOrExit();
 
 try {
   await ensureBuilt();

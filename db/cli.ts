@@ -3,7 +3,7 @@
 //   token list                   names, creation and last use; never the tokens
 //   token revoke <name>
 import { parseArgs } from 'node:util';
-import { loadConfig, ConfigError } from '../api/config.ts';
+import { loadConfigOrExit } from '../api/config.ts';
 import { openDatabase } from './client.ts';
 import { CommandError } from './commands/errors.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/tokens.ts';
@@ -35,13 +35,7 @@ if (values.help || positionals.length === 0) {
   process.exit(values.help ? 0 : 2);
 }
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) fail(err.message);
-  throw err;
-}
+const config = loadConfigOrExit();
 const db = openDatabase(config.databasePath);
 const now = new Date();
 const [area, action, arg] = positionals;

@@ -47,7 +47,7 @@ describe('public status page', () => {
     expect(after.status).toBe(200);
     const html = await after.text();
     expect(html).toContain('Interrupción total del servicio en parte de la red');
-    expect(html).toContain('Metepec · Fibra óptica (interrupción total (sin servicio))');
+    expect(html).toContain('Metepec · Fibra óptica: sin servicio');
     expect(html).toContain('Corte &lt;script&gt;alert(1)&lt;/script&gt; &amp; fibra');
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('<img src=x');
