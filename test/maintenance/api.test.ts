@@ -199,3 +199,15 @@ describe('PATCH, updates and cancel', () => {
     await expectRefused(await json('POST', `/api/v1/maintenances/${b.id}/cancel`, { reason: 1 }), 422, 'validation_failed');
   });
 });
+
+describe('MAINTENANCE_MAX_HOURS configuration', () => {
+  it('defaults to 12 h and refuses values that are not whole hours between 1 and 168', async () => {
+    const { loadConfig, ConfigError } = await import('../../api/config.ts');
+    expect(loadConfig({}).maintenanceMaxHours).toBe(12);
+    expect(loadConfig({ MAINTENANCE_MAX_HOURS: '6' }).maintenanceMaxHours).toBe(6);
+    for (const bad of ['0', '169', '2.5', 'doce']) {
+      expect(() => loadConfig({ MAINTENANCE_MAX_HOURS: bad })).toThrow(ConfigError);
+    }
+    expect(() => loadConfig({ MAINTENANCE_MAX_HOURS: 'doce' })).toThrow(/MAINTENANCE_MAX_HOURS/);
+  });
+});
