@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { notFound } from '../../db/commands/errors.ts';
 import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance, type MaintenanceWarning } from '../../db/commands/maintenances.ts';
 import { maintenanceImpactKinds } from '../../db/enums.ts';
-import { maintenanceDetail } from '../../db/queries/index.ts';
+import { activeMaintenances, componentCatalogue, maintenanceDetail, pastMaintenances, upcomingMaintenances } from '../../db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { errorResponse } from '../errors.ts';
@@ -68,6 +68,12 @@ export function maintenanceRoutes(deps: AppDeps) {
     };
   };
 
+  // For the NOC: everything open plus the 50 most recent closed windows, cancelled included.
+  app.get('/', (c) => {
+    const catalogue = componentCatalogue(db);
+    const views = [...upcomingMaintenances(db, now(), { catalogue }), ...activeMaintenances(db, catalogue), ...pastMaintenances(db, 50, catalogue)];
+    return c.json({ scheduled_maintenances: views.map((v) => ({ ...v2Maintenance(v, config.publicUrl), low_impact_window: v.lowImpactWindow, emergency: v.emergency })) });
+  });
   app.get('/:id', (c) => c.json(maintenanceJson(c.req.param('id'))));
   app.post('/', async (c) => {
     const input = await parseJsonBody(c, maintenanceCreate);

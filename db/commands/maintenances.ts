@@ -258,6 +258,7 @@ export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, {
     if (m.status !== 'scheduled') {
       if (from.getTime() !== m.scheduledFor.getTime()) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: solo puede cambiarse la hora de término.', [{ path: 'scheduled_for', message: 'No puede cambiarse una vez iniciado.' }]);
       if (patch.components !== undefined) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: sus componentes no pueden cambiarse.', [{ path: 'components', message: 'No puede cambiarse una vez iniciado.' }]);
+      if (patch.autoTransition !== undefined && patch.autoTransition !== m.autoTransition) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: auto_transition no puede cambiarse.', [{ path: 'auto_transition', message: 'No puede cambiarse una vez iniciado.' }]);
       if (until.getTime() <= now.getTime()) throw new CommandError(422, 'invalid_window', 'La nueva hora de término ya pasó; para cerrarlo publique una actualización con estado completed.', [{ path: 'scheduled_until', message: 'Indique una hora futura.' }]);
     }
     checkWindow(from, until, policy);
@@ -265,6 +266,10 @@ export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, {
     // Bringing a window forward is a new notice and needs 72 h again; postponing never does.
     if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime()) checkNotice(now, from, emergency, emergencyReason);
     if (m.status === 'scheduled' && moved && from.getTime() < now.getTime() - PAST_TOLERANCE_MS) checkNotice(now, from, emergency, emergencyReason);
+    // Withdrawing the emergency label is only possible if the notice actually given was 72 h.
+    if (m.status === 'scheduled' && m.emergency && !emergency && !hasEnoughNotice(m.createdAt, from)) {
+      throw new CommandError(422, 'notice_too_short', 'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.', [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }]);
+    }
     if (patch.components !== undefined) {
       const ids = resolveComponentRefs(db, patch.components);
       db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).run();

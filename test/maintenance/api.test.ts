@@ -82,6 +82,10 @@ describe('POST /api/v1/maintenances', () => {
     const m = await res.json();
     expect(m.emergency).toBe(true);
     expect(m.somnet.emergency_reason).toMatch(/Tarjeta/);
+    // Published with 12 h of notice: it cannot stop being an emergency.
+    await expectRefused(await json('PATCH', `/api/v1/maintenances/${m.id}`, { emergency: false }), 422, 'notice_too_short', 'emergency');
+    const list = await (await json('GET', '/api/v1/maintenances')).json();
+    expect(list.scheduled_maintenances.map((x: { id: string }) => x.id)).toContain(m.id);
   });
 
   it('accepts a window outside 00:00–04:00 with low_impact_window false and a warning', async () => {
@@ -174,6 +178,12 @@ describe('PATCH, updates and cancel', () => {
     const s = await started.json();
     expect(s.status).toBe('in_progress');
     expect(s.incident_updates[0].affected_components).toEqual([expect.objectContaining({ old_status: 'operational', new_status: 'under_maintenance' })]);
+    await expectRefused(await json('PATCH', `/api/v1/maintenances/${m.id}`, { auto_transition: false }), 422, 'already_started', 'auto_transition');
+    await expectRefused(await json('PATCH', `/api/v1/maintenances/${m.id}`, { components: ['lerma-fibra'] }), 422, 'already_started', 'components');
+    // Extending a window in progress is allowed, and recorded as a reschedule.
+    const extended = await (await json('PATCH', `/api/v1/maintenances/${m.id}`, { scheduled_until: '2026-12-01T05:00:00-06:00' })).json();
+    expect(extended.somnet.reschedules).toHaveLength(1);
+    expect(extended.status).toBe('in_progress');
     await expectRefused(await json('POST', `/api/v1/maintenances/${m.id}/updates`, { status: 'scheduled', body: 'x' }), 409, 'invalid_transition');
     await expectRefused(await json('PATCH', `/api/v1/maintenances/${m.id}`, { scheduled_for: '2026-12-02T00:00:00-06:00' }), 422, 'already_started', 'scheduled_for');
     expect((await (await json('POST', `/api/v1/maintenances/${m.id}/updates`, { status: 'verifying', body: 'Verificando.' })).json()).status).toBe('verifying');
