@@ -171,3 +171,23 @@ describe('maintenance scheduler worker', () => {
     }
   });
 });
+
+describe('notices published for the subscriber system', () => {
+  it('announces, reschedules (re-arming the reminder) and cancels, each with the affected components', async () => {
+    const { db } = seeded();
+    const { updateMaintenance, cancelMaintenance } = await import('../../db/commands/maintenances.ts');
+    events.length = 0;
+    const m = schedule(db, new Date('2026-11-26T18:00:00Z'), '2026-12-01T06:00:00Z', '2026-12-01T08:00:00Z', ['metepec']);
+    expect(advanceMaintenances(db, new Date('2026-11-30T06:00:00Z'))).toEqual([{ maintenanceId: m.id, action: 'reminder' }]);
+    updateMaintenance(db, m.id, { scheduledFor: new Date('2026-12-08T06:00:00Z'), scheduledUntil: new Date('2026-12-08T08:00:00Z') }, { now: new Date('2026-11-30T07:00:00Z'), actor });
+    // The new start is a week away: a new reminder is due 24 h before it, not before.
+    expect(advanceMaintenances(db, new Date('2026-12-07T05:59:00Z'))).toEqual([]);
+    expect(advanceMaintenances(db, new Date('2026-12-07T06:00:00Z'))).toEqual([{ maintenanceId: m.id, action: 'reminder' }]);
+    cancelMaintenance(db, m.id, {}, { now: new Date('2026-12-07T07:00:00Z'), actor });
+    expect(advanceMaintenances(db, new Date('2026-12-08T06:00:00Z'))).toEqual([]);
+    expect(events.map((e) => e.type)).toEqual(['maintenance.announced', 'maintenance.reminder', 'maintenance.rescheduled', 'maintenance.reminder', 'maintenance.cancelled']);
+    const metepec = ['metepec-fibra', 'metepec-inalambrico'].map((s) => findComponent(db, s)!.id);
+    for (const e of events) expect(e).toMatchObject({ maintenanceId: m.id, componentIds: expect.arrayContaining(metepec) });
+    expect(events[2].at.toISOString()).toBe('2026-11-30T07:00:00.000Z');
+  });
+});
