@@ -1,4 +1,5 @@
 import { advanceMaintenances, nextMaintenanceDue } from '../../db/commands/maintenances.ts';
+import { onCommit } from '../../db/commands/transaction.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';
 
@@ -20,7 +21,13 @@ export function maintenanceScheduler(options: MaintenanceSchedulerOptions = {}):
     start(deps: AppDeps) {
       let timer: NodeJS.Timeout | undefined;
       let stopped = false;
+      const sleep = (ms: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(tick, ms);
+        timer.unref();
+      };
       const tick = () => {
+        clearTimeout(timer);
         if (stopped) return;
         try {
           advanceMaintenances(deps.db, deps.now());
@@ -30,14 +37,17 @@ export function maintenanceScheduler(options: MaintenanceSchedulerOptions = {}):
         if (stopped) return;
         const next = nextMaintenanceDue(deps.db);
         const wait = next ? Math.min(maxSleepMs, Math.max(0, next.getTime() - deps.now().getTime())) : maxSleepMs;
-        // Small floor so a due item whose command keeps failing cannot spin the CPU.
-        timer = setTimeout(tick, Math.max(wait, 50));
-        timer.unref();
+        // Something still due right after a tick is failing: retry, but do not spin the CPU.
+        sleep(wait > 0 ? wait : 250);
       };
+      // A write in this process (a new or rescheduled window) may move the next due instant
+      // closer: look again right after it commits rather than at the end of the current sleep.
+      const unsubscribe = onCommit(deps.db, () => { if (!stopped) sleep(0); });
       tick();
       return () => {
         stopped = true;
-        if (timer) clearTimeout(timer);
+        unsubscribe();
+        clearTimeout(timer);
       };
     },
   };

@@ -58,7 +58,7 @@ const HOUR = 3_600_000;
 /** Clock skew tolerated between the NOC's machine and ours for "starts now". */
 const PAST_TOLERANCE_MS = 60_000;
 
-const window = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
+const describeWindow = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
 
 function lowImpactWarning(): MaintenanceWarning {
   return {
@@ -282,7 +282,7 @@ export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, {
         reason: patch.rescheduleReason?.trim() || null, at: now,
       }).run();
       const reason = patch.rescheduleReason?.trim() ? ` Motivo: ${patch.rescheduleReason.trim()}` : '';
-      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${window(m.scheduledFor, m.scheduledUntil)}. Ahora: ${window(from, until)}.${reason}`, now);
+      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${describeWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${describeWindow(from, until)}.${reason}`, now);
       notify(db, 'maintenance.rescheduled', m.id, now);
     }
     recordAudit(db, actor, moved ? 'maintenance.reschedule' : 'maintenance.edit', { type: 'maintenance', id: m.id }, now, patch);
@@ -360,47 +360,59 @@ export interface SchedulerStep {
   action: 'reminder' | 'started' | 'completed';
 }
 
+/** What is due for one maintenance at instant `t`, from its stored state alone. */
+function dueAction(m: MaintenanceRow, t: number): 'catch_up' | SchedulerStep['action'] | null {
+  if (m.status === 'scheduled' && m.scheduledUntil.getTime() <= t) return 'catch_up';
+  if (m.status === 'scheduled' && m.scheduledFor.getTime() <= t) return 'started';
+  if ((m.status === 'in_progress' || m.status === 'verifying') && m.scheduledUntil.getTime() <= t) return 'completed';
+  const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
+  if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt) return 'reminder';
+  return null;
+}
+
 /**
  * Applies every transition due at `now`: reminders 24 h ahead, starts at scheduled_for, ends at
  * scheduled_until. Idempotent and catch-up by construction: it looks at the stored state, not at
  * what happened since the last tick, so after a restart the first call brings everything up to date.
- * Each maintenance is its own command, so one failure does not block the others.
+ * Nothing due means no transaction at all (a commit would drop the page cache). Each maintenance
+ * is its own command, so one failure does not block the others.
  */
 export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
   const steps: SchedulerStep[] = [];
+  const t = now.getTime();
   const open = db.select().from(maintenances).where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])).all();
   for (const candidate of open) {
+    if (!dueAction(candidate, t)) continue;
     try {
       const step = runCommand(db, (): SchedulerStep | null => {
+        // Re-read inside the transaction: a NOC command may have changed it since.
         const m = load(db, candidate.id);
-        const t = now.getTime();
         const ctx = { type: 'maintenance', id: m.id };
-        if (m.status === 'scheduled' && m.scheduledUntil.getTime() <= t) {
-          // The whole window passed while the server was down: it is over, not starting now.
-          complete(db, { ...m, startedAt: null }, now, m.scheduledUntil, 'Mantenimiento concluido en la ventana programada.');
-          db.update(maintenances).set({ startedAt: m.scheduledFor }).where(eq(maintenances.id, m.id)).run();
-          recordAudit(db, systemActor, 'maintenance.complete', ctx, now, { caughtUp: true });
-          return { maintenanceId: m.id, action: 'completed' };
+        switch (dueAction(m, t)) {
+          case 'catch_up':
+            // The whole window passed while the server was down: it is over, not starting now,
+            // so components are not flipped and only the completion is announced.
+            complete(db, { ...m, startedAt: null }, now, m.scheduledUntil, 'Mantenimiento concluido en la ventana programada.');
+            db.update(maintenances).set({ startedAt: m.scheduledFor }).where(eq(maintenances.id, m.id)).run();
+            recordAudit(db, systemActor, 'maintenance.complete', ctx, now, { caughtUp: true });
+            return { maintenanceId: m.id, action: 'completed' };
+          case 'started':
+            start(db, m, now, m.scheduledFor, 'Mantenimiento iniciado según lo programado.');
+            recordAudit(db, systemActor, 'maintenance.start', ctx, now);
+            return { maintenanceId: m.id, action: 'started' };
+          case 'completed':
+            complete(db, m, now, m.scheduledUntil, 'Mantenimiento concluido. Los servicios vuelven a su estado normal.');
+            recordAudit(db, systemActor, 'maintenance.complete', ctx, now);
+            return { maintenanceId: m.id, action: 'completed' };
+          case 'reminder':
+            // Not a change to the event itself: no SEQUENCE bump, no updated_at.
+            notify(db, 'maintenance.reminder', m.id, now);
+            db.update(maintenances).set({ reminderAt: now }).where(eq(maintenances.id, m.id)).run();
+            recordAudit(db, systemActor, 'maintenance.remind', ctx, now);
+            return { maintenanceId: m.id, action: 'reminder' };
+          default:
+            return null;
         }
-        if (m.status === 'scheduled' && m.scheduledFor.getTime() <= t) {
-          start(db, m, now, m.scheduledFor, 'Mantenimiento iniciado según lo programado.');
-          recordAudit(db, systemActor, 'maintenance.start', ctx, now);
-          return { maintenanceId: m.id, action: 'started' };
-        }
-        if ((m.status === 'in_progress' || m.status === 'verifying') && m.scheduledUntil.getTime() <= t) {
-          complete(db, m, now, m.scheduledUntil, 'Mantenimiento concluido. Los servicios vuelven a su estado normal.');
-          recordAudit(db, systemActor, 'maintenance.complete', ctx, now);
-          return { maintenanceId: m.id, action: 'completed' };
-        }
-        const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
-        if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt) {
-          // Not a change to the event itself: no SEQUENCE bump, no updated_at.
-          notify(db, 'maintenance.reminder', m.id, now);
-          db.update(maintenances).set({ reminderAt: now }).where(eq(maintenances.id, m.id)).run();
-          recordAudit(db, systemActor, 'maintenance.remind', ctx, now);
-          return { maintenanceId: m.id, action: 'reminder' };
-        }
-        return null;
       });
       if (step) steps.push(step);
     } catch (err) {

@@ -8,7 +8,8 @@ export function escapeText(value: string): string {
 
 /** Parameter values with ":", ";" or "," must be quoted (§3.2); DQUOTE itself is not allowed. */
 export function paramValue(value: string): string {
-  const clean = value.replace(/"/g, "'");
+  // Control characters (a newline would start a new property) and DQUOTE are not allowed.
+  const clean = value.replace(/[\x00-\x1f\x7f]/g, ' ').replace(/"/g, "'");
   return /[:;,]/.test(clean) ? `"${clean}"` : clean;
 }
 

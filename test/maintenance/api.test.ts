@@ -88,6 +88,17 @@ describe('POST /api/v1/maintenances', () => {
     expect(list.scheduled_maintenances.map((x: { id: string }) => x.id)).toContain(m.id);
   });
 
+  it('starts an emergency window that begins now at once', async () => {
+    const res = await json('POST', '/api/v1/maintenances', { ...base, components: ['san-mateo-atenco-fibra'], scheduled_for: '2026-11-26T12:00:00-06:00', scheduled_until: '2026-11-26T14:00:00-06:00', emergency: true, emergency_reason: 'Fibra dañada por obra; reparación inmediata.' });
+    expect(res.status).toBe(201);
+    const m = await res.json();
+    expect(m.status).toBe('in_progress');
+    expect(m.components[0].status).toBe('under_maintenance');
+    expect(m.incident_updates.map((u: { status: string }) => u.status)).toEqual(['in_progress', 'scheduled']);
+    // An emergency still cannot start in the past.
+    await expectRefused(await json('POST', '/api/v1/maintenances', { ...base, scheduled_for: '2026-11-26T11:00:00-06:00', scheduled_until: '2026-11-26T14:00:00-06:00', emergency: true, emergency_reason: 'x' }), 422, 'validation_failed', 'scheduled_for');
+  });
+
   it('accepts a window outside 00:00–04:00 with low_impact_window false and a warning', async () => {
     // Crossing midnight: 23:00–01:00 local.
     const res = await json('POST', '/api/v1/maintenances', { ...base, scheduled_for: '2026-12-01T23:00:00-06:00', scheduled_until: '2026-12-02T01:00:00-06:00' });

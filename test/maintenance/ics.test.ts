@@ -119,6 +119,23 @@ describe('maintenanceIcs', () => {
     expect(foldLine('SHORT:ok')).toBe('SHORT:ok');
   });
 
+  it('cannot be broken by names with line breaks or quotes', async () => {
+    const { createComponent } = await import('../../db/commands/catalog.ts');
+    createComponent(db, { name: 'Nodo "Norte"\nX-INJECTED:1', slug: 'nodo-norte' }, { now, actor });
+    const x = createMaintenance(db, {
+      name: 'Prueba\r\nX-INJECTED:2', body: 'Texto;con,comas\\y\nsaltos', scheduledFor: new Date('2026-12-02T06:00:00Z'),
+      scheduledUntil: new Date('2026-12-02T07:00:00Z'), components: ['nodo-norte'],
+    }, { now, actor }).maintenance;
+    const text = maintenanceIcs([maintenanceDetail(db, x.id)!], options);
+    checkWire(text);
+    expect(text).not.toMatch(/\r\nX-INJECTED/);
+    const vevent = parse(text).events[0];
+    expect(vevent.getFirstPropertyValue('x-injected')).toBeNull();
+    expect(vevent.getFirstPropertyValue('summary')).toBe('Mantenimiento programado: Prueba\r\nX-INJECTED:2'.replace('\r\n', '\n'));
+    expect(String(vevent.getFirstPropertyValue('description')).startsWith('Texto;con,comas\\y\nsaltos')).toBe(true);
+    expect(vevent.getFirstProperty('x-maintnote-object-id')!.getParameter('x-somnet-name')).toBe("Nodo 'Norte' X-INJECTED:1");
+  });
+
   it('renders an empty calendar when there is nothing to show', () => {
     const text = maintenanceIcs([], options);
     checkWire(text);

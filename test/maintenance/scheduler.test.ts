@@ -9,6 +9,8 @@ import { registerFanOut, type NotificationEvent } from '../../db/notifications/i
 import { maintenanceDetail } from '../../db/queries/index.ts';
 import { componentStatusEvents } from '../../db/schema/index.ts';
 import { createApp } from '../../api/app.ts';
+import { onCommit } from '../../db/commands/transaction.ts';
+import { createApiToken } from '../../db/commands/tokens.ts';
 import { maintenanceScheduler } from '../../api/workers/maintenanceScheduler.ts';
 import { tempDatabasePath, testClock, testConfig } from '../support/db.ts';
 
@@ -117,7 +119,37 @@ describe('advanceMaintenances (injected clock)', () => {
   });
 });
 
+describe('advanceMaintenances without anything due', () => {
+  it('writes nothing, so the public page cache is not dropped', () => {
+    const { db } = seeded();
+    schedule(db, new Date('2026-11-26T18:00:00Z'), '2026-12-01T06:00:00Z', '2026-12-01T10:00:00Z');
+    let commits = 0;
+    const off = onCommit(db, () => { commits++; });
+    expect(advanceMaintenances(db, new Date('2026-11-27T00:00:00Z'))).toEqual([]);
+    expect(commits).toBe(0);
+    advanceMaintenances(db, new Date('2026-11-30T06:00:00Z'));
+    expect(commits).toBe(1);
+    off();
+  });
+});
+
 describe('maintenance scheduler worker', () => {
+  it('looks again as soon as a write commits instead of sleeping until its next check', async () => {
+    const { db } = seeded();
+    const clock = testClock('2026-11-26T18:00:00Z');
+    const { deps } = createApp({ db, config: testConfig, now: clock.now });
+    const stop = maintenanceScheduler({ maxSleepMs: 60_000 }).start(deps);
+    try {
+      const m = schedule(db, clock.now(), '2026-12-01T06:00:00Z', '2026-12-01T10:00:00Z');
+      clock.set('2026-12-01T06:00:00Z');
+      // Any committed write wakes it; here an unrelated one (a new API token).
+      createApiToken(db, 'despertador', clock.now());
+      await vi.waitFor(() => expect(maintenanceDetail(db, m.id)!.status).toBe('in_progress'), { timeout: 2000, interval: 10 });
+    } finally {
+      await stop();
+    }
+  });
+
   it('runs transitions on its own with an injected clock and stops cleanly', async () => {
     const { db } = seeded();
     const clock = testClock('2026-11-26T18:00:00Z');
