@@ -6,6 +6,8 @@ export interface Config {
   databasePath: string;
   /** Absolute base for links in feeds and emails, without a trailing slash. */
   publicUrl: string;
+  /** Longest maintenance window the NOC may schedule, in hours (MAINTENANCE_MAX_HOURS, default 12). */
+  maintenanceMaxHours?: number;
 }
 
 const schema = z.object({
@@ -13,6 +15,8 @@ const schema = z.object({
     .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535')).optional(),
   HOST: z.string().min(1, 'no puede estar vacío').optional(),
   DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
+  MAINTENANCE_MAX_HOURS: z.string().regex(/^\d+$/, 'debe ser un número entero de horas').transform(Number)
+    .pipe(z.number().int().min(1, 'debe estar entre 1 y 168').max(168, 'debe estar entre 1 y 168')).optional(),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -34,6 +38,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     HOST: env.HOST || undefined,
     DATABASE_PATH: env.DATABASE_PATH || undefined,
     PUBLIC_URL: env.PUBLIC_URL || undefined,
+    MAINTENANCE_MAX_HOURS: env.MAINTENANCE_MAX_HOURS || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -46,6 +51,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.data.HOST ?? '0.0.0.0',
     databasePath: parsed.data.DATABASE_PATH ?? './data/somnet.db',
     publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    maintenanceMaxHours: parsed.data.MAINTENANCE_MAX_HOURS ?? 12,
   };
 }
 

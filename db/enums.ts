@@ -62,3 +62,26 @@ export const statusEventCauses = ['incident', 'maintenance', 'manual', 'seed'] a
 export type StatusEventCause = (typeof statusEventCauses)[number];
 
 export const TIME_ZONE = 'America/Mexico_City';
+
+export const maintenanceStatuses = ['scheduled', 'in_progress', 'verifying', 'completed', 'cancelled'] as const;
+export type MaintenanceStatus = (typeof maintenanceStatuses)[number];
+export const maintenanceStatusLabels: Record<MaintenanceStatus, string> = {
+  scheduled: 'Programado',
+  in_progress: 'En curso',
+  verifying: 'En verificación',
+  completed: 'Completado',
+  cancelled: 'Cancelado',
+};
+
+/** What customers should expect during the window (the MAINTNOTE impact scale). */
+export const maintenanceImpactKinds = ['no_impact', 'reduced_redundancy', 'degraded', 'outage'] as const;
+export type MaintenanceImpactKind = (typeof maintenanceImpactKinds)[number];
+export const maintenanceImpactLabels: Record<MaintenanceImpactKind, string> = {
+  no_impact: 'Sin afectación esperada',
+  reduced_redundancy: 'Redundancia reducida',
+  degraded: 'Servicio degradado',
+  outage: 'Interrupción del servicio',
+};
+
+export const maintenanceUpdateKinds = ['announced', 'posted', 'started', 'completed', 'rescheduled', 'cancelled', 'edited'] as const;
+export type MaintenanceUpdateKind = (typeof maintenanceUpdateKinds)[number];

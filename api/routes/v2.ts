@@ -1,53 +1,66 @@
 import { Hono, type Context } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { overallStatus } from '../../db/domain/rollup.ts';
-import { componentCatalogue, recentIncidents, unresolvedIncidents, type IncidentView } from '../../db/queries/index.ts';
+import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '../../db/queries/index.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
-import { v2ComponentList, v2Incident, v2Page, v2Status } from '../render/v2.ts';
+import { v2ComponentList, v2Incident, v2Page } from '../render/v2.ts';
+import { v2Maintenance, withMaintenance } from '../render/v2Maintenance.ts';
 
 /** Everything the v2 documents are built from; one read per rendering. */
-function snapshot(db: Db) {
+function snapshot(db: Db, now: Date) {
   const catalogue = componentCatalogue(db);
   const unresolved = unresolvedIncidents(db, catalogue);
   const recent = recentIncidents(db, 50, catalogue);
-  const overall = overallStatus(catalogue.all.map((c) => c.status));
-  const stamps = [...catalogue.all.map((c) => c.updatedAt), ...catalogue.groups.map((g) => g.updatedAt), ...recent.map((i) => i.updatedAt)];
+  const active = activeMaintenances(db, catalogue);
+  const upcoming = upcomingMaintenances(db, now, { catalogue });
+  const maintenances = recentMaintenances(db, 50, catalogue);
+  const overall = withMaintenance(overallStatus(catalogue.all.map((c) => c.status)), active.length);
+  const stamps = [...catalogue.all.map((c) => c.updatedAt), ...catalogue.groups.map((g) => g.updatedAt), ...recent.map((i) => i.updatedAt), ...maintenances.map((m) => m.updatedAt), ...upcoming.map((m) => m.updatedAt)];
   const updatedAt = new Date(Math.max(0, ...stamps.map((d) => d.getTime())));
-  return { catalogue, unresolved, recent, overall, updatedAt };
+  return { catalogue, unresolved, recent, active, upcoming, maintenances, overall, updatedAt };
 }
 
 const documents: Record<string, (deps: AppDeps) => unknown> = {
-  'summary.json': ({ db, config }) => {
-    const s = snapshot(db);
+  'summary.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
     return {
       page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
       components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped),
       incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)),
-      scheduled_maintenances: [],
-      status: v2Status(s.overall),
+      scheduled_maintenances: [...s.upcoming, ...s.active].map((m) => v2Maintenance(m, config.publicUrl)),
+      status: s.overall,
     };
   },
-  'status.json': ({ db, config }) => {
-    const s = snapshot(db);
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), status: v2Status(s.overall) };
+  'status.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), status: s.overall };
   },
-  'components.json': ({ db, config }) => {
-    const s = snapshot(db);
+  'components.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
     return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped) };
   },
-  'incidents.json': ({ db, config }) => {
-    const s = snapshot(db);
+  'incidents.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
     return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.recent.map((i: IncidentView) => v2Incident(i, config.publicUrl)) };
   },
-  'incidents/unresolved.json': ({ db, config }) => {
-    const s = snapshot(db);
+  'incidents/unresolved.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
     return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)) };
   },
-  // Maintenance arrives with its own issue; until then these answer empty lists in the right shape.
-  'scheduled-maintenances.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
-  'scheduled-maintenances/upcoming.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
-  'scheduled-maintenances/active.json': ({ db, config }) => ({ page: v2Page({ publicUrl: config.publicUrl, updatedAt: snapshot(db).updatedAt }), scheduled_maintenances: [] }),
+  // Cancelled windows are left out: Statuspage's maintenance statuses have no "cancelled".
+  'scheduled-maintenances.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.maintenances.map((m) => v2Maintenance(m, config.publicUrl)) };
+  },
+  'scheduled-maintenances/upcoming.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.upcoming.map((m) => v2Maintenance(m, config.publicUrl)) };
+  },
+  'scheduled-maintenances/active.json': ({ db, config, now }) => {
+    const s = snapshot(db, now());
+    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.active.map((m) => v2Maintenance(m, config.publicUrl)) };
+  },
 };
 
 export const CORS_HEADERS = {

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { findComponent, findGroup } from '../../db/commands/catalog.ts';
+import { componentCatalogue, maintenanceDetail, maintenanceIcs, maintenancesForFeed } from '../../db/queries/index.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
+import type { AppDeps } from '../context.ts';
+import { serveCached } from './v2.ts';
+
+const ICS_HEADERS = {
+  'content-type': 'text/calendar; charset=utf-8',
+  'cache-control': PUBLIC_CACHE_CONTROL,
+  'x-content-type-options': 'nosniff',
+  'access-control-allow-origin': '*',
+};
+
+function notFoundText(message: string) {
+  return { status: 404, body: message, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
+}
+
+/**
+ * Public iCalendar feeds (RFC 5545): every window, per component or area, and one event for
+ * "Añadir a mi calendario". Subscribed calendars poll them, so they go through the render cache.
+ */
+export function maintenanceFeedRoutes(deps: AppDeps) {
+  const { db, config, now } = deps;
+  const app = new Hono();
+
+  app.get('/mantenimiento.ics', (c) => serveCached(c, deps, '/mantenimiento.ics', () => ({
+    body: maintenanceIcs(maintenancesForFeed(db, now()), { publicUrl: config.publicUrl, calendarName: 'SOMNET · Mantenimientos programados' }),
+    headers: { ...ICS_HEADERS, 'content-disposition': 'inline; filename="somnet-mantenimiento.ics"' },
+  })));
+
+  app.get('/componentes/:ref/mantenimiento.ics', (c) => {
+    const ref = c.req.param('ref');
+    return serveCached(c, deps, `/componentes/${ref}/mantenimiento.ics`, () => {
+      const catalogue = componentCatalogue(db);
+      const component = findComponent(db, ref);
+      const group = component ? undefined : findGroup(db, ref);
+      if (!component && !group) return notFoundText(`No existe un componente ni una zona «${ref}».`);
+      const ids = component ? [component.id] : catalogue.all.filter((x) => x.groupId === group!.id).map((x) => x.id);
+      const label = component ? catalogue.byId.get(component.id)!.fullName : group!.name;
+      return {
+        body: maintenanceIcs(maintenancesForFeed(db, now(), ids, catalogue), { publicUrl: config.publicUrl, calendarName: `SOMNET · Mantenimientos · ${label}` }),
+        headers: { ...ICS_HEADERS, 'content-disposition': `inline; filename="somnet-mantenimiento-${component?.slug ?? group!.slug}.ics"` },
+      };
+    });
+  });
+
+  app.get('/mantenimiento/:file{[a-z0-9]+\\.ics}', (c) => {
+    const id = c.req.param('file').slice(0, -'.ics'.length);
+    return serveCached(c, deps, `/mantenimiento/${id}.ics`, () => {
+      const view = maintenanceDetail(db, id);
+      if (!view) return notFoundText(`No existe el mantenimiento «${id}».`);
+      return {
+        body: maintenanceIcs([view], { publicUrl: config.publicUrl, calendarName: `SOMNET · ${view.name}` }),
+        headers: { ...ICS_HEADERS, 'content-disposition': `attachment; filename="somnet-mantenimiento-${id}.ics"` },
+      };
+    });
+  });
+  return app;
+}

@@ -1,0 +1,439 @@
+import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import type { ComponentStatus, MaintenanceImpactKind, MaintenanceStatus, MaintenanceUpdateKind } from '../enums.ts';
+import { newId } from '../ids.ts';
+import { components, componentStatusEvents, maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, REMINDER_BEFORE_MS } from '../domain/maintenance.ts';
+import { formatDateTime, ZONE_LABEL } from '../domain/time.ts';
+import { publish, type NotificationEvent } from '../notifications/index.ts';
+import { findComponent, findGroup, setComponentStatus } from './catalog.ts';
+import { CommandError, notFound, type FieldError } from './errors.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
+import { recordAudit, systemActor } from './audit.ts';
+
+export type MaintenanceRow = typeof maintenances.$inferSelect;
+
+/** Limits that come from configuration rather than the manual. */
+export interface MaintenancePolicy {
+  maxWindowHours?: number;
+}
+
+export interface MaintenanceWarning {
+  code: 'low_impact_window';
+  message: string;
+}
+
+export interface CreateMaintenanceInput {
+  name: string;
+  body: string;
+  scheduledFor: Date;
+  scheduledUntil: Date;
+  /** Component or group ids/slugs; a group stands for all its components. */
+  components: string[];
+  impactKind?: MaintenanceImpactKind;
+  autoTransition?: boolean;
+  emergency?: boolean;
+  emergencyReason?: string | null;
+}
+
+export interface MaintenancePatch {
+  name?: string;
+  body?: string;
+  scheduledFor?: Date;
+  scheduledUntil?: Date;
+  components?: string[];
+  impactKind?: MaintenanceImpactKind;
+  autoTransition?: boolean;
+  emergency?: boolean;
+  emergencyReason?: string | null;
+  rescheduleReason?: string | null;
+}
+
+export interface MaintenanceResult {
+  maintenance: MaintenanceRow;
+  warnings: MaintenanceWarning[];
+}
+
+const HOUR = 3_600_000;
+/** Clock skew tolerated between the NOC's machine and ours for "starts now". */
+const PAST_TOLERANCE_MS = 60_000;
+
+const describeWindow = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
+
+function lowImpactWarning(): MaintenanceWarning {
+  return {
+    code: 'low_impact_window',
+    message: 'La ventana no está dentro del horario de bajo impacto (00:00–04:00, hora del centro de México). Se publica, marcada como fuera de horario de bajo impacto.',
+  };
+}
+
+/** Component ids for a list of component or group references, in the order given, without repeats. */
+function resolveComponentRefs(db: Db, refs: string[]): string[] {
+  const ids: string[] = [];
+  const unknown: FieldError[] = [];
+  refs.forEach((ref, i) => {
+    const component = findComponent(db, ref);
+    if (component) { if (!ids.includes(component.id)) ids.push(component.id); return; }
+    const group = findGroup(db, ref);
+    if (group) {
+      const children = db.select({ id: components.id }).from(components).where(eq(components.groupId, group.id)).orderBy(components.position).all();
+      for (const c of children) if (!ids.includes(c.id)) ids.push(c.id);
+      return;
+    }
+    unknown.push({ path: `components.${i}`, message: `No existe un componente ni un grupo «${ref}».` });
+  });
+  if (unknown.length > 0) throw new CommandError(422, 'unknown_component', `Componente desconocido: ${unknown.map((u) => refs[Number(u.path.split('.')[1])]).join(', ')}.`, unknown);
+  if (ids.length === 0) throw new CommandError(422, 'validation_failed', 'Indique al menos un componente afectado.', [{ path: 'components', message: 'Los grupos indicados no tienen componentes.' }]);
+  return ids;
+}
+
+/** The rules every window obeys, checked on creation and on every reschedule. */
+function checkWindow(from: Date, until: Date, policy: MaintenancePolicy): void {
+  if (until.getTime() <= from.getTime()) {
+    throw new CommandError(422, 'invalid_window', 'La hora de término debe ser posterior a la de inicio.', [{ path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' }]);
+  }
+  const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
+  if (until.getTime() - from.getTime() > maxHours * HOUR) {
+    throw new CommandError(422, 'window_too_long', `La ventana no puede durar más de ${maxHours} horas; divida el trabajo en varias ventanas.`, [{ path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` }]);
+  }
+}
+
+/** Manual 4.2: at least 72 h between publication and start, unless it is a declared emergency. */
+function checkNotice(now: Date, from: Date, emergency: boolean, reason: string | null | undefined): void {
+  if (emergency && !reason?.trim()) {
+    throw new CommandError(422, 'emergency_reason_required', 'Un mantenimiento de emergencia requiere explicar el motivo (emergency_reason).', [{ path: 'emergency_reason', message: 'Indique por qué no puede esperar al aviso de 72 horas.' }]);
+  }
+  if (!emergency && !hasEnoughNotice(now, from)) {
+    const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
+    throw new CommandError(422, 'notice_too_short',
+      `El manual del cliente (sección 4.2) exige avisar con al menos 72 horas de anticipación: el inicio más cercano posible es ${formatDateTime(earliest)} (${ZONE_LABEL}). Si no puede esperar, márquelo como emergencia (emergency: true) y explique el motivo en emergency_reason.`,
+      [{ path: 'scheduled_for', message: 'Menos de 72 horas de aviso.' }]);
+  }
+  if (from.getTime() < now.getTime() - PAST_TOLERANCE_MS) {
+    throw new CommandError(422, 'validation_failed', 'El inicio no puede estar en el pasado.', [{ path: 'scheduled_for', message: 'Indique una hora futura.' }]);
+  }
+}
+
+function componentIdsOf(db: Db, maintenanceId: string): string[] {
+  return db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id);
+}
+
+function notify(db: Db, type: Extract<NotificationEvent, { maintenanceId: string }>['type'], maintenanceId: string, at: Date): void {
+  publish(db, { type, maintenanceId, componentIds: componentIdsOf(db, maintenanceId), at });
+}
+
+type Transition = { componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus };
+
+function addUpdate(db: Db, maintenanceId: string, kind: MaintenanceUpdateKind, status: MaintenanceStatus, body: string, at: Date, transitions: Transition[] = []): void {
+  db.insert(maintenanceUpdates).values({ id: newId(), maintenanceId, kind, status, body, transitions: JSON.stringify(transitions), createdAt: at }).run();
+}
+
+/** Other maintenances in progress that hold this component under maintenance. */
+function heldByOther(db: Db, componentId: string, maintenanceId: string) {
+  return db.select({ previousStatus: maintenanceComponents.previousStatus }).from(maintenanceComponents)
+    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+    .where(and(
+      eq(maintenanceComponents.componentId, componentId),
+      ne(maintenances.id, maintenanceId),
+      inArray(maintenances.status, ['in_progress', 'verifying']),
+      eq(maintenances.autoTransition, true),
+    )).all();
+}
+
+const worseThanMaintenance = (s: ComponentStatus) => s === 'degraded_performance' || s === 'partial_outage' || s === 'major_outage';
+
+/**
+ * Puts the components under maintenance, remembering what each showed. A component an
+ * incident already shows as degraded or down keeps that status: the worse news wins.
+ */
+function holdComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
+  const transitions: Transition[] = [];
+  for (const componentId of componentIdsOf(db, m.id)) {
+    const current = db.select().from(components).where(eq(components.id, componentId)).get()!;
+    if (worseThanMaintenance(current.status)) continue;
+    let previous: ComponentStatus = current.status;
+    if (current.status === 'under_maintenance') {
+      // Already held by an overlapping maintenance: inherit what it will restore.
+      previous = heldByOther(db, componentId, m.id).find((h) => h.previousStatus)?.previousStatus ?? 'operational';
+    } else {
+      setComponentStatus(db, current, 'under_maintenance', at, { kind: 'maintenance', id: m.id });
+      transitions.push({ componentId, oldStatus: current.status, newStatus: 'under_maintenance' });
+    }
+    db.update(maintenanceComponents).set({ previousStatus: previous })
+      .where(and(eq(maintenanceComponents.maintenanceId, m.id), eq(maintenanceComponents.componentId, componentId))).run();
+  }
+  return transitions;
+}
+
+/**
+ * Returns held components to what they showed before, unless something else changed them
+ * meanwhile (an incident, a manual change) or another maintenance still holds them.
+ */
+function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
+  const transitions: Transition[] = [];
+  const held = db.select().from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).all();
+  for (const h of held) {
+    if (!h.previousStatus) continue;
+    const current = db.select().from(components).where(eq(components.id, h.componentId)).get()!;
+    if (current.status !== 'under_maintenance') continue;
+    const last = db.select().from(componentStatusEvents).where(eq(componentStatusEvents.componentId, h.componentId))
+      .orderBy(desc(componentStatusEvents.at), desc(componentStatusEvents.id)).get();
+    if (!last || last.causeKind !== 'maintenance') continue;
+    if (heldByOther(db, h.componentId, m.id).length > 0) continue;
+    setComponentStatus(db, current, h.previousStatus, at, { kind: 'maintenance', id: m.id });
+    transitions.push({ componentId: h.componentId, oldStatus: 'under_maintenance', newStatus: h.previousStatus });
+  }
+  return transitions;
+}
+
+function start(db: Db, m: MaintenanceRow, at: Date, startedAt: Date, body: string): MaintenanceRow {
+  const transitions = m.autoTransition ? holdComponents(db, m, at) : [];
+  addUpdate(db, m.id, 'started', 'in_progress', body, at, transitions);
+  notify(db, 'maintenance.started', m.id, at);
+  return db.update(maintenances).set({ status: 'in_progress', startedAt, sequence: m.sequence + 1, updatedAt: at })
+    .where(eq(maintenances.id, m.id)).returning().get();
+}
+
+function complete(db: Db, m: MaintenanceRow, at: Date, completedAt: Date, body: string, kind: MaintenanceUpdateKind = 'completed'): MaintenanceRow {
+  const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, at) : [];
+  addUpdate(db, m.id, kind, 'completed', body, at, transitions);
+  notify(db, 'maintenance.completed', m.id, at);
+  return db.update(maintenances).set({ status: 'completed', completedAt, sequence: m.sequence + 1, updatedAt: at })
+    .where(eq(maintenances.id, m.id)).returning().get();
+}
+
+function load(db: Db, id: string): MaintenanceRow {
+  const m = db.select().from(maintenances).where(eq(maintenances.id, id)).get();
+  if (!m) throw notFound('el mantenimiento', id);
+  return m;
+}
+
+function assertOpen(m: MaintenanceRow): void {
+  if (m.status === 'completed' || m.status === 'cancelled') {
+    throw new CommandError(409, 'maintenance_closed', `El mantenimiento ya está ${m.status === 'completed' ? 'completado' : 'cancelado'}; no admite cambios.`);
+  }
+}
+
+export function createMaintenance(db: Db, input: CreateMaintenanceInput, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+  return runCommand(db, () => {
+    checkWindow(input.scheduledFor, input.scheduledUntil, policy);
+    const emergency = input.emergency ?? false;
+    checkNotice(now, input.scheduledFor, emergency, input.emergencyReason);
+    const componentIds = resolveComponentRefs(db, input.components);
+    const lowImpactWindow = isLowImpactWindow(input.scheduledFor, input.scheduledUntil);
+    let row = db.insert(maintenances).values({
+      id: newId(),
+      name: input.name,
+      body: input.body,
+      status: 'scheduled',
+      impactKind: input.impactKind ?? 'outage',
+      autoTransition: input.autoTransition ?? true,
+      emergency,
+      emergencyReason: emergency ? input.emergencyReason!.trim() : null,
+      lowImpactWindow,
+      scheduledFor: input.scheduledFor,
+      scheduledUntil: input.scheduledUntil,
+      createdAt: now,
+      updatedAt: now,
+    }).returning().get();
+    db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: row.id, componentId }))).run();
+    addUpdate(db, row.id, 'announced', 'scheduled', input.body, now);
+    notify(db, 'maintenance.announced', row.id, now);
+    recordAudit(db, actor, 'maintenance.create', { type: 'maintenance', id: row.id }, now, { ...input, components: componentIds });
+    // An emergency window that starts now begins at once rather than at the scheduler's next tick.
+    if (row.scheduledFor.getTime() <= now.getTime()) row = start(db, row, now, now, 'Mantenimiento de emergencia iniciado.');
+    return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
+  });
+}
+
+export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+  return runCommand(db, () => {
+    const m = load(db, id);
+    assertOpen(m);
+    const from = patch.scheduledFor ?? m.scheduledFor;
+    const until = patch.scheduledUntil ?? m.scheduledUntil;
+    const moved = from.getTime() !== m.scheduledFor.getTime() || until.getTime() !== m.scheduledUntil.getTime();
+    const emergency = patch.emergency ?? m.emergency;
+    const emergencyReason = patch.emergencyReason === undefined ? m.emergencyReason : patch.emergencyReason;
+    if (m.status !== 'scheduled') {
+      if (from.getTime() !== m.scheduledFor.getTime()) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: solo puede cambiarse la hora de término.', [{ path: 'scheduled_for', message: 'No puede cambiarse una vez iniciado.' }]);
+      if (patch.components !== undefined) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: sus componentes no pueden cambiarse.', [{ path: 'components', message: 'No puede cambiarse una vez iniciado.' }]);
+      if (patch.autoTransition !== undefined && patch.autoTransition !== m.autoTransition) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: auto_transition no puede cambiarse.', [{ path: 'auto_transition', message: 'No puede cambiarse una vez iniciado.' }]);
+      if (until.getTime() <= now.getTime()) throw new CommandError(422, 'invalid_window', 'La nueva hora de término ya pasó; para cerrarlo publique una actualización con estado completed.', [{ path: 'scheduled_until', message: 'Indique una hora futura.' }]);
+    }
+    checkWindow(from, until, policy);
+    if (emergency && !emergencyReason?.trim()) checkNotice(now, from, true, emergencyReason);
+    // Bringing a window forward is a new notice and needs 72 h again; postponing never does.
+    if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime()) checkNotice(now, from, emergency, emergencyReason);
+    if (m.status === 'scheduled' && moved && from.getTime() < now.getTime() - PAST_TOLERANCE_MS) checkNotice(now, from, emergency, emergencyReason);
+    // Withdrawing the emergency label is only possible if the notice actually given was 72 h.
+    if (m.status === 'scheduled' && m.emergency && !emergency && !hasEnoughNotice(m.createdAt, from)) {
+      throw new CommandError(422, 'notice_too_short', 'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.', [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }]);
+    }
+    if (patch.components !== undefined) {
+      const ids = resolveComponentRefs(db, patch.components);
+      db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).run();
+      db.insert(maintenanceComponents).values(ids.map((componentId) => ({ maintenanceId: m.id, componentId }))).run();
+    }
+    const lowImpactWindow = isLowImpactWindow(from, until);
+    if (moved) {
+      db.insert(maintenanceScheduleChanges).values({
+        maintenanceId: m.id, previousFor: m.scheduledFor, previousUntil: m.scheduledUntil, newFor: from, newUntil: until,
+        reason: patch.rescheduleReason?.trim() || null, at: now,
+      }).run();
+      const reason = patch.rescheduleReason?.trim() ? ` Motivo: ${patch.rescheduleReason.trim()}` : '';
+      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${describeWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${describeWindow(from, until)}.${reason}`, now);
+      notify(db, 'maintenance.rescheduled', m.id, now);
+    }
+    recordAudit(db, actor, moved ? 'maintenance.reschedule' : 'maintenance.edit', { type: 'maintenance', id: m.id }, now, patch);
+    const row = db.update(maintenances).set({
+      name: patch.name ?? m.name,
+      body: patch.body ?? m.body,
+      scheduledFor: from,
+      scheduledUntil: until,
+      impactKind: patch.impactKind ?? m.impactKind,
+      autoTransition: patch.autoTransition ?? m.autoTransition,
+      emergency,
+      emergencyReason: emergency ? emergencyReason!.trim() : null,
+      lowImpactWindow,
+      // A new start more than 24 h away earns a new reminder.
+      reminderAt: moved && from.getTime() - REMINDER_BEFORE_MS > now.getTime() ? null : m.reminderAt,
+      sequence: m.sequence + 1,
+      updatedAt: now,
+    }).where(eq(maintenances.id, m.id)).returning().get();
+    return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
+  });
+}
+
+export interface MaintenanceUpdateInput {
+  status: Exclude<MaintenanceStatus, 'cancelled'>;
+  body: string;
+}
+
+/** Which statuses a NOC update may move to from each status (forward only). */
+const allowedNext: Record<MaintenanceStatus, MaintenanceStatus[]> = {
+  scheduled: ['scheduled', 'in_progress'],
+  in_progress: ['in_progress', 'verifying', 'completed'],
+  verifying: ['in_progress', 'verifying', 'completed'],
+  completed: [],
+  cancelled: [],
+};
+
+/** A NOC update, like an incident's: starting early, verifying or closing go through here too. */
+export function postMaintenanceUpdate(db: Db, id: string, input: MaintenanceUpdateInput, { now, actor }: CommandContext): MaintenanceRow {
+  return runCommand(db, () => {
+    let m = load(db, id);
+    assertOpen(m);
+    if (!allowedNext[m.status].includes(input.status)) {
+      throw new CommandError(409, 'invalid_transition', `Un mantenimiento en estado «${m.status}» no puede pasar a «${input.status}».`, [{ path: 'status', message: `Estados posibles: ${allowedNext[m.status].join(', ')}.` }]);
+    }
+    recordAudit(db, actor, 'maintenance.update', { type: 'maintenance', id: m.id }, now, input);
+    if (input.status === 'in_progress' && m.status === 'scheduled') return start(db, m, now, now, input.body);
+    if (input.status === 'completed') return complete(db, m, now, now, input.body, 'posted');
+    addUpdate(db, m.id, 'posted', input.status, input.body, now);
+    m = db.update(maintenances).set({
+      status: input.status,
+      verifyingAt: input.status === 'verifying' ? (m.verifyingAt ?? now) : m.verifyingAt,
+      sequence: m.sequence + 1,
+      updatedAt: now,
+    }).where(eq(maintenances.id, m.id)).returning().get();
+    return m;
+  });
+}
+
+/** Cancels a window that has not finished; components it holds go back to what they were. */
+export function cancelMaintenance(db: Db, id: string, input: { body?: string }, { now, actor }: CommandContext): MaintenanceRow {
+  return runCommand(db, () => {
+    const m = load(db, id);
+    assertOpen(m);
+    const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, now) : [];
+    addUpdate(db, m.id, 'cancelled', 'cancelled', input.body?.trim() || 'Mantenimiento cancelado.', now, transitions);
+    notify(db, 'maintenance.cancelled', m.id, now);
+    recordAudit(db, actor, 'maintenance.cancel', { type: 'maintenance', id: m.id }, now, input);
+    return db.update(maintenances).set({ status: 'cancelled', cancelledAt: now, sequence: m.sequence + 1, updatedAt: now })
+      .where(eq(maintenances.id, m.id)).returning().get();
+  });
+}
+
+export interface SchedulerStep {
+  maintenanceId: string;
+  action: 'reminder' | 'started' | 'completed';
+}
+
+/** What is due for one maintenance at instant `t`, from its stored state alone. */
+function dueAction(m: MaintenanceRow, t: number): 'catch_up' | SchedulerStep['action'] | null {
+  if (m.status === 'scheduled' && m.scheduledUntil.getTime() <= t) return 'catch_up';
+  if (m.status === 'scheduled' && m.scheduledFor.getTime() <= t) return 'started';
+  if ((m.status === 'in_progress' || m.status === 'verifying') && m.scheduledUntil.getTime() <= t) return 'completed';
+  const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
+  if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt) return 'reminder';
+  return null;
+}
+
+/**
+ * Applies every transition due at `now`: reminders 24 h ahead, starts at scheduled_for, ends at
+ * scheduled_until. Idempotent and catch-up by construction: it looks at the stored state, not at
+ * what happened since the last tick, so after a restart the first call brings everything up to date.
+ * Nothing due means no transaction at all (a commit would drop the page cache). Each maintenance
+ * is its own command, so one failure does not block the others.
+ */
+export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
+  const steps: SchedulerStep[] = [];
+  const t = now.getTime();
+  const open = db.select().from(maintenances).where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])).all();
+  for (const candidate of open) {
+    if (!dueAction(candidate, t)) continue;
+    try {
+      const step = runCommand(db, (): SchedulerStep | null => {
+        // Re-read inside the transaction: a NOC command may have changed it since.
+        const m = load(db, candidate.id);
+        const ctx = { type: 'maintenance', id: m.id };
+        switch (dueAction(m, t)) {
+          case 'catch_up':
+            // The whole window passed while the server was down: it is over, not starting now,
+            // so components are not flipped and only the completion is announced.
+            complete(db, { ...m, startedAt: null }, now, m.scheduledUntil, 'Mantenimiento concluido en la ventana programada.');
+            db.update(maintenances).set({ startedAt: m.scheduledFor }).where(eq(maintenances.id, m.id)).run();
+            recordAudit(db, systemActor, 'maintenance.complete', ctx, now, { caughtUp: true });
+            return { maintenanceId: m.id, action: 'completed' };
+          case 'started':
+            start(db, m, now, m.scheduledFor, 'Mantenimiento iniciado según lo programado.');
+            recordAudit(db, systemActor, 'maintenance.start', ctx, now);
+            return { maintenanceId: m.id, action: 'started' };
+          case 'completed':
+            complete(db, m, now, m.scheduledUntil, 'Mantenimiento concluido. Los servicios vuelven a su estado normal.');
+            recordAudit(db, systemActor, 'maintenance.complete', ctx, now);
+            return { maintenanceId: m.id, action: 'completed' };
+          case 'reminder':
+            // Not a change to the event itself: no SEQUENCE bump, no updated_at.
+            notify(db, 'maintenance.reminder', m.id, now);
+            db.update(maintenances).set({ reminderAt: now }).where(eq(maintenances.id, m.id)).run();
+            recordAudit(db, systemActor, 'maintenance.remind', ctx, now);
+            return { maintenanceId: m.id, action: 'reminder' };
+          default:
+            return null;
+        }
+      });
+      if (step) steps.push(step);
+    } catch (err) {
+      console.error(`Mantenimiento ${candidate.id}: la transición automática falló`, err);
+    }
+  }
+  return steps;
+}
+
+/** The next instant at which `advanceMaintenances` has something to do, or null. */
+export function nextMaintenanceDue(db: Db): Date | null {
+  const open = db.select().from(maintenances).where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])).all();
+  let next = Infinity;
+  for (const m of open) {
+    if (m.status === 'scheduled') {
+      next = Math.min(next, m.scheduledFor.getTime());
+      const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
+      if (!m.reminderAt && m.createdAt.getTime() <= reminderAt) next = Math.min(next, reminderAt);
+    } else {
+      next = Math.min(next, m.scheduledUntil.getTime());
+    }
+  }
+  return Number.isFinite(next) ? new Date(next) : null;
+}

@@ -1,0 +1,43 @@
+// Maintenance policy from the customer manual, section 4.2, as pure functions of instants.
+import { zonedMidnight, zonedParts } from './time.ts';
+
+const HOUR = 3_600_000;
+
+/** "Se notificarán con al menos 72 horas de anticipación". */
+export const MIN_NOTICE_MS = 72 * HOUR;
+/** The reminder goes out this long before the window starts. */
+export const REMINDER_BEFORE_MS = 24 * HOUR;
+/** Low-impact hours: 00:00–04:00 America/Mexico_City. */
+export const LOW_IMPACT_END_HOUR = 4;
+export const DEFAULT_MAX_WINDOW_HOURS = 12;
+
+/**
+ * True when the whole window lies inside 00:00–04:00 local time of the day it starts on.
+ * A window crossing midnight (23:00–02:00) starts outside those hours, so it is not.
+ */
+export function isLowImpactWindow(start: Date, end: Date): boolean {
+  if (end.getTime() <= start.getTime()) return false;
+  const p = zonedParts(start);
+  const dayStart = zonedMidnight(p.year, p.month, p.day).getTime();
+  return start.getTime() >= dayStart && end.getTime() <= dayStart + LOW_IMPACT_END_HOUR * HOUR;
+}
+
+/** Notice given: time from publication to the start of the window. */
+export function noticeMs(publishedAt: Date, start: Date): number {
+  return start.getTime() - publishedAt.getTime();
+}
+
+export function hasEnoughNotice(publishedAt: Date, start: Date): boolean {
+  return noticeMs(publishedAt, start) >= MIN_NOTICE_MS;
+}
+
+/** "5 días y 3 h de anticipación" — the notice shown next to each window. */
+export function formatNotice(ms: number): string {
+  if (ms <= 0) return 'sin anticipación';
+  const hours = Math.floor(ms / HOUR);
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  if (days === 0) return hours === 0 ? 'menos de 1 hora de anticipación' : `${hours} h de anticipación`;
+  const d = `${days} ${days === 1 ? 'día' : 'días'}`;
+  return `${rest ? `${d} y ${rest} h` : d} de anticipación`;
+}
