@@ -8,12 +8,12 @@ import { tempDatabasePath } from '../support/db.ts';
 
 describe('configuration from the environment', () => {
   it('has defaults', () => {
-    expect(loadConfig({})).toEqual({ port: 4321, host: '0.0.0.0', databasePath: './data/somnet.db', publicUrl: 'http://localhost:4321' });
+    expect(loadConfig({})).toMatchObject({ port: 4321, host: '0.0.0.0', databasePath: './data/somnet.db', publicUrl: 'http://localhost:4321' });
   });
 
   it('reads every variable and trims the trailing slash of PUBLIC_URL', () => {
     expect(loadConfig({ PORT: '8080', HOST: '127.0.0.1', DATABASE_PATH: '/srv/estado.db', PUBLIC_URL: 'https://status.somnet.com.mx/' }))
-      .toEqual({ port: 8080, host: '127.0.0.1', databasePath: '/srv/estado.db', publicUrl: 'https://status.somnet.com.mx' });
+      .toMatchObject({ port: 8080, host: '127.0.0.1', databasePath: '/srv/estado.db', publicUrl: 'https://status.somnet.com.mx' });
   });
 
   for (const [env, variable] of [[{ PORT: 'abc' }, 'PORT'], [{ PORT: '70000' }, 'PORT'], [{ PORT: '0' }, 'PORT'], [{ PUBLIC_URL: 'status.somnet.com.mx' }, 'PUBLIC_URL'], [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL']] as const) {
