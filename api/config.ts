@@ -6,6 +6,8 @@ export interface Config {
   databasePath: string;
   /** Absolute base for links in feeds and emails, without a trailing slash. */
   publicUrl: string;
+  /** Map tiles for /cobertura, `{z}/{x}/{y}` template; OpenStreetMap when unset. */
+  mapTileUrl?: string;
 }
 
 const schema = z.object({
@@ -13,6 +15,7 @@ const schema = z.object({
     .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535')).optional(),
   HOST: z.string().min(1, 'no puede estar vacío').optional(),
   DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
+  MAP_TILE_URL: z.string().optional().refine((v) => v === undefined || isTileUrl(v), 'debe ser una URL https:// de teselas con {z}, {x} y {y}, p. ej. https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -20,6 +23,15 @@ function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
     return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+function isTileUrl(value: string): boolean {
+  try {
+    const u = new URL(value.replace(/\{[a-z]\}/g, '0'));
+    return (u.protocol === 'http:' || u.protocol === 'https:') && ['{z}', '{x}', '{y}'].every((p) => value.includes(p));
   } catch {
     return false;
   }
@@ -34,6 +46,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     HOST: env.HOST || undefined,
     DATABASE_PATH: env.DATABASE_PATH || undefined,
     PUBLIC_URL: env.PUBLIC_URL || undefined,
+    MAP_TILE_URL: env.MAP_TILE_URL || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -46,5 +59,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.data.HOST ?? '0.0.0.0',
     databasePath: parsed.data.DATABASE_PATH ?? './data/somnet.db',
     publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    ...(parsed.data.MAP_TILE_URL ? { mapTileUrl: parsed.data.MAP_TILE_URL } : {}),
   };
 }

@@ -3,3 +3,5 @@ export * from './incidents.ts';
 export * from './uptime.ts';
 export * from './statusPage.ts';
 export * from './history.ts';
+export * from './coverage.ts';
+export * from './selfDiagnosis.ts';
