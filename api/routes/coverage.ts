@@ -8,6 +8,8 @@ import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { parseJsonBody } from '../validate.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
+import { CORS_HEADERS, serveCached } from './v2.ts';
 
 /** Real coverage polygons are bigger than the NOC's other bodies (64 KB). */
 export const MAX_COVERAGE_BYTES = 2 * 1024 * 1024;
@@ -47,14 +49,24 @@ export function coverageRoutes(deps: AppDeps) {
     onError: (c) => errorResponse(c, 413, 'payload_too_large', `El GeoJSON supera el máximo de ${MAX_COVERAGE_BYTES / 1024 / 1024} MB.`),
   });
 
-  app.get('/api/v1/coverage', auth, (c) => {
+  const collection = () => {
     const { areas, demo } = coverageAreaList(db);
-    return c.json({
+    return {
       type: 'FeatureCollection',
       demo,
       features: areas.map((a) => ({ type: 'Feature', geometry: a.geometry, properties: { area: a.areaSlug, technology: a.technology, locality: a.locality } })),
-    });
-  });
+    };
+  };
+
+  // Public, for SOMNET's main site (somnet.com.mx/cobertura) to draw the same areas.
+  app.options('/api/coverage.geojson', (c) => c.body(null, 204, CORS_HEADERS));
+  app.get('/api/coverage.geojson', (c) =>
+    serveCached(c, deps, '/api/coverage.geojson', () => ({
+      body: JSON.stringify(collection()),
+      headers: { 'content-type': 'application/geo+json; charset=utf-8', 'cache-control': PUBLIC_CACHE_CONTROL, ...CORS_HEADERS },
+    })));
+
+  app.get('/api/v1/coverage', auth, (c) => c.json(collection()));
 
   app.put('/api/v1/coverage', auth, limit, async (c) => {
     const input = await parseJsonBody(c, coverageCollection);

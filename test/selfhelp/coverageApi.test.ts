@@ -97,6 +97,23 @@ describe('PUT /api/v1/coverage', () => {
     expect(audit).toEqual({ action: 'coverage.replaced', actor_name: 'tests' });
   });
 
+  it('the public GeoJSON follows the upload: cached with an ETag, 304, CORS open, no token', async () => {
+    const first = await t.app.request('/api/coverage.geojson');
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe('application/geo+json; charset=utf-8');
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
+    const body = await first.json();
+    expect(body.demo).toBe(false);
+    expect(body.features.map((f: { properties: { locality: string } }) => f.properties.locality)).toEqual(['Toluca oriente', 'Metepec sur']);
+    const etag = first.headers.get('etag')!;
+    expect((await t.app.request('/api/coverage.geojson', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    await t.json('PUT', '/api/v1/coverage', collection(feature({}, { locality: 'Toluca norte' })));
+    const after = await t.app.request('/api/coverage.geojson', { headers: { 'if-none-match': etag } });
+    expect(after.status).toBe(200);
+    expect((await after.json()).features[0].properties.locality).toBe('Toluca norte');
+    await t.json('PUT', '/api/v1/coverage', collection(feature(), feature({}, { area: 'metepec', technology: 'microwave', locality: 'Metepec sur' })));
+  });
+
   it('the map shows the live status of the area and technology', async () => {
     await t.json('POST', '/api/v1/incidents', { name: 'Corte', status: 'identified', impact: 'critical', body: 'Corte de fibra.', components: { 'toluca-fibra': 'major_outage' } });
     const view = coverageMap(t.db);

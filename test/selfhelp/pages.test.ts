@@ -138,6 +138,10 @@ describe('/cobertura without JavaScript', () => {
     expect(html).toContain('<h3 id="loc-microwave">Inalámbrico (microondas)</h3>');
     expect(html).toContain('Metepec centro');
     expect(html).toContain('Zinacantepec y San Cristóbal Tecolit');
+    // The map and its controls appear only when the script runs.
+    expect(html).toMatch(/<div id="mapa" class="map" hidden/);
+    expect(html).toMatch(/<fieldset id="capas" class="stack" hidden/);
+    expect(html).toContain('<form method="get" action="/cobertura#respuesta"');
   });
 
   it('widens img-src for the tile host on this page only', async () => {
