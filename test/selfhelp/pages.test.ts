@@ -188,6 +188,13 @@ describe('feasibility form (POST /cobertura)', () => {
     expect(storedRequests()).toBe(0);
   });
 
+  it('answers 400, not 500, to a body that is not a form', async () => {
+    const res = await fetch(`${s.url}/cobertura`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: s.url }, body: 'hola' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('No pudimos leer el formulario');
+    expect(storedRequests()).toBe(0);
+  });
+
   it('refuses a cross-site post', async () => {
     const res = await postForm(validForm, { origin: 'https://evil.example' });
     expect(res.status).toBe(403);
