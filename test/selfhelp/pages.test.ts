@@ -195,6 +195,13 @@ describe('feasibility form (POST /cobertura)', () => {
     expect(storedRequests()).toBe(0);
   });
 
+  it('refuses a body over 16 KB with 413 before reading it', async () => {
+    const res = await postForm({ ...validForm, notes: 'x'.repeat(20_000) });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toContain('El formulario es demasiado grande');
+    expect(storedRequests()).toBe(0);
+  });
+
   it('refuses a cross-site post', async () => {
     const res = await postForm(validForm, { origin: 'https://evil.example' });
     expect(res.status).toBe(403);
