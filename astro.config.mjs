@@ -12,5 +12,9 @@ export default defineConfig({
   build: { inlineStylesheets: 'always' },
   // The dev toolbar would ship JavaScript to public pages.
   devToolbar: { enabled: false },
+  // Astro inlines small scripts into the page, which the site's CSP (script-src 'self', no
+  // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
+  // Vite's default limit.
+  vite: { build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) } },
   server: { port: Number(process.env.PORT ?? 4321) },
 });

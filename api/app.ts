@@ -14,6 +14,7 @@ import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
 import { maintenanceRoutes } from './routes/maintenances.ts';
 import { maintenanceFeedRoutes } from './routes/maintenanceFeeds.ts';
+import { coverageRoutes } from './routes/coverage.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -61,6 +62,15 @@ export const PAGE_HEADERS = {
 };
 
 /**
+ * A page may widen the policy for itself (the coverage map adds its tile host to img-src);
+ * every other page keeps PAGE_HEADERS' policy.
+ */
+function pageCsp(headers: RenderedPage['headers']): { 'content-security-policy'?: string } {
+  const own = headers['content-security-policy'];
+  return typeof own === 'string' ? { 'content-security-policy': own } : {};
+}
+
+/**
  * The Hono application, without a listener, so tests drive it with `app.request()`.
  * Astro pages are mounted by the server (api/server.ts) behind these routes.
  */
@@ -86,6 +96,7 @@ export function createApp(options: CreateAppOptions) {
   });
 
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
+  app.route('/', coverageRoutes(deps));
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.all('/api/*', (c) => errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.'));
@@ -93,7 +104,7 @@ export function createApp(options: CreateAppOptions) {
 
   const pages = options.pages;
   if (pages) {
-    const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl };
+    const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
     // Concurrent misses for one public page share a single rendering.
@@ -102,7 +113,7 @@ export function createApp(options: CreateAppOptions) {
       const generation = deps.cache.currentGeneration;
       return pages.render(req, locals).then((page) => {
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
-        const entry = makeEntry(page.status, page.body, { 'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined), ...PAGE_HEADERS });
+        const entry = makeEntry(page.status, page.body, { 'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined), ...PAGE_HEADERS, ...pageCsp(page.headers) });
         if (entry.status === 200) deps.cache.set(key, generation, entry);
         return { private: false, entry };
       });

@@ -8,6 +8,8 @@ export interface Config {
   publicUrl: string;
   /** Longest maintenance window the NOC may schedule, in hours (MAINTENANCE_MAX_HOURS, default 12). */
   maintenanceMaxHours?: number;
+  /** Map tiles for /cobertura, `{z}/{x}/{y}` template; OpenStreetMap when unset. */
+  mapTileUrl?: string;
 }
 
 const schema = z.object({
@@ -17,6 +19,7 @@ const schema = z.object({
   DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
   MAINTENANCE_MAX_HOURS: z.string().regex(/^\d+$/, 'debe ser un número entero de horas').transform(Number)
     .pipe(z.number().int().min(1, 'debe estar entre 1 y 168').max(168, 'debe estar entre 1 y 168')).optional(),
+  MAP_TILE_URL: z.string().optional().refine((v) => v === undefined || isTileUrl(v), 'debe ser una URL https:// de teselas con {z}, {x} y {y}, p. ej. https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -24,6 +27,15 @@ function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
     return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+function isTileUrl(value: string): boolean {
+  try {
+    const u = new URL(value.replace(/\{[a-z]\}/g, '0'));
+    return (u.protocol === 'http:' || u.protocol === 'https:') && ['{z}', '{x}', '{y}'].every((p) => value.includes(p));
   } catch {
     return false;
   }
@@ -39,6 +51,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     DATABASE_PATH: env.DATABASE_PATH || undefined,
     PUBLIC_URL: env.PUBLIC_URL || undefined,
     MAINTENANCE_MAX_HOURS: env.MAINTENANCE_MAX_HOURS || undefined,
+    MAP_TILE_URL: env.MAP_TILE_URL || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -52,6 +65,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePath: parsed.data.DATABASE_PATH ?? './data/somnet.db',
     publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     maintenanceMaxHours: parsed.data.MAINTENANCE_MAX_HOURS ?? 12,
+    ...(parsed.data.MAP_TILE_URL ? { mapTileUrl: parsed.data.MAP_TILE_URL } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface PageLocals {
   db: Db;
   now: () => Date;
   publicUrl: string;
+  /** Tile URL template for the coverage map (config MAP_TILE_URL); the default when absent. */
+  mapTileUrl?: string;
 }
 
 export type Env = { Variables: { tokenName: string } };

@@ -4,3 +4,5 @@ export * from './uptime.ts';
 export * from './statusPage.ts';
 export * from './history.ts';
 export * from './maintenances.ts';
+export * from './coverage.ts';
+export * from './selfDiagnosis.ts';

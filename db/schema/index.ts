@@ -4,3 +4,4 @@ export * from './access.ts';
 export * from './outbox.ts';
 export * from './audit.ts';
 export * from './maintenances.ts';
+export * from './coverage.ts';

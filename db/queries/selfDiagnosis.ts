@@ -1,0 +1,27 @@
+import type { Db } from '../client.ts';
+import { componentCatalogue, type GroupView } from './catalog.ts';
+import { unresolvedIncidents, type IncidentView } from './incidents.ts';
+
+export interface KnownProblemsView {
+  area: GroupView | null;
+  /** Unresolved incidents touching any component of the area, newest first. */
+  incidents: IncidentView[];
+  // Maintenance in progress is being built in its own branch; when it lands, add
+  // `maintenances` here (in-progress windows affecting the area) and show them on
+  // /autodiagnostico next to the incidents.
+}
+
+/** Does SOMNET already know about a problem in this area? ("ya lo sabemos", /autodiagnostico) */
+export function knownProblemsInArea(db: Db, areaSlug: string): KnownProblemsView {
+  const catalogue = componentCatalogue(db);
+  const area = catalogue.groups.find((g) => g.slug === areaSlug) ?? null;
+  if (!area) return { area: null, incidents: [] };
+  const ids = new Set(area.components.map((c) => c.id));
+  const incidents = unresolvedIncidents(db, catalogue).filter((i) => i.components.some((c) => ids.has(c.id)));
+  return { area, incidents };
+}
+
+/** Areas a customer can pick: every group that holds components. */
+export function selectableAreas(db: Db): Array<{ slug: string; name: string }> {
+  return componentCatalogue(db).groups.filter((g) => g.components.length > 0).map((g) => ({ slug: g.slug, name: g.name }));
+}
