@@ -62,3 +62,8 @@ export const statusEventCauses = ['incident', 'maintenance', 'manual', 'seed'] a
 export type StatusEventCause = (typeof statusEventCauses)[number];
 
 export const TIME_ZONE = 'America/Mexico_City';
+
+/** NOC console roles: admin manages users, catalogue and tokens; noc posts incidents. */
+export const consoleRoles = ['admin', 'noc'] as const;
+export type ConsoleRole = (typeof consoleRoles)[number];
+export const consoleRoleLabels: Record<ConsoleRole, string> = { admin: 'Administrador', noc: 'NOC' };
