@@ -128,6 +128,19 @@ describe('access to /noc', () => {
   });
 });
 
+describe('rate limiting by client address', () => {
+  it('refuses every sign-in from an address after 20 failures in 15 minutes, whichever the account', async () => {
+    clock.advance(60 * 60_000);
+    const client = new ConsoleClient(server.url);
+    for (let i = 0; i < 20; i++) expect((await client.login(`nadie${i}@somnet.com.mx`, 'cualquier-cosa-larga')).status).toBe(401);
+    const blocked = await client.login('admin@somnet.com.mx', 'clave-de-administracion');
+    expect(blocked.status).toBe(429);
+    expect(await blocked.text()).toContain('Demasiados intentos fallidos desde esta conexión');
+    clock.advance(15 * 60_000 + 1000);
+    expect((await client.login('admin@somnet.com.mx', 'clave-de-administracion')).status).toBe(303);
+  });
+});
+
 describe('first sign-in with a one-time password', () => {
   it('the CLI prints the password alone on its last line, and the console asks for a new one', async () => {
     const path = tempDatabasePath();
