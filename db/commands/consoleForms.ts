@@ -1,10 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { consoleFormSubmissions } from '../schema/index.ts';
 import { CommandError } from './errors.ts';
 import { runCommand } from './transaction.ts';
 
 const TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+/** A form left open longer than this is stale anyway; its token is forgotten. */
+const KEEP_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * Runs a console form's command at most once per rendered form. Each form carries a random
@@ -20,6 +22,7 @@ export function submitOnce(db: Db, token: string | null | undefined, userId: num
     if (previous) return { location: previous.location, duplicate: true };
     const location = run();
     db.insert(consoleFormSubmissions).values({ token, userId, location, createdAt: now }).run();
+    db.delete(consoleFormSubmissions).where(lt(consoleFormSubmissions.createdAt, new Date(now.getTime() - KEEP_MS))).run();
     return { location, duplicate: false };
   });
 }

@@ -41,6 +41,15 @@ describe('access to /noc', () => {
     expect((await new ConsoleClient(server.url).get('/noc')).status).toBe(303);
   });
 
+  it('returns to the page asked for after signing in, but never outside the console', async () => {
+    const client = new ConsoleClient(server.url);
+    const inside = await client.submit('/noc/login?volver=%2Fnoc%2Fauditoria', { email: 'admin@somnet.com.mx', password: 'clave-de-administracion' });
+    expect(inside.headers.get('location')).toBe('/noc/auditoria');
+    const other = new ConsoleClient(server.url);
+    const outside = await other.submit('/noc/login?volver=%2F%2Fmalicioso.example%2Fnoc', { email: 'admin@somnet.com.mx', password: 'clave-de-administracion' });
+    expect(outside.headers.get('location')).toBe('/noc');
+  });
+
   it('sets an httpOnly, SameSite=Lax session cookie with an expiry', async () => {
     const client = new ConsoleClient(server.url);
     const res = await client.login('admin@somnet.com.mx', 'clave-de-administracion');
