@@ -1,6 +1,12 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import node from '@astrojs/node';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// db/ stays outside the page bundle: pages then load the very modules the API loads, so a
+// command run from a page (the NOC console) shares the one registry of commit listeners
+// (public cache invalidation) and notification channels instead of a bundled copy.
+const dbDir = fileURLToPath(new URL('./db/', import.meta.url));
 
 // Astro only renders pages. The Hono server in api/server.ts sits in front, keeps the rendered
 // bytes in memory and serves them until the next write (see README, "Arquitectura").
@@ -15,6 +21,21 @@ export default defineConfig({
   // Astro inlines small scripts into the page, which the site's CSP (script-src 'self', no
   // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
   // Vite's default limit.
-  vite: { build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) } },
   server: { port: Number(process.env.PORT ?? 4321) },
+  vite: {
+    build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },
+    plugins: [{
+      name: 'somnet-db-outside-bundle',
+      apply: 'build',
+      enforce: 'pre',
+      async resolveId(source, importer, options) {
+        // Only the server build: browser bundles (the coverage map) must include what they use.
+        if (!importer || !source.startsWith('.') || this.environment?.config.consumer !== 'server') return null;
+        const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+        // An absolute file: URL, so Node resolves it to the same module the API imported. The build
+        // is made in place by `npm start` (api/build.ts), so the absolute path is always right.
+        return resolved && resolved.id.startsWith(dbDir) ? { id: pathToFileURL(resolved.id).href, external: true } : null;
+      },
+    }],
+  },
 });

@@ -2,18 +2,24 @@
 //   token create --name <name>   prints the new token alone on the last line (shown only once)
 //   token list                   names, creation and last use; never the tokens
 //   token revoke <name>
+//   user create --email <email> --role admin|noc   prints a one-time password alone on the last line
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../api/config.ts';
 import { openDatabase } from './client.ts';
 import { CommandError } from './commands/errors.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './commands/tokens.ts';
 import { formatDateTime } from './domain/time.ts';
+import { createConsoleUser } from './commands/consoleUsers.ts';
+import { hashPasswordSync, oneTimePassword } from './domain/password.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 
   token create --name <nombre>   crea un token de la API del NOC (se muestra una sola vez)
   token list                     lista los tokens (nombre, creación, último uso)
   token revoke <nombre>          revoca un token
+  user create --email <correo> --role admin|noc
+                                 crea un usuario de la consola /noc; imprime una contraseña
+                                 de un solo uso (se cambia al iniciar sesión)
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -24,7 +30,7 @@ function fail(message: string, code = 1): never {
 
 const { positionals, values } = (() => {
   try {
-    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     return fail(`${(err as Error).message}\n\n${usage}`, 2);
   }
@@ -54,11 +60,17 @@ try {
     if (!arg) fail(`Indique el nombre del token.\n\n${usage}`, 2);
     revokeApiToken(db, arg, now);
     console.log(`Token «${arg}» revocado.`);
+  } else if (area === 'user' && action === 'create') {
+    if (!values.email || !values.role) fail(`Faltan --email y --role.\n\n${usage}`, 2);
+    const password = oneTimePassword();
+    const user = createConsoleUser(db, { email: values.email, role: values.role, passwordHash: hashPasswordSync(password) }, { now, actor: { kind: 'cli', name: 'noc' } });
+    console.log(`Usuario «${user.email}» (${user.role}) creado. Contraseña de un solo uso (se pedirá cambiarla al iniciar sesión en /noc/login):`);
+    console.log(password);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
   }
 } catch (err) {
-  if (err instanceof CommandError) fail(err.message);
+  if (err instanceof CommandError) fail([err.message, ...(err.fields ?? []).map((f) => `  ${f.path}: ${f.message}`)].join('\n'));
   throw err;
 } finally {
   db.$client.close();

@@ -85,3 +85,7 @@ export const maintenanceImpactLabels: Record<MaintenanceImpactKind, string> = {
 
 export const maintenanceUpdateKinds = ['announced', 'posted', 'started', 'completed', 'rescheduled', 'cancelled', 'edited'] as const;
 export type MaintenanceUpdateKind = (typeof maintenanceUpdateKinds)[number];
+/** NOC console roles: admin manages users, catalogue and tokens; noc posts incidents. */
+export const consoleRoles = ['admin', 'noc'] as const;
+export type ConsoleRole = (typeof consoleRoles)[number];
+export const consoleRoleLabels: Record<ConsoleRole, string> = { admin: 'Administrador', noc: 'NOC' };

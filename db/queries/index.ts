@@ -6,3 +6,4 @@ export * from './history.ts';
 export * from './maintenances.ts';
 export * from './coverage.ts';
 export * from './selfDiagnosis.ts';
+export * from './console.ts';

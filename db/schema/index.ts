@@ -5,3 +5,4 @@ export * from './outbox.ts';
 export * from './audit.ts';
 export * from './maintenances.ts';
 export * from './coverage.ts';
+export * from './console.ts';

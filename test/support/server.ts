@@ -5,11 +5,11 @@ import type { BackgroundWorker } from '../../api/workers/index.ts';
 import { freshDb, testConfig } from './db.ts';
 
 /** The real server (built Astro site + Hono) on a random port over a fresh database. */
-export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[] } = {}) {
+export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string } = {}) {
   const db = options.db ?? freshDb();
   const running: RunningServer = await startServer({
     db,
-    config: { ...testConfig, port: 0, host: '127.0.0.1' },
+    config: { ...testConfig, port: 0, host: '127.0.0.1', ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
     now: options.now,
     workers: options.workers ?? [],
   });

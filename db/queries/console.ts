@@ -1,0 +1,121 @@
+import { and, desc, eq, gt, gte, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { slaState, type SlaState } from '../domain/businessHours.ts';
+import type { ConsoleRole } from '../enums.ts';
+import { auditLog, consoleSessions, consoleUsers } from '../schema/index.ts';
+import { unresolvedIncidents, type IncidentView } from './incidents.ts';
+
+export interface ConsoleSession {
+  sessionId: number;
+  csrfToken: string;
+  expiresAt: Date;
+  user: { id: number; email: string; role: ConsoleRole; mustChangePassword: boolean };
+}
+
+/** The signed-in user for a session cookie's hash, or null when unknown, expired or disabled. */
+export function consoleSessionByHash(db: Db, tokenHash: string, now: Date): ConsoleSession | null {
+  const row = db.select({ session: consoleSessions, user: consoleUsers }).from(consoleSessions)
+    .innerJoin(consoleUsers, eq(consoleUsers.id, consoleSessions.userId))
+    .where(and(eq(consoleSessions.tokenHash, tokenHash), gt(consoleSessions.expiresAt, now))).get();
+  if (!row || row.user.disabledAt) return null;
+  return {
+    sessionId: row.session.id,
+    csrfToken: row.session.csrfToken,
+    expiresAt: row.session.expiresAt,
+    user: { id: row.user.id, email: row.user.email, role: row.user.role, mustChangePassword: row.user.mustChangePassword },
+  };
+}
+
+export interface ConsoleUserView {
+  id: number;
+  email: string;
+  role: ConsoleRole;
+  mustChangePassword: boolean;
+  lockedUntil: Date | null;
+  disabledAt: Date | null;
+  createdAt: Date;
+  activeSessions: number;
+}
+
+export function consoleUsersList(db: Db, now: Date): ConsoleUserView[] {
+  const sessions = db.select({ userId: consoleSessions.userId, n: sql<number>`count(*)` }).from(consoleSessions)
+    .where(gt(consoleSessions.expiresAt, now)).groupBy(consoleSessions.userId).all();
+  const counts = new Map(sessions.map((s) => [s.userId, s.n]));
+  return db.select().from(consoleUsers).orderBy(consoleUsers.email).all().map((u) => ({
+    id: u.id,
+    email: u.email,
+    role: u.role,
+    mustChangePassword: u.mustChangePassword,
+    lockedUntil: u.lockedUntil && u.lockedUntil > now ? u.lockedUntil : null,
+    disabledAt: u.disabledAt,
+    createdAt: u.createdAt,
+    activeSessions: counts.get(u.id) ?? 0,
+  }));
+}
+
+export interface AuditFilter {
+  /** Matches the actor's name (email, token name) anywhere. */
+  actor?: string;
+  /** Prefix of the action, e.g. "incident" or "incident.update". */
+  action?: string;
+  subject?: string;
+  from?: Date;
+  to?: Date;
+  page?: number;
+}
+
+export interface AuditEntryView {
+  id: number;
+  at: Date;
+  actorKind: string;
+  actorName: string;
+  action: string;
+  subjectType: string;
+  subjectId: string | null;
+  details: string | null;
+}
+
+export const AUDIT_PAGE_SIZE = 100;
+
+/** Audit rows newest first, filtered; one page plus whether there is a next one. */
+export function auditEntries(db: Db, filter: AuditFilter): { entries: AuditEntryView[]; hasMore: boolean } {
+  const where: SQL[] = [];
+  if (filter.actor) where.push(like(auditLog.actorName, `%${escapeLike(filter.actor)}%`));
+  if (filter.action) where.push(like(auditLog.action, `${escapeLike(filter.action)}%`));
+  if (filter.subject) where.push(or(like(auditLog.subjectId, `%${escapeLike(filter.subject)}%`), like(auditLog.subjectType, `${escapeLike(filter.subject)}%`))!);
+  if (filter.from) where.push(gte(auditLog.at, filter.from));
+  if (filter.to) where.push(lt(auditLog.at, filter.to));
+  const page = Math.max(1, filter.page ?? 1);
+  const rows = db.select().from(auditLog).where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.at), desc(auditLog.id)).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE).all();
+  return { entries: rows.slice(0, AUDIT_PAGE_SIZE), hasMore: rows.length > AUDIT_PAGE_SIZE };
+}
+
+/** Distinct action names, for the filter's list. */
+export function auditActions(db: Db): string[] {
+  return db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(auditLog.action).all().map((r) => r.action);
+}
+
+function escapeLike(text: string): string {
+  // drizzle's like() has no ESCAPE clause; % and _ in a filter are rare enough to drop.
+  return text.replace(/[%_]/g, '');
+}
+
+export interface OpenIncidentSla {
+  incident: IncidentView;
+  lastPublicUpdateAt: Date;
+  sla: SlaState;
+}
+
+/** Open incidents with the time since their last public update against their SLA; overdue first. */
+export function openIncidentsWithSla(db: Db, now: Date): OpenIncidentSla[] {
+  return unresolvedIncidents(db).map((incident) => {
+    const lastPublicUpdateAt = incident.updates[0]?.displayAt ?? incident.startedAt;
+    return { incident, lastPublicUpdateAt, sla: slaState(incident.impact, lastPublicUpdateAt, now) };
+  }).sort((a, b) => Number(b.sla.overdue) - Number(a.sla.overdue));
+}
+
+/** The stored password hash of a console user, to confirm their current password. */
+export function consoleUserPasswordHash(db: Db, userId: number): { email: string; passwordHash: string } | null {
+  return db.select({ email: consoleUsers.email, passwordHash: consoleUsers.passwordHash }).from(consoleUsers).where(eq(consoleUsers.id, userId)).get() ?? null;
+}

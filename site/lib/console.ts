@@ -1,0 +1,83 @@
+// NOC console plumbing shared by site/middleware.ts and the pages under site/pages/noc/.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AstroCookies } from 'astro';
+import { hashSessionToken } from '../../db/commands/consoleSessions.ts';
+import type { Actor } from '../../db/commands/audit.ts';
+import type { FieldError } from '../../db/commands/errors.ts';
+import { consoleSessionByHash, type ConsoleSession } from '../../db/queries/console.ts';
+import type { PageLocals } from '../../api/context.ts';
+import { zonedMidnight, zonedParts } from '../../db/domain/time.ts';
+
+export const LOGIN_CSRF_COOKIE = 'somnet_noc_login';
+
+/** `__Host-` binds the cookie to this exact origin (RFC 6265bis); it requires Secure, so https only. */
+export function sessionCookieName(publicUrl: string): string {
+  return isHttps(publicUrl) ? '__Host-somnet_noc' : 'somnet_noc';
+}
+
+export function isHttps(publicUrl: string): boolean {
+  return publicUrl.startsWith('https:');
+}
+
+interface ContextLike { cookies: AstroCookies; locals: PageLocals }
+
+/** The signed-in user of this request, read from the session cookie (null when signed out). */
+export function consoleSession(ctx: ContextLike): ConsoleSession | null {
+  const token = ctx.cookies.get(sessionCookieName(ctx.locals.publicUrl))?.value;
+  if (!token || token.length > 100) return null;
+  return consoleSessionByHash(ctx.locals.db, hashSessionToken(token), ctx.locals.now());
+}
+
+/** Pages behind the middleware: the session exists (the middleware redirected otherwise). */
+export function requireSession(ctx: ContextLike): ConsoleSession {
+  const session = consoleSession(ctx);
+  if (!session) throw new Error('Página de consola sin sesión: site/middleware.ts debió redirigir.');
+  return session;
+}
+
+export function actorOf(session: ConsoleSession): Actor {
+  return { kind: 'user', name: session.user.email };
+}
+
+export function commandContext(ctx: ContextLike, session: ConsoleSession) {
+  return { now: ctx.locals.now(), actor: actorOf(session) };
+}
+
+/** A random token for one rendered form (idempotency) or one login form (CSRF). */
+export function randomToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function sameSecret(a: unknown, b: string): boolean {
+  if (typeof a !== 'string' || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Field errors by path, for showing each message next to its input. */
+export function fieldMap(fields: FieldError[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const f of fields ?? []) map[f.path] ??= f.message;
+  return map;
+}
+
+/** A `<input type="datetime-local">` value read as America/Mexico_City wall time. */
+export function parseLocalDateTime(value: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m.map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
+  return new Date(zonedMidnight(y, mo, d).getTime() + (h * 60 + mi) * 60_000);
+}
+
+/** The inverse: a Date as a datetime-local value in America/Mexico_City. */
+export function toLocalDateTimeValue(d: Date | null | undefined): string {
+  if (!d) return '';
+  const p = zonedParts(d);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
+}
+
+/** Only paths inside the console are valid places to return to after signing in. */
+export function safeReturnPath(value: string | null | undefined): string {
+  return value && /^\/noc(\/[\w\-/]*)?(\?[\w=&%-]*)?$/.test(value) && !value.startsWith('//') ? value : '/noc';
+}

@@ -1,0 +1,124 @@
+// Reads the console's incident forms (composer and update) into the inputs of
+// db/commands/incidents.ts, with Spanish errors by field. The commands validate again.
+import { createHash } from 'node:crypto';
+import {
+  componentStatuses, componentStatusLabels, incidentImpactLabels, incidentImpacts, incidentStatuses, incidentStatusLabels,
+  type ComponentStatus, type IncidentImpact, type IncidentStatus,
+} from '../../db/enums.ts';
+import type { Catalogue, IncidentView } from '../../db/queries/index.ts';
+import { parseLocalDateTime, toLocalDateTimeValue } from './console.ts';
+
+export interface IncidentFormValues {
+  name: string;
+  impact: IncidentImpact;
+  status: IncidentStatus;
+  body: string;
+  cause: string;
+  eta: string;
+  /** Status applied to every picked component without its own choice. */
+  componentStatus: ComponentStatus;
+  /** Picked component ids → status. */
+  components: Record<string, ComponentStatus>;
+  notify: boolean;
+}
+
+export interface ParsedIncidentForm {
+  values: IncidentFormValues;
+  errors: Record<string, string>;
+  eta: Date | null;
+}
+
+const isOne = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+
+/**
+ * `componente` (checkbox, repeated) and `zona` (checkbox per area: all its components) pick
+ * components; `estado_<id>` overrides the general `estado_componentes` for one component.
+ */
+export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date, options: { requireName: boolean; currentEta?: Date | null }): ParsedIncidentForm {
+  const errors: Record<string, string> = {};
+  const text = (key: string) => String(form.get(key) ?? '').trim();
+  const name = text('name');
+  if (options.requireName) {
+    if (!name) errors.name = 'Escriba un título, p. ej. «Corte de fibra en Metepec».';
+    else if (name.length > 200) errors.name = 'El título no puede pasar de 200 caracteres.';
+  }
+  const impact = form.get('impact');
+  if (options.requireName && !isOne(incidentImpacts, impact)) errors.impact = 'Elija la criticidad.';
+  const status = form.get('status');
+  if (!isOne(incidentStatuses, status)) errors.status = 'Elija el estado del incidente.';
+  const body = text('body');
+  if (!body) errors.body = 'Escriba el mensaje para los clientes.';
+  else if (body.length > 20_000) errors.body = 'El mensaje no puede pasar de 20 000 caracteres.';
+  const cause = text('cause');
+  if (cause.length > 2000) errors.cause = 'La causa no puede pasar de 2 000 caracteres.';
+  const etaText = text('eta');
+  let eta: Date | null = null;
+  if (etaText && options.currentEta && etaText === toLocalDateTimeValue(options.currentEta)) {
+    eta = options.currentEta; // left as it was: no need for it to be in the future
+  } else if (etaText) {
+    eta = parseLocalDateTime(etaText);
+    if (!eta) errors.eta = 'Fecha y hora no válidas.';
+    else if (eta.getTime() <= now.getTime() && status !== 'resolved') errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
+  }
+  const general = form.get('estado_componentes');
+  const componentStatus: ComponentStatus = isOne(componentStatuses, general) ? general : 'major_outage';
+  const picked = new Set<string>();
+  for (const id of form.getAll('componente')) if (typeof id === 'string' && catalogue.byId.has(id)) picked.add(id);
+  for (const groupId of form.getAll('zona')) {
+    const group = catalogue.groups.find((g) => g.id === groupId);
+    for (const c of group?.components ?? []) picked.add(c.id);
+  }
+  const unknown = form.getAll('componente').filter((id) => typeof id !== 'string' || !catalogue.byId.has(id));
+  if (unknown.length) errors.components = 'Uno de los componentes elegidos ya no existe; recargue la página.';
+  const components: Record<string, ComponentStatus> = {};
+  for (const c of catalogue.all) {
+    const own = form.get(`estado_${c.id}`);
+    if (isOne(componentStatuses, own)) components[c.id] = own;
+    else if (picked.has(c.id)) components[c.id] = componentStatus;
+  }
+  return {
+    values: {
+      name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
+      body, cause, eta: etaText, componentStatus, components, notify: form.get('notificar') === '1',
+    },
+    errors,
+    eta,
+  };
+}
+
+/** A fingerprint of what was previewed; publishing requires the same content. */
+export function previewFingerprint(values: IncidentFormValues): string {
+  const sorted = Object.entries(values.components).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, values.body, values.cause, values.eta, sorted, values.notify])).digest('base64url');
+}
+
+/** The incident as the public page will show it once published, for IncidentSummary. */
+export function previewIncident(values: IncidentFormValues, eta: Date | null, catalogue: Catalogue, now: Date, base?: IncidentView): IncidentView {
+  const ids = new Set([...(base?.components.map((c) => c.id) ?? []), ...Object.keys(values.components)]);
+  const components = catalogue.all.filter((c) => ids.has(c.id)).map((c) => {
+    const status = values.components[c.id] ?? c.status;
+    return { ...c, status, statusLabel: componentStatusLabels[status] };
+  });
+  const resolved = values.status === 'resolved';
+  return {
+    id: base?.id ?? 'vista-previa',
+    name: base?.name ?? values.name,
+    status: values.status,
+    statusLabel: incidentStatusLabels[values.status],
+    impact: base?.impact ?? values.impact,
+    impactLabel: incidentImpactLabels[base?.impact ?? values.impact],
+    cause: values.cause || (base?.cause ?? null),
+    eta: eta ?? base?.eta ?? null,
+    startedAt: base?.startedAt ?? now,
+    monitoringAt: base?.monitoringAt ?? null,
+    resolvedAt: resolved ? (base?.resolvedAt ?? now) : null,
+    createdAt: base?.createdAt ?? now,
+    updatedAt: now,
+    components,
+    updates: [{
+      id: 'vista-previa', incidentId: base?.id ?? 'vista-previa', status: values.status, statusLabel: incidentStatusLabels[values.status],
+      body: values.body, cause: values.cause || null, eta, deliverNotifications: values.notify, createdAt: now, displayAt: now, transitions: [],
+    }, ...(base?.updates ?? [])],
+    durationMs: resolved ? 0 : null,
+  };
+}

@@ -1,0 +1,79 @@
+// Guards the NOC console (/noc): sign-in, CSRF, roles and the headers that keep its pages
+// private and unframeable. Public pages pass straight through.
+import { defineMiddleware } from 'astro:middleware';
+import type { APIContext, MiddlewareNext } from 'astro';
+import type { PageLocals } from '../api/context.ts';
+import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './lib/console.ts';
+
+const CONSOLE_HEADERS: Record<string, string> = {
+  // api/app.ts never caches or shares a response that says private/no-store.
+  'cache-control': 'private, no-store',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'referrer-policy': 'same-origin',
+  'x-content-type-options': 'nosniff',
+};
+
+function isConsolePath(path: string): boolean {
+  return path === '/noc' || path.startsWith('/noc/');
+}
+
+function refusal(status: number, title: string, message: string): Response {
+  const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Consola NOC</title></head><body><main><h1>${title}</h1><p>${message}</p><p><a href="/noc">Volver a la consola</a></p></main></body></html>`;
+  return new Response(html, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
+}
+
+function redirect(location: string): Response {
+  return new Response(null, { status: 303, headers: { location } });
+}
+
+async function formField(request: Request, name: string): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return null;
+  try {
+    return (await request.clone().formData()).get(name);
+  } catch {
+    return null;
+  }
+}
+
+export const onRequest = defineMiddleware(async (context, next) => {
+  const path = context.url.pathname;
+  if (!isConsolePath(path)) return next();
+  const response = await guard(context, next);
+  for (const [name, value] of Object.entries(CONSOLE_HEADERS)) response.headers.set(name, value);
+  return response;
+});
+
+async function guard(context: APIContext, next: MiddlewareNext): Promise<Response> {
+  const { request } = context;
+  const path = context.url.pathname.replace(/\/+$/, '') || '/';
+  const isPost = request.method === 'POST';
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !isPost) return refusal(405, 'Método no permitido', 'La consola solo acepta GET y POST.');
+
+  if (path === '/noc/login') {
+    // Before a session exists the CSRF token is a random cookie repeated in the form
+    // (double submit); Astro's security.checkOrigin has already refused cross-origin posts.
+    if (isPost) {
+      const cookie = context.cookies.get(LOGIN_CSRF_COOKIE)?.value;
+      if (!cookie || !sameSecret(await formField(request, 'csrf'), cookie)) {
+        return refusal(403, 'Solicitud rechazada', 'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página de inicio de sesión.');
+      }
+    }
+    return next();
+  }
+
+  const session = consoleSession({ cookies: context.cookies, locals: context.locals as PageLocals });
+  if (!session) {
+    const back = request.method === 'GET' ? `?volver=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
+    return redirect(`/noc/login${back}`);
+  }
+  if (isPost && !sameSecret(await formField(request, 'csrf'), session.csrfToken)) {
+    return refusal(403, 'Solicitud rechazada', 'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página e intente de nuevo.');
+  }
+  if (session.user.mustChangePassword && path !== '/noc/contrasena' && path !== '/noc/salir') return redirect('/noc/contrasena');
+  if ((path === '/noc/admin' || path.startsWith('/noc/admin/')) && session.user.role !== 'admin') {
+    return refusal(403, 'Acceso restringido', 'Esta sección es solo para administradores.');
+  }
+  return next();
+}

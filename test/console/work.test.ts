@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '../support/server.ts';
+import { testClock } from '../support/db.ts';
+import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
+import { registerAudienceCounter } from '../../db/notifications/audience.ts';
+import { addUser, ConsoleClient, hiddenValue } from './support.ts';
+
+const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let admin: ConsoleClient;
+let guardia: ConsoleClient;
+
+beforeAll(async () => {
+  server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
+  addUser(server.db, 'admin@somnet.com.mx', 'admin', 'clave-de-administracion', { mustChange: false });
+  addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'clave-de-la-guardia', { mustChange: false });
+  admin = new ConsoleClient(server.url);
+  guardia = new ConsoleClient(server.url);
+  await admin.login('admin@somnet.com.mx', 'clave-de-administracion');
+  await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
+});
+afterAll(async () => { await server?.close(); });
+
+const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n;
+const component = (slug: string) => componentCatalogue(server.db).all.find((c) => c.slug === slug)!;
+const metepec = () => componentCatalogue(server.db).groups.find((g) => g.slug === 'metepec')!;
+
+describe('incident composer', () => {
+  it('fills name, impact, cause, body and the suggested component status from a template', async () => {
+    const html = await (await guardia.get('/noc/incidentes/nuevo?plantilla=corte-fibra')).text();
+    expect(html).toContain('value="Corte de fibra óptica"');
+    expect(html).toMatch(/<option value="critical" selected>/);
+    expect(html).toContain('Una cuadrilla va en camino');
+    expect(html).toContain('value="Corte de fibra óptica por obra civil');
+    expect(html).toMatch(/<option value="major_outage" selected>/);
+    for (const label of ['Corte de fibra', 'Falla eléctrica en nodo', 'Saturación / baja velocidad', 'Ataque DDoS en mitigación', 'Falla del proveedor de tránsito', 'Incidente de seguridad']) {
+      expect(html).toContain(label);
+    }
+  });
+
+  it('shows Spanish errors next to the fields and saves nothing when the form is invalid', async () => {
+    const before = count('SELECT count(*) AS n FROM incidents');
+    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00' });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toContain('id="name-error"');
+    expect(html).toContain('Escriba un título');
+    expect(html).toContain('Escriba el mensaje para los clientes.');
+    expect(html).toContain('debe ser posterior a ahora');
+    expect(count('SELECT count(*) AS n FROM incidents')).toBe(before);
+  });
+
+  it('previews what the public page shows with the audience, then publishes once even if sent twice', async () => {
+    registerAudienceCounter((_db, ids) => ({ channel: 'prueba', label: 'suscriptores de prueba', count: ids.length * 10 }));
+    const html = await (await guardia.get('/noc/incidentes/nuevo?plantilla=corte-fibra')).text();
+    const fields = {
+      csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!,
+      name: 'Corte de fibra en Metepec', impact: 'critical', status: 'identified',
+      body: 'Cuadrilla en camino al punto del corte.', cause: 'Obra civil en Av. Tecnológico', eta: '2026-11-26T14:00',
+      estado_componentes: 'major_outage', zona: metepec().id, notificar: '1',
+    };
+    const preview = await guardia.post('/noc/incidentes/nuevo', { ...fields, accion: 'vista-previa' });
+    expect(preview.status).toBe(200);
+    const page = await preview.text();
+    expect(page).toContain('Vista previa');
+    expect(page).toContain('Metepec · Fibra óptica');
+    expect(page).toContain('Obra civil en Av. Tecnológico');
+    expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
+    expect(page).toContain(`Se notificará a: ${metepec().components.length * 10} suscriptores de prueba.`);
+    expect(count('SELECT count(*) AS n FROM incidents')).toBe(0);
+    const vista = hiddenValue(page, 'vista')!;
+
+    const first = await guardia.post('/noc/incidentes/nuevo', { ...fields, vista, accion: 'publicar' });
+    expect(first.status).toBe(303);
+    const second = await guardia.post('/noc/incidentes/nuevo', { ...fields, vista, accion: 'publicar' });
+    expect(second.headers.get('location')).toBe(first.headers.get('location'));
+    expect(count('SELECT count(*) AS n FROM incidents')).toBe(1);
+    const id = /\/noc\/incidentes\/(\w+)/.exec(first.headers.get('location')!)![1];
+    const incident = incidentDetail(server.db, id)!;
+    expect(incident.eta?.toISOString()).toBe('2026-11-26T20:00:00.000Z');
+    expect(incident.components.map((c) => c.status)).toEqual(metepec().components.map(() => 'major_outage'));
+    const audit = server.db.$client.prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'").all();
+    expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
+  });
+
+  it('does not publish content that changed after the preview', async () => {
+    const html = await (await guardia.get('/noc/incidentes/nuevo')).text();
+    const base = { csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!, name: 'Saturación en Lerma', impact: 'minor', status: 'investigating', body: 'Baja velocidad.' };
+    const vista = hiddenValue(await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(), 'vista')!;
+    const res = await guardia.post('/noc/incidentes/nuevo', { ...base, body: 'Otro texto.', vista, accion: 'publicar' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('El contenido cambió después de la vista previa');
+    expect(count("SELECT count(*) AS n FROM incidents WHERE name = 'Saturación en Lerma'")).toBe(0);
+  });
+
+  it('posts an update and resolves with one short form, returning components to service', async () => {
+    const id = (server.db.$client.prepare("SELECT id FROM incidents WHERE name = 'Corte de fibra en Metepec'").get() as { id: string }).id;
+    const update = await guardia.submit(`/noc/incidentes/${id}`, { status: 'monitoring', body: 'Empalme terminado; en observación.', cause: '', eta: '2026-11-26T14:00', notificar: '1' });
+    expect(update.headers.get('location')).toBe(`/noc/incidentes/${id}?aviso=actualizado`);
+    const resolve = await guardia.submit(`/noc/incidentes/${id}`, { status: 'resolved', body: 'Servicio restablecido.', eta: '', notificar: '1' });
+    expect(resolve.headers.get('location')).toBe(`/noc/incidentes/${id}?aviso=resuelto`);
+    const incident = incidentDetail(server.db, id)!;
+    expect(incident.status).toBe('resolved');
+    expect(incident.updates.map((u) => u.status)).toEqual(['resolved', 'monitoring', 'identified']);
+    expect(metepec().components.every((c) => c.status === 'operational')).toBe(true);
+  });
+
+  it('answers 404 for an unknown incident', async () => {
+    expect((await guardia.get('/noc/incidentes/no-existe')).status).toBe(404);
+  });
+});
+
+describe('component board', () => {
+  it('changes a whole area in one transaction, once per form, audited as the user', async () => {
+    const html = await (await guardia.get('/noc/componentes')).text();
+    const fields = { csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!, [`zona_${metepec().id}`]: 'under_maintenance', [`estado_${component('toluca-fibra').id}`]: 'degraded_performance' };
+    const res = await guardia.post('/noc/componentes', fields);
+    expect(res.status).toBe(303);
+    const again = await guardia.post('/noc/componentes', fields);
+    expect(again.headers.get('location')).toBe(res.headers.get('location'));
+    expect(metepec().components.every((c) => c.status === 'under_maintenance')).toBe(true);
+    expect(component('toluca-fibra').status).toBe('degraded_performance');
+    const n = metepec().components.length + 1;
+    expect(res.headers.get('location')).toBe(`/noc/componentes?cambios=${n}`);
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'component.update' AND actor_name = 'guardia@somnet.com.mx'")).toBe(n);
+  });
+
+  it('refuses an unknown status and a form without changes', async () => {
+    const bad = await guardia.submit('/noc/componentes', { [`estado_${component('toluca-fibra').id}`]: 'roto' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('no es válido');
+    const none = await guardia.submit('/noc/componentes', {});
+    expect(none.status).toBe(422);
+    expect(await none.text()).toContain('No eligió ningún cambio');
+  });
+});
+
+describe('audit log', () => {
+  it('lists changes from the console and the API, filterable by who and what', async () => {
+    await server.api('PATCH', '/api/v1/components/lerma-fibra', { status: 'partial_outage' });
+    const all = await (await guardia.get('/noc/auditoria')).text();
+    expect(all).toContain('guardia@somnet.com.mx');
+    expect(all).toMatch(/tests-\w+/);
+    const byUser = await (await guardia.get('/noc/auditoria?actor=guardia&accion=component.update')).text();
+    expect(byUser).toContain('component.update');
+    expect(byUser).not.toMatch(/<td>tests-\w+/);
+    expect(byUser).not.toContain('<td>incident.create</td>');
+    const empty = await (await guardia.get('/noc/auditoria?desde=2030-01-01')).text();
+    expect(empty).toContain('No hay registros con estos filtros.');
+  });
+});
+
+describe('admin', () => {
+  it('creates a user with a one-time password shown once, and refuses a duplicate email next to the field', async () => {
+    const res = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'nuevo@somnet.com.mx', role: 'noc' });
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    const password = /id="contrasena-unica">([^<]+)</.exec(html)![1];
+    const fresh = new ConsoleClient(server.url);
+    expect((await fresh.login('nuevo@somnet.com.mx', password)).headers.get('location')).toBe('/noc/contrasena');
+    const dup = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'NUEVO@somnet.com.mx', role: 'noc' });
+    expect(dup.status).toBe(409);
+    expect(await dup.text()).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
+  });
+
+  it('creates an API token that works on /api/v1, then revokes it', async () => {
+    const res = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'monitoreo' });
+    const token = /id="token-nuevo">([^<]+)</.exec(await res.text())![1];
+    const call = (t: string) => fetch(`${server.url}/api/v1/components`, { headers: { authorization: `Bearer ${t}` } });
+    expect((await call(token)).status).toBe(200);
+    const revoke = await admin.submit('/noc/admin/tokens', { accion: 'revocar', token: 'monitoreo' });
+    expect(revoke.headers.get('location')).toBe('/noc/admin/tokens?aviso=revocado');
+    expect((await call(token)).status).toBe(401);
+    const bad = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'con espacios' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Nombre inválido.');
+  });
+});
