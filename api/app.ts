@@ -12,6 +12,8 @@ import type { AppDeps } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
+import { feedRoutes } from './routes/feeds.ts';
+import { embedRoutes } from './routes/embeds.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -85,6 +87,8 @@ export function createApp(options: CreateAppOptions) {
 
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
+  app.route('/', feedRoutes(deps));
+  app.route('/', embedRoutes(deps));
   app.all('/api/*', (c) => errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.'));
 
   const pages = options.pages;
