@@ -14,6 +14,7 @@ import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -85,6 +86,7 @@ export function createApp(options: CreateAppOptions) {
     return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
   });
 
+  app.route('/api/v1/webhooks', webhookRoutes(deps));
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));

@@ -4,3 +4,4 @@ export * from './uptime.ts';
 export * from './statusPage.ts';
 export * from './history.ts';
 export * from './feeds.ts';
+export * from './webhooks.ts';
