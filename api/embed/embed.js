@@ -48,7 +48,8 @@
   }
   function load() {
     if (document.hidden) return;
-    fetch(base + '/api/v2/summary.json', { credentials: 'omit' })
+    // no-cache: revalidate (a cheap 304) instead of showing a stale-while-revalidate copy.
+    fetch(base + '/api/v2/summary.json', { credentials: 'omit', cache: 'no-cache' })
       .then(function (r) { if (!r.ok) throw r.status; return r.json(); })
       .then(render, function () {});
   }
