@@ -38,6 +38,11 @@ export interface FeedEntry {
   categories: Array<{ term: string; label: string }>;
 }
 
+/** XML 1.0 forbids most control characters even when escaped; a strict reader rejects the whole feed. */
+export function stripControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
@@ -106,11 +111,17 @@ export function sortEntries(entries: FeedEntry[]): FeedEntry[] {
 }
 
 export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
-  const entries = sortEntries(doc.entries).slice(0, doc.limit ?? 100);
+  const entries = sortEntries(doc.entries).slice(0, doc.limit ?? 100).map((e) => ({
+    ...e,
+    title: stripControlCharacters(e.title),
+    summary: stripControlCharacters(e.summary),
+    contentHtml: stripControlCharacters(e.contentHtml),
+    categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
+  }));
   const feed = new Feed({
     id: `${doc.selfBase}.atom`,
-    title: doc.title,
-    description: doc.description,
+    title: stripControlCharacters(doc.title),
+    description: stripControlCharacters(doc.description),
     link: doc.link,
     language: FEED_LANGUAGE,
     updated: doc.updated,

@@ -187,3 +187,20 @@ describe('caching', () => {
     expect((await t.app.request('/feed.atom', { headers: { 'if-modified-since': 'no es una fecha' } })).status).toBe(200);
   });
 });
+
+describe('hostile text', () => {
+  it('keeps every format parseable with ]]>, quotes and control characters in names and bodies', async () => {
+    const t2 = testApp();
+    const res = await t2.json('POST', '/api/v1/incidents', { name: 'Falla ]]> en "nodo" & <b>', status: 'investigating', body: 'Texto con \u0007 campana y ]]> cierre', components: { 'toluca-fibra': 'partial_outage' } });
+    expect(res.status).toBe(201);
+    const rssText = await (await t2.app.request('/feed.rss')).text();
+    expect(rssText).not.toContain('\u0007');
+    const rss = parseRssFeed(rssText);
+    expect(rss.items?.[0].title).toBe('[Investigando] Falla ]]> en "nodo" & <b>');
+    expect(rss.items?.[0].content?.encoded).toContain('Texto con  campana y ]]&gt; cierre');
+    const atom = parseAtomFeed(await (await t2.app.request('/feed.atom')).text());
+    expect(atom.entries?.[0].title?.value).toBe('[Investigando] Falla ]]&gt; en &quot;nodo&quot; &amp; &lt;b&gt;');
+    const json = parseJsonFeed(await (await t2.app.request('/feed.json')).text());
+    expect(json.items?.[0].title).toBe('[Investigando] Falla ]]> en "nodo" & <b>');
+  });
+});
