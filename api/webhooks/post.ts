@@ -49,6 +49,7 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (!options.allowPrivateTargets && isIP(host) && !isPublicAddress(host)) return resolve({ ok: false, error: REFUSED, permanent: true });
+    if (options.signal?.aborted) return resolve({ ok: false, error: 'Entrega interrumpida al detener el servidor.' });
     const request = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : null;
     if (!request) return resolve({ ok: false, error: 'Solo se admiten URL http:// o https://.', permanent: true });
     let settled = false;

@@ -54,6 +54,8 @@ export function webhookTransport(db: Db, options: WebhookTransportOptions): Tran
       return { id: row.id, outcome: 'sent', providerMessageId: String(result.status) };
     }
     const error = result.ok ? `El receptor respondió HTTP ${result.status}.` : result.error;
+    // Cut short by our own shutdown: not the receiver's fault, so not counted against it.
+    if (!result.ok && options.signal?.aborted) return { id: row.id, outcome: 'retry', error };
     const { disabled } = recordWebhookAttempt(db, endpoint.id, { ok: false, error }, now(), options.disablePolicy ?? defaultDisablePolicy);
     const retryable = result.ok ? result.status === 408 || result.status === 429 || result.status >= 500 : !result.permanent;
     if (disabled || !retryable) return { id: row.id, outcome: 'failed', error };

@@ -30,8 +30,14 @@ export function webhookWorker(options: WebhookWorkerOptions = {}): BackgroundWor
         if (running || abort.signal.aborted) return;
         // One drain at a time: the outbox treats a claimed, still-pending batch as left over
         // from a crash and re-sends it, so two concurrent drains would deliver twice.
-        running = drainOutbox(deps.db, transport, { now: deps.now, maxBatches: 25 })
-          .catch((err) => console.error('Entrega de webhooks:', err))
+        running = drainOutbox(deps.db, transport, {
+          now: deps.now,
+          maxBatches: 25,
+          // Stopping between batches leaves the next one claimed but unsent: it goes first,
+          // unchanged, at the next start (the outbox's crash path), without burning an attempt.
+          pace: async () => { if (abort.signal.aborted) throw new Error('stopped'); },
+        })
+          .catch((err) => { if (!abort.signal.aborted) console.error('Entrega de webhooks:', err); })
           .finally(() => { running = null; });
       };
       const timer = setInterval(tick, options.intervalMs ?? 2_000);

@@ -248,9 +248,24 @@ describe('delivery', () => {
     const stop = webhookWorker({ intervalMs: 20, transport: { allowPrivateTargets: true } }).start(t.deps);
     await t.json('POST', '/api/v1/incidents', { name: 'A', status: 'investigating', body: 'x' });
     const deadline = Date.now() + 5_000;
-    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (t.rows()[0].status === 'pending' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await stop();
     expect(received.map((r) => r.path)).toEqual(['/worker']);
     expect(t.rows()[0].status).toBe('sent');
+  });
+
+  it('stopping the worker cuts a hanging delivery short, keeps it queued and does not blame the receiver', async () => {
+    const t = setup();
+    const hook = (await t.register({ url: `${receiverUrl}/slow` })).data;
+    script = ['hang'];
+    const stop = webhookWorker({ intervalMs: 20, transport: { allowPrivateTargets: true } }).start(t.deps);
+    await t.json('POST', '/api/v1/incidents', { name: 'A', status: 'investigating', body: 'x' });
+    const deadline = Date.now() + 5_000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    await stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(t.rows()[0]).toMatchObject({ status: 'pending', lastError: 'Entrega interrumpida al detener el servidor.' });
+    expect((await (await t.json('GET', `/api/v1/webhooks/${hook.id}`)).json()).consecutive_failures).toBe(0);
   });
 });
