@@ -25,6 +25,7 @@ function webhookJson(v: WebhookEndpointView) {
     url: v.url,
     description: v.description,
     components: v.componentIds,
+    groups: v.groupIds,
     enabled: v.enabled,
     disabled_at: iso(v.disabledAt),
     disabled_reason: v.disabledReason,

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { webhookUrlProblem, type TargetPolicy } from '../domain/webhookTargets.ts';
 import { newId } from '../ids.ts';
-import { components, outboxMessages, webhookEndpoints } from '../schema/index.ts';
+import { outboxMessages, webhookEndpoints } from '../schema/index.ts';
 import { recordAudit, systemActor } from './audit.ts';
 import { findComponent, findGroup } from './catalog.ts';
 import { CommandError, notFound } from './errors.ts';
@@ -15,30 +15,28 @@ export const WEBHOOK_CHANNEL = 'webhook';
 
 export interface WebhookEndpointInput {
   url: string;
-  /** Component or group ids/slugs; a group stands for its components. Omitted: everything. */
+  /** Component or group ids/slugs; a group stands for its components, present and future. Omitted: everything. */
   components?: string[] | null;
   /** At least 16 characters; generated (and returned once) when omitted. */
   secret?: string;
   description?: string | null;
 }
 
-function resolveComponentRefs(db: Db, refs: string[]): string[] {
-  const ids = new Set<string>();
+function resolveRefs(db: Db, refs: string[]): { componentIds: string[]; groupIds: string[] } {
+  const componentIds = new Set<string>();
+  const groupIds = new Set<string>();
   const unknown: string[] = [];
   for (const ref of refs) {
     const component = findComponent(db, ref);
-    if (component) { ids.add(component.id); continue; }
+    if (component) { componentIds.add(component.id); continue; }
     const group = findGroup(db, ref);
-    if (group) {
-      for (const c of db.select({ id: components.id }).from(components).where(eq(components.groupId, group.id)).all()) ids.add(c.id);
-      continue;
-    }
+    if (group) { groupIds.add(group.id); continue; }
     unknown.push(ref);
   }
   if (unknown.length > 0) {
     throw new CommandError(422, 'unknown_component', `Componente o grupo desconocido: ${unknown.join(', ')}.`, unknown.map((ref) => ({ path: 'components', message: `No existe «${ref}».` })));
   }
-  return [...ids];
+  return { componentIds: [...componentIds], groupIds: [...groupIds] };
 }
 
 /** Registers an endpoint. Returns the row, whose secret the caller shows once. */
@@ -47,14 +45,12 @@ export function createWebhookEndpoint(db: Db, input: WebhookEndpointInput, { now
   if (problem) throw new CommandError(422, 'validation_failed', `URL de webhook no admitida: ${problem}`, [{ path: 'url', message: problem }]);
   const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
   return runCommand(db, () => {
-    const componentIds = input.components ? resolveComponentRefs(db, input.components) : null;
-    if (componentIds && componentIds.length === 0) {
-      throw new CommandError(422, 'validation_failed', 'Los grupos indicados no tienen componentes.', [{ path: 'components', message: 'Indique al menos un componente, u omita el campo para recibir todo.' }]);
-    }
+    const follows = input.components ? resolveRefs(db, input.components) : null;
     const row = db.insert(webhookEndpoints).values({
-      id: newId(), url: input.url, secret, description: input.description ?? null, componentIds, createdAt: now, updatedAt: now,
+      id: newId(), url: input.url, secret, description: input.description ?? null,
+      componentIds: follows?.componentIds ?? null, groupIds: follows?.groupIds ?? null, createdAt: now, updatedAt: now,
     }).returning().get();
-    recordAudit(db, actor, 'webhook.create', { type: 'webhook', id: row.id }, now, { url: row.url, components: componentIds });
+    recordAudit(db, actor, 'webhook.create', { type: 'webhook', id: row.id }, now, { url: row.url, ...follows });
     return row;
   });
 }

@@ -4,6 +4,7 @@ CREATE TABLE `webhook_endpoints` (
 	`secret` text NOT NULL,
 	`description` text,
 	`component_ids` text,
+	`group_ids` text,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	`disabled_at` integer,

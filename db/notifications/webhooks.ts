@@ -4,7 +4,7 @@
 // (api/webhooks/), because the Statuspage JSON renderers live in api/ and db/ imports nothing
 // above it. The incident is rendered "as of" the event's update, so a late delivery never
 // shows updates that came after it.
-import { isNull } from 'drizzle-orm';
+import { inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { overallStatus } from '../domain/rollup.ts';
 import { newId } from '../ids.ts';
@@ -29,10 +29,15 @@ function pageState(db: Db): WebhookPage {
 
 export function webhookFanOut(db: Db, event: NotificationEvent): void {
   if (event.type !== 'component.status_changed' && !event.deliver) return;
-  const endpoints = db.select({ id: webhookEndpoints.id, componentIds: webhookEndpoints.componentIds })
+  const endpoints = db.select({ id: webhookEndpoints.id, componentIds: webhookEndpoints.componentIds, groupIds: webhookEndpoints.groupIds })
     .from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt)).all();
+  if (endpoints.length === 0) return;
   const touched = event.type === 'component.status_changed' ? [event.componentId] : event.componentIds;
-  const targets = endpoints.filter((e) => !e.componentIds || e.componentIds.some((id) => touched.includes(id)));
+  const touchedGroups = touched.length === 0 ? [] : db.selectDistinct({ groupId: components.groupId }).from(components)
+    .where(inArray(components.id, touched)).all().map((r) => r.groupId).filter((g): g is string => g !== null);
+  const targets = endpoints.filter((e) => (!e.componentIds && !e.groupIds)
+    || (e.componentIds ?? []).some((id) => touched.includes(id))
+    || (e.groupIds ?? []).some((id) => touchedGroups.includes(id)));
   if (targets.length === 0) return;
   const page = pageState(db);
   let message: WebhookMessage;

@@ -6,8 +6,9 @@ export interface WebhookEndpointView {
   id: string;
   url: string;
   description: string | null;
-  /** Null: every component. */
+  /** Both null: every component. */
   componentIds: string[] | null;
+  groupIds: string[] | null;
   enabled: boolean;
   disabledAt: Date | null;
   disabledReason: string | null;
@@ -36,6 +37,7 @@ export function webhookEndpointList(db: Db, id?: string): WebhookEndpointView[] 
       url: r.url,
       description: r.description,
       componentIds: r.componentIds ?? null,
+      groupIds: r.groupIds ?? null,
       enabled: r.disabledAt === null,
       disabledAt: r.disabledAt,
       disabledReason: r.disabledReason,

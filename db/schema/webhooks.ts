@@ -11,8 +11,12 @@ export const webhookEndpoints = sqliteTable('webhook_endpoints', {
   /** HMAC-SHA256 key for the signature header; shown once, at registration. */
   secret: text('secret').notNull(),
   description: text('description'),
-  /** Component ids the subscriber follows; null = every component and every incident. */
+  /**
+   * What the subscriber follows: these components, plus every component of these groups (also
+   * ones added to the group later). Both null = every component and every incident.
+   */
   componentIds: text('component_ids', { mode: 'json' }).$type<string[] | null>(),
+  groupIds: text('group_ids', { mode: 'json' }).$type<string[] | null>(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   disabledAt: integer('disabled_at', { mode: 'timestamp_ms' }),

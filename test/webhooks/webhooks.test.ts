@@ -67,9 +67,11 @@ describe('NOC API', () => {
     expect(res.status).toBe(201);
     expect(data.secret).toMatch(/^whsec_/);
     expect(data.enabled).toBe(true);
-    expect(data.components).toHaveLength(2); // the group stands for its fibre and microwave components
+    expect(data.components).toEqual([]);
+    expect(data.groups).toHaveLength(1); // the group stands for its components, present and future
     const list = await (await t.json('GET', '/api/v1/webhooks')).json();
     expect(list.webhooks).toHaveLength(1);
+    expect(list.webhooks[0].groups).toEqual(data.groups);
     expect(list.webhooks[0].secret).toBeUndefined();
     expect(JSON.stringify(list)).not.toContain(data.secret);
     expect(list.webhooks[0]).toMatchObject({ id: data.id, url: `${receiverUrl}/hook`, enabled: true, consecutive_failures: 0, deliveries: { pending: 0, sent: 0, failed: 0 } });
@@ -138,8 +140,13 @@ describe('delivery', () => {
     const componentHook = JSON.parse(received.find((r) => r.headers['x-somnet-event'] === 'component.status_changed')!.body);
     expect(componentHook.component_update).toMatchObject({ old_status: 'operational', new_status: 'major_outage', created_at: '2026-11-26T18:00:00.000Z' });
     expect(componentHook.component).toMatchObject({ name: 'Fibra óptica', status: 'major_outage' });
+    // A component added to Lerma later is followed by the endpoint registered for the group.
+    await t.json('POST', '/api/v1/components', { name: 'Fibra nueva', slug: 'lerma-fibra-2', group: 'lerma' });
+    await t.json('POST', '/api/v1/incidents', { name: 'Lerma', status: 'investigating', body: 'x', components: { 'lerma-fibra-2': 'partial_outage' } });
+    expect(t.rows().filter((r) => r.status === 'pending').map((r) => r.kind).sort())
+      .toEqual(['component.status_changed', 'component.status_changed', 'incident.created', 'incident.created']); // /all and /lerma
     const state = await (await t.json('GET', `/api/v1/webhooks/${all.id}`)).json();
-    expect(state).toMatchObject({ deliveries: { sent: 2, pending: 0, failed: 0 }, last_success_at: '2026-11-26T18:00:00.000Z' });
+    expect(state).toMatchObject({ deliveries: { sent: 2, pending: 2, failed: 0 }, last_success_at: '2026-11-26T18:00:00.000Z' });
   });
 
   it('renders the incident as of its update even when delivered after later updates; honours deliver_notifications', async () => {
