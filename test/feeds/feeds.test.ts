@@ -172,6 +172,14 @@ describe('caching', () => {
     expect(after.slice(1)).toEqual(guids);
   });
 
+  it('answers HEAD with the headers and no body', async () => {
+    const res = await t.app.request('/feed.json', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/feed+json; charset=utf-8');
+    expect(res.headers.get('last-modified')).toMatch(/GMT$/);
+    expect(await res.text()).toBe('');
+  });
+
   it('answers 304 to If-None-Match and to If-Modified-Since, 200 when older', async () => {
     const { res } = await body('/feed.atom');
     const etag = res.headers.get('etag')!;

@@ -23,6 +23,7 @@ beforeAll(async () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), path: req.url ?? '' });
       const next = script.shift() ?? 200;
       if (next === 'hang') return; // never answers
+      if (next === 429) return res.writeHead(429, { 'retry-after': '120' }).end('despacio');
       res.writeHead(next, { 'content-type': 'text/plain' }).end('ok');
     });
   });
@@ -109,6 +110,9 @@ describe('NOC API', () => {
     expect((await t.json('GET', '/api/v1/webhooks/nada')).status).toBe(404);
     expect((await t.json('DELETE', '/api/v1/webhooks/nada')).status).toBe(404);
     expect((await t.json('POST', '/api/v1/webhooks/nada/enable')).status).toBe(404);
+    const big = await t.json('POST', '/api/v1/webhooks', { url: 'https://example.com', description: 'x'.repeat(70_000) });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('payload_too_large');
   });
 });
 
@@ -190,6 +194,17 @@ describe('delivery', () => {
     expect(received.every((r) => verify(hook.secret, r))).toBe(true);
     const state = await (await t.json('GET', `/api/v1/webhooks/${hook.id}`)).json();
     expect(state).toMatchObject({ enabled: true, consecutive_failures: 0, deliveries: { sent: 1, pending: 0, failed: 0 } });
+  });
+
+  it('waits as long as a 429 Retry-After asks', async () => {
+    const t = setup();
+    await t.register({ url: `${receiverUrl}/busy` });
+    await t.json('POST', '/api/v1/incidents', { name: 'A', status: 'investigating', body: 'x' });
+    script = [429];
+    await t.drain();
+    const [row] = t.rows();
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, lastError: 'El receptor respondió HTTP 429.' });
+    expect(row.nextAttemptAt.getTime() - t.clock.now().getTime()).toBe(120_000);
   });
 
   it('does not retry a 4xx or a redirect', async () => {
