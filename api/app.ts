@@ -15,6 +15,9 @@ import { v2Routes } from './routes/v2.ts';
 import { maintenanceRoutes } from './routes/maintenances.ts';
 import { maintenanceFeedRoutes } from './routes/maintenanceFeeds.ts';
 import { coverageRoutes } from './routes/coverage.ts';
+import { feedRoutes } from './routes/feeds.ts';
+import { embedRoutes } from './routes/embeds.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -97,8 +100,11 @@ export function createApp(options: CreateAppOptions) {
 
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
   app.route('/', coverageRoutes(deps));
+  app.route('/api/v1/webhooks', webhookRoutes(deps));
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
+  app.route('/', feedRoutes(deps));
+  app.route('/', embedRoutes(deps));
   app.all('/api/*', (c) => errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.'));
   app.route('/', maintenanceFeedRoutes(deps));
 

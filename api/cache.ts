@@ -127,13 +127,25 @@ export interface Reply {
   body: Buffer | null;
 }
 
+/**
+ * RFC 9110 §13.1.3: If-Modified-Since is ignored when If-None-Match is present, and when the
+ * entry has no Last-Modified. HTTP dates have whole seconds, so compare at that precision.
+ */
+function notModifiedSince(entry: CachedEntry, ifModifiedSince: string | undefined): boolean {
+  const lastModified = entry.headers['last-modified'];
+  if (!ifModifiedSince || !lastModified) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Date.parse(lastModified) <= since;
+}
+
 /** Status, headers and bytes for a request, given its conditional and encoding headers. */
-export function replyFor(entry: CachedEntry, method: string, acceptEncoding: string | undefined, ifNoneMatch: string | undefined): Reply {
+export function replyFor(entry: CachedEntry, method: string, acceptEncoding: string | undefined, ifNoneMatch: string | undefined, ifModifiedSince?: string): Reply {
   const encoding = chooseEncoding(entry, acceptEncoding);
   const etag = etagFor(entry, encoding);
   const headers: Record<string, string> = { ...entry.headers, etag, vary: 'Accept-Encoding' };
   // RFC 9110 §15.4.5: a 304 carries the validators and cache headers a 200 would, no body.
-  if (entry.status === 200 && matches(ifNoneMatch, etag)) return { status: 304, headers, body: null };
+  const notModified = ifNoneMatch ? matches(ifNoneMatch, etag) : notModifiedSince(entry, ifModifiedSince);
+  if (entry.status === 200 && notModified) return { status: 304, headers, body: null };
   const body = encoding === 'br' ? entry.br! : encoding === 'gzip' ? entry.gzip! : entry.body;
   if (encoding !== 'identity') headers['content-encoding'] = encoding;
   headers['content-length'] = String(body.length);

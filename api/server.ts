@@ -26,7 +26,7 @@ export async function startServer(options: { db: Db; config: Config; now?: () =>
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
       const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(req.url);
       if (entry) {
-        const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined);
+        const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined, req.headers['if-modified-since']);
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
         return;

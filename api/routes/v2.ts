@@ -70,16 +70,20 @@ export const CORS_HEADERS = {
   'access-control-expose-headers': 'ETag',
 };
 
-/** Serves a cached rendering: bytes kept until the next write, 304 on a matching ETag. */
-export function serveCached(c: Context, deps: AppDeps, key: string, render: () => { body: string | Buffer; headers: Record<string, string>; status?: number }) {
+/**
+ * Serves a cached rendering: bytes kept until the next write, 304 on a matching ETag, or (for
+ * renderings that state `lastModified`: feeds) on If-Modified-Since.
+ */
+export function serveCached(c: Context, deps: AppDeps, key: string, render: () => { body: string | Buffer; headers: Record<string, string>; status?: number; lastModified?: Date }) {
   let entry = deps.cache.get(key);
   if (!entry) {
     const generation = deps.cache.currentGeneration;
     const out = render();
-    entry = makeEntry(out.status ?? 200, out.body, out.headers);
+    const headers = out.lastModified ? { ...out.headers, 'last-modified': out.lastModified.toUTCString() } : out.headers;
+    entry = makeEntry(out.status ?? 200, out.body, headers);
     if (entry.status === 200) deps.cache.set(key, generation, entry);
   }
-  const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'));
+  const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'), c.req.header('if-modified-since'));
   return toResponse(reply);
 }
 

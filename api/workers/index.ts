@@ -1,5 +1,6 @@
 import type { AppDeps } from '../context.ts';
 import { maintenanceScheduler } from './maintenanceScheduler.ts';
+import { webhookWorker } from './webhooks.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -14,4 +15,5 @@ export interface BackgroundWorker {
 /** Every worker the server runs. Features add theirs here. */
 export const workers: BackgroundWorker[] = [
   maintenanceScheduler(),
+  webhookWorker(),
 ];

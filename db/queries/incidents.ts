@@ -59,7 +59,7 @@ export interface IncidentView {
 type IncidentRow = typeof incidents.$inferSelect;
 
 /** Loads updates, transitions and affected components for a batch of incidents in 3 queries. */
-function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = componentCatalogue(db)): IncidentView[] {
+export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = componentCatalogue(db)): IncidentView[] {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const updateRows = chunked(ids, (part) =>

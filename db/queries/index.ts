@@ -7,3 +7,5 @@ export * from './maintenances.ts';
 export * from './coverage.ts';
 export * from './selfDiagnosis.ts';
 export * from './console.ts';
+export * from './feeds.ts';
+export * from './webhooks.ts';

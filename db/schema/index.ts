@@ -6,3 +6,4 @@ export * from './audit.ts';
 export * from './maintenances.ts';
 export * from './coverage.ts';
 export * from './console.ts';
+export * from './webhooks.ts';

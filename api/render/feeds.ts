@@ -1,0 +1,197 @@
+// RSS 2.0, Atom 1.0 and JSON Feed 1.1 from the same view models the pages use. Pure functions:
+// a snapshot in, a string out, so re-rendering the same data gives the same bytes (and GUIDs).
+//
+// Extension point: a feed is a list of `FeedEntry`, built by one function per source.
+// Incidents give one entry per update (`incidentFeedEntries`); scheduled maintenance will add
+// a `maintenanceFeedEntries(views, publicUrl)` returning the same shape (kind 'maintenance',
+// one entry per notice) and pass its result to `renderFeed` beside the incident entries.
+import { Feed, type Item } from 'feed';
+import type { FeedScope, IncidentView } from '../../db/queries/index.ts';
+import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+
+export type FeedFormat = 'rss' | 'atom' | 'json';
+
+export const FEED_CONTENT_TYPES: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+};
+
+export const FEED_LANGUAGE = 'es-MX';
+const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
+
+/** One feed item: an incident update today, a maintenance notice tomorrow. */
+export interface FeedEntry {
+  kind: 'incident_update' | 'maintenance_notice';
+  /** Stable forever: derived from the update's id only. */
+  id: string;
+  /** Plain text; escaped per format. */
+  title: string;
+  link: string;
+  published: Date;
+  updated: Date;
+  /** Plain-text summary. */
+  summary: string;
+  /** HTML, already escaped. */
+  contentHtml: string;
+  /** Component names (full names), one category each. */
+  categories: Array<{ term: string; label: string }>;
+}
+
+/** XML 1.0 forbids most control characters even when escaped; a strict reader rejects the whole feed. */
+export function stripControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}
+
+const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;
+
+/** One entry per update of each incident, with the incident's state as of that update. */
+export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string): FeedEntry[] {
+  const entries: FeedEntry[] = [];
+  for (const incident of incidents) {
+    const components = incident.components;
+    const categories = components.map((c) => ({ term: c.slug, label: c.fullName }));
+    for (const update of incident.updates) {
+      const affected = components.length ? components.map((c) => c.fullName).join(', ') : 'Sin componentes asociados';
+      const cause = update.cause ?? incident.cause;
+      const eta = update.status === 'resolved' ? null : update.eta;
+      const facts: Array<[string, string]> = [
+        ['Estado', update.statusLabel],
+        ['Criticidad', incident.impactLabel],
+        ['Componentes afectados', affected],
+        ['Causa', cause ?? 'En investigación'],
+        update.status === 'resolved'
+          ? ['Restablecido', when(update.displayAt)]
+          : ['Tiempo estimado de restauración', eta ? when(eta) : 'Por confirmar'],
+        ['Publicado', when(update.displayAt)],
+      ];
+      const transitions = update.transitions.map((t) => `${t.name}: ${t.oldLabel} → ${t.newLabel}`);
+      const contentHtml = [
+        `<p>${escapeHtml(update.body).replace(/\n/g, '<br>')}</p>`,
+        `<ul>${facts.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${escapeHtml(v)}</li>`).join('')}</ul>`,
+        transitions.length ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : '',
+      ].join('');
+      entries.push({
+        kind: 'incident_update',
+        id: `${publicUrl}/incidentes/${incident.id}#actualizacion-${update.id}`,
+        title: `[${update.statusLabel}] ${incident.name}`,
+        link: `${publicUrl}/incidentes/${incident.id}#actualizacion-${update.id}`,
+        published: update.displayAt,
+        updated: update.displayAt,
+        summary: `${update.body} — ${facts.slice(1, 5).map(([k, v]) => `${k}: ${v}`).join('. ')}.`,
+        contentHtml,
+        categories,
+      });
+    }
+  }
+  return entries;
+}
+
+export interface FeedDocument {
+  title: string;
+  description: string;
+  /** Page the feed is about (HTML). */
+  link: string;
+  /** The feed's own URLs without extension, e.g. `${publicUrl}/feed` or `${publicUrl}/componentes/toluca/feed`. */
+  selfBase: string;
+  /** When the document last changed; the feed's `updated`. */
+  updated: Date;
+  entries: FeedEntry[];
+  /** Most items in a feed. */
+  limit?: number;
+}
+
+/** Newest first; ties broken by id so the order never changes between renders. */
+export function sortEntries(entries: FeedEntry[]): FeedEntry[] {
+  return [...entries].sort((a, b) => b.updated.getTime() - a.updated.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
+  const entries = sortEntries(doc.entries).slice(0, doc.limit ?? 100).map((e) => ({
+    ...e,
+    title: stripControlCharacters(e.title),
+    summary: stripControlCharacters(e.summary),
+    contentHtml: stripControlCharacters(e.contentHtml),
+    categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
+  }));
+  const feed = new Feed({
+    id: `${doc.selfBase}.atom`,
+    title: stripControlCharacters(doc.title),
+    description: stripControlCharacters(doc.description),
+    link: doc.link,
+    language: FEED_LANGUAGE,
+    updated: doc.updated,
+    generator: false,
+    author: AUTHOR,
+    copyright: 'SOMNET',
+    feedLinks: { rss: `${doc.selfBase}.rss`, atom: `${doc.selfBase}.atom`, json: `${doc.selfBase}.json` },
+    docs: 'https://www.rssboard.org/rss-specification',
+  });
+  for (const e of entries) {
+    const item: Item = {
+      // Atom's title is declared type="html": its text must be escaped HTML. RSS and JSON carry plain text.
+      title: format === 'atom' ? escapeHtml(e.title) : e.title,
+      id: e.id,
+      link: e.link,
+      date: e.updated,
+      published: e.published,
+      description: format === 'atom' ? escapeHtml(e.summary) : e.summary,
+      content: e.contentHtml,
+      author: [AUTHOR],
+      category: e.categories.map((c) => ({ name: c.label, term: c.term })),
+    };
+    feed.addItem(item);
+  }
+  if (format === 'rss') return feed.rss2();
+  if (format === 'atom') return feed.atom1();
+  return jsonFeed11(feed.json1(), doc, entries);
+}
+
+/**
+ * `feed` writes JSON Feed version 1; version 1.1 (https://jsonfeed.org/version/1.1) replaces
+ * `author` with `authors`, adds `language`, and keeps everything else.
+ */
+function jsonFeed11(json1: string, doc: FeedDocument, entries: FeedEntry[]): string {
+  const data = JSON.parse(json1) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
+  delete data.author;
+  const items = data.items.map((item, i) => {
+    const { author: _author, ...rest } = item;
+    return { ...rest, id: entries[i].id, summary: entries[i].summary, authors: [{ name: AUTHOR.name, url: AUTHOR.link }], tags: entries[i].categories.map((c) => c.label), language: FEED_LANGUAGE };
+  });
+  return JSON.stringify({
+    version: 'https://jsonfeed.org/version/1.1',
+    title: doc.title,
+    home_page_url: doc.link,
+    feed_url: `${doc.selfBase}.json`,
+    description: doc.description,
+    language: FEED_LANGUAGE,
+    authors: [{ name: AUTHOR.name, url: AUTHOR.link }],
+    items,
+  });
+}
+
+/** Title, description and page link of a feed for its scope. */
+export function feedDocumentFor(scope: FeedScope, publicUrl: string): Pick<FeedDocument, 'title' | 'description' | 'link' | 'selfBase'> {
+  if (scope.kind === 'page') {
+    return {
+      title: 'Estado de la red SOMNET',
+      description: 'Incidentes y avisos de la red de SOMNET: cada actualización, con causa, criticidad y tiempo estimado de restauración.',
+      link: `${publicUrl}/`,
+      selfBase: `${publicUrl}/feed`,
+    };
+  }
+  const ref = scope.kind === 'group' ? scope.group.slug : scope.component.slug;
+  const name = scope.kind === 'group' ? scope.group.name : scope.component.fullName;
+  // The home page has a section per area (`#zona-<group slug>`); ungrouped components link home.
+  const groupSlug = scope.kind === 'group' ? scope.group.slug : scope.groupSlug;
+  return {
+    title: `Estado de la red SOMNET · ${name}`,
+    description: `Incidentes y avisos que afectan a ${name}: cada actualización, con causa, criticidad y tiempo estimado de restauración.`,
+    link: groupSlug ? `${publicUrl}/#zona-${groupSlug}` : `${publicUrl}/`,
+    selfBase: `${publicUrl}/componentes/${ref}/feed`,
+  };
+}

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import { overallStatus, compareSeverity } from '../../db/domain/rollup.ts';
+import { componentCatalogue, unresolvedIncidents } from '../../db/queries/index.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
+import type { AppDeps } from '../context.ts';
+import { errorResponse } from '../errors.ts';
+import { statusBadgeSvg } from '../render/badge.ts';
+import { statusText } from '../render/statusText.ts';
+import { serveCached } from './v2.ts';
+
+/** The embeddable banner script, read once; it is static and served from memory. */
+export const EMBED_SCRIPT = readFileSync(new URL('../embed/embed.js', import.meta.url), 'utf8');
+
+const NOT_FOUND = 'No existe un componente ni un grupo con ese identificador.';
+
+/** Embeds for other sites: SVG badges, the banner script and a plain-text status. */
+export function embedRoutes(deps: AppDeps) {
+  const app = new Hono();
+  const open = { 'cache-control': PUBLIC_CACHE_CONTROL, 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' };
+
+  app.get('/badge.svg', (c) => serveCached(c, deps, '/badge.svg', () => {
+    const catalogue = componentCatalogue(deps.db);
+    return { body: statusBadgeSvg('SOMNET', overallStatus(catalogue.all.map((x) => x.status)).status), headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open } };
+  }));
+
+  app.get('/componentes/:slug/badge.svg', (c) => {
+    const ref = c.req.param('slug');
+    const catalogue = componentCatalogue(deps.db);
+    const component = catalogue.all.find((x) => x.slug === ref || x.id === ref);
+    const group = catalogue.groups.find((g) => g.slug === ref || g.id === ref);
+    if (!component && !group) return errorResponse(c, 404, 'not_found', NOT_FOUND);
+    return serveCached(c, deps, `/componentes/${ref}/badge.svg`, () => ({
+      body: component ? statusBadgeSvg(component.fullName, component.status) : statusBadgeSvg(group!.name, group!.status),
+      headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open },
+    }));
+  });
+
+  app.get('/status.txt', (c) => serveCached(c, deps, '/status.txt', () => {
+    const catalogue = componentCatalogue(deps.db);
+    const body = statusText({
+      overall: overallStatus(catalogue.all.map((x) => x.status)),
+      affected: catalogue.all.filter((x) => x.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
+      incidents: unresolvedIncidents(deps.db, catalogue),
+      now: deps.now(),
+      publicUrl: deps.config.publicUrl,
+    });
+    return { body, headers: { 'content-type': 'text/plain; charset=utf-8', ...open } };
+  }));
+
+  // Loaded by other sites' pages: same bytes for everyone; it reads summary.json itself.
+  app.get('/embed.js', (c) => serveCached(c, deps, '/embed.js', () => ({
+    body: EMBED_SCRIPT,
+    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cross-origin-resource-policy': 'cross-origin', ...open, 'cache-control': 'public, max-age=300, stale-while-revalidate=86400' },
+  })));
+  return app;
+}

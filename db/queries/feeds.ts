@@ -1,0 +1,58 @@
+import { desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { incidentComponents, incidents } from '../schema/index.ts';
+import { componentCatalogue, type Catalogue, type ComponentView, type GroupView } from './catalog.ts';
+import { hydrate, type IncidentView } from './incidents.ts';
+
+/** What a feed covers: the whole page, one area group (its components) or one component. */
+export type FeedScope =
+  | { kind: 'page' }
+  | { kind: 'group'; group: GroupView }
+  | { kind: 'component'; component: ComponentView; groupSlug: string | null };
+
+export interface FeedSnapshot {
+  scope: FeedScope;
+  /** Newest first by start; each with all its updates. */
+  incidents: IncidentView[];
+  catalogue: Catalogue;
+  /** Latest change to anything the feed shows (incidents, their updates, names in the catalogue). */
+  lastModified: Date;
+}
+
+/** Resolves `:slug` of `/componentes/:slug/…`: a component's or a group's slug or id. */
+export function feedScopeFor(catalogue: Catalogue, ref: string): FeedScope | null {
+  const component = catalogue.all.find((c) => c.slug === ref || c.id === ref);
+  if (component) return { kind: 'component', component, groupSlug: catalogue.groups.find((g) => g.id === component.groupId)?.slug ?? null };
+  const group = catalogue.groups.find((g) => g.slug === ref || g.id === ref);
+  return group ? { kind: 'group', group } : null;
+}
+
+export function scopeComponentIds(scope: FeedScope, catalogue: Catalogue): string[] {
+  if (scope.kind === 'component') return [scope.component.id];
+  if (scope.kind === 'group') return scope.group.components.map((c) => c.id);
+  return catalogue.all.map((c) => c.id);
+}
+
+/**
+ * The incidents a feed lists: the `limit` most recent by start, restricted to those affecting
+ * the scope's components (a group feed covers its components).
+ */
+export function feedSnapshot(db: Db, scope: FeedScope, limit = 50, catalogue: Catalogue = componentCatalogue(db)): FeedSnapshot {
+  let rows;
+  if (scope.kind === 'page') {
+    rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(sql`rowid`)).limit(limit).all();
+  } else {
+    const ids = scopeComponentIds(scope, catalogue);
+    rows = ids.length === 0 ? [] : db.selectDistinct({ incident: incidents }).from(incidents)
+      .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
+      .where(inArray(incidentComponents.componentId, ids))
+      .orderBy(desc(incidents.startedAt), desc(incidents.id)).limit(limit).all().map((r) => r.incident);
+  }
+  const list = hydrate(db, rows, catalogue);
+  const stamps = [
+    ...list.flatMap((i) => [i.updatedAt, ...i.updates.map((u) => u.displayAt)]),
+    ...catalogue.all.map((c) => c.updatedAt),
+    ...catalogue.groups.map((g) => g.updatedAt),
+  ].map((d) => d.getTime());
+  return { scope, incidents: list, catalogue, lastModified: new Date(Math.max(0, ...stamps)) };
+}
