@@ -8,6 +8,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // (public cache invalidation) and notification channels instead of a bundled copy.
 const dbDir = fileURLToPath(new URL('./db/', import.meta.url));
 
+// Behind nginx or a CDN the request reaches Node as http://127.0.0.1. Astro believes
+// X-Forwarded-Proto/Host/For only for the hosts listed here, so form posts from
+// https://status.somnet.com.mx pass its origin check and rate limits see the customer's
+// address. api/build.ts rebuilds when PUBLIC_URL changes.
+const publicUrl = process.env.PUBLIC_URL ? new URL(process.env.PUBLIC_URL) : null;
+const allowedDomains = publicUrl ? [{ hostname: publicUrl.hostname, protocol: publicUrl.protocol.replace(':', '') }] : [];
+
 // Astro only renders pages. The Hono server in api/server.ts sits in front, keeps the rendered
 // bytes in memory and serves them until the next write (see README, "Arquitectura").
 export default defineConfig({
@@ -22,6 +29,7 @@ export default defineConfig({
   // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
   // Vite's default limit.
   server: { port: Number(process.env.PORT ?? 4321) },
+  security: { allowedDomains },
   vite: {
     build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },
     plugins: [{

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +19,14 @@ function newestMtime(path: string): number {
   return newest;
 }
 
+/** What the build depends on besides its sources: PUBLIC_URL decides which proxy hosts Astro trusts. */
+function buildSettings(): string {
+  return `PUBLIC_URL=${(process.env.PUBLIC_URL ?? '').replace(/\/+$/, '')}`;
+}
+
 export function buildIsStale(): boolean {
   if (!existsSync(serverEntry) || !existsSync(stamp)) return true;
+  if (readFileSync(stamp, 'utf8') !== buildSettings()) return true;
   const builtAt = statSync(stamp).mtimeMs;
   return inputs.some((p) => newestMtime(join(projectRoot, p)) > builtAt);
 }
@@ -40,7 +46,7 @@ export async function ensureBuilt(options: { quiet?: boolean } = {}): Promise<vo
     if (options.quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     throw new Error('astro build falló; vea los mensajes anteriores.');
   }
-  writeFileSync(stamp, new Date(startedAt).toISOString());
+  writeFileSync(stamp, buildSettings());
   if (!options.quiet) console.log(`Sitio construido en ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
 }
 

@@ -57,7 +57,7 @@ function resolveComponents(db: Db, refs: Record<string, ComponentStatus> | undef
  * Writes one update: the row, each component's transition (old → new) and its status event,
  * and the incident's affected set. Must run inside a command's transaction.
  */
-function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, now: Date, type: 'incident.created' | 'incident.updated') {
+function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, now: Date, type: 'incident.created' | 'incident.updated', previousStatus: IncidentStatus | null) {
   const targets = resolveComponents(db, input.components);
   const updateId = newId();
   db.insert(incidentUpdates).values({
@@ -98,7 +98,7 @@ function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, 
   const componentIds = db.select({ id: incidentComponents.componentId }).from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id)).all().map((r) => r.id);
   publish(db, {
-    type: type === 'incident.updated' && input.status === 'resolved' && incident.status !== 'resolved' ? 'incident.resolved' : type,
+    type: type === 'incident.updated' && input.status === 'resolved' && previousStatus !== 'resolved' ? 'incident.resolved' : type,
     incidentId: incident.id,
     updateId,
     deliver: input.deliverNotifications ?? true,
@@ -128,7 +128,7 @@ export function createIncident(db: Db, input: CreateIncidentInput, { now, actor 
       createdAt: now,
       updatedAt: now,
     }).returning().get();
-    writeUpdate(db, incident, input, now, 'incident.created');
+    writeUpdate(db, incident, input, now, 'incident.created', null);
     recordAudit(db, actor, 'incident.create', { type: 'incident', id: incident.id }, now, { name: input.name, status: input.status, impact: incident.impact, components: input.components });
     return incident;
   });
@@ -139,9 +139,9 @@ export function publishIncidentUpdate(db: Db, incidentId: string, input: Inciden
     const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (!incident) throw notFound('el incidente', incidentId);
     // A resolved incident may be reopened: a fault that comes back is the same incident to customers.
-    writeUpdate(db, incident, input, now, 'incident.updated');
-    recordAudit(db, actor, 'incident.update', { type: 'incident', id: incident.id }, now, { status: input.status, components: input.components });
-    return db.update(incidents).set({
+    // The incident row is brought up to date first, so the channels notified inside
+    // writeUpdate read the incident as customers will see it.
+    const updated = db.update(incidents).set({
       status: input.status,
       cause: input.cause === undefined ? incident.cause : input.cause,
       eta: input.eta === undefined ? incident.eta : input.eta,
@@ -149,6 +149,9 @@ export function publishIncidentUpdate(db: Db, incidentId: string, input: Inciden
       resolvedAt: input.status === 'resolved' ? (incident.resolvedAt ?? now) : null,
       updatedAt: now,
     }).where(eq(incidents.id, incident.id)).returning().get();
+    writeUpdate(db, updated, input, now, 'incident.updated', incident.status);
+    recordAudit(db, actor, 'incident.update', { type: 'incident', id: incident.id }, now, { status: input.status, components: input.components });
+    return updated;
   });
 }
 
