@@ -12,6 +12,7 @@ import type { AppDeps } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
+import { subscriberRoutes } from './routes/subscribers.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -83,6 +84,7 @@ export function createApp(options: CreateAppOptions) {
     return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
   });
 
+  app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.all('/api/*', (c) => errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.'));

@@ -6,13 +6,29 @@ export interface Config {
   databasePath: string;
   /** Absolute base for links in feeds and emails, without a trailing slash. */
   publicUrl: string;
+  /** Email (issue 4). Without a Resend key, messages are written as .eml files instead. */
+  resendApiKey?: string;
+  /** Where the Resend SDK sends requests (a local stand-in in tests); the SDK's default otherwise. */
+  resendBaseUrl?: string;
+  /** "Name <address>" of every email. */
+  mailFrom?: string;
+  mailReplyTo?: string;
+  /** Provider requests per second (Resend's default account limit is 2); 0 = unlimited. */
+  resendRequestsPerSecond?: number;
 }
+
+export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
 
 const schema = z.object({
   PORT: z.string().regex(/^\d+$/, 'debe ser un número entero').transform(Number)
     .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535')).optional(),
   HOST: z.string().min(1, 'no puede estar vacío').optional(),
   DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  MAIL_FROM: z.string().regex(/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, 'debe ser «Nombre <correo@dominio>» o una dirección').optional(),
+  MAIL_REPLY_TO: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo').optional(),
+  RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -34,6 +50,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     HOST: env.HOST || undefined,
     DATABASE_PATH: env.DATABASE_PATH || undefined,
     PUBLIC_URL: env.PUBLIC_URL || undefined,
+    RESEND_API_KEY: env.RESEND_API_KEY || undefined,
+    RESEND_BASE_URL: env.RESEND_BASE_URL || undefined,
+    MAIL_FROM: env.MAIL_FROM || undefined,
+    MAIL_REPLY_TO: env.MAIL_REPLY_TO || undefined,
+    RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -46,5 +67,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: parsed.data.HOST ?? '0.0.0.0',
     databasePath: parsed.data.DATABASE_PATH ?? './data/somnet.db',
     publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    resendApiKey: parsed.data.RESEND_API_KEY,
+    resendBaseUrl: parsed.data.RESEND_BASE_URL?.replace(/\/+$/, ''),
+    mailFrom: parsed.data.MAIL_FROM ?? DEFAULT_MAIL_FROM,
+    mailReplyTo: parsed.data.MAIL_REPLY_TO,
+    resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
   };
 }

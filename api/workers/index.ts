@@ -1,4 +1,5 @@
 import type { AppDeps } from '../context.ts';
+import { emailWorker } from '../email/worker.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -11,4 +12,4 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [];
+export const workers: BackgroundWorker[] = [emailWorker()];

@@ -22,6 +22,13 @@ export type NotificationEvent =
       newStatus: ComponentStatus;
       cause: { kind: string; id?: string | null };
       at: Date;
+    }
+  | {
+      type: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started'
+        | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+      maintenanceId: string;
+      componentIds: string[];
+      at: Date;
     };
 
 export type FanOut = (db: Db, event: NotificationEvent) => void;

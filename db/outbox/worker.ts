@@ -20,6 +20,11 @@ export interface Transport {
    * the provider as its idempotency key. Must not throw for delivery errors; report them.
    */
   send(batch: OutboxRow[], batchKey: string): Promise<DeliveryResult[]>;
+  /**
+   * Clears a row's payload once it is sent, for channels whose payload holds secrets (email
+   * links with tokens). Failed rows keep theirs, for the NOC to inspect.
+   */
+  forgetPayloadWhenSent?: boolean;
 }
 
 export interface DrainOptions {
@@ -62,7 +67,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     } catch (err) {
       results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
     }
-    recordResults(db, batch.rows, results, now(), maxAttempts);
+    recordResults(db, batch.rows, results, now(), maxAttempts, transport.forgetPayloadWhenSent === true);
     handled += batch.rows.length;
   }
   return handled;
@@ -90,14 +95,14 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
   }).immediate();
 }
 
-function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number): void {
+function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number, forgetPayload: boolean): void {
   const byId = new Map(results.map((r) => [r.id, r]));
   db.$client.transaction(() => {
     for (const row of rows) {
       const result = byId.get(row.id) ?? { id: row.id, outcome: 'retry' as const, error: 'El transporte no informó el resultado.' };
       const attempts = row.attempts + 1;
       if (result.outcome === 'sent') {
-        db.update(outboxMessages).set({ status: 'sent', attempts, sentAt: at, providerMessageId: result.providerMessageId ?? null, lastError: null })
+        db.update(outboxMessages).set({ status: 'sent', attempts, sentAt: at, providerMessageId: result.providerMessageId ?? null, lastError: null, ...(forgetPayload ? { payload: '{}' } : {}) })
           .where(eq(outboxMessages.id, row.id)).run();
       } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
         db.update(outboxMessages).set({ status: 'failed', attempts, lastError: result.error }).where(eq(outboxMessages.id, row.id)).run();

@@ -3,3 +3,4 @@ export * from './incidents.ts';
 export * from './access.ts';
 export * from './outbox.ts';
 export * from './audit.ts';
+export * from './subscribers.ts';

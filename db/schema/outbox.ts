@@ -6,6 +6,7 @@ import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
  * the change committed. A worker in the server process delivers them.
  *
  * - `dedupeKey` makes enqueueing idempotent (e.g. "incident-update:<updateId>:sub:<subscriberId>").
+ * - `status` 'cancelled': withdrawn before any provider saw it (e.g. the recipient unsubscribed).
  * - `batchKey` is set when a worker claims rows for one provider call, before the call: after a
  *   crash the same rows are re-sent under the same key, which providers use for idempotency.
  */
@@ -21,7 +22,7 @@ export const outboxMessages = sqliteTable(
     recipient: text('recipient').notNull(),
     /** The message as the channel's transport needs it, JSON. */
     payload: text('payload').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     batchKey: text('batch_key'),
