@@ -46,6 +46,20 @@ function eventKey(event: Notifiable): string {
   return `${event.type}:${event.maintenanceId}:${event.at.getTime()}`;
 }
 
+const TOKENS_PER_STATEMENT = 100;
+
+/** Multi-row inserts of [hash, subscriberId] pairs: the fan-out's hot loop. */
+function insertManageTokens(db: Db, rows: Array<[string, string]>, createdAt: number, expiresAt: number): void {
+  const sqlFor = (n: number) => `INSERT INTO subscriber_tokens (hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, 'manage', ?, ?)").join(', ')}`;
+  const many = db.$client.prepare(sqlFor(TOKENS_PER_STATEMENT));
+  const one = db.$client.prepare(sqlFor(1));
+  let i = 0;
+  for (; i + TOKENS_PER_STATEMENT <= rows.length; i += TOKENS_PER_STATEMENT) {
+    many.run(rows.slice(i, i + TOKENS_PER_STATEMENT).flatMap(([hash, id]) => [hash, id, createdAt, expiresAt]));
+  }
+  for (; i < rows.length; i++) one.run(rows[i][0], rows[i][1], createdAt, expiresAt);
+}
+
 export function emailFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
@@ -59,9 +73,7 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
   // Each message gets its own link token (only its hash is stored).
   const tokens = newTokens(recipients.length);
   const expires = event.at.getTime() + MANAGE_TTL_MS;
-  const insertToken = db.$client.prepare('INSERT INTO subscriber_tokens (hash, subscriber_id, purpose, created_at, expires_at) VALUES (?, ?, \'manage\', ?, ?)');
-  const created = event.at.getTime();
-  for (let i = 0; i < recipients.length; i++) insertToken.run(hashToken(tokens[i]), recipients[i].id, created, expires);
+  insertManageTokens(db, recipients.map((r, i) => [hashToken(tokens[i]), r.id]), event.at.getTime(), expires);
 
   const key = eventKey(event);
   enqueueMessages(db, recipients.map((r, i) => ({
