@@ -47,4 +47,7 @@ CREATE TABLE `subscription_attempts` (
 	`at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `subscription_attempts_key_idx` ON `subscription_attempts` (`scope`,`key_hash`,`at`);
+CREATE INDEX `subscription_attempts_key_idx` ON `subscription_attempts` (`scope`,`key_hash`,`at`);--> statement-breakpoint
+DROP INDEX `outbox_batch_idx`;--> statement-breakpoint
+CREATE INDEX `outbox_claimed_idx` ON `outbox_messages` (`channel`,`next_attempt_at`) WHERE status = 'pending' AND batch_key IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `outbox_batch_idx` ON `outbox_messages` (`batch_key`) WHERE batch_key IS NOT NULL;

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -33,6 +34,9 @@ export const outboxMessages = sqliteTable(
   },
   (t) => [
     index('outbox_due_idx').on(t.channel, t.status, t.nextAttemptAt),
-    index('outbox_batch_idx').on(t.batchKey),
+    // Partial: only claimed rows have a key, so a 100,000-row fan-out does not maintain it.
+    // Claimed but unfinished rows (a crash's leftovers): few, and checked before every batch.
+    index('outbox_claimed_idx').on(t.channel, t.nextAttemptAt).where(sql`status = 'pending' AND batch_key IS NOT NULL`),
+    index('outbox_batch_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
   ],
 );
