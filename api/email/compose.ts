@@ -23,7 +23,7 @@ export function subscriptionLinks(publicUrl: string, manageToken: string): Subsc
   };
 }
 
-function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks): EmailContent {
+function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, attachments: boolean): EmailContent {
   switch (payload.template) {
     case 'confirm':
       return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
@@ -42,12 +42,16 @@ function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl
         event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
         window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
         maintenanceUrl: `${publicUrl}/mantenimientos/${notice.maintenanceId}`, links,
+        ...(attachments && notice.ics ? { ics: notice.ics } : {}),
       });
   }
 }
 
-/** A composer for one batch: notices are read once per batch, not once per recipient. */
-export function emailComposer(db: Db, config: Config) {
+/**
+ * A composer for one batch: notices are read once per batch, not once per recipient.
+ * `attachments`: whether the message will go out singly (Resend batches take no attachments).
+ */
+export function emailComposer(db: Db, config: Config, options: { attachments: boolean } = { attachments: true }) {
   const notices = new Map<string, NoticeProps | null>();
   return (row: OutboxRow): OutgoingEmail => {
     const payload = JSON.parse(row.payload) as EmailPayload;
@@ -57,7 +61,7 @@ export function emailComposer(db: Db, config: Config) {
       notice = notices.get(payload.notice)!;
     }
     const links = subscriptionLinks(config.publicUrl, payload.manageToken);
-    const content = contentFor(payload, notice, config.publicUrl, links);
+    const content = contentFor(payload, notice, config.publicUrl, links, options.attachments);
     return {
       ...content,
       from: config.mailFrom ?? DEFAULT_MAIL_FROM,

@@ -88,7 +88,9 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
     batchSize: RESEND_BATCH_LIMIT,
     forgetPayloadWhenSent: true,
     async send(batch, batchKey) {
-      const compose = emailComposer(db, config);
+      // A lone message goes through POST /emails and may carry attachments (a maintenance .ics);
+      // in a batch they are left out, the message links to the maintenance page instead.
+      const compose = emailComposer(db, config, { attachments: batch.length === 1 });
       const messages: OutgoingEmail[] = [];
       const results: DeliveryResult[] = [];
       for (const row of batch) {
@@ -100,10 +102,8 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
             : { id: r.id, outcome: 'retry' as const, error: 'Lote aplazado por un mensaje inválido.', retryAfterMs: 0 });
         }
       }
-      // Resend batches take no attachments: such messages (and lone ones) go singly, each
-      // under a key derived from the batch key, so a re-send is still recognised.
-      if (batch.length === 1 || messages.some((m) => m.attachments)) {
-        for (let i = 0; i < batch.length; i++) results.push(await sendOne(batch[i], messages[i], batch.length === 1 ? batchKey : `${batchKey}/${batch[i].id}`));
+      if (batch.length === 1) {
+        results.push(await sendOne(batch[0], messages[0], batchKey));
         return results;
       }
       await pace();

@@ -36,5 +36,7 @@ export type NoticeProps =
       scheduledFor: string | null;
       scheduledUntil: string | null;
       body: string | null;
+      /** iCalendar of the window, attached when a message goes out singly (the lead wires it). */
+      ics?: string | null;
       at: string;
     };
