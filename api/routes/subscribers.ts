@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { deleteSubscriber, importSubscribers, MAX_IMPORT_ROWS, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
-import { componentCatalogue, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
+import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
+import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { errorResponse } from '../errors.ts';
@@ -103,6 +104,15 @@ export function subscriberRoutes(deps: AppDeps) {
     const input = await parseJsonBody(c, importBody);
     const result = importSubscribers(db, input.subscribers, nocCtx(c));
     return c.json(result, 201);
+  });
+
+  // Delivery state for the NOC: counts per status and the failed messages with their reason.
+  app.get('/email/outbox', requireToken(db), (c) => {
+    const health = outboxHealth(db, 'email');
+    return c.json({
+      pending: health.pending, sent: health.sent, failed: health.failed, cancelled: health.cancelled, last_error: health.lastError,
+      failures: failedEmails(db).map((f) => ({ id: f.id, kind: f.kind, recipient: f.recipient, attempts: f.attempts, error: f.lastError, created_at: f.createdAt.toISOString() })),
+    }, 200, { 'cache-control': 'no-store' });
   });
 
   return app;

@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { emailNotices, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
+import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
 import { hashToken, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
 import type { NoticeProps } from '../subscriptions/payload.ts';
 
@@ -99,4 +99,13 @@ export function subscriberCount(db: Db): { confirmed: number; pending: number } 
     pending: sql<number>`sum(case when ${subscribers.confirmedAt} is null then 1 else 0 end)`,
   }).from(subscribers).get();
   return { confirmed: row?.confirmed ?? 0, pending: row?.pending ?? 0 };
+}
+
+/** Emails that reached 'failed', newest first, with the provider's reason (for the NOC). */
+export function failedEmails(db: Db, limit = 100) {
+  return db.select({
+    id: outboxMessages.id, kind: outboxMessages.kind, recipient: outboxMessages.recipient, attempts: outboxMessages.attempts,
+    lastError: outboxMessages.lastError, createdAt: outboxMessages.createdAt,
+  }).from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.status, 'failed')))
+    .orderBy(desc(outboxMessages.id)).limit(limit).all();
 }

@@ -16,6 +16,8 @@ import { findComponent } from '../../db/commands/catalog.ts';
 import { publish } from '../../db/notifications/index.ts';
 import { runCommand } from '../../db/commands/transaction.ts';
 import '../../db/notifications/channels.ts';
+import { createApp } from '../../api/app.ts';
+import { createApiToken } from '../../db/commands/tokens.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');
 const ctx = () => ({ now: clock.now(), actor: { kind: 'token' as const, name: 'pruebas' } });
@@ -147,6 +149,15 @@ describe('Resend transport', () => {
     clock.advance(24 * 3_600_000);
     await drain();
     expect(standin.delivered.filter((d) => d.to === 'rebota@cliente.mx')).toHaveLength(0);
+    // The NOC sees it, with the reason.
+    const { app } = createApp({ db, config, now: clock.now });
+    const { token } = createApiToken(db, 'noc-correo', clock.now());
+    expect((await app.request('/api/v1/email/outbox')).status).toBe(401);
+    const res = await app.request('/api/v1/email/outbox', { headers: { authorization: `Bearer ${token}` } });
+    const body = await res.json();
+    expect(body.failed).toBe(1);
+    expect(body.failures[0]).toMatchObject({ recipient: 'rebota@cliente.mx', kind: 'incident.created', attempts: 1 });
+    expect(body.failures[0].error).toMatch(/not allowed/);
   });
 
   it('gives up after the maximum attempts and keeps the last error for the NOC', async () => {
