@@ -4,7 +4,8 @@ import { newId } from '../ids.ts';
 import { components, subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
 import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
-import { CONFIRM_TTL_MS, hashKey, hashToken, MANAGE_TTL_MS, newToken, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { CONFIRM_TTL_MS, formatToken, hashKey, hashSecret, MANAGE_TTL_MS, newSecret, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound, type FieldError } from './errors.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
@@ -58,12 +59,12 @@ function setChoices(db: Db, subscriberId: string, componentIds: string[]): void 
 }
 
 function issueToken(db: Db, subscriberId: string, purpose: 'confirm' | 'manage', now: Date): string {
-  const token = newToken();
-  db.insert(subscriberTokens).values({
-    hash: hashToken(token), subscriberId, purpose, createdAt: now,
+  const secret = newSecret();
+  const { id } = db.insert(subscriberTokens).values({
+    secretHash: hashSecret(secret), subscriberId, purpose, createdAt: now,
     expiresAt: new Date(now.getTime() + (purpose === 'confirm' ? CONFIRM_TTL_MS : MANAGE_TTL_MS)),
-  }).run();
-  return token;
+  }).returning({ id: subscriberTokens.id }).get();
+  return formatToken(id, secret);
 }
 
 function enqueueEmail(db: Db, to: string, kind: string, dedupeKey: string, payload: EmailPayload, now: Date): void {
@@ -120,7 +121,7 @@ export function requestSubscription(db: Db, input: SubscriptionRequest, { now, a
     let row = db.select().from(subscribers).where(eq(subscribers.email, email)).get();
     if (row?.confirmedAt) {
       const manageToken = issueToken(db, row.id, 'manage', now);
-      enqueueEmail(db, email, 'subscription.already_subscribed', `already:${hashToken(manageToken)}`, { template: 'already_subscribed', subscriber: row.id, manageToken }, now);
+      enqueueEmail(db, email, 'subscription.already_subscribed', `already:${hashSecret(manageToken)}`, { template: 'already_subscribed', subscriber: row.id, manageToken }, now);
       recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'already_confirmed' });
       return;
     }
@@ -136,19 +137,14 @@ export function requestSubscription(db: Db, input: SubscriptionRequest, { now, a
     setChoices(db, row.id, ids);
     const confirmToken = issueToken(db, row.id, 'confirm', now);
     const manageToken = issueToken(db, row.id, 'manage', now);
-    enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashToken(confirmToken)}`,
+    enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashSecret(confirmToken)}`,
       { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString() }, now);
     recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length });
   });
 }
 
 function subscriberForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): SubscriberRow | undefined {
-  if (!TOKEN_PATTERN.test(token)) return undefined;
-  const found = db.select({ subscriber: subscribers, expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
-    .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
-    .where(and(eq(subscriberTokens.hash, hashToken(token)), eq(subscriberTokens.purpose, purpose))).get();
-  if (!found || found.expiresAt.getTime() <= now.getTime()) return undefined;
-  return found.subscriber;
+  return subscriberRowForToken(db, token, purpose, now) ?? undefined;
 }
 
 /** Confirms a sign-up; returns a fresh preferences token for the page to link to. */

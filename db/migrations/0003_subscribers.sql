@@ -15,7 +15,8 @@ CREATE TABLE `subscriber_components` (
 --> statement-breakpoint
 CREATE INDEX `subscriber_components_component_idx` ON `subscriber_components` (`component_id`);--> statement-breakpoint
 CREATE TABLE `subscriber_tokens` (
-	`hash` text PRIMARY KEY NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
+	`secret_hash` text NOT NULL,
 	`subscriber_id` text NOT NULL,
 	`purpose` text NOT NULL,
 	`created_at` integer NOT NULL,

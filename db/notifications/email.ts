@@ -9,7 +9,7 @@ import { componentCatalogue } from '../queries/catalog.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { confirmedRecipientsFor } from '../queries/subscribers.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
-import { hashToken, MANAGE_TTL_MS, newTokens } from '../subscriptions/tokens.ts';
+import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
 
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
@@ -48,16 +48,26 @@ function eventKey(event: Notifiable): string {
 
 const TOKENS_PER_STATEMENT = 100;
 
-/** Multi-row inserts of [hash, subscriberId] pairs: the fan-out's hot loop. */
-function insertManageTokens(db: Db, rows: Array<[string, string]>, createdAt: number, expiresAt: number): void {
-  const sqlFor = (n: number) => `INSERT INTO subscriber_tokens (hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, 'manage', ?, ?)").join(', ')}`;
+/**
+ * One manage token per recipient, as multi-row inserts with consecutive ids (the fan-out's hot
+ * loop; the command's transaction holds the write lock, so max(id) cannot move meanwhile).
+ * Returns the tokens, in recipient order.
+ */
+function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, expiresAt: number): string[] {
+  const secrets = newSecrets(subscriberIds.length);
+  const { last } = db.$client.prepare('SELECT coalesce(max(id), 0) AS last FROM subscriber_tokens').get() as { last: number };
+  const sqlFor = (n: number) => `INSERT INTO subscriber_tokens (id, secret_hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, ?, 'manage', ?, ?)").join(', ')}`;
   const many = db.$client.prepare(sqlFor(TOKENS_PER_STATEMENT));
   const one = db.$client.prepare(sqlFor(1));
+  const row = (i: number) => [last + 1 + i, hashSecret(secrets[i]), subscriberIds[i], createdAt, expiresAt];
   let i = 0;
-  for (; i + TOKENS_PER_STATEMENT <= rows.length; i += TOKENS_PER_STATEMENT) {
-    many.run(rows.slice(i, i + TOKENS_PER_STATEMENT).flatMap(([hash, id]) => [hash, id, createdAt, expiresAt]));
+  for (; i + TOKENS_PER_STATEMENT <= subscriberIds.length; i += TOKENS_PER_STATEMENT) {
+    const values: unknown[] = [];
+    for (let j = i; j < i + TOKENS_PER_STATEMENT; j++) values.push(...row(j));
+    many.run(values);
   }
-  for (; i < rows.length; i++) one.run(rows[i][0], rows[i][1], createdAt, expiresAt);
+  for (; i < subscriberIds.length; i++) one.run(row(i));
+  return secrets.map((secret, k) => formatToken(last + 1 + k, secret));
 }
 
 export function emailFanOut(db: Db, event: NotificationEvent): void {
@@ -70,10 +80,8 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
   const noticeId = newId();
   db.insert(emailNotices).values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at }).run();
 
-  // Each message gets its own link token (only its hash is stored).
-  const tokens = newTokens(recipients.length);
-  const expires = event.at.getTime() + MANAGE_TTL_MS;
-  insertManageTokens(db, recipients.map((r, i) => [hashToken(tokens[i]), r.id]), event.at.getTime(), expires);
+  // Each message gets its own link token (only its secret's hash is stored).
+  const tokens = issueManageTokens(db, recipients.map((r) => r.id), event.at.getTime(), event.at.getTime() + MANAGE_TTL_MS);
 
   const key = eventKey(event);
   enqueueMessages(db, recipients.map((r, i) => ({

@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
-import { hashToken, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { parseToken } from '../subscriptions/tokens.ts';
 import type { NoticeProps } from '../subscriptions/payload.ts';
 
 export interface SubscriberView {
@@ -44,22 +45,27 @@ export function listSubscribers(db: Db, filter: { email?: string } = {}): Subscr
   return rows.map((r) => toView(r, choices));
 }
 
+/** The subscriber row a valid, unexpired link token of this purpose belongs to. */
+export function subscriberRowForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): typeof subscribers.$inferSelect | null {
+  const parsed = parseToken(token);
+  if (!parsed) return null;
+  const found = db.select({ subscriber: subscribers, secretHash: subscriberTokens.secretHash, expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
+    .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
+    .where(and(eq(subscriberTokens.id, parsed.id), eq(subscriberTokens.purpose, purpose))).get();
+  if (!found || found.expiresAt.getTime() <= now.getTime()) return null;
+  if (!timingSafeEqual(Buffer.from(found.secretHash), Buffer.from(parsed.secretHash))) return null;
+  return found.subscriber;
+}
+
 /** The subscriber a preferences/unsubscribe link belongs to, while the link is valid. */
 export function subscriberByManageToken(db: Db, token: string, now: Date): SubscriberView | null {
-  if (!TOKEN_PATTERN.test(token)) return null;
-  const found = db.select({ subscriber: subscribers, expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
-    .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
-    .where(and(eq(subscriberTokens.hash, hashToken(token)), eq(subscriberTokens.purpose, 'manage'))).get();
-  if (!found || found.expiresAt.getTime() <= now.getTime()) return null;
-  return toView(found.subscriber, componentIdsBySubscriber(db, [found.subscriber.id]));
+  const row = subscriberRowForToken(db, token, 'manage', now);
+  return row ? toView(row, componentIdsBySubscriber(db, [row.id])) : null;
 }
 
 /** Whether a confirmation link is still valid (the confirm page shows its button only then). */
 export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
-  if (!TOKEN_PATTERN.test(token)) return false;
-  const row = db.select({ expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
-    .where(and(eq(subscriberTokens.hash, hashToken(token)), eq(subscriberTokens.purpose, 'confirm'))).get();
-  return !!row && row.expiresAt.getTime() > now.getTime();
+  return subscriberRowForToken(db, token, 'confirm', now) !== null;
 }
 
 /**

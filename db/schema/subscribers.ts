@@ -35,13 +35,14 @@ export const subscriberComponents = sqliteTable(
 );
 
 /**
- * Links sent by email (confirm, manage/unsubscribe). Only the SHA-256 of the random 256-bit
- * token is kept, so a copy of the database cannot act for a subscriber.
+ * Links sent by email (confirm, manage/unsubscribe): token "<id>.<secret>". Only the SHA-256 of
+ * the random 256-bit secret is kept, so a copy of the database cannot act for a subscriber.
  */
 export const subscriberTokens = sqliteTable(
   'subscriber_tokens',
   {
-    hash: text('hash').primaryKey(),
+    id: integer('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
     subscriberId: text('subscriber_id').notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
     purpose: text('purpose', { enum: ['confirm', 'manage'] }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),

@@ -7,7 +7,7 @@ import { openDatabase } from '../../db/client.ts';
 import { seedDemoCatalogue } from '../../db/seed.ts';
 import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
-import { newTokens } from '../../db/subscriptions/tokens.ts';
+import { newSecrets } from '../../db/subscriptions/tokens.ts';
 import { resendTransport } from '../../api/email/resend.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import { startResendStandin } from '../support/resend-standin.ts';
@@ -21,7 +21,7 @@ seedDemoCatalogue(db, start);
 const ctx = () => ({ now: new Date(), actor: { kind: 'cli' as const, name: 'bench' } });
 
 // Subscribers straight into the table: the import API caps at 10,000 per call by design.
-const ids = newTokens(SUBSCRIBERS);
+const ids = newSecrets(SUBSCRIBERS);
 const insert = db.$client.prepare('INSERT INTO subscribers (id, email, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, ?, \'public\', 1, ?, ?, ?)');
 db.$client.transaction(() => {
   for (let i = 0; i < SUBSCRIBERS; i++) insert.run(ids[i].slice(0, 12), `suscriptor${i}@cliente${i % 997}.mx`, start.getTime(), start.getTime(), start.getTime());

@@ -70,7 +70,7 @@ describe('fan-out', () => {
     expect(mail.text).toContain('Metepec · Fibra óptica');
     expect(mail.text).toContain(`https://estado.example.test/incidentes/${incident.id}`);
     expect(mail.html).toContain('Corte por obra civil');
-    expect(mail.headers!['List-Unsubscribe']).toMatch(/^<https:\/\/estado\.example\.test\/api\/v1\/subscribers\/unsubscribe\?token=[A-Za-z0-9_-]{43}>$/);
+    expect(mail.headers!['List-Unsubscribe']).toMatch(/^<https:\/\/estado\.example\.test\/api\/v1\/subscribers\/unsubscribe\?token=\d+\.[A-Za-z0-9_-]{43}>$/);
     expect(mail.headers!['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(mail.text).toMatch(/Administrar preferencias: https:\/\/estado\.example\.test\/suscripcion\/preferencias\?token=/);
     // The payload (with its link token) is forgotten once sent.

@@ -82,13 +82,13 @@ describe('subscription pages', () => {
   });
 
   it('answers an invalid or expired link with 404 and a way forward', async () => {
-    for (const path of ['/suscripcion/confirmar?token=x', '/suscripcion/preferencias?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+    for (const path of ['/suscripcion/confirmar?token=x', '/suscripcion/preferencias?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
       const res = await fetch(`${server.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('cache-control')).toBe('private, no-store');
       expect(await res.text()).toContain('href="/suscribirse"');
     }
-    const res = await fetch(`${server.url}/suscripcion/baja?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
+    const res = await fetch(`${server.url}/suscripcion/baja?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
     expect(await res.text()).toContain('ya no está suscrita');
   });
 
