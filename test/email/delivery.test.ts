@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startResendStandin } from '../support/resend-standin.ts';
 import { outboxMessages } from '../../db/schema/index.ts';
-import { importSubscribers, requestSubscription } from '../../db/commands/subscribers.ts';
+import { importSubscribers, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
 import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
 import { resendTransport } from '../../api/email/resend.ts';
@@ -93,6 +93,20 @@ describe('fan-out', () => {
     const sent = standin.delivered.slice(before);
     expect(sent.map((d) => d.to).sort()).toEqual(['todo@cliente.mx', 'toluca@cliente.mx']);
     expect(sent[0].subject).toMatch(/^\[Mantenimiento programado\]/);
+  });
+});
+
+describe('unsubscribing with notices still queued', () => {
+  it('withdraws the queued messages of an address that leaves (they are cancelled, never sent)', async () => {
+    importSubscribers(db, [{ email: 'se-va@cliente.mx', components: ['zinacantepec-inalambrico'] }], ctx());
+    createIncident(db, { name: 'Enlace caído', status: 'investigating', body: 'Revisando.', components: { 'zinacantepec-inalambrico': 'major_outage' } }, ctx());
+    const queued = pendingEmail().find((r) => r.recipient === 'se-va@cliente.mx')!;
+    const { manageToken } = JSON.parse(queued.payload) as { manageToken: string };
+    expect(unsubscribe(db, manageToken, ctx())).toBe(true);
+    await drain();
+    expect(standin.delivered.filter((d) => d.to === 'se-va@cliente.mx')).toHaveLength(0);
+    const row = db.select().from(outboxMessages).where(eq(outboxMessages.id, queued.id)).get()!;
+    expect(row.status).toBe('cancelled');
   });
 });
 
