@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
 import { outboxMessages, subscribers, subscriberTokens } from '../../db/schema/index.ts';
-import { confirmSubscription } from '../../db/commands/subscribers.ts';
+import { confirmSubscription, purgeExpiredSubscriptions } from '../../db/commands/subscribers.ts';
+import { onCommit } from '../../db/commands/transaction.ts';
 import { countConfirmedSubscribersFor, listSubscribers } from '../../db/queries/index.ts';
 import { findComponent } from '../../db/commands/catalog.ts';
 import type { EmailPayload } from '../../db/subscriptions/payload.ts';
@@ -96,6 +97,19 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
     await publicPost({ email: 'otro-mas@empresa.mx' }, '192.0.2.201'); // any sign-up purges
     expect(listSubscribers(db, { email: 'olvidadizo@empresa.mx' })).toHaveLength(0);
     expect(() => confirmSubscription(db, payload.confirmToken, ctx())).toThrow(/no es válido o ya expiró/);
+  });
+
+  it('the periodic purge deletes expired sign-ups, and commits nothing when nothing expired', async () => {
+    await publicPost({ email: 'tardio@empresa.mx' }, '192.0.2.210');
+    let commits = 0;
+    const off = onCommit(db, () => commits++);
+    expect(purgeExpiredSubscriptions(db, clock.now())).toEqual({ subscribers: 0 });
+    expect(commits).toBe(0);
+    clock.advance(49 * 3_600_000);
+    expect(purgeExpiredSubscriptions(db, clock.now()).subscribers).toBeGreaterThanOrEqual(1);
+    expect(commits).toBe(1);
+    expect(listSubscribers(db, { email: 'tardio@empresa.mx' })).toHaveLength(0);
+    off();
   });
 });
 
