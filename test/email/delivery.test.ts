@@ -79,6 +79,13 @@ describe('fan-out', () => {
     // An update without notifications sends nothing; resolving does.
     publishIncidentUpdate(db, incident.id, { status: 'monitoring', body: 'Reparado, en observación.', deliverNotifications: false }, ctx());
     expect(pendingEmail()).toHaveLength(0);
+    publishIncidentUpdate(db, incident.id, { status: 'monitoring', body: 'Fusión terminada; observamos el enlace.', eta: new Date('2026-11-26T20:00:00Z') }, ctx());
+    await drain();
+    const updates = standin.delivered.filter((d) => d.subject.startsWith('[Actualización]'));
+    expect(updates.map((d) => d.to).sort()).toEqual(['metepec@cliente.mx', 'todo@cliente.mx']);
+    expect(updates[0].subject).toBe('[Actualización] Corte de fibra en Metepec — En monitoreo (criticidad alta)');
+    expect(updates[0].text).toContain('Fusión terminada; observamos el enlace.');
+    expect(updates[0].text).toContain('Tiempo estimado de restauración: 26 nov 2026, 14:00 (hora del centro de México)');
     publishIncidentUpdate(db, incident.id, { status: 'resolved', body: 'Servicio restablecido.' }, ctx());
     await drain();
     const resolved = standin.delivered.filter((d) => d.subject.startsWith('[Resuelto]'));
