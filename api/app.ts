@@ -18,6 +18,7 @@ import { coverageRoutes } from './routes/coverage.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { subscriberRoutes } from './routes/subscribers.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -101,6 +102,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
   app.route('/', coverageRoutes(deps));
   app.route('/api/v1/webhooks', webhookRoutes(deps));
+  app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));

@@ -10,7 +10,18 @@ export interface Config {
   maintenanceMaxHours?: number;
   /** Map tiles for /cobertura, `{z}/{x}/{y}` template; OpenStreetMap when unset. */
   mapTileUrl?: string;
+  /** Email (issue 4). Without a Resend key, messages are written as .eml files instead. */
+  resendApiKey?: string;
+  /** Where the Resend SDK sends requests (a local stand-in in tests); the SDK's default otherwise. */
+  resendBaseUrl?: string;
+  /** "Name <address>" of every email. */
+  mailFrom?: string;
+  mailReplyTo?: string;
+  /** Provider requests per second (Resend's default account limit is 2); 0 = unlimited. */
+  resendRequestsPerSecond?: number;
 }
+
+export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
 
 const schema = z.object({
   PORT: z.string().regex(/^\d+$/, 'debe ser un número entero').transform(Number)
@@ -20,6 +31,11 @@ const schema = z.object({
   MAINTENANCE_MAX_HOURS: z.string().regex(/^\d+$/, 'debe ser un número entero de horas').transform(Number)
     .pipe(z.number().int().min(1, 'debe estar entre 1 y 168').max(168, 'debe estar entre 1 y 168')).optional(),
   MAP_TILE_URL: z.string().optional().refine((v) => v === undefined || isTileUrl(v), 'debe ser una URL https:// de teselas con {z}, {x} y {y}, p. ej. https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  RESEND_API_KEY: z.string().min(1).optional(),
+  RESEND_BASE_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  MAIL_FROM: z.string().regex(/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, 'debe ser «Nombre <correo@dominio>» o una dirección').optional(),
+  MAIL_REPLY_TO: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo').optional(),
+  RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -52,6 +68,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLIC_URL: env.PUBLIC_URL || undefined,
     MAINTENANCE_MAX_HOURS: env.MAINTENANCE_MAX_HOURS || undefined,
     MAP_TILE_URL: env.MAP_TILE_URL || undefined,
+    RESEND_API_KEY: env.RESEND_API_KEY || undefined,
+    RESEND_BASE_URL: env.RESEND_BASE_URL || undefined,
+    MAIL_FROM: env.MAIL_FROM || undefined,
+    MAIL_REPLY_TO: env.MAIL_REPLY_TO || undefined,
+    RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -66,6 +87,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (parsed.data.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     maintenanceMaxHours: parsed.data.MAINTENANCE_MAX_HOURS ?? 12,
     ...(parsed.data.MAP_TILE_URL ? { mapTileUrl: parsed.data.MAP_TILE_URL } : {}),
+    resendApiKey: parsed.data.RESEND_API_KEY,
+    resendBaseUrl: parsed.data.RESEND_BASE_URL?.replace(/\/+$/, ''),
+    mailFrom: parsed.data.MAIL_FROM ?? DEFAULT_MAIL_FROM,
+    mailReplyTo: parsed.data.MAIL_REPLY_TO,
+    resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
   };
 }
 

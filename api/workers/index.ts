@@ -1,6 +1,7 @@
 import type { AppDeps } from '../context.ts';
 import { maintenanceScheduler } from './maintenanceScheduler.ts';
 import { webhookWorker } from './webhooks.ts';
+import { emailWorker } from '../email/worker.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -16,4 +17,5 @@ export interface BackgroundWorker {
 export const workers: BackgroundWorker[] = [
   maintenanceScheduler(),
   webhookWorker(),
+  emailWorker(),
 ];

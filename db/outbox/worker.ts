@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lte } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import type { Db } from '../client.ts';
 import { outboxMessages } from '../schema/index.ts';
@@ -20,6 +20,11 @@ export interface Transport {
    * the provider as its idempotency key. Must not throw for delivery errors; report them.
    */
   send(batch: OutboxRow[], batchKey: string): Promise<DeliveryResult[]>;
+  /**
+   * Clears a row's payload once it is sent, for channels whose payload holds secrets (email
+   * links with tokens). Failed rows keep theirs, for the NOC to inspect.
+   */
+  forgetPayloadWhenSent?: boolean;
 }
 
 export interface DrainOptions {
@@ -62,7 +67,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     } catch (err) {
       results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
     }
-    recordResults(db, batch.rows, results, now(), maxAttempts);
+    recordResults(db, batch.rows, results, now(), maxAttempts, transport.forgetPayloadWhenSent === true);
     handled += batch.rows.length;
   }
   return handled;
@@ -72,7 +77,8 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
   return db.$client.transaction(() => {
     // A batch claimed before a crash goes first, unchanged.
     const claimed = db.select().from(outboxMessages)
-      .where(and(eq(outboxMessages.channel, transport.channel), eq(outboxMessages.status, 'pending'), isNotNull(outboxMessages.batchKey), lte(outboxMessages.nextAttemptAt, at)))
+      // Literal condition, so SQLite can use the partial index outbox_claimed_idx.
+      .where(and(eq(outboxMessages.channel, transport.channel), sql.raw("status = 'pending' AND batch_key IS NOT NULL"), lte(outboxMessages.nextAttemptAt, at)))
       .orderBy(asc(outboxMessages.id)).limit(1).get();
     if (claimed) {
       const rows = db.select().from(outboxMessages)
@@ -90,15 +96,16 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
   }).immediate();
 }
 
-function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number): void {
+function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number, forgetPayload: boolean): void {
   const byId = new Map(results.map((r) => [r.id, r]));
   db.$client.transaction(() => {
+    // Sent rows are the common case (100 per batch): one prepared statement each.
+    const markSent = db.$client.prepare(`UPDATE outbox_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, provider_message_id = ?, last_error = NULL${forgetPayload ? ", payload = '{}'" : ''} WHERE id = ?`);
     for (const row of rows) {
       const result = byId.get(row.id) ?? { id: row.id, outcome: 'retry' as const, error: 'El transporte no informó el resultado.' };
       const attempts = row.attempts + 1;
       if (result.outcome === 'sent') {
-        db.update(outboxMessages).set({ status: 'sent', attempts, sentAt: at, providerMessageId: result.providerMessageId ?? null, lastError: null })
-          .where(eq(outboxMessages.id, row.id)).run();
+        markSent.run(at.getTime(), result.providerMessageId ?? null, row.id);
       } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
         db.update(outboxMessages).set({ status: 'failed', attempts, lastError: result.error }).where(eq(outboxMessages.id, row.id)).run();
       } else {

@@ -9,3 +9,4 @@ export * from './selfDiagnosis.ts';
 export * from './console.ts';
 export * from './feeds.ts';
 export * from './webhooks.ts';
+export * from './subscribers.ts';

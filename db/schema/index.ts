@@ -7,3 +7,4 @@ export * from './maintenances.ts';
 export * from './coverage.ts';
 export * from './console.ts';
 export * from './webhooks.ts';
+export * from './subscribers.ts';

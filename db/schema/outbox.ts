@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -6,6 +7,7 @@ import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
  * the change committed. A worker in the server process delivers them.
  *
  * - `dedupeKey` makes enqueueing idempotent (e.g. "incident-update:<updateId>:sub:<subscriberId>").
+ * - `status` 'cancelled': withdrawn before any provider saw it (e.g. the recipient unsubscribed).
  * - `batchKey` is set when a worker claims rows for one provider call, before the call: after a
  *   crash the same rows are re-sent under the same key, which providers use for idempotency.
  */
@@ -21,7 +23,7 @@ export const outboxMessages = sqliteTable(
     recipient: text('recipient').notNull(),
     /** The message as the channel's transport needs it, JSON. */
     payload: text('payload').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     batchKey: text('batch_key'),
@@ -32,6 +34,9 @@ export const outboxMessages = sqliteTable(
   },
   (t) => [
     index('outbox_due_idx').on(t.channel, t.status, t.nextAttemptAt),
-    index('outbox_batch_idx').on(t.batchKey),
+    // Partial: only claimed rows have a key, so a 100,000-row fan-out does not maintain it.
+    // Claimed but unfinished rows (a crash's leftovers): few, and checked before every batch.
+    index('outbox_claimed_idx').on(t.channel, t.nextAttemptAt).where(sql`status = 'pending' AND batch_key IS NOT NULL`),
+    index('outbox_batch_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
   ],
 );

@@ -1,0 +1,77 @@
+// Turns an email outbox row into the message a transport sends. Deterministic: the same row
+// always renders the same message, so a re-sent batch matches its idempotency key.
+import type { Db } from '../../db/client.ts';
+import type { OutboxRow } from '../../db/outbox/worker.ts';
+import { emailNotice } from '../../db/queries/subscribers.ts';
+import type { EmailPayload, NoticeProps } from '../../db/subscriptions/payload.ts';
+import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
+import { alreadySubscribedEmail, confirmationEmail, incidentEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
+
+export interface OutgoingEmail extends EmailContent {
+  from: string;
+  to: string;
+  replyTo?: string;
+  headers: Record<string, string>;
+}
+
+export function subscriptionLinks(publicUrl: string, manageToken: string): SubscriptionLinks & { oneClickUrl: string } {
+  const t = encodeURIComponent(manageToken);
+  return {
+    manageUrl: `${publicUrl}/suscripcion/preferencias?token=${t}`,
+    unsubscribeUrl: `${publicUrl}/suscripcion/baja?token=${t}`,
+    oneClickUrl: `${publicUrl}/api/v1/subscribers/unsubscribe?token=${t}`,
+  };
+}
+
+function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, attachments: boolean): EmailContent {
+  switch (payload.template) {
+    case 'confirm':
+      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
+    case 'already_subscribed':
+      return alreadySubscribedEmail({ links });
+    case 'notice':
+      if (!notice) throw new Error(`Aviso ${payload.notice} inexistente.`);
+      if (notice.kind === 'incident') {
+        return incidentEmail({
+          event: notice.event, name: notice.name, statusLabel: notice.statusLabel, impactLabel: notice.impactLabel, areas: notice.areas,
+          body: notice.body, cause: notice.cause, eta: notice.eta ? new Date(notice.eta) : null, at: new Date(notice.at),
+          incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`, links,
+        });
+      }
+      return maintenanceEmail({
+        event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
+        window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
+        maintenanceUrl: `${publicUrl}/mantenimientos/${notice.maintenanceId}`, links,
+        ...(attachments && notice.ics ? { ics: notice.ics } : {}),
+      });
+  }
+}
+
+/**
+ * A composer for one batch: notices are read once per batch, not once per recipient.
+ * `attachments`: whether the message will go out singly (Resend batches take no attachments).
+ */
+export function emailComposer(db: Db, config: Config, options: { attachments: boolean } = { attachments: true }) {
+  const notices = new Map<string, NoticeProps | null>();
+  return (row: OutboxRow): OutgoingEmail => {
+    const payload = JSON.parse(row.payload) as EmailPayload;
+    let notice: NoticeProps | null = null;
+    if (payload.template === 'notice') {
+      if (!notices.has(payload.notice)) notices.set(payload.notice, emailNotice(db, payload.notice));
+      notice = notices.get(payload.notice)!;
+    }
+    const links = subscriptionLinks(config.publicUrl, payload.manageToken);
+    const content = contentFor(payload, notice, config.publicUrl, links, options.attachments);
+    return {
+      ...content,
+      from: config.mailFrom ?? DEFAULT_MAIL_FROM,
+      to: row.recipient,
+      ...(config.mailReplyTo ? { replyTo: config.mailReplyTo } : {}),
+      headers: {
+        // RFC 8058: a POST to this URL with "List-Unsubscribe=One-Click" unsubscribes, no login.
+        'List-Unsubscribe': `<${links.oneClickUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    };
+  };
+}

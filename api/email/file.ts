@@ -1,0 +1,78 @@
+// Without RESEND_API_KEY: each message becomes an .eml file under data/outbox/ (beside the
+// database), so a newcomer can open exactly what would have been sent.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../../db/client.ts';
+import type { DeliveryResult, Transport } from '../../db/outbox/worker.ts';
+import { EMAIL_CHANNEL } from '../../db/subscriptions/payload.ts';
+import type { Config } from '../config.ts';
+import { emailComposer, type OutgoingEmail } from './compose.ts';
+
+/** RFC 2047 encoded-word for non-ASCII header text. */
+function encodeHeader(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value).toString('base64')}?=`;
+}
+
+function encodeAddress(value: string): string {
+  const m = /^(.*?)\s*<([^>]+)>$/.exec(value);
+  return m && m[1] ? `${encodeHeader(m[1].replace(/^"|"$/g, ''))} <${m[2]}>` : value;
+}
+
+function base64Lines(content: string): string {
+  return Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\r\n');
+}
+
+/** A complete RFC 5322 / MIME message: multipart/alternative (text, html), attachments mixed in. */
+export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
+  const alt = `alt-${messageId}`;
+  const mixed = `mix-${messageId}`;
+  const headers = [
+    `From: ${encodeAddress(m.from)}`,
+    `To: ${m.to}`,
+    ...(m.replyTo ? [`Reply-To: ${m.replyTo}`] : []),
+    `Subject: ${encodeHeader(m.subject)}`,
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <${messageId}@somnet-estado.local>`,
+    ...Object.entries(m.headers).map(([k, v]) => `${k}: ${v}`),
+    'MIME-Version: 1.0',
+  ];
+  const alternative = [
+    `--${alt}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', base64Lines(m.text),
+    `--${alt}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64', '', base64Lines(m.html),
+    `--${alt}--`, '',
+  ].join('\r\n');
+  if (!m.attachments?.length) return [...headers, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative].join('\r\n');
+  return [
+    ...headers, `Content-Type: multipart/mixed; boundary="${mixed}"`, '',
+    `--${mixed}`, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative,
+    ...m.attachments.flatMap((a) => [`--${mixed}`, `Content-Type: ${a.contentType}`, `Content-Disposition: attachment; filename="${a.filename}"`, 'Content-Transfer-Encoding: base64', '', base64Lines(a.content)]),
+    `--${mixed}--`, '',
+  ].join('\r\n');
+}
+
+export function fileTransport(db: Db, config: Config, dir: string, log: (line: string) => void = console.log): Transport {
+  return {
+    channel: EMAIL_CHANNEL,
+    batchSize: 100,
+    forgetPayloadWhenSent: true,
+    async send(batch) {
+      mkdirSync(dir, { recursive: true });
+      const compose = emailComposer(db, config);
+      const results: DeliveryResult[] = [];
+      for (const row of batch) {
+        try {
+          const message = compose(row);
+          const name = `${String(row.id).padStart(8, '0')}-${row.kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+          // Named after the outbox row: a re-send after a crash overwrites, never duplicates.
+          writeFileSync(join(dir, name), toEml(message, `outbox-${row.id}`, row.createdAt));
+          results.push({ id: row.id, outcome: 'sent', providerMessageId: name });
+        } catch (err) {
+          results.push({ id: row.id, outcome: 'failed', error: (err as Error).message });
+        }
+      }
+      const first = results.find((r) => r.outcome === 'sent');
+      if (first) log(`Correo (sin RESEND_API_KEY): ${results.filter((r) => r.outcome === 'sent').length} mensaje(s) escritos en ${dir}, p. ej. ${(first as { providerMessageId: string }).providerMessageId} para ${batch[0].recipient}.`);
+      return results;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+// Spanish email templates: each a pure function of typed props returning { subject, text, html }.
+// Plain, table-free HTML with inline styles that common clients render; no remote images.
+import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+
+// The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,
+// which api/ may not import (site sits above it).
+const SUPPORT_EMAIL = 'soporte@somnet.com.mx';
+const EMERGENCY_PHONE = '722 167 5865';
+
+export interface EmailAttachment {
+  filename: string;
+  content: string;
+  contentType: string;
+}
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+  attachments?: EmailAttachment[];
+}
+
+/** Links every message carries (RFC 8058 one-click URL goes in the List-Unsubscribe header). */
+export interface SubscriptionLinks {
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;
+
+function layout(title: string, bodyHtml: string, links: SubscriptionLinks | null): string {
+  const footer = links
+    ? `<p style="font-size:13px;color:#59636e">Recibe este aviso porque se suscribió a las notificaciones de estado de SOMNET.
+<a href="${escapeHtml(links.manageUrl)}">Administrar preferencias</a> · <a href="${escapeHtml(links.unsubscribeUrl)}">Cancelar suscripción</a></p>`
+    : '';
+  return `<!doctype html>
+<html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
+<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;background:#ffffff">
+<div style="max-width:600px;margin:0 auto">
+<p style="font-weight:bold;font-size:16px;margin:0 0 12px">SOMNET · Estado de la red</p>
+${bodyHtml}
+<hr style="border:0;border-top:1px solid #d1d9e0;margin:24px 0 12px">
+<p style="font-size:13px;color:#59636e">Soporte: ${escapeHtml(SUPPORT_EMAIL)} · Emergencias (caída total): ${escapeHtml(EMERGENCY_PHONE)}</p>
+${footer}
+</div></body></html>`;
+}
+
+function textFooter(links: SubscriptionLinks | null): string {
+  const base = `\n--\nSoporte: ${SUPPORT_EMAIL} · Emergencias (caída total): ${EMERGENCY_PHONE}\n`;
+  return links ? `${base}Administrar preferencias: ${links.manageUrl}\nCancelar suscripción: ${links.unsubscribeUrl}\n` : base;
+}
+
+function factsHtml(rows: Array<[string, string]>): string {
+  return `<dl style="margin:12px 0">${rows.map(([k, v]) => `<dt style="font-weight:bold">${escapeHtml(k)}</dt><dd style="margin:0 0 8px 0">${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+function factsText(rows: Array<[string, string]>): string {
+  return rows.map(([k, v]) => `${k}: ${v}`).join('\n');
+}
+
+function button(url: string, label: string): string {
+  return `<p style="margin:20px 0"><a href="${escapeHtml(url)}" style="display:inline-block;background:#0550ae;color:#ffffff;padding:10px 16px;border-radius:6px;text-decoration:none;font-weight:bold">${escapeHtml(label)}</a></p>`;
+}
+
+export interface ConfirmationProps {
+  confirmUrl: string;
+  expiresAt: Date;
+  links: SubscriptionLinks;
+}
+
+export function confirmationEmail(p: ConfirmationProps): EmailContent {
+  const subject = 'Confirme su suscripción a los avisos de SOMNET';
+  const intro = 'Recibimos una solicitud para enviar a esta dirección los avisos de incidentes y mantenimientos de la red de SOMNET.';
+  const expiry = `El enlace vence el ${when(p.expiresAt)}. Si usted no lo solicitó, ignore este correo: no recibirá nada más.`;
+  return {
+    subject,
+    text: `${intro}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
+  };
+}
+
+export function alreadySubscribedEmail(p: { links: SubscriptionLinks }): EmailContent {
+  const subject = 'Su suscripción a los avisos de SOMNET ya está activa';
+  const intro = 'Alguien (quizá usted) pidió suscribir esta dirección a los avisos de estado de SOMNET, pero ya está suscrita. No cambiamos nada.';
+  return {
+    subject,
+    text: `${intro}\n\nPara elegir qué zonas y servicios le interesan:\n${p.links.manageUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">Su suscripción ya está activa</h1><p>${escapeHtml(intro)}</p>${button(p.links.manageUrl, 'Administrar preferencias')}`, p.links),
+  };
+}
+
+export interface IncidentEmailProps {
+  event: 'incident.created' | 'incident.updated' | 'incident.resolved';
+  name: string;
+  statusLabel: string;
+  impactLabel: string;
+  areas: string[];
+  body: string;
+  cause: string | null;
+  eta: Date | null;
+  at: Date;
+  incidentUrl: string;
+  links: SubscriptionLinks;
+}
+
+const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
+  'incident.created': 'Incidente',
+  'incident.updated': 'Actualización',
+  'incident.resolved': 'Resuelto',
+};
+
+export function incidentEmail(p: IncidentEmailProps): EmailContent {
+  const subject = `[${incidentPrefix[p.event]}] ${p.name} — ${p.statusLabel} (criticidad ${p.impactLabel.toLowerCase()})`;
+  const facts: Array<[string, string]> = [
+    ['Estado', p.statusLabel],
+    ['Criticidad', p.impactLabel],
+    ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
+    ['Causa', p.cause ?? 'En investigación'],
+  ];
+  if (p.event !== 'incident.resolved') facts.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
+  facts.push(['Publicado', when(p.at)]);
+  return {
+    subject,
+    text: `${p.name}\n\n${p.body}\n\n${factsText(facts)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`, p.links),
+  };
+}
+
+export interface MaintenanceEmailProps {
+  event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started' | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+  name: string;
+  areas: string[];
+  window: { from: Date; until: Date } | null;
+  body: string | null;
+  maintenanceUrl: string;
+  links: SubscriptionLinks;
+  /** An iCalendar file, attached when the message is sent singly (Resend batches take none). */
+  ics?: string;
+}
+
+const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
+  'maintenance.announced': 'Mantenimiento programado',
+  'maintenance.reminder': 'Recordatorio: mantenimiento en 24 h',
+  'maintenance.started': 'Mantenimiento en curso',
+  'maintenance.completed': 'Mantenimiento concluido',
+  'maintenance.cancelled': 'Mantenimiento cancelado',
+  'maintenance.rescheduled': 'Mantenimiento reprogramado',
+};
+
+export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
+  const subject = `[${maintenanceLead[p.event]}] ${p.name}${p.window ? ` — ${formatDateTime(p.window.from)}` : ''}`;
+  const facts: Array<[string, string]> = [
+    ['Ventana', p.window ? `del ${formatDateTime(p.window.from)} al ${formatDateTime(p.window.until)} (${ZONE_LABEL})` : 'Por confirmar'],
+    ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
+  ];
+  const body = p.body ?? '';
+  return {
+    subject,
+    text: `${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(facts)}\n\nDetalle: ${p.maintenanceUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`, p.links),
+    ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
+  };
+}

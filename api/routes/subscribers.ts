@@ -1,0 +1,119 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { deleteSubscriber, importSubscribers, MAX_IMPORT_ROWS, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
+import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
+import { outboxHealth } from '../../db/outbox/enqueue.ts';
+import { requireToken } from '../auth.ts';
+import type { AppDeps, Env } from '../context.ts';
+import { errorResponse } from '../errors.ts';
+import { parseJsonBody } from '../validate.ts';
+
+const email = z.string().trim().min(3).max(254);
+const componentRefs = z.array(z.string().min(1).max(100)).max(500);
+const customerId = z.string().max(40).nullable();
+
+const subscribeBody = z.strictObject({ email, components: componentRefs.optional(), customer_id: customerId.optional() });
+const importBody = z.strictObject({
+  confirmed: z.literal(true, { error: 'Solo se importan contactos ya confirmados por SOMNET: envíe "confirmed": true.' }),
+  subscribers: z.array(z.strictObject({ email: z.string().max(320), components: componentRefs.optional(), customer_id: customerId.optional() }))
+    .min(1).max(MAX_IMPORT_ROWS, `Hasta ${MAX_IMPORT_ROWS} contactos por llamada.`),
+});
+
+const limit = (bytes: number) => bodyLimit({
+  maxSize: bytes,
+  onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${Math.round(bytes / 1024)} KB.`),
+});
+
+/** Client address for the per-IP limit (the socket's; the server runs behind one proxy at most). */
+function clientIp(c: Context): string {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'desconocida';
+}
+
+export const SUBSCRIBE_ACCEPTED = {
+  status: 'pending_confirmation',
+  message: 'Si la dirección puede recibir avisos, le enviamos un correo. Abra el enlace que contiene para confirmar la suscripción.',
+};
+
+function subscriberJson(s: SubscriberView, slugs: Map<string, string>) {
+  return {
+    id: s.id, email: s.email, kind: s.kind, customer_id: s.customerId,
+    confirmed_at: s.confirmedAt?.toISOString() ?? null, created_at: s.createdAt.toISOString(),
+    all_components: s.allComponents, components: s.componentIds, component_slugs: s.componentIds.map((id) => slugs.get(id) ?? id),
+  };
+}
+
+/** RFC 4180 field, with spreadsheet formula injection (=, +, -, @) neutralised. */
+function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * Subscriber routes under /api/v1, mounted before the NOC routes: sign-up and one-click
+ * unsubscribe are public; the rest asks for the NOC bearer token route by route.
+ */
+export function subscriberRoutes(deps: AppDeps) {
+  const { db, now } = deps;
+  const app = new Hono<Env>();
+  const nocCtx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
+  const publicCtx = { kind: 'user' as const, name: 'público' };
+
+  app.post('/subscribers', limit(8 * 1024), async (c) => {
+    const input = await parseJsonBody(c, subscribeBody);
+    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: clientIp(c) }, { now: now(), actor: publicCtx });
+    return c.json(SUBSCRIBE_ACCEPTED, 202);
+  });
+
+  // RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to the URL of the
+  // List-Unsubscribe header, without cookies or login; the token in the URL is the authority.
+  app.post('/subscribers/unsubscribe', limit(8 * 1024), async (c) => {
+    const token = c.req.query('token') ?? '';
+    const removed = unsubscribe(db, token, { now: now(), actor: { kind: 'user', name: 'baja en un clic' } });
+    return c.json({ status: 'unsubscribed', message: 'La dirección ya no recibirá avisos de estado de SOMNET.', removed }, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/subscribers', requireToken(db), (c) => {
+    const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
+    const list = listSubscribers(db, { email: c.req.query('email') });
+    return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
+  });
+
+  app.get('/subscribers.csv', requireToken(db), (c) => {
+    const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
+    const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components'];
+    for (const s of listSubscribers(db)) {
+      lines.push([s.id, s.email, s.kind, s.customerId ?? '', s.confirmedAt?.toISOString() ?? '', s.createdAt.toISOString(),
+        s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' ')].map(csvField).join(','));
+    }
+    return c.body(`${lines.join('\r\n')}\r\n`, 200, {
+      'content-type': 'text/csv; charset=utf-8; header=present',
+      'content-disposition': 'attachment; filename="suscriptores.csv"',
+      'cache-control': 'no-store',
+    });
+  });
+
+  app.delete('/subscribers/:id', requireToken(db), (c) => {
+    deleteSubscriber(db, c.req.param('id'), nocCtx(c));
+    return c.body(null, 204);
+  });
+
+  // 10,000 contacts are about 1 MB of JSON.
+  app.post('/subscribers/import', requireToken(db), limit(4 * 1024 * 1024), async (c) => {
+    const input = await parseJsonBody(c, importBody);
+    const result = importSubscribers(db, input.subscribers, nocCtx(c));
+    return c.json(result, 201);
+  });
+
+  // Delivery state for the NOC: counts per status and the failed messages with their reason.
+  app.get('/email/outbox', requireToken(db), (c) => {
+    const health = outboxHealth(db, 'email');
+    return c.json({
+      pending: health.pending, sent: health.sent, failed: health.failed, cancelled: health.cancelled, last_error: health.lastError,
+      failures: failedEmails(db).map((f) => ({ id: f.id, kind: f.kind, recipient: f.recipient, attempts: f.attempts, error: f.lastError, created_at: f.createdAt.toISOString() })),
+    }, 200, { 'cache-control': 'no-store' });
+  });
+
+  return app;
+}

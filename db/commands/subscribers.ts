@@ -1,0 +1,288 @@
+import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { newId } from '../ids.ts';
+import { components, subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
+import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
+import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
+import { CONFIRM_TTL_MS, formatToken, hashKey, hashSecret, MANAGE_TTL_MS, newSecret, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { subscriberRowForToken } from '../queries/subscribers.ts';
+import { recordAudit } from './audit.ts';
+import { CommandError, notFound, type FieldError } from './errors.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
+
+export type SubscriberRow = typeof subscribers.$inferSelect;
+
+export interface SubscriptionRequest {
+  email: string;
+  /** Component ids or slugs; empty or missing means every component. */
+  components?: string[];
+  customerId?: string | null;
+  /** The client's address, for the per-IP limit. */
+  ip: string;
+}
+
+const invalidLink = () => new CommandError(404, 'invalid_token', 'El enlace no es válido o ya expiró. Solicite uno nuevo desde la página de suscripción.');
+
+function badEmail(path: string): CommandError {
+  return new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path, message: 'Escriba una dirección de correo válida, p. ej. noc@empresa.com.mx.' }]);
+}
+
+function validCustomerId(raw: string | null | undefined): string | null | undefined {
+  if (raw === undefined || raw === null) return raw;
+  const v = raw.trim();
+  if (v === '') return null;
+  if (v.length > 40 || !/^[\p{L}\p{N} ._/-]+$/u.test(v)) return undefined;
+  return v;
+}
+
+/** Resolves ids or slugs; unknown ones are reported under `path.index`. */
+function resolveComponentIds(db: Db, refs: string[] | undefined, path: string): { ids: string[]; errors: FieldError[] } {
+  if (!refs || refs.length === 0) return { ids: [], errors: [] };
+  const rows = db.select({ id: components.id, slug: components.slug }).from(components).all();
+  const byRef = new Map<string, string>();
+  for (const r of rows) { byRef.set(r.id, r.id); byRef.set(r.slug, r.id); }
+  const ids = new Set<string>();
+  const errors: FieldError[] = [];
+  refs.forEach((ref, i) => {
+    const id = byRef.get(ref);
+    if (id) ids.add(id);
+    else errors.push({ path: `${path}.${i}`, message: `No existe el componente «${ref}».` });
+  });
+  return { ids: [...ids], errors };
+}
+
+function setChoices(db: Db, subscriberId: string, componentIds: string[]): void {
+  db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriberId)).run();
+  if (componentIds.length > 0) {
+    db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId, componentId }))).run();
+  }
+}
+
+function issueToken(db: Db, subscriberId: string, purpose: 'confirm' | 'manage', now: Date): string {
+  const secret = newSecret();
+  const { id } = db.insert(subscriberTokens).values({
+    secretHash: hashSecret(secret), subscriberId, purpose, createdAt: now,
+    expiresAt: new Date(now.getTime() + (purpose === 'confirm' ? CONFIRM_TTL_MS : MANAGE_TTL_MS)),
+  }).returning({ id: subscriberTokens.id }).get();
+  return formatToken(id, secret);
+}
+
+function enqueueEmail(db: Db, to: string, kind: string, dedupeKey: string, payload: EmailPayload, now: Date): void {
+  enqueueMessages(db, [{ channel: EMAIL_CHANNEL, kind, dedupeKey, recipient: to, payload }], now);
+}
+
+/** Drops what expired: unconfirmed sign-ups, old links, old rate-limit entries. */
+function purgeExpired(db: Db, now: Date): { subscribers: number } {
+  const expired = db.delete(subscribers).where(and(isNull(subscribers.confirmedAt), lt(subscribers.expiresAt, now))).run().changes;
+  db.delete(subscriberTokens).where(lt(subscriberTokens.expiresAt, now)).run();
+  db.delete(subscriptionAttempts).where(lt(subscriptionAttempts.at, new Date(now.getTime() - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)))).run();
+  return { subscribers: expired };
+}
+
+/**
+ * The worker calls this every minute. A committed command makes the page cache drop what it
+ * rendered, so nothing is written (no command runs) when nothing has expired.
+ */
+export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: number } {
+  const t = now.getTime();
+  const due = db.$client.prepare(`SELECT
+      EXISTS (SELECT 1 FROM subscribers WHERE confirmed_at IS NULL AND expires_at < ?) OR
+      EXISTS (SELECT 1 FROM subscriber_tokens WHERE expires_at < ?) OR
+      EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)) as { due: number };
+  if (!due.due) return { subscribers: 0 };
+  return runCommand(db, () => purgeExpired(db, now));
+}
+
+function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): void {
+  const limit = RATE_LIMITS[scope];
+  const keyHash = hashKey(value);
+  const since = new Date(now.getTime() - limit.windowMs);
+  const { n } = db.select({ n: sql<number>`count(*)` }).from(subscriptionAttempts)
+    .where(and(eq(subscriptionAttempts.scope, scope), eq(subscriptionAttempts.keyHash, keyHash), sql`${subscriptionAttempts.at} > ${since.getTime()}`)).get()!;
+  if (n >= limit.max) {
+    throw new CommandError(429, 'rate_limited', scope === 'ip'
+      ? 'Demasiadas solicitudes de suscripción desde su conexión. Espere una hora e inténtelo de nuevo.'
+      : 'Ya enviamos varios correos de confirmación a esta dirección. Revise su bandeja (y la carpeta de spam) o inténtelo de nuevo en una hora.');
+  }
+  db.insert(subscriptionAttempts).values({ scope, keyHash, at: now }).run();
+}
+
+/**
+ * Double opt-in sign-up. The outcome looks the same to the caller whether the address is new,
+ * pending or already confirmed (no enumeration); what differs is the email the address gets:
+ * a confirmation link, or for a confirmed address a note with its preferences link (its
+ * choices are not changed by someone who cannot read that mailbox).
+ */
+export function requestSubscription(db: Db, input: SubscriptionRequest, { now, actor }: CommandContext): void {
+  const email = normalizeEmail(input.email);
+  if (!email) throw badEmail('email');
+  const customerId = validCustomerId(input.customerId);
+  if (customerId === undefined && input.customerId !== undefined) {
+    throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'customer_id', message: 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.' }]);
+  }
+  // A refused attempt rolls back, so it does not count against the limits itself.
+  runCommand(db, () => {
+    const { ids, errors } = resolveComponentIds(db, input.components, 'components');
+    if (errors.length > 0) throw new CommandError(422, 'unknown_component', 'Algún componente elegido no existe.', errors);
+    purgeExpired(db, now);
+    checkRate(db, 'ip', input.ip, now);
+    checkRate(db, 'email', email, now);
+
+    let row = db.select().from(subscribers).where(eq(subscribers.email, email)).get();
+    if (row?.confirmedAt) {
+      const manageToken = issueToken(db, row.id, 'manage', now);
+      enqueueEmail(db, email, 'subscription.already_subscribed', `already:${hashSecret(manageToken)}`, { template: 'already_subscribed', subscriber: row.id, manageToken }, now);
+      recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'already_confirmed' });
+      return;
+    }
+    const expiresAt = new Date(now.getTime() + CONFIRM_TTL_MS);
+    if (row) {
+      db.update(subscribers).set({ allComponents: ids.length === 0, customerId: customerId ?? row.customerId, expiresAt, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+    } else {
+      row = db.insert(subscribers).values({
+        id: newId(), email, customerId: customerId ?? null, kind: 'public', allComponents: ids.length === 0,
+        confirmedAt: null, expiresAt, createdAt: now, updatedAt: now,
+      }).returning().get();
+    }
+    setChoices(db, row.id, ids);
+    const confirmToken = issueToken(db, row.id, 'confirm', now);
+    const manageToken = issueToken(db, row.id, 'manage', now);
+    enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashSecret(confirmToken)}`,
+      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString() }, now);
+    recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length });
+  });
+}
+
+function subscriberForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): SubscriberRow | undefined {
+  return subscriberRowForToken(db, token, purpose, now) ?? undefined;
+}
+
+/** Confirms a sign-up; returns a fresh preferences token for the page to link to. */
+export function confirmSubscription(db: Db, token: string, { now, actor }: CommandContext): { subscriberId: string; manageToken: string } {
+  return runCommand(db, () => {
+    const row = subscriberForToken(db, token, 'confirm', now);
+    if (!row) throw invalidLink();
+    db.update(subscribers).set({ confirmedAt: row.confirmedAt ?? now, expiresAt: null, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+    db.delete(subscriberTokens).where(and(eq(subscriberTokens.subscriberId, row.id), eq(subscriberTokens.purpose, 'confirm'))).run();
+    recordAudit(db, actor, 'subscriber.confirm', { type: 'subscriber', id: row.id }, now);
+    return { subscriberId: row.id, manageToken: issueToken(db, row.id, 'manage', now) };
+  });
+}
+
+export interface PreferencesInput {
+  /** Component ids or slugs; empty means every component. */
+  components: string[];
+  customerId?: string | null;
+}
+
+export function updatePreferences(db: Db, token: string, input: PreferencesInput, { now, actor }: CommandContext): void {
+  runCommand(db, () => {
+    const row = subscriberForToken(db, token, 'manage', now);
+    if (!row) throw invalidLink();
+    const { ids, errors } = resolveComponentIds(db, input.components, 'components');
+    if (errors.length > 0) throw new CommandError(422, 'unknown_component', 'Algún componente elegido no existe.', errors);
+    const customerId = validCustomerId(input.customerId);
+    if (customerId === undefined && input.customerId !== undefined) {
+      throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'customer_id', message: 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.' }]);
+    }
+    db.update(subscribers).set({ allComponents: ids.length === 0, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+    setChoices(db, row.id, ids);
+    recordAudit(db, actor, 'subscriber.preferences', { type: 'subscriber', id: row.id }, now, { components: ids.length });
+  });
+}
+
+function removeSubscriber(db: Db, row: SubscriberRow): void {
+  // Messages not yet handed to a provider are withdrawn; a batch already claimed is resent
+  // unchanged after a crash (idempotency), so it is left alone.
+  cancelPendingMessages(db, EMAIL_CHANNEL, row.email, 'Cancelado: el suscriptor se dio de baja.');
+  db.delete(subscribers).where(eq(subscribers.id, row.id)).run();
+}
+
+/**
+ * One-click unsubscribe (RFC 8058) and the unsubscribe page. Idempotent: an unknown, used or
+ * expired link answers the same "not subscribed any more" (nothing to reveal, nothing to retry).
+ * Returns whether a subscription was removed.
+ */
+export function unsubscribe(db: Db, token: string, { now, actor }: CommandContext): boolean {
+  if (!TOKEN_PATTERN.test(token)) throw new CommandError(400, 'invalid_token', 'El enlace está incompleto: cópielo completo desde el correo.');
+  return runCommand(db, () => {
+    const row = subscriberForToken(db, token, 'manage', now) ?? subscriberForToken(db, token, 'confirm', now);
+    if (!row) return false;
+    removeSubscriber(db, row);
+    recordAudit(db, actor, 'subscriber.unsubscribe', { type: 'subscriber', id: row.id }, now);
+    return true;
+  });
+}
+
+export function deleteSubscriber(db: Db, id: string, { now, actor }: CommandContext): void {
+  runCommand(db, () => {
+    const row = db.select().from(subscribers).where(eq(subscribers.id, id)).get();
+    if (!row) throw notFound('el suscriptor', id);
+    removeSubscriber(db, row);
+    recordAudit(db, actor, 'subscriber.delete', { type: 'subscriber', id }, now);
+  });
+}
+
+export interface ImportRow {
+  email: string;
+  components?: string[];
+  customer_id?: string | null;
+}
+
+export const MAX_IMPORT_ROWS = 10_000;
+
+/**
+ * SOMNET's registered technical contacts, already confirmed by SOMNET: all rows or none. A
+ * known address becomes a technical contact, confirmed, with the given choices.
+ */
+export function importSubscribers(db: Db, rows: ImportRow[], { now, actor }: CommandContext): { created: number; updated: number } {
+  if (rows.length > MAX_IMPORT_ROWS) {
+    throw new CommandError(422, 'validation_failed', `Se importan hasta ${MAX_IMPORT_ROWS.toLocaleString('es-MX')} contactos por llamada.`, [{ path: 'subscribers', message: `Recibidos ${rows.length}.` }]);
+  }
+  return runCommand(db, () => {
+    const errors: FieldError[] = [];
+    const seen = new Map<string, number>();
+    const prepared = rows.map((r, i) => {
+      const email = normalizeEmail(r.email);
+      if (!email) errors.push({ path: `subscribers.${i}.email`, message: 'Dirección de correo no válida.' });
+      else if (seen.has(email)) errors.push({ path: `subscribers.${i}.email`, message: `Repetida (también en la fila ${seen.get(email)}).` });
+      else seen.set(email, i);
+      const customerId = validCustomerId(r.customer_id);
+      if (customerId === undefined && r.customer_id !== undefined) errors.push({ path: `subscribers.${i}.customer_id`, message: 'ID de cliente no válido.' });
+      const resolved = resolveComponentIds(db, r.components, `subscribers.${i}.components`);
+      errors.push(...resolved.errors);
+      return { email: email ?? '', customerId: customerId ?? null, ids: resolved.ids };
+    });
+    if (errors.length > 0) throw new CommandError(422, 'validation_failed', `${errors.length} fila(s) no válidas; no se importó ninguna.`, errors);
+
+    const existing = new Map<string, SubscriberRow>();
+    for (let i = 0; i < prepared.length; i += 500) {
+      const part = prepared.slice(i, i + 500).map((p) => p.email);
+      for (const row of db.select().from(subscribers).where(inArray(subscribers.email, part)).all()) existing.set(row.email, row);
+    }
+    let created = 0;
+    let updated = 0;
+    for (const p of prepared) {
+      const known = existing.get(p.email);
+      let id: string;
+      if (known) {
+        id = known.id;
+        db.update(subscribers).set({
+          kind: 'technical_contact', allComponents: p.ids.length === 0, customerId: p.customerId ?? known.customerId,
+          confirmedAt: known.confirmedAt ?? now, expiresAt: null, updatedAt: now,
+        }).where(eq(subscribers.id, id)).run();
+        updated++;
+      } else {
+        id = newId();
+        db.insert(subscribers).values({
+          id, email: p.email, customerId: p.customerId, kind: 'technical_contact', allComponents: p.ids.length === 0,
+          confirmedAt: now, expiresAt: null, createdAt: now, updatedAt: now,
+        }).run();
+        created++;
+      }
+      setChoices(db, id, p.ids);
+    }
+    recordAudit(db, actor, 'subscriber.import', { type: 'subscriber' }, now, { created, updated });
+    return { created, updated };
+  });
+}

@@ -1,0 +1,96 @@
+// Email fan-out: inside the command's transaction, one outbox row per confirmed subscriber of
+// the affected components (or of every component). The notice's text is stored once
+// (email_notices); each row carries the recipient's own preferences/unsubscribe token.
+import type { Db } from '../client.ts';
+import { newId } from '../ids.ts';
+import { emailNotices } from '../schema/index.ts';
+import { enqueueMessages } from '../outbox/enqueue.ts';
+import { componentCatalogue } from '../queries/catalog.ts';
+import { incidentDetail } from '../queries/incidents.ts';
+import { confirmedRecipientsFor } from '../queries/subscribers.ts';
+import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
+import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
+import { registerFanOut, type NotificationEvent } from './index.ts';
+
+type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
+
+function areaNames(db: Db, componentIds: string[]): string[] {
+  const catalogue = componentCatalogue(db);
+  return componentIds.map((id) => catalogue.byId.get(id)).filter((c) => c !== undefined)
+    .sort((a, b) => catalogue.all.indexOf(a) - catalogue.all.indexOf(b)).map((c) => c.fullName);
+}
+
+function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
+  if ('incidentId' in event) {
+    const incident = incidentDetail(db, event.incidentId);
+    const update = incident?.updates.find((u) => u.id === event.updateId);
+    if (!incident || !update) return null;
+    return {
+      kind: 'incident', event: event.type, incidentId: incident.id, name: incident.name,
+      status: update.status, statusLabel: update.statusLabel, impactLabel: incident.impactLabel,
+      areas: areaNames(db, event.componentIds), body: update.body,
+      // The incident row is rewritten after the update in the same transaction: the update
+      // carries what this notice announces.
+      cause: update.cause ?? incident.cause, eta: update.status === 'resolved' ? null : (update.eta ?? incident.eta)?.toISOString() ?? null,
+      at: event.at.toISOString(),
+    };
+  }
+  return {
+    kind: 'maintenance', event: event.type, maintenanceId: event.maintenanceId, name: 'Mantenimiento programado',
+    areas: areaNames(db, event.componentIds), scheduledFor: null, scheduledUntil: null, body: null, at: event.at.toISOString(),
+  };
+}
+
+function eventKey(event: Notifiable): string {
+  if ('updateId' in event) return `incident-update:${event.updateId}`;
+  return `${event.type}:${event.maintenanceId}:${event.at.getTime()}`;
+}
+
+const TOKENS_PER_STATEMENT = 100;
+
+/**
+ * One manage token per recipient, as multi-row inserts with consecutive ids (the fan-out's hot
+ * loop; the command's transaction holds the write lock, so max(id) cannot move meanwhile).
+ * Returns the tokens, in recipient order.
+ */
+function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, expiresAt: number): string[] {
+  const secrets = newSecrets(subscriberIds.length);
+  const { last } = db.$client.prepare('SELECT coalesce(max(id), 0) AS last FROM subscriber_tokens').get() as { last: number };
+  const sqlFor = (n: number) => `INSERT INTO subscriber_tokens (id, secret_hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, ?, 'manage', ?, ?)").join(', ')}`;
+  const many = db.$client.prepare(sqlFor(TOKENS_PER_STATEMENT));
+  const one = db.$client.prepare(sqlFor(1));
+  const row = (i: number) => [last + 1 + i, hashSecret(secrets[i]), subscriberIds[i], createdAt, expiresAt];
+  let i = 0;
+  for (; i + TOKENS_PER_STATEMENT <= subscriberIds.length; i += TOKENS_PER_STATEMENT) {
+    const values: unknown[] = [];
+    for (let j = i; j < i + TOKENS_PER_STATEMENT; j++) values.push(...row(j));
+    many.run(values);
+  }
+  for (; i < subscriberIds.length; i++) one.run(row(i));
+  return secrets.map((secret, k) => formatToken(last + 1 + k, secret));
+}
+
+export function emailFanOut(db: Db, event: NotificationEvent): void {
+  if (event.type === 'component.status_changed') return;
+  if ('deliver' in event && !event.deliver) return;
+  const recipients = confirmedRecipientsFor(db, event.componentIds);
+  if (recipients.length === 0) return;
+  const props = noticeProps(db, event);
+  if (!props) return;
+  const noticeId = newId();
+  db.insert(emailNotices).values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at }).run();
+
+  // Each message gets its own link token (only its secret's hash is stored).
+  const tokens = issueManageTokens(db, recipients.map((r) => r.id), event.at.getTime(), event.at.getTime() + MANAGE_TTL_MS);
+
+  const key = eventKey(event);
+  enqueueMessages(db, recipients.map((r, i) => ({
+    channel: EMAIL_CHANNEL,
+    kind: event.type,
+    dedupeKey: `${key}:${r.id}`,
+    recipient: r.email,
+    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i] } satisfies EmailPayload,
+  })), event.at);
+}
+
+registerFanOut(emailFanOut);

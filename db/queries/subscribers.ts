@@ -1,0 +1,117 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { parseToken } from '../subscriptions/tokens.ts';
+import type { NoticeProps } from '../subscriptions/payload.ts';
+
+export interface SubscriberView {
+  id: string;
+  email: string;
+  kind: 'public' | 'technical_contact';
+  customerId: string | null;
+  allComponents: boolean;
+  /** Chosen component ids (empty when allComponents). */
+  componentIds: string[];
+  confirmedAt: Date | null;
+  createdAt: Date;
+}
+
+function componentIdsBySubscriber(db: Db, ids?: string[]): Map<string, string[]> {
+  const rows = ids && ids.length === 1
+    ? db.select().from(subscriberComponents).where(eq(subscriberComponents.subscriberId, ids[0])).all()
+    : db.select().from(subscriberComponents).all();
+  const map = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = map.get(r.subscriberId);
+    if (list) list.push(r.componentId);
+    else map.set(r.subscriberId, [r.componentId]);
+  }
+  return map;
+}
+
+function toView(row: typeof subscribers.$inferSelect, choices: Map<string, string[]>): SubscriberView {
+  return {
+    id: row.id, email: row.email, kind: row.kind, customerId: row.customerId, allComponents: row.allComponents,
+    componentIds: row.allComponents ? [] : (choices.get(row.id) ?? []), confirmedAt: row.confirmedAt, createdAt: row.createdAt,
+  };
+}
+
+/** Every subscriber (pending ones included), oldest first; `email` filters by exact address. */
+export function listSubscribers(db: Db, filter: { email?: string } = {}): SubscriberView[] {
+  const email = filter.email?.trim().toLowerCase();
+  const rows = db.select().from(subscribers).where(email ? eq(subscribers.email, email) : undefined).orderBy(asc(subscribers.createdAt), asc(subscribers.email)).all();
+  const choices = componentIdsBySubscriber(db, rows.length === 1 ? [rows[0].id] : undefined);
+  return rows.map((r) => toView(r, choices));
+}
+
+/** The subscriber row a valid, unexpired link token of this purpose belongs to. */
+export function subscriberRowForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): typeof subscribers.$inferSelect | null {
+  const parsed = parseToken(token);
+  if (!parsed) return null;
+  const found = db.select({ subscriber: subscribers, secretHash: subscriberTokens.secretHash, expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
+    .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
+    .where(and(eq(subscriberTokens.id, parsed.id), eq(subscriberTokens.purpose, purpose))).get();
+  if (!found || found.expiresAt.getTime() <= now.getTime()) return null;
+  if (!timingSafeEqual(Buffer.from(found.secretHash), Buffer.from(parsed.secretHash))) return null;
+  return found.subscriber;
+}
+
+/** The subscriber a preferences/unsubscribe link belongs to, while the link is valid. */
+export function subscriberByManageToken(db: Db, token: string, now: Date): SubscriberView | null {
+  const row = subscriberRowForToken(db, token, 'manage', now);
+  return row ? toView(row, componentIdsBySubscriber(db, [row.id])) : null;
+}
+
+/** Whether a confirmation link is still valid (the confirm page shows its button only then). */
+export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
+  return subscriberRowForToken(db, token, 'confirm', now) !== null;
+}
+
+/**
+ * Confirmed subscribers who get a notice about these components: those who chose every
+ * component, plus those who chose at least one of them.
+ */
+export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ id: string; email: string }> {
+  const ids = JSON.stringify(componentIds);
+  return db.$client.prepare(`
+    SELECT s.id, s.email FROM subscribers s
+    WHERE s.confirmed_at IS NOT NULL
+      AND (s.all_components = 1 OR EXISTS (
+        SELECT 1 FROM subscriber_components sc
+        WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
+    ORDER BY s.rowid`).all(ids) as Array<{ id: string; email: string }>;
+}
+
+/** For the NOC console: "se notificará a N suscriptores". */
+export function countConfirmedSubscribersFor(db: Db, componentIds: string[]): number {
+  const row = db.$client.prepare(`
+    SELECT count(*) AS n FROM subscribers s
+    WHERE s.confirmed_at IS NOT NULL
+      AND (s.all_components = 1 OR EXISTS (
+        SELECT 1 FROM subscriber_components sc
+        WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))`).get(JSON.stringify(componentIds)) as { n: number };
+  return row.n;
+}
+
+export function emailNotice(db: Db, id: string): NoticeProps | null {
+  const row = db.select().from(emailNotices).where(eq(emailNotices.id, id)).get();
+  return row ? (JSON.parse(row.props) as NoticeProps) : null;
+}
+
+export function subscriberCount(db: Db): { confirmed: number; pending: number } {
+  const row = db.select({
+    confirmed: sql<number>`sum(case when ${subscribers.confirmedAt} is not null then 1 else 0 end)`,
+    pending: sql<number>`sum(case when ${subscribers.confirmedAt} is null then 1 else 0 end)`,
+  }).from(subscribers).get();
+  return { confirmed: row?.confirmed ?? 0, pending: row?.pending ?? 0 };
+}
+
+/** Emails that reached 'failed', newest first, with the provider's reason (for the NOC). */
+export function failedEmails(db: Db, limit = 100) {
+  return db.select({
+    id: outboxMessages.id, kind: outboxMessages.kind, recipient: outboxMessages.recipient, attempts: outboxMessages.attempts,
+    lastError: outboxMessages.lastError, createdAt: outboxMessages.createdAt,
+  }).from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.status, 'failed')))
+    .orderBy(desc(outboxMessages.id)).limit(limit).all();
+}

@@ -1,0 +1,42 @@
+// What an email outbox row carries. The text itself is rendered by the email worker
+// (api/email) from these, so a retry after a crash renders the very same message.
+// Raw tokens live here only until the message is sent (the worker then forgets the payload).
+
+export const EMAIL_CHANNEL = 'email';
+
+export type EmailPayload =
+  | { template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string }
+  | { template: 'already_subscribed'; subscriber: string; manageToken: string }
+  | { template: 'notice'; notice: string; subscriber: string; manageToken: string };
+
+/** Props stored once per notice (email_notices.props); dates as ISO strings. */
+export type NoticeProps =
+  | {
+      kind: 'incident';
+      event: 'incident.created' | 'incident.updated' | 'incident.resolved';
+      incidentId: string;
+      name: string;
+      status: string;
+      statusLabel: string;
+      impactLabel: string;
+      areas: string[];
+      body: string;
+      cause: string | null;
+      eta: string | null;
+      at: string;
+    }
+  | {
+      kind: 'maintenance';
+      event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started'
+        | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+      maintenanceId: string;
+      name: string;
+      areas: string[];
+      /** The window, when known (filled from the maintenance queries once they are merged). */
+      scheduledFor: string | null;
+      scheduledUntil: string | null;
+      body: string | null;
+      /** iCalendar of the window, attached when a message goes out singly (the lead wires it). */
+      ics?: string | null;
+      at: string;
+    };

@@ -1,0 +1,102 @@
+// The subscription flow as a person does it, in Chromium, without JavaScript on the pages:
+// sign up → confirmation email → link shows a button (opening alone confirms nothing) →
+// confirmed → preferences → unsubscribe page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { eq } from 'drizzle-orm';
+import { launchBrowser } from '../support/browser.ts';
+import { startTestServer } from '../support/server.ts';
+import { outboxMessages } from '../../db/schema/index.ts';
+import { listSubscribers } from '../../db/queries/index.ts';
+import { findComponent } from '../../db/commands/catalog.ts';
+import type { EmailPayload } from '../../db/subscriptions/payload.ts';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+beforeAll(async () => { server = await startTestServer(); browser = await launchBrowser(); });
+afterAll(async () => { await browser?.close(); await server?.close(); });
+
+const lastEmail = (to: string) => {
+  const rows = server.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, to)).all();
+  return JSON.parse(rows.at(-1)!.payload) as EmailPayload;
+};
+
+describe('subscription pages', () => {
+  it('signs up, confirms by button, edits preferences and unsubscribes', async () => {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    page.setDefaultTimeout(5_000);
+    await page.goto(`${server.url}/suscribirse`);
+    expect(await page.locator('h1').textContent()).toBe('Suscribirse a los avisos por correo');
+    await page.getByLabel('Correo electrónico').fill('gerente@ferreteria-metepec.mx');
+    await page.getByLabel(/ID de cliente/).fill('SOM-5521');
+    await page.getByLabel(/Solo los que marque/).check();
+    await page.locator('fieldset.chooser-group', { hasText: 'Metepec' }).getByLabel('Fibra óptica').check();
+    await page.getByRole('button', { name: 'Suscribirme' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('Revise su correo');
+
+    const confirm = lastEmail('gerente@ferreteria-metepec.mx') as Extract<EmailPayload, { template: 'confirm' }>;
+    expect(confirm.template).toBe('confirm');
+    const response = await page.goto(`${server.url}/suscripcion/confirmar?token=${confirm.confirmToken}`);
+    expect(response!.headers()['cache-control']).toBe('private, no-store');
+    // Opening the link (as a mail scanner would) confirms nothing.
+    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })[0].confirmedAt).toBeNull();
+    await page.getByRole('button', { name: 'Confirmar suscripción' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Suscripción confirmada');
+    const [sub] = listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' });
+    expect(sub.confirmedAt).not.toBeNull();
+    expect(sub.customerId).toBe('SOM-5521');
+    expect(sub.componentIds).toEqual([findComponent(server.db, 'metepec-fibra')!.id]);
+
+    // The link is single-use.
+    await page.goto(`${server.url}/suscripcion/confirmar?token=${confirm.confirmToken}`);
+    expect(await page.locator('h1').textContent()).toBe('El enlace no es válido o ya expiró');
+
+    await page.goto(`${server.url}/suscripcion/preferencias?token=${confirm.manageToken}`);
+    await page.locator('fieldset.chooser-group', { hasText: 'Toluca' }).getByLabel('Inalámbrico (microondas)').check();
+    await page.getByRole('button', { name: 'Guardar preferencias' }).click();
+    expect(await page.getByRole('status').textContent()).toContain('Preferencias guardadas');
+    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })[0].componentIds.sort())
+      .toEqual([findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'toluca-inalambrico')!.id].sort());
+
+    await page.goto(`${server.url}/suscripcion/baja?token=${confirm.manageToken}`);
+    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })).toHaveLength(1);
+    await page.getByRole('button', { name: 'Cancelar mi suscripción' }).click();
+    expect(await page.locator('h1').textContent()).toBe('Suscripción cancelada');
+    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })).toHaveLength(0);
+    await page.close();
+  });
+
+  it('shows field errors in Spanish and keeps what was typed', async () => {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    page.setDefaultTimeout(5_000);
+    await page.goto(`${server.url}/suscribirse`);
+    await page.getByLabel('Correo electrónico').fill('esto-no-es-correo');
+    await page.getByRole('button', { name: 'Suscribirme' }).click();
+    expect(await page.locator('#email-error').textContent()).toMatch(/dirección de correo válida/);
+    expect(await page.getByLabel('Correo electrónico').inputValue()).toBe('esto-no-es-correo');
+    await page.getByLabel('Correo electrónico').fill('alguien@empresa.mx');
+    await page.getByLabel(/Solo los que marque/).check();
+    await page.getByRole('button', { name: 'Suscribirme' }).click();
+    expect(await page.locator('#componentes-error').textContent()).toMatch(/Marque al menos una zona/);
+    await page.close();
+  });
+
+  it('answers an invalid or expired link with 404 and a way forward', async () => {
+    for (const path of ['/suscripcion/confirmar?token=x', '/suscripcion/preferencias?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      expect(await res.text()).toContain('href="/suscribirse"');
+    }
+    const res = await fetch(`${server.url}/suscripcion/baja?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`);
+    expect(await res.text()).toContain('ya no está suscrita');
+  });
+
+  it('refuses a cross-site form post (Astro checkOrigin)', async () => {
+    const res = await fetch(`${server.url}/suscribirse`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, body: 'email=victima%40empresa.mx',
+    });
+    expect(res.status).toBe(403);
+    expect(listSubscribers(server.db, { email: 'victima@empresa.mx' })).toHaveLength(0);
+  });
+});
