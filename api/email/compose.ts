@@ -3,6 +3,7 @@
 import type { Db } from '../../db/client.ts';
 import type { OutboxRow } from '../../db/outbox/worker.ts';
 import { emailNotice } from '../../db/queries/subscribers.ts';
+import { maintenanceDetail, maintenanceIcs } from '../../db/queries/maintenances.ts';
 import type { EmailPayload, NoticeProps } from '../../db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
 import { alreadySubscribedEmail, confirmationEmail, incidentEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
@@ -23,7 +24,7 @@ export function subscriptionLinks(publicUrl: string, manageToken: string): Subsc
   };
 }
 
-function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, attachments: boolean): EmailContent {
+function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
   switch (payload.template) {
     case 'confirm':
       return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
@@ -41,8 +42,8 @@ function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl
       return maintenanceEmail({
         event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
         window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
-        maintenanceUrl: `${publicUrl}/mantenimientos/${notice.maintenanceId}`, links,
-        ...(attachments && notice.ics ? { ics: notice.ics } : {}),
+        maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links,
+        ...(ics ? { ics } : {}),
       });
   }
 }
@@ -53,6 +54,16 @@ function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl
  */
 export function emailComposer(db: Db, config: Config, options: { attachments: boolean } = { attachments: true }) {
   const notices = new Map<string, NoticeProps | null>();
+  // The window's calendar event as it stands (latest SEQUENCE), so the customer's calendar
+  // replaces the earlier version of the same UID.
+  const calendars = new Map<string, string | null>();
+  const icsFor = (maintenanceId: string): string | null => {
+    if (!calendars.has(maintenanceId)) {
+      const view = maintenanceDetail(db, maintenanceId);
+      calendars.set(maintenanceId, view ? maintenanceIcs([view], { publicUrl: config.publicUrl, calendarName: 'Mantenimiento SOMNET' }) : null);
+    }
+    return calendars.get(maintenanceId)!;
+  };
   return (row: OutboxRow): OutgoingEmail => {
     const payload = JSON.parse(row.payload) as EmailPayload;
     let notice: NoticeProps | null = null;
@@ -61,7 +72,7 @@ export function emailComposer(db: Db, config: Config, options: { attachments: bo
       notice = notices.get(payload.notice)!;
     }
     const links = subscriptionLinks(config.publicUrl, payload.manageToken);
-    const content = contentFor(payload, notice, config.publicUrl, links, options.attachments);
+    const content = contentFor(payload, notice, config.publicUrl, links, options.attachments && notice?.kind === 'maintenance' ? icsFor(notice.maintenanceId) : null);
     return {
       ...content,
       from: config.mailFrom ?? DEFAULT_MAIL_FROM,

@@ -7,7 +7,9 @@ import { emailNotices } from '../schema/index.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
 import { componentCatalogue } from '../queries/catalog.ts';
 import { incidentDetail } from '../queries/incidents.ts';
-import { confirmedRecipientsFor } from '../queries/subscribers.ts';
+import { maintenanceDetail } from '../queries/maintenances.ts';
+import { confirmedRecipientsFor, countConfirmedSubscribersFor } from '../queries/subscribers.ts';
+import { registerAudienceCounter } from './audience.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
 import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
@@ -35,9 +37,18 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
       at: event.at.toISOString(),
     };
   }
+  const maintenance = maintenanceDetail(db, event.maintenanceId);
+  if (!maintenance) return null;
+  // The newest posted text tells what this notice is about (a reschedule's reason, a
+  // completion note); the announcement carries the maintenance's own description.
+  const latest = maintenance.updates.find((u) => u.body && u.body.trim() !== '');
   return {
-    kind: 'maintenance', event: event.type, maintenanceId: event.maintenanceId, name: 'Mantenimiento programado',
-    areas: areaNames(db, event.componentIds), scheduledFor: null, scheduledUntil: null, body: null, at: event.at.toISOString(),
+    kind: 'maintenance', event: event.type, maintenanceId: maintenance.id,
+    name: maintenance.emergency ? `Mantenimiento de emergencia: ${maintenance.name}` : maintenance.name,
+    areas: areaNames(db, event.componentIds),
+    scheduledFor: maintenance.scheduledFor.toISOString(), scheduledUntil: maintenance.scheduledUntil.toISOString(),
+    body: event.type === 'maintenance.announced' || event.type === 'maintenance.reminder' || !latest ? maintenance.body : latest.body,
+    at: event.at.toISOString(),
   };
 }
 
@@ -70,6 +81,11 @@ function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, e
   return secrets.map((secret, k) => formatToken(last + 1 + k, secret));
 }
 
+/** How many confirmed subscribers an incident on these components reaches (console confirmation). */
+function emailAudience(db: Db, componentIds: string[]) {
+  return { channel: EMAIL_CHANNEL, label: 'suscriptores por correo', count: countConfirmedSubscribersFor(db, componentIds) };
+}
+
 export function emailFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
@@ -94,3 +110,4 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
 }
 
 registerFanOut(emailFanOut);
+registerAudienceCounter(emailAudience);

@@ -32,11 +32,9 @@ export type NoticeProps =
       maintenanceId: string;
       name: string;
       areas: string[];
-      /** The window, when known (filled from the maintenance queries once they are merged). */
+      /** The window as it stood when the notice was published. */
       scheduledFor: string | null;
       scheduledUntil: string | null;
       body: string | null;
-      /** iCalendar of the window, attached when a message goes out singly (the lead wires it). */
-      ics?: string | null;
       at: string;
     };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
-import { registerAudienceCounter } from '../../db/notifications/audience.ts';
+import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
@@ -51,7 +51,12 @@ describe('incident composer', () => {
   });
 
   it('previews what the public page shows with the audience, then publishes once even if sent twice', async () => {
-    registerAudienceCounter((_db, ids) => ({ channel: 'prueba', label: 'suscriptores de prueba', count: ids.length * 10 }));
+    // Real confirmed subscribers: one of Metepec's fibre, one of everything, one elsewhere.
+    importSubscribers(server.db, [
+      { email: 'metepec@cliente.mx', components: ['metepec-fibra'] },
+      { email: 'todo@cliente.mx' },
+      { email: 'lerma@cliente.mx', components: ['lerma-fibra'] },
+    ], { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
     const html = await (await guardia.get('/noc/incidentes/nuevo?plantilla=corte-fibra')).text();
     const fields = {
       csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!,
@@ -66,7 +71,7 @@ describe('incident composer', () => {
     expect(page).toContain('Metepec · Fibra óptica');
     expect(page).toContain('Obra civil en Av. Tecnológico');
     expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
-    expect(page).toContain(`Se notificará a: ${metepec().components.length * 10} suscriptores de prueba.`);
+    expect(page).toContain('Se notificará a: 2 suscriptores por correo.');
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(0);
     const vista = hiddenValue(page, 'vista')!;
 

@@ -1,3 +1,4 @@
+import { createMaintenance } from '../../db/commands/maintenances.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -95,11 +96,17 @@ describe('fan-out', () => {
 
   it('sends maintenance notices to subscribers of the affected components', async () => {
     const before = standin.delivered.length;
-    runCommand(db, () => publish(db, { type: 'maintenance.announced', maintenanceId: 'mnt1', componentIds: [findComponent(db, 'toluca-fibra')!.id], at: clock.now() }));
+    const start = new Date(clock.now().getTime() + 5 * 86_400_000);
+    createMaintenance(db, {
+      name: 'Actualización de firmware en Toluca', body: 'Reinicio de los equipos de agregación de fibra.', components: ['toluca-fibra'],
+      scheduledFor: start, scheduledUntil: new Date(start.getTime() + 2 * 3600_000),
+    }, ctx());
     await drain();
     const sent = standin.delivered.slice(before);
     expect(sent.map((d) => d.to).sort()).toEqual(['todo@cliente.mx', 'toluca@cliente.mx']);
-    expect(sent[0].subject).toMatch(/^\[Mantenimiento programado\]/);
+    expect(sent[0].subject).toMatch(/^\[Mantenimiento programado\] Actualización de firmware en Toluca — /);
+    expect(sent[0].text).toContain('Reinicio de los equipos de agregación de fibra.');
+    expect(sent[0].text).toContain('/mantenimiento/');
   });
 });
 

@@ -1,3 +1,5 @@
+import { createMaintenance } from '../../db/commands/maintenances.ts';
+import { systemActor } from '../../db/commands/audit.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -76,11 +78,16 @@ describe('attachments', () => {
     expect(content.subject).toBe('[Mantenimiento programado] Cambio de equipo en Toluca — 1 dic 2026, 00:00');
     expect(content.text).toContain('del 1 dic 2026, 00:00 al 1 dic 2026, 03:00 (hora del centro de México)');
     expect(content.attachments?.[0]).toMatchObject({ filename: 'mantenimiento.ics' });
-    // Through the outbox: a lone message carries the .ics; in a batch of several it is left out.
+    // Through the outbox: a lone message carries the window's real calendar event; in a batch of
+    // several it is left out.
+    const { maintenance } = createMaintenance(t.db, {
+      name: 'Cambio de equipo en Toluca', body: 'Sustitución del equipo de agregación.', components: ['toluca'],
+      scheduledFor: new Date('2026-12-01T06:00:00Z'), scheduledUntil: new Date('2026-12-01T09:00:00Z'),
+    }, { now: t.clock.now(), actor: systemActor });
     const send = async (recipients: string[], notice: string) => {
       t.db.insert(emailNotices).values({ id: notice, kind: 'maintenance.announced', createdAt: t.clock.now(), props: JSON.stringify({
-        kind: 'maintenance', event: 'maintenance.announced', maintenanceId: 'm1', name: 'Cambio de equipo', areas: [], scheduledFor: null, scheduledUntil: null, body: null,
-        ics: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n', at: t.clock.now().toISOString() }) }).run();
+        kind: 'maintenance', event: 'maintenance.announced', maintenanceId: maintenance.id, name: 'Cambio de equipo', areas: [],
+        scheduledFor: null, scheduledUntil: null, body: null, at: t.clock.now().toISOString() }) }).run();
       enqueueMessages(t.db, recipients.map((to) => ({ channel: 'email', kind: 'maintenance.announced', dedupeKey: `${notice}:${to}`, recipient: to,
         payload: { template: 'notice', notice, subscriber: 's', manageToken: 'A'.repeat(43) } })), t.clock.now());
       await drainOutbox(t.db, resendTransport(t.db, config, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }), { now: t.clock.now });
@@ -89,7 +96,12 @@ describe('attachments', () => {
     await send(['solo@cliente.mx'], 'n1');
     expect(standin.stats.singleRequests - singles).toBe(1);
     const lone = standin.delivered.find((d) => d.to === 'solo@cliente.mx')!;
-    expect(lone.attachments).toEqual([{ filename: 'mantenimiento.ics', content: Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n').toString('base64'), content_type: 'text/calendar; charset=utf-8; method=PUBLISH' }]);
+    expect(lone.attachments).toHaveLength(1);
+    expect(lone.attachments![0]).toMatchObject({ filename: 'mantenimiento.ics', content_type: 'text/calendar; charset=utf-8; method=PUBLISH' });
+    const calendar = Buffer.from(String((lone.attachments![0] as { content: string }).content), 'base64').toString('utf8');
+    expect(calendar).toMatch(/^BEGIN:VCALENDAR\r\n/);
+    expect(calendar).toContain(`UID:maintenance-${maintenance.id}@`);
+    expect(calendar).toContain('DTSTART:20261201T060000Z');
     const batches = standin.stats.batchRequests;
     await send(['uno@cliente.mx', 'dos@cliente.mx'], 'n2');
     expect(standin.stats.batchRequests - batches).toBe(1);
