@@ -3,10 +3,12 @@
 import type { Db } from '../../db/client.ts';
 import type { OutboxRow } from '../../db/outbox/worker.ts';
 import { emailNotice } from '../../db/queries/subscribers.ts';
+import { feasibilityRequestById } from '../../db/queries/coverage.ts';
+import { feasibilityServiceLabels } from '../../db/domain/coverage.ts';
 import { maintenanceDetail, maintenanceIcs } from '../../db/queries/maintenances.ts';
 import type { EmailPayload, NoticeProps } from '../../db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
-import { alreadySubscribedEmail, confirmationEmail, incidentEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
+import { alreadySubscribedEmail, confirmationEmail, feasibilityEmail, incidentEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
 
 export interface OutgoingEmail extends EmailContent {
   from: string;
@@ -24,7 +26,20 @@ export function subscriptionLinks(publicUrl: string, manageToken: string): Subsc
   };
 }
 
-function contentFor(payload: EmailPayload, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
+/** Internal mail to the coverage team: replies go straight to the customer; no subscription links. */
+function feasibilityMessage(db: Db, config: Config, row: OutboxRow, requestId: string): OutgoingEmail {
+  const request = feasibilityRequestById(db, requestId);
+  if (!request) throw new Error(`Solicitud de factibilidad ${requestId} inexistente.`);
+  return {
+    ...feasibilityEmail({ ...request, serviceLabel: feasibilityServiceLabels[request.service], at: request.createdAt }),
+    from: config.mailFrom ?? DEFAULT_MAIL_FROM,
+    to: row.recipient,
+    replyTo: request.email,
+    headers: {},
+  };
+}
+
+function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
   switch (payload.template) {
     case 'confirm':
       return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
@@ -66,6 +81,7 @@ export function emailComposer(db: Db, config: Config, options: { attachments: bo
   };
   return (row: OutboxRow): OutgoingEmail => {
     const payload = JSON.parse(row.payload) as EmailPayload;
+    if (payload.template === 'feasibility') return feasibilityMessage(db, config, row, payload.request);
     let notice: NoticeProps | null = null;
     if (payload.template === 'notice') {
       if (!notices.has(payload.notice)) notices.set(payload.notice, emailNotice(db, payload.notice));

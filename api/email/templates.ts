@@ -165,3 +165,43 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
     ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
   };
 }
+
+
+export interface FeasibilityEmailProps {
+  id: string;
+  company: string;
+  contactName: string;
+  email: string;
+  phone: string;
+  latitude: number;
+  longitude: number;
+  address: string;
+  serviceLabel: string;
+  bandwidth: string | null;
+  notes: string | null;
+  at: Date;
+}
+
+/** To SOMNET's coverage team: a customer outside the marked areas asks for a feasibility study. */
+export function feasibilityEmail(p: FeasibilityEmailProps): EmailContent {
+  const subject = `[Estudio de factibilidad] ${p.company} — ${p.serviceLabel}`;
+  const map = `https://www.openstreetmap.org/?mlat=${p.latitude}&mlon=${p.longitude}#map=17/${p.latitude}/${p.longitude}`;
+  const facts: Array<[string, string]> = [
+    ['Empresa', p.company],
+    ['Contacto', p.contactName],
+    ['Correo', p.email],
+    ['Teléfono', p.phone],
+    ['Ubicación', `${p.latitude}, ${p.longitude} (${map})`],
+    ['Dirección', p.address],
+    ['Servicio solicitado', p.serviceLabel],
+    ...(p.bandwidth ? [['Ancho de banda', p.bandwidth] as [string, string]] : []),
+    ...(p.notes ? [['Comentarios', p.notes] as [string, string]] : []),
+    ['Recibida', `${formatDateTime(p.at)} (${ZONE_LABEL})`],
+    ['Folio', p.id],
+  ];
+  return {
+    subject,
+    text: `Nueva solicitud de estudio de factibilidad desde status.somnet.com.mx/cobertura.\n\n${factsText(facts)}\n\nResponda a este correo para escribir directamente al solicitante.`,
+    html: `<!doctype html><html lang="es-MX"><body style="font-family:Arial,sans-serif;color:#1f2328"><h1 style="font-size:20px">${escapeHtml(subject)}</h1><p>Nueva solicitud de estudio de factibilidad desde la página de cobertura.</p>${factsHtml(facts)}<p>Responda a este correo para escribir directamente al solicitante.</p></body></html>`,
+  };
+}

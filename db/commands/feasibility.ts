@@ -1,3 +1,6 @@
+import { FEASIBILITY_INBOX } from '../domain/coverage.ts';
+import { enqueueMessages } from '../outbox/enqueue.ts';
+import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
 import { createHash } from 'node:crypto';
 import { and, count, eq, gte } from 'drizzle-orm';
 import { z } from 'zod';
@@ -75,6 +78,11 @@ export function submitFeasibilityRequest(db: Db, input: Record<string, unknown>,
       createdAt: ctx.now,
     }).run();
     recordAudit(db, ctx.actor, 'feasibility_request.created', { type: 'feasibility_request', id }, ctx.now);
+    // The coverage team learns of it by email, through the same outbox as every notice.
+    enqueueMessages(db, [{
+      channel: EMAIL_CHANNEL, kind: 'feasibility.requested', dedupeKey: `feasibility:${id}`,
+      recipient: FEASIBILITY_INBOX, payload: { template: 'feasibility', request: id } satisfies EmailPayload,
+    }], ctx.now);
     return { id };
   });
 }

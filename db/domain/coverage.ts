@@ -10,6 +10,9 @@ export const coverageTechnologyLabels: Record<CoverageTechnology, string> = {
   microwave: 'Inalámbrico (microondas)',
 };
 
+/** Where feasibility-study requests go (manual 2.3). */
+export const FEASIBILITY_INBOX = 'cobertura@somnet.com.mx';
+
 export const feasibilityServices = ['fiber', 'microwave', 'any'] as const;
 export type FeasibilityService = (typeof feasibilityServices)[number];
 export const feasibilityServiceLabels: Record<FeasibilityService, string> = {

@@ -88,3 +88,11 @@ export function feasibilityRequestList(db: Db, limit = 200): FeasibilityRequestV
   return db.select().from(feasibilityRequests).orderBy(desc(feasibilityRequests.createdAt)).limit(limit).all()
     .map(({ clientKey: _key, ...row }) => row);
 }
+
+/** One request, for the email to the coverage team. */
+export function feasibilityRequestById(db: Db, id: string) {
+  const row = db.select().from(feasibilityRequests).where(eq(feasibilityRequests.id, id)).get();
+  if (!row) return null;
+  const { clientKey: _key, ...request } = row;
+  return request;
+}

@@ -7,7 +7,9 @@ export const EMAIL_CHANNEL = 'email';
 export type EmailPayload =
   | { template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string }
   | { template: 'already_subscribed'; subscriber: string; manageToken: string }
-  | { template: 'notice'; notice: string; subscriber: string; manageToken: string };
+  | { template: 'notice'; notice: string; subscriber: string; manageToken: string }
+  /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
+  | { template: 'feasibility'; request: string };
 
 /** Props stored once per notice (email_notices.props); dates as ISO strings. */
 export type NoticeProps =

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { drainOutbox } from '../../db/outbox/worker.ts';
+import { fileTransport } from '../../api/email/file.ts';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startServer } from '../../api/server.ts';
@@ -229,6 +234,21 @@ describe('feasibility form (POST /cobertura)', () => {
       latitude: 19.5012, longitude: -99.2033, service: 'fiber', bandwidth: '200 Mbps', notes: null, created_at: '2026-11-26T18:00:00.000Z',
     });
     expect(rows[0]).not.toHaveProperty('client_key');
+
+    // And the coverage team gets it by email, through the outbox (.eml file transport here).
+    const dir = mkdtempSync(join(tmpdir(), 'somnet-feasibility-mail-'));
+    const sent = await drainOutbox(s.db, fileTransport(s.db, testConfig, dir, () => {}), { now: clock.now });
+    expect(sent).toBe(1);
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    const eml = readFileSync(join(dir, file), 'utf8');
+    expect(eml).toMatch(/^To: cobertura@somnet\.com\.mx\r?$/m);
+    expect(eml).toMatch(/^Reply-To: laura@maquiladora\.mx\r?$/m);
+    // The plain-text part, base64 as the file transport writes it.
+    const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(eml)![1];
+    const text = Buffer.from(textPart.replace(/\r\n/g, ''), 'base64').toString('utf8');
+    expect(text).toContain('Empresa: Maquiladora del Valle SA');
+    expect(text).toContain('19.5012, -99.2033');
+    expect(eml).not.toMatch(/^List-Unsubscribe:/m);
   });
 
   it(`rate-limits a sender to ${FEASIBILITY_LIMIT_PER_HOUR} requests per hour`, async () => {
