@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRssFeed } from 'feedsmith';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
+import { addUser, ConsoleClient } from '../console/support.ts';
 
 // The home banner and /autodiagnostico during a maintenance window, on the real server (built site).
 const clock = testClock('2026-11-26T18:00:00Z');
@@ -47,6 +48,15 @@ describe('home banner', () => {
     expect(b[2]).toBe('Mantenimiento en curso');
     expect(b[3]).toBe('Mantenimiento en curso en Metepec · Fibra óptica; Metepec · Inalámbrico (microondas): <a href="#mantenimiento-en-curso">ver detalles</a>.');
     expect(html).toContain('id="mantenimiento-en-curso"');
+  });
+
+  it('the NOC dashboard says what the public page says', async () => {
+    addUser(s.db, 'noc@somnet.com.mx', 'noc', 'una contraseña larga de prueba', { mustChange: false });
+    const desk = new ConsoleClient(s.url);
+    expect((await desk.login('noc@somnet.com.mx', 'una contraseña larga de prueba')).status).toBe(303);
+    const res = await desk.get('/noc');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/<section class="banner tone-under_maintenance"[^>]*>\s*<h1 id="estado">Mantenimiento en curso<\/h1>/);
   });
 });
 
