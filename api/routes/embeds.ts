@@ -51,8 +51,9 @@ export function embedRoutes(deps: AppDeps) {
       affected: catalogue.all.filter((x) => x.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
       incidents: unresolvedIncidents(deps.db, catalogue),
       maintenances,
-      // The cache is dropped when a window enters its last 24 h: the scheduler's reminder is a write.
-      nextMaintenance: upcomingMaintenances(deps.db, now, { within: DAY, catalogue })[0] ?? null,
+      // The cache is dropped when a window enters its last 24 h: the scheduler's reminder is a write
+      // at exactly start − 24 h, so the bound is inclusive (+1 ms) for a render at that very instant.
+      nextMaintenance: upcomingMaintenances(deps.db, now, { within: DAY + 1, catalogue })[0] ?? null,
       now,
       publicUrl: deps.config.publicUrl,
     });

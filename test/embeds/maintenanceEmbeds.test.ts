@@ -59,10 +59,13 @@ describe('/status.txt and the next window within 24 h', () => {
     await created({ name: 'Ajuste de antenas en Toluca', body: 'x', scheduled_for: '2026-11-30T01:00:00-06:00', scheduled_until: '2026-11-30T02:00:00-06:00', components: ['toluca-inalambrico'] });
     expect((await lines()).some((l) => l.startsWith('Próximo mantenimiento'))).toBe(false);
 
-    // 29 Nov 01:00 in Mexico City, 23 h before the first window: the scheduler sends the reminders (a write).
+    // 29 Nov 00:00 in Mexico City, exactly 24 h before the first window: its reminder is due (a write).
+    t.clock.set('2026-11-29T06:00:00Z');
+    expect(advanceMaintenances(t.db, t.clock.now()).map((s) => s.action).sort()).toEqual(['completed', 'reminder']);
+    expect((await lines()).filter((l) => l.startsWith('Próximo mantenimiento'))).toHaveLength(1);
+    // An hour later the second window's reminder is due too; only the soonest window is named.
     t.clock.set('2026-11-29T07:00:00Z');
-    const steps = advanceMaintenances(t.db, t.clock.now());
-    expect(steps.map((s) => s.action)).toEqual(expect.arrayContaining(['completed', 'reminder', 'reminder']));
+    expect(advanceMaintenances(t.db, t.clock.now()).map((s) => s.action)).toEqual(['reminder']);
     const text = await lines();
     expect(text[0]).toBe('SOMNET 29 nov 2026, 01:00 hora centro MX: Todos los servicios operan con normalidad.');
     expect(text.filter((l) => l.startsWith('Próximo mantenimiento'))).toEqual([
