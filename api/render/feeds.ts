@@ -1,13 +1,13 @@
 // RSS 2.0, Atom 1.0 and JSON Feed 1.1 from the same view models the pages use. Pure functions:
 // a snapshot in, a string out, so re-rendering the same data gives the same bytes (and GUIDs).
 //
-// Extension point: a feed is a list of `FeedEntry`, built by one function per source.
-// Incidents give one entry per update (`incidentFeedEntries`); scheduled maintenance will add
-// a `maintenanceFeedEntries(views, publicUrl)` returning the same shape (kind 'maintenance',
-// one entry per notice) and pass its result to `renderFeed` beside the incident entries.
+// A feed is a list of `FeedEntry`, built by one function per source: incidents give one entry
+// per update (`incidentFeedEntries`), scheduled maintenance one per notice
+// (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
-import type { FeedScope, IncidentView } from '../../db/queries/index.ts';
+import type { FeedScope, IncidentView, MaintenanceUpdateView, MaintenanceView } from '../../db/queries/index.ts';
 import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import { isLowImpactWindow, windowAt } from '../../db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 
@@ -20,7 +20,7 @@ export const FEED_CONTENT_TYPES: Record<FeedFormat, string> = {
 export const FEED_LANGUAGE = 'es-MX';
 const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
 
-/** One feed item: an incident update today, a maintenance notice tomorrow. */
+/** One feed item: an incident update or a maintenance notice. */
 export interface FeedEntry {
   kind: 'incident_update' | 'maintenance_notice';
   /** Stable forever: derived from the update's id only. */
@@ -83,6 +83,56 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
         published: update.displayAt,
         updated: update.displayAt,
         summary: `${update.body} — ${facts.slice(1, 5).map(([k, v]) => `${k}: ${v}`).join('. ')}.`,
+        contentHtml,
+        categories,
+      });
+    }
+  }
+  return entries;
+}
+
+/** "[Estado]" of a maintenance notice: its status, except a reschedule, which says so. */
+export function maintenanceNoticeLabel(update: Pick<MaintenanceUpdateView, 'kind' | 'statusLabel'>): string {
+  return update.kind === 'rescheduled' ? 'Reprogramado' : update.statusLabel;
+}
+
+/**
+ * One entry per maintenance notice (every maintenance_updates row: announcement, reschedule,
+ * start, posted update, completion, cancellation). Each shows the window as it stood when the
+ * notice was published, so a later reschedule does not rewrite earlier items.
+ */
+export function maintenanceFeedEntries(maintenances: MaintenanceView[], publicUrl: string): FeedEntry[] {
+  const entries: FeedEntry[] = [];
+  for (const m of maintenances) {
+    const categories = m.components.map((c) => ({ term: c.slug, label: c.fullName }));
+    const affected = m.components.length ? m.components.map((c) => c.fullName).join(', ') : 'Sin componentes asociados';
+    for (const update of m.updates) {
+      const label = maintenanceNoticeLabel(update);
+      const window = windowAt(m, m.scheduleChanges, update.createdAt);
+      const facts: Array<[string, string]> = [
+        ['Estado', label],
+        ['Ventana', `${formatDateTime(window.scheduledFor)} – ${formatDateTime(window.scheduledUntil)} (${ZONE_LABEL})`],
+        ['Afectación esperada', m.impactLabel],
+        ['Componentes afectados', affected],
+        ['Horario', isLowImpactWindow(window.scheduledFor, window.scheduledUntil) ? 'Dentro del horario de bajo impacto (00:00–04:00)' : 'Fuera del horario de bajo impacto (00:00–04:00)'],
+        ...(m.emergency ? [['Mantenimiento de emergencia', m.emergencyReason ?? 'Sí'] as [string, string]] : []),
+        ['Publicado', when(update.createdAt)],
+      ];
+      const transitions = update.transitions.map((t) => `${t.name}: ${t.oldLabel} → ${t.newLabel}`);
+      const contentHtml = [
+        `<p>${escapeHtml(update.body).replace(/\n/g, '<br>')}</p>`,
+        `<ul>${facts.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${escapeHtml(v)}</li>`).join('')}</ul>`,
+        transitions.length ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : '',
+      ].join('');
+      const link = `${publicUrl}/mantenimiento/${m.id}#actualizacion-${update.id}`;
+      entries.push({
+        kind: 'maintenance_notice',
+        id: link,
+        title: `[${label}] ${m.name}`,
+        link,
+        published: update.createdAt,
+        updated: update.createdAt,
+        summary: `${update.body} — ${facts.slice(1, 4).map(([k, v]) => `${k}: ${v}`).join('. ')}.`,
         contentHtml,
         categories,
       });
@@ -179,7 +229,7 @@ export function feedDocumentFor(scope: FeedScope, publicUrl: string): Pick<FeedD
   if (scope.kind === 'page') {
     return {
       title: 'Estado de la red SOMNET',
-      description: 'Incidentes y avisos de la red de SOMNET: cada actualización, con causa, criticidad y tiempo estimado de restauración.',
+      description: 'Incidentes y mantenimientos programados de la red de SOMNET: cada actualización y cada aviso, con causa, criticidad, tiempo estimado de restauración y ventanas de mantenimiento.',
       link: `${publicUrl}/`,
       selfBase: `${publicUrl}/feed`,
     };
@@ -190,7 +240,7 @@ export function feedDocumentFor(scope: FeedScope, publicUrl: string): Pick<FeedD
   const groupSlug = scope.kind === 'group' ? scope.group.slug : scope.groupSlug;
   return {
     title: `Estado de la red SOMNET · ${name}`,
-    description: `Incidentes y avisos que afectan a ${name}: cada actualización, con causa, criticidad y tiempo estimado de restauración.`,
+    description: `Incidentes y mantenimientos programados que afectan a ${name}: cada actualización y cada aviso, con causa, criticidad, tiempo estimado de restauración y ventanas de mantenimiento.`,
     link: groupSlug ? `${publicUrl}/#zona-${groupSlug}` : `${publicUrl}/`,
     selfBase: `${publicUrl}/componentes/${ref}/feed`,
   };

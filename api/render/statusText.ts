@@ -1,6 +1,6 @@
 // /status.txt: the state in a few SMS-sized lines (≤ 160 characters each), for the worst
 // connections and for scripts (`curl -s …/status.txt | head -1`). Pure.
-import type { ComponentView, IncidentView } from '../../db/queries/index.ts';
+import type { ComponentView, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
 import type { OverallStatus } from '../../db/domain/rollup.ts';
 import { componentStatusShortLabels } from '../../db/enums.ts';
 import { formatDateTime } from '../../db/domain/time.ts';
@@ -12,13 +12,30 @@ function clip(line: string): string {
   return chars.length <= SMS_LINE ? line : `${chars.slice(0, SMS_LINE - 1).join('')}…`;
 }
 
-export function statusText(input: { overall: OverallStatus; affected: ComponentView[]; incidents: IncidentView[]; now: Date; publicUrl: string }): string {
+const windowFacts = (m: MaintenanceView) => `${m.impactLabel}: ${m.components.map((c) => c.fullName).join(', ')}.`;
+
+export function statusText(input: {
+  overall: OverallStatus;
+  affected: ComponentView[];
+  incidents: IncidentView[];
+  /** In progress or verifying. */
+  maintenances: MaintenanceView[];
+  /** The next window starting within 24 h, if any. */
+  nextMaintenance: MaintenanceView | null;
+  now: Date;
+  publicUrl: string;
+}): string {
   const lines = [`SOMNET ${formatDateTime(input.now)} hora centro MX: ${input.overall.description}.`];
   for (const c of input.affected) lines.push(`${c.fullName}: ${componentStatusShortLabels[c.status]}.`);
   for (const i of input.incidents) {
     const eta = i.eta ? ` Restablecimiento estimado: ${formatDateTime(i.eta)}.` : '';
     lines.push(`${i.statusLabel}: ${i.name}.${i.cause ? ` Causa: ${i.cause}.` : ''}${eta}`);
   }
+  for (const m of input.maintenances) {
+    lines.push(`Mantenimiento en curso hasta ${formatDateTime(m.scheduledUntil)}: ${m.name}. ${windowFacts(m)}`);
+  }
+  const next = input.nextMaintenance;
+  if (next) lines.push(`Próximo mantenimiento ${formatDateTime(next.scheduledFor)} a ${formatDateTime(next.scheduledUntil)}: ${next.name}. ${windowFacts(next)}`);
   lines.push(`Detalle: ${input.publicUrl}/ · Emergencias (sin servicio): 722 167 5865`);
   return lines.map(clip).join('\n') + '\n';
 }

@@ -1,8 +1,6 @@
 // Statuspage v2 scheduled-maintenance JSON: the incident fields plus scheduled_for,
 // scheduled_until and impact "maintenance" (DESIGN.md). SOMNET's extras live under `somnet`.
 import type { MaintenanceView } from '../../db/queries/index.ts';
-import type { OverallStatus } from '../../db/domain/rollup.ts';
-import { indicatorDescriptions } from '../../db/domain/rollup.ts';
 import { PAGE_ID, v2Component } from './v2.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -53,10 +51,4 @@ export function v2Maintenance(m: MaintenanceView, publicUrl: string) {
       })),
     },
   };
-}
-
-/** The page indicator says "maintenance" only while a window is open and nothing worse is going on. */
-export function withMaintenance(overall: OverallStatus, activeCount: number): { indicator: OverallStatus['indicator']; description: string } {
-  if (overall.indicator === 'none' && activeCount > 0) return { indicator: 'maintenance', description: indicatorDescriptions.maintenance };
-  return { indicator: overall.indicator, description: overall.description };
 }

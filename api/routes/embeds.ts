@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { overallStatus, compareSeverity } from '../../db/domain/rollup.ts';
-import { componentCatalogue, unresolvedIncidents } from '../../db/queries/index.ts';
+import { overallStatusWithMaintenance, compareSeverity, withMaintenanceInProgress } from '../../db/domain/rollup.ts';
+import { DAY } from '../../db/domain/time.ts';
+import { activeMaintenances, componentCatalogue, unresolvedIncidents, upcomingMaintenances } from '../../db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
@@ -21,7 +22,8 @@ export function embedRoutes(deps: AppDeps) {
 
   app.get('/badge.svg', (c) => serveCached(c, deps, '/badge.svg', () => {
     const catalogue = componentCatalogue(deps.db);
-    return { body: statusBadgeSvg('SOMNET', overallStatus(catalogue.all.map((x) => x.status)).status), headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open } };
+    const overall = overallStatusWithMaintenance(catalogue.all.map((x) => x.status), activeMaintenances(deps.db, catalogue).length > 0);
+    return { body: statusBadgeSvg('SOMNET', overall.status), headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open } };
   }));
 
   app.get('/componentes/:slug/badge.svg', (c) => {
@@ -30,19 +32,29 @@ export function embedRoutes(deps: AppDeps) {
     const component = catalogue.all.find((x) => x.slug === ref || x.id === ref);
     const group = catalogue.groups.find((g) => g.slug === ref || g.id === ref);
     if (!component && !group) return errorResponse(c, 404, 'not_found', NOT_FOUND);
-    return serveCached(c, deps, `/componentes/${ref}/badge.svg`, () => ({
-      body: component ? statusBadgeSvg(component.fullName, component.status) : statusBadgeSvg(group!.name, group!.status),
-      headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open },
-    }));
+    return serveCached(c, deps, `/componentes/${ref}/badge.svg`, () => {
+      // A window that does not flip its components (auto_transition false) still shows here.
+      const held = new Set(activeMaintenances(deps.db, catalogue).flatMap((m) => m.components.map((x) => x.id)));
+      const body = component
+        ? statusBadgeSvg(component.fullName, withMaintenanceInProgress(component.status, held.has(component.id)))
+        : statusBadgeSvg(group!.name, withMaintenanceInProgress(group!.status, group!.components.some((x) => held.has(x.id))));
+      return { body, headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open } };
+    });
   });
 
   app.get('/status.txt', (c) => serveCached(c, deps, '/status.txt', () => {
     const catalogue = componentCatalogue(deps.db);
+    const now = deps.now();
+    const maintenances = activeMaintenances(deps.db, catalogue);
     const body = statusText({
-      overall: overallStatus(catalogue.all.map((x) => x.status)),
+      overall: overallStatusWithMaintenance(catalogue.all.map((x) => x.status), maintenances.length > 0),
       affected: catalogue.all.filter((x) => x.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
       incidents: unresolvedIncidents(deps.db, catalogue),
-      now: deps.now(),
+      maintenances,
+      // The cache is dropped when a window enters its last 24 h: the scheduler's reminder is a write
+      // at exactly start − 24 h, so the bound is inclusive (+1 ms) for a render at that very instant.
+      nextMaintenance: upcomingMaintenances(deps.db, now, { within: DAY + 1, catalogue })[0] ?? null,
+      now,
       publicUrl: deps.config.publicUrl,
     });
     return { body, headers: { 'content-type': 'text/plain; charset=utf-8', ...open } };

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { Db } from '../../db/client.ts';
-import { overallStatus } from '../../db/domain/rollup.ts';
+import { overallStatusWithMaintenance } from '../../db/domain/rollup.ts';
 import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '../../db/queries/index.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { v2ComponentList, v2Incident, v2Page } from '../render/v2.ts';
-import { v2Maintenance, withMaintenance } from '../render/v2Maintenance.ts';
+import { v2Maintenance } from '../render/v2Maintenance.ts';
 
 /** Everything the v2 documents are built from; one read per rendering. */
 function snapshot(db: Db, now: Date) {
@@ -15,7 +15,8 @@ function snapshot(db: Db, now: Date) {
   const active = activeMaintenances(db, catalogue);
   const upcoming = upcomingMaintenances(db, now, { catalogue });
   const maintenances = recentMaintenances(db, 50, catalogue);
-  const overall = withMaintenance(overallStatus(catalogue.all.map((c) => c.status)), active.length);
+  const { indicator, description } = overallStatusWithMaintenance(catalogue.all.map((c) => c.status), active.length > 0);
+  const overall = { indicator, description };
   const stamps = [...catalogue.all.map((c) => c.updatedAt), ...catalogue.groups.map((g) => g.updatedAt), ...recent.map((i) => i.updatedAt), ...maintenances.map((m) => m.updatedAt), ...upcoming.map((m) => m.updatedAt)];
   const updatedAt = new Date(Math.max(0, ...stamps.map((d) => d.getTime())));
   return { catalogue, unresolved, recent, active, upcoming, maintenances, overall, updatedAt };

@@ -41,3 +41,19 @@ export function formatNotice(ms: number): string {
   const d = `${days} ${days === 1 ? 'día' : 'días'}`;
   return `${rest ? `${d} y ${rest} h` : d} de anticipación`;
 }
+
+/**
+ * The window as it stood at instant `at`: every reschedule made after `at` is undone (changes
+ * come newest first, so the last one undone is the earliest after `at`).
+ */
+export function windowAt(
+  current: { scheduledFor: Date; scheduledUntil: Date },
+  changesNewestFirst: Array<{ at: Date; previousFor: Date; previousUntil: Date }>,
+  at: Date,
+): { scheduledFor: Date; scheduledUntil: Date } {
+  let window = { scheduledFor: current.scheduledFor, scheduledUntil: current.scheduledUntil };
+  for (const change of changesNewestFirst) {
+    if (change.at.getTime() > at.getTime()) window = { scheduledFor: change.previousFor, scheduledUntil: change.previousUntil };
+  }
+  return window;
+}

@@ -47,3 +47,21 @@ export function overallStatus(statuses: Iterable<ComponentStatus>): OverallStatu
   const indicator = indicatorByStatus[status];
   return { status, indicator, description: indicatorDescriptions[indicator] };
 }
+
+/**
+ * The page's overall state once maintenance is taken into account: while a window is open and
+ * nothing worse is going on, the page says "maintenance" even if the window does not flip its
+ * components (auto_transition false). Statuspage's v2 indicator, the home banner, the badges
+ * and /status.txt all use this one rule.
+ */
+export function overallStatusWithMaintenance(statuses: Iterable<ComponentStatus>, maintenanceInProgress: boolean): OverallStatus {
+  const overall = overallStatus(statuses);
+  return withMaintenanceInProgress(overall.status, maintenanceInProgress) === overall.status
+    ? overall
+    : { status: 'under_maintenance', indicator: 'maintenance', description: indicatorDescriptions.maintenance };
+}
+
+/** A component (or area) an open maintenance window covers shows "En mantenimiento" unless it shows worse. */
+export function withMaintenanceInProgress(status: ComponentStatus, maintenanceInProgress: boolean): ComponentStatus {
+  return maintenanceInProgress && status === 'operational' ? 'under_maintenance' : status;
+}

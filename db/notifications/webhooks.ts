@@ -6,10 +6,10 @@
 // shows updates that came after it.
 import { inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { overallStatus } from '../domain/rollup.ts';
+import { overallStatusWithMaintenance } from '../domain/rollup.ts';
 import { newId } from '../ids.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
-import { components, webhookEndpoints } from '../schema/index.ts';
+import { components, maintenances, webhookEndpoints } from '../schema/index.ts';
 import type { ComponentStatus, StatusIndicator } from '../enums.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
 
@@ -23,7 +23,9 @@ export type WebhookMessage =
   | { event: 'component.status_changed'; componentUpdateId: string; componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: string; page: WebhookPage };
 
 function pageState(db: Db): WebhookPage {
-  const overall = overallStatus(db.select({ status: components.status }).from(components).all().map((c) => c.status));
+  // The same page indicator as v2's status.json: "maintenance" while a window is open and nothing is worse.
+  const open = db.select({ id: maintenances.id }).from(maintenances).where(inArray(maintenances.status, ['in_progress', 'verifying'])).limit(1).all();
+  const overall = overallStatusWithMaintenance(db.select({ status: components.status }).from(components).all().map((c) => c.status), open.length > 0);
   return { status_indicator: overall.indicator, status_description: overall.description };
 }
 

@@ -210,6 +210,21 @@ export function maintenancesForFeed(db: Db, now: Date, componentIds?: string[], 
   return hydrate(db, rows, catalogue);
 }
 
+/**
+ * What news feeds carry: the `limit` maintenances with the latest activity (any notice: announced,
+ * rescheduled, started, posted, completed, cancelled), optionally only those touching some components.
+ */
+export function maintenancesForNewsFeed(db: Db, limit: number, componentIds?: string[], catalogue?: Catalogue): MaintenanceView[] {
+  if (componentIds?.length === 0) return [];
+  const rows = componentIds
+    ? db.selectDistinct({ m: maintenances }).from(maintenances)
+      .innerJoin(maintenanceComponents, eq(maintenanceComponents.maintenanceId, maintenances.id))
+      .where(inArray(maintenanceComponents.componentId, componentIds))
+      .orderBy(desc(maintenances.updatedAt), desc(maintenances.id)).limit(limit).all().map((r) => r.m)
+    : db.select().from(maintenances).orderBy(desc(maintenances.updatedAt), desc(maintenances.id)).limit(limit).all();
+  return hydrate(db, rows, catalogue);
+}
+
 export interface MaintenanceOverview {
   active: MaintenanceView[];
   /** Starting within the next 7 days. */

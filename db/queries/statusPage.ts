@@ -1,10 +1,11 @@
 import type { Db } from '../client.ts';
-import { overallStatus, compareSeverity, type OverallStatus } from '../domain/rollup.ts';
+import { overallStatusWithMaintenance, compareSeverity, type OverallStatus } from '../domain/rollup.ts';
 import { DAY, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
 import type { Uptime } from '../domain/uptime.ts';
 import { componentCatalogue, type ComponentView, type GroupView } from './catalog.ts';
 import { incidentsStartedBetween, unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { componentUptimes } from './uptime.ts';
+import { activeMaintenances, type MaintenanceView } from './maintenances.ts';
 
 export interface StatusPageView {
   generatedAt: Date;
@@ -12,6 +13,8 @@ export interface StatusPageView {
   /** Components not operational, worst first: the banner names them. */
   affected: ComponentView[];
   activeIncidents: IncidentView[];
+  /** Windows in progress or verifying; with any open, the banner says so (as v2 does). */
+  activeMaintenances: MaintenanceView[];
   groups: Array<GroupView & { uptime: Map<string, Uptime> }>;
   ungrouped: ComponentView[];
   uptime: Map<string, Uptime>;
@@ -32,11 +35,13 @@ export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; hi
     const date = zonedDateKey(dayStart);
     history.push({ date, dayStart, incidents: recent.filter((inc) => zonedDateKey(inc.startedAt) === date) });
   }
+  const maintenances = activeMaintenances(db, catalogue);
   return {
     generatedAt: now,
-    overall: overallStatus(catalogue.all.map((c) => c.status)),
+    overall: overallStatusWithMaintenance(catalogue.all.map((c) => c.status), maintenances.length > 0),
     affected: catalogue.all.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
     activeIncidents: unresolvedIncidents(db, catalogue),
+    activeMaintenances: maintenances,
     groups: catalogue.groups.map((g) => ({ ...g, uptime })),
     ungrouped: catalogue.ungrouped,
     uptime,
