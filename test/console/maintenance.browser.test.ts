@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
+import { maintenanceDetail } from '../../db/queries/index.ts';
 import { addUser } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
@@ -35,6 +36,13 @@ describe('maintenance scheduler in Chromium', () => {
     await page.getByRole('link', { name: 'Programar un mantenimiento' }).click();
     await page.waitForURL('**/noc/mantenimientos/nuevo');
 
+    // The public calendar is rendered (and cached) before the window exists.
+    const publicPage = await context.newPage();
+    await publicPage.goto(`${server.url}/mantenimiento`);
+    expect(await publicPage.locator('main').textContent()).not.toContain('Cambio de radios en Lerma');
+    // A tab in the background gets no animation frames, which Playwright waits for before clicking.
+    await page.bringToFront();
+
     const notice = page.locator('#scheduled_for-hint');
     const window = page.locator('#scheduled_until-hint');
     expect(await notice.textContent()).toBe('');
@@ -60,17 +68,20 @@ describe('maintenance scheduler in Chromium', () => {
     expect(await notice.getAttribute('class')).toBe('hint hint-ok');
     await expect.poll(() => window.textContent()).toBe('Dentro del horario de bajo impacto (00:00–04:00). Duración: 3 h.');
     await page.getByLabel('Toda la zona Lerma').check();
+    expect(await page.getByLabel('Lerma · Inalámbrico (microondas)').isChecked()).toBe(true);
+    await page.getByLabel('Lerma · Fibra óptica').uncheck();
+    expect(await page.getByLabel('Toda la zona Lerma').isChecked()).toBe(false);
     await page.getByRole('button', { name: 'Publicar mantenimiento' }).click();
     await page.waitForURL(/\/noc\/mantenimientos\/\w+\?aviso=programado$/);
     expect(await page.getByRole('status').first().textContent()).toContain('Mantenimiento publicado.');
     const id = /\/noc\/mantenimientos\/(\w+)/.exec(page.url())![1];
 
-    const publicPage = await context.newPage();
     await publicPage.goto(`${server.url}/mantenimiento`);
     const link = publicPage.locator('main').getByRole('link', { name: 'Cambio de radios en Lerma' }).first();
     expect(await link.getAttribute('href')).toBe(`/mantenimiento/${id}`);
     await publicPage.goto(`${server.url}/mantenimiento?mes=2026-12`);
     expect(await publicPage.getByRole('cell', { name: /^5\b/ }).textContent()).toContain('00:00 Cambio de radios en Lerma');
+    expect(maintenanceDetail(server.db, id)!.components.map((c) => c.slug)).toEqual(['lerma-inalambrico']);
     expect(scriptErrors).toEqual([]);
     await context.close();
   });
