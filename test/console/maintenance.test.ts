@@ -84,6 +84,28 @@ describe('maintenance scheduler: new', () => {
     expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
     const publicPage = await (await fetch(`${server.url}/mantenimiento/${m.id}`)).text();
     expect(publicPage).toContain('Mantenimiento de emergencia');
+
+    // Published with 38 h of notice, it cannot stop being an emergency.
+    const withdraw = await guardia.submit(`/noc/mantenimientos/${m.id}`, {
+      accion: 'editar', name: m.name, body: m.body, scheduled_for: '2026-11-27T01:00', scheduled_until: '2026-11-27T02:00',
+      componente: m.components.map((c) => c.id), impact_kind: 'outage', auto_transition: '1', emergency_reason: m.emergencyReason!,
+    });
+    expect(withdraw.status).toBe(422);
+    expect(await withdraw.text()).toMatch(/id="emergency-error"[^>]*>Aviso menor a 72 horas\./);
+    expect(maintenanceDetail(server.db, m.id)!.emergency).toBe(true);
+  });
+
+  it('refuses a post without the CSRF token or without its one-use form token; nothing written', async () => {
+    const before = rows();
+    const html = await (await guardia.get('/noc/mantenimientos/nuevo')).text();
+    const noCsrf = await guardia.post('/noc/mantenimientos/nuevo', { ...valid(), idem: hiddenValue(html, 'idem')! });
+    expect(noCsrf.status).toBe(403);
+    const noIdem = await guardia.post('/noc/mantenimientos/nuevo', { ...valid(), csrf: hiddenValue(html, 'csrf')! });
+    expect(noIdem.status).toBe(422);
+    const refused = await noIdem.text();
+    expect(refused).toContain('El formulario caducó o está incompleto.');
+    expect(hiddenValue(refused, 'idem')).toMatch(/^[\w-]{32}$/); // a fresh token to send it again
+    expect(rows()).toEqual(before);
   });
 
   it('publishes a window outside the low-impact hours with the warning shown, and checks it first without writing', async () => {
