@@ -112,7 +112,7 @@ export function createApp(options: CreateAppOptions) {
 
   const pages = options.pages;
   if (pages) {
-    const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl };
+    const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
     // Concurrent misses for one public page share a single rendering.

@@ -20,6 +20,8 @@ export interface PageLocals {
   publicUrl: string;
   /** Tile URL template for the coverage map (config MAP_TILE_URL); the default when absent. */
   mapTileUrl?: string;
+  /** Longest maintenance window (config MAINTENANCE_MAX_HOURS); the console enforces it too. */
+  maintenanceMaxHours?: number;
 }
 
 export type Env = { Variables: { tokenName: string } };

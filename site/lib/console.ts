@@ -6,7 +6,6 @@ import type { Actor } from '../../db/commands/audit.ts';
 import type { FieldError } from '../../db/commands/errors.ts';
 import { consoleSessionByHash, type ConsoleSession } from '../../db/queries/console.ts';
 import type { PageLocals } from '../../api/context.ts';
-import { zonedMidnight, zonedParts } from '../../db/domain/time.ts';
 
 export const LOGIN_CSRF_COOKIE = 'somnet_noc_login';
 
@@ -60,22 +59,7 @@ export function fieldMap(fields: FieldError[] | undefined): Record<string, strin
   return map;
 }
 
-/** A `<input type="datetime-local">` value read as America/Mexico_City wall time. */
-export function parseLocalDateTime(value: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
-  if (!m) return null;
-  const [, y, mo, d, h, mi] = m.map(Number);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null;
-  return new Date(zonedMidnight(y, mo, d).getTime() + (h * 60 + mi) * 60_000);
-}
-
-/** The inverse: a Date as a datetime-local value in America/Mexico_City. */
-export function toLocalDateTimeValue(d: Date | null | undefined): string {
-  if (!d) return '';
-  const p = zonedParts(d);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
-}
+export { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 
 /** Only paths inside the console are valid places to return to after signing in. */
 export function safeReturnPath(value: string | null | undefined): string {

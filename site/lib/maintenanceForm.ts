@@ -1,0 +1,98 @@
+// Reads the console's maintenance forms into the inputs of db/commands/maintenances.ts, with
+// Spanish errors by field. Policy (72 h notice, window length) is left to the command, which
+// enforces it with the pure functions of db/domain/maintenance.ts; this only checks shape.
+import { maintenanceImpactKinds, type MaintenanceImpactKind } from '../../db/enums.ts';
+import type { Catalogue } from '../../db/queries/index.ts';
+import { parseLocalDateTime } from './localDateTime.ts';
+
+export interface MaintenanceFormValues {
+  name: string;
+  body: string;
+  /** datetime-local values (America/Mexico_City). */
+  scheduledFor: string;
+  scheduledUntil: string;
+  /** Picked component ids, catalogue order. */
+  components: string[];
+  impactKind: MaintenanceImpactKind;
+  autoTransition: boolean;
+  emergency: boolean;
+  emergencyReason: string;
+  rescheduleReason: string;
+}
+
+export interface ParsedMaintenanceForm {
+  values: MaintenanceFormValues;
+  errors: Record<string, string>;
+  from: Date | null;
+  until: Date | null;
+}
+
+export type MaintenanceField = 'name' | 'body' | 'scheduled_for' | 'scheduled_until' | 'components' | 'impact_kind' | 'auto_transition' | 'emergency' | 'reschedule_reason';
+
+const isImpactKind = (v: unknown): v is MaintenanceImpactKind => typeof v === 'string' && (maintenanceImpactKinds as readonly string[]).includes(v);
+
+/**
+ * `componente` (checkbox, repeated) and `zona` (checkbox per area: all its components) pick
+ * components. Fields not in `editable` keep their value from `defaults` (a window that already
+ * began only lets its end, texts and impact change).
+ */
+export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaults: MaintenanceFormValues, editable?: readonly MaintenanceField[]): ParsedMaintenanceForm {
+  const can = (f: MaintenanceField) => !editable || editable.includes(f);
+  const errors: Record<string, string> = {};
+  const text = (key: string) => String(form.get(key) ?? '').trim();
+  const values: MaintenanceFormValues = { ...defaults };
+
+  if (can('name')) {
+    values.name = text('name');
+    if (!values.name) errors.name = 'Escriba un título, p. ej. «Cambio de tarjetas en el nodo Metepec».';
+    else if (values.name.length > 200) errors.name = 'El título no puede pasar de 200 caracteres.';
+  }
+  if (can('body')) {
+    values.body = text('body');
+    if (!values.body) errors.body = 'Escriba qué se hará y qué notarán los clientes.';
+    else if (values.body.length > 20_000) errors.body = 'El mensaje no puede pasar de 20 000 caracteres.';
+  }
+  if (can('scheduled_for')) values.scheduledFor = text('scheduled_for');
+  if (can('scheduled_until')) values.scheduledUntil = text('scheduled_until');
+  const from = parseLocalDateTime(values.scheduledFor);
+  const until = parseLocalDateTime(values.scheduledUntil);
+  if (can('scheduled_for') && !from) errors.scheduled_for = values.scheduledFor ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de inicio.';
+  if (can('scheduled_until') && !until) errors.scheduled_until = values.scheduledUntil ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de término.';
+
+  if (can('components')) {
+    const picked = new Set<string>();
+    for (const id of form.getAll('componente')) if (typeof id === 'string' && catalogue.byId.has(id)) picked.add(id);
+    for (const groupId of form.getAll('zona')) for (const c of catalogue.groups.find((g) => g.id === groupId)?.components ?? []) picked.add(c.id);
+    values.components = catalogue.all.filter((c) => picked.has(c.id)).map((c) => c.id);
+    const unknown = form.getAll('componente').some((id) => typeof id !== 'string' || !catalogue.byId.has(id))
+      || form.getAll('zona').some((id) => !catalogue.groups.some((g) => g.id === id));
+    if (unknown) errors.components = 'Uno de los componentes o zonas elegidos ya no existe; recargue la página.';
+    else if (values.components.length === 0) errors.components = 'Elija al menos una zona o un componente afectado.';
+  }
+  if (can('impact_kind')) {
+    const kind = form.get('impact_kind');
+    if (isImpactKind(kind)) values.impactKind = kind;
+    else errors.impact_kind = 'Elija la afectación esperada.';
+  }
+  if (can('auto_transition')) values.autoTransition = form.get('auto_transition') === '1';
+  if (can('emergency')) {
+    values.emergency = form.get('emergency') === '1';
+    values.emergencyReason = text('emergency_reason');
+    if (values.emergencyReason.length > 2000) errors.emergency_reason = 'El motivo no puede pasar de 2 000 caracteres.';
+  }
+  if (can('reschedule_reason')) {
+    values.rescheduleReason = text('reschedule_reason');
+    if (values.rescheduleReason.length > 2000) errors.reschedule_reason = 'El motivo no puede pasar de 2 000 caracteres.';
+  }
+  return { values, errors, from, until };
+}
+
+export const emptyMaintenanceForm: MaintenanceFormValues = {
+  name: '', body: '', scheduledFor: '', scheduledUntil: '', components: [], impactKind: 'outage',
+  autoTransition: true, emergency: false, emergencyReason: '', rescheduleReason: '',
+};
+
+/** Command field paths (`components.3`) to the form's fields. */
+export function formErrorKey(path: string): string {
+  return path.startsWith('components') ? 'components' : path;
+}
