@@ -26,6 +26,8 @@ function buildSettings(): string {
 
 export function buildIsStale(): boolean {
   if (!existsSync(serverEntry) || !existsSync(stamp)) return true;
+  // The drizzle bundle of api/vendor.ts is part of the build.
+  if (!existsSync(join(projectRoot, 'dist', 'vendor', 'drizzle-orm.mjs'))) return true;
   if (readFileSync(stamp, 'utf8') !== buildSettings()) return true;
   const builtAt = statSync(stamp).mtimeMs;
   return inputs.some((p) => newestMtime(join(projectRoot, p)) > builtAt);
@@ -46,6 +48,8 @@ export async function ensureBuilt(options: { quiet?: boolean } = {}): Promise<vo
     if (options.quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     throw new Error('astro build falló; vea los mensajes anteriores.');
   }
+  const { bundleVendor } = await import('./vendor.ts');
+  await bundleVendor();
   writeFileSync(stamp, buildSettings());
   if (!options.quiet) console.log(`Sitio construido en ${((Date.now() - startedAt) / 1000).toFixed(1)} s.`);
 }

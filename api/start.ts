@@ -1,48 +1,15 @@
-// `npm start`: build if needed, open and migrate the database, seed the demo catalogue on the
-// first start only, serve. Bad configuration stops here with one readable line.
-import { loadConfigOrExit } from './config.ts';
+// `npm start`. Builds when needed, then loads the server with drizzle-orm resolved to its
+// pre-bundled copy (see api/vendor.ts: it halves the cold start). Everything else is api/main.ts.
 import { ensureBuilt } from './build.ts';
-import { openDatabase } from '../db/client.ts';
-import { seedDemoCatalogue } from '../db/seed.ts';
-import { startServer } from './server.ts';
+import { loadConfigOrExit } from './config.ts';
+import { useVendorBundle } from './vendor.ts';
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const config = loadConfigOrExit();
-
+loadConfigOrExit();
 try {
   await ensureBuilt();
 } catch (err) {
-  fail(`No se pudo construir el sitio: ${(err as Error).message}`);
+  console.error(`No se pudo construir el sitio: ${(err as Error).message}`);
+  process.exit(1);
 }
-
-let db;
-try {
-  db = openDatabase(config.databasePath);
-} catch (err) {
-  fail(`No se pudo abrir la base de datos en ${config.databasePath}: ${(err as Error).message}`);
-}
-if (seedDemoCatalogue(db, new Date())) console.log('Primer arranque: se creó el catálogo de demostración (zonas y servicios centrales).');
-
-let running;
-try {
-  running = await startServer({ db, config });
-} catch (err) {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') fail(`El puerto ${config.port} ya está en uso; elija otro con PORT=…`);
-  if (code === 'EACCES') fail(`Sin permiso para escuchar en ${config.host}:${config.port}.`);
-  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') fail(`HOST=${config.host} no es una dirección de esta máquina.`);
-  throw err;
-}
-console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath})`);
-
-const shutdown = async () => {
-  await running.close();
-  db.$client.close();
-  process.exit(0);
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+useVendorBundle();
+await import('./main.ts');

@@ -1,0 +1,42 @@
+// The server process, loaded by api/start.ts once the build is current: open and migrate the
+// database, seed the demo catalogue on the first start only, serve.
+import { loadConfigOrExit } from './config.ts';
+import { openDatabase } from '../db/client.ts';
+import { seedDemoCatalogue } from '../db/seed.ts';
+import { startServer } from './server.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const config = loadConfigOrExit();
+
+
+let db;
+try {
+  db = openDatabase(config.databasePath);
+} catch (err) {
+  fail(`No se pudo abrir la base de datos en ${config.databasePath}: ${(err as Error).message}`);
+}
+if (seedDemoCatalogue(db, new Date())) console.log('Primer arranque: se creó el catálogo de demostración (zonas y servicios centrales).');
+
+let running;
+try {
+  running = await startServer({ db, config });
+} catch (err) {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') fail(`El puerto ${config.port} ya está en uso; elija otro con PORT=…`);
+  if (code === 'EACCES') fail(`Sin permiso para escuchar en ${config.host}:${config.port}.`);
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') fail(`HOST=${config.host} no es una dirección de esta máquina.`);
+  throw err;
+}
+console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath})`);
+
+const shutdown = async () => {
+  await running.close();
+  db.$client.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
