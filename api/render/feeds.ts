@@ -197,8 +197,18 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
     feed.addItem(item);
   }
   if (format === 'rss') return feed.rss2();
-  if (format === 'atom') return feed.atom1();
+  if (format === 'atom') return withAtomLanguage(feed.atom1());
   return jsonFeed11(feed.json1(), doc, entries);
+}
+
+/**
+ * Atom states its language with xml:lang (RFC 4287 §2), which `feed` does not write: without
+ * it the Atom feed is the only one that does not say es-MX.
+ */
+function withAtomLanguage(xml: string): string {
+  const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
+  if (!xml.includes(root)) throw new Error('feed: unexpected Atom root element');
+  return xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${FEED_LANGUAGE}">`);
 }
 
 /**

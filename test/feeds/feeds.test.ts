@@ -92,6 +92,8 @@ describe('Atom 1.0', () => {
     expect(feed.links?.find((l) => l.rel === 'self')?.href).toBe(`${base}/feed.atom`);
     expect(entry.categories?.map((c) => c.term)).toEqual(['metepec-fibra']);
     expect(feed.updated).toBe('2026-11-26T17:40:00.000Z');
+    // Atom's language is the root's xml:lang (RFC 4287 §2), like <language> in RSS and JSON Feed.
+    expect(text).toMatch(/^<\?xml[^>]*\?>\s*<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom" xml:lang="es-MX">/);
   });
 
   it('is served under Statuspage\'s /history.atom and /history.rss too', async () => {
