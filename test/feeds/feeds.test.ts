@@ -53,6 +53,10 @@ describe('RSS 2.0', () => {
     expect(new Date(mine[1].pubDate!).toISOString()).toBe('2026-11-26T16:00:00.000Z');
     expect(mine[0].categories?.map((c) => c.name)).toEqual(['Metepec · Fibra óptica']);
     expect(feed.atom?.links?.find((l) => l.rel === 'self')?.href).toBe(`${base}/feed.rss`);
+    // RSS 2.0: an item's <author> is an email address, optionally followed by the name.
+    const author = { email: 'soporte@somnet.com.mx', name: 'NOC de SOMNET' };
+    expect(mine.map((i) => i.authors)).toEqual([[author], [author]]);
+    expect(text).not.toMatch(/<author>(?![^<@]+@)/);
   });
 
   it('puts status, criticality, components, cause and ETA in Mexico City time in the content', async () => {
