@@ -19,6 +19,12 @@ export const FEED_CONTENT_TYPES: Record<FeedFormat, string> = {
 
 export const FEED_LANGUAGE = 'es-MX';
 const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
+/**
+ * RSS 2.0's item <author> is an email address ("email (name)"); a bare name is invalid there.
+ * The support address of the customer manual (1.2). Only RSS items get it: `feed` would turn a
+ * feed-level email into podcast owner tags.
+ */
+const RSS_ITEM_AUTHOR = { ...AUTHOR, email: 'soporte@somnet.com.mx' };
 
 /** One feed item: an incident update or a maintenance notice. */
 export interface FeedEntry {
@@ -191,14 +197,24 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       published: e.published,
       description: format === 'atom' ? escapeHtml(e.summary) : e.summary,
       content: e.contentHtml,
-      author: [AUTHOR],
+      author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
       category: e.categories.map((c) => ({ name: c.label, term: c.term })),
     };
     feed.addItem(item);
   }
   if (format === 'rss') return feed.rss2();
-  if (format === 'atom') return feed.atom1();
+  if (format === 'atom') return withAtomLanguage(feed.atom1());
   return jsonFeed11(feed.json1(), doc, entries);
+}
+
+/**
+ * Atom states its language with xml:lang (RFC 4287 §2), which `feed` does not write: without
+ * it the Atom feed is the only one that does not say es-MX.
+ */
+function withAtomLanguage(xml: string): string {
+  const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
+  if (!xml.includes(root)) throw new Error('feed: unexpected Atom root element');
+  return xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${FEED_LANGUAGE}">`);
 }
 
 /**

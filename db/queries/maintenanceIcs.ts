@@ -16,6 +16,13 @@ export interface IcsOptions {
   account?: string;
 }
 
+/**
+ * ORGANIZER: the contact customers answer to. The MAINTNOTE BCOP (§3.5) requires it on every
+ * event, circuit-maintenance tooling refuses a notice without it, and RFC 5546 requires it of a
+ * METHOD:PUBLISH event. The address is the support channel of the customer manual (1.2).
+ */
+const ORGANIZER: IcsLine = ['ORGANIZER', 'mailto:soporte@somnet.com.mx', { CN: 'Soporte SOMNET' }];
+
 /** BCOP maintenance-notification impact scale. */
 const maintnoteImpact: Record<MaintenanceImpactKind, string> = {
   no_impact: 'NO-IMPACT',
@@ -65,6 +72,7 @@ function vevent(m: MaintenanceView, o: IcsOptions, host: string): IcsLine[] {
     ['CREATED', utcDateTime(m.createdAt)],
     ['LAST-MODIFIED', utcDateTime(m.updatedAt)],
     ['SEQUENCE', String(m.sequence)],
+    ORGANIZER,
     ['DTSTART', utcDateTime(m.scheduledFor)],
     ['DTEND', utcDateTime(m.scheduledUntil)],
     ['SUMMARY', escapeText(maintenanceTitle(m))],

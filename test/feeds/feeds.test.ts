@@ -53,6 +53,10 @@ describe('RSS 2.0', () => {
     expect(new Date(mine[1].pubDate!).toISOString()).toBe('2026-11-26T16:00:00.000Z');
     expect(mine[0].categories?.map((c) => c.name)).toEqual(['Metepec · Fibra óptica']);
     expect(feed.atom?.links?.find((l) => l.rel === 'self')?.href).toBe(`${base}/feed.rss`);
+    // RSS 2.0: an item's <author> is an email address, optionally followed by the name.
+    const author = { email: 'soporte@somnet.com.mx', name: 'NOC de SOMNET' };
+    expect(mine.map((i) => i.authors)).toEqual([[author], [author]]);
+    expect(text).not.toMatch(/<author>(?![^<@]+@)/);
   });
 
   it('puts status, criticality, components, cause and ETA in Mexico City time in the content', async () => {
@@ -92,6 +96,8 @@ describe('Atom 1.0', () => {
     expect(feed.links?.find((l) => l.rel === 'self')?.href).toBe(`${base}/feed.atom`);
     expect(entry.categories?.map((c) => c.term)).toEqual(['metepec-fibra']);
     expect(feed.updated).toBe('2026-11-26T17:40:00.000Z');
+    // Atom's language is the root's xml:lang (RFC 4287 §2), like <language> in RSS and JSON Feed.
+    expect(text).toMatch(/^<\?xml[^>]*\?>\s*<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom" xml:lang="es-MX">/);
   });
 
   it('is served under Statuspage\'s /history.atom and /history.rss too', async () => {

@@ -67,6 +67,17 @@ describe('maintenanceIcs', () => {
     expect(objects.map((p) => p.getParameter('x-maintnote-object-impact'))).toEqual(['DEGRADED', 'DEGRADED']);
   });
 
+  it('carries every property the MAINTNOTE BCOP requires, ORGANIZER included, so circuit-maintenance tools accept it', () => {
+    // BCOP §3.5 (and circuit-maintenance-parser, which refuses a notice without an organizer).
+    const required = ['dtstamp', 'dtstart', 'dtend', 'uid', 'summary', 'organizer', 'sequence',
+      'x-maintnote-provider', 'x-maintnote-account', 'x-maintnote-maintenance-id', 'x-maintnote-object-id', 'x-maintnote-impact'];
+    const vevent = parse(maintenanceIcs([view()], options)).events[0];
+    for (const name of required) expect(vevent.getFirstProperty(name), name).not.toBeNull();
+    const organizer = vevent.getFirstProperty('organizer')!;
+    expect(organizer.getFirstValue()).toBe('mailto:soporte@somnet.com.mx');
+    expect(organizer.getParameter('cn')).toBe('Soporte SOMNET');
+  });
+
   it('keeps the UID, bumps SEQUENCE on every change and marks reschedules and cancellations', () => {
     const uid = new ICAL.Event(parse(maintenanceIcs([view()], options)).events[0]).uid;
     const later = new Date('2026-11-27T10:00:00Z');
