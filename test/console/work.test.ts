@@ -3,6 +3,7 @@ import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
+import { createIncident } from '../../db/commands/incidents.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
@@ -108,6 +109,27 @@ describe('incident composer', () => {
     expect(incident.status).toBe('resolved');
     expect(incident.updates.map((u) => u.status)).toEqual(['resolved', 'monitoring', 'identified']);
     expect(metepec().components.every((c) => c.status === 'operational')).toBe(true);
+  });
+
+  it('refuses a publish or an update posted without its one-use form token; nothing written', async () => {
+    // Without the form's token a resent copy of the same POST could not be recognised, so the
+    // page must refuse it rather than make one up.
+    const html = await (await guardia.get('/noc/incidentes/nuevo')).text();
+    const base = { csrf: hiddenValue(html, 'csrf')!, name: 'Falla eléctrica en Zinacantepec', impact: 'major', status: 'investigating', body: 'Revisando el nodo.' };
+    const vista = hiddenValue(await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(), 'vista')!;
+    const publish = await guardia.post('/noc/incidentes/nuevo', { ...base, vista, accion: 'publicar' });
+    expect(publish.status).toBe(422);
+    const refused = await publish.text();
+    expect(refused).toContain('El formulario caducó o está incompleto.');
+    expect(hiddenValue(refused, 'idem')).toMatch(/^[\w-]{32}$/); // a fresh token to send it again
+    expect(count("SELECT count(*) AS n FROM incidents WHERE name = 'Falla eléctrica en Zinacantepec'")).toBe(0);
+
+    const incident = createIncident(server.db, { name: 'Saturación en Toluca', status: 'investigating', impact: 'minor', body: 'Revisando.' }, { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    const form = await (await guardia.get(`/noc/incidentes/${incident.id}`)).text();
+    const update = await guardia.post(`/noc/incidentes/${incident.id}`, { csrf: hiddenValue(form, 'csrf')!, status: 'identified', body: 'Enlace saturado identificado.', notificar: '1' });
+    expect(update.status).toBe(422);
+    expect(await update.text()).toContain('El formulario caducó o está incompleto.');
+    expect(incidentDetail(server.db, incident.id)!.updates.map((u) => u.status)).toEqual(['investigating']);
   });
 
   it('answers 404 for an unknown incident', async () => {
