@@ -5,6 +5,7 @@ import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
+import { describedBy, markedInvalid } from '../support/a11y.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -41,10 +42,15 @@ describe('incident composer', () => {
 
   it('shows Spanish errors next to the fields and saves nothing when the form is invalid', async () => {
     const before = count('SELECT count(*) AS n FROM incidents');
-    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00' });
+    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00', componente: 'no-existe' });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('id="name-error"');
+    // Each message is announced with its field (aria-describedby), the field marked invalid.
+    expect(describedBy(html, /<input id="name"[^>]*>/)).toMatch(/^Escriba un título/);
+    expect(markedInvalid(html, /<input id="name"[^>]*>/)).toBe(true);
+    expect(describedBy(html, /<input id="eta"[^>]*>/)).toContain('debe ser posterior a ahora');
+    expect(describedBy(html, /<fieldset[^>]*>/)).toBe('Uno de los componentes elegidos ya no existe; recargue la página.');
     expect(html).toContain('Escriba un título');
     expect(html).toContain('Escriba el mensaje para los clientes.');
     expect(html).toContain('debe ser posterior a ahora');
@@ -174,6 +180,9 @@ describe('audit log', () => {
     expect(byUser).not.toContain('<td>incident.create</td>');
     const empty = await (await guardia.get('/noc/auditoria?desde=2030-01-01')).text();
     expect(empty).toContain('No hay registros con estos filtros.');
+    expect(describedBy(empty, /<input id="desde"[^>]*>/)).toBe('');
+    const badDate = await (await guardia.get('/noc/auditoria?desde=2026-13-45')).text();
+    expect(describedBy(badDate, /<input id="desde"[^>]*>/)).toMatch(/^Una de las fechas no es válida/);
   });
 });
 
@@ -187,7 +196,12 @@ describe('admin', () => {
     expect((await fresh.login('nuevo@somnet.com.mx', password)).headers.get('location')).toBe('/noc/contrasena');
     const dup = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'NUEVO@somnet.com.mx', role: 'noc' });
     expect(dup.status).toBe(409);
-    expect(await dup.text()).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
+    const dupHtml = await dup.text();
+    expect(dupHtml).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
+    expect(describedBy(dupHtml, /<input id="email"[^>]*>/)).toBe('Ya existe un usuario con este correo.');
+    // Each row's controls name the user they act on, so they are told apart when tabbing.
+    expect(dupHtml).toContain('aria-label="Restablecer la contraseña de nuevo@somnet.com.mx"');
+    expect(dupHtml).toContain('aria-label="Rol de guardia@somnet.com.mx"');
   });
 
   it('creates an API token that works on /api/v1, then revokes it', async () => {
