@@ -168,6 +168,30 @@ describe('component board', () => {
   });
 });
 
+describe('subscribers (read-only)', () => {
+  it('lists subscribers for a noc user, searchable by address or customer ID and by state, with no way to change them', async () => {
+    importSubscribers(server.db, [{ email: 'redes@acme-toluca.mx', components: ['toluca-fibra'], customer_id: 'CLI-4821' }], { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    const pending = await fetch(`${server.url}/api/v1/subscribers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'pendiente@ejemplo.mx' }) });
+    expect(pending.status).toBe(202);
+    const res = await guardia.get('/noc/suscriptores');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-store'); // addresses never reach a shared cache
+    const html = await res.text();
+    expect(html).toContain('href="/noc/suscriptores" aria-current="page"');
+    expect(html).toMatch(/<td>redes@acme-toluca\.mx<\/td><td>Contacto técnico<\/td><td>CLI-4821<\/td><td class="small">Toluca · Fibra óptica<\/td><td>Confirmado/);
+    expect(html).toMatch(/<td>pendiente@ejemplo\.mx<\/td><td>Público<\/td><td>—<\/td><td class="small">Todos los servicios<\/td><td>Sin confirmar<\/td>/);
+    expect(html).not.toMatch(/<form method="post"(?! action="\/noc\/salir")/); // read-only: only the sign-out form posts
+    const byCustomer = await (await guardia.get('/noc/suscriptores?buscar=cli-48')).text();
+    expect(byCustomer).toContain('redes@acme-toluca.mx');
+    expect(byCustomer).not.toContain('pendiente@ejemplo.mx');
+    const onlyPending = await (await guardia.get('/noc/suscriptores?estado=pendientes')).text();
+    expect(onlyPending).toContain('pendiente@ejemplo.mx');
+    expect(onlyPending).not.toContain('redes@acme-toluca.mx');
+    expect(await (await guardia.get('/noc/suscriptores?buscar=nadie')).text()).toContain('No hay suscriptores con estos filtros.');
+    expect((await new ConsoleClient(server.url).get('/noc/suscriptores')).headers.get('location')).toMatch(/^\/noc\/login/);
+  });
+});
+
 describe('audit log', () => {
   it('lists changes from the console and the API, filterable by who and what', async () => {
     await server.api('PATCH', '/api/v1/components/lerma-fibra', { status: 'partial_outage' });
