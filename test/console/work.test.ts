@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
-import { testClock } from '../support/db.ts';
+import { testClock, testConfig } from '../support/db.ts';
+import { emailComposer } from '../../api/email/compose.ts';
+import { and, eq } from 'drizzle-orm';
+import { outboxMessages } from '../../db/schema/index.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
@@ -23,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server?.close(); });
 
+const decode = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n;
 const component = (slug: string) => componentCatalogue(server.db).all.find((c) => c.slug === slug)!;
 const metepec = () => componentCatalogue(server.db).groups.find((g) => g.slug === 'metepec')!;
@@ -79,6 +83,9 @@ describe('incident composer', () => {
     expect(page).toContain('Obra civil en Av. Tecnológico');
     expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
     expect(page).toContain('Se notificará a: 2 suscriptores por correo.');
+    const previewSubject = decode(/id="correo-asunto">([^<]*)</.exec(page)![1]);
+    const previewText = decode(/id="correo-texto"[^>]*>([^<]*)</.exec(page)![1]);
+    expect(previewSubject).toBe('[Incidente] Corte de fibra en Metepec — Identificado (criticidad alta)');
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(0);
     const vista = hiddenValue(page, 'vista')!;
 
@@ -91,6 +98,12 @@ describe('incident composer', () => {
     const incident = incidentDetail(server.db, id)!;
     expect(incident.eta?.toISOString()).toBe('2026-11-26T20:00:00.000Z');
     expect(incident.components.map((c) => c.status)).toEqual(metepec().components.map(() => 'major_outage'));
+    // The preview showed exactly the email the worker renders, but for each recipient's own links.
+    const row = server.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.recipient, 'metepec@cliente.mx'))).get()!;
+    const sent = emailComposer(server.db, { ...testConfig, publicUrl: 'http://127.0.0.1' })(row);
+    expect(sent.subject).toBe(previewSubject);
+    const token = /preferencias\?token=([^\s]+)/.exec(sent.text)![1];
+    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(previewText);
     const audit = server.db.$client.prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'").all();
     expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
   });
