@@ -241,6 +241,39 @@ describe('admin', () => {
     expect(dupHtml).toContain('aria-label="Rol de guardia@somnet.com.mx"');
   });
 
+  it('manages the catalogue: a new area and component appear on the public page; errors next to the field; noc users kept out', async () => {
+    const created = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' });
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/noc/admin/catalogo?aviso=creado');
+    const area = componentCatalogue(server.db).groups.find((g) => g.slug === 'ocoyoacac')!;
+    const comp = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Fibra óptica', componente_zona: area.id, componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    expect(comp.status).toBe(303);
+    expect(component('ocoyoacac-fibra').fullName).toBe('Ocoyoacac · Fibra óptica');
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('Ocoyoacac');
+
+    const taken = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Otra', componente_zona: '', componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    expect(taken.status).toBe(422);
+    const takenHtml = await taken.text();
+    expect(describedBy(takenHtml, /<input id="componente_slug"[^>]*>/)).toBe('Ya existe un componente o grupo con este identificador.');
+    expect(takenHtml).toMatch(/id="componente_nombre"[^>]*value="Otra"/);
+    const empty = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: ' ', zona_slug: 'Mal Slug', zona_descripcion: '' });
+    expect(empty.status).toBe(422);
+    const emptyHtml = await empty.text();
+    expect(describedBy(emptyHtml, /<input id="zona_nombre"[^>]*>/)).toBe('Escriba un nombre.');
+    expect(describedBy(emptyHtml, /<input id="zona_slug"[^>]*>/)).toMatch(/^Solo minúsculas, números y guiones/);
+    expect(componentCatalogue(server.db).all.filter((c) => c.name === 'Otra')).toEqual([]);
+
+    const fibra = component('ocoyoacac-fibra');
+    const renamed = await admin.submit('/noc/admin/catalogo', { accion: 'componente-editar', id: fibra.id, nombre: 'Fibra óptica empresarial', zona: area.id, descripcion: 'Enlaces dedicados' });
+    expect(renamed.headers.get('location')).toBe('/noc/admin/catalogo?aviso=guardado');
+    expect(component('ocoyoacac-fibra')).toMatchObject({ name: 'Fibra óptica empresarial', description: 'Enlaces dedicados', status: fibra.status });
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action IN ('group.create', 'component.create', 'component.update') AND actor_name = 'admin@somnet.com.mx'")).toBe(3);
+
+    expect((await guardia.get('/noc/admin/catalogo')).status).toBe(403);
+    const html = await (await guardia.get('/noc/admin/catalogo')).text();
+    expect(html).not.toContain('Crear zona');
+  });
+
   it('creates an API token that works on /api/v1, then revokes it', async () => {
     const res = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'monitoreo' });
     const token = /id="token-nuevo">([^<]+)</.exec(await res.text())![1];
