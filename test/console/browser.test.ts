@@ -162,4 +162,27 @@ describe('NOC console in Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('Corte de fibra óptica');
     await context.close();
   });
+
+  it('keeps the preview live as the NOC types, and publishes exactly the last preview', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'teclado@somnet.com.mx', 'solo-con-el-teclado');
+    await page.waitForURL(`${server.url}/noc`);
+    await page.goto(`${server.url}/noc/incidentes/nuevo?plantilla=saturacion`);
+    expect(await page.locator('section.preview').count()).toBe(0);
+    await page.getByLabel('Toda la zona San Mateo Atenco').check();
+    await page.getByLabel('Título').fill('Saturación en San Mateo Atenco');
+    const preview = page.locator('section.preview');
+    await expect.poll(() => preview.locator('h3').first().textContent(), { timeout: 10_000 }).toBe('Saturación en San Mateo Atenco');
+    expect(await preview.textContent()).toContain('San Mateo Atenco · Fibra óptica');
+    expect(await page.locator('#correo-asunto').textContent()).toMatch(/^\[Incidente\] Saturación en San Mateo Atenco — /);
+
+    await page.getByLabel('Mensaje para los clientes').fill('Tráfico alto en el enlace troncal; balanceamos la carga.');
+    await expect.poll(() => preview.textContent(), { timeout: 10_000 }).toContain('balanceamos la carga');
+    await page.getByRole('button', { name: 'Publicar incidente' }).click();
+    await page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/);
+    expect(await page.locator('h1').textContent()).toBe('Saturación en San Mateo Atenco');
+    expect(await page.locator('.timeline').textContent()).toContain('balanceamos la carga');
+    await context.close();
+  });
 });
