@@ -3,7 +3,7 @@ import type { Db } from '../client.ts';
 import type { ComponentStatus, MaintenanceImpactKind, MaintenanceStatus, MaintenanceUpdateKind } from '../enums.ts';
 import { newId } from '../ids.ts';
 import { components, componentStatusEvents, maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
-import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, REMINDER_BEFORE_MS } from '../domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, PAST_TOLERANCE_MS, REMINDER_BEFORE_MS } from '../domain/maintenance.ts';
 import { formatDateTime, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { findComponent, findGroup, setComponentStatus } from './catalog.ts';
@@ -55,8 +55,6 @@ export interface MaintenanceResult {
 }
 
 const HOUR = 3_600_000;
-/** Clock skew tolerated between the NOC's machine and ours for "starts now". */
-const PAST_TOLERANCE_MS = 60_000;
 
 const describeWindow = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
 
@@ -310,8 +308,8 @@ export interface MaintenanceUpdateInput {
   body: string;
 }
 
-/** Which statuses a NOC update may move to from each status (forward only). */
-const allowedNext: Record<MaintenanceStatus, MaintenanceStatus[]> = {
+/** Which statuses a NOC update may move to from each status (forward only); the console offers exactly these. */
+export const allowedNext: Readonly<Record<MaintenanceStatus, readonly MaintenanceStatus[]>> = {
   scheduled: ['scheduled', 'in_progress'],
   in_progress: ['in_progress', 'verifying', 'completed'],
   verifying: ['in_progress', 'verifying', 'completed'],

@@ -10,6 +10,8 @@ export const REMINDER_BEFORE_MS = 24 * HOUR;
 /** Low-impact hours: 00:00–04:00 America/Mexico_City. */
 export const LOW_IMPACT_END_HOUR = 4;
 export const DEFAULT_MAX_WINDOW_HOURS = 12;
+/** Clock skew tolerated between the NOC's machine and ours for "starts now" (commands and console hints). */
+export const PAST_TOLERANCE_MS = 60_000;
 
 /**
  * True when the whole window lies inside 00:00–04:00 local time of the day it starts on.

@@ -1,8 +1,8 @@
-import { and, desc, eq, gt, gte, like, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
 import type { ConsoleRole } from '../enums.ts';
-import { auditLog, consoleSessions, consoleUsers } from '../schema/index.ts';
+import { auditLog, consoleSessions, consoleUsers, subscriberComponents, subscribers } from '../schema/index.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 
 export interface ConsoleSession {
@@ -94,6 +94,58 @@ export function auditEntries(db: Db, filter: AuditFilter): { entries: AuditEntry
 /** Distinct action names, for the filter's list. */
 export function auditActions(db: Db): string[] {
   return db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(auditLog.action).all().map((r) => r.action);
+}
+
+export interface ConsoleSubscriberFilter {
+  /** Part of the address or of the customer ID. */
+  search?: string;
+  state?: 'confirmed' | 'pending';
+  page?: number;
+}
+
+export interface ConsoleSubscriberView {
+  id: string;
+  email: string;
+  kind: 'public' | 'technical_contact';
+  customerId: string | null;
+  confirmedAt: Date | null;
+  createdAt: Date;
+  /** Chosen component ids; null = every component. */
+  componentIds: string[] | null;
+}
+
+export const SUBSCRIBER_PAGE_SIZE = 100;
+
+/**
+ * Subscribers for the console's read-only list (NOC and admin), newest first, one page at a time:
+ * there may be 100,000 of them, so neither the rows nor their component choices are all loaded.
+ */
+export function consoleSubscribers(db: Db, filter: ConsoleSubscriberFilter): { entries: ConsoleSubscriberView[]; hasMore: boolean } {
+  const where: SQL[] = [];
+  if (filter.search) {
+    const text = `%${escapeLike(filter.search.toLowerCase())}%`;
+    where.push(or(like(subscribers.email, text), like(sql`lower(${subscribers.customerId})`, text))!);
+  }
+  if (filter.state === 'confirmed') where.push(isNotNull(subscribers.confirmedAt));
+  if (filter.state === 'pending') where.push(isNull(subscribers.confirmedAt));
+  const page = Math.max(1, filter.page ?? 1);
+  const rows = db.select().from(subscribers).where(where.length ? and(...where) : undefined)
+    .orderBy(desc(subscribers.createdAt), subscribers.email).limit(SUBSCRIBER_PAGE_SIZE + 1).offset((page - 1) * SUBSCRIBER_PAGE_SIZE).all();
+  const shown = rows.slice(0, SUBSCRIBER_PAGE_SIZE);
+  const chosen = new Map<string, string[]>();
+  const partial = shown.filter((r) => !r.allComponents).map((r) => r.id);
+  if (partial.length) {
+    for (const c of db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, partial)).all()) {
+      chosen.set(c.subscriberId, [...(chosen.get(c.subscriberId) ?? []), c.componentId]);
+    }
+  }
+  return {
+    entries: shown.map((r) => ({
+      id: r.id, email: r.email, kind: r.kind, customerId: r.customerId, confirmedAt: r.confirmedAt, createdAt: r.createdAt,
+      componentIds: r.allComponents ? null : (chosen.get(r.id) ?? []),
+    })),
+    hasMore: rows.length > SUBSCRIBER_PAGE_SIZE,
+  };
 }
 
 function escapeLike(text: string): string {

@@ -7,6 +7,7 @@ import {
 } from '../../db/enums.ts';
 import type { Catalogue, IncidentView } from '../../db/queries/index.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from './console.ts';
+import { incidentEmail, type EmailContent } from '../../api/email/templates.ts';
 
 export interface IncidentFormValues {
   name: string;
@@ -121,4 +122,20 @@ export function previewIncident(values: IncidentFormValues, eta: Date | null, ca
     }, ...(base?.updates ?? [])],
     durationMs: resolved ? 0 : null,
   };
+}
+
+/**
+ * The email subscribers will receive when this incident is published, rendered by the template
+ * the email worker uses (api/email/templates.ts) with the same facts db/notifications/email.ts
+ * stores. Only the preferences and unsubscribe links differ: each recipient gets their own.
+ */
+export function previewIncidentEmail(values: IncidentFormValues, eta: Date | null, catalogue: Catalogue, now: Date, publicUrl: string): EmailContent {
+  const personal = 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO';
+  return incidentEmail({
+    event: 'incident.created', name: values.name, statusLabel: incidentStatusLabels[values.status], impactLabel: incidentImpactLabels[values.impact],
+    areas: catalogue.all.filter((c) => values.components[c.id] !== undefined).map((c) => c.fullName),
+    body: values.body, cause: values.cause || null, eta, at: now,
+    incidentUrl: `${publicUrl}/incidentes/ID-DEL-INCIDENTE`,
+    links: { manageUrl: `${publicUrl}/suscripcion/preferencias?token=${personal}`, unsubscribeUrl: `${publicUrl}/suscripcion/baja?token=${personal}` },
+  });
 }

@@ -2,7 +2,7 @@
 // The same module runs in the page (server) and in the browser as the NOC types
 // (site/scripts/maintenanceForm.ts); both call the pure functions the commands enforce
 // (db/domain/maintenance.ts), so a hint and the server's verdict cannot disagree.
-import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs } from '../../db/domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, PAST_TOLERANCE_MS } from '../../db/domain/maintenance.ts';
 import { formatDateTime, formatDuration, ZONE_LABEL } from '../../db/domain/time.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
@@ -32,9 +32,6 @@ export interface WindowCheckInput {
   /** The window already began: only its end can move. */
   started?: boolean;
 }
-
-/** Clock skew tolerated for "starts now", as in db/commands/maintenances.ts. */
-const PAST_TOLERANCE_MS = 60_000;
 
 export function windowHints(input: WindowCheckInput): WindowHints {
   const from = parseLocalDateTime(input.from);

@@ -12,6 +12,7 @@ let browser: Browser;
 beforeAll(async () => {
   server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
   addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'clave-temporal-1234');
+  addUser(server.db, 'teclado@somnet.com.mx', 'noc', 'solo-con-el-teclado', { mustChange: false });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -124,6 +125,64 @@ describe('NOC console in Chromium', () => {
     expect(await row.getAttribute('class')).toBe('overdue');
     expect(await row.locator('.sla').textContent()).toContain('Vencido');
     expect(await row.textContent()).toContain('hace 31 min');
+    await context.close();
+  });
+
+  it('can be used from the keyboard alone: sign in, compose from a template, preview and publish', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const tabTo = async (predicate: string, max = 80): Promise<boolean> => {
+      for (let i = 0; i < max; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(predicate)) return true;
+      }
+      return false;
+    };
+    await page.goto(`${server.url}/noc`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Saltar al contenido');
+    expect(await tabTo("document.activeElement?.id === 'email'")).toBe(true);
+    await page.keyboard.type('teclado@somnet.com.mx');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('solo-con-el-teclado');
+    await Promise.all([page.waitForURL(`${server.url}/noc`), page.keyboard.press('Enter')]);
+
+    expect(await tabTo("document.activeElement?.textContent === 'Nuevo incidente'")).toBe(true);
+    await Promise.all([page.waitForURL('**/noc/incidentes/nuevo'), page.keyboard.press('Enter')]);
+    expect(await tabTo("document.activeElement?.textContent === 'Corte de fibra'")).toBe(true);
+    await Promise.all([page.waitForURL('**plantilla=corte-fibra'), page.keyboard.press('Enter')]);
+    expect(await tabTo("document.activeElement?.id?.startsWith('zona-') && document.activeElement.labels[0]?.textContent === 'Toda la zona Lerma'", 200)).toBe(true);
+    await page.keyboard.press('Space');
+    expect(await tabTo("document.activeElement?.value === 'vista-previa'", 200)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.locator('section.preview').waitFor();
+    expect(await page.locator('section.preview').textContent()).toContain('Lerma · Fibra óptica');
+    expect(await tabTo("document.activeElement?.value === 'publicar'", 300)).toBe(true);
+    await Promise.all([page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/), page.keyboard.press('Enter')]);
+    expect(await page.locator('h1').textContent()).toBe('Corte de fibra óptica');
+    await context.close();
+  });
+
+  it('keeps the preview live as the NOC types, and publishes exactly the last preview', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'teclado@somnet.com.mx', 'solo-con-el-teclado');
+    await page.waitForURL(`${server.url}/noc`);
+    await page.goto(`${server.url}/noc/incidentes/nuevo?plantilla=saturacion`);
+    expect(await page.locator('section.preview').count()).toBe(0);
+    await page.getByLabel('Toda la zona San Mateo Atenco').check();
+    await page.getByLabel('Título').fill('Saturación en San Mateo Atenco');
+    const preview = page.locator('section.preview');
+    await expect.poll(() => preview.locator('h3').first().textContent(), { timeout: 10_000 }).toBe('Saturación en San Mateo Atenco');
+    expect(await preview.textContent()).toContain('San Mateo Atenco · Fibra óptica');
+    expect(await page.locator('#correo-asunto').textContent()).toMatch(/^\[Incidente\] Saturación en San Mateo Atenco — /);
+
+    await page.getByLabel('Mensaje para los clientes').fill('Tráfico alto en el enlace troncal; balanceamos la carga.');
+    await expect.poll(() => preview.textContent(), { timeout: 10_000 }).toContain('balanceamos la carga');
+    await page.getByRole('button', { name: 'Publicar incidente' }).click();
+    await page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/);
+    expect(await page.locator('h1').textContent()).toBe('Saturación en San Mateo Atenco');
+    expect(await page.locator('.timeline').textContent()).toContain('balanceamos la carga');
     await context.close();
   });
 });

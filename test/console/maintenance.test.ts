@@ -236,6 +236,9 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
     // Started: only the end, texts and impact stay editable.
     const html = await (await guardia.get(page())).text();
     expect(html).toMatch(/id="scheduled_for"[^>]*readonly/);
+    // The update form offers what the command accepts from «En curso», the current status first.
+    const options = [...(/id="update-status"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map((o) => o[1]);
+    expect(options).toEqual(['in_progress', 'verifying', 'completed']);
     expect(html).not.toContain('Toda la zona Toluca');
     const later = await guardia.submit(page(), { accion: 'editar', name: m.name, body: m.body, scheduled_for: '2026-12-09T00:00', scheduled_until: '2026-12-09T03:00', impact_kind: 'outage' });
     expect(later.headers.get('location')).toBe(page('?aviso=reprogramado'));

@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
-import { testClock } from '../support/db.ts';
+import { testClock, testConfig } from '../support/db.ts';
+import { emailComposer } from '../../api/email/compose.ts';
+import { and, eq } from 'drizzle-orm';
+import { outboxMessages } from '../../db/schema/index.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
+import { createIncident } from '../../db/commands/incidents.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
+import { describedBy, markedInvalid } from '../support/a11y.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -21,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server?.close(); });
 
+const decode = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n;
 const component = (slug: string) => componentCatalogue(server.db).all.find((c) => c.slug === slug)!;
 const metepec = () => componentCatalogue(server.db).groups.find((g) => g.slug === 'metepec')!;
@@ -40,10 +46,15 @@ describe('incident composer', () => {
 
   it('shows Spanish errors next to the fields and saves nothing when the form is invalid', async () => {
     const before = count('SELECT count(*) AS n FROM incidents');
-    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00' });
+    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00', componente: 'no-existe' });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('id="name-error"');
+    // Each message is announced with its field (aria-describedby), the field marked invalid.
+    expect(describedBy(html, /<input id="name"[^>]*>/)).toMatch(/^Escriba un título/);
+    expect(markedInvalid(html, /<input id="name"[^>]*>/)).toBe(true);
+    expect(describedBy(html, /<input id="eta"[^>]*>/)).toContain('debe ser posterior a ahora');
+    expect(describedBy(html, /<fieldset[^>]*>/)).toBe('Uno de los componentes elegidos ya no existe; recargue la página.');
     expect(html).toContain('Escriba un título');
     expect(html).toContain('Escriba el mensaje para los clientes.');
     expect(html).toContain('debe ser posterior a ahora');
@@ -72,6 +83,9 @@ describe('incident composer', () => {
     expect(page).toContain('Obra civil en Av. Tecnológico');
     expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
     expect(page).toContain('Se notificará a: 2 suscriptores por correo.');
+    const previewSubject = decode(/id="correo-asunto">([^<]*)</.exec(page)![1]);
+    const previewText = decode(/id="correo-texto"[^>]*>([^<]*)</.exec(page)![1]);
+    expect(previewSubject).toBe('[Incidente] Corte de fibra en Metepec — Identificado (criticidad alta)');
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(0);
     const vista = hiddenValue(page, 'vista')!;
 
@@ -84,6 +98,12 @@ describe('incident composer', () => {
     const incident = incidentDetail(server.db, id)!;
     expect(incident.eta?.toISOString()).toBe('2026-11-26T20:00:00.000Z');
     expect(incident.components.map((c) => c.status)).toEqual(metepec().components.map(() => 'major_outage'));
+    // The preview showed exactly the email the worker renders, but for each recipient's own links.
+    const row = server.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.recipient, 'metepec@cliente.mx'))).get()!;
+    const sent = emailComposer(server.db, { ...testConfig, publicUrl: 'http://127.0.0.1' })(row);
+    expect(sent.subject).toBe(previewSubject);
+    const token = /preferencias\?token=([^\s]+)/.exec(sent.text)![1];
+    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(previewText);
     const audit = server.db.$client.prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'").all();
     expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
   });
@@ -108,6 +128,27 @@ describe('incident composer', () => {
     expect(incident.status).toBe('resolved');
     expect(incident.updates.map((u) => u.status)).toEqual(['resolved', 'monitoring', 'identified']);
     expect(metepec().components.every((c) => c.status === 'operational')).toBe(true);
+  });
+
+  it('refuses a publish or an update posted without its one-use form token; nothing written', async () => {
+    // Without the form's token a resent copy of the same POST could not be recognised, so the
+    // page must refuse it rather than make one up.
+    const html = await (await guardia.get('/noc/incidentes/nuevo')).text();
+    const base = { csrf: hiddenValue(html, 'csrf')!, name: 'Falla eléctrica en Zinacantepec', impact: 'major', status: 'investigating', body: 'Revisando el nodo.' };
+    const vista = hiddenValue(await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(), 'vista')!;
+    const publish = await guardia.post('/noc/incidentes/nuevo', { ...base, vista, accion: 'publicar' });
+    expect(publish.status).toBe(422);
+    const refused = await publish.text();
+    expect(refused).toContain('El formulario caducó o está incompleto.');
+    expect(hiddenValue(refused, 'idem')).toMatch(/^[\w-]{32}$/); // a fresh token to send it again
+    expect(count("SELECT count(*) AS n FROM incidents WHERE name = 'Falla eléctrica en Zinacantepec'")).toBe(0);
+
+    const incident = createIncident(server.db, { name: 'Saturación en Toluca', status: 'investigating', impact: 'minor', body: 'Revisando.' }, { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    const form = await (await guardia.get(`/noc/incidentes/${incident.id}`)).text();
+    const update = await guardia.post(`/noc/incidentes/${incident.id}`, { csrf: hiddenValue(form, 'csrf')!, status: 'identified', body: 'Enlace saturado identificado.', notificar: '1' });
+    expect(update.status).toBe(422);
+    expect(await update.text()).toContain('El formulario caducó o está incompleto.');
+    expect(incidentDetail(server.db, incident.id)!.updates.map((u) => u.status)).toEqual(['investigating']);
   });
 
   it('answers 404 for an unknown incident', async () => {
@@ -140,6 +181,30 @@ describe('component board', () => {
   });
 });
 
+describe('subscribers (read-only)', () => {
+  it('lists subscribers for a noc user, searchable by address or customer ID and by state, with no way to change them', async () => {
+    importSubscribers(server.db, [{ email: 'redes@acme-toluca.mx', components: ['toluca-fibra'], customer_id: 'CLI-4821' }], { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    const pending = await fetch(`${server.url}/api/v1/subscribers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'pendiente@ejemplo.mx' }) });
+    expect(pending.status).toBe(202);
+    const res = await guardia.get('/noc/suscriptores');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-store'); // addresses never reach a shared cache
+    const html = await res.text();
+    expect(html).toContain('href="/noc/suscriptores" aria-current="page"');
+    expect(html).toMatch(/<td>redes@acme-toluca\.mx<\/td><td>Contacto técnico<\/td><td>CLI-4821<\/td><td class="small">Toluca · Fibra óptica<\/td><td>Confirmado/);
+    expect(html).toMatch(/<td>pendiente@ejemplo\.mx<\/td><td>Público<\/td><td>—<\/td><td class="small">Todos los servicios<\/td><td>Sin confirmar<\/td>/);
+    expect(html).not.toMatch(/<form method="post"(?! action="\/noc\/salir")/); // read-only: only the sign-out form posts
+    const byCustomer = await (await guardia.get('/noc/suscriptores?buscar=cli-48')).text();
+    expect(byCustomer).toContain('redes@acme-toluca.mx');
+    expect(byCustomer).not.toContain('pendiente@ejemplo.mx');
+    const onlyPending = await (await guardia.get('/noc/suscriptores?estado=pendientes')).text();
+    expect(onlyPending).toContain('pendiente@ejemplo.mx');
+    expect(onlyPending).not.toContain('redes@acme-toluca.mx');
+    expect(await (await guardia.get('/noc/suscriptores?buscar=nadie')).text()).toContain('No hay suscriptores con estos filtros.');
+    expect((await new ConsoleClient(server.url).get('/noc/suscriptores')).headers.get('location')).toMatch(/^\/noc\/login/);
+  });
+});
+
 describe('audit log', () => {
   it('lists changes from the console and the API, filterable by who and what', async () => {
     await server.api('PATCH', '/api/v1/components/lerma-fibra', { status: 'partial_outage' });
@@ -152,6 +217,9 @@ describe('audit log', () => {
     expect(byUser).not.toContain('<td>incident.create</td>');
     const empty = await (await guardia.get('/noc/auditoria?desde=2030-01-01')).text();
     expect(empty).toContain('No hay registros con estos filtros.');
+    expect(describedBy(empty, /<input id="desde"[^>]*>/)).toBe('');
+    const badDate = await (await guardia.get('/noc/auditoria?desde=2026-13-45')).text();
+    expect(describedBy(badDate, /<input id="desde"[^>]*>/)).toMatch(/^Una de las fechas no es válida/);
   });
 });
 
@@ -165,7 +233,45 @@ describe('admin', () => {
     expect((await fresh.login('nuevo@somnet.com.mx', password)).headers.get('location')).toBe('/noc/contrasena');
     const dup = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'NUEVO@somnet.com.mx', role: 'noc' });
     expect(dup.status).toBe(409);
-    expect(await dup.text()).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
+    const dupHtml = await dup.text();
+    expect(dupHtml).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
+    expect(describedBy(dupHtml, /<input id="email"[^>]*>/)).toBe('Ya existe un usuario con este correo.');
+    // Each row's controls name the user they act on, so they are told apart when tabbing.
+    expect(dupHtml).toContain('aria-label="Restablecer la contraseña de nuevo@somnet.com.mx"');
+    expect(dupHtml).toContain('aria-label="Rol de guardia@somnet.com.mx"');
+  });
+
+  it('manages the catalogue: a new area and component appear on the public page; errors next to the field; noc users kept out', async () => {
+    const created = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' });
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/noc/admin/catalogo?aviso=creado');
+    const area = componentCatalogue(server.db).groups.find((g) => g.slug === 'ocoyoacac')!;
+    const comp = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Fibra óptica', componente_zona: area.id, componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    expect(comp.status).toBe(303);
+    expect(component('ocoyoacac-fibra').fullName).toBe('Ocoyoacac · Fibra óptica');
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('Ocoyoacac');
+
+    const taken = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Otra', componente_zona: '', componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    expect(taken.status).toBe(422);
+    const takenHtml = await taken.text();
+    expect(describedBy(takenHtml, /<input id="componente_slug"[^>]*>/)).toBe('Ya existe un componente o grupo con este identificador.');
+    expect(takenHtml).toMatch(/id="componente_nombre"[^>]*value="Otra"/);
+    const empty = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: ' ', zona_slug: 'Mal Slug', zona_descripcion: '' });
+    expect(empty.status).toBe(422);
+    const emptyHtml = await empty.text();
+    expect(describedBy(emptyHtml, /<input id="zona_nombre"[^>]*>/)).toBe('Escriba un nombre.');
+    expect(describedBy(emptyHtml, /<input id="zona_slug"[^>]*>/)).toMatch(/^Solo minúsculas, números y guiones/);
+    expect(componentCatalogue(server.db).all.filter((c) => c.name === 'Otra')).toEqual([]);
+
+    const fibra = component('ocoyoacac-fibra');
+    const renamed = await admin.submit('/noc/admin/catalogo', { accion: 'componente-editar', id: fibra.id, nombre: 'Fibra óptica empresarial', zona: area.id, descripcion: 'Enlaces dedicados' });
+    expect(renamed.headers.get('location')).toBe('/noc/admin/catalogo?aviso=guardado');
+    expect(component('ocoyoacac-fibra')).toMatchObject({ name: 'Fibra óptica empresarial', description: 'Enlaces dedicados', status: fibra.status });
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action IN ('group.create', 'component.create', 'component.update') AND actor_name = 'admin@somnet.com.mx'")).toBe(3);
+
+    expect((await guardia.get('/noc/admin/catalogo')).status).toBe(403);
+    const html = await (await guardia.get('/noc/admin/catalogo')).text();
+    expect(html).not.toContain('Crear zona');
   });
 
   it('creates an API token that works on /api/v1, then revokes it', async () => {

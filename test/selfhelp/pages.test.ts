@@ -9,6 +9,7 @@ import { startTestServer } from '../support/server.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startServer } from '../../api/server.ts';
 import { clientKeyFor, FEASIBILITY_LIMIT_PER_HOUR } from '../../db/commands/feasibility.ts';
+import { describedBy, markedInvalid } from '../support/a11y.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');
 let s: Awaited<ReturnType<typeof startTestServer>>;
@@ -95,9 +96,14 @@ describe('/autodiagnostico', () => {
     expect(html).not.toMatch(/<script type="module">/);
   });
 
-  it('asks for the area first', async () => {
+  it('asks for the area first, the message tied to the area field', async () => {
     const { html } = await page('/autodiagnostico?zona=&reinicio=si');
     expect(html).toContain('Elija su zona para continuar.');
+    expect(describedBy(html, /<select id="zona"[^>]*>/)).toBe('Elija su zona para continuar.');
+    expect(markedInvalid(html, /<select id="zona"[^>]*>/)).toBe(true);
+    const fresh = await page('/autodiagnostico');
+    expect(describedBy(fresh.html, /<select id="zona"[^>]*>/)).toBe('');
+    expect(markedInvalid(fresh.html, /<select id="zona"[^>]*>/)).toBe(false);
   });
 
   it('with no known problem, gives the results ready to paste and the channels', async () => {
@@ -111,10 +117,14 @@ describe('/autodiagnostico', () => {
     expect(html).toContain('href="https://cliente.somnet.com.mx"');
   });
 
-  it('lists the missing steps when the form is incomplete', async () => {
+  it('lists the missing steps when the form is incomplete, tied to the unanswered steps', async () => {
     const { html } = await page('/autodiagnostico?zona=toluca&reinicio=si');
     expect(html).toContain('Responda los tres pasos');
     expect(html).not.toContain('id="resultados"');
+    const step = (n: number) => new RegExp(`<fieldset[^>]*>(?=\\s*<legend><strong>Paso ${n}\\.)`);
+    expect(describedBy(html, step(1))).toBe('');
+    expect(describedBy(html, step(2))).toMatch(/^Responda los tres pasos/);
+    expect(describedBy(html, step(3))).toMatch(/^Responda los tres pasos/);
   });
 
   it('says "ya lo sabemos" with cause and ETA when an active incident affects the area, and stops there', async () => {
@@ -170,9 +180,15 @@ describe('/cobertura without JavaScript', () => {
     expect(html).toMatch(/id="f-longitude" name="longitude" value="-99.2033"/);
   });
 
-  it('explains invalid coordinates', async () => {
+  it('explains invalid coordinates next to the coordinate fields', async () => {
     const { html } = await page('/cobertura?lat=norte&lon=-99.2');
     expect(html).toContain('Escriba la latitud (entre -90 y 90)');
+    for (const id of ['lat', 'lon']) {
+      expect(describedBy(html, new RegExp(`<input id="${id}"[^>]*>`))).toMatch(/^Escriba la latitud \(entre -90 y 90\)/);
+      expect(markedInvalid(html, new RegExp(`<input id="${id}"[^>]*>`))).toBe(true);
+    }
+    const good = await page('/cobertura?lat=19.25&lon=-99.6');
+    expect(markedInvalid(good.html, /<input id="lat"[^>]*>/)).toBe(false);
   });
 });
 
@@ -190,6 +206,17 @@ describe('feasibility form (POST /cobertura)', () => {
     expect(html).toMatch(/id="f-email" name="email" value="laura@" aria-invalid="true" aria-describedby="e-email"/);
     expect(html).toMatch(/id="f-contact_name" name="contact_name" value="Laura Pérez"/);
     expect(html).not.toContain('id="e-contact_name"');
+    expect(storedRequests()).toBe(0);
+  });
+
+  it('ties every field error to its field, comments included', async () => {
+    const res = await postForm({ ...validForm, email: 'laura@', notes: 'x'.repeat(2001) });
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(describedBy(html, /<input id="f-email"[^>]*>/)).toMatch(/^Escriba un correo electrónico válido/);
+    expect(describedBy(html, /<textarea id="f-notes"[^>]*>/)).not.toBe('');
+    expect(markedInvalid(html, /<textarea id="f-notes"[^>]*>/)).toBe(true);
+    expect(describedBy(html, /<input id="f-company"[^>]*>/)).toBe('');
     expect(storedRequests()).toBe(0);
   });
 
