@@ -1,4 +1,6 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
+import type { RouterRoute } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
 import type { Db } from '../db/client.ts';
 import { CommandError } from '../db/commands/errors.ts';
@@ -75,6 +77,28 @@ function pageCsp(headers: RenderedPage['headers']): { 'content-security-policy'?
 }
 
 /**
+ * Methods that have an endpoint for a path (RFC 9110 §15.5.6: a 405 lists them in `Allow`).
+ * The router is built on first use, when every route is registered; `use()` middleware and
+ * catch-alls are method ALL and left out.
+ */
+function allowedMethodsOf(routes: RouterRoute[]): (path: string) => string[] {
+  let router: TrieRouter<true> | undefined;
+  return (path) => {
+    if (!router) {
+      router = new TrieRouter<true>();
+      for (const r of routes) if (r.method !== 'ALL') router.add(r.method, r.path, true);
+    }
+    const r = router;
+    return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => r.match(m === 'HEAD' ? 'GET' : m, path)[0].length > 0);
+  };
+}
+
+function methodNotAllowed(c: Context, allowed: string[]) {
+  c.header('allow', allowed.join(', '));
+  return errorResponse(c, 405, 'method_not_allowed', `Método ${c.req.method} no admitido en esta ruta; use ${allowed.join(', ')}.`);
+}
+
+/**
  * The Hono application, without a listener, so tests drive it with `app.request()`.
  * Astro pages are mounted by the server (api/server.ts) behind these routes.
  */
@@ -107,7 +131,12 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', embedRoutes(deps));
-  app.all('/api/*', (c) => errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.'));
+  app.all('/healthz', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+  const allowedMethods = allowedMethodsOf(app.routes);
+  app.all('/api/*', (c) => {
+    const allowed = allowedMethods(c.req.path);
+    return allowed.length ? methodNotAllowed(c, allowed) : errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.');
+  });
   app.route('/', maintenanceFeedRoutes(deps));
 
   const pages = options.pages;

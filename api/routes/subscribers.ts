@@ -7,6 +7,7 @@ import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { errorResponse } from '../errors.ts';
+import { clientIpFrom } from '../clientIp.ts';
 import { parseJsonBody } from '../validate.ts';
 
 const email = z.string().trim().min(3).max(254);
@@ -25,10 +26,18 @@ const limit = (bytes: number) => bodyLimit({
   onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${Math.round(bytes / 1024)} KB.`),
 });
 
-/** Client address for the per-IP limit (the socket's; the server runs behind one proxy at most). */
-function clientIp(c: Context): string {
+/** Client address for the per-IP limit: the socket's, or behind a local proxy the one it forwards (api/clientIp.ts). */
+function clientIp(c: Context, publicUrl: string): string {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? 'desconocida';
+  let host = c.req.header('host');
+  if (!host) { try { host = new URL(c.req.url).host; } catch { host = undefined; } }
+  return clientIpFrom({
+    peer: incoming?.socket?.remoteAddress,
+    forwardedFor: c.req.header('x-forwarded-for'),
+    forwardedHost: c.req.header('x-forwarded-host'),
+    host,
+    publicUrl,
+  });
 }
 
 export const SUBSCRIBE_ACCEPTED = {
@@ -62,7 +71,7 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.post('/subscribers', limit(8 * 1024), async (c) => {
     const input = await parseJsonBody(c, subscribeBody);
-    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: clientIp(c) }, { now: now(), actor: publicCtx });
+    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: clientIp(c, deps.config.publicUrl) }, { now: now(), actor: publicCtx });
     return c.json(SUBSCRIBE_ACCEPTED, 202);
   });
 

@@ -90,6 +90,25 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
     expect((await publicPost({ email: 'persona-extra@empresa.mx' }, '192.0.2.100')).status).toBe(202);
   });
 
+  it('behind the local proxy, limits per customer address (X-Forwarded-For), not per proxy', async () => {
+    const viaProxy = (email: string, headers: Record<string, string>, peer = '127.0.0.1') =>
+      t.app.request('/api/v1/subscribers', { method: 'POST', headers: { 'content-type': 'application/json', host: 'status.example.test', ...headers }, body: JSON.stringify({ email }) },
+        { incoming: { socket: { remoteAddress: peer } } });
+    // Ten sign-ups from one customer behind nginx fill that customer's bucket only.
+    for (let i = 0; i < 10; i++) expect((await viaProxy(`cliente-a${i}@empresa.mx`, { 'x-forwarded-for': '198.51.100.70' })).status).toBe(202);
+    expect((await viaProxy('cliente-a10@empresa.mx', { 'x-forwarded-for': '198.51.100.70' })).status).toBe(429);
+    // A forged first entry does not dodge it: the proxy appends the address it saw, and that one counts.
+    expect((await viaProxy('cliente-a11@empresa.mx', { 'x-forwarded-for': '10.9.9.9, 198.51.100.70' })).status).toBe(429);
+    // Another customer through the same proxy is not affected.
+    expect((await viaProxy('cliente-b@empresa.mx', { 'x-forwarded-for': '198.51.100.71' })).status).toBe(202);
+    // Only a loopback peer asking for PUBLIC_URL's host is believed: elsewhere the header is ignored
+    // and the socket address counts (both requests below share the peer's bucket).
+    for (let i = 0; i < 10; i++) expect((await viaProxy(`directo${i}@empresa.mx`, { 'x-forwarded-for': `203.0.113.${100 + i}` }, '192.0.2.77')).status).toBe(202);
+    expect((await viaProxy('directo10@empresa.mx', { 'x-forwarded-for': '203.0.113.120' }, '192.0.2.77')).status).toBe(429);
+    for (let i = 0; i < 10; i++) expect((await viaProxy(`otro-host${i}@empresa.mx`, { 'x-forwarded-for': `203.0.113.${130 + i}`, host: 'evil.example' }, '127.0.0.2')).status).toBe(202);
+    expect((await viaProxy('otro-host10@empresa.mx', { 'x-forwarded-for': '203.0.113.150', host: 'evil.example' }, '127.0.0.2')).status).toBe(429);
+  });
+
   it('expires unconfirmed sign-ups after 48 hours; their link stops working', async () => {
     await publicPost({ email: 'olvidadizo@empresa.mx' }, '192.0.2.200');
     const payload = emailRows('olvidadizo@empresa.mx')[0].payload as Extract<EmailPayload, { template: 'confirm' }>;
