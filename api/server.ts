@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Db } from '../db/client.ts';
 import { createApp } from './app.ts';
-import { replyFor } from './cache.ts';
+import { RenderedCache, replyFor } from './cache.ts';
 import type { Config } from './config.ts';
 import { loadPageRenderer } from './pages.ts';
 import { serverEntry } from './build.ts';
@@ -20,7 +20,8 @@ export interface RunningServer {
  */
 export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[] }): Promise<RunningServer> {
   const pages = await loadPageRenderer(options.entry ?? serverEntry);
-  const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages });
+  const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
+  const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages, cache });
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
