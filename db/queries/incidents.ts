@@ -10,6 +10,7 @@ import {
 } from '../enums.ts';
 import { incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import { chunked, groupBy } from './batch.ts';
 
 export interface TransitionView {
   componentId: string;
@@ -120,24 +121,6 @@ export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = comp
       durationMs: r.resolvedAt ? r.resolvedAt.getTime() - r.startedAt.getTime() : null,
     };
   });
-}
-
-/** SQLite limits bound parameters; large id lists are queried in parts. */
-function chunked<T>(ids: string[], query: (part: string[]) => T[]): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...query(ids.slice(i, i + 500)));
-  return out;
-}
-
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
 }
 
 export function incidentDetail(db: Db, id: string): IncidentView | null {

@@ -12,6 +12,7 @@ import {
 import { DAY } from '../domain/time.ts';
 import { maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import { chunked, groupBy } from './batch.ts';
 
 export { maintenanceIcs, type IcsOptions } from './maintenanceIcs.ts';
 
@@ -80,23 +81,6 @@ export interface MaintenanceView {
 
 type MaintenanceRow = typeof maintenances.$inferSelect;
 const sql_rowid = sql`rowid`;
-
-function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = map.get(k);
-    if (list) list.push(row);
-    else map.set(k, [row]);
-  }
-  return map;
-}
-
-function chunked<T>(ids: string[], query: (part: string[]) => T[]): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < ids.length; i += 500) out.push(...query(ids.slice(i, i + 500)));
-  return out;
-}
 
 /** Loads components, updates and reschedules for a batch of maintenances in 3 queries. */
 function hydrate(db: Db, rows: MaintenanceRow[], catalogue: Catalogue = componentCatalogue(db)): MaintenanceView[] {
