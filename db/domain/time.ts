@@ -13,7 +13,6 @@ const dateTimeFormat = new Intl.DateTimeFormat('es-MX', {
   hour12: false,
 });
 const dateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
-const shortDateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'short' });
 const timeFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
 const monthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'long', year: 'numeric' });
 const partsFormat = new Intl.DateTimeFormat('en-US', {
@@ -36,9 +35,6 @@ export function formatDateTime(d: Date): string {
 }
 export function formatDate(d: Date): string {
   return dateFormat.format(d);
-}
-export function formatShortDate(d: Date): string {
-  return shortDateFormat.format(d);
 }
 export function formatTime(d: Date): string {
   return timeFormat.format(d);

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt } from 'drizzle-orm';
+import { gte } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { DAY, startOfZonedDay } from '../domain/time.ts';
 import { dayGrid, uptimeFromEvents, type StatusPoint, type Uptime } from '../domain/uptime.ts';
@@ -25,11 +25,4 @@ export function componentUptimes(db: Db, componentIds: string[], now: Date, days
   const result = new Map<string, Uptime>();
   for (const [id, points] of byComponent) result.set(id, uptimeFromEvents(points, now, days, grid));
   return result;
-}
-
-/** A component's status changes, newest first (for its history). */
-export function componentStatusHistory(db: Db, componentId: string, since: Date, until: Date) {
-  return db.select().from(componentStatusEvents)
-    .where(and(eq(componentStatusEvents.componentId, componentId), gte(componentStatusEvents.at, since), lt(componentStatusEvents.at, until)))
-    .orderBy(desc(componentStatusEvents.at)).all();
 }

@@ -7,7 +7,7 @@ import { openDatabase } from '../../db/client.ts';
 import { tempDatabasePath, testConfig } from '../support/db.ts';
 
 const noc = (dbPath: string, ...args: string[]) =>
-  spawnSync(process.execPath, [join(projectRoot, 'db', 'cli.ts'), ...args], { env: { ...process.env, DATABASE_PATH: dbPath }, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(projectRoot, 'api', 'cli.ts'), ...args], { env: { ...process.env, DATABASE_PATH: dbPath }, encoding: 'utf8' });
 
 describe('npm run noc -- token …', () => {
   it('create prints the token alone on the last line; only its hash is stored; it authenticates', async () => {

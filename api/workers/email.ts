@@ -6,9 +6,9 @@ import { purgeExpiredSubscriptions } from '../../db/commands/subscribers.ts';
 import { drainOutbox, type Transport } from '../../db/outbox/worker.ts';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../context.ts';
-import type { BackgroundWorker } from '../workers/index.ts';
-import { fileTransport } from './file.ts';
-import { resendTransport } from './resend.ts';
+import type { BackgroundWorker } from './index.ts';
+import { fileTransport } from '../email/file.ts';
+import { resendTransport } from '../email/resend.ts';
 
 export function emailTransportFor(db: Db, config: Config): Transport {
   if (config.resendApiKey) {
