@@ -7,6 +7,7 @@ import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import type { PageRenderer, RenderedPage } from './pages.ts';
 import { loadStaticFiles } from './static.ts';
+import { dropUntrustedForwarding } from './clientIp.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from './config.ts';
@@ -157,6 +158,7 @@ export function createApp(options: CreateAppOptions) {
     };
     app.all('*', async (c) => {
       const req = c.env.incoming;
+      dropUntrustedForwarding(req, deps.config.publicUrl);
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
         await pages.passthrough(req, c.env.outgoing, locals);
         return RESPONSE_ALREADY_SENT;

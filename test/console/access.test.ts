@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, tempDatabasePath, testClock } from '../support/db.ts';
 import { openDatabase } from '../../db/client.ts';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');

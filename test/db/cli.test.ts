@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { createApp } from '../../api/app.ts';
 import { openDatabase } from '../../db/client.ts';
 import { tempDatabasePath, testConfig } from '../support/db.ts';
