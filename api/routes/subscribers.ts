@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { deleteSubscriber, importSubscribers, MAX_IMPORT_ROWS, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
@@ -7,7 +7,7 @@ import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { errorResponse } from '../errors.ts';
-import { clientIpFrom } from '../clientIp.ts';
+import { requestClient } from '../clientIp.ts';
 import { parseJsonBody } from '../validate.ts';
 
 const email = z.string().trim().min(3).max(254);
@@ -25,20 +25,6 @@ const limit = (bytes: number) => bodyLimit({
   maxSize: bytes,
   onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${Math.round(bytes / 1024)} KB.`),
 });
-
-/** Client address for the per-IP limit: the socket's, or behind a local proxy the one it forwards (api/clientIp.ts). */
-function clientIp(c: Context, publicUrl: string): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  let host = c.req.header('host');
-  if (!host) { try { host = new URL(c.req.url).host; } catch { host = undefined; } }
-  return clientIpFrom({
-    peer: incoming?.socket?.remoteAddress,
-    forwardedFor: c.req.header('x-forwarded-for'),
-    forwardedHost: c.req.header('x-forwarded-host'),
-    host,
-    publicUrl,
-  });
-}
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -71,7 +57,7 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.post('/subscribers', limit(8 * 1024), async (c) => {
     const input = await parseJsonBody(c, subscribeBody);
-    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: clientIp(c, deps.config.publicUrl) }, { now: now(), actor: publicCtx });
+    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: requestClient(c, deps.trustedProxies).key }, { now: now(), actor: publicCtx });
     return c.json(SUBSCRIBE_ACCEPTED, 202);
   });
 

@@ -7,7 +7,7 @@ import { outboxMessages, webhookEndpoints } from '../schema/index.ts';
 import { recordAudit, systemActor } from './audit.ts';
 import { findComponent, findGroup } from './catalog.ts';
 import { CommandError, notFound } from './errors.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 
@@ -94,7 +94,7 @@ export const defaultDisablePolicy: DisablePolicy = { maxConsecutiveFailures: 10,
  * endpoint is (now) disabled.
  */
 export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } | { ok: false; error: string }, at: Date, policy: DisablePolicy = defaultDisablePolicy): { disabled: boolean } {
-  return db.$client.transaction(() => {
+  return writeTransaction(db, () => {
     const row = db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
     if (!row) return { disabled: true };
     if (outcome.ok) {
@@ -115,6 +115,6 @@ export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } |
         .where(and(eq(outboxMessages.channel, WEBHOOK_CHANNEL), eq(outboxMessages.recipient, id), eq(outboxMessages.status, 'pending'))).run();
     }
     return { disabled: disable || row.disabledAt !== null };
-  }).immediate();
+  });
 }
 
