@@ -9,11 +9,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const dbDir = fileURLToPath(new URL('./db/', import.meta.url));
 
 // Behind nginx or a CDN the request reaches Node as http://127.0.0.1. Astro believes
-// X-Forwarded-Proto/Host/For only for the hosts listed here, so form posts from
-// https://status.somnet.com.mx pass its origin check and rate limits see the customer's
-// address. api/build.ts rebuilds when PUBLIC_URL changes.
-const publicUrl = process.env.PUBLIC_URL ? new URL(process.env.PUBLIC_URL) : null;
-const allowedDomains = publicUrl ? [{ hostname: publicUrl.hostname, protocol: publicUrl.protocol.replace(':', '') }] : [];
+// X-Forwarded-Proto/Host/For only for the hosts listed in security.allowedDomains; listing every
+// host here keeps the build independent of PUBLIC_URL (one build serves every install), and the
+// rule is applied at run time instead: api/clientIp.ts removes those headers before Astro sees a
+// request unless they come from our proxy (a loopback peer, for PUBLIC_URL's host). Form posts
+// proxied from https://status.somnet.com.mx then pass the origin check.
+const allowedDomains = [{ protocol: 'https' }, { protocol: 'http' }];
 
 // Astro only renders pages. The Hono server in api/server.ts sits in front, keeps the rendered
 // bytes in memory and serves them until the next write (see README, "Arquitectura").
@@ -25,12 +26,11 @@ export default defineConfig({
   build: { inlineStylesheets: 'always' },
   // The dev toolbar would ship JavaScript to public pages.
   devToolbar: { enabled: false },
-  // Astro inlines small scripts into the page, which the site's CSP (script-src 'self', no
-  // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
-  // Vite's default limit.
-  server: { port: Number(process.env.PORT ?? 4321) },
   security: { allowedDomains },
   vite: {
+    // Astro inlines small scripts into the page, which the site's CSP (script-src 'self', no
+    // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
+    // Vite's default limit.
     build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },
     plugins: [{
       name: 'somnet-db-outside-bundle',

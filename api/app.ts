@@ -11,7 +11,7 @@ import { loadStaticFiles } from './static.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from './config.ts';
-import type { AppDeps } from './context.ts';
+import type { AppDeps, PageLocals } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
@@ -169,16 +169,13 @@ export function createApp(options: CreateAppOptions) {
   const pages = options.pages;
   if (pages) {
     const baseLocals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
-    // Every request reaching Astro: its client decided once (forwarded headers believed only
-    // from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
-    const localsFor = (req: HttpBindings['incoming']) => ({ ...baseLocals, clientAddress: settleForwardedHeaders(req, deps.trustedProxies).key });
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
     // Concurrent misses for one public page share a single rendering.
     const inFlight = new Map<string, Promise<RenderedResult>>();
-    const renderPage = (req: HttpBindings['incoming'], key: string): Promise<RenderedResult> => {
+    const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
       const generation = deps.cache.currentGeneration;
-      return pages.render(req, localsFor(req)).then((page) => {
+      return pages.render(req, locals).then((page) => {
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
         const entry = makeEntry(page.status, page.body, { 'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined), ...PAGE_HEADERS, ...pageCsp(page.headers) });
         if (entry.status === 200) deps.cache.set(key, generation, entry);
@@ -187,6 +184,9 @@ export function createApp(options: CreateAppOptions) {
     };
     app.all('*', async (c) => {
       const req = c.env.incoming;
+      // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
+      // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
+      const locals: PageLocals = { ...baseLocals, clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key };
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
         if (c.req.method !== 'POST') {
           const own = allowedMethods(c.req.path);
@@ -201,7 +201,7 @@ export function createApp(options: CreateAppOptions) {
         }
         // astro/app/node takes a Buffer in req.body as the request body (as after body-parser).
         (req as typeof req & { body?: Buffer }).body = body;
-        await pages.passthrough(req, c.env.outgoing, localsFor(req));
+        await pages.passthrough(req, c.env.outgoing, locals);
         return RESPONSE_ALREADY_SENT;
       }
       const key = req.url ?? '/';
@@ -213,7 +213,7 @@ export function createApp(options: CreateAppOptions) {
         if (pending && !(result = await pending).private) {
           entry = result.entry;
         } else {
-          const mine = renderPage(req, key);
+          const mine = renderPage(req, key, locals);
           inFlight.set(key, mine);
           try {
             result = await mine;

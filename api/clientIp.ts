@@ -10,10 +10,10 @@
  * (`proxy_add_x_forwarded_for`); a trusted proxy there lets us step one entry further left. The
  * first entry is the client's own claim and is never believed for that reason alone.
  *
- * Astro never sees the raw headers: api/app.ts replaces X-Forwarded-For with this decision and
- * drops every forwarded header an untrusted peer sent, and pages read the address from
- * `Astro.locals.clientAddress`, never `Astro.clientAddress` (whose own rule, "first entry, when
- * the Host is an allowed domain", is the one that was dodged).
+ * Astro never sees the raw headers (`settleForwardedHeaders`, called by api/app.ts before a
+ * request reaches it): X-Forwarded-For is replaced by this decision, and pages read the limit key
+ * from `Astro.locals.clientAddress`, never `Astro.clientAddress` (Astro's own rule, "the first
+ * entry", is the one that was dodged).
  */
 import { BlockList, isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
@@ -109,18 +109,34 @@ export function requestClient(c: { env?: unknown; req: { header(name: string): s
   return decideClientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), trusted);
 }
 
-/**
- * Before a request reaches Astro: decide its client, then leave only forwarded headers a
- * trusted proxy sent, with X-Forwarded-For reduced to the decided address, so nothing
- * downstream can read a forged value. Pages get the result as `Astro.locals.clientAddress`.
- */
-export function settleForwardedHeaders(req: IncomingMessage, trusted: BlockList): ClientAddress {
-  const client = decideClientAddress(req.socket?.remoteAddress, req.headers['x-forwarded-for'], trusted);
-  const peer = req.socket?.remoteAddress ? canonicalAddress(req.socket.remoteAddress) : null;
-  if (!peer || !isTrusted(trusted, peer)) {
-    for (const name of FORWARDED_HEADERS) delete req.headers[name];
-  } else if (req.headers['x-forwarded-for'] !== undefined) {
-    req.headers['x-forwarded-for'] = client.address;
+function hostnameOf(hostHeader: string | string[] | undefined): string | undefined {
+  const first = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader)?.split(',')[0]?.trim();
+  if (!first) return undefined;
+  try {
+    return new URL(`http://${first}`).hostname.toLowerCase();
+  } catch {
+    return undefined;
   }
+}
+
+/**
+ * Before a request reaches Astro. Astro believes X-Forwarded-Proto/Host/For for every host
+ * (astro.config.mjs: the build does not depend on PUBLIC_URL), so the rule is applied here:
+ * - X-Forwarded-For becomes the decided client address, whoever sent it;
+ * - X-Forwarded-Proto/Host/Port (which Astro uses to rebuild the URL the browser saw, for its
+ *   origin check of form posts) stay only when a trusted proxy sent them for PUBLIC_URL's host
+ *   (X-Forwarded-Host, else Host); otherwise they are removed, so a forged https origin sent
+ *   straight to Node is still cross-site.
+ * Returns the decision, which pages get as locals.clientAddress (its `key`).
+ */
+export function settleForwardedHeaders(req: IncomingMessage, trusted: BlockList, publicUrl: string): ClientAddress {
+  const h = req.headers;
+  const client = decideClientAddress(req.socket?.remoteAddress, h['x-forwarded-for'], trusted);
+  const peer = req.socket?.remoteAddress ? canonicalAddress(req.socket.remoteAddress) : null;
+  const proxied = peer !== null && isTrusted(trusted, peer)
+    && hostnameOf(h['x-forwarded-host'] ?? h.host) === new URL(publicUrl).hostname.toLowerCase();
+  if (!proxied) for (const name of FORWARDED_HEADERS) delete h[name];
+  if (client.address !== UNKNOWN_ADDRESS) h['x-forwarded-for'] = client.address;
+  else delete h['x-forwarded-for'];
   return client;
 }

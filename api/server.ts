@@ -5,7 +5,7 @@ import { createApp } from './app.ts';
 import { RenderedCache, replyFor } from './cache.ts';
 import type { Config } from './config.ts';
 import { loadPageRenderer } from './pages.ts';
-import { serverEntry } from './build.ts';
+import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
 
 /**
@@ -28,7 +28,9 @@ export interface RunningServer {
  */
 export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[] }): Promise<RunningServer> {
   options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
-  const pages = await loadPageRenderer(options.entry ?? serverEntry);
+  const build = options.entry ? undefined : activeBuild();
+  if (!options.entry && !build) throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
+  const pages = await loadPageRenderer(options.entry ?? buildLayout.serverEntry(build!));
   const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
   const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages, cache });
   const honoListener = getRequestListener(app.fetch);

@@ -6,8 +6,6 @@ import { zodFields } from './errors.ts';
 // Validation messages in Spanish, like the rest of the site.
 z.config(z.locales.es());
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
 /** An RFC 3339 timestamp that states its offset ("Z" or "-06:00"); a bare local time is ambiguous. */
 export const timestamp = z
   .string({ error: 'Debe ser una fecha y hora ISO 8601 con zona, p. ej. 2026-11-26T14:30:00-06:00.' })

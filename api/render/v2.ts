@@ -1,7 +1,6 @@
 // Statuspage v2 JSON, field for field (see DESIGN.md). SOMNET's own fields live under `somnet`
 // so a standard field never changes meaning. Pure functions over the view models the pages use.
 import type { ComponentView, GroupView, IncidentView, IncidentUpdateView } from '../../db/queries/index.ts';
-import type { OverallStatus } from '../../db/domain/rollup.ts';
 import { TIME_ZONE } from '../../db/enums.ts';
 
 export const PAGE_ID = 'somnet';
@@ -16,10 +15,6 @@ export interface PageContext {
 
 export function v2Page(ctx: PageContext) {
   return { id: PAGE_ID, name: PAGE_NAME, url: ctx.publicUrl, time_zone: TIME_ZONE, updated_at: iso(ctx.updatedAt) };
-}
-
-export function v2Status(overall: OverallStatus) {
-  return { indicator: overall.indicator, description: overall.description };
 }
 
 export function v2Component(c: ComponentView) {

@@ -1,15 +1,13 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { replaceCoverage } from '../../db/commands/coverage.ts';
 import { coverageTechnologies, ringProblem } from '../../db/domain/coverage.ts';
 import { coverageAreaList, feasibilityRequestList } from '../../db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
-import { errorResponse } from '../errors.ts';
 import { parseJsonBody } from '../validate.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
-import { CORS_HEADERS, serveCached } from './v2.ts';
+import { CORS_HEADERS, limitBody, serveCached, tokenContext } from '../http.ts';
 
 /** Real coverage polygons are bigger than the NOC's other bodies (64 KB). */
 export const MAX_COVERAGE_BYTES = 2 * 1024 * 1024;
@@ -43,11 +41,8 @@ const coverageCollection = z.object({
 export function coverageRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
-  const auth = requireToken(db);
-  const limit = bodyLimit({
-    maxSize: MAX_COVERAGE_BYTES,
-    onError: (c) => errorResponse(c, 413, 'payload_too_large', `El GeoJSON supera el máximo de ${MAX_COVERAGE_BYTES / 1024 / 1024} MB.`),
-  });
+  const auth = requireToken(db, now);
+  const limit = limitBody(MAX_COVERAGE_BYTES, 'El GeoJSON');
 
   const collection = () => {
     const { areas, demo } = coverageAreaList(db);
@@ -72,7 +67,7 @@ export function coverageRoutes(deps: AppDeps) {
     const input = await parseJsonBody(c, coverageCollection);
     const result = replaceCoverage(db, input.features.map((f) => ({
       area: f.properties.area, technology: f.properties.technology, locality: f.properties.locality, geometry: f.geometry,
-    })), { now: now(), actor: { kind: 'token', name: c.get('tokenName') } });
+    })), tokenContext(c, deps));
     return c.json({ features: result.count });
   });
 

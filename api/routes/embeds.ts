@@ -8,7 +8,7 @@ import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { statusBadgeSvg } from '../render/badge.ts';
 import { statusText } from '../render/statusText.ts';
-import { serveCached } from './v2.ts';
+import { serveCached } from '../http.ts';
 
 /** The embeddable banner script, read once; it is static and served from memory. */
 export const EMBED_SCRIPT = readFileSync(new URL('../embed/embed.js', import.meta.url), 'utf8');

@@ -4,7 +4,7 @@ import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { FEED_CONTENT_TYPES, feedDocumentFor, incidentFeedEntries, maintenanceFeedEntries, renderFeed, type FeedFormat } from '../render/feeds.ts';
-import { serveCached } from './v2.ts';
+import { serveCached } from '../http.ts';
 
 const formats: FeedFormat[] = ['rss', 'atom', 'json'];
 

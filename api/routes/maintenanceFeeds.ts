@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { findComponent, findGroup } from '../../db/commands/catalog.ts';
-import { componentCatalogue, maintenanceDetail, maintenanceIcs, maintenancesForFeed } from '../../db/queries/index.ts';
+import { componentCatalogue, maintenanceDetail, maintenancesForFeed } from '../../db/queries/index.ts';
+import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
-import { serveCached } from './v2.ts';
+import { serveCached } from '../http.ts';
 
 const ICS_HEADERS = {
   'content-type': 'text/calendar; charset=utf-8',

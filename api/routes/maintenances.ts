@@ -1,15 +1,12 @@
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { notFound } from '../../db/commands/errors.ts';
 import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance, type MaintenanceWarning } from '../../db/commands/maintenances.ts';
 import { maintenanceImpactKinds } from '../../db/enums.ts';
 import { activeMaintenances, componentCatalogue, maintenanceDetail, pastMaintenances, upcomingMaintenances } from '../../db/queries/index.ts';
-import { requireToken } from '../auth.ts';
-import type { AppDeps, Env } from '../context.ts';
-import { errorResponse } from '../errors.ts';
+import type { AppDeps } from '../context.ts';
+import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';
-import { MAX_BODY_BYTES, parseJsonBody, timestamp } from '../validate.ts';
+import { parseJsonBody, timestamp } from '../validate.ts';
 
 const name = z.string().trim().min(1).max(200);
 const text = z.string().trim().min(1).max(20_000);
@@ -49,13 +46,7 @@ const maintenanceCancel = z.strictObject({ body: text.optional() });
 export function maintenanceRoutes(deps: AppDeps) {
   const { db, now, config } = deps;
   const policy = { maxWindowHours: config.maintenanceMaxHours };
-  const ctx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
-  const app = new Hono<Env>();
-  app.use('*', requireToken(db));
-  app.use('*', bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${MAX_BODY_BYTES / 1024} KB.`),
-  }));
+  const app = nocRoutes(deps);
 
   const maintenanceJson = (id: string, warnings?: MaintenanceWarning[]) => {
     const view = maintenanceDetail(db, id);
@@ -81,7 +72,7 @@ export function maintenanceRoutes(deps: AppDeps) {
       name: input.name, body: input.body, scheduledFor: input.scheduled_for, scheduledUntil: input.scheduled_until,
       components: input.components, impactKind: input.impact_kind, autoTransition: input.auto_transition,
       emergency: input.emergency, emergencyReason: input.emergency_reason,
-    }, ctx(c), policy);
+    }, tokenContext(c, deps), policy);
     return c.json(maintenanceJson(maintenance.id, warnings), 201);
   });
   app.patch('/:id', async (c) => {
@@ -90,18 +81,18 @@ export function maintenanceRoutes(deps: AppDeps) {
       name: input.name, body: input.body, scheduledFor: input.scheduled_for, scheduledUntil: input.scheduled_until,
       components: input.components, impactKind: input.impact_kind, autoTransition: input.auto_transition,
       emergency: input.emergency, emergencyReason: input.emergency_reason, rescheduleReason: input.reschedule_reason,
-    }, ctx(c), policy);
+    }, tokenContext(c, deps), policy);
     return c.json(maintenanceJson(maintenance.id, warnings));
   });
   app.post('/:id/updates', async (c) => {
     const input = await parseJsonBody(c, maintenanceUpdateCreate);
-    const row = postMaintenanceUpdate(db, c.req.param('id'), input, ctx(c));
+    const row = postMaintenanceUpdate(db, c.req.param('id'), input, tokenContext(c, deps));
     return c.json(maintenanceJson(row.id), 201);
   });
   app.post('/:id/cancel', async (c) => {
     // The explanation is optional, so an empty body is fine here (Hono caches the body for the second read).
     const input = (await c.req.text()).trim() === '' ? {} : await parseJsonBody(c, maintenanceCancel);
-    const row = cancelMaintenance(db, c.req.param('id'), input, ctx(c));
+    const row = cancelMaintenance(db, c.req.param('id'), input, tokenContext(c, deps));
     return c.json(maintenanceJson(row.id));
   });
   return app;

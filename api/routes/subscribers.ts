@@ -1,14 +1,13 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { deleteSubscriber, importSubscribers, MAX_IMPORT_ROWS, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
 import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
-import { errorResponse } from '../errors.ts';
 import { requestClient } from '../clientIp.ts';
 import { parseJsonBody } from '../validate.ts';
+import { limitBody, tokenContext } from '../http.ts';
 
 const email = z.string().trim().min(3).max(254);
 const componentRefs = z.array(z.string().min(1).max(100)).max(500);
@@ -21,10 +20,6 @@ const importBody = z.strictObject({
     .min(1).max(MAX_IMPORT_ROWS, `Hasta ${MAX_IMPORT_ROWS} contactos por llamada.`),
 });
 
-const limit = (bytes: number) => bodyLimit({
-  maxSize: bytes,
-  onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${Math.round(bytes / 1024)} KB.`),
-});
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -52,10 +47,10 @@ function csvField(value: string): string {
 export function subscriberRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
-  const nocCtx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
+  const auth = requireToken(db, now);
   const publicCtx = { kind: 'user' as const, name: 'público' };
 
-  app.post('/subscribers', limit(8 * 1024), async (c) => {
+  app.post('/subscribers', limitBody(8 * 1024), async (c) => {
     const input = await parseJsonBody(c, subscribeBody);
     requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: requestClient(c, deps.trustedProxies).key }, { now: now(), actor: publicCtx });
     return c.json(SUBSCRIBE_ACCEPTED, 202);
@@ -63,19 +58,19 @@ export function subscriberRoutes(deps: AppDeps) {
 
   // RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to the URL of the
   // List-Unsubscribe header, without cookies or login; the token in the URL is the authority.
-  app.post('/subscribers/unsubscribe', limit(8 * 1024), async (c) => {
+  app.post('/subscribers/unsubscribe', limitBody(8 * 1024), async (c) => {
     const token = c.req.query('token') ?? '';
     const removed = unsubscribe(db, token, { now: now(), actor: { kind: 'user', name: 'baja en un clic' } });
     return c.json({ status: 'unsubscribed', message: 'La dirección ya no recibirá avisos de estado de SOMNET.', removed }, 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/subscribers', requireToken(db), (c) => {
+  app.get('/subscribers', auth, (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const list = listSubscribers(db, { email: c.req.query('email') });
     return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
   });
 
-  app.get('/subscribers.csv', requireToken(db), (c) => {
+  app.get('/subscribers.csv', auth, (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components'];
     for (const s of listSubscribers(db)) {
@@ -89,20 +84,20 @@ export function subscriberRoutes(deps: AppDeps) {
     });
   });
 
-  app.delete('/subscribers/:id', requireToken(db), (c) => {
-    deleteSubscriber(db, c.req.param('id'), nocCtx(c));
+  app.delete('/subscribers/:id', auth, (c) => {
+    deleteSubscriber(db, c.req.param('id'), tokenContext(c, deps));
     return c.body(null, 204);
   });
 
   // 10,000 contacts are about 1 MB of JSON.
-  app.post('/subscribers/import', requireToken(db), limit(4 * 1024 * 1024), async (c) => {
+  app.post('/subscribers/import', auth, limitBody(4 * 1024 * 1024), async (c) => {
     const input = await parseJsonBody(c, importBody);
-    const result = importSubscribers(db, input.subscribers, nocCtx(c));
+    const result = importSubscribers(db, input.subscribers, tokenContext(c, deps));
     return c.json(result, 201);
   });
 
   // Delivery state for the NOC: counts per status and the failed messages with their reason.
-  app.get('/email/outbox', requireToken(db), (c) => {
+  app.get('/email/outbox', auth, (c) => {
     const health = outboxHealth(db, 'email');
     return c.json({
       pending: health.pending, sent: health.sent, failed: health.failed, cancelled: health.cancelled, last_error: health.lastError,

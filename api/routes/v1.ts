@@ -1,16 +1,13 @@
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { createComponent, createGroup, findComponent, findGroup, updateComponent, updateGroup } from '../../db/commands/catalog.ts';
 import { notFound } from '../../db/commands/errors.ts';
 import { createIncident, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
 import { componentStatuses, incidentImpacts, incidentStatuses } from '../../db/enums.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
-import { requireToken } from '../auth.ts';
-import type { AppDeps, Env } from '../context.ts';
-import { errorResponse } from '../errors.ts';
+import type { AppDeps } from '../context.ts';
+import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
-import { MAX_BODY_BYTES, parseJsonBody, timestamp } from '../validate.ts';
+import { parseJsonBody, timestamp } from '../validate.ts';
 
 const name = z.string().trim().min(1).max(200);
 const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Solo minúsculas, números y guiones, p. ej. metepec-fibra.').max(60);
@@ -57,14 +54,8 @@ const incidentPatch = z.strictObject({
 
 /** The NOC write API. Every handler reads the same way: parse → (auth, above) → command → respond. */
 export function v1Routes(deps: AppDeps) {
-  const { db, now, config } = deps;
-  const ctx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
-  const app = new Hono<Env>();
-  app.use('*', requireToken(db));
-  app.use('*', bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${MAX_BODY_BYTES / 1024} KB.`),
-  }));
+  const { db, config } = deps;
+  const app = nocRoutes(deps);
 
   const componentJson = (id: string) => {
     const view = componentCatalogue(db).byId.get(id);
@@ -93,12 +84,12 @@ export function v1Routes(deps: AppDeps) {
   });
   app.post('/components', async (c) => {
     const input = await parseJsonBody(c, componentCreate);
-    const row = createComponent(db, input, ctx(c));
+    const row = createComponent(db, input, tokenContext(c, deps));
     return c.json(componentJson(row.id), 201);
   });
   app.patch('/components/:ref', async (c) => {
     const input = await parseJsonBody(c, componentPatch);
-    const row = updateComponent(db, c.req.param('ref'), input, ctx(c));
+    const row = updateComponent(db, c.req.param('ref'), input, tokenContext(c, deps));
     return c.json(componentJson(row.id));
   });
 
@@ -110,12 +101,12 @@ export function v1Routes(deps: AppDeps) {
   });
   app.post('/groups', async (c) => {
     const input = await parseJsonBody(c, groupCreate);
-    const row = createGroup(db, input, ctx(c));
+    const row = createGroup(db, input, tokenContext(c, deps));
     return c.json(groupJson(row.id), 201);
   });
   app.patch('/groups/:ref', async (c) => {
     const input = await parseJsonBody(c, groupPatch);
-    const row = updateGroup(db, c.req.param('ref'), input, ctx(c));
+    const row = updateGroup(db, c.req.param('ref'), input, tokenContext(c, deps));
     return c.json(groupJson(row.id));
   });
 
@@ -125,7 +116,7 @@ export function v1Routes(deps: AppDeps) {
     const row = createIncident(db, {
       name: input.name, status: input.status, impact: input.impact, body: input.body, cause: input.cause,
       eta: input.eta, startedAt: input.started_at, components: input.components, deliverNotifications: input.deliver_notifications,
-    }, ctx(c));
+    }, tokenContext(c, deps));
     return c.json(incidentJson(row.id), 201);
   });
   app.post('/incidents/:id/updates', async (c) => {
@@ -133,12 +124,12 @@ export function v1Routes(deps: AppDeps) {
     const row = publishIncidentUpdate(db, c.req.param('id'), {
       status: input.status, body: input.body, cause: input.cause, eta: input.eta,
       components: input.components, deliverNotifications: input.deliver_notifications,
-    }, ctx(c));
+    }, tokenContext(c, deps));
     return c.json(incidentJson(row.id), 201);
   });
   app.patch('/incidents/:id', async (c) => {
     const input = await parseJsonBody(c, incidentPatch);
-    const row = updateIncident(db, c.req.param('id'), input, ctx(c));
+    const row = updateIncident(db, c.req.param('id'), input, tokenContext(c, deps));
     return c.json(incidentJson(row.id));
   });
 

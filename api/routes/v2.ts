@@ -1,8 +1,9 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { overallStatusWithMaintenance } from '../../db/domain/rollup.ts';
 import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '../../db/queries/index.ts';
-import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse } from '../cache.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
+import { CORS_HEADERS, serveCached } from '../http.ts';
 import type { AppDeps } from '../context.ts';
 import { v2ComponentList, v2Incident, v2Page } from '../render/v2.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';
@@ -63,30 +64,6 @@ const documents: Record<string, (deps: AppDeps) => unknown> = {
     return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.active.map((m) => v2Maintenance(m, config.publicUrl)) };
   },
 };
-
-export const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-  'access-control-allow-headers': 'If-None-Match, Content-Type',
-  'access-control-expose-headers': 'ETag',
-};
-
-/**
- * Serves a cached rendering: bytes kept until the next write, 304 on a matching ETag, or (for
- * renderings that state `lastModified`: feeds) on If-Modified-Since.
- */
-export function serveCached(c: Context, deps: AppDeps, key: string, render: () => { body: string | Buffer; headers: Record<string, string>; status?: number; lastModified?: Date }) {
-  let entry = deps.cache.get(key);
-  if (!entry) {
-    const generation = deps.cache.currentGeneration;
-    const out = render();
-    const headers = out.lastModified ? { ...out.headers, 'last-modified': out.lastModified.toUTCString() } : out.headers;
-    entry = makeEntry(out.status ?? 200, out.body, headers);
-    if (entry.status === 200) deps.cache.set(key, generation, entry);
-  }
-  const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'), c.req.header('if-modified-since'));
-  return toResponse(reply);
-}
 
 /** Statuspage-compatible public read API, CORS open for GET. */
 export function v2Routes(deps: AppDeps) {

@@ -1,13 +1,10 @@
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint } from '../../db/commands/webhooks.ts';
 import { notFound } from '../../db/commands/errors.ts';
 import { webhookEndpointList, type WebhookEndpointView } from '../../db/queries/index.ts';
-import { requireToken } from '../auth.ts';
-import type { AppDeps, Env } from '../context.ts';
-import { errorResponse } from '../errors.ts';
-import { MAX_BODY_BYTES, parseJsonBody } from '../validate.ts';
+import type { AppDeps } from '../context.ts';
+import { nocRoutes, tokenContext } from '../http.ts';
+import { parseJsonBody } from '../validate.ts';
 import { allowPrivateWebhookTargets } from '../workers/webhooks.ts';
 
 const webhookCreate = z.strictObject({
@@ -42,34 +39,28 @@ function webhookJson(v: WebhookEndpointView) {
 
 /** NOC API for webhook subscribers: register, list (with health), re-enable, delete. */
 export function webhookRoutes(deps: AppDeps) {
-  const { db, now } = deps;
-  const ctx = (c: { get(key: 'tokenName'): string }) => ({ now: now(), actor: { kind: 'token' as const, name: c.get('tokenName') } });
+  const { db } = deps;
   const one = (id: string) => {
     const view = webhookEndpointList(db, id)[0];
     if (!view) throw notFound('el webhook', id);
     return webhookJson(view);
   };
-  const app = new Hono<Env>();
-  app.use('*', requireToken(db));
-  app.use('*', bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => errorResponse(c, 413, 'payload_too_large', `El cuerpo supera el máximo de ${MAX_BODY_BYTES / 1024} KB.`),
-  }));
+  const app = nocRoutes(deps);
 
   app.get('/', (c) => c.json({ webhooks: webhookEndpointList(db).map(webhookJson) }, 200, { 'cache-control': 'no-store' }));
   app.get('/:id', (c) => c.json(one(c.req.param('id')), 200, { 'cache-control': 'no-store' }));
   app.post('/', async (c) => {
     const input = await parseJsonBody(c, webhookCreate);
-    const row = createWebhookEndpoint(db, input, ctx(c), { allowPrivateTargets: allowPrivateWebhookTargets() });
+    const row = createWebhookEndpoint(db, input, tokenContext(c, deps), { allowPrivateTargets: allowPrivateWebhookTargets() });
     // The secret is returned this once; the list never shows it.
     return c.json({ ...one(row.id), secret: row.secret }, 201, { 'cache-control': 'no-store' });
   });
   app.post('/:id/enable', (c) => {
-    const row = enableWebhookEndpoint(db, c.req.param('id'), ctx(c));
+    const row = enableWebhookEndpoint(db, c.req.param('id'), tokenContext(c, deps));
     return c.json(one(row.id));
   });
   app.delete('/:id', (c) => {
-    deleteWebhookEndpoint(db, c.req.param('id'), ctx(c));
+    deleteWebhookEndpoint(db, c.req.param('id'), tokenContext(c, deps));
     return c.body(null, 204);
   });
   return app;

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../context.ts';
 import { maintenanceScheduler } from './maintenanceScheduler.ts';
 import { webhookWorker } from './webhooks.ts';
-import { emailWorker } from '../email/worker.ts';
+import { emailWorker } from './email.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance

@@ -38,7 +38,6 @@ export const feasibilityRequestSchema = z.object({
   bandwidth: optionalText(60),
   notes: optionalText(2000),
 });
-export type FeasibilityRequestInput = z.input<typeof feasibilityRequestSchema>;
 
 export function clientKeyFor(address: string): string {
   return createHash('sha256').update(`feasibility:${address}`).digest('hex');

@@ -39,16 +39,15 @@ export function revokeApiToken(db: Db, name: string, now: Date, actor: Actor = {
 }
 
 /** The token's name when it is valid, else null. Looked up by hash; compared in constant time. */
-export function verifyApiToken(db: Db, token: string): string | null {
+export function verifyApiToken(db: Db, token: string, now: Date): string | null {
   if (!token.startsWith('snt_') || token.length > 200) return null;
   const hash = hashToken(token);
   const row = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
   if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
   // Last use is bookkeeping, not content: written at most once a minute, outside runCommand
   // so it does not drop the public page cache.
-  const now = Date.now();
-  if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > 60_000) {
-    db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, row.id)).run();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+    db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
   }
   return row.name;
 }

@@ -14,8 +14,6 @@ import { maintenanceComponents, maintenances, maintenanceScheduleChanges, mainte
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
-export { maintenanceIcs, type IcsOptions } from './maintenanceIcs.ts';
-
 export interface MaintenanceTransitionView {
   componentId: string;
   name: string;

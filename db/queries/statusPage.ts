@@ -15,7 +15,7 @@ export interface StatusPageView {
   activeIncidents: IncidentView[];
   /** Windows in progress or verifying; with any open, the banner says so (as v2 does). */
   activeMaintenances: MaintenanceView[];
-  groups: Array<GroupView & { uptime: Map<string, Uptime> }>;
+  groups: GroupView[];
   ungrouped: ComponentView[];
   uptime: Map<string, Uptime>;
   /** The last `historyDays` local days, newest first, each with the incidents that began on it. */
@@ -42,7 +42,7 @@ export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; hi
     affected: catalogue.all.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
     activeIncidents: unresolvedIncidents(db, catalogue),
     activeMaintenances: maintenances,
-    groups: catalogue.groups.map((g) => ({ ...g, uptime })),
+    groups: catalogue.groups,
     ungrouped: catalogue.ungrouped,
     uptime,
     history,

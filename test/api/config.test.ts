@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../api/config.ts';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { tempDatabasePath } from '../support/db.ts';
 
 describe('configuration from the environment', () => {

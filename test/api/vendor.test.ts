@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../api/build.ts';
-import { vendorDir, vendoredEntries, vendorIsBuilt } from '../../api/vendor.ts';
+import { activeBuild, buildLayout, projectRoot } from '../../api/paths.ts';
+import { vendoredEntries, vendorIsBuilt } from '../../api/vendor.ts';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -24,7 +24,9 @@ describe('the drizzle-orm bundle the server loads (api/vendor.ts)', () => {
   });
 
   it('is built with the site and exports what node_modules exports', async () => {
-    expect(vendorIsBuilt()).toBe(true);
+    const build = activeBuild()!;
+    expect(vendorIsBuilt(build)).toBe(true);
+    const vendorDir = buildLayout.vendorDir(build);
     for (const [specifier, out] of Object.entries(vendoredEntries)) {
       const original = await import(specifier);
       const bundled = await import(pathToFileURL(join(vendorDir, `${out}.mjs`)).href);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, tempDatabasePath, testClock } from '../support/db.ts';
 import { openDatabase } from '../../db/client.ts';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');
@@ -154,14 +154,14 @@ describe('first sign-in with a one-time password', () => {
   it('the CLI prints the password alone on its last line, and the console asks for a new one', async () => {
     const path = tempDatabasePath();
     openDatabase(path).$client.close();
-    const run = spawnSync(process.execPath, ['db/cli.ts', 'user', 'create', '--email', 'Nueva@Somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'Nueva@Somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
     expect(run.status).toBe(0);
     const password = run.stdout.trim().split('\n').at(-1)!;
     expect(password).toMatch(/^\S{16}$/);
-    const again = spawnSync(process.execPath, ['db/cli.ts', 'user', 'create', '--email', 'nueva@somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const again = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'nueva@somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('Ya existe un usuario');
-    const badRole = spawnSync(process.execPath, ['db/cli.ts', 'user', 'create', '--email', 'otra@somnet.com.mx', '--role', 'jefe'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const badRole = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'otra@somnet.com.mx', '--role', 'jefe'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
     expect(badRole.status).toBe(1);
     expect(badRole.stderr).toContain('El rol debe ser admin o noc.');
 

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { createApp } from '../../api/app.ts';
 import { openDatabase } from '../../db/client.ts';
 import { tempDatabasePath, testConfig } from '../support/db.ts';
 
 const noc = (dbPath: string, ...args: string[]) =>
-  spawnSync(process.execPath, [join(projectRoot, 'db', 'cli.ts'), ...args], { env: { ...process.env, DATABASE_PATH: dbPath }, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(projectRoot, 'api', 'cli.ts'), ...args], { env: { ...process.env, DATABASE_PATH: dbPath }, encoding: 'utf8' });
 
 describe('npm run noc -- token …', () => {
   it('create prints the token alone on the last line; only its hash is stored; it authenticates', async () => {

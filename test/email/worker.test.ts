@@ -11,7 +11,7 @@ import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
 import { enqueueMessages } from '../../db/outbox/enqueue.ts';
 import { emailNotices } from '../../db/schema/index.ts';
-import { emailTransportFor, emailWorker } from '../../api/email/worker.ts';
+import { emailTransportFor, emailWorker } from '../../api/workers/email.ts';
 import { resendTransport } from '../../api/email/resend.ts';
 import { ConfigError, loadConfig } from '../../api/config.ts';
 import { maintenanceEmail } from '../../api/email/templates.ts';

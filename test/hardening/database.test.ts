@@ -13,7 +13,7 @@ import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
 import { fileTransport } from '../../api/email/file.ts';
-import { projectRoot } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
 
 const incident = (name: string, body = 'Cuadrilla en camino.') => ({ name, status: 'investigating', impact: 'major', body, components: { 'metepec-fibra': 'major_outage' } });
 const count = (db: { $client: Database.Database }, table: string) => (db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;

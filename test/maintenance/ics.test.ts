@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
 import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance } from '../../db/commands/maintenances.ts';
 import { foldLine } from '../../db/domain/icalendar.ts';
-import { maintenanceDetail, maintenanceIcs, type MaintenanceView } from '../../db/queries/index.ts';
+import { maintenanceDetail, type MaintenanceView } from '../../db/queries/index.ts';
+import { maintenanceIcs } from '../../api/render/maintenanceIcs.ts';
 import { freshDb } from '../support/db.ts';
 
 const db = freshDb();

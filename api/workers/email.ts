@@ -7,9 +7,9 @@ import { drainOutbox, type Transport } from '../../db/outbox/worker.ts';
 import { backgroundWrite, isDatabaseBusy } from '../../db/commands/transaction.ts';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../context.ts';
-import type { BackgroundWorker } from '../workers/index.ts';
-import { fileTransport } from './file.ts';
-import { resendTransport } from './resend.ts';
+import type { BackgroundWorker } from './index.ts';
+import { fileTransport } from '../email/file.ts';
+import { resendTransport } from '../email/resend.ts';
 
 export function emailTransportFor(db: Db, config: Config): Transport {
   if (config.resendApiKey) {

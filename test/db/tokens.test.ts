@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { createApiToken, listApiTokens, verifyApiToken } from '../../db/commands/tokens.ts';
+import { freshDb } from '../support/db.ts';
+
+describe('verifyApiToken', () => {
+  it('records last use on the clock it is given, at most once a minute', () => {
+    const db = freshDb({ seed: false });
+    const { token } = createApiToken(db, 'reloj', new Date('2026-11-26T18:00:00Z'));
+    const lastUsed = () => listApiTokens(db)[0].lastUsedAt?.toISOString();
+
+    expect(verifyApiToken(db, token, new Date('2030-01-01T00:00:00Z'))).toBe('reloj');
+    expect(lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    verifyApiToken(db, token, new Date('2030-01-01T00:00:59Z'));
+    expect(lastUsed()).toBe('2030-01-01T00:00:00.000Z');
+    verifyApiToken(db, token, new Date('2030-01-01T00:01:01Z'));
+    expect(lastUsed()).toBe('2030-01-01T00:01:01.000Z');
+
+    expect(verifyApiToken(db, `${token}x`, new Date('2030-01-02T00:00:00Z'))).toBeNull();
+    expect(verifyApiToken(db, 'otra-cosa', new Date('2030-01-02T00:00:00Z'))).toBeNull();
+    expect(lastUsed()).toBe('2030-01-01T00:01:01.000Z');
+  });
+});
