@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustedProxyList } from './clientIp.ts';
 
 export interface Config {
   port: number;
@@ -19,6 +20,11 @@ export interface Config {
   mailReplyTo?: string;
   /** Provider requests per second (Resend's default account limit is 2); 0 = unlimited. */
   resendRequestsPerSecond?: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,
+   * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
+   */
+  trustedProxies?: string[];
 }
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
@@ -36,6 +42,8 @@ const schema = z.object({
   MAIL_FROM: z.string().regex(/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, 'debe ser «Nombre <correo@dominio>» o una dirección').optional(),
   MAIL_REPLY_TO: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo').optional(),
   RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
+  TRUSTED_PROXIES: z.string().optional().transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((v) => v === undefined || trustedProxyList(v) !== null, 'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»'),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -73,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     MAIL_FROM: env.MAIL_FROM || undefined,
     MAIL_REPLY_TO: env.MAIL_REPLY_TO || undefined,
     RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
+    TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -92,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: parsed.data.MAIL_FROM ?? DEFAULT_MAIL_FROM,
     mailReplyTo: parsed.data.MAIL_REPLY_TO,
     resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
+    ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ export function errorResponse(c: Context, status: number, code: string, message:
 }
 
 export function commandErrorResponse(c: Context, err: CommandError) {
+  if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
   return errorResponse(c, err.status, err.code, err.message, err.fields);
 }
 

@@ -8,6 +8,14 @@ import { loadPageRenderer } from './pages.ts';
 import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
 
+/**
+ * How long a request's write waits for another process's write lock (the `noc` CLI, a backup
+ * tool) before answering 503 with Retry-After. better-sqlite3 waits on the event loop, so every
+ * other request waits too: our own transactions take milliseconds, and a lock held longer than
+ * this is not going to be released sooner by waiting.
+ */
+export const REQUEST_BUSY_TIMEOUT_MS = 250;
+
 export interface RunningServer {
   server: Server;
   url: string;
@@ -19,6 +27,7 @@ export interface RunningServer {
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
  */
 export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[] }): Promise<RunningServer> {
+  options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
   const build = options.entry ? undefined : activeBuild();
   if (!options.entry && !build) throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
   const pages = await loadPageRenderer(options.entry ?? buildLayout.serverEntry(build!));

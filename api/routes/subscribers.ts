@@ -1,26 +1,12 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { deleteSubscriber, importRequestInput, importSubscribers, requestSubscription, subscriptionInput, unsubscribe, type ImportRow } from '../../db/commands/subscribers.ts';
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
 import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
-import { clientIpFrom } from '../clientIp.ts';
+import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
 import { limitBody, tokenContext } from '../http.ts';
-
-/** Client address for the per-IP limit: the socket's, or behind a local proxy the one it forwards (api/clientIp.ts). */
-function clientIp(c: Context, publicUrl: string): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  let host = c.req.header('host');
-  if (!host) { try { host = new URL(c.req.url).host; } catch { host = undefined; } }
-  return clientIpFrom({
-    peer: incoming?.socket?.remoteAddress,
-    forwardedFor: c.req.header('x-forwarded-for'),
-    forwardedHost: c.req.header('x-forwarded-host'),
-    host,
-    publicUrl,
-  });
-}
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -53,7 +39,7 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.post('/subscribers', limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, subscriptionInput);
-    requestSubscription(db, { ...input, ip: clientIp(c, deps.config.publicUrl) }, { now: now(), actor: publicCtx });
+    requestSubscription(db, { ...input, ip: requestClient(c, deps.trustedProxies).key }, { now: now(), actor: publicCtx });
     return c.json(SUBSCRIBE_ACCEPTED, 202);
   });
 

@@ -9,14 +9,17 @@ export interface FieldError {
  */
 export class CommandError extends Error {
   readonly code: string;
-  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429;
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
   readonly fields?: FieldError[];
-  constructor(status: CommandError['status'], code: string, message: string, fields?: FieldError[]) {
+  /** For 429 and 503: when trying again makes sense (the API sends it as `Retry-After`). */
+  readonly retryAfterSeconds?: number;
+  constructor(status: CommandError['status'], code: string, message: string, fields?: FieldError[], options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'CommandError';
     this.status = status;
     this.code = code;
     this.fields = fields;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

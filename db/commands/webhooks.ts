@@ -9,7 +9,7 @@ import { recordAudit, systemActor } from './audit.ts';
 import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import { parseInput, refList, text } from './input.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 
@@ -95,7 +95,7 @@ export const defaultDisablePolicy: DisablePolicy = { maxConsecutiveFailures: 10,
  * endpoint is (now) disabled.
  */
 export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } | { ok: false; error: string }, at: Date, policy: DisablePolicy = defaultDisablePolicy): { disabled: boolean } {
-  return db.$client.transaction(() => {
+  return writeTransaction(db, () => {
     const row = db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
     if (!row) return { disabled: true };
     if (outcome.ok) {
@@ -116,6 +116,6 @@ export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } |
         .where(and(eq(outboxMessages.channel, WEBHOOK_CHANNEL), eq(outboxMessages.recipient, id), eq(outboxMessages.status, 'pending'))).run();
     }
     return { disabled: disable || row.disabledAt !== null };
-  }).immediate();
+  });
 }
 

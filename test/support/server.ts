@@ -2,14 +2,15 @@ import { startServer, type RunningServer } from '../../api/server.ts';
 import { createApiToken } from '../../db/commands/tokens.ts';
 import type { Db } from '../../db/client.ts';
 import type { BackgroundWorker } from '../../api/workers/index.ts';
+import type { Config } from '../../api/config.ts';
 import { freshDb, testConfig } from './db.ts';
 
 /** The real server (built Astro site + Hono) on a random port over a fresh database. */
-export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string } = {}) {
+export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string; config?: Partial<Config> } = {}) {
   const db = options.db ?? freshDb();
   const running: RunningServer = await startServer({
     db,
-    config: { ...testConfig, port: 0, host: '127.0.0.1', ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
+    config: { ...testConfig, port: 0, host: '127.0.0.1', ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}), ...options.config },
     now: options.now,
     workers: options.workers ?? [],
   });
