@@ -58,7 +58,7 @@ export const statusIndicators = ['none', 'minor', 'major', 'critical', 'maintena
 export type StatusIndicator = (typeof statusIndicators)[number];
 
 /** What a status event was caused by; shown in the component history. */
-export const statusEventCauses = ['incident', 'maintenance', 'manual', 'seed'] as const;
+export const statusEventCauses = ['incident', 'maintenance', 'manual', 'seed', 'alert'] as const;
 export type StatusEventCause = (typeof statusEventCauses)[number];
 
 export const TIME_ZONE = 'America/Mexico_City';
@@ -89,3 +89,34 @@ export type MaintenanceUpdateKind = (typeof maintenanceUpdateKinds)[number];
 export const consoleRoles = ['admin', 'noc'] as const;
 export type ConsoleRole = (typeof consoleRoles)[number];
 export const consoleRoleLabels: Record<ConsoleRole, string> = { admin: 'Administrador', noc: 'NOC' };
+
+/** Where an alert came from: the intake endpoint that received it (its `source` is finer: a generic sender names itself). */
+export const alertFormats = ['alertmanager', 'grafana', 'generic'] as const;
+export type AlertFormat = (typeof alertFormats)[number];
+export const alertStatuses = ['firing', 'resolved'] as const;
+export type AlertStatus = (typeof alertStatuses)[number];
+export const alertStatusLabels: Record<AlertStatus, string> = { firing: 'Activa', resolved: 'Resuelta' };
+
+/** Whether an alert's status reaches the public page by itself or waits for a person. */
+export const alertModes = ['automatic', 'propose'] as const;
+export type AlertMode = (typeof alertModes)[number];
+export const alertModeLabels: Record<AlertMode, string> = { automatic: 'Cambia el estado automáticamente', propose: 'Solo propone el estado' };
+
+/**
+ * What an alert does, decided when it is received (and again when a maintenance that held it
+ * ends): changes component status, only proposes it, is held by a maintenance in progress,
+ * names no component of the catalogue, or means no status (an unknown or informational severity).
+ */
+export const alertEffects = ['automatic', 'proposed', 'suppressed', 'unmatched', 'no_status'] as const;
+export type AlertEffect = (typeof alertEffects)[number];
+export const alertEffectLabels: Record<AlertEffect, string> = {
+  automatic: 'Estado aplicado',
+  proposed: 'Estado propuesto',
+  suppressed: 'Suprimida (mantenimiento en curso)',
+  unmatched: 'Sin componente',
+  no_status: 'Sin estado',
+};
+
+/** A draft incident opened by an alert: waiting for a person, published, or discarded. */
+export const draftStates = ['open', 'published', 'discarded'] as const;
+export type DraftState = (typeof draftStates)[number];

@@ -2,6 +2,7 @@ import type { AppDeps } from '../context.ts';
 import { maintenanceScheduler } from './maintenanceScheduler.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
+import { alertSettler } from './alertSettler.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -18,4 +19,5 @@ export const workers: BackgroundWorker[] = [
   maintenanceScheduler(),
   webhookWorker(),
   emailWorker(),
+  alertSettler(),
 ];

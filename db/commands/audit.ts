@@ -2,7 +2,7 @@ import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
 
 export interface Actor {
-  kind: 'token' | 'user' | 'cli' | 'system';
+  kind: 'token' | 'user' | 'cli' | 'system' | 'alert';
   name: string;
 }
 

@@ -98,11 +98,15 @@ export function publicName(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
-/** Field errors under public names: the first segment is the field, later ones (indexes, map keys) are kept. */
-export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+/**
+ * Field errors under public names: the first segment is the field, later ones (indexes, map keys)
+ * are kept. `keepNames` is for documents whose names are someone else's (Alertmanager's
+ * `groupKey`): the path then says exactly what the sender wrote.
+ */
+export function fieldErrors(error: z.ZodError, prefix?: string, keepNames = false): FieldError[] {
   return error.issues.map((issue) => {
     const segments = issue.path.map(String);
-    if (segments.length) segments[0] = publicName(segments[0]);
+    if (segments.length && !keepNames) segments[0] = publicName(segments[0]);
     else if (issue.code === 'unrecognized_keys') segments.push(issue.keys.join(','));
     return { path: [prefix, ...segments].filter((s) => s !== undefined && s !== '').join('.'), message: issue.message };
   });
@@ -119,9 +123,9 @@ export function checkInput(schema: z.ZodType, input: unknown): FieldError[] {
  * every bad field (public names) — before anything is read or written. `path` prefixes the paths
  * when the input is one part of a larger document (`subscribers.3.email`).
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, options: { path?: string; message?: string } = {}): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, options: { path?: string; message?: string; keepNames?: boolean } = {}): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new CommandError(422, 'validation_failed', options.message ?? 'Algunos campos no son válidos.', fieldErrors(parsed.error, options.path));
+  if (!parsed.success) throw new CommandError(422, 'validation_failed', options.message ?? 'Algunos campos no son válidos.', fieldErrors(parsed.error, options.path, options.keepNames));
   return parsed.data;
 }
 

@@ -6,7 +6,7 @@ export const auditLog = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
-    /** "token", "user", "cli" or "system" (scheduler, seed). */
+    /** "token", "user", "cli", "system" (scheduler, seed) or "alert" (monitoring, named source/receiver). */
     actorKind: text('actor_kind').notNull(),
     /** Token name, user email, … */
     actorName: text('actor_name').notNull(),

@@ -1,5 +1,5 @@
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
-import { componentStatuses } from '../enums.ts';
+import { componentStatuses, statusEventCauses } from '../enums.ts';
 
 /** An area (Toluca, Metepec, …) or the central services; shown as a group of components. */
 export const componentGroups = sqliteTable('component_groups', {
@@ -42,7 +42,7 @@ export const componentStatusEvents = sqliteTable(
     previousStatus: text('previous_status', { enum: componentStatuses }),
     status: text('status', { enum: componentStatuses }).notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
-    causeKind: text('cause_kind', { enum: ['incident', 'maintenance', 'manual', 'seed'] }).notNull(),
+    causeKind: text('cause_kind', { enum: statusEventCauses }).notNull(),
     causeId: text('cause_id'),
   },
   (t) => [index('status_events_component_at_idx').on(t.componentId, t.at)],

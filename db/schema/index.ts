@@ -8,3 +8,4 @@ export * from './coverage.ts';
 export * from './console.ts';
 export * from './webhooks.ts';
 export * from './subscribers.ts';
+export * from './alerts.ts';

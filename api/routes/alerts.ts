@@ -1,0 +1,65 @@
+import { Hono, type Context } from 'hono';
+import { genericAlertInput, receiveAlertmanagerWebhook, receiveGenericAlert, receiveGrafanaWebhook, type IntakeContext } from '../../db/commands/alerts.ts';
+import { alertRulesInput, replaceAlertRules } from '../../db/commands/alertRules.ts';
+import { parseInput } from '../../db/commands/input.ts';
+import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '../../db/queries/index.ts';
+import { requireToken } from '../auth.ts';
+import type { AppDeps, Env } from '../context.ts';
+import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
+import { alertJson, alertRulesJson, draftJson, intakeJson } from '../render/alerts.ts';
+import { commandInput, readJsonObject } from '../validate.ts';
+
+/**
+ * A whole Alertmanager group can be large (every alert with its labels and annotations, resent
+ * each group_interval); refusing it would lose the group, since Alertmanager does not retry a 4xx.
+ */
+export const MAX_ALERT_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Alert intake and the alert list (/api/v1/alerts…), bearer token like the rest of /api/v1.
+ * Mounted before the NOC routes so the intake's body limit, not the 64 KB one, applies.
+ */
+export function alertRoutes(deps: AppDeps) {
+  const { db, now } = deps;
+  const app = new Hono<Env>();
+  app.use('*', requireToken(db, now));
+  const intakeLimit = limitBody(MAX_ALERT_BODY_BYTES, 'El envío de alertas');
+  const context = (c: Context<Env>): IntakeContext => ({ now: now(), tokenName: c.get('tokenName') });
+  // The raw text is kept with the delivery; Hono caches the body, so reading it twice is free.
+  const body = async (c: Context<Env>) => ({ json: await readJsonObject(c), text: await c.req.text() });
+
+  app.post('/alertmanager', intakeLimit, async (c) => {
+    const { json, text } = await body(c);
+    return c.json(intakeJson(receiveAlertmanagerWebhook(db, json, text, context(c)), componentCatalogue(db)));
+  });
+  app.post('/grafana', intakeLimit, async (c) => {
+    const { json, text } = await body(c);
+    return c.json(intakeJson(receiveGrafanaWebhook(db, json, text, context(c)), componentCatalogue(db)));
+  });
+  app.post('/', limitBody(MAX_BODY_BYTES), async (c) => {
+    const input = await commandInput(c, genericAlertInput);
+    return c.json(intakeJson(receiveGenericAlert(db, input, await c.req.text(), context(c)), componentCatalogue(db)));
+  });
+
+  app.get('/', (c) => {
+    const query = parseInput(alertListQuery, c.req.query(), { message: 'Parámetros de consulta no válidos.' });
+    const catalogue = componentCatalogue(db);
+    return c.json({
+      alerts: alertList(db, query, catalogue).map(alertJson),
+      drafts: recentDrafts(db, query.limit ?? 100, catalogue).map(draftJson),
+    }, 200, { 'cache-control': 'no-store' });
+  });
+  return app;
+}
+
+/** GET|PUT /api/v1/alert-rules: the NOC's mapping rules, replaced as a whole. */
+export function alertRuleRoutes(deps: AppDeps) {
+  const { db } = deps;
+  const app = nocRoutes(deps);
+  app.get('/', (c) => c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)), 200, { 'cache-control': 'no-store' }));
+  app.put('/', async (c) => {
+    replaceAlertRules(db, await commandInput(c, alertRulesInput), tokenContext(c, deps));
+    return c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)));
+  });
+  return app;
+}

@@ -1,0 +1,128 @@
+import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { alertEffects, alertFormats, alertModes, alertStatuses, componentStatuses, draftStates, incidentImpacts, incidentStatuses } from '../enums.ts';
+import { incidents } from './incidents.ts';
+
+/**
+ * Every accepted webhook as it arrived (raw body), so a surprising payload can be read later.
+ * Alertmanager and Grafana resend a whole group every group_interval: an identical body only
+ * counts again (`dedupKey` = SHA-256 of format and body). Kept 30 days. Refused payloads write
+ * nothing (the sender gets the 4xx and keeps its copy).
+ */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    format: text('format', { enum: alertFormats }).notNull(),
+    /** Who sent it: "alertmanager/<receiver>", "grafana/<receiver>" or the generic `source`. */
+    sender: text('sender').notNull(),
+    dedupKey: text('dedup_key').notNull().unique(),
+    body: text('body').notNull(),
+    alertCount: integer('alert_count').notNull(),
+    /** JSON: what processing did, e.g. `{"changed":2,"unmatched":1}`. */
+    outcome: text('outcome').notNull(),
+    tokenName: text('token_name'),
+    receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
+    lastReceivedAt: integer('last_received_at', { mode: 'timestamp_ms' }).notNull(),
+    timesReceived: integer('times_received').notNull().default(1),
+  },
+  (t) => [index('alert_deliveries_last_idx').on(t.lastReceivedAt)],
+);
+
+/**
+ * A draft incident opened by alerts. Drafts live apart from `incidents`, so no public read
+ * (pages, v2, feeds, emails, webhooks) can see one: publishing creates the real incident.
+ */
+export const incidentDrafts = sqliteTable(
+  'incident_drafts',
+  {
+    id: text('id').primaryKey(),
+    state: text('state', { enum: draftStates }).notNull(),
+    name: text('name').notNull(),
+    impact: text('impact', { enum: incidentImpacts }).notNull(),
+    status: text('status', { enum: incidentStatuses }).notNull(),
+    cause: text('cause'),
+    body: text('body').notNull(),
+    /** JSON `{ componentId: status }` proposed by the draft's alerts (worst per component). */
+    components: text('components').notNull(),
+    templateId: text('template_id'),
+    /** The first alert's `startsAt`: the SLA clock of the draft runs from here. */
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    /** When an alert last opened or joined it (later alerts of the same outage join within minutes). */
+    lastAlertAt: integer('last_alert_at', { mode: 'timestamp_ms' }).notNull(),
+    incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    closedAt: integer('closed_at', { mode: 'timestamp_ms' }),
+    closedBy: text('closed_by'),
+    discardReason: text('discard_reason'),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+    updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('incident_drafts_state_idx').on(t.state, t.lastAlertAt)],
+);
+
+/**
+ * One firing episode of one alert, keyed by source + fingerprint (Alertmanager/Grafana) or
+ * source + id (generic). A resend of the same episode updates `lastReceivedAt` only; an alert
+ * that fires again within the hold-down time reopens its episode as flapping; later, a new row.
+ * Times the sender states (`startsAt`, `endsAt`) are kept apart from the times we saw things
+ * (`firstReceivedAt`, `lastFiredAt`, `resolvedAt`), which the damping clock uses.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    format: text('format', { enum: alertFormats }).notNull(),
+    source: text('source').notNull(),
+    receiver: text('receiver'),
+    fingerprint: text('fingerprint').notNull(),
+    status: text('status', { enum: alertStatuses }).notNull(),
+    severity: text('severity'),
+    summary: text('summary'),
+    description: text('description'),
+    /** JSON objects of strings. */
+    labels: text('labels').notNull(),
+    annotations: text('annotations').notNull(),
+    url: text('url'),
+    startsAt: integer('starts_at', { mode: 'timestamp_ms' }).notNull(),
+    endsAt: integer('ends_at', { mode: 'timestamp_ms' }),
+    /** JSON array of component ids the alert names (an area expanded), and of references that named nothing. */
+    componentIds: text('component_ids').notNull(),
+    unmatchedRefs: text('unmatched_refs').notNull(),
+    /** JSON array of component ids a maintenance in progress held when the alert was last evaluated. */
+    suppressedIds: text('suppressed_ids').notNull().default('[]'),
+    ruleName: text('rule_name'),
+    mode: text('mode', { enum: alertModes }).notNull(),
+    /** The status this alert means for its components (null: none, e.g. severity "info"). */
+    proposedStatus: text('proposed_status', { enum: componentStatuses }),
+    effect: text('effect', { enum: alertEffects }).notNull(),
+    /** Why the effect is what it is, for the NOC ("status_page_status «x» no es válido…"). */
+    note: text('note'),
+    flapping: integer('flapping', { mode: 'boolean' }).notNull().default(false),
+    flapCount: integer('flap_count').notNull().default(0),
+    templateId: text('template_id'),
+    draftId: text('draft_id').references(() => incidentDrafts.id, { onDelete: 'set null' }),
+    incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    deliveryId: integer('delivery_id'),
+    firstReceivedAt: integer('first_received_at', { mode: 'timestamp_ms' }).notNull(),
+    lastReceivedAt: integer('last_received_at', { mode: 'timestamp_ms' }).notNull(),
+    lastFiredAt: integer('last_fired_at', { mode: 'timestamp_ms' }).notNull(),
+    resolvedAt: integer('resolved_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [
+    index('alerts_key_idx').on(t.source, t.fingerprint, t.firstReceivedAt),
+    index('alerts_active_idx').on(t.status, t.flapping),
+    index('alerts_draft_idx').on(t.draftId),
+    index('alerts_incident_idx').on(t.incidentId),
+    index('alerts_received_idx').on(t.firstReceivedAt),
+  ],
+);
+
+/**
+ * The NOC's mapping rules and defaults (one document, replaced whole by PUT /api/v1/alert-rules).
+ * Component references are stored as ids, so renaming a slug does not break a rule.
+ */
+export const alertRuleSets = sqliteTable('alert_rule_sets', {
+  id: integer('id').primaryKey(),
+  document: text('document').notNull(),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+  updatedBy: text('updated_by').notNull(),
+});
