@@ -1,0 +1,96 @@
+// `npm run bench:alerts`: how long from an alert to the component's new status on `/`, with the
+// real Debian prometheus-alertmanager in front of the real server (its own process), on the
+// benchmark database (50 components, 1,000 incidents). Reference, measured in the same run: the
+// same Alertmanager-shaped payload POSTed straight to the intake endpoint (our part alone).
+// Target (issue 11): under 1 s after Alertmanager sends it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ensureBuilt } from '../../api/build.ts';
+import { projectRoot } from '../../api/paths.ts';
+import { openDatabase } from '../../db/client.ts';
+import { createApiToken } from '../../db/commands/tokens.ts';
+import { startAlertmanager, statusOnPage, waitUntil } from '../support/alertmanager.ts';
+import { alertmanagerPayload } from '../alerts/payloads.ts';
+import { seedBenchDatabase } from './seed.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+// Components of the demo catalogue the rounds cycle through (area slug, component name on `/`).
+const TARGETS = [
+  ['toluca', 'toluca-fibra', 'Fibra óptica'], ['metepec', 'metepec-inalambrico', 'Inalámbrico (microondas)'],
+  ['lerma', 'lerma-fibra', 'Fibra óptica'], ['zinacantepec', 'zinacantepec-inalambrico', 'Inalámbrico (microondas)'],
+  ['san-mateo-atenco', 'san-mateo-atenco-fibra', 'Fibra óptica'],
+] as const;
+
+await ensureBuilt();
+const dir = mkdtempSync(join(tmpdir(), 'somnet-bench-alerts-'));
+const dbPath = join(dir, 'somnet.db');
+seedBenchDatabase(dbPath);
+const setup = openDatabase(dbPath);
+const { token } = createApiToken(setup, 'bench-alertmanager', new Date());
+setup.$client.close();
+// The bench reads when each webhook arrived from the server's own database (read-only).
+const reader = new Database(dbPath, { readonly: true });
+const receivedAt = reader.prepare('SELECT received_at FROM alert_deliveries WHERE body LIKE ? ORDER BY id DESC LIMIT 1').pluck();
+
+const port = 25000 + Math.floor(Math.random() * 1000);
+const base = `http://127.0.0.1:${port}`;
+const server: ChildProcess = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
+  stdio: 'ignore',
+});
+const page = async () => (await fetch(`${base}/`)).text();
+await waitUntil(() => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 30_000, 'el servidor responde /healthz');
+const am = await startAlertmanager({ webhookUrl: `${base}/api/v1/alerts/alertmanager`, token, groupBy: ['alertname', 'round'] });
+
+const viaAlertmanager: number[] = [];
+const fromPush: number[] = [];
+const resolvedFromPush: number[] = [];
+const direct: number[] = [];
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    const [area, slug, name] = TARGETS[i % TARGETS.length];
+    const labels = { alertname: 'BenchEnlaceCaido', round: `am-${i}`, component: slug, severity: 'critical' };
+    const pushedAt = Date.now();
+    await am.push([{ labels, annotations: { summary: `Prueba de latencia ${i}` } }]);
+    await waitUntil(async () => statusOnPage(await page(), area, name) === 'major_outage', 10_000, `${slug} en rojo`);
+    const visibleAt = Date.now();
+    viaAlertmanager.push(visibleAt - (receivedAt.get(`%"round":"am-${i}"%`) as number));
+    fromPush.push(visibleAt - pushedAt);
+    const resolvePushedAt = Date.now();
+    await am.push([{ labels, annotations: { summary: `Prueba de latencia ${i}` }, endsAt: new Date().toISOString() }]);
+    await waitUntil(async () => statusOnPage(await page(), area, name) === 'operational', 10_000, `${slug} de vuelta`);
+    resolvedFromPush.push(Date.now() - resolvePushedAt);
+  }
+  for (let i = 0; i < ROUNDS; i++) {
+    const [area, slug, name] = TARGETS[i % TARGETS.length];
+    const alert = { labels: { alertname: 'BenchDirecto', round: `d-${i}`, component: slug, severity: 'critical' } };
+    const post = (body: unknown) => fetch(`${base}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const t0 = Date.now();
+    const res = await post(alertmanagerPayload([{ ...alert, startsAt: new Date().toISOString() }]));
+    if (res.status !== 200) throw new Error(`intake respondió ${res.status}: ${await res.text()}`);
+    await waitUntil(async () => statusOnPage(await page(), area, name) === 'major_outage', 10_000, `${slug} en rojo (directo)`);
+    direct.push(Date.now() - t0);
+    await post(alertmanagerPayload([{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }]));
+    await waitUntil(async () => statusOnPage(await page(), area, name) === 'operational', 10_000, `${slug} de vuelta (directo)`);
+  }
+} finally {
+  await am.stop();
+  await new Promise<void>((resolve) => { if (server.exitCode !== null) resolve(); else { server.once('exit', () => resolve()); server.kill('SIGTERM'); } });
+  reader.close();
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return `mediana ${q(0.5).toString().padStart(4)} ms   p95 ${q(0.95).toString().padStart(4)} ms   máx ${s.at(-1)!.toString().padStart(4)} ms`;
+};
+console.log(`\n${ROUNDS} alertas por camino; base de 50 componentes y 1,000 incidentes; / consultado cada 5 ms:`);
+console.log(`Alertmanager envía (llega a SOMNET) → visible en /     ${stats(viaAlertmanager)}`);
+console.log(`push a Alertmanager (POST /api/v2/alerts) → visible en / ${stats(fromPush)}`);
+console.log(`Referencia: POST directo al intake → visible en /      ${stats(direct)}`);
+console.log(`Resolución: push a Alertmanager → Operativo en /      ${stats(resolvedFromPush)}  (incluye group_interval 1 s)`);
+const worst = Math.max(...viaAlertmanager);
+console.log(`\nMeta: < 1000 ms tras el envío de Alertmanager → peor caso ${worst} ms ${worst < 1000 ? 'CUMPLE' : 'NO CUMPLE'}`);
