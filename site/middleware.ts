@@ -3,7 +3,7 @@
 import { defineMiddleware } from 'astro:middleware';
 import type { APIContext, MiddlewareNext } from 'astro';
 import type { PageLocals } from '../api/context.ts';
-import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './lib/console.ts';
+import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
 
 const CONSOLE_HEADERS: Record<string, string> = {
   // api/app.ts never caches or shares a response that says private/no-store.

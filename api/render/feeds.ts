@@ -5,9 +5,9 @@
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
-import type { FeedScope, IncidentView, MaintenanceUpdateView, MaintenanceView } from '../../db/queries/index.ts';
+import type { FeedScope, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
 import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
-import { isLowImpactWindow, windowAt } from '../../db/domain/maintenance.ts';
+import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 
@@ -123,10 +123,6 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
   return entries;
 }
 
-/** "[Estado]" of a maintenance notice: its status, except a reschedule, which says so. */
-export function maintenanceNoticeLabel(update: Pick<MaintenanceUpdateView, 'kind' | 'statusLabel'>): string {
-  return update.kind === 'rescheduled' ? 'Reprogramado' : update.statusLabel;
-}
 
 /**
  * One entry per maintenance notice (every maintenance_updates row: announcement, reschedule,

@@ -1,4 +1,5 @@
 // Maintenance policy from the customer manual, section 4.2, as pure functions of instants.
+import { maintenanceStatusLabels, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
 import { zonedMidnight, zonedParts } from './time.ts';
 
 const HOUR = 3_600_000;
@@ -86,4 +87,17 @@ export function windowAt(
     if (change.at.getTime() > at.getTime()) window = { scheduledFor: change.previousFor, scheduledUntil: change.previousUntil };
   }
   return window;
+}
+
+/** The heading of a window wherever it is named alone (page title, calendar event, feeds). */
+export function maintenanceTitle(m: { emergency: boolean; name: string }): string {
+  return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
+}
+
+/**
+ * The label of one notice in a window's timeline, the same on its page and in the feeds: its
+ * status (the announcement says "Programado"), except a reschedule, which says so.
+ */
+export function maintenanceNoticeLabel(update: { kind: MaintenanceUpdateKind; status: MaintenanceStatus }): string {
+  return update.kind === 'rescheduled' ? 'Reprogramado' : maintenanceStatusLabels[update.status];
 }

@@ -10,7 +10,7 @@ import {
   type ComponentStatus, type IncidentImpact, type IncidentStatus,
 } from '../../db/enums.ts';
 import type { Catalogue, IncidentView } from '../../db/queries/index.ts';
-import { parseLocalDateTime, toLocalDateTimeValue } from './console.ts';
+import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 import { incidentEmail, type EmailContent } from '../../api/email/templates.ts';
 
 export interface IncidentFormValues {
