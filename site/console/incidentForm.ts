@@ -94,7 +94,10 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
 /** A fingerprint of what was previewed; publishing requires the same content. */
 export function previewFingerprint(values: IncidentFormValues): string {
   const sorted = Object.entries(values.components).sort(([a], [b]) => a.localeCompare(b));
-  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, values.body, values.cause, values.eta, sorted, values.notify])).digest('base64url');
+  // A textarea sends its line breaks as CRLF (HTML's form encoding): a body written with LF (a
+  // draft an alert opened) is the same text.
+  const body = values.body.replace(/\r\n?/g, '\n');
+  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, values.notify])).digest('base64url');
 }
 
 /** The incident as the public page will show it once published, for IncidentSummary. */

@@ -3,11 +3,13 @@
 // (db/commands/incidents.ts) check and write; this module reads forms and decides.
 import { submitOnce } from '../../db/commands/consoleForms.ts';
 import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
+import { discardDraft, publishDraft } from '../../db/commands/incidentDrafts.ts';
 import type { EmailContent } from '../../api/email/templates.ts';
 import { incidentTemplate, type IncidentTemplate } from '../../db/domain/incidentTemplates.ts';
 import { audienceFor } from '../../db/notifications/audience.ts';
-import { componentCatalogue, incidentDetail, type Catalogue, type IncidentView } from '../../db/queries/index.ts';
-import { contextOf, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { alertList, componentCatalogue, draftDetail, incidentDetail, type AlertView, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
+import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
 import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { randomToken } from './session.ts';
@@ -25,6 +27,10 @@ export interface ComposerView {
   /** Who will be notified (db/notifications/audience.ts). */
   audience: ReturnType<typeof audienceFor>;
   email?: EmailContent;
+  /** The draft an alert opened (`?borrador=`): its fields fill the form, "Publicar" publishes it. */
+  draft?: DraftView;
+  /** The draft's own form (discard with a reason). */
+  discard?: { idem: string; reason: string; error?: string };
 }
 
 /** The composer's starting values, from a template (`?plantilla=`) or empty. */
@@ -36,11 +42,41 @@ export function composerDefaults(template: IncidentTemplate | undefined): Incide
   };
 }
 
-export function incidentComposerPage(req: ConsoleRequest, options: { template: string | null; publicUrl: string }, form?: FormData): Redirect | { status: number; view: ComposerView } {
+export function incidentComposerPage(req: ConsoleRequest, options: { template: string | null; publicUrl: string; draft?: string | null }, form?: FormData): Redirect | { status: number; view: ComposerView } {
   const catalogue = componentCatalogue(req.db);
   const template = incidentTemplate(options.template);
   const view: ComposerView = { catalogue, template, values: composerDefaults(template), errors: {}, idem: randomToken(), audience: [] };
   let eta: Date | null = null;
+  const draft = options.draft ? draftDetail(req.db, options.draft, catalogue) : null;
+  if (options.draft && (!draft || draft.state !== 'open')) {
+    view.errors.form = !draft ? 'Ese borrador no existe.'
+      : draft.state === 'published' ? 'Este borrador ya se publicó como incidente.' : `Este borrador se descartó: ${draft.discardReason ?? ''}`;
+    if (draft?.incidentId) return { redirect: `/noc/incidentes/${draft.incidentId}` };
+    return { status: 404, view };
+  }
+  if (draft) {
+    view.draft = draft;
+    view.discard = { idem: randomToken(), reason: '' };
+    view.values = draftFormValues(draft);
+    // Everything is filled: the preview is shown at once, and "Publicar" is one click.
+    if (!form) view.fingerprint = previewFingerprint(view.values);
+  }
+  if (form && draft && form.get('accion') === 'descartar') {
+    const reason = field(form, 'motivo');
+    view.discard = { idem: formToken(form) || view.discard!.idem, reason };
+    try {
+      const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
+        discardDraft(req.db, draft.id, { reason }, contextOf(req));
+        return '/noc?aviso=descartado';
+      });
+      return { redirect: location };
+    } catch (err) {
+      const errors = refusal(err);
+      view.discard.error = errors.reason ?? errors.form;
+      view.fingerprint = previewFingerprint(view.values);
+      form = undefined;
+    }
+  }
   if (form) {
     const parsed = readIncidentForm(form, catalogue, req.now, { requireName: true });
     view.values = parsed.values;
@@ -55,10 +91,12 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
         const values = view.values;
         try {
           const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
-            const incident = createIncident(req.db, {
+            const input = {
               name: values.name, impact: values.impact, status: values.status, body: values.body,
               cause: values.cause || null, eta, components: values.components, deliverNotifications: values.notify,
-            }, contextOf(req));
+            };
+            // A draft becomes its incident in the same transaction (it starts when its first alert did).
+            const incident = draft ? publishDraft(req.db, draft.id, input, contextOf(req)) : createIncident(req.db, input, contextOf(req));
             return `/noc/incidentes/${incident.id}?aviso=publicado`;
           });
           return { redirect: location };
@@ -86,6 +124,10 @@ export interface IncidentUpdateView {
   values: IncidentFormValues;
   errors: Record<string, string>;
   idem: string;
+  /** Every alert of the incident resolved: the form comes prefilled with "En monitoreo" (nothing is posted by itself). */
+  proposal?: MonitoringProposal;
+  /** Alerts linked to the incident (through its draft, or fired while it was open). */
+  alerts: AlertView[];
 }
 
 /** The update form's values for an incident as it stands: its status, cause and ETA, a new message. */
@@ -101,8 +143,13 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
   const incident = incidentDetail(req.db, id);
   if (!incident) return { status: 404, view: null };
   const catalogue = componentCatalogue(req.db);
-  const view: IncidentUpdateView = { incident, catalogue, values: updateDefaults(incident), errors: {}, idem: randomToken() };
-  if (!form) return { status: 200, view };
+  const view: IncidentUpdateView = { incident, catalogue, values: updateDefaults(incident), errors: {}, idem: randomToken(), alerts: alertList(req.db, { incidentId: incident.id }, catalogue) };
+  const proposal = monitoringProposal(req.db, incident, catalogue);
+  if (proposal) view.proposal = proposal;
+  if (!form) {
+    if (proposal) view.values = proposal.values;
+    return { status: 200, view };
+  }
   const parsed = readIncidentForm(form, catalogue, req.now, { requireName: false, currentEta: incident.eta });
   view.values = parsed.values;
   view.errors = parsed.errors;

@@ -1,0 +1,51 @@
+// What the console makes of alerts for the incident forms: a draft's fields as the composer's
+// values (so "Publicar" is one click), and the "En monitoreo" update it proposes once every
+// alert of a published incident has resolved. Nothing here writes; the pages' commands do.
+import type { Db } from '../../db/client.ts';
+import { worstStatus } from '../../db/domain/rollup.ts';
+import { formatTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import type { ComponentStatus } from '../../db/enums.ts';
+import { incidentAlertSummary, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
+import { toLocalDateTimeValue } from './localDateTime.ts';
+import type { IncidentFormValues } from './incidentForm.ts';
+
+/** The composer filled from a draft: title, criticidad, status, message, cause and each component's proposed status. */
+export function draftFormValues(draft: DraftView): IncidentFormValues {
+  const components: Record<string, ComponentStatus> = Object.fromEntries(draft.components.map((c) => [c.component.id, c.status]));
+  return {
+    name: draft.name, impact: draft.impact, status: draft.status, body: draft.body, cause: draft.cause ?? '', eta: '',
+    componentStatus: worstStatus(Object.values(components)), components, notify: true,
+  };
+}
+
+export interface MonitoringProposal {
+  /** When the last of the incident's alerts resolved. */
+  resolvedAt: Date;
+  alertCount: number;
+  values: IncidentFormValues;
+}
+
+/**
+ * When every alert linked to an open incident (still investigating or identified) has resolved,
+ * the update form proposes "En monitoreo": the components those alerts named back to operational
+ * and a message saying since when. The NOC reads it and publishes, or writes something else.
+ */
+export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Catalogue): MonitoringProposal | null {
+  if (incident.resolvedAt || (incident.status !== 'investigating' && incident.status !== 'identified')) return null;
+  const summary = incidentAlertSummary(db, incident.id);
+  if (!summary.allResolvedAt) return null;
+  const components: Record<string, ComponentStatus> = {};
+  for (const id of summary.componentIds) {
+    const c = catalogue.byId.get(id);
+    if (c && c.status !== 'operational' && c.status !== 'under_maintenance') components[id] = 'operational';
+  }
+  return {
+    resolvedAt: summary.allResolvedAt,
+    alertCount: summary.total,
+    values: {
+      name: incident.name, impact: incident.impact, status: 'monitoring',
+      body: `El servicio se restableció: nuestro monitoreo dejó de registrar la falla a las ${formatTime(summary.allResolvedAt)} (${ZONE_LABEL}). Seguimos observando la red antes de dar el incidente por resuelto.`,
+      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components, notify: true,
+    },
+  };
+}
