@@ -106,7 +106,7 @@ function trustedProxyOrThrow(entries: string[] | undefined) {
 const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
 
 function pageMethodNotAllowed(allowed: string[]): Response {
-  const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><title>Método no permitido · SOMNET</title></head><body><main><h1>Método no permitido</h1><p>Esta dirección solo acepta ${allowed.join(', ')}.</p><p><a href="/">Ver el estado de la red</a></p></main></body></html>`;
+  const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Método no permitido · SOMNET</title></head><body><main><h1>Método no permitido</h1><p>Esta dirección solo acepta ${allowed.join(', ')}.</p><p><a href="/">Ver el estado de la red</a></p></main></body></html>`;
   return new Response(html, { status: 405, headers: { allow: allowed.join(', '), 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
 }
 
@@ -194,7 +194,14 @@ export function createApp(options: CreateAppOptions) {
         }
         // The body is read here, within the form limit, before Astro could buffer it.
         const limit = formBodyLimitFor(c.req.path);
-        const body = await readBodyWithin(req, limit);
+        let body: Buffer | null;
+        try {
+          body = await readBodyWithin(req, limit);
+        } catch {
+          // The client went away mid-upload: nobody is left to answer.
+          req.socket?.destroy();
+          return RESPONSE_ALREADY_SENT;
+        }
         if (!body) {
           sendTooLarge(req, c.env.outgoing, c.req.path, limit);
           return RESPONSE_ALREADY_SENT;

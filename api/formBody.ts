@@ -31,7 +31,7 @@ export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buf
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
-      req.off('aborted', onAborted);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -45,11 +45,11 @@ export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buf
     };
     const onEnd = () => { done(); resolve(Buffer.concat(chunks, size)); };
     const onError = (err: Error) => { done(); reject(err); };
-    const onAborted = () => { done(); reject(new Error('El cliente cerró la conexión antes de terminar el formulario.')); };
+    const onClose = () => { if (!req.complete) { done(); reject(new Error('El cliente cerró la conexión antes de terminar el formulario.')); } };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
-    req.on('aborted', onAborted);
+    req.on('close', onClose);
   });
 }
 

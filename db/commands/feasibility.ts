@@ -17,8 +17,8 @@ import { runCommand, type CommandContext } from './transaction.ts';
 export const FEASIBILITY_LIMIT_PER_HOUR = 5;
 const HOUR = 3_600_000;
 
-const required = (label: string, what: string, min: number, max: number) => text({ min, max, label, required: `Escriba ${what}.` });
-const optionalText = (label: string, max: number) => text({ max, label }).optional().transform((v) => v || null);
+const required = (label: string, what: string, min: number, max: number, multiline = false) => text({ min, max, label, required: `Escriba ${what}.`, multiline });
+const optionalText = (label: string, max: number, multiline = false) => text({ max, label, multiline }).optional().transform((v) => v || null);
 const degrees = (label: string, min: number, max: number) =>
   text({ min: 1, max: 40, label: `La ${label}`, required: `Indique la ${label}.` })
     .transform((v) => Number(v.replace(',', '.')))
@@ -33,10 +33,10 @@ export const feasibilityRequestSchema = z.object({
     .refine((v) => /^\+?[\d\s().-]+$/.test(v) && [10, 12].includes(v.replace(/\D/g, '').length), 'Escriba un teléfono de 10 dígitos, p. ej. 722 123 4567.'),
   latitude: degrees('latitud', -90, 90),
   longitude: degrees('longitud', -180, 180),
-  address: required('La dirección', 'la dirección o referencias del lugar', 5, 500),
+  address: required('La dirección', 'la dirección o referencias del lugar', 5, 500, true),
   service: z.enum(feasibilityServices, { error: 'Elija el servicio que le interesa.' }),
   bandwidth: optionalText('El ancho de banda', 60),
-  notes: optionalText('El comentario', 2000),
+  notes: optionalText('El comentario', 2000, true),
 });
 
 export function clientKeyFor(address: string): string {

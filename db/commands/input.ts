@@ -46,6 +46,26 @@ export interface TextRule {
   label: string;
   /** The message for an empty required field, e.g. "Escriba un título, p. ej. «…»." */
   required?: string;
+  /** Text of several lines (messages, causes, addresses): tab and line breaks are allowed. */
+  multiline?: boolean;
+}
+
+/**
+ * Characters no field may hold: control characters (C0, DEL, C1: an ESC sequence in a name
+ * reached `/status.txt` raw and rewrote the terminal of whoever curled it; NUL or ESC make
+ * XML documents like `badge.svg` invalid), Unicode noncharacters (U+FFFE, U+FDD0…) and lone
+ * surrogates (not text at all). Multi-line fields keep tab, line feed and carriage return.
+ */
+const FORBIDDEN_IN_LINE = /\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}/u;
+const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}/u;
+
+function forbiddenCharacterMessage(label: string, value: string, multiline: boolean): string | null {
+  const match = (multiline ? FORBIDDEN_IN_TEXT : FORBIDDEN_IN_LINE).exec(value);
+  if (!match) return null;
+  const code = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const position = [...value.slice(0, match.index)].length + 1;
+  const what = !multiline && /[\t\n\r]/.test(match[0]) ? 'un salto de línea o tabulador' : `un carácter de control o no válido (${code})`;
+  return `${label} contiene ${what} en la posición ${position}; quítelo y vuelva a intentarlo.`;
 }
 
 /**
@@ -53,19 +73,23 @@ export interface TextRule {
  * these, so a rule about what text may contain (characters refused, normalisation) is added
  * here once and holds for the API, the console and the CLI alike.
  */
-export function text({ max, min = 0, label, required }: TextRule) {
+export function text({ max, min = 0, label, required, multiline = false }: TextRule) {
   // A missing required field reads like an empty one ("Escriba un título"), not like a type error.
   let schema = z.string({ error: (issue) => (issue.input === undefined && required ? required : `${label} debe ser texto.`) }).trim();
   if (min > 0) schema = schema.min(min, required ?? `${label} no puede quedar vacío.`);
-  return schema.max(max, `${label} no puede pasar de ${count.format(max)} caracteres.`);
+  return schema.max(max, `${label} no puede pasar de ${count.format(max)} caracteres.`)
+    .check((ctx) => {
+      const message = forbiddenCharacterMessage(label, ctx.value, multiline);
+      if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    });
 }
 
-/** A title or name (1–200). */
+/** A title or name (1–200), on one line. */
 export const nameText = (required: string, label = 'El nombre') => text({ min: 1, max: LIMITS.name, label, required });
-/** A message for customers (1–20,000). */
-export const bodyText = (required: string, label = 'El mensaje') => text({ min: 1, max: LIMITS.body, label, required });
-/** A short optional explanation (0–2,000): cause, description, reason. */
-export const noteText = (label: string) => text({ max: LIMITS.note, label });
+/** A message for customers (1–20,000), of several lines. */
+export const bodyText = (required: string, label = 'El mensaje') => text({ min: 1, max: LIMITS.body, label, required, multiline: true });
+/** A short optional explanation (0–2,000): cause, description, reason; line breaks allowed. */
+export const noteText = (label: string) => text({ max: LIMITS.note, label, multiline: true });
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Identifier in URLs (`/componentes/:slug/…`); no spaces, so not trimmed. */

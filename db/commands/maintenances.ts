@@ -310,7 +310,7 @@ export const maintenanceUpdateInput = z.strictObject({
 });
 /** Cancelling a window; the message to customers is optional. */
 export const cancelMaintenanceInput = z.strictObject({
-  body: text({ max: LIMITS.body, label: 'El mensaje' }).optional(),
+  body: text({ max: LIMITS.body, label: 'El mensaje', multiline: true }).optional(),
 });
 export type MaintenanceUpdateInput = z.input<typeof maintenanceUpdateInput>;
 
