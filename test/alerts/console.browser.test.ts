@@ -63,7 +63,8 @@ describe('alert → draft → publish, in Chromium', () => {
     // The message is the NOC's to improve before customers read it; the preview follows.
     await page.getByLabel('Mensaje para los clientes').fill('Se cortó la fibra que alimenta Zinacantepec. Una cuadrilla va en camino.');
     await expect.poll(() => page.locator('section.preview').textContent(), { timeout: 10_000 }).toContain('Una cuadrilla va en camino.');
-    await page.getByRole('button', { name: 'Publicar incidente' }).click();
+    // One click, from right under the preview (the form's own button at its end does the same).
+    await page.locator('section.preview').getByRole('button', { name: 'Publicar incidente' }).click();
     await page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/);
     const incidentId = new URL(page.url()).pathname.split('/').pop()!;
 
