@@ -30,6 +30,18 @@ export const MAX_HOLD_DOWN_MINUTES = 120;
 /** Later alerts of the same outage (same area) join an open draft within this time of its last alert. */
 export const DRAFT_JOIN_WINDOW_MS = 15 * 60_000;
 
+/**
+ * A firing alert that nobody sent again for this long may be stale: its sender stopped, or lost
+ * the resolution (Alertmanager resends an unchanged group only every repeat_interval, 4 h by
+ * default; Zabbix never resends). The console flags it; nothing changes by itself, since a
+ * false "Operativo" is worse than a red a person can clear (a manual change holds).
+ */
+export const STALE_AFTER_MS = 12 * 60 * 60_000;
+
+export function isStale(alert: { status: string; lastReceivedAt: Date }, now: Date): boolean {
+  return alert.status === 'firing' && now.getTime() - alert.lastReceivedAt.getTime() > STALE_AFTER_MS;
+}
+
 /** Annotation (or label) that names the status explicitly, and one that names the Spanish template. */
 export const STATUS_ANNOTATION = 'status_page_status';
 export const TEMPLATE_ANNOTATION = 'status_page_template';

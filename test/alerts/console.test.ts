@@ -122,5 +122,11 @@ describe('alert pages over HTTP', () => {
     expect(dashboard.indexOf('Borradores abiertos por alertas')).toBeLessThan(dashboard.indexOf('Incidentes abiertos'));
     const rules = await (await client.get('/noc/alertas/reglas')).text();
     expect(rules).toContain('critical = major_outage');
+    expect(html).not.toContain('¿Obsoleta?');
+    // Nobody sends it again for 13 hours: the console asks whether it is stale; nothing changes by itself.
+    clock.advance(13 * 3_600_000);
+    const later = noc();
+    await later.login('guardia@somnet.com.mx', 'guardia-de-noche-1');
+    expect(await (await later.get('/noc/alertas')).text()).toMatch(/¿Obsoleta\?<\/strong> Nadie la reenvía desde <time datetime="2026-11-26T18:00:00.000Z">26 nov 2026, 12:00/);
   });
 });
