@@ -3,15 +3,21 @@ import { createApiToken } from '../../db/commands/tokens.ts';
 import type { Db } from '../../db/client.ts';
 import type { BackgroundWorker } from '../../api/workers/index.ts';
 import { freshDb, testConfig } from './db.ts';
+import type { RenderBudget } from '../../api/pages.ts';
 
 /** The real server (built Astro site + Hono) on a random port over a fresh database. */
-export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string } = {}) {
+export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string; publishDir?: string; publishCommand?: string; renderBudget?: RenderBudget } = {}) {
   const db = options.db ?? freshDb();
   const running: RunningServer = await startServer({
     db,
-    config: { ...testConfig, port: 0, host: '127.0.0.1', ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) },
+    config: {
+      ...testConfig, port: 0, host: '127.0.0.1',
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.publishDir ? { publishDir: options.publishDir, publishCommand: options.publishCommand } : {}),
+    },
     now: options.now,
     workers: options.workers ?? [],
+    renderBudget: options.renderBudget,
   });
   const { token } = createApiToken(db, `tests-${Math.random().toString(36).slice(2)}`, new Date());
   const api = (method: string, path: string, body?: unknown) =>
