@@ -34,6 +34,8 @@ export interface PublisherOptions {
   origin?: { build: string; publicUrl: string };
   /** How long the first write of a burst waits for the others. */
   debounceMs?: number;
+  /** How long after a failed publish (or file) it is tried again. */
+  retryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -48,6 +50,8 @@ export interface PublishReport {
 
 /** How often another process's commits are looked for (PRAGMA data_version). */
 const EXTERNAL_CHECK_MS = 250;
+/** After a publish (or a file of it) failed. */
+const RETRY_MS = 5_000;
 
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
@@ -148,7 +152,11 @@ export class Publisher {
     }
     this.running = this.publishAll().then((report) => {
       this.log(`Publicación completa en ${this.options.dir}: ${report.written} archivos escritos de ${report.rendered} (${(report.ms / 1000).toFixed(1)} s).`);
-    }, (err) => this.log(`No se pudo publicar en ${this.options.dir}: ${(err as Error).message}`)).finally(() => this.finished());
+    }, (err) => {
+      this.log(`No se pudo publicar en ${this.options.dir}: ${(err as Error).message}; se reintenta en ${this.retryMs / 1000} s.`);
+      this.pending = everything();
+      this.retryLater();
+    }).finally(() => this.finished());
   }
 
   /** Re-renders, now, what changes with time alone (the clock calls it every minute). */
@@ -208,15 +216,34 @@ export class Publisher {
     // share an ETag and a reader revalidating could keep the older one. A burst is coalesced.
     const wait = (this.lastSecond + 1) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
-    this.options.cache?.revalidate();
-    const read = changesSince(this.options.db, this.cursor);
-    this.cursor = read.cursor;
-    const change = mergeChanges(this.pending, changeFrom(read.audited, read.statusChangedComponentIds));
+    let change = this.pending;
+    let tick = this.pendingTick;
     this.pending = emptyChange();
-    const tick = this.pendingTick;
     this.pendingTick = false;
-    if (isEmpty(change) && !tick && this.retry.size === 0) return;
-    await this.publish(change, tick, change.everything);
+    try {
+      this.options.cache?.revalidate();
+      const read = changesSince(this.options.db, this.cursor);
+      this.cursor = read.cursor;
+      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds));
+      if (isEmpty(change) && !tick && this.retry.size === 0) return;
+      await this.publish(change, tick, change.everything);
+    } catch (err) {
+      // A locked or full disk, a database busy for too long: nothing read is lost, the whole
+      // change is published again a little later.
+      this.pending = mergeChanges(this.pending, change);
+      this.pendingTick ||= tick;
+      this.log(`Publicación: falló (${(err as Error).message}); se reintenta en ${this.retryMs / 1000} s.`);
+      this.retryLater();
+    }
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? RETRY_MS;
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    setTimeout(() => this.schedule(0), this.retryMs).unref();
   }
 
   private async publish(change: Change, tick: boolean, full: boolean): Promise<PublishReport> {
@@ -274,6 +301,7 @@ export class Publisher {
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();
+    if (report.failed.length > 0) this.retryLater();
     report.ms = performance.now() - started;
     this.lastReport = report;
     return report;

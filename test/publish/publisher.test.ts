@@ -1,7 +1,7 @@
 // PUBLISH_DIR: the running server writes the public site there and keeps it current — after
 // every committed write (debounced), from another process's writes too, and when time alone
 // changes a page — replacing files atomically, each with its .gz and .br.
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -14,7 +14,8 @@ import { fileFor, MANIFEST, SnapshotDirError } from '../../api/publish/files.ts'
 import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
-import { startServer } from '../../api/server.ts';
+import { loadSite, startServer } from '../../api/server.ts';
+import { Publisher } from '../../api/publish/publisher.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');
 const dir = join(mkdtempSync(join(tmpdir(), 'somnet-publish-')), 'public');
@@ -116,6 +117,26 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(published(`/incidentes/${incidentId}`).toString()).toContain('En observación tras el empalme.');
     expect(published('/').toString()).toContain('En observación tras el empalme.');
     expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+  });
+
+  it('logs a file it cannot write and writes it on a later try', async () => {
+    const own = join(dir, '..', 'reintentos');
+    const { renderPublic, deps } = await loadSite({ db: s.db, config: testConfig, now: clock.now });
+    const lines: string[] = [];
+    const publisher = new Publisher({ db: s.db, dir: own, render: renderPublic, staticFiles: deps.staticFiles, now: clock.now, retryMs: 50, log: (l) => lines.push(l) });
+    await publisher.publishAll();
+    // Something occupies the file's name (a full or broken disk fails the same way: per file).
+    rmSync(join(own, 'status.txt'));
+    mkdirSync(join(own, 'status.txt', 'ocupado'), { recursive: true });
+    updateComponent(s.db, 'toluca-fibra', { status: 'degraded_performance' }, { now: clock.now(), actor: systemActor });
+    publisher.tick();
+    await publisher.settled();
+    expect(lines.some((l) => l.startsWith('Publicación: /status.txt falló'))).toBe(true);
+    rmSync(join(own, 'status.txt'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 1200));
+    await publisher.settled();
+    await publisher.stop();
+    expect(readFileSync(join(own, 'status.txt'), 'utf8')).toContain('Toluca');
   });
 
   it('refuses a directory that holds something else', async () => {
