@@ -51,7 +51,7 @@ const historyMonths: Collection = {
   },
   touched: (change, db, now) => [...new Set([...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey), zonedMonthKey(now)])],
   // At the turn of a month the previous month gains its "next" link.
-  timely: (_db, now) => [shiftMonth(zonedMonthKey(now), -1), zonedMonthKey(now)],
+  timely: (db, now) => historyMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
 };
 
 /** Maintenance calendar by month: every month with a window, the current one and the next (its pager). */
@@ -64,8 +64,8 @@ const calendarMonths: Collection = {
     return monthRange(from, last);
   },
   touched: (change, db) => monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
-  // "Today" is marked in the current month's grid.
-  timely: (_db, now) => [shiftMonth(zonedMonthKey(now), -1), zonedMonthKey(now), shiftMonth(zonedMonthKey(now), 1)],
+  // "Today" is marked in the current month's grid (and unmarked in the previous one).
+  timely: (db, now) => calendarMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1) && m <= shiftMonth(zonedMonthKey(now), 1)),
 };
 
 /** Components and areas by slug: their feeds, badges and calendars. */

@@ -52,6 +52,8 @@ export interface PublishReport {
 const EXTERNAL_CHECK_MS = 250;
 /** After a publish (or a file of it) failed. */
 const RETRY_MS = 5_000;
+/** How long each publish spends on a full publish in progress (the rest of the second is free). */
+const BACKLOG_SLICE_MS = 400;
 
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
@@ -79,6 +81,14 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
   return out;
 }
 
+/** A full publish in progress: every path, a slice per publish, between the publishes of new writes. */
+interface Backlog {
+  queue: string[];
+  started: number;
+  written: number;
+  rendered: number;
+}
+
 export class Publisher {
   readonly snapshot: SnapshotDir;
   private readonly options: PublisherOptions;
@@ -88,6 +98,7 @@ export class Publisher {
   private manifestCursor: ChangeCursor | undefined;
   private pending: Change = emptyChange();
   private pendingTick = false;
+  private backlog: Backlog | undefined;
   /** Paths whose rendering or write failed: tried again with the next publish. */
   private retry = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -121,16 +132,22 @@ export class Publisher {
     (this.options.log ?? console.log)(line);
   }
 
-  /** Every published path, once: what `npm run export` does, and the server at start. */
+  /** Every published path, at once: what `npm run export` does. */
   async publishAll(): Promise<PublishReport> {
     this.cursor = changeCursor(this.options.db);
-    return this.publish(everything(), true, true);
+    this.backlog = this.newBacklog();
+    return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
+  }
+
+  private newBacklog(): Backlog {
+    return { queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()], started: performance.now(), written: 0, rendered: 0 };
   }
 
   /**
-   * Brings the directory up to date (in full, unless the previous run of the same build left
-   * it current up to a point of the change log: then only what changed since, and what changes
-   * with time), then follows writes and the clock until `stop()`.
+   * Brings the directory up to date, then follows writes and the clock until `stop()`. If the
+   * previous run of the same build left it current up to a point of the change log, only what
+   * changed since (and what changes with time) is published; otherwise every path, a slice per
+   * second so that writes meanwhile are published at once all the same.
    */
   start(): void {
     this.unsubscribe = onCommit(this.options.db, () => this.schedule());
@@ -145,18 +162,12 @@ export class Publisher {
     this.scheduleClock();
     const saved = this.snapshot.origin;
     const own = this.options.origin;
-    if (own && saved.cursor && saved.build === own.build && saved.publicUrl === own.publicUrl) {
+    if (!(own && saved.cursor && saved.build === own.build && saved.publicUrl === own.publicUrl)) {
+      this.backlog = this.newBacklog();
+    } else {
       this.cursor = saved.cursor;
-      this.tick();
-      return;
     }
-    this.running = this.publishAll().then((report) => {
-      this.log(`Publicación completa en ${this.options.dir}: ${report.written} archivos escritos de ${report.rendered} (${(report.ms / 1000).toFixed(1)} s).`);
-    }, (err) => {
-      this.log(`No se pudo publicar en ${this.options.dir}: ${(err as Error).message}; se reintenta en ${this.retryMs / 1000} s.`);
-      this.pending = everything();
-      this.retryLater();
-    }).finally(() => this.finished());
+    this.tick();
   }
 
   /** Re-renders, now, what changes with time alone (the clock calls it every minute). */
@@ -191,7 +202,7 @@ export class Publisher {
 
   private finished(): void {
     this.running = undefined;
-    if (this.again && !this.stopped) {
+    if ((this.again || this.backlog) && !this.stopped) {
       this.again = false;
       this.schedule(0);
       return;
@@ -199,9 +210,9 @@ export class Publisher {
     if (!this.timer) for (const w of this.waiters.splice(0)) w();
   }
 
-  /** Resolves once everything committed before the call is on disk. */
+  /** Resolves once everything committed before the call is on disk (and a full publish in progress is done). */
   async settled(): Promise<void> {
-    if (!this.running && !this.timer) {
+    if (!this.running && !this.timer && !this.backlog) {
       // A commit this instant may not have reached the listener's timer yet.
       const v = this.versionStatement.get() as number;
       if (v === this.dataVersion && changesSince(this.options.db, this.cursor).audited.length === 0) return;
@@ -217,7 +228,7 @@ export class Publisher {
     const wait = (this.lastSecond + 1) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
     let change = this.pending;
-    let tick = this.pendingTick;
+    const tick = this.pendingTick;
     this.pending = emptyChange();
     this.pendingTick = false;
     try {
@@ -225,8 +236,13 @@ export class Publisher {
       const read = changesSince(this.options.db, this.cursor);
       this.cursor = read.cursor;
       change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds));
-      if (isEmpty(change) && !tick && this.retry.size === 0) return;
-      await this.publish(change, tick, change.everything);
+      if (change.everything) {
+        // The catalogue was renamed or restructured: every page again, in slices.
+        this.backlog = this.newBacklog();
+        change = { ...change, everything: false };
+      }
+      if (isEmpty(change) && !tick && this.retry.size === 0 && !this.backlog) return;
+      await this.publish(change, tick, BACKLOG_SLICE_MS);
     } catch (err) {
       // A locked or full disk, a database busy for too long: nothing read is lost, the whole
       // change is published again a little later.
@@ -246,19 +262,18 @@ export class Publisher {
     setTimeout(() => this.schedule(0), this.retryMs).unref();
   }
 
-  private async publish(change: Change, tick: boolean, full: boolean): Promise<PublishReport> {
+  /** Renders `change`'s paths, then up to `sliceMs` of the backlog, all with one mtime. */
+  private async publish(change: Change, tick: boolean, sliceMs: number): Promise<PublishReport> {
     const started = performance.now();
     this.publishes++;
     const cursor = this.cursor;
     const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
     this.lastSecond = second;
-    const { db } = this.options;
-    const targets = stalePaths(change, tick, db, this.now());
+    const targets = isEmpty(change) && !tick ? new Map<string, { fresh: boolean }>() : stalePaths(change, tick, this.options.db, this.now());
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
-    const report: PublishReport = { full, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
-    for (const [path, { fresh }] of targets) {
-      if (this.stopped) break;
+    const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
+    const publishOne = async (path: string, fresh: boolean) => {
       try {
         const entry = await this.options.render(path, { fresh });
         report.rendered++;
@@ -273,30 +288,39 @@ export class Publisher {
         this.retry.add(path);
         this.log(`Publicación: ${path} falló: ${(err as Error).message}`);
       }
-      // Let requests in between renderings: a full publish takes seconds.
+      // Let requests in between renderings.
       if (report.rendered % 8 === 0) await nextTurn();
+    };
+    for (const [path, { fresh }] of targets) {
+      if (this.stopped) break;
+      await publishOne(path, fresh);
     }
-    if (full && !this.stopped) {
-      // Build files a route did not already produce (`/leds` is prerendered: one file, two URLs).
-      const files = new Set([...targets.keys()].map(fileFor));
-      for (const [path, entry] of this.options.staticFiles ?? []) {
-        if (path.endsWith('/') || files.has(fileFor(path))) continue;
-        files.add(fileFor(path));
-        if (this.snapshot.write(path, entry, second)) report.written++;
-        targets.set(path, { fresh: false });
+    const backlog = this.backlog;
+    if (backlog) {
+      const [renderedBefore, writtenBefore] = [report.rendered, report.written];
+      const deadline = started + sliceMs;
+      while (backlog.queue.length > 0 && !this.stopped && performance.now() < deadline) {
+        const path = backlog.queue.shift()!;
+        if (!targets.has(path)) await publishOne(path, false);
       }
-      for (const path of this.snapshot.paths) {
-        if (!targets.has(path)) {
-          this.snapshot.remove(path);
-          report.removed++;
-        }
+      if (backlog.queue.length === 0 && !this.stopped) {
+        this.finishBacklog(report, second);
+        this.backlog = undefined;
+        report.full = true;
+      }
+      backlog.rendered += report.rendered - renderedBefore;
+      backlog.written += report.written - writtenBefore;
+      // `npm run export` (one slice without end) prints its own summary.
+      if (report.full && Number.isFinite(sliceMs)) {
+        this.log(`Publicación completa en ${this.options.dir}: ${backlog.written} archivos escritos de ${backlog.rendered} (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`);
       }
     }
-    // A cursor is recorded only past publishes that fully succeeded: after a restart, what
-    // failed is published again.
-    if (report.failed.length === 0) this.savedCursor = cursor;
+    // The manifest records how far the files are current only past publishes that fully
+    // succeeded, with no full publish under way: after a restart, what failed or was not
+    // published yet is published again.
+    if (report.failed.length === 0 && !this.backlog) this.savedCursor = cursor;
     const changedFiles = report.written > 0 || report.removed > 0;
-    if (changedFiles || full || this.savedCursor !== this.manifestCursor) {
+    if (changedFiles || report.full || this.savedCursor !== this.manifestCursor) {
       this.snapshot.saveManifest({ ...this.options.origin, ...(this.savedCursor ? { cursor: this.savedCursor } : {}) });
       this.manifestCursor = this.savedCursor;
     }
@@ -305,6 +329,25 @@ export class Publisher {
     report.ms = performance.now() - started;
     this.lastReport = report;
     return report;
+  }
+
+  /** The end of a full publish: the build's files, and no file of a path that no longer exists. */
+  private finishBacklog(report: PublishReport, second: number): void {
+    const current = new Set(stalePaths(everything(), false, this.options.db, this.now()).keys());
+    // Build files no route produces (`/leds` is prerendered: one file, two URLs).
+    const files = new Set([...current].map(fileFor));
+    for (const [path, entry] of this.options.staticFiles ?? []) {
+      if (path.endsWith('/') || files.has(fileFor(path))) continue;
+      files.add(fileFor(path));
+      if (this.snapshot.write(path, entry, second)) report.written++;
+      current.add(path);
+    }
+    for (const path of this.snapshot.paths) {
+      if (!current.has(path)) {
+        this.snapshot.remove(path);
+        report.removed++;
+      }
+    }
   }
 
   /** PUBLISH_COMMAND after a publish, one at a time; publishes meanwhile run it once more afterwards. */

@@ -89,7 +89,7 @@ const published = () => [
 
 /** The headers nginx must send as Node does (validators and framing differ by nature). */
 const compared = ['content-type', 'cache-control', 'content-security-policy', 'referrer-policy', 'x-content-type-options', 'content-disposition',
-  'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'cross-origin-resource-policy'];
+  'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'cross-origin-resource-policy', 'vary'];
 
 describe('nginx with deploy/nginx.conf in front of the published snapshot', () => {
   it('serves every published page, feed and document as Node does, gzip included', async () => {
