@@ -2,17 +2,17 @@ import { Hono, type Context } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { RouterRoute } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
-import type { Db } from '../db/client.ts';
+import { sqliteFailure, type Db } from '../db/client.ts';
+import { BUSY_RETRY_AFTER_SECONDS } from '../db/commands/transaction.ts';
 import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import { isSynthetic, RenderBudget, syntheticGet, type PageRenderer, type RenderedPage } from './pages.ts';
 import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
 import { loadStaticFiles } from './static.ts';
-import { dropUntrustedForwarding } from './clientIp.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from './config.ts';
-import type { AppDeps } from './context.ts';
+import type { AppDeps, PageLocals } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
@@ -23,6 +23,8 @@ import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
+import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -103,6 +105,20 @@ function allowedMethodsOf(routes: RouterRoute[]): (path: string) => string[] {
   };
 }
 
+function trustedProxyOrThrow(entries: string[] | undefined) {
+  const list = trustedProxyList(entries);
+  if (!list) throw new Error(`TRUSTED_PROXIES no válido: ${entries?.join(', ')}`);
+  return list;
+}
+
+/** Pages answer GET and HEAD, and POST for their forms; anything else (TRACE, PUT…) is a 405. */
+const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
+
+function pageMethodNotAllowed(allowed: string[]): Response {
+  const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Método no permitido · SOMNET</title></head><body><main><h1>Método no permitido</h1><p>Esta dirección solo acepta ${allowed.join(', ')}.</p><p><a href="/">Ver el estado de la red</a></p></main></body></html>`;
+  return new Response(html, { status: 405, headers: { allow: allowed.join(', '), 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+}
+
 function methodNotAllowed(c: Context, allowed: string[]) {
   c.header('allow', allowed.join(', '));
   return errorResponse(c, 405, 'method_not_allowed', `Método ${c.req.method} no admitido en esta ruta; use ${allowed.join(', ')}.`);
@@ -118,12 +134,22 @@ export function createApp(options: CreateAppOptions) {
     config: options.config,
     now: options.now ?? (() => new Date()),
     cache: options.cache ?? new RenderedCache(options.db),
+    trustedProxies: trustedProxyOrThrow(options.config.trustedProxies),
   };
   const app = new Hono<{ Bindings: HttpBindings }>();
 
   app.onError((err, c) => {
     if (err instanceof CommandError) return commandErrorResponse(c, err);
     if (err instanceof HTTPException) return errorResponse(c, err.status, 'http_error', err.message || 'Solicitud inválida.');
+    // Outside a command (a read while another process checkpoints, bookkeeping writes): the
+    // same clear 503 a command gives, never a 500.
+    const failure = sqliteFailure(err);
+    if (failure) {
+      c.header('retry-after', failure === 'busy' ? String(BUSY_RETRY_AFTER_SECONDS) : '60');
+      return errorResponse(c, 503, failure === 'busy' ? 'database_busy' : 'storage_full', failure === 'busy'
+        ? 'La base de datos está ocupada por otra tarea. Intente de nuevo en unos segundos.'
+        : 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET.');
+    }
     console.error(err);
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });
@@ -151,13 +177,13 @@ export function createApp(options: CreateAppOptions) {
 
   const pages = options.pages;
   if (pages) {
-    const locals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
+    const baseLocals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
     const budget = options.renderBudget ?? new RenderBudget();
     // Concurrent misses for one public page share a single rendering.
     const inFlight = new Map<string, Promise<RenderedResult>>();
-    const renderPage = (req: HttpBindings['incoming'], key: string): Promise<RenderedResult> => {
+    const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
       const generation = deps.cache.currentGeneration;
       return pages.render(req, locals).then((page) => {
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
@@ -168,8 +194,30 @@ export function createApp(options: CreateAppOptions) {
     };
     app.all('*', async (c) => {
       const req = c.env.incoming;
-      dropUntrustedForwarding(req, deps.config.publicUrl);
+      // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
+      // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
+      const locals: PageLocals = { ...baseLocals, clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key };
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+        if (c.req.method !== 'POST') {
+          const own = allowedMethods(c.req.path);
+          return pageMethodNotAllowed(own.length ? own : PAGE_METHODS);
+        }
+        // The body is read here, within the form limit, before Astro could buffer it.
+        const limit = formBodyLimitFor(c.req.path);
+        let body: Buffer | null;
+        try {
+          body = await readBodyWithin(req, limit);
+        } catch {
+          // The client went away mid-upload: nobody is left to answer.
+          req.socket?.destroy();
+          return RESPONSE_ALREADY_SENT;
+        }
+        if (!body) {
+          sendTooLarge(req, c.env.outgoing, c.req.path, limit);
+          return RESPONSE_ALREADY_SENT;
+        }
+        // astro/app/node takes a Buffer in req.body as the request body (as after body-parser).
+        (req as typeof req & { body?: Buffer }).body = body;
         await pages.passthrough(req, c.env.outgoing, locals);
         return RESPONSE_ALREADY_SENT;
       }
@@ -187,7 +235,7 @@ export function createApp(options: CreateAppOptions) {
         } else {
           const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
           if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req) && !budget.take()) return tooBusy();
-          const mine = renderPage(req, key);
+          const mine = renderPage(req, key, locals);
           inFlight.set(key, mine);
           try {
             result = await mine;

@@ -70,7 +70,9 @@ try {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
   }
 } catch (err) {
-  if (err instanceof CommandError) fail([err.message, ...(err.fields ?? []).map((f) => `  ${f.path}: ${f.message}`)].join('\n'));
+  // The command names its fields; here they are the flags that carried them.
+  const flag = (path: string) => (['name', 'email', 'role'].includes(path) ? `--${path}` : path);
+  if (err instanceof CommandError) fail([err.message, ...(err.fields ?? []).map((f) => `  ${flag(f.path)}: ${f.message}`)].join('\n'));
   throw err;
 } finally {
   db.$client.close();

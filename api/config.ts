@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { trustedProxyList } from './clientIp.ts';
 
 export interface Config {
   port: number;
@@ -24,6 +25,11 @@ export interface Config {
   publishDir?: string;
   /** Shell command run after each publish that changed files (PUBLISH_COMMAND), e.g. a sync to a CDN. */
   publishCommand?: string;
+  /**
+   * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,
+   * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
+   */
+  trustedProxies?: string[];
 }
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
@@ -43,6 +49,8 @@ const schema = z.object({
   RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
   PUBLISH_DIR: z.string().optional(),
   PUBLISH_COMMAND: z.string().optional(),
+  TRUSTED_PROXIES: z.string().optional().transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((v) => v === undefined || trustedProxyList(v) !== null, 'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»'),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
 });
 
@@ -82,6 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
+    TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -103,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
+    ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
   };
 }
 

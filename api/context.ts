@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import type { Db } from '../db/client.ts';
 import type { Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
@@ -9,6 +10,8 @@ export interface AppDeps {
   /** The clock; tests inject one. */
   now: () => Date;
   cache: RenderedCache;
+  /** Whose X-Forwarded-For is believed (loopback + TRUSTED_PROXIES); see api/clientIp.ts. */
+  trustedProxies: BlockList;
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
 }
@@ -22,6 +25,11 @@ export interface PageLocals {
   mapTileUrl?: string;
   /** Longest maintenance window (config MAINTENANCE_MAX_HOURS); the console enforces it too. */
   maintenanceMaxHours?: number;
+  /**
+   * The key per-address limits count for this request's client (api/clientIp.ts: forwarded
+   * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.
+   */
+  clientAddress: string;
 }
 
 export type Env = { Variables: { tokenName: string } };

@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
 import { CommandError, type FieldError } from '../db/commands/errors.ts';
 
 /** The one error shape of every API answer: `{ error: { code, message, fields? } }`. */
@@ -9,14 +8,8 @@ export function errorResponse(c: Context, status: number, code: string, message:
 }
 
 export function commandErrorResponse(c: Context, err: CommandError) {
+  if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
   return errorResponse(c, err.status, err.code, err.message, err.fields);
-}
-
-export function zodFields(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length ? issue.path.map(String).join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : ''),
-    message: issue.message,
-  }));
 }
 
 export { CommandError };

@@ -16,7 +16,7 @@ const config = loadConfigOrExit();
 
 let db;
 try {
-  db = openDatabase(config.databasePath);
+  db = openDatabase(config.databasePath, { verify: true });
 } catch (err) {
   fail(`No se pudo abrir la base de datos en ${config.databasePath}: ${(err as Error).message}`);
 }

@@ -11,6 +11,14 @@ import { cacheKeyFor } from './publish/routes.ts';
 import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
 
+/**
+ * How long a request's write waits for another process's write lock (the `noc` CLI, a backup
+ * tool) before answering 503 with Retry-After. better-sqlite3 waits on the event loop, so every
+ * other request waits too: our own transactions take milliseconds, and a lock held longer than
+ * this is not going to be released sooner by waiting.
+ */
+export const REQUEST_BUSY_TIMEOUT_MS = 250;
+
 export interface RunningServer {
   server: Server;
   url: string;
@@ -32,6 +40,7 @@ export async function loadSite(options: { db: Db; config: Config; now?: () => Da
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
  */
 export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[]; renderBudget?: RenderBudget }): Promise<RunningServer> {
+  options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
   const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
   const { app, deps, renderPublic } = await loadSite({ ...options, cache });
   // Opened before listening: a PUBLISH_DIR that cannot be used stops the start.

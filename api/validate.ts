@@ -1,23 +1,13 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CommandError } from '../db/commands/errors.ts';
-import { zodFields } from './errors.ts';
-
-// Validation messages in Spanish, like the rest of the site.
-z.config(z.locales.es());
-
-/** An RFC 3339 timestamp that states its offset ("Z" or "-06:00"); a bare local time is ambiguous. */
-export const timestamp = z
-  .string({ error: 'Debe ser una fecha y hora ISO 8601 con zona, p. ej. 2026-11-26T14:30:00-06:00.' })
-  .refine((v) => z.iso.datetime({ offset: true }).safeParse(v).success, 'Debe ser una fecha y hora ISO 8601 con zona (Z o ±hh:mm), p. ej. 2026-11-26T14:30:00-06:00.')
-  .transform((v) => new Date(v));
+import { fromPublicNames, parseInput } from '../db/commands/input.ts';
 
 /**
- * Reads a JSON request body and validates it. Wrong content type → 415, empty or malformed
- * body → 400, invalid fields → 422 with each field's path. (Oversize bodies are stopped earlier,
- * by the body-limit middleware, with 413.)
+ * Reads a JSON request body: wrong content type → 415, empty or malformed body → 400. (Oversize
+ * bodies are stopped earlier, by the body-limit middleware, with 413.)
  */
-export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new CommandError(415, 'unsupported_media_type', 'El cuerpo debe enviarse como JSON (Content-Type: application/json).');
@@ -33,7 +23,19 @@ export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S):
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new CommandError(400, 'invalid_json', 'El cuerpo debe ser un objeto JSON.');
   }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', zodFields(parsed.error));
-  return parsed.data;
+  return data as Record<string, unknown>;
+}
+
+/**
+ * The body of a request as the input of a command: its JSON keys are the public names of the
+ * command's fields (`started_at` for `startedAt`). Nothing else is checked here: the command
+ * parses the input with its own schema, and its 422 already names fields by public name.
+ */
+export async function commandInput<S extends z.ZodObject>(c: Context, schema: S): Promise<z.input<S>> {
+  return fromPublicNames(await readJsonObject(c), schema);
+}
+
+/** A body the route itself must understand before a command runs (an envelope such as `{ confirmed, subscribers }`). */
+export async function parseJsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  return parseInput(schema, await readJsonObject(c));
 }

@@ -8,22 +8,51 @@ import * as schema from './schema/index.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+/**
+ * How long a connection waits for another connection's write lock before SQLite answers
+ * SQLITE_BUSY. better-sqlite3 waits synchronously, on the event loop: while it waits, no other
+ * request is served, cached ones included. The CLI can afford the default; the server lowers it
+ * (api/server.ts) and its background workers do not wait at all (`withoutWaiting`).
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 /**
  * Opens (creating if needed) the SQLite file, sets the pragmas every connection needs and
  * applies pending migrations.
  */
-export function openDatabase(path: string, options: { migrate?: boolean } = {}): Db {
+export function openDatabase(path: string, options: { migrate?: boolean; verify?: boolean } = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
+  if (options.verify) assertIntact(sqlite);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
   const db = drizzle({ client: sqlite, schema }) as Db;
   if (options.migrate !== false) applyMigrations(db);
   sqlite.pragma('foreign_keys = ON');
   return db;
+}
+
+export class DatabaseCorruptError extends Error {}
+
+/**
+ * PRAGMA quick_check (the b-tree and page checks of integrity_check, without comparing every
+ * index with its table): a file with a bad page in the middle opens and serves until a query
+ * reaches that page, so the server checks before it starts. An empty file passes (a new
+ * database). Linear in the file's size: about a second per few hundred MB.
+ */
+function assertIntact(sqlite: Database.Database): void {
+  let problems: string[];
+  try {
+    problems = (sqlite.pragma('quick_check(5)') as Array<{ quick_check: string }>).map((r) => r.quick_check);
+  } catch (err) {
+    problems = [(err as Error).message];
+  }
+  if (problems.length === 1 && problems[0] === 'ok') return;
+  sqlite.close();
+  throw new DatabaseCorruptError(`el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (README, «Backups»).`);
 }
 
 /**
@@ -41,4 +70,34 @@ export function applyMigrations(db: Db, folder: string = migrationsFolder): void
     throw new Error(`La migración dejó ${violations.length} referencias rotas: ${JSON.stringify(violations.slice(0, 5))}`);
   }
   sqlite.pragma('foreign_keys = ON');
+}
+
+/**
+ * What a SQLite failure means for the caller: `busy` (another connection holds the write lock
+ * longer than this one waits: try again soon), `full` (the disk or the page limit is reached:
+ * nothing was written), or null for anything else (a bug, not the weather).
+ */
+export function sqliteFailure(err: unknown): 'busy' | 'full' | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_LOCKED_')) return 'busy';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'full';
+  return null;
+}
+
+/**
+ * Runs `fn` (synchronous) without waiting for another connection's write lock: a background
+ * worker that finds the database busy gets SQLITE_BUSY at once and tries again on its next
+ * pass, instead of freezing every request while it waits. Safe because better-sqlite3 is
+ * synchronous: no request can run on this connection between the two pragmas.
+ */
+export function withoutWaiting<T>(db: Db, fn: () => T): T {
+  const sqlite = db.$client;
+  const previous = sqlite.pragma('busy_timeout', { simple: true }) as number;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    sqlite.pragma(`busy_timeout = ${previous}`);
+  }
 }

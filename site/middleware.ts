@@ -3,7 +3,7 @@
 import { defineMiddleware } from 'astro:middleware';
 import type { APIContext, MiddlewareNext } from 'astro';
 import type { PageLocals } from '../api/context.ts';
-import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './lib/console.ts';
+import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
 
 const CONSOLE_HEADERS: Record<string, string> = {
   // api/app.ts never caches or shares a response that says private/no-store.
@@ -40,7 +40,10 @@ async function formField(request: Request, name: string): Promise<unknown> {
 export const onRequest = defineMiddleware(async (context, next) => {
   const path = context.url.pathname;
   if (!isConsolePath(path)) return next();
-  const response = await guard(context, next);
+  // An unknown path (/noc/nada): @astrojs/node renders 404.astro without the locals the server
+  // passes (no route matched), so there is no database to find a session in. The 404 page is
+  // public; it only needs the console's headers.
+  const response = (context.locals as Partial<PageLocals>).db ? await guard(context, next) : await next();
   for (const [name, value] of Object.entries(CONSOLE_HEADERS)) response.headers.set(name, value);
   return response;
 });

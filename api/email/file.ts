@@ -60,16 +60,28 @@ export function fileTransport(db: Db, config: Config, dir: string, log: (line: s
       const compose = emailComposer(db, config);
       const results: DeliveryResult[] = [];
       for (const row of batch) {
+        let eml: string;
         try {
-          const message = compose(row);
-          const name = `${String(row.id).padStart(8, '0')}-${row.kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+          eml = toEml(compose(row), `outbox-${row.id}`, row.createdAt);
+        } catch (err) {
+          // The message itself cannot be built: retrying would fail the same way.
+          results.push({ id: row.id, outcome: 'failed', error: (err as Error).message });
+          continue;
+        }
+        const name = `${String(row.id).padStart(8, '0')}-${row.kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+        try {
           // Named after the outbox row: a re-send after a crash overwrites, never duplicates.
-          writeFileSync(join(dir, name), toEml(message, `outbox-${row.id}`, row.createdAt));
+          writeFileSync(join(dir, name), eml);
           results.push({ id: row.id, outcome: 'sent', providerMessageId: name });
         } catch (err) {
-          results.push({ id: row.id, outcome: 'failed', error: (err as Error).message });
+          // The disk, not the message: a full disk (ENOSPC), a quota, too many open files.
+          // The outbox retries with its backoff, as it does for a provider that is down.
+          const code = (err as NodeJS.ErrnoException).code ?? 'error';
+          results.push({ id: row.id, outcome: 'retry', error: `No se pudo escribir ${name} (${code}): ${(err as Error).message}` });
         }
       }
+      const retried = results.filter((r) => r.outcome === 'retry');
+      if (retried.length) log(`Correo (sin RESEND_API_KEY): ${retried.length} mensaje(s) sin escribir en ${dir}; se reintentarán. ${(retried[0] as { error: string }).error}`);
       const first = results.find((r) => r.outcome === 'sent');
       if (first) log(`Correo (sin RESEND_API_KEY): ${results.filter((r) => r.outcome === 'sent').length} mensaje(s) escritos en ${dir}, p. ej. ${(first as { providerMessageId: string }).providerMessageId} para ${batch[0].recipient}.`);
       return results;

@@ -1,6 +1,6 @@
 // A shields-style SVG badge: "SOMNET | Operativo". Pure; the text is escaped as XML.
 import { componentStatusShortLabels, type ComponentStatus } from '../../db/enums.ts';
-import { escapeHtml } from './feeds.ts';
+import { escapeHtml, stripControlCharacters } from './feeds.ts';
 
 /** WCAG AA contrast against white text (4.5:1 or better). */
 const colours: Record<ComponentStatus, string> = {
@@ -18,7 +18,9 @@ function textWidth(text: string): number {
   return w;
 }
 
-export function statusBadgeSvg(label: string, status: ComponentStatus): string {
+export function statusBadgeSvg(rawLabel: string, status: ComponentStatus): string {
+  // XML 1.0 has no escape for most control characters: they are dropped.
+  const label = stripControlCharacters(rawLabel);
   const value = componentStatusShortLabels[status];
   const lw = textWidth(label) + 12;
   const vw = textWidth(value) + 12;

@@ -5,9 +5,9 @@
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
-import type { FeedScope, IncidentView, MaintenanceUpdateView, MaintenanceView } from '../../db/queries/index.ts';
+import type { FeedScope, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
 import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
-import { isLowImpactWindow, windowAt } from '../../db/domain/maintenance.ts';
+import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 
@@ -44,9 +44,35 @@ export interface FeedEntry {
   categories: Array<{ term: string; label: string }>;
 }
 
-/** XML 1.0 forbids most control characters even when escaped; a strict reader rejects the whole feed. */
+/**
+ * XML 1.0 forbids most control characters even when escaped; a strict reader rejects the whole
+ * feed. The noncharacters U+FDD0–U+FDEF go too: they are never text, and renderFeed uses two of
+ * them as placeholders.
+ */
 export function stripControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFDD0-\uFDEF\uFFFE\uFFFF]/g, '');
+}
+
+/*
+ * Two defects of the XML writer under `feed` (xml-js 1.6.11, js2xml.js), worked around here:
+ * - writeCdata escapes with `cdata.replace(']]>', ']]]]><![CDATA[>')`, a string replace that
+ *   changes only the FIRST `]]>`: a second one closes the CDATA section and whatever follows is
+ *   markup, so an incident body could add a forged <item> to the RSS feed.
+ * - writeAttributes escapes only `"`, and `feed` adds only `&`: a `<` in a category label
+ *   (`Enlace <10 Mbps`) makes the Atom document not well-formed.
+ * Each such character is replaced by a noncharacter placeholder (stripped from the text first,
+ * so it appears nowhere else), which the writer passes through untouched; in its output the
+ * placeholder becomes the correct XML. The reader gets back exactly the original text.
+ */
+const CDATA_END = '\uFDD0';
+const ATTRIBUTE_LT = '\uFDD1';
+/** For text the library writes inside CDATA (item title, description, content). */
+const splitCdataEnds = (text: string) => text.replaceAll(']]>', `]]${CDATA_END}`);
+/** For text the library writes as an attribute (Atom) or element text (RSS): category labels. */
+const escapeLabel = (text: string) => text.replaceAll('<', ATTRIBUTE_LT);
+function resolvePlaceholders(xml: string): string {
+  // `]]` + `]]><![CDATA[>`: the section ends after the two brackets, and a new one starts with `>`.
+  return xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(ATTRIBUTE_LT, '&lt;');
 }
 
 export function escapeHtml(text: string): string {
@@ -97,10 +123,6 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
   return entries;
 }
 
-/** "[Estado]" of a maintenance notice: its status, except a reschedule, which says so. */
-export function maintenanceNoticeLabel(update: Pick<MaintenanceUpdateView, 'kind' | 'statusLabel'>): string {
-  return update.kind === 'rescheduled' ? 'Reprogramado' : update.statusLabel;
-}
 
 /**
  * One entry per maintenance notice (every maintenance_updates row: announcement, reschedule,
@@ -187,23 +209,25 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
     feedLinks: { rss: `${doc.selfBase}.rss`, atom: `${doc.selfBase}.atom`, json: `${doc.selfBase}.json` },
     docs: 'https://www.rssboard.org/rss-specification',
   });
+  const xml = format !== 'json';
+  const cdata = xml ? splitCdataEnds : (text: string) => text;
   for (const e of entries) {
     const item: Item = {
       // Atom's title is declared type="html": its text must be escaped HTML. RSS and JSON carry plain text.
-      title: format === 'atom' ? escapeHtml(e.title) : e.title,
+      title: cdata(format === 'atom' ? escapeHtml(e.title) : e.title),
       id: e.id,
       link: e.link,
       date: e.updated,
       published: e.published,
-      description: format === 'atom' ? escapeHtml(e.summary) : e.summary,
-      content: e.contentHtml,
+      description: cdata(format === 'atom' ? escapeHtml(e.summary) : e.summary),
+      content: cdata(e.contentHtml),
       author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
-      category: e.categories.map((c) => ({ name: c.label, term: c.term })),
+      category: e.categories.map((c) => ({ name: xml ? escapeLabel(c.label) : c.label, term: c.term })),
     };
     feed.addItem(item);
   }
-  if (format === 'rss') return feed.rss2();
-  if (format === 'atom') return withAtomLanguage(feed.atom1());
+  if (format === 'rss') return resolvePlaceholders(feed.rss2());
+  if (format === 'atom') return withAtomLanguage(resolvePlaceholders(feed.atom1()));
   return jsonFeed11(feed.json1(), doc, entries);
 }
 

@@ -1,7 +1,7 @@
 // iCalendar rendering of maintenance windows: the public feeds, the per-event download and the
 // attachment of notice emails. Pure: the same views in give the same bytes out.
 import { escapeText, icsDocument, utcDateTime, type IcsLine } from '../../db/domain/icalendar.ts';
-import { formatNotice } from '../../db/domain/maintenance.ts';
+import { formatNotice, maintenanceTitle } from '../../db/domain/maintenance.ts';
 import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
 import type { MaintenanceImpactKind, MaintenanceStatus } from '../../db/enums.ts';
 import type { MaintenanceView } from '../../db/queries/index.ts';
@@ -42,9 +42,6 @@ function maintnoteStatus(m: MaintenanceView): string {
   return byStatus[m.status];
 }
 
-export function maintenanceTitle(m: Pick<MaintenanceView, 'emergency' | 'name'>): string {
-  return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
-}
 
 function description(m: MaintenanceView, url: string): string {
   const lines = [

@@ -7,6 +7,14 @@ import { formatDateTime } from '../../db/domain/time.ts';
 
 export const SMS_LINE = 160;
 
+/**
+ * Terminal control characters (C0, DEL, C1) never reach the output: `curl …/status.txt` prints
+ * to someone's terminal, and an ESC sequence in a name would clear or rewrite it.
+ */
+function printable(line: string): string {
+  return line.replace(/[\u0000-\u001F\u007F-\u009F]/g, '');
+}
+
 function clip(line: string): string {
   const chars = [...line];
   return chars.length <= SMS_LINE ? line : `${chars.slice(0, SMS_LINE - 1).join('')}…`;
@@ -37,5 +45,5 @@ export function statusText(input: {
   const next = input.nextMaintenance;
   if (next) lines.push(`Próximo mantenimiento ${formatDateTime(next.scheduledFor)} a ${formatDateTime(next.scheduledUntil)}: ${next.name}. ${windowFacts(next)}`);
   lines.push(`Detalle: ${input.publicUrl}/ · Emergencias (sin servicio): 722 167 5865`);
-  return lines.map(clip).join('\n') + '\n';
+  return lines.map((line) => clip(printable(line))).join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { overallStatusWithMaintenance, compareSeverity, withMaintenanceInProgress } from '../../db/domain/rollup.ts';
 import { DAY } from '../../db/domain/time.ts';
-import { activeMaintenances, componentCatalogue, unresolvedIncidents, upcomingMaintenances } from '../../db/queries/index.ts';
+import { activeMaintenances, componentCatalogue, findInCatalogue, unknownRefMessage, unresolvedIncidents, upcomingMaintenances } from '../../db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
@@ -12,8 +12,6 @@ import { serveCached } from '../http.ts';
 
 /** The embeddable banner script, read once; it is static and served from memory. */
 export const EMBED_SCRIPT = readFileSync(new URL('../embed/embed.js', import.meta.url), 'utf8');
-
-const NOT_FOUND = 'No existe un componente ni un grupo con ese identificador.';
 
 /** Embeds for other sites: SVG badges, the banner script and a plain-text status. */
 export function embedRoutes(deps: AppDeps) {
@@ -29,15 +27,14 @@ export function embedRoutes(deps: AppDeps) {
   app.get('/componentes/:slug/badge.svg', (c) => {
     const ref = c.req.param('slug');
     const catalogue = componentCatalogue(deps.db);
-    const component = catalogue.all.find((x) => x.slug === ref || x.id === ref);
-    const group = catalogue.groups.find((g) => g.slug === ref || g.id === ref);
-    if (!component && !group) return errorResponse(c, 404, 'not_found', NOT_FOUND);
+    const found = findInCatalogue(catalogue, ref);
+    if (!found) return errorResponse(c, 404, 'not_found', unknownRefMessage(ref, 'any'));
     return serveCached(c, deps, `/componentes/${ref}/badge.svg`, () => {
       // A window that does not flip its components (auto_transition false) still shows here.
       const held = new Set(activeMaintenances(deps.db, catalogue).flatMap((m) => m.components.map((x) => x.id)));
-      const body = component
-        ? statusBadgeSvg(component.fullName, withMaintenanceInProgress(component.status, held.has(component.id)))
-        : statusBadgeSvg(group!.name, withMaintenanceInProgress(group!.status, group!.components.some((x) => held.has(x.id))));
+      const body = found.kind === 'component'
+        ? statusBadgeSvg(found.component.fullName, withMaintenanceInProgress(found.component.status, held.has(found.component.id)))
+        : statusBadgeSvg(found.group.name, withMaintenanceInProgress(found.group.status, found.group.components.some((x) => held.has(x.id))));
       return { body, headers: { 'content-type': 'image/svg+xml; charset=utf-8', ...open } };
     });
   });

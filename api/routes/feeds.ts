@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { componentCatalogue, feedScopeFor, feedSnapshot, type FeedScope } from '../../db/queries/index.ts';
+import { componentCatalogue, feedScopeFor, feedSnapshot, unknownRefMessage, type FeedScope } from '../../db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
@@ -16,13 +16,13 @@ const formats: FeedFormat[] = ['rss', 'atom', 'json'];
 export function feedRoutes(deps: AppDeps) {
   const app = new Hono();
 
-  const serveFeed = (c: Context, key: string, format: FeedFormat, scopeOf: () => FeedScope | null) =>
+  const serveFeed = (c: Context, key: string, format: FeedFormat, scopeOf: () => FeedScope | null, ref = '') =>
     serveCached(c, deps, key, (): { body: string; status?: number; lastModified?: Date; headers: Record<string, string> } => {
       const scope = scopeOf();
       if (!scope) {
         return {
           status: 404,
-          body: JSON.stringify({ error: { code: 'not_found', message: 'No existe un componente ni un grupo con ese identificador.' } }),
+          body: JSON.stringify({ error: { code: 'not_found', message: unknownRefMessage(ref, 'any') } }),
           headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
         };
       }
@@ -47,8 +47,8 @@ export function feedRoutes(deps: AppDeps) {
     app.get(`/feed.${format}`, (c) => serveFeed(c, `/feed.${format}`, format, () => ({ kind: 'page' })));
     app.get(`/componentes/:slug/feed.${format}`, (c) => {
       const ref = c.req.param('slug');
-      if (!/^[a-z0-9-]{1,60}$/.test(ref)) return errorResponse(c, 404, 'not_found', 'No existe un componente ni un grupo con ese identificador.');
-      return serveFeed(c, `/componentes/${ref}/feed.${format}`, format, () => feedScopeFor(componentCatalogue(deps.db), ref));
+      if (!/^[a-z0-9-]{1,60}$/.test(ref)) return errorResponse(c, 404, 'not_found', unknownRefMessage(ref, 'any'));
+      return serveFeed(c, `/componentes/${ref}/feed.${format}`, format, () => feedScopeFor(componentCatalogue(deps.db), ref), ref);
     });
   }
   // Statuspage's paths, so readers subscribed to a Statuspage page keep working after a move.

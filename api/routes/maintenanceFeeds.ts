@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { findComponent, findGroup } from '../../db/commands/catalog.ts';
-import { componentCatalogue, maintenanceDetail, maintenancesForFeed } from '../../db/queries/index.ts';
+import { componentCatalogue, findInCatalogue, maintenanceDetail, maintenancesForFeed, unknownRefMessage } from '../../db/queries/index.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
@@ -34,14 +33,14 @@ export function maintenanceFeedRoutes(deps: AppDeps) {
     const ref = c.req.param('ref');
     return serveCached(c, deps, `/componentes/${ref}/mantenimiento.ics`, () => {
       const catalogue = componentCatalogue(db);
-      const component = findComponent(db, ref);
-      const group = component ? undefined : findGroup(db, ref);
-      if (!component && !group) return notFoundText(`No existe un componente ni una zona «${ref}».`);
-      const ids = component ? [component.id] : catalogue.all.filter((x) => x.groupId === group!.id).map((x) => x.id);
-      const label = component ? catalogue.byId.get(component.id)!.fullName : group!.name;
+      const found = findInCatalogue(catalogue, ref);
+      if (!found) return notFoundText(unknownRefMessage(ref, 'any'));
+      const scope = found.kind === 'component'
+        ? { ids: [found.component.id], label: found.component.fullName, slug: found.component.slug }
+        : { ids: found.group.components.map((x) => x.id), label: found.group.name, slug: found.group.slug };
       return {
-        body: maintenanceIcs(maintenancesForFeed(db, now(), ids, catalogue), { publicUrl: config.publicUrl, calendarName: `SOMNET · Mantenimientos · ${label}` }),
-        headers: { ...ICS_HEADERS, 'content-disposition': `inline; filename="somnet-mantenimiento-${component?.slug ?? group!.slug}.ics"` },
+        body: maintenanceIcs(maintenancesForFeed(db, now(), scope.ids, catalogue), { publicUrl: config.publicUrl, calendarName: `SOMNET · Mantenimientos · ${scope.label}` }),
+        headers: { ...ICS_HEADERS, 'content-disposition': `inline; filename="somnet-mantenimiento-${scope.slug}.ics"` },
       };
     });
   });

@@ -1,38 +1,12 @@
-import { Hono, type Context } from 'hono';
-import { z } from 'zod';
-import { deleteSubscriber, importSubscribers, MAX_IMPORT_ROWS, requestSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
+import { Hono } from 'hono';
+import { deleteSubscriber, importRequestInput, importSubscribers, requestSubscription, subscriptionInput, unsubscribe, type ImportRow } from '../../db/commands/subscribers.ts';
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
 import { outboxHealth } from '../../db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
-import { clientIpFrom } from '../clientIp.ts';
-import { parseJsonBody } from '../validate.ts';
+import { requestClient } from '../clientIp.ts';
+import { commandInput, parseJsonBody } from '../validate.ts';
 import { limitBody, tokenContext } from '../http.ts';
-
-const email = z.string().trim().min(3).max(254);
-const componentRefs = z.array(z.string().min(1).max(100)).max(500);
-const customerId = z.string().max(40).nullable();
-
-const subscribeBody = z.strictObject({ email, components: componentRefs.optional(), customer_id: customerId.optional() });
-const importBody = z.strictObject({
-  confirmed: z.literal(true, { error: 'Solo se importan contactos ya confirmados por SOMNET: envíe "confirmed": true.' }),
-  subscribers: z.array(z.strictObject({ email: z.string().max(320), components: componentRefs.optional(), customer_id: customerId.optional() }))
-    .min(1).max(MAX_IMPORT_ROWS, `Hasta ${MAX_IMPORT_ROWS} contactos por llamada.`),
-});
-
-/** Client address for the per-IP limit: the socket's, or behind a local proxy the one it forwards (api/clientIp.ts). */
-function clientIp(c: Context, publicUrl: string): string {
-  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  let host = c.req.header('host');
-  if (!host) { try { host = new URL(c.req.url).host; } catch { host = undefined; } }
-  return clientIpFrom({
-    peer: incoming?.socket?.remoteAddress,
-    forwardedFor: c.req.header('x-forwarded-for'),
-    forwardedHost: c.req.header('x-forwarded-host'),
-    host,
-    publicUrl,
-  });
-}
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -64,8 +38,8 @@ export function subscriberRoutes(deps: AppDeps) {
   const publicCtx = { kind: 'user' as const, name: 'público' };
 
   app.post('/subscribers', limitBody(8 * 1024), async (c) => {
-    const input = await parseJsonBody(c, subscribeBody);
-    requestSubscription(db, { email: input.email, components: input.components, customerId: input.customer_id, ip: clientIp(c, deps.config.publicUrl) }, { now: now(), actor: publicCtx });
+    const input = await commandInput(c, subscriptionInput);
+    requestSubscription(db, { ...input, ip: requestClient(c, deps.trustedProxies).key }, { now: now(), actor: publicCtx });
     return c.json(SUBSCRIBE_ACCEPTED, 202);
   });
 
@@ -104,8 +78,8 @@ export function subscriberRoutes(deps: AppDeps) {
 
   // 10,000 contacts are about 1 MB of JSON.
   app.post('/subscribers/import', auth, limitBody(4 * 1024 * 1024), async (c) => {
-    const input = await parseJsonBody(c, importBody);
-    const result = importSubscribers(db, input.subscribers, tokenContext(c, deps));
+    const input = await parseJsonBody(c, importRequestInput);
+    const result = importSubscribers(db, input.subscribers as ImportRow[], tokenContext(c, deps)); // the command parses each row
     return c.json(result, 201);
   });
 

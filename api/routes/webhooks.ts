@@ -1,18 +1,10 @@
-import { z } from 'zod';
-import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint } from '../../db/commands/webhooks.ts';
+import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint, webhookEndpointInput } from '../../db/commands/webhooks.ts';
 import { notFound } from '../../db/commands/errors.ts';
 import { webhookEndpointList, type WebhookEndpointView } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
-import { parseJsonBody } from '../validate.ts';
+import { commandInput } from '../validate.ts';
 import { allowPrivateWebhookTargets } from '../workers/webhooks.ts';
-
-const webhookCreate = z.strictObject({
-  url: z.string().trim().min(1).max(2000),
-  components: z.array(z.string().min(1).max(100)).min(1).max(500).nullable().optional(),
-  secret: z.string().min(16, 'El secreto debe tener al menos 16 caracteres.').max(200).optional(),
-  description: z.string().trim().max(500).nullable().optional(),
-});
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -50,8 +42,7 @@ export function webhookRoutes(deps: AppDeps) {
   app.get('/', (c) => c.json({ webhooks: webhookEndpointList(db).map(webhookJson) }, 200, { 'cache-control': 'no-store' }));
   app.get('/:id', (c) => c.json(one(c.req.param('id')), 200, { 'cache-control': 'no-store' }));
   app.post('/', async (c) => {
-    const input = await parseJsonBody(c, webhookCreate);
-    const row = createWebhookEndpoint(db, input, tokenContext(c, deps), { allowPrivateTargets: allowPrivateWebhookTargets() });
+    const row = createWebhookEndpoint(db, await commandInput(c, webhookEndpointInput), tokenContext(c, deps), { allowPrivateTargets: allowPrivateWebhookTargets() });
     // The secret is returned this once; the list never shows it.
     return c.json({ ...one(row.id), secret: row.secret }, 201, { 'cache-control': 'no-store' });
   });

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { defaultDisablePolicy, recordWebhookAttempt, WEBHOOK_CHANNEL, type DisablePolicy } from '../../db/commands/webhooks.ts';
+import { backgroundWrite } from '../../db/commands/transaction.ts';
 import type { WebhookMessage } from '../../db/notifications/webhooks.ts';
 import type { DeliveryResult, OutboxRow, Transport } from '../../db/outbox/worker.ts';
 import { webhookEndpoints } from '../../db/schema/index.ts';
@@ -50,13 +51,13 @@ export function webhookTransport(db: Db, options: WebhookTransportOptions): Tran
     }, { timeoutMs: options.timeoutMs ?? 30_000, allowPrivateTargets: options.allowPrivateTargets ?? false, signal: options.signal });
 
     if (result.ok && result.status >= 200 && result.status < 300) {
-      recordWebhookAttempt(db, endpoint.id, { ok: true }, now());
+      await backgroundWrite(db, () => recordWebhookAttempt(db, endpoint.id, { ok: true }, now()), { attempts: 20 });
       return { id: row.id, outcome: 'sent', providerMessageId: String(result.status) };
     }
     const error = result.ok ? `El receptor respondió HTTP ${result.status}.` : result.error;
     // Cut short by our own shutdown: not the receiver's fault, so not counted against it.
     if (!result.ok && options.signal?.aborted) return { id: row.id, outcome: 'retry', error };
-    const { disabled } = recordWebhookAttempt(db, endpoint.id, { ok: false, error }, now(), options.disablePolicy ?? defaultDisablePolicy);
+    const { disabled } = await backgroundWrite(db, () => recordWebhookAttempt(db, endpoint.id, { ok: false, error }, now(), options.disablePolicy ?? defaultDisablePolicy), { attempts: 20 });
     const retryable = result.ok ? result.status === 408 || result.status === 429 || result.status >= 500 : !result.permanent;
     if (disabled || !retryable) return { id: row.id, outcome: 'failed', error };
     return { id: row.id, outcome: 'retry', error, retryAfterMs: result.ok ? result.retryAfterMs : undefined };

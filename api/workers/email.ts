@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Db } from '../../db/client.ts';
 import { purgeExpiredSubscriptions } from '../../db/commands/subscribers.ts';
 import { drainOutbox, type Transport } from '../../db/outbox/worker.ts';
+import { backgroundWrite, isDatabaseBusy } from '../../db/commands/transaction.ts';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';
@@ -38,14 +39,15 @@ export function emailWorker(options: EmailWorkerOptions = {}): BackgroundWorker 
         while (!stopped) {
           try {
             if (deps.now().getTime() - lastPurge > 60_000) {
-              purgeExpiredSubscriptions(deps.db, deps.now());
+              await backgroundWrite(deps.db, () => purgeExpiredSubscriptions(deps.db, deps.now()));
               lastPurge = deps.now().getTime();
             }
             // Up to 50 batches per pass, then the loop comes round (and can be stopped).
             const handled = await drainOutbox(deps.db, transport, { now: deps.now, maxBatches: 50 });
             if (handled > 0) continue;
           } catch (err) {
-            console.error(`Correo: fallo al vaciar la bandeja de salida: ${(err as Error).message}`);
+            // A database locked by another process is waited out quietly: the next pass retries.
+            if (!isDatabaseBusy(err)) console.error(`Correo: fallo al vaciar la bandeja de salida: ${(err as Error).message}`);
           }
           if (stopped) break;
           await new Promise<void>((r) => { wake = r; timer = setTimeout(r, idleMs); timer.unref(); });

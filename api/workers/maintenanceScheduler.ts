@@ -1,5 +1,6 @@
 import { advanceMaintenances, nextMaintenanceDue } from '../../db/commands/maintenances.ts';
-import { onCommit } from '../../db/commands/transaction.ts';
+import { isDatabaseBusy, onCommit } from '../../db/commands/transaction.ts';
+import { withoutWaiting } from '../../db/client.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';
 
@@ -30,8 +31,10 @@ export function maintenanceScheduler(options: MaintenanceSchedulerOptions = {}):
         clearTimeout(timer);
         if (stopped) return;
         try {
-          advanceMaintenances(deps.db, deps.now());
+          // Never wait for another process's write lock on the event loop: come back in a second.
+          withoutWaiting(deps.db, () => advanceMaintenances(deps.db, deps.now()));
         } catch (err) {
+          if (isDatabaseBusy(err)) { sleep(1000); return; }
           console.error('Programador de mantenimientos:', err);
         }
         if (stopped) return;

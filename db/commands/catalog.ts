@@ -1,9 +1,12 @@
 import { eq, or, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
-import type { ComponentStatus, StatusEventCause } from '../enums.ts';
+import { componentStatuses, type ComponentStatus, type StatusEventCause } from '../enums.ts';
 import { newId, slugify } from '../ids.ts';
+import { componentCatalogue, resolveRef } from '../queries/catalog.ts';
 import { componentGroups, components, componentStatusEvents } from '../schema/index.ts';
-import { CommandError, notFound } from './errors.ts';
+import { CommandError, notFound, unknownRefs } from './errors.ts';
+import { nameText, noteText, parseInput, ref, slug } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit } from './audit.ts';
 import { publish } from '../notifications/index.ts';
@@ -28,11 +31,11 @@ function assertSlugFree(db: Db, slug: string, path: string, exceptId?: string): 
   if (taken.length > 0) throw new CommandError(409, 'slug_taken', `El identificador «${slug}» ya está en uso.`, [{ path, message: 'Ya existe un componente o grupo con este identificador.' }]);
 }
 
-function resolveGroupId(db: Db, ref: string | null | undefined, path: string): string | null | undefined {
-  if (ref === undefined || ref === null) return ref;
-  const group = findGroup(db, ref);
-  if (!group) throw new CommandError(422, 'unknown_group', `No existe el grupo «${ref}».`, [{ path, message: 'Grupo desconocido.' }]);
-  return group.id;
+function resolveGroupId(db: Db, groupRef: string | null | undefined, path: string): string | null | undefined {
+  if (groupRef === undefined || groupRef === null) return groupRef;
+  const { entry, unknown } = resolveRef(componentCatalogue(db), groupRef, path, 'group');
+  if (unknown) throw unknownRefs([unknown], 'unknown_group');
+  return entry.kind === 'group' ? entry.group.id : null;
 }
 
 /**
@@ -56,14 +59,21 @@ export function setComponentStatus(
   return previous;
 }
 
-export interface GroupInput {
-  name: string;
-  slug?: string;
-  description?: string | null;
-  position?: number;
-}
+const position = z.number({ error: 'La posición debe ser un número entero.' }).int().min(0).max(100_000);
+const groupFields = {
+  name: nameText('Escriba un nombre.'),
+  slug: slug.optional(),
+  description: noteText('La descripción').nullable().optional(),
+  position: position.optional(),
+};
 
-export function createGroup(db: Db, input: GroupInput, { now, actor }: CommandContext): GroupRow {
+/** An area (group): its name, optional slug (derived from the name), description and position. */
+export const createGroupInput = z.strictObject(groupFields);
+export const updateGroupInput = createGroupInput.partial();
+export type GroupInput = z.input<typeof createGroupInput>;
+
+export function createGroup(db: Db, raw: GroupInput, { now, actor }: CommandContext): GroupRow {
+  const input = parseInput(createGroupInput, raw);
   return runCommand(db, () => {
     const slug = input.slug ?? slugify(input.name);
     if (!slug) throw new CommandError(422, 'validation_failed', 'El nombre no produce un identificador válido.', [{ path: 'slug', message: 'Indique un identificador (letras, números y guiones).' }]);
@@ -77,7 +87,8 @@ export function createGroup(db: Db, input: GroupInput, { now, actor }: CommandCo
   });
 }
 
-export function updateGroup(db: Db, idOrSlug: string, patch: Partial<GroupInput>, { now, actor }: CommandContext): GroupRow {
+export function updateGroup(db: Db, idOrSlug: string, raw: z.input<typeof updateGroupInput>, { now, actor }: CommandContext): GroupRow {
+  const patch = parseInput(updateGroupInput, raw);
   return runCommand(db, () => {
     const group = findGroup(db, idOrSlug);
     if (!group) throw notFound('el grupo', idOrSlug);
@@ -95,16 +106,17 @@ export function updateGroup(db: Db, idOrSlug: string, patch: Partial<GroupInput>
   });
 }
 
-export interface ComponentInput {
-  name: string;
-  slug?: string;
-  description?: string | null;
-  group?: string | null;
-  position?: number;
-  status?: ComponentStatus;
-}
+/** A component: like an area, plus the area it belongs to (`group`, id or slug; null for none) and its status. */
+export const createComponentInput = z.strictObject({
+  ...groupFields,
+  group: ref.nullable().optional(),
+  status: z.enum(componentStatuses).optional(),
+});
+export const updateComponentInput = createComponentInput.partial();
+export type ComponentInput = z.input<typeof createComponentInput>;
 
-export function createComponent(db: Db, input: ComponentInput, { now, actor }: CommandContext, cause: StatusEventCause = 'manual'): ComponentRow {
+export function createComponent(db: Db, raw: ComponentInput, { now, actor }: CommandContext, cause: StatusEventCause = 'manual'): ComponentRow {
+  const input = parseInput(createComponentInput, raw);
   return runCommand(db, () => {
     const slug = input.slug ?? slugify(input.name);
     if (!slug) throw new CommandError(422, 'validation_failed', 'El nombre no produce un identificador válido.', [{ path: 'slug', message: 'Indique un identificador (letras, números y guiones).' }]);
@@ -122,7 +134,8 @@ export function createComponent(db: Db, input: ComponentInput, { now, actor }: C
   });
 }
 
-export function updateComponent(db: Db, idOrSlug: string, patch: Partial<ComponentInput>, { now, actor }: CommandContext): ComponentRow {
+export function updateComponent(db: Db, idOrSlug: string, raw: z.input<typeof updateComponentInput>, { now, actor }: CommandContext): ComponentRow {
+  const patch = parseInput(updateComponentInput, raw);
   return runCommand(db, () => {
     const component = findComponent(db, idOrSlug);
     if (!component) throw notFound('el componente', idOrSlug);

@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
-import { consoleRoles, type ConsoleRole } from '../enums.ts';
+import { consoleRoles } from '../enums.ts';
 import { consoleSessions, consoleUsers } from '../schema/index.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound } from './errors.ts';
+import { LIMITS, parseInput, text } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
 export type ConsoleUserRow = typeof consoleUsers.$inferSelect;
@@ -12,6 +14,26 @@ const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]+\.[^\s@<>"]{2,}$/;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+const roleInput = z.enum(consoleRoles, { error: 'El rol debe ser admin o noc.' });
+
+/** A new console user (the admin page, `npm run noc -- user create`). */
+export const consoleUserInput = z.strictObject({
+  email: text({ min: 1, max: LIMITS.email, label: 'El correo', required: 'Indique un correo válido, p. ej. guardia@somnet.com.mx.' })
+    .transform(normalizeEmail)
+    .refine((v) => EMAIL.test(v), 'Indique un correo válido, p. ej. guardia@somnet.com.mx.'),
+  role: roleInput,
+  /** scrypt hash of the one-time password, made by the caller (slow; not inside the transaction). */
+  passwordHash: z.string().min(1),
+});
+export type ConsoleUserInput = z.input<typeof consoleUserInput>;
+
+/** An admin may not demote or disable their own account: another admin must do it. */
+function assertNotSelf(user: ConsoleUserRow, actor: CommandContext['actor']): void {
+  if (actor.kind === 'user' && normalizeEmail(actor.name) === user.email) {
+    throw new CommandError(409, 'own_account', 'No puede cambiar el rol ni desactivar su propia cuenta.');
+  }
 }
 
 function findUser(db: Db, userId: number): ConsoleUserRow {
@@ -24,17 +46,14 @@ function findUser(db: Db, userId: number): ConsoleUserRow {
  * Creates a console user with a one-time password (hashed by the caller: hashing is slow and
  * must not run inside the transaction). The user must choose a new password at first sign-in.
  */
-export function createConsoleUser(db: Db, input: { email: string; role: string; passwordHash: string }, { now, actor }: CommandContext): ConsoleUserRow {
-  const email = normalizeEmail(input.email);
-  const fields = [];
-  if (!EMAIL.test(email) || email.length > 254) fields.push({ path: 'email', message: 'Indique un correo válido, p. ej. guardia@somnet.com.mx.' });
-  if (!consoleRoles.includes(input.role as ConsoleRole)) fields.push({ path: 'role', message: 'El rol debe ser admin o noc.' });
-  if (fields.length) throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', fields);
+export function createConsoleUser(db: Db, raw: { email: string; role: string; passwordHash: string }, { now, actor }: CommandContext): ConsoleUserRow {
+  const input = parseInput(consoleUserInput, raw);
+  const email = input.email;
   return runCommand(db, () => {
     const existing = db.select({ id: consoleUsers.id }).from(consoleUsers).where(eq(consoleUsers.email, email)).get();
     if (existing) throw new CommandError(409, 'user_exists', `Ya existe un usuario con el correo «${email}».`, [{ path: 'email', message: 'Ya existe un usuario con este correo.' }]);
     const user = db.insert(consoleUsers).values({
-      email, role: input.role as ConsoleRole, passwordHash: input.passwordHash, mustChangePassword: true, createdAt: now, updatedAt: now,
+      email, role: input.role, passwordHash: input.passwordHash, mustChangePassword: true, createdAt: now, updatedAt: now,
     }).returning().get();
     recordAudit(db, actor, 'user.create', { type: 'user', id: email }, now, { role: user.role });
     return user;
@@ -63,13 +82,14 @@ export function changeOwnPassword(db: Db, userId: number, passwordHash: string, 
   });
 }
 
-export function setConsoleUserRole(db: Db, userId: number, role: string, { now, actor }: CommandContext): ConsoleUserRow {
-  if (!consoleRoles.includes(role as ConsoleRole)) throw new CommandError(422, 'validation_failed', 'El rol debe ser admin o noc.', [{ path: 'role', message: 'Rol desconocido.' }]);
+export function setConsoleUserRole(db: Db, userId: number, newRole: string, { now, actor }: CommandContext): ConsoleUserRow {
+  const { role } = parseInput(z.object({ role: roleInput }), { role: newRole });
   return runCommand(db, () => {
     const user = findUser(db, userId);
+    assertNotSelf(user, actor);
     if (user.role === 'admin' && role !== 'admin') assertAnotherAdmin(db, user.id);
     recordAudit(db, actor, 'user.set_role', { type: 'user', id: user.email }, now, { from: user.role, to: role });
-    return db.update(consoleUsers).set({ role: role as ConsoleRole, updatedAt: now }).where(eq(consoleUsers.id, user.id)).returning().get();
+    return db.update(consoleUsers).set({ role, updatedAt: now }).where(eq(consoleUsers.id, user.id)).returning().get();
   });
 }
 
@@ -77,6 +97,7 @@ export function setConsoleUserRole(db: Db, userId: number, role: string, { now, 
 export function setConsoleUserDisabled(db: Db, userId: number, disabled: boolean, { now, actor }: CommandContext): ConsoleUserRow {
   return runCommand(db, () => {
     const user = findUser(db, userId);
+    assertNotSelf(user, actor);
     if (disabled && user.role === 'admin') assertAnotherAdmin(db, user.id);
     if (disabled) db.delete(consoleSessions).where(eq(consoleSessions.userId, user.id)).run();
     recordAudit(db, actor, disabled ? 'user.disable' : 'user.enable', { type: 'user', id: user.email }, now);

@@ -10,33 +10,33 @@ import { feasibilityServices } from '../domain/coverage.ts';
 import { newId } from '../ids.ts';
 import { CommandError } from './errors.ts';
 import { recordAudit } from './audit.ts';
+import { parseInput, text } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
 /** At most this many requests per sender per hour: a person asks once; a script asks a lot. */
 export const FEASIBILITY_LIMIT_PER_HOUR = 5;
 const HOUR = 3_600_000;
 
-const required = (label: string, min: number, max: number) =>
-  z.string({ error: `Escriba ${label}.` }).trim().min(min, `Escriba ${label}.`).max(max, `Use como máximo ${max} caracteres.`);
-const optionalText = (max: number) => z.string().trim().max(max, `Use como máximo ${max} caracteres.`).optional().transform((v) => v || null);
+const required = (label: string, what: string, min: number, max: number, multiline = false) => text({ min, max, label, required: `Escriba ${what}.`, multiline });
+const optionalText = (label: string, max: number, multiline = false) => text({ max, label, multiline }).optional().transform((v) => v || null);
 const degrees = (label: string, min: number, max: number) =>
-  z.string({ error: `Indique la ${label}.` }).trim().min(1, `Indique la ${label}.`)
+  text({ min: 1, max: 40, label: `La ${label}`, required: `Indique la ${label}.` })
     .transform((v) => Number(v.replace(',', '.')))
     .pipe(z.number({ error: `La ${label} debe ser un número, p. ej. 19.2826.` }).min(min, `La ${label} debe estar entre ${min} y ${max}.`).max(max, `La ${label} debe estar entre ${min} y ${max}.`));
 
 /** The form's fields (manual 2.3: precise location, contact, service wanted). */
 export const feasibilityRequestSchema = z.object({
-  company: required('el nombre de su empresa', 2, 120),
-  contact_name: required('el nombre de la persona de contacto', 2, 120),
-  email: z.string({ error: 'Escriba un correo electrónico.' }).trim().pipe(z.email('Escriba un correo electrónico válido, p. ej. nombre@empresa.com.').max(200)),
-  phone: z.string({ error: 'Escriba un teléfono.' }).trim()
+  company: required('El nombre de la empresa', 'el nombre de su empresa', 2, 120),
+  contact_name: required('El nombre de contacto', 'el nombre de la persona de contacto', 2, 120),
+  email: text({ max: 200, label: 'El correo', required: 'Escriba un correo electrónico.' }).pipe(z.email('Escriba un correo electrónico válido, p. ej. nombre@empresa.com.')),
+  phone: text({ max: 40, label: 'El teléfono', required: 'Escriba un teléfono.' })
     .refine((v) => /^\+?[\d\s().-]+$/.test(v) && [10, 12].includes(v.replace(/\D/g, '').length), 'Escriba un teléfono de 10 dígitos, p. ej. 722 123 4567.'),
   latitude: degrees('latitud', -90, 90),
   longitude: degrees('longitud', -180, 180),
-  address: required('la dirección o referencias del lugar', 5, 500),
+  address: required('La dirección', 'la dirección o referencias del lugar', 5, 500, true),
   service: z.enum(feasibilityServices, { error: 'Elija el servicio que le interesa.' }),
-  bandwidth: optionalText(60),
-  notes: optionalText(2000),
+  bandwidth: optionalText('El ancho de banda', 60),
+  notes: optionalText('El comentario', 2000, true),
 });
 
 export function clientKeyFor(address: string): string {
@@ -48,11 +48,7 @@ export function clientKeyFor(address: string): string {
  * to show next to each input; a sender over the hourly limit gets 429 and nothing is stored.
  */
 export function submitFeasibilityRequest(db: Db, input: Record<string, unknown>, clientAddress: string, ctx: CommandContext) {
-  const parsed = feasibilityRequestSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new CommandError(422, 'validation_failed', 'Revise los campos marcados.', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
-  }
-  const data = parsed.data;
+  const data = parseInput(feasibilityRequestSchema, input, { message: 'Revise los campos marcados.' });
   const clientKey = clientKeyFor(clientAddress);
   return runCommand(db, () => {
     const recent = db.select({ n: count() }).from(feasibilityRequests)

@@ -1,31 +1,56 @@
 import { and, eq, isNull, ne } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
-import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../enums.ts';
+import { componentStatuses, incidentImpacts, incidentStatuses, type ComponentStatus, type IncidentImpact, type IncidentStatus } from '../enums.ts';
 import { newId } from '../ids.ts';
+import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
 import { components, incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
-import { findComponent, setComponentStatus, type ComponentRow } from './catalog.ts';
-import { CommandError, notFound } from './errors.ts';
+import { setComponentStatus } from './catalog.ts';
+import { CommandError, notFound, unknownRefs } from './errors.ts';
+import { bodyText, instant, nameText, noteText, parseInput, ref } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit } from './audit.ts';
 import { publish } from '../notifications/index.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;
 
-export interface IncidentUpdateInput {
-  status: IncidentStatus;
-  body: string;
-  cause?: string | null;
-  eta?: Date | null;
-  /** Component id or slug → the status it moves to with this update. */
-  components?: Record<string, ComponentStatus>;
-  deliverNotifications?: boolean;
-}
+const incidentStatus = z.enum(incidentStatuses, { error: 'Elija el estado del incidente: investigating, identified, monitoring o resolved.' });
+const incidentImpact = z.enum(incidentImpacts, { error: 'Elija la criticidad: none, minor, major o critical.' });
+const cause = noteText('La causa').nullable();
 
-export interface CreateIncidentInput extends IncidentUpdateInput {
-  name: string;
-  impact?: IncidentImpact;
-  startedAt?: Date;
-}
+const updateFields = {
+  status: incidentStatus,
+  body: bodyText('Escriba el mensaje para los clientes.'),
+  cause: cause.optional(),
+  /** Estimated restoration; null = to be confirmed. */
+  eta: instant.nullable().optional(),
+  /** Component id or slug → the status it moves to with this update. */
+  components: z.record(ref, z.enum(componentStatuses)).optional(),
+  deliverNotifications: z.boolean().optional(),
+};
+
+/** One update of an incident: its status, message, cause, ETA and component changes. */
+export const incidentUpdateInput = z.strictObject(updateFields);
+/** A new incident: a title and its first update, optionally its criticidad and start. */
+export const createIncidentInput = z.strictObject({
+  name: nameText('Escriba un título, p. ej. «Corte de fibra en Metepec».', 'El título'),
+  impact: incidentImpact.optional(),
+  startedAt: instant.optional(),
+  ...updateFields,
+});
+/** A correction of the incident itself, not a new update. */
+export const incidentPatchInput = z.strictObject({
+  name: nameText('Escriba un título, p. ej. «Corte de fibra en Metepec».', 'El título').optional(),
+  impact: incidentImpact.optional(),
+  cause: cause.optional(),
+  eta: instant.nullable().optional(),
+}).refine((p) => Object.keys(p).length > 0, 'Indique al menos un campo: name, impact, cause o eta.');
+
+export type IncidentUpdateInput = z.input<typeof incidentUpdateInput>;
+export type CreateIncidentInput = z.input<typeof createIncidentInput>;
+export type IncidentPatch = z.input<typeof incidentPatchInput>;
+type ParsedUpdate = z.output<typeof incidentUpdateInput>;
+type ComponentRow = { id: string; status: ComponentStatus };
 
 /** Impact implied by the worst component status when the NOC does not give one. */
 function impliedImpact(statuses: ComponentStatus[]): IncidentImpact {
@@ -37,18 +62,15 @@ function impliedImpact(statuses: ComponentStatus[]): IncidentImpact {
 
 function resolveComponents(db: Db, refs: Record<string, ComponentStatus> | undefined): Array<{ component: ComponentRow; status: ComponentStatus }> {
   if (!refs) return [];
+  const { found, unknown } = resolveRefs(componentCatalogue(db), refs, 'components', 'component');
+  if (unknown.length > 0) throw unknownRefs(unknown);
   const resolved: Array<{ component: ComponentRow; status: ComponentStatus }> = [];
-  const unknown: string[] = [];
   const seen = new Set<string>();
-  for (const [ref, status] of Object.entries(refs)) {
-    const component = findComponent(db, ref);
-    if (!component) { unknown.push(ref); continue; }
-    if (seen.has(component.id)) throw new CommandError(422, 'validation_failed', `El componente «${ref}» aparece dos veces.`, [{ path: `components.${ref}`, message: 'Componente repetido.' }]);
-    seen.add(component.id);
-    resolved.push({ component, status });
-  }
-  if (unknown.length > 0) {
-    throw new CommandError(422, 'unknown_component', `Componente desconocido: ${unknown.join(', ')}.`, unknown.map((ref) => ({ path: `components.${ref}`, message: 'No existe un componente con este id o identificador.' })));
+  for (const { path, ref, entry } of found) {
+    if (entry.kind !== 'component') continue;
+    if (seen.has(entry.component.id)) throw new CommandError(422, 'validation_failed', `El componente «${ref}» aparece dos veces.`, [{ path, message: 'Componente repetido.' }]);
+    seen.add(entry.component.id);
+    resolved.push({ component: entry.component, status: refs[ref] });
   }
   return resolved;
 }
@@ -57,7 +79,7 @@ function resolveComponents(db: Db, refs: Record<string, ComponentStatus> | undef
  * Writes one update: the row, each component's transition (old → new) and its status event,
  * and the incident's affected set. Must run inside a command's transaction.
  */
-function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, now: Date, type: 'incident.created' | 'incident.updated', previousStatus: IncidentStatus | null) {
+function writeUpdate(db: Db, incident: IncidentRow, input: ParsedUpdate, now: Date, type: 'incident.created' | 'incident.updated', previousStatus: IncidentStatus | null) {
   const targets = resolveComponents(db, input.components);
   const updateId = newId();
   db.insert(incidentUpdates).values({
@@ -108,7 +130,8 @@ function writeUpdate(db: Db, incident: IncidentRow, input: IncidentUpdateInput, 
   return updateId;
 }
 
-export function createIncident(db: Db, input: CreateIncidentInput, { now, actor }: CommandContext): IncidentRow {
+export function createIncident(db: Db, raw: CreateIncidentInput, { now, actor }: CommandContext): IncidentRow {
+  const input = parseInput(createIncidentInput, raw);
   return runCommand(db, () => {
     if (input.startedAt && input.startedAt.getTime() > now.getTime() + 60_000) {
       throw new CommandError(422, 'validation_failed', 'La hora de inicio no puede estar en el futuro.', [{ path: 'started_at', message: 'Indique una hora pasada o actual.' }]);
@@ -134,7 +157,8 @@ export function createIncident(db: Db, input: CreateIncidentInput, { now, actor 
   });
 }
 
-export function publishIncidentUpdate(db: Db, incidentId: string, input: IncidentUpdateInput, { now, actor }: CommandContext): IncidentRow {
+export function publishIncidentUpdate(db: Db, incidentId: string, raw: IncidentUpdateInput, { now, actor }: CommandContext): IncidentRow {
+  const input = parseInput(incidentUpdateInput, raw);
   return runCommand(db, () => {
     const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (!incident) throw notFound('el incidente', incidentId);
@@ -155,14 +179,8 @@ export function publishIncidentUpdate(db: Db, incidentId: string, input: Inciden
   });
 }
 
-export interface IncidentPatch {
-  name?: string;
-  impact?: IncidentImpact;
-  cause?: string | null;
-  eta?: Date | null;
-}
-
-export function updateIncident(db: Db, incidentId: string, patch: IncidentPatch, { now, actor }: CommandContext): IncidentRow {
+export function updateIncident(db: Db, incidentId: string, raw: IncidentPatch, { now, actor }: CommandContext): IncidentRow {
+  const patch = parseInput(incidentPatchInput, raw);
   return runCommand(db, () => {
     const incident = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (!incident) throw notFound('el incidente', incidentId);

@@ -1,13 +1,16 @@
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
-import type { ComponentStatus, MaintenanceImpactKind, MaintenanceStatus, MaintenanceUpdateKind } from '../enums.ts';
+import { maintenanceImpactKinds, type ComponentStatus, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
 import { newId } from '../ids.ts';
 import { components, componentStatusEvents, maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
-import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, PAST_TOLERANCE_MS, REMINDER_BEFORE_MS } from '../domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, type LockedOnceStarted } from '../domain/maintenance.ts';
 import { formatDateTime, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
-import { findComponent, findGroup, setComponentStatus } from './catalog.ts';
-import { CommandError, notFound, type FieldError } from './errors.ts';
+import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
+import { setComponentStatus } from './catalog.ts';
+import { CommandError, notFound, unknownRefs } from './errors.ts';
+import { bodyText, instant, LIMITS, nameText, noteText, parseInput, publicName, refList, text } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 
@@ -23,38 +26,35 @@ export interface MaintenanceWarning {
   message: string;
 }
 
-export interface CreateMaintenanceInput {
-  name: string;
-  body: string;
-  scheduledFor: Date;
-  scheduledUntil: Date;
-  /** Component or group ids/slugs; a group stands for all its components. */
-  components: string[];
-  impactKind?: MaintenanceImpactKind;
-  autoTransition?: boolean;
-  emergency?: boolean;
-  emergencyReason?: string | null;
-}
+const maintenanceFields = {
+  name: nameText('Escriba un título, p. ej. «Cambio de tarjetas en el nodo Metepec».', 'El título'),
+  body: bodyText('Escriba qué se hará y qué notarán los clientes.'),
+  scheduledFor: instant,
+  scheduledUntil: instant,
+  /** Component or area ids/slugs; an area stands for all its components. */
+  components: refList.min(1, 'Elija al menos una zona o un componente afectado.'),
+  impactKind: z.enum(maintenanceImpactKinds, { error: 'Elija la afectación esperada: no_impact, reduced_redundancy, degraded u outage.' }).optional(),
+  autoTransition: z.boolean().optional(),
+  emergency: z.boolean().optional(),
+  emergencyReason: noteText('El motivo').nullable().optional(),
+};
 
-export interface MaintenancePatch {
-  name?: string;
-  body?: string;
-  scheduledFor?: Date;
-  scheduledUntil?: Date;
-  components?: string[];
-  impactKind?: MaintenanceImpactKind;
-  autoTransition?: boolean;
-  emergency?: boolean;
-  emergencyReason?: string | null;
-  rescheduleReason?: string | null;
-}
+/** A new window (manual 4.2): 72 h of notice unless an emergency with its reason. */
+export const createMaintenanceInput = z.strictObject(maintenanceFields);
+/** An edit or reschedule; only the fields given change. */
+export const maintenancePatchInput = z.strictObject({
+  ...maintenanceFields,
+  rescheduleReason: noteText('El motivo').nullable().optional(),
+}).partial().refine((p) => Object.keys(p).length > 0, 'Indique al menos un campo que cambiar.');
+
+export type CreateMaintenanceInput = z.input<typeof createMaintenanceInput>;
+export type MaintenancePatch = z.input<typeof maintenancePatchInput>;
 
 export interface MaintenanceResult {
   maintenance: MaintenanceRow;
   warnings: MaintenanceWarning[];
 }
 
-const HOUR = 3_600_000;
 
 const describeWindow = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
 
@@ -65,33 +65,23 @@ function lowImpactWarning(): MaintenanceWarning {
   };
 }
 
-/** Component ids for a list of component or group references, in the order given, without repeats. */
+/** Component ids for a list of component or area references, in the order given, without repeats. */
 function resolveComponentRefs(db: Db, refs: string[]): string[] {
-  const ids: string[] = [];
-  const unknown: FieldError[] = [];
-  refs.forEach((ref, i) => {
-    const component = findComponent(db, ref);
-    if (component) { if (!ids.includes(component.id)) ids.push(component.id); return; }
-    const group = findGroup(db, ref);
-    if (group) {
-      const children = db.select({ id: components.id }).from(components).where(eq(components.groupId, group.id)).orderBy(components.position).all();
-      for (const c of children) if (!ids.includes(c.id)) ids.push(c.id);
-      return;
-    }
-    unknown.push({ path: `components.${i}`, message: `No existe un componente ni un grupo «${ref}».` });
-  });
-  if (unknown.length > 0) throw new CommandError(422, 'unknown_component', `Componente desconocido: ${unknown.map((u) => refs[Number(u.path.split('.')[1])]).join(', ')}.`, unknown);
-  if (ids.length === 0) throw new CommandError(422, 'validation_failed', 'Indique al menos un componente afectado.', [{ path: 'components', message: 'Los grupos indicados no tienen componentes.' }]);
+  const { found, unknown } = resolveRefs(componentCatalogue(db), refs, 'components', 'any');
+  if (unknown.length > 0) throw unknownRefs(unknown);
+  const ids = expandedComponentIds(found);
+  if (ids.length === 0) throw new CommandError(422, 'validation_failed', 'Indique al menos un componente afectado.', [{ path: 'components', message: 'Las zonas indicadas no tienen componentes.' }]);
   return ids;
 }
 
 /** The rules every window obeys, checked on creation and on every reschedule. */
 function checkWindow(from: Date, until: Date, policy: MaintenancePolicy): void {
-  if (until.getTime() <= from.getTime()) {
+  const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
+  const problem = windowProblem(from, until, maxHours);
+  if (problem === 'ends_before_start') {
     throw new CommandError(422, 'invalid_window', 'La hora de término debe ser posterior a la de inicio.', [{ path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' }]);
   }
-  const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
-  if (until.getTime() - from.getTime() > maxHours * HOUR) {
+  if (problem === 'too_long') {
     throw new CommandError(422, 'window_too_long', `La ventana no puede durar más de ${maxHours} horas; divida el trabajo en varias ventanas.`, [{ path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` }]);
   }
 }
@@ -107,7 +97,7 @@ function checkNotice(now: Date, from: Date, emergency: boolean, reason: string |
       `El manual del cliente (sección 4.2) exige avisar con al menos 72 horas de anticipación: el inicio más cercano posible es ${formatDateTime(earliest)} (${ZONE_LABEL}). Si no puede esperar, márquelo como emergencia (emergency: true) y explique el motivo en emergency_reason.`,
       [{ path: 'scheduled_for', message: 'Menos de 72 horas de aviso.' }]);
   }
-  if (from.getTime() < now.getTime() - PAST_TOLERANCE_MS) {
+  if (startsInPast(now, from)) {
     throw new CommandError(422, 'validation_failed', 'El inicio no puede estar en el pasado.', [{ path: 'scheduled_for', message: 'Indique una hora futura.' }]);
   }
 }
@@ -206,13 +196,17 @@ function load(db: Db, id: string): MaintenanceRow {
   return m;
 }
 
-function assertOpen(m: MaintenanceRow): void {
-  if (m.status === 'completed' || m.status === 'cancelled') {
-    throw new CommandError(409, 'maintenance_closed', `El mantenimiento ya está ${m.status === 'completed' ? 'completado' : 'cancelado'}; no admite cambios.`);
-  }
+/** 409 for any change to a window that is over; the console says the same for a form sent too late. */
+export function maintenanceClosed(status: MaintenanceStatus): CommandError {
+  return new CommandError(409, 'maintenance_closed', `El mantenimiento ya está ${status === 'completed' ? 'completado' : 'cancelado'}; no admite cambios.`);
 }
 
-export function createMaintenance(db: Db, input: CreateMaintenanceInput, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+function assertOpen(m: MaintenanceRow): void {
+  if (m.status === 'completed' || m.status === 'cancelled') throw maintenanceClosed(m.status);
+}
+
+export function createMaintenance(db: Db, raw: CreateMaintenanceInput, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+  const input = parseInput(createMaintenanceInput, raw);
   return runCommand(db, () => {
     checkWindow(input.scheduledFor, input.scheduledUntil, policy);
     const emergency = input.emergency ?? false;
@@ -244,7 +238,8 @@ export function createMaintenance(db: Db, input: CreateMaintenanceInput, { now, 
   });
 }
 
-export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+  const patch = parseInput(maintenancePatchInput, raw);
   return runCommand(db, () => {
     const m = load(db, id);
     assertOpen(m);
@@ -254,16 +249,21 @@ export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, {
     const emergency = patch.emergency ?? m.emergency;
     const emergencyReason = patch.emergencyReason === undefined ? m.emergencyReason : patch.emergencyReason;
     if (m.status !== 'scheduled') {
-      if (from.getTime() !== m.scheduledFor.getTime()) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: solo puede cambiarse la hora de término.', [{ path: 'scheduled_for', message: 'No puede cambiarse una vez iniciado.' }]);
-      if (patch.components !== undefined) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: sus componentes no pueden cambiarse.', [{ path: 'components', message: 'No puede cambiarse una vez iniciado.' }]);
-      if (patch.autoTransition !== undefined && patch.autoTransition !== m.autoTransition) throw new CommandError(422, 'already_started', 'El mantenimiento ya comenzó: auto_transition no puede cambiarse.', [{ path: 'auto_transition', message: 'No puede cambiarse una vez iniciado.' }]);
+      const changed: Record<LockedOnceStarted, boolean> = {
+        scheduledFor: from.getTime() !== m.scheduledFor.getTime(),
+        components: patch.components !== undefined,
+        autoTransition: patch.autoTransition !== undefined && patch.autoTransition !== m.autoTransition,
+      };
+      for (const field of Object.keys(LOCKED_ONCE_STARTED) as LockedOnceStarted[]) {
+        if (changed[field]) throw new CommandError(422, 'already_started', LOCKED_ONCE_STARTED[field], [{ path: publicName(field), message: 'No puede cambiarse una vez iniciado.' }]);
+      }
       if (until.getTime() <= now.getTime()) throw new CommandError(422, 'invalid_window', 'La nueva hora de término ya pasó; para cerrarlo publique una actualización con estado completed.', [{ path: 'scheduled_until', message: 'Indique una hora futura.' }]);
     }
     checkWindow(from, until, policy);
     if (emergency && !emergencyReason?.trim()) checkNotice(now, from, true, emergencyReason);
     // Bringing a window forward is a new notice and needs 72 h again; postponing never does.
     if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime()) checkNotice(now, from, emergency, emergencyReason);
-    if (m.status === 'scheduled' && moved && from.getTime() < now.getTime() - PAST_TOLERANCE_MS) checkNotice(now, from, emergency, emergencyReason);
+    if (m.status === 'scheduled' && moved && startsInPast(now, from)) checkNotice(now, from, emergency, emergencyReason);
     // Withdrawing the emergency label is only possible if the notice actually given was 72 h.
     if (m.status === 'scheduled' && m.emergency && !emergency && !hasEnoughNotice(m.createdAt, from)) {
       throw new CommandError(422, 'notice_too_short', 'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.', [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }]);
@@ -303,10 +303,16 @@ export function updateMaintenance(db: Db, id: string, patch: MaintenancePatch, {
   });
 }
 
-export interface MaintenanceUpdateInput {
-  status: Exclude<MaintenanceStatus, 'cancelled'>;
-  body: string;
-}
+/** A NOC notice on a window: a status forward (or the same) and a message. */
+export const maintenanceUpdateInput = z.strictObject({
+  status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed'], { error: 'Elija el estado: scheduled, in_progress, verifying o completed.' }),
+  body: bodyText('Escriba el mensaje de la actualización.'),
+});
+/** Cancelling a window; the message to customers is optional. */
+export const cancelMaintenanceInput = z.strictObject({
+  body: text({ max: LIMITS.body, label: 'El mensaje', multiline: true }).optional(),
+});
+export type MaintenanceUpdateInput = z.input<typeof maintenanceUpdateInput>;
 
 /** Which statuses a NOC update may move to from each status (forward only); the console offers exactly these. */
 export const allowedNext: Readonly<Record<MaintenanceStatus, readonly MaintenanceStatus[]>> = {
@@ -318,7 +324,8 @@ export const allowedNext: Readonly<Record<MaintenanceStatus, readonly Maintenanc
 };
 
 /** A NOC update, like an incident's: starting early, verifying or closing go through here too. */
-export function postMaintenanceUpdate(db: Db, id: string, input: MaintenanceUpdateInput, { now, actor }: CommandContext): MaintenanceRow {
+export function postMaintenanceUpdate(db: Db, id: string, raw: MaintenanceUpdateInput, { now, actor }: CommandContext): MaintenanceRow {
+  const input = parseInput(maintenanceUpdateInput, raw);
   return runCommand(db, () => {
     let m = load(db, id);
     assertOpen(m);
@@ -340,7 +347,8 @@ export function postMaintenanceUpdate(db: Db, id: string, input: MaintenanceUpda
 }
 
 /** Cancels a window that has not finished; components it holds go back to what they were. */
-export function cancelMaintenance(db: Db, id: string, input: { body?: string }, { now, actor }: CommandContext): MaintenanceRow {
+export function cancelMaintenance(db: Db, id: string, raw: z.input<typeof cancelMaintenanceInput>, { now, actor }: CommandContext): MaintenanceRow {
+  const input = parseInput(cancelMaintenanceInput, raw);
   return runCommand(db, () => {
     const m = load(db, id);
     assertOpen(m);

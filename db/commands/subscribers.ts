@@ -1,54 +1,60 @@
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
-import { components, subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
+import { componentCatalogue, expandedComponentIds, resolveRefs, type Catalogue } from '../queries/catalog.ts';
+import { subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
 import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
 import { CONFIRM_TTL_MS, formatToken, hashKey, hashSecret, MANAGE_TTL_MS, newSecret, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
 import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { recordAudit } from './audit.ts';
-import { CommandError, notFound, type FieldError } from './errors.ts';
+import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
+import { fieldErrors, LIMITS, parseInput, refList, text } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
-export interface SubscriptionRequest {
-  email: string;
-  /** Component ids or slugs; empty or missing means every component. */
-  components?: string[];
-  customerId?: string | null;
+const EMAIL_MESSAGE = 'Escriba una dirección de correo válida, p. ej. noc@empresa.com.mx.';
+const CUSTOMER_ID_MESSAGE = 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.';
+
+/** An address subscribers are reached at, normalised (lower case) as it is stored. */
+const emailAddress = text({ min: 1, max: LIMITS.email, label: 'El correo', required: EMAIL_MESSAGE })
+  .refine((v) => normalizeEmail(v) !== null, EMAIL_MESSAGE)
+  .transform((v) => normalizeEmail(v)!);
+/** The customer's ID from their invoice; empty means none. */
+const customerId = text({ max: LIMITS.customerId, label: 'El ID de cliente' })
+  .regex(/^[\p{L}\p{N} ._/-]*$/u, CUSTOMER_ID_MESSAGE)
+  .transform((v) => (v === '' ? null : v))
+  .nullable();
+/** Component ids or slugs; empty or missing means every component. */
+const componentChoice = refList;
+
+/** What a person gives to subscribe (the sign-up form, `POST /api/v1/subscribers`). */
+export const subscriptionInput = z.strictObject({
+  email: emailAddress,
+  components: componentChoice.optional(),
+  customerId: customerId.optional(),
+});
+export type SubscriptionRequest = z.input<typeof subscriptionInput> & {
   /** The client's address, for the per-IP limit. */
   ip: string;
-}
+};
+
+/** The preferences page: which components (none = all) and the customer ID. */
+export const preferencesInput = z.strictObject({
+  components: componentChoice,
+  customerId: customerId.optional(),
+});
+export type PreferencesInput = z.input<typeof preferencesInput>;
 
 const invalidLink = () => new CommandError(404, 'invalid_token', 'El enlace no es válido o ya expiró. Solicite uno nuevo desde la página de suscripción.');
 
-function badEmail(path: string): CommandError {
-  return new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path, message: 'Escriba una dirección de correo válida, p. ej. noc@empresa.com.mx.' }]);
-}
-
-function validCustomerId(raw: string | null | undefined): string | null | undefined {
-  if (raw === undefined || raw === null) return raw;
-  const v = raw.trim();
-  if (v === '') return null;
-  if (v.length > 40 || !/^[\p{L}\p{N} ._/-]+$/u.test(v)) return undefined;
-  return v;
-}
-
-/** Resolves ids or slugs; unknown ones are reported under `path.index`. */
-function resolveComponentIds(db: Db, refs: string[] | undefined, path: string): { ids: string[]; errors: FieldError[] } {
+/** Component ids chosen by reference (components only); unknown ones at `path.index`. */
+function resolveComponentIds(catalogue: Catalogue, refs: readonly string[] | undefined, path: string): { ids: string[]; errors: ReturnType<typeof resolveRefs>['unknown'] } {
   if (!refs || refs.length === 0) return { ids: [], errors: [] };
-  const rows = db.select({ id: components.id, slug: components.slug }).from(components).all();
-  const byRef = new Map<string, string>();
-  for (const r of rows) { byRef.set(r.id, r.id); byRef.set(r.slug, r.id); }
-  const ids = new Set<string>();
-  const errors: FieldError[] = [];
-  refs.forEach((ref, i) => {
-    const id = byRef.get(ref);
-    if (id) ids.add(id);
-    else errors.push({ path: `${path}.${i}`, message: `No existe el componente «${ref}».` });
-  });
-  return { ids: [...ids], errors };
+  const { found, unknown } = resolveRefs(catalogue, refs, path, 'component');
+  return { ids: expandedComponentIds(found), errors: unknown };
 }
 
 function setChoices(db: Db, subscriberId: string, componentIds: string[]): void {
@@ -113,19 +119,15 @@ function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): voi
  * a confirmation link, or for a confirmed address a note with its preferences link (its
  * choices are not changed by someone who cannot read that mailbox).
  */
-export function requestSubscription(db: Db, input: SubscriptionRequest, { now, actor }: CommandContext): void {
-  const email = normalizeEmail(input.email);
-  if (!email) throw badEmail('email');
-  const customerId = validCustomerId(input.customerId);
-  if (customerId === undefined && input.customerId !== undefined) {
-    throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'customer_id', message: 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.' }]);
-  }
+export function requestSubscription(db: Db, request: SubscriptionRequest, { now, actor }: CommandContext): void {
+  const { ip, ...given } = request;
+  const { email, components: choice, customerId } = parseInput(subscriptionInput, given);
   // A refused attempt rolls back, so it does not count against the limits itself.
   runCommand(db, () => {
-    const { ids, errors } = resolveComponentIds(db, input.components, 'components');
-    if (errors.length > 0) throw new CommandError(422, 'unknown_component', 'Algún componente elegido no existe.', errors);
+    const { ids, errors } = resolveComponentIds(componentCatalogue(db), choice, 'components');
+    if (errors.length > 0) throw unknownRefs(errors);
     purgeExpired(db, now);
-    checkRate(db, 'ip', input.ip, now);
+    checkRate(db, 'ip', ip, now);
     checkRate(db, 'email', email, now);
 
     let row = db.select().from(subscribers).where(eq(subscribers.email, email)).get();
@@ -169,22 +171,14 @@ export function confirmSubscription(db: Db, token: string, { now, actor }: Comma
   });
 }
 
-export interface PreferencesInput {
-  /** Component ids or slugs; empty means every component. */
-  components: string[];
-  customerId?: string | null;
-}
-
-export function updatePreferences(db: Db, token: string, input: PreferencesInput, { now, actor }: CommandContext): void {
+export function updatePreferences(db: Db, token: string, raw: PreferencesInput, { now, actor }: CommandContext): void {
+  const input = parseInput(preferencesInput, raw);
   runCommand(db, () => {
     const row = subscriberForToken(db, token, 'manage', now);
     if (!row) throw invalidLink();
-    const { ids, errors } = resolveComponentIds(db, input.components, 'components');
-    if (errors.length > 0) throw new CommandError(422, 'unknown_component', 'Algún componente elegido no existe.', errors);
-    const customerId = validCustomerId(input.customerId);
-    if (customerId === undefined && input.customerId !== undefined) {
-      throw new CommandError(422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'customer_id', message: 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.' }]);
-    }
+    const { ids, errors } = resolveComponentIds(componentCatalogue(db), input.components, 'components');
+    if (errors.length > 0) throw unknownRefs(errors);
+    const customerId = input.customerId;
     db.update(subscribers).set({ allComponents: ids.length === 0, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
     setChoices(db, row.id, ids);
     recordAudit(db, actor, 'subscriber.preferences', { type: 'subscriber', id: row.id }, now, { components: ids.length });
@@ -223,35 +217,51 @@ export function deleteSubscriber(db: Db, id: string, { now, actor }: CommandCont
   });
 }
 
-export interface ImportRow {
-  email: string;
-  components?: string[];
-  customer_id?: string | null;
-}
-
 export const MAX_IMPORT_ROWS = 10_000;
+
+/** One registered technical contact; rows are a document of their own, so their keys are the public names. */
+const importRow = z.strictObject({
+  email: emailAddress,
+  components: componentChoice.optional(),
+  customer_id: customerId.optional(),
+});
+/** The list itself; each row is checked apart so that every bad row is reported at once. */
+const importRowsInput = z.array(z.unknown(), { error: 'Envíe la lista de contactos.' })
+  .min(1, 'Envíe al menos un contacto.')
+  .max(MAX_IMPORT_ROWS, `Hasta ${MAX_IMPORT_ROWS.toLocaleString('es-MX')} contactos por llamada.`);
+export type ImportRow = z.input<typeof importRow>;
+
+/**
+ * `POST /api/v1/subscribers/import`: the caller states the contacts are already confirmed by
+ * SOMNET (they get no confirmation email); the rows go to importSubscribers.
+ */
+export const importRequestInput = z.strictObject({
+  confirmed: z.literal(true, { error: 'Solo se importan contactos ya confirmados por SOMNET: envíe "confirmed": true.' }),
+  subscribers: z.array(z.unknown(), { error: 'Envíe la lista de contactos en "subscribers".' }),
+});
 
 /**
  * SOMNET's registered technical contacts, already confirmed by SOMNET: all rows or none. A
  * known address becomes a technical contact, confirmed, with the given choices.
  */
-export function importSubscribers(db: Db, rows: ImportRow[], { now, actor }: CommandContext): { created: number; updated: number } {
-  if (rows.length > MAX_IMPORT_ROWS) {
-    throw new CommandError(422, 'validation_failed', `Se importan hasta ${MAX_IMPORT_ROWS.toLocaleString('es-MX')} contactos por llamada.`, [{ path: 'subscribers', message: `Recibidos ${rows.length}.` }]);
-  }
+export function importSubscribers(db: Db, raw: readonly ImportRow[], { now, actor }: CommandContext): { created: number; updated: number } {
+  const rows = parseInput(importRowsInput, raw, { path: 'subscribers' });
   return runCommand(db, () => {
     const errors: FieldError[] = [];
     const seen = new Map<string, number>();
-    const prepared = rows.map((r, i) => {
-      const email = normalizeEmail(r.email);
-      if (!email) errors.push({ path: `subscribers.${i}.email`, message: 'Dirección de correo no válida.' });
-      else if (seen.has(email)) errors.push({ path: `subscribers.${i}.email`, message: `Repetida (también en la fila ${seen.get(email)}).` });
-      else seen.set(email, i);
-      const customerId = validCustomerId(r.customer_id);
-      if (customerId === undefined && r.customer_id !== undefined) errors.push({ path: `subscribers.${i}.customer_id`, message: 'ID de cliente no válido.' });
-      const resolved = resolveComponentIds(db, r.components, `subscribers.${i}.components`);
-      errors.push(...resolved.errors);
-      return { email: email ?? '', customerId: customerId ?? null, ids: resolved.ids };
+    const catalogue = componentCatalogue(db);
+    const prepared = rows.map((given, i) => {
+      const parsed = importRow.safeParse(given);
+      if (!parsed.success) {
+        errors.push(...fieldErrors(parsed.error, `subscribers.${i}`));
+        return { email: '', customerId: null, ids: [] };
+      }
+      const r = parsed.data;
+      if (seen.has(r.email)) errors.push({ path: `subscribers.${i}.email`, message: `Repetida (también en la fila ${seen.get(r.email)}).` });
+      else seen.set(r.email, i);
+      const resolved = resolveComponentIds(catalogue, r.components, `subscribers.${i}.components`);
+      errors.push(...resolved.errors.map(({ path, message }) => ({ path, message })));
+      return { email: r.email, customerId: r.customer_id ?? null, ids: resolved.ids };
     });
     if (errors.length > 0) throw new CommandError(422, 'validation_failed', `${errors.length} fila(s) no válidas; no se importó ninguna.`, errors);
 

@@ -1,10 +1,18 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { apiTokens } from '../schema/index.ts';
 import { CommandError, notFound } from './errors.ts';
 import { runCommand } from './transaction.ts';
 import { recordAudit, type Actor } from './audit.ts';
+import { LIMITS, parseInput, text } from './input.ts';
+
+const TOKEN_NAME_MESSAGE = 'El nombre del token debe tener de 1 a 64 letras, números, puntos, guiones o @.';
+/** A token's name: who or what uses it, shown in the audit log. */
+export const apiTokenInput = z.strictObject({
+  name: text({ min: 1, max: LIMITS.tokenName, label: 'El nombre del token', required: 'Nombre inválido.' }).regex(/^[\w.@-]+$/, 'Nombre inválido.'),
+});
 
 /** Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
 export function hashToken(token: string): string {
@@ -12,10 +20,7 @@ export function hashToken(token: string): string {
 }
 
 export function createApiToken(db: Db, name: string, now: Date, actor: Actor = { kind: 'cli', name: 'noc' }): { name: string; token: string } {
-  const clean = name.trim();
-  if (!/^[\w.@-]{1,64}$/.test(clean)) {
-    throw new CommandError(422, 'validation_failed', 'El nombre del token debe tener de 1 a 64 letras, números, puntos, guiones o @.', [{ path: 'name', message: 'Nombre inválido.' }]);
-  }
+  const { name: clean } = parseInput(apiTokenInput, { name }, { message: TOKEN_NAME_MESSAGE });
   const token = `snt_${randomBytes(32).toString('base64url')}`;
   return runCommand(db, () => {
     const existing = db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, clean)).get();

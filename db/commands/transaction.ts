@@ -1,5 +1,6 @@
-import type { Db } from '../client.ts';
+import { sqliteFailure, withoutWaiting, type Db } from '../client.ts';
 import type { Actor } from './audit.ts';
+import { CommandError } from './errors.ts';
 
 /** Who acts and when: every command takes one, and writes it to the audit log. */
 export interface CommandContext {
@@ -18,12 +19,62 @@ export function onCommit(db: Db, listener: Listener): () => void {
   return () => set.delete(listener);
 }
 
+/** Seconds a client should wait before retrying a write the database could not take. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * One synchronous write transaction (BEGIN IMMEDIATE: the write lock is taken first, so the
+ * transaction cannot fail half-way for want of it). A database locked by another process, or a
+ * full disk, rolls everything back and becomes a CommandError 503 that every entry point shows
+ * like any other refusal (the API as JSON with Retry-After, forms next to their button)
+ * instead of a 500.
+ */
+export function writeTransaction<T>(db: Db, fn: () => T): T {
+  try {
+    return db.$client.transaction(fn).immediate();
+  } catch (err) {
+    const failure = sqliteFailure(err);
+    if (failure === 'busy') {
+      throw new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+    }
+    if (failure === 'full') {
+      throw new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
+    }
+    throw err;
+  }
+}
+
 /**
  * Runs one command as one synchronous transaction (better-sqlite3 transactions cannot span an
  * await). On any throw everything rolls back; on commit the listeners run.
  */
 export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
-  const result = db.$client.transaction(() => fn(db)).immediate();
+  const result = writeTransaction(db, () => fn(db));
   for (const l of listeners.get(db) ?? []) l();
   return result;
+}
+
+/** True when a write failed only because another connection held the write lock. */
+export function isDatabaseBusy(err: unknown): boolean {
+  return sqliteFailure(err) === 'busy' || (err instanceof CommandError && err.code === 'database_busy');
+}
+
+/**
+ * A background worker's write: it never waits inside SQLite (that wait would block the event
+ * loop, and every request with it). When the database is busy it waits asynchronously and
+ * tries again, `attempts` times in all, then lets the busy error through for the worker's next
+ * pass. Other errors are not retried.
+ */
+export async function backgroundWrite<T>(db: Db, fn: () => T, options: { attempts?: number; delayMs?: number } = {}): Promise<T> {
+  const attempts = options.attempts ?? 1;
+  let delay = options.delayMs ?? 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return withoutWaiting(db, fn);
+    } catch (err) {
+      if (!isDatabaseBusy(err) || attempt >= attempts) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 2_000);
+  }
 }

@@ -1,51 +1,52 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { webhookUrlProblem, type TargetPolicy } from '../domain/webhookTargets.ts';
 import { newId } from '../ids.ts';
 import { outboxMessages, webhookEndpoints } from '../schema/index.ts';
 import { recordAudit, systemActor } from './audit.ts';
-import { findComponent, findGroup } from './catalog.ts';
-import { CommandError, notFound } from './errors.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
+import { CommandError, notFound, unknownRefs } from './errors.ts';
+import { parseInput, refList, text } from './input.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 
 export const WEBHOOK_CHANNEL = 'webhook';
 
-export interface WebhookEndpointInput {
-  url: string;
-  /** Component or group ids/slugs; a group stands for its components, present and future. Omitted: everything. */
-  components?: string[] | null;
+/** A receiver of Statuspage-style webhooks. */
+export const webhookEndpointInput = z.strictObject({
+  url: text({ min: 1, max: 2000, label: 'La URL', required: 'Indique la URL que recibirá los avisos.' }),
+  /** Component or area ids/slugs; an area stands for its components, present and future. Omitted: everything. */
+  components: refList.min(1, 'Indique al menos un componente o una zona, u omita el campo para recibirlo todo.').nullable().optional(),
   /** At least 16 characters; generated (and returned once) when omitted. */
-  secret?: string;
-  description?: string | null;
-}
+  secret: z.string({ error: 'El secreto debe ser texto.' }).min(16, 'El secreto debe tener al menos 16 caracteres.').max(200, 'El secreto no puede pasar de 200 caracteres.').optional(),
+  description: text({ max: 500, label: 'La descripción' }).nullable().optional(),
+});
+export type WebhookEndpointInput = z.input<typeof webhookEndpointInput>;
 
-function resolveRefs(db: Db, refs: string[]): { componentIds: string[]; groupIds: string[] } {
+/** What an endpoint follows: components by id, and areas by id (so it follows their future components too). */
+function followed(db: Db, refs: string[]): { componentIds: string[]; groupIds: string[] } {
+  const { found, unknown } = resolveRefs(componentCatalogue(db), refs, 'components', 'any');
+  if (unknown.length > 0) throw unknownRefs(unknown);
   const componentIds = new Set<string>();
   const groupIds = new Set<string>();
-  const unknown: string[] = [];
-  for (const ref of refs) {
-    const component = findComponent(db, ref);
-    if (component) { componentIds.add(component.id); continue; }
-    const group = findGroup(db, ref);
-    if (group) { groupIds.add(group.id); continue; }
-    unknown.push(ref);
-  }
-  if (unknown.length > 0) {
-    throw new CommandError(422, 'unknown_component', `Componente o grupo desconocido: ${unknown.join(', ')}.`, unknown.map((ref) => ({ path: 'components', message: `No existe «${ref}».` })));
+  for (const { entry } of found) {
+    if (entry.kind === 'component') componentIds.add(entry.component.id);
+    else groupIds.add(entry.group.id);
   }
   return { componentIds: [...componentIds], groupIds: [...groupIds] };
 }
 
 /** Registers an endpoint. Returns the row, whose secret the caller shows once. */
-export function createWebhookEndpoint(db: Db, input: WebhookEndpointInput, { now, actor }: CommandContext, policy: TargetPolicy): WebhookEndpointRow {
+export function createWebhookEndpoint(db: Db, raw: WebhookEndpointInput, { now, actor }: CommandContext, policy: TargetPolicy): WebhookEndpointRow {
+  const input = parseInput(webhookEndpointInput, raw);
   const problem = webhookUrlProblem(input.url, policy);
   if (problem) throw new CommandError(422, 'validation_failed', `URL de webhook no admitida: ${problem}`, [{ path: 'url', message: problem }]);
   const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
   return runCommand(db, () => {
-    const follows = input.components ? resolveRefs(db, input.components) : null;
+    const follows = input.components ? followed(db, input.components) : null;
     const row = db.insert(webhookEndpoints).values({
       id: newId(), url: input.url, secret, description: input.description ?? null,
       componentIds: follows?.componentIds ?? null, groupIds: follows?.groupIds ?? null, createdAt: now, updatedAt: now,
@@ -94,7 +95,7 @@ export const defaultDisablePolicy: DisablePolicy = { maxConsecutiveFailures: 10,
  * endpoint is (now) disabled.
  */
 export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } | { ok: false; error: string }, at: Date, policy: DisablePolicy = defaultDisablePolicy): { disabled: boolean } {
-  return db.$client.transaction(() => {
+  return writeTransaction(db, () => {
     const row = db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).get();
     if (!row) return { disabled: true };
     if (outcome.ok) {
@@ -115,6 +116,6 @@ export function recordWebhookAttempt(db: Db, id: string, outcome: { ok: true } |
         .where(and(eq(outboxMessages.channel, WEBHOOK_CHANNEL), eq(outboxMessages.recipient, id), eq(outboxMessages.status, 'pending'))).run();
     }
     return { disabled: disable || row.disabledAt !== null };
-  }).immediate();
+  });
 }
 

@@ -1,4 +1,5 @@
 // Maintenance policy from the customer manual, section 4.2, as pure functions of instants.
+import { maintenanceStatusLabels, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
 import { zonedMidnight, zonedParts } from './time.ts';
 
 const HOUR = 3_600_000;
@@ -14,6 +15,18 @@ export const DEFAULT_MAX_WINDOW_HOURS = 12;
 export const PAST_TOLERANCE_MS = 60_000;
 
 /**
+ * What can no longer change once a window has begun, with the reason the NOC is given. Its end,
+ * texts, impact and emergency label still can. The command refuses these; the console does not
+ * offer them.
+ */
+export const LOCKED_ONCE_STARTED = {
+  scheduledFor: 'El mantenimiento ya comenzó: solo puede cambiarse la hora de término.',
+  components: 'El mantenimiento ya comenzó: sus componentes no pueden cambiarse.',
+  autoTransition: 'El mantenimiento ya comenzó: auto_transition no puede cambiarse.',
+} as const;
+export type LockedOnceStarted = keyof typeof LOCKED_ONCE_STARTED;
+
+/**
  * True when the whole window lies inside 00:00–04:00 local time of the day it starts on.
  * A window crossing midnight (23:00–02:00) starts outside those hours, so it is not.
  */
@@ -22,6 +35,22 @@ export function isLowImpactWindow(start: Date, end: Date): boolean {
   const p = zonedParts(start);
   const dayStart = zonedMidnight(p.year, p.month, p.day).getTime();
   return start.getTime() >= dayStart && end.getTime() <= dayStart + LOW_IMPACT_END_HOUR * HOUR;
+}
+
+/**
+ * What is wrong with a window's times, if anything: the command refuses it and the console's
+ * hint says it as the NOC types, from this one function.
+ */
+export function windowProblem(start: Date, end: Date, maxHours: number = DEFAULT_MAX_WINDOW_HOURS): 'ends_before_start' | 'too_long' | null {
+  const length = end.getTime() - start.getTime();
+  if (length <= 0) return 'ends_before_start';
+  if (length > maxHours * HOUR) return 'too_long';
+  return null;
+}
+
+/** A start already past (beyond the clock skew tolerated): refused, emergency or not. */
+export function startsInPast(now: Date, start: Date): boolean {
+  return start.getTime() < now.getTime() - PAST_TOLERANCE_MS;
 }
 
 /** Notice given: time from publication to the start of the window. */
@@ -58,4 +87,17 @@ export function windowAt(
     if (change.at.getTime() > at.getTime()) window = { scheduledFor: change.previousFor, scheduledUntil: change.previousUntil };
   }
   return window;
+}
+
+/** The heading of a window wherever it is named alone (page title, calendar event, feeds). */
+export function maintenanceTitle(m: { emergency: boolean; name: string }): string {
+  return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
+}
+
+/**
+ * The label of one notice in a window's timeline, the same on its page and in the feeds: its
+ * status (the announcement says "Programado"), except a reschedule, which says so.
+ */
+export function maintenanceNoticeLabel(update: { kind: MaintenanceUpdateKind; status: MaintenanceStatus }): string {
+  return update.kind === 'rescheduled' ? 'Reprogramado' : maintenanceStatusLabels[update.status];
 }

@@ -10,21 +10,65 @@ import { BlockList, isIP } from 'node:net';
 const blocked = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
+  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
   ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96]] as const) {
+for (const [net, prefix] of [
+  // IPv4-compatible (::/96, which holds :: and ::1), IPv4-mapped and IPv4-translated addresses
+  // are handled by their embedded IPv4 address below, before this list is consulted.
+  ['64:ff9b::', 96], ['64:ff9b:1::', 48], // NAT64 (RFC 6052, RFC 8215): would reach IPv4 through a translator
+  ['100::', 64], // discard-only (RFC 6666)
+  ['2001::', 32], // Teredo: the IPv4 client address is inside, obfuscated
+  ['2001:2::', 48], ['2001:10::', 28], ['2001:20::', 28], // benchmarking, ORCHID
+  ['2001:db8::', 32], ['3fff::', 20], // documentation (RFC 3849, RFC 9637)
+  ['5f00::', 16], // SRv6 SIDs (RFC 9602)
+  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], // unique-local, link-local, old site-local, multicast
+] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 part included). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const h = parse(head);
+  const t = parse(tail);
+  return tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill(0), ...t];
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+
+/**
+ * How an IPv6 address embeds IPv4, if it does. The URL parser writes these forms in hex
+ * (`[::127.0.0.1]` becomes `[::7f00:1]`), so a check on the dotted spelling alone let them through.
+ * - IPv4-mapped `::ffff:a.b.c.d`: a dual-stack socket connects to a.b.c.d itself → check that.
+ * - 6to4 `2002:aabb:ccdd::/48` (RFC 3056): relayed to aa.bb.cc.dd → check that.
+ * - IPv4-compatible `::a.b.c.d` (deprecated, RFC 4291 §2.5.5.1; holds :: and ::1) and
+ *   IPv4-translated `::ffff:0:a.b.c.d` (RFC 2765): no public receiver uses them → refused.
+ */
+function embeddedIpv4(groups: number[]): { ipv4: string } | 'refuse' | null {
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  if (zeros(0, 5) && groups[5] === 0xffff) return { ipv4: ipv4Of(groups[6], groups[7]) };
+  if (groups[0] === 0x2002) return { ipv4: ipv4Of(groups[1], groups[2]) };
+  if (zeros(0, 6) || (zeros(0, 4) && groups[4] === 0xffff && groups[5] === 0)) return 'refuse';
+  return null;
 }
 
 /** True for an address a webhook may reach from the internet side. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  // IPv4-mapped IPv6 (::ffff:10.0.0.1) is the IPv4 address underneath.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return isPublicAddress(mapped[1]);
-  return !blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return !blocked.check(address, 'ipv4');
+  const embedded = embeddedIpv4(ipv6Groups(address));
+  if (embedded === 'refuse') return false;
+  if (embedded) return isPublicAddress(embedded.ipv4);
+  return !blocked.check(address, 'ipv6');
 }
 
 export interface TargetPolicy {

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import type { Db } from '../client.ts';
+import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
 import { outboxMessages } from '../schema/index.ts';
 
 export type OutboxRow = typeof outboxMessages.$inferSelect;
@@ -58,7 +59,14 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
   const maxAttempts = options.maxAttempts ?? 8;
   let handled = 0;
   for (let b = 0; b < (options.maxBatches ?? Infinity); b++) {
-    const batch = claimBatch(db, transport, now());
+    let batch: { rows: OutboxRow[]; key: string };
+    try {
+      batch = await backgroundWrite(db, () => claimBatch(db, transport, now()));
+    } catch (err) {
+      // Another process holds the write lock: nothing is claimed; the worker's next pass tries again.
+      if (isDatabaseBusy(err)) break;
+      throw err;
+    }
     if (batch.rows.length === 0) break;
     if (b > 0 && options.pace) await options.pace();
     let results: DeliveryResult[];
@@ -67,7 +75,11 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     } catch (err) {
       results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
     }
-    recordResults(db, batch.rows, results, now(), maxAttempts, transport.forgetPayloadWhenSent === true);
+    // The batch went out: keep trying to record that for a while (about a minute) rather than
+    // re-send it. If the lock outlasts that, the rows stay claimed and the next pass re-sends
+    // them under the same key, as after a crash.
+    const at = now();
+    await backgroundWrite(db, () => recordResults(db, batch.rows, results, at, maxAttempts, transport.forgetPayloadWhenSent === true), { attempts: 35 });
     handled += batch.rows.length;
   }
   return handled;

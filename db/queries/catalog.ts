@@ -72,3 +72,77 @@ export function componentCatalogue(db: Db): Catalogue {
   const all = [...groups.flatMap((g) => g.components), ...ungrouped];
   return { groups, ungrouped, all, byId: new Map(all.map((c) => [c.id, c])) };
 }
+
+/** What a reference may name: a component, an area (group), or either. */
+export type RefKind = 'component' | 'group' | 'any';
+
+export type CatalogueEntry = { kind: 'component'; component: ComponentView } | { kind: 'group'; group: GroupView };
+
+/**
+ * A component or an area by id or slug. Components and groups share one slug namespace
+ * (`/componentes/:slug/…` serves both), so at most one of them answers to a slug.
+ */
+export function findInCatalogue(catalogue: Catalogue, ref: string, accept: RefKind = 'any'): CatalogueEntry | null {
+  if (accept !== 'group') {
+    const component = catalogue.all.find((c) => c.id === ref || c.slug === ref);
+    if (component) return { kind: 'component', component };
+  }
+  if (accept !== 'component') {
+    const group = catalogue.groups.find((g) => g.id === ref || g.slug === ref);
+    if (group) return { kind: 'group', group };
+  }
+  return null;
+}
+
+const refKindNames: Record<RefKind, string> = { component: 'el componente', group: 'la zona', any: 'un componente ni una zona' };
+
+/** The one message for a reference that names nothing: "No existe la zona «atlantida» en el catálogo." */
+export function unknownRefMessage(ref: string, accept: RefKind): string {
+  return `No existe ${refKindNames[accept]} «${ref}» en el catálogo.`;
+}
+
+export interface UnknownRef {
+  /** Where the reference was given: `components.3` in a list, `components.<ref>` as a map key. */
+  path: string;
+  ref: string;
+  message: string;
+}
+
+export interface ResolvedRefs {
+  /** Each reference that exists, in the order given, with what it names. */
+  found: Array<{ path: string; ref: string; entry: CatalogueEntry }>;
+  unknown: UnknownRef[];
+}
+
+/**
+ * The one resolver for "a component or an area, by id or slug". References come as a list
+ * (errors at `<path>.<index>`) or as the keys of a map (errors at `<path>.<ref>`, the key being
+ * where the bad value sits). Commands turn `unknown` into their 422 (db/commands/errors.ts).
+ */
+export function resolveRefs(catalogue: Catalogue, refs: readonly string[] | Readonly<Record<string, unknown>>, path: string, accept: RefKind): ResolvedRefs {
+  const list: Array<[string, string]> = Array.isArray(refs) ? refs.map((r, i) => [String(i), r]) : Object.keys(refs).map((r) => [r, r]);
+  const result: ResolvedRefs = { found: [], unknown: [] };
+  for (const [segment, ref] of list) {
+    const entry = findInCatalogue(catalogue, ref, accept);
+    const at = `${path}.${segment}`;
+    if (entry) result.found.push({ path: at, ref, entry });
+    else result.unknown.push({ path: at, ref, message: unknownRefMessage(ref, accept) });
+  }
+  return result;
+}
+
+/** One reference given as a field of its own: its entry, or the problem at `path`. */
+export function resolveRef(catalogue: Catalogue, ref: string, path: string, accept: RefKind): { entry: CatalogueEntry; unknown?: undefined } | { entry?: undefined; unknown: UnknownRef } {
+  const entry = findInCatalogue(catalogue, ref, accept);
+  return entry ? { entry } : { unknown: { path, ref, message: unknownRefMessage(ref, accept) } };
+}
+
+/** Component ids of resolved references, an area standing for its components; in order, without repeats. */
+export function expandedComponentIds(found: ResolvedRefs['found']): string[] {
+  const ids = new Set<string>();
+  for (const { entry } of found) {
+    if (entry.kind === 'component') ids.add(entry.component.id);
+    else for (const c of entry.group.components) ids.add(c.id);
+  }
+  return [...ids];
+}

@@ -166,8 +166,3 @@ export function openIncidentsWithSla(db: Db, now: Date): OpenIncidentSla[] {
     return { incident, lastPublicUpdateAt, sla: slaState(incident.impact, lastPublicUpdateAt, now) };
   }).sort((a, b) => Number(b.sla.overdue) - Number(a.sla.overdue));
 }
-
-/** The stored password hash of a console user, to confirm their current password. */
-export function consoleUserPasswordHash(db: Db, userId: number): { email: string; passwordHash: string } | null {
-  return db.select({ email: consoleUsers.email, passwordHash: consoleUsers.passwordHash }).from(consoleUsers).where(eq(consoleUsers.id, userId)).get() ?? null;
-}

@@ -1,7 +1,7 @@
 import { desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { incidentComponents, incidents } from '../schema/index.ts';
-import { componentCatalogue, type Catalogue, type ComponentView, type GroupView } from './catalog.ts';
+import { componentCatalogue, findInCatalogue, type Catalogue, type ComponentView, type GroupView } from './catalog.ts';
 import { hydrate, type IncidentView } from './incidents.ts';
 import { maintenancesForNewsFeed, type MaintenanceView } from './maintenances.ts';
 
@@ -24,10 +24,11 @@ export interface FeedSnapshot {
 
 /** Resolves `:slug` of `/componentes/:slug/…`: a component's or a group's slug or id. */
 export function feedScopeFor(catalogue: Catalogue, ref: string): FeedScope | null {
-  const component = catalogue.all.find((c) => c.slug === ref || c.id === ref);
-  if (component) return { kind: 'component', component, groupSlug: catalogue.groups.find((g) => g.id === component.groupId)?.slug ?? null };
-  const group = catalogue.groups.find((g) => g.slug === ref || g.id === ref);
-  return group ? { kind: 'group', group } : null;
+  const found = findInCatalogue(catalogue, ref);
+  if (!found) return null;
+  if (found.kind === 'group') return { kind: 'group', group: found.group };
+  const { component } = found;
+  return { kind: 'component', component, groupSlug: catalogue.groups.find((g) => g.id === component.groupId)?.slug ?? null };
 }
 
 export function scopeComponentIds(scope: FeedScope, catalogue: Catalogue): string[] {

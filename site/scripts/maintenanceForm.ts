@@ -1,7 +1,7 @@
 // Enhancement for the console's maintenance forms: the 72 h notice and low-impact-window hints
 // refresh as the NOC types. Without JavaScript the same hints come from the server when the
 // form is checked or sent (site/components/noc/MaintenanceFields.astro).
-import { windowHints, type WindowHint } from '../lib/maintenanceChecks.ts';
+import { windowHints, type WindowHint } from '../console/maintenanceChecks.ts';
 
 for (const form of document.querySelectorAll<HTMLFormElement>('form[data-maintenance-form]')) {
   // The server's clock at render time, advanced by the time spent on the page: the NOC's own

@@ -1,7 +1,7 @@
 // The hints of the maintenance form at the policy's boundaries (the same module runs in the browser).
 import { describe, expect, it } from 'vitest';
-import { windowHints } from '../../site/lib/maintenanceChecks.ts';
-import { parseLocalDateTime, toLocalDateTimeValue } from '../../site/lib/localDateTime.ts';
+import { windowHints } from '../../site/console/maintenanceChecks.ts';
+import { parseLocalDateTime, toLocalDateTimeValue } from '../../site/console/localDateTime.ts';
 
 const now = new Date('2026-11-26T16:00:00Z'); // 10:00 in Mexico City
 const hints = (from: string, until: string, extra: Partial<Parameters<typeof windowHints>[0]> = {}) => windowHints({ now, from, until, emergency: false, ...extra });

@@ -133,11 +133,15 @@ describe('maintenanceIcs', () => {
 
   it('cannot be broken by names with line breaks or quotes', async () => {
     const { createComponent } = await import('../../db/commands/catalog.ts');
-    createComponent(db, { name: 'Nodo "Norte"\nX-INJECTED:1', slug: 'nodo-norte' }, { now, actor });
+    createComponent(db, { name: 'Nodo "Norte"', slug: 'nodo-norte' }, { now, actor });
     const x = createMaintenance(db, {
-      name: 'Prueba\r\nX-INJECTED:2', body: 'Texto;con,comas\\y\nsaltos', scheduledFor: new Date('2026-12-02T06:00:00Z'),
+      name: 'Prueba', body: 'Texto;con,comas\\y\nsaltos', scheduledFor: new Date('2026-12-02T06:00:00Z'),
       scheduledUntil: new Date('2026-12-02T07:00:00Z'), components: ['nodo-norte'],
     }, { now, actor }).maintenance;
+    // Commands refuse line breaks in names now (db/commands/input.ts); rows written before that
+    // rule may still hold them, and the calendar must not break on them.
+    db.$client.prepare("UPDATE components SET name = ? WHERE slug = 'nodo-norte'").run('Nodo "Norte"\nX-INJECTED:1');
+    db.$client.prepare('UPDATE maintenances SET name = ? WHERE id = ?').run('Prueba\r\nX-INJECTED:2', x.id);
     const text = maintenanceIcs([maintenanceDetail(db, x.id)!], options);
     checkWire(text);
     expect(text).not.toMatch(/\r\nX-INJECTED/);

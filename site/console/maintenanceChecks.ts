@@ -2,7 +2,7 @@
 // The same module runs in the page (server) and in the browser as the NOC types
 // (site/scripts/maintenanceForm.ts); both call the pure functions the commands enforce
 // (db/domain/maintenance.ts), so a hint and the server's verdict cannot disagree.
-import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, PAST_TOLERANCE_MS } from '../../db/domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem } from '../../db/domain/maintenance.ts';
 import { formatDateTime, formatDuration, ZONE_LABEL } from '../../db/domain/time.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
@@ -44,7 +44,7 @@ function noticeHint(input: WindowCheckInput, from: Date): WindowHint {
   const given = formatNotice(noticeMs(now, from));
   if (previousFor && from.getTime() === previousFor.getTime()) return { tone: 'ok', text: 'Inicio sin cambios.' };
   if (previousFor && from.getTime() > previousFor.getTime()) return { tone: 'ok', text: 'Se pospone: no requiere un nuevo aviso de 72 horas.' };
-  if (from.getTime() < now.getTime() - PAST_TOLERANCE_MS) return { tone: 'error', text: 'El inicio ya pasó: indique una hora futura.' };
+  if (startsInPast(now, from)) return { tone: 'error', text: 'El inicio ya pasó: indique una hora futura.' };
   if (hasEnoughNotice(now, from)) return { tone: 'ok', text: `Aviso: ${given} (mínimo 72 horas).` };
   if (emergency) return { tone: 'warning', text: `Emergencia: se publicará como «Mantenimiento de emergencia» con ${given}. Explique el motivo.` };
   const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
@@ -57,8 +57,9 @@ function noticeHint(input: WindowCheckInput, from: Date): WindowHint {
 function windowHint(input: WindowCheckInput, from: Date, until: Date): WindowHint {
   const maxHours = input.maxHours ?? DEFAULT_MAX_WINDOW_HOURS;
   const length = until.getTime() - from.getTime();
-  if (length <= 0) return { tone: 'error', text: 'La hora de término debe ser posterior a la de inicio.' };
-  if (length > maxHours * 3_600_000) return { tone: 'error', text: `La ventana no puede durar más de ${maxHours} horas (dura ${formatDuration(length)}); divida el trabajo en varias ventanas.` };
+  const problem = windowProblem(from, until, maxHours);
+  if (problem === 'ends_before_start') return { tone: 'error', text: 'La hora de término debe ser posterior a la de inicio.' };
+  if (problem === 'too_long') return { tone: 'error', text: `La ventana no puede durar más de ${maxHours} horas (dura ${formatDuration(length)}); divida el trabajo en varias ventanas.` };
   if (isLowImpactWindow(from, until)) return { tone: 'ok', text: `Dentro del horario de bajo impacto (00:00–04:00). Duración: ${formatDuration(length)}.` };
   return {
     tone: 'warning',

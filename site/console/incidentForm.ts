@@ -1,12 +1,16 @@
 // Reads the console's incident forms (composer and update) into the inputs of
-// db/commands/incidents.ts, with Spanish errors by field. The commands validate again.
+// db/commands/incidents.ts, with Spanish errors by field. Limits, required fields and their
+// messages are the command's schemas (checked here with checkInput, before the preview); this
+// module only reads the form: checkboxes into a component map, datetime-local into an instant.
 import { createHash } from 'node:crypto';
+import { createIncidentInput, incidentUpdateInput } from '../../db/commands/incidents.ts';
+import { checkInput } from '../../db/commands/input.ts';
 import {
   componentStatuses, componentStatusLabels, incidentImpactLabels, incidentImpacts, incidentStatuses, incidentStatusLabels,
   type ComponentStatus, type IncidentImpact, type IncidentStatus,
 } from '../../db/enums.ts';
 import type { Catalogue, IncidentView } from '../../db/queries/index.ts';
-import { parseLocalDateTime, toLocalDateTimeValue } from './console.ts';
+import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 import { incidentEmail, type EmailContent } from '../../api/email/templates.ts';
 
 export interface IncidentFormValues {
@@ -39,19 +43,10 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
   const errors: Record<string, string> = {};
   const text = (key: string) => String(form.get(key) ?? '').trim();
   const name = text('name');
-  if (options.requireName) {
-    if (!name) errors.name = 'Escriba un título, p. ej. «Corte de fibra en Metepec».';
-    else if (name.length > 200) errors.name = 'El título no puede pasar de 200 caracteres.';
-  }
   const impact = form.get('impact');
-  if (options.requireName && !isOne(incidentImpacts, impact)) errors.impact = 'Elija la criticidad.';
   const status = form.get('status');
-  if (!isOne(incidentStatuses, status)) errors.status = 'Elija el estado del incidente.';
   const body = text('body');
-  if (!body) errors.body = 'Escriba el mensaje para los clientes.';
-  else if (body.length > 20_000) errors.body = 'El mensaje no puede pasar de 20 000 caracteres.';
   const cause = text('cause');
-  if (cause.length > 2000) errors.cause = 'La causa no puede pasar de 2 000 caracteres.';
   const etaText = text('eta');
   let eta: Date | null = null;
   if (etaText && options.currentEta && etaText === toLocalDateTimeValue(options.currentEta)) {
@@ -59,6 +54,7 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
   } else if (etaText) {
     eta = parseLocalDateTime(etaText);
     if (!eta) errors.eta = 'Fecha y hora no válidas.';
+    // The console's own guard: the API also takes past ETAs, for incidents recorded afterwards.
     else if (eta.getTime() <= now.getTime() && status !== 'resolved') errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
   }
   const general = form.get('estado_componentes');
@@ -77,10 +73,18 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     if (isOne(componentStatuses, own)) components[c.id] = own;
     else if (picked.has(c.id)) components[c.id] = componentStatus;
   }
+  const notify = form.get('notificar') === '1';
+  const given = {
+    status: status ?? '', body, cause, eta, components, deliverNotifications: notify,
+    ...(options.requireName ? { name, impact: impact ?? '' } : {}),
+  };
+  for (const problem of checkInput(options.requireName ? createIncidentInput : incidentUpdateInput, given)) {
+    errors[problem.path.startsWith('components') ? 'components' : problem.path] ??= problem.message;
+  }
   return {
     values: {
       name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
-      body, cause, eta: etaText, componentStatus, components, notify: form.get('notificar') === '1',
+      body, cause, eta: etaText, componentStatus, components, notify,
     },
     errors,
     eta,

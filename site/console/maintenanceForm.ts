@@ -1,6 +1,11 @@
 // Reads the console's maintenance forms into the inputs of db/commands/maintenances.ts, with
-// Spanish errors by field. Policy (72 h notice, window length) is left to the command, which
-// enforces it with the pure functions of db/domain/maintenance.ts; this only checks shape.
+// Spanish errors by field. Limits, required fields and their messages are the command's schemas
+// (checked here with checkInput, so every problem shows at once); policy (72 h notice, window
+// length) is the command's too, through the pure functions of db/domain/maintenance.ts. This
+// module only reads the form: datetime-local into instants, checkboxes into component ids.
+import { createMaintenanceInput, maintenancePatchInput } from '../../db/commands/maintenances.ts';
+import { checkInput, publicName } from '../../db/commands/input.ts';
+import { LOCKED_ONCE_STARTED } from '../../db/domain/maintenance.ts';
 import { maintenanceImpactKinds, type MaintenanceImpactKind } from '../../db/enums.ts';
 import type { Catalogue } from '../../db/queries/index.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
@@ -29,6 +34,14 @@ export interface ParsedMaintenanceForm {
 
 export type MaintenanceField = 'name' | 'body' | 'scheduled_for' | 'scheduled_until' | 'components' | 'impact_kind' | 'auto_transition' | 'emergency' | 'reschedule_reason';
 
+const allFields: readonly MaintenanceField[] = ['name', 'body', 'scheduled_for', 'scheduled_until', 'components', 'impact_kind', 'auto_transition', 'emergency', 'reschedule_reason'];
+const lockedOnceStarted = new Set(Object.keys(LOCKED_ONCE_STARTED).map(publicName));
+
+/** The fields the edit form offers: once a window began, all but those the command locks (LOCKED_ONCE_STARTED). */
+export function editableMaintenanceFields(started: boolean): readonly MaintenanceField[] {
+  return started ? allFields.filter((f) => !lockedOnceStarted.has(f)) : allFields;
+}
+
 const isImpactKind = (v: unknown): v is MaintenanceImpactKind => typeof v === 'string' && (maintenanceImpactKinds as readonly string[]).includes(v);
 
 /**
@@ -42,16 +55,8 @@ export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaul
   const text = (key: string) => String(form.get(key) ?? '').trim();
   const values: MaintenanceFormValues = { ...defaults };
 
-  if (can('name')) {
-    values.name = text('name');
-    if (!values.name) errors.name = 'Escriba un título, p. ej. «Cambio de tarjetas en el nodo Metepec».';
-    else if (values.name.length > 200) errors.name = 'El título no puede pasar de 200 caracteres.';
-  }
-  if (can('body')) {
-    values.body = text('body');
-    if (!values.body) errors.body = 'Escriba qué se hará y qué notarán los clientes.';
-    else if (values.body.length > 20_000) errors.body = 'El mensaje no puede pasar de 20 000 caracteres.';
-  }
+  if (can('name')) values.name = text('name');
+  if (can('body')) values.body = text('body');
   if (can('scheduled_for')) values.scheduledFor = text('scheduled_for');
   if (can('scheduled_until')) values.scheduledUntil = text('scheduled_until');
   const from = parseLocalDateTime(values.scheduledFor);
@@ -67,22 +72,28 @@ export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaul
     const unknown = form.getAll('componente').some((id) => typeof id !== 'string' || !catalogue.byId.has(id))
       || form.getAll('zona').some((id) => !catalogue.groups.some((g) => g.id === id));
     if (unknown) errors.components = 'Uno de los componentes o zonas elegidos ya no existe; recargue la página.';
-    else if (values.components.length === 0) errors.components = 'Elija al menos una zona o un componente afectado.';
   }
-  if (can('impact_kind')) {
-    const kind = form.get('impact_kind');
-    if (isImpactKind(kind)) values.impactKind = kind;
-    else errors.impact_kind = 'Elija la afectación esperada.';
-  }
+  const kind = form.get('impact_kind');
+  if (can('impact_kind') && isImpactKind(kind)) values.impactKind = kind;
   if (can('auto_transition')) values.autoTransition = form.get('auto_transition') === '1';
   if (can('emergency')) {
     values.emergency = form.get('emergency') === '1';
     values.emergencyReason = text('emergency_reason');
-    if (values.emergencyReason.length > 2000) errors.emergency_reason = 'El motivo no puede pasar de 2 000 caracteres.';
   }
-  if (can('reschedule_reason')) {
-    values.rescheduleReason = text('reschedule_reason');
-    if (values.rescheduleReason.length > 2000) errors.reschedule_reason = 'El motivo no puede pasar de 2 000 caracteres.';
+  if (can('reschedule_reason')) values.rescheduleReason = text('reschedule_reason');
+
+  // What the command would say about these values (limits, required fields, messages).
+  const given: Record<string, unknown> = {};
+  if (can('name')) given.name = values.name;
+  if (can('body')) given.body = values.body;
+  if (can('scheduled_for')) given.scheduledFor = from ?? undefined;
+  if (can('scheduled_until')) given.scheduledUntil = until ?? undefined;
+  if (can('components')) given.components = values.components;
+  if (can('impact_kind')) given.impactKind = isImpactKind(kind) ? kind : String(kind ?? '');
+  if (can('emergency')) given.emergencyReason = values.emergencyReason || null;
+  if (editable && can('reschedule_reason')) given.rescheduleReason = values.rescheduleReason || null;
+  for (const problem of checkInput(editable ? maintenancePatchInput : createMaintenanceInput, given)) {
+    if (problem.path) errors[formErrorKey(problem.path)] ??= problem.message;
   }
   return { values, errors, from, until };
 }
