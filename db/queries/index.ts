@@ -11,3 +11,4 @@ export * from './feeds.ts';
 export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
+export * from './published.ts';

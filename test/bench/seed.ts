@@ -1,5 +1,6 @@
 // The database every benchmark measures against: the demo catalogue grown to 50 components, with
-// 1,000 past incidents (3 updates each) over the last 120 days, so pages render their real weight.
+// 1,000 past incidents (3 updates each) over the last 120 days, so pages render their real
+// weight, and one open incident the NOC keeps updating.
 import { openDatabase } from '../../db/client.ts';
 import { seedDemoCatalogue } from '../../db/seed.ts';
 import { createComponent, createGroup } from '../../db/commands/catalog.ts';
@@ -7,7 +8,7 @@ import { createIncident, publishIncidentUpdate } from '../../db/commands/inciden
 import { systemActor } from '../../db/commands/audit.ts';
 import { componentStatuses, incidentImpacts } from '../../db/enums.ts';
 
-export function seedBenchDatabase(path: string): void {
+export function seedBenchDatabase(path: string): { openIncident: string } {
   const db = openDatabase(path);
   const now = Date.now();
   const start = new Date(now - 120 * 86_400_000);
@@ -36,5 +37,11 @@ export function seedBenchDatabase(path: string): void {
     publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Se identificó la causa; cuadrilla en camino.' }, { now: new Date(at.getTime() + 20 * 60_000), actor: systemActor });
     publishIncidentUpdate(db, incident.id, { status: 'resolved', body: 'Servicio restablecido.' }, { now: new Date(at.getTime() + (30 + rand() * 180) * 60_000), actor: systemActor });
   }
+  // The incident the NOC keeps updating during the measurements.
+  const open = createIncident(db, {
+    name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
+    cause: 'Corte de fibra por obra civil', components: { 'metepec-fibra': 'major_outage' },
+  }, { now: new Date(now - 3_600_000), actor: systemActor });
   db.$client.close();
+  return { openIncident: open.id };
 }
