@@ -562,7 +562,8 @@ function receive(db: Db, delivery: Delivery, ctx: IntakeContext): IntakeResult {
     for (const id of touched) reconciler.follow(id);
     if (!duplicate) db.update(alertDeliveries).set({ outcome: json(outcome) }).where(eq(alertDeliveries.id, deliveryId)).run();
     return { deliveryId, duplicate, alerts: result };
-  });
+    // A resend that changed no alert moved only receipt times: nothing public to redo.
+  }, { quiet: (r) => r.alerts.every((a) => a.change === 'resent' || a.change === 'ignored') });
 }
 
 // ---------------------------------------------------------------------------------------------

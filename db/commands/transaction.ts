@@ -46,10 +46,13 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
 
 /**
  * Runs one command as one synchronous transaction (better-sqlite3 transactions cannot span an
- * await). On any throw everything rolls back; on commit the listeners run.
+ * await). On any throw everything rolls back; on commit the listeners run — unless `quiet` says
+ * the committed result changed nothing anyone renders or waits for (an alert group resent
+ * unchanged: only its bookkeeping moved), so caches and the published snapshot are not redone.
  */
-export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
+export function runCommand<T>(db: Db, fn: (tx: Db) => T, options: { quiet?: (result: T) => boolean } = {}): T {
   const result = writeTransaction(db, () => fn(db));
+  if (options.quiet?.(result)) return result;
   for (const l of listeners.get(db) ?? []) l();
   return result;
 }

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
 import { settleAlerts } from '../../db/commands/alerts.ts';
+import { onCommit } from '../../db/commands/transaction.ts';
 import { discardDraft, publishDraft } from '../../db/commands/incidentDrafts.ts';
 import { createMaintenance, postMaintenanceUpdate } from '../../db/commands/maintenances.ts';
 import { findComponent } from '../../db/commands/catalog.ts';
@@ -70,6 +71,9 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const payload = alertmanagerPayload([oltDown]);
     await post('/api/v1/alerts/alertmanager', payload);
     const before = counts(t.db);
+    // Nothing public changes, so nothing is re-rendered or re-published (no commit listener runs).
+    let commits = 0;
+    const stop = onCommit(t.db, () => { commits++; });
     for (let i = 0; i < 3; i++) {
       t.clock.advance(5 * 60_000);
       const { res, body } = await post('/api/v1/alerts/alertmanager', payload);
@@ -77,6 +81,8 @@ describe('POST /api/v1/alerts/alertmanager', () => {
       expect(body).toMatchObject({ duplicate: true, alerts: [expect.objectContaining({ change: 'resent' })] });
     }
     expect(counts(t.db)).toEqual(before);
+    expect(commits).toBe(0);
+    stop();
     expect(t.db.select().from(alertDeliveries).get()!.timesReceived).toBe(4);
     // A new alert joining the group: Alertmanager resends the first one with it.
     const withRadio = alertmanagerPayload([oltDown, { labels: { alertname: 'OltPonSinLuz', component: 'metepec-inalambrico', severity: 'major' }, annotations: { summary: 'Radio Metepec sin enlace' } }]);
