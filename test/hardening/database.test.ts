@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath, testApp } from '../support/db.ts';
@@ -115,16 +115,20 @@ describe('a full disk', () => {
     createIncident(t.db, incident('Falla') as Parameters<typeof createIncident>[1], { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
     const rows = t.db.$client.prepare("SELECT id, kind FROM outbox_messages WHERE channel = 'email'").all() as Array<{ id: number; kind: string }>;
     expect(rows).toHaveLength(1);
-    const file = join(dir, `${String(rows[0].id).padStart(8, '0')}-${rows[0].kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`);
-    // /dev/full answers every write with ENOSPC: the real error of a full disk.
-    symlinkSync('/dev/full', file);
+    const name = `${String(rows[0].id).padStart(8, '0')}-${rows[0].kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+    const file = join(dir, name);
+    // /dev/full answers every write with ENOSPC: the real error of a full disk. The transport
+    // writes `.<name>.partial` and renames it once complete.
+    const partial = join(dir, `.${name}.partial`);
+    symlinkSync('/dev/full', partial);
     const logs: string[] = [];
     const transport = fileTransport(t.db, t.deps.config, dir, (line) => logs.push(line));
     await drainOutbox(t.db, transport, { now: t.clock.now });
     const row = () => t.db.$client.prepare('SELECT status, attempts, last_error AS lastError, next_attempt_at AS next FROM outbox_messages WHERE id = ?').get(rows[0].id) as { status: string; attempts: number; lastError: string; next: number };
     expect(row()).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('ENOSPC'), next: t.clock.now().getTime() + 10_000 });
     expect(logs.join('\n')).toContain('se reintentarán');
-    rmSync(file);
+    // No message cut short is left in the folder: neither a truncated .eml nor the partial file.
+    expect(readdirSync(dir)).toEqual([]);
     t.clock.advance(11_000);
     await drainOutbox(t.db, transport, { now: t.clock.now });
     expect(row().status).toBe('sent');
