@@ -2,8 +2,8 @@ import { Hono, type Context } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { RouterRoute } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
-import { sqliteFailure, type Db } from '../db/client.ts';
-import { BUSY_RETRY_AFTER_SECONDS } from '../db/commands/transaction.ts';
+import type { Db } from '../db/client.ts';
+import { storageRefusal } from '../db/commands/transaction.ts';
 import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import type { PageRenderer, RenderedPage } from './pages.ts';
@@ -132,15 +132,10 @@ export function createApp(options: CreateAppOptions) {
   app.onError((err, c) => {
     if (err instanceof CommandError) return commandErrorResponse(c, err);
     if (err instanceof HTTPException) return errorResponse(c, err.status, 'http_error', err.message || 'Solicitud inválida.');
-    // Outside a command (a read while another process checkpoints, bookkeeping writes): the
-    // same clear 503 a command gives, never a 500.
-    const failure = sqliteFailure(err);
-    if (failure) {
-      c.header('retry-after', failure === 'busy' ? String(BUSY_RETRY_AFTER_SECONDS) : '60');
-      return errorResponse(c, 503, failure === 'busy' ? 'database_busy' : 'storage_full', failure === 'busy'
-        ? 'La base de datos está ocupada por otra tarea. Intente de nuevo en unos segundos.'
-        : 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET.');
-    }
+    // Outside a command (a read while another process checkpoints): the same clear 503 a
+    // command gives, never a 500.
+    const refusal = storageRefusal(err);
+    if (refusal) return commandErrorResponse(c, refusal);
     console.error(err);
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });

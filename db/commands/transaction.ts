@@ -23,24 +23,34 @@ export function onCommit(db: Db, listener: Listener): () => void {
 export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /**
+ * What a SQLite failure means for whoever asked, as the refusal every entry point shows like any
+ * other (the API as JSON with Retry-After, forms next to their button): another process holding
+ * the write lock longer than we wait is 503 `database_busy`, a full disk 503 `storage_full`.
+ * Null for any other error (a bug, not the weather). The one place this rule is written: commands
+ * get it from `writeTransaction`, everything else the API does from its error handler.
+ */
+export function storageRefusal(err: unknown): CommandError | null {
+  const failure = sqliteFailure(err);
+  if (failure === 'busy') {
+    return new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+  }
+  if (failure === 'full') {
+    return new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
+  }
+  return null;
+}
+
+/**
  * One synchronous write transaction (BEGIN IMMEDIATE: the write lock is taken first, so the
  * transaction cannot fail half-way for want of it). A database locked by another process, or a
- * full disk, rolls everything back and becomes a CommandError 503 that every entry point shows
- * like any other refusal (the API as JSON with Retry-After, forms next to their button)
- * instead of a 500.
+ * full disk, rolls everything back and becomes the CommandError of `storageRefusal` instead of
+ * a 500.
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
   try {
     return db.$client.transaction(fn).immediate();
   } catch (err) {
-    const failure = sqliteFailure(err);
-    if (failure === 'busy') {
-      throw new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
-    }
-    if (failure === 'full') {
-      throw new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
-    }
-    throw err;
+    throw storageRefusal(err) ?? err;
   }
 }
 

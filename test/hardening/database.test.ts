@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath, testApp } from '../support/db.ts';
 import { workers as defaultWorkers } from '../../api/workers/index.ts';
-import { openDatabase } from '../../db/client.ts';
+import { openDatabase, withoutWaiting } from '../../db/client.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
@@ -88,6 +88,29 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
     expect(after.status).toBe(201);
     // The email worker, which found the database busy for 3 s, delivers the notice.
     await until(() => (server.db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'").get() as { n: number }).n === 1);
+  });
+});
+
+describe('a SQLite failure outside a command', () => {
+  it('answers the same 503 and Retry-After a command gives (one rule: storageRefusal)', async () => {
+    const t = testApp();
+    // A route of our own that writes outside runCommand, as bookkeeping might.
+    t.app.get('/prueba-escritura', (c) => {
+      withoutWaiting(t.db, () => t.db.$client.prepare('UPDATE api_tokens SET last_used_at = 1').run());
+      return c.text('escrito');
+    });
+    const other = new Database(t.db.$client.name);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await t.app.request('/prueba-escritura');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect((await res.json()).error).toEqual({ code: 'database_busy', message: expect.stringContaining('ocupada') });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await t.app.request('/prueba-escritura')).status).toBe(200);
   });
 });
 
