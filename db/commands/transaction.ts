@@ -64,6 +64,16 @@ export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
   return result;
 }
 
+/**
+ * A command whose writes no public page or document shows (subscriptions and their links,
+ * feasibility requests): one transaction like runCommand, but the commit listeners (the public
+ * page cache) are not told. Customers subscribe most when the pages are busiest, during an
+ * outage; a flush on every sign-up had the home page rendered again for nearly every visitor.
+ */
+export function runPrivateCommand<T>(db: Db, fn: (tx: Db) => T): T {
+  return writeTransaction(db, () => fn(db));
+}
+
 /** True when a write failed only because another connection held the write lock. */
 export function isDatabaseBusy(err: unknown): boolean {
   return sqliteFailure(err) === 'busy' || (err instanceof CommandError && err.code === 'database_busy');
