@@ -24,6 +24,8 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
+import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
+import { getCookie } from 'hono/cookie';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -188,7 +190,8 @@ export function createApp(options: CreateAppOptions) {
           return pageMethodNotAllowed(own.length ? own : PAGE_METHODS);
         }
         // The body is read here, within the form limit, before Astro could buffer it.
-        const limit = formBodyLimitFor(c.req.path);
+        const signedIn = isConsolePath(c.req.path) && sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
+        const limit = formBodyLimitFor(c.req.path, signedIn);
         let body: Buffer | null;
         try {
           body = await readBodyWithin(req, limit);
