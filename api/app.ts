@@ -6,7 +6,8 @@ import type { Db } from '../db/client.ts';
 import { storageRefusal } from '../db/commands/transaction.ts';
 import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
-import type { PageRenderer, RenderedPage } from './pages.ts';
+import { isSynthetic, RenderBudget, syntheticGet, type PageRenderer, type RenderedPage } from './pages.ts';
+import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
 import { loadStaticFiles } from './static.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
@@ -51,6 +52,12 @@ function privateResponse(page: RenderedPage): Response {
   return new Response(page.status === 204 || page.status === 304 ? null : new Uint8Array(page.body), { status: page.status, headers });
 }
 
+/** RFC 9110 §15.6.4: over the render budget, come back in a second. */
+function tooBusy(): Response {
+  const html = '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demasiadas solicitudes · SOMNET</title></head><body><main><h1>Demasiadas solicitudes</h1><p>El sitio está atendiendo muchas solicitudes. Intente de nuevo en unos segundos, o vea el <a href="/">estado actual de la red</a>.</p></main></body></html>';
+  return new Response(html, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+}
+
 function htmlContentType(type: string | undefined): string {
   return !type || /^text\/html\s*$/i.test(type) ? 'text/html; charset=utf-8' : type;
 }
@@ -62,6 +69,8 @@ export interface CreateAppOptions {
   cache?: RenderedCache;
   /** The built Astro site; without it (API tests) only the API answers. */
   pages?: PageRenderer;
+  /** Renders per second for URLs outside the cache (tests give a small one). */
+  renderBudget?: RenderBudget;
 }
 
 /** Headers for every public HTML page. Public pages ship no script, so none may run. */
@@ -168,6 +177,7 @@ export function createApp(options: CreateAppOptions) {
     const baseLocals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
+    const budget = options.renderBudget ?? new RenderBudget();
     // Concurrent misses for one public page share a single rendering.
     const inFlight = new Map<string, Promise<RenderedResult>>();
     const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
@@ -209,7 +219,10 @@ export function createApp(options: CreateAppOptions) {
         await pages.passthrough(req, c.env.outgoing, locals);
         return RESPONSE_ALREADY_SENT;
       }
-      const key = req.url ?? '/';
+      const url = req.url ?? '/';
+      const key = cacheKeyFor(url);
+      // A public page is rendered from its key, so it never sees a parameter it does not declare.
+      if (key !== url) req.url = key;
       const file = staticFiles.get(c.req.path);
       let entry = file ?? deps.cache.get(key);
       if (!entry) {
@@ -218,6 +231,8 @@ export function createApp(options: CreateAppOptions) {
         if (pending && !(result = await pending).private) {
           entry = result.entry;
         } else {
+          const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
+          if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req) && !budget.take()) return tooBusy();
           const mine = renderPage(req, key, locals);
           inFlight.set(key, mine);
           try {
@@ -233,5 +248,26 @@ export function createApp(options: CreateAppOptions) {
     });
   }
 
-  return { app, deps };
+  const host = new URL(deps.config.publicUrl).host;
+  /**
+   * A public path as Node answers a plain GET of it (for PUBLIC_URL's host), or null when it
+   * does not answer 200: what the published snapshot is made of (api/publish), through the same
+   * routes and cache.
+   */
+  const renderPublic = async (path: string, options: { fresh?: boolean } = {}): Promise<CachedEntry | null> => {
+    // `fresh`: a page whose content changes with time alone must not come from the cache.
+    if (options.fresh) deps.cache.delete(path);
+    const known = deps.staticFiles?.get(path) ?? deps.cache.get(path);
+    if (known) return known;
+    const res = await app.fetch(new Request(new URL(path, deps.config.publicUrl)), { incoming: syntheticGet(path, host), outgoing: undefined as never });
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      return null;
+    }
+    // A write that committed meanwhile kept the route from storing its rendering: publish those
+    // bytes anyway; the write publishes again.
+    return deps.cache.get(path) ?? makeEntry(200, Buffer.from(await res.arrayBuffer()), { 'content-type': res.headers.get('content-type') ?? 'application/octet-stream' });
+  };
+
+  return { app, deps, renderPublic };
 }

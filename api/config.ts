@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { trustedProxyList } from './clientIp.ts';
 
@@ -20,6 +21,10 @@ export interface Config {
   mailReplyTo?: string;
   /** Provider requests per second (Resend's default account limit is 2); 0 = unlimited. */
   resendRequestsPerSecond?: number;
+  /** Where the server keeps the published snapshot of the public site (PUBLISH_DIR, absolute); unset: none. */
+  publishDir?: string;
+  /** Shell command run after each publish that changed files (PUBLISH_COMMAND), e.g. a sync to a CDN. */
+  publishCommand?: string;
   /**
    * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
@@ -42,6 +47,8 @@ const schema = z.object({
   MAIL_FROM: z.string().regex(/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, 'debe ser «Nombre <correo@dominio>» o una dirección').optional(),
   MAIL_REPLY_TO: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo').optional(),
   RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
+  PUBLISH_DIR: z.string().optional(),
+  PUBLISH_COMMAND: z.string().optional(),
   TRUSTED_PROXIES: z.string().optional().transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean))
     .refine((v) => v === undefined || trustedProxyList(v) !== null, 'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»'),
   PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
@@ -81,6 +88,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     MAIL_FROM: env.MAIL_FROM || undefined,
     MAIL_REPLY_TO: env.MAIL_REPLY_TO || undefined,
     RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
+    PUBLISH_DIR: env.PUBLISH_DIR || undefined,
+    PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
   });
   if (!parsed.success) {
@@ -101,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: parsed.data.MAIL_FROM ?? DEFAULT_MAIL_FROM,
     mailReplyTo: parsed.data.MAIL_REPLY_TO,
     resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
+    ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
+    ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '../db/client.ts';
 import { seedDemoCatalogue } from '../db/seed.ts';
 import { startServer } from './server.ts';
+import { SnapshotDirError } from './publish/files.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -26,12 +27,14 @@ try {
   running = await startServer({ db, config });
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
+  if (err instanceof SnapshotDirError) fail(`PUBLISH_DIR: ${err.message}`);
+  if (config.publishDir && (err as NodeJS.ErrnoException).path?.startsWith(config.publishDir)) fail(`No se puede escribir en PUBLISH_DIR=${config.publishDir}: ${(err as Error).message}`);
   if (code === 'EADDRINUSE') fail(`El puerto ${config.port} ya está en uso; elija otro con PORT=…`);
   if (code === 'EACCES') fail(`Sin permiso para escuchar en ${config.host}:${config.port}.`);
   if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') fail(`HOST=${config.host} no es una dirección de esta máquina.`);
   throw err;
 }
-console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath})`);
+console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir ? `; publicando en ${config.publishDir}` : ''})`);
 
 const shutdown = async () => {
   await running.close();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { PageLocals } from './context.ts';
@@ -90,4 +91,54 @@ export async function loadPageRenderer(serverEntry: string): Promise<PageRendere
       await handler(req, res, undefined, locals);
     },
   };
+}
+
+/**
+ * A GET of `url` that no client sent: how the publisher (api/publish) asks for a page, so the
+ * snapshot holds exactly what Node answers. No peer address (nothing forwarded is believed) and
+ * no Accept-Encoding (the bytes are compressed once, for every reader).
+ */
+export function syntheticGet(url: string, host: string): IncomingMessage {
+  const req = new IncomingMessage(new Socket());
+  req.method = 'GET';
+  req.url = url;
+  req.headers = { host };
+  synthetic.add(req);
+  return req;
+}
+
+const synthetic = new WeakSet<IncomingMessage>();
+
+/** The publisher's own requests are not counted against the render budget: it renders each path once per change. */
+export function isSynthetic(req: IncomingMessage): boolean {
+  return synthetic.has(req);
+}
+
+/**
+ * Page renders per second that requests outside the cache may cause (a token bucket). A page is
+ * ~15 ms of CPU: unique URLs (random query strings, unknown paths, free-text form answers) would
+ * otherwise make every request a rendering and starve the event loop. The few fixed public paths
+ * (`/`, `/historial`…) are not counted, so they render right after a write whatever the load.
+ */
+export class RenderBudget {
+  private tokens: number;
+  private last: number;
+  private readonly perSecond: number;
+  private readonly burst: number;
+  private readonly clock: () => number;
+  constructor(perSecond = 50, burst = 100, clock: () => number = Date.now) {
+    this.perSecond = perSecond;
+    this.burst = burst;
+    this.clock = clock;
+    this.tokens = burst;
+    this.last = clock();
+  }
+  take(): boolean {
+    const now = this.clock();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:http';
+import { basename, dirname } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Db } from '../db/client.ts';
 import { createApp } from './app.ts';
 import { RenderedCache, replyFor } from './cache.ts';
 import type { Config } from './config.ts';
-import { loadPageRenderer } from './pages.ts';
+import { loadPageRenderer, type RenderBudget } from './pages.ts';
+import { Publisher } from './publish/publisher.ts';
+import { cacheKeyFor } from './publish/routes.ts';
 import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
 
@@ -19,24 +22,38 @@ export const REQUEST_BUSY_TIMEOUT_MS = 250;
 export interface RunningServer {
   server: Server;
   url: string;
+  /** Keeps config.publishDir current, when set. */
+  publisher?: Publisher;
   close(): Promise<void>;
+}
+
+/** The built site behind the Hono app, without a listener (the server and `npm run export`). */
+export async function loadSite(options: { db: Db; config: Config; now?: () => Date; entry?: string; cache?: RenderedCache; renderBudget?: RenderBudget }) {
+  const build = options.entry ? undefined : activeBuild();
+  if (!options.entry && !build) throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
+  const pages = await loadPageRenderer(options.entry ?? buildLayout.serverEntry(build!));
+  return createApp({ db: options.db, config: options.config, now: options.now, pages, cache: options.cache, renderBudget: options.renderBudget });
 }
 
 /**
  * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
  */
-export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[] }): Promise<RunningServer> {
+export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[]; renderBudget?: RenderBudget }): Promise<RunningServer> {
   options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
-  const build = options.entry ? undefined : activeBuild();
-  if (!options.entry && !build) throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
-  const pages = await loadPageRenderer(options.entry ?? buildLayout.serverEntry(build!));
   const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
-  const { app, deps } = createApp({ db: options.db, config: options.config, now: options.now, pages, cache });
+  const { app, deps, renderPublic } = await loadSite({ ...options, cache });
+  // Opened before listening: a PUBLISH_DIR that cannot be used stops the start.
+  const publisher = options.config.publishDir
+    ? new Publisher({
+      db: options.db, dir: options.config.publishDir, render: renderPublic, staticFiles: deps.staticFiles, cache, now: options.now, command: options.config.publishCommand,
+      origin: { build: basename(options.entry ? dirname(dirname(options.entry)) : activeBuild() ?? ''), publicUrl: options.config.publicUrl },
+    })
+    : undefined;
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
-      const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(req.url);
+      const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(cacheKeyFor(req.url));
       if (entry) {
         const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined, req.headers['if-modified-since']);
         res.writeHead(reply.status, reply.headers);
@@ -51,13 +68,16 @@ export async function startServer(options: { db: Db; config: Config; now?: () =>
     server.listen(options.config.port, options.config.host, () => resolve());
   });
   const stops = (options.workers ?? defaultWorkers).map((w) => w.start(deps));
+  publisher?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.config.port;
   const host = options.config.host === '0.0.0.0' || options.config.host === '::' ? 'localhost' : options.config.host;
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    publisher,
     close: async () => {
+      await publisher?.stop();
       await Promise.all(stops.map((stop) => stop()));
       await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
     },

@@ -60,7 +60,7 @@ export function embedRoutes(deps: AppDeps) {
   // Loaded by other sites' pages: same bytes for everyone; it reads summary.json itself.
   app.get('/embed.js', (c) => serveCached(c, deps, '/embed.js', () => ({
     body: EMBED_SCRIPT,
-    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cross-origin-resource-policy': 'cross-origin', ...open, 'cache-control': 'public, max-age=300, stale-while-revalidate=86400' },
+    headers: { 'content-type': 'text/javascript; charset=utf-8', 'cross-origin-resource-policy': 'cross-origin', ...open, 'cache-control': 'public, max-age=300, stale-while-revalidate=86400, stale-if-error=86400' },
   })));
   return app;
 }

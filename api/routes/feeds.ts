@@ -52,7 +52,8 @@ export function feedRoutes(deps: AppDeps) {
     });
   }
   // Statuspage's paths, so readers subscribed to a Statuspage page keep working after a move.
-  app.get('/history.rss', (c) => serveFeed(c, '/history.rss', 'rss', () => ({ kind: 'page' })));
-  app.get('/history.atom', (c) => serveFeed(c, '/history.atom', 'atom', () => ({ kind: 'page' })));
+  // The same bytes as /feed.rss and /feed.atom: kept once, under their key.
+  app.get('/history.rss', (c) => serveFeed(c, '/feed.rss', 'rss', () => ({ kind: 'page' })));
+  app.get('/history.atom', (c) => serveFeed(c, '/feed.atom', 'atom', () => ({ kind: 'page' })));
   return app;
 }

@@ -10,3 +10,4 @@ export * from './console.ts';
 export * from './feeds.ts';
 export * from './webhooks.ts';
 export * from './subscribers.ts';
+export * from './published.ts';

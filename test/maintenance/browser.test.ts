@@ -34,7 +34,7 @@ describe('maintenance calendar in a browser without JavaScript', () => {
     await page.waitForURL(`${server.url}/mantenimiento`);
     expect(await page.getByRole('heading', { level: 2, name: 'noviembre de 2026' }).count()).toBe(1);
     await page.getByRole('link', { name: 'diciembre de 2026 →' }).click();
-    await page.waitForURL(`${server.url}/mantenimiento?mes=2026-12`);
+    await page.waitForURL(`${server.url}/mantenimiento/mes/2026-12`);
     const cell = page.getByRole('cell', { name: /^3\b/ });
     await cell.getByRole('link', { name: '00:00 Migración de OLT en Zinacantepec' }).click();
     await page.waitForURL(`${server.url}/mantenimiento/${id}`);

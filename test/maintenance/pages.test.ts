@@ -72,8 +72,8 @@ describe('public maintenance pages', () => {
     expect(text).toContain('<caption class="small muted">2 mantenimientos en diciembre de 2026.</caption>');
     expect(text).toContain(`href="/mantenimiento/${ids.metepec}"`);
     expect(text).toContain('00:00 Cambio de tarjetas en Metepec');
-    expect(text).toContain('href="/mantenimiento?mes=2026-11"');
-    expect(text).toContain('href="/mantenimiento?mes=2027-01"');
+    expect(text).toContain('href="/mantenimiento/mes/2026-11"');
+    expect(text).toContain('href="/mantenimiento/mes/2027-01"');
     expect(text).toContain('href="webcal://status.example.test/mantenimiento.ics"');
     expect(text).toContain('href="webcal://status.example.test/componentes/metepec/mantenimiento.ics"');
     expect(text).toContain('Reprogramado');

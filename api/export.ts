@@ -1,0 +1,44 @@
+// `npm run export -- DIR`: one complete snapshot of the public site in DIR (for a cron job, a
+// CDN or an object-store upload), written by the same code that keeps PUBLISH_DIR current.
+// Reads the database at DATABASE_PATH (also while the server runs) and links to PUBLIC_URL.
+import { existsSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { activeBuild } from './paths.ts';
+import { loadConfigOrExit } from './config.ts';
+import { SnapshotDir, SnapshotDirError } from './publish/files.ts';
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const target = process.argv[2];
+if (!target || process.argv.length > 3) fail('Uso: npm run export -- DIRECTORIO   (escribe ahí la publicación completa del sitio público)');
+const config = loadConfigOrExit();
+if (config.databasePath !== ':memory:' && !existsSync(config.databasePath)) fail(`No existe la base de datos ${config.databasePath}: indique DATABASE_PATH o arranque el servidor una vez.`);
+const dir = resolve(target);
+try {
+  new SnapshotDir(dir);
+} catch (err) {
+  fail(err instanceof SnapshotDirError ? err.message : `No se puede escribir en ${dir}: ${(err as Error).message}`);
+}
+// Loaded once the arguments are known good: a mistake is answered at once.
+const { ensureBuilt } = await import('./build.ts');
+const { openDatabase } = await import('../db/client.ts');
+const { Publisher } = await import('./publish/publisher.ts');
+const { loadSite } = await import('./server.ts');
+try {
+  await ensureBuilt({ quiet: true });
+} catch (err) {
+  fail(`No se pudo construir el sitio: ${(err as Error).message}`);
+}
+const db = openDatabase(config.databasePath);
+const { deps, renderPublic } = await loadSite({ db, config });
+// Recorded in the manifest, so a server of the same build can take over the directory without publishing it again.
+const origin = { build: basename(activeBuild() ?? ''), publicUrl: config.publicUrl };
+const publisher = new Publisher({ db, dir, render: renderPublic, staticFiles: deps.staticFiles, origin, log: (line) => console.error(line) });
+const report = await publisher.publishAll();
+db.$client.close();
+if (report.failed.length > 0) fail(`Publicación incompleta: fallaron ${report.failed.length} rutas (${report.failed.slice(0, 5).join(', ')}…).`);
+console.log(`Publicación completa en ${dir}: ${report.rendered} rutas, ${report.written} archivos escritos, ${report.removed} retirados, en ${(report.ms / 1000).toFixed(1)} s.`);
+process.exit(0);

@@ -1,0 +1,83 @@
+// The families of published pages that exist once per object: which members exist, which a
+// change touched, and which change with time alone. A route names its family with `each`
+// (api/publish/routes.ts); a new family is one more entry here.
+import type { Db } from '../../db/client.ts';
+import { zonedMonthKey } from '../../db/domain/time.ts';
+import {
+  catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
+  openMaintenanceIds, shiftMonth, slugsOfComponents, unresolvedIncidentIds,
+} from '../../db/queries/index.ts';
+import type { Change } from './changes.ts';
+
+export interface Collection {
+  /** Every member: the value of the route's `:param`. */
+  all(db: Db, now: Date): string[];
+  /** Members whose pages a change touched (`everything` is handled by the caller). */
+  touched(change: Change, db: Db, now: Date): string[];
+  /** Members whose pages change with time alone: re-published every minute. */
+  timely(db: Db, now: Date): string[];
+}
+
+/** "2026-09" … "2026-12": every month from `from` to `to`, both included. */
+function monthRange(from: string, to: string): string[] {
+  const months: string[] = [];
+  for (let m = from; m <= to; m = shiftMonth(m, 1)) months.push(m);
+  return months;
+}
+
+function monthsOf(windows: Array<{ from: Date; until: Date }>): string[] {
+  return [...new Set(windows.flatMap((w) => monthRange(zonedMonthKey(w.from), zonedMonthKey(w.until))))];
+}
+
+const incidents: Collection = {
+  all: (db) => incidentIds(db),
+  touched: (change) => [...change.incidents],
+  // Open incidents show how long ago the last update was and whether the ETA has passed.
+  timely: (db) => unresolvedIncidentIds(db),
+};
+
+const maintenances: Collection = {
+  all: (db) => maintenanceIds(db),
+  touched: (change) => [...change.maintenances],
+  timely: (db) => openMaintenanceIds(db),
+};
+
+/** Incident history by month: from the first incident's month to the current one, as its pager links. */
+const historyMonths: Collection = {
+  all: (db, now) => {
+    const first = firstIncidentStart(db);
+    const current = zonedMonthKey(now);
+    return monthRange(first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current);
+  },
+  touched: (change, db, now) => [...new Set([...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey), zonedMonthKey(now)])],
+  // At the turn of a month the previous month gains its "next" link.
+  timely: (db, now) => historyMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
+};
+
+/** Maintenance calendar by month: every month with a window, the current one and the next (its pager). */
+const calendarMonths: Collection = {
+  all: (db, now) => {
+    const span = maintenanceSpan(db);
+    const current = zonedMonthKey(now);
+    const from = span && zonedMonthKey(span.first) < current ? zonedMonthKey(span.first) : current;
+    const last = span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
+    return monthRange(from, last);
+  },
+  touched: (change, db) => monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
+  // "Today" is marked in the current month's grid (and unmarked in the previous one).
+  timely: (db, now) => calendarMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1) && m <= shiftMonth(zonedMonthKey(now), 1)),
+};
+
+/** Components and areas by slug: their feeds, badges and calendars. */
+const catalogue: Collection = {
+  all: (db) => catalogueSlugs(db),
+  touched: (change, db) => slugsOfComponents(db, [
+    ...change.components,
+    ...incidentFootprint(db, [...change.incidents]).componentIds,
+    ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
+  ]),
+  timely: () => [],
+};
+
+export const collections = { incidents, maintenances, historyMonths, calendarMonths, catalogue } satisfies Record<string, Collection>;
+export type CollectionName = keyof typeof collections;

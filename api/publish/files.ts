@@ -1,0 +1,130 @@
+// The snapshot on disk: one file per public URL, with its .gz and .br beside it, each replaced
+// atomically so that a reader (nginx, a sync to a CDN) sees the old bytes or the new ones, never
+// half a file.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { CachedEntry } from '../cache.ts';
+
+/** Written beside the files: which URL paths this snapshot holds, and the ETag of each. */
+export const MANIFEST = '.somnet-snapshot.json';
+
+/** `/` → index.html, `/historial` → historial/index.html, `/feed.rss` → feed.rss. */
+export function fileFor(path: string): string {
+  if (path === '/') return 'index.html';
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  return last.includes('.') ? path.slice(1) : `${path.slice(1)}/index.html`;
+}
+
+export class SnapshotDirError extends Error {}
+
+let tempCounter = 0;
+
+/**
+ * Writes `bytes` to `file` through a temporary file in the same directory and a rename(2),
+ * with the given modification time: nginx derives Last-Modified and its ETag (mtime and size)
+ * from it.
+ */
+function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number): void {
+  const temp = join(dirname(file), `.tmp-${process.pid}-${++tempCounter}`);
+  try {
+    writeFileSync(temp, bytes);
+    utimesSync(temp, mtimeSeconds, mtimeSeconds);
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/** What the files were made from besides the data, and how far into the change log they are current. */
+export interface SnapshotOrigin {
+  /** The build folder that rendered them (pages change with the code). */
+  build?: string;
+  publicUrl?: string;
+  /** Every change up to here is in the files (db/queries/published.ts, changeCursor). */
+  cursor?: { audit: number; statusEvents: number };
+}
+
+/** The published files of one directory, and what was last written to each. */
+export class SnapshotDir {
+  readonly dir: string;
+  /** URL path → ETag of the bytes on disk. */
+  private published = new Map<string, string>();
+  /** As recorded by the last publish into this directory. */
+  readonly origin: SnapshotOrigin = {};
+
+  /**
+   * Opens (creating it if missing) a directory for the snapshot. A directory that is neither
+   * empty nor a snapshot is refused, so a typo cannot make the server delete someone's files.
+   */
+  constructor(dir: string) {
+    this.dir = dir;
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    const manifest = join(dir, MANIFEST);
+    if (existsSync(manifest)) {
+      const saved = JSON.parse(readFileSync(manifest, 'utf8')) as { files?: Record<string, string>; origin?: SnapshotOrigin };
+      for (const [path, etag] of Object.entries(saved.files ?? {})) this.published.set(path, etag);
+      this.origin = saved.origin ?? {};
+    } else if (readdirSync(dir).some((name) => !name.startsWith('.tmp-'))) {
+      throw new SnapshotDirError(`${dir} no está vacío y no contiene una publicación anterior (${MANIFEST}); indique un directorio vacío o nuevo.`);
+    }
+  }
+
+  get paths(): string[] {
+    return [...this.published.keys()];
+  }
+
+  has(path: string): boolean {
+    return this.published.has(path);
+  }
+
+  /** Writes one URL's bytes and compressed forms; false when the file already holds them. */
+  write(path: string, entry: CachedEntry, mtimeSeconds: number): boolean {
+    const file = join(this.dir, fileFor(path));
+    if (this.published.get(path) === entry.etag && existsSync(file)) return false;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
+    // older than the plain file it would have got.
+    for (const [suffix, bytes] of [['.gz', entry.gzip], ['.br', entry.br]] as const) {
+      if (bytes) writeAtomically(file + suffix, bytes, mtimeSeconds);
+      else rmSync(file + suffix, { force: true });
+    }
+    writeAtomically(file, entry.body, mtimeSeconds);
+    this.published.set(path, entry.etag);
+    return true;
+  }
+
+  /** Removes a URL's files (it no longer exists, or no longer answers 200). */
+  remove(path: string): void {
+    const file = join(this.dir, fileFor(path));
+    for (const suffix of ['', '.gz', '.br']) rmSync(file + suffix, { force: true });
+    this.published.delete(path);
+    // Leave no empty directories behind (nginx would answer them with 403 or a listing).
+    for (let d = dirname(file); d.startsWith(this.dir) && d !== this.dir; d = dirname(d)) {
+      try {
+        if (readdirSync(d).length > 0) break;
+        rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+  }
+
+  /** Records which paths the directory holds and what they are made from (atomically, like every file). */
+  saveManifest(origin: SnapshotOrigin): void {
+    const files = Object.fromEntries([...this.published].sort(([a], [b]) => (a < b ? -1 : 1)));
+    writeAtomically(join(this.dir, MANIFEST), Buffer.from(JSON.stringify({ version: 1, origin, files })), Math.floor(Date.now() / 1000));
+  }
+
+  /** Leftover temporary files of a process that died mid-write. */
+  removeTemporaryFiles(): void {
+    const walk = (d: string) => {
+      for (const name of readdirSync(d)) {
+        const full = join(d, name);
+        if (name.startsWith('.tmp-')) rmSync(full, { force: true });
+        else if (statSync(full).isDirectory()) walk(full);
+      }
+    };
+    walk(this.dir);
+  }
+}

@@ -1,0 +1,387 @@
+// Keeps PUBLISH_DIR current: after every committed write (from this process, or another one
+// such as the `noc` CLI) it re-renders what that write changed and replaces those files; every
+// minute it re-renders what changes with time alone (today's uptime bar, "próximos 7 días",
+// a window that starts on schedule). `npm run export` uses the same code for one full publish.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../../db/client.ts';
+import { onCommit } from '../../db/commands/transaction.ts';
+import { changeCursor, changesSince, type ChangeCursor } from '../../db/queries/index.ts';
+import type { CachedEntry, RenderedCache } from '../cache.ts';
+import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
+import { collections, type CollectionName } from './collections.ts';
+import { fileFor, SnapshotDir } from './files.ts';
+import { pathFor, publicRoutes } from './routes.ts';
+
+export type RenderPublic = (path: string, options?: { fresh?: boolean }) => Promise<CachedEntry | null>;
+
+export interface PublisherOptions {
+  db: Db;
+  dir: string;
+  /** Renders a public path as Node serves it (createApp's `renderPublic`). */
+  render: RenderPublic;
+  /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
+  staticFiles?: Map<string, CachedEntry>;
+  /** Asked to look for other processes' writes before each publish. */
+  cache?: RenderedCache;
+  now?: () => Date;
+  /** A shell command run after each publish that changed files (PUBLISH_COMMAND). */
+  command?: string;
+  /**
+   * What the pages are made from besides the data. A directory published by the same build for
+   * the same PUBLIC_URL is caught up from where it stopped instead of being published again.
+   */
+  origin?: { build: string; publicUrl: string };
+  /** How long the first write of a burst waits for the others. */
+  debounceMs?: number;
+  /** How long after a failed publish (or file) it is tried again. */
+  retryMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface PublishReport {
+  full: boolean;
+  rendered: number;
+  written: number;
+  removed: number;
+  failed: string[];
+  ms: number;
+}
+
+/** How often another process's commits are looked for (PRAGMA data_version). */
+const EXTERNAL_CHECK_MS = 250;
+/** After a publish (or a file of it) failed. */
+const RETRY_MS = 5_000;
+/** How long each publish spends on a full publish in progress (the rest of the second is free). */
+const BACKLOG_SLICE_MS = 400;
+
+/** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
+export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
+  const out = new Map<string, { fresh: boolean }>();
+  const memo = new Map<string, string[]>();
+  const members = (name: CollectionName, kind: 'all' | 'touched' | 'timely') => {
+    const key = `${name}:${kind}`;
+    let list = memo.get(key);
+    if (!list) {
+      const c = collections[name];
+      list = kind === 'all' ? c.all(db, now) : kind === 'touched' ? c.touched(change, db, now) : c.timely(db, now);
+      memo.set(key, list);
+    }
+    return list;
+  };
+  // Site-wide paths first (the most read), then the families (a full publish renders thousands).
+  for (const route of publicRoutes) {
+    if (!route.each && (change.everything || change.site || tick)) out.set(route.path, { fresh: tick });
+  }
+  for (const route of publicRoutes) {
+    if (!route.each) continue;
+    for (const m of members(route.each, change.everything ? 'all' : 'touched')) out.set(pathFor(route, m), { fresh: false });
+    if (tick) for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
+  }
+  return out;
+}
+
+/** A full publish in progress: every path, a slice per publish, between the publishes of new writes. */
+interface Backlog {
+  queue: string[];
+  started: number;
+  written: number;
+  rendered: number;
+}
+
+export class Publisher {
+  readonly snapshot: SnapshotDir;
+  private readonly options: PublisherOptions;
+  private readonly now: () => Date;
+  private cursor: ChangeCursor;
+  private savedCursor: ChangeCursor | undefined;
+  private manifestCursor: ChangeCursor | undefined;
+  private pending: Change = emptyChange();
+  private pendingTick = false;
+  private backlog: Backlog | undefined;
+  /** Paths whose rendering or write failed: tried again with the next publish. */
+  private retry = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
+  private externalTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private lastSecond = 0;
+  private stopped = false;
+  private unsubscribe: (() => void) | undefined;
+  private commandChild: ChildProcess | undefined;
+  private commandAgain = false;
+  private readonly versionStatement;
+  private dataVersion: number;
+  private waiters: Array<() => void> = [];
+  lastReport: PublishReport | undefined;
+  /** Publishes run so far (a burst of writes should cost one). */
+  publishes = 0;
+
+  constructor(options: PublisherOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.snapshot = new SnapshotDir(options.dir);
+    this.snapshot.removeTemporaryFiles();
+    this.cursor = changeCursor(options.db);
+    this.versionStatement = options.db.$client.prepare('PRAGMA data_version').pluck();
+    this.dataVersion = this.versionStatement.get() as number;
+  }
+
+  private log(line: string): void {
+    (this.options.log ?? console.log)(line);
+  }
+
+  /** Every published path, at once: what `npm run export` does. */
+  async publishAll(): Promise<PublishReport> {
+    this.cursor = changeCursor(this.options.db);
+    this.backlog = this.newBacklog();
+    return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
+  }
+
+  private newBacklog(): Backlog {
+    return { queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()], started: performance.now(), written: 0, rendered: 0 };
+  }
+
+  /**
+   * Brings the directory up to date, then follows writes and the clock until `stop()`. If the
+   * previous run of the same build left it current up to a point of the change log, only what
+   * changed since (and what changes with time) is published; otherwise every path, a slice per
+   * second so that writes meanwhile are published at once all the same.
+   */
+  start(): void {
+    this.unsubscribe = onCommit(this.options.db, () => this.schedule());
+    this.externalTimer = setInterval(() => {
+      const v = this.versionStatement.get() as number;
+      if (v !== this.dataVersion) {
+        this.dataVersion = v;
+        this.schedule();
+      }
+    }, EXTERNAL_CHECK_MS);
+    this.externalTimer.unref();
+    this.scheduleClock();
+    const saved = this.snapshot.origin;
+    const own = this.options.origin;
+    if (!(own && saved.cursor && saved.build === own.build && saved.publicUrl === own.publicUrl)) {
+      this.backlog = this.newBacklog();
+    } else {
+      this.cursor = saved.cursor;
+    }
+    this.tick();
+  }
+
+  /** Re-renders, now, what changes with time alone (the clock calls it every minute). */
+  tick(): void {
+    this.pendingTick = true;
+    this.schedule(0);
+  }
+
+  private scheduleClock(): void {
+    // On the minute, so the day's change (uptime bars, "hoy") is published at 00:00:0x.
+    const delay = 60_000 - (Date.now() % 60_000) + 50;
+    this.clockTimer = setTimeout(() => {
+      this.tick();
+      this.scheduleClock();
+    }, delay);
+    this.clockTimer.unref();
+  }
+
+  /** A write committed (or the clock ticked): publish soon; writes meanwhile join the same publish. */
+  private schedule(delay = this.options.debounceMs ?? 50): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.cycle().finally(() => this.finished());
+    }, delay);
+  }
+
+  private finished(): void {
+    this.running = undefined;
+    if ((this.again || this.backlog) && !this.stopped) {
+      this.again = false;
+      this.schedule(0);
+      return;
+    }
+    if (!this.timer) for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Resolves once everything committed before the call is on disk (and a full publish in progress is done). */
+  async settled(): Promise<void> {
+    if (!this.running && !this.timer && !this.backlog) {
+      // A commit this instant may not have reached the listener's timer yet.
+      const v = this.versionStatement.get() as number;
+      if (v === this.dataVersion && changesSince(this.options.db, this.cursor).audited.length === 0) return;
+      this.schedule(0);
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private async cycle(): Promise<void> {
+    // One publish per wall-clock second at most: nginx's ETag is the file's mtime (in seconds)
+    // and size, so two versions of a file written in the same second with the same size would
+    // share an ETag and a reader revalidating could keep the older one. A burst is coalesced.
+    const wait = (this.lastSecond + 1) * 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    let change = this.pending;
+    const tick = this.pendingTick;
+    this.pending = emptyChange();
+    this.pendingTick = false;
+    try {
+      this.options.cache?.revalidate();
+      const read = changesSince(this.options.db, this.cursor);
+      this.cursor = read.cursor;
+      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds));
+      if (change.everything) {
+        // The catalogue was renamed or restructured: every page again, in slices.
+        this.backlog = this.newBacklog();
+        change = { ...change, everything: false };
+      }
+      if (isEmpty(change) && !tick && this.retry.size === 0 && !this.backlog) return;
+      await this.publish(change, tick, BACKLOG_SLICE_MS);
+    } catch (err) {
+      // A locked or full disk, a database busy for too long: nothing read is lost, the whole
+      // change is published again a little later.
+      this.pending = mergeChanges(this.pending, change);
+      this.pendingTick ||= tick;
+      this.log(`Publicación: falló (${(err as Error).message}); se reintenta en ${this.retryMs / 1000} s.`);
+      this.retryLater();
+    }
+  }
+
+  private get retryMs(): number {
+    return this.options.retryMs ?? RETRY_MS;
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    setTimeout(() => this.schedule(0), this.retryMs).unref();
+  }
+
+  /** Renders `change`'s paths, then up to `sliceMs` of the backlog, all with one mtime. */
+  private async publish(change: Change, tick: boolean, sliceMs: number): Promise<PublishReport> {
+    const started = performance.now();
+    this.publishes++;
+    const cursor = this.cursor;
+    const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
+    this.lastSecond = second;
+    const targets = isEmpty(change) && !tick ? new Map<string, { fresh: boolean }>() : stalePaths(change, tick, this.options.db, this.now());
+    for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
+    this.retry.clear();
+    const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
+    const publishOne = async (path: string, fresh: boolean) => {
+      try {
+        const entry = await this.options.render(path, { fresh });
+        report.rendered++;
+        if (entry) {
+          if (this.snapshot.write(path, entry, second)) report.written++;
+        } else if (this.snapshot.has(path)) {
+          this.snapshot.remove(path);
+          report.removed++;
+        }
+      } catch (err) {
+        report.failed.push(path);
+        this.retry.add(path);
+        this.log(`Publicación: ${path} falló: ${(err as Error).message}`);
+      }
+      // Let requests in between renderings.
+      if (report.rendered % 8 === 0) await nextTurn();
+    };
+    for (const [path, { fresh }] of targets) {
+      if (this.stopped) break;
+      await publishOne(path, fresh);
+    }
+    const backlog = this.backlog;
+    if (backlog) {
+      const [renderedBefore, writtenBefore] = [report.rendered, report.written];
+      const deadline = started + sliceMs;
+      while (backlog.queue.length > 0 && !this.stopped && performance.now() < deadline) {
+        const path = backlog.queue.shift()!;
+        if (!targets.has(path)) await publishOne(path, false);
+      }
+      if (backlog.queue.length === 0 && !this.stopped) {
+        this.finishBacklog(report, second);
+        this.backlog = undefined;
+        report.full = true;
+      }
+      backlog.rendered += report.rendered - renderedBefore;
+      backlog.written += report.written - writtenBefore;
+      // `npm run export` (one slice without end) prints its own summary.
+      if (report.full && Number.isFinite(sliceMs)) {
+        this.log(`Publicación completa en ${this.options.dir}: ${backlog.written} archivos escritos de ${backlog.rendered} (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`);
+      }
+    }
+    // The manifest records how far the files are current only past publishes that fully
+    // succeeded, with no full publish under way: after a restart, what failed or was not
+    // published yet is published again.
+    if (report.failed.length === 0 && !this.backlog) this.savedCursor = cursor;
+    const changedFiles = report.written > 0 || report.removed > 0;
+    if (changedFiles || report.full || this.savedCursor !== this.manifestCursor) {
+      this.snapshot.saveManifest({ ...this.options.origin, ...(this.savedCursor ? { cursor: this.savedCursor } : {}) });
+      this.manifestCursor = this.savedCursor;
+    }
+    if (changedFiles) this.runCommand();
+    if (report.failed.length > 0) this.retryLater();
+    report.ms = performance.now() - started;
+    this.lastReport = report;
+    return report;
+  }
+
+  /** The end of a full publish: the build's files, and no file of a path that no longer exists. */
+  private finishBacklog(report: PublishReport, second: number): void {
+    const current = new Set(stalePaths(everything(), false, this.options.db, this.now()).keys());
+    // Build files no route produces (`/leds` is prerendered: one file, two URLs).
+    const files = new Set([...current].map(fileFor));
+    for (const [path, entry] of this.options.staticFiles ?? []) {
+      if (path.endsWith('/') || files.has(fileFor(path))) continue;
+      files.add(fileFor(path));
+      if (this.snapshot.write(path, entry, second)) report.written++;
+      current.add(path);
+    }
+    for (const path of this.snapshot.paths) {
+      if (!current.has(path)) {
+        this.snapshot.remove(path);
+        report.removed++;
+      }
+    }
+  }
+
+  /** PUBLISH_COMMAND after a publish, one at a time; publishes meanwhile run it once more afterwards. */
+  private runCommand(): void {
+    const command = this.options.command;
+    if (!command || this.stopped) return;
+    if (this.commandChild) {
+      this.commandAgain = true;
+      return;
+    }
+    let stderr = '';
+    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, PUBLISH_DIR: this.options.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.commandChild = child;
+    child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-500); });
+    child.on('error', (err) => this.log(`PUBLISH_COMMAND no se pudo ejecutar: ${err.message}`));
+    child.on('close', (code) => {
+      this.commandChild = undefined;
+      if (code !== 0) this.log(`PUBLISH_COMMAND terminó con código ${code}: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+      if (this.commandAgain) {
+        this.commandAgain = false;
+        this.runCommand();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    clearTimeout(this.clockTimer);
+    clearInterval(this.externalTimer);
+    this.timer = undefined;
+    await this.running;
+    for (const w of this.waiters.splice(0)) w();
+    if (this.commandChild) await new Promise((r) => this.commandChild!.once('close', r));
+  }
+}

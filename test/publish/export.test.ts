@@ -1,0 +1,74 @@
+// `npm run export -- DIR`: one complete snapshot, from the same code as PUBLISH_DIR.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../api/paths.ts';
+import { fileFor } from '../../api/publish/files.ts';
+import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
+import { systemActor } from '../../db/commands/audit.ts';
+import { createIncident } from '../../db/commands/incidents.ts';
+import { createMaintenance } from '../../db/commands/maintenances.ts';
+import { freshDb } from '../support/db.ts';
+
+const runExport = (args: string[], databasePath: string) =>
+  spawnSync(process.execPath, [join(projectRoot, 'api', 'export.ts'), ...args], { env: { ...process.env, DATABASE_PATH: databasePath, PUBLIC_URL: 'https://status.somnet.com.mx' }, encoding: 'utf8' });
+
+describe('npm run export', () => {
+  it('writes a complete tree into an empty directory', () => {
+    const db = freshDb({ now: new Date(Date.now() - 10 * 86_400_000) });
+    const now = new Date();
+    const incident = createIncident(db, { name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', components: { 'metepec-fibra': 'major_outage' } }, { now, actor: systemActor });
+    const maintenance = createMaintenance(db, { name: 'Cambio de tarjetas', body: 'Cortes breves.', scheduledFor: new Date(now.getTime() + 4 * 86_400_000), scheduledUntil: new Date(now.getTime() + 4 * 86_400_000 + 3_600_000), components: ['toluca'] }, { now, actor: systemActor }).maintenance;
+    const slugs = db.$client.prepare('SELECT slug FROM components UNION SELECT slug FROM component_groups').pluck().all() as string[];
+    const databasePath = db.$client.name;
+    db.$client.close();
+
+    const dir = join(mkdtempSync(join(tmpdir(), 'somnet-export-')), 'sitio');
+    const run = runExport([dir], databasePath);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Publicación completa en .*sitio: \d+ rutas, \d+ archivos escritos/m);
+
+    const month = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
+    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs };
+    for (const route of publicRoutes) {
+      for (const path of route.each ? members[route.each].map((m) => pathFor(route, m)) : [route.path]) {
+        const file = join(dir, fileFor(path));
+        expect(existsSync(file), path).toBe(true);
+        const bytes = readFileSync(file);
+        if (bytes.length >= 512) expect(gunzipSync(readFileSync(`${file}.gz`)).equals(bytes), `${path}.gz`).toBe(true);
+      }
+    }
+    expect(readdirSync(join(dir, '_astro')).length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Corte de fibra en Metepec');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<link rel="canonical" href="https://status.somnet.com.mx/"');
+
+    // Run again: only what shows the time of its rendering ("Actualizado 14:05") is rewritten;
+    // the rest keeps its file, its mtime and so its validators.
+    const incidentPage = join(dir, fileFor(`/incidentes/${incident.id}`));
+    const mtime = statSync(incidentPage).mtimeMs;
+    const again = runExport([dir], databasePath);
+    expect(again.status, again.stderr).toBe(0);
+    expect(Number(/ (\d+) archivos escritos, 0 retirados/.exec(again.stdout)?.[1])).toBeLessThanOrEqual(2);
+    expect(statSync(incidentPage).mtimeMs).toBe(mtime);
+  });
+
+  it('refuses, with one line, a directory that holds something else, and a missing argument', () => {
+    const db = freshDb();
+    const databasePath = db.$client.name;
+    db.$client.close();
+    const foreign = mkdtempSync(join(tmpdir(), 'somnet-ajeno-'));
+    writeFileSync(join(foreign, 'notas.txt'), 'mías');
+    const refused = runExport([foreign], databasePath);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('no está vacío');
+    expect(readFileSync(join(foreign, 'notas.txt'), 'utf8')).toBe('mías');
+    const usage = runExport([], databasePath);
+    expect(usage.status).toBe(1);
+    expect(usage.stderr).toContain('Uso: npm run export -- DIRECTORIO');
+  });
+});

@@ -1,0 +1,148 @@
+// PUBLISH_DIR: the running server writes the public site there and keeps it current — after
+// every committed write (debounced), from another process's writes too, and when time alone
+// changes a page — replacing files atomically, each with its .gz and .br.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../db/client.ts';
+import { updateComponent } from '../../db/commands/catalog.ts';
+import { publishIncidentUpdate } from '../../db/commands/incidents.ts';
+import { systemActor } from '../../db/commands/audit.ts';
+import { fileFor, MANIFEST, SnapshotDirError } from '../../api/publish/files.ts';
+import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
+import { freshDb, testClock, testConfig } from '../support/db.ts';
+import { startTestServer } from '../support/server.ts';
+import { loadSite, startServer } from '../../api/server.ts';
+import { Publisher } from '../../api/publish/publisher.ts';
+
+const clock = testClock('2026-11-26T18:00:00Z');
+const dir = join(mkdtempSync(join(tmpdir(), 'somnet-publish-')), 'public');
+const marker = join(dir, '..', 'publish-command.log');
+let s: Awaited<ReturnType<typeof startTestServer>>;
+let incidentId: string;
+let otherIncidentId: string;
+let maintenanceId: string;
+
+const file = (path: string) => join(dir, fileFor(path));
+const published = (path: string) => readFileSync(file(path));
+const served = async (path: string) => Buffer.from(await (await fetch(`${s.url}${path}`)).arrayBuffer());
+
+beforeAll(async () => {
+  const db = freshDb();
+  s = await startTestServer({ db, now: clock.now, publishDir: dir, publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'` });
+  const api = async (method: string, path: string, body: unknown) => {
+    const res = await s.api(method, path, body);
+    expect(res.status, `${method} ${path}`).toBeLessThan(300);
+    return res.json();
+  };
+  otherIncidentId = (await api('POST', '/api/v1/incidents', { name: 'Saturación en Lerma', status: 'resolved', impact: 'minor', body: 'Resuelto.', components: { 'lerma-inalambrico': 'degraded_performance' } })).id;
+  incidentId = (await api('POST', '/api/v1/incidents', {
+    name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
+    cause: 'Corte de fibra por obra civil', eta: '2026-11-26T16:00:00-06:00', components: { 'metepec-fibra': 'major_outage' },
+  })).id;
+  maintenanceId = (await api('POST', '/api/v1/maintenances', {
+    name: 'Cambio de tarjetas en Zinacantepec', body: 'Cortes breves.', scheduled_for: '2026-12-03T00:00:00-06:00', scheduled_until: '2026-12-03T03:00:00-06:00', components: ['zinacantepec'],
+  })).id;
+  await s.publisher!.settled();
+});
+afterAll(async () => { await s?.close(); });
+
+describe('the published snapshot (PUBLISH_DIR)', () => {
+  it('holds every public route, byte for byte what Node serves, with compressed siblings', async () => {
+    // One path of every route in the list (a member of each family).
+    const member: Record<string, string[]> = { incidents: [incidentId], maintenances: [maintenanceId], historyMonths: ['2026-11'], calendarMonths: ['2026-12'], catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'] };
+    const sample = publicRoutes.flatMap((route) => (route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path]));
+    expect(sample.length).toBeGreaterThan(publicRoutes.length);
+    for (const path of sample) {
+      expect(existsSync(file(path)), path).toBe(true);
+      const bytes = published(path);
+      expect(bytes.equals(await served(path)), path).toBe(true);
+      if (bytes.length >= 512) {
+        expect(gunzipSync(readFileSync(`${file(path)}.gz`)).equals(bytes), `${path}.gz`).toBe(true);
+        expect(brotliDecompressSync(readFileSync(`${file(path)}.br`)).equals(bytes), `${path}.br`).toBe(true);
+      }
+    }
+    // The build's assets and a manifest nginx never serves; no temporary file left behind.
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files: Record<string, string> };
+    expect(Object.keys(manifest.files).some((p) => p.startsWith('/_astro/'))).toBe(true);
+    expect(Object.keys(manifest.files)).not.toContain('/noc');
+    expect(readFileSync(marker, 'utf8')).toContain(dir);
+  });
+
+  it('re-publishes what an update changed, and only that, one publish for a burst', async () => {
+    const untouched = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    const before = s.publisher!.publishes;
+    // A burst: six updates committed one after another (as a bulk change or a script would).
+    for (let i = 1; i <= 6; i++) {
+      publishIncidentUpdate(s.db, incidentId, { status: 'identified', body: `Avance número ${i} de la cuadrilla.` }, { now: clock.now(), actor: systemActor });
+    }
+    await s.publisher!.settled();
+    expect(s.publisher!.publishes - before).toBe(1);
+    for (const path of ['/', `/incidentes/${incidentId}`, '/feed.rss', '/componentes/metepec-fibra/feed.rss', '/componentes/metepec/feed.atom']) {
+      expect(published(path).toString(), path).toContain('Avance número 6 de la cuadrilla.');
+    }
+    expect(JSON.parse(published('/api/v2/incidents/unresolved.json').toString()).incidents[0].incident_updates[0].body).toBe('Avance número 6 de la cuadrilla.');
+    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+  });
+
+  it('publishes writes made by another process (the noc CLI)', async () => {
+    const other = openDatabase(s.db.$client.name);
+    updateComponent(other, 'lerma-fibra', { status: 'partial_outage' }, { now: clock.now(), actor: { kind: 'cli', name: 'prueba' } });
+    other.$client.close();
+    await s.publisher!.settled();
+    expect(published('/componentes/lerma-fibra/badge.svg').toString()).toContain('Intermitencia');
+    expect(published('/status.txt').toString()).toContain('Lerma');
+  });
+
+  it('re-publishes what changes with time alone when its time comes', async () => {
+    const day = (d: string) => published('/').toString().includes(d);
+    expect(day('26 de noviembre de 2026')).toBe(true);
+    clock.set('2026-11-28T07:00:00Z'); // 01:00 on 28 November in Mexico City
+    s.publisher!.tick();
+    await s.publisher!.settled();
+    expect(day('28 de noviembre de 2026')).toBe(true);
+    clock.set('2026-11-26T18:30:00Z');
+  });
+
+  it('after a restart, catches up from where it stopped instead of publishing everything again', async () => {
+    await s.close();
+    // Written while no server runs (the noc CLI, a restore…).
+    publishIncidentUpdate(s.db, incidentId, { status: 'monitoring', body: 'En observación tras el empalme.' }, { now: clock.now(), actor: systemActor });
+    const untouched = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    s = await startTestServer({ db: s.db, now: clock.now, publishDir: dir });
+    await s.publisher!.settled();
+    expect(s.publisher!.lastReport!.full).toBe(false);
+    expect(published(`/incidentes/${incidentId}`).toString()).toContain('En observación tras el empalme.');
+    expect(published('/').toString()).toContain('En observación tras el empalme.');
+    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+  });
+
+  it('logs a file it cannot write and writes it on a later try', async () => {
+    const own = join(dir, '..', 'reintentos');
+    const { renderPublic, deps } = await loadSite({ db: s.db, config: testConfig, now: clock.now });
+    const lines: string[] = [];
+    const publisher = new Publisher({ db: s.db, dir: own, render: renderPublic, staticFiles: deps.staticFiles, now: clock.now, retryMs: 50, log: (l) => lines.push(l) });
+    await publisher.publishAll();
+    // Something occupies the file's name (a full or broken disk fails the same way: per file).
+    rmSync(join(own, 'status.txt'));
+    mkdirSync(join(own, 'status.txt', 'ocupado'), { recursive: true });
+    updateComponent(s.db, 'toluca-fibra', { status: 'degraded_performance' }, { now: clock.now(), actor: systemActor });
+    publisher.tick();
+    await publisher.settled();
+    expect(lines.some((l) => l.startsWith('Publicación: /status.txt falló'))).toBe(true);
+    rmSync(join(own, 'status.txt'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 1200));
+    await publisher.settled();
+    await publisher.stop();
+    expect(readFileSync(join(own, 'status.txt'), 'utf8')).toContain('Toluca');
+  });
+
+  it('refuses a directory that holds something else', async () => {
+    const foreign = mkdtempSync(join(tmpdir(), 'somnet-ajeno-'));
+    writeFileSync(join(foreign, 'tesis.docx'), 'no borrar');
+    await expect(startServer({ db: freshDb(), config: { ...testConfig, publishDir: foreign }, workers: [] })).rejects.toThrow(SnapshotDirError);
+    expect(readFileSync(join(foreign, 'tesis.docx'), 'utf8')).toBe('no borrar');
+  });
+});
