@@ -11,7 +11,7 @@ import { newId } from '../ids.ts';
 import { CommandError } from './errors.ts';
 import { recordAudit } from './audit.ts';
 import { parseInput, text } from './input.ts';
-import { runPrivateCommand, type CommandContext } from './transaction.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
 
 /** At most this many requests per sender per hour: a person asks once; a script asks a lot. */
 export const FEASIBILITY_LIMIT_PER_HOUR = 5;
@@ -50,7 +50,7 @@ export function clientKeyFor(address: string): string {
 export function submitFeasibilityRequest(db: Db, input: Record<string, unknown>, clientAddress: string, ctx: CommandContext) {
   const data = parseInput(feasibilityRequestSchema, input, { message: 'Revise los campos marcados.' });
   const clientKey = clientKeyFor(clientAddress);
-  return runPrivateCommand(db, () => {
+  return runCommand(db, () => {
     const recent = db.select({ n: count() }).from(feasibilityRequests)
       .where(and(eq(feasibilityRequests.clientKey, clientKey), gte(feasibilityRequests.createdAt, new Date(ctx.now.getTime() - HOUR)))).get();
     if ((recent?.n ?? 0) >= FEASIBILITY_LIMIT_PER_HOUR) {

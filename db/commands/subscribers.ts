@@ -11,7 +11,7 @@ import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, parseInput, refList, text } from './input.ts';
-import { runPrivateCommand, type CommandContext } from './transaction.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
@@ -85,7 +85,10 @@ function purgeExpired(db: Db, now: Date): { subscribers: number } {
   return { subscribers: expired };
 }
 
-/** The worker calls this every minute; nothing is written (no write lock taken) when nothing has expired. */
+/**
+ * The worker calls this every minute; nothing is written (no write lock taken) when nothing has
+ * expired. Housekeeping, not a command: no audit row, and no public page changes.
+ */
 export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: number } {
   const t = now.getTime();
   const due = db.$client.prepare(`SELECT
@@ -93,7 +96,7 @@ export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: num
       EXISTS (SELECT 1 FROM subscriber_tokens WHERE expires_at < ?) OR
       EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)) as { due: number };
   if (!due.due) return { subscribers: 0 };
-  return runPrivateCommand(db, () => purgeExpired(db, now));
+  return writeTransaction(db, () => purgeExpired(db, now));
 }
 
 function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): void {
@@ -120,7 +123,7 @@ export function requestSubscription(db: Db, request: SubscriptionRequest, { now,
   const { ip, ...given } = request;
   const { email, components: choice, customerId } = parseInput(subscriptionInput, given);
   // A refused attempt rolls back, so it does not count against the limits itself.
-  runPrivateCommand(db, () => {
+  runCommand(db, () => {
     const { ids, errors } = resolveComponentIds(componentCatalogue(db), choice, 'components');
     if (errors.length > 0) throw unknownRefs(errors);
     purgeExpired(db, now);
@@ -158,7 +161,7 @@ function subscriberForToken(db: Db, token: string, purpose: 'confirm' | 'manage'
 
 /** Confirms a sign-up; returns a fresh preferences token for the page to link to. */
 export function confirmSubscription(db: Db, token: string, { now, actor }: CommandContext): { subscriberId: string; manageToken: string } {
-  return runPrivateCommand(db, () => {
+  return runCommand(db, () => {
     const row = subscriberForToken(db, token, 'confirm', now);
     if (!row) throw invalidLink();
     db.update(subscribers).set({ confirmedAt: row.confirmedAt ?? now, expiresAt: null, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
@@ -170,7 +173,7 @@ export function confirmSubscription(db: Db, token: string, { now, actor }: Comma
 
 export function updatePreferences(db: Db, token: string, raw: PreferencesInput, { now, actor }: CommandContext): void {
   const input = parseInput(preferencesInput, raw);
-  runPrivateCommand(db, () => {
+  runCommand(db, () => {
     const row = subscriberForToken(db, token, 'manage', now);
     if (!row) throw invalidLink();
     const { ids, errors } = resolveComponentIds(componentCatalogue(db), input.components, 'components');
@@ -196,7 +199,7 @@ function removeSubscriber(db: Db, row: SubscriberRow): void {
  */
 export function unsubscribe(db: Db, token: string, { now, actor }: CommandContext): boolean {
   if (!TOKEN_PATTERN.test(token)) throw new CommandError(400, 'invalid_token', 'El enlace está incompleto: cópielo completo desde el correo.');
-  return runPrivateCommand(db, () => {
+  return runCommand(db, () => {
     const row = subscriberForToken(db, token, 'manage', now) ?? subscriberForToken(db, token, 'confirm', now);
     if (!row) return false;
     removeSubscriber(db, row);
@@ -206,7 +209,7 @@ export function unsubscribe(db: Db, token: string, { now, actor }: CommandContex
 }
 
 export function deleteSubscriber(db: Db, id: string, { now, actor }: CommandContext): void {
-  runPrivateCommand(db, () => {
+  runCommand(db, () => {
     const row = db.select().from(subscribers).where(eq(subscribers.id, id)).get();
     if (!row) throw notFound('el suscriptor', id);
     removeSubscriber(db, row);
@@ -243,7 +246,7 @@ export const importRequestInput = z.strictObject({
  */
 export function importSubscribers(db: Db, raw: readonly ImportRow[], { now, actor }: CommandContext): { created: number; updated: number } {
   const rows = parseInput(importRowsInput, raw, { path: 'subscribers' });
-  return runPrivateCommand(db, () => {
+  return runCommand(db, () => {
     const errors: FieldError[] = [];
     const seen = new Map<string, number>();
     const catalogue = componentCatalogue(db);

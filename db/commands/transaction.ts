@@ -1,5 +1,5 @@
 import { sqliteFailure, withoutWaiting, type Db } from '../client.ts';
-import type { Actor } from './audit.ts';
+import { auditedDuring, PRIVATE_SUBJECTS, type Actor } from './audit.ts';
 import { CommandError } from './errors.ts';
 
 /** Who acts and when: every command takes one, and writes it to the audit log. */
@@ -56,22 +56,16 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
 
 /**
  * Runs one command as one synchronous transaction (better-sqlite3 transactions cannot span an
- * await). On any throw everything rolls back; on commit the listeners run.
+ * await). On any throw everything rolls back. On commit the listeners (the public page cache,
+ * the publisher) run, unless every subject the command audited is one no public page shows
+ * (PRIVATE_SUBJECTS: a sign-up, a sign-in, a token). A command nested in another (a console
+ * form's submitOnce) leaves that to the outermost, after the real commit.
  */
 export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
-  const result = writeTransaction(db, () => fn(db));
-  for (const l of listeners.get(db) ?? []) l();
+  const { result, subjects, outermost } = auditedDuring(db, () => writeTransaction(db, () => fn(db)));
+  const isPublic = subjects.size === 0 || [...subjects].some((s) => !PRIVATE_SUBJECTS.has(s));
+  if (outermost && isPublic) for (const l of listeners.get(db) ?? []) l();
   return result;
-}
-
-/**
- * A command whose writes no public page or document shows (subscriptions and their links,
- * feasibility requests): one transaction like runCommand, but the commit listeners (the public
- * page cache) are not told. Customers subscribe most when the pages are busiest, during an
- * outage; a flush on every sign-up had the home page rendered again for nearly every visitor.
- */
-export function runPrivateCommand<T>(db: Db, fn: (tx: Db) => T): T {
-  return writeTransaction(db, () => fn(db));
 }
 
 /** True when a write failed only because another connection held the write lock. */
