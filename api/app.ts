@@ -2,8 +2,8 @@ import { Hono, type Context } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { RouterRoute } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
-import { sqliteFailure, type Db } from '../db/client.ts';
-import { BUSY_RETRY_AFTER_SECONDS } from '../db/commands/transaction.ts';
+import type { Db } from '../db/client.ts';
+import { storageRefusal } from '../db/commands/transaction.ts';
 import { CommandError } from '../db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import { isSynthetic, RenderBudget, syntheticGet, type PageRenderer, type RenderedPage } from './pages.ts';
@@ -26,6 +26,8 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
+import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
+import { getCookie } from 'hono/cookie';
 import '../db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
@@ -142,15 +144,10 @@ export function createApp(options: CreateAppOptions) {
   app.onError((err, c) => {
     if (err instanceof CommandError) return commandErrorResponse(c, err);
     if (err instanceof HTTPException) return errorResponse(c, err.status, 'http_error', err.message || 'Solicitud inválida.');
-    // Outside a command (a read while another process checkpoints, bookkeeping writes): the
-    // same clear 503 a command gives, never a 500.
-    const failure = sqliteFailure(err);
-    if (failure) {
-      c.header('retry-after', failure === 'busy' ? String(BUSY_RETRY_AFTER_SECONDS) : '60');
-      return errorResponse(c, 503, failure === 'busy' ? 'database_busy' : 'storage_full', failure === 'busy'
-        ? 'La base de datos está ocupada por otra tarea. Intente de nuevo en unos segundos.'
-        : 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET.');
-    }
+    // Outside a command (a read while another process checkpoints): the same clear 503 a
+    // command gives, never a 500.
+    const refusal = storageRefusal(err);
+    if (refusal) return commandErrorResponse(c, refusal);
     console.error(err);
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });
@@ -206,7 +203,8 @@ export function createApp(options: CreateAppOptions) {
           return pageMethodNotAllowed(own.length ? own : PAGE_METHODS);
         }
         // The body is read here, within the form limit, before Astro could buffer it.
-        const limit = formBodyLimitFor(c.req.path);
+        const signedIn = isConsolePath(c.req.path) && sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
+        const limit = formBodyLimitFor(c.req.path, signedIn);
         let body: Buffer | null;
         try {
           body = await readBodyWithin(req, limit);

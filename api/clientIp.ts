@@ -42,9 +42,15 @@ export function trustedProxyList(entries: readonly string[] = DEFAULT_TRUSTED_PR
   return list;
 }
 
-/** IPv4-mapped IPv6 (`::ffff:203.0.113.7`, how a dual-stack socket reports IPv4 peers) is the IPv4 address. */
+/**
+ * IPv4-mapped IPv6 (`::ffff:203.0.113.7`, how a dual-stack socket reports IPv4 peers) is the IPv4
+ * address. A port some load balancers append (`203.0.113.7:51234`, `[2001:db8::1]:443`) is
+ * dropped: unread, it made every client behind such a proxy count as the proxy itself.
+ */
 export function canonicalAddress(address: string): string | null {
   let a = address.trim();
+  const withPort = /^\[([^\]]+)\]:\d{1,5}$/.exec(a) ?? /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(a);
+  if (withPort) a = withPort[1];
   if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
   const family = isIP(a);
   if (!family) return null;

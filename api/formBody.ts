@@ -3,6 +3,7 @@
 // chunked 200 MB post to /suscribirse, which needs no login, grew the server by 600 MB.
 // The API's JSON bodies have their own limits, where each route is declared (hono/body-limit).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isConsolePath } from './consoleSession.ts';
 
 /** Public forms (subscription, coverage request, sign-in) are a few hundred bytes. */
 export const FORM_BODY_LIMIT = 16 * 1024;
@@ -12,8 +13,13 @@ export const FORM_BODY_LIMIT = 16 * 1024;
  */
 export const CONSOLE_FORM_BODY_LIMIT = 256 * 1024;
 
-export function formBodyLimitFor(path: string): number {
-  return path === '/noc' || path.startsWith('/noc/') ? CONSOLE_FORM_BODY_LIMIT : FORM_BODY_LIMIT;
+/**
+ * The larger limit is for a signed-in operator's console forms only: anyone else posting to
+ * /noc (the sign-in form, or a form without a session, which is redirected anyway) gets the
+ * public limit, so unauthenticated posts hold at most 16 KB each.
+ */
+export function formBodyLimitFor(path: string, signedIn: boolean): number {
+  return signedIn && isConsolePath(path) ? CONSOLE_FORM_BODY_LIMIT : FORM_BODY_LIMIT;
 }
 
 /**

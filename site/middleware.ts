@@ -4,6 +4,7 @@ import { defineMiddleware } from 'astro:middleware';
 import type { APIContext, MiddlewareNext } from 'astro';
 import type { PageLocals } from '../api/context.ts';
 import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
+import { isConsolePath } from '../api/consoleSession.ts';
 
 const CONSOLE_HEADERS: Record<string, string> = {
   // api/app.ts never caches or shares a response that says private/no-store.
@@ -13,10 +14,6 @@ const CONSOLE_HEADERS: Record<string, string> = {
   'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 };
-
-function isConsolePath(path: string): boolean {
-  return path === '/noc' || path.startsWith('/noc/');
-}
 
 function refusal(status: number, title: string, message: string): Response {
   const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Consola NOC</title></head><body><main><h1>${title}</h1><p>${message}</p><p><a href="/noc">Volver a la consola</a></p></main></body></html>`;

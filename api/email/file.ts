@@ -1,6 +1,6 @@
 // Without RESEND_API_KEY: each message becomes an .eml file under data/outbox/ (beside the
 // database), so a newcomer can open exactly what would have been sent.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../../db/client.ts';
 import type { DeliveryResult, Transport } from '../../db/outbox/worker.ts';
@@ -56,7 +56,7 @@ export function fileTransport(db: Db, config: Config, dir: string, log: (line: s
     batchSize: 100,
     forgetPayloadWhenSent: true,
     async send(batch) {
-      mkdirSync(dir, { recursive: true });
+      await mkdir(dir, { recursive: true });
       const compose = emailComposer(db, config);
       const results: DeliveryResult[] = [];
       for (const row of batch) {
@@ -69,11 +69,16 @@ export function fileTransport(db: Db, config: Config, dir: string, log: (line: s
           continue;
         }
         const name = `${String(row.id).padStart(8, '0')}-${row.kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+        // Named after the outbox row: a re-send after a crash overwrites, never duplicates.
+        // Written beside it first and renamed, so the folder never shows a message cut short
+        // (a full disk leaves the temporary file, removed here, not a truncated .eml).
+        const partial = join(dir, `.${name}.partial`);
         try {
-          // Named after the outbox row: a re-send after a crash overwrites, never duplicates.
-          writeFileSync(join(dir, name), eml);
+          await writeFile(partial, eml);
+          await rename(partial, join(dir, name));
           results.push({ id: row.id, outcome: 'sent', providerMessageId: name });
         } catch (err) {
+          await rm(partial, { force: true }).catch(() => {});
           // The disk, not the message: a full disk (ENOSPC), a quota, too many open files.
           // The outbox retries with its backoff, as it does for a provider that is down.
           const code = (err as NodeJS.ErrnoException).code ?? 'error';

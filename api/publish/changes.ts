@@ -1,4 +1,6 @@
 import type { AuditedChange } from '../../db/queries/index.ts';
+// Audit subjects that no public page shows: writing them publishes nothing.
+import { PRIVATE_SUBJECTS } from '../../db/commands/audit.ts';
 
 /** What a batch of committed writes changed, as far as public pages are concerned. */
 export interface Change {
@@ -20,8 +22,6 @@ export function everything(): Change {
   return { ...emptyChange(), everything: true, site: true };
 }
 
-/** Audit subjects that no public page shows: writing them publishes nothing. */
-const PRIVATE_SUBJECTS = new Set(['subscriber', 'user', 'token', 'webhook', 'feasibility_request']);
 
 const warned = new Set<string>();
 

@@ -60,19 +60,25 @@ export function stripControlCharacters(text: string): string {
  *   markup, so an incident body could add a forged <item> to the RSS feed.
  * - writeAttributes escapes only `"`, and `feed` adds only `&`: a `<` in a category label
  *   (`Enlace <10 Mbps`) makes the Atom document not well-formed.
+ * - writeText first turns every `&amp;` back into `&` ("to avoid double sanitization"), so a
+ *   name typed as `AT&amp;T` reached RSS readers as `AT&T`.
  * Each such character is replaced by a noncharacter placeholder (stripped from the text first,
  * so it appears nowhere else), which the writer passes through untouched; in its output the
  * placeholder becomes the correct XML. The reader gets back exactly the original text.
  */
 const CDATA_END = '\uFDD0';
-const ATTRIBUTE_LT = '\uFDD1';
+const LT = '\uFDD1';
+const AMP = '\uFDD2';
 /** For text the library writes inside CDATA (item title, description, content). */
 const splitCdataEnds = (text: string) => text.replaceAll(']]>', `]]${CDATA_END}`);
-/** For text the library writes as an attribute (Atom) or element text (RSS): category labels. */
-const escapeLabel = (text: string) => text.replaceAll('<', ATTRIBUTE_LT);
+/**
+ * For text the library writes as element text or as an attribute: category labels (RSS text,
+ * Atom attribute) and the feed's own title and description (the names of a component or area).
+ */
+const escapeMarkup = (text: string) => text.replaceAll('&', AMP).replaceAll('<', LT);
 function resolvePlaceholders(xml: string): string {
   // `]]` + `]]><![CDATA[>`: the section ends after the two brackets, and a new one starts with `>`.
-  return xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(ATTRIBUTE_LT, '&lt;');
+  return xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(LT, '&lt;').replaceAll(AMP, '&amp;');
 }
 
 export function escapeHtml(text: string): string {
@@ -196,10 +202,12 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
     contentHtml: stripControlCharacters(e.contentHtml),
     categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
   }));
+  const xml = format !== 'json';
+  const markup = xml ? escapeMarkup : (text: string) => text;
   const feed = new Feed({
     id: `${doc.selfBase}.atom`,
-    title: stripControlCharacters(doc.title),
-    description: stripControlCharacters(doc.description),
+    title: markup(stripControlCharacters(doc.title)),
+    description: markup(stripControlCharacters(doc.description)),
     link: doc.link,
     language: FEED_LANGUAGE,
     updated: doc.updated,
@@ -209,7 +217,6 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
     feedLinks: { rss: `${doc.selfBase}.rss`, atom: `${doc.selfBase}.atom`, json: `${doc.selfBase}.json` },
     docs: 'https://www.rssboard.org/rss-specification',
   });
-  const xml = format !== 'json';
   const cdata = xml ? splitCdataEnds : (text: string) => text;
   for (const e of entries) {
     const item: Item = {
@@ -222,7 +229,7 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       description: cdata(format === 'atom' ? escapeHtml(e.summary) : e.summary),
       content: cdata(e.contentHtml),
       author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
-      category: e.categories.map((c) => ({ name: xml ? escapeLabel(c.label) : c.label, term: c.term })),
+      category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),
     };
     feed.addItem(item);
   }

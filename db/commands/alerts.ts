@@ -18,7 +18,7 @@ import { newId } from '../ids.ts';
 import { alertRuleDocument, activeAlertRows, componentsUnderMaintenance, openIncidentFor, type AlertRow, type DraftRow } from '../queries/alerts.ts';
 import { componentCatalogue, expandedComponentIds, findInCatalogue, type Catalogue } from '../queries/catalog.ts';
 import { alertDeliveries, alerts, components, componentStatusEvents, incidentDrafts } from '../schema/index.ts';
-import { recordAudit, type Actor } from './audit.ts';
+import { noteChange, recordAudit, type Actor } from './audit.ts';
 import { setComponentStatus } from './catalog.ts';
 import { instant, LIMITS, parseInput, ref, refList, text } from './input.ts';
 import { runCommand } from './transaction.ts';
@@ -440,6 +440,9 @@ function senderName(delivery: Pick<Delivery, 'format' | 'source' | 'receiver'>):
 
 function recordDelivery(db: Db, delivery: Delivery, ctx: IntakeContext): { id: number; duplicate: boolean } {
   const dedupKey = createHash('sha256').update(`${delivery.format}\n${delivery.rawBody}`).digest('hex');
+  // The delivery is the NOC's bookkeeping: a resend that changes no alert changes nothing public
+  // (no cache flush, nothing to publish); what an alert changes in public is noted where it happens.
+  noteChange(db, 'alert_delivery');
   const seen = db.select().from(alertDeliveries).where(eq(alertDeliveries.dedupKey, dedupKey)).get();
   db.delete(alertDeliveries).where(lt(alertDeliveries.lastReceivedAt, new Date(ctx.now.getTime() - DELIVERY_RETENTION_MS))).run();
   if (seen) {
@@ -562,8 +565,7 @@ function receive(db: Db, delivery: Delivery, ctx: IntakeContext): IntakeResult {
     for (const id of touched) reconciler.follow(id);
     if (!duplicate) db.update(alertDeliveries).set({ outcome: json(outcome) }).where(eq(alertDeliveries.id, deliveryId)).run();
     return { deliveryId, duplicate, alerts: result };
-    // A resend that changed no alert moved only receipt times: nothing public to redo.
-  }, { quiet: (r) => r.alerts.every((a) => a.change === 'resent' || a.change === 'ignored') });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

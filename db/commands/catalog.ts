@@ -8,7 +8,7 @@ import { componentGroups, components, componentStatusEvents } from '../schema/in
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import { nameText, noteText, parseInput, ref, slug } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
-import { recordAudit } from './audit.ts';
+import { noteChange, recordAudit } from './audit.ts';
 import { publish } from '../notifications/index.ts';
 
 export type ComponentRow = typeof components.$inferSelect;
@@ -52,6 +52,7 @@ export function setComponentStatus(
   const previous = component.status;
   if (previous === status) return previous;
   db.update(components).set({ status, updatedAt: at }).where(eq(components.id, component.id)).run();
+  noteChange(db, 'component');
   db.insert(componentStatusEvents)
     .values({ componentId: component.id, previousStatus: previous, status, at, causeKind: cause.kind, causeId: cause.id ?? null })
     .run();

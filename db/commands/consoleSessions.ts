@@ -28,12 +28,10 @@ const invalid = () => new CommandError(401, 'invalid_credentials', 'Correo o con
 const addressBlocked = () => new CommandError(429, 'too_many_attempts', 'Demasiados intentos fallidos desde esta conexión. Espere 15 minutos e intente de nuevo.', undefined, { retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 });
 const accountLocked = () => new CommandError(429, 'account_locked', 'La cuenta está bloqueada temporalmente por intentos fallidos. Espere 15 minutos o pida a un administrador que restablezca su contraseña.', undefined, { retryAfterSeconds: LOCK_MS / 1000 });
 
-/** A password attempt counted before its (slow) check: settled as a success or a failure after it. */
+/** A password attempt counted before its (slow) check; a right password takes it back (`settleSuccess`). */
 interface PasswordAttempt {
   failureRowId: number;
   userId: number | null;
-  /** This attempt's place among the account's consecutive failures (1 = first), counting itself. */
-  failureNumber: number;
 }
 
 /**
@@ -41,8 +39,14 @@ interface PasswordAttempt {
  * transaction, and refuses it when the limit is already reached, counting attempts still being
  * checked. Reading the counters before the check and writing them after (the old way) let every
  * request of a concurrent batch see "no failures yet": 40 simultaneous wrong passwords never
- * locked the account. A right password takes its reservation back (`settleAttempt`); a crash in
- * between leaves it counted, which errs on the safe side.
+ * locked the account.
+ *
+ * The attempt that reaches MAX_FAILED_LOGINS locks the account right here, not after its check:
+ * what is written before the check must be complete on its own, because the write after it can
+ * fail (another process holding the database, a crash). Locking only after the check left an
+ * account whose fifth check was cut short at "5 failures, no lock", refused for good with
+ * "espere 15 minutos". Now the worst such a cut leaves is one counted failure, or a lock that
+ * expires. A right password, even that fifth one, lifts the lock when it is settled.
  */
 function reserveAttempt(db: Db, input: { address: string; email: string; userId: number | null }, now: Date): PasswordAttempt {
   const since = new Date(now.getTime() - ADDRESS_WINDOW_MS);
@@ -51,40 +55,30 @@ function reserveAttempt(db: Db, input: { address: string; email: string; userId:
     const recent = db.select({ n: sql<number>`count(*)` }).from(consoleLoginFailures)
       .where(and(eq(consoleLoginFailures.address, input.address), gte(consoleLoginFailures.at, since))).get()?.n ?? 0;
     if (recent >= MAX_FAILURES_PER_ADDRESS) throw addressBlocked();
-    let failureNumber = 0;
     if (input.userId !== null) {
-      // A live lock, or MAX_FAILED_LOGINS attempts already failed or still being checked,
-      // refuses without checking the password. (Locking resets the count, so an expired lock
-      // starts afresh.)
+      // A live lock refuses without checking the password. (Locking resets the count, so an
+      // expired lock starts afresh.) SET reads the row as it was before this UPDATE.
       const at = now.getTime();
+      const reachesLimit = sql`${consoleUsers.failedLogins} + 1 >= ${MAX_FAILED_LOGINS}`;
       const counted = db.update(consoleUsers)
-        .set({ failedLogins: sql`${consoleUsers.failedLogins} + 1`, lockedUntil: null })
-        .where(and(
-          eq(consoleUsers.id, input.userId),
-          sql`(${consoleUsers.lockedUntil} IS NULL OR ${consoleUsers.lockedUntil} <= ${at})`,
-          lt(consoleUsers.failedLogins, MAX_FAILED_LOGINS),
-        ))
-        .returning({ failedLogins: consoleUsers.failedLogins }).get();
+        .set({
+          failedLogins: sql`CASE WHEN ${reachesLimit} THEN 0 ELSE ${consoleUsers.failedLogins} + 1 END`,
+          lockedUntil: sql`CASE WHEN ${reachesLimit} THEN ${at + LOCK_MS} ELSE NULL END`,
+        })
+        .where(and(eq(consoleUsers.id, input.userId), sql`(${consoleUsers.lockedUntil} IS NULL OR ${consoleUsers.lockedUntil} <= ${at})`))
+        .returning({ id: consoleUsers.id }).get();
       if (!counted) throw accountLocked();
-      failureNumber = counted.failedLogins;
     }
     const row = db.insert(consoleLoginFailures).values({ address: input.address, email: input.email, at: now }).returning({ id: consoleLoginFailures.id }).get();
-    return { failureRowId: row.id, userId: input.userId, failureNumber };
+    return { failureRowId: row.id, userId: input.userId };
   });
 }
 
-/**
- * After the check: a success removes the reservation and clears the account's count; a failure
- * stays counted, and the one that reaches MAX_FAILED_LOGINS locks the account for LOCK_MS.
- */
-function settleAttempt(db: Db, attempt: PasswordAttempt, ok: boolean, now: Date): void {
+/** After a right password: the reservation is taken back and the account's count and lock cleared. */
+function settleSuccess(db: Db, attempt: PasswordAttempt): void {
   writeTransaction(db, () => {
-    if (ok) {
-      db.delete(consoleLoginFailures).where(eq(consoleLoginFailures.id, attempt.failureRowId)).run();
-      if (attempt.userId !== null) db.update(consoleUsers).set({ failedLogins: 0, lockedUntil: null }).where(eq(consoleUsers.id, attempt.userId)).run();
-    } else if (attempt.userId !== null && attempt.failureNumber >= MAX_FAILED_LOGINS) {
-      db.update(consoleUsers).set({ failedLogins: 0, lockedUntil: new Date(now.getTime() + LOCK_MS) }).where(eq(consoleUsers.id, attempt.userId)).run();
-    }
+    db.delete(consoleLoginFailures).where(eq(consoleLoginFailures.id, attempt.failureRowId)).run();
+    if (attempt.userId !== null) db.update(consoleUsers).set({ failedLogins: 0, lockedUntil: null }).where(eq(consoleUsers.id, attempt.userId)).run();
   });
 }
 
@@ -103,14 +97,11 @@ export async function checkConsolePassword(
   const email = normalizeEmail(input.email);
   const user = db.select().from(consoleUsers).where(eq(consoleUsers.email, email)).get();
   const attempt = reserveAttempt(db, { address: input.address, email, userId: user?.id ?? null }, now);
-  let ok = false;
-  try {
-    ok = await verifyPassword(input.password, user?.passwordHash ?? (dummyHash ??= hashPasswordSync('contraseña de relleno')));
-    ok = ok && !!user && !user.disabledAt;
-  } finally {
-    settleAttempt(db, attempt, ok, now);
-  }
-  return ok && user ? { ok: true, user } : { ok: false };
+  // A wrong password stays counted as it was reserved; nothing more to write.
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? (dummyHash ??= hashPasswordSync('contraseña de relleno')));
+  if (!ok || !user || user.disabledAt) return { ok: false };
+  settleSuccess(db, attempt);
+  return { ok: true, user };
 }
 
 /**

@@ -11,7 +11,7 @@ import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, parseInput, refList, text } from './input.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 
@@ -86,8 +86,8 @@ function purgeExpired(db: Db, now: Date): { subscribers: number } {
 }
 
 /**
- * The worker calls this every minute. A committed command makes the page cache drop what it
- * rendered, so nothing is written (no command runs) when nothing has expired.
+ * The worker calls this every minute; nothing is written (no write lock taken) when nothing has
+ * expired. Housekeeping, not a command: no audit row, and no public page changes.
  */
 export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: number } {
   const t = now.getTime();
@@ -96,7 +96,7 @@ export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: num
       EXISTS (SELECT 1 FROM subscriber_tokens WHERE expires_at < ?) OR
       EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)) as { due: number };
   if (!due.due) return { subscribers: 0 };
-  return runCommand(db, () => purgeExpired(db, now));
+  return writeTransaction(db, () => purgeExpired(db, now));
 }
 
 function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): void {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../client.ts';
+import { sqliteFailure, withoutWaiting, type Db } from '../client.ts';
 import { apiTokens } from '../schema/index.ts';
 import { CommandError, notFound } from './errors.ts';
 import { runCommand } from './transaction.ts';
@@ -50,9 +50,15 @@ export function verifyApiToken(db: Db, token: string, now: Date): string | null 
   const row = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
   if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
   // Last use is bookkeeping, not content: written at most once a minute, outside runCommand
-  // so it does not drop the public page cache.
+  // so it does not drop the public page cache, and never waited for: a database locked by
+  // another process or a full disk must not turn a token's read (GET /api/v1/components) into a
+  // 503. It is written on a later request instead.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-    db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run();
+    try {
+      withoutWaiting(db, () => db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run());
+    } catch (err) {
+      if (!sqliteFailure(err)) throw err;
+    }
   }
   return row.name;
 }

@@ -1,5 +1,5 @@
 import { sqliteFailure, withoutWaiting, type Db } from '../client.ts';
-import type { Actor } from './audit.ts';
+import { auditedDuring, PRIVATE_SUBJECTS, type Actor } from './audit.ts';
 import { CommandError } from './errors.ts';
 
 /** Who acts and when: every command takes one, and writes it to the audit log. */
@@ -23,37 +23,48 @@ export function onCommit(db: Db, listener: Listener): () => void {
 export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 /**
+ * What a SQLite failure means for whoever asked, as the refusal every entry point shows like any
+ * other (the API as JSON with Retry-After, forms next to their button): another process holding
+ * the write lock longer than we wait is 503 `database_busy`, a full disk 503 `storage_full`.
+ * Null for any other error (a bug, not the weather). The one place this rule is written: commands
+ * get it from `writeTransaction`, everything else the API does from its error handler.
+ */
+export function storageRefusal(err: unknown): CommandError | null {
+  const failure = sqliteFailure(err);
+  if (failure === 'busy') {
+    return new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+  }
+  if (failure === 'full') {
+    return new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
+  }
+  return null;
+}
+
+/**
  * One synchronous write transaction (BEGIN IMMEDIATE: the write lock is taken first, so the
  * transaction cannot fail half-way for want of it). A database locked by another process, or a
- * full disk, rolls everything back and becomes a CommandError 503 that every entry point shows
- * like any other refusal (the API as JSON with Retry-After, forms next to their button)
- * instead of a 500.
+ * full disk, rolls everything back and becomes the CommandError of `storageRefusal` instead of
+ * a 500.
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
   try {
     return db.$client.transaction(fn).immediate();
   } catch (err) {
-    const failure = sqliteFailure(err);
-    if (failure === 'busy') {
-      throw new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
-    }
-    if (failure === 'full') {
-      throw new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
-    }
-    throw err;
+    throw storageRefusal(err) ?? err;
   }
 }
 
 /**
  * Runs one command as one synchronous transaction (better-sqlite3 transactions cannot span an
- * await). On any throw everything rolls back; on commit the listeners run — unless `quiet` says
- * the committed result changed nothing anyone renders or waits for (an alert group resent
- * unchanged: only its bookkeeping moved), so caches and the published snapshot are not redone.
+ * await). On any throw everything rolls back. On commit the listeners (the public page cache,
+ * the publisher) run, unless every subject the command audited (or noted, `noteChange`) is one
+ * no public page shows (PRIVATE_SUBJECTS: a sign-up, a sign-in, a token, an alert resent). A command nested in another (a console
+ * form's submitOnce) leaves that to the outermost, after the real commit.
  */
-export function runCommand<T>(db: Db, fn: (tx: Db) => T, options: { quiet?: (result: T) => boolean } = {}): T {
-  const result = writeTransaction(db, () => fn(db));
-  if (options.quiet?.(result)) return result;
-  for (const l of listeners.get(db) ?? []) l();
+export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
+  const { result, subjects, outermost } = auditedDuring(db, () => writeTransaction(db, () => fn(db)));
+  const isPublic = subjects.size === 0 || [...subjects].some((s) => !PRIVATE_SUBJECTS.has(s));
+  if (outermost && isPublic) for (const l of listeners.get(db) ?? []) l();
   return result;
 }
 

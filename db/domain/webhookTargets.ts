@@ -89,7 +89,8 @@ export function webhookUrlProblem(value: string, policy: TargetPolicy): string |
   if (url.hash) return 'La URL no puede llevar fragmento (#).';
   if (value.length > 2000) return 'La URL es demasiado larga (máximo 2000 caracteres).';
   if (policy.allowPrivateTargets) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // A fully qualified name may end in a dot (`localhost.` is localhost): drop it before comparing.
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) {
     return 'La URL apunta a la red interna; los webhooks solo se entregan a direcciones públicas.';
   }

@@ -1,30 +1,21 @@
 // NOC console plumbing shared by site/middleware.ts and the pages under site/pages/noc/.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AstroCookies } from 'astro';
-import { hashSessionToken } from '../../db/commands/consoleSessions.ts';
 import type { Actor } from '../../db/commands/audit.ts';
 import type { FieldError } from '../../db/commands/errors.ts';
-import { consoleSessionByHash, type ConsoleSession } from '../../db/queries/console.ts';
+import type { ConsoleSession } from '../../db/queries/console.ts';
 import type { PageLocals } from '../../api/context.ts';
+import { sessionCookieName, sessionForToken } from '../../api/consoleSession.ts';
+
+export { isHttps, sessionCookieName } from '../../api/consoleSession.ts';
 
 export const LOGIN_CSRF_COOKIE = 'somnet_noc_login';
-
-/** `__Host-` binds the cookie to this exact origin (RFC 6265bis); it requires Secure, so https only. */
-export function sessionCookieName(publicUrl: string): string {
-  return isHttps(publicUrl) ? '__Host-somnet_noc' : 'somnet_noc';
-}
-
-export function isHttps(publicUrl: string): boolean {
-  return publicUrl.startsWith('https:');
-}
 
 interface ContextLike { cookies: AstroCookies; locals: PageLocals }
 
 /** The signed-in user of this request, read from the session cookie (null when signed out). */
 export function consoleSession(ctx: ContextLike): ConsoleSession | null {
-  const token = ctx.cookies.get(sessionCookieName(ctx.locals.publicUrl))?.value;
-  if (!token || token.length > 100) return null;
-  return consoleSessionByHash(ctx.locals.db, hashSessionToken(token), ctx.locals.now());
+  return sessionForToken(ctx.locals.db, ctx.cookies.get(sessionCookieName(ctx.locals.publicUrl))?.value, ctx.locals.now());
 }
 
 /** Pages behind the middleware: the session exists (the middleware redirected otherwise). */

@@ -5,6 +5,13 @@ import { chooseEncoding, makeEntry, RenderedCache, replyFor } from '../../api/ca
 import { openDatabase } from '../../db/client.ts';
 import { runCommand } from '../../db/commands/transaction.ts';
 import { freshDb } from '../support/db.ts';
+import { confirmSubscription, requestSubscription, unsubscribe, updatePreferences } from '../../db/commands/subscribers.ts';
+import { submitFeasibilityRequest } from '../../db/commands/feasibility.ts';
+import { createIncident } from '../../db/commands/incidents.ts';
+import { signIn } from '../../db/commands/consoleSessions.ts';
+import { submitOnce } from '../../db/commands/consoleForms.ts';
+import { createComponent } from '../../db/commands/catalog.ts';
+import { addUser } from '../console/support.ts';
 
 const page = 'Estado de la red SOMNET. '.repeat(60); // > 512 bytes: kept compressed too
 const html = { 'content-type': 'text/html; charset=utf-8' };
@@ -100,6 +107,32 @@ describe('RenderedCache', () => {
     expect(cache.get('/')).toBeUndefined();
     cache.set('/', cache.currentGeneration, makeEntry(200, 'después', html));
     expect(cache.get('/')?.body.toString()).toBe('después');
+  });
+
+  it('keeps its pages across what no public page shows: sign-ups, their links, feasibility requests, sign-ins', async () => {
+    const db = freshDb();
+    const cache = new RenderedCache(db);
+    const ctx = { now: new Date('2026-11-26T18:00:00Z'), actor: { kind: 'user' as const, name: 'público' } };
+    cache.set('/', cache.currentGeneration, makeEntry(200, 'estado', html));
+    requestSubscription(db, { email: 'cliente@empresa.mx', ip: '198.51.100.7' }, ctx);
+    const token = (db.$client.prepare('SELECT payload FROM outbox_messages ORDER BY id DESC LIMIT 1').pluck().get() as string).match(/"confirmToken":"([^"]+)"/)![1];
+    const { manageToken } = confirmSubscription(db, token, ctx);
+    updatePreferences(db, manageToken, { components: ['metepec-fibra'] }, ctx);
+    unsubscribe(db, manageToken, ctx);
+    submitFeasibilityRequest(db, {
+      company: 'Maquiladora del Valle SA', contact_name: 'Laura Pérez', email: 'laura@maquiladora.mx', phone: '722 123 4567',
+      latitude: '19.5012', longitude: '-99.2033', address: 'Carretera Toluca–Atlacomulco km 12', service: 'fiber', bandwidth: '', notes: '',
+    }, '198.51.100.7', ctx);
+    // A console sign-in (its session, audited as the user) changes nothing public either.
+    addUser(db, 'guardia@somnet.com.mx', 'noc', 'clave-de-guardia-larga', { mustChange: false });
+    await signIn(db, { email: 'guardia@somnet.com.mx', password: 'clave-de-guardia-larga', address: '198.51.100.7' }, ctx.now);
+    expect(cache.get('/')?.body.toString()).toBe('estado');
+    // What the public sees still drops it, also from inside a console form's submitOnce.
+    submitOnce(db, 'formulario-de-prueba-1', 1, ctx.now, () => { createComponent(db, { name: 'Nuevo enlace', slug: 'nuevo-enlace' }, ctx); return '/noc'; });
+    expect(cache.get('/')).toBeUndefined();
+    cache.set('/', cache.currentGeneration, makeEntry(200, 'estado', html));
+    createIncident(db, { name: 'Corte de fibra', status: 'investigating', body: 'Revisando.' }, ctx);
+    expect(cache.get('/')).toBeUndefined();
   });
 
   it('sees a write by another process through SQLite\'s data_version', () => {

@@ -23,6 +23,10 @@ describe('the decision (pure)', () => {
     expect(clientAddressFrom('::ffff:192.0.2.50', undefined, loopback)).toBe('192.0.2.50');
     // A malformed last entry: the proxy that passed it on is what we know.
     expect(clientAddressFrom('127.0.0.1', '198.51.100.7, nonsense', loopback)).toBe('127.0.0.1');
+    // A port appended by a load balancer is not part of the address.
+    expect(clientAddressFrom('127.0.0.1', '203.0.113.1, 198.51.100.7:51234', loopback)).toBe('198.51.100.7');
+    expect(clientAddressFrom('127.0.0.1', '[2001:db8:1:2::7]:443', loopback)).toBe('2001:db8:1:2::7');
+    expect(clientAddressFrom('127.0.0.1', '2001:db8:1:2::7', loopback)).toBe('2001:db8:1:2::7');
   });
 
   it('walks through a chain of trusted proxies, and TRUSTED_PROXIES replaces loopback', () => {

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath, testApp } from '../support/db.ts';
 import { workers as defaultWorkers } from '../../api/workers/index.ts';
-import { openDatabase } from '../../db/client.ts';
+import { openDatabase, withoutWaiting } from '../../db/client.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
@@ -57,6 +57,10 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
         }
       })();
       await new Promise((r) => setTimeout(r, 500));
+      // A read with a token is not a write, even the first time the token is used (its last-use
+      // bookkeeping is skipped, not waited for): before, 503 database_busy.
+      const read = await server.api('GET', '/api/v1/components');
+      expect(read.status).toBe(200);
       const writeStarted = performance.now();
       const write = await server.api('POST', '/api/v1/incidents', incident('Corte durante el bloqueo'));
       const writeMs = performance.now() - writeStarted;
@@ -82,6 +86,29 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
     expect(after.status).toBe(201);
     // The email worker, which found the database busy for 3 s, delivers the notice.
     await until(() => (server.db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'").get() as { n: number }).n === 1);
+  });
+});
+
+describe('a SQLite failure outside a command', () => {
+  it('answers the same 503 and Retry-After a command gives (one rule: storageRefusal)', async () => {
+    const t = testApp();
+    // A route of our own that writes outside runCommand, as bookkeeping might.
+    t.app.get('/prueba-escritura', (c) => {
+      withoutWaiting(t.db, () => t.db.$client.prepare('UPDATE api_tokens SET last_used_at = 1').run());
+      return c.text('escrito');
+    });
+    const other = new Database(t.db.$client.name);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const res = await t.app.request('/prueba-escritura');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect((await res.json()).error).toEqual({ code: 'database_busy', message: expect.stringContaining('ocupada') });
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await t.app.request('/prueba-escritura')).status).toBe(200);
   });
 });
 
@@ -115,16 +142,20 @@ describe('a full disk', () => {
     createIncident(t.db, incident('Falla') as Parameters<typeof createIncident>[1], { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
     const rows = t.db.$client.prepare("SELECT id, kind FROM outbox_messages WHERE channel = 'email'").all() as Array<{ id: number; kind: string }>;
     expect(rows).toHaveLength(1);
-    const file = join(dir, `${String(rows[0].id).padStart(8, '0')}-${rows[0].kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`);
-    // /dev/full answers every write with ENOSPC: the real error of a full disk.
-    symlinkSync('/dev/full', file);
+    const name = `${String(rows[0].id).padStart(8, '0')}-${rows[0].kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
+    const file = join(dir, name);
+    // /dev/full answers every write with ENOSPC: the real error of a full disk. The transport
+    // writes `.<name>.partial` and renames it once complete.
+    const partial = join(dir, `.${name}.partial`);
+    symlinkSync('/dev/full', partial);
     const logs: string[] = [];
     const transport = fileTransport(t.db, t.deps.config, dir, (line) => logs.push(line));
     await drainOutbox(t.db, transport, { now: t.clock.now });
     const row = () => t.db.$client.prepare('SELECT status, attempts, last_error AS lastError, next_attempt_at AS next FROM outbox_messages WHERE id = ?').get(rows[0].id) as { status: string; attempts: number; lastError: string; next: number };
     expect(row()).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('ENOSPC'), next: t.clock.now().getTime() + 10_000 });
     expect(logs.join('\n')).toContain('se reintentarán');
-    rmSync(file);
+    // No message cut short is left in the folder: neither a truncated .eml nor the partial file.
+    expect(readdirSync(dir)).toEqual([]);
     t.clock.advance(11_000);
     await drainOutbox(t.db, transport, { now: t.clock.now });
     expect(row().status).toBe('sent');

@@ -38,7 +38,7 @@ const injection = `Primera]]> y segunda ]]></description></item><item><title>${f
 describe('feeds and badges over hostile names and bodies, through the app', () => {
   const t = testApp();
   beforeAll(async () => {
-    expect((await t.json('PATCH', '/api/v1/components/metepec-fibra', { name: 'Enlace <10 Mbps & "más" ]]>' })).status).toBe(200);
+    expect((await t.json('PATCH', '/api/v1/components/metepec-fibra', { name: 'Enlace <10 Mbps & "más" ]]> AT&amp;T' })).status).toBe(200);
     expect((await t.json('PATCH', '/api/v1/groups/metepec', { name: 'Metepec <norte> & ]]>]]>' })).status).toBe(200);
     const res = await t.json('POST', '/api/v1/incidents', {
       name: 'Falla ]]> doble ]]> <b>&amp;</b>', status: 'investigating', body: injection, cause: 'Causa ]]> con ]]> cierres',
@@ -58,9 +58,12 @@ describe('feeds and badges over hostile names and bodies, through the app', () =
       expect(field('title')).toBe('[Investigando] Falla ]]> doble ]]> <b>&amp;</b>');
       expect(field('description')).toContain(injection);
       expect(field('content:encoded')).toContain('Causa ]]&gt; con ]]&gt; cierres');
-      expect(all(items[0], 'category').map((c) => c.text)).toEqual(['Metepec <norte> & ]]>]]> · Enlace <10 Mbps & "más" ]]>']);
+      expect(all(items[0], 'category').map((c) => c.text)).toEqual(['Metepec <norte> & ]]>]]> · Enlace <10 Mbps & "más" ]]> AT&amp;T']);
       expect(all(doc, 'title').map((x) => x.text)).not.toContain(forged);
     }
+    // The feed's own title names the component as typed (`&amp;` is not turned into `&`).
+    const channel = all(parseXml(await (await t.app.request('/componentes/metepec-fibra/feed.rss')).text()), 'channel')[0];
+    expect(channel.children.find((c) => c.name === 'title')!.text).toContain('Enlace <10 Mbps & "más" ]]> AT&amp;T');
   });
 
   it('Atom: a `<` in a component or area name is escaped in the category label', async () => {
@@ -69,7 +72,8 @@ describe('feeds and badges over hostile names and bodies, through the app', () =
       const doc = parseXml(await res.text());
       const entries = all(doc, 'entry');
       expect(entries, path).toHaveLength(1);
-      expect(all(entries[0], 'category').map((c) => c.attributes.label)).toEqual(['Metepec <norte> & ]]>]]> · Enlace <10 Mbps & "más" ]]>']);
+      expect(all(entries[0], 'category').map((c) => c.attributes.label)).toEqual(['Metepec <norte> & ]]>]]> · Enlace <10 Mbps & "más" ]]> AT&amp;T']);
+      if (path.startsWith('/componentes/')) expect(all(doc, 'title')[0].text).toContain('Enlace <10 Mbps & "más" ]]> AT&amp;T');
       expect(all(entries[0], 'summary')[0].text).toContain(injection.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!));
     }
   });

@@ -1,10 +1,13 @@
 // Issue 16: the sign-in limits hold under concurrency (each attempt is counted before its
 // password check), and /noc/contrasena's "current password" counts like a sign-in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { startTestServer } from '../support/server.ts';
-import { testClock } from '../support/db.ts';
+import { freshDb, testClock } from '../support/db.ts';
 import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
-import { MAX_FAILED_LOGINS, MAX_FAILURES_PER_ADDRESS } from '../../db/commands/consoleSessions.ts';
+import { LOCK_MS, MAX_FAILED_LOGINS, MAX_FAILURES_PER_ADDRESS, signIn } from '../../db/commands/consoleSessions.ts';
+import type { CommandError } from '../../db/commands/errors.ts';
+import { REQUEST_BUSY_TIMEOUT_MS } from '../../api/server.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -69,5 +72,34 @@ describe('/noc/contrasena counts wrong current passwords like sign-in', () => {
     expect((await change('clave-original-larga')).status).toBe(429);
     expect((await new ConsoleClient(server.url).login('cambio@somnet.com.mx', 'clave-original-larga')).status).toBe(429);
     expect(user('cambio@somnet.com.mx').lockedUntil).not.toBeNull();
+  });
+});
+
+describe('a check cut short (the database locked by another process, or a crash) never locks an account for good', () => {
+  it('a right fifth password whose success cannot be written: the lock it leaves expires', async () => {
+    const db = freshDb();
+    db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
+    const at = testClock('2026-11-26T16:00:00Z');
+    addUser(db, 'corte@somnet.com.mx', 'noc', 'clave-correcta-larga', { mustChange: false });
+    const attempt = (password: string, address = '198.51.100.10') => signIn(db, { email: 'corte@somnet.com.mx', password, address }, at.now())
+      .then(() => 'ok', (err: CommandError) => err.code);
+    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) expect(await attempt('adivinanza')).toBe('invalid_credentials');
+    // The attempt is counted before its password check; then another process takes the write
+    // lock, so what the check found cannot be written.
+    const fifth = attempt('clave-correcta-larga');
+    const other = new Database(db.$client.name);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await fifth).toBe('database_busy');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await attempt('clave-correcta-larga')).toBe('account_locked');
+    // Before: 5 failures counted and no lock: refused for good, a day later still "espere 15 minutos".
+    at.advance(LOCK_MS + 1000);
+    expect(await attempt('clave-correcta-larga')).toBe('ok');
+    expect(db.$client.prepare('SELECT failed_logins AS failed, locked_until AS lockedUntil FROM console_users WHERE email = ?').get('corte@somnet.com.mx')).toEqual({ failed: 0, lockedUntil: null });
+    db.$client.close();
   });
 });

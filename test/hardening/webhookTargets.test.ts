@@ -16,6 +16,7 @@ describe('webhook targets', () => {
       'http://[2002:c0a8:1::1]/', // 6to4 around 192.168.0.1
       'http://[64:ff9b::a00:1]/', 'http://[64:ff9b:1::a00:1]/', // NAT64
       'http://[2001::1]/', 'http://[fec0::1]/', 'http://[100::1]/',
+      'http://localhost./', 'http://nodo.somnet.internal./', 'http://127.0.0.1./', // a trailing dot is the same name
     ]) {
       const res = await register(url);
       expect(res.status, url).toBe(422);
