@@ -58,6 +58,8 @@ function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>,
       return maintenanceEmail({
         event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
         window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
+        previousWindow: notice.previousFor && notice.previousUntil ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) } : null,
+        impactLabel: notice.impactLabel ?? null,
         maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links,
         ...(ics ? { ics } : {}),
       });

@@ -1,6 +1,6 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
-import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
 
 // The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,
 // which api/ may not import (site sits above it).
@@ -134,7 +134,12 @@ export interface MaintenanceEmailProps {
   event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started' | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
   name: string;
   areas: string[];
+  /** The window as it is now (after a reschedule, the new one). */
   window: { from: Date; until: Date } | null;
+  /** A reschedule's window before the change. */
+  previousWindow?: { from: Date; until: Date } | null;
+  /** "Afectación esperada"; null for notices stored before it was recorded. */
+  impactLabel?: string | null;
   body: string | null;
   maintenanceUrl: string;
   links: SubscriptionLinks;
@@ -152,11 +157,16 @@ const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
 };
 
 export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
-  const subject = `[${maintenanceLead[p.event]}] ${p.name}${p.window ? ` — ${formatDateTime(p.window.from)}` : ''}`;
-  const facts: Array<[string, string]> = [
-    ['Ventana', p.window ? `del ${formatDateTime(p.window.from)} al ${formatDateTime(p.window.until)} (${ZONE_LABEL})` : 'Por confirmar'],
-    ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
-  ];
+  const moved = p.event === 'maintenance.rescheduled' && p.previousWindow ? p.previousWindow : null;
+  // The subject names the start as it is now; a reschedule says it is the new one.
+  const start = p.window ? `${moved ? 'ahora el ' : ''}${formatDateTime(p.window.from)}` : '';
+  const subject = `[${maintenanceLead[p.event]}] ${p.name}${start ? ` — ${start}` : ''}`;
+  const now = p.window ? formatWindow(p.window.from, p.window.until) : 'Por confirmar';
+  const facts: Array<[string, string]> = moved
+    ? [['Nueva ventana', now], ['Ventana anterior (ya no vale)', formatWindow(moved.from, moved.until)]]
+    : [[p.event === 'maintenance.cancelled' ? 'Ventana cancelada' : 'Ventana', now]];
+  if (p.impactLabel) facts.push(['Afectación esperada', p.impactLabel]);
+  facts.push(['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
   const body = p.body ?? '';
   return {
     subject,
@@ -165,7 +175,6 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
     ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
   };
 }
-
 
 export interface FeasibilityEmailProps {
   id: string;

@@ -37,6 +37,11 @@ export type NoticeProps =
       /** The window as it stood when the notice was published. */
       scheduledFor: string | null;
       scheduledUntil: string | null;
+      /** The expected impact ("Afectación esperada"); absent in notices stored before it was added. */
+      impactLabel?: string;
+      /** A reschedule's window before the change; absent otherwise. */
+      previousFor?: string;
+      previousUntil?: string;
       body: string | null;
       at: string;
     };
