@@ -43,7 +43,7 @@ function feasibilityMessage(db: Db, config: Config, row: OutboxRow, requestId: s
 function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
   switch (payload.template) {
     case 'confirm':
-      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
+      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), scope: payload.scope ?? null, links });
     case 'already_subscribed':
       return alreadySubscribedEmail({ links });
     case 'notice':

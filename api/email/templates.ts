@@ -69,6 +69,8 @@ function button(url: string, label: string): string {
 export interface ConfirmationProps {
   confirmUrl: string;
   expiresAt: Date;
+  /** What was asked for (chosenScope), listed so the reader can check it; null when not recorded. */
+  scope: string[] | null;
   links: SubscriptionLinks;
 }
 
@@ -76,10 +78,13 @@ export function confirmationEmail(p: ConfirmationProps): EmailContent {
   const subject = 'Confirme su suscripción a los avisos de SOMNET';
   const intro = 'Recibimos una solicitud para enviar a esta dirección los avisos de incidentes y mantenimientos de la red de SOMNET.';
   const expiry = `El enlace vence el ${when(p.expiresAt)}. Si usted no lo solicitó, ignore este correo: no recibirá nada más.`;
+  const scopeLead = 'Recibirá avisos de:';
+  const scopeText = p.scope ? `\n\n${scopeLead}\n${p.scope.map((s) => `- ${s}`).join('\n')}\n(Puede cambiarlo después desde «Administrar preferencias».)` : '';
+  const scopeHtml = p.scope ? `<p>${escapeHtml(scopeLead)}</p><ul>${p.scope.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul><p style="font-size:13px;color:#59636e">Puede cambiarlo después desde «Administrar preferencias».</p>` : '';
   return {
     subject,
-    text: `${intro}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
+    text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
   };
 }
 

@@ -6,6 +6,7 @@ import { newId } from '../ids.ts';
 import { emailNotices } from '../schema/index.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
 import { componentCatalogue } from '../queries/catalog.ts';
+import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
 import { confirmedRecipientsFor, countConfirmedSubscribersFor } from '../queries/subscribers.ts';
@@ -17,9 +18,7 @@ import { registerFanOut, type NotificationEvent } from './index.ts';
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
 
 function areaNames(db: Db, componentIds: string[]): string[] {
-  const catalogue = componentCatalogue(db);
-  return componentIds.map((id) => catalogue.byId.get(id)).filter((c) => c !== undefined)
-    .sort((a, b) => catalogue.all.indexOf(a) - catalogue.all.indexOf(b)).map((c) => c.fullName);
+  return componentNames(componentCatalogue(db), componentIds);
 }
 
 function noticeProps(db: Db, event: Notifiable): NoticeProps | null {

@@ -5,7 +5,11 @@
 export const EMAIL_CHANNEL = 'email';
 
 export type EmailPayload =
-  | { template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string }
+  | {
+      template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string;
+      /** What was asked for, as lines to list (chosenScope); absent in rows queued before it was recorded. */
+      scope?: string[];
+    }
   | { template: 'already_subscribed'; subscriber: string; manageToken: string }
   | { template: 'notice'; notice: string; subscriber: string; manageToken: string }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
