@@ -46,12 +46,15 @@ export const incidentImpactLabels: Record<IncidentImpact, string> = {
   critical: 'Alta',
 };
 
-/** First-response targets from the manual, section 1.3. */
-export const slaByImpact: Record<IncidentImpact, { label: string; minutes: number | null; businessHours?: boolean }> = {
-  critical: { label: 'menos de 30 minutos', minutes: 30 },
-  major: { label: 'menos de 2 horas', minutes: 120 },
-  minor: { label: 'menos de 4 horas hábiles', minutes: 240, businessHours: true },
-  none: { label: 'sin tiempo de respuesta comprometido', minutes: null },
+/**
+ * First-response targets from the manual, section 1.3. `label` is the time ("menos de 2 horas");
+ * `summary` a phrase that stands alone beside the criticality ("Media — respuesta en menos de 2 horas").
+ */
+export const slaByImpact: Record<IncidentImpact, { label: string; summary: string; minutes: number | null; businessHours?: boolean }> = {
+  critical: { label: 'menos de 30 minutos', summary: 'respuesta en menos de 30 minutos', minutes: 30 },
+  major: { label: 'menos de 2 horas', summary: 'respuesta en menos de 2 horas', minutes: 120 },
+  minor: { label: 'menos de 4 horas hábiles', summary: 'respuesta en menos de 4 horas hábiles', minutes: 240, businessHours: true },
+  none: { label: 'sin tiempo de respuesta comprometido', summary: 'sin tiempo de respuesta comprometido', minutes: null },
 };
 
 export const statusIndicators = ['none', 'minor', 'major', 'critical', 'maintenance'] as const;

@@ -1,6 +1,6 @@
 import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '../../db/commands/catalog.ts';
 import { notFound } from '../../db/commands/errors.ts';
-import { createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
+import { correctIncidentUpdate, createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, incidentUpdatePatchInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
 import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
@@ -76,6 +76,10 @@ export function v1Routes(deps: AppDeps) {
   app.patch('/incidents/:id', async (c) => {
     const row = updateIncident(db, c.req.param('id'), await commandInput(c, incidentPatchInput), tokenContext(c, deps));
     return c.json(incidentJson(row.id));
+  });
+  app.patch('/incidents/:id/updates/:updateId', async (c) => {
+    correctIncidentUpdate(db, c.req.param('id'), c.req.param('updateId'), await commandInput(c, incidentUpdatePatchInput), tokenContext(c, deps));
+    return c.json(incidentJson(c.req.param('id')));
   });
 
   return app;

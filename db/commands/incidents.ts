@@ -46,7 +46,13 @@ export const incidentPatchInput = z.strictObject({
   eta: instant.nullable().optional(),
 }).refine((p) => Object.keys(p).length > 0, 'Indique al menos un campo: name, impact, cause o eta.');
 
+/** A correction of one update's text (a typo, a wrong street); its status and time stay. */
+export const incidentUpdatePatchInput = z.strictObject({
+  body: bodyText('Escriba el mensaje para los clientes.'),
+});
+
 export type IncidentUpdateInput = z.input<typeof incidentUpdateInput>;
+export type IncidentUpdatePatch = z.input<typeof incidentUpdatePatchInput>;
 export type CreateIncidentInput = z.input<typeof createIncidentInput>;
 export type IncidentPatch = z.input<typeof incidentPatchInput>;
 type ParsedUpdate = z.output<typeof incidentUpdateInput>;
@@ -192,5 +198,21 @@ export function updateIncident(db: Db, incidentId: string, raw: IncidentPatch, {
       eta: patch.eta === undefined ? incident.eta : patch.eta,
       updatedAt: now,
     }).where(eq(incidents.id, incident.id)).returning().get();
+  });
+}
+
+/**
+ * Corrects the text of an update already published (`PATCH /api/v1/incidents/:id/updates/:update_id`
+ * and the console). Audited with the text before and after; nobody is notified again.
+ */
+export function correctIncidentUpdate(db: Db, incidentId: string, updateId: string, raw: IncidentUpdatePatch, { now, actor }: CommandContext): { id: string; body: string } {
+  const patch = parseInput(incidentUpdatePatchInput, raw);
+  return runCommand(db, () => {
+    const update = db.select().from(incidentUpdates).where(and(eq(incidentUpdates.id, updateId), eq(incidentUpdates.incidentId, incidentId))).get();
+    if (!update) throw notFound('la actualización', updateId);
+    recordAudit(db, actor, 'incident.update_edit', { type: 'incident', id: incidentId }, now, { updateId, before: update.body, after: patch.body });
+    db.update(incidents).set({ updatedAt: now }).where(eq(incidents.id, incidentId)).run();
+    return db.update(incidentUpdates).set({ body: patch.body }).where(eq(incidentUpdates.id, update.id))
+      .returning({ id: incidentUpdates.id, body: incidentUpdates.body }).get()!;
   });
 }

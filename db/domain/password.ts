@@ -47,10 +47,20 @@ export function oneTimePassword(): string {
   return out;
 }
 
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 200;
+
+/** The rules passwordProblem enforces, as the change-password form lists them before anything is typed. */
+export const PASSWORD_RULES: readonly string[] = [
+  `Entre ${PASSWORD_MIN} y ${PASSWORD_MAX} caracteres (una frase de varias palabras sirve).`,
+  'Sin su nombre de usuario (lo que va antes de la @ de su correo).',
+  'Distinta de la contraseña actual.',
+];
+
 /** Spanish reason a new password is refused, or null when it is acceptable. */
 export function passwordProblem(password: string, email: string): string | null {
-  if (password.length < 12) return 'La contraseña debe tener al menos 12 caracteres.';
-  if (password.length > 200) return 'La contraseña no puede tener más de 200 caracteres.';
+  if (password.length < PASSWORD_MIN) return `La contraseña debe tener al menos ${PASSWORD_MIN} caracteres.`;
+  if (password.length > PASSWORD_MAX) return `La contraseña no puede tener más de ${PASSWORD_MAX} caracteres.`;
   if (password.toLowerCase().includes(email.split('@')[0].toLowerCase())) return 'La contraseña no debe contener su nombre de usuario.';
   return null;
 }

@@ -4,7 +4,7 @@ import { updateComponent } from '../../db/commands/catalog.ts';
 import { submitOnce } from '../../db/commands/consoleForms.ts';
 import { CommandError } from '../../db/commands/errors.ts';
 import { componentStatuses, type ComponentStatus } from '../../db/enums.ts';
-import { componentCatalogue, type Catalogue } from '../../db/queries/index.ts';
+import { componentCatalogue, componentHolders, type Catalogue, type ComponentHolder } from '../../db/queries/index.ts';
 import { contextOf, formToken, type ConsoleRequest, type Redirect } from './action.ts';
 
 const isStatus = (v: unknown): v is ComponentStatus => typeof v === 'string' && (componentStatuses as readonly string[]).includes(v);
@@ -29,12 +29,14 @@ export function requestedStatuses(form: FormData, catalogue: Catalogue): { chang
 
 export interface ComponentStatusesView {
   catalogue: Catalogue;
+  /** Which open incident or maintenance in progress holds each component. */
+  holders: Map<string, ComponentHolder[]>;
   error?: string;
 }
 
 export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Redirect | { status: number; view: ComponentStatusesView } {
   const catalogue = componentCatalogue(req.db);
-  if (!form) return { status: 200, view: { catalogue } };
+  if (!form) return { status: 200, view: { catalogue, holders: componentHolders(req.db, catalogue) } };
   const { changes, invalid } = requestedStatuses(form, catalogue);
   let error = invalid ? 'Uno de los estados elegidos no es válido.' : undefined;
   if (!error) {
@@ -51,5 +53,6 @@ export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Red
       error = err.message;
     }
   }
-  return { status: 422, view: { catalogue: componentCatalogue(req.db), error } };
+  const fresh = componentCatalogue(req.db);
+  return { status: 422, view: { catalogue: fresh, holders: componentHolders(req.db, fresh), error } };
 }

@@ -45,7 +45,7 @@ export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Ca
     values: {
       name: incident.name, impact: incident.impact, status: 'monitoring',
       body: `El servicio se restableció: nuestro monitoreo dejó de registrar la falla a las ${formatTime(summary.allResolvedAt)} (${ZONE_LABEL}). Seguimos observando la red antes de dar el incidente por resuelto.`,
-      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components, notify: true,
+      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: null, components, notify: true,
     },
   };
 }

@@ -20,12 +20,22 @@ export interface IncidentFormValues {
   body: string;
   cause: string;
   eta: string;
-  /** Status applied to every picked component without its own choice. */
-  componentStatus: ComponentStatus;
+  /**
+   * Status applied to every picked component without its own choice (the composer). Null: a
+   * picked component keeps its status (the update form's "Sin cambio").
+   */
+  componentStatus: ComponentStatus | null;
   /** Picked component ids → status. */
   components: Record<string, ComponentStatus>;
   notify: boolean;
+  /** The update form's offer: ids ticked to return to operational with «En monitoreo» or «Resuelto». */
+  restore?: string[];
+  /** The offer was on the form sent (an unticked box then means "keep it"). */
+  restoreOffered?: boolean;
 }
+
+/** Incident statuses with which the update form offers to return components to operational. */
+export const RESTORING_STATUSES: readonly IncidentStatus[] = ['monitoring', 'resolved'];
 
 export interface ParsedIncidentForm {
   values: IncidentFormValues;
@@ -39,7 +49,7 @@ const isOne = <T extends string>(list: readonly T[], v: unknown): v is T => type
  * `componente` (checkbox, repeated) and `zona` (checkbox per area: all its components) pick
  * components; `estado_<id>` overrides the general `estado_componentes` for one component.
  */
-export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date, options: { requireName: boolean; currentEta?: Date | null }): ParsedIncidentForm {
+export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date, options: { requireName: boolean; currentEta?: Date | null; restorable?: readonly string[] }): ParsedIncidentForm {
   const errors: Record<string, string> = {};
   const text = (key: string) => String(form.get(key) ?? '').trim();
   const name = text('name');
@@ -58,7 +68,9 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     else if (eta.getTime() <= now.getTime() && status !== 'resolved') errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
   }
   const general = form.get('estado_componentes');
-  const componentStatus: ComponentStatus = isOne(componentStatuses, general) ? general : 'major_outage';
+  // The composer announces a fault: picked components take its general status (a fault by
+  // default). The update form has no general status: ticking a component only adds it.
+  const componentStatus: ComponentStatus | null = isOne(componentStatuses, general) ? general : options.requireName ? 'major_outage' : null;
   const picked = new Set<string>();
   for (const id of form.getAll('componente')) if (typeof id === 'string' && catalogue.byId.has(id)) picked.add(id);
   for (const groupId of form.getAll('zona')) {
@@ -71,8 +83,9 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
   for (const c of catalogue.all) {
     const own = form.get(`estado_${c.id}`);
     if (isOne(componentStatuses, own)) components[c.id] = own;
-    else if (picked.has(c.id)) components[c.id] = componentStatus;
+    else if (picked.has(c.id)) components[c.id] = componentStatus ?? c.status;
   }
+  const restore = form.getAll('restablecer').filter((id): id is string => typeof id === 'string' && (options.restorable ?? []).includes(id));
   const notify = form.get('notificar') === '1';
   const given = {
     status: status ?? '', body, cause, eta, components, deliverNotifications: notify,
@@ -85,10 +98,30 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     values: {
       name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
       body, cause, eta: etaText, componentStatus, components, notify,
+      ...(options.restorable ? { restore, restoreOffered: form.get('oferta') === '1' } : {}),
     },
     errors,
     eta,
   };
+}
+
+/**
+ * The component changes an update posts: the picker's own choices, plus the offer of the update
+ * form. With «En monitoreo» or «Resuelto» the offered components ticked go back to operational;
+ * on a resolution an unticked one is kept as it is (the command would otherwise return it too),
+ * if the form sent showed the offer at all: a post without it resolves as the API does.
+ */
+export function updateComponentChanges(values: IncidentFormValues, catalogue: Catalogue, restorable: readonly string[]): Record<string, ComponentStatus> {
+  const changes: Record<string, ComponentStatus> = {};
+  if (RESTORING_STATUSES.includes(values.status)) {
+    for (const id of restorable) {
+      const c = catalogue.byId.get(id);
+      if (!c) continue;
+      if (values.restore?.includes(id)) changes[id] = 'operational';
+      else if (values.status === 'resolved' && values.restoreOffered) changes[id] = c.status;
+    }
+  }
+  return { ...changes, ...values.components };
 }
 
 /** A fingerprint of what was previewed; publishing requires the same content. */

@@ -2,15 +2,16 @@
 // exactly what was previewed) and the update form (/noc/incidentes/:id). The commands
 // (db/commands/incidents.ts) check and write; this module reads forms and decides.
 import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
+import { correctIncidentUpdate, createIncident, publishIncidentUpdate, updateIncident, type IncidentPatch } from '../../db/commands/incidents.ts';
 import { discardDraft, publishDraft } from '../../db/commands/incidentDrafts.ts';
 import type { EmailContent } from '../../api/email/templates.ts';
 import { incidentTemplate, type IncidentTemplate } from '../../db/domain/incidentTemplates.ts';
 import { audienceFor } from '../../db/notifications/audience.ts';
-import { alertList, componentCatalogue, draftDetail, incidentDetail, type AlertView, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
+import { alertList, componentCatalogue, componentHolders, draftDetail, incidentDetail, type AlertView, type Catalogue, type ComponentHolder, type ComponentView, type DraftView, type IncidentView } from '../../db/queries/index.ts';
+import type { Db } from '../../db/client.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
 import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
-import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
+import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, updateComponentChanges, type IncidentFormValues } from './incidentForm.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { randomToken } from './session.ts';
 
@@ -128,13 +129,33 @@ export interface IncidentUpdateView {
   proposal?: MonitoringProposal;
   /** Alerts linked to the incident (through its draft, or fired while it was open). */
   alerts: AlertView[];
+  /** The correction forms (title and criticality; one update's text), as sent after a refusal. */
+  correction: { name: string; impact: string; idem: string; errors: Record<string, string>; updateId?: string; updateBody?: string; updateErrors?: Record<string, string> };
+  /** Its components not operational, offered to return with «En monitoreo» or «Resuelto». */
+  restorable: Array<{ component: ComponentView; heldBy: ComponentHolder[] }>;
 }
 
-/** The update form's values for an incident as it stands: its status, cause and ETA, a new message. */
-export function updateDefaults(incident: IncidentView): IncidentFormValues {
+/**
+ * The incident's components that are not operational (nor under maintenance), with what else
+ * holds each: the update form offers to return them to operational.
+ */
+export function restorableComponents(db: Db, incident: IncidentView, catalogue: Catalogue): IncidentUpdateView['restorable'] {
+  const holders = componentHolders(db, catalogue);
+  return incident.components
+    .filter((c) => c.status !== 'operational' && c.status !== 'under_maintenance')
+    .map((c) => ({ component: c, heldBy: (holders.get(c.id) ?? []).filter((h) => !(h.kind === 'incident' && h.id === incident.id)) }));
+}
+
+/**
+ * The update form's values for an incident as it stands: its status, cause and ETA, a new
+ * message; no component changes ("Sin cambio"), and the return to operational prefilled for
+ * components nothing else holds.
+ */
+export function updateDefaults(incident: IncidentView, restorable: IncidentUpdateView['restorable'] = []): IncidentFormValues {
   return {
     name: incident.name, impact: incident.impact, status: incident.status, body: '', cause: incident.cause ?? '',
-    eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components: {}, notify: true,
+    eta: toLocalDateTimeValue(incident.eta), componentStatus: null, components: {}, notify: true,
+    restore: restorable.filter((r) => r.heldBy.length === 0).map((r) => r.component.id),
   };
 }
 
@@ -143,14 +164,21 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
   const incident = incidentDetail(req.db, id);
   if (!incident) return { status: 404, view: null };
   const catalogue = componentCatalogue(req.db);
-  const view: IncidentUpdateView = { incident, catalogue, values: updateDefaults(incident), errors: {}, idem: randomToken(), alerts: alertList(req.db, { incidentId: incident.id }, catalogue) };
+  const restorable = restorableComponents(req.db, incident, catalogue);
+  const view: IncidentUpdateView = {
+    incident, catalogue, values: updateDefaults(incident, restorable), errors: {}, idem: randomToken(),
+    alerts: alertList(req.db, { incidentId: incident.id }, catalogue), restorable,
+    correction: { name: incident.name, impact: incident.impact, idem: randomToken(), errors: {} },
+  };
+  const action = form?.get('accion');
+  if (form && (action === 'corregir' || action === 'corregir-texto')) return correctionOutcome(req, view, form, action);
   const proposal = monitoringProposal(req.db, incident, catalogue);
   if (proposal) view.proposal = proposal;
   if (!form) {
-    if (proposal) view.values = proposal.values;
+    if (proposal) view.values = { ...proposal.values, restore: view.values.restore };
     return { status: 200, view };
   }
-  const parsed = readIncidentForm(form, catalogue, req.now, { requireName: false, currentEta: incident.eta });
+  const parsed = readIncidentForm(form, catalogue, req.now, { requireName: false, currentEta: incident.eta, restorable: restorable.map((r) => r.component.id) });
   view.values = parsed.values;
   view.errors = parsed.errors;
   const sent = formToken(form);
@@ -164,7 +192,7 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
           cause: values.cause ? values.cause : undefined,
           // An emptied ETA field means "to be confirmed"; an unchanged one keeps it.
           eta: parsed.eta ?? (values.eta === '' ? null : undefined),
-          components: values.components,
+          components: updateComponentChanges(values, catalogue, restorable.map((r) => r.component.id)),
           deliverNotifications: values.notify,
         }, contextOf(req));
         return `/noc/incidentes/${incident.id}?aviso=${values.status === 'resolved' ? 'resuelto' : 'actualizado'}`;
@@ -175,4 +203,37 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
     }
   }
   return { status: 422, view };
+}
+
+/**
+ * The console's corrections, audited by the same commands as the API's PATCH: the incident's
+ * title and criticality (updateIncident), or one update's text (correctIncidentUpdate).
+ * Nothing is sent to subscribers again.
+ */
+function correctionOutcome(req: ConsoleRequest, view: IncidentUpdateView, form: FormData, action: 'corregir' | 'corregir-texto'): Redirect | { status: number; view: IncidentUpdateView } {
+  const { incident } = view;
+  const sent = formToken(form);
+  try {
+    if (action === 'corregir') {
+      view.correction = { ...view.correction, name: field(form, 'name'), impact: field(form, 'impact'), idem: sent || view.correction.idem };
+      const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
+        const patch = { name: view.correction.name, impact: view.correction.impact } as IncidentPatch;
+        updateIncident(req.db, incident.id, patch, contextOf(req));
+        return `/noc/incidentes/${incident.id}?aviso=corregido`;
+      });
+      return { redirect: location };
+    }
+    const updateId = field(form, 'actualizacion');
+    view.correction = { ...view.correction, updateId, updateBody: field(form, 'texto'), idem: sent || view.correction.idem };
+    const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
+      correctIncidentUpdate(req.db, incident.id, updateId, { body: view.correction.updateBody! }, contextOf(req));
+      return `/noc/incidentes/${incident.id}?aviso=texto-corregido#actualizacion-${updateId}`;
+    });
+    return { redirect: location };
+  } catch (err) {
+    const errors = refusal(err);
+    if (action === 'corregir') view.correction.errors = errors;
+    else view.correction.updateErrors = { body: errors.body ?? errors.form ?? Object.values(errors)[0] ?? 'No se pudo corregir.' };
+    return { status: 422, view };
+  }
 }

@@ -125,7 +125,7 @@ describe('POST /api/v1/incidents', () => {
 
 describe('incident updates', () => {
   async function create() {
-    return (await (await t.json('POST', '/api/v1/incidents', incident)).json()) as { id: string };
+    return (await (await t.json('POST', '/api/v1/incidents', incident)).json()) as { id: string; incident_updates: Array<{ id: string; body: string; status: string }> };
   }
 
   it('appends updates newest first and moves components with transitions', async () => {
@@ -184,6 +184,23 @@ describe('incident updates', () => {
     await expectError(await t.json('PATCH', `/api/v1/incidents/${id}`, { status: 'resolved' }), 422, 'validation_failed');
     await expectError(await t.json('PATCH', '/api/v1/incidents/zzz', { name: 'x' }), 404, 'not_found');
     expect((await (await t.json('GET', `/api/v1/incidents/${id}`)).json()).name).toBe('Corte de fibra troncal en Metepec');
+  });
+
+  it('PATCH /incidents/:id/updates/:update_id corrects an update\'s text only, audited with before and after', async () => {
+    const { id, incident_updates: [first] } = await create();
+    const res = await t.json('PATCH', `/api/v1/incidents/${id}/updates/${first.id}`, { body: 'Cuadrilla en camino al tramo Metepec–Toluca.' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.incident_updates[0]).toMatchObject({ id: first.id, body: 'Cuadrilla en camino al tramo Metepec–Toluca.', status: first.status });
+    const audit = t.db.$client.prepare("SELECT details FROM audit_log WHERE action = 'incident.update_edit'").all() as Array<{ details: string }>;
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0].details)).toEqual({ updateId: first.id, before: first.body, after: 'Cuadrilla en camino al tramo Metepec–Toluca.' });
+    const before = counts(t.db);
+    await expectError(await t.json('PATCH', `/api/v1/incidents/${id}/updates/${first.id}`, { body: '' }), 422, 'validation_failed');
+    await expectError(await t.json('PATCH', `/api/v1/incidents/${id}/updates/${first.id}`, { body: 'x', status: 'resolved' }), 422, 'validation_failed');
+    await expectError(await t.json('PATCH', `/api/v1/incidents/${id}/updates/nope`, { body: 'x' }), 404, 'not_found');
+    await expectError(await t.json('PATCH', `/api/v1/incidents/otro/updates/${first.id}`, { body: 'x' }), 404, 'not_found');
+    expect(counts(t.db)).toEqual(before);
   });
 });
 

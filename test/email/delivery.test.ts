@@ -91,6 +91,7 @@ describe('fan-out', () => {
     await drain();
     const resolved = standin.delivered.filter((d) => d.subject.startsWith('[Resuelto]'));
     expect(resolved.map((d) => d.to).sort()).toEqual(['metepec@cliente.mx', 'todo@cliente.mx']);
+    expect(resolved[0].subject).toBe('[Resuelto] Corte de fibra en Metepec (criticidad alta)');
     expect(resolved[0].text).not.toContain('Tiempo estimado');
   });
 
