@@ -28,11 +28,8 @@ export async function preferencesPage(req: { db: Db; now: Date }, token: string,
       state.status = 400;
       state.error = UNREADABLE_FORM;
     }
-    const choices = form ? readChoices(form) : null;
-    if (choices && 'error' in choices) {
-      state.componentError = choices.error;
-      state.status = 422;
-    } else if (choices) {
+    if (form) {
+      const choices = readChoices(form);
       try {
         updatePreferences(req.db, token, { components: choices.components, customerId: choices.customerId }, { now: req.now, actor: { kind: 'user', name: 'preferencias' } });
         state.saved = true;
@@ -40,6 +37,7 @@ export async function preferencesPage(req: { db: Db; now: Date }, token: string,
         if (!(err instanceof CommandError)) throw err;
         state.status = err.status;
         state.error = err.message;
+        state.componentError = err.fields?.find((f) => f.path.startsWith('components'))?.message;
       }
     }
   }

@@ -86,19 +86,20 @@ describe('subscription preferences (/suscripcion/preferencias)', () => {
     const shown = await preferencesPage({ db, now }, token, null);
     expect(shown).toMatchObject({ status: 200, saved: false, error: null, subscriber: { email: 'gerente@ferreteria.mx', allComponents: true } });
     const metepec = findComponent(db, 'metepec-fibra')!.id;
-    const saved = await preferencesPage({ db, now }, token, post({ alcance: 'solo', componentes: metepec, cliente: 'C-1029' }));
+    const saved = await preferencesPage({ db, now }, token, post({ componentes: metepec, cliente: 'C-1029' }));
     expect(saved).toMatchObject({ status: 200, saved: true, error: null, subscriber: { allComponents: false, componentIds: [metepec], customerId: 'C-1029' } });
     expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0]).toMatchObject({ componentIds: [metepec], customerId: 'C-1029' });
   });
 
-  it('"only these" with none marked is refused next to the chooser; an unknown component by the command; nothing changes', async () => {
+  it('no component ticked means all of them; an unknown component is refused next to the chooser and changes nothing', async () => {
     const db = freshDb();
     const token = confirmedSubscriber(db, 'gerente@ferreteria.mx');
-    const none = await preferencesPage({ db, now }, token, post({ alcance: 'solo' }));
-    expect(none).toMatchObject({ status: 422, saved: false, componentError: expect.stringContaining('Marque al menos una zona') });
-    const unknown = await preferencesPage({ db, now }, token, post({ alcance: 'solo', componentes: 'no-existe' }));
-    expect(unknown).toMatchObject({ status: 422, saved: false, error: expect.any(String) });
-    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0]).toMatchObject({ allComponents: true, componentIds: [] });
+    const metepec = findComponent(db, 'metepec-fibra')!.id;
+    expect(await preferencesPage({ db, now }, token, post({ componentes: metepec }))).toMatchObject({ saved: true, subscriber: { allComponents: false } });
+    const unknown = await preferencesPage({ db, now }, token, post({ componentes: 'no-existe' }));
+    expect(unknown).toMatchObject({ status: 422, saved: false, error: expect.any(String), componentError: expect.any(String) });
+    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0]).toMatchObject({ allComponents: false, componentIds: [metepec] });
+    expect(await preferencesPage({ db, now }, token, post({ cliente: '' }))).toMatchObject({ status: 200, saved: true, subscriber: { allComponents: true, componentIds: [] } });
   });
 
   it('a broken or expired link answers 404 with no subscriber, and a POST with it changes nothing', async () => {
@@ -106,7 +107,7 @@ describe('subscription preferences (/suscripcion/preferencias)', () => {
     confirmedSubscriber(db, 'gerente@ferreteria.mx');
     const bad = '999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     expect(await preferencesPage({ db, now }, bad, null)).toMatchObject({ status: 404, subscriber: null });
-    expect(await preferencesPage({ db, now }, bad, post({ alcance: 'solo', componentes: findComponent(db, 'metepec-fibra')!.id }))).toMatchObject({ status: 404, subscriber: null, saved: false });
+    expect(await preferencesPage({ db, now }, bad, post({ componentes: findComponent(db, 'metepec-fibra')!.id }))).toMatchObject({ status: 404, subscriber: null, saved: false });
     expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0].allComponents).toBe(true);
   });
 });
