@@ -33,6 +33,10 @@ export const ZONE_LABEL = 'hora del centro de México';
 export function formatDateTime(d: Date): string {
   return dateTimeFormat.format(d).replace(/\s+/g, ' ');
 }
+/** A window as every notice states it: "2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)". */
+export function formatWindow(from: Date, until: Date): string {
+  return `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
+}
 export function formatDate(d: Date): string {
   return dateFormat.format(d);
 }
