@@ -12,3 +12,4 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
+export * from './areaPage.ts';

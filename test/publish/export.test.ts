@@ -33,7 +33,7 @@ describe('npm run export', () => {
     expect(run.stdout).toMatch(/^Publicación completa en .*sitio: \d+ rutas, \d+ archivos escritos/m);
 
     const month = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
-    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs };
+    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs, areas: ['metepec', 'toluca'] };
     for (const route of publicRoutes) {
       for (const path of route.each ? members[route.each].map((m) => pathFor(route, m)) : [route.path]) {
         const file = join(dir, fileFor(path));
@@ -43,6 +43,8 @@ describe('npm run export', () => {
       }
     }
     expect(readdirSync(join(dir, '_astro')).length).toBeGreaterThan(0);
+    // The SOMNET mark is in the snapshot too: nginx must not answer /favicon.ico with a 404.
+    for (const icon of ['favicon.ico', 'favicon.svg', 'apple-touch-icon.png']) expect(existsSync(join(dir, icon)), icon).toBe(true);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Corte de fibra en Metepec');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<link rel="canonical" href="https://status.somnet.com.mx/"');
 
