@@ -43,7 +43,7 @@ function feasibilityMessage(db: Db, config: Config, row: OutboxRow, requestId: s
 function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
   switch (payload.template) {
     case 'confirm':
-      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), links });
+      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), scope: payload.scope ?? null, links });
     case 'already_subscribed':
       return alreadySubscribedEmail({ links });
     case 'notice':
@@ -58,6 +58,8 @@ function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>,
       return maintenanceEmail({
         event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
         window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
+        previousWindow: notice.previousFor && notice.previousUntil ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) } : null,
+        impactLabel: notice.impactLabel ?? null,
         maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links,
         ...(ics ? { ics } : {}),
       });

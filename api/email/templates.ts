@@ -1,6 +1,6 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
-import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
 
 // The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,
 // which api/ may not import (site sits above it).
@@ -69,6 +69,8 @@ function button(url: string, label: string): string {
 export interface ConfirmationProps {
   confirmUrl: string;
   expiresAt: Date;
+  /** What was asked for (chosenScope), listed so the reader can check it; null when not recorded. */
+  scope: string[] | null;
   links: SubscriptionLinks;
 }
 
@@ -76,10 +78,13 @@ export function confirmationEmail(p: ConfirmationProps): EmailContent {
   const subject = 'Confirme su suscripción a los avisos de SOMNET';
   const intro = 'Recibimos una solicitud para enviar a esta dirección los avisos de incidentes y mantenimientos de la red de SOMNET.';
   const expiry = `El enlace vence el ${when(p.expiresAt)}. Si usted no lo solicitó, ignore este correo: no recibirá nada más.`;
+  const scopeLead = 'Recibirá avisos de:';
+  const scopeText = p.scope ? `\n\n${scopeLead}\n${p.scope.map((s) => `- ${s}`).join('\n')}\n(Puede cambiarlo después desde «Administrar preferencias».)` : '';
+  const scopeHtml = p.scope ? `<p>${escapeHtml(scopeLead)}</p><ul>${p.scope.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul><p style="font-size:13px;color:#59636e">Puede cambiarlo después desde «Administrar preferencias».</p>` : '';
   return {
     subject,
-    text: `${intro}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
+    text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
   };
 }
 
@@ -136,7 +141,12 @@ export interface MaintenanceEmailProps {
   event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started' | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
   name: string;
   areas: string[];
+  /** The window as it is now (after a reschedule, the new one). */
   window: { from: Date; until: Date } | null;
+  /** A reschedule's window before the change. */
+  previousWindow?: { from: Date; until: Date } | null;
+  /** "Afectación esperada"; null for notices stored before it was recorded. */
+  impactLabel?: string | null;
   body: string | null;
   maintenanceUrl: string;
   links: SubscriptionLinks;
@@ -154,11 +164,16 @@ const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
 };
 
 export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
-  const subject = `[${maintenanceLead[p.event]}] ${p.name}${p.window ? ` — ${formatDateTime(p.window.from)}` : ''}`;
-  const facts: Array<[string, string]> = [
-    ['Ventana', p.window ? `del ${formatDateTime(p.window.from)} al ${formatDateTime(p.window.until)} (${ZONE_LABEL})` : 'Por confirmar'],
-    ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
-  ];
+  const moved = p.event === 'maintenance.rescheduled' && p.previousWindow ? p.previousWindow : null;
+  // The subject names the start as it is now; a reschedule says it is the new one.
+  const start = p.window ? `${moved ? 'ahora el ' : ''}${formatDateTime(p.window.from)}` : '';
+  const subject = `[${maintenanceLead[p.event]}] ${p.name}${start ? ` — ${start}` : ''}`;
+  const now = p.window ? formatWindow(p.window.from, p.window.until) : 'Por confirmar';
+  const facts: Array<[string, string]> = moved
+    ? [['Nueva ventana', now], ['Ventana anterior (ya no vale)', formatWindow(moved.from, moved.until)]]
+    : [[p.event === 'maintenance.cancelled' ? 'Ventana cancelada' : 'Ventana', now]];
+  if (p.impactLabel) facts.push(['Afectación esperada', p.impactLabel]);
+  facts.push(['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
   const body = p.body ?? '';
   return {
     subject,
@@ -167,7 +182,6 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
     ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
   };
 }
-
 
 export interface FeasibilityEmailProps {
   id: string;

@@ -6,7 +6,7 @@
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
-import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
@@ -145,7 +145,7 @@ export function maintenanceFeedEntries(maintenances: MaintenanceView[], publicUr
       const window = windowAt(m, m.scheduleChanges, update.createdAt);
       const facts: Array<[string, string]> = [
         ['Estado', label],
-        ['Ventana', `${formatDateTime(window.scheduledFor)} – ${formatDateTime(window.scheduledUntil)} (${ZONE_LABEL})`],
+        ['Ventana', formatWindow(window.scheduledFor, window.scheduledUntil)],
         ['Afectación esperada', m.impactLabel],
         ['Componentes afectados', affected],
         ['Horario', isLowImpactWindow(window.scheduledFor, window.scheduledUntil) ? 'Dentro del horario de bajo impacto (00:00–04:00)' : 'Fuera del horario de bajo impacto (00:00–04:00)'],

@@ -2,7 +2,7 @@
 // attachment of notice emails. Pure: the same views in give the same bytes out.
 import { escapeText, icsDocument, utcDateTime, type IcsLine } from '../../db/domain/icalendar.ts';
 import { formatNotice, maintenanceTitle } from '../../db/domain/maintenance.ts';
-import { formatDateTime, ZONE_LABEL } from '../../db/domain/time.ts';
+import { formatWindow } from '../../db/domain/time.ts';
 import type { MaintenanceImpactKind, MaintenanceStatus } from '../../db/enums.ts';
 import type { MaintenanceView } from '../../db/queries/index.ts';
 
@@ -47,7 +47,7 @@ function description(m: MaintenanceView, url: string): string {
   const lines = [
     m.body,
     '',
-    `Ventana: ${formatDateTime(m.scheduledFor)} – ${formatDateTime(m.scheduledUntil)} (${ZONE_LABEL}).`,
+    `Ventana: ${formatWindow(m.scheduledFor, m.scheduledUntil)}.`,
     `Estado: ${m.statusLabel}. Afectación esperada: ${m.impactLabel}.`,
     `Servicios afectados: ${m.components.map((c) => c.fullName).join(', ')}.`,
   ];

@@ -5,7 +5,7 @@ import { maintenanceImpactKinds, type ComponentStatus, type MaintenanceStatus, t
 import { newId } from '../ids.ts';
 import { components, componentStatusEvents, maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
 import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, type LockedOnceStarted } from '../domain/maintenance.ts';
-import { formatDateTime, ZONE_LABEL } from '../domain/time.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
 import { setComponentStatus } from './catalog.ts';
@@ -56,7 +56,6 @@ export interface MaintenanceResult {
 }
 
 
-const describeWindow = (from: Date, until: Date) => `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
 
 function lowImpactWarning(): MaintenanceWarning {
   return {
@@ -106,6 +105,7 @@ function componentIdsOf(db: Db, maintenanceId: string): string[] {
   return db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id);
 }
 
+/** Call after the maintenance row is written: every channel reads the window as it now stands. */
 function notify(db: Db, type: Extract<NotificationEvent, { maintenanceId: string }>['type'], maintenanceId: string, at: Date): void {
   publish(db, { type, maintenanceId, componentIds: componentIdsOf(db, maintenanceId), at });
 }
@@ -177,17 +177,19 @@ function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
 function start(db: Db, m: MaintenanceRow, at: Date, startedAt: Date, body: string): MaintenanceRow {
   const transitions = m.autoTransition ? holdComponents(db, m, at) : [];
   addUpdate(db, m.id, 'started', 'in_progress', body, at, transitions);
-  notify(db, 'maintenance.started', m.id, at);
-  return db.update(maintenances).set({ status: 'in_progress', startedAt, sequence: m.sequence + 1, updatedAt: at })
+  const row = db.update(maintenances).set({ status: 'in_progress', startedAt, sequence: m.sequence + 1, updatedAt: at })
     .where(eq(maintenances.id, m.id)).returning().get();
+  notify(db, 'maintenance.started', m.id, at);
+  return row;
 }
 
 function complete(db: Db, m: MaintenanceRow, at: Date, completedAt: Date, body: string, kind: MaintenanceUpdateKind = 'completed'): MaintenanceRow {
   const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, at) : [];
   addUpdate(db, m.id, kind, 'completed', body, at, transitions);
-  notify(db, 'maintenance.completed', m.id, at);
-  return db.update(maintenances).set({ status: 'completed', completedAt, sequence: m.sequence + 1, updatedAt: at })
+  const row = db.update(maintenances).set({ status: 'completed', completedAt, sequence: m.sequence + 1, updatedAt: at })
     .where(eq(maintenances.id, m.id)).returning().get();
+  notify(db, 'maintenance.completed', m.id, at);
+  return row;
 }
 
 function load(db: Db, id: string): MaintenanceRow {
@@ -280,8 +282,7 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
         reason: patch.rescheduleReason?.trim() || null, at: now,
       }).run();
       const reason = patch.rescheduleReason?.trim() ? ` Motivo: ${patch.rescheduleReason.trim()}` : '';
-      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${describeWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${describeWindow(from, until)}.${reason}`, now);
-      notify(db, 'maintenance.rescheduled', m.id, now);
+      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${formatWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${formatWindow(from, until)}.${reason}`, now);
     }
     recordAudit(db, actor, moved ? 'maintenance.reschedule' : 'maintenance.edit', { type: 'maintenance', id: m.id }, now, patch);
     const row = db.update(maintenances).set({
@@ -299,6 +300,8 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
       sequence: m.sequence + 1,
       updatedAt: now,
     }).where(eq(maintenances.id, m.id)).returning().get();
+    // After the row is rewritten: the notice is read from it and must state the new window.
+    if (moved) notify(db, 'maintenance.rescheduled', m.id, now);
     return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
   });
 }
@@ -354,10 +357,11 @@ export function cancelMaintenance(db: Db, id: string, raw: z.input<typeof cancel
     assertOpen(m);
     const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, now) : [];
     addUpdate(db, m.id, 'cancelled', 'cancelled', input.body?.trim() || 'Mantenimiento cancelado.', now, transitions);
-    notify(db, 'maintenance.cancelled', m.id, now);
     recordAudit(db, actor, 'maintenance.cancel', { type: 'maintenance', id: m.id }, now, input);
-    return db.update(maintenances).set({ status: 'cancelled', cancelledAt: now, sequence: m.sequence + 1, updatedAt: now })
+    const row = db.update(maintenances).set({ status: 'cancelled', cancelledAt: now, sequence: m.sequence + 1, updatedAt: now })
       .where(eq(maintenances.id, m.id)).returning().get();
+    notify(db, 'maintenance.cancelled', m.id, now);
+    return row;
   });
 }
 

@@ -8,6 +8,7 @@ import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
 import { CONFIRM_TTL_MS, formatToken, hashKey, hashSecret, MANAGE_TTL_MS, newSecret, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
 import { subscriberRowForToken } from '../queries/subscribers.ts';
+import { chosenScope } from '../subscriptions/choices.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, parseInput, refList, text } from './input.ts';
@@ -124,7 +125,8 @@ export function requestSubscription(db: Db, request: SubscriptionRequest, { now,
   const { email, components: choice, customerId } = parseInput(subscriptionInput, given);
   // A refused attempt rolls back, so it does not count against the limits itself.
   runCommand(db, () => {
-    const { ids, errors } = resolveComponentIds(componentCatalogue(db), choice, 'components');
+    const catalogue = componentCatalogue(db);
+    const { ids, errors } = resolveComponentIds(catalogue, choice, 'components');
     if (errors.length > 0) throw unknownRefs(errors);
     purgeExpired(db, now);
     checkRate(db, 'ip', ip, now);
@@ -150,7 +152,7 @@ export function requestSubscription(db: Db, request: SubscriptionRequest, { now,
     const confirmToken = issueToken(db, row.id, 'confirm', now);
     const manageToken = issueToken(db, row.id, 'manage', now);
     enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashSecret(confirmToken)}`,
-      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString() }, now);
+      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString(), scope: chosenScope(catalogue, ids) }, now);
     recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length });
   });
 }

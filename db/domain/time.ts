@@ -15,6 +15,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('es-MX', {
 const dateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
 const monthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+const shortMonthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'short' });
 const partsFormat = new Intl.DateTimeFormat('en-US', {
   timeZone: TIME_ZONE,
   year: 'numeric',
@@ -33,6 +34,10 @@ export const ZONE_LABEL = 'hora del centro de México';
 export function formatDateTime(d: Date): string {
   return dateTimeFormat.format(d).replace(/\s+/g, ' ');
 }
+/** A window as every notice states it: "2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)". */
+export function formatWindow(from: Date, until: Date): string {
+  return `${formatDateTime(from)} – ${formatDateTime(until)} (${ZONE_LABEL})`;
+}
 export function formatDate(d: Date): string {
   return dateFormat.format(d);
 }
@@ -43,6 +48,12 @@ export function formatTime(d: Date): string {
 export function formatMonth(key: string): string {
   const [y, m] = key.split('-').map(Number);
   return monthFormat.format(new Date(Date.UTC(y, m - 1, 15)));
+}
+
+/** "nov 26" for "2026-11": chart labels. */
+export function formatMonthShort(key: string): string {
+  const [y, m] = key.split('-').map(Number);
+  return `${shortMonthFormat.format(new Date(Date.UTC(y, m - 1, 15))).replace('.', '')} ${String(y).slice(2)}`;
 }
 
 function intlParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {

@@ -6,6 +6,7 @@ import { newId } from '../ids.ts';
 import { emailNotices } from '../schema/index.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
 import { componentCatalogue } from '../queries/catalog.ts';
+import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
 import { confirmedRecipientsFor, countConfirmedSubscribersFor } from '../queries/subscribers.ts';
@@ -17,9 +18,7 @@ import { registerFanOut, type NotificationEvent } from './index.ts';
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
 
 function areaNames(db: Db, componentIds: string[]): string[] {
-  const catalogue = componentCatalogue(db);
-  return componentIds.map((id) => catalogue.byId.get(id)).filter((c) => c !== undefined)
-    .sort((a, b) => catalogue.all.indexOf(a) - catalogue.all.indexOf(b)).map((c) => c.fullName);
+  return componentNames(componentCatalogue(db), componentIds);
 }
 
 function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
@@ -42,12 +41,18 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
   // The newest posted text tells what this notice is about (a reschedule's reason, a
   // completion note); the announcement carries the maintenance's own description.
   const latest = maintenance.updates.find((u) => u.body && u.body.trim() !== '');
+  // A reschedule states both windows; the newest schedule change is the one this notice is about.
+  const change = event.type === 'maintenance.rescheduled' ? maintenance.scheduleChanges[0] : undefined;
   return {
     kind: 'maintenance', event: event.type, maintenanceId: maintenance.id,
     name: maintenance.emergency ? `Mantenimiento de emergencia: ${maintenance.name}` : maintenance.name,
     areas: areaNames(db, event.componentIds),
     scheduledFor: maintenance.scheduledFor.toISOString(), scheduledUntil: maintenance.scheduledUntil.toISOString(),
-    body: event.type === 'maintenance.announced' || event.type === 'maintenance.reminder' || !latest ? maintenance.body : latest.body,
+    impactLabel: maintenance.impactLabel,
+    ...(change ? { previousFor: change.previousFor.toISOString(), previousUntil: change.previousUntil.toISOString() } : {}),
+    // A reschedule's timeline text restates both windows, which the email lists as facts: it says the reason only.
+    body: change ? (change.reason ? `Motivo: ${change.reason}` : null)
+      : event.type === 'maintenance.announced' || event.type === 'maintenance.reminder' || !latest ? maintenance.body : latest.body,
     at: event.at.toISOString(),
   };
 }

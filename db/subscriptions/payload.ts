@@ -5,7 +5,11 @@
 export const EMAIL_CHANNEL = 'email';
 
 export type EmailPayload =
-  | { template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string }
+  | {
+      template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string;
+      /** What was asked for, as lines to list (chosenScope); absent in rows queued before it was recorded. */
+      scope?: string[];
+    }
   | { template: 'already_subscribed'; subscriber: string; manageToken: string }
   | { template: 'notice'; notice: string; subscriber: string; manageToken: string }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
@@ -37,6 +41,11 @@ export type NoticeProps =
       /** The window as it stood when the notice was published. */
       scheduledFor: string | null;
       scheduledUntil: string | null;
+      /** The expected impact ("Afectación esperada"); absent in notices stored before it was added. */
+      impactLabel?: string;
+      /** A reschedule's window before the change; absent otherwise. */
+      previousFor?: string;
+      previousUntil?: string;
       body: string | null;
       at: string;
     };

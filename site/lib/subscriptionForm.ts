@@ -1,16 +1,19 @@
 // Reads the subscription forms (sign-up, preferences) the same way on every page.
 export interface ChoiceForm {
-  all: boolean;
+  /** Chosen component slugs; none ticked means every component (present and future). */
   components: string[];
   customerId: string | null;
 }
 
-export function readChoices(form: FormData): ChoiceForm | { error: string } {
-  const all = form.get('alcance') !== 'solo';
+/**
+ * A ticked component means "only these", whatever else the form carries: an older copy of the
+ * page sent a radio ("alcance") that could stay on "todas" while boxes were ticked, and the
+ * subscriber then got every area's email.
+ */
+export function readChoices(form: FormData): ChoiceForm {
   const components = form.getAll('componentes').map(String).filter(Boolean);
-  if (!all && components.length === 0) return { error: 'Marque al menos una zona o servicio, o elija «Todas las zonas y servicios».' };
   const customerId = String(form.get('cliente') ?? '').trim();
-  return { all, components: all ? [] : components, customerId: customerId === '' ? null : customerId };
+  return { components, customerId: customerId === '' ? null : customerId };
 }
 
 /** The token in a link from an email; anything else is treated as a broken link. */

@@ -1,4 +1,4 @@
-import { createMaintenance } from '../../db/commands/maintenances.ts';
+import { cancelMaintenance, createMaintenance, updateMaintenance } from '../../db/commands/maintenances.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -109,6 +109,49 @@ describe('fan-out', () => {
     expect(sent[0].subject).toMatch(/^\[Mantenimiento programado\] Actualización de firmware en Toluca — /);
     expect(sent[0].text).toContain('Reinicio de los equipos de agregación de fibra.');
     expect(sent[0].text).toContain('/mantenimiento/');
+  });
+});
+
+describe('maintenance notices state the window as it is now', () => {
+  it('a reschedule\'s subject and window are the new ones, with the old window and the expected impact beside them', async () => {
+    const before = standin.delivered.length;
+    // 00:00–02:00 in Mexico City on 2 December; moved a week later and made an hour longer.
+    const { maintenance } = createMaintenance(db, {
+      name: 'Cambio de tarjetas en el nodo Metepec', body: 'Sustitución de tarjetas de línea.', components: ['metepec-fibra'],
+      scheduledFor: new Date('2026-12-02T06:00:00Z'), scheduledUntil: new Date('2026-12-02T08:00:00Z'), impactKind: 'outage',
+    }, ctx());
+    await drain();
+    const announced = standin.delivered.slice(before).find((d) => d.to === 'metepec@cliente.mx')!;
+    expect(announced.subject).toBe('[Mantenimiento programado] Cambio de tarjetas en el nodo Metepec — 2 dic 2026, 00:00');
+    expect(announced.text).toContain('Ventana: 2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)');
+    expect(announced.text).toContain('Afectación esperada: Interrupción del servicio');
+
+    clock.advance(60_000);
+    const moved = standin.delivered.length;
+    updateMaintenance(db, maintenance.id, {
+      scheduledFor: new Date('2026-12-09T06:00:00Z'), scheduledUntil: new Date('2026-12-09T09:00:00Z'), rescheduleReason: 'Material retrasado.',
+    }, ctx());
+    await drain();
+    const sent = standin.delivered.slice(moved);
+    expect(sent.map((d) => d.to).sort()).toEqual(['metepec@cliente.mx', 'todo@cliente.mx']);
+    const mail = sent[0];
+    expect(mail.subject).toBe('[Mantenimiento reprogramado] Cambio de tarjetas en el nodo Metepec — ahora el 9 dic 2026, 00:00');
+    expect(mail.text).toContain('Nueva ventana: 9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)');
+    expect(mail.text).toContain('Ventana anterior (ya no vale): 2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)');
+    expect(mail.text).toContain('Afectación esperada: Interrupción del servicio');
+    expect(mail.text).toContain('Motivo: Material retrasado.');
+    expect(mail.text).not.toMatch(/^Ventana: /m);
+    expect(mail.html).toContain('<dt style="font-weight:bold">Nueva ventana</dt><dd style="margin:0 0 8px 0">9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)</dd>');
+    expect(mail.html).toContain('Ventana anterior (ya no vale)');
+
+    clock.advance(60_000);
+    const cancelledAt = standin.delivered.length;
+    cancelMaintenance(db, maintenance.id, { body: 'Ya no es necesario.' }, ctx());
+    await drain();
+    const cancelled = standin.delivered.slice(cancelledAt)[0];
+    expect(cancelled.subject).toBe('[Mantenimiento cancelado] Cambio de tarjetas en el nodo Metepec — 9 dic 2026, 00:00');
+    expect(cancelled.text).toContain('Ventana cancelada: 9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)');
+    expect(cancelled.text).toContain('Ya no es necesario.');
   });
 });
 

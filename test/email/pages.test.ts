@@ -10,6 +10,12 @@ import { outboxMessages } from '../../db/schema/index.ts';
 import { listSubscribers } from '../../db/queries/index.ts';
 import { findComponent } from '../../db/commands/catalog.ts';
 import type { EmailPayload } from '../../db/subscriptions/payload.ts';
+import { ALL_COMPONENTS_LABEL } from '../../db/subscriptions/choices.ts';
+import { confirmedRecipientsFor } from '../../db/queries/index.ts';
+import { drainOutbox } from '../../db/outbox/worker.ts';
+import { resendTransport } from '../../api/email/resend.ts';
+import { startResendStandin } from '../support/resend-standin.ts';
+import { testConfig } from '../support/db.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
@@ -29,7 +35,6 @@ describe('subscription pages', () => {
     expect(await page.locator('h1').textContent()).toBe('Suscribirse a los avisos por correo');
     await page.getByLabel('Correo electrónico').fill('gerente@ferreteria-metepec.mx');
     await page.getByLabel(/ID de cliente/).fill('SOM-5521');
-    await page.getByLabel(/Solo los que marque/).check();
     await page.locator('fieldset.chooser-group', { hasText: 'Metepec' }).getByLabel('Fibra óptica').check();
     await page.getByRole('button', { name: 'Suscribirme' }).click();
     expect(await page.getByRole('status').textContent()).toContain('Revise su correo');
@@ -66,6 +71,71 @@ describe('subscription pages', () => {
     await page.close();
   });
 
+  it('stores exactly the components ticked, and the pages and the confirmation email list them', async () => {
+    const standin = await startResendStandin();
+    try {
+      const page = await browser.newPage({ javaScriptEnabled: false });
+      page.setDefaultTimeout(5_000);
+      await page.goto(`${server.url}/suscribirse`);
+      await page.getByLabel('Correo electrónico').fill('sistemas@clinica-metepec.mx');
+      // Only ticks: nothing else on the form is touched.
+      await page.locator('fieldset.chooser-group', { hasText: 'Metepec' }).getByLabel('Fibra óptica').check();
+      await page.locator('fieldset.chooser-group', { hasText: 'Lerma' }).getByLabel('Inalámbrico (microondas)').check();
+      await page.getByRole('button', { name: 'Suscribirme' }).click();
+      const status = page.getByRole('status');
+      expect(await status.locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
+      const [sub] = listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' });
+      expect(sub.allComponents).toBe(false);
+      expect(sub.componentIds.sort()).toEqual([findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'lerma-inalambrico')!.id].sort());
+
+      await drainOutbox(server.db, resendTransport(server.db, testConfig, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }), { now: () => new Date() });
+      const mail = standin.delivered.find((d) => d.to === 'sistemas@clinica-metepec.mx')!;
+      expect(mail.subject).toBe('Confirme su suscripción a los avisos de SOMNET');
+      expect(mail.text).toContain('Recibirá avisos de:\n- Metepec · Fibra óptica\n- Lerma · Inalámbrico (microondas)\n');
+      expect(mail.html).toContain('<ul><li>Metepec · Fibra óptica</li><li>Lerma · Inalámbrico (microondas)</li></ul>');
+
+      // A notice about Toluca does not reach this address; one about Metepec does.
+      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email)).not.toContain('sistemas@clinica-metepec.mx');
+      const confirmToken = new URL(mail.text!.match(/https:\/\/\S+confirmar\?token=\S+/)![0]).searchParams.get('token')!;
+      await page.goto(`${server.url}/suscripcion/confirmar?token=${encodeURIComponent(confirmToken)}`);
+      await page.getByRole('button', { name: 'Confirmar suscripción' }).click();
+      expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
+      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'metepec-fibra')!.id]).map((r) => r.email)).toContain('sistemas@clinica-metepec.mx');
+      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email)).not.toContain('sistemas@clinica-metepec.mx');
+
+      // Unticking everything on the preferences page means every component again.
+      await page.getByRole('link', { name: 'Administrar mis preferencias' }).click();
+      expect(await page.locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
+      await page.locator('fieldset.chooser-group', { hasText: 'Metepec' }).getByLabel('Fibra óptica').uncheck();
+      await page.locator('fieldset.chooser-group', { hasText: 'Lerma' }).getByLabel('Inalámbrico (microondas)').uncheck();
+      await page.getByRole('button', { name: 'Guardar preferencias' }).click();
+      expect(await page.locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
+      expect(listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' })[0]).toMatchObject({ allComponents: true, componentIds: [] });
+      await page.close();
+    } finally {
+      await standin.close();
+    }
+  });
+
+  it('with nothing ticked subscribes to everything, and says so', async () => {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    await page.goto(`${server.url}/suscribirse`);
+    await page.getByLabel('Correo electrónico').fill('direccion@constructora.mx');
+    await page.getByRole('button', { name: 'Suscribirme' }).click();
+    expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
+    expect(listSubscribers(server.db, { email: 'direccion@constructora.mx' })[0]).toMatchObject({ allComponents: true, componentIds: [] });
+    await page.close();
+  });
+
+  it('a ticked component means "only these" even when an older copy of the form also sends alcance=todo', async () => {
+    const res = await fetch(`${server.url}/suscribirse`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: new URLSearchParams([['email', 'vieja@forma.mx'], ['alcance', 'todo'], ['componentes', 'metepec-fibra']]).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(listSubscribers(server.db, { email: 'vieja@forma.mx' })[0]).toMatchObject({ allComponents: false, componentIds: [findComponent(server.db, 'metepec-fibra')!.id] });
+  });
+
   it('shows field errors in Spanish and keeps what was typed', async () => {
     const page = await browser.newPage({ javaScriptEnabled: false });
     page.setDefaultTimeout(5_000);
@@ -74,10 +144,6 @@ describe('subscription pages', () => {
     await page.getByRole('button', { name: 'Suscribirme' }).click();
     expect(await page.locator('#email-error').textContent()).toMatch(/dirección de correo válida/);
     expect(await page.getByLabel('Correo electrónico').inputValue()).toBe('esto-no-es-correo');
-    await page.getByLabel('Correo electrónico').fill('alguien@empresa.mx');
-    await page.getByLabel(/Solo los que marque/).check();
-    await page.getByRole('button', { name: 'Suscribirme' }).click();
-    expect(await page.locator('#componentes-error').textContent()).toMatch(/Marque al menos una zona/);
     await page.close();
   });
 

@@ -76,7 +76,7 @@ describe('attachments', () => {
       ics: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
     });
     expect(content.subject).toBe('[Mantenimiento programado] Cambio de equipo en Toluca — 1 dic 2026, 00:00');
-    expect(content.text).toContain('del 1 dic 2026, 00:00 al 1 dic 2026, 03:00 (hora del centro de México)');
+    expect(content.text).toContain('Ventana: 1 dic 2026, 00:00 – 1 dic 2026, 03:00 (hora del centro de México)');
     expect(content.attachments?.[0]).toMatchObject({ filename: 'mantenimiento.ics' });
     // Through the outbox: a lone message carries the window's real calendar event; in a batch of
     // several it is left out.

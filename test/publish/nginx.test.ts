@@ -15,6 +15,7 @@ import { createApiToken } from '../../db/commands/tokens.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { createMaintenance } from '../../db/commands/maintenances.ts';
 import { systemActor } from '../../db/commands/audit.ts';
+import { zonedMonthKey } from '../../db/domain/time.ts';
 import { freshDb } from '../support/db.ts';
 import { freePort, shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
 
@@ -85,6 +86,7 @@ const published = () => [
   '/api/v2/incidents.json', '/api/v2/incidents/unresolved.json', '/api/v2/scheduled-maintenances.json',
   '/api/v2/scheduled-maintenances/upcoming.json', '/api/v2/scheduled-maintenances/active.json',
   '/autodiagnostico', '/soporte', '/leds', '/cobertura', '/suscribirse', '/integraciones', '/no-disponible',
+  '/disponibilidad', `/disponibilidad/${zonedMonthKey(new Date())}`, `/disponibilidad/${zonedMonthKey(new Date())}.csv`,
 ];
 
 /** The headers nginx must send as Node does (validators and framing differ by nature). */
