@@ -5,6 +5,8 @@ import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
 import { areaStates, type AreaState } from './statusPage.ts';
 import { componentUptimes } from './uptime.ts';
+import { incidentsByComponentDay, type IncidentRefOfDay } from './incidentDays.ts';
+import { DAY, startOfZonedDay } from '../domain/time.ts';
 
 export interface AreaPageView {
   area: GroupView;
@@ -17,6 +19,7 @@ export interface AreaPageView {
   /** Scheduled windows on it, soonest first. */
   upcomingMaintenances: MaintenanceView[];
   uptime: Map<string, Uptime>;
+  dayIncidents: Map<string, Map<string, IncidentRefOfDay[]>>;
 }
 
 /** Everything /zonas/:slug shows of one area, or null for an unknown slug. */
@@ -35,5 +38,6 @@ export function areaPage(db: Db, slug: string, now: Date): AreaPageView | null {
     activeMaintenances: active,
     upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter(touches),
     uptime: componentUptimes(db, [...ids], now, 90),
+    dayIncidents: incidentsByComponentDay(db, [...ids], new Date(startOfZonedDay(now).getTime() - 89 * DAY), now),
   };
 }

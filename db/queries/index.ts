@@ -14,3 +14,4 @@ export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
 export * from './areaPage.ts';
+export * from './incidentDays.ts';

@@ -6,6 +6,7 @@ import type { Uptime } from '../domain/uptime.ts';
 import { componentCatalogue, type ComponentView, type GroupView } from './catalog.ts';
 import { incidentsStartedBetween, unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { componentUptimes } from './uptime.ts';
+import { incidentsByComponentDay, type IncidentRefOfDay } from './incidentDays.ts';
 import { activeMaintenances, type MaintenanceView } from './maintenances.ts';
 
 export interface StatusPageView {
@@ -29,6 +30,8 @@ export interface StatusPageView {
   areas: AreaState[];
   ungrouped: ComponentView[];
   uptime: Map<string, Uptime>;
+  /** Per component and local date, the incidents behind that day of its bar (its per-day detail). */
+  dayIncidents: Map<string, Map<string, IncidentRefOfDay[]>>;
   /** The last `historyDays` local days, newest first, each with the incidents that began on it. */
   history: Array<{ date: string; dayStart: Date; incidents: IncidentView[] }>;
 }
@@ -62,7 +65,9 @@ export function areaStates(groups: readonly GroupView[], open: readonly Incident
 
 export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; historyDays?: number } = {}): StatusPageView {
   const catalogue = componentCatalogue(db);
-  const uptime = componentUptimes(db, catalogue.all.map((c) => c.id), now, options.uptimeDays ?? 90);
+  const uptimeDays = options.uptimeDays ?? 90;
+  const uptime = componentUptimes(db, catalogue.all.map((c) => c.id), now, uptimeDays);
+  const dayIncidents = incidentsByComponentDay(db, catalogue.all.map((c) => c.id), new Date(startOfZonedDay(now).getTime() - (uptimeDays - 1) * DAY), now);
   const historyDays = options.historyDays ?? 7;
   const todayStart = startOfZonedDay(now);
   const from = new Date(todayStart.getTime() - (historyDays - 1) * DAY);
@@ -92,6 +97,7 @@ export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; hi
     areas: areaStates(catalogue.groups, open, maintenances),
     ungrouped: catalogue.ungrouped,
     uptime,
+    dayIncidents,
     history,
   };
 }

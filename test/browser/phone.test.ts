@@ -210,6 +210,24 @@ describe('area pages and the rest of the first impression', () => {
     await context.close();
   });
 
+  it('the 90-day bars open a per-day detail from the keyboard, linked to the incident, no hover needed', async () => {
+    const context = await phone(360);
+    const tab = await context.newPage();
+    await tab.goto(`${s.url}/zonas/metepec`);
+    const fibre = tab.locator('.component', { hasText: 'Fibra óptica' });
+    const summary = fibre.locator('.uptime-days summary');
+    await expect(summary.textContent()).resolves.toBe('Detalle por día: 1 día con incidencias');
+    const link = fibre.locator(`.uptime-days a[href="/incidentes/${fibreCut}"]`);
+    await expect(link.isVisible()).resolves.toBe(false);
+    await summary.focus();
+    await tab.keyboard.press('Enter');
+    await expect(link.isVisible()).resolves.toBe(true);
+    await expect(fibre.locator('.uptime-days li').textContent()).resolves.toMatch(/^26 de noviembre de 2026: \d.* sin servicio · Corte de fibra óptica en Metepec$/);
+    // A service with a quiet quarter has no detail at all.
+    await expect(tab.locator('.component', { hasText: 'Inalámbrico' }).locator('.uptime-days').count()).resolves.toBe(0);
+    await context.close();
+  });
+
   it('a cancelled maintenance says so in its heading, and its badge is not struck through', async () => {
     const context = await phone(360);
     const tab = await context.newPage();
