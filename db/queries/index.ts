@@ -15,3 +15,4 @@ export * from './alerts.ts';
 export * from './published.ts';
 export * from './areaPage.ts';
 export * from './incidentDays.ts';
+export * from './services.ts';
