@@ -25,6 +25,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
+import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -164,6 +165,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/alerts', alertRoutes(deps));
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
   app.route('/api/v1/services', serviceRoutes(deps));
+  app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
@@ -176,6 +178,7 @@ export function createApp(options: CreateAppOptions) {
     return allowed.length ? methodNotAllowed(c, allowed) : errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.');
   });
   app.route('/', maintenanceFeedRoutes(deps));
+  app.route('/', reportFileRoutes(deps));
 
   const pages = options.pages;
   if (pages) {

@@ -4,7 +4,7 @@
 import type { Db } from '../../db/client.ts';
 import { zonedMonthKey } from '../../db/domain/time.ts';
 import {
-  catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
+  availabilityMonthRange, catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
   openMaintenanceIds, shiftMonth, slugsOfComponents, unresolvedIncidentIds,
 } from '../../db/queries/index.ts';
 import type { Change } from './changes.ts';
@@ -68,6 +68,27 @@ const calendarMonths: Collection = {
   timely: (db, now) => calendarMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1) && m <= shiftMonth(zonedMonthKey(now), 1)),
 };
 
+/**
+ * Availability by month (/disponibilidad/2026-11 and its .csv): every month since the first
+ * status event. A write changes the current month (status events are written as they happen)
+ * and the months of the incidents and windows it touched (names, links, reports); the clock
+ * changes the current month ("hasta el …") and, at the turn of a month, the one before.
+ */
+const availabilityMonths: Collection = {
+  all: (db, now) => {
+    const { first, current } = availabilityMonthRange(db, now);
+    return monthRange(first, current);
+  },
+  touched: (change, db, now) => {
+    const { first, current } = availabilityMonthRange(db, now);
+    const months = new Set([current]);
+    for (const at of incidentFootprint(db, [...change.incidents]).startedAt) months.add(zonedMonthKey(at));
+    for (const m of monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows)) months.add(m);
+    return [...months].filter((m) => m >= first && m <= current);
+  },
+  timely: (db, now) => availabilityMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
+};
+
 /** Components and areas by slug: their feeds, badges and calendars. */
 const catalogue: Collection = {
   all: (db) => catalogueSlugs(db),
@@ -79,5 +100,5 @@ const catalogue: Collection = {
   timely: () => [],
 };
 
-export const collections = { incidents, maintenances, historyMonths, calendarMonths, catalogue } satisfies Record<string, Collection>;
+export const collections = { incidents, maintenances, historyMonths, calendarMonths, availabilityMonths, catalogue } satisfies Record<string, Collection>;
 export type CollectionName = keyof typeof collections;

@@ -15,6 +15,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('es-MX', {
 const dateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
 const timeFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
 const monthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+const shortMonthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'short' });
 const partsFormat = new Intl.DateTimeFormat('en-US', {
   timeZone: TIME_ZONE,
   year: 'numeric',
@@ -47,6 +48,12 @@ export function formatTime(d: Date): string {
 export function formatMonth(key: string): string {
   const [y, m] = key.split('-').map(Number);
   return monthFormat.format(new Date(Date.UTC(y, m - 1, 15)));
+}
+
+/** "nov 26" for "2026-11": chart labels. */
+export function formatMonthShort(key: string): string {
+  const [y, m] = key.split('-').map(Number);
+  return `${shortMonthFormat.format(new Date(Date.UTC(y, m - 1, 15))).replace('.', '')} ${String(y).slice(2)}`;
 }
 
 function intlParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {

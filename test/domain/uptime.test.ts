@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPercent, uptimeFromEvents, type StatusPoint } from '../../db/domain/uptime.ts';
+import type { MaintenanceSpan } from '../../db/domain/availability.ts';
 
 const at = (s: string) => new Date(s);
 // 2026-11-26 12:00 in Mexico City (UTC-6).
@@ -41,15 +42,21 @@ describe('uptime from status events', () => {
     expect(u.percent).toBeCloseTo(100 * (1 - 78 / 3600), 6);
   });
 
-  it('treats maintenance as maintenance, not downtime', () => {
+  it('treats announced maintenance as maintenance, not downtime; unannounced counts', () => {
     const points: StatusPoint[] = [
       { at: at('2026-11-25T06:00:00Z'), status: 'under_maintenance' },
       { at: at('2026-11-25T09:00:00Z'), status: 'operational' },
     ];
-    const u = uptimeFromEvents(points, now, 2);
+    const announced: MaintenanceSpan[] = [{ from: at('2026-11-25T06:00:00Z').getTime(), until: at('2026-11-25T09:00:00Z').getTime(), announced: true, impact: 'outage' }];
+    const u = uptimeFromEvents(points, now, 2, undefined, announced);
     expect(u.days[0].level).toBe('maintenance');
     expect(u.days[0].minutes.maintenance).toBe(180);
     expect(u.percent).toBe(100);
+    // The same three hours with no window announcing them (put «En mantenimiento» by hand).
+    const unannounced = uptimeFromEvents(points, now, 2);
+    expect(unannounced.days[0].level).toBe('maintenance');
+    // Observed from 00:00 local on the 25th to 12:00 local on the 26th = 36 h; 3 h down.
+    expect(unannounced.percent).toBeCloseTo(100 * (1 - 180 / (36 * 60)), 9);
   });
 
   it('starts counting at the component creation, mid-day', () => {

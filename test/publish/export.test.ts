@@ -33,7 +33,9 @@ describe('npm run export', () => {
     expect(run.stdout).toMatch(/^Publicación completa en .*sitio: \d+ rutas, \d+ archivos escritos/m);
 
     const month = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
-    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs };
+    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs,
+      // From the catalogue's first status event (10 days ago) to now: one month or two.
+      availabilityMonths: [...new Set([month(new Date(now.getTime() - 10 * 86_400_000)), month(now)])] };
     for (const route of publicRoutes) {
       for (const path of route.each ? members[route.each].map((m) => pathFor(route, m)) : [route.path]) {
         const file = join(dir, fileFor(path));

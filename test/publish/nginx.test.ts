@@ -17,6 +17,7 @@ import { createMaintenance } from '../../db/commands/maintenances.ts';
 import { systemActor } from '../../db/commands/audit.ts';
 import { replaceServiceInventory } from '../../db/commands/services.ts';
 import { inventory } from '../services/fixtures.ts';
+import { zonedMonthKey } from '../../db/domain/time.ts';
 import { freshDb } from '../support/db.ts';
 import { freePort, shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
 
@@ -88,6 +89,7 @@ const published = () => [
   '/api/v2/incidents.json', '/api/v2/incidents/unresolved.json', '/api/v2/scheduled-maintenances.json',
   '/api/v2/scheduled-maintenances/upcoming.json', '/api/v2/scheduled-maintenances/active.json',
   '/autodiagnostico', '/soporte', '/leds', '/cobertura', '/suscribirse', '/integraciones', '/no-disponible',
+  '/disponibilidad', `/disponibilidad/${zonedMonthKey(new Date())}`, `/disponibilidad/${zonedMonthKey(new Date())}.csv`,
 ];
 
 /** The headers nginx must send as Node does (validators and framing differ by nature). */

@@ -1,0 +1,91 @@
+// The month's availability as JSON (GET /api/v1/reports/availability) and CSV (the same with
+// format=csv, and the public /disponibilidad/AAAA-MM.csv): the figures of /disponibilidad, from
+// the same report (db/queries/availability.ts), with more decimals.
+import { stringify } from 'csv-stringify/sync';
+import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '../../db/domain/availability.ts';
+import { MIN_NOTICE_MS } from '../../db/domain/maintenance.ts';
+import { TIME_ZONE } from '../../db/enums.ts';
+import type { ComponentAvailability, IncidentRef, MonthAvailability } from '../../db/queries/index.ts';
+
+/** Percentages to 4 decimals, cut rather than rounded: a figure never reads better than it was. */
+export function percentFigure(percent: number | null): number | null {
+  return percent === null ? null : Math.floor(percent * 10_000) / 10_000;
+}
+
+const minutesFigure = (m: number) => Math.round(m * 100) / 100;
+
+function minutesJson(t: AvailabilityTally) {
+  return {
+    observed: minutesFigure(t.observed),
+    without_service: minutesFigure(t.major),
+    intermittent: minutesFigure(t.partial),
+    degraded: minutesFigure(t.degraded),
+    maintenance_announced: minutesFigure(t.maintenance),
+    maintenance_unannounced: minutesFigure(t.unannouncedMaintenance),
+    unavailable: minutesFigure(t.down),
+  };
+}
+
+const incidentJson = (i: IncidentRef, publicUrl: string) => ({ id: i.id, name: i.name, url: `${publicUrl}/incidentes/${i.id}` });
+
+function componentJson(c: ComponentAvailability, publicUrl: string) {
+  return {
+    id: c.component.id,
+    slug: c.component.slug,
+    name: c.component.name,
+    full_name: c.component.fullName,
+    availability_percent: percentFigure(c.percent),
+    minutes: minutesJson(c.tally),
+    incidents: c.incidents.map((i) => incidentJson(i, publicUrl)),
+  };
+}
+
+export function availabilityJson(m: MonthAvailability, publicUrl: string) {
+  return {
+    month: m.month,
+    time_zone: TIME_ZONE,
+    from: m.from.toISOString(),
+    to: m.to.toISOString(),
+    complete: m.complete,
+    method: {
+      partial_outage_weight: PARTIAL_OUTAGE_WEIGHT,
+      maintenance_notice_hours: MIN_NOTICE_MS / 3_600_000,
+      url: `${publicUrl}/disponibilidad/${m.month}#metodo`,
+    },
+    network: { availability_percent: percentFigure(m.network.percent), minutes: minutesJson(m.network.tally), incidents: m.network.incidents.length },
+    groups: m.groups.map((g) => ({
+      id: g.id,
+      slug: g.slug,
+      name: g.name,
+      availability_percent: percentFigure(g.percent),
+      minutes: minutesJson(g.tally),
+      incidents: g.incidents.map((i) => incidentJson(i, publicUrl)),
+      components: g.components.map((c) => componentJson(c, publicUrl)),
+    })),
+    ungrouped: m.ungrouped.map((c) => componentJson(c, publicUrl)),
+  };
+}
+
+export const AVAILABILITY_CSV_COLUMNS = [
+  'mes', 'nivel', 'zona', 'servicio', 'slug', 'disponibilidad_pct', 'minutos_medidos', 'minutos_sin_servicio',
+  'minutos_intermitencia', 'minutos_baja_velocidad', 'minutos_mantenimiento_avisado', 'minutos_mantenimiento_sin_aviso',
+  'minutos_indisponibles', 'incidentes',
+] as const;
+
+/**
+ * One row for the whole network, one per area and one per component. A byte-order mark first,
+ * so that a spreadsheet opened with a double click reads the accents as UTF-8.
+ */
+export function availabilityCsv(m: MonthAvailability): string {
+  const row = (level: string, area: string, service: string, slug: string, percent: number | null, t: AvailabilityTally, incidents: number) => [
+    m.month, level, area, service, slug, percentFigure(percent) ?? '', minutesFigure(t.observed), minutesFigure(t.major), minutesFigure(t.partial),
+    minutesFigure(t.degraded), minutesFigure(t.maintenance), minutesFigure(t.unannouncedMaintenance), minutesFigure(t.down), incidents,
+  ];
+  const records = [row('red', '', 'Toda la red', '', m.network.percent, m.network.tally, m.network.incidents.length)];
+  for (const g of m.groups) {
+    records.push(row('zona', g.name, '', g.slug, g.percent, g.tally, g.incidents.length));
+    for (const c of g.components) records.push(row('servicio', g.name, c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
+  }
+  for (const c of m.ungrouped) records.push(row('servicio', '', c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
+  return stringify(records, { header: true, columns: [...AVAILABILITY_CSV_COLUMNS], bom: true, record_delimiter: 'windows' });
+}

@@ -1,0 +1,69 @@
+// Monthly figures: the public CSV beside /disponibilidad/AAAA-MM, and the NOC's reports API
+// (bearer token), JSON by default, CSV with format=csv or Accept: text/csv.
+import { Hono, type Context } from 'hono';
+import { availabilityMonthRefusal, availabilityReport } from '../../db/queries/index.ts';
+import { zonedMonthKey } from '../../db/domain/time.ts';
+import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
+import type { AppDeps } from '../context.ts';
+import { errorResponse } from '../errors.ts';
+import { nocRoutes, serveCached, type Rendering } from '../http.ts';
+import { availabilityCsv, availabilityJson } from '../render/availability.ts';
+
+const CSV_TYPE = 'text/csv; charset=utf-8';
+
+function wantsCsv(c: Context): boolean | null {
+  const format = c.req.query('format');
+  if (format === 'csv') return true;
+  if (format === 'json') return false;
+  if (format !== undefined) return null;
+  return /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
+}
+
+/** Public: /disponibilidad/2026-11.csv, in the published snapshot like the page. */
+export function reportFileRoutes(deps: AppDeps) {
+  const { db, now } = deps;
+  const app = new Hono();
+  app.get('/disponibilidad/:file{[0-9]{4}-[0-9]{2}\\.csv}', (c) => {
+    const month = c.req.param('file').slice(0, 7);
+    return serveCached(c, deps, `/disponibilidad/${month}.csv`, (): Rendering => {
+      const refusal = availabilityMonthRefusal(db, month, now());
+      if (refusal) return { status: 404, body: refusal.message, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
+      return {
+        body: availabilityCsv(availabilityReport(db, month, now(), { months: 1 }).month),
+        headers: {
+          'content-type': CSV_TYPE,
+          'cache-control': PUBLIC_CACHE_CONTROL,
+          'x-content-type-options': 'nosniff',
+          'content-disposition': `attachment; filename="somnet-disponibilidad-${month}.csv"`,
+        },
+      };
+    });
+  });
+  return app;
+}
+
+/** NOC: GET /api/v1/reports/availability?month=AAAA-MM[&format=csv]. */
+export function reportRoutes(deps: AppDeps) {
+  const { db, now, config } = deps;
+  const app = nocRoutes(deps);
+  app.get('/availability', (c) => {
+    const month = c.req.query('month') ?? zonedMonthKey(now());
+    const csv = wantsCsv(c);
+    if (csv === null) return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'format', message: 'Use format=json o format=csv.' }]);
+    const refusal = availabilityMonthRefusal(db, month, now());
+    if (refusal) {
+      const code = refusal.reason === 'invalid' ? 'validation_failed' : 'month_out_of_range';
+      return errorResponse(c, 422, code, refusal.message, [{ path: 'month', message: refusal.message }]);
+    }
+    const report = availabilityReport(db, month, now(), { months: 1 }).month;
+    if (csv) {
+      return c.body(availabilityCsv(report), 200, {
+        'content-type': CSV_TYPE,
+        'cache-control': 'no-store',
+        'content-disposition': `attachment; filename="somnet-disponibilidad-${month}.csv"`,
+      });
+    }
+    return c.json(availabilityJson(report, config.publicUrl), 200, { 'cache-control': 'no-store' });
+  });
+  return app;
+}

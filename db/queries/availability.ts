@@ -1,0 +1,256 @@
+// What the availability rule (db/domain/availability.ts) is computed from: each component's
+// status changes and the maintenance windows that touched it, over an interval. The 90-day
+// bars, /disponibilidad, its CSV and the reports API all load through here.
+import type { Db } from '../client.ts';
+import {
+  addTally, availabilityPercent, availabilityTally, emptyTally, maintenanceSpans,
+  type AvailabilityTally, type MaintenanceSpan, type StatusPoint,
+} from '../domain/availability.ts';
+import { formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
+import type { MaintenanceImpactKind } from '../enums.ts';
+
+const HOUR = 3_600_000;
+import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import { isMonthKey, shiftMonth } from './history.ts';
+
+/**
+ * Each component's status changes in [from, to), preceded by the one in force at `from` (when
+ * there is one): sorted by time, ready for `availabilityTally`.
+ */
+export function statusTimelines(db: Db, componentIds: readonly string[], from: Date, to: Date): Map<string, StatusPoint[]> {
+  // Plain SQL: this runs on every rendering of the status page, over every event of 90 days,
+  // and the query builder's per-row mapping cost more than the query.
+  const inWindow = db.$client.prepare(
+    `SELECT component_id, at, status FROM component_status_events WHERE at >= ? AND at < ? ORDER BY at, id`,
+  ).raw().all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status']]>;
+  const before = db.$client.prepare(
+    `SELECT e.status, e.at FROM component_status_events e WHERE e.component_id = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT 1`,
+  );
+  const byComponent = new Map<string, StatusPoint[]>();
+  for (const id of componentIds) {
+    const last = before.get(id, from.getTime()) as { status: StatusPoint['status']; at: number } | undefined;
+    byComponent.set(id, last ? [{ at: new Date(last.at), status: last.status }] : []);
+  }
+  for (const [componentId, at, status] of inWindow) byComponent.get(componentId)?.push({ at: new Date(at), status });
+  return byComponent;
+}
+
+interface WindowRow {
+  id: string;
+  emergency: number;
+  impact_kind: MaintenanceImpactKind;
+  created_at: number;
+  scheduled_for: number;
+  scheduled_until: number;
+  started_at: number;
+  completed_at: number | null;
+  cancelled_at: number | null;
+}
+
+/**
+ * The maintenance spans (announced or not) of every window that was in progress at some point
+ * of [from, to), by component. A window still open is taken to run until `now`.
+ */
+export function maintenanceSpansByComponent(db: Db, componentIds: readonly string[], from: Date, to: Date, now: Date): Map<string, MaintenanceSpan[]> {
+  const rows = db.$client.prepare(
+    `SELECT id, emergency, impact_kind, created_at, scheduled_for, scheduled_until, started_at, completed_at, cancelled_at
+       FROM maintenances
+      WHERE started_at IS NOT NULL AND started_at < ? AND COALESCE(completed_at, cancelled_at, ?) >= ?`,
+  ).all(to.getTime(), Number.MAX_SAFE_INTEGER, from.getTime()) as WindowRow[];
+  const out = new Map<string, MaintenanceSpan[]>(componentIds.map((id) => [id, []]));
+  if (rows.length === 0) return out;
+  const links = db.$client.prepare(`SELECT component_id FROM maintenance_components WHERE maintenance_id = ?`).pluck();
+  const changes = db.$client.prepare(
+    `SELECT at, previous_for, previous_until FROM maintenance_schedule_changes WHERE maintenance_id = ? ORDER BY at DESC, id DESC`,
+  );
+  for (const r of rows) {
+    const spans = maintenanceSpans({
+      emergency: r.emergency === 1,
+      impactKind: r.impact_kind,
+      createdAt: new Date(r.created_at),
+      scheduledFor: new Date(r.scheduled_for),
+      scheduledUntil: new Date(r.scheduled_until),
+      startedAt: new Date(r.started_at),
+      endedAt: r.completed_at !== null ? new Date(r.completed_at) : r.cancelled_at !== null ? new Date(r.cancelled_at) : null,
+      changes: (changes.all(r.id) as Array<{ at: number; previous_for: number; previous_until: number }>).map((c) => ({
+        at: new Date(c.at), previousFor: new Date(c.previous_for), previousUntil: new Date(c.previous_until),
+      })),
+    }, now.getTime());
+    for (const componentId of links.all(r.id) as string[]) out.get(componentId)?.push(...spans);
+  }
+  return out;
+}
+
+/** The time of the first status event of any component: no availability is known before it. */
+export function firstStatusEventAt(db: Db): Date | null {
+  const at = db.$client.prepare(`SELECT MIN(at) FROM component_status_events`).pluck().get() as number | null;
+  return at === null ? null : new Date(at);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The monthly report: /disponibilidad, its CSV and GET /api/v1/reports/availability.
+
+export interface IncidentRef {
+  id: string;
+  name: string;
+}
+
+export interface ComponentAvailability {
+  component: ComponentView;
+  tally: AvailabilityTally;
+  percent: number | null;
+  /** Incidents that affected it while open in the month, by start. */
+  incidents: IncidentRef[];
+}
+
+export interface GroupAvailability {
+  id: string;
+  slug: string;
+  name: string;
+  /** The sum of its components' minutes: the percent is their time-weighted average. */
+  tally: AvailabilityTally;
+  percent: number | null;
+  components: ComponentAvailability[];
+  incidents: IncidentRef[];
+}
+
+export interface MonthAvailability {
+  month: string;
+  from: Date;
+  /** End of the month, or for the month in progress the last full hour. */
+  to: Date;
+  complete: boolean;
+  /** Every component together. */
+  network: { tally: AvailabilityTally; percent: number | null; incidents: IncidentRef[] };
+  groups: GroupAvailability[];
+  ungrouped: ComponentAvailability[];
+}
+
+export interface MonthSummary {
+  month: string;
+  tally: AvailabilityTally;
+  percent: number | null;
+  incidents: number;
+}
+
+export interface AvailabilityReport {
+  month: MonthAvailability;
+  /** The `months` months ending with this one, oldest first (those before the first event left out). */
+  months: MonthSummary[];
+  /** Neighbouring months with figures, for the pager. */
+  previous: string | null;
+  next: string | null;
+}
+
+/** [from, to) of a local calendar month, "2026-11". */
+export function monthBounds(month: string): { from: Date; to: Date } {
+  const [y, m] = month.split('-').map(Number);
+  const next = shiftMonth(month, 1);
+  const [ny, nm] = next.split('-').map(Number);
+  return { from: zonedMidnight(y, m, 1), to: zonedMidnight(ny, nm, 1) };
+}
+
+/** The months that have figures: from the first status event's month to the current one. */
+export function availabilityMonthRange(db: Db, now: Date): { first: string; current: string } {
+  const current = zonedMonthKey(now);
+  const first = firstStatusEventAt(db);
+  return { first: first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current };
+}
+
+export type MonthRefusal = { reason: 'invalid' | 'future' | 'too_early'; message: string };
+
+/** Why a requested month has no report (the pages answer 404, the API 422), or null. */
+export function availabilityMonthRefusal(db: Db, month: string, now: Date): MonthRefusal | null {
+  const { first, current } = availabilityMonthRange(db, now);
+  if (!isMonthKey(month)) return { reason: 'invalid', message: `«${month}» no es un mes: use el formato AAAA-MM, por ejemplo ${current}.` };
+  if (month > current) return { reason: 'future', message: `${formatMonth(month)} todavía no empieza: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.` };
+  if (month < first) return { reason: 'too_early', message: `No hay registros de estado antes de ${formatMonth(first)}: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.` };
+  return null;
+}
+
+/** Incidents open at some point of [from, to), with the components they affected. */
+interface OverlappingIncident { id: string; name: string; startedAt: number; resolvedAt: number | null; componentIds: string[] }
+
+function incidentsOverlapping(db: Db, from: Date, to: Date): OverlappingIncident[] {
+  const rows = db.$client.prepare(
+    `SELECT i.id, i.name, i.started_at, i.resolved_at, ic.component_id FROM incidents i
+       LEFT JOIN incident_components ic ON ic.incident_id = i.id
+      WHERE i.started_at < ? AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
+      ORDER BY i.started_at, i.id`,
+  ).raw().all(to.getTime(), from.getTime()) as Array<[string, string, number, number | null, string | null]>;
+  const byId = new Map<string, OverlappingIncident>();
+  for (const [id, name, startedAt, resolvedAt, componentId] of rows) {
+    let entry = byId.get(id);
+    if (!entry) byId.set(id, (entry = { id, name, startedAt, resolvedAt, componentIds: [] }));
+    if (componentId) entry.componentIds.push(componentId);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The report for `month` (which `availabilityMonthRefusal` accepted) and the `months` months
+ * ending with it: one read of the events and windows of the whole span, then the rule per
+ * component and month.
+ */
+export function availabilityReport(db: Db, month: string, now: Date, options: { months?: number; catalogue?: Catalogue } = {}): AvailabilityReport {
+  const catalogue = options.catalogue ?? componentCatalogue(db);
+  const range = availabilityMonthRange(db, now);
+  const count = Math.max(1, options.months ?? 12);
+  const keys: string[] = [];
+  for (let i = count - 1; i >= 0; i--) {
+    const key = shiftMonth(month, -i);
+    if (key >= range.first) keys.push(key);
+  }
+  const ids = catalogue.all.map((c) => c.id);
+  const spanFrom = monthBounds(keys[0]).from;
+  // The month in progress is measured up to the last full hour: its page and CSV are files of
+  // the published snapshot, and figures that moved every minute would rewrite them every minute.
+  const nowMs = Math.floor(now.getTime() / HOUR) * HOUR;
+  const spanTo = new Date(Math.min(monthBounds(month).to.getTime(), nowMs));
+  const timelines = statusTimelines(db, ids, spanFrom, new Date(spanTo.getTime() + 1));
+  const spans = maintenanceSpansByComponent(db, ids, spanFrom, spanTo, now);
+  const incidents = incidentsOverlapping(db, spanFrom, spanTo);
+
+  const perMonth = (key: string) => {
+    const bounds = monthBounds(key);
+    const to = Math.min(bounds.to.getTime(), nowMs);
+    const open = incidents.filter((i) => i.startedAt < to && (i.resolvedAt === null || i.resolvedAt >= bounds.from.getTime()));
+    return { bounds, to, open };
+  };
+
+  const months: MonthSummary[] = keys.map((key) => {
+    const { bounds, to, open } = perMonth(key);
+    const total = emptyTally();
+    for (const id of ids) addTally(total, availabilityTally(timelines.get(id) ?? [], spans.get(id) ?? [], bounds.from.getTime(), to));
+    return { month: key, tally: total, percent: availabilityPercent(total), incidents: open.length };
+  });
+
+  const { bounds, to, open } = perMonth(month);
+  const incidentsOf = (componentIds: Set<string>): IncidentRef[] =>
+    open.filter((i) => i.componentIds.some((c) => componentIds.has(c))).map((i) => ({ id: i.id, name: i.name }));
+  const componentMonth = (c: ComponentView): ComponentAvailability => {
+    const tally = availabilityTally(timelines.get(c.id) ?? [], spans.get(c.id) ?? [], bounds.from.getTime(), to);
+    return { component: c, tally, percent: availabilityPercent(tally), incidents: incidentsOf(new Set([c.id])) };
+  };
+  const groups: GroupAvailability[] = catalogue.groups.map((g) => {
+    const members = g.components.map(componentMonth);
+    const tally = members.reduce((sum, m) => addTally(sum, m.tally), emptyTally());
+    return { id: g.id, slug: g.slug, name: g.name, tally, percent: availabilityPercent(tally), components: members, incidents: incidentsOf(new Set(g.components.map((c) => c.id))) };
+  });
+  const ungrouped = catalogue.ungrouped.map(componentMonth);
+  const networkTally = [...groups.map((g) => g.tally), ...ungrouped.map((u) => u.tally)].reduce((sum, t) => addTally(sum, t), emptyTally());
+  return {
+    month: {
+      month,
+      from: bounds.from,
+      to: new Date(to),
+      complete: bounds.to.getTime() <= nowMs,
+      network: { tally: networkTally, percent: availabilityPercent(networkTally), incidents: open.map((i) => ({ id: i.id, name: i.name })) },
+      groups,
+      ungrouped,
+    },
+    months,
+    previous: month > range.first ? shiftMonth(month, -1) : null,
+    next: month < range.current ? shiftMonth(month, 1) : null,
+  };
+}
