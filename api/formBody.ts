@@ -4,6 +4,7 @@
 // The API's JSON bodies have their own limits, where each route is declared (hono/body-limit).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isConsolePath } from './consoleSession.ts';
+import { escapeHtml } from './render/html.ts';
 
 /** Public forms (subscription, coverage request, sign-in) are a few hundred bytes. */
 export const FORM_BODY_LIMIT = 16 * 1024;
@@ -59,10 +60,6 @@ export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buf
   });
 }
 
-function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
-
 /** After a 413, how much more of the upload is read (and dropped) before the connection is cut. */
 const LINGER_BYTES = 16 * 1024 * 1024;
 const LINGER_MS = 2000;
@@ -79,7 +76,7 @@ export function sendTooLarge(req: IncomingMessage, res: ServerResponse, back: st
     + '<title>Formulario demasiado grande · SOMNET</title></head><body><main>'
     + '<h1>El formulario es demasiado grande</h1>'
     + `<p>Lo que envió supera el máximo de ${kb} KB para este formulario, así que no se guardó nada. Acorte el texto y vuelva a enviarlo.</p>`
-    + `<p><a href="${escapeText(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="tel:+527221675865">722 167 5865</a></p>`
+    + `<p><a href="${escapeHtml(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="tel:+527221675865">722 167 5865</a></p>`
     + '</main></body></html>';
   let dropped = 0;
   const cut = () => req.socket?.destroy();

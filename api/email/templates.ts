@@ -1,6 +1,7 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
+import { escapeHtml } from '../render/html.ts';
 
 // The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,
 // which api/ may not import (site sits above it).
@@ -24,10 +25,6 @@ export interface EmailContent {
 export interface SubscriptionLinks {
   manageUrl: string;
   unsubscribeUrl: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;

@@ -1,6 +1,7 @@
 // A shields-style SVG badge: "SOMNET | Operativo". Pure; the text is escaped as XML.
 import { componentStatusShortLabels, type ComponentStatus } from '../../db/enums.ts';
-import { escapeHtml, stripControlCharacters } from './feeds.ts';
+import { stripControlCharacters } from './feeds.ts';
+import { escapeHtml } from './html.ts';
 
 /** WCAG AA contrast against white text (4.5:1 or better). */
 const colours: Record<ComponentStatus, string> = {

@@ -7,6 +7,7 @@
 import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
+import { escapeHtml } from './html.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
@@ -79,10 +80,6 @@ const escapeMarkup = (text: string) => text.replaceAll('&', AMP).replaceAll('<',
 function resolvePlaceholders(xml: string): string {
   // `]]` + `]]><![CDATA[>`: the section ends after the two brackets, and a new one starts with `>`.
   return xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(LT, '&lt;').replaceAll(AMP, '&amp;');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
 const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;

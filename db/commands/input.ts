@@ -65,17 +65,24 @@ export interface TextRule {
  * Characters no field may hold: control characters (C0, DEL, C1: an ESC sequence in a name
  * reached `/status.txt` raw and rewrote the terminal of whoever curled it; NUL or ESC make
  * XML documents like `badge.svg` invalid), Unicode noncharacters (U+FFFE, U+FDD0…) and lone
- * surrogates (not text at all). Multi-line fields keep tab, line feed and carriage return.
+ * surrogates (not text at all), and the bidirectional embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069): a U+202E in a component name shows the rest of the line, and
+ * what follows it on the page, in reverse ("Trojan Source"). Arabic or Hebrew text needs none of
+ * them; the plain marks U+200E/U+200F, which change no order by themselves, stay allowed.
+ * Multi-line fields keep tab, line feed and carriage return.
  */
-const FORBIDDEN_IN_LINE = /\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}/u;
-const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}/u;
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+const FORBIDDEN_IN_LINE = /\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069]/u;
+const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069]/u;
 
 function forbiddenCharacterMessage(label: string, value: string, multiline: boolean): string | null {
   const match = (multiline ? FORBIDDEN_IN_TEXT : FORBIDDEN_IN_LINE).exec(value);
   if (!match) return null;
   const code = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   const position = [...value.slice(0, match.index)].length + 1;
-  const what = !multiline && /[\t\n\r]/.test(match[0]) ? 'un salto de línea o tabulador' : `un carácter de control o no válido (${code})`;
+  const what = !multiline && /[\t\n\r]/.test(match[0]) ? 'un salto de línea o tabulador'
+    : BIDI_CONTROL.test(match[0]) ? `un carácter que invierte la dirección del texto (${code})`
+    : `un carácter de control o no válido (${code})`;
   return `${label} contiene ${what} en la posición ${position}; quítelo y vuelva a intentarlo.`;
 }
 

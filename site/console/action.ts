@@ -51,6 +51,16 @@ export function refusal(err: unknown, formField: (path: string) => string = (p) 
   return errors;
 }
 
+/**
+ * The status of a console form that was not saved: 503 when a command found the database busy
+ * or the disk full (storageRefusal: the page shows that message, and the same form can be sent
+ * again as it is), otherwise `status` (the form's 422: something in it must change). `err` is
+ * what the command threw, or undefined when the form's own checks refused it first.
+ */
+export function unsavedStatus(err: unknown, status = 422): number {
+  return err instanceof CommandError && err.status === 503 ? 503 : status;
+}
+
 /** The status a refused form answers with: the command's, or 422 for the form's own checks. */
 export function refusalStatus(err: unknown): number {
   return err instanceof CommandError ? err.status : 422;

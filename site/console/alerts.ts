@@ -12,7 +12,7 @@ import {
   alertCounts, alertList, alertRuleDocument, componentCatalogue, incidentsWithAlertsResolved, openDraftsWithSla, recentAlertDeliveries,
   type AlertDeliveryView, type AlertView, type Catalogue, type OpenDraftSla,
 } from '../../db/queries/index.ts';
-import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { randomToken } from './session.ts';
 
 export interface AlertDashboard {
@@ -205,6 +205,7 @@ export function alertRulesPage(req: ConsoleRequest, form?: FormData): Redirect |
   } else {
     view.errors.form = 'Acción desconocida.';
   }
+  let refused: unknown;
   if (Object.keys(view.errors).length === 0) {
     try {
       const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
@@ -213,12 +214,13 @@ export function alertRulesPage(req: ConsoleRequest, form?: FormData): Redirect |
       });
       return { redirect: location };
     } catch (err) {
+      refused = err;
       view.errors = refusal(err, (p) => ruleFormField(p, newIndex));
     }
   }
   const sent = formToken(form);
   if (sent) view.idem = sent;
-  return { status: 422, view };
+  return { status: unsavedStatus(refused), view };
 }
 
 export const targetStatusOptions = alertTargetStatuses.map((s) => ({ value: s, label: componentStatusLabels[s] }));

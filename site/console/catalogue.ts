@@ -7,7 +7,7 @@ import {
 import { submitOnce } from '../../db/commands/consoleForms.ts';
 import { checkInput } from '../../db/commands/input.ts';
 import { componentCatalogue, type Catalogue } from '../../db/queries/index.ts';
-import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 
 /** The commands' field names (error paths) → this page's form fields. */
 const FORM_FIELD: Record<string, string> = { name: 'nombre', description: 'descripcion', group: 'zona', slug: 'slug' };
@@ -68,6 +68,7 @@ export function cataloguePage(req: ConsoleRequest, form?: FormData): Redirect | 
   const command = known ? commandFor(known, key, values) : null;
   // The command's own rules (limits, messages) speak before anything is sent.
   if (command) for (const f of checkInput(command.schema, command.input)) problems[formField(f.path)] ??= f.message;
+  let refused: unknown;
   if (command && Object.keys(problems).length === 0) {
     try {
       const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
@@ -76,8 +77,9 @@ export function cataloguePage(req: ConsoleRequest, form?: FormData): Redirect | 
       });
       return { redirect: location };
     } catch (err) {
+      refused = err;
       Object.assign(problems, refusal(err, formField));
     }
   }
-  return { status: 422, view: { catalogue: componentCatalogue(req.db), errors: { [key]: problems }, sent: values, editedId: key } };
+  return { status: unsavedStatus(refused), view: { catalogue: componentCatalogue(req.db), errors: { [key]: problems }, sent: values, editedId: key } };
 }

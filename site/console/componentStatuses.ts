@@ -5,7 +5,7 @@ import { submitOnce } from '../../db/commands/consoleForms.ts';
 import { CommandError } from '../../db/commands/errors.ts';
 import { componentStatuses, type ComponentStatus } from '../../db/enums.ts';
 import { componentCatalogue, type Catalogue } from '../../db/queries/index.ts';
-import { contextOf, formToken, type ConsoleRequest, type Redirect } from './action.ts';
+import { contextOf, formToken, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 
 const isStatus = (v: unknown): v is ComponentStatus => typeof v === 'string' && (componentStatuses as readonly string[]).includes(v);
 
@@ -37,6 +37,7 @@ export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Red
   if (!form) return { status: 200, view: { catalogue } };
   const { changes, invalid } = requestedStatuses(form, catalogue);
   let error = invalid ? 'Uno de los estados elegidos no es válido.' : undefined;
+  let refused: unknown;
   if (!error) {
     try {
       // A resent form finds its first submission before "no changes" could be said.
@@ -48,8 +49,9 @@ export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Red
       return { redirect: location };
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
+      refused = err;
       error = err.message;
     }
   }
-  return { status: 422, view: { catalogue: componentCatalogue(req.db), error } };
+  return { status: unsavedStatus(refused), view: { catalogue: componentCatalogue(req.db), error } };
 }

@@ -8,7 +8,7 @@ import type { EmailContent } from '../../api/email/templates.ts';
 import { incidentTemplate, type IncidentTemplate } from '../../db/domain/incidentTemplates.ts';
 import { audienceFor } from '../../db/notifications/audience.ts';
 import { alertList, componentCatalogue, draftDetail, incidentDetail, type AlertView, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
-import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
 import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
@@ -47,6 +47,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
   const template = incidentTemplate(options.template);
   const view: ComposerView = { catalogue, template, values: composerDefaults(template), errors: {}, idem: randomToken(), audience: [] };
   let eta: Date | null = null;
+  let refused: unknown;
   const draft = options.draft ? draftDetail(req.db, options.draft, catalogue) : null;
   if (options.draft && (!draft || draft.state !== 'open')) {
     view.errors.form = !draft ? 'Ese borrador no existe.'
@@ -71,6 +72,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
       });
       return { redirect: location };
     } catch (err) {
+      refused = err;
       const errors = refusal(err);
       view.discard.error = errors.reason ?? errors.form;
       view.fingerprint = previewFingerprint(view.values);
@@ -101,6 +103,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
           });
           return { redirect: location };
         } catch (err) {
+          refused = err;
           view.errors = refusal(err);
           if (Object.keys(view.errors).some((k) => k.startsWith('components.'))) view.errors.components = 'Revise los componentes elegidos.';
         }
@@ -115,7 +118,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
     view.audience = audienceFor(req.db, Object.keys(view.values.components));
     if (view.values.notify) view.email = previewIncidentEmail(view.values, eta, catalogue, req.now, options.publicUrl);
   }
-  return { status: Object.keys(view.errors).length ? 422 : 200, view };
+  return { status: refused || Object.keys(view.errors).length ? unsavedStatus(refused) : 200, view };
 }
 
 export interface IncidentUpdateView {
@@ -155,6 +158,7 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
   view.errors = parsed.errors;
   const sent = formToken(form);
   if (sent) view.idem = sent;
+  let refused: unknown;
   if (Object.keys(view.errors).length === 0) {
     const values = parsed.values;
     try {
@@ -171,8 +175,9 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
       });
       return { redirect: location };
     } catch (err) {
+      refused = err;
       view.errors = refusal(err);
     }
   }
-  return { status: 422, view };
+  return { status: unsavedStatus(refused), view };
 }

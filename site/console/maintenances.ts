@@ -9,7 +9,7 @@ import {
 import { checkInput } from '../../db/commands/input.ts';
 import { maintenanceStatusLabels, type MaintenanceStatus } from '../../db/enums.ts';
 import { componentCatalogue, maintenanceDetail, type Catalogue, type MaintenanceView } from '../../db/queries/index.ts';
-import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect } from './action.ts';
+import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { windowHints, type WindowHints } from './maintenanceChecks.ts';
 import { editableMaintenanceFields, emptyMaintenanceForm, formErrorKey, readMaintenanceForm, type MaintenanceField, type MaintenanceFormValues } from './maintenanceForm.ts';
@@ -38,6 +38,7 @@ export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolic
   let errors: Record<string, string> = {};
   let idem = randomToken();
   let checked = false;
+  let refused: unknown;
   if (form) {
     const parsed = readMaintenanceForm(form, catalogue, emptyMaintenanceForm);
     values = parsed.values;
@@ -58,12 +59,13 @@ export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolic
         });
         return { redirect: location };
       } catch (err) {
+        refused = err;
         errors = refusal(err, formErrorKey);
       }
     }
   }
   const hints = windowHints({ now: req.now, from: values.scheduledFor, until: values.scheduledUntil, emergency: values.emergency, maxHours: policy.maxHours });
-  return { status: Object.keys(errors).length && !checked ? 422 : 200, view: { catalogue, values, errors, idem, checked, hints } };
+  return { status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200, view: { catalogue, values, errors, idem, checked, hints } };
 }
 
 /** The edit form's values for a window as it stands. */
@@ -149,7 +151,15 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   if (!form) return finish(200);
 
   const token = formToken(form);
-  const send = (run: () => string): Redirect => ({ redirect: submitOnce(req.db, token, req.session.user.id, req.now, run).location });
+  let refused: unknown;
+  const send = (run: () => string): Redirect => {
+    try {
+      return { redirect: submitOnce(req.db, token, req.session.user.id, req.now, run).location };
+    } catch (err) {
+      refused = err;
+      throw err;
+    }
+  };
   const action = form.get('accion');
   // Closed windows still take POSTs: a resent form finds its first result (submitOnce), and
   // anything new gets the command's "ya está cancelado" answer.
@@ -212,5 +222,5 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   } else {
     view.editErrors = { form: 'Acción desconocida. Vuelva a cargar la página.' };
   }
-  return finish(422);
+  return finish(unsavedStatus(refused));
 }

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { SaxesParser } from 'saxes';
 import { statusBadgeSvg } from '../../api/render/badge.ts';
-import { escapeHtml, feedDocumentFor, incidentFeedEntries, maintenanceFeedEntries, renderFeed, sortEntries, stripControlCharacters, type FeedEntry } from '../../api/render/feeds.ts';
+import { feedDocumentFor, incidentFeedEntries, maintenanceFeedEntries, renderFeed, sortEntries, stripControlCharacters, type FeedEntry } from '../../api/render/feeds.ts';
+import { escapeHtml } from '../../api/render/html.ts';
 import { SMS_LINE, statusText } from '../../api/render/statusText.ts';
 import { PAGE_ID, v2Component, v2ComponentList, v2Group, v2Incident, v2Page } from '../../api/render/v2.ts';
 import { v2Maintenance } from '../../api/render/v2Maintenance.ts';

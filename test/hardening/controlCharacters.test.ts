@@ -29,6 +29,12 @@ describe('the rule', () => {
       expect(name.safeParse(`Corte${bad}Metepec`).error?.issues[0].message, code).toContain(`(${code}) en la posición 6`);
       expect(body.safeParse(`Texto${bad}`).success, code).toBe(false);
     }
+    for (const bidi of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069']) {
+      const code = `U+${bidi.codePointAt(0)!.toString(16).toUpperCase()}`;
+      expect(name.safeParse(`Fibra${bidi}acitpó`).error?.issues[0].message, code).toBe(`El nombre contiene un carácter que invierte la dirección del texto (${code}) en la posición 6; quítelo y vuelva a intentarlo.`);
+      expect(body.safeParse(`Texto ${bidi}`).success, code).toBe(false);
+    }
+    expect(name.parse('Enlace \u200fשלום\u200e ok')).toBe('Enlace \u200fשלום\u200e ok');
     expect(name.safeParse('Dos\nlíneas').error?.issues[0].message).toContain('salto de línea o tabulador');
     expect(body.parse('Línea 1\n\tLínea 2\r\nLínea 3')).toBe('Línea 1\n\tLínea 2\r\nLínea 3');
     expect(name.parse('Fibra óptica 🛰️ Zinacantepec — «nodo» ñ')).toBe('Fibra óptica 🛰️ Zinacantepec — «nodo» ñ');
@@ -44,11 +50,12 @@ describe('through the API', () => {
       ['POST', '/api/v1/incidents', { name: 'Corte \ud800', status: 'investigating', body: 'x' }, 'name'],
       ['PATCH', '/api/v1/components/metepec-fibra', { name: 'Fibra\ufffe' }, 'name'],
       ['PATCH', '/api/v1/groups/metepec', { name: 'Metepec\u{1ffff}' }, 'name'],
+      ['PATCH', '/api/v1/components/metepec-fibra', { name: 'Fibra \u202eacitpó' }, 'name'],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await server.api(method, path, body);
       expect(res.status, JSON.stringify(body)).toBe(422);
-      expect((await res.json()).error.fields).toEqual([{ path: field, message: expect.stringMatching(/contiene un carácter de control o no válido \(U\+[0-9A-F]{4,6}\)/) }]);
+      expect((await res.json()).error.fields).toEqual([{ path: field, message: expect.stringMatching(/contiene un carácter (de control o no válido|que invierte la dirección del texto) \(U\+[0-9A-F]{4,6}\)/) }]);
     }
     expect(count('incidents')).toBe(0);
     expect(server.db.$client.prepare("SELECT name FROM components WHERE slug = 'metepec-fibra'").get()).toEqual({ name: 'Fibra óptica' });

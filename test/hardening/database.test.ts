@@ -14,6 +14,7 @@ import { createIncident } from '../../db/commands/incidents.ts';
 import { drainOutbox } from '../../db/outbox/worker.ts';
 import { fileTransport } from '../../api/email/file.ts';
 import { projectRoot } from '../../api/paths.ts';
+import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
 
 const incident = (name: string, body = 'Cuadrilla en camino.') => ({ name, status: 'investigating', impact: 'major', body, components: { 'metepec-fibra': 'major_outage' } });
 const count = (db: { $client: Database.Database }, table: string) => (db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -86,6 +87,48 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
     expect(after.status).toBe(201);
     // The email worker, which found the database busy for 3 s, delivers the notice.
     await until(() => (server.db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'").get() as { n: number }).n === 1);
+  });
+});
+
+describe('console forms while another process holds the write lock', () => {
+  it('answer 503 with the busy message where the form shows its errors, save nothing, and work as sent once the lock is gone', async () => {
+    const server = await startTestServer();
+    try {
+      addUser(server.db, 'guardia@somnet.com.mx', 'admin', 'clave-de-la-guardia', { mustChange: false });
+      const noc = new ConsoleClient(server.url);
+      expect((await noc.login('guardia@somnet.com.mx', 'clave-de-la-guardia')).status).toBe(303);
+      const created = await server.api('POST', '/api/v1/incidents', incident('Corte en Metepec'));
+      const { id } = await created.json();
+      const componentId = (slug: string) => (server.db.$client.prepare('SELECT id FROM components WHERE slug = ?').get(slug) as { id: string }).id;
+      // Each form as the browser has it before the lock: its csrf and one-use tokens.
+      const forms: Array<[string, Record<string, string>]> = [
+        [`/noc/incidentes/${id}`, { status: 'identified', body: 'Fibra cortada por obra civil.', componente: componentId('metepec-fibra'), [`estado_${componentId('metepec-fibra')}`]: 'major_outage' }],
+        ['/noc/componentes', { [`estado_${componentId('lerma-fibra')}`]: 'degraded_performance' }],
+        ['/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' }],
+      ];
+      const prepared = [];
+      for (const [path, fields] of forms) {
+        const html = await (await noc.get(path)).text();
+        prepared.push({ path, fields: { csrf: hiddenValue(html, 'csrf') ?? '', idem: hiddenValue(html, 'idem') ?? '', ...fields } });
+      }
+      const before = { updates: count(server.db, 'incident_updates'), events: count(server.db, 'component_status_events'), groups: count(server.db, 'component_groups') };
+      const other = new Database(server.db.$client.name);
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        for (const { path, fields } of prepared) {
+          const res = await noc.post(path, fields);
+          expect(res.status, path).toBe(503);
+          expect(await res.text(), path).toContain('La base de datos está ocupada por otra tarea y no se guardó nada.');
+        }
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect({ updates: count(server.db, 'incident_updates'), events: count(server.db, 'component_status_events'), groups: count(server.db, 'component_groups') }).toEqual(before);
+      for (const { path, fields } of prepared) expect((await noc.post(path, fields)).status, path).toBe(303);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client.ts';
 import { updateComponent } from '../../db/commands/catalog.ts';
 import { publishIncidentUpdate } from '../../db/commands/incidents.ts';
+import { advanceMaintenances } from '../../db/commands/maintenances.ts';
 import { systemActor } from '../../db/commands/audit.ts';
 import { fileFor, MANIFEST, SnapshotDirError } from '../../api/publish/files.ts';
 import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
@@ -103,6 +104,31 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     s.publisher!.tick();
     await s.publisher!.settled();
     expect(day('28 de noviembre de 2026')).toBe(true);
+    clock.set('2026-11-26T18:30:00Z');
+  });
+
+  it('re-publishes "próximos 7 días" when a window comes within them, and the pages of a window that starts on schedule', async () => {
+    const created = await s.api('POST', '/api/v1/maintenances', {
+      name: 'Migración de OLT en Lerma', body: 'Cortes de 5 minutos.', scheduled_for: '2026-12-09T00:00:00-06:00', scheduled_until: '2026-12-09T03:00:00-06:00', components: ['lerma'],
+    });
+    expect(created.status).toBe(201);
+    await s.publisher!.settled();
+    const home = () => published('/').toString();
+    const nextSevenDays = () => home().slice(home().indexOf('id="mantenimiento-proximo"'));
+    expect(nextSevenDays()).not.toContain('Migración de OLT en Lerma'); // 12 days away
+    // Time alone: 2 December 01:00 in Mexico City, Lerma's window is 6 days away. Nothing is written.
+    clock.set('2026-12-02T07:00:00Z');
+    s.publisher!.tick();
+    await s.publisher!.settled();
+    expect(nextSevenDays()).toContain('Migración de OLT en Lerma');
+    expect(home()).not.toContain('Mantenimiento en curso');
+    // 3 December 00:30: Zinacantepec's window began at 00:00; the scheduler starts it (its command).
+    clock.set('2026-12-03T06:30:00Z');
+    expect(advanceMaintenances(s.db, clock.now()).map((step) => step.action)).toContain('started');
+    await s.publisher!.settled();
+    expect(home()).toMatch(/Mantenimiento en curso \(1\)[\s\S]*Cambio de tarjetas en Zinacantepec/);
+    expect(JSON.parse(published('/api/v2/scheduled-maintenances/active.json').toString()).scheduled_maintenances.map((m: { name: string }) => m.name)).toEqual(['Cambio de tarjetas en Zinacantepec']);
+    expect(published(`/mantenimiento/${maintenanceId}`).toString()).toContain('En curso');
     clock.set('2026-11-26T18:30:00Z');
   });
 

@@ -1,0 +1,47 @@
+// /suscripcion/preferencias?token=…: what the page shows for a manage link, and what saving the
+// form does. The page renders the outcome; updatePreferences (db/commands/subscribers.ts) checks
+// the link, the components and the customer ID. Tests call it on a real database, no server.
+import type { Db } from '../../db/client.ts';
+import { updatePreferences } from '../../db/commands/subscribers.ts';
+import { CommandError } from '../../db/commands/errors.ts';
+import { subscriberByManageToken, type SubscriberView } from '../../db/queries/index.ts';
+import { readChoices } from './subscriptionForm.ts';
+import { postedForm, UNREADABLE_FORM } from './postedForm.ts';
+
+export interface PreferencesState {
+  status: number;
+  /** Null: the link is not valid (or no longer). */
+  subscriber: SubscriberView | null;
+  saved: boolean;
+  /** The command's refusal, above the form. */
+  error: string | null;
+  /** Next to the component chooser. */
+  componentError?: string;
+}
+
+/** `request` is the POST that sent the form, or null for a GET. */
+export async function preferencesPage(req: { db: Db; now: Date }, token: string, request: Request | null): Promise<PreferencesState> {
+  const state: PreferencesState = { status: 200, subscriber: null, saved: false, error: null };
+  if (request && subscriberByManageToken(req.db, token, req.now)) {
+    const form = await postedForm(request);
+    if (!form) {
+      state.status = 400;
+      state.error = UNREADABLE_FORM;
+    }
+    if (form) {
+      const choices = readChoices(form);
+      try {
+        updatePreferences(req.db, token, { components: choices.components, customerId: choices.customerId }, { now: req.now, actor: { kind: 'user', name: 'preferencias' } });
+        state.saved = true;
+      } catch (err) {
+        if (!(err instanceof CommandError)) throw err;
+        state.status = err.status;
+        state.error = err.message;
+        state.componentError = err.fields?.find((f) => f.path.startsWith('components'))?.message;
+      }
+    }
+  }
+  state.subscriber = subscriberByManageToken(req.db, token, req.now);
+  if (!state.subscriber) state.status = 404;
+  return state;
+}

@@ -1,0 +1,35 @@
+// deploy/: the systemd unit and the nginx server block describe one installation. The unit's
+// PUBLISH_DIR is the directory nginx serves, and its HOST:PORT the upstream nginx proxies to;
+// the server accepts its settings, and systemd the unit where systemd-analyze is installed.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../api/paths.ts';
+import { loadConfig } from '../../api/config.ts';
+
+const unit = readFileSync(join(projectRoot, 'deploy', 'somnet-status.service'), 'utf8');
+const nginx = readFileSync(join(projectRoot, 'deploy', 'nginx.conf'), 'utf8');
+const env = Object.fromEntries([...unit.matchAll(/^Environment=([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+
+describe('deploy/somnet-status.service', () => {
+  it('publishes into the directory nginx serves and listens where nginx proxies', () => {
+    expect(nginx).toMatch(new RegExp(`^\\s*root ${env.PUBLISH_DIR};$`, 'm'));
+    expect(nginx).toMatch(new RegExp(`^\\s*server ${env.HOST}:${env.PORT};$`, 'm'));
+    expect(env.HOST).toBe('127.0.0.1');
+    expect(unit).toMatch(/^ExecStart=\S*node api\/start\.ts$/m);
+    expect(unit).toMatch(/^Restart=always$/m);
+  });
+
+  it('sets values the server accepts, and they mean what nginx expects', () => {
+    const config = loadConfig(env);
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 4321, publishDir: env.PUBLISH_DIR, databasePath: env.DATABASE_PATH, publicUrl: 'https://status.somnet.com.mx' });
+  });
+
+  it.skipIf(spawnSync('systemd-analyze', ['--version']).status !== 0)('passes systemd-analyze verify', () => {
+    const verify = spawnSync('systemd-analyze', ['verify', join(projectRoot, 'deploy', 'somnet-status.service')], { encoding: 'utf8' });
+    // A missing /usr/bin/node or user on a build machine is not the unit's fault; syntax errors are.
+    const problems = verify.stderr.split('\n').filter((l) => l.trim() && !/is not executable|No such file|Failed to resolve user|unknown user/i.test(l));
+    expect(problems).toEqual([]);
+  });
+});
