@@ -6,8 +6,10 @@ import {
   addTally, availabilityPercent, availabilityTally, emptyTally, maintenanceSpans,
   type AvailabilityTally, type MaintenanceSpan, type StatusPoint,
 } from '../domain/availability.ts';
-import { formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
-import type { MaintenanceImpactKind } from '../enums.ts';
+import { DAY, formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
+import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
+import { incidentImpactLabels, type IncidentImpact, type MaintenanceImpactKind } from '../enums.ts';
+import { firstAlertStarts } from './alerts.ts';
 
 const HOUR = 3_600_000;
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
@@ -253,4 +255,51 @@ export function availabilityReport(db: Db, month: string, now: Date, options: { 
     previous: month > range.first ? shiftMonth(month, -1) : null,
     next: month < range.current ? shiftMonth(month, 1) : null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// First response (manual 1.3) for the incidents that started in a month.
+
+export interface IncidentResponse extends FirstResponse {
+  id: string;
+  name: string;
+  impactLabel: string;
+  /** Whether `start` is the first alert's (else the incident's started_at). */
+  fromAlert: boolean;
+}
+
+export interface MonthResponses {
+  month: string;
+  shares: ResponseShare[];
+  /** Every measured incident of the month, by start. */
+  incidents: IncidentResponse[];
+  /** Those whose first public word came after the target, by start. */
+  late: IncidentResponse[];
+}
+
+/**
+ * The first response of every incident whose start (its first alert, else started_at) falls in
+ * `month`, up to `now`.
+ */
+export function monthResponses(db: Db, month: string, now: Date): MonthResponses {
+  const { from, to } = monthBounds(month);
+  const end = Math.min(to.getTime(), now.getTime());
+  // An alert can only start before the incident it opened: a day of margin finds those whose
+  // first alert fell in the month while started_at did not.
+  const rows = db.$client.prepare(
+    `SELECT i.id, i.name, i.impact, i.started_at, MIN(u.created_at) AS first_update
+       FROM incidents i JOIN incident_updates u ON u.incident_id = i.id
+      WHERE i.started_at >= ? AND i.started_at < ?
+      GROUP BY i.id ORDER BY i.started_at, i.id`,
+  ).all(from.getTime(), end + DAY) as Array<{ id: string; name: string; impact: IncidentImpact; started_at: number; first_update: number }>;
+  const alertStarts = firstAlertStarts(db, rows.map((r) => r.id));
+  const incidents: IncidentResponse[] = [];
+  for (const r of rows) {
+    const alertStart = alertStarts.get(r.id);
+    const start = alertStart ?? new Date(r.started_at);
+    if (start.getTime() < from.getTime() || start.getTime() >= end) continue;
+    incidents.push({ id: r.id, name: r.name, impactLabel: incidentImpactLabels[r.impact], fromAlert: !!alertStart, ...firstResponse(r.impact, start, new Date(r.first_update)) });
+  }
+  incidents.sort((a, b) => a.start.getTime() - b.start.getTime());
+  return { month, shares: responseShares(incidents), incidents, late: incidents.filter((i) => i.met === false) };
 }
