@@ -1,7 +1,7 @@
 import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '../../db/commands/catalog.ts';
 import { notFound } from '../../db/commands/errors.ts';
 import { createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
-import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
+import { componentCatalogue, incidentDetail, incidentScope } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
@@ -28,7 +28,8 @@ export function v1Routes(deps: AppDeps) {
   const incidentJson = (id: string) => {
     const view = incidentDetail(db, id);
     if (!view) throw notFound('el incidente', id);
-    return v2Incident(view, config.publicUrl);
+    // Network elements are the NOC's (never in the public v2 documents).
+    return { ...v2Incident(view, config.publicUrl), elements: incidentScope(db, id).elements };
   };
 
   app.get('/components', (c) => {
