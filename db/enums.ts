@@ -54,7 +54,7 @@ export const slaByImpact: Record<IncidentImpact, { label: string; summary: strin
   critical: { label: 'menos de 30 minutos', summary: 'respuesta en menos de 30 minutos', minutes: 30 },
   major: { label: 'menos de 2 horas', summary: 'respuesta en menos de 2 horas', minutes: 120 },
   minor: { label: 'menos de 4 horas hábiles', summary: 'respuesta en menos de 4 horas hábiles', minutes: 240, businessHours: true },
-  none: { label: 'sin tiempo de respuesta comprometido', summary: 'sin tiempo de respuesta comprometido', minutes: null },
+  none: { label: 'sin plazo comprometido', summary: 'sin plazo de respuesta comprometido', minutes: null },
 };
 
 export const statusIndicators = ['none', 'minor', 'major', 'critical', 'maintenance'] as const;

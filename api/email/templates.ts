@@ -116,7 +116,7 @@ const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
 };
 
 export function incidentEmail(p: IncidentEmailProps): EmailContent {
-  // "[Resuelto] … — Resuelto" said it twice: the resolution's prefix is its status.
+  // "[Resuelto] Corte… — Resuelto" said it twice: a resolution's prefix is its status already.
   const status = p.event === 'incident.resolved' ? '' : ` — ${p.statusLabel}`;
   const subject = `[${incidentPrefix[p.event]}] ${p.name}${status} (criticidad ${p.impactLabel.toLowerCase()})`;
   const facts: Array<[string, string]> = [
