@@ -2,7 +2,8 @@
 // the clock while the page stays open. The server's instant at render (data-now on <main>)
 // anchors it, so a workstation with a wrong clock still counts right. Without JavaScript the
 // page shows what was true when it was loaded.
-import { ETA_PASSED, sinceText, slaDueText } from '../console/slaText.ts';
+import { sinceText, slaDueText } from '../console/slaText.ts';
+import { ETA_PASSED } from '../lib/wording.ts';
 
 const anchor = document.querySelector<HTMLElement>('[data-now]');
 if (anchor) {
@@ -23,8 +24,13 @@ if (anchor) {
         row.classList.toggle('overdue', overdue);
       }
     }
+    // An ETA rendered by Eta.astro gets the same mark the public pages add (site/scripts/freshness.ts).
     for (const el of document.querySelectorAll<HTMLElement>('[data-eta]')) {
-      if (new Date(el.dataset.eta!).getTime() <= at.getTime()) el.textContent = ETA_PASSED;
+      if (new Date(el.dataset.eta!).getTime() > at.getTime() || el.querySelector('.eta-passed')) continue;
+      const mark = document.createElement('strong');
+      mark.className = 'eta-passed';
+      mark.textContent = ETA_PASSED;
+      el.append(' · ', mark);
     }
   };
   setInterval(tick, 15_000);

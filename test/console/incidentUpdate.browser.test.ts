@@ -152,11 +152,11 @@ describe('dashboard clock', () => {
     await page.goto(`${server.url}/noc`);
     const row = page.locator('tr', { hasText: 'Sin servicio en Lerma' });
     expect(await row.getAttribute('data-overdue')).toBe('false');
-    expect(await row.locator('[data-since]').textContent()).toBe('hace 0 min');
-    expect(await row.locator('.eta-state').textContent()).toBe('');
+    expect(await row.locator('[data-since]').textContent()).toBe('hace menos de 1 min');
+    expect(await row.locator('.eta-passed').count()).toBe(0);
     await page.clock.fastForward('21:00');
     await expect.poll(() => row.locator('[data-since]').textContent()).toBe('hace 21 min');
-    expect(await row.locator('.eta-state').textContent()).toBe('vencida — esperando actualización');
+    expect(await row.locator('.eta-passed').textContent()).toBe('vencida — esperando actualización');
     expect(await row.getAttribute('data-overdue')).toBe('false');
     await page.clock.fastForward('15:00');
     await expect.poll(() => row.getAttribute('data-overdue')).toBe('true');
