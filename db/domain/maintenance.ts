@@ -100,7 +100,12 @@ export function windowAt(
 }
 
 /** The heading of a window wherever it is named alone (page title, calendar event, feeds). */
-export function maintenanceTitle(m: { emergency: boolean; name: string }): string {
+/**
+ * The window's title on its page and in calendars (ICS SUMMARY). A cancelled window says so
+ * first: a calendar that shows only the SUMMARY must not keep saying "programado".
+ */
+export function maintenanceTitle(m: { emergency: boolean; name: string; status: MaintenanceStatus }): string {
+  if (m.status === 'cancelled') return `${m.emergency ? 'Mantenimiento de emergencia cancelado' : 'Mantenimiento cancelado'}: ${m.name}`;
   return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
 }
 

@@ -53,7 +53,7 @@ afterAll(async () => { await s?.close(); });
 describe('the published snapshot (PUBLISH_DIR)', () => {
   it('holds every public route, byte for byte what Node serves, with compressed siblings', async () => {
     // One path of every route in the list (a member of each family).
-    const member: Record<string, string[]> = { incidents: [incidentId], maintenances: [maintenanceId], historyMonths: ['2026-11'], calendarMonths: ['2026-12'], availabilityMonths: ['2026-11'], catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'] };
+    const member: Record<string, string[]> = { incidents: [incidentId], maintenances: [maintenanceId], historyMonths: ['2026-11'], calendarMonths: ['2026-12'], availabilityMonths: ['2026-11'], catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'], areas: ['metepec', 'zinacantepec'] };
     const sample = publicRoutes.flatMap((route) => (route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path]));
     expect(sample.length).toBeGreaterThan(publicRoutes.length);
     for (const path of sample) {
