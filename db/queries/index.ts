@@ -2,6 +2,7 @@ export * from './catalog.ts';
 export * from './incidents.ts';
 export * from './uptime.ts';
 export * from './availability.ts';
+export * from './incidentReports.ts';
 export * from './statusPage.ts';
 export * from './history.ts';
 export * from './maintenances.ts';
