@@ -23,6 +23,7 @@ import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
@@ -163,6 +164,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/webhooks', webhookRoutes(deps));
   app.route('/api/v1/alerts', alertRoutes(deps));
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
+  app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));

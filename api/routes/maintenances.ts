@@ -3,7 +3,7 @@ import {
   cancelMaintenance, cancelMaintenanceInput, createMaintenance, createMaintenanceInput, maintenancePatchInput, maintenanceUpdateInput,
   postMaintenanceUpdate, updateMaintenance, type MaintenanceWarning,
 } from '../../db/commands/maintenances.ts';
-import { activeMaintenances, componentCatalogue, maintenanceDetail, pastMaintenances, upcomingMaintenances } from '../../db/queries/index.ts';
+import { activeMaintenances, componentCatalogue, maintenanceDetail, maintenanceScope, pastMaintenances, upcomingMaintenances } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';
@@ -22,6 +22,8 @@ export function maintenanceRoutes(deps: AppDeps) {
       ...v2Maintenance(view, config.publicUrl),
       low_impact_window: view.lowImpactWindow,
       emergency: view.emergency,
+      // Network elements are the NOC's (never in the public v2 documents).
+      elements: maintenanceScope(db, id).elements,
       ...(warnings ? { warnings } : {}),
     };
   };

@@ -2,7 +2,7 @@ import { createComponent, createComponentInput, createGroup, createGroupInput, f
 import { CommandError, notFound } from '../../db/commands/errors.ts';
 import { incidentReportInput, publishIncidentReport } from '../../db/commands/incidentReports.ts';
 import { createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
-import { componentCatalogue, incidentDetail, incidentReport, type IncidentReportView } from '../../db/queries/index.ts';
+import { componentCatalogue, incidentDetail, incidentReport, incidentScope, type IncidentReportView } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
@@ -43,7 +43,8 @@ export function v1Routes(deps: AppDeps) {
   const incidentJson = (id: string) => {
     const view = incidentDetail(db, id);
     if (!view) throw notFound('el incidente', id);
-    return v2Incident(view, config.publicUrl);
+    // Network elements are the NOC's (never in the public v2 documents).
+    return { ...v2Incident(view, config.publicUrl), elements: incidentScope(db, id).elements };
   };
 
   app.get('/components', (c) => {

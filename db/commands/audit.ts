@@ -19,6 +19,8 @@ export const PRIVATE_SUBJECTS: ReadonlySet<string> = new Set([
   // Alerts, drafts, their rules and the webhooks as received are the NOC's; what an alert changes
   // in public is a component's status, which setComponentStatus notes as 'component'.
   'alert', 'incident_draft', 'alert_rules', 'alert_delivery',
+  // The customer service inventory: no public page lists it (/mi-servicio is rendered per lookup).
+  'service',
 ]);
 
 /** Subject types audited during the command now running on a connection (see `auditedDuring`). */

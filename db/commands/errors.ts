@@ -31,7 +31,7 @@ export function notFound(what: string, id: string): CommandError {
  * 422 for references that name nothing in the catalogue, one field error per reference at the
  * path where it was given (see resolveRefs in db/queries/catalog.ts).
  */
-export function unknownRefs(unknown: ReadonlyArray<{ path: string; ref: string; message: string }>, code: 'unknown_component' | 'unknown_group' | 'unknown_area' = 'unknown_component'): CommandError {
+export function unknownRefs(unknown: ReadonlyArray<{ path: string; ref: string; message: string }>, code: 'unknown_component' | 'unknown_group' | 'unknown_area' | 'unknown_element' = 'unknown_component'): CommandError {
   const message = unknown.length === 1 ? unknown[0].message : `No existen en el catálogo: ${unknown.map((u) => `«${u.ref}»`).join(', ')}.`;
   return new CommandError(422, code, message, unknown.map(({ path, message }) => ({ path, message })));
 }

@@ -4,10 +4,11 @@ import type { Db } from '../client.ts';
 import { componentStatuses, incidentImpacts, incidentStatuses, type ComponentStatus, type IncidentImpact, type IncidentStatus } from '../enums.ts';
 import { newId } from '../ids.ts';
 import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
-import { components, incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
+import { components, incidentComponents, incidentElements, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
-import { bodyText, instant, nameText, noteText, parseInput, ref } from './input.ts';
+import { bodyText, elementList, instant, nameText, noteText, parseInput, ref } from './input.ts';
+import { assertKnownElements } from './services.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit } from './audit.ts';
 import { publish } from '../notifications/index.ts';
@@ -26,6 +27,8 @@ const updateFields = {
   eta: instant.nullable().optional(),
   /** Component id or slug → the status it moves to with this update. */
   components: z.record(ref, z.enum(componentStatuses)).optional(),
+  /** Network elements of the service inventory this update adds to the incident (OLT-MET-01…). */
+  elements: elementList.optional(),
   deliverNotifications: z.boolean().optional(),
 };
 
@@ -81,6 +84,7 @@ function resolveComponents(db: Db, refs: Record<string, ComponentStatus> | undef
  */
 function writeUpdate(db: Db, incident: IncidentRow, input: ParsedUpdate, now: Date, type: 'incident.created' | 'incident.updated', previousStatus: IncidentStatus | null) {
   const targets = resolveComponents(db, input.components);
+  assertKnownElements(db, input.elements);
   const updateId = newId();
   db.insert(incidentUpdates).values({
     id: updateId,
@@ -117,6 +121,7 @@ function writeUpdate(db: Db, incident: IncidentRow, input: ParsedUpdate, now: Da
     setComponentStatus(db, current, status, now, { kind: 'incident', id: incident.id });
     db.insert(incidentUpdateTransitions).values({ updateId, componentId: component.id, oldStatus: current.status, newStatus: status }).run();
   }
+  for (const element of input.elements ?? []) db.insert(incidentElements).values({ incidentId: incident.id, element }).onConflictDoNothing().run();
   const componentIds = db.select({ id: incidentComponents.componentId }).from(incidentComponents)
     .where(eq(incidentComponents.incidentId, incident.id)).all().map((r) => r.id);
   publish(db, {
@@ -152,7 +157,7 @@ export function createIncident(db: Db, raw: CreateIncidentInput, { now, actor }:
       updatedAt: now,
     }).returning().get();
     writeUpdate(db, incident, input, now, 'incident.created', null);
-    recordAudit(db, actor, 'incident.create', { type: 'incident', id: incident.id }, now, { name: input.name, status: input.status, impact: incident.impact, components: input.components });
+    recordAudit(db, actor, 'incident.create', { type: 'incident', id: incident.id }, now, { name: input.name, status: input.status, impact: incident.impact, components: input.components, elements: input.elements });
     return incident;
   });
 }
@@ -174,7 +179,7 @@ export function publishIncidentUpdate(db: Db, incidentId: string, raw: IncidentU
       updatedAt: now,
     }).where(eq(incidents.id, incident.id)).returning().get();
     writeUpdate(db, updated, input, now, 'incident.updated', incident.status);
-    recordAudit(db, actor, 'incident.update', { type: 'incident', id: incident.id }, now, { status: input.status, components: input.components });
+    recordAudit(db, actor, 'incident.update', { type: 'incident', id: incident.id }, now, { status: input.status, components: input.components, elements: input.elements });
     return updated;
   });
 }

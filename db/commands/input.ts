@@ -11,6 +11,7 @@
 // JSON body's keys into the schema's.
 import { z } from 'zod';
 import { CommandError, type FieldError } from './errors.ts';
+import { normalizeElement } from '../domain/affectedServices.ts';
 
 // zod's own messages (wrong type, unknown key…) in Spanish, like the rest of the site.
 z.config(z.locales.es());
@@ -34,6 +35,16 @@ export const LIMITS = {
   ref: 100,
   /** References in one list. */
   refs: 500,
+  /** A customer service's ID as printed on invoices (SOM-12345). */
+  serviceId: 40,
+  /** A network element identifier (OLT-MET-01, PON 1/2/3, TORRE-LERMA-AP2). */
+  element: 100,
+  /** Network elements one service traverses. */
+  serviceElements: 50,
+  /** Technical contacts of one service. */
+  serviceContacts: 20,
+  /** Services in one inventory. */
+  services: 100_000,
 } as const;
 
 const count = new Intl.NumberFormat('es-MX');
@@ -107,6 +118,18 @@ export const slug = z.string({ error: 'El identificador debe ser texto.' })
 /** A component or area named by id or slug; whether it exists is the resolver's answer (db/queries/catalog.ts). */
 export const ref = z.string({ error: 'Indique un componente o una zona por su id o identificador.' }).min(1).max(LIMITS.ref);
 export const refList = z.array(ref).max(LIMITS.refs, `Hasta ${LIMITS.refs} componentes o zonas.`);
+
+/**
+ * A network element named by SOMNET's inventory (free text, one line). Compared without regard
+ * to case (db/domain/affectedServices.ts), so it is kept in that canonical form. A semicolon
+ * separates elements in the inventory's CSV, so it cannot be part of one.
+ */
+export const networkElement = text({ min: 1, max: LIMITS.element, label: 'El elemento de red', required: 'Indique el elemento de red, p. ej. OLT-MET-01.' })
+  .refine((v) => !v.includes(';'), 'Un elemento de red no puede contener «;» (separa elementos en el CSV).')
+  .transform(normalizeElement);
+/** Network elements an incident or maintenance names; each must exist in the service inventory. */
+export const elementList = z.array(networkElement, { error: 'Envíe los elementos de red como una lista, p. ej. ["OLT-MET-01"].' })
+  .max(LIMITS.refs, `Hasta ${LIMITS.refs} elementos de red.`);
 
 const TIMESTAMP_MESSAGE = 'Debe ser una fecha y hora ISO 8601 con zona (Z o ±hh:mm), p. ej. 2026-11-26T14:30:00-06:00.';
 const rfc3339 = z.iso.datetime({ offset: true });

@@ -3,14 +3,15 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { maintenanceImpactKinds, type ComponentStatus, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
 import { newId } from '../ids.ts';
-import { components, componentStatusEvents, maintenanceComponents, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
+import { components, componentStatusEvents, maintenanceComponents, maintenanceElements, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
 import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, type LockedOnceStarted } from '../domain/maintenance.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
-import { bodyText, instant, LIMITS, nameText, noteText, parseInput, publicName, refList, text } from './input.ts';
+import { bodyText, elementList, instant, LIMITS, nameText, noteText, parseInput, publicName, refList, text } from './input.ts';
+import { assertKnownElements } from './services.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 
@@ -33,6 +34,8 @@ const maintenanceFields = {
   scheduledUntil: instant,
   /** Component or area ids/slugs; an area stands for all its components. */
   components: refList.min(1, 'Elija al menos una zona o un componente afectado.'),
+  /** Network elements of the service inventory the work touches (OLT-MET-01…); their services are affected too. */
+  elements: elementList.optional(),
   impactKind: z.enum(maintenanceImpactKinds, { error: 'Elija la afectación esperada: no_impact, reduced_redundancy, degraded u outage.' }).optional(),
   autoTransition: z.boolean().optional(),
   emergency: z.boolean().optional(),
@@ -99,6 +102,12 @@ function checkNotice(now: Date, from: Date, emergency: boolean, reason: string |
   if (startsInPast(now, from)) {
     throw new CommandError(422, 'validation_failed', 'El inicio no puede estar en el pasado.', [{ path: 'scheduled_for', message: 'Indique una hora futura.' }]);
   }
+}
+
+function setElements(db: Db, maintenanceId: string, elements: readonly string[]): void {
+  db.delete(maintenanceElements).where(eq(maintenanceElements.maintenanceId, maintenanceId)).run();
+  const unique = [...new Set(elements)];
+  if (unique.length > 0) db.insert(maintenanceElements).values(unique.map((element) => ({ maintenanceId, element }))).run();
 }
 
 function componentIdsOf(db: Db, maintenanceId: string): string[] {
@@ -214,6 +223,7 @@ export function createMaintenance(db: Db, raw: CreateMaintenanceInput, { now, ac
     const emergency = input.emergency ?? false;
     checkNotice(now, input.scheduledFor, emergency, input.emergencyReason);
     const componentIds = resolveComponentRefs(db, input.components);
+    assertKnownElements(db, input.elements);
     const lowImpactWindow = isLowImpactWindow(input.scheduledFor, input.scheduledUntil);
     let row = db.insert(maintenances).values({
       id: newId(),
@@ -231,6 +241,7 @@ export function createMaintenance(db: Db, raw: CreateMaintenanceInput, { now, ac
       updatedAt: now,
     }).returning().get();
     db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: row.id, componentId }))).run();
+    setElements(db, row.id, input.elements ?? []);
     addUpdate(db, row.id, 'announced', 'scheduled', input.body, now);
     notify(db, 'maintenance.announced', row.id, now);
     recordAudit(db, actor, 'maintenance.create', { type: 'maintenance', id: row.id }, now, { ...input, components: componentIds });
@@ -274,6 +285,10 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
       const ids = resolveComponentRefs(db, patch.components);
       db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).run();
       db.insert(maintenanceComponents).values(ids.map((componentId) => ({ maintenanceId: m.id, componentId }))).run();
+    }
+    if (patch.elements !== undefined) {
+      assertKnownElements(db, patch.elements);
+      setElements(db, m.id, patch.elements);
     }
     const lowImpactWindow = isLowImpactWindow(from, until);
     if (moved) {

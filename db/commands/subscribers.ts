@@ -20,11 +20,11 @@ const EMAIL_MESSAGE = 'Escriba una dirección de correo válida, p. ej. noc@empr
 const CUSTOMER_ID_MESSAGE = 'El ID de cliente tiene hasta 40 letras, números, espacios, puntos o guiones.';
 
 /** An address subscribers are reached at, normalised (lower case) as it is stored. */
-const emailAddress = text({ min: 1, max: LIMITS.email, label: 'El correo', required: EMAIL_MESSAGE })
+export const emailAddress = text({ min: 1, max: LIMITS.email, label: 'El correo', required: EMAIL_MESSAGE })
   .refine((v) => normalizeEmail(v) !== null, EMAIL_MESSAGE)
   .transform((v) => normalizeEmail(v)!);
 /** The customer's ID from their invoice; empty means none. */
-const customerId = text({ max: LIMITS.customerId, label: 'El ID de cliente' })
+export const customerId = text({ max: LIMITS.customerId, label: 'El ID de cliente' })
   .regex(/^[\p{L}\p{N} ._/-]*$/u, CUSTOMER_ID_MESSAGE)
   .transform((v) => (v === '' ? null : v))
   .nullable();

@@ -14,3 +14,4 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
+export * from './services.ts';

@@ -9,3 +9,4 @@ export * from './console.ts';
 export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
+export * from './services.ts';

@@ -1,0 +1,113 @@
+// The customer service inventory as the NOC API, the console, the notices and the
+// "¿Me afecta?" page read it. Which services an incident or maintenance reaches is decided by
+// the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { affectedServices, normalizeElement, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
+import { incidentComponents, incidentElements, maintenanceComponents, maintenanceElements, serviceContacts, serviceElements, services } from '../schema/index.ts';
+import { chunked, groupBy } from './batch.ts';
+
+export interface ServiceContactView {
+  name: string;
+  email: string;
+  phone: string | null;
+}
+
+export interface ServiceView {
+  serviceId: string;
+  customerId: string;
+  company: string;
+  label: string;
+  technology: string;
+  componentId: string;
+  monthlyPriceMxn: number | null;
+  elements: string[];
+  contacts: ServiceContactView[];
+  importedAt: Date;
+}
+
+/** A service ID as stored: trimmed, upper-case (lookups ignore case: "som-12345" finds SOM-12345). */
+export function canonicalServiceId(id: string): string {
+  return id.trim().toUpperCase();
+}
+
+function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean): ServiceView[] {
+  const ids = rows.map((r) => r.serviceId);
+  const load = <T extends { serviceId: string }>(query: (part: string[] | null) => T[]) => groupBy(all ? query(null) : chunked(ids, query), (r) => r.serviceId);
+  const elements = load((part) => db.select().from(serviceElements).where(part ? inArray(serviceElements.serviceId, part) : undefined).orderBy(asc(serviceElements.element)).all());
+  const contacts = load((part) => db.select().from(serviceContacts).where(part ? inArray(serviceContacts.serviceId, part) : undefined).orderBy(asc(serviceContacts.position)).all());
+  return rows.map((r) => ({
+    serviceId: r.serviceId, customerId: r.customerId, company: r.company, label: r.label, technology: r.technology,
+    componentId: r.componentId, monthlyPriceMxn: r.monthlyPriceMxn,
+    elements: (elements.get(r.serviceId) ?? []).map((e) => e.element),
+    contacts: (contacts.get(r.serviceId) ?? []).map((c) => ({ name: c.name, email: c.email, phone: c.phone })),
+    importedAt: r.importedAt,
+  }));
+}
+
+/** The inventory in the order of the last import; `customerId` narrows it to one customer. */
+export function listServices(db: Db, filter: { customerId?: string } = {}): ServiceView[] {
+  const rows = db.select().from(services).where(filter.customerId !== undefined ? eq(services.customerId, filter.customerId.trim()) : undefined)
+    .orderBy(asc(services.position)).all();
+  return views(db, rows, filter.customerId === undefined);
+}
+
+/** One service by its ID (any case), or null. */
+export function serviceById(db: Db, serviceId: string): ServiceView | null {
+  const row = db.select().from(services).where(eq(services.serviceId, canonicalServiceId(serviceId))).get();
+  return row ? views(db, [row], false)[0] : null;
+}
+
+export interface ServiceFootprintRow extends ServiceFootprint {
+  customerId: string;
+  label: string;
+}
+
+/** What the affected rule needs about every service (one pass over two tables). */
+export function serviceFootprints(db: Db): ServiceFootprintRow[] {
+  const rows = db.$client.prepare(`SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.label, s.component_id AS componentId, c.group_id AS groupId
+    FROM services s JOIN components c ON c.id = s.component_id ORDER BY s.position`).all() as Array<Omit<ServiceFootprintRow, 'elements'>>;
+  const elements = new Map<string, string[]>();
+  for (const e of db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{ serviceId: string; element: string }>) {
+    const list = elements.get(e.serviceId);
+    if (list) list.push(e.element);
+    else elements.set(e.serviceId, [e.element]);
+  }
+  return rows.map((r) => ({ ...r, elements: elements.get(r.serviceId) ?? [] }));
+}
+
+/** The services a scope (components, areas, elements) reaches, in inventory order. */
+export function affectedServicesFor(db: Db, scope: AffectedScope): AffectedService<ServiceFootprintRow>[] {
+  const empty = [scope.componentIds, scope.groupIds, scope.elements].every((list) => list === undefined || [...list].length === 0);
+  return empty ? [] : affectedServices(serviceFootprints(db), scope);
+}
+
+/** Services and distinct customers in a list of affected services: the console's "N servicios de M clientes". */
+export function affectedCounts(affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): { services: number; customers: number } {
+  return { services: affected.length, customers: new Set(affected.map((a) => a.service.customerId)).size };
+}
+
+/** Which of these elements no service in the inventory traverses (canonical form, in the order given). */
+export function unknownElementsOf(db: Db, elements: readonly string[]): Array<{ index: number; element: string }> {
+  if (elements.length === 0) return [];
+  const wanted = elements.map(normalizeElement);
+  const known = new Set(chunked([...new Set(wanted)], (part) => db.selectDistinct({ element: serviceElements.element }).from(serviceElements)
+    .where(inArray(serviceElements.element, part)).all()).map((r) => r.element));
+  return wanted.flatMap((element, index) => (known.has(element) ? [] : [{ index, element }]));
+}
+
+/** What an incident names: its affected components and network elements. */
+export function incidentScope(db: Db, incidentId: string): { componentIds: string[]; elements: string[] } {
+  return {
+    componentIds: db.select({ id: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, incidentId)).all().map((r) => r.id),
+    elements: db.select({ element: incidentElements.element }).from(incidentElements).where(eq(incidentElements.incidentId, incidentId)).orderBy(asc(incidentElements.element)).all().map((r) => r.element),
+  };
+}
+
+/** What a maintenance names: its components (areas already expanded) and network elements. */
+export function maintenanceScope(db: Db, maintenanceId: string): { componentIds: string[]; elements: string[] } {
+  return {
+    componentIds: db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id),
+    elements: db.select({ element: maintenanceElements.element }).from(maintenanceElements).where(eq(maintenanceElements.maintenanceId, maintenanceId)).orderBy(asc(maintenanceElements.element)).all().map((r) => r.element),
+  };
+}
