@@ -15,3 +15,4 @@ export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
 export * from './services.ts';
+export * from './serviceReports.ts';
