@@ -9,7 +9,9 @@ import { recordAudit } from './audit.ts';
 import { CommandError, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, nameText, networkElement, parseInput, ref, text } from './input.ts';
 import { customerId, emailAddress } from './subscribers.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
+import { withinRateLimit } from './rateLimit.ts';
+import { RATE_LIMITS } from '../subscriptions/tokens.ts';
 
 const SERVICE_ID_MESSAGE = 'El ID de servicio tiene hasta 40 letras, números, puntos, guiones o guiones bajos, p. ej. SOM-12345.';
 
@@ -230,5 +232,20 @@ export function assertKnownElements(db: Db, elements: readonly string[] | undefi
   const unknown = unknownElementsOf(db, elements);
   if (unknown.length > 0) {
     throw unknownRefs(unknown.map(({ index, element }) => ({ path: `${path}.${index}`, ref: element, message: unknownElementMessage(element) })), 'unknown_element');
+  }
+}
+
+/** How long to wait after the lookup limit is reached (the window of RATE_LIMITS.service_lookup). */
+export const LOOKUP_RETRY_AFTER_SECONDS = RATE_LIMITS.service_lookup.windowMs / 1000;
+
+/**
+ * Counts one "¿Me afecta?" lookup for a client address key (api/clientIp.ts) before the service
+ * is looked up, found or not, so the IDs cannot be enumerated: 429 over the limit. Bookkeeping,
+ * not a command: no audit row, and no public page changes (no cache flush).
+ */
+export function countServiceLookup(db: Db, clientKey: string, now: Date): void {
+  const allowed = writeTransaction(db, () => withinRateLimit(db, 'service_lookup', clientKey, now));
+  if (!allowed) {
+    throw new CommandError(429, 'rate_limited', 'Hizo muchas consultas de servicios desde su conexión. Espere 15 minutos e intente de nuevo, o llame a la línea de emergencia si su servicio está caído.', undefined, { retryAfterSeconds: LOOKUP_RETRY_AFTER_SECONDS });
   }
 }

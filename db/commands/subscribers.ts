@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
@@ -6,7 +6,8 @@ import { componentCatalogue, expandedComponentIds, resolveRefs, type Catalogue }
 import { subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
 import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
-import { CONFIRM_TTL_MS, formatToken, hashKey, hashSecret, MANAGE_TTL_MS, newSecret, normalizeEmail, RATE_LIMITS, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { CONFIRM_TTL_MS, formatToken, hashSecret, LONGEST_RATE_WINDOW_MS, MANAGE_TTL_MS, newSecret, normalizeEmail, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import { withinRateLimit } from './rateLimit.ts';
 import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { chosenScope } from '../subscriptions/choices.ts';
 import { recordAudit } from './audit.ts';
@@ -82,7 +83,7 @@ function enqueueEmail(db: Db, to: string, kind: string, dedupeKey: string, paylo
 function purgeExpired(db: Db, now: Date): { subscribers: number } {
   const expired = db.delete(subscribers).where(and(isNull(subscribers.confirmedAt), lt(subscribers.expiresAt, now))).run().changes;
   db.delete(subscriberTokens).where(lt(subscriberTokens.expiresAt, now)).run();
-  db.delete(subscriptionAttempts).where(lt(subscriptionAttempts.at, new Date(now.getTime() - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)))).run();
+  db.delete(subscriptionAttempts).where(lt(subscriptionAttempts.at, new Date(now.getTime() - LONGEST_RATE_WINDOW_MS))).run();
   return { subscribers: expired };
 }
 
@@ -95,23 +96,17 @@ export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: num
   const due = db.$client.prepare(`SELECT
       EXISTS (SELECT 1 FROM subscribers WHERE confirmed_at IS NULL AND expires_at < ?) OR
       EXISTS (SELECT 1 FROM subscriber_tokens WHERE expires_at < ?) OR
-      EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - Math.max(RATE_LIMITS.ip.windowMs, RATE_LIMITS.email.windowMs)) as { due: number };
+      EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - LONGEST_RATE_WINDOW_MS) as { due: number };
   if (!due.due) return { subscribers: 0 };
   return writeTransaction(db, () => purgeExpired(db, now));
 }
 
 function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): void {
-  const limit = RATE_LIMITS[scope];
-  const keyHash = hashKey(value);
-  const since = new Date(now.getTime() - limit.windowMs);
-  const { n } = db.select({ n: sql<number>`count(*)` }).from(subscriptionAttempts)
-    .where(and(eq(subscriptionAttempts.scope, scope), eq(subscriptionAttempts.keyHash, keyHash), sql`${subscriptionAttempts.at} > ${since.getTime()}`)).get()!;
-  if (n >= limit.max) {
+  if (!withinRateLimit(db, scope, value, now)) {
     throw new CommandError(429, 'rate_limited', scope === 'ip'
       ? 'Demasiadas solicitudes de suscripción desde su conexión. Espere una hora e inténtelo de nuevo.'
       : 'Ya enviamos varios correos de confirmación a esta dirección. Revise su bandeja (y la carpeta de spam) o inténtelo de nuevo en una hora.');
   }
-  db.insert(subscriptionAttempts).values({ scope, keyHash, at: now }).run();
 }
 
 /**

@@ -14,5 +14,7 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
+export * from './areaPage.ts';
+export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';

@@ -3,7 +3,10 @@
 // the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { affectedServices, normalizeElement, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
+import { affectedServices, normalizeElement, serviceAffectedBy, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
+import { componentCatalogue, type ComponentView } from './catalog.ts';
+import { unresolvedIncidents, type IncidentView } from './incidents.ts';
+import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
 import { incidentComponents, incidentElements, maintenanceComponents, maintenanceElements, serviceContacts, serviceElements, services } from '../schema/index.ts';
 import { chunked, groupBy } from './batch.ts';
 
@@ -109,5 +112,42 @@ export function maintenanceScope(db: Db, maintenanceId: string): { componentIds:
   return {
     componentIds: db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id),
     elements: db.select({ element: maintenanceElements.element }).from(maintenanceElements).where(eq(maintenanceElements.maintenanceId, maintenanceId)).orderBy(asc(maintenanceElements.element)).all().map((r) => r.element),
+  };
+}
+
+export interface ServiceLookupView {
+  serviceId: string;
+  /** The component its link hangs on, as the public page shows it ("Metepec · Fibra óptica"). */
+  component: ComponentView;
+  /** Unresolved incidents that reach this service (by component, area or element), newest first. */
+  incidents: IncidentView[];
+  /** Maintenance windows in progress or verifying that reach it. */
+  activeMaintenances: MaintenanceView[];
+  /** Scheduled windows that will reach it, soonest first. */
+  upcomingMaintenances: MaintenanceView[];
+}
+
+/**
+ * "¿Me afecta?": what the public page already says, narrowed to one service. Holds nothing
+ * private (no company, label, contact or element), so the page cannot show it by mistake.
+ */
+export function serviceLookup(db: Db, serviceId: string, now: Date): ServiceLookupView | null {
+  const row = db.select({ serviceId: services.serviceId, componentId: services.componentId }).from(services)
+    .where(eq(services.serviceId, canonicalServiceId(serviceId))).get();
+  if (!row) return null;
+  const catalogue = componentCatalogue(db);
+  const component = catalogue.byId.get(row.componentId);
+  if (!component) return null;
+  const footprint: ServiceFootprint = {
+    serviceId: row.serviceId, componentId: component.id, groupId: component.groupId,
+    elements: db.select({ element: serviceElements.element }).from(serviceElements).where(eq(serviceElements.serviceId, row.serviceId)).all().map((r) => r.element),
+  };
+  const reaches = (scope: { componentIds: string[]; elements: string[] }) => serviceAffectedBy(footprint, scope) !== null;
+  return {
+    serviceId: row.serviceId,
+    component,
+    incidents: unresolvedIncidents(db, catalogue).filter((i) => reaches(incidentScope(db, i.id))),
+    activeMaintenances: activeMaintenances(db, catalogue).filter((m) => reaches(maintenanceScope(db, m.id))),
+    upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter((m) => m.status === 'scheduled' && reaches(maintenanceScope(db, m.id))),
   };
 }

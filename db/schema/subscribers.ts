@@ -51,12 +51,12 @@ export const subscriberTokens = sqliteTable(
   (t) => [index('subscriber_tokens_subscriber_idx').on(t.subscriberId), index('subscriber_tokens_expires_idx').on(t.expiresAt)],
 );
 
-/** Sign-up attempts per IP and per address (both hashed), for the rate limits. */
+/** Attempts per IP and per address (both hashed), for the rate limits (RATE_LIMITS in db/subscriptions/tokens.ts). */
 export const subscriptionAttempts = sqliteTable(
   'subscription_attempts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    scope: text('scope', { enum: ['ip', 'email'] }).notNull(),
+    scope: text('scope', { enum: ['ip', 'email', 'service_lookup'] }).notNull(),
     keyHash: text('key_hash').notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
   },

@@ -42,11 +42,20 @@ export function hashKey(value: string): string {
 export const CONFIRM_TTL_MS = 48 * 3_600_000;
 export const MANAGE_TTL_MS = 180 * 24 * 3_600_000;
 
-/** Sign-up limits: per client IP and per address, over a sliding hour. */
+/**
+ * Per-key limits over a sliding window, counted in subscription_attempts (db/commands/rateLimit.ts):
+ * sign-ups per client IP and per address; "¿Me afecta?" lookups per client IP, so the service
+ * IDs cannot be enumerated (30 per 15 min is plenty for a person and for several customers
+ * behind one carrier-grade NAT; 20,000 IDs would take a prober 160 hours per address).
+ */
 export const RATE_LIMITS = {
   ip: { max: 10, windowMs: 3_600_000 },
   email: { max: 3, windowMs: 3_600_000 },
+  service_lookup: { max: 30, windowMs: 15 * 60_000 },
 } as const;
+export type RateLimitScope = keyof typeof RATE_LIMITS;
+/** Attempts older than this count for no limit and are purged. */
+export const LONGEST_RATE_WINDOW_MS = Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMs));
 
 /** A pragmatic address check (RFC 5321 lengths, one @, a dot in the domain, no spaces). */
 export function normalizeEmail(raw: string): string | null {

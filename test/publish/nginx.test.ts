@@ -15,6 +15,8 @@ import { createApiToken } from '../../db/commands/tokens.ts';
 import { createIncident } from '../../db/commands/incidents.ts';
 import { createMaintenance } from '../../db/commands/maintenances.ts';
 import { systemActor } from '../../db/commands/audit.ts';
+import { replaceServiceInventory } from '../../db/commands/services.ts';
+import { inventory } from '../services/fixtures.ts';
 import { zonedMonthKey } from '../../db/domain/time.ts';
 import { freshDb } from '../support/db.ts';
 import { freePort, shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
@@ -60,6 +62,7 @@ beforeAll(async () => {
   const now = new Date();
   incidentId = createIncident(db, { name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', cause: 'Obra civil', components: { 'metepec-fibra': 'major_outage' } }, { now, actor: systemActor }).id;
   maintenanceId = createMaintenance(db, { name: 'Cambio de tarjetas', body: 'Cortes breves.', scheduledFor: new Date(now.getTime() + 5 * 86_400_000), scheduledUntil: new Date(now.getTime() + 5 * 86_400_000 + 3_600_000), components: ['zinacantepec'] }, { now, actor: systemActor }).maintenance.id;
+  replaceServiceInventory(db, inventory, { now, actor: systemActor });
   const databasePath = db.$client.name;
   db.$client.close();
   const port = await freePort();
@@ -112,6 +115,24 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     // CORS preflight of the v2 API is answered by nginx itself.
     const preflight = await new Promise<number>((resolve) => request(`${nginx.url}/api/v2/summary.json`, { method: 'OPTIONS', agent: false }, (res) => { res.resume(); resolve(res.statusCode!); }).end());
     expect(preflight).toBe(204);
+  });
+
+  it('sends "¿Me afecta?" lookups to Node, never to a file: per service, private, behind the per-IP limit', async () => {
+    expect(existsSync(join(publishDir, 'mi-servicio'))).toBe(false);
+    const page = await get(`${nginx.url}/mi-servicio`);
+    expect(page.status).toBe(200);
+    expect(page.body.toString()).toContain('¿Me afecta? Consulte su servicio');
+    const lookup = await get(`${nginx.url}/mi-servicio/SOM-12345`);
+    expect(lookup.status).toBe(200);
+    expect(lookup.headers['cache-control']).toBe('private, no-store');
+    expect(lookup.body.toString()).toContain('Sí: hay una falla que afecta a su servicio');
+    const unknown = await get(`${nginx.url}/mi-servicio/SOM-00000`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.toString()).toContain('No encontramos el servicio');
+    // The form's query string reaches Node, which answers with the lookup's own URL.
+    const form = await get(`${nginx.url}/mi-servicio?id_servicio=som-30001`);
+    expect(form.status).toBe(303);
+    expect(form.headers.location).toBe('/mi-servicio/SOM-30001');
   });
 
   it('shows an update posted through nginx at once, and no reader gets half a page', async () => {
@@ -170,7 +191,7 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     expect(text).toContain('722 167 5865');
     expect(text).not.toContain('nginx');
     // The API and pages that only Node answers get the same page, not nginx's.
-    for (const path of ['/historial?mes=2026-01', '/noc', '/suscripcion/baja?token=x']) {
+    for (const path of ['/historial?mes=2026-01', '/noc', '/suscripcion/baja?token=x', '/mi-servicio/SOM-12345']) {
       const res = await get(`${nginx.url}${path}`);
       expect(res.status, path).toBe(503);
       expect(res.body.toString(), path).toContain('722 167 5865');

@@ -42,7 +42,7 @@ describe('public routes', () => {
   });
 
   it('never publishes per-visitor pages', () => {
-    for (const path of ['/noc', '/suscripcion/confirmar', '/suscripcion/baja', '/suscripcion/preferencias', '/mi-servicio']) {
+    for (const path of ['/noc', '/suscripcion/confirmar', '/suscripcion/baja', '/suscripcion/preferencias', '/mi-servicio', '/mi-servicio/SOM-12345']) {
       expect(publicRouteOf(path), path).toBeUndefined();
     }
   });
