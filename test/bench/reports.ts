@@ -13,12 +13,10 @@ import { ensureBuilt } from '../../api/build.ts';
 import { loadSite } from '../../api/server.ts';
 import { availabilityCsv } from '../../api/render/availability.ts';
 import { openDatabase, type Db } from '../../db/client.ts';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createComponent, createGroup } from '../../db/commands/catalog.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
 import { zonedMonthKey } from '../../db/domain/time.ts';
 import { availabilityReport, shiftMonth } from '../../db/queries/index.ts';
 import { newId } from '../../db/ids.ts';
+import { seedBenchCatalogue } from './seed.ts';
 
 const EVENTS = 10_000;
 const DAY = 86_400_000;
@@ -45,12 +43,7 @@ async function timed(runs: number, fn: () => unknown | Promise<unknown>): Promis
  */
 function seed(db: Db, now: number): void {
   const start = new Date(now - 366 * DAY);
-  seedDemoCatalogue(db, start);
-  const ctx = { now: start, actor: systemActor };
-  for (let g = 0; g < 12; g++) {
-    const group = createGroup(db, { name: `Zona de prueba ${g + 1}`, slug: `zona-${g + 1}` }, ctx);
-    for (const tech of ['fibra', 'inalambrico', 'dedicado']) createComponent(db, { name: `Enlace ${tech}`, slug: `zona-${g + 1}-${tech}`, group: group.id }, ctx);
-  }
+  seedBenchCatalogue(db, start);
   const ids = db.$client.prepare('SELECT id FROM components ORDER BY id').pluck().all() as string[];
   let rng = 7;
   const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
