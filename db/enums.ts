@@ -51,7 +51,7 @@ export const slaByImpact: Record<IncidentImpact, { label: string; minutes: numbe
   critical: { label: 'menos de 30 minutos', minutes: 30 },
   major: { label: 'menos de 2 horas', minutes: 120 },
   minor: { label: 'menos de 4 horas hábiles', minutes: 240, businessHours: true },
-  none: { label: 'sin tiempo de respuesta comprometido', minutes: null },
+  none: { label: 'sin plazo comprometido', minutes: null },
 };
 
 export const statusIndicators = ['none', 'minor', 'major', 'critical', 'maintenance'] as const;

@@ -139,7 +139,9 @@ const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
 };
 
 export function incidentEmail(p: IncidentEmailProps): EmailContent {
-  const subject = `[${incidentPrefix[p.event]}] ${p.name} — ${p.statusLabel} (criticidad ${p.impactLabel.toLowerCase()})`;
+  // "[Resuelto] Corte… — Resuelto" said it twice: a resolution's prefix is its status already.
+  const status = p.event === 'incident.resolved' ? '' : ` — ${p.statusLabel}`;
+  const subject = `[${incidentPrefix[p.event]}] ${p.name}${status} (criticidad ${p.impactLabel.toLowerCase()})`;
   const facts: Array<[string, string]> = [
     ['Estado', p.statusLabel],
     ['Criticidad', p.impactLabel],

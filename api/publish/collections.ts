@@ -4,7 +4,7 @@
 import type { Db } from '../../db/client.ts';
 import { zonedMonthKey } from '../../db/domain/time.ts';
 import {
-  availabilityMonthRange, catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
+  areaSlugs, availabilityMonthRange, catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
   openMaintenanceIds, shiftMonth, slugsOfComponents, unresolvedIncidentIds,
 } from '../../db/queries/index.ts';
 import type { Change } from './changes.ts';
@@ -100,5 +100,19 @@ const catalogue: Collection = {
   timely: () => [],
 };
 
-export const collections = { incidents, maintenances, historyMonths, calendarMonths, availabilityMonths, catalogue } satisfies Record<string, Collection>;
+/** Areas by slug: their pages (/zonas/:slug), which show what affects the area now. */
+const areas: Collection = {
+  all: (db) => areaSlugs(db),
+  touched: (change, db, now) => {
+    const all = new Set(areaSlugs(db));
+    return catalogue.touched(change, db, now).filter((slug) => all.has(slug));
+  },
+  // An area with an open incident shows how long ago it was updated and whether the ETA passed.
+  timely: (db) => {
+    const all = new Set(areaSlugs(db));
+    return slugsOfComponents(db, incidentFootprint(db, unresolvedIncidentIds(db)).componentIds).filter((slug) => all.has(slug));
+  },
+};
+
+export const collections = { incidents, maintenances, historyMonths, calendarMonths, availabilityMonths, catalogue, areas } satisfies Record<string, Collection>;
 export type CollectionName = keyof typeof collections;

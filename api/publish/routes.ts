@@ -34,6 +34,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/badge.svg' },
   { path: '/embed.js' },
   { path: '/incidentes/:id', each: 'incidents' },
+  { path: '/zonas/:slug', each: 'areas' },
   { path: '/historial', query: ['mes'] },
   { path: '/historial/:mes', each: 'historyMonths' },
   { path: '/disponibilidad' },

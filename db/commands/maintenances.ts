@@ -4,7 +4,7 @@ import type { Db } from '../client.ts';
 import { maintenanceImpactKinds, type ComponentStatus, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
 import { newId } from '../ids.ts';
 import { components, componentStatusEvents, maintenanceComponents, maintenanceElements, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
-import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, type LockedOnceStarted } from '../domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, windowProblemMessage, type LockedOnceStarted } from '../domain/maintenance.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
@@ -82,10 +82,10 @@ function checkWindow(from: Date, until: Date, policy: MaintenancePolicy): void {
   const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
   const problem = windowProblem(from, until, maxHours);
   if (problem === 'ends_before_start') {
-    throw new CommandError(422, 'invalid_window', 'La hora de término debe ser posterior a la de inicio.', [{ path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' }]);
+    throw new CommandError(422, 'invalid_window', windowProblemMessage(problem, maxHours), [{ path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' }]);
   }
   if (problem === 'too_long') {
-    throw new CommandError(422, 'window_too_long', `La ventana no puede durar más de ${maxHours} horas; divida el trabajo en varias ventanas.`, [{ path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` }]);
+    throw new CommandError(422, 'window_too_long', windowProblemMessage(problem, maxHours), [{ path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` }]);
   }
 }
 

@@ -48,6 +48,16 @@ export function windowProblem(start: Date, end: Date, maxHours: number = DEFAULT
   return null;
 }
 
+/**
+ * What the NOC reads about a window's problem: the command's refusal and the console's hint
+ * as the NOC types say the same sentence. `length` (e.g. "13 h"), when given, is added to the
+ * too-long one.
+ */
+export function windowProblemMessage(problem: 'ends_before_start' | 'too_long', maxHours: number, length?: string): string {
+  if (problem === 'ends_before_start') return 'La hora de término debe ser posterior a la de inicio.';
+  return `La ventana no puede durar más de ${maxHours} horas${length ? ` (dura ${length})` : ''}; divida el trabajo en varias ventanas.`;
+}
+
 /** A start already past (beyond the clock skew tolerated): refused, emergency or not. */
 export function startsInPast(now: Date, start: Date): boolean {
   return start.getTime() < now.getTime() - PAST_TOLERANCE_MS;
@@ -90,7 +100,12 @@ export function windowAt(
 }
 
 /** The heading of a window wherever it is named alone (page title, calendar event, feeds). */
-export function maintenanceTitle(m: { emergency: boolean; name: string }): string {
+/**
+ * The window's title on its page and in calendars (ICS SUMMARY). A cancelled window says so
+ * first: a calendar that shows only the SUMMARY must not keep saying "programado".
+ */
+export function maintenanceTitle(m: { emergency: boolean; name: string; status: MaintenanceStatus }): string {
+  if (m.status === 'cancelled') return `${m.emergency ? 'Mantenimiento de emergencia cancelado' : 'Mantenimiento cancelado'}: ${m.name}`;
   return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
 }
 

@@ -1,4 +1,4 @@
-import type { ComponentStatus, StatusIndicator } from '../enums.ts';
+import { componentStatusShortLabels, incidentImpacts, type ComponentStatus, type IncidentImpact, type StatusIndicator } from '../enums.ts';
 
 /** Severity order: the worst status wins a roll-up. Maintenance is planned, so it ranks below any outage. */
 const severity: Record<ComponentStatus, number> = {
@@ -31,7 +31,7 @@ export const indicatorDescriptions: Record<StatusIndicator, string> = {
   none: 'Todos los servicios operan con normalidad',
   minor: 'Rendimiento degradado en parte de la red',
   major: 'Interrupción parcial del servicio',
-  critical: 'Interrupción total del servicio en parte de la red',
+  critical: 'Sin servicio en parte de la red',
   maintenance: 'Mantenimiento en curso',
 };
 
@@ -64,4 +64,34 @@ export function overallStatusWithMaintenance(statuses: Iterable<ComponentStatus>
 /** A component (or area) an open maintenance window covers shows "En mantenimiento" unless it shows worse. */
 export function withMaintenanceInProgress(status: ComponentStatus, maintenanceInProgress: boolean): ComponentStatus {
   return maintenanceInProgress && status === 'operational' ? 'under_maintenance' : status;
+}
+
+/**
+ * What an area's chip says: "Operativo" when all is well, the short status when every service of
+ * the area shares it ("Sin servicio"), otherwise which service has what ("Fibra óptica sin
+ * servicio"): "Sin servicio" for a whole area when only its fibre is down would send the
+ * microwave customers looking for an outage they do not have.
+ */
+export function areaStatusText(components: ReadonlyArray<{ name: string; status: ComponentStatus }>): string {
+  const affected = components.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status));
+  if (affected.length === 0) return componentStatusShortLabels.operational;
+  if (affected.length === components.length && affected.every((c) => c.status === affected[0].status)) return componentStatusShortLabels[affected[0].status];
+  return affected.map((c) => `${c.name} ${componentStatusShortLabels[c.status].toLowerCase()}`).join(' · ');
+}
+
+/**
+ * The open incident the banner speaks for: the highest criticality, then the one hitting the
+ * worst component status, then the most recently started.
+ */
+export function worstIncident<T extends { impact: IncidentImpact; startedAt: Date; components: ReadonlyArray<{ status: ComponentStatus }> }>(incidents: readonly T[]): T | null {
+  let worst: T | null = null;
+  const rank = (i: T) => incidentImpacts.indexOf(i.impact);
+  const hit = (i: T) => worstStatus(i.components.map((c) => c.status));
+  for (const incident of incidents) {
+    if (!worst) { worst = incident; continue; }
+    const byImpact = rank(incident) - rank(worst);
+    const byStatus = compareSeverity(hit(worst), hit(incident));
+    if (byImpact > 0 || (byImpact === 0 && (byStatus > 0 || (byStatus === 0 && incident.startedAt > worst.startedAt)))) worst = incident;
+  }
+  return worst;
 }

@@ -13,4 +13,6 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './published.ts';
+export * from './areaPage.ts';
+export * from './incidentDays.ts';
 export * from './services.ts';

@@ -39,6 +39,11 @@ export function catalogueSlugs(db: Db): string[] {
   ];
 }
 
+/** Slugs of every area (group): each has its page, /zonas/:slug. */
+export function areaSlugs(db: Db): string[] {
+  return db.select({ slug: componentGroups.slug }).from(componentGroups).all().map((r) => r.slug);
+}
+
 /** Slugs of the given components and of the areas they belong to. */
 export function slugsOfComponents(db: Db, componentIds: string[]): string[] {
   if (componentIds.length === 0) return [];

@@ -2,7 +2,7 @@
 // The same module runs in the page (server) and in the browser as the NOC types
 // (site/scripts/maintenanceForm.ts); both call the pure functions the commands enforce
 // (db/domain/maintenance.ts), so a hint and the server's verdict cannot disagree.
-import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem } from '../../db/domain/maintenance.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem, windowProblemMessage } from '../../db/domain/maintenance.ts';
 import { formatDateTime, formatDuration, ZONE_LABEL } from '../../db/domain/time.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
@@ -58,8 +58,7 @@ function windowHint(input: WindowCheckInput, from: Date, until: Date): WindowHin
   const maxHours = input.maxHours ?? DEFAULT_MAX_WINDOW_HOURS;
   const length = until.getTime() - from.getTime();
   const problem = windowProblem(from, until, maxHours);
-  if (problem === 'ends_before_start') return { tone: 'error', text: 'La hora de término debe ser posterior a la de inicio.' };
-  if (problem === 'too_long') return { tone: 'error', text: `La ventana no puede durar más de ${maxHours} horas (dura ${formatDuration(length)}); divida el trabajo en varias ventanas.` };
+  if (problem) return { tone: 'error', text: windowProblemMessage(problem, maxHours, formatDuration(length)) };
   if (isLowImpactWindow(from, until)) return { tone: 'ok', text: `Dentro del horario de bajo impacto (00:00–04:00). Duración: ${formatDuration(length)}.` };
   return {
     tone: 'warning',

@@ -8,7 +8,7 @@ export type Criticality = (typeof criticalities)[number];
 /** What each criticality means and its first-response time (manual 1.3). */
 export const slaByCriticality: Record<Criticality, { meaning: string; firstResponse: string }> = {
   Alta: { meaning: 'Caída total del servicio', firstResponse: 'menos de 30 minutos' },
-  Media: { meaning: 'Degradación del servicio (intermitencia, baja velocidad)', firstResponse: 'menos de 2 horas' },
+  Media: { meaning: 'Servicio degradado: intermitencia o baja velocidad', firstResponse: 'menos de 2 horas' },
   Baja: { meaning: 'Consultas', firstResponse: 'menos de 4 horas hábiles' },
 };
 

@@ -9,7 +9,7 @@ for (const box of document.querySelectorAll<HTMLElement>('[data-countdown]')) {
   button.addEventListener('click', () => {
     clearInterval(timer);
     const endsAt = Date.now() + total * 1000;
-    button.textContent = 'Reiniciar cuenta';
+    button.textContent = 'Contar otra vez desde 60 s';
     const tick = () => {
       const left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
       display.textContent = left > 0 ? `${left} s` : 'Listo: vuelva a conectar sus equipos y espere de 3 a 5 minutos.';

@@ -32,14 +32,16 @@ describe('in Chromium', () => {
     expect(res.status).toBe(201);
 
     await tab.reload();
-    await expect(tab.locator('h1').textContent()).resolves.toBe('Interrupción total del servicio en parte de la red');
+    await expect(tab.locator('h1').textContent()).resolves.toBe('Sin servicio en parte de la red');
     // Above the fold on a phone: the banner names the affected area.
     const banner = tab.locator('section.banner');
     await expect(banner.textContent()).resolves.toContain('San Mateo Atenco · Fibra óptica');
     const box = await banner.boundingBox();
     expect(box!.y + box!.height).toBeLessThan(844);
+    // The chip says which technology is down, not "Sin servicio" for the whole area, and leads to the incident.
     const area = tab.locator('.areas li', { hasText: 'San Mateo Atenco' });
-    await expect(area.textContent()).resolves.toContain('Sin servicio');
+    await expect(area.textContent()).resolves.toContain('Fibra óptica sin servicio');
+    await expect(area.locator('a').getAttribute('href')).resolves.toMatch(/^\/incidentes\/[a-z0-9]+$/);
     const card = tab.locator('article.incident', { hasText: 'Corte de fibra en San Mateo Atenco' });
     await expect(card.textContent()).resolves.toContain('Corte de fibra por obra civil');
     await expect(card.textContent()).resolves.toContain('26 nov 2026, 18:00 (hora del centro de México)');
@@ -58,9 +60,11 @@ describe('in Chromium', () => {
     await expect(tab.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Saltar al contenido');
     await tab.keyboard.press('Enter');
     await tab.waitForURL(/#contenido$/);
+    // An area with nothing open links to its own page.
     await tab.locator('.areas a', { hasText: 'Lerma' }).focus();
     await tab.keyboard.press('Enter');
-    await tab.waitForURL(/#zona-lerma$/);
+    await tab.waitForURL(/\/zonas\/lerma$/);
+    await expect(tab.locator('h1').textContent()).resolves.toBe('Lerma: operativo');
     await tab.close();
   });
 });

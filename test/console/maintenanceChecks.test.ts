@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { windowHints } from '../../site/console/maintenanceChecks.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from '../../site/console/localDateTime.ts';
+import { createMaintenance } from '../../db/commands/maintenances.ts';
+import type { CommandError } from '../../db/commands/errors.ts';
+import { freshDb } from '../support/db.ts';
 
 const now = new Date('2026-11-26T16:00:00Z'); // 10:00 in Mexico City
 const hints = (from: string, until: string, extra: Partial<Parameters<typeof windowHints>[0]> = {}) => windowHints({ now, from, until, emergency: false, ...extra });
@@ -35,6 +38,21 @@ describe('maintenance form hints', () => {
     expect(hints('2026-12-02T00:00', '2026-12-02T12:01').window!.text).toContain('no puede durar más de 12 horas');
     expect(hints('2026-12-02T00:00', '2026-12-02T12:01', { maxHours: 24 }).window!.tone).toBe('warning');
     expect(hints('', 'no es fecha')).toEqual({ notice: null, window: null });
+  });
+
+  it("says the same sentence the command refuses with (one message, db/domain/maintenance.ts)", () => {
+    const db = freshDb();
+    const refusal = (from: string, until: string) => {
+      try {
+        createMaintenance(db, { name: 'Cambio de tarjetas', body: 'Cortes breves.', components: ['metepec'], scheduledFor: parseLocalDateTime(from)!, scheduledUntil: parseLocalDateTime(until)! }, { now, actor: { kind: 'cli', name: 'pruebas' } });
+      } catch (err) {
+        return (err as CommandError).message;
+      }
+      return null;
+    };
+    expect(hints('2026-12-02T03:00', '2026-12-02T03:00').window!.text).toBe(refusal('2026-12-02T03:00', '2026-12-02T03:00'));
+    expect(hints('2026-12-02T00:00', '2026-12-02T12:01').window!.text).toBe('La ventana no puede durar más de 12 horas (dura 12 h 1 min); divida el trabajo en varias ventanas.');
+    expect(refusal('2026-12-02T00:00', '2026-12-02T12:01')).toBe('La ventana no puede durar más de 12 horas; divida el trabajo en varias ventanas.');
   });
 
   it('reads datetime-local values as Mexico City time (UTC−6) and writes them back', () => {

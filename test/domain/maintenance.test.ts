@@ -48,8 +48,11 @@ describe('maintenance rules', () => {
   });
 
   it('names a window and its notices one way everywhere', () => {
-    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT' })).toBe('Mantenimiento programado: Cambio de OLT');
-    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada' })).toBe('Mantenimiento de emergencia: Fibra dañada');
+    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'scheduled' })).toBe('Mantenimiento programado: Cambio de OLT');
+    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'in_progress' })).toBe('Mantenimiento de emergencia: Fibra dañada');
+    // A cancelled window never keeps saying "programado" (issue 14).
+    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'cancelled' })).toBe('Mantenimiento cancelado: Cambio de OLT');
+    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'cancelled' })).toBe('Mantenimiento de emergencia cancelado: Fibra dañada');
     expect(maintenanceNoticeLabel({ kind: 'announced', status: 'scheduled' })).toBe('Programado');
     expect(maintenanceNoticeLabel({ kind: 'rescheduled', status: 'scheduled' })).toBe('Reprogramado');
     expect(maintenanceNoticeLabel({ kind: 'posted', status: 'verifying' })).toBe('En verificación');

@@ -11,7 +11,7 @@ describe('overallStatusWithMaintenance', () => {
 
   it('lets worse news win over an open window', () => {
     expect(overallStatusWithMaintenance(['operational', 'degraded_performance'], true).indicator).toBe('minor');
-    expect(overallStatusWithMaintenance(['major_outage', 'under_maintenance'], true)).toEqual({ status: 'major_outage', indicator: 'critical', description: 'Interrupción total del servicio en parte de la red' });
+    expect(overallStatusWithMaintenance(['major_outage', 'under_maintenance'], true)).toEqual({ status: 'major_outage', indicator: 'critical', description: 'Sin servicio en parte de la red' });
     expect(overallStatusWithMaintenance(['under_maintenance'], false).indicator).toBe('maintenance');
   });
 });

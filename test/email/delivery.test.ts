@@ -92,6 +92,8 @@ describe('fan-out', () => {
     const resolved = standin.delivered.filter((d) => d.subject.startsWith('[Resuelto]'));
     expect(resolved.map((d) => d.to).sort()).toEqual(['metepec@cliente.mx', 'todo@cliente.mx']);
     expect(resolved[0].text).not.toContain('Tiempo estimado');
+    // "[Resuelto] … — Resuelto" said it twice.
+    expect(resolved[0].subject).toBe('[Resuelto] Corte de fibra en Metepec (criticidad alta)');
   });
 
   it('sends maintenance notices to subscribers of the affected components', async () => {

@@ -48,7 +48,7 @@ describe('embed.js on another site', () => {
     await page.reload();
     const banner = page.getByRole('status', { name: 'Estado de la red SOMNET' });
     await banner.waitFor();
-    expect(await banner.textContent()).toContain('Interrupción total del servicio en parte de la red.');
+    expect(await banner.textContent()).toContain('Sin servicio en parte de la red.');
     expect(await banner.textContent()).toContain('Afecta: Metepec · Fibra óptica.');
     expect(await page.locator('#slot > .somnet-status').count()).toBe(1); // placed in the host's slot
     const colours = await banner.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);

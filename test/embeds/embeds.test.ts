@@ -49,7 +49,7 @@ describe('/status.txt', () => {
     const res = await t.app.request('/status.txt');
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     const lines = (await res.text()).trimEnd().split('\n');
-    expect(lines[0]).toBe('SOMNET 26 nov 2026, 12:30 hora centro MX: Interrupción total del servicio en parte de la red.');
+    expect(lines[0]).toBe('SOMNET 26 nov 2026, 12:30 hora centro MX: Sin servicio en parte de la red.');
     expect(lines).toContain('Metepec · Fibra óptica: Sin servicio.');
     expect(lines).toContain('Lerma · Inalámbrico (microondas): Intermitencia.');
     const lerma = lines.find((l) => l.startsWith('Identificado: Intermitencia en Lerma'))!;

@@ -96,6 +96,8 @@ describe('maintenanceIcs', () => {
     vevent = parse(maintenanceIcs([view()], options)).events[0];
     expect(vevent.getFirstPropertyValue('sequence')).toBe(3);
     expect(vevent.getFirstPropertyValue('status')).toBe('CANCELLED');
+    // A calendar that shows only the SUMMARY must not keep saying "programado".
+    expect(vevent.getFirstPropertyValue('summary')).toMatch(/^Mantenimiento cancelado: /);
     expect(vevent.getFirstPropertyValue('x-maintnote-status')).toBe('CANCELLED');
   });
 

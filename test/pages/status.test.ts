@@ -46,7 +46,7 @@ describe('public status page', () => {
     const after = await fetch(`${s.url}/`, { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     const html = await after.text();
-    expect(html).toContain('Interrupción total del servicio en parte de la red');
+    expect(html).toContain('Sin servicio en parte de la red');
     expect(html).toContain('Metepec · Fibra óptica: sin servicio');
     expect(html).toContain('Corte &lt;script&gt;alert(1)&lt;/script&gt; &amp; fibra');
     expect(html).not.toContain('<script>alert(1)');

@@ -2,11 +2,13 @@
 // PUBLISH_DIR is the directory nginx serves, and its HOST:PORT the upstream nginx proxies to;
 // the server accepts its settings, and systemd the unit where systemd-analyze is installed.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../api/paths.ts';
 import { loadConfig } from '../../api/config.ts';
+import { nginxBinary, shippedConfig } from '../support/nginx.ts';
 
 const unit = readFileSync(join(projectRoot, 'deploy', 'somnet-status.service'), 'utf8');
 const nginx = readFileSync(join(projectRoot, 'deploy', 'nginx.conf'), 'utf8');
@@ -31,5 +33,17 @@ describe('deploy/somnet-status.service', () => {
     // A missing /usr/bin/node or user on a build machine is not the unit's fault; syntax errors are.
     const problems = verify.stderr.split('\n').filter((l) => l.trim() && !/is not executable|No such file|Failed to resolve user|unknown user/i.test(l));
     expect(problems).toEqual([]);
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  it.skipIf(!nginxBinary)('passes nginx -t without a warning (README: nginx -t && systemctl reload nginx)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'somnet-nginx-t-'));
+    mkdirSync(join(dir, 'public'));
+    writeFileSync(join(dir, 'site.conf'), shippedConfig({ port: 8080, root: join(dir, 'public'), nodePort: 4321 }));
+    writeFileSync(join(dir, 'nginx.conf'), `pid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')} warn;\nevents {}\nhttp { include ${join(dir, 'site.conf')}; }\n`);
+    const check = spawnSync(nginxBinary!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stderr.split('\n').filter((l) => /\[(warn|emerg|alert|crit|error)\]/.test(l))).toEqual([]);
   });
 });

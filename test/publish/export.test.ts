@@ -35,7 +35,8 @@ describe('npm run export', () => {
     const month = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
     const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs,
       // From the catalogue's first status event (10 days ago) to now: one month or two.
-      availabilityMonths: [...new Set([month(new Date(now.getTime() - 10 * 86_400_000)), month(now)])] };
+      availabilityMonths: [...new Set([month(new Date(now.getTime() - 10 * 86_400_000)), month(now)])],
+      areas: ['metepec', 'toluca'] };
     for (const route of publicRoutes) {
       for (const path of route.each ? members[route.each].map((m) => pathFor(route, m)) : [route.path]) {
         const file = join(dir, fileFor(path));
@@ -45,6 +46,8 @@ describe('npm run export', () => {
       }
     }
     expect(readdirSync(join(dir, '_astro')).length).toBeGreaterThan(0);
+    // The SOMNET mark is in the snapshot too: nginx must not answer /favicon.ico with a 404.
+    for (const icon of ['favicon.ico', 'favicon.svg', 'apple-touch-icon.png']) expect(existsSync(join(dir, icon)), icon).toBe(true);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Corte de fibra en Metepec');
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<link rel="canonical" href="https://status.somnet.com.mx/"');
 

@@ -136,10 +136,14 @@ describe('keyboard navigation in Chromium', () => {
 
   it('the self-diagnosis can be completed from the keyboard, and its countdown runs', async () => {
     const { context, page } = await openPage('/autodiagnostico');
-    await page.clock.install();
     expect(await tabTo(page, "document.activeElement?.id === 'zona'")).toBe(true);
-    await page.keyboard.press('ArrowDown');
-    expect(await page.locator('#zona').inputValue()).not.toBe('');
+    // Typing picks the option, as on any select (Toluca has an open problem in this file: its steps are folded away).
+    await page.keyboard.type('Zin');
+    expect(await page.locator('#zona').inputValue()).toBe('zinacantepec');
+    // The area first: the steps come once we know there is nothing published there.
+    expect(await tabTo(page, "document.activeElement?.getAttribute('type') === 'submit'")).toBe(true);
+    await Promise.all([page.waitForURL(/zona=/), page.keyboard.press('Enter')]);
+    await page.clock.install();
 
     expect(await tabTo(page, "document.activeElement?.hasAttribute('data-countdown-start')")).toBe(true);
     await page.keyboard.press('Enter');

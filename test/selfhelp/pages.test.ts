@@ -87,9 +87,21 @@ describe('/leds', () => {
 });
 
 describe('/autodiagnostico', () => {
-  it('works as a GET form without JavaScript; the countdown script is a same-origin file', async () => {
+  it('asks only for the area before anything else', async () => {
     const { html } = await page('/autodiagnostico');
+    expect(html).toContain('<select id="zona" name="zona" required>');
+    expect(html).toContain('Comprobar mi zona');
+    // Nobody is asked to unplug anything before we say whether we know of a problem there.
+    expect(html).not.toContain('60 segundos completos');
+    expect(html).not.toContain('name="reinicio"');
+  });
+
+  it('works as a GET form without JavaScript; the countdown script is a same-origin file', async () => {
+    const { html } = await page('/autodiagnostico?zona=toluca');
     expect(html).toContain('<form method="get" action="/autodiagnostico#resultado"');
+    expect(html).toContain('No tenemos fallas publicadas en Toluca en este momento');
+    expect(html).toMatch(/<details class="steps" open>/);
+    expect(html).toContain('<input type="hidden" name="zona" value="toluca">');
     expect(html).toContain('60 segundos completos');
     expect(html).toContain('href="/leds#ont"');
     expect(html).toMatch(/<script type="module" src="\/_astro\/[^"]+\.js"><\/script>/);
@@ -139,6 +151,9 @@ describe('/autodiagnostico', () => {
     expect(html).toContain('Corte de fibra por obra civil');
     expect(html).toContain('datetime="2026-11-27T02:00:00.000Z"');
     expect(html).not.toContain('id="resultados"');
+    // The steps stay folded away: nobody is asked to unplug equipment for a known outage.
+    expect(html).toContain('<details class="steps"><summary>Mi falla parece ser otra: hacer el autodiagnóstico</summary>');
+    expect(html.indexOf('Corte de fibra por obra civil')).toBeLessThan(html.indexOf('Paso 1.'));
     // Another area is not affected.
     const other = await page('/autodiagnostico?zona=lerma&reinicio=si&leds=rojo&cable=falla');
     expect(other.html).not.toContain('Ya lo sabemos');

@@ -137,7 +137,7 @@ describe('delivery', () => {
     }
     const incidentHook = received.find((r) => r.path === '/all' && r.headers['x-somnet-event'] === 'incident.created')!;
     const payload = JSON.parse(incidentHook.body);
-    expect(payload.page).toEqual({ id: 'somnet', status_indicator: 'critical', status_description: 'Interrupción total del servicio en parte de la red' });
+    expect(payload.page).toEqual({ id: 'somnet', status_indicator: 'critical', status_description: 'Sin servicio en parte de la red' });
     expect(payload.meta.generated_at).toBe('2026-11-26T18:00:00.000Z');
     expect(payload.incident).toMatchObject({ id: incident.id, name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical' });
     expect(payload.incident.incident_updates).toHaveLength(1);
