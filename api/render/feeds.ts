@@ -280,12 +280,12 @@ export function feedDocumentFor(scope: FeedScope, publicUrl: string): Pick<FeedD
   }
   const ref = scope.kind === 'group' ? scope.group.slug : scope.component.slug;
   const name = scope.kind === 'group' ? scope.group.name : scope.component.fullName;
-  // The home page has a section per area (`#zona-<group slug>`); ungrouped components link home.
+  // Each area has its page (/zonas/<group slug>); ungrouped components link home.
   const groupSlug = scope.kind === 'group' ? scope.group.slug : scope.groupSlug;
   return {
     title: `Estado de la red SOMNET · ${name}`,
     description: `Incidentes y mantenimientos programados que afectan a ${name}: cada actualización y cada aviso, con causa, criticidad, tiempo estimado de restauración y ventanas de mantenimiento.`,
-    link: groupSlug ? `${publicUrl}/#zona-${groupSlug}` : `${publicUrl}/`,
+    link: groupSlug ? `${publicUrl}/zonas/${groupSlug}` : `${publicUrl}/`,
     selfBase: `${publicUrl}/componentes/${ref}/feed`,
   };
 }

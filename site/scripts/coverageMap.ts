@@ -86,7 +86,7 @@ if (container?.dataset.coverage) {
         label.className = `status status-${s?.status ?? 'operational'}`;
         label.textContent = s?.statusLabel ?? 'Operativo';
         const link = document.createElement('a');
-        link.href = `/#zona-${m.areaSlug}`;
+        link.href = `/zonas/${m.areaSlug}`;
         link.textContent = 'ver zona';
         li.append(label, ' ', link);
         list.append(li);

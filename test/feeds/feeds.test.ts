@@ -149,7 +149,7 @@ describe('per component and per area feeds', () => {
     const metepec = JSON.parse((await body('/componentes/metepec/feed.json')).text);
     expect(metepec.items).toHaveLength(2);
     expect(metepec.feed_url).toBe(`${base}/componentes/metepec/feed.json`);
-    expect(metepec.home_page_url).toBe(`${base}/#zona-metepec`);
+    expect(metepec.home_page_url).toBe(`${base}/zonas/metepec`);
     const toluca = parseRssFeed((await body('/componentes/toluca/feed.rss')).text);
     expect(toluca.items ?? []).toHaveLength(0);
   });

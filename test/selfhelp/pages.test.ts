@@ -80,7 +80,7 @@ describe('/leds', () => {
     for (const item of faults) {
       expect(item).toMatch(/led-red/);
       expect(item).toContain('href="/soporte"');
-      expect(item).toContain('href="/#zona-metepec"');
+      expect(item).toContain('href="/zonas/metepec"');
     }
     expect(html).not.toMatch(/<script/);
   });
