@@ -52,7 +52,7 @@ function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>,
         return incidentEmail({
           event: notice.event, name: notice.name, statusLabel: notice.statusLabel, impactLabel: notice.impactLabel, areas: notice.areas,
           body: notice.body, cause: notice.cause, eta: notice.eta ? new Date(notice.eta) : null, at: new Date(notice.at),
-          incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`, links,
+          incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`, links, services: payload.services,
         });
       }
       return maintenanceEmail({
@@ -60,7 +60,7 @@ function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>,
         window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
         previousWindow: notice.previousFor && notice.previousUntil ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) } : null,
         impactLabel: notice.impactLabel ?? null,
-        maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links,
+        maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links, services: payload.services,
         ...(ics ? { ics } : {}),
       });
   }

@@ -95,6 +95,27 @@ export function alreadySubscribedEmail(p: { links: SubscriptionLinks }): EmailCo
   };
 }
 
+/** A customer service a notice is about, as the inventory names it (label for its technical contacts only). */
+export interface NoticeServiceLine {
+  serviceId: string;
+  label: string | null;
+}
+
+/**
+ * "Su servicio SOM-12345, Sucursal Centro se ve afectado." — the line that tells a customer which
+ * of their links this notice is about; empty when the recipient chose components, not services.
+ */
+export function affectedServicesLine(services: readonly NoticeServiceLine[] | undefined): string {
+  if (!services?.length) return '';
+  const named = services.map((s) => (s.label ? `${s.serviceId}, ${s.label}` : s.serviceId));
+  return services.length === 1 ? `Su servicio ${named[0]} se ve afectado.` : `Sus servicios ${named.slice(0, -1).join('; ')} y ${named[named.length - 1]} se ven afectados.`;
+}
+
+const serviceLead = (services: readonly NoticeServiceLine[] | undefined) => {
+  const line = affectedServicesLine(services);
+  return { text: line ? `${line}\n\n` : '', html: line ? `<p><strong>${escapeHtml(line)}</strong></p>` : '' };
+};
+
 export interface IncidentEmailProps {
   event: 'incident.created' | 'incident.updated' | 'incident.resolved';
   name: string;
@@ -107,6 +128,8 @@ export interface IncidentEmailProps {
   at: Date;
   incidentUrl: string;
   links: SubscriptionLinks;
+  /** The recipient's affected services (technical contacts, subscribers of a service ID). */
+  services?: NoticeServiceLine[];
 }
 
 const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
@@ -127,10 +150,11 @@ export function incidentEmail(p: IncidentEmailProps): EmailContent {
   ];
   if (p.event !== 'incident.resolved') facts.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
   facts.push(['Publicado', when(p.at)]);
+  const lead = serviceLead(p.services);
   return {
     subject,
-    text: `${p.name}\n\n${p.body}\n\n${factsText(facts)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`, p.links),
+    text: `${lead.text}${p.name}\n\n${p.body}\n\n${factsText(facts)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `${lead.html}<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`, p.links),
   };
 }
 
@@ -149,6 +173,8 @@ export interface MaintenanceEmailProps {
   links: SubscriptionLinks;
   /** An iCalendar file, attached when the message is sent singly (Resend batches take none). */
   ics?: string;
+  /** The recipient's affected services (technical contacts, subscribers of a service ID). */
+  services?: NoticeServiceLine[];
 }
 
 const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
@@ -172,10 +198,11 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
   if (p.impactLabel) facts.push(['Afectación esperada', p.impactLabel]);
   facts.push(['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
   const body = p.body ?? '';
+  const lead = serviceLead(p.services);
   return {
     subject,
-    text: `${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(facts)}\n\nDetalle: ${p.maintenanceUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`, p.links),
+    text: `${lead.text}${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(facts)}\n\nDetalle: ${p.maintenanceUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `${lead.html}<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`, p.links),
     ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
   };
 }

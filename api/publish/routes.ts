@@ -60,7 +60,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/leds' },
   { path: '/cobertura', query: ['solicitud', 'lat', 'lon'] },
   { path: '/api/coverage.geojson' },
-  { path: '/suscribirse' },
+  { path: '/suscribirse', query: ['id_servicio'] },
   { path: '/integraciones' },
   // Shown by nginx when Node does not answer (deploy/nginx.conf).
   { path: '/no-disponible' },

@@ -4,6 +4,7 @@ import type { Db } from '../client.ts';
 import { componentStatuses, incidentImpacts, incidentStatuses, type ComponentStatus, type IncidentImpact, type IncidentStatus } from '../enums.ts';
 import { newId } from '../ids.ts';
 import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
+import { incidentScope } from '../queries/services.ts';
 import { components, incidentComponents, incidentElements, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
@@ -130,6 +131,7 @@ function writeUpdate(db: Db, incident: IncidentRow, input: ParsedUpdate, now: Da
     updateId,
     deliver: input.deliverNotifications ?? true,
     componentIds,
+    elements: incidentScope(db, incident.id).elements,
     at: now,
   });
   return updateId;

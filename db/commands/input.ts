@@ -11,7 +11,7 @@
 // JSON body's keys into the schema's.
 import { z } from 'zod';
 import { CommandError, type FieldError } from './errors.ts';
-import { normalizeElement } from '../domain/affectedServices.ts';
+import { canonicalServiceId, normalizeElement } from '../domain/affectedServices.ts';
 
 // zod's own messages (wrong type, unknown key…) in Spanish, like the rest of the site.
 z.config(z.locales.es());
@@ -130,6 +130,13 @@ export const networkElement = text({ min: 1, max: LIMITS.element, label: 'El ele
 /** Network elements an incident or maintenance names; each must exist in the service inventory. */
 export const elementList = z.array(networkElement, { error: 'Envíe los elementos de red como una lista, p. ej. ["OLT-MET-01"].' })
   .max(LIMITS.refs, `Hasta ${LIMITS.refs} elementos de red.`);
+
+const SERVICE_ID_MESSAGE = 'El ID de servicio tiene hasta 40 letras, números, puntos, guiones o guiones bajos, p. ej. SOM-12345.';
+
+/** A customer service's ID as printed on invoices (SOM-12345), kept upper-case (see canonicalServiceId). */
+export const serviceIdText = text({ min: 1, max: LIMITS.serviceId, label: 'El ID de servicio', required: 'Indique el ID del servicio, p. ej. SOM-12345.' })
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, SERVICE_ID_MESSAGE)
+  .transform(canonicalServiceId);
 
 const TIMESTAMP_MESSAGE = 'Debe ser una fecha y hora ISO 8601 con zona (Z o ±hh:mm), p. ej. 2026-11-26T14:30:00-06:00.';
 const rfc3339 = z.iso.datetime({ offset: true });

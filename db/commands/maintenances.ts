@@ -8,6 +8,7 @@ import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ON
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
+import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import { bodyText, elementList, instant, LIMITS, nameText, noteText, parseInput, publicName, refList, text } from './input.ts';
@@ -115,8 +116,15 @@ function componentIdsOf(db: Db, maintenanceId: string): string[] {
 }
 
 /** Call after the maintenance row is written: every channel reads the window as it now stands. */
-function notify(db: Db, type: Extract<NotificationEvent, { maintenanceId: string }>['type'], maintenanceId: string, at: Date): void {
-  publish(db, { type, maintenanceId, componentIds: componentIdsOf(db, maintenanceId), at });
+type Scope = { componentIds: string[]; elements: string[] };
+
+/**
+ * Tells the window's audience. `scope`: whom to tell instead of the current scope's audience (a
+ * reschedule that also widened the window goes to those who knew the old one); `previousScope`:
+ * tell only those the current scope reaches and that one did not.
+ */
+function notify(db: Db, type: Extract<NotificationEvent, { maintenanceId: string }>['type'], maintenanceId: string, at: Date, options: { scope?: Scope; previousScope?: Scope } = {}): void {
+  publish(db, { type, maintenanceId, ...(options.scope ?? maintenanceScope(db, maintenanceId)), ...(options.previousScope ? { previousScope: options.previousScope } : {}), at });
 }
 
 type Transition = { componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus };
@@ -281,6 +289,7 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
     if (m.status === 'scheduled' && m.emergency && !emergency && !hasEnoughNotice(m.createdAt, from)) {
       throw new CommandError(422, 'notice_too_short', 'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.', [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }]);
     }
+    const previousScope = maintenanceScope(db, m.id);
     if (patch.components !== undefined) {
       const ids = resolveComponentRefs(db, patch.components);
       db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).run();
@@ -289,6 +298,18 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
     if (patch.elements !== undefined) {
       assertKnownElements(db, patch.elements);
       setElements(db, m.id, patch.elements);
+    }
+    // A wider scope reaches people the announcement did not: they are told now, and for the
+    // technical contacts among them the manual's 72 h (4.2) run from this moment, when their
+    // notice is queued, not from the original announcement.
+    const newlyReached = m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
+      ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope) : [];
+    const newContacts = newlyReached.filter((r) => r.services?.length).length;
+    if (newContacts > 0 && !emergency && !hasEnoughNotice(now, from)) {
+      const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
+      throw new CommandError(422, 'notice_too_short',
+        `El cambio alcanza a ${newContacts} contacto(s) técnico(s) de servicios que no tenían aviso: el manual del cliente (sección 4.2) exige avisarles con al menos 72 horas de anticipación, y su aviso saldría ahora. Reprograme el inicio a ${formatDateTime(earliest)} (${ZONE_LABEL}) o después, o márquelo como emergencia con su motivo.`,
+        [{ path: patch.elements !== undefined ? 'elements' : 'components', message: 'Menos de 72 horas de aviso para los contactos que se suman.' }]);
     }
     const lowImpactWindow = isLowImpactWindow(from, until);
     if (moved) {
@@ -316,7 +337,8 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
       updatedAt: now,
     }).where(eq(maintenances.id, m.id)).returning().get();
     // After the row is rewritten: the notice is read from it and must state the new window.
-    if (moved) notify(db, 'maintenance.rescheduled', m.id, now);
+    if (moved) notify(db, 'maintenance.rescheduled', m.id, now, newlyReached.length > 0 ? { scope: previousScope } : {});
+    if (newlyReached.length > 0) notify(db, 'maintenance.announced', m.id, now, { previousScope });
     return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
   });
 }

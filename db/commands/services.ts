@@ -3,22 +3,18 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
+import { newId } from '../ids.ts';
 import { componentCatalogue, findInCatalogue, unknownRefMessage } from '../queries/catalog.ts';
-import { canonicalServiceId, unknownElementsOf } from '../queries/services.ts';
+import { unknownElementsOf } from '../queries/services.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, unknownRefs, type FieldError } from './errors.ts';
-import { fieldErrors, LIMITS, nameText, networkElement, parseInput, ref, text } from './input.ts';
+import { fieldErrors, LIMITS, nameText, networkElement, parseInput, ref, serviceIdText, text } from './input.ts';
+
+export { serviceIdText };
 import { customerId, emailAddress } from './subscribers.ts';
 import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 import { withinRateLimit } from './rateLimit.ts';
 import { RATE_LIMITS } from '../subscriptions/tokens.ts';
-
-const SERVICE_ID_MESSAGE = 'El ID de servicio tiene hasta 40 letras, números, puntos, guiones o guiones bajos, p. ej. SOM-12345.';
-
-/** A service ID as a customer or the CRM writes it; kept upper-case (see canonicalServiceId). */
-export const serviceIdText = text({ min: 1, max: LIMITS.serviceId, label: 'El ID de servicio', required: 'Indique el ID del servicio, p. ej. SOM-12345.' })
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, SERVICE_ID_MESSAGE)
-  .transform(canonicalServiceId);
 
 const phone = text({ max: 30, label: 'El teléfono' })
   .regex(/^[0-9+()\-. ]*$/, 'El teléfono solo lleva números, espacios y + ( ) - ., p. ej. 722 167 5865.')
@@ -154,6 +150,33 @@ function insertMany(db: Db, table: string, columns: string[], rows: unknown[][])
 }
 
 /**
+ * Technical contacts receive notices through a subscriber row of their address (its link tokens,
+ * its one-click unsubscribe), without signing up: SOMNET registered them. After an import every
+ * contact address has a confirmed row, except those that unsubscribed (contact_opt_outs, kept
+ * across imports); a row the inventory made (technical_contact, no choices of its own) whose
+ * address left the inventory is removed. An address that already subscribed keeps its choices.
+ */
+function syncContactSubscribers(db: Db, prepared: PreparedService[], at: number): void {
+  const customerOf = new Map<string, string>();
+  for (const s of prepared) for (const c of s.contacts) if (!customerOf.has(c.email)) customerOf.set(c.email, s.customerId);
+  const sqlite = db.$client;
+  const optedOut = new Set((sqlite.prepare('SELECT email FROM contact_opt_outs').all() as Array<{ email: string }>).map((r) => r.email));
+  const existing = new Map((sqlite.prepare('SELECT email, confirmed_at AS confirmedAt FROM subscribers').all() as Array<{ email: string; confirmedAt: number | null }>).map((r) => [r.email, r.confirmedAt]));
+  const fresh: unknown[][] = [];
+  const confirm = sqlite.prepare('UPDATE subscribers SET confirmed_at = ?, expires_at = NULL, updated_at = ? WHERE email = ?');
+  for (const [email, customerId] of customerOf) {
+    if (optedOut.has(email)) continue;
+    if (!existing.has(email)) fresh.push([newId(), email, customerId, 'technical_contact', 0, at, null, at, at]);
+    else if (existing.get(email) === null) confirm.run(at, at, email);
+  }
+  insertMany(db, 'subscribers', ['id', 'email', 'customer_id', 'kind', 'all_components', 'confirmed_at', 'expires_at', 'created_at', 'updated_at'], fresh);
+  sqlite.prepare(`DELETE FROM subscribers WHERE kind = 'technical_contact' AND all_components = 0
+    AND NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id)
+    AND NOT EXISTS (SELECT 1 FROM subscriber_services ss WHERE ss.subscriber_id = subscribers.id)
+    AND email NOT IN (SELECT email FROM service_contacts)`).run();
+}
+
+/**
  * Replaces the whole inventory with `raw.services`, all or nothing: every bad row is reported
  * at `services.<index>.<field>` and nothing changes. A service ID may appear once; `component`
  * must name a component (id or slug) of the catalogue.
@@ -205,6 +228,8 @@ export function replaceServiceInventory(db: Db, raw: ServiceInventoryInput, { no
     insertMany(db, 'service_elements', ['service_id', 'element'], prepared.flatMap((s) => s.elements.map((e) => [s.serviceId, e])));
     insertMany(db, 'service_contacts', ['service_id', 'position', 'name', 'email', 'phone'],
       prepared.flatMap((s) => s.contacts.map((c, position) => [s.serviceId, position, c.name, c.email, c.phone])));
+
+    syncContactSubscribers(db, prepared, at);
 
     const result: InventoryImportResult = {
       services: prepared.length,

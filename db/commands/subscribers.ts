@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs, type Catalogue } from '../queries/catalog.ts';
-import { subscriberComponents, subscribers, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
+import { subscriberComponents, subscribers, subscriberServices, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
 import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
 import { CONFIRM_TTL_MS, formatToken, hashSecret, LONGEST_RATE_WINDOW_MS, MANAGE_TTL_MS, newSecret, normalizeEmail, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
@@ -12,7 +12,7 @@ import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { chosenScope } from '../subscriptions/choices.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
-import { fieldErrors, LIMITS, parseInput, refList, text } from './input.ts';
+import { fieldErrors, LIMITS, parseInput, refList, serviceIdText, text } from './input.ts';
 import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
@@ -37,6 +37,11 @@ export const subscriptionInput = z.strictObject({
   email: emailAddress,
   components: componentChoice.optional(),
   customerId: customerId.optional(),
+  /**
+   * Service IDs (SOM-12345) to hear about, whatever their component. Checked for shape only: the
+   * sign-up must not tell a stranger which IDs exist (the lookup page is the rate-limited way).
+   */
+  services: z.array(serviceIdText, { error: 'Envíe los IDs de servicio como una lista.' }).max(20, 'Hasta 20 servicios por suscripción.').optional(),
 });
 export type SubscriptionRequest = z.input<typeof subscriptionInput> & {
   /** The client's address, for the per-IP limit. */
@@ -64,6 +69,19 @@ function setChoices(db: Db, subscriberId: string, componentIds: string[]): void 
   if (componentIds.length > 0) {
     db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId, componentId }))).run();
   }
+}
+
+/** The service IDs a subscriber hears about: chosen ones, and those its address is technical contact of. */
+export function serviceIdsOf(db: Db, subscriberId: string, email: string): string[] {
+  return (db.$client.prepare(`SELECT service_id AS id FROM subscriber_services WHERE subscriber_id = ?
+    UNION SELECT service_id FROM service_contacts WHERE email = ? ORDER BY 1`).all(subscriberId, email) as Array<{ id: string }>).map((r) => r.id);
+}
+
+/** The service IDs a subscriber chose (subscriber_services); replaced whole. */
+function setServiceChoices(db: Db, subscriberId: string, serviceIds: readonly string[]): void {
+  db.delete(subscriberServices).where(eq(subscriberServices.subscriberId, subscriberId)).run();
+  const unique = [...new Set(serviceIds)];
+  if (unique.length > 0) db.insert(subscriberServices).values(unique.map((serviceId) => ({ subscriberId, serviceId }))).run();
 }
 
 function issueToken(db: Db, subscriberId: string, purpose: 'confirm' | 'manage', now: Date): string {
@@ -117,7 +135,7 @@ function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): voi
  */
 export function requestSubscription(db: Db, request: SubscriptionRequest, { now, actor }: CommandContext): void {
   const { ip, ...given } = request;
-  const { email, components: choice, customerId } = parseInput(subscriptionInput, given);
+  const { email, components: choice, customerId, services: serviceIds = [] } = parseInput(subscriptionInput, given);
   // A refused attempt rolls back, so it does not count against the limits itself.
   runCommand(db, () => {
     const catalogue = componentCatalogue(db);
@@ -136,19 +154,20 @@ export function requestSubscription(db: Db, request: SubscriptionRequest, { now,
     }
     const expiresAt = new Date(now.getTime() + CONFIRM_TTL_MS);
     if (row) {
-      db.update(subscribers).set({ allComponents: ids.length === 0, customerId: customerId ?? row.customerId, expiresAt, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+      db.update(subscribers).set({ allComponents: ids.length === 0 && serviceIds.length === 0, customerId: customerId ?? row.customerId, expiresAt, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
     } else {
       row = db.insert(subscribers).values({
-        id: newId(), email, customerId: customerId ?? null, kind: 'public', allComponents: ids.length === 0,
+        id: newId(), email, customerId: customerId ?? null, kind: 'public', allComponents: ids.length === 0 && serviceIds.length === 0,
         confirmedAt: null, expiresAt, createdAt: now, updatedAt: now,
       }).returning().get();
     }
     setChoices(db, row.id, ids);
+    setServiceChoices(db, row.id, serviceIds);
     const confirmToken = issueToken(db, row.id, 'confirm', now);
     const manageToken = issueToken(db, row.id, 'manage', now);
     enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashSecret(confirmToken)}`,
-      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString(), scope: chosenScope(catalogue, ids) }, now);
-    recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length });
+      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString(), scope: chosenScope(catalogue, ids, serviceIds) }, now);
+    recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length, services: serviceIds.length });
   });
 }
 
@@ -176,10 +195,23 @@ export function updatePreferences(db: Db, token: string, raw: PreferencesInput, 
     const { ids, errors } = resolveComponentIds(componentCatalogue(db), input.components, 'components');
     if (errors.length > 0) throw unknownRefs(errors);
     const customerId = input.customerId;
-    db.update(subscribers).set({ allComponents: ids.length === 0, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+    // Nothing ticked means every component, unless the subscriber hears about services of its
+    // own (chosen IDs, or the inventory's technical contact): then it means those services only.
+    const allComponents = ids.length === 0 && serviceIdsOf(db, row.id, row.email).length === 0;
+    db.update(subscribers).set({ allComponents, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
     setChoices(db, row.id, ids);
     recordAudit(db, actor, 'subscriber.preferences', { type: 'subscriber', id: row.id }, now, { components: ids.length });
   });
+}
+
+/**
+ * A technical contact of the service inventory who unsubscribes is remembered by address, so the
+ * next import from the CRM does not sign them up again (db/commands/services.ts).
+ */
+function rememberOptOut(db: Db, row: SubscriberRow, now: Date): void {
+  db.$client.prepare(`INSERT INTO contact_opt_outs (email, at) SELECT ?, ?
+    WHERE ? = 'technical_contact' OR EXISTS (SELECT 1 FROM service_contacts WHERE email = ?)
+    ON CONFLICT (email) DO NOTHING`).run(row.email, now.getTime(), row.kind, row.email);
 }
 
 function removeSubscriber(db: Db, row: SubscriberRow): void {
@@ -199,6 +231,7 @@ export function unsubscribe(db: Db, token: string, { now, actor }: CommandContex
   return runCommand(db, () => {
     const row = subscriberForToken(db, token, 'manage', now) ?? subscriberForToken(db, token, 'confirm', now);
     if (!row) return false;
+    rememberOptOut(db, row, now);
     removeSubscriber(db, row);
     recordAudit(db, actor, 'subscriber.unsubscribe', { type: 'subscriber', id: row.id }, now);
     return true;

@@ -34,6 +34,11 @@ export interface AffectedService<S extends ServiceFootprint> {
   elements: string[];
 }
 
+/** A service ID as stored: trimmed, upper-case (lookups ignore case: "som-12345" finds SOM-12345). */
+export function canonicalServiceId(id: string): string {
+  return id.trim().toUpperCase();
+}
+
 /** Element identifiers compare without regard to case or surrounding spaces: "olt-met-01" is OLT-MET-01. */
 export function normalizeElement(element: string): string {
   return element.trim().toUpperCase();

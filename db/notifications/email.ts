@@ -9,7 +9,8 @@ import { componentCatalogue } from '../queries/catalog.ts';
 import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
-import { confirmedRecipientsFor, countConfirmedSubscribersFor } from '../queries/subscribers.ts';
+import { countConfirmedSubscribersFor } from '../queries/subscribers.ts';
+import { emailRecipientsFor } from '../queries/services.ts';
 import { registerAudienceCounter } from './audience.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
 import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
@@ -94,7 +95,7 @@ function emailAudience(db: Db, componentIds: string[]) {
 export function emailFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
-  const recipients = confirmedRecipientsFor(db, event.componentIds);
+  const recipients = emailRecipientsFor(db, event, 'previousScope' in event ? event.previousScope : undefined);
   if (recipients.length === 0) return;
   const props = noticeProps(db, event);
   if (!props) return;
@@ -110,7 +111,7 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
     kind: event.type,
     dedupeKey: `${key}:${r.id}`,
     recipient: r.email,
-    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i] } satisfies EmailPayload,
+    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i], ...(r.services ? { services: r.services } : {}) } satisfies EmailPayload,
   })), event.at);
 }
 

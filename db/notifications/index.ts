@@ -13,6 +13,8 @@ export type NotificationEvent =
       deliver: boolean;
       /** Component ids the incident affects (after this update). */
       componentIds: string[];
+      /** Network elements it names (after this update): their services' contacts are told too. */
+      elements: string[];
       at: Date;
     }
   | {
@@ -28,6 +30,12 @@ export type NotificationEvent =
         | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
       maintenanceId: string;
       componentIds: string[];
+      elements: string[];
+      /**
+       * An announcement after the window's scope grew: only those the earlier scope did not reach
+       * are told (subscribers of the added components, contacts of newly affected services).
+       */
+      previousScope?: { componentIds: string[]; elements: string[] };
       at: Date;
     };
 

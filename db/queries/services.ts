@@ -3,12 +3,13 @@
 // the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { affectedServices, normalizeElement, serviceAffectedBy, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
+import { affectedServices, canonicalServiceId, normalizeElement, serviceAffectedBy, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
 import { incidentComponents, incidentElements, maintenanceComponents, maintenanceElements, serviceContacts, serviceElements, services } from '../schema/index.ts';
 import { chunked, groupBy } from './batch.ts';
+import { confirmedRecipientsFor } from './subscribers.ts';
 
 export interface ServiceContactView {
   name: string;
@@ -29,10 +30,7 @@ export interface ServiceView {
   importedAt: Date;
 }
 
-/** A service ID as stored: trimmed, upper-case (lookups ignore case: "som-12345" finds SOM-12345). */
-export function canonicalServiceId(id: string): string {
-  return id.trim().toUpperCase();
-}
+export { canonicalServiceId };
 
 function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean): ServiceView[] {
   const ids = rows.map((r) => r.serviceId);
@@ -63,12 +61,13 @@ export function serviceById(db: Db, serviceId: string): ServiceView | null {
 
 export interface ServiceFootprintRow extends ServiceFootprint {
   customerId: string;
+  company: string;
   label: string;
 }
 
 /** What the affected rule needs about every service (one pass over two tables). */
 export function serviceFootprints(db: Db): ServiceFootprintRow[] {
-  const rows = db.$client.prepare(`SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.label, s.component_id AS componentId, c.group_id AS groupId
+  const rows = db.$client.prepare(`SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.company, s.label, s.component_id AS componentId, c.group_id AS groupId
     FROM services s JOIN components c ON c.id = s.component_id ORDER BY s.position`).all() as Array<Omit<ServiceFootprintRow, 'elements'>>;
   const elements = new Map<string, string[]>();
   for (const e of db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{ serviceId: string; element: string }>) {
@@ -150,4 +149,90 @@ export function serviceLookup(db: Db, serviceId: string, now: Date): ServiceLook
     activeMaintenances: activeMaintenances(db, catalogue).filter((m) => reaches(maintenanceScope(db, m.id))),
     upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter((m) => m.status === 'scheduled' && reaches(maintenanceScope(db, m.id))),
   };
+}
+
+/** One affected service as a notice names it ("Su servicio SOM-12345, Sucursal Centro"). */
+export interface NoticeService {
+  serviceId: string;
+  /** Only for the service's registered technical contacts; a public subscriber of the ID gets the ID alone. */
+  label: string | null;
+}
+
+export interface ServiceNoticeRecipient {
+  subscriberId: string;
+  email: string;
+  services: NoticeService[];
+}
+
+/**
+ * Who hears about these affected services, one entry per subscriber: the technical contacts the
+ * inventory registers for them (through their subscriber row, kept by the import; opted-out
+ * addresses excluded) and confirmed subscribers who chose one of these service IDs. A contact of
+ * several affected services is one entry naming them all.
+ */
+export function serviceNoticeRecipients(db: Db, affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): ServiceNoticeRecipient[] {
+  if (affected.length === 0) return [];
+  const ids = JSON.stringify(affected.map((a) => a.service.serviceId));
+  const labels = new Map(affected.map((a) => [a.service.serviceId, a.service.label]));
+  const rows = db.$client.prepare(`
+    SELECT s.id AS subscriberId, s.email, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
+      JOIN subscribers s ON s.email = sc.email AND s.confirmed_at IS NOT NULL
+      WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)
+    UNION ALL
+    SELECT s.id, s.email, ss.service_id, 0 FROM subscriber_services ss
+      JOIN subscribers s ON s.id = ss.subscriber_id AND s.confirmed_at IS NOT NULL
+      WHERE ss.service_id IN (SELECT value FROM json_each(?))`).all(ids, ids) as Array<{ subscriberId: string; email: string; serviceId: string; contact: number }>;
+  const order = new Map(affected.map((a, i) => [a.service.serviceId, i]));
+  const bySubscriber = new Map<string, { email: string; services: Map<string, NoticeService> }>();
+  for (const r of rows) {
+    let entry = bySubscriber.get(r.subscriberId);
+    if (!entry) bySubscriber.set(r.subscriberId, (entry = { email: r.email, services: new Map() }));
+    const known = entry.services.get(r.serviceId);
+    if (!known || (r.contact && known.label === null)) entry.services.set(r.serviceId, { serviceId: r.serviceId, label: r.contact ? labels.get(r.serviceId) ?? null : null });
+  }
+  return [...bySubscriber.entries()].map(([subscriberId, e]) => ({
+    subscriberId, email: e.email,
+    services: [...e.services.values()].sort((a, b) => order.get(a.serviceId)! - order.get(b.serviceId)!),
+  }));
+}
+
+/** Distinct technical-contact addresses (not opted out) of these services: "se avisará a N contactos técnicos". */
+export function countServiceContacts(db: Db, affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): number {
+  if (affected.length === 0) return 0;
+  const row = db.$client.prepare(`SELECT count(DISTINCT sc.email) AS n FROM service_contacts sc
+    WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)`)
+    .get(JSON.stringify(affected.map((a) => a.service.serviceId))) as { n: number };
+  return row.n;
+}
+
+export interface EmailRecipient {
+  id: string;
+  email: string;
+  /** Affected services the message names: for technical contacts and subscribers of a service ID. */
+  services?: NoticeService[];
+}
+
+export interface NoticeScope {
+  componentIds: string[];
+  elements: string[];
+}
+
+/**
+ * Everyone one notice reaches, once each: confirmed subscribers of the components (or of all),
+ * and the technical contacts and service-ID subscribers of the services the scope affects
+ * (db/domain/affectedServices.ts), each naming their affected services. With `previous`, only
+ * those it did not reach, or reached without naming one of their services now affected.
+ */
+export function emailRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): EmailRecipient[] {
+  const byId = new Map<string, EmailRecipient>();
+  for (const r of confirmedRecipientsFor(db, scope.componentIds)) byId.set(r.id, { id: r.id, email: r.email });
+  for (const r of serviceNoticeRecipients(db, affectedServicesFor(db, scope))) {
+    const known = byId.get(r.subscriberId);
+    if (known) known.services = r.services;
+    else byId.set(r.subscriberId, { id: r.subscriberId, email: r.email, services: r.services });
+  }
+  const all = [...byId.values()];
+  if (!previous) return all;
+  const before = new Map(emailRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]));
+  return all.filter((r) => !before.has(r.id) || (r.services ?? []).some((s) => !before.get(r.id)!.has(s.serviceId)));
 }

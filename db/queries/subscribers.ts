@@ -13,6 +13,8 @@ export interface SubscriberView {
   allComponents: boolean;
   /** Chosen component ids (empty when allComponents). */
   componentIds: string[];
+  /** Service IDs it hears about: chosen on /suscribirse, or as the inventory's technical contact. */
+  serviceIds: string[];
   confirmedAt: Date | null;
   createdAt: Date;
 }
@@ -30,11 +32,26 @@ function componentIdsBySubscriber(db: Db, ids?: string[]): Map<string, string[]>
   return map;
 }
 
-function toView(row: typeof subscribers.$inferSelect, choices: Map<string, string[]>): SubscriberView {
+function toView(row: typeof subscribers.$inferSelect, choices: Map<string, string[]>, services: Map<string, string[]> = new Map()): SubscriberView {
   return {
     id: row.id, email: row.email, kind: row.kind, customerId: row.customerId, allComponents: row.allComponents,
-    componentIds: row.allComponents ? [] : (choices.get(row.id) ?? []), confirmedAt: row.confirmedAt, createdAt: row.createdAt,
+    componentIds: row.allComponents ? [] : (choices.get(row.id) ?? []), serviceIds: services.get(row.id) ?? [],
+    confirmedAt: row.confirmedAt, createdAt: row.createdAt,
   };
+}
+
+/** Service IDs per subscriber (chosen, or as technical contact of the inventory). */
+function serviceIdsBySubscriber(db: Db, id?: string): Map<string, string[]> {
+  const rows = db.$client.prepare(`SELECT subscriber_id AS subscriberId, service_id AS serviceId FROM subscriber_services ${id ? 'WHERE subscriber_id = ?' : ''}
+    UNION SELECT s.id, sc.service_id FROM service_contacts sc JOIN subscribers s ON s.email = sc.email ${id ? 'WHERE s.id = ?' : ''}
+    ORDER BY 1, 2`).all(...(id ? [id, id] : [])) as Array<{ subscriberId: string; serviceId: string }>;
+  const map = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = map.get(r.subscriberId);
+    if (list) list.push(r.serviceId);
+    else map.set(r.subscriberId, [r.serviceId]);
+  }
+  return map;
 }
 
 /** Every subscriber (pending ones included), oldest first; `email` filters by exact address. */
@@ -42,7 +59,8 @@ export function listSubscribers(db: Db, filter: { email?: string } = {}): Subscr
   const email = filter.email?.trim().toLowerCase();
   const rows = db.select().from(subscribers).where(email ? eq(subscribers.email, email) : undefined).orderBy(asc(subscribers.createdAt), asc(subscribers.email)).all();
   const choices = componentIdsBySubscriber(db, rows.length === 1 ? [rows[0].id] : undefined);
-  return rows.map((r) => toView(r, choices));
+  const services = serviceIdsBySubscriber(db, rows.length === 1 ? rows[0].id : undefined);
+  return rows.map((r) => toView(r, choices, services));
 }
 
 /** The subscriber row a valid, unexpired link token of this purpose belongs to. */
@@ -60,7 +78,7 @@ export function subscriberRowForToken(db: Db, token: string, purpose: 'confirm' 
 /** The subscriber a preferences/unsubscribe link belongs to, while the link is valid. */
 export function subscriberByManageToken(db: Db, token: string, now: Date): SubscriberView | null {
   const row = subscriberRowForToken(db, token, 'manage', now);
-  return row ? toView(row, componentIdsBySubscriber(db, [row.id])) : null;
+  return row ? toView(row, componentIdsBySubscriber(db, [row.id]), serviceIdsBySubscriber(db, row.id)) : null;
 }
 
 /** Whether a confirmation link is still valid (the confirm page shows its button only then). */

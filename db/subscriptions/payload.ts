@@ -11,7 +11,8 @@ export type EmailPayload =
       scope?: string[];
     }
   | { template: 'already_subscribed'; subscriber: string; manageToken: string }
-  | { template: 'notice'; notice: string; subscriber: string; manageToken: string }
+  /** `services`: the recipient's affected customer services, named in the message ("Su servicio SOM-12345, Sucursal Centro"). */
+  | { template: 'notice'; notice: string; subscriber: string; manageToken: string; services?: Array<{ serviceId: string; label: string | null }> }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
   | { template: 'feasibility'; request: string };
 

@@ -13,6 +13,7 @@ import { draftFormValues, monitoringProposal, type MonitoringProposal } from './
 import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { randomToken } from './session.ts';
+import { affectedReach, type AffectedReach } from './affectedServices.ts';
 
 export interface ComposerView {
   catalogue: Catalogue;
@@ -26,6 +27,8 @@ export interface ComposerView {
   preview?: IncidentView;
   /** Who will be notified (db/notifications/audience.ts). */
   audience: ReturnType<typeof audienceFor>;
+  /** Customer services the preview's components reach (./affectedServices.ts). */
+  reach?: AffectedReach;
   email?: EmailContent;
   /** The draft an alert opened (`?borrador=`): its fields fill the form, "Publicar" publishes it. */
   draft?: DraftView;
@@ -116,6 +119,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
   if (view.fingerprint) {
     view.preview = previewIncident(view.values, eta, catalogue, req.now);
     view.audience = audienceFor(req.db, Object.keys(view.values.components));
+    view.reach = affectedReach(req.db, { componentIds: Object.keys(view.values.components) });
     if (view.values.notify) view.email = previewIncidentEmail(view.values, eta, catalogue, req.now, options.publicUrl);
   }
   return { status: refused || Object.keys(view.errors).length ? unsavedStatus(refused) : 200, view };

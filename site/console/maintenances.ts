@@ -14,6 +14,7 @@ import { toLocalDateTimeValue } from './localDateTime.ts';
 import { windowHints, type WindowHints } from './maintenanceChecks.ts';
 import { editableMaintenanceFields, emptyMaintenanceForm, formErrorKey, readMaintenanceForm, type MaintenanceField, type MaintenanceFormValues } from './maintenanceForm.ts';
 import { randomToken } from './session.ts';
+import { affectedReach, type AffectedReach } from './affectedServices.ts';
 
 export interface MaintenancePolicyOptions {
   /** MAINTENANCE_MAX_HOURS. */
@@ -29,6 +30,8 @@ export interface NewMaintenanceView {
   /** «Comprobar ventana»: the hints only, nothing written. */
   checked: boolean;
   hints: WindowHints;
+  /** Customer services the chosen components reach, and the contacts who will be told, before publishing. */
+  reach?: AffectedReach;
 }
 
 /** /noc/mantenimientos/nuevo: the empty form, a check of the window, or publication. */
@@ -65,7 +68,8 @@ export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolic
     }
   }
   const hints = windowHints({ now: req.now, from: values.scheduledFor, until: values.scheduledUntil, emergency: values.emergency, maxHours: policy.maxHours });
-  return { status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200, view: { catalogue, values, errors, idem, checked, hints } };
+  const reach = values.components.length > 0 ? affectedReach(req.db, { componentIds: values.components }) : undefined;
+  return { status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200, view: { catalogue, values, errors, idem, checked, hints, ...(reach ? { reach } : {}) } };
 }
 
 /** The edit form's values for a window as it stands. */

@@ -132,6 +132,14 @@ describe('/mi-servicio (the form)', () => {
   });
 });
 
+describe('subscribing to a service ID', () => {
+  it('the link from the answer fills in /suscribirse, a page nginx sends to Node with that query', async () => {
+    const html = await (await client()('/suscribirse?id_servicio=SOM-12345')).text();
+    expect(html).toContain('name="id_servicio"');
+    expect(html).toContain('value="SOM-12345"');
+  });
+});
+
 describe('the service ID in the ticket text', () => {
   it('/soporte puts it in the email body it prepares', async () => {
     const html = await (await client()('/soporte?criticidad=alta&id_servicio=som-12345&cliente=C-100')).text();
