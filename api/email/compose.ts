@@ -9,7 +9,7 @@ import { maintenanceDetail } from '../../db/queries/maintenances.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import type { EmailPayload, NoticeProps } from '../../db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
-import { alreadySubscribedEmail, confirmationEmail, feasibilityEmail, incidentEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
+import { alreadySubscribedEmail, confirmationEmail, feasibilityEmail, incidentEmail, incidentReportEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
 
 export interface OutgoingEmail extends EmailContent {
   from: string;
@@ -48,6 +48,12 @@ function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>,
       return alreadySubscribedEmail({ links });
     case 'notice':
       if (!notice) throw new Error(`Aviso ${payload.notice} inexistente.`);
+      if (notice.kind === 'report') {
+        return incidentReportEmail({
+          name: notice.name, impactLabel: notice.impactLabel, version: notice.version, markdown: notice.markdown, html: notice.html,
+          at: new Date(notice.at), reportUrl: `${publicUrl}/incidentes/${notice.incidentId}#informe`, links,
+        });
+      }
       if (notice.kind === 'incident') {
         return incidentEmail({
           event: notice.event, name: notice.name, statusLabel: notice.statusLabel, impactLabel: notice.impactLabel, areas: notice.areas,

@@ -158,6 +158,29 @@ export function incidentEmail(p: IncidentEmailProps): EmailContent {
   };
 }
 
+export interface IncidentReportEmailProps {
+  name: string;
+  impactLabel: string;
+  version: number;
+  /** The report as written: the plain-text part. */
+  markdown: string;
+  /** Rendered and sanitised by renderReportMarkdown: placed as it is. */
+  html: string;
+  at: Date;
+  reportUrl: string;
+  links: SubscriptionLinks;
+}
+
+export function incidentReportEmail(p: IncidentReportEmailProps): EmailContent {
+  const subject = `[Informe del incidente] ${p.name}${p.version > 1 ? ' (revisado)' : ''}`;
+  const lead = `SOMNET publicó el informe de un incidente que le avisamos: qué lo causó, qué vieron los clientes y qué haremos para que no se repita. Criticidad ${p.impactLabel.toLowerCase()}; ${p.version > 1 ? 'revisión' : 'publicado'} ${when(p.at)}.`;
+  return {
+    subject,
+    text: `${p.name}\n\n${lead}\n\n${p.markdown}\n\nInforme en línea: ${p.reportUrl}\n${textFooter(p.links)}`,
+    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p>${escapeHtml(lead)}</p>${p.html}${button(p.reportUrl, 'Ver el informe en línea')}`, p.links),
+  };
+}
+
 export interface MaintenanceEmailProps {
   event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started' | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
   name: string;

@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '../../db/domain/availability.ts';
 import { MIN_NOTICE_MS } from '../../db/domain/maintenance.ts';
 import { TIME_ZONE } from '../../db/enums.ts';
-import type { ComponentAvailability, IncidentRef, MonthAvailability } from '../../db/queries/index.ts';
+import type { ComponentAvailability, IncidentRef, MonthAvailability, ServiceMonth } from '../../db/queries/index.ts';
 
 /** Percentages to 4 decimals, cut rather than rounded: a figure never reads better than it was. */
 export function percentFigure(percent: number | null): number | null {
@@ -88,4 +88,46 @@ export function availabilityCsv(m: MonthAvailability): string {
   }
   for (const c of m.ungrouped) records.push(row('servicio', '', c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
   return stringify(records, { header: true, columns: [...AVAILABILITY_CSV_COLUMNS], bom: true, record_delimiter: 'windows' });
+}
+
+/** Every service's month for billing (NOC only: company and customer are in it). */
+export function servicesJson(month: string, list: ServiceMonth[], publicUrl: string) {
+  return {
+    month,
+    time_zone: TIME_ZONE,
+    services: list.map((s) => ({
+      service_id: s.service.serviceId,
+      customer_id: s.service.customerId,
+      company: s.service.company,
+      label: s.service.label,
+      technology: s.service.technology,
+      component: s.component ? { id: s.component.id, slug: s.component.slug, full_name: s.component.fullName } : null,
+      from: s.from.toISOString(),
+      to: s.to.toISOString(),
+      complete: s.complete,
+      availability_percent: percentFigure(s.percent),
+      minutes: minutesJson(s.tally),
+      incidents: s.events.filter((e) => e.kind === 'incident').map((e) => e.id),
+      maintenances: s.events.filter((e) => e.kind === 'maintenance').map((e) => e.id),
+      monthly_price_mxn: s.compensation?.monthlyPrice ?? null,
+      compensation_estimate_mxn: s.compensation ? { proportional: s.compensation.proportional, bonus: s.compensation.bonus, total: s.compensation.total } : null,
+      statement_url: `${publicUrl}/mi-servicio/${encodeURIComponent(s.service.serviceId)}/reporte/${month}`,
+    })),
+  };
+}
+
+export const SERVICES_CSV_COLUMNS = [
+  'mes', 'servicio', 'cliente', 'empresa', 'etiqueta', 'tecnologia', 'componente', 'disponibilidad_pct', 'minutos_medidos',
+  'minutos_sin_servicio', 'minutos_intermitencia', 'minutos_mantenimiento_avisado', 'minutos_indisponibles', 'incidentes',
+  'mantenimientos', 'renta_mensual_mxn', 'bonificacion_estimada_mxn',
+] as const;
+
+export function servicesCsv(month: string, list: ServiceMonth[]): string {
+  const records = list.map((s) => [
+    month, s.service.serviceId, s.service.customerId, s.service.company, s.service.label, s.service.technology, s.component?.slug ?? '',
+    percentFigure(s.percent) ?? '', minutesFigure(s.tally.observed), minutesFigure(s.tally.major), minutesFigure(s.tally.partial),
+    minutesFigure(s.tally.maintenance), minutesFigure(s.tally.down), s.events.filter((e) => e.kind === 'incident').length,
+    s.events.filter((e) => e.kind === 'maintenance').length, s.compensation?.monthlyPrice ?? '', s.compensation?.total ?? '',
+  ]);
+  return stringify(records, { header: true, columns: [...SERVICES_CSV_COLUMNS], bom: true, record_delimiter: 'windows' });
 }

@@ -5,7 +5,7 @@
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
-import type { FeedScope, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
+import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
 import { escapeHtml } from './html.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
@@ -29,7 +29,7 @@ const RSS_ITEM_AUTHOR = { ...AUTHOR, email: 'soporte@somnet.com.mx' };
 
 /** One feed item: an incident update or a maintenance notice. */
 export interface FeedEntry {
-  kind: 'incident_update' | 'maintenance_notice';
+  kind: 'incident_update' | 'maintenance_notice' | 'incident_report';
   /** Stable forever: derived from the update's id only. */
   id: string;
   /** Plain text; escaped per format. */
@@ -126,6 +126,31 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
   return entries;
 }
 
+
+/**
+ * One entry per incident report, its id stable across revisions (a reader's feed shows the
+ * revised text in place, dated by its last revision).
+ */
+export function reportFeedEntries(incidents: IncidentView[], reports: Map<string, IncidentReportView>, publicUrl: string): FeedEntry[] {
+  const entries: FeedEntry[] = [];
+  for (const incident of incidents) {
+    const report = reports.get(incident.id);
+    if (!report) continue;
+    const revised = report.version > 1 ? ` Última revisión: ${when(report.revisedAt)}.` : '';
+    entries.push({
+      kind: 'incident_report',
+      id: `${publicUrl}/incidentes/${incident.id}#informe`,
+      title: `[Informe del incidente] ${incident.name}`,
+      link: `${publicUrl}/incidentes/${incident.id}#informe`,
+      published: report.publishedAt,
+      updated: report.revisedAt,
+      summary: `Informe del incidente «${incident.name}» (criticidad ${incident.impactLabel.toLowerCase()}): causa raíz, qué vieron los clientes, cronología y acciones correctivas.${revised}`,
+      contentHtml: report.html,
+      categories: incident.components.map((c) => ({ term: c.slug, label: c.fullName })),
+    });
+  }
+  return entries;
+}
 
 /**
  * One entry per maintenance notice (every maintenance_updates row: announcement, reschedule,

@@ -3,7 +3,7 @@ import { componentCatalogue, feedScopeFor, feedSnapshot, unknownRefMessage, type
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
-import { FEED_CONTENT_TYPES, feedDocumentFor, incidentFeedEntries, maintenanceFeedEntries, renderFeed, type FeedFormat } from '../render/feeds.ts';
+import { FEED_CONTENT_TYPES, feedDocumentFor, incidentFeedEntries, maintenanceFeedEntries, renderFeed, reportFeedEntries, type FeedFormat } from '../render/feeds.ts';
 import { serveCached } from '../http.ts';
 
 const formats: FeedFormat[] = ['rss', 'atom', 'json'];
@@ -28,7 +28,11 @@ export function feedRoutes(deps: AppDeps) {
       }
       const snapshot = feedSnapshot(deps.db, scope);
       const doc = feedDocumentFor(scope, deps.config.publicUrl);
-      const entries = [...incidentFeedEntries(snapshot.incidents, deps.config.publicUrl), ...maintenanceFeedEntries(snapshot.maintenances, deps.config.publicUrl)];
+      const entries = [
+        ...incidentFeedEntries(snapshot.incidents, deps.config.publicUrl),
+        ...reportFeedEntries(snapshot.incidents, snapshot.reports, deps.config.publicUrl),
+        ...maintenanceFeedEntries(snapshot.maintenances, deps.config.publicUrl),
+      ];
       const body = renderFeed({ ...doc, updated: snapshot.lastModified, entries }, format);
       return {
         body,

@@ -1,13 +1,13 @@
 // Monthly figures: the public CSV beside /disponibilidad/AAAA-MM, and the NOC's reports API
 // (bearer token), JSON by default, CSV with format=csv or Accept: text/csv.
 import { Hono, type Context } from 'hono';
-import { availabilityMonthRefusal, availabilityReport } from '../../db/queries/index.ts';
+import { availabilityMonthRefusal, availabilityReport, serviceMonths } from '../../db/queries/index.ts';
 import { zonedMonthKey } from '../../db/domain/time.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { nocRoutes, serveCached, type Rendering } from '../http.ts';
-import { availabilityCsv, availabilityJson } from '../render/availability.ts';
+import { availabilityCsv, availabilityJson, servicesCsv, servicesJson } from '../render/availability.ts';
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
 
@@ -42,19 +42,27 @@ export function reportFileRoutes(deps: AppDeps) {
   return app;
 }
 
-/** NOC: GET /api/v1/reports/availability?month=AAAA-MM[&format=csv]. */
+/** The month and format a report request asks for, or the 422 that refuses it. */
+function reportRequest(c: Context, deps: AppDeps): { month: string; csv: boolean } | Response {
+  const month = c.req.query('month') ?? zonedMonthKey(deps.now());
+  const csv = wantsCsv(c);
+  if (csv === null) return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'format', message: 'Use format=json o format=csv.' }]);
+  const refusal = availabilityMonthRefusal(deps.db, month, deps.now());
+  if (refusal) {
+    const code = refusal.reason === 'invalid' ? 'validation_failed' : 'month_out_of_range';
+    return errorResponse(c, 422, code, refusal.message, [{ path: 'month', message: refusal.message }]);
+  }
+  return { month, csv };
+}
+
+/** NOC: GET /api/v1/reports/availability and /services, ?month=AAAA-MM[&format=csv]. */
 export function reportRoutes(deps: AppDeps) {
   const { db, now, config } = deps;
   const app = nocRoutes(deps);
   app.get('/availability', (c) => {
-    const month = c.req.query('month') ?? zonedMonthKey(now());
-    const csv = wantsCsv(c);
-    if (csv === null) return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'format', message: 'Use format=json o format=csv.' }]);
-    const refusal = availabilityMonthRefusal(db, month, now());
-    if (refusal) {
-      const code = refusal.reason === 'invalid' ? 'validation_failed' : 'month_out_of_range';
-      return errorResponse(c, 422, code, refusal.message, [{ path: 'month', message: refusal.message }]);
-    }
+    const request = reportRequest(c, deps);
+    if (request instanceof Response) return request;
+    const { month, csv } = request;
     const report = availabilityReport(db, month, now(), { months: 1 }).month;
     if (csv) {
       return c.body(availabilityCsv(report), 200, {
@@ -64,6 +72,21 @@ export function reportRoutes(deps: AppDeps) {
       });
     }
     return c.json(availabilityJson(report, config.publicUrl), 200, { 'cache-control': 'no-store' });
+  });
+  // Every service's month, for billing (issue 12's inventory; compensation estimates with a price).
+  app.get('/services', (c) => {
+    const request = reportRequest(c, deps);
+    if (request instanceof Response) return request;
+    const { month, csv } = request;
+    const list = serviceMonths(db, month, now());
+    if (csv) {
+      return c.body(servicesCsv(month, list), 200, {
+        'content-type': CSV_TYPE,
+        'cache-control': 'no-store',
+        'content-disposition': `attachment; filename="somnet-servicios-${month}.csv"`,
+      });
+    }
+    return c.json(servicesJson(month, list, config.publicUrl), 200, { 'cache-control': 'no-store' });
   });
   return app;
 }

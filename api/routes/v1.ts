@@ -1,11 +1,26 @@
 import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '../../db/commands/catalog.ts';
-import { notFound } from '../../db/commands/errors.ts';
+import { CommandError, notFound } from '../../db/commands/errors.ts';
+import { incidentReportInput, publishIncidentReport } from '../../db/commands/incidentReports.ts';
 import { createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
-import { componentCatalogue, incidentDetail, incidentScope } from '../../db/queries/index.ts';
+import { componentCatalogue, incidentDetail, incidentReport, incidentScope, type IncidentReportView } from '../../db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
 import { commandInput } from '../validate.ts';
+
+function incidentReportJson(r: IncidentReportView, publicUrl: string) {
+  return {
+    incident_id: r.incidentId,
+    version: r.version,
+    body: r.body,
+    html: r.html,
+    url: `${publicUrl}/incidentes/${r.incidentId}#informe`,
+    published_at: r.publishedAt.toISOString(),
+    revised_at: r.revisedAt.toISOString(),
+    author: r.author,
+    versions: r.versions.map((v) => ({ version: v.version, created_at: v.createdAt.toISOString(), author: v.author })),
+  };
+}
 
 /**
  * The NOC write API. Every handler reads the same way: (auth and body limit, in nocRoutes) →
@@ -66,6 +81,18 @@ export function v1Routes(deps: AppDeps) {
   });
 
   app.get('/incidents/:id', (c) => c.json(incidentJson(c.req.param('id'))));
+  // The incident report (postmortem): PUT publishes or revises it (a new version when the text changed).
+  app.get('/incidents/:id/report', (c) => {
+    const id = c.req.param('id');
+    if (!incidentDetail(db, id)) throw notFound('el incidente', id);
+    const report = incidentReport(db, id);
+    if (!report) throw new CommandError(404, 'not_found', 'Este incidente aún no tiene informe.');
+    return c.json(incidentReportJson(report, config.publicUrl));
+  });
+  app.put('/incidents/:id/report', async (c) => {
+    const result = publishIncidentReport(db, c.req.param('id'), await commandInput(c, incidentReportInput), tokenContext(c, deps));
+    return c.json({ ...incidentReportJson(result.report, config.publicUrl), changed: result.changed, emailed: result.emailed }, result.report.version === 1 && result.changed ? 201 : 200);
+  });
   app.post('/incidents', async (c) => {
     const row = createIncident(db, await commandInput(c, createIncidentInput), tokenContext(c, deps));
     return c.json(incidentJson(row.id), 201);

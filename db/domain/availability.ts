@@ -1,8 +1,9 @@
 // Availability: the one rule behind the 90-day bars on `/`, /disponibilidad, its CSV and the
 // reports API. Pure functions over a component's status changes and the maintenance windows
 // that touched it; the month and day edges are passed in (local midnights, America/Mexico_City).
-import type { ComponentStatus, MaintenanceImpactKind } from '../enums.ts';
+import type { ComponentStatus, IncidentImpact, MaintenanceImpactKind } from '../enums.ts';
 import { hasEnoughNotice, MIN_NOTICE_MS, windowAt } from './maintenance.ts';
+import { worstStatus } from './rollup.ts';
 
 const MINUTE = 60_000;
 
@@ -201,3 +202,61 @@ export const availabilityMethod = [
   'Un mantenimiento avisado con al menos 72 horas de anticipación (manual, sección 4.2) se muestra aparte y no cuenta, ni a favor ni en contra. Sí cuentan como indisponibilidad un mantenimiento de emergencia, uno avisado con menos de 72 horas y el tiempo fuera del horario avisado (un inicio anticipado o una extensión), cuando se anunció con corte del servicio.',
   'Disponibilidad = 1 − minutos de indisponibilidad ÷ (minutos medidos − mantenimiento avisado). El tiempo antes del alta de un componente no se mide.',
 ];
+
+/** A stretch during which something other than the component's own status held a service. */
+export interface StatusOverlay {
+  from: number;
+  until: number;
+  status: ComponentStatus;
+}
+
+/** The status an incident that names a service's network element gives that service while open. */
+export const statusForImpact: Record<IncidentImpact, ComponentStatus> = {
+  critical: 'major_outage',
+  major: 'partial_outage',
+  minor: 'degraded_performance',
+  none: 'operational',
+};
+
+/**
+ * A service's timeline: its component's status changes, worsened while an overlay holds (an
+ * incident or maintenance that named one of the service's network elements without changing the
+ * component). The worst status wins at every instant, so `availabilityTally` measures a service
+ * by the same rule as a component.
+ */
+export function overlayTimeline(points: readonly StatusPoint[], overlays: readonly StatusOverlay[]): StatusPoint[] {
+  if (overlays.length === 0) return [...points];
+  const cuts = new Set<number>(points.map((p) => p.at.getTime()));
+  for (const o of overlays) {
+    cuts.add(o.from);
+    cuts.add(o.until);
+  }
+  const times = [...cuts].sort((a, b) => a - b);
+  const out: StatusPoint[] = [];
+  let i = -1;
+  for (const t of times) {
+    while (i + 1 < points.length && points[i + 1].at.getTime() <= t) i++;
+    const own: ComponentStatus[] = i >= 0 ? [points[i].status] : [];
+    const held = overlays.filter((o) => o.from <= t && t < o.until).map((o) => o.status);
+    // Before the component's first event nothing is known, overlays or not.
+    if (own.length === 0) continue;
+    const status = worstStatus([...own, ...held]);
+    if (out.length === 0 || out[out.length - 1].status !== status) out.push({ at: new Date(t), status });
+  }
+  return out;
+}
+
+/**
+ * The compensation NOM-184-SCFI-2018 implies for a month (an estimate SOMNET confirms): the
+ * proportional part of the monthly price for the unavailable time, plus a bonus of 20 % of the
+ * amount of that affected period.
+ */
+export const COMPENSATION_BONUS = 0.2;
+
+export function compensationEstimate(monthlyPrice: number, unavailableMinutes: number, monthMinutes: number): { proportional: number; bonus: number; total: number } {
+  const proportional = monthMinutes > 0 ? (monthlyPrice * Math.min(unavailableMinutes, monthMinutes)) / monthMinutes : 0;
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const part = round(proportional);
+  const bonus = round(proportional * COMPENSATION_BONUS);
+  return { proportional: part, bonus, total: round(part + bonus) };
+}

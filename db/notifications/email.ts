@@ -8,8 +8,9 @@ import { enqueueMessages } from '../outbox/enqueue.ts';
 import { componentCatalogue } from '../queries/catalog.ts';
 import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
+import { incidentReport } from '../queries/incidentReports.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
-import { countConfirmedSubscribersFor } from '../queries/subscribers.ts';
+import { countConfirmedSubscribersFor, incidentNotifiedSubscribers } from '../queries/subscribers.ts';
 import { emailRecipientsFor } from '../queries/services.ts';
 import { registerAudienceCounter } from './audience.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
@@ -113,6 +114,37 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
     recipient: r.email,
     payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i], ...(r.services ? { services: r.services } : {}) } satisfies EmailPayload,
   })), event.at);
+}
+
+/**
+ * The report of an incident, to the subscribers its notices reached (an email outbox row of one
+ * of its updates) who are still confirmed. Once per version and subscriber: sending the same
+ * version again queues nothing new. Returns how many messages were queued.
+ */
+export function enqueueIncidentReportEmails(db: Db, incidentId: string, version: number, at: Date): number {
+  // Once per version and subscriber: whoever already has this version's message is left out.
+  const sent = new Set((db.$client.prepare(`SELECT dedupe_key FROM outbox_messages WHERE dedupe_key LIKE ?`).pluck()
+    .all(`incident-report:${incidentId}:${version}:%`) as string[]));
+  const recipients = incidentNotifiedSubscribers(db, incidentId).filter((r) => !sent.has(`incident-report:${incidentId}:${version}:${r.id}`));
+  if (recipients.length === 0) return 0;
+  const incident = incidentDetail(db, incidentId);
+  const report = incidentReport(db, incidentId);
+  if (!incident || !report || report.version !== version) return 0;
+  const props: NoticeProps = {
+    kind: 'report', event: 'incident.report', incidentId, name: incident.name, impactLabel: incident.impactLabel,
+    version, markdown: report.body, html: report.html, at: at.toISOString(),
+  };
+  const noticeId = newId();
+  db.insert(emailNotices).values({ id: noticeId, kind: 'incident.report', props: JSON.stringify(props), createdAt: at }).run();
+  const tokens = issueManageTokens(db, recipients.map((r) => r.id), at.getTime(), at.getTime() + MANAGE_TTL_MS);
+  enqueueMessages(db, recipients.map((r, i) => ({
+    channel: EMAIL_CHANNEL,
+    kind: 'incident.report',
+    dedupeKey: `incident-report:${incidentId}:${version}:${r.id}`,
+    recipient: r.email,
+    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i] } satisfies EmailPayload,
+  })), at);
+  return recipients.length;
 }
 
 registerFanOut(emailFanOut);

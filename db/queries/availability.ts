@@ -4,7 +4,7 @@
 import type { Db } from '../client.ts';
 import {
   addTally, availabilityPercent, availabilityTally, emptyTally, maintenanceSpans,
-  type AvailabilityTally, type MaintenanceSpan, type StatusPoint,
+  type AvailabilityTally, type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
 } from '../domain/availability.ts';
 import { DAY, formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
 import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
@@ -39,6 +39,7 @@ export function statusTimelines(db: Db, componentIds: readonly string[], from: D
 
 interface WindowRow {
   id: string;
+  name: string;
   emergency: number;
   impact_kind: MaintenanceImpactKind;
   created_at: number;
@@ -49,24 +50,34 @@ interface WindowRow {
   cancelled_at: number | null;
 }
 
-/**
- * The maintenance spans (announced or not) of every window that was in progress at some point
- * of [from, to), by component. A window still open is taken to run until `now`.
- */
-export function maintenanceSpansByComponent(db: Db, componentIds: readonly string[], from: Date, to: Date, now: Date): Map<string, MaintenanceSpan[]> {
+export interface OverlappingMaintenance {
+  id: string;
+  name: string;
+  emergency: boolean;
+  componentIds: string[];
+  /** Network elements it named (the service inventory's). */
+  elements: string[];
+  record: MaintenanceRecord;
+  /** Its spans for the availability rule (a window still open runs until `now`). */
+  spans: MaintenanceSpan[];
+}
+
+/** Every window that was in progress at some point of [from, to), with its spans, components and elements. */
+export function maintenancesInProgressBetween(db: Db, from: Date, to: Date, now: Date): OverlappingMaintenance[] {
   const rows = db.$client.prepare(
-    `SELECT id, emergency, impact_kind, created_at, scheduled_for, scheduled_until, started_at, completed_at, cancelled_at
+    `SELECT id, name, emergency, impact_kind, created_at, scheduled_for, scheduled_until, started_at, completed_at, cancelled_at
        FROM maintenances
-      WHERE started_at IS NOT NULL AND started_at < ? AND COALESCE(completed_at, cancelled_at, ?) >= ?`,
+      WHERE started_at IS NOT NULL AND started_at < ? AND COALESCE(completed_at, cancelled_at, ?) >= ?
+      ORDER BY started_at, id`,
   ).all(to.getTime(), Number.MAX_SAFE_INTEGER, from.getTime()) as WindowRow[];
-  const out = new Map<string, MaintenanceSpan[]>(componentIds.map((id) => [id, []]));
-  if (rows.length === 0) return out;
+  if (rows.length === 0) return [];
   const links = db.$client.prepare(`SELECT component_id FROM maintenance_components WHERE maintenance_id = ?`).pluck();
+  const elements = db.$client.prepare(`SELECT element FROM maintenance_elements WHERE maintenance_id = ? ORDER BY element`).pluck();
   const changes = db.$client.prepare(
     `SELECT at, previous_for, previous_until FROM maintenance_schedule_changes WHERE maintenance_id = ? ORDER BY at DESC, id DESC`,
   );
-  for (const r of rows) {
-    const spans = maintenanceSpans({
+  return rows.map((r) => {
+    const record: MaintenanceRecord = {
       emergency: r.emergency === 1,
       impactKind: r.impact_kind,
       createdAt: new Date(r.created_at),
@@ -77,8 +88,22 @@ export function maintenanceSpansByComponent(db: Db, componentIds: readonly strin
       changes: (changes.all(r.id) as Array<{ at: number; previous_for: number; previous_until: number }>).map((c) => ({
         at: new Date(c.at), previousFor: new Date(c.previous_for), previousUntil: new Date(c.previous_until),
       })),
-    }, now.getTime());
-    for (const componentId of links.all(r.id) as string[]) out.get(componentId)?.push(...spans);
+    };
+    return {
+      id: r.id, name: r.name, emergency: record.emergency, record, spans: maintenanceSpans(record, now.getTime()),
+      componentIds: links.all(r.id) as string[], elements: elements.all(r.id) as string[],
+    };
+  });
+}
+
+/**
+ * The maintenance spans (announced or not) of every window that was in progress at some point
+ * of [from, to), by component. A window still open is taken to run until `now`.
+ */
+export function maintenanceSpansByComponent(db: Db, componentIds: readonly string[], from: Date, to: Date, now: Date): Map<string, MaintenanceSpan[]> {
+  const out = new Map<string, MaintenanceSpan[]>(componentIds.map((id) => [id, []]));
+  for (const m of maintenancesInProgressBetween(db, from, to, now)) {
+    for (const componentId of m.componentIds) out.get(componentId)?.push(...m.spans);
   }
   return out;
 }
@@ -170,20 +195,20 @@ export function availabilityMonthRefusal(db: Db, month: string, now: Date): Mont
   return null;
 }
 
-/** Incidents open at some point of [from, to), with the components they affected. */
-interface OverlappingIncident { id: string; name: string; startedAt: number; resolvedAt: number | null; componentIds: string[] }
+export interface OverlappingIncident { id: string; name: string; impact: IncidentImpact; startedAt: number; resolvedAt: number | null; componentIds: string[] }
 
-function incidentsOverlapping(db: Db, from: Date, to: Date): OverlappingIncident[] {
+/** Incidents open at some point of [from, to), with the components they affected. */
+export function incidentsOverlapping(db: Db, from: Date, to: Date): OverlappingIncident[] {
   const rows = db.$client.prepare(
-    `SELECT i.id, i.name, i.started_at, i.resolved_at, ic.component_id FROM incidents i
+    `SELECT i.id, i.name, i.impact, i.started_at, i.resolved_at, ic.component_id FROM incidents i
        LEFT JOIN incident_components ic ON ic.incident_id = i.id
       WHERE i.started_at < ? AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
       ORDER BY i.started_at, i.id`,
-  ).raw().all(to.getTime(), from.getTime()) as Array<[string, string, number, number | null, string | null]>;
+  ).raw().all(to.getTime(), from.getTime()) as Array<[string, string, IncidentImpact, number, number | null, string | null]>;
   const byId = new Map<string, OverlappingIncident>();
-  for (const [id, name, startedAt, resolvedAt, componentId] of rows) {
+  for (const [id, name, impact, startedAt, resolvedAt, componentId] of rows) {
     let entry = byId.get(id);
-    if (!entry) byId.set(id, (entry = { id, name, startedAt, resolvedAt, componentIds: [] }));
+    if (!entry) byId.set(id, (entry = { id, name, impact, startedAt, resolvedAt, componentIds: [] }));
     if (componentId) entry.componentIds.push(componentId);
   }
   return [...byId.values()];

@@ -3,6 +3,7 @@ import type { Db } from '../client.ts';
 import { incidentComponents, incidents } from '../schema/index.ts';
 import { componentCatalogue, findInCatalogue, type Catalogue, type ComponentView, type GroupView } from './catalog.ts';
 import { hydrate, type IncidentView } from './incidents.ts';
+import { incidentReports, type IncidentReportView } from './incidentReports.ts';
 import { maintenancesForNewsFeed, type MaintenanceView } from './maintenances.ts';
 
 /** What a feed covers: the whole page, one area group (its components) or one component. */
@@ -15,6 +16,8 @@ export interface FeedSnapshot {
   scope: FeedScope;
   /** Newest first by start; each with all its updates. */
   incidents: IncidentView[];
+  /** The reports of the listed incidents that have one, by incident id. */
+  reports: Map<string, IncidentReportView>;
   /** Maintenance windows with the latest notices, each with all its updates. */
   maintenances: MaintenanceView[];
   catalogue: Catalogue;
@@ -53,12 +56,14 @@ export function feedSnapshot(db: Db, scope: FeedScope, limit = 50, catalogue: Ca
       .orderBy(desc(incidents.startedAt), desc(incidents.id)).limit(limit).all().map((r) => r.incident);
   }
   const list = hydrate(db, rows, catalogue);
+  const reports = incidentReports(db, list.map((i) => i.id));
   const maintenances = maintenancesForNewsFeed(db, limit, scope.kind === 'page' ? undefined : scopeComponentIds(scope, catalogue), catalogue);
   const stamps = [
     ...list.flatMap((i) => [i.updatedAt, ...i.updates.map((u) => u.displayAt)]),
+    ...[...reports.values()].map((r) => r.revisedAt),
     ...maintenances.flatMap((m) => [m.updatedAt, ...m.updates.map((u) => u.createdAt)]),
     ...catalogue.all.map((c) => c.updatedAt),
     ...catalogue.groups.map((g) => g.updatedAt),
   ].map((d) => d.getTime());
-  return { scope, incidents: list, maintenances, catalogue, lastModified: new Date(Math.max(0, ...stamps)) };
+  return { scope, incidents: list, reports, maintenances, catalogue, lastModified: new Date(Math.max(0, ...stamps)) };
 }

@@ -101,6 +101,19 @@ export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ 
     ORDER BY s.rowid`).all(ids) as Array<{ id: string; email: string }>;
 }
 
+/**
+ * The confirmed subscribers an incident's email notices reached (an email outbox row of one of
+ * its updates, keyed `incident-update:<update>:<subscriber>`): who its report is sent to.
+ */
+export function incidentNotifiedSubscribers(db: Db, incidentId: string): Array<{ id: string; email: string }> {
+  return db.$client.prepare(`
+    SELECT DISTINCT s.id, s.email FROM incident_updates u
+      JOIN outbox_messages o ON o.channel = 'email' AND o.dedupe_key LIKE 'incident-update:' || u.id || ':%'
+      JOIN subscribers s ON s.id = substr(o.dedupe_key, length('incident-update:' || u.id || ':') + 1)
+     WHERE u.incident_id = ? AND s.confirmed_at IS NOT NULL
+     ORDER BY s.rowid`).all(incidentId) as Array<{ id: string; email: string }>;
+}
+
 /** For the NOC console: "se notificará a N suscriptores". */
 export function countConfirmedSubscribersFor(db: Db, componentIds: string[]): number {
   const row = db.$client.prepare(`

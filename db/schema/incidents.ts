@@ -68,3 +68,22 @@ export const incidentUpdateTransitions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.updateId, t.componentId] })],
 );
+
+/**
+ * The incident report ("Informe del incidente", a postmortem) in Markdown, one row per version:
+ * the current report is the highest version, the first version's time is when it was published.
+ */
+export const incidentReportVersions = sqliteTable(
+  'incident_report_versions',
+  {
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    body: text('body').notNull(),
+    /** Who wrote this version (the audit row says the same, with the actor's kind). */
+    author: text('author').notNull(),
+    createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.version] })],
+);

@@ -49,4 +49,17 @@ export type NoticeProps =
       previousUntil?: string;
       body: string | null;
       at: string;
+    }
+  | {
+      /** An incident report (postmortem) sent to the subscribers the incident notified. */
+      kind: 'report';
+      event: 'incident.report';
+      incidentId: string;
+      name: string;
+      impactLabel: string;
+      version: number;
+      /** The report as written (Markdown: the plain-text part) and rendered (sanitised HTML). */
+      markdown: string;
+      html: string;
+      at: string;
     };

@@ -1,24 +1,28 @@
 // The database every benchmark measures against: the demo catalogue grown to 50 components, with
 // 1,000 past incidents (3 updates each) over the last 120 days, so pages render their real
 // weight, and one open incident the NOC keeps updating.
-import { openDatabase } from '../../db/client.ts';
+import { openDatabase, type Db } from '../../db/client.ts';
 import { seedDemoCatalogue } from '../../db/seed.ts';
 import { createComponent, createGroup } from '../../db/commands/catalog.ts';
 import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
 import { systemActor } from '../../db/commands/audit.ts';
 import { componentStatuses, incidentImpacts } from '../../db/enums.ts';
 
-export function seedBenchDatabase(path: string): { openIncident: string } {
-  const db = openDatabase(path);
-  const now = Date.now();
-  const start = new Date(now - 120 * 86_400_000);
+/** The demo catalogue grown to 50 components (14 seeded + 12 areas of 3), created at `start`. */
+export function seedBenchCatalogue(db: Db, start: Date): void {
   seedDemoCatalogue(db, start);
   const ctx = { now: start, actor: systemActor };
-  // 14 seeded components + 36 more = 50.
   for (let g = 0; g < 12; g++) {
     const group = createGroup(db, { name: `Zona de prueba ${g + 1}`, slug: `zona-${g + 1}` }, ctx);
     for (const tech of ['fibra', 'inalambrico', 'dedicado']) createComponent(db, { name: `Enlace ${tech}`, slug: `zona-${g + 1}-${tech}`, group: group.id }, ctx);
   }
+}
+
+export function seedBenchDatabase(path: string): { openIncident: string } {
+  const db = openDatabase(path);
+  const now = Date.now();
+  const start = new Date(now - 120 * 86_400_000);
+  seedBenchCatalogue(db, start);
   const slugs = db.$client.prepare('SELECT slug FROM components').pluck().all() as string[];
   let rng = 42;
   const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  availabilityPercent, availabilityTally, maintenanceSpans, type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
+  availabilityPercent, availabilityTally, compensationEstimate, maintenanceSpans, overlayTimeline,
+  type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
 } from '../../db/domain/availability.ts';
 import { monthBounds } from '../../db/queries/availability.ts';
 
@@ -167,5 +168,34 @@ describe('overlapping incidents', () => {
     const tally = availabilityTally(points, [], nov.from.getTime(), nov.to.getTime());
     expect(tally.degraded).toBe(60);
     expect(availabilityPercent(tally)).toBe(100);
+  });
+});
+
+describe('a service: its component, worsened while an incident named one of its elements', () => {
+  it('the worst status holds at every instant; nothing before the component\'s first event', () => {
+    const points = [p('2026-11-01T06:00:00Z', 'operational'), p('2026-11-20T16:00:00Z', 'degraded_performance'), p('2026-11-20T18:00:00Z', 'operational')];
+    const merged = overlayTimeline(points, [
+      { from: t('2026-10-31T00:00:00Z'), until: t('2026-11-01T07:00:00Z'), status: 'major_outage' },
+      { from: t('2026-11-20T17:00:00Z'), until: t('2026-11-20T17:30:00Z'), status: 'major_outage' },
+    ]);
+    expect(merged.map((x) => [x.at.toISOString(), x.status])).toEqual([
+      ['2026-11-01T06:00:00.000Z', 'major_outage'],
+      ['2026-11-01T07:00:00.000Z', 'operational'],
+      ['2026-11-20T16:00:00.000Z', 'degraded_performance'],
+      ['2026-11-20T17:00:00.000Z', 'major_outage'],
+      ['2026-11-20T17:30:00.000Z', 'degraded_performance'],
+      ['2026-11-20T18:00:00.000Z', 'operational'],
+    ]);
+    const tally = availabilityTally(merged, [], nov.from.getTime(), nov.to.getTime());
+    expect(tally.major).toBe(90);
+    expect(tally.degraded).toBe(90);
+  });
+
+  it('NOM-184: the proportional part of the price plus 20 % of it', () => {
+    // 3,499 MXN a month, 60 of 43,200 minutes unavailable.
+    expect(compensationEstimate(3499, 60, 43_200)).toEqual({ proportional: 4.86, bonus: 0.97, total: 5.83 });
+    expect(compensationEstimate(1000, 0, 43_200)).toEqual({ proportional: 0, bonus: 0, total: 0 });
+    // Never more than the month itself (+ 20 %).
+    expect(compensationEstimate(1000, 50_000, 43_200)).toEqual({ proportional: 1000, bonus: 200, total: 1200 });
   });
 });

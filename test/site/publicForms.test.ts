@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { feasibilityFormAction, FEASIBILITY_RECEIVED } from '../../site/lib/feasibilityForm.ts';
 import { preferencesPage } from '../../site/lib/preferencesForm.ts';
+import { confirmPage, unsubscribePage } from '../../site/lib/subscriptionLinks.ts';
 import { FEASIBILITY_LIMIT_PER_HOUR } from '../../db/commands/feasibility.ts';
 import { confirmSubscription, requestSubscription } from '../../db/commands/subscribers.ts';
 import { findComponent } from '../../db/commands/catalog.ts';
@@ -109,5 +110,50 @@ describe('subscription preferences (/suscripcion/preferencias)', () => {
     expect(await preferencesPage({ db, now }, bad, null)).toMatchObject({ status: 404, subscriber: null });
     expect(await preferencesPage({ db, now }, bad, post({ componentes: findComponent(db, 'metepec-fibra')!.id }))).toMatchObject({ status: 404, subscriber: null, saved: false });
     expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0].allComponents).toBe(true);
+  });
+});
+
+describe('email links (/suscripcion/confirmar, /suscripcion/baja)', () => {
+  const ctx = { now, actor: { kind: 'user' as const, name: 'pruebas' } };
+  function pending(db: ReturnType<typeof freshDb>, email: string) {
+    requestSubscription(db, { email, ip: '203.0.113.7' }, ctx);
+    const row = db.select().from(outboxMessages).where(eq(outboxMessages.recipient, email)).all().at(-1)!;
+    return JSON.parse(row.payload) as Extract<EmailPayload, { template: 'confirm' }>;
+  }
+  function locked<T>(db: ReturnType<typeof freshDb>, run: () => T): T {
+    const other = new Database(db.$client.name);
+    other.exec('BEGIN IMMEDIATE');
+    db.$client.pragma('busy_timeout = 0');
+    try {
+      return run();
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+      db.$client.pragma('busy_timeout = 5000');
+    }
+  }
+
+  it('opening the confirmation link confirms nothing; the button does, once; a busy database leaves the link working', async () => {
+    const db = freshDb();
+    const { confirmToken } = pending(db, 'gerente@ferreteria.mx');
+    expect(confirmPage({ db, now }, confirmToken, false)).toMatchObject({ status: 200, valid: true, confirmed: null });
+    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0].confirmedAt).toBeNull();
+    expect(locked(db, () => confirmPage({ db, now }, confirmToken, true))).toMatchObject({ status: 503, valid: true, confirmed: null, unavailable: expect.stringContaining('ocupada') });
+    const done = confirmPage({ db, now }, confirmToken, true);
+    expect(done).toMatchObject({ status: 200, confirmed: { manageToken: expect.any(String) }, subscriber: { email: 'gerente@ferreteria.mx' } });
+    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })[0].confirmedAt).not.toBeNull();
+    expect(confirmPage({ db, now }, confirmToken, true)).toMatchObject({ status: 404, valid: false, confirmed: null });
+    expect(confirmPage({ db, now }, 'x', false)).toMatchObject({ status: 404, valid: false });
+  });
+
+  it('the unsubscribe link asks first; the button removes; a busy database says so above the button and keeps the subscriber', async () => {
+    const db = freshDb();
+    const { manageToken } = pending(db, 'gerente@ferreteria.mx');
+    expect(unsubscribePage({ db, now }, manageToken, false)).toMatchObject({ status: 200, done: false, subscriber: { email: 'gerente@ferreteria.mx' }, error: null });
+    expect(locked(db, () => unsubscribePage({ db, now }, manageToken, true))).toMatchObject({ status: 503, done: false, subscriber: { email: 'gerente@ferreteria.mx' }, error: expect.stringContaining('ocupada') });
+    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })).toHaveLength(1);
+    expect(unsubscribePage({ db, now }, manageToken, true)).toMatchObject({ status: 200, done: true, subscriber: null });
+    expect(listSubscribers(db, { email: 'gerente@ferreteria.mx' })).toHaveLength(0);
+    expect(unsubscribePage({ db, now }, manageToken, false)).toMatchObject({ done: false, subscriber: null });
   });
 });

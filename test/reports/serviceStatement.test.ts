@@ -1,0 +1,120 @@
+// The per-service statement and the billing report over issue 12's inventory: a service is
+// measured by its component's timeline, worsened while an incident named one of its network
+// elements; NOM-184's estimate with a monthly price; one clean A4 page in Chromium.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
+import { advanceMaintenances, createMaintenance } from '../../db/commands/maintenances.ts';
+import { replaceServiceInventory } from '../../db/commands/services.ts';
+import { formatPercent } from '../../db/domain/availability.ts';
+import { publicRouteOf } from '../../api/publish/routes.ts';
+import { freshDb, testClock } from '../support/db.ts';
+import { startTestServer } from '../support/server.ts';
+import { launchBrowser } from '../support/browser.ts';
+import { inventory } from '../services/fixtures.ts';
+
+const at = (s: string) => ({ now: new Date(s), actor: systemActor });
+const clock = testClock('2026-12-05T18:00:00Z');
+const db = freshDb({ now: new Date('2026-11-01T06:00:00Z') });
+// November 2026, a whole month: 30 × 1,440 minutes.
+const NOVEMBER = 43_200;
+let s: Awaited<ReturnType<typeof startTestServer>>;
+let metepecId = '';
+let towerId = '';
+
+beforeAll(async () => {
+  replaceServiceInventory(db, inventory, at('2026-11-01T12:00:00Z'));
+  // Metepec fibre down 60 min: SOM-12345 and SOM-12346 through their component.
+  metepecId = createIncident(db, { name: 'Corte de fibra en Metepec', impact: 'critical', status: 'investigating', body: 'Revisamos.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-11-10T16:00:00Z')).id;
+  publishIncidentUpdate(db, metepecId, { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } }, at('2026-11-10T17:00:00Z'));
+  // One tower in Lerma for 30 min: only SOM-20001 (through its element; the component stays Operativo).
+  towerId = createIncident(db, { name: 'Falla en una torre de Lerma', impact: 'critical', status: 'investigating', body: 'Revisamos.', elements: ['TORRE-LERMA-AP2'] }, at('2026-11-15T16:00:00Z')).id;
+  publishIncidentUpdate(db, towerId, { status: 'resolved', body: 'Listo.' }, at('2026-11-15T16:30:00Z'));
+  // Toluca fibre: 3 h announced 10 days ahead (not counted) for SOM-30001.
+  createMaintenance(db, { name: 'Cambio de tarjetas en Toluca', body: 'Cortes breves.', scheduledFor: '2026-11-12T06:00:00Z', scheduledUntil: '2026-11-12T09:00:00Z', components: ['toluca-fibra'] }, at('2026-11-02T12:00:00Z'));
+  advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
+  advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
+  s = await startTestServer({ db, now: clock.now });
+});
+afterAll(async () => { await s?.close(); });
+
+const get = (path: string) => fetch(`${s.url}${path}`);
+const api = (path: string) => fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
+
+describe('per-service statement', () => {
+  it('shows the month of one service, its incidents and NOM-184\'s estimate, and nothing private', async () => {
+    const res = await get('/mi-servicio/som-12345/reporte/2026-11');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Reporte de disponibilidad · noviembre de 2026');
+    expect(html).toContain('SOM-12345 · Fibra óptica');
+    expect(html).toContain(formatPercent(100 * (1 - 60 / NOVEMBER)));
+    expect(html).toContain(`<a href="/incidentes/${metepecId}">Corte de fibra en Metepec</a>`);
+    expect(html).not.toContain(towerId);
+    // 3,499 × 60 / 43,200 = 4.86; 20 % of it = 0.97; total 5.83.
+    expect(html).toContain('Renta mensual: $3,499.00');
+    expect(html).toContain('$4.86');
+    expect(html).toContain('$0.97');
+    expect(html).toContain('Total estimado: $5.83');
+    expect(html).toContain('Es una estimación');
+    for (const secret of ['Abarrotes', 'Sucursal Centro', 'Laura', 'esperanza.mx', 'OLT-MET-01', 'PON-MET-01']) expect(html, secret).not.toContain(secret);
+    // Without a price in the inventory, no estimate.
+    expect(await (await get('/mi-servicio/SOM-12346/reporte/2026-11')).text()).not.toContain('Bonificación estimada');
+  });
+
+  it('counts an incident that named one of the service\'s elements, and announced maintenance not at all', async () => {
+    const tower = await (await get('/mi-servicio/SOM-20001/reporte/2026-11')).text();
+    expect(tower).toContain(`<a href="/incidentes/${towerId}">Falla en una torre de Lerma</a>`);
+    expect(tower).toContain(formatPercent(100 * (1 - 30 / NOVEMBER)));
+    expect(tower).not.toContain('TORRE-LERMA');
+    const toluca = await (await get('/mi-servicio/SOM-30001/reporte/2026-11')).text();
+    expect(toluca).toContain('100.00 %');
+    expect(toluca).toContain('Cambio de tarjetas en Toluca');
+    expect(toluca).toContain('avisado con 72 h');
+  });
+
+  it('an unknown service or a month without figures: 404 with the reason; never a published file', async () => {
+    const unknown = await get('/mi-servicio/SOM-99999/reporte/2026-11');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('No encontramos el servicio «SOM-99999»');
+    const future = await get('/mi-servicio/SOM-12345/reporte/2027-02');
+    expect(future.status).toBe(404);
+    expect(await future.text()).toContain('todavía no empieza');
+    expect(publicRouteOf('/mi-servicio/SOM-12345/reporte/2026-11')).toBeUndefined();
+  });
+
+  it('GET /api/v1/reports/services gives every service\'s figures for billing, JSON and CSV, as the statements', async () => {
+    const res = await api('/api/v1/reports/services?month=2026-11');
+    expect(res.status).toBe(200);
+    const json = await res.json() as { services: Array<{ service_id: string; company: string; availability_percent: number; minutes: { unavailable: number }; incidents: string[]; compensation_estimate_mxn: { total: number } | null; monthly_price_mxn: number | null }> };
+    const byId = new Map(json.services.map((x) => [x.service_id, x]));
+    expect([...byId.keys()]).toEqual(['SOM-12345', 'SOM-12346', 'SOM-20001', 'SOM-30001']);
+    expect(byId.get('SOM-12345')).toMatchObject({ company: 'Abarrotes La Esperanza SA de CV', monthly_price_mxn: 3499, compensation_estimate_mxn: { total: 5.83 }, incidents: [metepecId], minutes: { unavailable: 60 } });
+    expect(byId.get('SOM-12346')!.compensation_estimate_mxn).toBeNull();
+    expect(byId.get('SOM-20001')).toMatchObject({ incidents: [towerId], minutes: { unavailable: 30 } });
+    const page = await (await get('/mi-servicio/SOM-20001/reporte/2026-11')).text();
+    expect(page).toContain(formatPercent(byId.get('SOM-20001')!.availability_percent));
+    const csv = await (await api('/api/v1/reports/services?month=2026-11&format=csv')).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn');
+    expect(lines[1]).toMatch(/^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83$/);
+    expect((await api('/api/v1/reports/services?month=2030-01')).status).toBe(422);
+    expect((await get('/api/v1/reports/services?month=2026-11')).status).toBe(401);
+  });
+
+  it('prints as one clean A4 page in Chromium, without the site\'s header and footer', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${s.url}/mi-servicio/SOM-12345/reporte/2026-11`);
+      await page.emulateMedia({ media: 'print' });
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector('header.site')!).display)).toBe('none');
+      expect(await page.evaluate(() => getComputedStyle(document.querySelector('footer.site')!).display)).toBe('none');
+      const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true, printBackground: true });
+      const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+      expect(pages).toBe(1);
+    } finally {
+      await browser.close();
+    }
+  });
+});
