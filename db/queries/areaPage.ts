@@ -6,7 +6,6 @@ import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from '
 import { areaStates, type AreaState } from './statusPage.ts';
 import { componentUptimes } from './uptime.ts';
 import { incidentsByComponentDay, type IncidentRefOfDay } from './incidentDays.ts';
-import { DAY, startOfZonedDay } from '../domain/time.ts';
 
 export interface AreaPageView {
   area: GroupView;
@@ -38,6 +37,6 @@ export function areaPage(db: Db, slug: string, now: Date): AreaPageView | null {
     activeMaintenances: active,
     upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter(touches),
     uptime: componentUptimes(db, [...ids], now, 90),
-    dayIncidents: incidentsByComponentDay(db, [...ids], new Date(startOfZonedDay(now).getTime() - 89 * DAY), now),
+    dayIncidents: incidentsByComponentDay(db, [...ids], now),
   };
 }

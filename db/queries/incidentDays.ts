@@ -1,6 +1,6 @@
 import { and, gte, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { zonedDateKey } from '../domain/time.ts';
+import { DAY, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
 import { incidentComponents, incidents } from '../schema/index.ts';
 import { chunked } from './batch.ts';
 
@@ -14,7 +14,9 @@ export interface IncidentRefOfDay {
  * ("2026-11-26"), the incidents that touched it and were open at some point that day, oldest
  * first. Two light queries (no updates are loaded): the bars' per-day detail links to them.
  */
-export function incidentsByComponentDay(db: Db, componentIds: readonly string[], from: Date, now: Date): Map<string, Map<string, IncidentRefOfDay[]>> {
+export function incidentsByComponentDay(db: Db, componentIds: readonly string[], now: Date, days = 90): Map<string, Map<string, IncidentRefOfDay[]>> {
+  // The first local day of the bars (the same days as dayGrid in db/domain/uptime.ts).
+  const from = new Date(startOfZonedDay(now).getTime() - (days - 1) * DAY);
   const result = new Map<string, Map<string, IncidentRefOfDay[]>>();
   if (componentIds.length === 0) return result;
   const rows = db.select({ id: incidents.id, name: incidents.name, startedAt: incidents.startedAt, resolvedAt: incidents.resolvedAt }).from(incidents)

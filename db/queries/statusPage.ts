@@ -67,7 +67,7 @@ export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; hi
   const catalogue = componentCatalogue(db);
   const uptimeDays = options.uptimeDays ?? 90;
   const uptime = componentUptimes(db, catalogue.all.map((c) => c.id), now, uptimeDays);
-  const dayIncidents = incidentsByComponentDay(db, catalogue.all.map((c) => c.id), new Date(startOfZonedDay(now).getTime() - (uptimeDays - 1) * DAY), now);
+  const dayIncidents = incidentsByComponentDay(db, catalogue.all.map((c) => c.id), now, uptimeDays);
   const historyDays = options.historyDays ?? 7;
   const todayStart = startOfZonedDay(now);
   const from = new Date(todayStart.getTime() - (historyDays - 1) * DAY);

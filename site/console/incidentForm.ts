@@ -27,6 +27,8 @@ export interface IncidentFormValues {
   componentStatus: ComponentStatus | null;
   /** Picked component ids → status. */
   components: Record<string, ComponentStatus>;
+  /** Network elements of the service inventory, as typed ("OLT-MET-01, PON-MET-01/2"). */
+  elements: string;
   notify: boolean;
   /** The update form's offer: ids ticked to return to operational with «En monitoreo» or «Resuelto». */
   restore?: string[];
@@ -36,6 +38,10 @@ export interface IncidentFormValues {
 
 /** Incident statuses with which the update form offers to return components to operational. */
 export const RESTORING_STATUSES: readonly IncidentStatus[] = ['monitoring', 'resolved'];
+/** The elements field as a list: separated by commas, semicolons or line breaks (an identifier may hold spaces). */
+export function elementsOf(values: Pick<IncidentFormValues, 'elements'>): string[] {
+  return values.elements.split(/[,;\r\n]+/).map((e) => e.trim()).filter(Boolean);
+}
 
 export interface ParsedIncidentForm {
   values: IncidentFormValues;
@@ -87,17 +93,20 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
   }
   const restore = form.getAll('restablecer').filter((id): id is string => typeof id === 'string' && (options.restorable ?? []).includes(id));
   const notify = form.get('notificar') === '1';
+  const elements = text('elementos');
+  const elementList = elementsOf({ elements });
   const given = {
     status: status ?? '', body, cause, eta, components, deliverNotifications: notify,
+    ...(elementList.length ? { elements: elementList } : {}),
     ...(options.requireName ? { name, impact: impact ?? '' } : {}),
   };
   for (const problem of checkInput(options.requireName ? createIncidentInput : incidentUpdateInput, given)) {
-    errors[problem.path.startsWith('components') ? 'components' : problem.path] ??= problem.message;
+    errors[problem.path.startsWith('components') ? 'components' : problem.path.startsWith('elements') ? 'elementos' : problem.path] ??= problem.message;
   }
   return {
     values: {
       name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
-      body, cause, eta: etaText, componentStatus, components, notify,
+      body, cause, eta: etaText, componentStatus, components, elements, notify,
       ...(options.restorable ? { restore, restoreOffered: form.get('oferta') === '1' } : {}),
     },
     errors,
@@ -130,7 +139,8 @@ export function previewFingerprint(values: IncidentFormValues): string {
   // A textarea sends its line breaks as CRLF (HTML's form encoding): a body written with LF (a
   // draft an alert opened) is the same text.
   const body = values.body.replace(/\r\n?/g, '\n');
-  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, values.notify])).digest('base64url');
+  const elements = elementsOf(values).map((e) => e.toUpperCase()).sort();
+  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, elements, values.notify])).digest('base64url');
 }
 
 /** The incident as the public page will show it once published, for IncidentSummary. */
