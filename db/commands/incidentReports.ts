@@ -3,6 +3,7 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
+import { REPORT_TEMPLATE } from '../domain/incidentReport.ts';
 import { enqueueIncidentReportEmails } from '../notifications/email.ts';
 import { incidentReport, type IncidentReportView } from '../queries/incidentReports.ts';
 import { incidentReportVersions, incidents } from '../schema/index.ts';
@@ -12,7 +13,9 @@ import { bodyText, parseInput } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
 export const incidentReportInput = z.strictObject({
-  body: bodyText('Escriba el informe: causa raíz, qué vieron los clientes, cronología y acciones correctivas.', 'El informe'),
+  body: bodyText('Escriba el informe: causa raíz, qué vieron los clientes, cronología y acciones correctivas.', 'El informe')
+    // The console starts from the four headings: published as they are, they would say nothing.
+    .refine((body) => body.replace(/\s+/g, ' ').trim() !== REPORT_TEMPLATE.replace(/\s+/g, ' ').trim(), 'Complete el informe: la plantilla está sin llenar.'),
   /** Email the report to the subscribers the incident's notices reached. */
   notifySubscribers: z.boolean({ error: 'notify_subscribers debe ser true o false.' }).optional(),
 });

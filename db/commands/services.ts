@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { componentCatalogue, findInCatalogue, unknownRefMessage } from '../queries/catalog.ts';
-import { unknownElementsOf } from '../queries/services.ts';
+import { unknownElementsOf, type ServiceView } from '../queries/services.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, nameText, networkElement, parseInput, ref, serviceIdText, text } from './input.ts';
@@ -117,17 +117,8 @@ export function serviceInventoryFromCsv(csv: string): ServiceInventoryInput {
   return { services };
 }
 
-interface PreparedService {
-  serviceId: string;
-  customerId: string;
-  company: string;
-  label: string;
-  technology: string;
-  componentId: string;
-  monthlyPriceMxn: number | null;
-  elements: string[];
-  contacts: Array<{ name: string; email: string; phone: string | null }>;
-}
+/** A checked row, as the inventory stores it. */
+type PreparedService = Omit<ServiceView, 'importedAt'>;
 
 export interface InventoryImportResult {
   services: number;

@@ -69,13 +69,8 @@ export interface ServiceFootprintRow extends ServiceFootprint {
 export function serviceFootprints(db: Db): ServiceFootprintRow[] {
   const rows = db.$client.prepare(`SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.company, s.label, s.component_id AS componentId, c.group_id AS groupId
     FROM services s JOIN components c ON c.id = s.component_id ORDER BY s.position`).all() as Array<Omit<ServiceFootprintRow, 'elements'>>;
-  const elements = new Map<string, string[]>();
-  for (const e of db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{ serviceId: string; element: string }>) {
-    const list = elements.get(e.serviceId);
-    if (list) list.push(e.element);
-    else elements.set(e.serviceId, [e.element]);
-  }
-  return rows.map((r) => ({ ...r, elements: elements.get(r.serviceId) ?? [] }));
+  const elements = groupBy(db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{ serviceId: string; element: string }>, (e) => e.serviceId);
+  return rows.map((r) => ({ ...r, elements: (elements.get(r.serviceId) ?? []).map((e) => e.element) }));
 }
 
 /** The services a scope (components, areas, elements) reaches, in inventory order. */

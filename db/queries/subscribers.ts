@@ -4,6 +4,7 @@ import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscr
 import { timingSafeEqual } from 'node:crypto';
 import { parseToken } from '../subscriptions/tokens.ts';
 import type { NoticeProps } from '../subscriptions/payload.ts';
+import { groupBy } from './batch.ts';
 
 export interface SubscriberView {
   id: string;
@@ -45,13 +46,7 @@ function serviceIdsBySubscriber(db: Db, id?: string): Map<string, string[]> {
   const rows = db.$client.prepare(`SELECT subscriber_id AS subscriberId, service_id AS serviceId FROM subscriber_services ${id ? 'WHERE subscriber_id = ?' : ''}
     UNION SELECT s.id, sc.service_id FROM service_contacts sc JOIN subscribers s ON s.email = sc.email ${id ? 'WHERE s.id = ?' : ''}
     ORDER BY 1, 2`).all(...(id ? [id, id] : [])) as Array<{ subscriberId: string; serviceId: string }>;
-  const map = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = map.get(r.subscriberId);
-    if (list) list.push(r.serviceId);
-    else map.set(r.subscriberId, [r.serviceId]);
-  }
-  return map;
+  return new Map([...groupBy(rows, (r) => r.subscriberId)].map(([k, list]) => [k, list.map((r) => r.serviceId)]));
 }
 
 /** Every subscriber (pending ones included), oldest first; `email` filters by exact address. */

@@ -14,7 +14,7 @@ export function draftFormValues(draft: DraftView): IncidentFormValues {
   const components: Record<string, ComponentStatus> = Object.fromEntries(draft.components.map((c) => [c.component.id, c.status]));
   return {
     name: draft.name, impact: draft.impact, status: draft.status, body: draft.body, cause: draft.cause ?? '', eta: '',
-    componentStatus: worstStatus(Object.values(components)), components, notify: true,
+    componentStatus: worstStatus(Object.values(components)), components, elements: '', notify: true,
   };
 }
 
@@ -45,7 +45,7 @@ export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Ca
     values: {
       name: incident.name, impact: incident.impact, status: 'monitoring',
       body: `El servicio se restableció: nuestro monitoreo dejó de registrar la falla a las ${formatTime(summary.allResolvedAt)} (${ZONE_LABEL}). Seguimos observando la red antes de dar el incidente por resuelto.`,
-      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components, notify: true,
+      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components, elements: '', notify: true,
     },
   };
 }

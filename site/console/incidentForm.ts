@@ -24,7 +24,14 @@ export interface IncidentFormValues {
   componentStatus: ComponentStatus;
   /** Picked component ids → status. */
   components: Record<string, ComponentStatus>;
+  /** Network elements of the service inventory, as typed ("OLT-MET-01, PON-MET-01/2"). */
+  elements: string;
   notify: boolean;
+}
+
+/** The elements field as a list: separated by commas, semicolons or line breaks (an identifier may hold spaces). */
+export function elementsOf(values: Pick<IncidentFormValues, 'elements'>): string[] {
+  return values.elements.split(/[,;\r\n]+/).map((e) => e.trim()).filter(Boolean);
 }
 
 export interface ParsedIncidentForm {
@@ -74,17 +81,20 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     else if (picked.has(c.id)) components[c.id] = componentStatus;
   }
   const notify = form.get('notificar') === '1';
+  const elements = text('elementos');
+  const elementList = elementsOf({ elements });
   const given = {
     status: status ?? '', body, cause, eta, components, deliverNotifications: notify,
+    ...(elementList.length ? { elements: elementList } : {}),
     ...(options.requireName ? { name, impact: impact ?? '' } : {}),
   };
   for (const problem of checkInput(options.requireName ? createIncidentInput : incidentUpdateInput, given)) {
-    errors[problem.path.startsWith('components') ? 'components' : problem.path] ??= problem.message;
+    errors[problem.path.startsWith('components') ? 'components' : problem.path.startsWith('elements') ? 'elementos' : problem.path] ??= problem.message;
   }
   return {
     values: {
       name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
-      body, cause, eta: etaText, componentStatus, components, notify,
+      body, cause, eta: etaText, componentStatus, components, elements, notify,
     },
     errors,
     eta,
@@ -97,7 +107,8 @@ export function previewFingerprint(values: IncidentFormValues): string {
   // A textarea sends its line breaks as CRLF (HTML's form encoding): a body written with LF (a
   // draft an alert opened) is the same text.
   const body = values.body.replace(/\r\n?/g, '\n');
-  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, values.notify])).digest('base64url');
+  const elements = elementsOf(values).map((e) => e.toUpperCase()).sort();
+  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, elements, values.notify])).digest('base64url');
 }
 
 /** The incident as the public page will show it once published, for IncidentSummary. */

@@ -10,7 +10,20 @@ import { audienceFor } from '../../db/notifications/audience.ts';
 import { alertList, componentCatalogue, draftDetail, incidentDetail, type AlertView, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
-import { previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
+import { elementsOf, previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, type IncidentFormValues } from './incidentForm.ts';
+import { unknownElementMessage } from '../../db/commands/services.ts';
+import { unknownElementsOf } from '../../db/queries/index.ts';
+import type { Db } from '../../db/client.ts';
+
+/** An element no service traverses, shown next to the field before the preview (the command refuses it too). */
+function checkElements(db: Db, values: IncidentFormValues, errors: Record<string, string>): void {
+  if (errors.elementos) return;
+  const [unknown] = unknownElementsOf(db, elementsOf(values));
+  if (unknown) errors.elementos = unknownElementMessage(unknown.element);
+}
+
+/** A refusal's field errors as the incident forms name their fields. */
+const incidentFormField = (path: string) => (path.startsWith('elements') ? 'elementos' : path);
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { randomToken } from './session.ts';
 import { affectedReach, type AffectedReach } from './affectedServices.ts';
@@ -41,7 +54,7 @@ export function composerDefaults(template: IncidentTemplate | undefined): Incide
   return {
     name: template?.name ?? '', impact: template?.impact ?? 'major', status: template?.status ?? 'investigating',
     body: template?.body ?? '', cause: template?.cause ?? '', eta: '', componentStatus: template?.componentStatus ?? 'major_outage',
-    components: {}, notify: true,
+    components: {}, elements: '', notify: true,
   };
 }
 
@@ -86,6 +99,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
     const parsed = readIncidentForm(form, catalogue, req.now, { requireName: true });
     view.values = parsed.values;
     view.errors = parsed.errors;
+    checkElements(req.db, view.values, view.errors);
     eta = parsed.eta;
     const sent = formToken(form);
     if (sent) view.idem = sent;
@@ -99,6 +113,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
             const input = {
               name: values.name, impact: values.impact, status: values.status, body: values.body,
               cause: values.cause || null, eta, components: values.components, deliverNotifications: values.notify,
+              ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
             };
             // A draft becomes its incident in the same transaction (it starts when its first alert did).
             const incident = draft ? publishDraft(req.db, draft.id, input, contextOf(req)) : createIncident(req.db, input, contextOf(req));
@@ -107,7 +122,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
           return { redirect: location };
         } catch (err) {
           refused = err;
-          view.errors = refusal(err);
+          view.errors = refusal(err, incidentFormField);
           if (Object.keys(view.errors).some((k) => k.startsWith('components.'))) view.errors.components = 'Revise los componentes elegidos.';
         }
       } else {
@@ -119,7 +134,7 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
   if (view.fingerprint) {
     view.preview = previewIncident(view.values, eta, catalogue, req.now);
     view.audience = audienceFor(req.db, Object.keys(view.values.components));
-    view.reach = affectedReach(req.db, { componentIds: Object.keys(view.values.components) });
+    view.reach = affectedReach(req.db, { componentIds: Object.keys(view.values.components), elements: elementsOf(view.values) });
     if (view.values.notify) view.email = previewIncidentEmail(view.values, eta, catalogue, req.now, options.publicUrl);
   }
   return { status: refused || Object.keys(view.errors).length ? unsavedStatus(refused) : 200, view };
@@ -141,7 +156,7 @@ export interface IncidentUpdateView {
 export function updateDefaults(incident: IncidentView): IncidentFormValues {
   return {
     name: incident.name, impact: incident.impact, status: incident.status, body: '', cause: incident.cause ?? '',
-    eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components: {}, notify: true,
+    eta: toLocalDateTimeValue(incident.eta), componentStatus: 'operational', components: {}, elements: '', notify: true,
   };
 }
 
@@ -160,6 +175,7 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
   const parsed = readIncidentForm(form, catalogue, req.now, { requireName: false, currentEta: incident.eta });
   view.values = parsed.values;
   view.errors = parsed.errors;
+  checkElements(req.db, view.values, view.errors);
   const sent = formToken(form);
   if (sent) view.idem = sent;
   let refused: unknown;
@@ -174,13 +190,14 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
           eta: parsed.eta ?? (values.eta === '' ? null : undefined),
           components: values.components,
           deliverNotifications: values.notify,
+          ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
         }, contextOf(req));
         return `/noc/incidentes/${incident.id}?aviso=${values.status === 'resolved' ? 'resuelto' : 'actualizado'}`;
       });
       return { redirect: location };
     } catch (err) {
       refused = err;
-      view.errors = refusal(err);
+      view.errors = refusal(err, incidentFormField);
     }
   }
   return { status: unsavedStatus(refused), view };

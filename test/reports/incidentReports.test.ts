@@ -6,6 +6,7 @@ import { systemActor } from '../../db/commands/audit.ts';
 import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
 import { importSubscribers } from '../../db/commands/subscribers.ts';
 import { emailComposer } from '../../api/email/compose.ts';
+import { REPORT_TEMPLATE } from '../../db/domain/incidentReport.ts';
 import type { OutboxRow } from '../../db/outbox/worker.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
@@ -45,6 +46,10 @@ describe('incident reports', () => {
     expect(empty.status).toBe(422);
     expect(((await empty.json()) as { error: { fields: Array<{ path: string }> } }).error.fields[0].path).toBe('body');
     expect((await put(resolvedId, { body: 'a\u0007b' })).status).toBe(422);
+    // The console's template, not filled in.
+    const template = await put(resolvedId, { body: REPORT_TEMPLATE });
+    expect(template.status).toBe(422);
+    expect(((await template.json()) as { error: { fields: Array<{ path: string; message: string }> } }).error.fields[0]).toEqual({ path: 'body', message: 'Complete el informe: la plantilla está sin llenar.' });
     expect((await put(resolvedId, { body: 'x', notify_subscribers: 'sí' })).status).toBe(422);
     expect((await put(resolvedId, { body: 'x' }, 'snt_falso')).status).toBe(401);
     expect((await put('noexiste', { body: 'x' })).status).toBe(404);

@@ -50,7 +50,7 @@ describe('response SLA of the month', () => {
     expect(html).toMatch(/<tr data-impact="major">[\s\S]*?<td[^>]*>—<\/td>/);
     const late = html.slice(html.indexOf('class="late-responses"'));
     expect(late).toContain(`<a href="/incidentes/${ids.alerted}">Nodo Metepec sin energía</a>`);
-    expect(late).toContain('primer aviso a los 40 min');
+    expect(late).toContain('primer aviso a los 40 min (inicio');
     expect(late).toContain('primera alerta');
     expect(late).toContain(`<a href="/incidentes/${ids.slow}">Lentitud en el portal</a>`);
     expect(late).not.toContain(ids.quick);

@@ -55,6 +55,26 @@ describe('affected customer services in the console', () => {
     expect(page).toContain('elemento de red TORRE-LERMA-AP2');
   });
 
+  it('the composer takes network elements: an unknown one is shown next to the field; a known one counts and is published', async () => {
+    const fields = { name: 'Torre de Lerma', impact: 'major', status: 'identified', body: 'Sustituimos el radio.', cause: '', estado_componentes: 'major_outage', notificar: '1' };
+    const bad = await guardia.submit('/noc/incidentes/nuevo', { ...fields, elementos: 'TORRE-LERMA-AP2, TORRE-XX', accion: 'vista' });
+    expect(bad.status).toBe(422);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('No existe el elemento de red «TORRE-XX» en el inventario de servicios.');
+    expect(badHtml).toMatch(/id="elementos"[^>]*aria-invalid="true"/);
+
+    const preview = await guardia.submit('/noc/incidentes/nuevo', { ...fields, elementos: 'torre-lerma-ap2', accion: 'vista' });
+    const html = await preview.text();
+    expect(html).toContain('Afecta a 1 servicio de 1 cliente; se avisará a 1 contacto técnico.');
+    const vista = /name="vista" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const idem = /name="idem" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const published = await guardia.post('/noc/incidentes/nuevo', { csrf, idem, vista, ...fields, elementos: 'torre-lerma-ap2', accion: 'publicar' });
+    expect(published.status).toBe(303);
+    const id = /\/noc\/incidentes\/(\w+)/.exec(published.headers.get('location') ?? '')![1];
+    expect((await (await server.api('GET', `/api/v1/incidents/${id}`)).json()).elements).toEqual(['TORRE-LERMA-AP2']);
+  });
+
   it('the maintenance page shows its reach', async () => {
     const start = new Date(clock.now().getTime() + 5 * 86_400_000);
     const created = await server.api('POST', '/api/v1/maintenances', {
