@@ -126,6 +126,17 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     await context.close();
   });
 
+  it('/incidentes/:id puts cause and ETA first, inside the first 740 px at 320 px', async () => {
+    const context = await phone(320);
+    const tab = await context.newPage();
+    await tab.goto(`${s.url}/incidentes/${fibreCut}`);
+    const facts = tab.locator('dl.facts').first();
+    await expect(facts.locator('dt').first().textContent()).resolves.toBe('Causa');
+    const eta = (await facts.locator('[data-eta]').boundingBox())!;
+    expect(eta.y + eta.height).toBeLessThanOrEqual(740);
+    await context.close();
+  });
+
   it('says the ETA is overdue without JavaScript too, when the page is rendered after it', async () => {
     clock.set('2026-11-26T21:30:00Z');
     try {
