@@ -29,9 +29,13 @@ export interface SubscriptionLinks {
 
 const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;
 
-function layout(title: string, bodyHtml: string, links: SubscriptionLinks | null): string {
+/** Why the reader gets this message: a confirmation goes to an address that has not subscribed yet. */
+const SUBSCRIBED_REASON = 'Recibe este aviso porque se suscribió a las notificaciones de estado de SOMNET.';
+const PENDING_REASON = 'Recibe este correo porque se pidió suscribir esta dirección a las notificaciones de estado de SOMNET.';
+
+function layout(title: string, bodyHtml: string, links: SubscriptionLinks | null, reason = SUBSCRIBED_REASON): string {
   const footer = links
-    ? `<p style="font-size:13px;color:#59636e">Recibe este aviso porque se suscribió a las notificaciones de estado de SOMNET.
+    ? `<p style="font-size:13px;color:#59636e">${escapeHtml(reason)}
 <a href="${escapeHtml(links.manageUrl)}">Administrar preferencias</a> · <a href="${escapeHtml(links.unsubscribeUrl)}">Cancelar suscripción</a></p>`
     : '';
   return `<!doctype html>
@@ -81,7 +85,7 @@ export function confirmationEmail(p: ConfirmationProps): EmailContent {
   return {
     subject,
     text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links),
+    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links, PENDING_REASON),
   };
 }
 

@@ -93,6 +93,9 @@ describe('subscription pages', () => {
       expect(mail.subject).toBe('Confirme su suscripción a los avisos de SOMNET');
       expect(mail.text).toContain('Recibirá avisos de:\n- Metepec · Fibra óptica\n- Lerma · Inalámbrico (microondas)\n');
       expect(mail.html).toContain('<ul><li>Metepec · Fibra óptica</li><li>Lerma · Inalámbrico (microondas)</li></ul>');
+      // Not subscribed yet: the footer does not say it is.
+      expect(mail.html).toContain('Recibe este correo porque se pidió suscribir esta dirección');
+      expect(mail.html).not.toContain('porque se suscribió');
 
       // A notice about Toluca does not reach this address; one about Metepec does.
       expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email)).not.toContain('sistemas@clinica-metepec.mx');
