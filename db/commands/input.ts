@@ -169,7 +169,11 @@ export function fieldErrors(error: z.ZodError, prefix?: string, keepNames = fals
     const segments = issue.path.map(String);
     if (segments.length && !keepNames) segments[0] = publicName(segments[0]);
     else if (issue.code === 'unrecognized_keys') segments.push(issue.keys.join(','));
-    return { path: [prefix, ...segments].filter((s) => s !== undefined && s !== '').join('.'), message: issue.message };
+    // zod's Spanish locale says «Llave desconocida»; a field is what the API and forms call it.
+    const message = issue.code === 'unrecognized_keys'
+      ? `${issue.keys.length === 1 ? 'Campo desconocido' : 'Campos desconocidos'}: ${issue.keys.map((k) => `«${k}»`).join(', ')}. Revise el nombre en la documentación.`
+      : issue.message;
+    return { path: [prefix, ...segments].filter((s) => s !== undefined && s !== '').join('.'), message };
   });
 }
 
