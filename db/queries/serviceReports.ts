@@ -15,7 +15,6 @@ import {
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { listServices, serviceById, serviceFootprints, type ServiceView } from './services.ts';
 
-const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
 export interface ServiceEvent {
@@ -50,14 +49,19 @@ export interface ServiceMonth {
   compensation: { monthlyPrice: number; proportional: number; bonus: number; total: number } | null;
 }
 
-/** Every service's month (or one service's: `serviceId`), up to the last full hour of `now`. */
+/**
+ * Every service's month (or one service's: `serviceId`), up to `now`. Unlike /disponibilidad
+ * (a file of the published snapshot, measured to the last full hour so it is not rewritten every
+ * minute), the statement and the billing report are answered by Node on each request: an
+ * incident open right now must be on the customer's statement.
+ */
 export function serviceMonths(db: Db, month: string, now: Date, filter: { serviceId?: string } = {}): ServiceMonth[] {
   const list = filter.serviceId !== undefined ? [serviceById(db, filter.serviceId)].filter((s): s is ServiceView => s !== null) : listServices(db);
   if (list.length === 0) return [];
   const catalogue = componentCatalogue(db);
   const footprints = new Map(serviceFootprints(db).map((f) => [f.serviceId, f]));
   const bounds = monthBounds(month);
-  const nowMs = Math.floor(now.getTime() / HOUR) * HOUR;
+  const nowMs = now.getTime();
   const to = Math.min(bounds.to.getTime(), nowMs);
   const from = bounds.from.getTime();
   const componentIds = [...new Set(list.map((s) => s.componentId))];

@@ -117,4 +117,15 @@ describe('per-service statement', () => {
       await browser.close();
     }
   });
+
+  it('the month in progress counts up to now: an incident opened minutes ago is on the statement and the billing report', async () => {
+    // 18:20 UTC: the last full hour (18:00) is before the incident began (18:05).
+    const openId = createIncident(db, { name: 'Corte de fibra en Metepec hoy', impact: 'critical', status: 'identified', body: 'Cuadrilla en camino.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-12-05T18:05:00Z')).id;
+    clock.set('2026-12-05T18:20:00Z');
+    const html = await (await get('/mi-servicio/SOM-12345/reporte/2026-12')).text();
+    expect(html).toContain(`<a href="/incidentes/${openId}">Corte de fibra en Metepec hoy</a>`);
+    expect(html).toContain('Sin servicio: 15 min');
+    const json = await (await api('/api/v1/reports/services?month=2026-12')).json() as { services: Array<{ service_id: string; incidents: string[]; minutes: { unavailable: number } }> };
+    expect(json.services.find((x) => x.service_id === 'SOM-12345')).toMatchObject({ incidents: [openId], minutes: { unavailable: 15 } });
+  });
 });
