@@ -6,14 +6,14 @@ import {
   addTally, availabilityPercent, availabilityTally, emptyTally, maintenanceSpans,
   type AvailabilityTally, type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
 } from '../domain/availability.ts';
-import { DAY, formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
+import { DAY, formatMonth, zonedMonthKey } from '../domain/time.ts';
 import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
 import { incidentImpactLabels, type IncidentImpact, type MaintenanceImpactKind } from '../enums.ts';
 import { firstAlertStarts } from './alerts.ts';
+import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import { isMonthKey, monthBounds, shiftMonth } from './history.ts';
 
 const HOUR = 3_600_000;
-import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
-import { isMonthKey, shiftMonth } from './history.ts';
 
 /**
  * Each component's status changes in [from, to), preceded by the one in force at `from` (when
@@ -167,14 +167,6 @@ export interface AvailabilityReport {
   /** Neighbouring months with figures, for the pager. */
   previous: string | null;
   next: string | null;
-}
-
-/** [from, to) of a local calendar month, "2026-11". */
-export function monthBounds(month: string): { from: Date; to: Date } {
-  const [y, m] = month.split('-').map(Number);
-  const next = shiftMonth(month, 1);
-  const [ny, nm] = next.split('-').map(Number);
-  return { from: zonedMidnight(y, m, 1), to: zonedMidnight(ny, nm, 1) };
 }
 
 /** The months that have figures: from the first status event's month to the current one. */

@@ -21,13 +21,17 @@ export function shiftMonth(key: string, delta: number): string {
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
+/** [from, to) of a local calendar month, "2026-11". */
+export function monthBounds(month: string): { from: Date; to: Date } {
+  const [y, m] = month.split('-').map(Number);
+  const [ny, nm] = shiftMonth(month, 1).split('-').map(Number);
+  return { from: zonedMidnight(y, m, 1), to: zonedMidnight(ny, nm, 1) };
+}
+
 /** Incidents that began in a local calendar month ("2026-11"), for /historial. */
 export function monthHistory(db: Db, month: string, now: Date): MonthHistory {
-  const [y, m] = month.split('-').map(Number);
-  const from = zonedMidnight(y, m, 1);
+  const { from, to } = monthBounds(month);
   const next = shiftMonth(month, 1);
-  const [ny, nm] = next.split('-').map(Number);
-  const to = zonedMidnight(ny, nm, 1);
   const first = firstIncidentStart(db);
   const current = zonedMonthKey(now);
   const previous = shiftMonth(month, -1);

@@ -1,8 +1,8 @@
 // Incident reports ("Informe del incidente"): the current version of each, with its history.
 import type { Db } from '../client.ts';
 import { renderReportMarkdown } from '../domain/incidentReport.ts';
-import { monthBounds } from './availability.ts';
 import { chunked } from './batch.ts';
+import { monthBounds } from './history.ts';
 
 export interface IncidentReportView {
   incidentId: string;

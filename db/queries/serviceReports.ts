@@ -9,10 +9,9 @@ import {
   availabilityPercent, availabilityTally, compensationEstimate, overlayTimeline, statusForImpact,
   type AvailabilityTally, type MaintenanceSpan, type StatusOverlay,
 } from '../domain/availability.ts';
-import {
-  incidentsOverlapping, maintenancesInProgressBetween, monthBounds, statusTimelines,
-} from './availability.ts';
+import { incidentsOverlapping, maintenancesInProgressBetween, statusTimelines } from './availability.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
+import { monthBounds } from './history.ts';
 import { listServices, serviceById, serviceFootprints, type ServiceView } from './services.ts';
 
 const MINUTE = 60_000;
