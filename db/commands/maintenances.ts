@@ -59,8 +59,6 @@ export interface MaintenanceResult {
   warnings: MaintenanceWarning[];
 }
 
-
-
 function lowImpactWarning(): MaintenanceWarning {
   return {
     code: 'low_impact_window',
@@ -115,11 +113,11 @@ function componentIdsOf(db: Db, maintenanceId: string): string[] {
   return db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id);
 }
 
-/** Call after the maintenance row is written: every channel reads the window as it now stands. */
 type Scope = { componentIds: string[]; elements: string[] };
 
 /**
- * Tells the window's audience. `scope`: whom to tell instead of the current scope's audience (a
+ * Tells the window's audience. Call it after the maintenance row is written: every channel reads
+ * the window as it now stands. `scope`: whom to tell instead of the current scope's audience (a
  * reschedule that also widened the window goes to those who knew the old one); `previousScope`:
  * tell only those the current scope reaches and that one did not.
  */

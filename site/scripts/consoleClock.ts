@@ -3,7 +3,7 @@
 // anchors it, so a workstation with a wrong clock still counts right. Without JavaScript the
 // page shows what was true when it was loaded.
 import { sinceText, slaDueText } from '../console/slaText.ts';
-import { ETA_PASSED } from '../lib/wording.ts';
+import { markPassedEtas } from './etaPassed.ts';
 
 const anchor = document.querySelector<HTMLElement>('[data-now]');
 if (anchor) {
@@ -24,14 +24,8 @@ if (anchor) {
         row.classList.toggle('overdue', overdue);
       }
     }
-    // An ETA rendered by Eta.astro gets the same mark the public pages add (site/scripts/freshness.ts).
-    for (const el of document.querySelectorAll<HTMLElement>('[data-eta]')) {
-      if (new Date(el.dataset.eta!).getTime() > at.getTime() || el.querySelector('.eta-passed')) continue;
-      const mark = document.createElement('strong');
-      mark.className = 'eta-passed';
-      mark.textContent = ETA_PASSED;
-      el.append(' · ', mark);
-    }
+    // An ETA rendered by Eta.astro gets the same mark the public pages add.
+    markPassedEtas(document, at.getTime());
   };
   setInterval(tick, 15_000);
 }

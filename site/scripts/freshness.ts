@@ -6,7 +6,8 @@
 // - while the page says an incident is open (<main data-live>), the page fetches itself every
 //   minute and swaps in the new content when it changed, announcing it politely.
 // Without JavaScript every page still reads correctly, minus the relative words.
-import { agoText, ETA_PASSED } from '../lib/wording.ts';
+import { agoText } from '../lib/wording.ts';
+import { markPassedEtas } from './etaPassed.ts';
 import { formatTime } from '../../db/domain/time.ts';
 
 const REFRESH_MS = 60_000;
@@ -24,14 +25,7 @@ function enhance(root: ParentNode): void {
     }
     ago.textContent = ` (${agoText(Math.max(0, now - at))})`;
   }
-  for (const eta of root.querySelectorAll<HTMLElement>('[data-eta]')) {
-    const at = Date.parse(eta.dataset.eta ?? '');
-    if (Number.isNaN(at) || at > now || eta.querySelector('.eta-passed')) continue;
-    const mark = document.createElement('strong');
-    mark.className = 'eta-passed';
-    mark.textContent = ETA_PASSED;
-    eta.append(' · ', mark);
-  }
+  markPassedEtas(root, now);
 }
 
 function liveRegion(): HTMLElement {

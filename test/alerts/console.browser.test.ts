@@ -4,7 +4,7 @@ import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { statusOnPage } from '../support/alertmanager.ts';
-import { addUser } from '../console/support.ts';
+import { addUser, submitSignIn } from '../console/support.ts';
 import { alertmanagerPayload } from './payloads.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
@@ -23,9 +23,7 @@ afterAll(async () => {
 
 async function signIn(page: Page) {
   await page.goto(`${server.url}/noc`);
-  await page.getByLabel('Correo').fill('guardia@somnet.com.mx');
-  await page.getByLabel('Contraseña').fill('guardia-de-noche-1');
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await submitSignIn(page, 'guardia@somnet.com.mx', 'guardia-de-noche-1');
   await page.waitForURL(`${server.url}/noc`);
 }
 

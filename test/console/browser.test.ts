@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
-import { addUser } from './support.ts';
+import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -23,9 +23,7 @@ afterAll(async () => {
 async function signIn(page: Page, email: string, password: string) {
   await page.goto(`${server.url}/noc`);
   expect(new URL(page.url()).pathname).toBe('/noc/login');
-  await page.getByLabel('Correo').fill(email);
-  await page.getByLabel('Contraseña').fill(password);
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await submitSignIn(page, email, password);
 }
 
 describe('NOC console in Chromium', () => {

@@ -7,7 +7,7 @@ import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { findComponent } from '../../db/commands/catalog.ts';
 import { incidentDetail } from '../../db/queries/index.ts';
-import { addUser } from './support.ts';
+import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -29,9 +29,7 @@ async function signedIn(): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);
   await page.goto(`${server.url}/noc/login`);
-  await page.getByLabel('Correo').fill('turno@somnet.com.mx');
-  await page.getByLabel('Contraseña').fill('clave-del-turno-123');
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await submitSignIn(page, 'turno@somnet.com.mx', 'clave-del-turno-123');
   await page.waitForURL('**/noc');
   return page;
 }

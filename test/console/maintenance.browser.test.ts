@@ -5,7 +5,7 @@ import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { maintenanceDetail } from '../../db/queries/index.ts';
-import { addUser } from './support.ts';
+import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -28,9 +28,7 @@ describe('maintenance scheduler in Chromium', () => {
     const scriptErrors: string[] = [];
     page.on('pageerror', (err) => scriptErrors.push(err.message));
     await page.goto(`${server.url}/noc`);
-    await page.getByLabel('Correo').fill('guardia@somnet.com.mx');
-    await page.getByLabel('Contraseña').fill('clave-de-la-guardia');
-    await page.getByRole('button', { name: 'Entrar' }).click();
+    await submitSignIn(page, 'guardia@somnet.com.mx', 'clave-de-la-guardia');
     await page.waitForURL(`${server.url}/noc`);
     await page.getByRole('navigation', { name: 'Consola' }).getByRole('link', { name: 'Mantenimientos' }).click();
     await page.getByRole('link', { name: 'Programar un mantenimiento' }).click();

@@ -6,7 +6,7 @@ import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { createMaintenance } from '../../db/commands/maintenances.ts';
-import { addUser } from './support.ts';
+import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -50,9 +50,7 @@ describe('console on a narrow screen', () => {
         if (scroll > width) wide.push(`${label} at ${width}px: ${scroll}px`);
       };
       await measure('/noc/login');
-      await page.getByLabel('Correo').fill('jefa@somnet.com.mx');
-      await page.getByLabel('Contraseña').fill('clave-de-la-jefa-123');
-      await page.getByRole('button', { name: 'Entrar' }).click();
+      await submitSignIn(page, 'jefa@somnet.com.mx', 'clave-de-la-jefa-123');
       await page.waitForURL('**/noc');
       for (const path of paths) {
         const res = await page.goto(`${server.url}${path}`);
@@ -82,9 +80,7 @@ describe('password change', () => {
   it('shows the rules before any error and keeps what was right after one', async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${server.url}/noc/login`);
-    await page.getByLabel('Correo').fill('nuevo@somnet.com.mx');
-    await page.getByLabel('Contraseña').fill('clave-temporal-9876');
-    await page.getByRole('button', { name: 'Entrar' }).click();
+    await submitSignIn(page, 'nuevo@somnet.com.mx', 'clave-temporal-9876');
     await page.waitForURL('**/noc/contrasena');
     const rules = page.locator('#reglas');
     expect(await rules.textContent()).toContain('Entre 12 y 200 caracteres');

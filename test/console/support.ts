@@ -2,10 +2,18 @@
 import { createConsoleUser } from '../../db/commands/consoleUsers.ts';
 import { hashPasswordSync } from '../../db/domain/password.ts';
 import type { Db } from '../../db/client.ts';
+import type { Page } from 'playwright-core';
 
 export function addUser(db: Db, email: string, role: 'admin' | 'noc', password: string, options: { mustChange?: boolean } = {}) {
   createConsoleUser(db, { email, role, passwordHash: hashPasswordSync(password) }, { now: new Date(), actor: { kind: 'cli', name: 'tests' } });
   if (options.mustChange === false) db.$client.prepare('UPDATE console_users SET must_change_password = 0 WHERE email = ?').run(email);
+}
+
+/** Fills and sends the sign-in form the page shows (after a goto to /noc or /noc/login). */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Correo').fill(email);
+  await page.getByLabel('Contraseña').fill(password);
+  await page.getByRole('button', { name: 'Entrar' }).click();
 }
 
 export function hiddenValue(html: string, name: string): string | undefined {
