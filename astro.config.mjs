@@ -38,7 +38,8 @@ export default defineConfig({
       enforce: 'pre',
       async resolveId(source, importer, options) {
         // Only the server build: browser bundles (the coverage map) must include what they use.
-        if (!importer || !source.startsWith('.') || this.environment?.config.consumer !== 'server') return null;
+        // Relative imports and the `#db/*` alias (package.json `imports`) both reach db/.
+        if (!importer || !(source.startsWith('.') || source.startsWith('#db/')) || this.environment?.config.consumer !== 'server') return null;
         const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
         // An absolute file: URL, so Node resolves it to the same module the API imported. The build
         // is made in place by `npm start` (api/build.ts), so the absolute path is always right.

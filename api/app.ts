@@ -2,9 +2,9 @@ import { Hono, type Context } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { RouterRoute } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
-import type { Db } from '../db/client.ts';
-import { storageRefusal } from '../db/commands/transaction.ts';
-import { CommandError } from '../db/commands/errors.ts';
+import type { Db } from '#db/client.ts';
+import { storageRefusal } from '#db/commands/transaction.ts';
+import { CommandError } from '#db/commands/errors.ts';
 import { makeEntry, PUBLIC_CACHE_CONTROL, RenderedCache, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import { isSynthetic, RenderBudget, syntheticGet, type PageRenderer, type RenderedPage } from './pages.ts';
 import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
@@ -30,7 +30,7 @@ import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import { getCookie } from 'hono/cookie';
-import '../db/notifications/channels.ts';
+import '#db/notifications/channels.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
 

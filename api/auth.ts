@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { verifyApiToken } from '../db/commands/tokens.ts';
-import type { Db } from '../db/client.ts';
+import { verifyApiToken } from '#db/commands/tokens.ts';
+import type { Db } from '#db/client.ts';
 import type { Env } from './context.ts';
 import { errorResponse } from './errors.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import type { Db } from '../db/client.ts';
-import { onCommit } from '../db/commands/transaction.ts';
+import type { Db } from '#db/client.ts';
+import { onCommit } from '#db/commands/transaction.ts';
 
 /**
  * Public pages, feeds and v2 JSON are rendered once and kept here as bytes (plus gzip and

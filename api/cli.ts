@@ -5,12 +5,12 @@
 //   user create --email <email> --role admin|noc   prints a one-time password alone on the last line
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
-import { openDatabase } from '../db/client.ts';
-import { CommandError } from '../db/commands/errors.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../db/commands/tokens.ts';
-import { formatDateTime } from '../db/domain/time.ts';
-import { createConsoleUser } from '../db/commands/consoleUsers.ts';
-import { hashPasswordSync, oneTimePassword } from '../db/domain/password.ts';
+import { openDatabase } from '#db/client.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '#db/commands/tokens.ts';
+import { formatDateTime } from '#db/domain/time.ts';
+import { createConsoleUser } from '#db/commands/consoleUsers.ts';
+import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 

@@ -1,9 +1,9 @@
 // The NOC console's session cookie, read in two places: by the console pages
 // (site/console/session.ts) and by the server before a form is read (api/app.ts), which lets
 // only a signed-in operator post the large console forms.
-import { hashSessionToken } from '../db/commands/consoleSessions.ts';
-import type { Db } from '../db/client.ts';
-import { consoleSessionByHash, type ConsoleSession } from '../db/queries/console.ts';
+import { hashSessionToken } from '#db/commands/consoleSessions.ts';
+import type { Db } from '#db/client.ts';
+import { consoleSessionByHash, type ConsoleSession } from '#db/queries/console.ts';
 
 /** The console's pages: /noc and everything under it. */
 export function isConsolePath(path: string): boolean {

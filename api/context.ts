@@ -1,5 +1,5 @@
 import type { BlockList } from 'node:net';
-import type { Db } from '../db/client.ts';
+import type { Db } from '#db/client.ts';
 import type { Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
 

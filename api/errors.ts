@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CommandError, type FieldError } from '../db/commands/errors.ts';
+import { CommandError, type FieldError } from '#db/commands/errors.ts';
 
 /** The one error shape of every API answer: `{ error: { code, message, fields? } }`. */
 export function errorResponse(c: Context, status: number, code: string, message: string, fields?: FieldError[]) {

@@ -24,7 +24,7 @@ try {
 }
 // Loaded once the arguments are known good: a mistake is answered at once.
 const { ensureBuilt } = await import('./build.ts');
-const { openDatabase } = await import('../db/client.ts');
+const { openDatabase } = await import('#db/client.ts');
 const { Publisher } = await import('./publish/publisher.ts');
 const { loadSite } = await import('./server.ts');
 try {

@@ -2,7 +2,7 @@
 // CORS headers of the public read API, body limits, and the NOC routes' token + 64 KB setup.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { CommandContext } from '../db/commands/transaction.ts';
+import type { CommandContext } from '#db/commands/transaction.ts';
 import { requireToken } from './auth.ts';
 import { makeEntry, replyFor, toResponse } from './cache.ts';
 import type { AppDeps, Env } from './context.ts';

@@ -1,8 +1,8 @@
 // The server process, loaded by api/start.ts once the build is current: open and migrate the
 // database, seed the demo catalogue on the first start only, serve.
 import { loadConfigOrExit } from './config.ts';
-import { openDatabase } from '../db/client.ts';
-import { seedDemoCatalogue } from '../db/seed.ts';
+import { openDatabase } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
 import { startServer } from './server.ts';
 import { SnapshotDirError } from './publish/files.ts';
 

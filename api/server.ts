@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { basename, dirname } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import type { Db } from '../db/client.ts';
+import type { Db } from '#db/client.ts';
 import { createApp } from './app.ts';
 import { RenderedCache, replyFor } from './cache.ts';
 import type { Config } from './config.ts';

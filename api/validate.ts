@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { CommandError } from '../db/commands/errors.ts';
-import { fromPublicNames, parseInput } from '../db/commands/input.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { fromPublicNames, parseInput } from '#db/commands/input.ts';
 
 /**
  * Reads a JSON request body: wrong content type → 415, empty or malformed body → 400. (Oversize

@@ -1,13 +1,13 @@
 // Turns an email outbox row into the message a transport sends. Deterministic: the same row
 // always renders the same message, so a re-sent batch matches its idempotency key.
-import type { Db } from '../../db/client.ts';
-import type { OutboxRow } from '../../db/outbox/worker.ts';
-import { emailNotice } from '../../db/queries/subscribers.ts';
-import { feasibilityRequestById } from '../../db/queries/coverage.ts';
-import { feasibilityServiceLabels } from '../../db/domain/coverage.ts';
-import { maintenanceDetail } from '../../db/queries/maintenances.ts';
+import type { Db } from '#db/client.ts';
+import type { OutboxRow } from '#db/outbox/worker.ts';
+import { emailNotice } from '#db/queries/subscribers.ts';
+import { feasibilityRequestById } from '#db/queries/coverage.ts';
+import { feasibilityServiceLabels } from '#db/domain/coverage.ts';
+import { maintenanceDetail } from '#db/queries/maintenances.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
-import type { EmailPayload, NoticeProps } from '../../db/subscriptions/payload.ts';
+import type { EmailPayload, NoticeProps } from '#db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
 import { alreadySubscribedEmail, confirmationEmail, feasibilityEmail, incidentEmail, incidentReportEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
 

@@ -2,9 +2,9 @@
 // database), so a newcomer can open exactly what would have been sent.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Db } from '../../db/client.ts';
-import type { DeliveryResult, Transport } from '../../db/outbox/worker.ts';
-import { EMAIL_CHANNEL } from '../../db/subscriptions/payload.ts';
+import type { Db } from '#db/client.ts';
+import type { DeliveryResult, Transport } from '#db/outbox/worker.ts';
+import { EMAIL_CHANNEL } from '#db/subscriptions/payload.ts';
 import type { Config } from '../config.ts';
 import { emailComposer, type OutgoingEmail } from './compose.ts';
 

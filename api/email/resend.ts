@@ -1,9 +1,9 @@
 // Email through Resend with the official SDK. The SDK neither throws on HTTP errors (it returns
 // { data, error, headers }) nor retries: the outbox does the retrying, this maps answers.
 import { Resend } from 'resend';
-import type { Db } from '../../db/client.ts';
-import type { DeliveryResult, OutboxRow, Transport } from '../../db/outbox/worker.ts';
-import { EMAIL_CHANNEL } from '../../db/subscriptions/payload.ts';
+import type { Db } from '#db/client.ts';
+import type { DeliveryResult, OutboxRow, Transport } from '#db/outbox/worker.ts';
+import { EMAIL_CHANNEL } from '#db/subscriptions/payload.ts';
 import type { Config } from '../config.ts';
 import { emailComposer, type OutgoingEmail } from './compose.ts';
 

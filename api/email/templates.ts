@@ -1,6 +1,6 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
-import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
 import { escapeHtml } from '../render/html.ts';
 
 // The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,

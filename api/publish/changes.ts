@@ -1,6 +1,6 @@
-import type { AuditedChange } from '../../db/queries/index.ts';
+import type { AuditedChange } from '#db/queries/index.ts';
 // Audit subjects that no public page shows: writing them publishes nothing.
-import { PRIVATE_SUBJECTS } from '../../db/commands/audit.ts';
+import { PRIVATE_SUBJECTS } from '#db/commands/audit.ts';
 
 /** What a batch of committed writes changed, as far as public pages are concerned. */
 export interface Change {

@@ -1,12 +1,12 @@
 // The families of published pages that exist once per object: which members exist, which a
 // change touched, and which change with time alone. A route names its family with `each`
 // (api/publish/routes.ts); a new family is one more entry here.
-import type { Db } from '../../db/client.ts';
-import { zonedMonthKey } from '../../db/domain/time.ts';
+import type { Db } from '#db/client.ts';
+import { zonedMonthKey } from '#db/domain/time.ts';
 import {
   areaSlugs, availabilityMonthRange, catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
   openMaintenanceIds, shiftMonth, slugsOfComponents, unresolvedIncidentIds,
-} from '../../db/queries/index.ts';
+} from '#db/queries/index.ts';
 import type { Change } from './changes.ts';
 
 export interface Collection {

@@ -4,9 +4,9 @@
 // a window that starts on schedule). `npm run export` uses the same code for one full publish.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '../../db/client.ts';
-import { onCommit } from '../../db/commands/transaction.ts';
-import { changeCursor, changesSince, type ChangeCursor } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { onCommit } from '#db/commands/transaction.ts';
+import { changeCursor, changesSince, type ChangeCursor } from '#db/queries/index.ts';
 import type { CachedEntry, RenderedCache } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';

@@ -2,10 +2,10 @@
 // format=csv, and the public /disponibilidad/AAAA-MM.csv): the figures of /disponibilidad, from
 // the same report (db/queries/availability.ts), with more decimals.
 import { stringify } from 'csv-stringify/sync';
-import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '../../db/domain/availability.ts';
-import { MIN_NOTICE_MS } from '../../db/domain/maintenance.ts';
-import { TIME_ZONE } from '../../db/enums.ts';
-import type { ComponentAvailability, IncidentRef, MonthAvailability, ServiceMonth } from '../../db/queries/index.ts';
+import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '#db/domain/availability.ts';
+import { MIN_NOTICE_MS } from '#db/domain/maintenance.ts';
+import { TIME_ZONE } from '#db/enums.ts';
+import type { ComponentAvailability, IncidentRef, MonthAvailability, ServiceMonth } from '#db/queries/index.ts';
 
 /** Percentages to 4 decimals, cut rather than rounded: a figure never reads better than it was. */
 export function percentFigure(percent: number | null): number | null {

@@ -1,5 +1,5 @@
 // A shields-style SVG badge: "SOMNET | Operativo". Pure; the text is escaped as XML.
-import { componentStatusShortLabels, type ComponentStatus } from '../../db/enums.ts';
+import { componentStatusShortLabels, type ComponentStatus } from '#db/enums.ts';
 import { stripControlCharacters } from './feeds.ts';
 import { escapeHtml } from './html.ts';
 

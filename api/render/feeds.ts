@@ -5,10 +5,10 @@
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
 import { Feed, type Item } from 'feed';
-import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
-import { formatDateTime, formatWindow, ZONE_LABEL } from '../../db/domain/time.ts';
+import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
+import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
 import { escapeHtml } from './html.ts';
-import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '../../db/domain/maintenance.ts';
+import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '#db/domain/maintenance.ts';
 
 export type FeedFormat = 'rss' | 'atom' | 'json';
 

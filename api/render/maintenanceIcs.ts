@@ -1,10 +1,10 @@
 // iCalendar rendering of maintenance windows: the public feeds, the per-event download and the
 // attachment of notice emails. Pure: the same views in give the same bytes out.
-import { escapeText, icsDocument, utcDateTime, type IcsLine } from '../../db/domain/icalendar.ts';
-import { formatNotice, maintenanceTitle } from '../../db/domain/maintenance.ts';
-import { formatWindow } from '../../db/domain/time.ts';
-import type { MaintenanceImpactKind, MaintenanceStatus } from '../../db/enums.ts';
-import type { MaintenanceView } from '../../db/queries/index.ts';
+import { escapeText, icsDocument, utcDateTime, type IcsLine } from '#db/domain/icalendar.ts';
+import { formatNotice, maintenanceTitle } from '#db/domain/maintenance.ts';
+import { formatWindow } from '#db/domain/time.ts';
+import type { MaintenanceImpactKind, MaintenanceStatus } from '#db/enums.ts';
+import type { MaintenanceView } from '#db/queries/index.ts';
 
 export interface IcsOptions {
   /** Absolute base URL, e.g. https://status.somnet.com.mx (UIDs use its host). */

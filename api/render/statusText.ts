@@ -1,9 +1,9 @@
 // /status.txt: the state in a few SMS-sized lines (≤ 160 characters each), for the worst
 // connections and for scripts (`curl -s …/status.txt | head -1`). Pure.
-import type { ComponentView, IncidentView, MaintenanceView } from '../../db/queries/index.ts';
-import type { OverallStatus } from '../../db/domain/rollup.ts';
-import { componentStatusShortLabels } from '../../db/enums.ts';
-import { formatDateTime } from '../../db/domain/time.ts';
+import type { ComponentView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
+import type { OverallStatus } from '#db/domain/rollup.ts';
+import { componentStatusShortLabels } from '#db/enums.ts';
+import { formatDateTime } from '#db/domain/time.ts';
 
 export const SMS_LINE = 160;
 

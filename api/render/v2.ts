@@ -1,7 +1,7 @@
 // Statuspage v2 JSON, field for field (see DESIGN.md). SOMNET's own fields live under `somnet`
 // so a standard field never changes meaning. Pure functions over the view models the pages use.
-import type { ComponentView, GroupView, IncidentView, IncidentUpdateView } from '../../db/queries/index.ts';
-import { TIME_ZONE } from '../../db/enums.ts';
+import type { ComponentView, GroupView, IncidentView, IncidentUpdateView } from '#db/queries/index.ts';
+import { TIME_ZONE } from '#db/enums.ts';
 
 export const PAGE_ID = 'somnet';
 export const PAGE_NAME = 'SOMNET';

@@ -1,6 +1,6 @@
 // Statuspage v2 scheduled-maintenance JSON: the incident fields plus scheduled_for,
 // scheduled_until and impact "maintenance" (DESIGN.md). SOMNET's extras live under `somnet`.
-import type { MaintenanceView } from '../../db/queries/index.ts';
+import type { MaintenanceView } from '#db/queries/index.ts';
 import { PAGE_ID, v2Component } from './v2.ts';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { genericAlertInput, receiveAlertmanagerWebhook, receiveGenericAlert, receiveGrafanaWebhook, type IntakeContext } from '../../db/commands/alerts.ts';
-import { alertRulesInput, replaceAlertRules } from '../../db/commands/alertRules.ts';
-import { parseInput } from '../../db/commands/input.ts';
-import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '../../db/queries/index.ts';
+import { genericAlertInput, receiveAlertmanagerWebhook, receiveGenericAlert, receiveGrafanaWebhook, type IntakeContext } from '#db/commands/alerts.ts';
+import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
+import { parseInput } from '#db/commands/input.ts';
+import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';

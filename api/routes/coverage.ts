@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { coverageInput, replaceCoverage } from '../../db/commands/coverage.ts';
-import { coverageAreaList, feasibilityRequestList } from '../../db/queries/index.ts';
+import { coverageInput, replaceCoverage } from '#db/commands/coverage.ts';
+import { coverageAreaList, feasibilityRequestList } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { commandInput } from '../validate.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { overallStatusWithMaintenance, compareSeverity, withMaintenanceInProgress } from '../../db/domain/rollup.ts';
-import { DAY } from '../../db/domain/time.ts';
-import { activeMaintenances, componentCatalogue, findInCatalogue, unknownRefMessage, unresolvedIncidents, upcomingMaintenances } from '../../db/queries/index.ts';
+import { overallStatusWithMaintenance, compareSeverity, withMaintenanceInProgress } from '#db/domain/rollup.ts';
+import { DAY } from '#db/domain/time.ts';
+import { activeMaintenances, componentCatalogue, findInCatalogue, unknownRefMessage, unresolvedIncidents, upcomingMaintenances } from '#db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { componentCatalogue, feedScopeFor, feedSnapshot, unknownRefMessage, type FeedScope } from '../../db/queries/index.ts';
+import { componentCatalogue, feedScopeFor, feedSnapshot, unknownRefMessage, type FeedScope } from '#db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';

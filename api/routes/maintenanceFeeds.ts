@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { componentCatalogue, findInCatalogue, maintenanceDetail, maintenancesForFeed, unknownRefMessage } from '../../db/queries/index.ts';
+import { componentCatalogue, findInCatalogue, maintenanceDetail, maintenancesForFeed, unknownRefMessage } from '#db/queries/index.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';

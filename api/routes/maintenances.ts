@@ -1,9 +1,9 @@
-import { notFound } from '../../db/commands/errors.ts';
+import { notFound } from '#db/commands/errors.ts';
 import {
   cancelMaintenance, cancelMaintenanceInput, createMaintenance, createMaintenanceInput, maintenancePatchInput, maintenanceUpdateInput,
   postMaintenanceUpdate, updateMaintenance, type MaintenanceWarning,
-} from '../../db/commands/maintenances.ts';
-import { activeMaintenances, componentCatalogue, maintenanceDetail, maintenanceScope, pastMaintenances, upcomingMaintenances } from '../../db/queries/index.ts';
+} from '#db/commands/maintenances.ts';
+import { activeMaintenances, componentCatalogue, maintenanceDetail, maintenanceScope, pastMaintenances, upcomingMaintenances } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';

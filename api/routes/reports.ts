@@ -1,8 +1,8 @@
 // Monthly figures: the public CSV beside /disponibilidad/AAAA-MM, and the NOC's reports API
 // (bearer token), JSON by default, CSV with format=csv or Accept: text/csv.
 import { Hono, type Context } from 'hono';
-import { availabilityMonthRefusal, availabilityReport, serviceMonths } from '../../db/queries/index.ts';
-import { zonedMonthKey } from '../../db/domain/time.ts';
+import { availabilityMonthRefusal, availabilityReport, serviceMonths } from '#db/queries/index.ts';
+import { zonedMonthKey } from '#db/domain/time.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';

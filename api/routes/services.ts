@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { CommandError, notFound } from '../../db/commands/errors.ts';
-import { replaceServiceInventory, serviceInventoryFromCsv } from '../../db/commands/services.ts';
-import { componentCatalogue, listServices, serviceById, type ServiceView } from '../../db/queries/index.ts';
+import { CommandError, notFound } from '#db/commands/errors.ts';
+import { replaceServiceInventory, serviceInventoryFromCsv } from '#db/commands/services.ts';
+import { componentCatalogue, listServices, serviceById, type ServiceView } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { limitBody, tokenContext } from '../http.ts';

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { deleteSubscriber, importRequestInput, importSubscribers, requestSubscription, subscriptionInput, unsubscribe, type ImportRow } from '../../db/commands/subscribers.ts';
-import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '../../db/queries/index.ts';
-import { outboxHealth } from '../../db/outbox/enqueue.ts';
+import { deleteSubscriber, importRequestInput, importSubscribers, requestSubscription, subscriptionInput, unsubscribe, type ImportRow } from '#db/commands/subscribers.ts';
+import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
+import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { requestClient } from '../clientIp.ts';

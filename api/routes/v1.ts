@@ -1,8 +1,8 @@
-import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '../../db/commands/catalog.ts';
-import { CommandError, notFound } from '../../db/commands/errors.ts';
-import { incidentReportInput, publishIncidentReport } from '../../db/commands/incidentReports.ts';
-import { correctIncidentUpdate, createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, incidentUpdatePatchInput, publishIncidentUpdate, updateIncident } from '../../db/commands/incidents.ts';
-import { componentCatalogue, incidentDetail, incidentReport, incidentScope, type IncidentReportView } from '../../db/queries/index.ts';
+import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '#db/commands/catalog.ts';
+import { CommandError, notFound } from '#db/commands/errors.ts';
+import { incidentReportInput, publishIncidentReport } from '#db/commands/incidentReports.ts';
+import { correctIncidentUpdate, createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, incidentUpdatePatchInput, publishIncidentUpdate, updateIncident } from '#db/commands/incidents.ts';
+import { componentCatalogue, incidentDetail, incidentReport, incidentScope, type IncidentReportView } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';

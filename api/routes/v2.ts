@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import type { Db } from '../../db/client.ts';
-import { overallStatusWithMaintenance } from '../../db/domain/rollup.ts';
-import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { overallStatusWithMaintenance } from '#db/domain/rollup.ts';
+import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '#db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import { CORS_HEADERS, serveCached } from '../http.ts';
 import type { AppDeps } from '../context.ts';

@@ -1,6 +1,6 @@
-import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint, webhookEndpointInput } from '../../db/commands/webhooks.ts';
-import { notFound } from '../../db/commands/errors.ts';
-import { webhookEndpointList, type WebhookEndpointView } from '../../db/queries/index.ts';
+import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint, webhookEndpointInput } from '#db/commands/webhooks.ts';
+import { notFound } from '#db/commands/errors.ts';
+import { webhookEndpointList, type WebhookEndpointView } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { commandInput } from '../validate.ts';

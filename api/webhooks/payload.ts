@@ -1,8 +1,8 @@
 // Statuspage webhook bodies, rendered from an outbox row's event with the same v2 renderers
 // as the public API: `{ meta, page, incident }` or `{ meta, page, component_update, component }`.
-import type { Db } from '../../db/client.ts';
-import type { WebhookMessage } from '../../db/notifications/webhooks.ts';
-import { componentCatalogue, incidentDetail, type IncidentView } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import type { WebhookMessage } from '#db/notifications/webhooks.ts';
+import { componentCatalogue, incidentDetail, type IncidentView } from '#db/queries/index.ts';
 import { PAGE_ID, v2Component, v2Incident } from '../render/v2.ts';
 
 /** The incident as it stood right after `updateId`: later updates are left out. */

@@ -5,7 +5,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { isPublicAddress } from '../../db/domain/webhookTargets.ts';
+import { isPublicAddress } from '#db/domain/webhookTargets.ts';
 
 /** `permanent`: retrying cannot help (refused target, bad URL). */
 export type PostResult = { ok: true; status: number; retryAfterMs?: number } | { ok: false; error: string; permanent?: boolean };

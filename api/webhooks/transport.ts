@@ -5,12 +5,12 @@
 // failure (db/commands/webhooks.ts).
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { defaultDisablePolicy, recordWebhookAttempt, WEBHOOK_CHANNEL, type DisablePolicy } from '../../db/commands/webhooks.ts';
-import { backgroundWrite } from '../../db/commands/transaction.ts';
-import type { WebhookMessage } from '../../db/notifications/webhooks.ts';
-import type { DeliveryResult, OutboxRow, Transport } from '../../db/outbox/worker.ts';
-import { webhookEndpoints } from '../../db/schema/index.ts';
+import type { Db } from '#db/client.ts';
+import { defaultDisablePolicy, recordWebhookAttempt, WEBHOOK_CHANNEL, type DisablePolicy } from '#db/commands/webhooks.ts';
+import { backgroundWrite } from '#db/commands/transaction.ts';
+import type { WebhookMessage } from '#db/notifications/webhooks.ts';
+import type { DeliveryResult, OutboxRow, Transport } from '#db/outbox/worker.ts';
+import { webhookEndpoints } from '#db/schema/index.ts';
 import { renderWebhookBody } from './payload.ts';
 import { postWebhook } from './post.ts';
 

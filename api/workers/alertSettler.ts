@@ -1,6 +1,6 @@
-import { nextAlertSettleDue, settleAlerts } from '../../db/commands/alerts.ts';
-import { isDatabaseBusy, onCommit } from '../../db/commands/transaction.ts';
-import { withoutWaiting } from '../../db/client.ts';
+import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts.ts';
+import { isDatabaseBusy, onCommit } from '#db/commands/transaction.ts';
+import { withoutWaiting } from '#db/client.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';
 

@@ -1,10 +1,10 @@
 // The email BackgroundWorker: drains the 'email' outbox channel through Resend (RESEND_API_KEY)
 // or into .eml files, and purges expired sign-ups and links.
 import { dirname, join, resolve } from 'node:path';
-import type { Db } from '../../db/client.ts';
-import { purgeExpiredSubscriptions } from '../../db/commands/subscribers.ts';
-import { drainOutbox, type Transport } from '../../db/outbox/worker.ts';
-import { backgroundWrite, isDatabaseBusy } from '../../db/commands/transaction.ts';
+import type { Db } from '#db/client.ts';
+import { purgeExpiredSubscriptions } from '#db/commands/subscribers.ts';
+import { drainOutbox, type Transport } from '#db/outbox/worker.ts';
+import { backgroundWrite, isDatabaseBusy } from '#db/commands/transaction.ts';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';

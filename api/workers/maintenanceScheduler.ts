@@ -1,6 +1,6 @@
-import { advanceMaintenances, nextMaintenanceDue } from '../../db/commands/maintenances.ts';
-import { isDatabaseBusy, onCommit } from '../../db/commands/transaction.ts';
-import { withoutWaiting } from '../../db/client.ts';
+import { advanceMaintenances, nextMaintenanceDue } from '#db/commands/maintenances.ts';
+import { isDatabaseBusy, onCommit } from '#db/commands/transaction.ts';
+import { withoutWaiting } from '#db/client.ts';
 import type { AppDeps } from '../context.ts';
 import type { BackgroundWorker } from './index.ts';
 

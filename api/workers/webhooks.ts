@@ -1,4 +1,4 @@
-import { drainOutbox } from '../../db/outbox/worker.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
 import type { BackgroundWorker } from './index.ts';
 import { webhookTransport, type WebhookTransportOptions } from '../webhooks/transport.ts';
 

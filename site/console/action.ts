@@ -4,10 +4,10 @@
 // and renders what comes back; the module decides (which command, which errors, where to go
 // next) and the command enforces. Modules take plain values, so tests call them directly on a
 // real database, without a server.
-import type { Db } from '../../db/client.ts';
-import type { CommandContext } from '../../db/commands/transaction.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import type { ConsoleSession } from '../../db/queries/console.ts';
+import type { Db } from '#db/client.ts';
+import type { CommandContext } from '#db/commands/transaction.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import type { ConsoleSession } from '#db/queries/console.ts';
 
 export interface ConsoleRequest {
   db: Db;

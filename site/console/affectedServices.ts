@@ -2,8 +2,8 @@
 // an incident or a maintenance reaches (the one rule, db/domain/affectedServices.ts), and the
 // list to open. Shown on the incident composer's preview, the maintenance form's check and on
 // every incident and maintenance page of the console.
-import type { Db } from '../../db/client.ts';
-import { affectedCounts, affectedServicesFor, countServiceContacts } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { affectedCounts, affectedServicesFor, countServiceContacts } from '#db/queries/index.ts';
 
 const REASON_LABELS = { component: 'componente', area: 'zona', element: 'elemento de red' } as const;
 

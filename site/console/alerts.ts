@@ -2,16 +2,16 @@
 // that need an eye), /noc/alertas (alerts and the webhooks as received) and /noc/alertas/reglas
 // (the NOC's mapping rules). Rule changes go through replaceAlertRules, the same command as
 // PUT /api/v1/alert-rules; this module turns form fields into that document and back.
-import type { Db } from '../../db/client.ts';
-import { replaceAlertRules, type AlertRulesInput } from '../../db/commands/alertRules.ts';
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { alertTargetStatuses, type AlertRule, type AlertRuleDocument, type AlertTargetStatus } from '../../db/domain/alerts.ts';
-import { incidentTemplates } from '../../db/domain/incidentTemplates.ts';
-import { alertModes, componentStatusLabels, type AlertMode } from '../../db/enums.ts';
+import type { Db } from '#db/client.ts';
+import { replaceAlertRules, type AlertRulesInput } from '#db/commands/alertRules.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { alertTargetStatuses, type AlertRule, type AlertRuleDocument, type AlertTargetStatus } from '#db/domain/alerts.ts';
+import { incidentTemplates } from '#db/domain/incidentTemplates.ts';
+import { alertModes, componentStatusLabels, type AlertMode } from '#db/enums.ts';
 import {
   alertCounts, alertList, alertRuleDocument, componentCatalogue, incidentsWithAlertsResolved, openDraftsWithSla, recentAlertDeliveries,
   type AlertDeliveryView, type AlertView, type Catalogue, type OpenDraftSla,
-} from '../../db/queries/index.ts';
+} from '#db/queries/index.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { randomToken } from './session.ts';
 

@@ -3,10 +3,10 @@
 // Statuses change on /noc/componentes.
 import {
   createComponent, createComponentInput, createGroup, createGroupInput, updateComponent, updateComponentInput, updateGroup, updateGroupInput,
-} from '../../db/commands/catalog.ts';
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { checkInput } from '../../db/commands/input.ts';
-import { componentCatalogue, type Catalogue } from '../../db/queries/index.ts';
+} from '#db/commands/catalog.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { checkInput } from '#db/commands/input.ts';
+import { componentCatalogue, type Catalogue } from '#db/queries/index.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 
 /** The commands' field names (error paths) → this page's form fields. */

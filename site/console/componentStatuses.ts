@@ -1,10 +1,10 @@
 // /noc/componentes: manual status changes, a whole area or single components, in one
 // transaction (each updateComponent of db/commands/catalog.ts is a savepoint of submitOnce's).
-import { updateComponent } from '../../db/commands/catalog.ts';
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import { componentStatuses, type ComponentStatus } from '../../db/enums.ts';
-import { componentCatalogue, componentHolders, type Catalogue, type ComponentHolder } from '../../db/queries/index.ts';
+import { updateComponent } from '#db/commands/catalog.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { componentStatuses, type ComponentStatus } from '#db/enums.ts';
+import { componentCatalogue, componentHolders, type Catalogue, type ComponentHolder } from '#db/queries/index.ts';
 import { contextOf, formToken, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 
 const isStatus = (v: unknown): v is ComponentStatus => typeof v === 'string' && (componentStatuses as readonly string[]).includes(v);

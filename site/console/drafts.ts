@@ -1,11 +1,11 @@
 // What the console makes of alerts for the incident forms: a draft's fields as the composer's
 // values (so "Publicar" is one click), and the "En monitoreo" update it proposes once every
 // alert of a published incident has resolved. Nothing here writes; the pages' commands do.
-import type { Db } from '../../db/client.ts';
-import { worstStatus } from '../../db/domain/rollup.ts';
-import { formatTime, ZONE_LABEL } from '../../db/domain/time.ts';
-import type { ComponentStatus } from '../../db/enums.ts';
-import { incidentAlertSummary, type Catalogue, type DraftView, type IncidentView } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { worstStatus } from '#db/domain/rollup.ts';
+import { formatTime, ZONE_LABEL } from '#db/domain/time.ts';
+import type { ComponentStatus } from '#db/enums.ts';
+import { incidentAlertSummary, type Catalogue, type DraftView, type IncidentView } from '#db/queries/index.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import type { IncidentFormValues } from './incidentForm.ts';
 

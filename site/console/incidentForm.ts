@@ -3,13 +3,13 @@
 // messages are the command's schemas (checked here with checkInput, before the preview); this
 // module only reads the form: checkboxes into a component map, datetime-local into an instant.
 import { createHash } from 'node:crypto';
-import { createIncidentInput, incidentUpdateInput } from '../../db/commands/incidents.ts';
-import { checkInput } from '../../db/commands/input.ts';
+import { createIncidentInput, incidentUpdateInput } from '#db/commands/incidents.ts';
+import { checkInput } from '#db/commands/input.ts';
 import {
   componentStatuses, componentStatusLabels, incidentImpactLabels, incidentImpacts, incidentStatuses, incidentStatusLabels,
   type ComponentStatus, type IncidentImpact, type IncidentStatus,
-} from '../../db/enums.ts';
-import type { Catalogue, IncidentView } from '../../db/queries/index.ts';
+} from '#db/enums.ts';
+import type { Catalogue, IncidentView } from '#db/queries/index.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 import { incidentEmail, type EmailContent } from '../../api/email/templates.ts';
 

@@ -1,10 +1,10 @@
 // /noc/incidentes/:id/informe: writing and revising the incident report (postmortem). The page
 // renders; this module decides; publishIncidentReport enforces (resolved incidents only, the
 // text rule, versions and audit).
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { publishIncidentReport } from '../../db/commands/incidentReports.ts';
-import { REPORT_TEMPLATE, renderReportMarkdown } from '../../db/domain/incidentReport.ts';
-import { incidentDetail, incidentNotifiedSubscribers, incidentReport, type IncidentReportView, type IncidentView } from '../../db/queries/index.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { publishIncidentReport } from '#db/commands/incidentReports.ts';
+import { REPORT_TEMPLATE, renderReportMarkdown } from '#db/domain/incidentReport.ts';
+import { incidentDetail, incidentNotifiedSubscribers, incidentReport, type IncidentReportView, type IncidentView } from '#db/queries/index.ts';
 import { contextOf, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
 import { randomToken } from './session.ts';
 

@@ -1,19 +1,19 @@
 // The incident pages of the console: the composer (/noc/incidentes/nuevo: preview, then publish
 // exactly what was previewed) and the update form (/noc/incidentes/:id). The commands
 // (db/commands/incidents.ts) check and write; this module reads forms and decides.
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { correctIncidentUpdate, createIncident, publishIncidentUpdate, updateIncident, type IncidentPatch } from '../../db/commands/incidents.ts';
-import { discardDraft, publishDraft } from '../../db/commands/incidentDrafts.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { correctIncidentUpdate, createIncident, publishIncidentUpdate, updateIncident, type IncidentPatch } from '#db/commands/incidents.ts';
+import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import type { EmailContent } from '../../api/email/templates.ts';
-import { incidentTemplate, type IncidentTemplate } from '../../db/domain/incidentTemplates.ts';
-import { audienceFor } from '../../db/notifications/audience.ts';
-import { alertList, componentCatalogue, componentHolders, draftDetail, incidentDetail, type AlertView, type Catalogue, type ComponentHolder, type ComponentView, type DraftView, type IncidentView } from '../../db/queries/index.ts';
-import type { Db } from '../../db/client.ts';
+import { incidentTemplate, type IncidentTemplate } from '#db/domain/incidentTemplates.ts';
+import { audienceFor } from '#db/notifications/audience.ts';
+import { alertList, componentCatalogue, componentHolders, draftDetail, incidentDetail, type AlertView, type Catalogue, type ComponentHolder, type ComponentView, type DraftView, type IncidentView } from '#db/queries/index.ts';
+import type { Db } from '#db/client.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
 import { elementsOf, previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, updateComponentChanges, type IncidentFormValues } from './incidentForm.ts';
-import { unknownElementMessage } from '../../db/commands/services.ts';
-import { unknownElementsOf } from '../../db/queries/index.ts';
+import { unknownElementMessage } from '#db/commands/services.ts';
+import { unknownElementsOf } from '#db/queries/index.ts';
 
 /** An element no service traverses, shown next to the field before the preview (the command refuses it too). */
 function checkElements(db: Db, values: IncidentFormValues, errors: Record<string, string>): void {

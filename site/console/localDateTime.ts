@@ -1,6 +1,6 @@
 // `<input type="datetime-local">` values read and written as America/Mexico_City wall time.
 // Free of Node imports: the console pages and the browser script of the maintenance form share it.
-import { zonedMidnight, zonedParts } from '../../db/domain/time.ts';
+import { zonedMidnight, zonedParts } from '#db/domain/time.ts';
 
 /** A `<input type="datetime-local">` value read as America/Mexico_City wall time. */
 export function parseLocalDateTime(value: string): Date | null {

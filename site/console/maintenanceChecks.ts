@@ -2,8 +2,8 @@
 // The same module runs in the page (server) and in the browser as the NOC types
 // (site/scripts/maintenanceForm.ts); both call the pure functions the commands enforce
 // (db/domain/maintenance.ts), so a hint and the server's verdict cannot disagree.
-import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem, windowProblemMessage } from '../../db/domain/maintenance.ts';
-import { formatDateTime, formatDuration, ZONE_LABEL } from '../../db/domain/time.ts';
+import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem, windowProblemMessage } from '#db/domain/maintenance.ts';
+import { formatDateTime, formatDuration, ZONE_LABEL } from '#db/domain/time.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
 export type HintTone = 'ok' | 'warning' | 'error';

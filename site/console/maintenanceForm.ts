@@ -3,11 +3,11 @@
 // (checked here with checkInput, so every problem shows at once); policy (72 h notice, window
 // length) is the command's too, through the pure functions of db/domain/maintenance.ts. This
 // module only reads the form: datetime-local into instants, checkboxes into component ids.
-import { createMaintenanceInput, maintenancePatchInput } from '../../db/commands/maintenances.ts';
-import { checkInput, publicName } from '../../db/commands/input.ts';
-import { LOCKED_ONCE_STARTED } from '../../db/domain/maintenance.ts';
-import { maintenanceImpactKinds, type MaintenanceImpactKind } from '../../db/enums.ts';
-import type { Catalogue } from '../../db/queries/index.ts';
+import { createMaintenanceInput, maintenancePatchInput } from '#db/commands/maintenances.ts';
+import { checkInput, publicName } from '#db/commands/input.ts';
+import { LOCKED_ONCE_STARTED } from '#db/domain/maintenance.ts';
+import { maintenanceImpactKinds, type MaintenanceImpactKind } from '#db/enums.ts';
+import type { Catalogue } from '#db/queries/index.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
 export interface MaintenanceFormValues {

@@ -1,14 +1,14 @@
 // The maintenance scheduler's pages (/noc/mantenimientos/nuevo and /noc/mantenimientos/:id):
 // which command each form calls, with what, and what the page shows next. The commands
 // (db/commands/maintenances.ts) enforce the manual's rules; this module reads forms and decides.
-import { submitOnce } from '../../db/commands/consoleForms.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
 import {
   allowedNext, cancelMaintenance, cancelMaintenanceInput, createMaintenance, maintenanceClosed, maintenanceUpdateInput,
   postMaintenanceUpdate, updateMaintenance, type MaintenancePatch,
-} from '../../db/commands/maintenances.ts';
-import { checkInput } from '../../db/commands/input.ts';
-import { maintenanceStatusLabels, type MaintenanceStatus } from '../../db/enums.ts';
-import { componentCatalogue, maintenanceDetail, type Catalogue, type MaintenanceView } from '../../db/queries/index.ts';
+} from '#db/commands/maintenances.ts';
+import { checkInput } from '#db/commands/input.ts';
+import { maintenanceStatusLabels, type MaintenanceStatus } from '#db/enums.ts';
+import { componentCatalogue, maintenanceDetail, type Catalogue, type MaintenanceView } from '#db/queries/index.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { windowHints, type WindowHints } from './maintenanceChecks.ts';

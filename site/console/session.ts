@@ -1,9 +1,9 @@
 // NOC console plumbing shared by site/middleware.ts and the pages under site/pages/noc/.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AstroCookies } from 'astro';
-import type { Actor } from '../../db/commands/audit.ts';
-import type { FieldError } from '../../db/commands/errors.ts';
-import type { ConsoleSession } from '../../db/queries/console.ts';
+import type { Actor } from '#db/commands/audit.ts';
+import type { FieldError } from '#db/commands/errors.ts';
+import type { ConsoleSession } from '#db/queries/console.ts';
 import type { PageLocals } from '../../api/context.ts';
 import { sessionCookieName, sessionForToken } from '../../api/consoleSession.ts';
 

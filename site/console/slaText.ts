@@ -2,7 +2,7 @@
 // of instants, shared by the pages (server) and site/scripts/consoleClock.ts, which re-renders
 // them while the dashboard stays open. "hace …" and a passed ETA are the public pages' words
 // (site/lib/wording.ts).
-import { formatDuration } from '../../db/domain/time.ts';
+import { formatDuration } from '#db/domain/time.ts';
 import { agoText } from '../lib/wording.ts';
 
 export function sinceText(at: Date, now: Date): string {

@@ -1,7 +1,7 @@
 // /noc/admin/tokens: create an API token (shown once) or revoke one, through db/commands/tokens.ts.
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import { createApiToken, revokeApiToken } from '../../db/commands/tokens.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { createApiToken, revokeApiToken } from '#db/commands/tokens.ts';
 import { contextOf, field, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
 
 export interface TokensView {

@@ -1,10 +1,10 @@
 // /noc/admin/usuarios: create users, reset passwords, change roles, disable or enable. The
 // commands (db/commands/consoleUsers.ts) check the input and refuse what an admin may not do
 // (the last active admin, their own account); this module reads the form and decides what to show.
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { createConsoleUser, resetConsoleUserPassword, setConsoleUserDisabled, setConsoleUserRole } from '../../db/commands/consoleUsers.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import { hashPassword, oneTimePassword } from '../../db/domain/password.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { createConsoleUser, resetConsoleUserPassword, setConsoleUserDisabled, setConsoleUserRole } from '#db/commands/consoleUsers.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { hashPassword, oneTimePassword } from '#db/domain/password.ts';
 import { contextOf, field, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
 
 export interface UsersView {

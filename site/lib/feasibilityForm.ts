@@ -2,8 +2,8 @@
 // The page hands the request here and renders the outcome; the command
 // (db/commands/feasibility.ts) owns the fields, their limits, their Spanish messages and the
 // hourly limit per sender. Plain values in, so tests call it on a real database without a server.
-import type { Db } from '../../db/client.ts';
-import { submitFeasibilityRequest } from '../../db/commands/feasibility.ts';
+import type { Db } from '#db/client.ts';
+import { submitFeasibilityRequest } from '#db/commands/feasibility.ts';
 import { refusal, refusalStatus } from '../console/action.ts';
 import { postedForm, UNREADABLE_FORM } from './postedForm.ts';
 

@@ -1,6 +1,6 @@
 // The month view of /mantenimiento: which days a window touches, in Monday-first weeks, by the
 // calendar of America/Mexico_City. Pure: a month key and windows in, weeks out.
-import { zonedMidnight } from '../../db/domain/time.ts';
+import { zonedMidnight } from '#db/domain/time.ts';
 
 /** Monday-first column headings: abbreviation and full name (for <abbr title>). */
 export const WEEKDAYS: ReadonlyArray<readonly [string, string]> = [

@@ -1,10 +1,10 @@
 // /suscripcion/preferencias?token=…: what the page shows for a manage link, and what saving the
 // form does. The page renders the outcome; updatePreferences (db/commands/subscribers.ts) checks
 // the link, the components and the customer ID. Tests call it on a real database, no server.
-import type { Db } from '../../db/client.ts';
-import { updatePreferences } from '../../db/commands/subscribers.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import { subscriberByManageToken, type SubscriberView } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { updatePreferences } from '#db/commands/subscribers.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { subscriberByManageToken, type SubscriberView } from '#db/queries/index.ts';
 import { readChoices } from './subscriptionForm.ts';
 import { postedForm, UNREADABLE_FORM } from './postedForm.ts';
 

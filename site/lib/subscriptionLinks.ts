@@ -2,10 +2,10 @@
 // link only shows a button (mail scanners open links, a person presses buttons); the POST of
 // that button does the work. The pages render what these return; the commands
 // (db/commands/subscribers.ts) check the link. Tests call them on a real database, no server.
-import type { Db } from '../../db/client.ts';
-import { confirmSubscription, unsubscribe } from '../../db/commands/subscribers.ts';
-import { CommandError } from '../../db/commands/errors.ts';
-import { isConfirmTokenValid, subscriberByManageToken, type SubscriberView } from '../../db/queries/index.ts';
+import type { Db } from '#db/client.ts';
+import { confirmSubscription, unsubscribe } from '#db/commands/subscribers.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import { isConfirmTokenValid, subscriberByManageToken, type SubscriberView } from '#db/queries/index.ts';
 
 interface LinkRequest {
   db: Db;

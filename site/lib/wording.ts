@@ -1,6 +1,6 @@
 // Customer-facing phrases that more than one page, component or script says, written once so
 // they read the same everywhere (enums.ts holds the status and criticality labels).
-import { DAY, formatDuration } from '../../db/domain/time.ts';
+import { DAY, formatDuration } from '#db/domain/time.ts';
 
 /** After an ETA that passed with no new update (issue 14: never leave a time in the past unexplained). */
 export const ETA_PASSED = 'vencida — esperando actualización';

@@ -5,8 +5,8 @@ import 'leaflet/dist/leaflet.css';
 import iconUrl from 'leaflet/dist/images/marker-icon.png?url';
 import iconRetinaUrl from 'leaflet/dist/images/marker-icon-2x.png?url';
 import shadowUrl from 'leaflet/dist/images/marker-shadow.png?url';
-import { coverageAt, coverageTechnologyLabels, type CoverageArea, type CoverageTechnology } from '../../db/domain/coverage.ts';
-import type { AreaStatusView } from '../../db/queries/coverage.ts';
+import { coverageAt, coverageTechnologyLabels, type CoverageArea, type CoverageTechnology } from '#db/domain/coverage.ts';
+import type { AreaStatusView } from '#db/queries/coverage.ts';
 
 interface MapData {
   areas: CoverageArea[];

@@ -8,7 +8,7 @@
 // Without JavaScript every page still reads correctly, minus the relative words.
 import { agoText } from '../lib/wording.ts';
 import { markPassedEtas } from './etaPassed.ts';
-import { formatTime } from '../../db/domain/time.ts';
+import { formatTime } from '#db/domain/time.ts';
 
 const REFRESH_MS = 60_000;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { startAlertmanager, statusOnPage, waitUntil, type RunningAlertmanager } from '../support/alertmanager.ts';
 import { alertSettler } from '../../api/workers/alertSettler.ts';
-import { alertDeliveries } from '../../db/schema/index.ts';
+import { alertDeliveries } from '#db/schema/index.ts';
 import { desc } from 'drizzle-orm';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;

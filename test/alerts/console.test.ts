@@ -1,9 +1,9 @@
 // The console's alert modules (site/console/alerts.ts, drafts in site/console/incidents.ts) on a
 // real database, and the alert pages through the real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receiveAlertmanagerWebhook } from '../../db/commands/alerts.ts';
-import { createConsoleUser } from '../../db/commands/consoleUsers.ts';
-import { alertRuleDocument, componentCatalogue, openDrafts } from '../../db/queries/index.ts';
+import { receiveAlertmanagerWebhook } from '#db/commands/alerts.ts';
+import { createConsoleUser } from '#db/commands/consoleUsers.ts';
+import { alertRuleDocument, componentCatalogue, openDrafts } from '#db/queries/index.ts';
 import { isRedirect, type ConsoleRequest } from '../../site/console/action.ts';
 import { alertRulesPage } from '../../site/console/alerts.ts';
 import { incidentComposerPage } from '../../site/console/incidents.ts';

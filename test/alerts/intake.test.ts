@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { settleAlerts } from '../../db/commands/alerts.ts';
-import { onCommit } from '../../db/commands/transaction.ts';
-import { discardDraft, publishDraft } from '../../db/commands/incidentDrafts.ts';
-import { createMaintenance, postMaintenanceUpdate } from '../../db/commands/maintenances.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import { incidentAlertSummary, incidentFirstAlertStart, openDrafts } from '../../db/queries/index.ts';
-import { alertDeliveries, alerts, auditLog, componentStatusEvents, incidentDrafts, incidents } from '../../db/schema/index.ts';
+import { settleAlerts } from '#db/commands/alerts.ts';
+import { onCommit } from '#db/commands/transaction.ts';
+import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
+import { createMaintenance, postMaintenanceUpdate } from '#db/commands/maintenances.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { incidentAlertSummary, incidentFirstAlertStart, openDrafts } from '#db/queries/index.ts';
+import { alertDeliveries, alerts, auditLog, componentStatusEvents, incidentDrafts, incidents } from '#db/schema/index.ts';
 import { alertmanagerPayload, grafanaPayload } from './payloads.ts';
 
 type T = ReturnType<typeof testApp>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findComponent } from '../../db/commands/catalog.ts';
+import { findComponent } from '#db/commands/catalog.ts';
 import { ALERTMANAGER_PATH } from '../support/alertmanager.ts';
 import { startTestServer } from '../support/server.ts';
 

@@ -2,15 +2,15 @@
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { chooseEncoding, makeEntry, RenderedCache, replyFor } from '../../api/cache.ts';
-import { openDatabase } from '../../db/client.ts';
-import { runCommand } from '../../db/commands/transaction.ts';
+import { openDatabase } from '#db/client.ts';
+import { runCommand } from '#db/commands/transaction.ts';
 import { freshDb } from '../support/db.ts';
-import { confirmSubscription, requestSubscription, unsubscribe, updatePreferences } from '../../db/commands/subscribers.ts';
-import { submitFeasibilityRequest } from '../../db/commands/feasibility.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
-import { signIn } from '../../db/commands/consoleSessions.ts';
-import { submitOnce } from '../../db/commands/consoleForms.ts';
-import { createComponent } from '../../db/commands/catalog.ts';
+import { confirmSubscription, requestSubscription, unsubscribe, updatePreferences } from '#db/commands/subscribers.ts';
+import { submitFeasibilityRequest } from '#db/commands/feasibility.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { signIn } from '#db/commands/consoleSessions.ts';
+import { submitOnce } from '#db/commands/consoleForms.ts';
+import { createComponent } from '#db/commands/catalog.ts';
 import { addUser } from '../console/support.ts';
 
 const page = 'Estado de la red SOMNET. '.repeat(60); // > 512 bytes: kept compressed too

@@ -3,7 +3,7 @@
 // headers are believed is read at run time from PUBLIC_URL (the build does not depend on it).
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listSubscribers } from '../../db/queries/index.ts';
+import { listSubscribers } from '#db/queries/index.ts';
 import { startTestServer } from '../support/server.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -8,10 +8,10 @@ import { escapeHtml } from '../../api/render/html.ts';
 import { SMS_LINE, statusText } from '../../api/render/statusText.ts';
 import { PAGE_ID, v2Component, v2ComponentList, v2Group, v2Incident, v2Page } from '../../api/render/v2.ts';
 import { v2Maintenance } from '../../api/render/v2Maintenance.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { createMaintenance, updateMaintenance } from '../../db/commands/maintenances.ts';
-import { overallStatusWithMaintenance } from '../../db/domain/rollup.ts';
-import { componentCatalogue, feedScopeFor, incidentDetail, maintenanceDetail } from '../../db/queries/index.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { createMaintenance, updateMaintenance } from '#db/commands/maintenances.ts';
+import { overallStatusWithMaintenance } from '#db/domain/rollup.ts';
+import { componentCatalogue, feedScopeFor, incidentDetail, maintenanceDetail } from '#db/queries/index.ts';
 import { freshDb } from '../support/db.ts';
 
 const db = freshDb();

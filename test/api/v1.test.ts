@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { auditLog, componentStatusEvents } from '../../db/schema/index.ts';
+import { auditLog, componentStatusEvents } from '#db/schema/index.ts';
 
 type T = ReturnType<typeof testApp>;
 let t: T;

@@ -93,7 +93,7 @@ describe('Statuspage v2 documents', () => {
   it('sees writes made by another connection (the noc CLI) through data_version', async () => {
     const before = await (await get('/api/v2/status.json')).json();
     expect(before.status.indicator).toBe('none');
-    const other = (await import('../../db/client.ts')).openDatabase(t.db.$client.name);
+    const other = (await import('#db/client.ts')).openDatabase(t.db.$client.name);
     other.$client.prepare("UPDATE components SET status = 'degraded_performance' WHERE slug = 'lerma-fibra'").run();
     other.$client.close();
     expect((await (await get('/api/v2/status.json')).json()).status.indicator).toBe('minor');

@@ -3,15 +3,15 @@
 // time to drain it to the local Resend stand-in at an unlimited request rate.
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openDatabase } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { drainOutbox } from '../../db/outbox/worker.ts';
-import { newSecrets } from '../../db/subscriptions/tokens.ts';
+import { openDatabase } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
+import { newSecrets } from '#db/subscriptions/tokens.ts';
 import { resendTransport } from '../../api/email/resend.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import { startResendStandin } from '../support/resend-standin.ts';
-import '../../db/notifications/channels.ts';
+import '#db/notifications/channels.ts';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 const path = tempDatabasePath();

@@ -17,8 +17,8 @@ import { ensureBuilt } from '../../api/build.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { MANIFEST } from '../../api/publish/files.ts';
 import { loadSite } from '../../api/server.ts';
-import { openDatabase } from '../../db/client.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
+import { openDatabase } from '#db/client.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
 import { freePort, nginxBinary, shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
 import { seedBenchDatabase } from './seed.ts';
 

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { ensureBuilt } from '../../api/build.ts';
 import { loadSite } from '../../api/server.ts';
 import { availabilityCsv } from '../../api/render/availability.ts';
-import { openDatabase, type Db } from '../../db/client.ts';
-import { zonedMonthKey } from '../../db/domain/time.ts';
-import { availabilityReport, shiftMonth } from '../../db/queries/index.ts';
-import { newId } from '../../db/ids.ts';
+import { openDatabase, type Db } from '#db/client.ts';
+import { zonedMonthKey } from '#db/domain/time.ts';
+import { availabilityReport, shiftMonth } from '#db/queries/index.ts';
+import { newId } from '#db/ids.ts';
 import { seedBenchCatalogue } from './seed.ts';
 
 const EVENTS = 10_000;

@@ -1,12 +1,12 @@
 // The database every benchmark measures against: the demo catalogue grown to 50 components, with
 // 1,000 past incidents (3 updates each) over the last 120 days, so pages render their real
 // weight, and one open incident the NOC keeps updating.
-import { openDatabase, type Db } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { createComponent, createGroup } from '../../db/commands/catalog.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { systemActor } from '../../db/commands/audit.ts';
-import { componentStatuses, incidentImpacts } from '../../db/enums.ts';
+import { openDatabase, type Db } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { createComponent, createGroup } from '#db/commands/catalog.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { componentStatuses, incidentImpacts } from '#db/enums.ts';
 
 /** The demo catalogue grown to 50 components (14 seeded + 12 areas of 3), created at `start`. */
 export function seedBenchCatalogue(db: Db, start: Date): void {

@@ -7,14 +7,14 @@
 // contact, the NOC's wait.
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openDatabase } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
-import { componentCatalogue } from '../../db/queries/index.ts';
+import { openDatabase } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { componentCatalogue } from '#db/queries/index.ts';
 import { createApp } from '../../api/app.ts';
 import { tempDatabasePath } from '../support/db.ts';
-import '../../db/notifications/channels.ts';
+import '#db/notifications/channels.ts';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 20_000);
 const TARGET_MS = 5_000;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, tempDatabasePath, testClock } from '../support/db.ts';
-import { openDatabase } from '../../db/client.ts';
+import { openDatabase } from '#db/client.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 

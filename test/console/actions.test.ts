@@ -1,9 +1,9 @@
 // The console's action modules (site/console/*.ts) called directly, on a real database: what
 // each form does, without a server. The pages that render them are tested through HTTP elsewhere.
 import { describe, expect, it } from 'vitest';
-import { createMaintenance, postMaintenanceUpdate } from '../../db/commands/maintenances.ts';
-import { createConsoleUser } from '../../db/commands/consoleUsers.ts';
-import { componentCatalogue, consoleUsersList, maintenanceDetail } from '../../db/queries/index.ts';
+import { createMaintenance, postMaintenanceUpdate } from '#db/commands/maintenances.ts';
+import { createConsoleUser } from '#db/commands/consoleUsers.ts';
+import { componentCatalogue, consoleUsersList, maintenanceDetail } from '#db/queries/index.ts';
 import { isRedirect, type ConsoleRequest } from '../../site/console/action.ts';
 import { cataloguePage } from '../../site/console/catalogue.ts';
 import { componentStatusesPage, requestedStatuses } from '../../site/console/componentStatuses.ts';

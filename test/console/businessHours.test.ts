@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addBusinessMinutes, slaState } from '../../db/domain/businessHours.ts';
+import { addBusinessMinutes, slaState } from '#db/domain/businessHours.ts';
 
 // Mexico City is UTC−6 all year: 09:00 local = 15:00Z, 18:00 local = 00:00Z next day.
 describe('addBusinessMinutes (Mon–Fri 09:00–18:00 America/Mexico_City)', () => {

@@ -5,8 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import { incidentDetail } from '../../db/queries/index.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { incidentDetail } from '#db/queries/index.ts';
 import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City

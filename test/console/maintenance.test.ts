@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
-import { componentCatalogue, maintenanceDetail } from '../../db/queries/index.ts';
+import { componentCatalogue, maintenanceDetail } from '#db/queries/index.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z'); // Thursday 10:00 in Mexico City

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { windowHints } from '../../site/console/maintenanceChecks.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from '../../site/console/localDateTime.ts';
-import { createMaintenance } from '../../db/commands/maintenances.ts';
-import type { CommandError } from '../../db/commands/errors.ts';
+import { createMaintenance } from '#db/commands/maintenances.ts';
+import type { CommandError } from '#db/commands/errors.ts';
 import { freshDb } from '../support/db.ts';
 
 const now = new Date('2026-11-26T16:00:00Z'); // 10:00 in Mexico City

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
-import { createMaintenance } from '../../db/commands/maintenances.ts';
+import { createMaintenance } from '#db/commands/maintenances.ts';
 import { addUser, submitSignIn } from './support.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');

@@ -1,7 +1,7 @@
 // A cookie-keeping HTTP client for the console, over the real server.
-import { createConsoleUser } from '../../db/commands/consoleUsers.ts';
-import { hashPasswordSync } from '../../db/domain/password.ts';
-import type { Db } from '../../db/client.ts';
+import { createConsoleUser } from '#db/commands/consoleUsers.ts';
+import { hashPasswordSync } from '#db/domain/password.ts';
+import type { Db } from '#db/client.ts';
 import type { Page } from 'playwright-core';
 
 export function addUser(db: Db, email: string, role: 'admin' | 'noc', password: string, options: { mustChange?: boolean } = {}) {

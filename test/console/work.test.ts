@@ -3,10 +3,10 @@ import { startTestServer } from '../support/server.ts';
 import { testClock, testConfig } from '../support/db.ts';
 import { emailComposer } from '../../api/email/compose.ts';
 import { and, eq } from 'drizzle-orm';
-import { outboxMessages } from '../../db/schema/index.ts';
-import { componentCatalogue, incidentDetail } from '../../db/queries/index.ts';
-import { importSubscribers } from '../../db/commands/subscribers.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
+import { outboxMessages } from '#db/schema/index.ts';
+import { componentCatalogue, incidentDetail } from '#db/queries/index.ts';
+import { importSubscribers } from '#db/commands/subscribers.ts';
+import { createIncident } from '#db/commands/incidents.ts';
 import { addUser, ConsoleClient, hiddenValue } from './support.ts';
 import { describedBy, markedInvalid } from '../support/a11y.ts';
 

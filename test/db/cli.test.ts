@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../api/paths.ts';
 import { createApp } from '../../api/app.ts';
-import { openDatabase } from '../../db/client.ts';
+import { openDatabase } from '#db/client.ts';
 import { tempDatabasePath, testConfig } from '../support/db.ts';
 
 interface Run { status: number; stdout: string; stderr: string }

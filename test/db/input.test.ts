@@ -2,11 +2,11 @@
 // component/area references (db/queries/catalog.ts), tested directly.
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CommandError, unknownRefs } from '../../db/commands/errors.ts';
-import { checkInput, fromPublicNames, instant, LIMITS, nameText, parseInput, publicName, text } from '../../db/commands/input.ts';
-import { createIncident, createIncidentInput } from '../../db/commands/incidents.ts';
-import { createConsoleUser, setConsoleUserDisabled, setConsoleUserRole } from '../../db/commands/consoleUsers.ts';
-import { componentCatalogue, expandedComponentIds, findInCatalogue, resolveRef, resolveRefs, unknownRefMessage } from '../../db/queries/catalog.ts';
+import { CommandError, unknownRefs } from '#db/commands/errors.ts';
+import { checkInput, fromPublicNames, instant, LIMITS, nameText, parseInput, publicName, text } from '#db/commands/input.ts';
+import { createIncident, createIncidentInput } from '#db/commands/incidents.ts';
+import { createConsoleUser, setConsoleUserDisabled, setConsoleUserRole } from '#db/commands/consoleUsers.ts';
+import { componentCatalogue, expandedComponentIds, findInCatalogue, resolveRef, resolveRefs, unknownRefMessage } from '#db/queries/catalog.ts';
 import { freshDb } from '../support/db.ts';
 
 const refused = (fn: () => unknown): CommandError => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { applyMigrations, migrationsFolder, openDatabase } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
+import { applyMigrations, migrationsFolder, openDatabase } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
 import { tempDatabasePath } from '../support/db.ts';
 
 describe('migrations', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApiToken, listApiTokens, verifyApiToken } from '../../db/commands/tokens.ts';
+import { createApiToken, listApiTokens, verifyApiToken } from '#db/commands/tokens.ts';
 import { freshDb } from '../support/db.ts';
 
 describe('verifyApiToken', () => {

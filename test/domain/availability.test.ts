@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   availabilityPercent, availabilityTally, compensationEstimate, maintenanceSpans, overlayTimeline,
   type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
-} from '../../db/domain/availability.ts';
-import { monthBounds } from '../../db/queries/history.ts';
+} from '#db/domain/availability.ts';
+import { monthBounds } from '#db/queries/history.ts';
 
 const t = (s: string) => new Date(s).getTime();
 const p = (s: string, status: StatusPoint['status']): StatusPoint => ({ at: new Date(s), status });

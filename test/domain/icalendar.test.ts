@@ -1,6 +1,6 @@
 // The RFC 5545 writer (db/domain/icalendar.ts) directly.
 import { describe, expect, it } from 'vitest';
-import { contentLine, escapeText, foldLine, icsDocument, paramValue, utcDateTime } from '../../db/domain/icalendar.ts';
+import { contentLine, escapeText, foldLine, icsDocument, paramValue, utcDateTime } from '#db/domain/icalendar.ts';
 
 describe('RFC 5545 writer', () => {
   it('escapes TEXT values (§3.3.11) and quotes parameter values (§3.2)', () => {

@@ -1,7 +1,7 @@
 // Markdown of incident reports with hostile input: nothing the NOC (or a stolen token) types
 // may reach the page as markup or as a script URL.
 import { describe, expect, it } from 'vitest';
-import { REPORT_TEMPLATE, renderReportMarkdown } from '../../db/domain/incidentReport.ts';
+import { REPORT_TEMPLATE, renderReportMarkdown } from '#db/domain/incidentReport.ts';
 
 const hostile = [
   '<script>alert(1)</script>',

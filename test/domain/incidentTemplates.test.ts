@@ -1,9 +1,9 @@
 // The composer's templates (db/domain/incidentTemplates.ts): each one is a valid new incident
 // for the command's own schema, so picking one never leads to a refusal.
 import { describe, expect, it } from 'vitest';
-import { checkInput } from '../../db/commands/input.ts';
-import { createIncidentInput } from '../../db/commands/incidents.ts';
-import { incidentTemplate, incidentTemplates } from '../../db/domain/incidentTemplates.ts';
+import { checkInput } from '#db/commands/input.ts';
+import { createIncidentInput } from '#db/commands/incidents.ts';
+import { incidentTemplate, incidentTemplates } from '#db/domain/incidentTemplates.ts';
 
 describe('incident templates', () => {
   it('each passes createIncidentInput and is found by its id', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   formatNotice, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, maintenanceNoticeLabel, maintenanceTitle, MIN_NOTICE_MS,
   noticeMs, startsInPast, windowProblem,
-} from '../../db/domain/maintenance.ts';
+} from '#db/domain/maintenance.ts';
 
 const d = (s: string) => new Date(s);
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { overallStatusWithMaintenance, withMaintenanceInProgress } from '../../db/domain/rollup.ts';
-import { windowAt } from '../../db/domain/maintenance.ts';
+import { overallStatusWithMaintenance, withMaintenanceInProgress } from '#db/domain/rollup.ts';
+import { windowAt } from '#db/domain/maintenance.ts';
 
 describe('overallStatusWithMaintenance', () => {
   it('says maintenance while a window is open and every component is operational', () => {

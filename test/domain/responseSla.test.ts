@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstResponse, responseShares } from '../../db/domain/responseSla.ts';
+import { firstResponse, responseShares } from '#db/domain/responseSla.ts';
 
 const d = (s: string) => new Date(s);
 const MIN = 60_000;

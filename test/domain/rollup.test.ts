@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaStatusText, overallStatus, worstIncident, worstStatus } from '../../db/domain/rollup.ts';
+import { areaStatusText, overallStatus, worstIncident, worstStatus } from '#db/domain/rollup.ts';
 
 describe('status roll-up: the worst status wins', () => {
   it('is operational with nothing or only operational components', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPercent, uptimeFromEvents, type StatusPoint } from '../../db/domain/uptime.ts';
-import type { MaintenanceSpan } from '../../db/domain/availability.ts';
+import { formatPercent, uptimeFromEvents, type StatusPoint } from '#db/domain/uptime.ts';
+import type { MaintenanceSpan } from '#db/domain/availability.ts';
 
 const at = (s: string) => new Date(s);
 // 2026-11-26 12:00 in Mexico City (UTC-6).

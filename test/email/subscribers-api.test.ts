@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { outboxMessages, subscribers, subscriberTokens } from '../../db/schema/index.ts';
-import { confirmSubscription, purgeExpiredSubscriptions } from '../../db/commands/subscribers.ts';
-import { onCommit } from '../../db/commands/transaction.ts';
-import { countConfirmedSubscribersFor, listSubscribers } from '../../db/queries/index.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import type { EmailPayload } from '../../db/subscriptions/payload.ts';
-import { hashSecret, TOKEN_PATTERN } from '../../db/subscriptions/tokens.ts';
+import { outboxMessages, subscribers, subscriberTokens } from '#db/schema/index.ts';
+import { confirmSubscription, purgeExpiredSubscriptions } from '#db/commands/subscribers.ts';
+import { onCommit } from '#db/commands/transaction.ts';
+import { countConfirmedSubscribersFor, listSubscribers } from '#db/queries/index.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import type { EmailPayload } from '#db/subscriptions/payload.ts';
+import { hashSecret, TOKEN_PATTERN } from '#db/subscriptions/tokens.ts';
 
 const t = testApp();
 const { db, json, clock } = t;

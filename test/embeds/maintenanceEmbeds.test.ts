@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advanceMaintenances } from '../../db/commands/maintenances.ts';
+import { advanceMaintenances } from '#db/commands/maintenances.ts';
 import { testApp } from '../support/db.ts';
 
 // Badges and /status.txt during maintenance, through the real app and the real scheduler step.

@@ -9,8 +9,8 @@ import { ConsoleClient, hiddenValue } from '../console/support.ts';
 import { clientAddressFrom, rateLimitKey, trustedProxyList } from '../../api/clientIp.ts';
 import { ConfigError, loadConfig } from '../../api/config.ts';
 import { projectRoot } from '../../api/paths.ts';
-import { FEASIBILITY_LIMIT_PER_HOUR } from '../../db/commands/feasibility.ts';
-import { MAX_FAILURES_PER_ADDRESS } from '../../db/commands/consoleSessions.ts';
+import { FEASIBILITY_LIMIT_PER_HOUR } from '#db/commands/feasibility.ts';
+import { MAX_FAILURES_PER_ADDRESS } from '#db/commands/consoleSessions.ts';
 
 describe('the decision (pure)', () => {
   const loopback = trustedProxyList()!;

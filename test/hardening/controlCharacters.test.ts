@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { describedBy } from '../support/a11y.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';
-import { nameText, bodyText } from '../../db/commands/input.ts';
+import { nameText, bodyText } from '#db/commands/input.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let noc: ConsoleClient;

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath, testApp } from '../support/db.ts';
 import { workers as defaultWorkers } from '../../api/workers/index.ts';
-import { openDatabase, withoutWaiting } from '../../db/client.ts';
-import { importSubscribers } from '../../db/commands/subscribers.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
-import { drainOutbox } from '../../db/outbox/worker.ts';
+import { openDatabase, withoutWaiting } from '#db/client.ts';
+import { importSubscribers } from '#db/commands/subscribers.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
 import { fileTransport } from '../../api/email/file.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
@@ -33,7 +33,7 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
   beforeAll(async () => {
     path = tempDatabasePath();
     const db = openDatabase(path);
-    const { seedDemoCatalogue } = await import('../../db/seed.ts');
+    const { seedDemoCatalogue } = await import('#db/seed.ts');
     seedDemoCatalogue(db, new Date('2026-08-01T12:00:00Z'));
     // The real background workers (email to .eml beside the database, webhooks, maintenance scheduler).
     server = await startTestServer({ db, workers: defaultWorkers, config: { databasePath: path } });

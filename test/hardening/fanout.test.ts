@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath } from '../support/db.ts';
-import { openDatabase } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { importSubscribers } from '../../db/commands/subscribers.ts';
+import { openDatabase } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { importSubscribers } from '#db/commands/subscribers.ts';
 import { emailWorker } from '../../api/workers/email.ts';
 
 const RECIPIENTS = 1000;

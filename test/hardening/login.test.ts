@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, testClock } from '../support/db.ts';
 import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
-import { LOCK_MS, MAX_FAILED_LOGINS, MAX_FAILURES_PER_ADDRESS, signIn } from '../../db/commands/consoleSessions.ts';
-import type { CommandError } from '../../db/commands/errors.ts';
+import { LOCK_MS, MAX_FAILED_LOGINS, MAX_FAILURES_PER_ADDRESS, signIn } from '#db/commands/consoleSessions.ts';
+import type { CommandError } from '#db/commands/errors.ts';
 import { REQUEST_BUSY_TIMEOUT_MS } from '../../api/server.ts';
 
 const clock = testClock('2026-11-26T16:00:00Z');

@@ -2,7 +2,7 @@
 // IPv4 (the URL parser rewrites `[::127.0.0.1]` as `[::7f00:1]`).
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../support/db.ts';
-import { isPublicAddress } from '../../db/domain/webhookTargets.ts';
+import { isPublicAddress } from '#db/domain/webhookTargets.ts';
 
 describe('webhook targets', () => {
   it('refuses at registration loopback and private IPv4 in every IPv6 form', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../../api/app.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
 import { freshDb, testApp, testClock, testConfig } from '../support/db.ts';
 
 // Clock: 2026-11-26T18:00:00Z = 12:00 in Mexico City (UTC−6, no DST).

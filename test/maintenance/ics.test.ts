@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
-import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance } from '../../db/commands/maintenances.ts';
-import { foldLine } from '../../db/domain/icalendar.ts';
-import { maintenanceDetail, type MaintenanceView } from '../../db/queries/index.ts';
+import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance } from '#db/commands/maintenances.ts';
+import { foldLine } from '#db/domain/icalendar.ts';
+import { maintenanceDetail, type MaintenanceView } from '#db/queries/index.ts';
 import { maintenanceIcs } from '../../api/render/maintenanceIcs.ts';
 import { freshDb } from '../support/db.ts';
 
@@ -134,7 +134,7 @@ describe('maintenanceIcs', () => {
   });
 
   it('cannot be broken by names with line breaks or quotes', async () => {
-    const { createComponent } = await import('../../db/commands/catalog.ts');
+    const { createComponent } = await import('#db/commands/catalog.ts');
     createComponent(db, { name: 'Nodo "Norte"', slug: 'nodo-norte' }, { now, actor });
     const x = createMaintenance(db, {
       name: 'Prueba', body: 'Texto;con,comas\\y\nsaltos', scheduledFor: new Date('2026-12-02T06:00:00Z'),

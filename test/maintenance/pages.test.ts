@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
-import { findComponent } from '../../db/commands/catalog.ts';
+import { findComponent } from '#db/commands/catalog.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 

@@ -1,16 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { openDatabase, type Db } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { advanceMaintenances, createMaintenance, nextMaintenanceDue } from '../../db/commands/maintenances.ts';
-import { registerFanOut, type NotificationEvent } from '../../db/notifications/index.ts';
-import { maintenanceDetail } from '../../db/queries/index.ts';
-import { componentStatusEvents } from '../../db/schema/index.ts';
+import { openDatabase, type Db } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { advanceMaintenances, createMaintenance, nextMaintenanceDue } from '#db/commands/maintenances.ts';
+import { registerFanOut, type NotificationEvent } from '#db/notifications/index.ts';
+import { maintenanceDetail } from '#db/queries/index.ts';
+import { componentStatusEvents } from '#db/schema/index.ts';
 import { createApp } from '../../api/app.ts';
-import { onCommit } from '../../db/commands/transaction.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
+import { onCommit } from '#db/commands/transaction.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
 import { maintenanceScheduler } from '../../api/workers/maintenanceScheduler.ts';
 import { tempDatabasePath, testClock, testConfig } from '../support/db.ts';
 
@@ -207,7 +207,7 @@ describe('maintenance scheduler worker', () => {
 describe('notices published for the subscriber system', () => {
   it('announces, reschedules (re-arming the reminder) and cancels, each with the affected components', async () => {
     const { db } = seeded();
-    const { updateMaintenance, cancelMaintenance } = await import('../../db/commands/maintenances.ts');
+    const { updateMaintenance, cancelMaintenance } = await import('#db/commands/maintenances.ts');
     events.length = 0;
     const m = schedule(db, new Date('2026-11-26T18:00:00Z'), '2026-12-01T06:00:00Z', '2026-12-01T08:00:00Z', ['metepec']);
     expect(advanceMaintenances(db, new Date('2026-11-30T06:00:00Z'))).toEqual([{ maintenanceId: m.id, action: 'reminder' }]);

@@ -1,9 +1,9 @@
 // The per-day detail under the 90-day bars: which incidents each local day links to.
 import { describe, expect, it } from 'vitest';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import { incidentsByComponentDay } from '../../db/queries/index.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { incidentsByComponentDay } from '#db/queries/index.ts';
 import { freshDb } from '../support/db.ts';
 
 describe('incidentsByComponentDay', () => {

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../api/paths.ts';
 import { fileFor } from '../../api/publish/files.ts';
 import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
-import { createMaintenance } from '../../db/commands/maintenances.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { createMaintenance } from '#db/commands/maintenances.ts';
 import { freshDb } from '../support/db.ts';
 
 const runExport = (args: string[], databasePath: string) =>

@@ -1,10 +1,10 @@
 // The availability figures through every door: /, /disponibilidad, its CSV and the reports API
 // must give the same numbers for the same month, from the real server over a real database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { advanceMaintenances, createMaintenance } from '../../db/commands/maintenances.ts';
-import { formatPercent } from '../../db/domain/availability.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
+import { formatPercent } from '#db/domain/availability.ts';
 import { collections } from '../../api/publish/collections.ts';
 import { stalePaths } from '../../api/publish/publisher.ts';
 import { emptyChange } from '../../api/publish/changes.ts';

@@ -2,12 +2,12 @@
 // page, /disponibilidad and the feeds show them sanitised, and the subscribers the incident
 // notified can be sent the report through the outbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { importSubscribers } from '../../db/commands/subscribers.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { importSubscribers } from '#db/commands/subscribers.ts';
 import { emailComposer } from '../../api/email/compose.ts';
-import { REPORT_TEMPLATE } from '../../db/domain/incidentReport.ts';
-import type { OutboxRow } from '../../db/outbox/worker.ts';
+import { REPORT_TEMPLATE } from '#db/domain/incidentReport.ts';
+import type { OutboxRow } from '#db/outbox/worker.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
@@ -112,7 +112,7 @@ describe('incident reports', () => {
     expect((await (await put(resolvedId, { body: `${HOSTILE}\n- Segundo proveedor`, notify_subscribers: true })).json() as { emailed: number }).emailed).toBe(0);
     const rows = db.$client.prepare(`SELECT * FROM outbox_messages WHERE kind = 'incident.report'`).all() as Array<Record<string, unknown>>;
     expect(rows.map((r) => r.recipient)).toEqual(['noc@cliente.mx']);
-    const row = db.select().from((await import('../../db/schema/index.ts')).outboxMessages).all().find((r) => r.kind === 'incident.report') as OutboxRow;
+    const row = db.select().from((await import('#db/schema/index.ts')).outboxMessages).all().find((r) => r.kind === 'incident.report') as OutboxRow;
     const message = emailComposer(db, testConfig)(row);
     expect(message.subject).toBe('[Informe del incidente] Corte de fibra en Metepec (revisado)');
     expect(message.html).toContain('Segundo proveedor');

@@ -1,11 +1,11 @@
 // The response SLA of a month through the public page and the NOC dashboard: the start is the
 // first alert that opened the incident when there is one, else started_at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../db/commands/audit.ts';
-import { receiveGenericAlert } from '../../db/commands/alerts.ts';
-import { publishDraft } from '../../db/commands/incidentDrafts.ts';
-import { createIncident } from '../../db/commands/incidents.ts';
-import { monthResponses } from '../../db/queries/index.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { receiveGenericAlert } from '#db/commands/alerts.ts';
+import { publishDraft } from '#db/commands/incidentDrafts.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { monthResponses } from '#db/queries/index.ts';
 import { freshDb, testClock } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';

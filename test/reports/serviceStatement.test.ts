@@ -2,11 +2,11 @@
 // measured by its component's timeline, worsened while an incident named one of its network
 // elements; NOM-184's estimate with a monthly price; one clean A4 page in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../db/commands/audit.ts';
-import { createIncident, publishIncidentUpdate } from '../../db/commands/incidents.ts';
-import { advanceMaintenances, createMaintenance } from '../../db/commands/maintenances.ts';
-import { replaceServiceInventory } from '../../db/commands/services.ts';
-import { formatPercent } from '../../db/domain/availability.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
+import { replaceServiceInventory } from '#db/commands/services.ts';
+import { formatPercent } from '#db/domain/availability.ts';
 import { publicRouteOf } from '../../api/publish/routes.ts';
 import { freshDb, testClock } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MultiPolygon, Polygon } from 'geojson';
-import { coverageAt, parseCoordinates, ringProblem, type CoverageArea } from '../../db/domain/coverage.ts';
-import { demoCoverageAreas } from '../../db/domain/coverageDemo.ts';
+import { coverageAt, parseCoordinates, ringProblem, type CoverageArea } from '#db/domain/coverage.ts';
+import { demoCoverageAreas } from '#db/domain/coverageDemo.ts';
 
 // A 1°×1° square with a 0.5° hole in its middle, and a separate microwave square.
 const square: Polygon = {

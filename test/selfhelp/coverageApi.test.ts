@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { coverageMap } from '../../db/queries/index.ts';
+import { coverageMap } from '#db/queries/index.ts';
 import { MAX_COVERAGE_BYTES } from '../../api/routes/coverage.ts';
 import { loadConfig } from '../../api/config.ts';
 

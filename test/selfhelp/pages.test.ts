@@ -3,12 +3,12 @@ import { sql } from 'drizzle-orm';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drainOutbox } from '../../db/outbox/worker.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
 import { fileTransport } from '../../api/email/file.ts';
 import { startTestServer } from '../support/server.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startServer } from '../../api/server.ts';
-import { clientKeyFor, FEASIBILITY_LIMIT_PER_HOUR } from '../../db/commands/feasibility.ts';
+import { clientKeyFor, FEASIBILITY_LIMIT_PER_HOUR } from '#db/commands/feasibility.ts';
 import { describedBy, markedInvalid } from '../support/a11y.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');

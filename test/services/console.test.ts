@@ -1,9 +1,9 @@
 // The NOC console through the real server: how many customer services, customers and contacts an
 // incident or a maintenance reaches, with the list, before publishing and afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replaceServiceInventory } from '../../db/commands/services.ts';
-import { systemActor } from '../../db/commands/audit.ts';
-import { componentCatalogue } from '../../db/queries/index.ts';
+import { replaceServiceInventory } from '#db/commands/services.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { componentCatalogue } from '#db/queries/index.ts';
 import { testClock } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { affectedServices, normalizeElement, serviceAffectedBy, type ServiceFootprint } from '../../db/domain/affectedServices.ts';
-import { affectedCounts, affectedServicesFor, componentCatalogue, incidentScope, maintenanceScope } from '../../db/queries/index.ts';
+import { affectedServices, normalizeElement, serviceAffectedBy, type ServiceFootprint } from '#db/domain/affectedServices.ts';
+import { affectedCounts, affectedServicesFor, componentCatalogue, incidentScope, maintenanceScope } from '#db/queries/index.ts';
 import { testApp } from '../support/db.ts';
 import { inventory } from './fixtures.ts';
 

@@ -1,9 +1,9 @@
 // "¿Me afecta?" through the real server: the answer for affected, unaffected and unknown service
 // IDs, nothing private in the HTML, the per-IP limit, and the ID carried into the ticket text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replaceServiceInventory } from '../../db/commands/services.ts';
-import { systemActor } from '../../db/commands/audit.ts';
-import { RATE_LIMITS } from '../../db/subscriptions/tokens.ts';
+import { replaceServiceInventory } from '#db/commands/services.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { RATE_LIMITS } from '#db/subscriptions/tokens.ts';
 import { startTestServer } from '../support/server.ts';
 import { inventory } from './fixtures.ts';
 

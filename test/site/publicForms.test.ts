@@ -7,12 +7,12 @@ import { eq } from 'drizzle-orm';
 import { feasibilityFormAction, FEASIBILITY_RECEIVED } from '../../site/lib/feasibilityForm.ts';
 import { preferencesPage } from '../../site/lib/preferencesForm.ts';
 import { confirmPage, unsubscribePage } from '../../site/lib/subscriptionLinks.ts';
-import { FEASIBILITY_LIMIT_PER_HOUR } from '../../db/commands/feasibility.ts';
-import { confirmSubscription, requestSubscription } from '../../db/commands/subscribers.ts';
-import { findComponent } from '../../db/commands/catalog.ts';
-import { listSubscribers } from '../../db/queries/index.ts';
-import { outboxMessages } from '../../db/schema/index.ts';
-import type { EmailPayload } from '../../db/subscriptions/payload.ts';
+import { FEASIBILITY_LIMIT_PER_HOUR } from '#db/commands/feasibility.ts';
+import { confirmSubscription, requestSubscription } from '#db/commands/subscribers.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { listSubscribers } from '#db/queries/index.ts';
+import { outboxMessages } from '#db/schema/index.ts';
+import type { EmailPayload } from '#db/subscriptions/payload.ts';
 import { freshDb } from '../support/db.ts';
 
 const now = new Date('2026-11-26T16:00:00Z');

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase, type Db } from '../../db/client.ts';
-import { seedDemoCatalogue } from '../../db/seed.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
+import { openDatabase, type Db } from '#db/client.ts';
+import { seedDemoCatalogue } from '#db/seed.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
 import { createApp } from '../../api/app.ts';
 import type { Config } from '../../api/config.ts';
 

@@ -1,6 +1,6 @@
 import { startServer, type RunningServer } from '../../api/server.ts';
-import { createApiToken } from '../../db/commands/tokens.ts';
-import type { Db } from '../../db/client.ts';
+import { createApiToken } from '#db/commands/tokens.ts';
+import type { Db } from '#db/client.ts';
 import type { BackgroundWorker } from '../../api/workers/index.ts';
 import type { Config } from '../../api/config.ts';
 import { freshDb, testConfig } from './db.ts';

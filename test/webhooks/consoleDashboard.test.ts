@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordWebhookAttempt } from '../../db/commands/webhooks.ts';
+import { recordWebhookAttempt } from '#db/commands/webhooks.ts';
 import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';

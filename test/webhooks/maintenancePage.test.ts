@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainOutbox } from '../../db/outbox/worker.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
 import { webhookTransport } from '../../api/webhooks/transport.ts';
 import { testApp } from '../support/db.ts';
 

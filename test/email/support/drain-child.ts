@@ -1,7 +1,7 @@
 // Runs the email delivery in its own process, so a test can kill it mid-delivery (SIGKILL, no
 // cleanup) and start it again. Usage: node drain-child.ts <database> <resend-url> <api-key>
-import { openDatabase } from '../../../db/client.ts';
-import { drainOutbox } from '../../../db/outbox/worker.ts';
+import { openDatabase } from '#db/client.ts';
+import { drainOutbox } from '#db/outbox/worker.ts';
 import { resendTransport } from '../../../api/email/resend.ts';
 
 const [databasePath, baseUrl, apiKey] = process.argv.slice(2);
