@@ -32,19 +32,28 @@ export default defineConfig({
     // 'unsafe-inline') would block: scripts always go to /_astro/ files. Other assets keep
     // Vite's default limit.
     build: { assetsInlineLimit: (file) => (file.endsWith('.js') ? false : undefined) },
-    plugins: [{
-      name: 'somnet-db-outside-bundle',
-      apply: 'build',
-      enforce: 'pre',
-      async resolveId(source, importer, options) {
-        // Only the server build: browser bundles (the coverage map) must include what they use.
-        // Relative imports and the `#db/*` alias (package.json `imports`) both reach db/.
-        if (!importer || !(source.startsWith('.') || source.startsWith('#db/')) || this.environment?.config.consumer !== 'server') return null;
-        const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
-        // An absolute file: URL, so Node resolves it to the same module the API imported. The build
-        // is made in place by `npm start` (api/build.ts), so the absolute path is always right.
-        return resolved && resolved.id.startsWith(dbDir) ? { id: pathToFileURL(resolved.id).href, external: true } : null;
+    plugins: [
+      {
+        name: 'somnet-db-outside-bundle',
+        apply: 'build',
+        enforce: 'pre',
+        async resolveId(source, importer, options) {
+          // Only the server build: browser bundles (the coverage map) must include what they use.
+          // Relative imports and the `#db/*` alias (package.json `imports`) both reach db/.
+          if (
+            !importer ||
+            !(source.startsWith('.') || source.startsWith('#db/')) ||
+            this.environment?.config.consumer !== 'server'
+          )
+            return null;
+          const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+          // An absolute file: URL, so Node resolves it to the same module the API imported. The build
+          // is made in place by `npm start` (api/build.ts), so the absolute path is always right.
+          return resolved && resolved.id.startsWith(dbDir)
+            ? { id: pathToFileURL(resolved.id).href, external: true }
+            : null;
+        },
       },
-    }],
+    ],
   },
 });

@@ -52,13 +52,25 @@ function privateResponse(page: RenderedPage): Response {
   headers.set('content-type', htmlContentType(headers.get('content-type') ?? undefined));
   if (!headers.has('cache-control')) headers.set('cache-control', 'private, no-store');
   headers.set('x-content-type-options', 'nosniff');
-  return new Response(page.status === 204 || page.status === 304 ? null : new Uint8Array(page.body), { status: page.status, headers });
+  return new Response(page.status === 204 || page.status === 304 ? null : new Uint8Array(page.body), {
+    status: page.status,
+    headers,
+  });
 }
 
 /** RFC 9110 §15.6.4: over the render budget, come back in a second. */
 function tooBusy(): Response {
-  const html = '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demasiadas solicitudes · SOMNET</title></head><body><main><h1>Demasiadas solicitudes</h1><p>El sitio está atendiendo muchas solicitudes. Intente de nuevo en unos segundos, o vea el <a href="/">estado actual de la red</a>.</p></main></body></html>';
-  return new Response(html, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+  const html =
+    '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demasiadas solicitudes · SOMNET</title></head><body><main><h1>Demasiadas solicitudes</h1><p>El sitio está atendiendo muchas solicitudes. Intente de nuevo en unos segundos, o vea el <a href="/">estado actual de la red</a>.</p></main></body></html>';
+  return new Response(html, {
+    status: 503,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'retry-after': '1',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
 }
 
 function htmlContentType(type: string | undefined): string {
@@ -81,7 +93,8 @@ export const PAGE_HEADERS = {
   'cache-control': PUBLIC_CACHE_CONTROL,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'strict-origin-when-cross-origin',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
 };
 
 /**
@@ -106,7 +119,9 @@ function allowedMethodsOf(routes: RouterRoute[]): (path: string) => string[] {
       for (const r of routes) if (r.method !== 'ALL') router.add(r.method, r.path, true);
     }
     const r = router;
-    return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => r.match(m === 'HEAD' ? 'GET' : m, path)[0].length > 0);
+    return ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'].filter(
+      (m) => r.match(m === 'HEAD' ? 'GET' : m, path)[0].length > 0,
+    );
   };
 }
 
@@ -121,12 +136,25 @@ const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
 
 function pageMethodNotAllowed(allowed: string[]): Response {
   const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Método no permitido · SOMNET</title></head><body><main><h1>Método no permitido</h1><p>Esta dirección solo acepta ${allowed.join(', ')}.</p><p><a href="/">Ver el estado de la red</a></p></main></body></html>`;
-  return new Response(html, { status: 405, headers: { allow: allowed.join(', '), 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
+  return new Response(html, {
+    status: 405,
+    headers: {
+      allow: allowed.join(', '),
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
 }
 
 function methodNotAllowed(c: Context, allowed: string[]) {
   c.header('allow', allowed.join(', '));
-  return errorResponse(c, 405, 'method_not_allowed', `Método ${c.req.method} no admitido en esta ruta; use ${allowed.join(', ')}.`);
+  return errorResponse(
+    c,
+    405,
+    'method_not_allowed',
+    `Método ${c.req.method} no admitido en esta ruta; use ${allowed.join(', ')}.`,
+  );
 }
 
 /**
@@ -145,7 +173,8 @@ export function createApp(options: CreateAppOptions) {
 
   app.onError((err, c) => {
     if (err instanceof CommandError) return commandErrorResponse(c, err);
-    if (err instanceof HTTPException) return errorResponse(c, err.status, 'http_error', err.message || 'Solicitud inválida.');
+    if (err instanceof HTTPException)
+      return errorResponse(c, err.status, 'http_error', err.message || 'Solicitud inválida.');
     // Outside a command (a read while another process checkpoints): the same clear 503 a
     // command gives, never a 500.
     const refusal = storageRefusal(err);
@@ -175,14 +204,22 @@ export function createApp(options: CreateAppOptions) {
   const allowedMethods = allowedMethodsOf(app.routes);
   app.all('/api/*', (c) => {
     const allowed = allowedMethods(c.req.path);
-    return allowed.length ? methodNotAllowed(c, allowed) : errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.');
+    return allowed.length
+      ? methodNotAllowed(c, allowed)
+      : errorResponse(c, 404, 'not_found', 'Ruta de API desconocida.');
   });
   app.route('/', maintenanceFeedRoutes(deps));
   app.route('/', reportFileRoutes(deps));
 
   const pages = options.pages;
   if (pages) {
-    const baseLocals = { db: deps.db, now: deps.now, publicUrl: deps.config.publicUrl, mapTileUrl: deps.config.mapTileUrl, maintenanceMaxHours: deps.config.maintenanceMaxHours };
+    const baseLocals = {
+      db: deps.db,
+      now: deps.now,
+      publicUrl: deps.config.publicUrl,
+      mapTileUrl: deps.config.mapTileUrl,
+      maintenanceMaxHours: deps.config.maintenanceMaxHours,
+    };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
     const budget = options.renderBudget ?? new RenderBudget();
@@ -192,7 +229,11 @@ export function createApp(options: CreateAppOptions) {
       const generation = deps.cache.currentGeneration;
       return pages.render(req, locals).then((page) => {
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
-        const entry = makeEntry(page.status, page.body, { 'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined), ...PAGE_HEADERS, ...pageCsp(page.headers) });
+        const entry = makeEntry(page.status, page.body, {
+          'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),
+          ...PAGE_HEADERS,
+          ...pageCsp(page.headers),
+        });
         if (entry.status === 200) deps.cache.set(key, generation, entry);
         return { private: false, entry };
       });
@@ -201,14 +242,19 @@ export function createApp(options: CreateAppOptions) {
       const req = c.env.incoming;
       // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
       // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
-      const locals: PageLocals = { ...baseLocals, clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key };
+      const locals: PageLocals = {
+        ...baseLocals,
+        clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key,
+      };
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
         if (c.req.method !== 'POST') {
           const own = allowedMethods(c.req.path);
           return pageMethodNotAllowed(own.length ? own : PAGE_METHODS);
         }
         // The body is read here, within the form limit, before Astro could buffer it.
-        const signedIn = isConsolePath(c.req.path) && sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
+        const signedIn =
+          isConsolePath(c.req.path) &&
+          sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
         const limit = formBodyLimitFor(c.req.path, signedIn);
         let body: Buffer | null;
         try {
@@ -267,14 +313,22 @@ export function createApp(options: CreateAppOptions) {
     if (options.fresh) deps.cache.delete(path);
     const known = deps.staticFiles?.get(path) ?? deps.cache.get(path);
     if (known) return known;
-    const res = await app.fetch(new Request(new URL(path, deps.config.publicUrl)), { incoming: syntheticGet(path, host), outgoing: undefined as never });
+    const res = await app.fetch(new Request(new URL(path, deps.config.publicUrl)), {
+      incoming: syntheticGet(path, host),
+      outgoing: undefined as never,
+    });
     if (res.status !== 200) {
       await res.body?.cancel();
       return null;
     }
     // A write that committed meanwhile kept the route from storing its rendering: publish those
     // bytes anyway; the write publishes again.
-    return deps.cache.get(path) ?? makeEntry(200, Buffer.from(await res.arrayBuffer()), { 'content-type': res.headers.get('content-type') ?? 'application/octet-stream' });
+    return (
+      deps.cache.get(path) ??
+      makeEntry(200, Buffer.from(await res.arrayBuffer()), {
+        'content-type': res.headers.get('content-type') ?? 'application/octet-stream',
+      })
+    );
   };
 
   return { app, deps, renderPublic };

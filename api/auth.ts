@@ -12,7 +12,12 @@ export function requireToken(db: Db, now: () => Date): MiddlewareHandler<Env> {
     const name = match ? verifyApiToken(db, match[1], now()) : null;
     if (!name) {
       c.header('WWW-Authenticate', 'Bearer realm="SOMNET NOC"');
-      return errorResponse(c, 401, 'unauthorized', match ? 'El token no es válido o fue revocado.' : 'Falta el encabezado Authorization: Bearer <token>.');
+      return errorResponse(
+        c,
+        401,
+        'unauthorized',
+        match ? 'El token no es válido o fue revocado.' : 'Falta el encabezado Authorization: Bearer <token>.',
+      );
     }
     c.set('tokenName', name);
     await next();

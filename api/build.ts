@@ -6,7 +6,19 @@
 // second process waits for the first one and uses its result. The build depends only on the
 // sources: PUBLIC_URL and everything else that differs between installs is read at run time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildLayout, buildsDir, currentLink, distDir, projectRoot } from './paths.ts';
 import { bundleVendor, vendorIsBuilt } from './vendor.ts';
@@ -28,7 +40,12 @@ function newestMtime(path: string): number {
 
 function isComplete(build: string): boolean {
   const stamp = buildLayout.stamp(build);
-  return existsSync(stamp) && readFileSync(stamp, 'utf8') === BUILD_FORMAT && existsSync(buildLayout.serverEntry(build)) && vendorIsBuilt(build);
+  return (
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === BUILD_FORMAT &&
+    existsSync(buildLayout.serverEntry(build)) &&
+    vendorIsBuilt(build)
+  );
 }
 
 export function buildIsStale(): boolean {
@@ -82,16 +99,21 @@ export function removeUnusedBuilds(keep = existsSync(currentLink) ? realpathSync
     if (liveUsers(build).length === 0) rmSync(build, { recursive: true, force: true });
   }
   // The layout before builds had folders of their own (dist/server, dist/client, …).
-  for (const legacy of ['server', 'client', 'vendor', '.built-at']) rmSync(join(distDir, legacy), { recursive: true, force: true });
+  for (const legacy of ['server', 'client', 'vendor', '.built-at'])
+    rmSync(join(distDir, legacy), { recursive: true, force: true });
 }
 
 function runAstroBuild(outDir: string, quiet: boolean): void {
-  const result = spawnSync(process.execPath, [join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--outDir', outDir], {
-    cwd: projectRoot,
-    stdio: quiet ? 'pipe' : 'inherit',
-    encoding: 'utf8',
-    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [join(projectRoot, 'node_modules', 'astro', 'bin', 'astro.mjs'), 'build', '--outDir', outDir],
+    {
+      cwd: projectRoot,
+      stdio: quiet ? 'pipe' : 'inherit',
+      encoding: 'utf8',
+      env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+    },
+  );
   if (result.status !== 0) {
     if (quiet) process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
     throw new Error('astro build falló; vea los mensajes anteriores.');

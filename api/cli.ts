@@ -30,7 +30,16 @@ function fail(message: string, code = 1): never {
 
 const { positionals, values } = (() => {
   try {
-    return parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { name: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    return parseArgs({
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        email: { type: 'string' },
+        role: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (err) {
     return fail(`${(err as Error).message}\n\n${usage}`, 2);
   }
@@ -55,7 +64,10 @@ try {
   } else if (area === 'token' && action === 'list') {
     const tokens = listApiTokens(db);
     if (tokens.length === 0) console.log('No hay tokens.');
-    for (const t of tokens) console.log(`${t.name}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`);
+    for (const t of tokens)
+      console.log(
+        `${t.name}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`,
+      );
   } else if (area === 'token' && action === 'revoke') {
     if (!arg) fail(`Indique el nombre del token.\n\n${usage}`, 2);
     revokeApiToken(db, arg, now);
@@ -63,8 +75,14 @@ try {
   } else if (area === 'user' && action === 'create') {
     if (!values.email || !values.role) fail(`Faltan --email y --role.\n\n${usage}`, 2);
     const password = oneTimePassword();
-    const user = createConsoleUser(db, { email: values.email, role: values.role, passwordHash: hashPasswordSync(password) }, { now, actor: { kind: 'cli', name: 'noc' } });
-    console.log(`Usuario «${user.email}» (${user.role}) creado. Contraseña de un solo uso (se pedirá cambiarla al iniciar sesión en /noc/login):`);
+    const user = createConsoleUser(
+      db,
+      { email: values.email, role: values.role, passwordHash: hashPasswordSync(password) },
+      { now, actor: { kind: 'cli', name: 'noc' } },
+    );
+    console.log(
+      `Usuario «${user.email}» (${user.role}) creado. Contraseña de un solo uso (se pedirá cambiarla al iniciar sesión en /noc/login):`,
+    );
     console.log(password);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
@@ -72,7 +90,8 @@ try {
 } catch (err) {
   // The command names its fields; here they are the flags that carried them.
   const flag = (path: string) => (['name', 'email', 'role'].includes(path) ? `--${path}` : path);
-  if (err instanceof CommandError) fail([err.message, ...(err.fields ?? []).map((f) => `  ${flag(f.path)}: ${f.message}`)].join('\n'));
+  if (err instanceof CommandError)
+    fail([err.message, ...(err.fields ?? []).map((f) => `  ${flag(f.path)}: ${f.message}`)].join('\n'));
   throw err;
 } finally {
   db.$client.close();

@@ -65,10 +65,17 @@ function isTrusted(list: BlockList, address: string): boolean {
   return list.check(address, isIP(address) === 4 ? 'ipv4' : 'ipv6');
 }
 
-export function clientAddressFrom(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: BlockList): string {
+export function clientAddressFrom(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: BlockList,
+): string {
   let current = peer ? canonicalAddress(peer) : null;
   if (!current) return UNKNOWN_ADDRESS;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   while (isTrusted(trusted, current)) {
     const next = hops.pop();
     if (next === undefined) break;
@@ -96,7 +103,14 @@ export function rateLimitKey(address: string): string {
 }
 
 /** Forwarded headers Astro or Hono could otherwise read; dropped when the peer is not a trusted proxy. */
-const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-real-ip', 'forwarded'];
+const FORWARDED_HEADERS = [
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+  'forwarded',
+];
 
 /** The client of a request as the limits see it: its address, and the key they count. */
 export interface ClientAddress {
@@ -104,13 +118,20 @@ export interface ClientAddress {
   key: string;
 }
 
-export function decideClientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined, trusted: BlockList): ClientAddress {
+export function decideClientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: BlockList,
+): ClientAddress {
   const address = clientAddressFrom(peer, forwardedFor, trusted);
   return { address, key: address === UNKNOWN_ADDRESS ? address : rateLimitKey(address) };
 }
 
 /** For Hono routes (the API): the same decision from the socket and the request's headers. */
-export function requestClient(c: { env?: unknown; req: { header(name: string): string | undefined } }, trusted: BlockList): ClientAddress {
+export function requestClient(
+  c: { env?: unknown; req: { header(name: string): string | undefined } },
+  trusted: BlockList,
+): ClientAddress {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return decideClientAddress(incoming?.socket?.remoteAddress, c.req.header('x-forwarded-for'), trusted);
 }
@@ -139,8 +160,10 @@ export function settleForwardedHeaders(req: IncomingMessage, trusted: BlockList,
   const h = req.headers;
   const client = decideClientAddress(req.socket?.remoteAddress, h['x-forwarded-for'], trusted);
   const peer = req.socket?.remoteAddress ? canonicalAddress(req.socket.remoteAddress) : null;
-  const proxied = peer !== null && isTrusted(trusted, peer)
-    && hostnameOf(h['x-forwarded-host'] ?? h.host) === new URL(publicUrl).hostname.toLowerCase();
+  const proxied =
+    peer !== null &&
+    isTrusted(trusted, peer) &&
+    hostnameOf(h['x-forwarded-host'] ?? h.host) === new URL(publicUrl).hostname.toLowerCase();
   if (!proxied) for (const name of FORWARDED_HEADERS) delete h[name];
   if (client.address !== UNKNOWN_ADDRESS) h['x-forwarded-for'] = client.address;
   else delete h['x-forwarded-for'];

@@ -35,23 +35,70 @@ export interface Config {
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
 
 const schema = z.object({
-  PORT: z.string().regex(/^\d+$/, 'debe ser un número entero').transform(Number)
-    .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535')).optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'debe ser un número entero')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'debe estar entre 1 y 65535').max(65535, 'debe estar entre 1 y 65535'))
+    .optional(),
   HOST: z.string().min(1, 'no puede estar vacío').optional(),
   DATABASE_PATH: z.string().min(1, 'no puede estar vacío').optional(),
-  MAINTENANCE_MAX_HOURS: z.string().regex(/^\d+$/, 'debe ser un número entero de horas').transform(Number)
-    .pipe(z.number().int().min(1, 'debe estar entre 1 y 168').max(168, 'debe estar entre 1 y 168')).optional(),
-  MAP_TILE_URL: z.string().optional().refine((v) => v === undefined || isTileUrl(v), 'debe ser una URL https:// de teselas con {z}, {x} y {y}, p. ej. https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  MAINTENANCE_MAX_HOURS: z
+    .string()
+    .regex(/^\d+$/, 'debe ser un número entero de horas')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'debe estar entre 1 y 168').max(168, 'debe estar entre 1 y 168'))
+    .optional(),
+  MAP_TILE_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isTileUrl(v),
+      'debe ser una URL https:// de teselas con {z}, {x} y {y}, p. ej. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    ),
   RESEND_API_KEY: z.string().min(1).optional(),
-  RESEND_BASE_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
-  MAIL_FROM: z.string().regex(/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/, 'debe ser «Nombre <correo@dominio>» o una dirección').optional(),
-  MAIL_REPLY_TO: z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo').optional(),
-  RESEND_RATE_LIMIT: z.string().regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)').transform(Number).optional(),
+  RESEND_BASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  MAIL_FROM: z
+    .string()
+    .regex(
+      /^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/,
+      'debe ser «Nombre <correo@dominio>» o una dirección',
+    )
+    .optional(),
+  MAIL_REPLY_TO: z
+    .string()
+    .regex(/^[^\s@<>]+@[^\s@<>]+$/, 'debe ser una dirección de correo')
+    .optional(),
+  RESEND_RATE_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'debe ser un número de solicitudes por segundo (0 = sin límite)')
+    .transform(Number)
+    .optional(),
   PUBLISH_DIR: z.string().optional(),
   PUBLISH_COMMAND: z.string().optional(),
-  TRUSTED_PROXIES: z.string().optional().transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean))
-    .refine((v) => v === undefined || trustedProxyList(v) !== null, 'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»'),
-  PUBLIC_URL: z.string().optional().refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx'),
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (v) => v === undefined || trustedProxyList(v) !== null,
+      'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
+    ),
+  PUBLIC_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isHttpUrl(v),
+      'debe ser una URL absoluta http:// o https:// sin parámetros, p. ej. https://status.somnet.com.mx',
+    ),
 });
 
 function isHttpUrl(value: string): boolean {

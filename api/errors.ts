@@ -4,7 +4,10 @@ import { CommandError, type FieldError } from '#db/commands/errors.ts';
 
 /** The one error shape of every API answer: `{ error: { code, message, fields? } }`. */
 export function errorResponse(c: Context, status: number, code: string, message: string, fields?: FieldError[]) {
-  return c.json({ error: { code, message, ...(fields && fields.length ? { fields } : {}) } }, status as ContentfulStatusCode);
+  return c.json(
+    { error: { code, message, ...(fields && fields.length ? { fields } : {}) } },
+    status as ContentfulStatusCode,
+  );
 }
 
 export function commandErrorResponse(c: Context, err: CommandError) {

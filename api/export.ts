@@ -13,9 +13,11 @@ function fail(message: string): never {
 }
 
 const target = process.argv[2];
-if (!target || process.argv.length > 3) fail('Uso: npm run export -- DIRECTORIO   (escribe ahí la publicación completa del sitio público)');
+if (!target || process.argv.length > 3)
+  fail('Uso: npm run export -- DIRECTORIO   (escribe ahí la publicación completa del sitio público)');
 const config = loadConfigOrExit();
-if (config.databasePath !== ':memory:' && !existsSync(config.databasePath)) fail(`No existe la base de datos ${config.databasePath}: indique DATABASE_PATH o arranque el servidor una vez.`);
+if (config.databasePath !== ':memory:' && !existsSync(config.databasePath))
+  fail(`No existe la base de datos ${config.databasePath}: indique DATABASE_PATH o arranque el servidor una vez.`);
 const dir = resolve(target);
 try {
   new SnapshotDir(dir);
@@ -36,9 +38,19 @@ const db = openDatabase(config.databasePath);
 const { deps, renderPublic } = await loadSite({ db, config });
 // Recorded in the manifest, so a server of the same build can take over the directory without publishing it again.
 const origin = { build: basename(activeBuild() ?? ''), publicUrl: config.publicUrl };
-const publisher = new Publisher({ db, dir, render: renderPublic, staticFiles: deps.staticFiles, origin, log: (line) => console.error(line) });
+const publisher = new Publisher({
+  db,
+  dir,
+  render: renderPublic,
+  staticFiles: deps.staticFiles,
+  origin,
+  log: (line) => console.error(line),
+});
 const report = await publisher.publishAll();
 db.$client.close();
-if (report.failed.length > 0) fail(`Publicación incompleta: fallaron ${report.failed.length} rutas (${report.failed.slice(0, 5).join(', ')}…).`);
-console.log(`Publicación completa en ${dir}: ${report.rendered} rutas, ${report.written} archivos escritos, ${report.removed} retirados, en ${(report.ms / 1000).toFixed(1)} s.`);
+if (report.failed.length > 0)
+  fail(`Publicación incompleta: fallaron ${report.failed.length} rutas (${report.failed.slice(0, 5).join(', ')}…).`);
+console.log(
+  `Publicación completa en ${dir}: ${report.rendered} rutas, ${report.written} archivos escritos, ${report.removed} retirados, en ${(report.ms / 1000).toFixed(1)} s.`,
+);
 process.exit(0);

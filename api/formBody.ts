@@ -50,9 +50,20 @@ export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buf
       }
       chunks.push(chunk);
     };
-    const onEnd = () => { done(); resolve(Buffer.concat(chunks, size)); };
-    const onError = (err: Error) => { done(); reject(err); };
-    const onClose = () => { if (!req.complete) { done(); reject(new Error('El cliente cerró la conexión antes de terminar el formulario.')); } };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    const onClose = () => {
+      if (!req.complete) {
+        done();
+        reject(new Error('El cliente cerró la conexión antes de terminar el formulario.'));
+      }
+    };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
@@ -72,17 +83,21 @@ const LINGER_MS = 2000;
  */
 export function sendTooLarge(req: IncomingMessage, res: ServerResponse, back: string, limit: number): void {
   const kb = Math.round(limit / 1024);
-  const html = '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
-    + '<title>Formulario demasiado grande · SOMNET</title></head><body><main>'
-    + '<h1>El formulario es demasiado grande</h1>'
-    + `<p>Lo que envió supera el máximo de ${kb} KB para este formulario, así que no se guardó nada. Acorte el texto y vuelva a enviarlo.</p>`
-    + `<p><a href="${escapeHtml(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="tel:+527221675865">722 167 5865</a></p>`
-    + '</main></body></html>';
+  const html =
+    '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
+    '<title>Formulario demasiado grande · SOMNET</title></head><body><main>' +
+    '<h1>El formulario es demasiado grande</h1>' +
+    `<p>Lo que envió supera el máximo de ${kb} KB para este formulario, así que no se guardó nada. Acorte el texto y vuelva a enviarlo.</p>` +
+    `<p><a href="${escapeHtml(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="tel:+527221675865">722 167 5865</a></p>` +
+    '</main></body></html>';
   let dropped = 0;
   const cut = () => req.socket?.destroy();
   const timer = setTimeout(cut, LINGER_MS);
   timer.unref();
-  req.on('data', (chunk: Buffer) => { dropped += chunk.length; if (dropped > LINGER_BYTES) cut(); });
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) cut();
+  });
   req.on('end', () => clearTimeout(timer));
   req.on('close', () => clearTimeout(timer));
   req.resume();

@@ -35,11 +35,19 @@ export function serveCached(c: Context, deps: AppDeps, key: string, render: () =
   if (!entry) {
     const generation = deps.cache.currentGeneration;
     const out = render();
-    const headers = out.lastModified ? { ...out.headers, 'last-modified': out.lastModified.toUTCString() } : out.headers;
+    const headers = out.lastModified
+      ? { ...out.headers, 'last-modified': out.lastModified.toUTCString() }
+      : out.headers;
     entry = makeEntry(out.status ?? 200, out.body, headers);
     if (entry.status === 200) deps.cache.set(key, generation, entry);
   }
-  const reply = replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match'), c.req.header('if-modified-since'));
+  const reply = replyFor(
+    entry,
+    c.req.method,
+    c.req.header('accept-encoding'),
+    c.req.header('if-none-match'),
+    c.req.header('if-modified-since'),
+  );
   return toResponse(reply);
 }
 

@@ -13,14 +13,14 @@ function fail(message: string): never {
 
 const config = loadConfigOrExit();
 
-
 let db;
 try {
   db = openDatabase(config.databasePath, { verify: true });
 } catch (err) {
   fail(`No se pudo abrir la base de datos en ${config.databasePath}: ${(err as Error).message}`);
 }
-if (seedDemoCatalogue(db, new Date())) console.log('Primer arranque: se creó el catálogo de demostración (zonas y servicios centrales).');
+if (seedDemoCatalogue(db, new Date()))
+  console.log('Primer arranque: se creó el catálogo de demostración (zonas y servicios centrales).');
 
 let running;
 try {
@@ -28,13 +28,17 @@ try {
 } catch (err) {
   const code = (err as NodeJS.ErrnoException).code;
   if (err instanceof SnapshotDirError) fail(`PUBLISH_DIR: ${err.message}`);
-  if (config.publishDir && (err as NodeJS.ErrnoException).path?.startsWith(config.publishDir)) fail(`No se puede escribir en PUBLISH_DIR=${config.publishDir}: ${(err as Error).message}`);
+  if (config.publishDir && (err as NodeJS.ErrnoException).path?.startsWith(config.publishDir))
+    fail(`No se puede escribir en PUBLISH_DIR=${config.publishDir}: ${(err as Error).message}`);
   if (code === 'EADDRINUSE') fail(`El puerto ${config.port} ya está en uso; elija otro con PORT=…`);
   if (code === 'EACCES') fail(`Sin permiso para escuchar en ${config.host}:${config.port}.`);
-  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL') fail(`HOST=${config.host} no es una dirección de esta máquina.`);
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL')
+    fail(`HOST=${config.host} no es una dirección de esta máquina.`);
   throw err;
 }
-console.log(`SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir ? `; publicando en ${config.publishDir}` : ''})`);
+console.log(
+  `SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir ? `; publicando en ${config.publishDir}` : ''})`,
+);
 
 const shutdown = async () => {
   await running.close();

@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path';
 import type { PageLocals } from './context.ts';
 
 /** The @astrojs/node middleware-mode handler: `handler(req, res, next?, locals?)`. */
-export type AstroHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void, locals?: object) => Promise<void>;
+export type AstroHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: unknown) => void,
+  locals?: object,
+) => Promise<void>;
 
 export interface RenderedPage {
   status: number;
@@ -36,14 +41,25 @@ class CapturedResponse extends EventEmitter {
   constructor(req: IncomingMessage) {
     super();
     this.req = req;
-    this.done = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
-  setHeader(name: string, value: string | number | string[]) { this.headers[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value); return this; }
-  getHeader(name: string) { return this.headers[name.toLowerCase()]; }
-  removeHeader(name: string) { delete this.headers[name.toLowerCase()]; }
+  setHeader(name: string, value: string | number | string[]) {
+    this.headers[name.toLowerCase()] = Array.isArray(value) ? value.map(String) : String(value);
+    return this;
+  }
+  getHeader(name: string) {
+    return this.headers[name.toLowerCase()];
+  }
+  removeHeader(name: string) {
+    delete this.headers[name.toLowerCase()];
+  }
   writeHead(status: number, headers?: Record<string, string | string[] | number | undefined> | string[]) {
     this.statusCode = status;
-    if (headers && !Array.isArray(headers)) for (const [k, v] of Object.entries(headers)) if (v !== undefined) this.setHeader(k, v);
+    if (headers && !Array.isArray(headers))
+      for (const [k, v] of Object.entries(headers)) if (v !== undefined) this.setHeader(k, v);
     this.headersSent = true;
     return this;
   }

@@ -28,34 +28,71 @@ export interface RunningServer {
 }
 
 /** The built site behind the Hono app, without a listener (the server and `npm run export`). */
-export async function loadSite(options: { db: Db; config: Config; now?: () => Date; entry?: string; cache?: RenderedCache; renderBudget?: RenderBudget }) {
+export async function loadSite(options: {
+  db: Db;
+  config: Config;
+  now?: () => Date;
+  entry?: string;
+  cache?: RenderedCache;
+  renderBudget?: RenderBudget;
+}) {
   const build = options.entry ? undefined : activeBuild();
-  if (!options.entry && !build) throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
+  if (!options.entry && !build)
+    throw new Error('El sitio no está construido: ejecute npm run build (npm start lo hace solo).');
   const pages = await loadPageRenderer(options.entry ?? buildLayout.serverEntry(build!));
-  return createApp({ db: options.db, config: options.config, now: options.now, pages, cache: options.cache, renderBudget: options.renderBudget });
+  return createApp({
+    db: options.db,
+    config: options.config,
+    now: options.now,
+    pages,
+    cache: options.cache,
+    renderBudget: options.renderBudget,
+  });
 }
 
 /**
  * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
  */
-export async function startServer(options: { db: Db; config: Config; now?: () => Date; entry?: string; workers?: BackgroundWorker[]; renderBudget?: RenderBudget }): Promise<RunningServer> {
+export async function startServer(options: {
+  db: Db;
+  config: Config;
+  now?: () => Date;
+  entry?: string;
+  workers?: BackgroundWorker[];
+  renderBudget?: RenderBudget;
+}): Promise<RunningServer> {
   options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
   const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
   const { app, deps, renderPublic } = await loadSite({ ...options, cache });
   // Opened before listening: a PUBLISH_DIR that cannot be used stops the start.
   const publisher = options.config.publishDir
     ? new Publisher({
-      db: options.db, dir: options.config.publishDir, render: renderPublic, staticFiles: deps.staticFiles, cache, now: options.now, command: options.config.publishCommand,
-      origin: { build: basename(options.entry ? dirname(dirname(options.entry)) : activeBuild() ?? ''), publicUrl: options.config.publicUrl },
-    })
+        db: options.db,
+        dir: options.config.publishDir,
+        render: renderPublic,
+        staticFiles: deps.staticFiles,
+        cache,
+        now: options.now,
+        command: options.config.publishCommand,
+        origin: {
+          build: basename(options.entry ? dirname(dirname(options.entry)) : (activeBuild() ?? '')),
+          publicUrl: options.config.publicUrl,
+        },
+      })
     : undefined;
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
       const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(cacheKeyFor(req.url));
       if (entry) {
-        const reply = replyFor(entry, req.method, req.headers['accept-encoding'], req.headers['if-none-match'] as string | undefined, req.headers['if-modified-since']);
+        const reply = replyFor(
+          entry,
+          req.method,
+          req.headers['accept-encoding'],
+          req.headers['if-none-match'] as string | undefined,
+          req.headers['if-modified-since'],
+        );
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
         return;
@@ -79,7 +116,10 @@ export async function startServer(options: { db: Db; config: Config; now?: () =>
     close: async () => {
       await publisher?.stop();
       await Promise.all(stops.map((stop) => stop()));
-      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+      await new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
     },
   };
 }

@@ -30,7 +30,10 @@ export function loadStaticFiles(dir: string, extraHeaders: Record<string, string
   const walk = (path: string) => {
     for (const name of readdirSync(path)) {
       const full = join(path, name);
-      if (statSync(full).isDirectory()) { walk(full); continue; }
+      if (statSync(full).isDirectory()) {
+        walk(full);
+        continue;
+      }
       const urlPath = `/${relative(dir, full).split(sep).join('/')}`;
       const ext = extname(name).toLowerCase();
       const immutable = urlPath.startsWith('/_astro/');

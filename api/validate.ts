@@ -10,10 +10,15 @@ import { fromPublicNames, parseInput } from '#db/commands/input.ts';
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-    throw new CommandError(415, 'unsupported_media_type', 'El cuerpo debe enviarse como JSON (Content-Type: application/json).');
+    throw new CommandError(
+      415,
+      'unsupported_media_type',
+      'El cuerpo debe enviarse como JSON (Content-Type: application/json).',
+    );
   }
   const text = await c.req.text();
-  if (text.trim() === '') throw new CommandError(400, 'empty_body', 'El cuerpo de la solicitud está vacío; se esperaba un objeto JSON.');
+  if (text.trim() === '')
+    throw new CommandError(400, 'empty_body', 'El cuerpo de la solicitud está vacío; se esperaba un objeto JSON.');
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -47,7 +47,12 @@ export function vendorIsBuilt(build: string): boolean {
 export function useVendorBundle(build: string | undefined): boolean {
   if (!build || !vendorIsBuilt(build)) return false;
   const vendorDir = buildLayout.vendorDir(build);
-  const urls = new Map(Object.entries(vendoredEntries).map(([specifier, out]) => [specifier, pathToFileURL(join(vendorDir, `${out}.mjs`)).href]));
+  const urls = new Map(
+    Object.entries(vendoredEntries).map(([specifier, out]) => [
+      specifier,
+      pathToFileURL(join(vendorDir, `${out}.mjs`)).href,
+    ]),
+  );
   registerHooks({
     resolve(specifier, context, nextResolve) {
       const url = urls.get(specifier);

@@ -52,7 +52,9 @@ function assertIntact(sqlite: Database.Database): void {
   }
   if (problems.length === 1 && problems[0] === 'ok') return;
   sqlite.close();
-  throw new DatabaseCorruptError(`el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (README, «Backups»).`);
+  throw new DatabaseCorruptError(
+    `el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (README, «Backups»).`,
+  );
 }
 
 /**
@@ -67,7 +69,9 @@ export function applyMigrations(db: Db, folder: string = migrationsFolder): void
   migrate(db, { migrationsFolder: folder });
   const violations = sqlite.pragma('foreign_key_check') as unknown[];
   if (violations.length > 0) {
-    throw new Error(`La migración dejó ${violations.length} referencias rotas: ${JSON.stringify(violations.slice(0, 5))}`);
+    throw new Error(
+      `La migración dejó ${violations.length} referencias rotas: ${JSON.stringify(violations.slice(0, 5))}`,
+    );
   }
   sqlite.pragma('foreign_keys = ON');
 }
@@ -80,7 +84,13 @@ export function applyMigrations(db: Db, folder: string = migrationsFolder): void
 export function sqliteFailure(err: unknown): 'busy' | 'full' | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
-  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_LOCKED_')) return 'busy';
+  if (
+    code === 'SQLITE_BUSY' ||
+    code.startsWith('SQLITE_BUSY_') ||
+    code === 'SQLITE_LOCKED' ||
+    code.startsWith('SQLITE_LOCKED_')
+  )
+    return 'busy';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'full';
   return null;
 }

@@ -50,10 +50,18 @@ export const incidentImpactLabels: Record<IncidentImpact, string> = {
  * First-response targets from the manual, section 1.3. `label` is the time ("menos de 2 horas");
  * `summary` a phrase that stands alone beside the criticality ("Media — respuesta en menos de 2 horas").
  */
-export const slaByImpact: Record<IncidentImpact, { label: string; summary: string; minutes: number | null; businessHours?: boolean }> = {
+export const slaByImpact: Record<
+  IncidentImpact,
+  { label: string; summary: string; minutes: number | null; businessHours?: boolean }
+> = {
   critical: { label: 'menos de 30 minutos', summary: 'respuesta en menos de 30 minutos', minutes: 30 },
   major: { label: 'menos de 2 horas', summary: 'respuesta en menos de 2 horas', minutes: 120 },
-  minor: { label: 'menos de 4 horas hábiles', summary: 'respuesta en menos de 4 horas hábiles', minutes: 240, businessHours: true },
+  minor: {
+    label: 'menos de 4 horas hábiles',
+    summary: 'respuesta en menos de 4 horas hábiles',
+    minutes: 240,
+    businessHours: true,
+  },
   none: { label: 'sin plazo comprometido', summary: 'sin plazo de respuesta comprometido', minutes: null },
 };
 
@@ -86,7 +94,15 @@ export const maintenanceImpactLabels: Record<MaintenanceImpactKind, string> = {
   outage: 'Interrupción del servicio',
 };
 
-export const maintenanceUpdateKinds = ['announced', 'posted', 'started', 'completed', 'rescheduled', 'cancelled', 'edited'] as const;
+export const maintenanceUpdateKinds = [
+  'announced',
+  'posted',
+  'started',
+  'completed',
+  'rescheduled',
+  'cancelled',
+  'edited',
+] as const;
 export type MaintenanceUpdateKind = (typeof maintenanceUpdateKinds)[number];
 /** NOC console roles: admin manages users, catalogue and tokens; noc posts incidents. */
 export const consoleRoles = ['admin', 'noc'] as const;
@@ -103,7 +119,10 @@ export const alertStatusLabels: Record<AlertStatus, string> = { firing: 'Activa'
 /** Whether an alert's status reaches the public page by itself or waits for a person. */
 export const alertModes = ['automatic', 'propose'] as const;
 export type AlertMode = (typeof alertModes)[number];
-export const alertModeLabels: Record<AlertMode, string> = { automatic: 'Cambia el estado automáticamente', propose: 'Solo propone el estado' };
+export const alertModeLabels: Record<AlertMode, string> = {
+  automatic: 'Cambia el estado automáticamente',
+  propose: 'Solo propone el estado',
+};
 
 /**
  * What an alert does, decided when it is received (and again when a maintenance that held it

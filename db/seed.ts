@@ -14,10 +14,22 @@ const areas = [
 ];
 
 const centralServices = [
-  { slug: 'red-troncal', name: 'Internet / red troncal', description: 'Salida a internet y enlaces troncales entre nodos' },
-  { slug: 'portal-clientes', name: 'Portal de clientes', description: 'cliente.somnet.com.mx: tickets, facturación y monitoreo' },
+  {
+    slug: 'red-troncal',
+    name: 'Internet / red troncal',
+    description: 'Salida a internet y enlaces troncales entre nodos',
+  },
+  {
+    slug: 'portal-clientes',
+    name: 'Portal de clientes',
+    description: 'cliente.somnet.com.mx: tickets, facturación y monitoreo',
+  },
   { slug: 'correo-soporte', name: 'Correo de soporte', description: 'soporte@somnet.com.mx' },
-  { slug: 'linea-emergencia', name: 'Línea de emergencia 722 167 5865', description: 'Solo para caída total del servicio' },
+  {
+    slug: 'linea-emergencia',
+    name: 'Línea de emergencia 722 167 5865',
+    description: 'Solo para caída total del servicio',
+  },
 ];
 
 /**
@@ -30,11 +42,44 @@ export function seedDemoCatalogue(db: Db, now: Date): boolean {
     if (db.select().from(appMeta).where(eq(appMeta.key, 'seeded_at')).get()) return false;
     areas.forEach((area, i) => {
       const group = createGroup(db, { ...area, position: i + 1 }, ctx);
-      createComponent(db, { slug: `${area.slug}-fibra`, name: 'Fibra óptica', group: group.id, position: 1, description: `Enlaces de fibra óptica en ${area.name}` }, ctx, 'seed');
-      createComponent(db, { slug: `${area.slug}-inalambrico`, name: 'Inalámbrico (microondas)', group: group.id, position: 2, description: `Enlaces de microondas en ${area.name}` }, ctx, 'seed');
+      createComponent(
+        db,
+        {
+          slug: `${area.slug}-fibra`,
+          name: 'Fibra óptica',
+          group: group.id,
+          position: 1,
+          description: `Enlaces de fibra óptica en ${area.name}`,
+        },
+        ctx,
+        'seed',
+      );
+      createComponent(
+        db,
+        {
+          slug: `${area.slug}-inalambrico`,
+          name: 'Inalámbrico (microondas)',
+          group: group.id,
+          position: 2,
+          description: `Enlaces de microondas en ${area.name}`,
+        },
+        ctx,
+        'seed',
+      );
     });
-    const central = createGroup(db, { slug: 'servicios-centrales', name: 'Servicios centrales', description: 'Servicios comunes a todas las zonas', position: areas.length + 1 }, ctx);
-    centralServices.forEach((service, i) => createComponent(db, { ...service, group: central.id, position: i + 1 }, ctx, 'seed'));
+    const central = createGroup(
+      db,
+      {
+        slug: 'servicios-centrales',
+        name: 'Servicios centrales',
+        description: 'Servicios comunes a todas las zonas',
+        position: areas.length + 1,
+      },
+      ctx,
+    );
+    centralServices.forEach((service, i) =>
+      createComponent(db, { ...service, group: central.id, position: i + 1 }, ctx, 'seed'),
+    );
     db.insert(appMeta).values({ key: 'seeded_at', value: now.toISOString() }).run();
     return true;
   });

@@ -10,7 +10,8 @@ const CONSOLE_HEADERS: Record<string, string> = {
   // api/app.ts never caches or shares a response that says private/no-store.
   'cache-control': 'private, no-store',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
   'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 };
@@ -49,7 +50,8 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
   const { request } = context;
   const path = context.url.pathname.replace(/\/+$/, '') || '/';
   const isPost = request.method === 'POST';
-  if (request.method !== 'GET' && request.method !== 'HEAD' && !isPost) return refusal(405, 'Método no permitido', 'La consola solo acepta GET y POST.');
+  if (request.method !== 'GET' && request.method !== 'HEAD' && !isPost)
+    return refusal(405, 'Método no permitido', 'La consola solo acepta GET y POST.');
 
   if (path === '/noc/login') {
     // Before a session exists the CSRF token is a random cookie repeated in the form
@@ -57,7 +59,11 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
     if (isPost) {
       const cookie = context.cookies.get(LOGIN_CSRF_COOKIE)?.value;
       if (!cookie || !sameSecret(await formField(request, 'csrf'), cookie)) {
-        return refusal(403, 'Solicitud rechazada', 'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página de inicio de sesión.');
+        return refusal(
+          403,
+          'Solicitud rechazada',
+          'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página de inicio de sesión.',
+        );
       }
     }
     return next();
@@ -65,13 +71,19 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
 
   const session = consoleSession({ cookies: context.cookies, locals: context.locals as PageLocals });
   if (!session) {
-    const back = request.method === 'GET' ? `?volver=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
+    const back =
+      request.method === 'GET' ? `?volver=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
     return redirect(`/noc/login${back}`);
   }
   if (isPost && !sameSecret(await formField(request, 'csrf'), session.csrfToken)) {
-    return refusal(403, 'Solicitud rechazada', 'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página e intente de nuevo.');
+    return refusal(
+      403,
+      'Solicitud rechazada',
+      'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página e intente de nuevo.',
+    );
   }
-  if (session.user.mustChangePassword && path !== '/noc/contrasena' && path !== '/noc/salir') return redirect('/noc/contrasena');
+  if (session.user.mustChangePassword && path !== '/noc/contrasena' && path !== '/noc/salir')
+    return redirect('/noc/contrasena');
   if ((path === '/noc/admin' || path.startsWith('/noc/admin/')) && session.user.role !== 'admin') {
     return refusal(403, 'Acceso restringido', 'Esta sección es solo para administradores.');
   }

@@ -9,7 +9,16 @@ import { maintenanceDetail } from '#db/queries/maintenances.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import type { EmailPayload, NoticeProps } from '#db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
-import { alreadySubscribedEmail, confirmationEmail, feasibilityEmail, incidentEmail, incidentReportEmail, maintenanceEmail, type EmailContent, type SubscriptionLinks } from './templates.ts';
+import {
+  alreadySubscribedEmail,
+  confirmationEmail,
+  feasibilityEmail,
+  incidentEmail,
+  incidentReportEmail,
+  maintenanceEmail,
+  type EmailContent,
+  type SubscriptionLinks,
+} from './templates.ts';
 
 export interface OutgoingEmail extends EmailContent {
   from: string;
@@ -40,33 +49,70 @@ function feasibilityMessage(db: Db, config: Config, row: OutboxRow, requestId: s
   };
 }
 
-function contentFor(payload: Exclude<EmailPayload, { template: 'feasibility' }>, notice: NoticeProps | null, publicUrl: string, links: SubscriptionLinks, ics: string | null): EmailContent {
+function contentFor(
+  payload: Exclude<EmailPayload, { template: 'feasibility' }>,
+  notice: NoticeProps | null,
+  publicUrl: string,
+  links: SubscriptionLinks,
+  ics: string | null,
+): EmailContent {
   switch (payload.template) {
     case 'confirm':
-      return confirmationEmail({ confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`, expiresAt: new Date(payload.expiresAt), scope: payload.scope ?? null, links });
+      return confirmationEmail({
+        confirmUrl: `${publicUrl}/suscripcion/confirmar?token=${encodeURIComponent(payload.confirmToken)}`,
+        expiresAt: new Date(payload.expiresAt),
+        scope: payload.scope ?? null,
+        links,
+      });
     case 'already_subscribed':
       return alreadySubscribedEmail({ links });
     case 'notice':
       if (!notice) throw new Error(`Aviso ${payload.notice} inexistente.`);
       if (notice.kind === 'report') {
         return incidentReportEmail({
-          name: notice.name, impactLabel: notice.impactLabel, version: notice.version, markdown: notice.markdown, html: notice.html,
-          at: new Date(notice.at), reportUrl: `${publicUrl}/incidentes/${notice.incidentId}#informe`, links,
+          name: notice.name,
+          impactLabel: notice.impactLabel,
+          version: notice.version,
+          markdown: notice.markdown,
+          html: notice.html,
+          at: new Date(notice.at),
+          reportUrl: `${publicUrl}/incidentes/${notice.incidentId}#informe`,
+          links,
         });
       }
       if (notice.kind === 'incident') {
         return incidentEmail({
-          event: notice.event, name: notice.name, statusLabel: notice.statusLabel, impactLabel: notice.impactLabel, areas: notice.areas,
-          body: notice.body, cause: notice.cause, eta: notice.eta ? new Date(notice.eta) : null, at: new Date(notice.at),
-          incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`, links, services: payload.services,
+          event: notice.event,
+          name: notice.name,
+          statusLabel: notice.statusLabel,
+          impactLabel: notice.impactLabel,
+          areas: notice.areas,
+          body: notice.body,
+          cause: notice.cause,
+          eta: notice.eta ? new Date(notice.eta) : null,
+          at: new Date(notice.at),
+          incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`,
+          links,
+          services: payload.services,
         });
       }
       return maintenanceEmail({
-        event: notice.event, name: notice.name, areas: notice.areas, body: notice.body,
-        window: notice.scheduledFor && notice.scheduledUntil ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) } : null,
-        previousWindow: notice.previousFor && notice.previousUntil ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) } : null,
+        event: notice.event,
+        name: notice.name,
+        areas: notice.areas,
+        body: notice.body,
+        window:
+          notice.scheduledFor && notice.scheduledUntil
+            ? { from: new Date(notice.scheduledFor), until: new Date(notice.scheduledUntil) }
+            : null,
+        previousWindow:
+          notice.previousFor && notice.previousUntil
+            ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) }
+            : null,
         impactLabel: notice.impactLabel ?? null,
-        maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`, links, services: payload.services,
+        maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`,
+        links,
+        services: payload.services,
         ...(ics ? { ics } : {}),
       });
   }
@@ -84,7 +130,10 @@ export function emailComposer(db: Db, config: Config, options: { attachments: bo
   const icsFor = (maintenanceId: string): string | null => {
     if (!calendars.has(maintenanceId)) {
       const view = maintenanceDetail(db, maintenanceId);
-      calendars.set(maintenanceId, view ? maintenanceIcs([view], { publicUrl: config.publicUrl, calendarName: 'Mantenimiento SOMNET' }) : null);
+      calendars.set(
+        maintenanceId,
+        view ? maintenanceIcs([view], { publicUrl: config.publicUrl, calendarName: 'Mantenimiento SOMNET' }) : null,
+      );
     }
     return calendars.get(maintenanceId)!;
   };
@@ -97,7 +146,13 @@ export function emailComposer(db: Db, config: Config, options: { attachments: bo
       notice = notices.get(payload.notice)!;
     }
     const links = subscriptionLinks(config.publicUrl, payload.manageToken);
-    const content = contentFor(payload, notice, config.publicUrl, links, options.attachments && notice?.kind === 'maintenance' ? icsFor(notice.maintenanceId) : null);
+    const content = contentFor(
+      payload,
+      notice,
+      config.publicUrl,
+      links,
+      options.attachments && notice?.kind === 'maintenance' ? icsFor(notice.maintenanceId) : null,
+    );
     return {
       ...content,
       from: config.mailFrom ?? DEFAULT_MAIL_FROM,

@@ -37,20 +37,48 @@ export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
     'MIME-Version: 1.0',
   ];
   const alternative = [
-    `--${alt}`, 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '', base64Lines(m.text),
-    `--${alt}`, 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64', '', base64Lines(m.html),
-    `--${alt}--`, '',
+    `--${alt}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(m.text),
+    `--${alt}`,
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(m.html),
+    `--${alt}--`,
+    '',
   ].join('\r\n');
-  if (!m.attachments?.length) return [...headers, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative].join('\r\n');
+  if (!m.attachments?.length)
+    return [...headers, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative].join('\r\n');
   return [
-    ...headers, `Content-Type: multipart/mixed; boundary="${mixed}"`, '',
-    `--${mixed}`, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative,
-    ...m.attachments.flatMap((a) => [`--${mixed}`, `Content-Type: ${a.contentType}`, `Content-Disposition: attachment; filename="${a.filename}"`, 'Content-Transfer-Encoding: base64', '', base64Lines(a.content)]),
-    `--${mixed}--`, '',
+    ...headers,
+    `Content-Type: multipart/mixed; boundary="${mixed}"`,
+    '',
+    `--${mixed}`,
+    `Content-Type: multipart/alternative; boundary="${alt}"`,
+    '',
+    alternative,
+    ...m.attachments.flatMap((a) => [
+      `--${mixed}`,
+      `Content-Type: ${a.contentType}`,
+      `Content-Disposition: attachment; filename="${a.filename}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      base64Lines(a.content),
+    ]),
+    `--${mixed}--`,
+    '',
   ].join('\r\n');
 }
 
-export function fileTransport(db: Db, config: Config, dir: string, log: (line: string) => void = console.log): Transport {
+export function fileTransport(
+  db: Db,
+  config: Config,
+  dir: string,
+  log: (line: string) => void = console.log,
+): Transport {
   return {
     channel: EMAIL_CHANNEL,
     batchSize: 100,
@@ -82,13 +110,23 @@ export function fileTransport(db: Db, config: Config, dir: string, log: (line: s
           // The disk, not the message: a full disk (ENOSPC), a quota, too many open files.
           // The outbox retries with its backoff, as it does for a provider that is down.
           const code = (err as NodeJS.ErrnoException).code ?? 'error';
-          results.push({ id: row.id, outcome: 'retry', error: `No se pudo escribir ${name} (${code}): ${(err as Error).message}` });
+          results.push({
+            id: row.id,
+            outcome: 'retry',
+            error: `No se pudo escribir ${name} (${code}): ${(err as Error).message}`,
+          });
         }
       }
       const retried = results.filter((r) => r.outcome === 'retry');
-      if (retried.length) log(`Correo (sin RESEND_API_KEY): ${retried.length} mensaje(s) sin escribir en ${dir}; se reintentarán. ${(retried[0] as { error: string }).error}`);
+      if (retried.length)
+        log(
+          `Correo (sin RESEND_API_KEY): ${retried.length} mensaje(s) sin escribir en ${dir}; se reintentarán. ${(retried[0] as { error: string }).error}`,
+        );
       const first = results.find((r) => r.outcome === 'sent');
-      if (first) log(`Correo (sin RESEND_API_KEY): ${results.filter((r) => r.outcome === 'sent').length} mensaje(s) escritos en ${dir}, p. ej. ${(first as { providerMessageId: string }).providerMessageId} para ${batch[0].recipient}.`);
+      if (first)
+        log(
+          `Correo (sin RESEND_API_KEY): ${results.filter((r) => r.outcome === 'sent').length} mensaje(s) escritos en ${dir}, p. ej. ${(first as { providerMessageId: string }).providerMessageId} para ${batch[0].recipient}.`,
+        );
       return results;
     },
   };

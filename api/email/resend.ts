@@ -39,7 +39,10 @@ function retryAfterMs(headers: Record<string, string> | null): number | undefine
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-type Outcome = { kind: 'ok'; ids: string[] } | { kind: 'retry'; error: string; retryAfterMs?: number } | { kind: 'invalid'; error: string };
+type Outcome =
+  | { kind: 'ok'; ids: string[] }
+  | { kind: 'retry'; error: string; retryAfterMs?: number }
+  | { kind: 'invalid'; error: string };
 
 /**
  * 429, 5xx, network failures (no status), 409 (the same idempotency key still in flight) and
@@ -59,9 +62,22 @@ function classify(answer: ResendAnswer, count: number): Outcome {
 
 function toResend(m: OutgoingEmail) {
   return {
-    from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html, headers: m.headers,
+    from: m.from,
+    to: m.to,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    headers: m.headers,
     ...(m.replyTo ? { replyTo: m.replyTo } : {}),
-    ...(m.attachments ? { attachments: m.attachments.map((a) => ({ filename: a.filename, content: Buffer.from(a.content).toString('base64'), contentType: a.contentType })) } : {}),
+    ...(m.attachments
+      ? {
+          attachments: m.attachments.map((a) => ({
+            filename: a.filename,
+            content: Buffer.from(a.content).toString('base64'),
+            contentType: a.contentType,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -77,7 +93,7 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
 
   const sendOne = async (row: OutboxRow, message: OutgoingEmail, key: string): Promise<DeliveryResult> => {
     await pace();
-    const outcome = classify(await resend.emails.send(toResend(message), { idempotencyKey: key }) as ResendAnswer, 1);
+    const outcome = classify((await resend.emails.send(toResend(message), { idempotencyKey: key })) as ResendAnswer, 1);
     if (outcome.kind === 'ok') return { id: row.id, outcome: 'sent', providerMessageId: outcome.ids[0] };
     if (outcome.kind === 'invalid') return { id: row.id, outcome: 'failed', error: outcome.error };
     return { id: row.id, outcome: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs };
@@ -97,9 +113,20 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
         try {
           messages.push(compose(row));
         } catch (err) {
-          return batch.map((r) => r.id === row.id
-            ? { id: r.id, outcome: 'failed' as const, error: `No se pudo componer el correo: ${(err as Error).message}` }
-            : { id: r.id, outcome: 'retry' as const, error: 'Lote aplazado por un mensaje inválido.', retryAfterMs: 0 });
+          return batch.map((r) =>
+            r.id === row.id
+              ? {
+                  id: r.id,
+                  outcome: 'failed' as const,
+                  error: `No se pudo componer el correo: ${(err as Error).message}`,
+                }
+              : {
+                  id: r.id,
+                  outcome: 'retry' as const,
+                  error: 'Lote aplazado por un mensaje inválido.',
+                  retryAfterMs: 0,
+                },
+          );
         }
       }
       if (batch.length === 1) {
@@ -107,12 +134,23 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
         return results;
       }
       await pace();
-      const outcome = classify(await resend.batch.send(messages.map(toResend), { idempotencyKey: batchKey }) as ResendAnswer, batch.length);
-      if (outcome.kind === 'ok') return batch.map((r, i) => ({ id: r.id, outcome: 'sent', providerMessageId: outcome.ids[i] }));
-      if (outcome.kind === 'retry') return batch.map((r) => ({ id: r.id, outcome: 'retry', error: outcome.error, retryAfterMs: outcome.retryAfterMs }));
+      const outcome = classify(
+        (await resend.batch.send(messages.map(toResend), { idempotencyKey: batchKey })) as ResendAnswer,
+        batch.length,
+      );
+      if (outcome.kind === 'ok')
+        return batch.map((r, i) => ({ id: r.id, outcome: 'sent', providerMessageId: outcome.ids[i] }));
+      if (outcome.kind === 'retry')
+        return batch.map((r) => ({
+          id: r.id,
+          outcome: 'retry',
+          error: outcome.error,
+          retryAfterMs: outcome.retryAfterMs,
+        }));
       // A batch is validated as a whole: one bad message refuses all. Nothing was sent, so
       // each goes again singly and only the bad ones fail.
-      for (let i = 0; i < batch.length; i++) results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
+      for (let i = 0; i < batch.length; i++)
+        results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
       return results;
     },
   };

@@ -31,7 +31,8 @@ const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;
 
 /** Why the reader gets this message: a confirmation goes to an address that has not subscribed yet. */
 const SUBSCRIBED_REASON = 'Recibe este aviso porque se suscribió a las notificaciones de estado de SOMNET.';
-const PENDING_REASON = 'Recibe este correo porque se pidió suscribir esta dirección a las notificaciones de estado de SOMNET.';
+const PENDING_REASON =
+  'Recibe este correo porque se pidió suscribir esta dirección a las notificaciones de estado de SOMNET.';
 
 function layout(title: string, bodyHtml: string, links: SubscriptionLinks | null, reason = SUBSCRIBED_REASON): string {
   const footer = links
@@ -52,7 +53,9 @@ ${footer}
 
 function textFooter(links: SubscriptionLinks | null): string {
   const base = `\n--\nSoporte: ${SUPPORT_EMAIL} · Emergencias (caída total): ${EMERGENCY_PHONE}\n`;
-  return links ? `${base}Administrar preferencias: ${links.manageUrl}\nCancelar suscripción: ${links.unsubscribeUrl}\n` : base;
+  return links
+    ? `${base}Administrar preferencias: ${links.manageUrl}\nCancelar suscripción: ${links.unsubscribeUrl}\n`
+    : base;
 }
 
 function factsHtml(rows: Array<[string, string]>): string {
@@ -77,25 +80,40 @@ export interface ConfirmationProps {
 
 export function confirmationEmail(p: ConfirmationProps): EmailContent {
   const subject = 'Confirme su suscripción a los avisos de SOMNET';
-  const intro = 'Recibimos una solicitud para enviar a esta dirección los avisos de incidentes y mantenimientos de la red de SOMNET.';
+  const intro =
+    'Recibimos una solicitud para enviar a esta dirección los avisos de incidentes y mantenimientos de la red de SOMNET.';
   const expiry = `El enlace vence el ${when(p.expiresAt)}. Si usted no lo solicitó, ignore este correo: no recibirá nada más.`;
   const scopeLead = 'Recibirá avisos de:';
-  const scopeText = p.scope ? `\n\n${scopeLead}\n${p.scope.map((s) => `- ${s}`).join('\n')}\n(Puede cambiarlo después desde «Administrar preferencias».)` : '';
-  const scopeHtml = p.scope ? `<p>${escapeHtml(scopeLead)}</p><ul>${p.scope.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul><p style="font-size:13px;color:#59636e">Puede cambiarlo después desde «Administrar preferencias».</p>` : '';
+  const scopeText = p.scope
+    ? `\n\n${scopeLead}\n${p.scope.map((s) => `- ${s}`).join('\n')}\n(Puede cambiarlo después desde «Administrar preferencias».)`
+    : '';
+  const scopeHtml = p.scope
+    ? `<p>${escapeHtml(scopeLead)}</p><ul>${p.scope.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul><p style="font-size:13px;color:#59636e">Puede cambiarlo después desde «Administrar preferencias».</p>`
+    : '';
   return {
     subject,
     text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`, p.links, PENDING_REASON),
+    html: layout(
+      subject,
+      `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`,
+      p.links,
+      PENDING_REASON,
+    ),
   };
 }
 
 export function alreadySubscribedEmail(p: { links: SubscriptionLinks }): EmailContent {
   const subject = 'Su suscripción a los avisos de SOMNET ya está activa';
-  const intro = 'Alguien (quizá usted) pidió suscribir esta dirección a los avisos de estado de SOMNET, pero ya está suscrita. No cambiamos nada.';
+  const intro =
+    'Alguien (quizá usted) pidió suscribir esta dirección a los avisos de estado de SOMNET, pero ya está suscrita. No cambiamos nada.';
   return {
     subject,
     text: `${intro}\n\nPara elegir qué zonas y servicios le interesan:\n${p.links.manageUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">Su suscripción ya está activa</h1><p>${escapeHtml(intro)}</p>${button(p.links.manageUrl, 'Administrar preferencias')}`, p.links),
+    html: layout(
+      subject,
+      `<h1 style="font-size:20px">Su suscripción ya está activa</h1><p>${escapeHtml(intro)}</p>${button(p.links.manageUrl, 'Administrar preferencias')}`,
+      p.links,
+    ),
   };
 }
 
@@ -112,7 +130,9 @@ export interface NoticeServiceLine {
 export function affectedServicesLine(services: readonly NoticeServiceLine[] | undefined): string {
   if (!services?.length) return '';
   const named = services.map((s) => (s.label ? `${s.serviceId}, ${s.label}` : s.serviceId));
-  return services.length === 1 ? `Su servicio ${named[0]} se ve afectado.` : `Sus servicios ${named.slice(0, -1).join('; ')} y ${named[named.length - 1]} se ven afectados.`;
+  return services.length === 1
+    ? `Su servicio ${named[0]} se ve afectado.`
+    : `Sus servicios ${named.slice(0, -1).join('; ')} y ${named[named.length - 1]} se ven afectados.`;
 }
 
 const serviceLead = (services: readonly NoticeServiceLine[] | undefined) => {
@@ -152,13 +172,18 @@ export function incidentEmail(p: IncidentEmailProps): EmailContent {
     ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
     ['Causa', p.cause ?? 'En investigación'],
   ];
-  if (p.event !== 'incident.resolved') facts.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
+  if (p.event !== 'incident.resolved')
+    facts.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
   facts.push(['Publicado', when(p.at)]);
   const lead = serviceLead(p.services);
   return {
     subject,
     text: `${lead.text}${p.name}\n\n${p.body}\n\n${factsText(facts)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `${lead.html}<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`, p.links),
+    html: layout(
+      subject,
+      `${lead.html}<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`,
+      p.links,
+    ),
   };
 }
 
@@ -181,12 +206,22 @@ export function incidentReportEmail(p: IncidentReportEmailProps): EmailContent {
   return {
     subject,
     text: `${p.name}\n\n${lead}\n\n${p.markdown}\n\nInforme en línea: ${p.reportUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p>${escapeHtml(lead)}</p>${p.html}${button(p.reportUrl, 'Ver el informe en línea')}`, p.links),
+    html: layout(
+      subject,
+      `<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p>${escapeHtml(lead)}</p>${p.html}${button(p.reportUrl, 'Ver el informe en línea')}`,
+      p.links,
+    ),
   };
 }
 
 export interface MaintenanceEmailProps {
-  event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started' | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+  event:
+    | 'maintenance.announced'
+    | 'maintenance.reminder'
+    | 'maintenance.started'
+    | 'maintenance.completed'
+    | 'maintenance.cancelled'
+    | 'maintenance.rescheduled';
   name: string;
   areas: string[];
   /** The window as it is now (after a reschedule, the new one). */
@@ -220,7 +255,10 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
   const subject = `[${maintenanceLead[p.event]}] ${p.name}${start ? ` — ${start}` : ''}`;
   const now = p.window ? formatWindow(p.window.from, p.window.until) : 'Por confirmar';
   const facts: Array<[string, string]> = moved
-    ? [['Nueva ventana', now], ['Ventana anterior (ya no vale)', formatWindow(moved.from, moved.until)]]
+    ? [
+        ['Nueva ventana', now],
+        ['Ventana anterior (ya no vale)', formatWindow(moved.from, moved.until)],
+      ]
     : [[p.event === 'maintenance.cancelled' ? 'Ventana cancelada' : 'Ventana', now]];
   if (p.impactLabel) facts.push(['Afectación esperada', p.impactLabel]);
   facts.push(['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
@@ -229,8 +267,22 @@ export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
   return {
     subject,
     text: `${lead.text}${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(facts)}\n\nDetalle: ${p.maintenanceUrl}\n${textFooter(p.links)}`,
-    html: layout(subject, `${lead.html}<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`, p.links),
-    ...(p.ics ? { attachments: [{ filename: 'mantenimiento.ics', content: p.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }] } : {}),
+    html: layout(
+      subject,
+      `${lead.html}<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`,
+      p.links,
+    ),
+    ...(p.ics
+      ? {
+          attachments: [
+            {
+              filename: 'mantenimiento.ics',
+              content: p.ics,
+              contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+            },
+          ],
+        }
+      : {}),
   };
 }
 

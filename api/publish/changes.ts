@@ -22,7 +22,6 @@ export function everything(): Change {
   return { ...emptyChange(), everything: true, site: true };
 }
 
-
 const warned = new Set<string>();
 
 /** Adds one audited write to a change. A subject type not listed here re-publishes everything, once warned. */
@@ -56,7 +55,9 @@ function add(change: Change, row: AuditedChange): void {
       change.everything = true;
       if (!warned.has(row.subjectType)) {
         warned.add(row.subjectType);
-        console.warn(`Publicación: cambios de tipo «${row.subjectType}» republican todo; declare en api/publish/changes.ts qué páginas afectan.`);
+        console.warn(
+          `Publicación: cambios de tipo «${row.subjectType}» republican todo; declare en api/publish/changes.ts qué páginas afectan.`,
+        );
       }
   }
 }
@@ -82,5 +83,11 @@ export function mergeChanges(a: Change, b: Change): Change {
 }
 
 export function isEmpty(change: Change): boolean {
-  return !change.everything && !change.site && change.incidents.size === 0 && change.maintenances.size === 0 && change.components.size === 0;
+  return (
+    !change.everything &&
+    !change.site &&
+    change.incidents.size === 0 &&
+    change.maintenances.size === 0 &&
+    change.components.size === 0
+  );
 }

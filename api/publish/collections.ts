@@ -4,8 +4,19 @@
 import type { Db } from '#db/client.ts';
 import { zonedMonthKey } from '#db/domain/time.ts';
 import {
-  areaSlugs, availabilityMonthRange, catalogueSlugs, firstIncidentStart, incidentFootprint, incidentIds, maintenanceFootprint, maintenanceIds, maintenanceSpan,
-  openMaintenanceIds, shiftMonth, slugsOfComponents, unresolvedIncidentIds,
+  areaSlugs,
+  availabilityMonthRange,
+  catalogueSlugs,
+  firstIncidentStart,
+  incidentFootprint,
+  incidentIds,
+  maintenanceFootprint,
+  maintenanceIds,
+  maintenanceSpan,
+  openMaintenanceIds,
+  shiftMonth,
+  slugsOfComponents,
+  unresolvedIncidentIds,
 } from '#db/queries/index.ts';
 import type { Change } from './changes.ts';
 
@@ -49,7 +60,9 @@ const historyMonths: Collection = {
     const current = zonedMonthKey(now);
     return monthRange(first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current);
   },
-  touched: (change, db, now) => [...new Set([...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey), zonedMonthKey(now)])],
+  touched: (change, db, now) => [
+    ...new Set([...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey), zonedMonthKey(now)]),
+  ],
   // At the turn of a month the previous month gains its "next" link.
   timely: (db, now) => historyMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
 };
@@ -60,12 +73,16 @@ const calendarMonths: Collection = {
     const span = maintenanceSpan(db);
     const current = zonedMonthKey(now);
     const from = span && zonedMonthKey(span.first) < current ? zonedMonthKey(span.first) : current;
-    const last = span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
+    const last =
+      span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
     return monthRange(from, last);
   },
   touched: (change, db) => monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
   // "Today" is marked in the current month's grid (and unmarked in the previous one).
-  timely: (db, now) => calendarMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1) && m <= shiftMonth(zonedMonthKey(now), 1)),
+  timely: (db, now) =>
+    calendarMonths
+      .all(db, now)
+      .filter((m) => m >= shiftMonth(zonedMonthKey(now), -1) && m <= shiftMonth(zonedMonthKey(now), 1)),
 };
 
 /**
@@ -92,11 +109,12 @@ const availabilityMonths: Collection = {
 /** Components and areas by slug: their feeds, badges and calendars. */
 const catalogue: Collection = {
   all: (db) => catalogueSlugs(db),
-  touched: (change, db) => slugsOfComponents(db, [
-    ...change.components,
-    ...incidentFootprint(db, [...change.incidents]).componentIds,
-    ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
-  ]),
+  touched: (change, db) =>
+    slugsOfComponents(db, [
+      ...change.components,
+      ...incidentFootprint(db, [...change.incidents]).componentIds,
+      ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
+    ]),
   timely: () => [],
 };
 
@@ -110,9 +128,19 @@ const areas: Collection = {
   // An area with an open incident shows how long ago it was updated and whether the ETA passed.
   timely: (db) => {
     const all = new Set(areaSlugs(db));
-    return slugsOfComponents(db, incidentFootprint(db, unresolvedIncidentIds(db)).componentIds).filter((slug) => all.has(slug));
+    return slugsOfComponents(db, incidentFootprint(db, unresolvedIncidentIds(db)).componentIds).filter((slug) =>
+      all.has(slug),
+    );
   },
 };
 
-export const collections = { incidents, maintenances, historyMonths, calendarMonths, availabilityMonths, catalogue, areas } satisfies Record<string, Collection>;
+export const collections = {
+  incidents,
+  maintenances,
+  historyMonths,
+  calendarMonths,
+  availabilityMonths,
+  catalogue,
+  areas,
+} satisfies Record<string, Collection>;
 export type CollectionName = keyof typeof collections;

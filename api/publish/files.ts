@@ -1,7 +1,18 @@
 // The snapshot on disk: one file per public URL, with its .gz and .br beside it, each replaced
 // atomically so that a reader (nginx, a sync to a CDN) sees the old bytes or the new ones, never
 // half a file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CachedEntry } from '../cache.ts';
 
@@ -62,11 +73,16 @@ export class SnapshotDir {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     const manifest = join(dir, MANIFEST);
     if (existsSync(manifest)) {
-      const saved = JSON.parse(readFileSync(manifest, 'utf8')) as { files?: Record<string, string>; origin?: SnapshotOrigin };
+      const saved = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        files?: Record<string, string>;
+        origin?: SnapshotOrigin;
+      };
       for (const [path, etag] of Object.entries(saved.files ?? {})) this.published.set(path, etag);
       this.origin = saved.origin ?? {};
     } else if (readdirSync(dir).some((name) => !name.startsWith('.tmp-'))) {
-      throw new SnapshotDirError(`${dir} no está vacío y no contiene una publicación anterior (${MANIFEST}); indique un directorio vacío o nuevo.`);
+      throw new SnapshotDirError(
+        `${dir} no está vacío y no contiene una publicación anterior (${MANIFEST}); indique un directorio vacío o nuevo.`,
+      );
     }
   }
 
@@ -85,7 +101,10 @@ export class SnapshotDir {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
     // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
     // older than the plain file it would have got.
-    for (const [suffix, bytes] of [['.gz', entry.gzip], ['.br', entry.br]] as const) {
+    for (const [suffix, bytes] of [
+      ['.gz', entry.gzip],
+      ['.br', entry.br],
+    ] as const) {
       if (bytes) writeAtomically(file + suffix, bytes, mtimeSeconds);
       else rmSync(file + suffix, { force: true });
     }
@@ -113,7 +132,11 @@ export class SnapshotDir {
   /** Records which paths the directory holds and what they are made from (atomically, like every file). */
   saveManifest(origin: SnapshotOrigin): void {
     const files = Object.fromEntries([...this.published].sort(([a], [b]) => (a < b ? -1 : 1)));
-    writeAtomically(join(this.dir, MANIFEST), Buffer.from(JSON.stringify({ version: 1, origin, files })), Math.floor(Date.now() / 1000));
+    writeAtomically(
+      join(this.dir, MANIFEST),
+      Buffer.from(JSON.stringify({ version: 1, origin, files })),
+      Math.floor(Date.now() / 1000),
+    );
   }
 
   /** Leftover temporary files of a process that died mid-write. */

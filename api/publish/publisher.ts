@@ -75,7 +75,8 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
   }
   for (const route of publicRoutes) {
     if (!route.each) continue;
-    for (const m of members(route.each, change.everything ? 'all' : 'touched')) out.set(pathFor(route, m), { fresh: false });
+    for (const m of members(route.each, change.everything ? 'all' : 'touched'))
+      out.set(pathFor(route, m), { fresh: false });
     if (tick) for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
   }
   return out;
@@ -140,7 +141,12 @@ export class Publisher {
   }
 
   private newBacklog(): Backlog {
-    return { queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()], started: performance.now(), written: 0, rendered: 0 };
+    return {
+      queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()],
+      started: performance.now(),
+      written: 0,
+      rendered: 0,
+    };
   }
 
   /**
@@ -269,7 +275,10 @@ export class Publisher {
     const cursor = this.cursor;
     const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
     this.lastSecond = second;
-    const targets = isEmpty(change) && !tick ? new Map<string, { fresh: boolean }>() : stalePaths(change, tick, this.options.db, this.now());
+    const targets =
+      isEmpty(change) && !tick
+        ? new Map<string, { fresh: boolean }>()
+        : stalePaths(change, tick, this.options.db, this.now());
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
@@ -312,7 +321,9 @@ export class Publisher {
       backlog.written += report.written - writtenBefore;
       // `npm run export` (one slice without end) prints its own summary.
       if (report.full && Number.isFinite(sliceMs)) {
-        this.log(`Publicación completa en ${this.options.dir}: ${backlog.written} archivos escritos de ${backlog.rendered} (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`);
+        this.log(
+          `Publicación completa en ${this.options.dir}: ${backlog.written} archivos escritos de ${backlog.rendered} (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`,
+        );
       }
     }
     // The manifest records how far the files are current only past publishes that fully
@@ -359,9 +370,14 @@ export class Publisher {
       return;
     }
     let stderr = '';
-    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, PUBLISH_DIR: this.options.dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      env: { ...process.env, PUBLISH_DIR: this.options.dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.commandChild = child;
-    child.stderr!.on('data', (d) => { stderr = (stderr + d).slice(-500); });
+    child.stderr!.on('data', (d) => {
+      stderr = (stderr + d).slice(-500);
+    });
     child.on('error', (err) => this.log(`PUBLISH_COMMAND no se pudo ejecutar: ${err.message}`));
     child.on('close', (code) => {
       this.commandChild = undefined;

@@ -67,17 +67,31 @@ export function intakeJson(result: IntakeResult, catalogue: Catalogue) {
     delivery_id: result.deliveryId,
     duplicate: result.duplicate,
     alerts: result.alerts.map((a) => ({
-      id: a.id, fingerprint: a.fingerprint, status: a.status, change: a.change, effect: a.effect,
-      components: a.componentIds.map(slug), note: a.note, draft_incident_id: a.draftId, incident_id: a.incidentId,
+      id: a.id,
+      fingerprint: a.fingerprint,
+      status: a.status,
+      change: a.change,
+      effect: a.effect,
+      components: a.componentIds.map(slug),
+      note: a.note,
+      draft_incident_id: a.draftId,
+      incident_id: a.incidentId,
     })),
   };
 }
 
 /** The rule document with component references as slugs (ids are what is stored). */
-export function alertRulesJson(doc: AlertRuleDocument & { updatedAt: Date | null; updatedBy: string | null }, catalogue: Catalogue) {
+export function alertRulesJson(
+  doc: AlertRuleDocument & { updatedAt: Date | null; updatedBy: string | null },
+  catalogue: Catalogue,
+) {
   const slug = (id: string) => catalogue.byId.get(id)?.slug ?? catalogue.groups.find((g) => g.id === id)?.slug ?? id;
   return {
-    default: { mode: doc.defaults.mode, hold_down_minutes: doc.defaults.holdDownMinutes, severities: doc.defaults.severities },
+    default: {
+      mode: doc.defaults.mode,
+      hold_down_minutes: doc.defaults.holdDownMinutes,
+      severities: doc.defaults.severities,
+    },
     rules: doc.rules.map((r) => ({
       name: r.name,
       match: r.match,

@@ -26,7 +26,11 @@ function minutesJson(t: AvailabilityTally) {
   };
 }
 
-const incidentJson = (i: IncidentRef, publicUrl: string) => ({ id: i.id, name: i.name, url: `${publicUrl}/incidentes/${i.id}` });
+const incidentJson = (i: IncidentRef, publicUrl: string) => ({
+  id: i.id,
+  name: i.name,
+  url: `${publicUrl}/incidentes/${i.id}`,
+});
 
 function componentJson(c: ComponentAvailability, publicUrl: string) {
   return {
@@ -52,7 +56,11 @@ export function availabilityJson(m: MonthAvailability, publicUrl: string) {
       maintenance_notice_hours: MIN_NOTICE_MS / 3_600_000,
       url: `${publicUrl}/disponibilidad/${m.month}#metodo`,
     },
-    network: { availability_percent: percentFigure(m.network.percent), minutes: minutesJson(m.network.tally), incidents: m.network.incidents.length },
+    network: {
+      availability_percent: percentFigure(m.network.percent),
+      minutes: minutesJson(m.network.tally),
+      incidents: m.network.incidents.length,
+    },
     groups: m.groups.map((g) => ({
       id: g.id,
       slug: g.slug,
@@ -67,9 +75,20 @@ export function availabilityJson(m: MonthAvailability, publicUrl: string) {
 }
 
 export const AVAILABILITY_CSV_COLUMNS = [
-  'mes', 'nivel', 'zona', 'servicio', 'slug', 'disponibilidad_pct', 'minutos_medidos', 'minutos_sin_servicio',
-  'minutos_intermitencia', 'minutos_baja_velocidad', 'minutos_mantenimiento_avisado', 'minutos_mantenimiento_sin_aviso',
-  'minutos_indisponibles', 'incidentes',
+  'mes',
+  'nivel',
+  'zona',
+  'servicio',
+  'slug',
+  'disponibilidad_pct',
+  'minutos_medidos',
+  'minutos_sin_servicio',
+  'minutos_intermitencia',
+  'minutos_baja_velocidad',
+  'minutos_mantenimiento_avisado',
+  'minutos_mantenimiento_sin_aviso',
+  'minutos_indisponibles',
+  'incidentes',
 ] as const;
 
 /**
@@ -77,17 +96,44 @@ export const AVAILABILITY_CSV_COLUMNS = [
  * so that a spreadsheet opened with a double click reads the accents as UTF-8.
  */
 export function availabilityCsv(m: MonthAvailability): string {
-  const row = (level: string, area: string, service: string, slug: string, percent: number | null, t: AvailabilityTally, incidents: number) => [
-    m.month, level, area, service, slug, percentFigure(percent) ?? '', minutesFigure(t.observed), minutesFigure(t.major), minutesFigure(t.partial),
-    minutesFigure(t.degraded), minutesFigure(t.maintenance), minutesFigure(t.unannouncedMaintenance), minutesFigure(t.down), incidents,
+  const row = (
+    level: string,
+    area: string,
+    service: string,
+    slug: string,
+    percent: number | null,
+    t: AvailabilityTally,
+    incidents: number,
+  ) => [
+    m.month,
+    level,
+    area,
+    service,
+    slug,
+    percentFigure(percent) ?? '',
+    minutesFigure(t.observed),
+    minutesFigure(t.major),
+    minutesFigure(t.partial),
+    minutesFigure(t.degraded),
+    minutesFigure(t.maintenance),
+    minutesFigure(t.unannouncedMaintenance),
+    minutesFigure(t.down),
+    incidents,
   ];
   const records = [row('red', '', 'Toda la red', '', m.network.percent, m.network.tally, m.network.incidents.length)];
   for (const g of m.groups) {
     records.push(row('zona', g.name, '', g.slug, g.percent, g.tally, g.incidents.length));
-    for (const c of g.components) records.push(row('servicio', g.name, c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
+    for (const c of g.components)
+      records.push(row('servicio', g.name, c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
   }
-  for (const c of m.ungrouped) records.push(row('servicio', '', c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
-  return stringify(records, { header: true, columns: [...AVAILABILITY_CSV_COLUMNS], bom: true, record_delimiter: 'windows' });
+  for (const c of m.ungrouped)
+    records.push(row('servicio', '', c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
+  return stringify(records, {
+    header: true,
+    columns: [...AVAILABILITY_CSV_COLUMNS],
+    bom: true,
+    record_delimiter: 'windows',
+  });
 }
 
 /** Every service's month for billing (NOC only: company and customer are in it). */
@@ -110,24 +156,58 @@ export function servicesJson(month: string, list: ServiceMonth[], publicUrl: str
       incidents: s.events.filter((e) => e.kind === 'incident').map((e) => e.id),
       maintenances: s.events.filter((e) => e.kind === 'maintenance').map((e) => e.id),
       monthly_price_mxn: s.compensation?.monthlyPrice ?? null,
-      compensation_estimate_mxn: s.compensation ? { proportional: s.compensation.proportional, bonus: s.compensation.bonus, total: s.compensation.total } : null,
+      compensation_estimate_mxn: s.compensation
+        ? { proportional: s.compensation.proportional, bonus: s.compensation.bonus, total: s.compensation.total }
+        : null,
       statement_url: `${publicUrl}/mi-servicio/${encodeURIComponent(s.service.serviceId)}/reporte/${month}`,
     })),
   };
 }
 
 export const SERVICES_CSV_COLUMNS = [
-  'mes', 'servicio', 'cliente', 'empresa', 'etiqueta', 'tecnologia', 'componente', 'disponibilidad_pct', 'minutos_medidos',
-  'minutos_sin_servicio', 'minutos_intermitencia', 'minutos_mantenimiento_avisado', 'minutos_indisponibles', 'incidentes',
-  'mantenimientos', 'renta_mensual_mxn', 'bonificacion_estimada_mxn',
+  'mes',
+  'servicio',
+  'cliente',
+  'empresa',
+  'etiqueta',
+  'tecnologia',
+  'componente',
+  'disponibilidad_pct',
+  'minutos_medidos',
+  'minutos_sin_servicio',
+  'minutos_intermitencia',
+  'minutos_mantenimiento_avisado',
+  'minutos_indisponibles',
+  'incidentes',
+  'mantenimientos',
+  'renta_mensual_mxn',
+  'bonificacion_estimada_mxn',
 ] as const;
 
 export function servicesCsv(month: string, list: ServiceMonth[]): string {
   const records = list.map((s) => [
-    month, s.service.serviceId, s.service.customerId, s.service.company, s.service.label, s.service.technology, s.component?.slug ?? '',
-    percentFigure(s.percent) ?? '', minutesFigure(s.tally.observed), minutesFigure(s.tally.major), minutesFigure(s.tally.partial),
-    minutesFigure(s.tally.maintenance), minutesFigure(s.tally.down), s.events.filter((e) => e.kind === 'incident').length,
-    s.events.filter((e) => e.kind === 'maintenance').length, s.compensation?.monthlyPrice ?? '', s.compensation?.total ?? '',
+    month,
+    s.service.serviceId,
+    s.service.customerId,
+    s.service.company,
+    s.service.label,
+    s.service.technology,
+    s.component?.slug ?? '',
+    percentFigure(s.percent) ?? '',
+    minutesFigure(s.tally.observed),
+    minutesFigure(s.tally.major),
+    minutesFigure(s.tally.partial),
+    minutesFigure(s.tally.maintenance),
+    minutesFigure(s.tally.down),
+    s.events.filter((e) => e.kind === 'incident').length,
+    s.events.filter((e) => e.kind === 'maintenance').length,
+    s.compensation?.monthlyPrice ?? '',
+    s.compensation?.total ?? '',
   ]);
-  return stringify(records, { header: true, columns: [...SERVICES_CSV_COLUMNS], bom: true, record_delimiter: 'windows' });
+  return stringify(records, {
+    header: true,
+    columns: [...SERVICES_CSV_COLUMNS],
+    bom: true,
+    record_delimiter: 'windows',
+  });
 }

@@ -108,7 +108,9 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
       const contentHtml = [
         `<p>${escapeHtml(update.body).replace(/\n/g, '<br>')}</p>`,
         `<ul>${facts.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${escapeHtml(v)}</li>`).join('')}</ul>`,
-        transitions.length ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : '',
+        transitions.length
+          ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`
+          : '',
       ].join('');
       entries.push({
         kind: 'incident_update',
@@ -117,7 +119,10 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
         link: `${publicUrl}/incidentes/${incident.id}#actualizacion-${update.id}`,
         published: update.displayAt,
         updated: update.displayAt,
-        summary: `${update.body} — ${facts.slice(1, 5).map(([k, v]) => `${k}: ${v}`).join('. ')}.`,
+        summary: `${update.body} — ${facts
+          .slice(1, 5)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('. ')}.`,
         contentHtml,
         categories,
       });
@@ -126,12 +131,15 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
   return entries;
 }
 
-
 /**
  * One entry per incident report, its id stable across revisions (a reader's feed shows the
  * revised text in place, dated by its last revision).
  */
-export function reportFeedEntries(incidents: IncidentView[], reports: Map<string, IncidentReportView>, publicUrl: string): FeedEntry[] {
+export function reportFeedEntries(
+  incidents: IncidentView[],
+  reports: Map<string, IncidentReportView>,
+  publicUrl: string,
+): FeedEntry[] {
   const entries: FeedEntry[] = [];
   for (const incident of incidents) {
     const report = reports.get(incident.id);
@@ -170,7 +178,12 @@ export function maintenanceFeedEntries(maintenances: MaintenanceView[], publicUr
         ['Ventana', formatWindow(window.scheduledFor, window.scheduledUntil)],
         ['Afectación esperada', m.impactLabel],
         ['Componentes afectados', affected],
-        ['Horario', isLowImpactWindow(window.scheduledFor, window.scheduledUntil) ? 'Dentro del horario de bajo impacto (00:00–04:00)' : 'Fuera del horario de bajo impacto (00:00–04:00)'],
+        [
+          'Horario',
+          isLowImpactWindow(window.scheduledFor, window.scheduledUntil)
+            ? 'Dentro del horario de bajo impacto (00:00–04:00)'
+            : 'Fuera del horario de bajo impacto (00:00–04:00)',
+        ],
         ...(m.emergency ? [['Mantenimiento de emergencia', m.emergencyReason ?? 'Sí'] as [string, string]] : []),
         ['Publicado', when(update.createdAt)],
       ];
@@ -178,7 +191,9 @@ export function maintenanceFeedEntries(maintenances: MaintenanceView[], publicUr
       const contentHtml = [
         `<p>${escapeHtml(update.body).replace(/\n/g, '<br>')}</p>`,
         `<ul>${facts.map(([k, v]) => `<li><strong>${escapeHtml(k)}:</strong> ${escapeHtml(v)}</li>`).join('')}</ul>`,
-        transitions.length ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>` : '',
+        transitions.length
+          ? `<p>Cambios de estado:</p><ul>${transitions.map((t) => `<li>${escapeHtml(t)}</li>`).join('')}</ul>`
+          : '',
       ].join('');
       const link = `${publicUrl}/mantenimiento/${m.id}#actualizacion-${update.id}`;
       entries.push({
@@ -188,7 +203,10 @@ export function maintenanceFeedEntries(maintenances: MaintenanceView[], publicUr
         link,
         published: update.createdAt,
         updated: update.createdAt,
-        summary: `${update.body} — ${facts.slice(1, 4).map(([k, v]) => `${k}: ${v}`).join('. ')}.`,
+        summary: `${update.body} — ${facts
+          .slice(1, 4)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('. ')}.`,
         contentHtml,
         categories,
       });
@@ -213,17 +231,21 @@ export interface FeedDocument {
 
 /** Newest first; ties broken by id so the order never changes between renders. */
 export function sortEntries(entries: FeedEntry[]): FeedEntry[] {
-  return [...entries].sort((a, b) => b.updated.getTime() - a.updated.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return [...entries].sort(
+    (a, b) => b.updated.getTime() - a.updated.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+  );
 }
 
 export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
-  const entries = sortEntries(doc.entries).slice(0, doc.limit ?? 100).map((e) => ({
-    ...e,
-    title: stripControlCharacters(e.title),
-    summary: stripControlCharacters(e.summary),
-    contentHtml: stripControlCharacters(e.contentHtml),
-    categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
-  }));
+  const entries = sortEntries(doc.entries)
+    .slice(0, doc.limit ?? 100)
+    .map((e) => ({
+      ...e,
+      title: stripControlCharacters(e.title),
+      summary: stripControlCharacters(e.summary),
+      contentHtml: stripControlCharacters(e.contentHtml),
+      categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
+    }));
   const xml = format !== 'json';
   const markup = xml ? escapeMarkup : (text: string) => text;
   const feed = new Feed({
@@ -279,7 +301,14 @@ function jsonFeed11(json1: string, doc: FeedDocument, entries: FeedEntry[]): str
   delete data.author;
   const items = data.items.map((item, i) => {
     const { author: _author, ...rest } = item;
-    return { ...rest, id: entries[i].id, summary: entries[i].summary, authors: [{ name: AUTHOR.name, url: AUTHOR.link }], tags: entries[i].categories.map((c) => c.label), language: FEED_LANGUAGE };
+    return {
+      ...rest,
+      id: entries[i].id,
+      summary: entries[i].summary,
+      authors: [{ name: AUTHOR.name, url: AUTHOR.link }],
+      tags: entries[i].categories.map((c) => c.label),
+      language: FEED_LANGUAGE,
+    };
   });
   return JSON.stringify({
     version: 'https://jsonfeed.org/version/1.1',
@@ -294,11 +323,15 @@ function jsonFeed11(json1: string, doc: FeedDocument, entries: FeedEntry[]): str
 }
 
 /** Title, description and page link of a feed for its scope. */
-export function feedDocumentFor(scope: FeedScope, publicUrl: string): Pick<FeedDocument, 'title' | 'description' | 'link' | 'selfBase'> {
+export function feedDocumentFor(
+  scope: FeedScope,
+  publicUrl: string,
+): Pick<FeedDocument, 'title' | 'description' | 'link' | 'selfBase'> {
   if (scope.kind === 'page') {
     return {
       title: 'Estado de la red SOMNET',
-      description: 'Incidentes y mantenimientos programados de la red de SOMNET: cada actualización y cada aviso, con causa, criticidad, tiempo estimado de restauración y ventanas de mantenimiento.',
+      description:
+        'Incidentes y mantenimientos programados de la red de SOMNET: cada actualización y cada aviso, con causa, criticidad, tiempo estimado de restauración y ventanas de mantenimiento.',
       link: `${publicUrl}/`,
       selfBase: `${publicUrl}/feed`,
     };

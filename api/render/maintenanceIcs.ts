@@ -42,7 +42,6 @@ function maintnoteStatus(m: MaintenanceView): string {
   return byStatus[m.status];
 }
 
-
 function description(m: MaintenanceView, url: string): string {
   const lines = [
     m.body,
@@ -54,7 +53,8 @@ function description(m: MaintenanceView, url: string): string {
   if (m.emergency) lines.push(`Mantenimiento de emergencia: ${m.emergencyReason ?? ''}`);
   else lines.push(`Aviso: ${formatNotice(m.noticeMs)}.`);
   if (!m.lowImpactWindow) lines.push('Fuera del horario de bajo impacto (00:00–04:00).');
-  if (m.scheduleChanges.length > 0) lines.push(`Reprogramado ${m.scheduleChanges.length === 1 ? 'una vez' : `${m.scheduleChanges.length} veces`}.`);
+  if (m.scheduleChanges.length > 0)
+    lines.push(`Reprogramado ${m.scheduleChanges.length === 1 ? 'una vez' : `${m.scheduleChanges.length} veces`}.`);
   lines.push('', `Detalles: ${url}`);
   return lines.join('\n');
 }
@@ -74,7 +74,12 @@ function vevent(m: MaintenanceView, o: IcsOptions, host: string): IcsLine[] {
     ['DTEND', utcDateTime(m.scheduledUntil)],
     ['SUMMARY', escapeText(maintenanceTitle(m))],
     ['DESCRIPTION', escapeText(description(m, url))],
-    ['LOCATION', escapeText(m.areas.length ? m.areas.map((a) => a.name).join(', ') : m.components.map((c) => c.fullName).join(', '))],
+    [
+      'LOCATION',
+      escapeText(
+        m.areas.length ? m.areas.map((a) => a.name).join(', ') : m.components.map((c) => c.fullName).join(', '),
+      ),
+    ],
     ['URL', url],
     ['STATUS', m.status === 'cancelled' ? 'CANCELLED' : 'CONFIRMED'],
     // Informative for customers: it should not block their own agenda.
@@ -83,7 +88,11 @@ function vevent(m: MaintenanceView, o: IcsOptions, host: string): IcsLine[] {
     ['X-MAINTNOTE-PROVIDER', escapeText(o.provider ?? 'somnet.com.mx')],
     ['X-MAINTNOTE-ACCOUNT', escapeText(o.account ?? 'public')],
     ['X-MAINTNOTE-MAINTENANCE-ID', m.id],
-    ...m.components.map((c): IcsLine => ['X-MAINTNOTE-OBJECT-ID', escapeText(c.slug), { 'X-MAINTNOTE-OBJECT-IMPACT': maintnoteImpact[m.impactKind], 'X-SOMNET-NAME': c.fullName }]),
+    ...m.components.map((c): IcsLine => [
+      'X-MAINTNOTE-OBJECT-ID',
+      escapeText(c.slug),
+      { 'X-MAINTNOTE-OBJECT-IMPACT': maintnoteImpact[m.impactKind], 'X-SOMNET-NAME': c.fullName },
+    ]),
     ['X-MAINTNOTE-IMPACT', maintnoteImpact[m.impactKind]],
     ['X-MAINTNOTE-STATUS', maintnoteStatus(m)],
     ['END', 'VEVENT'],

@@ -43,7 +43,10 @@ export function statusText(input: {
     lines.push(`Mantenimiento en curso hasta ${formatDateTime(m.scheduledUntil)}: ${m.name}. ${windowFacts(m)}`);
   }
   const next = input.nextMaintenance;
-  if (next) lines.push(`Próximo mantenimiento ${formatDateTime(next.scheduledFor)} a ${formatDateTime(next.scheduledUntil)}: ${next.name}. ${windowFacts(next)}`);
+  if (next)
+    lines.push(
+      `Próximo mantenimiento ${formatDateTime(next.scheduledFor)} a ${formatDateTime(next.scheduledUntil)}: ${next.name}. ${windowFacts(next)}`,
+    );
   lines.push(`Detalle: ${input.publicUrl}/ · Emergencias (sin servicio): 722 167 5865`);
   return lines.map((line) => clip(printable(line))).join('\n') + '\n';
 }

@@ -70,7 +70,12 @@ export function v2IncidentUpdate(u: IncidentUpdateView) {
     created_at: iso(u.createdAt),
     updated_at: iso(u.createdAt),
     display_at: iso(u.displayAt),
-    affected_components: u.transitions.map((t) => ({ code: t.componentId, name: t.name, old_status: t.oldStatus, new_status: t.newStatus })),
+    affected_components: u.transitions.map((t) => ({
+      code: t.componentId,
+      name: t.name,
+      old_status: t.oldStatus,
+      new_status: t.newStatus,
+    })),
     deliver_notifications: u.deliverNotifications,
     somnet: { status_label: u.statusLabel, cause: u.cause, eta: iso(u.eta) },
   };

@@ -27,7 +27,12 @@ export function v2Maintenance(m: MaintenanceView, publicUrl: string) {
       created_at: iso(u.createdAt),
       updated_at: iso(u.createdAt),
       display_at: iso(u.createdAt),
-      affected_components: u.transitions.map((t) => ({ code: t.componentId, name: t.name, old_status: t.oldStatus, new_status: t.newStatus })),
+      affected_components: u.transitions.map((t) => ({
+        code: t.componentId,
+        name: t.name,
+        old_status: t.oldStatus,
+        new_status: t.newStatus,
+      })),
       deliver_notifications: true,
       somnet: { kind: u.kind, status_label: u.statusLabel },
     })),
@@ -46,8 +51,12 @@ export function v2Maintenance(m: MaintenanceView, publicUrl: string) {
       auto_transition: m.autoTransition,
       notice_hours: Math.floor(m.noticeMs / 3_600_000),
       reschedules: m.scheduleChanges.map((c) => ({
-        previous_for: iso(c.previousFor), previous_until: iso(c.previousUntil),
-        scheduled_for: iso(c.newFor), scheduled_until: iso(c.newUntil), reason: c.reason, at: iso(c.at),
+        previous_for: iso(c.previousFor),
+        previous_until: iso(c.previousUntil),
+        scheduled_for: iso(c.newFor),
+        scheduled_until: iso(c.newUntil),
+        reason: c.reason,
+        at: iso(c.at),
       })),
     },
   };

@@ -1,5 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { genericAlertInput, receiveAlertmanagerWebhook, receiveGenericAlert, receiveGrafanaWebhook, type IntakeContext } from '#db/commands/alerts.ts';
+import {
+  genericAlertInput,
+  receiveAlertmanagerWebhook,
+  receiveGenericAlert,
+  receiveGrafanaWebhook,
+  type IntakeContext,
+} from '#db/commands/alerts.ts';
 import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
 import { parseInput } from '#db/commands/input.ts';
 import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';
@@ -44,10 +50,14 @@ export function alertRoutes(deps: AppDeps) {
   app.get('/', (c) => {
     const query = parseInput(alertListQuery, c.req.query(), { message: 'Parámetros de consulta no válidos.' });
     const catalogue = componentCatalogue(db);
-    return c.json({
-      alerts: alertList(db, query, catalogue).map(alertJson),
-      drafts: recentDrafts(db, query.limit ?? 100, catalogue).map(draftJson),
-    }, 200, { 'cache-control': 'no-store' });
+    return c.json(
+      {
+        alerts: alertList(db, query, catalogue).map(alertJson),
+        drafts: recentDrafts(db, query.limit ?? 100, catalogue).map(draftJson),
+      },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
   return app;
 }
@@ -56,7 +66,9 @@ export function alertRoutes(deps: AppDeps) {
 export function alertRuleRoutes(deps: AppDeps) {
   const { db } = deps;
   const app = nocRoutes(deps);
-  app.get('/', (c) => c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)), 200, { 'cache-control': 'no-store' }));
+  app.get('/', (c) =>
+    c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)), 200, { 'cache-control': 'no-store' }),
+  );
   app.put('/', async (c) => {
     replaceAlertRules(db, await commandInput(c, alertRulesInput), tokenContext(c, deps));
     return c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)));

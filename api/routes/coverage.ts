@@ -25,7 +25,11 @@ export function coverageRoutes(deps: AppDeps) {
     return {
       type: 'FeatureCollection',
       demo,
-      features: areas.map((a) => ({ type: 'Feature', geometry: a.geometry, properties: { area: a.areaSlug, technology: a.technology, locality: a.locality } })),
+      features: areas.map((a) => ({
+        type: 'Feature',
+        geometry: a.geometry,
+        properties: { area: a.areaSlug, technology: a.technology, locality: a.locality },
+      })),
     };
   };
 
@@ -34,8 +38,13 @@ export function coverageRoutes(deps: AppDeps) {
   app.get('/api/coverage.geojson', (c) =>
     serveCached(c, deps, '/api/coverage.geojson', () => ({
       body: JSON.stringify(collection()),
-      headers: { 'content-type': 'application/geo+json; charset=utf-8', 'cache-control': PUBLIC_CACHE_CONTROL, ...CORS_HEADERS },
-    })));
+      headers: {
+        'content-type': 'application/geo+json; charset=utf-8',
+        'cache-control': PUBLIC_CACHE_CONTROL,
+        ...CORS_HEADERS,
+      },
+    })),
+  );
 
   app.get('/api/v1/coverage', auth, (c) => c.json(collection()));
 
@@ -46,13 +55,26 @@ export function coverageRoutes(deps: AppDeps) {
 
   app.get('/api/v1/feasibility-requests', auth, (c) => {
     const rows = feasibilityRequestList(db);
-    return c.json({
-      feasibility_requests: rows.map((r) => ({
-        id: r.id, company: r.company, contact_name: r.contactName, email: r.email, phone: r.phone,
-        latitude: r.latitude, longitude: r.longitude, address: r.address, service: r.service,
-        bandwidth: r.bandwidth, notes: r.notes, created_at: r.createdAt.toISOString(),
-      })),
-    }, 200, { 'cache-control': 'no-store' });
+    return c.json(
+      {
+        feasibility_requests: rows.map((r) => ({
+          id: r.id,
+          company: r.company,
+          contact_name: r.contactName,
+          email: r.email,
+          phone: r.phone,
+          latitude: r.latitude,
+          longitude: r.longitude,
+          address: r.address,
+          service: r.service,
+          bandwidth: r.bandwidth,
+          notes: r.notes,
+          created_at: r.createdAt.toISOString(),
+        })),
+      },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
 
   return app;

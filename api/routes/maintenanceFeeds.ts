@@ -1,5 +1,11 @@
 import { Hono } from 'hono';
-import { componentCatalogue, findInCatalogue, maintenanceDetail, maintenancesForFeed, unknownRefMessage } from '#db/queries/index.ts';
+import {
+  componentCatalogue,
+  findInCatalogue,
+  maintenanceDetail,
+  maintenancesForFeed,
+  unknownRefMessage,
+} from '#db/queries/index.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
@@ -13,7 +19,11 @@ const ICS_HEADERS = {
 };
 
 function notFoundText(message: string) {
-  return { status: 404, body: message, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
+  return {
+    status: 404,
+    body: message,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  };
 }
 
 /**
@@ -24,10 +34,15 @@ export function maintenanceFeedRoutes(deps: AppDeps) {
   const { db, config, now } = deps;
   const app = new Hono();
 
-  app.get('/mantenimiento.ics', (c) => serveCached(c, deps, '/mantenimiento.ics', () => ({
-    body: maintenanceIcs(maintenancesForFeed(db, now()), { publicUrl: config.publicUrl, calendarName: 'SOMNET · Mantenimientos programados' }),
-    headers: { ...ICS_HEADERS, 'content-disposition': 'inline; filename="somnet-mantenimiento.ics"' },
-  })));
+  app.get('/mantenimiento.ics', (c) =>
+    serveCached(c, deps, '/mantenimiento.ics', () => ({
+      body: maintenanceIcs(maintenancesForFeed(db, now()), {
+        publicUrl: config.publicUrl,
+        calendarName: 'SOMNET · Mantenimientos programados',
+      }),
+      headers: { ...ICS_HEADERS, 'content-disposition': 'inline; filename="somnet-mantenimiento.ics"' },
+    })),
+  );
 
   app.get('/componentes/:ref/mantenimiento.ics', (c) => {
     const ref = c.req.param('ref');
@@ -35,11 +50,15 @@ export function maintenanceFeedRoutes(deps: AppDeps) {
       const catalogue = componentCatalogue(db);
       const found = findInCatalogue(catalogue, ref);
       if (!found) return notFoundText(unknownRefMessage(ref, 'any'));
-      const scope = found.kind === 'component'
-        ? { ids: [found.component.id], label: found.component.fullName, slug: found.component.slug }
-        : { ids: found.group.components.map((x) => x.id), label: found.group.name, slug: found.group.slug };
+      const scope =
+        found.kind === 'component'
+          ? { ids: [found.component.id], label: found.component.fullName, slug: found.component.slug }
+          : { ids: found.group.components.map((x) => x.id), label: found.group.name, slug: found.group.slug };
       return {
-        body: maintenanceIcs(maintenancesForFeed(db, now(), scope.ids, catalogue), { publicUrl: config.publicUrl, calendarName: `SOMNET · Mantenimientos · ${scope.label}` }),
+        body: maintenanceIcs(maintenancesForFeed(db, now(), scope.ids, catalogue), {
+          publicUrl: config.publicUrl,
+          calendarName: `SOMNET · Mantenimientos · ${scope.label}`,
+        }),
         headers: { ...ICS_HEADERS, 'content-disposition': `inline; filename="somnet-mantenimiento-${scope.slug}.ics"` },
       };
     });

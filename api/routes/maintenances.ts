@@ -1,9 +1,23 @@
 import { notFound } from '#db/commands/errors.ts';
 import {
-  cancelMaintenance, cancelMaintenanceInput, createMaintenance, createMaintenanceInput, maintenancePatchInput, maintenanceUpdateInput,
-  postMaintenanceUpdate, updateMaintenance, type MaintenanceWarning,
+  cancelMaintenance,
+  cancelMaintenanceInput,
+  createMaintenance,
+  createMaintenanceInput,
+  maintenancePatchInput,
+  maintenanceUpdateInput,
+  postMaintenanceUpdate,
+  updateMaintenance,
+  type MaintenanceWarning,
 } from '#db/commands/maintenances.ts';
-import { activeMaintenances, componentCatalogue, maintenanceDetail, maintenanceScope, pastMaintenances, upcomingMaintenances } from '#db/queries/index.ts';
+import {
+  activeMaintenances,
+  componentCatalogue,
+  maintenanceDetail,
+  maintenanceScope,
+  pastMaintenances,
+  upcomingMaintenances,
+} from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';
@@ -31,20 +45,46 @@ export function maintenanceRoutes(deps: AppDeps) {
   // For the NOC: everything open plus the 50 most recent closed windows, cancelled included.
   app.get('/', (c) => {
     const catalogue = componentCatalogue(db);
-    const views = [...upcomingMaintenances(db, now(), { catalogue }), ...activeMaintenances(db, catalogue), ...pastMaintenances(db, 50, catalogue)];
-    return c.json({ scheduled_maintenances: views.map((v) => ({ ...v2Maintenance(v, config.publicUrl), low_impact_window: v.lowImpactWindow, emergency: v.emergency })) });
+    const views = [
+      ...upcomingMaintenances(db, now(), { catalogue }),
+      ...activeMaintenances(db, catalogue),
+      ...pastMaintenances(db, 50, catalogue),
+    ];
+    return c.json({
+      scheduled_maintenances: views.map((v) => ({
+        ...v2Maintenance(v, config.publicUrl),
+        low_impact_window: v.lowImpactWindow,
+        emergency: v.emergency,
+      })),
+    });
   });
   app.get('/:id', (c) => c.json(maintenanceJson(c.req.param('id'))));
   app.post('/', async (c) => {
-    const { maintenance, warnings } = createMaintenance(db, await commandInput(c, createMaintenanceInput), tokenContext(c, deps), policy);
+    const { maintenance, warnings } = createMaintenance(
+      db,
+      await commandInput(c, createMaintenanceInput),
+      tokenContext(c, deps),
+      policy,
+    );
     return c.json(maintenanceJson(maintenance.id, warnings), 201);
   });
   app.patch('/:id', async (c) => {
-    const { maintenance, warnings } = updateMaintenance(db, c.req.param('id'), await commandInput(c, maintenancePatchInput), tokenContext(c, deps), policy);
+    const { maintenance, warnings } = updateMaintenance(
+      db,
+      c.req.param('id'),
+      await commandInput(c, maintenancePatchInput),
+      tokenContext(c, deps),
+      policy,
+    );
     return c.json(maintenanceJson(maintenance.id, warnings));
   });
   app.post('/:id/updates', async (c) => {
-    const row = postMaintenanceUpdate(db, c.req.param('id'), await commandInput(c, maintenanceUpdateInput), tokenContext(c, deps));
+    const row = postMaintenanceUpdate(
+      db,
+      c.req.param('id'),
+      await commandInput(c, maintenanceUpdateInput),
+      tokenContext(c, deps),
+    );
     return c.json(maintenanceJson(row.id), 201);
   });
   app.post('/:id/cancel', async (c) => {

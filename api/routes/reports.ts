@@ -27,7 +27,12 @@ export function reportFileRoutes(deps: AppDeps) {
     const month = c.req.param('file').slice(0, 7);
     return serveCached(c, deps, `/disponibilidad/${month}.csv`, (): Rendering => {
       const refusal = availabilityMonthRefusal(db, month, now());
-      if (refusal) return { status: 404, body: refusal.message, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } };
+      if (refusal)
+        return {
+          status: 404,
+          body: refusal.message,
+          headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+        };
       return {
         body: availabilityCsv(availabilityReport(db, month, now(), { months: 1 }).month),
         headers: {
@@ -46,7 +51,10 @@ export function reportFileRoutes(deps: AppDeps) {
 function reportRequest(c: Context, deps: AppDeps): { month: string; csv: boolean } | Response {
   const month = c.req.query('month') ?? zonedMonthKey(deps.now());
   const csv = wantsCsv(c);
-  if (csv === null) return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [{ path: 'format', message: 'Use format=json o format=csv.' }]);
+  if (csv === null)
+    return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [
+      { path: 'format', message: 'Use format=json o format=csv.' },
+    ]);
   const refusal = availabilityMonthRefusal(deps.db, month, deps.now());
   if (refusal) {
     const code = refusal.reason === 'invalid' ? 'validation_failed' : 'month_out_of_range';

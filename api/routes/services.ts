@@ -13,8 +13,14 @@ export const MAX_INVENTORY_BYTES = 48 * 1024 * 1024;
 /** A service as the NOC API shows it: the same fields `PUT` takes, so a GET can be sent back as is. */
 export function serviceJson(s: ServiceView, slugs: Map<string, string>) {
   return {
-    service_id: s.serviceId, customer_id: s.customerId, company: s.company, label: s.label, technology: s.technology,
-    component: slugs.get(s.componentId) ?? s.componentId, elements: s.elements, monthly_price_mxn: s.monthlyPriceMxn,
+    service_id: s.serviceId,
+    customer_id: s.customerId,
+    company: s.company,
+    label: s.label,
+    technology: s.technology,
+    component: slugs.get(s.componentId) ?? s.componentId,
+    elements: s.elements,
+    monthly_price_mxn: s.monthlyPriceMxn,
     contacts: s.contacts.map((c) => ({ name: c.name, email: c.email, phone: c.phone })),
   };
 }
@@ -34,11 +40,21 @@ export function serviceRoutes(deps: AppDeps) {
     let input;
     if (/^text\/csv\s*(;|$)/i.test(type)) {
       const text = await c.req.text();
-      if (text.trim() === '') throw new CommandError(400, 'empty_body', 'El CSV está vacío; se esperaba una fila de encabezados y una fila por servicio.');
+      if (text.trim() === '')
+        throw new CommandError(
+          400,
+          'empty_body',
+          'El CSV está vacío; se esperaba una fila de encabezados y una fila por servicio.',
+        );
       input = serviceInventoryFromCsv(text);
     } else {
-      if (/^text\//i.test(type)) throw new CommandError(415, 'unsupported_media_type', 'Envíe el inventario como JSON (application/json) o CSV (text/csv).');
-      input = await readJsonObject(c) as { services: unknown[] };
+      if (/^text\//i.test(type))
+        throw new CommandError(
+          415,
+          'unsupported_media_type',
+          'Envíe el inventario como JSON (application/json) o CSV (text/csv).',
+        );
+      input = (await readJsonObject(c)) as { services: unknown[] };
     }
     const result = replaceServiceInventory(db, input, tokenContext(c, deps));
     return c.json(result, 200, { 'cache-control': 'no-store' });
@@ -47,7 +63,11 @@ export function serviceRoutes(deps: AppDeps) {
   app.get('/', (c) => {
     const customerId = c.req.query('customer_id');
     const map = slugs();
-    return c.json({ services: listServices(db, customerId === undefined ? {} : { customerId }).map((s) => serviceJson(s, map)) }, 200, { 'cache-control': 'no-store' });
+    return c.json(
+      { services: listServices(db, customerId === undefined ? {} : { customerId }).map((s) => serviceJson(s, map)) },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
 
   app.get('/:service_id', (c) => {

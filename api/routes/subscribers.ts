@@ -1,5 +1,13 @@
 import { Hono } from 'hono';
-import { deleteSubscriber, importRequestInput, importSubscribers, requestSubscription, subscriptionInput, unsubscribe, type ImportRow } from '#db/commands/subscribers.ts';
+import {
+  deleteSubscriber,
+  importRequestInput,
+  importSubscribers,
+  requestSubscription,
+  subscriptionInput,
+  unsubscribe,
+  type ImportRow,
+} from '#db/commands/subscribers.ts';
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
 import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
@@ -10,14 +18,21 @@ import { limitBody, tokenContext } from '../http.ts';
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
-  message: 'Si la dirección puede recibir avisos, le enviamos un correo. Abra el enlace que contiene para confirmar la suscripción.',
+  message:
+    'Si la dirección puede recibir avisos, le enviamos un correo. Abra el enlace que contiene para confirmar la suscripción.',
 };
 
 function subscriberJson(s: SubscriberView, slugs: Map<string, string>) {
   return {
-    id: s.id, email: s.email, kind: s.kind, customer_id: s.customerId,
-    confirmed_at: s.confirmedAt?.toISOString() ?? null, created_at: s.createdAt.toISOString(),
-    all_components: s.allComponents, components: s.componentIds, component_slugs: s.componentIds.map((id) => slugs.get(id) ?? id),
+    id: s.id,
+    email: s.email,
+    kind: s.kind,
+    customer_id: s.customerId,
+    confirmed_at: s.confirmedAt?.toISOString() ?? null,
+    created_at: s.createdAt.toISOString(),
+    all_components: s.allComponents,
+    components: s.componentIds,
+    component_slugs: s.componentIds.map((id) => slugs.get(id) ?? id),
   };
 }
 
@@ -39,7 +54,11 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.post('/subscribers', limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, subscriptionInput);
-    requestSubscription(db, { ...input, ip: requestClient(c, deps.trustedProxies).key }, { now: now(), actor: publicCtx });
+    requestSubscription(
+      db,
+      { ...input, ip: requestClient(c, deps.trustedProxies).key },
+      { now: now(), actor: publicCtx },
+    );
     return c.json(SUBSCRIBE_ACCEPTED, 202);
   });
 
@@ -48,7 +67,11 @@ export function subscriberRoutes(deps: AppDeps) {
   app.post('/subscribers/unsubscribe', limitBody(8 * 1024), async (c) => {
     const token = c.req.query('token') ?? '';
     const removed = unsubscribe(db, token, { now: now(), actor: { kind: 'user', name: 'baja en un clic' } });
-    return c.json({ status: 'unsubscribed', message: 'La dirección ya no recibirá avisos de estado de SOMNET.', removed }, 200, { 'cache-control': 'no-store' });
+    return c.json(
+      { status: 'unsubscribed', message: 'La dirección ya no recibirá avisos de estado de SOMNET.', removed },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
 
   app.get('/subscribers', auth, (c) => {
@@ -61,8 +84,19 @@ export function subscriberRoutes(deps: AppDeps) {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components'];
     for (const s of listSubscribers(db)) {
-      lines.push([s.id, s.email, s.kind, s.customerId ?? '', s.confirmedAt?.toISOString() ?? '', s.createdAt.toISOString(),
-        s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' ')].map(csvField).join(','));
+      lines.push(
+        [
+          s.id,
+          s.email,
+          s.kind,
+          s.customerId ?? '',
+          s.confirmedAt?.toISOString() ?? '',
+          s.createdAt.toISOString(),
+          s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' '),
+        ]
+          .map(csvField)
+          .join(','),
+      );
     }
     return c.body(`${lines.join('\r\n')}\r\n`, 200, {
       'content-type': 'text/csv; charset=utf-8; header=present',
@@ -86,10 +120,25 @@ export function subscriberRoutes(deps: AppDeps) {
   // Delivery state for the NOC: counts per status and the failed messages with their reason.
   app.get('/email/outbox', auth, (c) => {
     const health = outboxHealth(db, 'email');
-    return c.json({
-      pending: health.pending, sent: health.sent, failed: health.failed, cancelled: health.cancelled, last_error: health.lastError,
-      failures: failedEmails(db).map((f) => ({ id: f.id, kind: f.kind, recipient: f.recipient, attempts: f.attempts, error: f.lastError, created_at: f.createdAt.toISOString() })),
-    }, 200, { 'cache-control': 'no-store' });
+    return c.json(
+      {
+        pending: health.pending,
+        sent: health.sent,
+        failed: health.failed,
+        cancelled: health.cancelled,
+        last_error: health.lastError,
+        failures: failedEmails(db).map((f) => ({
+          id: f.id,
+          kind: f.kind,
+          recipient: f.recipient,
+          attempts: f.attempts,
+          error: f.lastError,
+          created_at: f.createdAt.toISOString(),
+        })),
+      },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
 
   return app;

@@ -1,8 +1,34 @@
-import { createComponent, createComponentInput, createGroup, createGroupInput, findComponent, findGroup, updateComponent, updateComponentInput, updateGroup, updateGroupInput } from '#db/commands/catalog.ts';
+import {
+  createComponent,
+  createComponentInput,
+  createGroup,
+  createGroupInput,
+  findComponent,
+  findGroup,
+  updateComponent,
+  updateComponentInput,
+  updateGroup,
+  updateGroupInput,
+} from '#db/commands/catalog.ts';
 import { CommandError, notFound } from '#db/commands/errors.ts';
 import { incidentReportInput, publishIncidentReport } from '#db/commands/incidentReports.ts';
-import { correctIncidentUpdate, createIncident, createIncidentInput, incidentPatchInput, incidentUpdateInput, incidentUpdatePatchInput, publishIncidentUpdate, updateIncident } from '#db/commands/incidents.ts';
-import { componentCatalogue, incidentDetail, incidentReport, incidentScope, type IncidentReportView } from '#db/queries/index.ts';
+import {
+  correctIncidentUpdate,
+  createIncident,
+  createIncidentInput,
+  incidentPatchInput,
+  incidentUpdateInput,
+  incidentUpdatePatchInput,
+  publishIncidentUpdate,
+  updateIncident,
+} from '#db/commands/incidents.ts';
+import {
+  componentCatalogue,
+  incidentDetail,
+  incidentReport,
+  incidentScope,
+  type IncidentReportView,
+} from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
@@ -61,7 +87,12 @@ export function v1Routes(deps: AppDeps) {
     return c.json(componentJson(row.id), 201);
   });
   app.patch('/components/:ref', async (c) => {
-    const row = updateComponent(db, c.req.param('ref'), await commandInput(c, updateComponentInput), tokenContext(c, deps));
+    const row = updateComponent(
+      db,
+      c.req.param('ref'),
+      await commandInput(c, updateComponentInput),
+      tokenContext(c, deps),
+    );
     return c.json(componentJson(row.id));
   });
 
@@ -90,15 +121,28 @@ export function v1Routes(deps: AppDeps) {
     return c.json(incidentReportJson(report, config.publicUrl));
   });
   app.put('/incidents/:id/report', async (c) => {
-    const result = publishIncidentReport(db, c.req.param('id'), await commandInput(c, incidentReportInput), tokenContext(c, deps));
-    return c.json({ ...incidentReportJson(result.report, config.publicUrl), changed: result.changed, emailed: result.emailed }, result.report.version === 1 && result.changed ? 201 : 200);
+    const result = publishIncidentReport(
+      db,
+      c.req.param('id'),
+      await commandInput(c, incidentReportInput),
+      tokenContext(c, deps),
+    );
+    return c.json(
+      { ...incidentReportJson(result.report, config.publicUrl), changed: result.changed, emailed: result.emailed },
+      result.report.version === 1 && result.changed ? 201 : 200,
+    );
   });
   app.post('/incidents', async (c) => {
     const row = createIncident(db, await commandInput(c, createIncidentInput), tokenContext(c, deps));
     return c.json(incidentJson(row.id), 201);
   });
   app.post('/incidents/:id/updates', async (c) => {
-    const row = publishIncidentUpdate(db, c.req.param('id'), await commandInput(c, incidentUpdateInput), tokenContext(c, deps));
+    const row = publishIncidentUpdate(
+      db,
+      c.req.param('id'),
+      await commandInput(c, incidentUpdateInput),
+      tokenContext(c, deps),
+    );
     return c.json(incidentJson(row.id), 201);
   });
   app.patch('/incidents/:id', async (c) => {
@@ -106,7 +150,13 @@ export function v1Routes(deps: AppDeps) {
     return c.json(incidentJson(row.id));
   });
   app.patch('/incidents/:id/updates/:updateId', async (c) => {
-    correctIncidentUpdate(db, c.req.param('id'), c.req.param('updateId'), await commandInput(c, incidentUpdatePatchInput), tokenContext(c, deps));
+    correctIncidentUpdate(
+      db,
+      c.req.param('id'),
+      c.req.param('updateId'),
+      await commandInput(c, incidentUpdatePatchInput),
+      tokenContext(c, deps),
+    );
     return c.json(incidentJson(c.req.param('id')));
   });
 

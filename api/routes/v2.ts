@@ -1,7 +1,15 @@
 import { Hono } from 'hono';
 import type { Db } from '#db/client.ts';
 import { overallStatusWithMaintenance } from '#db/domain/rollup.ts';
-import { activeMaintenances, componentCatalogue, recentIncidents, recentMaintenances, unresolvedIncidents, upcomingMaintenances, type IncidentView } from '#db/queries/index.ts';
+import {
+  activeMaintenances,
+  componentCatalogue,
+  recentIncidents,
+  recentMaintenances,
+  unresolvedIncidents,
+  upcomingMaintenances,
+  type IncidentView,
+} from '#db/queries/index.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import { CORS_HEADERS, serveCached } from '../http.ts';
 import type { AppDeps } from '../context.ts';
@@ -16,9 +24,18 @@ function snapshot(db: Db, now: Date) {
   const active = activeMaintenances(db, catalogue);
   const upcoming = upcomingMaintenances(db, now, { catalogue });
   const maintenances = recentMaintenances(db, 50, catalogue);
-  const { indicator, description } = overallStatusWithMaintenance(catalogue.all.map((c) => c.status), active.length > 0);
+  const { indicator, description } = overallStatusWithMaintenance(
+    catalogue.all.map((c) => c.status),
+    active.length > 0,
+  );
   const overall = { indicator, description };
-  const stamps = [...catalogue.all.map((c) => c.updatedAt), ...catalogue.groups.map((g) => g.updatedAt), ...recent.map((i) => i.updatedAt), ...maintenances.map((m) => m.updatedAt), ...upcoming.map((m) => m.updatedAt)];
+  const stamps = [
+    ...catalogue.all.map((c) => c.updatedAt),
+    ...catalogue.groups.map((g) => g.updatedAt),
+    ...recent.map((i) => i.updatedAt),
+    ...maintenances.map((m) => m.updatedAt),
+    ...upcoming.map((m) => m.updatedAt),
+  ];
   const updatedAt = new Date(Math.max(0, ...stamps.map((d) => d.getTime())));
   return { catalogue, unresolved, recent, active, upcoming, maintenances, overall, updatedAt };
 }
@@ -40,28 +57,46 @@ const documents: Record<string, (deps: AppDeps) => unknown> = {
   },
   'components.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      components: v2ComponentList(s.catalogue.groups, s.catalogue.ungrouped),
+    };
   },
   'incidents.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.recent.map((i: IncidentView) => v2Incident(i, config.publicUrl)) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      incidents: s.recent.map((i: IncidentView) => v2Incident(i, config.publicUrl)),
+    };
   },
   'incidents/unresolved.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      incidents: s.unresolved.map((i) => v2Incident(i, config.publicUrl)),
+    };
   },
   // Cancelled windows are left out: Statuspage's maintenance statuses have no "cancelled".
   'scheduled-maintenances.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.maintenances.map((m) => v2Maintenance(m, config.publicUrl)) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      scheduled_maintenances: s.maintenances.map((m) => v2Maintenance(m, config.publicUrl)),
+    };
   },
   'scheduled-maintenances/upcoming.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.upcoming.map((m) => v2Maintenance(m, config.publicUrl)) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      scheduled_maintenances: s.upcoming.map((m) => v2Maintenance(m, config.publicUrl)),
+    };
   },
   'scheduled-maintenances/active.json': ({ db, config, now }) => {
     const s = snapshot(db, now());
-    return { page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }), scheduled_maintenances: s.active.map((m) => v2Maintenance(m, config.publicUrl)) };
+    return {
+      page: v2Page({ publicUrl: config.publicUrl, updatedAt: s.updatedAt }),
+      scheduled_maintenances: s.active.map((m) => v2Maintenance(m, config.publicUrl)),
+    };
   },
 };
 
@@ -73,8 +108,13 @@ export function v2Routes(deps: AppDeps) {
     app.get(`/${path}`, (c) =>
       serveCached(c, deps, `/api/v2/${path}`, () => ({
         body: JSON.stringify(build(deps)),
-        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': PUBLIC_CACHE_CONTROL, ...CORS_HEADERS },
-      })));
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': PUBLIC_CACHE_CONTROL,
+          ...CORS_HEADERS,
+        },
+      })),
+    );
   }
   return app;
 }

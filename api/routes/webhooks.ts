@@ -1,4 +1,9 @@
-import { createWebhookEndpoint, deleteWebhookEndpoint, enableWebhookEndpoint, webhookEndpointInput } from '#db/commands/webhooks.ts';
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  enableWebhookEndpoint,
+  webhookEndpointInput,
+} from '#db/commands/webhooks.ts';
 import { notFound } from '#db/commands/errors.ts';
 import { webhookEndpointList, type WebhookEndpointView } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
@@ -39,10 +44,14 @@ export function webhookRoutes(deps: AppDeps) {
   };
   const app = nocRoutes(deps);
 
-  app.get('/', (c) => c.json({ webhooks: webhookEndpointList(db).map(webhookJson) }, 200, { 'cache-control': 'no-store' }));
+  app.get('/', (c) =>
+    c.json({ webhooks: webhookEndpointList(db).map(webhookJson) }, 200, { 'cache-control': 'no-store' }),
+  );
   app.get('/:id', (c) => c.json(one(c.req.param('id')), 200, { 'cache-control': 'no-store' }));
   app.post('/', async (c) => {
-    const row = createWebhookEndpoint(db, await commandInput(c, webhookEndpointInput), tokenContext(c, deps), { allowPrivateTargets: allowPrivateWebhookTargets() });
+    const row = createWebhookEndpoint(db, await commandInput(c, webhookEndpointInput), tokenContext(c, deps), {
+      allowPrivateTargets: allowPrivateWebhookTargets(),
+    });
     // The secret is returned this once; the list never shows it.
     return c.json({ ...one(row.id), secret: row.secret }, 201, { 'cache-control': 'no-store' });
   });

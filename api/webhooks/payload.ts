@@ -18,7 +18,7 @@ export function incidentAsOf(view: IncidentView, updateId: string): IncidentView
     status: latest.status,
     statusLabel: latest.statusLabel,
     cause: updates.find((u) => u.cause)?.cause ?? view.cause,
-    eta: latest.status === 'resolved' ? null : updates.find((u) => u.eta)?.eta ?? null,
+    eta: latest.status === 'resolved' ? null : (updates.find((u) => u.eta)?.eta ?? null),
     monitoringAt: [...updates].reverse().find((u) => u.status === 'monitoring')?.createdAt ?? null,
     resolvedAt,
     updatedAt: latest.createdAt,
@@ -28,15 +28,30 @@ export function incidentAsOf(view: IncidentView, updateId: string): IncidentView
 
 /** The JSON body for one delivery, or null when its subject no longer exists. */
 export function renderWebhookBody(db: Db, message: WebhookMessage, publicUrl: string): string | null {
-  const meta = { unsubscribe: null, documentation: `${publicUrl}/integraciones#webhooks`, generated_at: message.at, event: message.event };
-  const page = { id: PAGE_ID, status_indicator: message.page.status_indicator, status_description: message.page.status_description };
+  const meta = {
+    unsubscribe: null,
+    documentation: `${publicUrl}/integraciones#webhooks`,
+    generated_at: message.at,
+    event: message.event,
+  };
+  const page = {
+    id: PAGE_ID,
+    status_indicator: message.page.status_indicator,
+    status_description: message.page.status_description,
+  };
   if (message.event === 'component.status_changed') {
     const component = componentCatalogue(db).byId.get(message.componentId);
     if (!component) return null;
     return JSON.stringify({
       meta,
       page,
-      component_update: { id: message.componentUpdateId, component_id: message.componentId, created_at: message.at, old_status: message.oldStatus, new_status: message.newStatus },
+      component_update: {
+        id: message.componentUpdateId,
+        component_id: message.componentId,
+        created_at: message.at,
+        old_status: message.oldStatus,
+        new_status: message.newStatus,
+      },
       component: { ...v2Component(component), status: message.newStatus },
     });
   }

@@ -8,7 +8,8 @@ import { isIP, type LookupFunction } from 'node:net';
 import { isPublicAddress } from '#db/domain/webhookTargets.ts';
 
 /** `permanent`: retrying cannot help (refused target, bad URL). */
-export type PostResult = { ok: true; status: number; retryAfterMs?: number } | { ok: false; error: string; permanent?: boolean };
+export type PostResult =
+  { ok: true; status: number; retryAfterMs?: number } | { ok: false; error: string; permanent?: boolean };
 
 export interface PostOptions {
   timeoutMs: number;
@@ -26,7 +27,8 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
       if (!allowPrivate && (list.length === 0 || list.some((a) => !isPublicAddress(a.address)))) {
         return callback(Object.assign(new Error(REFUSED), { code: 'EPRIVATE' }), '', 0);
       }
-      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      if ((options as { all?: boolean }).all)
+        (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       else callback(null, list[0].address, list[0].family);
     });
   };
@@ -39,7 +41,12 @@ function retryAfter(header: string | undefined): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 3_600_000) : undefined;
 }
 
-export function postWebhook(url: string, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostResult> {
+export function postWebhook(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  options: PostOptions,
+): Promise<PostResult> {
   return new Promise((resolve) => {
     let target: URL;
     try {
@@ -48,7 +55,8 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       return resolve({ ok: false, error: 'URL inválida.', permanent: true });
     }
     const host = target.hostname.replace(/^\[|\]$/g, '');
-    if (!options.allowPrivateTargets && isIP(host) && !isPublicAddress(host)) return resolve({ ok: false, error: REFUSED, permanent: true });
+    if (!options.allowPrivateTargets && isIP(host) && !isPublicAddress(host))
+      return resolve({ ok: false, error: REFUSED, permanent: true });
     if (options.signal?.aborted) return resolve({ ok: false, error: 'Entrega interrumpida al detener el servidor.' });
     const request = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : null;
     if (!request) return resolve({ ok: false, error: 'Solo se admiten URL http:// o https://.', permanent: true });
@@ -60,21 +68,37 @@ export function postWebhook(url: string, body: string, headers: Record<string, s
       options.signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const req = request(target, {
-      method: 'POST',
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      lookup: guardedLookup(options.allowPrivateTargets),
-      agent: false,
-    }, (res) => {
-      const status = res.statusCode ?? 0;
-      res.resume();
-      finish({ ok: true, status, retryAfterMs: retryAfter(res.headers['retry-after'] as string | undefined) });
-      res.destroy();
-    });
-    const timer = setTimeout(() => { req.destroy(); finish({ ok: false, error: `Sin respuesta en ${Math.round(options.timeoutMs / 1000)} s.` }); }, options.timeoutMs);
-    const onAbort = () => { req.destroy(); finish({ ok: false, error: 'Entrega interrumpida al detener el servidor.' }); };
+    const req = request(
+      target,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup: guardedLookup(options.allowPrivateTargets),
+        agent: false,
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        finish({ ok: true, status, retryAfterMs: retryAfter(res.headers['retry-after'] as string | undefined) });
+        res.destroy();
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish({ ok: false, error: `Sin respuesta en ${Math.round(options.timeoutMs / 1000)} s.` });
+    }, options.timeoutMs);
+    const onAbort = () => {
+      req.destroy();
+      finish({ ok: false, error: 'Entrega interrumpida al detener el servidor.' });
+    };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (err) => finish((err as NodeJS.ErrnoException).code === 'EPRIVATE' ? { ok: false, error: REFUSED, permanent: true } : { ok: false, error: `Error de conexión: ${err.message}` }));
+    req.on('error', (err) =>
+      finish(
+        (err as NodeJS.ErrnoException).code === 'EPRIVATE'
+          ? { ok: false, error: REFUSED, permanent: true }
+          : { ok: false, error: `Error de conexión: ${err.message}` },
+      ),
+    );
     req.end(body);
   });
 }

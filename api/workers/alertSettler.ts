@@ -29,7 +29,10 @@ export function alertSettler(options: { maxSleepMs?: number } = {}): BackgroundW
         try {
           withoutWaiting(deps.db, () => settleAlerts(deps.db, deps.now()));
         } catch (err) {
-          if (isDatabaseBusy(err)) { sleep(1000); return; }
+          if (isDatabaseBusy(err)) {
+            sleep(1000);
+            return;
+          }
           console.error('Alertas (amortiguación y mantenimientos):', err);
         }
         if (stopped) return;
@@ -38,7 +41,9 @@ export function alertSettler(options: { maxSleepMs?: number } = {}): BackgroundW
         sleep(wait > 0 ? wait : 250);
       };
       // Its own commits wake it too; the second look then finds nothing due and writes nothing.
-      const unsubscribe = onCommit(deps.db, () => { if (!stopped) sleep(0); });
+      const unsubscribe = onCommit(deps.db, () => {
+        if (!stopped) sleep(0);
+      });
       tick();
       return () => {
         stopped = true;

@@ -13,9 +13,16 @@ import { resendTransport } from '../email/resend.ts';
 
 export function emailTransportFor(db: Db, config: Config): Transport {
   if (config.resendApiKey) {
-    return resendTransport(db, config, { apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl, requestsPerSecond: config.resendRequestsPerSecond });
+    return resendTransport(db, config, {
+      apiKey: config.resendApiKey,
+      baseUrl: config.resendBaseUrl,
+      requestsPerSecond: config.resendRequestsPerSecond,
+    });
   }
-  const dir = config.databasePath === ':memory:' ? resolve('data', 'outbox') : join(dirname(resolve(config.databasePath)), 'outbox');
+  const dir =
+    config.databasePath === ':memory:'
+      ? resolve('data', 'outbox')
+      : join(dirname(resolve(config.databasePath)), 'outbox');
   return fileTransport(db, config, dir);
 }
 
@@ -47,10 +54,15 @@ export function emailWorker(options: EmailWorkerOptions = {}): BackgroundWorker 
             if (handled > 0) continue;
           } catch (err) {
             // A database locked by another process is waited out quietly: the next pass retries.
-            if (!isDatabaseBusy(err)) console.error(`Correo: fallo al vaciar la bandeja de salida: ${(err as Error).message}`);
+            if (!isDatabaseBusy(err))
+              console.error(`Correo: fallo al vaciar la bandeja de salida: ${(err as Error).message}`);
           }
           if (stopped) break;
-          await new Promise<void>((r) => { wake = r; timer = setTimeout(r, idleMs); timer.unref(); });
+          await new Promise<void>((r) => {
+            wake = r;
+            timer = setTimeout(r, idleMs);
+            timer.unref();
+          });
         }
       })();
       return async () => {

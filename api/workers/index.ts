@@ -15,9 +15,4 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [
-  maintenanceScheduler(),
-  webhookWorker(),
-  emailWorker(),
-  alertSettler(),
-];
+export const workers: BackgroundWorker[] = [maintenanceScheduler(), webhookWorker(), emailWorker(), alertSettler()];

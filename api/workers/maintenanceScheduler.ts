@@ -34,7 +34,10 @@ export function maintenanceScheduler(options: MaintenanceSchedulerOptions = {}):
           // Never wait for another process's write lock on the event loop: come back in a second.
           withoutWaiting(deps.db, () => advanceMaintenances(deps.db, deps.now()));
         } catch (err) {
-          if (isDatabaseBusy(err)) { sleep(1000); return; }
+          if (isDatabaseBusy(err)) {
+            sleep(1000);
+            return;
+          }
           console.error('Programador de mantenimientos:', err);
         }
         if (stopped) return;
@@ -45,7 +48,9 @@ export function maintenanceScheduler(options: MaintenanceSchedulerOptions = {}):
       };
       // A write in this process (a new or rescheduled window) may move the next due instant
       // closer: look again right after it commits rather than at the end of the current sleep.
-      const unsubscribe = onCommit(deps.db, () => { if (!stopped) sleep(0); });
+      const unsubscribe = onCommit(deps.db, () => {
+        if (!stopped) sleep(0);
+      });
       tick();
       return () => {
         stopped = true;

@@ -35,10 +35,16 @@ export function webhookWorker(options: WebhookWorkerOptions = {}): BackgroundWor
           maxBatches: 25,
           // Stopping between batches leaves the next one claimed but unsent: it goes first,
           // unchanged, at the next start (the outbox's crash path), without burning an attempt.
-          pace: async () => { if (abort.signal.aborted) throw new Error('stopped'); },
+          pace: async () => {
+            if (abort.signal.aborted) throw new Error('stopped');
+          },
         })
-          .catch((err) => { if (!abort.signal.aborted) console.error('Entrega de webhooks:', err); })
-          .finally(() => { running = null; });
+          .catch((err) => {
+            if (!abort.signal.aborted) console.error('Entrega de webhooks:', err);
+          })
+          .finally(() => {
+            running = null;
+          });
       };
       const timer = setInterval(tick, options.intervalMs ?? 2_000);
       timer.unref();

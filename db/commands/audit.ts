@@ -15,10 +15,17 @@ export const systemActor: Actor = { kind: 'system', name: 'sistema' };
  * pages do; flushing the cache on each had the home page rendered again for nearly every visitor.
  */
 export const PRIVATE_SUBJECTS: ReadonlySet<string> = new Set([
-  'subscriber', 'user', 'token', 'webhook', 'feasibility_request',
+  'subscriber',
+  'user',
+  'token',
+  'webhook',
+  'feasibility_request',
   // Alerts, drafts, their rules and the webhooks as received are the NOC's; what an alert changes
   // in public is a component's status, which setComponentStatus notes as 'component'.
-  'alert', 'incident_draft', 'alert_rules', 'alert_delivery',
+  'alert',
+  'incident_draft',
+  'alert_rules',
+  'alert_delivery',
   // The customer service inventory: no public page lists it (/mi-servicio is rendered per lookup).
   'service',
 ]);
@@ -30,7 +37,10 @@ const audited = new WeakMap<Db, Set<string>>();
  * Runs `fn` and returns the subject types it audited on `db`, with its result. Nested calls (a
  * command inside a command) report to the outermost.
  */
-export function auditedDuring<T>(db: Db, fn: () => T): { result: T; subjects: ReadonlySet<string>; outermost: boolean } {
+export function auditedDuring<T>(
+  db: Db,
+  fn: () => T,
+): { result: T; subjects: ReadonlySet<string>; outermost: boolean } {
   const outer = audited.get(db);
   if (outer) return { result: fn(), subjects: outer, outermost: false };
   const subjects = new Set<string>();
@@ -61,13 +71,15 @@ export function recordAudit(
   details?: unknown,
 ): void {
   audited.get(db)?.add(subject.type);
-  db.insert(auditLog).values({
-    at,
-    actorKind: actor.kind,
-    actorName: actor.name,
-    action,
-    subjectType: subject.type,
-    subjectId: subject.id ?? null,
-    details: details === undefined ? null : JSON.stringify(details),
-  }).run();
+  db.insert(auditLog)
+    .values({
+      at,
+      actorKind: actor.kind,
+      actorName: actor.name,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id ?? null,
+      details: details === undefined ? null : JSON.stringify(details),
+    })
+    .run();
 }

@@ -15,14 +15,27 @@ const KEEP_MS = 7 * 24 * 60 * 60_000;
  * is sent to the same place instead of writing twice. If the command throws, nothing is kept
  * and the form can be corrected and sent again.
  */
-export function submitOnce(db: Db, token: string | null | undefined, userId: number, now: Date, run: () => string): { location: string; duplicate: boolean } {
-  if (!token || !TOKEN.test(token)) throw new CommandError(400, 'missing_form_token', 'El formulario caducó o está incompleto. Vuelva a cargar la página e intente de nuevo.');
+export function submitOnce(
+  db: Db,
+  token: string | null | undefined,
+  userId: number,
+  now: Date,
+  run: () => string,
+): { location: string; duplicate: boolean } {
+  if (!token || !TOKEN.test(token))
+    throw new CommandError(
+      400,
+      'missing_form_token',
+      'El formulario caducó o está incompleto. Vuelva a cargar la página e intente de nuevo.',
+    );
   return runCommand(db, () => {
     const previous = db.select().from(consoleFormSubmissions).where(eq(consoleFormSubmissions.token, token)).get();
     if (previous) return { location: previous.location, duplicate: true };
     const location = run();
     db.insert(consoleFormSubmissions).values({ token, userId, location, createdAt: now }).run();
-    db.delete(consoleFormSubmissions).where(lt(consoleFormSubmissions.createdAt, new Date(now.getTime() - KEEP_MS))).run();
+    db.delete(consoleFormSubmissions)
+      .where(lt(consoleFormSubmissions.createdAt, new Date(now.getTime() - KEEP_MS)))
+      .run();
     return { location, duplicate: false };
   });
 }

@@ -24,9 +24,26 @@ export function hashSessionToken(token: string): string {
 // Compared against when the email is unknown, so a wrong email costs as much time as a wrong password.
 let dummyHash: string | undefined;
 
-const invalid = () => new CommandError(401, 'invalid_credentials', 'Correo o contraseña incorrectos.', [{ path: 'password', message: 'Correo o contraseña incorrectos.' }]);
-const addressBlocked = () => new CommandError(429, 'too_many_attempts', 'Demasiados intentos fallidos desde esta conexión. Espere 15 minutos e intente de nuevo.', undefined, { retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 });
-const accountLocked = () => new CommandError(429, 'account_locked', 'La cuenta está bloqueada temporalmente por intentos fallidos. Espere 15 minutos o pida a un administrador que restablezca su contraseña.', undefined, { retryAfterSeconds: LOCK_MS / 1000 });
+const invalid = () =>
+  new CommandError(401, 'invalid_credentials', 'Correo o contraseña incorrectos.', [
+    { path: 'password', message: 'Correo o contraseña incorrectos.' },
+  ]);
+const addressBlocked = () =>
+  new CommandError(
+    429,
+    'too_many_attempts',
+    'Demasiados intentos fallidos desde esta conexión. Espere 15 minutos e intente de nuevo.',
+    undefined,
+    { retryAfterSeconds: ADDRESS_WINDOW_MS / 1000 },
+  );
+const accountLocked = () =>
+  new CommandError(
+    429,
+    'account_locked',
+    'La cuenta está bloqueada temporalmente por intentos fallidos. Espere 15 minutos o pida a un administrador que restablezca su contraseña.',
+    undefined,
+    { retryAfterSeconds: LOCK_MS / 1000 },
+  );
 
 /** A password attempt counted before its (slow) check; a right password takes it back (`settleSuccess`). */
 interface PasswordAttempt {
@@ -48,28 +65,47 @@ interface PasswordAttempt {
  * "espere 15 minutos". Now the worst such a cut leaves is one counted failure, or a lock that
  * expires. A right password, even that fifth one, lifts the lock when it is settled.
  */
-function reserveAttempt(db: Db, input: { address: string; email: string; userId: number | null }, now: Date): PasswordAttempt {
+function reserveAttempt(
+  db: Db,
+  input: { address: string; email: string; userId: number | null },
+  now: Date,
+): PasswordAttempt {
   const since = new Date(now.getTime() - ADDRESS_WINDOW_MS);
   return writeTransaction(db, () => {
     db.delete(consoleLoginFailures).where(lt(consoleLoginFailures.at, since)).run();
-    const recent = db.select({ n: sql<number>`count(*)` }).from(consoleLoginFailures)
-      .where(and(eq(consoleLoginFailures.address, input.address), gte(consoleLoginFailures.at, since))).get()?.n ?? 0;
+    const recent =
+      db
+        .select({ n: sql<number>`count(*)` })
+        .from(consoleLoginFailures)
+        .where(and(eq(consoleLoginFailures.address, input.address), gte(consoleLoginFailures.at, since)))
+        .get()?.n ?? 0;
     if (recent >= MAX_FAILURES_PER_ADDRESS) throw addressBlocked();
     if (input.userId !== null) {
       // A live lock refuses without checking the password. (Locking resets the count, so an
       // expired lock starts afresh.) SET reads the row as it was before this UPDATE.
       const at = now.getTime();
       const reachesLimit = sql`${consoleUsers.failedLogins} + 1 >= ${MAX_FAILED_LOGINS}`;
-      const counted = db.update(consoleUsers)
+      const counted = db
+        .update(consoleUsers)
         .set({
           failedLogins: sql`CASE WHEN ${reachesLimit} THEN 0 ELSE ${consoleUsers.failedLogins} + 1 END`,
           lockedUntil: sql`CASE WHEN ${reachesLimit} THEN ${at + LOCK_MS} ELSE NULL END`,
         })
-        .where(and(eq(consoleUsers.id, input.userId), sql`(${consoleUsers.lockedUntil} IS NULL OR ${consoleUsers.lockedUntil} <= ${at})`))
-        .returning({ id: consoleUsers.id }).get();
+        .where(
+          and(
+            eq(consoleUsers.id, input.userId),
+            sql`(${consoleUsers.lockedUntil} IS NULL OR ${consoleUsers.lockedUntil} <= ${at})`,
+          ),
+        )
+        .returning({ id: consoleUsers.id })
+        .get();
       if (!counted) throw accountLocked();
     }
-    const row = db.insert(consoleLoginFailures).values({ address: input.address, email: input.email, at: now }).returning({ id: consoleLoginFailures.id }).get();
+    const row = db
+      .insert(consoleLoginFailures)
+      .values({ address: input.address, email: input.email, at: now })
+      .returning({ id: consoleLoginFailures.id })
+      .get();
     return { failureRowId: row.id, userId: input.userId };
   });
 }
@@ -78,7 +114,11 @@ function reserveAttempt(db: Db, input: { address: string; email: string; userId:
 function settleSuccess(db: Db, attempt: PasswordAttempt): void {
   writeTransaction(db, () => {
     db.delete(consoleLoginFailures).where(eq(consoleLoginFailures.id, attempt.failureRowId)).run();
-    if (attempt.userId !== null) db.update(consoleUsers).set({ failedLogins: 0, lockedUntil: null }).where(eq(consoleUsers.id, attempt.userId)).run();
+    if (attempt.userId !== null)
+      db.update(consoleUsers)
+        .set({ failedLogins: 0, lockedUntil: null })
+        .where(eq(consoleUsers.id, attempt.userId))
+        .run();
   });
 }
 
@@ -98,7 +138,10 @@ export async function checkConsolePassword(
   const user = db.select().from(consoleUsers).where(eq(consoleUsers.email, email)).get();
   const attempt = reserveAttempt(db, { address: input.address, email, userId: user?.id ?? null }, now);
   // A wrong password stays counted as it was reserved; nothing more to write.
-  const ok = await verifyPassword(input.password, user?.passwordHash ?? (dummyHash ??= hashPasswordSync('contraseña de relleno')));
+  const ok = await verifyPassword(
+    input.password,
+    user?.passwordHash ?? (dummyHash ??= hashPasswordSync('contraseña de relleno')),
+  );
   if (!ok || !user || user.disabledAt) return { ok: false };
   settleSuccess(db, attempt);
   return { ok: true, user };
@@ -120,7 +163,15 @@ export async function signIn(
   const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
   runCommand(db, () => {
     db.delete(consoleSessions).where(lt(consoleSessions.expiresAt, now)).run();
-    db.insert(consoleSessions).values({ tokenHash: hashSessionToken(token), userId: user.id, csrfToken: randomBytes(32).toString('base64url'), createdAt: now, expiresAt }).run();
+    db.insert(consoleSessions)
+      .values({
+        tokenHash: hashSessionToken(token),
+        userId: user.id,
+        csrfToken: randomBytes(32).toString('base64url'),
+        createdAt: now,
+        expiresAt,
+      })
+      .run();
     recordAudit(db, { kind: 'user', name: user.email }, 'user.login', { type: 'user', id: user.email }, now);
   });
   return { token, expiresAt, mustChangePassword: user.mustChangePassword };

@@ -16,21 +16,44 @@ const ring = z.array(position).superRefine((r, ctx) => {
   const problem = ringProblem(r);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
-const polygon = z.strictObject({ type: z.literal('Polygon'), coordinates: z.array(ring).min(1, 'Un polígono necesita al menos su anillo exterior.') });
-const multiPolygon = z.strictObject({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(ring).min(1)).min(1) });
+const polygon = z.strictObject({
+  type: z.literal('Polygon'),
+  coordinates: z.array(ring).min(1, 'Un polígono necesita al menos su anillo exterior.'),
+});
+const multiPolygon = z.strictObject({
+  type: z.literal('MultiPolygon'),
+  coordinates: z.array(z.array(ring).min(1)).min(1),
+});
 
 /** RFC 7946 FeatureCollection of (Multi)Polygons, each tagged with its area and technology. */
 export const coverageInput = z.object({
   type: z.literal('FeatureCollection', { error: 'Se esperaba un GeoJSON FeatureCollection.' }),
-  features: z.array(z.object({
-    type: z.literal('Feature'),
-    geometry: z.discriminatedUnion('type', [polygon, multiPolygon], { error: 'La geometría debe ser Polygon o MultiPolygon.' }),
-    properties: z.object({
-      area: text({ min: 1, max: 100, label: 'La zona', required: 'Indique la zona (slug del grupo del catálogo, p. ej. metepec).' }),
-      technology: z.enum(coverageTechnologies, { error: 'La tecnología debe ser fiber o microwave.' }),
-      locality: text({ min: 1, max: 120, label: 'La localidad', required: 'Indique la localidad que se lista sin mapa.' }),
-    }),
-  })).min(1, 'Envíe al menos un área de cobertura.').max(2000),
+  features: z
+    .array(
+      z.object({
+        type: z.literal('Feature'),
+        geometry: z.discriminatedUnion('type', [polygon, multiPolygon], {
+          error: 'La geometría debe ser Polygon o MultiPolygon.',
+        }),
+        properties: z.object({
+          area: text({
+            min: 1,
+            max: 100,
+            label: 'La zona',
+            required: 'Indique la zona (slug del grupo del catálogo, p. ej. metepec).',
+          }),
+          technology: z.enum(coverageTechnologies, { error: 'La tecnología debe ser fiber o microwave.' }),
+          locality: text({
+            min: 1,
+            max: 120,
+            label: 'La localidad',
+            required: 'Indique la localidad que se lista sin mapa.',
+          }),
+        }),
+      }),
+    )
+    .min(1, 'Envíe al menos un área de cobertura.')
+    .max(2000),
 });
 export type CoverageInput = z.input<typeof coverageInput>;
 
@@ -43,23 +66,29 @@ export function replaceCoverage(db: Db, raw: CoverageInput, ctx: CommandContext)
   const { features } = parseInput(coverageInput, raw);
   return runCommand(db, () => {
     const catalogue = componentCatalogue(db);
-    const areas = features.map((f, i) => resolveRef(catalogue, f.properties.area, `features.${i}.properties.area`, 'group'));
+    const areas = features.map((f, i) =>
+      resolveRef(catalogue, f.properties.area, `features.${i}.properties.area`, 'group'),
+    );
     const unknown = areas.flatMap((r) => (r.unknown ? [r.unknown] : []));
     if (unknown.length) throw unknownRefs(unknown, 'unknown_area');
     db.delete(coverageAreas).run();
     features.forEach((f, i) => {
       const area = areas[i].entry!;
-      db.insert(coverageAreas).values({
-        areaSlug: area.kind === 'group' ? area.group.slug : f.properties.area,
-        technology: f.properties.technology,
-        locality: f.properties.locality,
-        geometry: JSON.stringify(f.geometry satisfies Polygon | MultiPolygon),
-        position: i,
-        createdAt: ctx.now,
-      }).run();
+      db.insert(coverageAreas)
+        .values({
+          areaSlug: area.kind === 'group' ? area.group.slug : f.properties.area,
+          technology: f.properties.technology,
+          locality: f.properties.locality,
+          geometry: JSON.stringify(f.geometry satisfies Polygon | MultiPolygon),
+          position: i,
+          createdAt: ctx.now,
+        })
+        .run();
     });
-    db.insert(appMeta).values({ key: COVERAGE_META_KEY, value: ctx.now.toISOString() })
-      .onConflictDoUpdate({ target: appMeta.key, set: { value: ctx.now.toISOString() } }).run();
+    db.insert(appMeta)
+      .values({ key: COVERAGE_META_KEY, value: ctx.now.toISOString() })
+      .onConflictDoUpdate({ target: appMeta.key, set: { value: ctx.now.toISOString() } })
+      .run();
     recordAudit(db, ctx.actor, 'coverage.replaced', { type: 'coverage' }, ctx.now, { features: features.length });
     return { count: features.length };
   });

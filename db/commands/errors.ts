@@ -13,7 +13,13 @@ export class CommandError extends Error {
   readonly fields?: FieldError[];
   /** For 429 and 503: when trying again makes sense (the API sends it as `Retry-After`). */
   readonly retryAfterSeconds?: number;
-  constructor(status: CommandError['status'], code: string, message: string, fields?: FieldError[], options: { retryAfterSeconds?: number } = {}) {
+  constructor(
+    status: CommandError['status'],
+    code: string,
+    message: string,
+    fields?: FieldError[],
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(message);
     this.name = 'CommandError';
     this.status = status;
@@ -31,7 +37,18 @@ export function notFound(what: string, id: string): CommandError {
  * 422 for references that name nothing in the catalogue, one field error per reference at the
  * path where it was given (see resolveRefs in db/queries/catalog.ts).
  */
-export function unknownRefs(unknown: ReadonlyArray<{ path: string; ref: string; message: string }>, code: 'unknown_component' | 'unknown_group' | 'unknown_area' | 'unknown_element' = 'unknown_component'): CommandError {
-  const message = unknown.length === 1 ? unknown[0].message : `No existen en el catálogo: ${unknown.map((u) => `«${u.ref}»`).join(', ')}.`;
-  return new CommandError(422, code, message, unknown.map(({ path, message }) => ({ path, message })));
+export function unknownRefs(
+  unknown: ReadonlyArray<{ path: string; ref: string; message: string }>,
+  code: 'unknown_component' | 'unknown_group' | 'unknown_area' | 'unknown_element' = 'unknown_component',
+): CommandError {
+  const message =
+    unknown.length === 1
+      ? unknown[0].message
+      : `No existen en el catálogo: ${unknown.map((u) => `«${u.ref}»`).join(', ')}.`;
+  return new CommandError(
+    422,
+    code,
+    message,
+    unknown.map(({ path, message }) => ({ path, message })),
+  );
 }

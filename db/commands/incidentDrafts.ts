@@ -17,8 +17,14 @@ type DraftRow = typeof incidentDrafts.$inferSelect;
 function openDraft(db: Db, id: string): DraftRow {
   const draft = db.select().from(incidentDrafts).where(eq(incidentDrafts.id, id)).get();
   if (!draft) throw notFound('el borrador', id);
-  if (draft.state === 'published') throw new CommandError(409, 'draft_closed', 'Este borrador ya se publicó como incidente.');
-  if (draft.state === 'discarded') throw new CommandError(409, 'draft_closed', `Este borrador se descartó${draft.closedBy ? ` (${draft.closedBy})` : ''}: ${draft.discardReason ?? ''}`.trim());
+  if (draft.state === 'published')
+    throw new CommandError(409, 'draft_closed', 'Este borrador ya se publicó como incidente.');
+  if (draft.state === 'discarded')
+    throw new CommandError(
+      409,
+      'draft_closed',
+      `Este borrador se descartó${draft.closedBy ? ` (${draft.closedBy})` : ''}: ${draft.discardReason ?? ''}`.trim(),
+    );
   return draft;
 }
 
@@ -32,25 +38,57 @@ export function publishDraft(db: Db, draftId: string, input: CreateIncidentInput
     const draft = openDraft(db, draftId);
     const startedAt = draft.startedAt.getTime() > ctx.now.getTime() ? ctx.now : draft.startedAt;
     const incident = createIncident(db, { ...input, startedAt: input.startedAt ?? startedAt }, ctx);
-    db.update(incidentDrafts).set({ state: 'published', incidentId: incident.id, closedAt: ctx.now, closedBy: ctx.actor.name, updatedAt: ctx.now })
-      .where(eq(incidentDrafts.id, draft.id)).run();
+    db.update(incidentDrafts)
+      .set({
+        state: 'published',
+        incidentId: incident.id,
+        closedAt: ctx.now,
+        closedBy: ctx.actor.name,
+        updatedAt: ctx.now,
+      })
+      .where(eq(incidentDrafts.id, draft.id))
+      .run();
     linkDraftAlerts(db, draft.id, incident.id);
-    recordAudit(db, ctx.actor, 'incident_draft.publish', { type: 'incident_draft', id: draft.id }, ctx.now, { incidentId: incident.id });
+    recordAudit(db, ctx.actor, 'incident_draft.publish', { type: 'incident_draft', id: draft.id }, ctx.now, {
+      incidentId: incident.id,
+    });
     return incident;
   });
 }
 
 /** Discarding needs a reason: a false positive is worth knowing about when the rules are reviewed. */
 export const discardDraftInput = z.strictObject({
-  reason: text({ min: 1, max: LIMITS.note, label: 'El motivo', required: 'Escriba por qué se descarta, p. ej. «Falsa alarma: reinicio programado del equipo».' }),
+  reason: text({
+    min: 1,
+    max: LIMITS.note,
+    label: 'El motivo',
+    required: 'Escriba por qué se descarta, p. ej. «Falsa alarma: reinicio programado del equipo».',
+  }),
 });
 
-export function discardDraft(db: Db, draftId: string, raw: z.input<typeof discardDraftInput>, ctx: CommandContext): DraftRow {
+export function discardDraft(
+  db: Db,
+  draftId: string,
+  raw: z.input<typeof discardDraftInput>,
+  ctx: CommandContext,
+): DraftRow {
   const input = parseInput(discardDraftInput, raw);
   return runCommand(db, () => {
     const draft = openDraft(db, draftId);
-    recordAudit(db, ctx.actor, 'incident_draft.discard', { type: 'incident_draft', id: draft.id }, ctx.now, { reason: input.reason });
-    return db.update(incidentDrafts).set({ state: 'discarded', discardReason: input.reason, closedAt: ctx.now, closedBy: ctx.actor.name, updatedAt: ctx.now })
-      .where(eq(incidentDrafts.id, draft.id)).returning().get();
+    recordAudit(db, ctx.actor, 'incident_draft.discard', { type: 'incident_draft', id: draft.id }, ctx.now, {
+      reason: input.reason,
+    });
+    return db
+      .update(incidentDrafts)
+      .set({
+        state: 'discarded',
+        discardReason: input.reason,
+        closedAt: ctx.now,
+        closedBy: ctx.actor.name,
+        updatedAt: ctx.now,
+      })
+      .where(eq(incidentDrafts.id, draft.id))
+      .returning()
+      .get();
   });
 }

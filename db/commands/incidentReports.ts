@@ -13,9 +13,15 @@ import { bodyText, parseInput } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
 export const incidentReportInput = z.strictObject({
-  body: bodyText('Escriba el informe: causa raíz, qué vieron los clientes, cronología y acciones correctivas.', 'El informe')
+  body: bodyText(
+    'Escriba el informe: causa raíz, qué vieron los clientes, cronología y acciones correctivas.',
+    'El informe',
+  )
     // The console starts from the four headings: published as they are, they would say nothing.
-    .refine((body) => body.replace(/\s+/g, ' ').trim() !== REPORT_TEMPLATE.replace(/\s+/g, ' ').trim(), 'Complete el informe: la plantilla está sin llenar.'),
+    .refine(
+      (body) => body.replace(/\s+/g, ' ').trim() !== REPORT_TEMPLATE.replace(/\s+/g, ' ').trim(),
+      'Complete el informe: la plantilla está sin llenar.',
+    ),
   /** Email the report to the subscribers the incident's notices reached. */
   notifySubscribers: z.boolean({ error: 'notify_subscribers debe ser true o false.' }).optional(),
 });
@@ -29,24 +35,50 @@ export interface IncidentReportResult {
   emailed: number;
 }
 
-export function publishIncidentReport(db: Db, incidentId: string, raw: IncidentReportInput, ctx: CommandContext): IncidentReportResult {
+export function publishIncidentReport(
+  db: Db,
+  incidentId: string,
+  raw: IncidentReportInput,
+  ctx: CommandContext,
+): IncidentReportResult {
   const input = parseInput(incidentReportInput, raw);
   return runCommand(db, () => {
-    const incident = db.select({ id: incidents.id, status: incidents.status }).from(incidents).where(eq(incidents.id, incidentId)).get();
+    const incident = db
+      .select({ id: incidents.id, status: incidents.status })
+      .from(incidents)
+      .where(eq(incidents.id, incidentId))
+      .get();
     if (!incident) throw notFound('el incidente', incidentId);
     if (incident.status !== 'resolved') {
-      throw new CommandError(409, 'incident_not_resolved', 'El informe del incidente se publica cuando el incidente está resuelto.');
+      throw new CommandError(
+        409,
+        'incident_not_resolved',
+        'El informe del incidente se publica cuando el incidente está resuelto.',
+      );
     }
     const current = incidentReport(db, incidentId);
     const changed = !current || current.body !== input.body;
     let version = current?.version ?? 0;
     if (changed) {
       version += 1;
-      db.insert(incidentReportVersions).values({ incidentId, version, body: input.body, author: ctx.actor.name, createdAt: ctx.now }).run();
-      recordAudit(db, ctx.actor, version === 1 ? 'incident.report.publish' : 'incident.report.revise', { type: 'incident', id: incidentId }, ctx.now, { version, characters: input.body.length });
+      db.insert(incidentReportVersions)
+        .values({ incidentId, version, body: input.body, author: ctx.actor.name, createdAt: ctx.now })
+        .run();
+      recordAudit(
+        db,
+        ctx.actor,
+        version === 1 ? 'incident.report.publish' : 'incident.report.revise',
+        { type: 'incident', id: incidentId },
+        ctx.now,
+        { version, characters: input.body.length },
+      );
     }
     const emailed = input.notifySubscribers ? enqueueIncidentReportEmails(db, incidentId, version, ctx.now) : 0;
-    if (emailed > 0) recordAudit(db, ctx.actor, 'incident.report.email', { type: 'incident', id: incidentId }, ctx.now, { version, recipients: emailed });
+    if (emailed > 0)
+      recordAudit(db, ctx.actor, 'incident.report.email', { type: 'incident', id: incidentId }, ctx.now, {
+        version,
+        recipients: emailed,
+      });
     return { report: incidentReport(db, incidentId)!, changed, emailed };
   });
 }

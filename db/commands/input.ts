@@ -80,9 +80,12 @@ function forbiddenCharacterMessage(label: string, value: string, multiline: bool
   if (!match) return null;
   const code = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   const position = [...value.slice(0, match.index)].length + 1;
-  const what = !multiline && /[\t\n\r]/.test(match[0]) ? 'un salto de línea o tabulador'
-    : BIDI_CONTROL.test(match[0]) ? `un carácter que invierte la dirección del texto (${code})`
-    : `un carácter de control o no válido (${code})`;
+  const what =
+    !multiline && /[\t\n\r]/.test(match[0])
+      ? 'un salto de línea o tabulador'
+      : BIDI_CONTROL.test(match[0])
+        ? `un carácter que invierte la dirección del texto (${code})`
+        : `un carácter de control o no válido (${code})`;
   return `${label} contiene ${what} en la posición ${position}; quítelo y vuelva a intentarlo.`;
 }
 
@@ -93,30 +96,36 @@ function forbiddenCharacterMessage(label: string, value: string, multiline: bool
  */
 export function text({ max, min = 0, label, required, multiline = false }: TextRule) {
   // A missing required field reads like an empty one ("Escriba un título"), not like a type error.
-  let schema = z.string({ error: (issue) => (issue.input === undefined && required ? required : `${label} debe ser texto.`) }).trim();
+  let schema = z
+    .string({ error: (issue) => (issue.input === undefined && required ? required : `${label} debe ser texto.`) })
+    .trim();
   if (min > 0) schema = schema.min(min, required ?? `${label} no puede quedar vacío.`);
-  return schema.max(max, `${label} no puede pasar de ${count.format(max)} caracteres.`)
-    .check((ctx) => {
-      const message = forbiddenCharacterMessage(label, ctx.value, multiline);
-      if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-    });
+  return schema.max(max, `${label} no puede pasar de ${count.format(max)} caracteres.`).check((ctx) => {
+    const message = forbiddenCharacterMessage(label, ctx.value, multiline);
+    if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
 }
 
 /** A title or name (1–200), on one line. */
 export const nameText = (required: string, label = 'El nombre') => text({ min: 1, max: LIMITS.name, label, required });
 /** A message for customers (1–20,000), of several lines. */
-export const bodyText = (required: string, label = 'El mensaje') => text({ min: 1, max: LIMITS.body, label, required, multiline: true });
+export const bodyText = (required: string, label = 'El mensaje') =>
+  text({ min: 1, max: LIMITS.body, label, required, multiline: true });
 /** A short optional explanation (0–2,000): cause, description, reason; line breaks allowed. */
 export const noteText = (label: string) => text({ max: LIMITS.note, label, multiline: true });
 
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** Identifier in URLs (`/componentes/:slug/…`); no spaces, so not trimmed. */
-export const slug = z.string({ error: 'El identificador debe ser texto.' })
+export const slug = z
+  .string({ error: 'El identificador debe ser texto.' })
   .max(LIMITS.slug, 'Solo minúsculas, números y guiones (máximo 60), p. ej. metepec-fibra.')
   .regex(SLUG_PATTERN, 'Solo minúsculas, números y guiones (máximo 60), p. ej. metepec-fibra.');
 
 /** A component or area named by id or slug; whether it exists is the resolver's answer (db/queries/catalog.ts). */
-export const ref = z.string({ error: 'Indique un componente o una zona por su id o identificador.' }).min(1).max(LIMITS.ref);
+export const ref = z
+  .string({ error: 'Indique un componente o una zona por su id o identificador.' })
+  .min(1)
+  .max(LIMITS.ref);
 export const refList = z.array(ref).max(LIMITS.refs, `Hasta ${LIMITS.refs} componentes o zonas.`);
 
 /**
@@ -124,17 +133,29 @@ export const refList = z.array(ref).max(LIMITS.refs, `Hasta ${LIMITS.refs} compo
  * to case (db/domain/affectedServices.ts), so it is kept in that canonical form. A semicolon
  * separates elements in the inventory's CSV, so it cannot be part of one.
  */
-export const networkElement = text({ min: 1, max: LIMITS.element, label: 'El elemento de red', required: 'Indique el elemento de red, p. ej. OLT-MET-01.' })
+export const networkElement = text({
+  min: 1,
+  max: LIMITS.element,
+  label: 'El elemento de red',
+  required: 'Indique el elemento de red, p. ej. OLT-MET-01.',
+})
   .refine((v) => !v.includes(';'), 'Un elemento de red no puede contener «;» (separa elementos en el CSV).')
   .transform(normalizeElement);
 /** Network elements an incident or maintenance names; each must exist in the service inventory. */
-export const elementList = z.array(networkElement, { error: 'Envíe los elementos de red como una lista, p. ej. ["OLT-MET-01"].' })
+export const elementList = z
+  .array(networkElement, { error: 'Envíe los elementos de red como una lista, p. ej. ["OLT-MET-01"].' })
   .max(LIMITS.refs, `Hasta ${LIMITS.refs} elementos de red.`);
 
-const SERVICE_ID_MESSAGE = 'El ID de servicio tiene hasta 40 letras, números, puntos, guiones o guiones bajos, p. ej. SOM-12345.';
+const SERVICE_ID_MESSAGE =
+  'El ID de servicio tiene hasta 40 letras, números, puntos, guiones o guiones bajos, p. ej. SOM-12345.';
 
 /** A customer service's ID as printed on invoices (SOM-12345), kept upper-case (see canonicalServiceId). */
-export const serviceIdText = text({ min: 1, max: LIMITS.serviceId, label: 'El ID de servicio', required: 'Indique el ID del servicio, p. ej. SOM-12345.' })
+export const serviceIdText = text({
+  min: 1,
+  max: LIMITS.serviceId,
+  label: 'El ID de servicio',
+  required: 'Indique el ID del servicio, p. ej. SOM-12345.',
+})
   .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, SERVICE_ID_MESSAGE)
   .transform(canonicalServiceId);
 
@@ -170,9 +191,10 @@ export function fieldErrors(error: z.ZodError, prefix?: string, keepNames = fals
     if (segments.length && !keepNames) segments[0] = publicName(segments[0]);
     else if (issue.code === 'unrecognized_keys') segments.push(issue.keys.join(','));
     // zod's Spanish locale says «Llave desconocida»; a field is what the API and forms call it.
-    const message = issue.code === 'unrecognized_keys'
-      ? `${issue.keys.length === 1 ? 'Campo desconocido' : 'Campos desconocidos'}: ${issue.keys.map((k) => `«${k}»`).join(', ')}. Revise el nombre en la documentación.`
-      : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `${issue.keys.length === 1 ? 'Campo desconocido' : 'Campos desconocidos'}: ${issue.keys.map((k) => `«${k}»`).join(', ')}. Revise el nombre en la documentación.`
+        : issue.message;
     return { path: [prefix, ...segments].filter((s) => s !== undefined && s !== '').join('.'), message };
   });
 }
@@ -188,9 +210,19 @@ export function checkInput(schema: z.ZodType, input: unknown): FieldError[] {
  * every bad field (public names) — before anything is read or written. `path` prefixes the paths
  * when the input is one part of a larger document (`subscribers.3.email`).
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, options: { path?: string; message?: string; keepNames?: boolean } = {}): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  options: { path?: string; message?: string; keepNames?: boolean } = {},
+): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new CommandError(422, 'validation_failed', options.message ?? 'Algunos campos no son válidos.', fieldErrors(parsed.error, options.path, options.keepNames));
+  if (!parsed.success)
+    throw new CommandError(
+      422,
+      'validation_failed',
+      options.message ?? 'Algunos campos no son válidos.',
+      fieldErrors(parsed.error, options.path, options.keepNames),
+    );
   return parsed.data;
 }
 

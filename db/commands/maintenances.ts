@@ -1,17 +1,52 @@
 import { and, desc, eq, inArray, ne } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
-import { maintenanceImpactKinds, type ComponentStatus, type MaintenanceStatus, type MaintenanceUpdateKind } from '../enums.ts';
+import {
+  maintenanceImpactKinds,
+  type ComponentStatus,
+  type MaintenanceStatus,
+  type MaintenanceUpdateKind,
+} from '../enums.ts';
 import { newId } from '../ids.ts';
-import { components, componentStatusEvents, maintenanceComponents, maintenanceElements, maintenances, maintenanceScheduleChanges, maintenanceUpdates } from '../schema/index.ts';
-import { DEFAULT_MAX_WINDOW_HOURS, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, MIN_NOTICE_MS, REMINDER_BEFORE_MS, startsInPast, windowProblem, windowProblemMessage, type LockedOnceStarted } from '../domain/maintenance.ts';
+import {
+  components,
+  componentStatusEvents,
+  maintenanceComponents,
+  maintenanceElements,
+  maintenances,
+  maintenanceScheduleChanges,
+  maintenanceUpdates,
+} from '../schema/index.ts';
+import {
+  DEFAULT_MAX_WINDOW_HOURS,
+  hasEnoughNotice,
+  isLowImpactWindow,
+  LOCKED_ONCE_STARTED,
+  MIN_NOTICE_MS,
+  REMINDER_BEFORE_MS,
+  startsInPast,
+  windowProblem,
+  windowProblemMessage,
+  type LockedOnceStarted,
+} from '../domain/maintenance.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
 import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
-import { bodyText, elementList, instant, LIMITS, nameText, noteText, parseInput, publicName, refList, text } from './input.ts';
+import {
+  bodyText,
+  elementList,
+  instant,
+  LIMITS,
+  nameText,
+  noteText,
+  parseInput,
+  publicName,
+  refList,
+  text,
+} from './input.ts';
 import { assertKnownElements } from './services.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
@@ -37,7 +72,11 @@ const maintenanceFields = {
   components: refList.min(1, 'Elija al menos una zona o un componente afectado.'),
   /** Network elements of the service inventory the work touches (OLT-MET-01…); their services are affected too. */
   elements: elementList.optional(),
-  impactKind: z.enum(maintenanceImpactKinds, { error: 'Elija la afectación esperada: no_impact, reduced_redundancy, degraded u outage.' }).optional(),
+  impactKind: z
+    .enum(maintenanceImpactKinds, {
+      error: 'Elija la afectación esperada: no_impact, reduced_redundancy, degraded u outage.',
+    })
+    .optional(),
   autoTransition: z.boolean().optional(),
   emergency: z.boolean().optional(),
   emergencyReason: noteText('El motivo').nullable().optional(),
@@ -46,10 +85,13 @@ const maintenanceFields = {
 /** A new window (manual 4.2): 72 h of notice unless an emergency with its reason. */
 export const createMaintenanceInput = z.strictObject(maintenanceFields);
 /** An edit or reschedule; only the fields given change. */
-export const maintenancePatchInput = z.strictObject({
-  ...maintenanceFields,
-  rescheduleReason: noteText('El motivo').nullable().optional(),
-}).partial().refine((p) => Object.keys(p).length > 0, 'Indique al menos un campo que cambiar.');
+export const maintenancePatchInput = z
+  .strictObject({
+    ...maintenanceFields,
+    rescheduleReason: noteText('El motivo').nullable().optional(),
+  })
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, 'Indique al menos un campo que cambiar.');
 
 export type CreateMaintenanceInput = z.input<typeof createMaintenanceInput>;
 export type MaintenancePatch = z.input<typeof maintenancePatchInput>;
@@ -62,7 +104,8 @@ export interface MaintenanceResult {
 function lowImpactWarning(): MaintenanceWarning {
   return {
     code: 'low_impact_window',
-    message: 'La ventana no está dentro del horario de bajo impacto (00:00–04:00, hora del centro de México). Se publica, marcada como fuera de horario de bajo impacto.',
+    message:
+      'La ventana no está dentro del horario de bajo impacto (00:00–04:00, hora del centro de México). Se publica, marcada como fuera de horario de bajo impacto.',
   };
 }
 
@@ -71,7 +114,10 @@ function resolveComponentRefs(db: Db, refs: string[]): string[] {
   const { found, unknown } = resolveRefs(componentCatalogue(db), refs, 'components', 'any');
   if (unknown.length > 0) throw unknownRefs(unknown);
   const ids = expandedComponentIds(found);
-  if (ids.length === 0) throw new CommandError(422, 'validation_failed', 'Indique al menos un componente afectado.', [{ path: 'components', message: 'Las zonas indicadas no tienen componentes.' }]);
+  if (ids.length === 0)
+    throw new CommandError(422, 'validation_failed', 'Indique al menos un componente afectado.', [
+      { path: 'components', message: 'Las zonas indicadas no tienen componentes.' },
+    ]);
   return ids;
 }
 
@@ -80,37 +126,59 @@ function checkWindow(from: Date, until: Date, policy: MaintenancePolicy): void {
   const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
   const problem = windowProblem(from, until, maxHours);
   if (problem === 'ends_before_start') {
-    throw new CommandError(422, 'invalid_window', windowProblemMessage(problem, maxHours), [{ path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' }]);
+    throw new CommandError(422, 'invalid_window', windowProblemMessage(problem, maxHours), [
+      { path: 'scheduled_until', message: 'Debe ser posterior a scheduled_for.' },
+    ]);
   }
   if (problem === 'too_long') {
-    throw new CommandError(422, 'window_too_long', windowProblemMessage(problem, maxHours), [{ path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` }]);
+    throw new CommandError(422, 'window_too_long', windowProblemMessage(problem, maxHours), [
+      { path: 'scheduled_until', message: `Máximo ${maxHours} h después del inicio.` },
+    ]);
   }
 }
 
 /** Manual 4.2: at least 72 h between publication and start, unless it is a declared emergency. */
 function checkNotice(now: Date, from: Date, emergency: boolean, reason: string | null | undefined): void {
   if (emergency && !reason?.trim()) {
-    throw new CommandError(422, 'emergency_reason_required', 'Un mantenimiento de emergencia requiere explicar el motivo (emergency_reason).', [{ path: 'emergency_reason', message: 'Indique por qué no puede esperar al aviso de 72 horas.' }]);
+    throw new CommandError(
+      422,
+      'emergency_reason_required',
+      'Un mantenimiento de emergencia requiere explicar el motivo (emergency_reason).',
+      [{ path: 'emergency_reason', message: 'Indique por qué no puede esperar al aviso de 72 horas.' }],
+    );
   }
   if (!emergency && !hasEnoughNotice(now, from)) {
     const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
-    throw new CommandError(422, 'notice_too_short',
+    throw new CommandError(
+      422,
+      'notice_too_short',
       `El manual del cliente (sección 4.2) exige avisar con al menos 72 horas de anticipación: el inicio más cercano posible es ${formatDateTime(earliest)} (${ZONE_LABEL}). Si no puede esperar, márquelo como emergencia (emergency: true) y explique el motivo en emergency_reason.`,
-      [{ path: 'scheduled_for', message: 'Menos de 72 horas de aviso.' }]);
+      [{ path: 'scheduled_for', message: 'Menos de 72 horas de aviso.' }],
+    );
   }
   if (startsInPast(now, from)) {
-    throw new CommandError(422, 'validation_failed', 'El inicio no puede estar en el pasado.', [{ path: 'scheduled_for', message: 'Indique una hora futura.' }]);
+    throw new CommandError(422, 'validation_failed', 'El inicio no puede estar en el pasado.', [
+      { path: 'scheduled_for', message: 'Indique una hora futura.' },
+    ]);
   }
 }
 
 function setElements(db: Db, maintenanceId: string, elements: readonly string[]): void {
   db.delete(maintenanceElements).where(eq(maintenanceElements.maintenanceId, maintenanceId)).run();
   const unique = [...new Set(elements)];
-  if (unique.length > 0) db.insert(maintenanceElements).values(unique.map((element) => ({ maintenanceId, element }))).run();
+  if (unique.length > 0)
+    db.insert(maintenanceElements)
+      .values(unique.map((element) => ({ maintenanceId, element })))
+      .run();
 }
 
 function componentIdsOf(db: Db, maintenanceId: string): string[] {
-  return db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id);
+  return db
+    .select({ id: maintenanceComponents.componentId })
+    .from(maintenanceComponents)
+    .where(eq(maintenanceComponents.maintenanceId, maintenanceId))
+    .all()
+    .map((r) => r.id);
 }
 
 type Scope = { componentIds: string[]; elements: string[] };
@@ -121,29 +189,57 @@ type Scope = { componentIds: string[]; elements: string[] };
  * reschedule that also widened the window goes to those who knew the old one); `previousScope`:
  * tell only those the current scope reaches and that one did not.
  */
-function notify(db: Db, type: Extract<NotificationEvent, { maintenanceId: string }>['type'], maintenanceId: string, at: Date, options: { scope?: Scope; previousScope?: Scope } = {}): void {
-  publish(db, { type, maintenanceId, ...(options.scope ?? maintenanceScope(db, maintenanceId)), ...(options.previousScope ? { previousScope: options.previousScope } : {}), at });
+function notify(
+  db: Db,
+  type: Extract<NotificationEvent, { maintenanceId: string }>['type'],
+  maintenanceId: string,
+  at: Date,
+  options: { scope?: Scope; previousScope?: Scope } = {},
+): void {
+  publish(db, {
+    type,
+    maintenanceId,
+    ...(options.scope ?? maintenanceScope(db, maintenanceId)),
+    ...(options.previousScope ? { previousScope: options.previousScope } : {}),
+    at,
+  });
 }
 
 type Transition = { componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus };
 
-function addUpdate(db: Db, maintenanceId: string, kind: MaintenanceUpdateKind, status: MaintenanceStatus, body: string, at: Date, transitions: Transition[] = []): void {
-  db.insert(maintenanceUpdates).values({ id: newId(), maintenanceId, kind, status, body, transitions: JSON.stringify(transitions), createdAt: at }).run();
+function addUpdate(
+  db: Db,
+  maintenanceId: string,
+  kind: MaintenanceUpdateKind,
+  status: MaintenanceStatus,
+  body: string,
+  at: Date,
+  transitions: Transition[] = [],
+): void {
+  db.insert(maintenanceUpdates)
+    .values({ id: newId(), maintenanceId, kind, status, body, transitions: JSON.stringify(transitions), createdAt: at })
+    .run();
 }
 
 /** Other maintenances in progress that hold this component under maintenance. */
 function heldByOther(db: Db, componentId: string, maintenanceId: string) {
-  return db.select({ previousStatus: maintenanceComponents.previousStatus }).from(maintenanceComponents)
+  return db
+    .select({ previousStatus: maintenanceComponents.previousStatus })
+    .from(maintenanceComponents)
     .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
-    .where(and(
-      eq(maintenanceComponents.componentId, componentId),
-      ne(maintenances.id, maintenanceId),
-      inArray(maintenances.status, ['in_progress', 'verifying']),
-      eq(maintenances.autoTransition, true),
-    )).all();
+    .where(
+      and(
+        eq(maintenanceComponents.componentId, componentId),
+        ne(maintenances.id, maintenanceId),
+        inArray(maintenances.status, ['in_progress', 'verifying']),
+        eq(maintenances.autoTransition, true),
+      ),
+    )
+    .all();
 }
 
-const worseThanMaintenance = (s: ComponentStatus) => s === 'degraded_performance' || s === 'partial_outage' || s === 'major_outage';
+const worseThanMaintenance = (s: ComponentStatus) =>
+  s === 'degraded_performance' || s === 'partial_outage' || s === 'major_outage';
 
 /**
  * Puts the components under maintenance, remembering what each showed. A component an
@@ -162,8 +258,10 @@ function holdComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
       setComponentStatus(db, current, 'under_maintenance', at, { kind: 'maintenance', id: m.id });
       transitions.push({ componentId, oldStatus: current.status, newStatus: 'under_maintenance' });
     }
-    db.update(maintenanceComponents).set({ previousStatus: previous })
-      .where(and(eq(maintenanceComponents.maintenanceId, m.id), eq(maintenanceComponents.componentId, componentId))).run();
+    db.update(maintenanceComponents)
+      .set({ previousStatus: previous })
+      .where(and(eq(maintenanceComponents.maintenanceId, m.id), eq(maintenanceComponents.componentId, componentId)))
+      .run();
   }
   return transitions;
 }
@@ -179,8 +277,12 @@ function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
     if (!h.previousStatus) continue;
     const current = db.select().from(components).where(eq(components.id, h.componentId)).get()!;
     if (current.status !== 'under_maintenance') continue;
-    const last = db.select().from(componentStatusEvents).where(eq(componentStatusEvents.componentId, h.componentId))
-      .orderBy(desc(componentStatusEvents.at), desc(componentStatusEvents.id)).get();
+    const last = db
+      .select()
+      .from(componentStatusEvents)
+      .where(eq(componentStatusEvents.componentId, h.componentId))
+      .orderBy(desc(componentStatusEvents.at), desc(componentStatusEvents.id))
+      .get();
     if (!last || last.causeKind !== 'maintenance') continue;
     if (heldByOther(db, h.componentId, m.id).length > 0) continue;
     setComponentStatus(db, current, h.previousStatus, at, { kind: 'maintenance', id: m.id });
@@ -192,17 +294,32 @@ function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
 function start(db: Db, m: MaintenanceRow, at: Date, startedAt: Date, body: string): MaintenanceRow {
   const transitions = m.autoTransition ? holdComponents(db, m, at) : [];
   addUpdate(db, m.id, 'started', 'in_progress', body, at, transitions);
-  const row = db.update(maintenances).set({ status: 'in_progress', startedAt, sequence: m.sequence + 1, updatedAt: at })
-    .where(eq(maintenances.id, m.id)).returning().get();
+  const row = db
+    .update(maintenances)
+    .set({ status: 'in_progress', startedAt, sequence: m.sequence + 1, updatedAt: at })
+    .where(eq(maintenances.id, m.id))
+    .returning()
+    .get();
   notify(db, 'maintenance.started', m.id, at);
   return row;
 }
 
-function complete(db: Db, m: MaintenanceRow, at: Date, completedAt: Date, body: string, kind: MaintenanceUpdateKind = 'completed'): MaintenanceRow {
+function complete(
+  db: Db,
+  m: MaintenanceRow,
+  at: Date,
+  completedAt: Date,
+  body: string,
+  kind: MaintenanceUpdateKind = 'completed',
+): MaintenanceRow {
   const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, at) : [];
   addUpdate(db, m.id, kind, 'completed', body, at, transitions);
-  const row = db.update(maintenances).set({ status: 'completed', completedAt, sequence: m.sequence + 1, updatedAt: at })
-    .where(eq(maintenances.id, m.id)).returning().get();
+  const row = db
+    .update(maintenances)
+    .set({ status: 'completed', completedAt, sequence: m.sequence + 1, updatedAt: at })
+    .where(eq(maintenances.id, m.id))
+    .returning()
+    .get();
   notify(db, 'maintenance.completed', m.id, at);
   return row;
 }
@@ -215,14 +332,23 @@ function load(db: Db, id: string): MaintenanceRow {
 
 /** 409 for any change to a window that is over; the console says the same for a form sent too late. */
 export function maintenanceClosed(status: MaintenanceStatus): CommandError {
-  return new CommandError(409, 'maintenance_closed', `El mantenimiento ya está ${status === 'completed' ? 'completado' : 'cancelado'}; no admite cambios.`);
+  return new CommandError(
+    409,
+    'maintenance_closed',
+    `El mantenimiento ya está ${status === 'completed' ? 'completado' : 'cancelado'}; no admite cambios.`,
+  );
 }
 
 function assertOpen(m: MaintenanceRow): void {
   if (m.status === 'completed' || m.status === 'cancelled') throw maintenanceClosed(m.status);
 }
 
-export function createMaintenance(db: Db, raw: CreateMaintenanceInput, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+export function createMaintenance(
+  db: Db,
+  raw: CreateMaintenanceInput,
+  { now, actor }: CommandContext,
+  policy: MaintenancePolicy = {},
+): MaintenanceResult {
   const input = parseInput(createMaintenanceInput, raw);
   return runCommand(db, () => {
     checkWindow(input.scheduledFor, input.scheduledUntil, policy);
@@ -231,33 +357,49 @@ export function createMaintenance(db: Db, raw: CreateMaintenanceInput, { now, ac
     const componentIds = resolveComponentRefs(db, input.components);
     assertKnownElements(db, input.elements);
     const lowImpactWindow = isLowImpactWindow(input.scheduledFor, input.scheduledUntil);
-    let row = db.insert(maintenances).values({
-      id: newId(),
-      name: input.name,
-      body: input.body,
-      status: 'scheduled',
-      impactKind: input.impactKind ?? 'outage',
-      autoTransition: input.autoTransition ?? true,
-      emergency,
-      emergencyReason: emergency ? input.emergencyReason!.trim() : null,
-      lowImpactWindow,
-      scheduledFor: input.scheduledFor,
-      scheduledUntil: input.scheduledUntil,
-      createdAt: now,
-      updatedAt: now,
-    }).returning().get();
-    db.insert(maintenanceComponents).values(componentIds.map((componentId) => ({ maintenanceId: row.id, componentId }))).run();
+    let row = db
+      .insert(maintenances)
+      .values({
+        id: newId(),
+        name: input.name,
+        body: input.body,
+        status: 'scheduled',
+        impactKind: input.impactKind ?? 'outage',
+        autoTransition: input.autoTransition ?? true,
+        emergency,
+        emergencyReason: emergency ? input.emergencyReason!.trim() : null,
+        lowImpactWindow,
+        scheduledFor: input.scheduledFor,
+        scheduledUntil: input.scheduledUntil,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning()
+      .get();
+    db.insert(maintenanceComponents)
+      .values(componentIds.map((componentId) => ({ maintenanceId: row.id, componentId })))
+      .run();
     setElements(db, row.id, input.elements ?? []);
     addUpdate(db, row.id, 'announced', 'scheduled', input.body, now);
     notify(db, 'maintenance.announced', row.id, now);
-    recordAudit(db, actor, 'maintenance.create', { type: 'maintenance', id: row.id }, now, { ...input, components: componentIds });
+    recordAudit(db, actor, 'maintenance.create', { type: 'maintenance', id: row.id }, now, {
+      ...input,
+      components: componentIds,
+    });
     // An emergency window that starts now begins at once rather than at the scheduler's next tick.
-    if (row.scheduledFor.getTime() <= now.getTime()) row = start(db, row, now, now, 'Mantenimiento de emergencia iniciado.');
+    if (row.scheduledFor.getTime() <= now.getTime())
+      row = start(db, row, now, now, 'Mantenimiento de emergencia iniciado.');
     return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
   });
 }
 
-export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { now, actor }: CommandContext, policy: MaintenancePolicy = {}): MaintenanceResult {
+export function updateMaintenance(
+  db: Db,
+  id: string,
+  raw: MaintenancePatch,
+  { now, actor }: CommandContext,
+  policy: MaintenancePolicy = {},
+): MaintenanceResult {
   const patch = parseInput(maintenancePatchInput, raw);
   return runCommand(db, () => {
     const m = load(db, id);
@@ -274,24 +416,42 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
         autoTransition: patch.autoTransition !== undefined && patch.autoTransition !== m.autoTransition,
       };
       for (const field of Object.keys(LOCKED_ONCE_STARTED) as LockedOnceStarted[]) {
-        if (changed[field]) throw new CommandError(422, 'already_started', LOCKED_ONCE_STARTED[field], [{ path: publicName(field), message: 'No puede cambiarse una vez iniciado.' }]);
+        if (changed[field])
+          throw new CommandError(422, 'already_started', LOCKED_ONCE_STARTED[field], [
+            { path: publicName(field), message: 'No puede cambiarse una vez iniciado.' },
+          ]);
       }
-      if (until.getTime() <= now.getTime()) throw new CommandError(422, 'invalid_window', 'La nueva hora de término ya pasó; para cerrarlo publique una actualización con estado completed.', [{ path: 'scheduled_until', message: 'Indique una hora futura.' }]);
+      if (until.getTime() <= now.getTime())
+        throw new CommandError(
+          422,
+          'invalid_window',
+          'La nueva hora de término ya pasó; para cerrarlo publique una actualización con estado completed.',
+          [{ path: 'scheduled_until', message: 'Indique una hora futura.' }],
+        );
     }
     checkWindow(from, until, policy);
     if (emergency && !emergencyReason?.trim()) checkNotice(now, from, true, emergencyReason);
     // Bringing a window forward is a new notice and needs 72 h again; postponing never does.
-    if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime()) checkNotice(now, from, emergency, emergencyReason);
-    if (m.status === 'scheduled' && moved && startsInPast(now, from)) checkNotice(now, from, emergency, emergencyReason);
+    if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime())
+      checkNotice(now, from, emergency, emergencyReason);
+    if (m.status === 'scheduled' && moved && startsInPast(now, from))
+      checkNotice(now, from, emergency, emergencyReason);
     // Withdrawing the emergency label is only possible if the notice actually given was 72 h.
     if (m.status === 'scheduled' && m.emergency && !emergency && !hasEnoughNotice(m.createdAt, from)) {
-      throw new CommandError(422, 'notice_too_short', 'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.', [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }]);
+      throw new CommandError(
+        422,
+        'notice_too_short',
+        'Este mantenimiento se publicó con menos de 72 horas de aviso: debe seguir marcado como emergencia.',
+        [{ path: 'emergency', message: 'Aviso menor a 72 horas.' }],
+      );
     }
     const previousScope = maintenanceScope(db, m.id);
     if (patch.components !== undefined) {
       const ids = resolveComponentRefs(db, patch.components);
       db.delete(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).run();
-      db.insert(maintenanceComponents).values(ids.map((componentId) => ({ maintenanceId: m.id, componentId }))).run();
+      db.insert(maintenanceComponents)
+        .values(ids.map((componentId) => ({ maintenanceId: m.id, componentId })))
+        .run();
     }
     if (patch.elements !== undefined) {
       assertKnownElements(db, patch.elements);
@@ -300,42 +460,79 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
     // A wider scope reaches people the announcement did not: they are told now, and for the
     // technical contacts among them the manual's 72 h (4.2) run from this moment, when their
     // notice is queued, not from the original announcement.
-    const newlyReached = m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
-      ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope) : [];
+    const newlyReached =
+      m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
+        ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
+        : [];
     const newContacts = newlyReached.filter((r) => r.services?.length).length;
     if (newContacts > 0 && !emergency && !hasEnoughNotice(now, from)) {
       const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
-      throw new CommandError(422, 'notice_too_short',
+      throw new CommandError(
+        422,
+        'notice_too_short',
         `El cambio alcanza a ${newContacts} contacto(s) técnico(s) de servicios que no tenían aviso: el manual del cliente (sección 4.2) exige avisarles con al menos 72 horas de anticipación, y su aviso saldría ahora. Reprograme el inicio a ${formatDateTime(earliest)} (${ZONE_LABEL}) o después, o márquelo como emergencia con su motivo.`,
-        [{ path: patch.elements !== undefined ? 'elements' : 'components', message: 'Menos de 72 horas de aviso para los contactos que se suman.' }]);
+        [
+          {
+            path: patch.elements !== undefined ? 'elements' : 'components',
+            message: 'Menos de 72 horas de aviso para los contactos que se suman.',
+          },
+        ],
+      );
     }
     const lowImpactWindow = isLowImpactWindow(from, until);
     if (moved) {
-      db.insert(maintenanceScheduleChanges).values({
-        maintenanceId: m.id, previousFor: m.scheduledFor, previousUntil: m.scheduledUntil, newFor: from, newUntil: until,
-        reason: patch.rescheduleReason?.trim() || null, at: now,
-      }).run();
+      db.insert(maintenanceScheduleChanges)
+        .values({
+          maintenanceId: m.id,
+          previousFor: m.scheduledFor,
+          previousUntil: m.scheduledUntil,
+          newFor: from,
+          newUntil: until,
+          reason: patch.rescheduleReason?.trim() || null,
+          at: now,
+        })
+        .run();
       const reason = patch.rescheduleReason?.trim() ? ` Motivo: ${patch.rescheduleReason.trim()}` : '';
-      addUpdate(db, m.id, 'rescheduled', m.status, `Reprogramado. Antes: ${formatWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${formatWindow(from, until)}.${reason}`, now);
+      addUpdate(
+        db,
+        m.id,
+        'rescheduled',
+        m.status,
+        `Reprogramado. Antes: ${formatWindow(m.scheduledFor, m.scheduledUntil)}. Ahora: ${formatWindow(from, until)}.${reason}`,
+        now,
+      );
     }
-    recordAudit(db, actor, moved ? 'maintenance.reschedule' : 'maintenance.edit', { type: 'maintenance', id: m.id }, now, patch);
-    const row = db.update(maintenances).set({
-      name: patch.name ?? m.name,
-      body: patch.body ?? m.body,
-      scheduledFor: from,
-      scheduledUntil: until,
-      impactKind: patch.impactKind ?? m.impactKind,
-      autoTransition: patch.autoTransition ?? m.autoTransition,
-      emergency,
-      emergencyReason: emergency ? emergencyReason!.trim() : null,
-      lowImpactWindow,
-      // A new start more than 24 h away earns a new reminder.
-      reminderAt: moved && from.getTime() - REMINDER_BEFORE_MS > now.getTime() ? null : m.reminderAt,
-      sequence: m.sequence + 1,
-      updatedAt: now,
-    }).where(eq(maintenances.id, m.id)).returning().get();
+    recordAudit(
+      db,
+      actor,
+      moved ? 'maintenance.reschedule' : 'maintenance.edit',
+      { type: 'maintenance', id: m.id },
+      now,
+      patch,
+    );
+    const row = db
+      .update(maintenances)
+      .set({
+        name: patch.name ?? m.name,
+        body: patch.body ?? m.body,
+        scheduledFor: from,
+        scheduledUntil: until,
+        impactKind: patch.impactKind ?? m.impactKind,
+        autoTransition: patch.autoTransition ?? m.autoTransition,
+        emergency,
+        emergencyReason: emergency ? emergencyReason!.trim() : null,
+        lowImpactWindow,
+        // A new start more than 24 h away earns a new reminder.
+        reminderAt: moved && from.getTime() - REMINDER_BEFORE_MS > now.getTime() ? null : m.reminderAt,
+        sequence: m.sequence + 1,
+        updatedAt: now,
+      })
+      .where(eq(maintenances.id, m.id))
+      .returning()
+      .get();
     // After the row is rewritten: the notice is read from it and must state the new window.
-    if (moved) notify(db, 'maintenance.rescheduled', m.id, now, newlyReached.length > 0 ? { scope: previousScope } : {});
+    if (moved)
+      notify(db, 'maintenance.rescheduled', m.id, now, newlyReached.length > 0 ? { scope: previousScope } : {});
     if (newlyReached.length > 0) notify(db, 'maintenance.announced', m.id, now, { previousScope });
     return { maintenance: row, warnings: lowImpactWindow ? [] : [lowImpactWarning()] };
   });
@@ -343,7 +540,9 @@ export function updateMaintenance(db: Db, id: string, raw: MaintenancePatch, { n
 
 /** A NOC notice on a window: a status forward (or the same) and a message. */
 export const maintenanceUpdateInput = z.strictObject({
-  status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed'], { error: 'Elija el estado: scheduled, in_progress, verifying o completed.' }),
+  status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed'], {
+    error: 'Elija el estado: scheduled, in_progress, verifying o completed.',
+  }),
   body: bodyText('Escriba el mensaje de la actualización.'),
 });
 /** Cancelling a window; the message to customers is optional. */
@@ -362,30 +561,50 @@ export const allowedNext: Readonly<Record<MaintenanceStatus, readonly Maintenanc
 };
 
 /** A NOC update, like an incident's: starting early, verifying or closing go through here too. */
-export function postMaintenanceUpdate(db: Db, id: string, raw: MaintenanceUpdateInput, { now, actor }: CommandContext): MaintenanceRow {
+export function postMaintenanceUpdate(
+  db: Db,
+  id: string,
+  raw: MaintenanceUpdateInput,
+  { now, actor }: CommandContext,
+): MaintenanceRow {
   const input = parseInput(maintenanceUpdateInput, raw);
   return runCommand(db, () => {
     let m = load(db, id);
     assertOpen(m);
     if (!allowedNext[m.status].includes(input.status)) {
-      throw new CommandError(409, 'invalid_transition', `Un mantenimiento en estado «${m.status}» no puede pasar a «${input.status}».`, [{ path: 'status', message: `Estados posibles: ${allowedNext[m.status].join(', ')}.` }]);
+      throw new CommandError(
+        409,
+        'invalid_transition',
+        `Un mantenimiento en estado «${m.status}» no puede pasar a «${input.status}».`,
+        [{ path: 'status', message: `Estados posibles: ${allowedNext[m.status].join(', ')}.` }],
+      );
     }
     recordAudit(db, actor, 'maintenance.update', { type: 'maintenance', id: m.id }, now, input);
     if (input.status === 'in_progress' && m.status === 'scheduled') return start(db, m, now, now, input.body);
     if (input.status === 'completed') return complete(db, m, now, now, input.body, 'posted');
     addUpdate(db, m.id, 'posted', input.status, input.body, now);
-    m = db.update(maintenances).set({
-      status: input.status,
-      verifyingAt: input.status === 'verifying' ? (m.verifyingAt ?? now) : m.verifyingAt,
-      sequence: m.sequence + 1,
-      updatedAt: now,
-    }).where(eq(maintenances.id, m.id)).returning().get();
+    m = db
+      .update(maintenances)
+      .set({
+        status: input.status,
+        verifyingAt: input.status === 'verifying' ? (m.verifyingAt ?? now) : m.verifyingAt,
+        sequence: m.sequence + 1,
+        updatedAt: now,
+      })
+      .where(eq(maintenances.id, m.id))
+      .returning()
+      .get();
     return m;
   });
 }
 
 /** Cancels a window that has not finished; components it holds go back to what they were. */
-export function cancelMaintenance(db: Db, id: string, raw: z.input<typeof cancelMaintenanceInput>, { now, actor }: CommandContext): MaintenanceRow {
+export function cancelMaintenance(
+  db: Db,
+  id: string,
+  raw: z.input<typeof cancelMaintenanceInput>,
+  { now, actor }: CommandContext,
+): MaintenanceRow {
   const input = parseInput(cancelMaintenanceInput, raw);
   return runCommand(db, () => {
     const m = load(db, id);
@@ -393,8 +612,12 @@ export function cancelMaintenance(db: Db, id: string, raw: z.input<typeof cancel
     const transitions = m.autoTransition && m.startedAt ? releaseComponents(db, m, now) : [];
     addUpdate(db, m.id, 'cancelled', 'cancelled', input.body?.trim() || 'Mantenimiento cancelado.', now, transitions);
     recordAudit(db, actor, 'maintenance.cancel', { type: 'maintenance', id: m.id }, now, input);
-    const row = db.update(maintenances).set({ status: 'cancelled', cancelledAt: now, sequence: m.sequence + 1, updatedAt: now })
-      .where(eq(maintenances.id, m.id)).returning().get();
+    const row = db
+      .update(maintenances)
+      .set({ status: 'cancelled', cancelledAt: now, sequence: m.sequence + 1, updatedAt: now })
+      .where(eq(maintenances.id, m.id))
+      .returning()
+      .get();
     notify(db, 'maintenance.cancelled', m.id, now);
     return row;
   });
@@ -411,7 +634,8 @@ function dueAction(m: MaintenanceRow, t: number): 'catch_up' | SchedulerStep['ac
   if (m.status === 'scheduled' && m.scheduledFor.getTime() <= t) return 'started';
   if ((m.status === 'in_progress' || m.status === 'verifying') && m.scheduledUntil.getTime() <= t) return 'completed';
   const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
-  if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt) return 'reminder';
+  if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt)
+    return 'reminder';
   return null;
 }
 
@@ -425,7 +649,11 @@ function dueAction(m: MaintenanceRow, t: number): 'catch_up' | SchedulerStep['ac
 export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
   const steps: SchedulerStep[] = [];
   const t = now.getTime();
-  const open = db.select().from(maintenances).where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])).all();
+  const open = db
+    .select()
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']))
+    .all();
   for (const candidate of open) {
     if (!dueAction(candidate, t)) continue;
     try {
@@ -437,7 +665,13 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
           case 'catch_up':
             // The whole window passed while the server was down: it is over, not starting now,
             // so components are not flipped and only the completion is announced.
-            complete(db, { ...m, startedAt: null }, now, m.scheduledUntil, 'Mantenimiento concluido en la ventana programada.');
+            complete(
+              db,
+              { ...m, startedAt: null },
+              now,
+              m.scheduledUntil,
+              'Mantenimiento concluido en la ventana programada.',
+            );
             db.update(maintenances).set({ startedAt: m.scheduledFor }).where(eq(maintenances.id, m.id)).run();
             recordAudit(db, systemActor, 'maintenance.complete', ctx, now, { caughtUp: true });
             return { maintenanceId: m.id, action: 'completed' };
@@ -446,7 +680,13 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
             recordAudit(db, systemActor, 'maintenance.start', ctx, now);
             return { maintenanceId: m.id, action: 'started' };
           case 'completed':
-            complete(db, m, now, m.scheduledUntil, 'Mantenimiento concluido. Los servicios vuelven a su estado normal.');
+            complete(
+              db,
+              m,
+              now,
+              m.scheduledUntil,
+              'Mantenimiento concluido. Los servicios vuelven a su estado normal.',
+            );
             recordAudit(db, systemActor, 'maintenance.complete', ctx, now);
             return { maintenanceId: m.id, action: 'completed' };
           case 'reminder':
@@ -469,7 +709,11 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
 
 /** The next instant at which `advanceMaintenances` has something to do, or null. */
 export function nextMaintenanceDue(db: Db): Date | null {
-  const open = db.select().from(maintenances).where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying'])).all();
+  const open = db
+    .select()
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['scheduled', 'in_progress', 'verifying']))
+    .all();
   let next = Infinity;
   for (const m of open) {
     if (m.status === 'scheduled') {

@@ -15,8 +15,17 @@ export function withinRateLimit(db: Db, scope: RateLimitScope, value: string, no
   const limit = RATE_LIMITS[scope];
   const keyHash = hashKey(value);
   const since = now.getTime() - limit.windowMs;
-  const { n } = db.select({ n: sql<number>`count(*)` }).from(subscriptionAttempts)
-    .where(and(eq(subscriptionAttempts.scope, scope), eq(subscriptionAttempts.keyHash, keyHash), sql`${subscriptionAttempts.at} > ${since}`)).get()!;
+  const { n } = db
+    .select({ n: sql<number>`count(*)` })
+    .from(subscriptionAttempts)
+    .where(
+      and(
+        eq(subscriptionAttempts.scope, scope),
+        eq(subscriptionAttempts.keyHash, keyHash),
+        sql`${subscriptionAttempts.at} > ${since}`,
+      ),
+    )
+    .get()!;
   if (n >= limit.max) return false;
   db.insert(subscriptionAttempts).values({ scope, keyHash, at: now }).run();
   return true;

@@ -3,10 +3,25 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs, type Catalogue } from '../queries/catalog.ts';
-import { subscriberComponents, subscribers, subscriberServices, subscriberTokens, subscriptionAttempts } from '../schema/index.ts';
+import {
+  subscriberComponents,
+  subscribers,
+  subscriberServices,
+  subscriberTokens,
+  subscriptionAttempts,
+} from '../schema/index.ts';
 import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
-import { CONFIRM_TTL_MS, formatToken, hashSecret, LONGEST_RATE_WINDOW_MS, MANAGE_TTL_MS, newSecret, normalizeEmail, TOKEN_PATTERN } from '../subscriptions/tokens.ts';
+import {
+  CONFIRM_TTL_MS,
+  formatToken,
+  hashSecret,
+  LONGEST_RATE_WINDOW_MS,
+  MANAGE_TTL_MS,
+  newSecret,
+  normalizeEmail,
+  TOKEN_PATTERN,
+} from '../subscriptions/tokens.ts';
 import { withinRateLimit } from './rateLimit.ts';
 import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { chosenScope } from '../subscriptions/choices.ts';
@@ -41,7 +56,10 @@ export const subscriptionInput = z.strictObject({
    * Service IDs (SOM-12345) to hear about, whatever their component. Checked for shape only: the
    * sign-up must not tell a stranger which IDs exist (the lookup page is the rate-limited way).
    */
-  services: z.array(serviceIdText, { error: 'Envíe los IDs de servicio como una lista.' }).max(20, 'Hasta 20 servicios por suscripción.').optional(),
+  services: z
+    .array(serviceIdText, { error: 'Envíe los IDs de servicio como una lista.' })
+    .max(20, 'Hasta 20 servicios por suscripción.')
+    .optional(),
 });
 export type SubscriptionRequest = z.input<typeof subscriptionInput> & {
   /** The client's address, for the per-IP limit. */
@@ -55,10 +73,19 @@ export const preferencesInput = z.strictObject({
 });
 export type PreferencesInput = z.input<typeof preferencesInput>;
 
-const invalidLink = () => new CommandError(404, 'invalid_token', 'El enlace no es válido o ya expiró. Solicite uno nuevo desde la página de suscripción.');
+const invalidLink = () =>
+  new CommandError(
+    404,
+    'invalid_token',
+    'El enlace no es válido o ya expiró. Solicite uno nuevo desde la página de suscripción.',
+  );
 
 /** Component ids chosen by reference (components only); unknown ones at `path.index`. */
-function resolveComponentIds(catalogue: Catalogue, refs: readonly string[] | undefined, path: string): { ids: string[]; errors: ReturnType<typeof resolveRefs>['unknown'] } {
+function resolveComponentIds(
+  catalogue: Catalogue,
+  refs: readonly string[] | undefined,
+  path: string,
+): { ids: string[]; errors: ReturnType<typeof resolveRefs>['unknown'] } {
   if (!refs || refs.length === 0) return { ids: [], errors: [] };
   const { found, unknown } = resolveRefs(catalogue, refs, path, 'component');
   return { ids: expandedComponentIds(found), errors: unknown };
@@ -67,29 +94,47 @@ function resolveComponentIds(catalogue: Catalogue, refs: readonly string[] | und
 function setChoices(db: Db, subscriberId: string, componentIds: string[]): void {
   db.delete(subscriberComponents).where(eq(subscriberComponents.subscriberId, subscriberId)).run();
   if (componentIds.length > 0) {
-    db.insert(subscriberComponents).values(componentIds.map((componentId) => ({ subscriberId, componentId }))).run();
+    db.insert(subscriberComponents)
+      .values(componentIds.map((componentId) => ({ subscriberId, componentId })))
+      .run();
   }
 }
 
 /** The service IDs a subscriber hears about: chosen ones, and those its address is technical contact of. */
 export function serviceIdsOf(db: Db, subscriberId: string, email: string): string[] {
-  return (db.$client.prepare(`SELECT service_id AS id FROM subscriber_services WHERE subscriber_id = ?
-    UNION SELECT service_id FROM service_contacts WHERE email = ? ORDER BY 1`).all(subscriberId, email) as Array<{ id: string }>).map((r) => r.id);
+  return (
+    db.$client
+      .prepare(
+        `SELECT service_id AS id FROM subscriber_services WHERE subscriber_id = ?
+    UNION SELECT service_id FROM service_contacts WHERE email = ? ORDER BY 1`,
+      )
+      .all(subscriberId, email) as Array<{ id: string }>
+  ).map((r) => r.id);
 }
 
 /** The service IDs a subscriber chose (subscriber_services); replaced whole. */
 function setServiceChoices(db: Db, subscriberId: string, serviceIds: readonly string[]): void {
   db.delete(subscriberServices).where(eq(subscriberServices.subscriberId, subscriberId)).run();
   const unique = [...new Set(serviceIds)];
-  if (unique.length > 0) db.insert(subscriberServices).values(unique.map((serviceId) => ({ subscriberId, serviceId }))).run();
+  if (unique.length > 0)
+    db.insert(subscriberServices)
+      .values(unique.map((serviceId) => ({ subscriberId, serviceId })))
+      .run();
 }
 
 function issueToken(db: Db, subscriberId: string, purpose: 'confirm' | 'manage', now: Date): string {
   const secret = newSecret();
-  const { id } = db.insert(subscriberTokens).values({
-    secretHash: hashSecret(secret), subscriberId, purpose, createdAt: now,
-    expiresAt: new Date(now.getTime() + (purpose === 'confirm' ? CONFIRM_TTL_MS : MANAGE_TTL_MS)),
-  }).returning({ id: subscriberTokens.id }).get();
+  const { id } = db
+    .insert(subscriberTokens)
+    .values({
+      secretHash: hashSecret(secret),
+      subscriberId,
+      purpose,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + (purpose === 'confirm' ? CONFIRM_TTL_MS : MANAGE_TTL_MS)),
+    })
+    .returning({ id: subscriberTokens.id })
+    .get();
   return formatToken(id, secret);
 }
 
@@ -99,9 +144,14 @@ function enqueueEmail(db: Db, to: string, kind: string, dedupeKey: string, paylo
 
 /** Drops what expired: unconfirmed sign-ups, old links, old rate-limit entries. */
 function purgeExpired(db: Db, now: Date): { subscribers: number } {
-  const expired = db.delete(subscribers).where(and(isNull(subscribers.confirmedAt), lt(subscribers.expiresAt, now))).run().changes;
+  const expired = db
+    .delete(subscribers)
+    .where(and(isNull(subscribers.confirmedAt), lt(subscribers.expiresAt, now)))
+    .run().changes;
   db.delete(subscriberTokens).where(lt(subscriberTokens.expiresAt, now)).run();
-  db.delete(subscriptionAttempts).where(lt(subscriptionAttempts.at, new Date(now.getTime() - LONGEST_RATE_WINDOW_MS))).run();
+  db.delete(subscriptionAttempts)
+    .where(lt(subscriptionAttempts.at, new Date(now.getTime() - LONGEST_RATE_WINDOW_MS)))
+    .run();
   return { subscribers: expired };
 }
 
@@ -111,19 +161,27 @@ function purgeExpired(db: Db, now: Date): { subscribers: number } {
  */
 export function purgeExpiredSubscriptions(db: Db, now: Date): { subscribers: number } {
   const t = now.getTime();
-  const due = db.$client.prepare(`SELECT
+  const due = db.$client
+    .prepare(
+      `SELECT
       EXISTS (SELECT 1 FROM subscribers WHERE confirmed_at IS NULL AND expires_at < ?) OR
       EXISTS (SELECT 1 FROM subscriber_tokens WHERE expires_at < ?) OR
-      EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`).get(t, t, t - LONGEST_RATE_WINDOW_MS) as { due: number };
+      EXISTS (SELECT 1 FROM subscription_attempts WHERE at < ?) AS due`,
+    )
+    .get(t, t, t - LONGEST_RATE_WINDOW_MS) as { due: number };
   if (!due.due) return { subscribers: 0 };
   return writeTransaction(db, () => purgeExpired(db, now));
 }
 
 function checkRate(db: Db, scope: 'ip' | 'email', value: string, now: Date): void {
   if (!withinRateLimit(db, scope, value, now)) {
-    throw new CommandError(429, 'rate_limited', scope === 'ip'
-      ? 'Demasiadas solicitudes de suscripción desde su conexión. Espere una hora e inténtelo de nuevo.'
-      : 'Ya enviamos varios correos de confirmación a esta dirección. Revise su bandeja (y la carpeta de spam) o inténtelo de nuevo en una hora.');
+    throw new CommandError(
+      429,
+      'rate_limited',
+      scope === 'ip'
+        ? 'Demasiadas solicitudes de suscripción desde su conexión. Espere una hora e inténtelo de nuevo.'
+        : 'Ya enviamos varios correos de confirmación a esta dirección. Revise su bandeja (y la carpeta de spam) o inténtelo de nuevo en una hora.',
+    );
   }
 }
 
@@ -148,40 +206,99 @@ export function requestSubscription(db: Db, request: SubscriptionRequest, { now,
     let row = db.select().from(subscribers).where(eq(subscribers.email, email)).get();
     if (row?.confirmedAt) {
       const manageToken = issueToken(db, row.id, 'manage', now);
-      enqueueEmail(db, email, 'subscription.already_subscribed', `already:${hashSecret(manageToken)}`, { template: 'already_subscribed', subscriber: row.id, manageToken }, now);
-      recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'already_confirmed' });
+      enqueueEmail(
+        db,
+        email,
+        'subscription.already_subscribed',
+        `already:${hashSecret(manageToken)}`,
+        { template: 'already_subscribed', subscriber: row.id, manageToken },
+        now,
+      );
+      recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, {
+        outcome: 'already_confirmed',
+      });
       return;
     }
     const expiresAt = new Date(now.getTime() + CONFIRM_TTL_MS);
     if (row) {
-      db.update(subscribers).set({ allComponents: ids.length === 0 && serviceIds.length === 0, customerId: customerId ?? row.customerId, expiresAt, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+      db.update(subscribers)
+        .set({
+          allComponents: ids.length === 0 && serviceIds.length === 0,
+          customerId: customerId ?? row.customerId,
+          expiresAt,
+          updatedAt: now,
+        })
+        .where(eq(subscribers.id, row.id))
+        .run();
     } else {
-      row = db.insert(subscribers).values({
-        id: newId(), email, customerId: customerId ?? null, kind: 'public', allComponents: ids.length === 0 && serviceIds.length === 0,
-        confirmedAt: null, expiresAt, createdAt: now, updatedAt: now,
-      }).returning().get();
+      row = db
+        .insert(subscribers)
+        .values({
+          id: newId(),
+          email,
+          customerId: customerId ?? null,
+          kind: 'public',
+          allComponents: ids.length === 0 && serviceIds.length === 0,
+          confirmedAt: null,
+          expiresAt,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+        .get();
     }
     setChoices(db, row.id, ids);
     setServiceChoices(db, row.id, serviceIds);
     const confirmToken = issueToken(db, row.id, 'confirm', now);
     const manageToken = issueToken(db, row.id, 'manage', now);
-    enqueueEmail(db, email, 'subscription.confirm', `confirm:${hashSecret(confirmToken)}`,
-      { template: 'confirm', subscriber: row.id, confirmToken, manageToken, expiresAt: expiresAt.toISOString(), scope: chosenScope(catalogue, ids, serviceIds) }, now);
-    recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, { outcome: 'confirmation_sent', components: ids.length, services: serviceIds.length });
+    enqueueEmail(
+      db,
+      email,
+      'subscription.confirm',
+      `confirm:${hashSecret(confirmToken)}`,
+      {
+        template: 'confirm',
+        subscriber: row.id,
+        confirmToken,
+        manageToken,
+        expiresAt: expiresAt.toISOString(),
+        scope: chosenScope(catalogue, ids, serviceIds),
+      },
+      now,
+    );
+    recordAudit(db, actor, 'subscriber.request', { type: 'subscriber', id: row.id }, now, {
+      outcome: 'confirmation_sent',
+      components: ids.length,
+      services: serviceIds.length,
+    });
   });
 }
 
-function subscriberForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): SubscriberRow | undefined {
+function subscriberForToken(
+  db: Db,
+  token: string,
+  purpose: 'confirm' | 'manage',
+  now: Date,
+): SubscriberRow | undefined {
   return subscriberRowForToken(db, token, purpose, now) ?? undefined;
 }
 
 /** Confirms a sign-up; returns a fresh preferences token for the page to link to. */
-export function confirmSubscription(db: Db, token: string, { now, actor }: CommandContext): { subscriberId: string; manageToken: string } {
+export function confirmSubscription(
+  db: Db,
+  token: string,
+  { now, actor }: CommandContext,
+): { subscriberId: string; manageToken: string } {
   return runCommand(db, () => {
     const row = subscriberForToken(db, token, 'confirm', now);
     if (!row) throw invalidLink();
-    db.update(subscribers).set({ confirmedAt: row.confirmedAt ?? now, expiresAt: null, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
-    db.delete(subscriberTokens).where(and(eq(subscriberTokens.subscriberId, row.id), eq(subscriberTokens.purpose, 'confirm'))).run();
+    db.update(subscribers)
+      .set({ confirmedAt: row.confirmedAt ?? now, expiresAt: null, updatedAt: now })
+      .where(eq(subscribers.id, row.id))
+      .run();
+    db.delete(subscriberTokens)
+      .where(and(eq(subscriberTokens.subscriberId, row.id), eq(subscriberTokens.purpose, 'confirm')))
+      .run();
     recordAudit(db, actor, 'subscriber.confirm', { type: 'subscriber', id: row.id }, now);
     return { subscriberId: row.id, manageToken: issueToken(db, row.id, 'manage', now) };
   });
@@ -198,9 +315,14 @@ export function updatePreferences(db: Db, token: string, raw: PreferencesInput, 
     // Nothing ticked means every component, unless the subscriber hears about services of its
     // own (chosen IDs, or the inventory's technical contact): then it means those services only.
     const allComponents = ids.length === 0 && serviceIdsOf(db, row.id, row.email).length === 0;
-    db.update(subscribers).set({ allComponents, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now }).where(eq(subscribers.id, row.id)).run();
+    db.update(subscribers)
+      .set({ allComponents, customerId: customerId === undefined ? row.customerId : customerId, updatedAt: now })
+      .where(eq(subscribers.id, row.id))
+      .run();
     setChoices(db, row.id, ids);
-    recordAudit(db, actor, 'subscriber.preferences', { type: 'subscriber', id: row.id }, now, { components: ids.length });
+    recordAudit(db, actor, 'subscriber.preferences', { type: 'subscriber', id: row.id }, now, {
+      components: ids.length,
+    });
   });
 }
 
@@ -209,9 +331,13 @@ export function updatePreferences(db: Db, token: string, raw: PreferencesInput, 
  * next import from the CRM does not sign them up again (db/commands/services.ts).
  */
 function rememberOptOut(db: Db, row: SubscriberRow, now: Date): void {
-  db.$client.prepare(`INSERT INTO contact_opt_outs (email, at) SELECT ?, ?
+  db.$client
+    .prepare(
+      `INSERT INTO contact_opt_outs (email, at) SELECT ?, ?
     WHERE ? = 'technical_contact' OR EXISTS (SELECT 1 FROM service_contacts WHERE email = ?)
-    ON CONFLICT (email) DO NOTHING`).run(row.email, now.getTime(), row.kind, row.email);
+    ON CONFLICT (email) DO NOTHING`,
+    )
+    .run(row.email, now.getTime(), row.kind, row.email);
 }
 
 function removeSubscriber(db: Db, row: SubscriberRow): void {
@@ -227,7 +353,8 @@ function removeSubscriber(db: Db, row: SubscriberRow): void {
  * Returns whether a subscription was removed.
  */
 export function unsubscribe(db: Db, token: string, { now, actor }: CommandContext): boolean {
-  if (!TOKEN_PATTERN.test(token)) throw new CommandError(400, 'invalid_token', 'El enlace está incompleto: cópielo completo desde el correo.');
+  if (!TOKEN_PATTERN.test(token))
+    throw new CommandError(400, 'invalid_token', 'El enlace está incompleto: cópielo completo desde el correo.');
   return runCommand(db, () => {
     const row = subscriberForToken(db, token, 'manage', now) ?? subscriberForToken(db, token, 'confirm', now);
     if (!row) return false;
@@ -256,7 +383,8 @@ const importRow = z.strictObject({
   customer_id: customerId.optional(),
 });
 /** The list itself; each row is checked apart so that every bad row is reported at once. */
-const importRowsInput = z.array(z.unknown(), { error: 'Envíe la lista de contactos.' })
+const importRowsInput = z
+  .array(z.unknown(), { error: 'Envíe la lista de contactos.' })
   .min(1, 'Envíe al menos un contacto.')
   .max(MAX_IMPORT_ROWS, `Hasta ${MAX_IMPORT_ROWS.toLocaleString('es-MX')} contactos por llamada.`);
 export type ImportRow = z.input<typeof importRow>;
@@ -266,7 +394,9 @@ export type ImportRow = z.input<typeof importRow>;
  * SOMNET (they get no confirmation email); the rows go to importSubscribers.
  */
 export const importRequestInput = z.strictObject({
-  confirmed: z.literal(true, { error: 'Solo se importan contactos ya confirmados por SOMNET: envíe "confirmed": true.' }),
+  confirmed: z.literal(true, {
+    error: 'Solo se importan contactos ya confirmados por SOMNET: envíe "confirmed": true.',
+  }),
   subscribers: z.array(z.unknown(), { error: 'Envíe la lista de contactos en "subscribers".' }),
 });
 
@@ -274,7 +404,11 @@ export const importRequestInput = z.strictObject({
  * SOMNET's registered technical contacts, already confirmed by SOMNET: all rows or none. A
  * known address becomes a technical contact, confirmed, with the given choices.
  */
-export function importSubscribers(db: Db, raw: readonly ImportRow[], { now, actor }: CommandContext): { created: number; updated: number } {
+export function importSubscribers(
+  db: Db,
+  raw: readonly ImportRow[],
+  { now, actor }: CommandContext,
+): { created: number; updated: number } {
   const rows = parseInput(importRowsInput, raw, { path: 'subscribers' });
   return runCommand(db, () => {
     const errors: FieldError[] = [];
@@ -287,18 +421,26 @@ export function importSubscribers(db: Db, raw: readonly ImportRow[], { now, acto
         return { email: '', customerId: null, ids: [] };
       }
       const r = parsed.data;
-      if (seen.has(r.email)) errors.push({ path: `subscribers.${i}.email`, message: `Repetida (también en la fila ${seen.get(r.email)}).` });
+      if (seen.has(r.email))
+        errors.push({ path: `subscribers.${i}.email`, message: `Repetida (también en la fila ${seen.get(r.email)}).` });
       else seen.set(r.email, i);
       const resolved = resolveComponentIds(catalogue, r.components, `subscribers.${i}.components`);
       errors.push(...resolved.errors.map(({ path, message }) => ({ path, message })));
       return { email: r.email, customerId: r.customer_id ?? null, ids: resolved.ids };
     });
-    if (errors.length > 0) throw new CommandError(422, 'validation_failed', `${errors.length} fila(s) no válidas; no se importó ninguna.`, errors);
+    if (errors.length > 0)
+      throw new CommandError(
+        422,
+        'validation_failed',
+        `${errors.length} fila(s) no válidas; no se importó ninguna.`,
+        errors,
+      );
 
     const existing = new Map<string, SubscriberRow>();
     for (let i = 0; i < prepared.length; i += 500) {
       const part = prepared.slice(i, i + 500).map((p) => p.email);
-      for (const row of db.select().from(subscribers).where(inArray(subscribers.email, part)).all()) existing.set(row.email, row);
+      for (const row of db.select().from(subscribers).where(inArray(subscribers.email, part)).all())
+        existing.set(row.email, row);
     }
     let created = 0;
     let updated = 0;
@@ -307,17 +449,33 @@ export function importSubscribers(db: Db, raw: readonly ImportRow[], { now, acto
       let id: string;
       if (known) {
         id = known.id;
-        db.update(subscribers).set({
-          kind: 'technical_contact', allComponents: p.ids.length === 0, customerId: p.customerId ?? known.customerId,
-          confirmedAt: known.confirmedAt ?? now, expiresAt: null, updatedAt: now,
-        }).where(eq(subscribers.id, id)).run();
+        db.update(subscribers)
+          .set({
+            kind: 'technical_contact',
+            allComponents: p.ids.length === 0,
+            customerId: p.customerId ?? known.customerId,
+            confirmedAt: known.confirmedAt ?? now,
+            expiresAt: null,
+            updatedAt: now,
+          })
+          .where(eq(subscribers.id, id))
+          .run();
         updated++;
       } else {
         id = newId();
-        db.insert(subscribers).values({
-          id, email: p.email, customerId: p.customerId, kind: 'technical_contact', allComponents: p.ids.length === 0,
-          confirmedAt: now, expiresAt: null, createdAt: now, updatedAt: now,
-        }).run();
+        db.insert(subscribers)
+          .values({
+            id,
+            email: p.email,
+            customerId: p.customerId,
+            kind: 'technical_contact',
+            allComponents: p.ids.length === 0,
+            confirmedAt: now,
+            expiresAt: null,
+            createdAt: now,
+            updatedAt: now,
+          })
+          .run();
         created++;
       }
       setChoices(db, id, p.ids);

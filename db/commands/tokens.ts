@@ -11,7 +11,10 @@ import { LIMITS, parseInput, text } from './input.ts';
 const TOKEN_NAME_MESSAGE = 'El nombre del token debe tener de 1 a 64 letras, números, puntos, guiones o @.';
 /** A token's name: who or what uses it, shown in the audit log. */
 export const apiTokenInput = z.strictObject({
-  name: text({ min: 1, max: LIMITS.tokenName, label: 'El nombre del token', required: 'Nombre inválido.' }).regex(/^[\w.@-]+$/, 'Nombre inválido.'),
+  name: text({ min: 1, max: LIMITS.tokenName, label: 'El nombre del token', required: 'Nombre inválido.' }).regex(
+    /^[\w.@-]+$/,
+    'Nombre inválido.',
+  ),
 });
 
 /** Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force. */
@@ -19,20 +22,34 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function createApiToken(db: Db, name: string, now: Date, actor: Actor = { kind: 'cli', name: 'noc' }): { name: string; token: string } {
+export function createApiToken(
+  db: Db,
+  name: string,
+  now: Date,
+  actor: Actor = { kind: 'cli', name: 'noc' },
+): { name: string; token: string } {
   const { name: clean } = parseInput(apiTokenInput, { name }, { message: TOKEN_NAME_MESSAGE });
   const token = `snt_${randomBytes(32).toString('base64url')}`;
   return runCommand(db, () => {
     const existing = db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, clean)).get();
-    if (existing) throw new CommandError(409, 'token_exists', `Ya existe un token llamado «${clean}».`, [{ path: 'name', message: 'Nombre en uso.' }]);
-    db.insert(apiTokens).values({ name: clean, tokenHash: hashToken(token), createdAt: now }).run();
+    if (existing)
+      throw new CommandError(409, 'token_exists', `Ya existe un token llamado «${clean}».`, [
+        { path: 'name', message: 'Nombre en uso.' },
+      ]);
+    db.insert(apiTokens)
+      .values({ name: clean, tokenHash: hashToken(token), createdAt: now })
+      .run();
     recordAudit(db, actor, 'token.create', { type: 'token', id: clean }, now);
     return { name: clean, token };
   });
 }
 
 export function listApiTokens(db: Db) {
-  return db.select({ name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt }).from(apiTokens).orderBy(apiTokens.name).all();
+  return db
+    .select({ name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt })
+    .from(apiTokens)
+    .orderBy(apiTokens.name)
+    .all();
 }
 
 export function revokeApiToken(db: Db, name: string, now: Date, actor: Actor = { kind: 'cli', name: 'noc' }): void {

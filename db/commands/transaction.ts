@@ -32,10 +32,22 @@ export const BUSY_RETRY_AFTER_SECONDS = 5;
 export function storageRefusal(err: unknown): CommandError | null {
   const failure = sqliteFailure(err);
   if (failure === 'busy') {
-    return new CommandError(503, 'database_busy', 'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.', undefined, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
+    return new CommandError(
+      503,
+      'database_busy',
+      'La base de datos está ocupada por otra tarea y no se guardó nada. Intente de nuevo en unos segundos.',
+      undefined,
+      { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
+    );
   }
   if (failure === 'full') {
-    return new CommandError(503, 'storage_full', 'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.', undefined, { retryAfterSeconds: 60 });
+    return new CommandError(
+      503,
+      'storage_full',
+      'El servidor se quedó sin espacio en disco y no se guardó nada. Avise a soporte de SOMNET; el cambio se puede reintentar cuando haya espacio.',
+      undefined,
+      { retryAfterSeconds: 60 },
+    );
   }
   return null;
 }
@@ -79,7 +91,11 @@ export function isDatabaseBusy(err: unknown): boolean {
  * tries again, `attempts` times in all, then lets the busy error through for the worker's next
  * pass. Other errors are not retried.
  */
-export async function backgroundWrite<T>(db: Db, fn: () => T, options: { attempts?: number; delayMs?: number } = {}): Promise<T> {
+export async function backgroundWrite<T>(
+  db: Db,
+  fn: () => T,
+  options: { attempts?: number; delayMs?: number } = {},
+): Promise<T> {
   const attempts = options.attempts ?? 1;
   let delay = options.delayMs ?? 100;
   for (let attempt = 1; ; attempt++) {

@@ -60,12 +60,18 @@ export function scopeMatcher(scope: AffectedScope) {
 }
 
 /** Whether one service is affected, and why; null when it is not. */
-export function serviceAffectedBy<S extends ServiceFootprint>(service: S, scope: AffectedScope): AffectedService<S> | null {
+export function serviceAffectedBy<S extends ServiceFootprint>(
+  service: S,
+  scope: AffectedScope,
+): AffectedService<S> | null {
   return scopeMatcher(scope)(service);
 }
 
 /** The affected services among `services`, in their order. */
-export function affectedServices<S extends ServiceFootprint>(services: readonly S[], scope: AffectedScope): AffectedService<S>[] {
+export function affectedServices<S extends ServiceFootprint>(
+  services: readonly S[],
+  scope: AffectedScope,
+): AffectedService<S>[] {
   const match = scopeMatcher(scope);
   const out: AffectedService<S>[] = [];
   for (const s of services) {

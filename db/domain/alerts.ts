@@ -70,7 +70,10 @@ export interface AlertRuleDocument {
 
 /** What a database without rules uses: alerts naming their component change its status at once. */
 export function defaultRuleDocument(): AlertRuleDocument {
-  return { defaults: { mode: 'automatic', holdDownMinutes: DEFAULT_HOLD_DOWN_MINUTES, severities: { ...DEFAULT_SEVERITIES } }, rules: [] };
+  return {
+    defaults: { mode: 'automatic', holdDownMinutes: DEFAULT_HOLD_DOWN_MINUTES, severities: { ...DEFAULT_SEVERITIES } },
+    rules: [],
+  };
 }
 
 /** Alertmanager anchors `match_re` expressions (`^(?:re)$`); so do we. */
@@ -79,15 +82,23 @@ export function anchoredRegex(source: string): RegExp {
 }
 
 /** The first rule whose every matcher holds on the labels, or undefined. */
-export function matchingRule(rules: readonly AlertRule[], labels: Readonly<Record<string, string>>): AlertRule | undefined {
-  return rules.find((rule) =>
-    Object.entries(rule.match).every(([k, v]) => (labels[k] ?? '') === v)
-    && Object.entries(rule.matchRe).every(([k, re]) => anchoredRegex(re).test(labels[k] ?? '')));
+export function matchingRule(
+  rules: readonly AlertRule[],
+  labels: Readonly<Record<string, string>>,
+): AlertRule | undefined {
+  return rules.find(
+    (rule) =>
+      Object.entries(rule.match).every(([k, v]) => (labels[k] ?? '') === v) &&
+      Object.entries(rule.matchRe).every(([k, re]) => anchoredRegex(re).test(labels[k] ?? '')),
+  );
 }
 
 /** Component references an alert's `component` label carries ("metepec-fibra", "metepec, lerma"). */
 export function componentRefsFromLabels(labels: Readonly<Record<string, string>>): string[] {
-  return (labels[COMPONENT_LABEL] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (labels[COMPONENT_LABEL] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface StatusDecision {
@@ -103,7 +114,11 @@ const isTarget = (v: string): v is AlertTargetStatus => (alertTargetStatuses as 
  * outage statuses, else its severity through the rule's map over the defaults'.
  */
 export function statusForAlert(
-  alert: { severity: string | null; annotations: Readonly<Record<string, string>>; labels: Readonly<Record<string, string>> },
+  alert: {
+    severity: string | null;
+    annotations: Readonly<Record<string, string>>;
+    labels: Readonly<Record<string, string>>;
+  },
   severities: Readonly<Record<string, AlertTargetStatus>>,
 ): StatusDecision {
   const explicit = (alert.annotations[STATUS_ANNOTATION] ?? alert.labels[STATUS_ANNOTATION])?.trim();
@@ -113,10 +128,14 @@ export function statusForAlert(
     note = `${STATUS_ANNOTATION} «${explicit}» no es un estado de falla (${alertTargetStatuses.join(', ')}); se usó la severidad.`;
   }
   const severity = alert.severity?.trim().toLowerCase();
-  if (!severity) return { status: null, note: note ?? 'La alerta no indica severidad: se registra sin cambiar el estado.' };
+  if (!severity)
+    return { status: null, note: note ?? 'La alerta no indica severidad: se registra sin cambiar el estado.' };
   const status = severities[severity];
   if (status) return { status, ...(note ? { note } : {}) };
-  return { status: null, note: `${note ? `${note} ` : ''}La severidad «${alert.severity}» no corresponde a ningún estado: se registra sin cambiar el estado.` };
+  return {
+    status: null,
+    note: `${note ? `${note} ` : ''}La severidad «${alert.severity}» no corresponde a ningún estado: se registra sin cambiar el estado.`,
+  };
 }
 
 /** While an alert flaps, the page says "Intermitencia" (partial outage) rather than flipping between down and up. */
@@ -140,19 +159,35 @@ const TEMPLATE_HINTS: ReadonlyArray<[string, RegExp]> = [
   ['falla-electrica', /\bpower\b|energia|electric|\bups\b|bateri|battery|mains|voltage|voltaje|generador|generator/],
   ['proveedor-transito', /\bbgp\b|transit|transito|upstream|peering|\bisp\b/],
   ['corte-fibra', /fibra|fiber|fibre|\blos\b|loss of signal|optic|\bolt\b|\bonu\b|\bpon\b/],
-  ['saturacion', /saturac|congest|bandwidth|ancho de banda|utili[sz]ation|latenc|jitter|packet ?loss|perdida de paquetes|throughput|lentitud/],
+  [
+    'saturacion',
+    /saturac|congest|bandwidth|ancho de banda|utili[sz]ation|latenc|jitter|packet ?loss|perdida de paquetes|throughput|lentitud/,
+  ],
 ];
 
 function plain(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 /**
  * The Spanish template for an alert: the one its rule or its `status_page_template` annotation
  * names, else the first whose words appear in the alert's name, summary or description.
  */
-export function templateForAlert(alert: { labels: Readonly<Record<string, string>>; annotations: Readonly<Record<string, string>>; summary: string | null; description: string | null }, ruleTemplate?: string): IncidentTemplate | undefined {
-  const named = incidentTemplate(ruleTemplate) ?? incidentTemplate(alert.annotations[TEMPLATE_ANNOTATION] ?? alert.labels[TEMPLATE_ANNOTATION]);
+export function templateForAlert(
+  alert: {
+    labels: Readonly<Record<string, string>>;
+    annotations: Readonly<Record<string, string>>;
+    summary: string | null;
+    description: string | null;
+  },
+  ruleTemplate?: string,
+): IncidentTemplate | undefined {
+  const named =
+    incidentTemplate(ruleTemplate) ??
+    incidentTemplate(alert.annotations[TEMPLATE_ANNOTATION] ?? alert.labels[TEMPLATE_ANNOTATION]);
   if (named) return named;
   const text = plain([alert.labels.alertname, alert.summary, alert.description].filter(Boolean).join(' '));
   for (const [id, hint] of TEMPLATE_HINTS) if (hint.test(text)) return incidentTemplates.find((t) => t.id === id);
@@ -166,7 +201,9 @@ export function draftTitle(template: IncidentTemplate | undefined, worst: Compon
 }
 
 /** Where an outage is, for a title: one component by its full name, several by their areas. */
-export function placeName(components: ReadonlyArray<{ fullName: string; groupName: string | null; name: string }>): string {
+export function placeName(
+  components: ReadonlyArray<{ fullName: string; groupName: string | null; name: string }>,
+): string {
   if (components.length === 1) return components[0].fullName;
   const places = [...new Set(components.map((c) => c.groupName ?? c.name))];
   return places.length <= 1 ? (places[0] ?? '') : `${places.slice(0, -1).join(', ')} y ${places.at(-1)}`;

@@ -120,7 +120,12 @@ function tallyMaintenance(tally: AvailabilityTally, s: number, e: number, spans:
  * incident during a window shows as the incident's status), and a window only decides how
  * «En mantenimiento» minutes count.
  */
-export function availabilityTally(points: readonly StatusPoint[], spans: readonly MaintenanceSpan[], from: number, to: number): AvailabilityTally {
+export function availabilityTally(
+  points: readonly StatusPoint[],
+  spans: readonly MaintenanceSpan[],
+  from: number,
+  to: number,
+): AvailabilityTally {
   const tally = emptyTally();
   if (to <= from || points.length === 0) return tally;
   let i = Math.max(0, lastPointAtOrBefore(points, from));
@@ -133,11 +138,22 @@ export function availabilityTally(points: readonly StatusPoint[], spans: readonl
     const m = (e - s) / MINUTE;
     tally.observed += m;
     switch (points[i].status) {
-      case 'major_outage': tally.major += m; tally.down += m; break;
-      case 'partial_outage': tally.partial += m; tally.down += PARTIAL_OUTAGE_WEIGHT * m; break;
-      case 'degraded_performance': tally.degraded += m; break;
-      case 'under_maintenance': tallyMaintenance(tally, s, e, spans); break;
-      default: break;
+      case 'major_outage':
+        tally.major += m;
+        tally.down += m;
+        break;
+      case 'partial_outage':
+        tally.partial += m;
+        tally.down += PARTIAL_OUTAGE_WEIGHT * m;
+        break;
+      case 'degraded_performance':
+        tally.degraded += m;
+        break;
+      case 'under_maintenance':
+        tallyMaintenance(tally, s, e, spans);
+        break;
+      default:
+        break;
     }
   }
   return tally;
@@ -180,7 +196,11 @@ export function maintenanceSpans(m: MaintenanceRecord, openUntil: number): Maint
   if (end <= start) return [];
   const spans: MaintenanceSpan[] = [{ from: start, until: end, announced: false, impact: m.impactKind }];
   if (m.emergency || !hasEnoughNotice(m.createdAt, m.startedAt)) return spans;
-  const told = windowAt({ scheduledFor: m.scheduledFor, scheduledUntil: m.scheduledUntil }, m.changes, new Date(start - MIN_NOTICE_MS));
+  const told = windowAt(
+    { scheduledFor: m.scheduledFor, scheduledUntil: m.scheduledUntil },
+    m.changes,
+    new Date(start - MIN_NOTICE_MS),
+  );
   const from = Math.max(start, told.scheduledFor.getTime());
   const until = Math.min(end, told.scheduledUntil.getTime());
   if (until > from) spans.push({ from, until, announced: true, impact: m.impactKind });
@@ -253,8 +273,13 @@ export function overlayTimeline(points: readonly StatusPoint[], overlays: readon
  */
 export const COMPENSATION_BONUS = 0.2;
 
-export function compensationEstimate(monthlyPrice: number, unavailableMinutes: number, monthMinutes: number): { proportional: number; bonus: number; total: number } {
-  const proportional = monthMinutes > 0 ? (monthlyPrice * Math.min(unavailableMinutes, monthMinutes)) / monthMinutes : 0;
+export function compensationEstimate(
+  monthlyPrice: number,
+  unavailableMinutes: number,
+  monthMinutes: number,
+): { proportional: number; bonus: number; total: number } {
+  const proportional =
+    monthMinutes > 0 ? (monthlyPrice * Math.min(unavailableMinutes, monthMinutes)) / monthMinutes : 0;
   const round = (n: number) => Math.round(n * 100) / 100;
   const part = round(proportional);
   const bonus = round(proportional * COMPENSATION_BONUS);

@@ -49,6 +49,8 @@ export function slaState(impact: IncidentImpact, lastUpdateAt: Date, now: Date):
   const sla = slaByImpact[impact];
   const elapsedMs = Math.max(0, now.getTime() - lastUpdateAt.getTime());
   if (sla.minutes === null) return { dueAt: null, overdue: false, elapsedMs, label: sla.label };
-  const dueAt = sla.businessHours ? addBusinessMinutes(lastUpdateAt, sla.minutes) : new Date(lastUpdateAt.getTime() + sla.minutes * MINUTE);
+  const dueAt = sla.businessHours
+    ? addBusinessMinutes(lastUpdateAt, sla.minutes)
+    : new Date(lastUpdateAt.getTime() + sla.minutes * MINUTE);
   return { dueAt, overdue: now.getTime() > dueAt.getTime(), elapsedMs, label: sla.label };
 }

@@ -50,7 +50,9 @@ export function coverageAt(areas: CoverageArea[], point: [number, number]): Cove
     seen.add(key);
     matches.push({ areaSlug: area.areaSlug, technology: area.technology, locality: area.locality });
   }
-  return matches.sort((a, b) => coverageTechnologies.indexOf(a.technology) - coverageTechnologies.indexOf(b.technology));
+  return matches.sort(
+    (a, b) => coverageTechnologies.indexOf(a.technology) - coverageTechnologies.indexOf(b.technology),
+  );
 }
 
 /** The catalogue component whose status stands for a technology in an area (seed naming). */
@@ -63,7 +65,10 @@ export function parseCoordinates(latText: string, lonText?: string): [number, nu
   let lat: number;
   let lon: number;
   if (lonText === undefined || lonText.trim() === '') {
-    const parts = latText.trim().split(/[\s,;]+/).filter(Boolean);
+    const parts = latText
+      .trim()
+      .split(/[\s,;]+/)
+      .filter(Boolean);
     if (parts.length !== 2) return null;
     [lat, lon] = parts.map(Number);
   } else {
@@ -79,12 +84,14 @@ export function parseCoordinates(latText: string, lonText?: string): [number, nu
 export function ringProblem(ring: Position[]): string | null {
   if (ring.length < 4) return 'Cada anillo necesita al menos 4 posiciones (la última repite la primera).';
   for (const p of ring) {
-    if (p.length < 2 || p.length > 3 || !p.every((n) => typeof n === 'number' && Number.isFinite(n))) return 'Cada posición es [longitud, latitud] con números.';
+    if (p.length < 2 || p.length > 3 || !p.every((n) => typeof n === 'number' && Number.isFinite(n)))
+      return 'Cada posición es [longitud, latitud] con números.';
     if (p[0] < -180 || p[0] > 180) return `Longitud fuera de rango: ${p[0]} (debe estar entre -180 y 180).`;
     if (p[1] < -90 || p[1] > 90) return `Latitud fuera de rango: ${p[1]} (debe estar entre -90 y 90).`;
   }
   const first = ring[0];
   const last = ring[ring.length - 1];
-  if (first[0] !== last[0] || first[1] !== last[1]) return 'El anillo no está cerrado: la última posición debe repetir la primera.';
+  if (first[0] !== last[0] || first[1] !== last[1])
+    return 'El anillo no está cerrado: la última posición debe repetir la primera.';
   return null;
 }

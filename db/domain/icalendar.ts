@@ -3,7 +3,11 @@
 
 /** RFC 5545 §3.3.11: backslash, semicolon, comma and newline are escaped in TEXT values. */
 export function escapeText(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/;/g, '\\;')
+    .replace(/,/g, '\\,')
+    .replace(/\r\n|\r|\n/g, '\\n');
 }
 
 /** Parameter values with ":", ";" or "," must be quoted (§3.2); DQUOTE itself is not allowed. */
@@ -15,7 +19,10 @@ export function paramValue(value: string): string {
 
 /** §3.3.5 form #2: "20261201T060000Z". */
 export function utcDateTime(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /**
@@ -47,7 +54,11 @@ export type IcsLine = [name: string, value: string, params?: Record<string, stri
 
 /** One content line: NAME;PARAM=VALUE:value, folded. */
 export function contentLine([name, value, params]: IcsLine): string {
-  const p = params ? Object.entries(params).map(([k, v]) => `;${k}=${paramValue(v)}`).join('') : '';
+  const p = params
+    ? Object.entries(params)
+        .map(([k, v]) => `;${k}=${paramValue(v)}`)
+        .join('')
+    : '';
   return foldLine(`${name}${p}:${value}`);
 }
 

@@ -41,7 +41,11 @@ export function isLowImpactWindow(start: Date, end: Date): boolean {
  * What is wrong with a window's times, if anything: the command refuses it and the console's
  * hint says it as the NOC types, from this one function.
  */
-export function windowProblem(start: Date, end: Date, maxHours: number = DEFAULT_MAX_WINDOW_HOURS): 'ends_before_start' | 'too_long' | null {
+export function windowProblem(
+  start: Date,
+  end: Date,
+  maxHours: number = DEFAULT_MAX_WINDOW_HOURS,
+): 'ends_before_start' | 'too_long' | null {
   const length = end.getTime() - start.getTime();
   if (length <= 0) return 'ends_before_start';
   if (length > maxHours * HOUR) return 'too_long';
@@ -53,7 +57,11 @@ export function windowProblem(start: Date, end: Date, maxHours: number = DEFAULT
  * as the NOC types say the same sentence. `length` (e.g. "13 h"), when given, is added to the
  * too-long one.
  */
-export function windowProblemMessage(problem: 'ends_before_start' | 'too_long', maxHours: number, length?: string): string {
+export function windowProblemMessage(
+  problem: 'ends_before_start' | 'too_long',
+  maxHours: number,
+  length?: string,
+): string {
   if (problem === 'ends_before_start') return 'La hora de término debe ser posterior a la de inicio.';
   return `La ventana no puede durar más de ${maxHours} horas${length ? ` (dura ${length})` : ''}; divida el trabajo en varias ventanas.`;
 }
@@ -94,7 +102,8 @@ export function windowAt(
 ): { scheduledFor: Date; scheduledUntil: Date } {
   let window = { scheduledFor: current.scheduledFor, scheduledUntil: current.scheduledUntil };
   for (const change of changesNewestFirst) {
-    if (change.at.getTime() > at.getTime()) window = { scheduledFor: change.previousFor, scheduledUntil: change.previousUntil };
+    if (change.at.getTime() > at.getTime())
+      window = { scheduledFor: change.previousFor, scheduledUntil: change.previousUntil };
   }
   return window;
 }
@@ -105,7 +114,8 @@ export function windowAt(
  * first: a calendar that shows only the SUMMARY must not keep saying "programado".
  */
 export function maintenanceTitle(m: { emergency: boolean; name: string; status: MaintenanceStatus }): string {
-  if (m.status === 'cancelled') return `${m.emergency ? 'Mantenimiento de emergencia cancelado' : 'Mantenimiento cancelado'}: ${m.name}`;
+  if (m.status === 'cancelled')
+    return `${m.emergency ? 'Mantenimiento de emergencia cancelado' : 'Mantenimiento cancelado'}: ${m.name}`;
   return `${m.emergency ? 'Mantenimiento de emergencia' : 'Mantenimiento programado'}: ${m.name}`;
 }
 

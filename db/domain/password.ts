@@ -10,7 +10,9 @@ const KEY_LENGTH = 32;
 const maxmem = 128 * N * r * 2;
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 function encode(params: { N: number; r: number; p: number }, salt: Buffer, key: Buffer): string {
@@ -61,6 +63,7 @@ export const PASSWORD_RULES: readonly string[] = [
 export function passwordProblem(password: string, email: string): string | null {
   if (password.length < PASSWORD_MIN) return `La contraseña debe tener al menos ${PASSWORD_MIN} caracteres.`;
   if (password.length > PASSWORD_MAX) return `La contraseña no puede tener más de ${PASSWORD_MAX} caracteres.`;
-  if (password.toLowerCase().includes(email.split('@')[0].toLowerCase())) return 'La contraseña no debe contener su nombre de usuario.';
+  if (password.toLowerCase().includes(email.split('@')[0].toLowerCase()))
+    return 'La contraseña no debe contener su nombre de usuario.';
   return null;
 }

@@ -43,9 +43,19 @@ export interface ResponseShare {
 
 /** The share on time per criticality with a commitment, worst criticality first (Alta, Media, Baja). */
 export function responseShares(measures: readonly FirstResponse[]): ResponseShare[] {
-  return [...incidentImpacts].reverse().filter((impact) => slaByImpact[impact].minutes !== null).map((impact) => {
-    const of = measures.filter((m) => m.impact === impact);
-    const onTime = of.filter((m) => m.met === true).length;
-    return { impact, target: slaByImpact[impact].label, incidents: of.length, onTime, late: of.length - onTime, percent: of.length ? (100 * onTime) / of.length : null };
-  });
+  return [...incidentImpacts]
+    .reverse()
+    .filter((impact) => slaByImpact[impact].minutes !== null)
+    .map((impact) => {
+      const of = measures.filter((m) => m.impact === impact);
+      const onTime = of.filter((m) => m.met === true).length;
+      return {
+        impact,
+        target: slaByImpact[impact].label,
+        incidents: of.length,
+        onTime,
+        late: of.length - onTime,
+        percent: of.length ? (100 * onTime) / of.length : null,
+      };
+    });
 }

@@ -1,4 +1,10 @@
-import { componentStatusShortLabels, incidentImpacts, type ComponentStatus, type IncidentImpact, type StatusIndicator } from '../enums.ts';
+import {
+  componentStatusShortLabels,
+  incidentImpacts,
+  type ComponentStatus,
+  type IncidentImpact,
+  type StatusIndicator,
+} from '../enums.ts';
 
 /** Severity order: the worst status wins a roll-up. Maintenance is planned, so it ranks below any outage. */
 const severity: Record<ComponentStatus, number> = {
@@ -54,7 +60,10 @@ export function overallStatus(statuses: Iterable<ComponentStatus>): OverallStatu
  * components (auto_transition false). Statuspage's v2 indicator, the home banner, the badges
  * and /status.txt all use this one rule.
  */
-export function overallStatusWithMaintenance(statuses: Iterable<ComponentStatus>, maintenanceInProgress: boolean): OverallStatus {
+export function overallStatusWithMaintenance(
+  statuses: Iterable<ComponentStatus>,
+  maintenanceInProgress: boolean,
+): OverallStatus {
   const overall = overallStatus(statuses);
   return withMaintenanceInProgress(overall.status, maintenanceInProgress) === overall.status
     ? overall
@@ -73,9 +82,12 @@ export function withMaintenanceInProgress(status: ComponentStatus, maintenanceIn
  * microwave customers looking for an outage they do not have.
  */
 export function areaStatusText(components: ReadonlyArray<{ name: string; status: ComponentStatus }>): string {
-  const affected = components.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status));
+  const affected = components
+    .filter((c) => c.status !== 'operational')
+    .sort((a, b) => compareSeverity(a.status, b.status));
   if (affected.length === 0) return componentStatusShortLabels.operational;
-  if (affected.length === components.length && affected.every((c) => c.status === affected[0].status)) return componentStatusShortLabels[affected[0].status];
+  if (affected.length === components.length && affected.every((c) => c.status === affected[0].status))
+    return componentStatusShortLabels[affected[0].status];
   return affected.map((c) => `${c.name} ${componentStatusShortLabels[c.status].toLowerCase()}`).join(' · ');
 }
 
@@ -83,15 +95,21 @@ export function areaStatusText(components: ReadonlyArray<{ name: string; status:
  * The open incident the banner speaks for: the highest criticality, then the one hitting the
  * worst component status, then the most recently started.
  */
-export function worstIncident<T extends { impact: IncidentImpact; startedAt: Date; components: ReadonlyArray<{ status: ComponentStatus }> }>(incidents: readonly T[]): T | null {
+export function worstIncident<
+  T extends { impact: IncidentImpact; startedAt: Date; components: ReadonlyArray<{ status: ComponentStatus }> },
+>(incidents: readonly T[]): T | null {
   let worst: T | null = null;
   const rank = (i: T) => incidentImpacts.indexOf(i.impact);
   const hit = (i: T) => worstStatus(i.components.map((c) => c.status));
   for (const incident of incidents) {
-    if (!worst) { worst = incident; continue; }
+    if (!worst) {
+      worst = incident;
+      continue;
+    }
     const byImpact = rank(incident) - rank(worst);
     const byStatus = compareSeverity(hit(worst), hit(incident));
-    if (byImpact > 0 || (byImpact === 0 && (byStatus > 0 || (byStatus === 0 && incident.startedAt > worst.startedAt)))) worst = incident;
+    if (byImpact > 0 || (byImpact === 0 && (byStatus > 0 || (byStatus === 0 && incident.startedAt > worst.startedAt))))
+      worst = incident;
   }
   return worst;
 }

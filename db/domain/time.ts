@@ -12,8 +12,18 @@ const dateTimeFormat = new Intl.DateTimeFormat('es-MX', {
   minute: '2-digit',
   hour12: false,
 });
-const dateFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, day: 'numeric', month: 'long', year: 'numeric' });
-const timeFormat = new Intl.DateTimeFormat('es-MX', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false });
+const dateFormat = new Intl.DateTimeFormat('es-MX', {
+  timeZone: TIME_ZONE,
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+});
+const timeFormat = new Intl.DateTimeFormat('es-MX', {
+  timeZone: TIME_ZONE,
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 const monthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'long', year: 'numeric' });
 const shortMonthFormat = new Intl.DateTimeFormat('es-MX', { timeZone: 'UTC', month: 'short' });
 const partsFormat = new Intl.DateTimeFormat('en-US', {
@@ -56,10 +66,24 @@ export function formatMonthShort(key: string): string {
   return `${shortMonthFormat.format(new Date(Date.UTC(y, m - 1, 15))).replace('.', '')} ${String(y).slice(2)}`;
 }
 
-function intlParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+function intlParts(d: Date): {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+} {
   const p: Record<string, number> = {};
   for (const part of partsFormat.formatToParts(d)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { year: p.year, month: p.month, day: p.day, hour: p.hour === 24 ? 0 : p.hour, minute: p.minute, second: p.second };
+  return {
+    year: p.year,
+    month: p.month,
+    day: p.day,
+    hour: p.hour === 24 ? 0 : p.hour,
+    minute: p.minute,
+    second: p.second,
+  };
 }
 
 const QUARTER_HOUR = 15 * MINUTE;
@@ -85,9 +109,23 @@ function offsetMsAt(t: number): number {
 }
 
 /** Wall-clock parts of an instant in America/Mexico_City. */
-export function zonedParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+export function zonedParts(d: Date): {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+} {
   const local = new Date(d.getTime() + offsetMsAt(d.getTime()));
-  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), hour: local.getUTCHours(), minute: local.getUTCMinutes(), second: local.getUTCSeconds() };
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
 }
 
 /** Offset of the zone from UTC at that instant, in minutes (−360 for UTC−6). */

@@ -1,4 +1,11 @@
-import { addTally, availabilityPercent, availabilityTally, emptyTally, type MaintenanceSpan, type StatusPoint } from './availability.ts';
+import {
+  addTally,
+  availabilityPercent,
+  availabilityTally,
+  emptyTally,
+  type MaintenanceSpan,
+  type StatusPoint,
+} from './availability.ts';
 import { DAY, startOfZonedDay, zonedDateKey } from './time.ts';
 
 export { formatPercent, PARTIAL_OUTAGE_WEIGHT, type StatusPoint } from './availability.ts';
@@ -55,7 +62,11 @@ export function dayGrid(now: Date, days = 90): DayGrid {
  * /disponibilidad. The status before the first point is unknown ("nodata").
  */
 export function uptimeFromEvents(
-  points: readonly StatusPoint[], now: Date, days = 90, grid: DayGrid = dayGrid(now, days), spans: readonly MaintenanceSpan[] = [],
+  points: readonly StatusPoint[],
+  now: Date,
+  days = 90,
+  grid: DayGrid = dayGrid(now, days),
+  spans: readonly MaintenanceSpan[] = [],
 ): Uptime {
   const dayStarts = grid.starts;
   const end = now.getTime();
@@ -68,12 +79,17 @@ export function uptimeFromEvents(
     addTally(total, t);
     const maintenance = t.maintenance + t.unannouncedMaintenance;
     const level: DayLevel =
-      t.observed === 0 ? 'nodata'
-      : t.major >= 1 ? 'major'
-      : t.partial >= 1 ? 'partial'
-      : t.degraded >= 1 ? 'degraded'
-      : maintenance >= 1 ? 'maintenance'
-      : 'ok';
+      t.observed === 0
+        ? 'nodata'
+        : t.major >= 1
+          ? 'major'
+          : t.partial >= 1
+            ? 'partial'
+            : t.degraded >= 1
+              ? 'degraded'
+              : maintenance >= 1
+                ? 'maintenance'
+                : 'ok';
     result.push({
       date: grid.dates[d],
       level,
@@ -87,4 +103,3 @@ export function uptimeFromEvents(
   }
   return { days: result, percent: availabilityPercent(total) };
 }
-

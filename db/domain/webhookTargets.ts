@@ -9,20 +9,40 @@ import { BlockList, isIP } from 'node:net';
 
 const blocked = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   // IPv4-compatible (::/96, which holds :: and ::1), IPv4-mapped and IPv4-translated addresses
   // are handled by their embedded IPv4 address below, before this list is consulted.
-  ['64:ff9b::', 96], ['64:ff9b:1::', 48], // NAT64 (RFC 6052, RFC 8215): would reach IPv4 through a translator
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48], // NAT64 (RFC 6052, RFC 8215): would reach IPv4 through a translator
   ['100::', 64], // discard-only (RFC 6666)
   ['2001::', 32], // Teredo: the IPv4 client address is inside, obfuscated
-  ['2001:2::', 48], ['2001:10::', 28], ['2001:20::', 28], // benchmarking, ORCHID
-  ['2001:db8::', 32], ['3fff::', 20], // documentation (RFC 3849, RFC 9637)
+  ['2001:2::', 48],
+  ['2001:10::', 28],
+  ['2001:20::', 28], // benchmarking, ORCHID
+  ['2001:db8::', 32],
+  ['3fff::', 20], // documentation (RFC 3849, RFC 9637)
   ['5f00::', 16], // SRv6 SIDs (RFC 9602)
-  ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8], // unique-local, link-local, old site-local, multicast
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8], // unique-local, link-local, old site-local, multicast
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6');
 }
@@ -85,15 +105,20 @@ export function webhookUrlProblem(value: string, policy: TargetPolicy): string |
     return 'No es una URL absoluta.';
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'Solo se admiten URL http:// o https://.';
-  if (url.username || url.password) return 'La URL no puede llevar usuario ni contraseña; use el secreto para autenticar.';
+  if (url.username || url.password)
+    return 'La URL no puede llevar usuario ni contraseña; use el secreto para autenticar.';
   if (url.hash) return 'La URL no puede llevar fragmento (#).';
   if (value.length > 2000) return 'La URL es demasiado larga (máximo 2000 caracteres).';
   if (policy.allowPrivateTargets) return null;
   // A fully qualified name may end in a dot (`localhost.` is localhost): drop it before comparing.
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '');
+  const host = url.hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal')) {
     return 'La URL apunta a la red interna; los webhooks solo se entregan a direcciones públicas.';
   }
-  if (isIP(host) && !isPublicAddress(host)) return 'La URL apunta a una dirección privada o reservada; los webhooks solo se entregan a direcciones públicas.';
+  if (isIP(host) && !isPublicAddress(host))
+    return 'La URL apunta a una dirección privada o reservada; los webhooks solo se entregan a direcciones públicas.';
   return null;
 }

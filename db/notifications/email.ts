@@ -29,12 +29,19 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
     const update = incident?.updates.find((u) => u.id === event.updateId);
     if (!incident || !update) return null;
     return {
-      kind: 'incident', event: event.type, incidentId: incident.id, name: incident.name,
-      status: update.status, statusLabel: update.statusLabel, impactLabel: incident.impactLabel,
-      areas: areaNames(db, event.componentIds), body: update.body,
+      kind: 'incident',
+      event: event.type,
+      incidentId: incident.id,
+      name: incident.name,
+      status: update.status,
+      statusLabel: update.statusLabel,
+      impactLabel: incident.impactLabel,
+      areas: areaNames(db, event.componentIds),
+      body: update.body,
       // The incident row is rewritten after the update in the same transaction: the update
       // carries what this notice announces.
-      cause: update.cause ?? incident.cause, eta: update.status === 'resolved' ? null : (update.eta ?? incident.eta)?.toISOString() ?? null,
+      cause: update.cause ?? incident.cause,
+      eta: update.status === 'resolved' ? null : ((update.eta ?? incident.eta)?.toISOString() ?? null),
       at: event.at.toISOString(),
     };
   }
@@ -46,15 +53,25 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
   // A reschedule states both windows; the newest schedule change is the one this notice is about.
   const change = event.type === 'maintenance.rescheduled' ? maintenance.scheduleChanges[0] : undefined;
   return {
-    kind: 'maintenance', event: event.type, maintenanceId: maintenance.id,
+    kind: 'maintenance',
+    event: event.type,
+    maintenanceId: maintenance.id,
     name: maintenance.emergency ? `Mantenimiento de emergencia: ${maintenance.name}` : maintenance.name,
     areas: areaNames(db, event.componentIds),
-    scheduledFor: maintenance.scheduledFor.toISOString(), scheduledUntil: maintenance.scheduledUntil.toISOString(),
+    scheduledFor: maintenance.scheduledFor.toISOString(),
+    scheduledUntil: maintenance.scheduledUntil.toISOString(),
     impactLabel: maintenance.impactLabel,
-    ...(change ? { previousFor: change.previousFor.toISOString(), previousUntil: change.previousUntil.toISOString() } : {}),
+    ...(change
+      ? { previousFor: change.previousFor.toISOString(), previousUntil: change.previousUntil.toISOString() }
+      : {}),
     // A reschedule's timeline text restates both windows, which the email lists as facts: it says the reason only.
-    body: change ? (change.reason ? `Motivo: ${change.reason}` : null)
-      : event.type === 'maintenance.announced' || event.type === 'maintenance.reminder' || !latest ? maintenance.body : latest.body,
+    body: change
+      ? change.reason
+        ? `Motivo: ${change.reason}`
+        : null
+      : event.type === 'maintenance.announced' || event.type === 'maintenance.reminder' || !latest
+        ? maintenance.body
+        : latest.body,
     at: event.at.toISOString(),
   };
 }
@@ -73,8 +90,11 @@ const TOKENS_PER_STATEMENT = 100;
  */
 function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, expiresAt: number): string[] {
   const secrets = newSecrets(subscriberIds.length);
-  const { last } = db.$client.prepare('SELECT coalesce(max(id), 0) AS last FROM subscriber_tokens').get() as { last: number };
-  const sqlFor = (n: number) => `INSERT INTO subscriber_tokens (id, secret_hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, ?, 'manage', ?, ?)").join(', ')}`;
+  const { last } = db.$client.prepare('SELECT coalesce(max(id), 0) AS last FROM subscriber_tokens').get() as {
+    last: number;
+  };
+  const sqlFor = (n: number) =>
+    `INSERT INTO subscriber_tokens (id, secret_hash, subscriber_id, purpose, created_at, expires_at) VALUES ${Array(n).fill("(?, ?, ?, 'manage', ?, ?)").join(', ')}`;
   const many = db.$client.prepare(sqlFor(TOKENS_PER_STATEMENT));
   const one = db.$client.prepare(sqlFor(1));
   const row = (i: number) => [last + 1 + i, hashSecret(secrets[i]), subscriberIds[i], createdAt, expiresAt];
@@ -90,7 +110,11 @@ function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, e
 
 /** How many confirmed subscribers an incident on these components reaches (console confirmation). */
 function emailAudience(db: Db, componentIds: string[]) {
-  return { channel: EMAIL_CHANNEL, label: 'suscriptores por correo', count: countConfirmedSubscribersFor(db, componentIds) };
+  return {
+    channel: EMAIL_CHANNEL,
+    label: 'suscriptores por correo',
+    count: countConfirmedSubscribersFor(db, componentIds),
+  };
 }
 
 export function emailFanOut(db: Db, event: NotificationEvent): void {
@@ -101,19 +125,36 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
   const props = noticeProps(db, event);
   if (!props) return;
   const noticeId = newId();
-  db.insert(emailNotices).values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at }).run();
+  db.insert(emailNotices)
+    .values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at })
+    .run();
 
   // Each message gets its own link token (only its secret's hash is stored).
-  const tokens = issueManageTokens(db, recipients.map((r) => r.id), event.at.getTime(), event.at.getTime() + MANAGE_TTL_MS);
+  const tokens = issueManageTokens(
+    db,
+    recipients.map((r) => r.id),
+    event.at.getTime(),
+    event.at.getTime() + MANAGE_TTL_MS,
+  );
 
   const key = eventKey(event);
-  enqueueMessages(db, recipients.map((r, i) => ({
-    channel: EMAIL_CHANNEL,
-    kind: event.type,
-    dedupeKey: `${key}:${r.id}`,
-    recipient: r.email,
-    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i], ...(r.services ? { services: r.services } : {}) } satisfies EmailPayload,
-  })), event.at);
+  enqueueMessages(
+    db,
+    recipients.map((r, i) => ({
+      channel: EMAIL_CHANNEL,
+      kind: event.type,
+      dedupeKey: `${key}:${r.id}`,
+      recipient: r.email,
+      payload: {
+        template: 'notice',
+        notice: noticeId,
+        subscriber: r.id,
+        manageToken: tokens[i],
+        ...(r.services ? { services: r.services } : {}),
+      } satisfies EmailPayload,
+    })),
+    event.at,
+  );
 }
 
 /**
@@ -123,27 +164,56 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
  */
 export function enqueueIncidentReportEmails(db: Db, incidentId: string, version: number, at: Date): number {
   // Once per version and subscriber: whoever already has this version's message is left out.
-  const sent = new Set((db.$client.prepare(`SELECT dedupe_key FROM outbox_messages WHERE dedupe_key LIKE ?`).pluck()
-    .all(`incident-report:${incidentId}:${version}:%`) as string[]));
-  const recipients = incidentNotifiedSubscribers(db, incidentId).filter((r) => !sent.has(`incident-report:${incidentId}:${version}:${r.id}`));
+  const sent = new Set(
+    db.$client
+      .prepare(`SELECT dedupe_key FROM outbox_messages WHERE dedupe_key LIKE ?`)
+      .pluck()
+      .all(`incident-report:${incidentId}:${version}:%`) as string[],
+  );
+  const recipients = incidentNotifiedSubscribers(db, incidentId).filter(
+    (r) => !sent.has(`incident-report:${incidentId}:${version}:${r.id}`),
+  );
   if (recipients.length === 0) return 0;
   const incident = incidentDetail(db, incidentId);
   const report = incidentReport(db, incidentId);
   if (!incident || !report || report.version !== version) return 0;
   const props: NoticeProps = {
-    kind: 'report', event: 'incident.report', incidentId, name: incident.name, impactLabel: incident.impactLabel,
-    version, markdown: report.body, html: report.html, at: at.toISOString(),
+    kind: 'report',
+    event: 'incident.report',
+    incidentId,
+    name: incident.name,
+    impactLabel: incident.impactLabel,
+    version,
+    markdown: report.body,
+    html: report.html,
+    at: at.toISOString(),
   };
   const noticeId = newId();
-  db.insert(emailNotices).values({ id: noticeId, kind: 'incident.report', props: JSON.stringify(props), createdAt: at }).run();
-  const tokens = issueManageTokens(db, recipients.map((r) => r.id), at.getTime(), at.getTime() + MANAGE_TTL_MS);
-  enqueueMessages(db, recipients.map((r, i) => ({
-    channel: EMAIL_CHANNEL,
-    kind: 'incident.report',
-    dedupeKey: `incident-report:${incidentId}:${version}:${r.id}`,
-    recipient: r.email,
-    payload: { template: 'notice', notice: noticeId, subscriber: r.id, manageToken: tokens[i] } satisfies EmailPayload,
-  })), at);
+  db.insert(emailNotices)
+    .values({ id: noticeId, kind: 'incident.report', props: JSON.stringify(props), createdAt: at })
+    .run();
+  const tokens = issueManageTokens(
+    db,
+    recipients.map((r) => r.id),
+    at.getTime(),
+    at.getTime() + MANAGE_TTL_MS,
+  );
+  enqueueMessages(
+    db,
+    recipients.map((r, i) => ({
+      channel: EMAIL_CHANNEL,
+      kind: 'incident.report',
+      dedupeKey: `incident-report:${incidentId}:${version}:${r.id}`,
+      recipient: r.email,
+      payload: {
+        template: 'notice',
+        notice: noticeId,
+        subscriber: r.id,
+        manageToken: tokens[i],
+      } satisfies EmailPayload,
+    })),
+    at,
+  );
   return recipients.length;
 }
 

@@ -26,8 +26,13 @@ export type NotificationEvent =
       at: Date;
     }
   | {
-      type: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started'
-        | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+      type:
+        | 'maintenance.announced'
+        | 'maintenance.reminder'
+        | 'maintenance.started'
+        | 'maintenance.completed'
+        | 'maintenance.cancelled'
+        | 'maintenance.rescheduled';
       maintenanceId: string;
       componentIds: string[];
       elements: string[];

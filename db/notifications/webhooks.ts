@@ -19,49 +19,117 @@ export interface WebhookPage {
 }
 
 export type WebhookMessage =
-  | { event: 'incident.created' | 'incident.updated' | 'incident.resolved'; incidentId: string; updateId: string; at: string; page: WebhookPage }
-  | { event: 'component.status_changed'; componentUpdateId: string; componentId: string; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: string; page: WebhookPage };
+  | {
+      event: 'incident.created' | 'incident.updated' | 'incident.resolved';
+      incidentId: string;
+      updateId: string;
+      at: string;
+      page: WebhookPage;
+    }
+  | {
+      event: 'component.status_changed';
+      componentUpdateId: string;
+      componentId: string;
+      oldStatus: ComponentStatus;
+      newStatus: ComponentStatus;
+      at: string;
+      page: WebhookPage;
+    };
 
 function pageState(db: Db): WebhookPage {
   // The same page indicator as v2's status.json: "maintenance" while a window is open and nothing is worse.
-  const open = db.select({ id: maintenances.id }).from(maintenances).where(inArray(maintenances.status, ['in_progress', 'verifying'])).limit(1).all();
-  const overall = overallStatusWithMaintenance(db.select({ status: components.status }).from(components).all().map((c) => c.status), open.length > 0);
+  const open = db
+    .select({ id: maintenances.id })
+    .from(maintenances)
+    .where(inArray(maintenances.status, ['in_progress', 'verifying']))
+    .limit(1)
+    .all();
+  const overall = overallStatusWithMaintenance(
+    db
+      .select({ status: components.status })
+      .from(components)
+      .all()
+      .map((c) => c.status),
+    open.length > 0,
+  );
   return { status_indicator: overall.indicator, status_description: overall.description };
 }
 
 export function webhookFanOut(db: Db, event: NotificationEvent): void {
   // Statuspage webhooks carry incidents and component changes; maintenance windows reach
   // subscribers by email and calendar feeds, and their component changes come through here.
-  if (event.type !== 'component.status_changed' && event.type !== 'incident.created' && event.type !== 'incident.updated' && event.type !== 'incident.resolved') return;
+  if (
+    event.type !== 'component.status_changed' &&
+    event.type !== 'incident.created' &&
+    event.type !== 'incident.updated' &&
+    event.type !== 'incident.resolved'
+  )
+    return;
   if (event.type !== 'component.status_changed' && !event.deliver) return;
-  const endpoints = db.select({ id: webhookEndpoints.id, componentIds: webhookEndpoints.componentIds, groupIds: webhookEndpoints.groupIds })
-    .from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt)).all();
+  const endpoints = db
+    .select({
+      id: webhookEndpoints.id,
+      componentIds: webhookEndpoints.componentIds,
+      groupIds: webhookEndpoints.groupIds,
+    })
+    .from(webhookEndpoints)
+    .where(isNull(webhookEndpoints.disabledAt))
+    .all();
   if (endpoints.length === 0) return;
   const touched = event.type === 'component.status_changed' ? [event.componentId] : event.componentIds;
-  const touchedGroups = touched.length === 0 ? [] : db.selectDistinct({ groupId: components.groupId }).from(components)
-    .where(inArray(components.id, touched)).all().map((r) => r.groupId).filter((g): g is string => g !== null);
-  const targets = endpoints.filter((e) => (!e.componentIds && !e.groupIds)
-    || (e.componentIds ?? []).some((id) => touched.includes(id))
-    || (e.groupIds ?? []).some((id) => touchedGroups.includes(id)));
+  const touchedGroups =
+    touched.length === 0
+      ? []
+      : db
+          .selectDistinct({ groupId: components.groupId })
+          .from(components)
+          .where(inArray(components.id, touched))
+          .all()
+          .map((r) => r.groupId)
+          .filter((g): g is string => g !== null);
+  const targets = endpoints.filter(
+    (e) =>
+      (!e.componentIds && !e.groupIds) ||
+      (e.componentIds ?? []).some((id) => touched.includes(id)) ||
+      (e.groupIds ?? []).some((id) => touchedGroups.includes(id)),
+  );
   if (targets.length === 0) return;
   const page = pageState(db);
   let message: WebhookMessage;
   let key: string;
   if (event.type === 'component.status_changed') {
     const componentUpdateId = newId();
-    message = { event: event.type, componentUpdateId, componentId: event.componentId, oldStatus: event.oldStatus, newStatus: event.newStatus, at: event.at.toISOString(), page };
+    message = {
+      event: event.type,
+      componentUpdateId,
+      componentId: event.componentId,
+      oldStatus: event.oldStatus,
+      newStatus: event.newStatus,
+      at: event.at.toISOString(),
+      page,
+    };
     key = `component-update:${componentUpdateId}`;
   } else {
-    message = { event: event.type, incidentId: event.incidentId, updateId: event.updateId, at: event.at.toISOString(), page };
+    message = {
+      event: event.type,
+      incidentId: event.incidentId,
+      updateId: event.updateId,
+      at: event.at.toISOString(),
+      page,
+    };
     key = `incident-update:${event.updateId}`;
   }
-  enqueueMessages(db, targets.map((e) => ({
-    channel: 'webhook',
-    kind: event.type,
-    dedupeKey: `webhook:${key}:endpoint:${e.id}`,
-    recipient: e.id,
-    payload: message,
-  })), event.at);
+  enqueueMessages(
+    db,
+    targets.map((e) => ({
+      channel: 'webhook',
+      kind: event.type,
+      dedupeKey: `webhook:${key}:endpoint:${e.id}`,
+      recipient: e.id,
+      payload: message,
+    })),
+    event.at,
+  );
 }
 
 registerFanOut(webhookFanOut);

@@ -19,7 +19,8 @@ function insertStatements(db: Db) {
   let s = statements.get(db);
   if (!s) {
     const row = "(?, ?, ?, ?, ?, 'pending', 0, ?, ?)";
-    const sqlFor = (n: number) => `INSERT INTO outbox_messages ${COLUMNS} VALUES ${Array(n).fill(row).join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`;
+    const sqlFor = (n: number) =>
+      `INSERT INTO outbox_messages ${COLUMNS} VALUES ${Array(n).fill(row).join(', ')} ON CONFLICT (dedupe_key) DO NOTHING`;
     s = { many: db.$client.prepare(sqlFor(ROWS_PER_STATEMENT)), one: db.$client.prepare(sqlFor(1)) };
     statements.set(db, s);
   }
@@ -35,7 +36,15 @@ function insertStatements(db: Db) {
 export function enqueueMessages(db: Db, messages: OutboxMessageInput[], now: Date): number {
   const { many, one } = insertStatements(db);
   const at = now.getTime();
-  const values = (m: OutboxMessageInput) => [m.channel, m.kind, m.dedupeKey, m.recipient, JSON.stringify(m.payload), at, at];
+  const values = (m: OutboxMessageInput) => [
+    m.channel,
+    m.kind,
+    m.dedupeKey,
+    m.recipient,
+    JSON.stringify(m.payload),
+    at,
+    at,
+  ];
   let inserted = 0;
   let i = 0;
   for (; i + ROWS_PER_STATEMENT <= messages.length; i += ROWS_PER_STATEMENT) {
@@ -51,17 +60,34 @@ export function enqueueMessages(db: Db, messages: OutboxMessageInput[], now: Dat
  * under their idempotency key. Returns how many were withdrawn.
  */
 export function cancelPendingMessages(db: Db, channel: string, recipient: string, reason: string): number {
-  return db.update(outboxMessages).set({ status: 'cancelled', lastError: reason })
-    .where(and(eq(outboxMessages.channel, channel), eq(outboxMessages.recipient, recipient), eq(outboxMessages.status, 'pending'), isNull(outboxMessages.batchKey)))
+  return db
+    .update(outboxMessages)
+    .set({ status: 'cancelled', lastError: reason })
+    .where(
+      and(
+        eq(outboxMessages.channel, channel),
+        eq(outboxMessages.recipient, recipient),
+        eq(outboxMessages.status, 'pending'),
+        isNull(outboxMessages.batchKey),
+      ),
+    )
     .run().changes;
 }
 
 export function outboxHealth(db: Db, channel?: string) {
   const where = channel ? sql`WHERE channel = ${channel}` : sql``;
-  const counts = db.all<{ status: string; n: number }>(sql`SELECT status, count(*) AS n FROM outbox_messages ${where} GROUP BY status`);
+  const counts = db.all<{ status: string; n: number }>(
+    sql`SELECT status, count(*) AS n FROM outbox_messages ${where} GROUP BY status`,
+  );
   const lastError = db.get<{ last_error: string; id: number } | undefined>(
     sql`SELECT id, last_error FROM outbox_messages ${channel ? sql`WHERE channel = ${channel} AND` : sql`WHERE`} last_error IS NOT NULL ORDER BY id DESC LIMIT 1`,
   );
   const by = Object.fromEntries(counts.map((c) => [c.status, c.n]));
-  return { pending: by.pending ?? 0, sent: by.sent ?? 0, failed: by.failed ?? 0, cancelled: by.cancelled ?? 0, lastError: lastError?.last_error ?? null };
+  return {
+    pending: by.pending ?? 0,
+    sent: by.sent ?? 0,
+    failed: by.failed ?? 0,
+    cancelled: by.cancelled ?? 0,
+    lastError: lastError?.last_error ?? null,
+  };
 }

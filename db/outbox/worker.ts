@@ -44,7 +44,10 @@ export function backoffMs(attempts: number, retryAfterMs?: number): number {
 }
 
 function batchKeyFor(rows: OutboxRow[]): string {
-  const digest = createHash('sha256').update(rows.map((r) => r.dedupeKey).join('\n')).digest('base64url').slice(0, 32);
+  const digest = createHash('sha256')
+    .update(rows.map((r) => r.dedupeKey).join('\n'))
+    .digest('base64url')
+    .slice(0, 32);
   return `${rows[0].channel}-${rows[0].id}-${digest}`;
 }
 
@@ -79,7 +82,11 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     // re-send it. If the lock outlasts that, the rows stay claimed and the next pass re-sends
     // them under the same key, as after a crash.
     const at = now();
-    await backgroundWrite(db, () => recordResults(db, batch.rows, results, at, maxAttempts, transport.forgetPayloadWhenSent === true), { attempts: 35 });
+    await backgroundWrite(
+      db,
+      () => recordResults(db, batch.rows, results, at, maxAttempts, transport.forgetPayloadWhenSent === true),
+      { attempts: 35 },
+    );
     handled += batch.rows.length;
     // Let waiting requests in between batches. Claiming, recording and a transport that does
     // its work synchronously resolve as microtasks, which never give the event loop back: a
@@ -90,49 +97,104 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
 }
 
 function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]; key: string } {
-  return db.$client.transaction(() => {
-    // A batch claimed before a crash goes first, unchanged.
-    const claimed = db.select().from(outboxMessages)
-      // Literal condition, so SQLite can use the partial index outbox_claimed_idx.
-      .where(and(eq(outboxMessages.channel, transport.channel), sql.raw("status = 'pending' AND batch_key IS NOT NULL"), lte(outboxMessages.nextAttemptAt, at)))
-      .orderBy(asc(outboxMessages.id)).limit(1).get();
-    if (claimed) {
-      const rows = db.select().from(outboxMessages)
-        .where(and(eq(outboxMessages.batchKey, claimed.batchKey!), eq(outboxMessages.status, 'pending')))
-        .orderBy(asc(outboxMessages.id)).all();
-      return { rows, key: claimed.batchKey! };
-    }
-    const rows = db.select().from(outboxMessages)
-      .where(and(eq(outboxMessages.channel, transport.channel), eq(outboxMessages.status, 'pending'), isNull(outboxMessages.batchKey), lte(outboxMessages.nextAttemptAt, at)))
-      .orderBy(asc(outboxMessages.id)).limit(transport.batchSize).all();
-    if (rows.length === 0) return { rows, key: '' };
-    const key = batchKeyFor(rows);
-    db.update(outboxMessages).set({ batchKey: key }).where(inArray(outboxMessages.id, rows.map((r) => r.id))).run();
-    return { rows: rows.map((r) => ({ ...r, batchKey: key })), key };
-  }).immediate();
+  return db.$client
+    .transaction(() => {
+      // A batch claimed before a crash goes first, unchanged.
+      const claimed = db
+        .select()
+        .from(outboxMessages)
+        // Literal condition, so SQLite can use the partial index outbox_claimed_idx.
+        .where(
+          and(
+            eq(outboxMessages.channel, transport.channel),
+            sql.raw("status = 'pending' AND batch_key IS NOT NULL"),
+            lte(outboxMessages.nextAttemptAt, at),
+          ),
+        )
+        .orderBy(asc(outboxMessages.id))
+        .limit(1)
+        .get();
+      if (claimed) {
+        const rows = db
+          .select()
+          .from(outboxMessages)
+          .where(and(eq(outboxMessages.batchKey, claimed.batchKey!), eq(outboxMessages.status, 'pending')))
+          .orderBy(asc(outboxMessages.id))
+          .all();
+        return { rows, key: claimed.batchKey! };
+      }
+      const rows = db
+        .select()
+        .from(outboxMessages)
+        .where(
+          and(
+            eq(outboxMessages.channel, transport.channel),
+            eq(outboxMessages.status, 'pending'),
+            isNull(outboxMessages.batchKey),
+            lte(outboxMessages.nextAttemptAt, at),
+          ),
+        )
+        .orderBy(asc(outboxMessages.id))
+        .limit(transport.batchSize)
+        .all();
+      if (rows.length === 0) return { rows, key: '' };
+      const key = batchKeyFor(rows);
+      db.update(outboxMessages)
+        .set({ batchKey: key })
+        .where(
+          inArray(
+            outboxMessages.id,
+            rows.map((r) => r.id),
+          ),
+        )
+        .run();
+      return { rows: rows.map((r) => ({ ...r, batchKey: key })), key };
+    })
+    .immediate();
 }
 
-function recordResults(db: Db, rows: OutboxRow[], results: DeliveryResult[], at: Date, maxAttempts: number, forgetPayload: boolean): void {
+function recordResults(
+  db: Db,
+  rows: OutboxRow[],
+  results: DeliveryResult[],
+  at: Date,
+  maxAttempts: number,
+  forgetPayload: boolean,
+): void {
   const byId = new Map(results.map((r) => [r.id, r]));
-  db.$client.transaction(() => {
-    // Sent rows are the common case (100 per batch): one prepared statement each.
-    const markSent = db.$client.prepare(`UPDATE outbox_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, provider_message_id = ?, last_error = NULL${forgetPayload ? ", payload = '{}'" : ''} WHERE id = ?`);
-    for (const row of rows) {
-      const result = byId.get(row.id) ?? { id: row.id, outcome: 'retry' as const, error: 'El transporte no informó el resultado.' };
-      const attempts = row.attempts + 1;
-      if (result.outcome === 'sent') {
-        markSent.run(at.getTime(), result.providerMessageId ?? null, row.id);
-      } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
-        db.update(outboxMessages).set({ status: 'failed', attempts, lastError: result.error }).where(eq(outboxMessages.id, row.id)).run();
-      } else {
-        // The batch keeps its key: if the provider did accept it before failing to answer,
-        // the retry is recognised as the same request.
-        db.update(outboxMessages).set({
-          attempts,
-          lastError: result.error,
-          nextAttemptAt: new Date(at.getTime() + backoffMs(attempts, result.retryAfterMs)),
-        }).where(eq(outboxMessages.id, row.id)).run();
+  db.$client
+    .transaction(() => {
+      // Sent rows are the common case (100 per batch): one prepared statement each.
+      const markSent = db.$client.prepare(
+        `UPDATE outbox_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, provider_message_id = ?, last_error = NULL${forgetPayload ? ", payload = '{}'" : ''} WHERE id = ?`,
+      );
+      for (const row of rows) {
+        const result = byId.get(row.id) ?? {
+          id: row.id,
+          outcome: 'retry' as const,
+          error: 'El transporte no informó el resultado.',
+        };
+        const attempts = row.attempts + 1;
+        if (result.outcome === 'sent') {
+          markSent.run(at.getTime(), result.providerMessageId ?? null, row.id);
+        } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
+          db.update(outboxMessages)
+            .set({ status: 'failed', attempts, lastError: result.error })
+            .where(eq(outboxMessages.id, row.id))
+            .run();
+        } else {
+          // The batch keeps its key: if the provider did accept it before failing to answer,
+          // the retry is recognised as the same request.
+          db.update(outboxMessages)
+            .set({
+              attempts,
+              lastError: result.error,
+              nextAttemptAt: new Date(at.getTime() + backoffMs(attempts, result.retryAfterMs)),
+            })
+            .where(eq(outboxMessages.id, row.id))
+            .run();
+        }
       }
-    }
-  }).immediate();
+    })
+    .immediate();
 }

@@ -2,12 +2,33 @@ import { and, asc, desc, eq, inArray, isNull, min, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import {
-  alertEffectLabels, alertEffects, alertStatuses, alertStatusLabels, componentStatusLabels, incidentImpactLabels,
-  type AlertEffect, type AlertFormat, type AlertMode, type AlertStatus, type ComponentStatus, type DraftState, type IncidentImpact, type IncidentStatus,
+  alertEffectLabels,
+  alertEffects,
+  alertStatuses,
+  alertStatusLabels,
+  componentStatusLabels,
+  incidentImpactLabels,
+  type AlertEffect,
+  type AlertFormat,
+  type AlertMode,
+  type AlertStatus,
+  type ComponentStatus,
+  type DraftState,
+  type IncidentImpact,
+  type IncidentStatus,
 } from '../enums.ts';
 import { defaultRuleDocument, type AlertRuleDocument } from '../domain/alerts.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
-import { alertDeliveries, alertRuleSets, alerts, incidentComponents, incidentDrafts, incidents, maintenanceComponents, maintenances } from '../schema/index.ts';
+import {
+  alertDeliveries,
+  alertRuleSets,
+  alerts,
+  incidentComponents,
+  incidentDrafts,
+  incidents,
+  maintenanceComponents,
+  maintenances,
+} from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
@@ -23,24 +44,35 @@ export function alertRuleDocument(db: Db): AlertRuleDocument & { updatedAt: Date
 
 /** Components a maintenance in progress covers, with its name: alerts on them change nothing public. */
 export function componentsUnderMaintenance(db: Db): Map<string, { maintenanceId: string; name: string }> {
-  const rows = db.select({ componentId: maintenanceComponents.componentId, maintenanceId: maintenances.id, name: maintenances.name })
-    .from(maintenanceComponents).innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
-    .where(inArray(maintenances.status, ['in_progress', 'verifying'])).all();
+  const rows = db
+    .select({ componentId: maintenanceComponents.componentId, maintenanceId: maintenances.id, name: maintenances.name })
+    .from(maintenanceComponents)
+    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
+    .where(inArray(maintenances.status, ['in_progress', 'verifying']))
+    .all();
   return new Map(rows.map((r) => [r.componentId, { maintenanceId: r.maintenanceId, name: r.name }]));
 }
 
 /** The most recently started open incident affecting any of these components. */
 export function openIncidentFor(db: Db, componentIds: string[]): { id: string } | undefined {
   if (componentIds.length === 0) return undefined;
-  return db.select({ id: incidents.id }).from(incidents)
+  return db
+    .select({ id: incidents.id })
+    .from(incidents)
     .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
     .where(and(isNull(incidents.resolvedAt), inArray(incidentComponents.componentId, componentIds)))
-    .orderBy(desc(incidents.startedAt)).limit(1).get();
+    .orderBy(desc(incidents.startedAt))
+    .limit(1)
+    .get();
 }
 
 /** Alerts that can still hold a component: firing, or resolved while flapping (within the hold-down). */
 export function activeAlertRows(db: Db): AlertRow[] {
-  return db.select().from(alerts).where(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true))).all();
+  return db
+    .select()
+    .from(alerts)
+    .where(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true)))
+    .all();
 }
 
 /**
@@ -54,8 +86,14 @@ export function incidentFirstAlertStart(db: Db, incidentId: string): Date | null
 
 /** The same for many incidents at once: incident id → first alert `startsAt`. */
 export function firstAlertStarts(db: Db, incidentIds: string[]): Map<string, Date> {
-  const rows = chunked(incidentIds, (part) => db.select({ incidentId: alerts.incidentId, first: min(alerts.startsAt) }).from(alerts)
-    .where(inArray(alerts.incidentId, part)).groupBy(alerts.incidentId).all());
+  const rows = chunked(incidentIds, (part) =>
+    db
+      .select({ incidentId: alerts.incidentId, first: min(alerts.startsAt) })
+      .from(alerts)
+      .where(inArray(alerts.incidentId, part))
+      .groupBy(alerts.incidentId)
+      .all(),
+  );
   return new Map(rows.filter((r) => r.incidentId && r.first).map((r) => [r.incidentId!, r.first!]));
 }
 
@@ -97,14 +135,38 @@ export interface AlertView {
 function alertView(r: AlertRow, catalogue: Catalogue): AlertView {
   const ids = JSON.parse(r.componentIds) as string[];
   return {
-    id: r.id, format: r.format, source: r.source, receiver: r.receiver, fingerprint: r.fingerprint,
-    status: r.status, statusLabel: alertStatusLabels[r.status], severity: r.severity, summary: r.summary, description: r.description,
-    labels: JSON.parse(r.labels), annotations: JSON.parse(r.annotations), url: r.url, startsAt: r.startsAt, endsAt: r.endsAt,
+    id: r.id,
+    format: r.format,
+    source: r.source,
+    receiver: r.receiver,
+    fingerprint: r.fingerprint,
+    status: r.status,
+    statusLabel: alertStatusLabels[r.status],
+    severity: r.severity,
+    summary: r.summary,
+    description: r.description,
+    labels: JSON.parse(r.labels),
+    annotations: JSON.parse(r.annotations),
+    url: r.url,
+    startsAt: r.startsAt,
+    endsAt: r.endsAt,
     components: ids.map((id) => catalogue.byId.get(id)).filter((c): c is ComponentView => !!c),
-    unmatchedRefs: JSON.parse(r.unmatchedRefs), suppressedIds: JSON.parse(r.suppressedIds), ruleName: r.ruleName, mode: r.mode,
-    proposedStatus: r.proposedStatus, proposedStatusLabel: r.proposedStatus ? componentStatusLabels[r.proposedStatus] : null,
-    effect: r.effect, effectLabel: alertEffectLabels[r.effect], note: r.note, flapping: r.flapping, flapCount: r.flapCount,
-    draftId: r.draftId, incidentId: r.incidentId, firstReceivedAt: r.firstReceivedAt, lastReceivedAt: r.lastReceivedAt, resolvedAt: r.resolvedAt,
+    unmatchedRefs: JSON.parse(r.unmatchedRefs),
+    suppressedIds: JSON.parse(r.suppressedIds),
+    ruleName: r.ruleName,
+    mode: r.mode,
+    proposedStatus: r.proposedStatus,
+    proposedStatusLabel: r.proposedStatus ? componentStatusLabels[r.proposedStatus] : null,
+    effect: r.effect,
+    effectLabel: alertEffectLabels[r.effect],
+    note: r.note,
+    flapping: r.flapping,
+    flapCount: r.flapCount,
+    draftId: r.draftId,
+    incidentId: r.incidentId,
+    firstReceivedAt: r.firstReceivedAt,
+    lastReceivedAt: r.lastReceivedAt,
+    resolvedAt: r.resolvedAt,
   };
 }
 
@@ -119,7 +181,11 @@ export interface AlertFilter {
 export const ALERT_LIST_MAX = 500;
 
 /** Alerts newest first (by when we first received them), filtered. */
-export function alertList(db: Db, filter: AlertFilter = {}, catalogue: Catalogue = componentCatalogue(db)): AlertView[] {
+export function alertList(
+  db: Db,
+  filter: AlertFilter = {},
+  catalogue: Catalogue = componentCatalogue(db),
+): AlertView[] {
   const where = [
     filter.status ? eq(alerts.status, filter.status) : undefined,
     filter.effect ? eq(alerts.effect, filter.effect) : undefined,
@@ -127,8 +193,14 @@ export function alertList(db: Db, filter: AlertFilter = {}, catalogue: Catalogue
     filter.incidentId ? eq(alerts.incidentId, filter.incidentId) : undefined,
   ].filter((w) => w !== undefined);
   const limit = Math.min(Math.max(1, filter.limit ?? 100), ALERT_LIST_MAX);
-  return db.select().from(alerts).where(where.length ? and(...where) : undefined)
-    .orderBy(desc(alerts.firstReceivedAt), desc(sql`rowid`)).limit(limit).all().map((r) => alertView(r, catalogue));
+  return db
+    .select()
+    .from(alerts)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(alerts.firstReceivedAt), desc(sql`rowid`))
+    .limit(limit)
+    .all()
+    .map((r) => alertView(r, catalogue));
 }
 
 export interface DraftView {
@@ -155,19 +227,42 @@ export interface DraftView {
 
 function draftViews(db: Db, rows: DraftRow[], catalogue: Catalogue): DraftView[] {
   if (rows.length === 0) return [];
-  const byDraft = groupBy(chunked(rows.map((r) => r.id), (part) => db.select().from(alerts).where(inArray(alerts.draftId, part))
-    .orderBy(asc(alerts.startsAt)).all()), (a) => a.draftId!);
+  const byDraft = groupBy(
+    chunked(
+      rows.map((r) => r.id),
+      (part) => db.select().from(alerts).where(inArray(alerts.draftId, part)).orderBy(asc(alerts.startsAt)).all(),
+    ),
+    (a) => a.draftId!,
+  );
   const order = new Map(catalogue.all.map((c, i) => [c.id, i]));
   return rows.map((r) => {
     const proposed = JSON.parse(r.components) as Record<string, ComponentStatus>;
     const components = Object.entries(proposed)
-      .map(([id, status]) => ({ component: catalogue.byId.get(id), status, statusLabel: componentStatusLabels[status] }))
+      .map(([id, status]) => ({
+        component: catalogue.byId.get(id),
+        status,
+        statusLabel: componentStatusLabels[status],
+      }))
       .filter((c): c is { component: ComponentView; status: ComponentStatus; statusLabel: string } => !!c.component)
       .sort((a, b) => (order.get(a.component.id) ?? 0) - (order.get(b.component.id) ?? 0));
     return {
-      id: r.id, state: r.state, name: r.name, impact: r.impact, impactLabel: incidentImpactLabels[r.impact], status: r.status,
-      cause: r.cause, body: r.body, components, templateId: r.templateId, startedAt: r.startedAt, lastAlertAt: r.lastAlertAt,
-      incidentId: r.incidentId, closedAt: r.closedAt, closedBy: r.closedBy, discardReason: r.discardReason, createdAt: r.createdAt,
+      id: r.id,
+      state: r.state,
+      name: r.name,
+      impact: r.impact,
+      impactLabel: incidentImpactLabels[r.impact],
+      status: r.status,
+      cause: r.cause,
+      body: r.body,
+      components,
+      templateId: r.templateId,
+      startedAt: r.startedAt,
+      lastAlertAt: r.lastAlertAt,
+      incidentId: r.incidentId,
+      closedAt: r.closedAt,
+      closedBy: r.closedBy,
+      discardReason: r.discardReason,
+      createdAt: r.createdAt,
       alerts: (byDraft.get(r.id) ?? []).map((a) => alertView(a, catalogue)),
     };
   });
@@ -180,12 +275,30 @@ export function draftDetail(db: Db, id: string, catalogue: Catalogue = component
 
 /** Drafts waiting for a person, oldest outage first (the one whose SLA clock runs out first). */
 export function openDrafts(db: Db, catalogue: Catalogue = componentCatalogue(db)): DraftView[] {
-  return draftViews(db, db.select().from(incidentDrafts).where(eq(incidentDrafts.state, 'open')).orderBy(asc(incidentDrafts.startedAt)).all(), catalogue);
+  return draftViews(
+    db,
+    db
+      .select()
+      .from(incidentDrafts)
+      .where(eq(incidentDrafts.state, 'open'))
+      .orderBy(asc(incidentDrafts.startedAt))
+      .all(),
+    catalogue,
+  );
 }
 
 /** Every draft, newest first (open, published and discarded), for scripts. */
 export function recentDrafts(db: Db, limit = 100, catalogue: Catalogue = componentCatalogue(db)): DraftView[] {
-  return draftViews(db, db.select().from(incidentDrafts).orderBy(desc(incidentDrafts.createdAt), desc(sql`rowid`)).limit(Math.min(limit, ALERT_LIST_MAX)).all(), catalogue);
+  return draftViews(
+    db,
+    db
+      .select()
+      .from(incidentDrafts)
+      .orderBy(desc(incidentDrafts.createdAt), desc(sql`rowid`))
+      .limit(Math.min(limit, ALERT_LIST_MAX))
+      .all(),
+    catalogue,
+  );
 }
 
 export interface OpenDraftSla {
@@ -225,9 +338,17 @@ export function incidentAlertSummary(db: Db, incidentId: string): IncidentAlertS
 
 /** Open incidents whose alerts have all resolved: the dashboard proposes "En monitoreo" for them. */
 export function incidentsWithAlertsResolved(db: Db): Map<string, Date> {
-  const rows = db.select({ incidentId: alerts.incidentId, status: alerts.status, flapping: alerts.flapping, resolvedAt: alerts.resolvedAt })
-    .from(alerts).innerJoin(incidents, eq(incidents.id, alerts.incidentId))
-    .where(and(isNull(incidents.resolvedAt), inArray(incidents.status, ['investigating', 'identified']))).all();
+  const rows = db
+    .select({
+      incidentId: alerts.incidentId,
+      status: alerts.status,
+      flapping: alerts.flapping,
+      resolvedAt: alerts.resolvedAt,
+    })
+    .from(alerts)
+    .innerJoin(incidents, eq(incidents.id, alerts.incidentId))
+    .where(and(isNull(incidents.resolvedAt), inArray(incidents.status, ['investigating', 'identified'])))
+    .all();
   const result = new Map<string, Date>();
   for (const [incidentId, list] of groupBy(rows, (r) => r.incidentId!)) {
     if (list.some((r) => r.status === 'firing' || r.flapping)) continue;
@@ -250,20 +371,39 @@ export interface AlertDeliveryView {
 
 /** The most recent webhooks as received (raw bodies), newest first. */
 export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
-  return db.select().from(alertDeliveries).orderBy(desc(alertDeliveries.lastReceivedAt), desc(alertDeliveries.id)).limit(limit).all()
+  return db
+    .select()
+    .from(alertDeliveries)
+    .orderBy(desc(alertDeliveries.lastReceivedAt), desc(alertDeliveries.id))
+    .limit(limit)
+    .all()
     .map((d) => ({ ...d, outcome: JSON.parse(d.outcome) }));
 }
 
 /** Counts for the dashboard: what needs a person's eye. */
 export function alertCounts(db: Db): { firing: number; unmatched: number; suppressed: number } {
-  const rows = db.select({ effect: alerts.effect, n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.status, 'firing')).groupBy(alerts.effect).all();
+  const rows = db
+    .select({ effect: alerts.effect, n: sql<number>`count(*)` })
+    .from(alerts)
+    .where(eq(alerts.status, 'firing'))
+    .groupBy(alerts.effect)
+    .all();
   const by = new Map(rows.map((r) => [r.effect, r.n]));
-  return { firing: rows.reduce((s, r) => s + r.n, 0), unmatched: by.get('unmatched') ?? 0, suppressed: by.get('suppressed') ?? 0 };
+  return {
+    firing: rows.reduce((s, r) => s + r.n, 0),
+    unmatched: by.get('unmatched') ?? 0,
+    suppressed: by.get('suppressed') ?? 0,
+  };
 }
 
 /** Query parameters of GET /api/v1/alerts. */
 export const alertListQuery = z.strictObject({
   status: z.enum(alertStatuses, { error: 'status es firing o resolved.' }).optional(),
   effect: z.enum(alertEffects, { error: `effect es uno de: ${alertEffects.join(', ')}.` }).optional(),
-  limit: z.coerce.number({ error: `limit es un número entre 1 y ${ALERT_LIST_MAX}.` }).int().min(1).max(ALERT_LIST_MAX).optional(),
+  limit: z.coerce
+    .number({ error: `limit es un número entre 1 y ${ALERT_LIST_MAX}.` })
+    .int()
+    .min(1)
+    .max(ALERT_LIST_MAX)
+    .optional(),
 });

@@ -3,8 +3,15 @@
 // bars, /disponibilidad, its CSV and the reports API all load through here.
 import type { Db } from '../client.ts';
 import {
-  addTally, availabilityPercent, availabilityTally, emptyTally, maintenanceSpans,
-  type AvailabilityTally, type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
+  addTally,
+  availabilityPercent,
+  availabilityTally,
+  emptyTally,
+  maintenanceSpans,
+  type AvailabilityTally,
+  type MaintenanceRecord,
+  type MaintenanceSpan,
+  type StatusPoint,
 } from '../domain/availability.ts';
 import { DAY, formatMonth, zonedMonthKey } from '../domain/time.ts';
 import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
@@ -19,12 +26,18 @@ const HOUR = 3_600_000;
  * Each component's status changes in [from, to), preceded by the one in force at `from` (when
  * there is one): sorted by time, ready for `availabilityTally`.
  */
-export function statusTimelines(db: Db, componentIds: readonly string[], from: Date, to: Date): Map<string, StatusPoint[]> {
+export function statusTimelines(
+  db: Db,
+  componentIds: readonly string[],
+  from: Date,
+  to: Date,
+): Map<string, StatusPoint[]> {
   // Plain SQL: this runs on every rendering of the status page, over every event of 90 days,
   // and the query builder's per-row mapping cost more than the query.
-  const inWindow = db.$client.prepare(
-    `SELECT component_id, at, status FROM component_status_events WHERE at >= ? AND at < ? ORDER BY at, id`,
-  ).raw().all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status']]>;
+  const inWindow = db.$client
+    .prepare(`SELECT component_id, at, status FROM component_status_events WHERE at >= ? AND at < ? ORDER BY at, id`)
+    .raw()
+    .all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status']]>;
   const before = db.$client.prepare(
     `SELECT e.status, e.at FROM component_status_events e WHERE e.component_id = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT 1`,
   );
@@ -64,15 +77,19 @@ export interface OverlappingMaintenance {
 
 /** Every window that was in progress at some point of [from, to), with its spans, components and elements. */
 export function maintenancesInProgressBetween(db: Db, from: Date, to: Date, now: Date): OverlappingMaintenance[] {
-  const rows = db.$client.prepare(
-    `SELECT id, name, emergency, impact_kind, created_at, scheduled_for, scheduled_until, started_at, completed_at, cancelled_at
+  const rows = db.$client
+    .prepare(
+      `SELECT id, name, emergency, impact_kind, created_at, scheduled_for, scheduled_until, started_at, completed_at, cancelled_at
        FROM maintenances
       WHERE started_at IS NOT NULL AND started_at < ? AND COALESCE(completed_at, cancelled_at, ?) >= ?
       ORDER BY started_at, id`,
-  ).all(to.getTime(), Number.MAX_SAFE_INTEGER, from.getTime()) as WindowRow[];
+    )
+    .all(to.getTime(), Number.MAX_SAFE_INTEGER, from.getTime()) as WindowRow[];
   if (rows.length === 0) return [];
   const links = db.$client.prepare(`SELECT component_id FROM maintenance_components WHERE maintenance_id = ?`).pluck();
-  const elements = db.$client.prepare(`SELECT element FROM maintenance_elements WHERE maintenance_id = ? ORDER BY element`).pluck();
+  const elements = db.$client
+    .prepare(`SELECT element FROM maintenance_elements WHERE maintenance_id = ? ORDER BY element`)
+    .pluck();
   const changes = db.$client.prepare(
     `SELECT at, previous_for, previous_until FROM maintenance_schedule_changes WHERE maintenance_id = ? ORDER BY at DESC, id DESC`,
   );
@@ -84,14 +101,22 @@ export function maintenancesInProgressBetween(db: Db, from: Date, to: Date, now:
       scheduledFor: new Date(r.scheduled_for),
       scheduledUntil: new Date(r.scheduled_until),
       startedAt: new Date(r.started_at),
-      endedAt: r.completed_at !== null ? new Date(r.completed_at) : r.cancelled_at !== null ? new Date(r.cancelled_at) : null,
+      endedAt:
+        r.completed_at !== null ? new Date(r.completed_at) : r.cancelled_at !== null ? new Date(r.cancelled_at) : null,
       changes: (changes.all(r.id) as Array<{ at: number; previous_for: number; previous_until: number }>).map((c) => ({
-        at: new Date(c.at), previousFor: new Date(c.previous_for), previousUntil: new Date(c.previous_until),
+        at: new Date(c.at),
+        previousFor: new Date(c.previous_for),
+        previousUntil: new Date(c.previous_until),
       })),
     };
     return {
-      id: r.id, name: r.name, emergency: record.emergency, record, spans: maintenanceSpans(record, now.getTime()),
-      componentIds: links.all(r.id) as string[], elements: elements.all(r.id) as string[],
+      id: r.id,
+      name: r.name,
+      emergency: record.emergency,
+      record,
+      spans: maintenanceSpans(record, now.getTime()),
+      componentIds: links.all(r.id) as string[],
+      elements: elements.all(r.id) as string[],
     };
   });
 }
@@ -100,7 +125,13 @@ export function maintenancesInProgressBetween(db: Db, from: Date, to: Date, now:
  * The maintenance spans (announced or not) of every window that was in progress at some point
  * of [from, to), by component. A window still open is taken to run until `now`.
  */
-export function maintenanceSpansByComponent(db: Db, componentIds: readonly string[], from: Date, to: Date, now: Date): Map<string, MaintenanceSpan[]> {
+export function maintenanceSpansByComponent(
+  db: Db,
+  componentIds: readonly string[],
+  from: Date,
+  to: Date,
+  now: Date,
+): Map<string, MaintenanceSpan[]> {
   const out = new Map<string, MaintenanceSpan[]>(componentIds.map((id) => [id, []]));
   for (const m of maintenancesInProgressBetween(db, from, to, now)) {
     for (const componentId of m.componentIds) out.get(componentId)?.push(...m.spans);
@@ -181,22 +212,41 @@ export type MonthRefusal = { reason: 'invalid' | 'future' | 'too_early'; message
 /** Why a requested month has no report (the pages answer 404, the API 422), or null. */
 export function availabilityMonthRefusal(db: Db, month: string, now: Date): MonthRefusal | null {
   const { first, current } = availabilityMonthRange(db, now);
-  if (!isMonthKey(month)) return { reason: 'invalid', message: `«${month}» no es un mes: use el formato AAAA-MM, por ejemplo ${current}.` };
-  if (month > current) return { reason: 'future', message: `${formatMonth(month)} todavía no empieza: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.` };
-  if (month < first) return { reason: 'too_early', message: `No hay registros de estado antes de ${formatMonth(first)}: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.` };
+  if (!isMonthKey(month))
+    return { reason: 'invalid', message: `«${month}» no es un mes: use el formato AAAA-MM, por ejemplo ${current}.` };
+  if (month > current)
+    return {
+      reason: 'future',
+      message: `${formatMonth(month)} todavía no empieza: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.`,
+    };
+  if (month < first)
+    return {
+      reason: 'too_early',
+      message: `No hay registros de estado antes de ${formatMonth(first)}: hay cifras de ${formatMonth(first)} a ${formatMonth(current)}.`,
+    };
   return null;
 }
 
-export interface OverlappingIncident { id: string; name: string; impact: IncidentImpact; startedAt: number; resolvedAt: number | null; componentIds: string[] }
+export interface OverlappingIncident {
+  id: string;
+  name: string;
+  impact: IncidentImpact;
+  startedAt: number;
+  resolvedAt: number | null;
+  componentIds: string[];
+}
 
 /** Incidents open at some point of [from, to), with the components they affected. */
 export function incidentsOverlapping(db: Db, from: Date, to: Date): OverlappingIncident[] {
-  const rows = db.$client.prepare(
-    `SELECT i.id, i.name, i.impact, i.started_at, i.resolved_at, ic.component_id FROM incidents i
+  const rows = db.$client
+    .prepare(
+      `SELECT i.id, i.name, i.impact, i.started_at, i.resolved_at, ic.component_id FROM incidents i
        LEFT JOIN incident_components ic ON ic.incident_id = i.id
       WHERE i.started_at < ? AND (i.resolved_at IS NULL OR i.resolved_at >= ?)
       ORDER BY i.started_at, i.id`,
-  ).raw().all(to.getTime(), from.getTime()) as Array<[string, string, IncidentImpact, number, number | null, string | null]>;
+    )
+    .raw()
+    .all(to.getTime(), from.getTime()) as Array<[string, string, IncidentImpact, number, number | null, string | null]>;
   const byId = new Map<string, OverlappingIncident>();
   for (const [id, name, impact, startedAt, resolvedAt, componentId] of rows) {
     let entry = byId.get(id);
@@ -211,7 +261,12 @@ export function incidentsOverlapping(db: Db, from: Date, to: Date): OverlappingI
  * ending with it: one read of the events and windows of the whole span, then the rule per
  * component and month.
  */
-export function availabilityReport(db: Db, month: string, now: Date, options: { months?: number; catalogue?: Catalogue } = {}): AvailabilityReport {
+export function availabilityReport(
+  db: Db,
+  month: string,
+  now: Date,
+  options: { months?: number; catalogue?: Catalogue } = {},
+): AvailabilityReport {
   const catalogue = options.catalogue ?? componentCatalogue(db);
   const range = availabilityMonthRange(db, now);
   const count = Math.max(1, options.months ?? 12);
@@ -233,14 +288,17 @@ export function availabilityReport(db: Db, month: string, now: Date, options: { 
   const perMonth = (key: string) => {
     const bounds = monthBounds(key);
     const to = Math.min(bounds.to.getTime(), nowMs);
-    const open = incidents.filter((i) => i.startedAt < to && (i.resolvedAt === null || i.resolvedAt >= bounds.from.getTime()));
+    const open = incidents.filter(
+      (i) => i.startedAt < to && (i.resolvedAt === null || i.resolvedAt >= bounds.from.getTime()),
+    );
     return { bounds, to, open };
   };
 
   const months: MonthSummary[] = keys.map((key) => {
     const { bounds, to, open } = perMonth(key);
     const total = emptyTally();
-    for (const id of ids) addTally(total, availabilityTally(timelines.get(id) ?? [], spans.get(id) ?? [], bounds.from.getTime(), to));
+    for (const id of ids)
+      addTally(total, availabilityTally(timelines.get(id) ?? [], spans.get(id) ?? [], bounds.from.getTime(), to));
     return { month: key, tally: total, percent: availabilityPercent(total), incidents: open.length };
   });
 
@@ -254,17 +312,32 @@ export function availabilityReport(db: Db, month: string, now: Date, options: { 
   const groups: GroupAvailability[] = catalogue.groups.map((g) => {
     const members = g.components.map(componentMonth);
     const tally = members.reduce((sum, m) => addTally(sum, m.tally), emptyTally());
-    return { id: g.id, slug: g.slug, name: g.name, tally, percent: availabilityPercent(tally), components: members, incidents: incidentsOf(new Set(g.components.map((c) => c.id))) };
+    return {
+      id: g.id,
+      slug: g.slug,
+      name: g.name,
+      tally,
+      percent: availabilityPercent(tally),
+      components: members,
+      incidents: incidentsOf(new Set(g.components.map((c) => c.id))),
+    };
   });
   const ungrouped = catalogue.ungrouped.map(componentMonth);
-  const networkTally = [...groups.map((g) => g.tally), ...ungrouped.map((u) => u.tally)].reduce((sum, t) => addTally(sum, t), emptyTally());
+  const networkTally = [...groups.map((g) => g.tally), ...ungrouped.map((u) => u.tally)].reduce(
+    (sum, t) => addTally(sum, t),
+    emptyTally(),
+  );
   return {
     month: {
       month,
       from: bounds.from,
       to: new Date(to),
       complete: bounds.to.getTime() <= nowMs,
-      network: { tally: networkTally, percent: availabilityPercent(networkTally), incidents: open.map((i) => ({ id: i.id, name: i.name })) },
+      network: {
+        tally: networkTally,
+        percent: availabilityPercent(networkTally),
+        incidents: open.map((i) => ({ id: i.id, name: i.name })),
+      },
       groups,
       ungrouped,
     },
@@ -303,19 +376,36 @@ export function monthResponses(db: Db, month: string, now: Date): MonthResponses
   const end = Math.min(to.getTime(), now.getTime());
   // An alert can only start before the incident it opened: a day of margin finds those whose
   // first alert fell in the month while started_at did not.
-  const rows = db.$client.prepare(
-    `SELECT i.id, i.name, i.impact, i.started_at, MIN(u.created_at) AS first_update
+  const rows = db.$client
+    .prepare(
+      `SELECT i.id, i.name, i.impact, i.started_at, MIN(u.created_at) AS first_update
        FROM incidents i JOIN incident_updates u ON u.incident_id = i.id
       WHERE i.started_at >= ? AND i.started_at < ?
       GROUP BY i.id ORDER BY i.started_at, i.id`,
-  ).all(from.getTime(), end + DAY) as Array<{ id: string; name: string; impact: IncidentImpact; started_at: number; first_update: number }>;
-  const alertStarts = firstAlertStarts(db, rows.map((r) => r.id));
+    )
+    .all(from.getTime(), end + DAY) as Array<{
+    id: string;
+    name: string;
+    impact: IncidentImpact;
+    started_at: number;
+    first_update: number;
+  }>;
+  const alertStarts = firstAlertStarts(
+    db,
+    rows.map((r) => r.id),
+  );
   const incidents: IncidentResponse[] = [];
   for (const r of rows) {
     const alertStart = alertStarts.get(r.id);
     const start = alertStart ?? new Date(r.started_at);
     if (start.getTime() < from.getTime() || start.getTime() >= end) continue;
-    incidents.push({ id: r.id, name: r.name, impactLabel: incidentImpactLabels[r.impact], fromAlert: !!alertStart, ...firstResponse(r.impact, start, new Date(r.first_update)) });
+    incidents.push({
+      id: r.id,
+      name: r.name,
+      impactLabel: incidentImpactLabels[r.impact],
+      fromAlert: !!alertStart,
+      ...firstResponse(r.impact, start, new Date(r.first_update)),
+    });
   }
   incidents.sort((a, b) => a.start.getTime() - b.start.getTime());
   return { month, shares: responseShares(incidents), incidents, late: incidents.filter((i) => i.met === false) };

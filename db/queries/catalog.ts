@@ -43,11 +43,15 @@ export interface Catalogue {
 
 /** The whole catalogue in display order, with each group's worst status. */
 export function componentCatalogue(db: Db): Catalogue {
-  const groupRows = db.select().from(componentGroups).orderBy(asc(componentGroups.position), asc(componentGroups.name)).all();
+  const groupRows = db
+    .select()
+    .from(componentGroups)
+    .orderBy(asc(componentGroups.position), asc(componentGroups.name))
+    .all();
   const componentRows = db.select().from(components).orderBy(asc(components.position), asc(components.name)).all();
   const groupNames = new Map(groupRows.map((g) => [g.id, g.name]));
   const views: ComponentView[] = componentRows.map((c) => {
-    const groupName = c.groupId ? groupNames.get(c.groupId) ?? null : null;
+    const groupName = c.groupId ? (groupNames.get(c.groupId) ?? null) : null;
     return {
       id: c.id,
       slug: c.slug,
@@ -94,7 +98,11 @@ export function findInCatalogue(catalogue: Catalogue, ref: string, accept: RefKi
   return null;
 }
 
-const refKindNames: Record<RefKind, string> = { component: 'el componente', group: 'la zona', any: 'un componente ni una zona' };
+const refKindNames: Record<RefKind, string> = {
+  component: 'el componente',
+  group: 'la zona',
+  any: 'un componente ni una zona',
+};
 
 /** The one message for a reference that names nothing: "No existe la zona «atlantida» en el catálogo." */
 export function unknownRefMessage(ref: string, accept: RefKind): string {
@@ -119,8 +127,15 @@ export interface ResolvedRefs {
  * (errors at `<path>.<index>`) or as the keys of a map (errors at `<path>.<ref>`, the key being
  * where the bad value sits). Commands turn `unknown` into their 422 (db/commands/errors.ts).
  */
-export function resolveRefs(catalogue: Catalogue, refs: readonly string[] | Readonly<Record<string, unknown>>, path: string, accept: RefKind): ResolvedRefs {
-  const list: Array<[string, string]> = Array.isArray(refs) ? refs.map((r, i) => [String(i), r]) : Object.keys(refs).map((r) => [r, r]);
+export function resolveRefs(
+  catalogue: Catalogue,
+  refs: readonly string[] | Readonly<Record<string, unknown>>,
+  path: string,
+  accept: RefKind,
+): ResolvedRefs {
+  const list: Array<[string, string]> = Array.isArray(refs)
+    ? refs.map((r, i) => [String(i), r])
+    : Object.keys(refs).map((r) => [r, r]);
   const result: ResolvedRefs = { found: [], unknown: [] };
   for (const [segment, ref] of list) {
     const entry = findInCatalogue(catalogue, ref, accept);
@@ -132,7 +147,12 @@ export function resolveRefs(catalogue: Catalogue, refs: readonly string[] | Read
 }
 
 /** One reference given as a field of its own: its entry, or the problem at `path`. */
-export function resolveRef(catalogue: Catalogue, ref: string, path: string, accept: RefKind): { entry: CatalogueEntry; unknown?: undefined } | { entry?: undefined; unknown: UnknownRef } {
+export function resolveRef(
+  catalogue: Catalogue,
+  ref: string,
+  path: string,
+  accept: RefKind,
+): { entry: CatalogueEntry; unknown?: undefined } | { entry?: undefined; unknown: UnknownRef } {
   const entry = findInCatalogue(catalogue, ref, accept);
   return entry ? { entry } : { unknown: { path, ref, message: unknownRefMessage(ref, accept) } };
 }

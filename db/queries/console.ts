@@ -16,15 +16,23 @@ export interface ConsoleSession {
 
 /** The signed-in user for a session cookie's hash, or null when unknown, expired or disabled. */
 export function consoleSessionByHash(db: Db, tokenHash: string, now: Date): ConsoleSession | null {
-  const row = db.select({ session: consoleSessions, user: consoleUsers }).from(consoleSessions)
+  const row = db
+    .select({ session: consoleSessions, user: consoleUsers })
+    .from(consoleSessions)
     .innerJoin(consoleUsers, eq(consoleUsers.id, consoleSessions.userId))
-    .where(and(eq(consoleSessions.tokenHash, tokenHash), gt(consoleSessions.expiresAt, now))).get();
+    .where(and(eq(consoleSessions.tokenHash, tokenHash), gt(consoleSessions.expiresAt, now)))
+    .get();
   if (!row || row.user.disabledAt) return null;
   return {
     sessionId: row.session.id,
     csrfToken: row.session.csrfToken,
     expiresAt: row.session.expiresAt,
-    user: { id: row.user.id, email: row.user.email, role: row.user.role, mustChangePassword: row.user.mustChangePassword },
+    user: {
+      id: row.user.id,
+      email: row.user.email,
+      role: row.user.role,
+      mustChangePassword: row.user.mustChangePassword,
+    },
   };
 }
 
@@ -40,19 +48,28 @@ export interface ConsoleUserView {
 }
 
 export function consoleUsersList(db: Db, now: Date): ConsoleUserView[] {
-  const sessions = db.select({ userId: consoleSessions.userId, n: sql<number>`count(*)` }).from(consoleSessions)
-    .where(gt(consoleSessions.expiresAt, now)).groupBy(consoleSessions.userId).all();
+  const sessions = db
+    .select({ userId: consoleSessions.userId, n: sql<number>`count(*)` })
+    .from(consoleSessions)
+    .where(gt(consoleSessions.expiresAt, now))
+    .groupBy(consoleSessions.userId)
+    .all();
   const counts = new Map(sessions.map((s) => [s.userId, s.n]));
-  return db.select().from(consoleUsers).orderBy(consoleUsers.email).all().map((u) => ({
-    id: u.id,
-    email: u.email,
-    role: u.role,
-    mustChangePassword: u.mustChangePassword,
-    lockedUntil: u.lockedUntil && u.lockedUntil > now ? u.lockedUntil : null,
-    disabledAt: u.disabledAt,
-    createdAt: u.createdAt,
-    activeSessions: counts.get(u.id) ?? 0,
-  }));
+  return db
+    .select()
+    .from(consoleUsers)
+    .orderBy(consoleUsers.email)
+    .all()
+    .map((u) => ({
+      id: u.id,
+      email: u.email,
+      role: u.role,
+      mustChangePassword: u.mustChangePassword,
+      lockedUntil: u.lockedUntil && u.lockedUntil > now ? u.lockedUntil : null,
+      disabledAt: u.disabledAt,
+      createdAt: u.createdAt,
+      activeSessions: counts.get(u.id) ?? 0,
+    }));
 }
 
 export interface AuditFilter {
@@ -84,18 +101,35 @@ export function auditEntries(db: Db, filter: AuditFilter): { entries: AuditEntry
   const where: SQL[] = [];
   if (filter.actor) where.push(like(auditLog.actorName, `%${escapeLike(filter.actor)}%`));
   if (filter.action) where.push(like(auditLog.action, `${escapeLike(filter.action)}%`));
-  if (filter.subject) where.push(or(like(auditLog.subjectId, `%${escapeLike(filter.subject)}%`), like(auditLog.subjectType, `${escapeLike(filter.subject)}%`))!);
+  if (filter.subject)
+    where.push(
+      or(
+        like(auditLog.subjectId, `%${escapeLike(filter.subject)}%`),
+        like(auditLog.subjectType, `${escapeLike(filter.subject)}%`),
+      )!,
+    );
   if (filter.from) where.push(gte(auditLog.at, filter.from));
   if (filter.to) where.push(lt(auditLog.at, filter.to));
   const page = Math.max(1, filter.page ?? 1);
-  const rows = db.select().from(auditLog).where(where.length ? and(...where) : undefined)
-    .orderBy(desc(auditLog.at), desc(auditLog.id)).limit(AUDIT_PAGE_SIZE + 1).offset((page - 1) * AUDIT_PAGE_SIZE).all();
+  const rows = db
+    .select()
+    .from(auditLog)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(auditLog.at), desc(auditLog.id))
+    .limit(AUDIT_PAGE_SIZE + 1)
+    .offset((page - 1) * AUDIT_PAGE_SIZE)
+    .all();
   return { entries: rows.slice(0, AUDIT_PAGE_SIZE), hasMore: rows.length > AUDIT_PAGE_SIZE };
 }
 
 /** Distinct action names, for the filter's list. */
 export function auditActions(db: Db): string[] {
-  return db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(auditLog.action).all().map((r) => r.action);
+  return db
+    .selectDistinct({ action: auditLog.action })
+    .from(auditLog)
+    .orderBy(auditLog.action)
+    .all()
+    .map((r) => r.action);
 }
 
 export interface ConsoleSubscriberFilter {
@@ -122,7 +156,10 @@ export const SUBSCRIBER_PAGE_SIZE = 100;
  * Subscribers for the console's read-only list (NOC and admin), newest first, one page at a time:
  * there may be 100,000 of them, so neither the rows nor their component choices are all loaded.
  */
-export function consoleSubscribers(db: Db, filter: ConsoleSubscriberFilter): { entries: ConsoleSubscriberView[]; hasMore: boolean } {
+export function consoleSubscribers(
+  db: Db,
+  filter: ConsoleSubscriberFilter,
+): { entries: ConsoleSubscriberView[]; hasMore: boolean } {
   const where: SQL[] = [];
   if (filter.search) {
     const text = `%${escapeLike(filter.search.toLowerCase())}%`;
@@ -131,19 +168,34 @@ export function consoleSubscribers(db: Db, filter: ConsoleSubscriberFilter): { e
   if (filter.state === 'confirmed') where.push(isNotNull(subscribers.confirmedAt));
   if (filter.state === 'pending') where.push(isNull(subscribers.confirmedAt));
   const page = Math.max(1, filter.page ?? 1);
-  const rows = db.select().from(subscribers).where(where.length ? and(...where) : undefined)
-    .orderBy(desc(subscribers.createdAt), subscribers.email).limit(SUBSCRIBER_PAGE_SIZE + 1).offset((page - 1) * SUBSCRIBER_PAGE_SIZE).all();
+  const rows = db
+    .select()
+    .from(subscribers)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(subscribers.createdAt), subscribers.email)
+    .limit(SUBSCRIBER_PAGE_SIZE + 1)
+    .offset((page - 1) * SUBSCRIBER_PAGE_SIZE)
+    .all();
   const shown = rows.slice(0, SUBSCRIBER_PAGE_SIZE);
   const chosen = new Map<string, string[]>();
   const partial = shown.filter((r) => !r.allComponents).map((r) => r.id);
   if (partial.length) {
-    for (const c of db.select().from(subscriberComponents).where(inArray(subscriberComponents.subscriberId, partial)).all()) {
+    for (const c of db
+      .select()
+      .from(subscriberComponents)
+      .where(inArray(subscriberComponents.subscriberId, partial))
+      .all()) {
       chosen.set(c.subscriberId, [...(chosen.get(c.subscriberId) ?? []), c.componentId]);
     }
   }
   return {
     entries: shown.map((r) => ({
-      id: r.id, email: r.email, kind: r.kind, customerId: r.customerId, confirmedAt: r.confirmedAt, createdAt: r.createdAt,
+      id: r.id,
+      email: r.email,
+      kind: r.kind,
+      customerId: r.customerId,
+      confirmedAt: r.confirmedAt,
+      createdAt: r.createdAt,
       componentIds: r.allComponents ? null : (chosen.get(r.id) ?? []),
     })),
     hasMore: rows.length > SUBSCRIBER_PAGE_SIZE,
@@ -163,10 +215,12 @@ export interface OpenIncidentSla {
 
 /** Open incidents with the time since their last public update against their SLA; overdue first. */
 export function openIncidentsWithSla(db: Db, now: Date): OpenIncidentSla[] {
-  return unresolvedIncidents(db).map((incident) => {
-    const lastPublicUpdateAt = incident.updates[0]?.displayAt ?? incident.startedAt;
-    return { incident, lastPublicUpdateAt, sla: slaState(incident.impact, lastPublicUpdateAt, now) };
-  }).sort((a, b) => Number(b.sla.overdue) - Number(a.sla.overdue));
+  return unresolvedIncidents(db)
+    .map((incident) => {
+      const lastPublicUpdateAt = incident.updates[0]?.displayAt ?? incident.startedAt;
+      return { incident, lastPublicUpdateAt, sla: slaState(incident.impact, lastPublicUpdateAt, now) };
+    })
+    .sort((a, b) => Number(b.sla.overdue) - Number(a.sla.overdue));
 }
 
 /** What holds a component now: an open incident or a maintenance in progress. */
@@ -184,7 +238,8 @@ export function componentHolders(db: Db, catalogue?: Catalogue): Map<string, Com
   const holders = new Map<string, ComponentHolder[]>();
   const add = (componentId: string, h: ComponentHolder) => {
     const list = holders.get(componentId);
-    if (list) list.push(h); else holders.set(componentId, [h]);
+    if (list) list.push(h);
+    else holders.set(componentId, [h]);
   };
   for (const incident of unresolvedIncidents(db, catalogue)) {
     for (const c of incident.components) add(c.id, { kind: 'incident', id: incident.id, name: incident.name });

@@ -2,7 +2,13 @@ import { asc, desc, eq } from 'drizzle-orm';
 import type { MultiPolygon, Polygon } from 'geojson';
 import type { Db } from '../client.ts';
 import { appMeta, coverageAreas, feasibilityRequests } from '../schema/index.ts';
-import { componentSlugFor, coverageTechnologies, coverageTechnologyLabels, type CoverageArea, type CoverageTechnology } from '../domain/coverage.ts';
+import {
+  componentSlugFor,
+  coverageTechnologies,
+  coverageTechnologyLabels,
+  type CoverageArea,
+  type CoverageTechnology,
+} from '../domain/coverage.ts';
 import { demoCoverageAreas } from '../domain/coverageDemo.ts';
 import type { ComponentStatus } from '../enums.ts';
 import { componentCatalogue } from './catalog.ts';
@@ -14,7 +20,12 @@ export function coverageAreaList(db: Db): { areas: CoverageArea[]; demo: boolean
   const rows = db.select().from(coverageAreas).orderBy(asc(coverageAreas.position)).all();
   return {
     demo: false,
-    areas: rows.map((r) => ({ areaSlug: r.areaSlug, technology: r.technology, locality: r.locality, geometry: JSON.parse(r.geometry) as Polygon | MultiPolygon })),
+    areas: rows.map((r) => ({
+      areaSlug: r.areaSlug,
+      technology: r.technology,
+      locality: r.locality,
+      geometry: JSON.parse(r.geometry) as Polygon | MultiPolygon,
+    })),
   };
 }
 
@@ -65,7 +76,13 @@ export function coverageMap(db: Db, options: { tileUrl?: string } = {}): Coverag
   }
   for (const t of coverageTechnologies) localities[t].sort((a, b) => a.locality.localeCompare(b.locality, 'es'));
   const url = options.tileUrl ?? DEFAULT_TILE_URL;
-  return { areas, demo, statuses, localities, tiles: { url, attribution: url === DEFAULT_TILE_URL ? OSM_ATTRIBUTION : '' } };
+  return {
+    areas,
+    demo,
+    statuses,
+    localities,
+    tiles: { url, attribution: url === DEFAULT_TILE_URL ? OSM_ATTRIBUTION : '' },
+  };
 }
 
 export interface FeasibilityRequestView {
@@ -85,7 +102,12 @@ export interface FeasibilityRequestView {
 
 /** Newest first, for the NOC. */
 export function feasibilityRequestList(db: Db, limit = 200): FeasibilityRequestView[] {
-  return db.select().from(feasibilityRequests).orderBy(desc(feasibilityRequests.createdAt)).limit(limit).all()
+  return db
+    .select()
+    .from(feasibilityRequests)
+    .orderBy(desc(feasibilityRequests.createdAt))
+    .limit(limit)
+    .all()
     .map(({ clientKey: _key, ...row }) => row);
 }
 

@@ -31,7 +31,11 @@ export function feedScopeFor(catalogue: Catalogue, ref: string): FeedScope | nul
   if (!found) return null;
   if (found.kind === 'group') return { kind: 'group', group: found.group };
   const { component } = found;
-  return { kind: 'component', component, groupSlug: catalogue.groups.find((g) => g.id === component.groupId)?.slug ?? null };
+  return {
+    kind: 'component',
+    component,
+    groupSlug: catalogue.groups.find((g) => g.id === component.groupId)?.slug ?? null,
+  };
 }
 
 export function scopeComponentIds(scope: FeedScope, catalogue: Catalogue): string[] {
@@ -44,20 +48,46 @@ export function scopeComponentIds(scope: FeedScope, catalogue: Catalogue): strin
  * The incidents a feed lists: the `limit` most recent by start, restricted to those affecting
  * the scope's components (a group feed covers its components).
  */
-export function feedSnapshot(db: Db, scope: FeedScope, limit = 50, catalogue: Catalogue = componentCatalogue(db)): FeedSnapshot {
+export function feedSnapshot(
+  db: Db,
+  scope: FeedScope,
+  limit = 50,
+  catalogue: Catalogue = componentCatalogue(db),
+): FeedSnapshot {
   let rows;
   if (scope.kind === 'page') {
-    rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(sql`rowid`)).limit(limit).all();
+    rows = db
+      .select()
+      .from(incidents)
+      .orderBy(desc(incidents.startedAt), desc(sql`rowid`))
+      .limit(limit)
+      .all();
   } else {
     const ids = scopeComponentIds(scope, catalogue);
-    rows = ids.length === 0 ? [] : db.selectDistinct({ incident: incidents }).from(incidents)
-      .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
-      .where(inArray(incidentComponents.componentId, ids))
-      .orderBy(desc(incidents.startedAt), desc(incidents.id)).limit(limit).all().map((r) => r.incident);
+    rows =
+      ids.length === 0
+        ? []
+        : db
+            .selectDistinct({ incident: incidents })
+            .from(incidents)
+            .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
+            .where(inArray(incidentComponents.componentId, ids))
+            .orderBy(desc(incidents.startedAt), desc(incidents.id))
+            .limit(limit)
+            .all()
+            .map((r) => r.incident);
   }
   const list = hydrate(db, rows, catalogue);
-  const reports = incidentReports(db, list.map((i) => i.id));
-  const maintenances = maintenancesForNewsFeed(db, limit, scope.kind === 'page' ? undefined : scopeComponentIds(scope, catalogue), catalogue);
+  const reports = incidentReports(
+    db,
+    list.map((i) => i.id),
+  );
+  const maintenances = maintenancesForNewsFeed(
+    db,
+    limit,
+    scope.kind === 'page' ? undefined : scopeComponentIds(scope, catalogue),
+    catalogue,
+  );
   const stamps = [
     ...list.flatMap((i) => [i.updatedAt, ...i.updates.map((u) => u.displayAt)]),
     ...[...reports.values()].map((r) => r.revisedAt),

@@ -20,7 +20,13 @@ export interface IncidentReportView {
   versions: Array<{ version: number; createdAt: Date; author: string }>;
 }
 
-interface VersionRow { incident_id: string; version: number; body: string; author: string; created_at: number }
+interface VersionRow {
+  incident_id: string;
+  version: number;
+  body: string;
+  author: string;
+  created_at: number;
+}
 
 function views(rows: VersionRow[]): Map<string, IncidentReportView> {
   const byIncident = new Map<string, VersionRow[]>();
@@ -49,9 +55,10 @@ function views(rows: VersionRow[]): Map<string, IncidentReportView> {
 
 /** The reports of these incidents (those that have one), by incident id. */
 export function incidentReports(db: Db, incidentIds: string[]): Map<string, IncidentReportView> {
-  const statement = (n: number) => db.$client.prepare(
-    `SELECT incident_id, version, body, author, created_at FROM incident_report_versions WHERE incident_id IN (${Array(n).fill('?').join(', ')})`,
-  );
+  const statement = (n: number) =>
+    db.$client.prepare(
+      `SELECT incident_id, version, body, author, created_at FROM incident_report_versions WHERE incident_id IN (${Array(n).fill('?').join(', ')})`,
+    );
   return views(chunked(incidentIds, (part) => statement(part.length).all(...part) as VersionRow[]));
 }
 
@@ -59,17 +66,32 @@ export function incidentReport(db: Db, incidentId: string): IncidentReportView |
   return incidentReports(db, [incidentId]).get(incidentId) ?? null;
 }
 
-export interface ListedReport { incidentId: string; name: string; startedAt: Date; report: IncidentReportView }
+export interface ListedReport {
+  incidentId: string;
+  name: string;
+  startedAt: Date;
+  report: IncidentReportView;
+}
 
 /** Reports of the incidents that started in [from, to), by the incident's start. */
 export function reportsOfIncidentsBetween(db: Db, from: Date, to: Date): ListedReport[] {
-  const incidents = db.$client.prepare(
-    `SELECT i.id, i.name, i.started_at FROM incidents i
+  const incidents = db.$client
+    .prepare(
+      `SELECT i.id, i.name, i.started_at FROM incidents i
       WHERE i.started_at >= ? AND i.started_at < ? AND EXISTS (SELECT 1 FROM incident_report_versions v WHERE v.incident_id = i.id)
       ORDER BY i.started_at, i.id`,
-  ).all(from.getTime(), to.getTime()) as Array<{ id: string; name: string; started_at: number }>;
-  const reports = incidentReports(db, incidents.map((i) => i.id));
-  return incidents.map((i) => ({ incidentId: i.id, name: i.name, startedAt: new Date(i.started_at), report: reports.get(i.id)! }));
+    )
+    .all(from.getTime(), to.getTime()) as Array<{ id: string; name: string; started_at: number }>;
+  const reports = incidentReports(
+    db,
+    incidents.map((i) => i.id),
+  );
+  return incidents.map((i) => ({
+    incidentId: i.id,
+    name: i.name,
+    startedAt: new Date(i.started_at),
+    report: reports.get(i.id)!,
+  }));
 }
 
 /** The reports of a month's incidents, for /disponibilidad. */

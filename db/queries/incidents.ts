@@ -64,11 +64,21 @@ export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = comp
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const updateRows = chunked(ids, (part) =>
-    db.select().from(incidentUpdates).where(inArray(incidentUpdates.incidentId, part)).orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`)).all());
-  const transitionRows = chunked(updateRows.map((u) => u.id), (part) =>
-    db.select().from(incidentUpdateTransitions).where(inArray(incidentUpdateTransitions.updateId, part)).all());
+    db
+      .select()
+      .from(incidentUpdates)
+      .where(inArray(incidentUpdates.incidentId, part))
+      .orderBy(desc(incidentUpdates.createdAt), desc(sql`rowid`))
+      .all(),
+  );
+  const transitionRows = chunked(
+    updateRows.map((u) => u.id),
+    (part) =>
+      db.select().from(incidentUpdateTransitions).where(inArray(incidentUpdateTransitions.updateId, part)).all(),
+  );
   const affectedRows = chunked(ids, (part) =>
-    db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, part)).all());
+    db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, part)).all(),
+  );
 
   const transitionsByUpdate = groupBy(transitionRows, (t) => t.updateId);
   const updatesByIncident = groupBy(updateRows, (u) => u.incidentId);
@@ -132,24 +142,36 @@ export function incidentDetail(db: Db, id: string): IncidentView | null {
 export function unresolvedIncidents(db: Db, catalogue?: Catalogue): IncidentView[] {
   const rank: Record<IncidentImpact, number> = { critical: 0, major: 1, minor: 2, none: 3 };
   const rows = db.select().from(incidents).where(isNull(incidents.resolvedAt)).orderBy(desc(incidents.startedAt)).all();
-  return hydrate(db, rows, catalogue).sort((a, b) => rank[a.impact] - rank[b.impact] || b.startedAt.getTime() - a.startedAt.getTime());
+  return hydrate(db, rows, catalogue).sort(
+    (a, b) => rank[a.impact] - rank[b.impact] || b.startedAt.getTime() - a.startedAt.getTime(),
+  );
 }
 
 /** The most recent incidents by start time (Statuspage's incidents.json returns 50). */
 export function recentIncidents(db: Db, limit = 50, catalogue?: Catalogue): IncidentView[] {
-  const rows = db.select().from(incidents).orderBy(desc(incidents.startedAt), desc(sql`rowid`)).limit(limit).all();
+  const rows = db
+    .select()
+    .from(incidents)
+    .orderBy(desc(incidents.startedAt), desc(sql`rowid`))
+    .limit(limit)
+    .all();
   return hydrate(db, rows, catalogue);
 }
 
 /** Incidents that started in [from, to), newest first. */
 export function incidentsStartedBetween(db: Db, from: Date, to: Date, catalogue?: Catalogue): IncidentView[] {
-  const rows = db.select().from(incidents)
+  const rows = db
+    .select()
+    .from(incidents)
     .where(and(gte(incidents.startedAt, from), lt(incidents.startedAt, to)))
-    .orderBy(desc(incidents.startedAt), desc(sql`rowid`)).all();
+    .orderBy(desc(incidents.startedAt), desc(sql`rowid`))
+    .all();
   return hydrate(db, rows, catalogue);
 }
 
 /** Start of the oldest incident, for history navigation. */
 export function firstIncidentStart(db: Db): Date | null {
-  return db.select({ at: incidents.startedAt }).from(incidents).orderBy(asc(incidents.startedAt)).limit(1).get()?.at ?? null;
+  return (
+    db.select({ at: incidents.startedAt }).from(incidents).orderBy(asc(incidents.startedAt)).limit(1).get()?.at ?? null
+  );
 }

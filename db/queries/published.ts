@@ -1,6 +1,14 @@
 import { asc, desc, eq, inArray, ne, notInArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { componentGroups, components, incidentComponents, incidents, maintenanceComponents, maintenanceScheduleChanges, maintenances } from '../schema/index.ts';
+import {
+  componentGroups,
+  components,
+  incidentComponents,
+  incidents,
+  maintenanceComponents,
+  maintenanceScheduleChanges,
+  maintenances,
+} from '../schema/index.ts';
 import { chunked } from './batch.ts';
 
 // What the published snapshot (api/publish) needs: the members of each family of pages, and the
@@ -8,65 +16,141 @@ import { chunked } from './batch.ts';
 // re-renders only what changed.
 
 export function incidentIds(db: Db): string[] {
-  return db.select({ id: incidents.id }).from(incidents).orderBy(desc(incidents.startedAt)).all().map((r) => r.id);
+  return db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .orderBy(desc(incidents.startedAt))
+    .all()
+    .map((r) => r.id);
 }
 
 export function unresolvedIncidentIds(db: Db): string[] {
-  return db.select({ id: incidents.id }).from(incidents).where(ne(incidents.status, 'resolved')).all().map((r) => r.id);
+  return db
+    .select({ id: incidents.id })
+    .from(incidents)
+    .where(ne(incidents.status, 'resolved'))
+    .all()
+    .map((r) => r.id);
 }
 
 export function maintenanceIds(db: Db): string[] {
-  return db.select({ id: maintenances.id }).from(maintenances).orderBy(desc(maintenances.scheduledFor)).all().map((r) => r.id);
+  return db
+    .select({ id: maintenances.id })
+    .from(maintenances)
+    .orderBy(desc(maintenances.scheduledFor))
+    .all()
+    .map((r) => r.id);
 }
 
 /** Windows that have not ended: their pages count down and change state with time. */
 export function openMaintenanceIds(db: Db): string[] {
-  return db.select({ id: maintenances.id }).from(maintenances).where(notInArray(maintenances.status, ['completed', 'cancelled'])).all().map((r) => r.id);
+  return db
+    .select({ id: maintenances.id })
+    .from(maintenances)
+    .where(notInArray(maintenances.status, ['completed', 'cancelled']))
+    .all()
+    .map((r) => r.id);
 }
 
 /** Earliest start and latest end over every maintenance window, or null without any. */
 export function maintenanceSpan(db: Db): { first: Date; last: Date } | null {
-  const first = db.select({ at: maintenances.scheduledFor }).from(maintenances).orderBy(asc(maintenances.scheduledFor)).limit(1).get();
-  const last = db.select({ at: maintenances.scheduledUntil }).from(maintenances).orderBy(desc(maintenances.scheduledUntil)).limit(1).get();
+  const first = db
+    .select({ at: maintenances.scheduledFor })
+    .from(maintenances)
+    .orderBy(asc(maintenances.scheduledFor))
+    .limit(1)
+    .get();
+  const last = db
+    .select({ at: maintenances.scheduledUntil })
+    .from(maintenances)
+    .orderBy(desc(maintenances.scheduledUntil))
+    .limit(1)
+    .get();
   return first && last ? { first: first.at, last: last.at } : null;
 }
 
 /** Slugs of every component and every area (group): feeds, badges and calendars exist for each. */
 export function catalogueSlugs(db: Db): string[] {
   return [
-    ...db.select({ slug: componentGroups.slug }).from(componentGroups).all().map((r) => r.slug),
-    ...db.select({ slug: components.slug }).from(components).all().map((r) => r.slug),
+    ...db
+      .select({ slug: componentGroups.slug })
+      .from(componentGroups)
+      .all()
+      .map((r) => r.slug),
+    ...db
+      .select({ slug: components.slug })
+      .from(components)
+      .all()
+      .map((r) => r.slug),
   ];
 }
 
 /** Slugs of every area (group): each has its page, /zonas/:slug. */
 export function areaSlugs(db: Db): string[] {
-  return db.select({ slug: componentGroups.slug }).from(componentGroups).all().map((r) => r.slug);
+  return db
+    .select({ slug: componentGroups.slug })
+    .from(componentGroups)
+    .all()
+    .map((r) => r.slug);
 }
 
 /** Slugs of the given components and of the areas they belong to. */
 export function slugsOfComponents(db: Db, componentIds: string[]): string[] {
   if (componentIds.length === 0) return [];
   const rows = chunked(componentIds, (part) =>
-    db.select({ slug: components.slug, groupSlug: componentGroups.slug }).from(components)
-      .leftJoin(componentGroups, eq(componentGroups.id, components.groupId)).where(inArray(components.id, part)).all());
+    db
+      .select({ slug: components.slug, groupSlug: componentGroups.slug })
+      .from(components)
+      .leftJoin(componentGroups, eq(componentGroups.id, components.groupId))
+      .where(inArray(components.id, part))
+      .all(),
+  );
   return [...new Set(rows.flatMap((r) => (r.groupSlug ? [r.slug, r.groupSlug] : [r.slug])))];
 }
 
 /** When the incidents started, and the components they affect. */
 export function incidentFootprint(db: Db, ids: string[]): { startedAt: Date[]; componentIds: string[] } {
   if (ids.length === 0) return { startedAt: [], componentIds: [] };
-  const started = chunked(ids, (part) => db.select({ at: incidents.startedAt }).from(incidents).where(inArray(incidents.id, part)).all());
-  const affected = chunked(ids, (part) => db.select({ id: incidentComponents.componentId }).from(incidentComponents).where(inArray(incidentComponents.incidentId, part)).all());
+  const started = chunked(ids, (part) =>
+    db.select({ at: incidents.startedAt }).from(incidents).where(inArray(incidents.id, part)).all(),
+  );
+  const affected = chunked(ids, (part) =>
+    db
+      .select({ id: incidentComponents.componentId })
+      .from(incidentComponents)
+      .where(inArray(incidentComponents.incidentId, part))
+      .all(),
+  );
   return { startedAt: started.map((r) => r.at), componentIds: [...new Set(affected.map((r) => r.id))] };
 }
 
 /** The windows of the maintenances, before and after every reschedule, and their components. */
-export function maintenanceFootprint(db: Db, ids: string[]): { windows: Array<{ from: Date; until: Date }>; componentIds: string[] } {
+export function maintenanceFootprint(
+  db: Db,
+  ids: string[],
+): { windows: Array<{ from: Date; until: Date }>; componentIds: string[] } {
   if (ids.length === 0) return { windows: [], componentIds: [] };
-  const current = chunked(ids, (part) => db.select({ from: maintenances.scheduledFor, until: maintenances.scheduledUntil }).from(maintenances).where(inArray(maintenances.id, part)).all());
-  const earlier = chunked(ids, (part) => db.select({ from: maintenanceScheduleChanges.previousFor, until: maintenanceScheduleChanges.previousUntil }).from(maintenanceScheduleChanges).where(inArray(maintenanceScheduleChanges.maintenanceId, part)).all());
-  const affected = chunked(ids, (part) => db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(inArray(maintenanceComponents.maintenanceId, part)).all());
+  const current = chunked(ids, (part) =>
+    db
+      .select({ from: maintenances.scheduledFor, until: maintenances.scheduledUntil })
+      .from(maintenances)
+      .where(inArray(maintenances.id, part))
+      .all(),
+  );
+  const earlier = chunked(ids, (part) =>
+    db
+      .select({ from: maintenanceScheduleChanges.previousFor, until: maintenanceScheduleChanges.previousUntil })
+      .from(maintenanceScheduleChanges)
+      .where(inArray(maintenanceScheduleChanges.maintenanceId, part))
+      .all(),
+  );
+  const affected = chunked(ids, (part) =>
+    db
+      .select({ id: maintenanceComponents.componentId })
+      .from(maintenanceComponents)
+      .where(inArray(maintenanceComponents.maintenanceId, part))
+      .all(),
+  );
   return { windows: [...current, ...earlier], componentIds: [...new Set(affected.map((r) => r.id))] };
 }
 
@@ -78,7 +162,10 @@ export interface ChangeCursor {
 
 export function changeCursor(db: Db): ChangeCursor {
   const audit = db.$client.prepare('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get() as number;
-  const statusEvents = db.$client.prepare('SELECT coalesce(max(id), 0) FROM component_status_events').pluck().get() as number;
+  const statusEvents = db.$client
+    .prepare('SELECT coalesce(max(id), 0) FROM component_status_events')
+    .pluck()
+    .get() as number;
   return { audit, statusEvents };
 }
 
@@ -93,13 +180,29 @@ export interface AuditedChange {
  * What committed after `cursor`, from this process or another (the `noc` CLI): every command
  * writes an audit row, and every status change of a component an event (whoever made it).
  */
-export function changesSince(db: Db, cursor: ChangeCursor): { audited: AuditedChange[]; statusChangedComponentIds: string[]; cursor: ChangeCursor } {
-  const rows = db.$client.prepare('SELECT id, subject_type, subject_id, action, details FROM audit_log WHERE id > ? ORDER BY id')
-    .all(cursor.audit) as Array<{ id: number; subject_type: string; subject_id: string | null; action: string; details: string | null }>;
-  const events = db.$client.prepare('SELECT id, component_id FROM component_status_events WHERE id > ? ORDER BY id')
+export function changesSince(
+  db: Db,
+  cursor: ChangeCursor,
+): { audited: AuditedChange[]; statusChangedComponentIds: string[]; cursor: ChangeCursor } {
+  const rows = db.$client
+    .prepare('SELECT id, subject_type, subject_id, action, details FROM audit_log WHERE id > ? ORDER BY id')
+    .all(cursor.audit) as Array<{
+    id: number;
+    subject_type: string;
+    subject_id: string | null;
+    action: string;
+    details: string | null;
+  }>;
+  const events = db.$client
+    .prepare('SELECT id, component_id FROM component_status_events WHERE id > ? ORDER BY id')
     .all(cursor.statusEvents) as Array<{ id: number; component_id: string }>;
   return {
-    audited: rows.map((r) => ({ subjectType: r.subject_type, subjectId: r.subject_id, action: r.action, details: r.details === null ? null : JSON.parse(r.details) })),
+    audited: rows.map((r) => ({
+      subjectType: r.subject_type,
+      subjectId: r.subject_id,
+      action: r.action,
+      details: r.details === null ? null : JSON.parse(r.details),
+    })),
     statusChangedComponentIds: [...new Set(events.map((e) => e.component_id))],
     cursor: { audit: rows.at(-1)?.id ?? cursor.audit, statusEvents: events.at(-1)?.id ?? cursor.statusEvents },
   };

@@ -18,12 +18,15 @@ export function knownProblemsInArea(db: Db, areaSlug: string): KnownProblemsView
   if (!area) return { area: null, incidents: [], maintenances: [] };
   const ids = new Set(area.components.map((c) => c.id));
   const incidents = unresolvedIncidents(db, catalogue).filter((i) => i.components.some((c) => ids.has(c.id)));
-  const maintenances = activeMaintenances(db, catalogue).filter((m) => m.components.some((c) => ids.has(c.id)))
+  const maintenances = activeMaintenances(db, catalogue)
+    .filter((m) => m.components.some((c) => ids.has(c.id)))
     .sort((a, b) => a.scheduledUntil.getTime() - b.scheduledUntil.getTime());
   return { area, incidents, maintenances };
 }
 
 /** Areas a customer can pick: every group that holds components. */
 export function selectableAreas(db: Db): Array<{ slug: string; name: string }> {
-  return componentCatalogue(db).groups.filter((g) => g.components.length > 0).map((g) => ({ slug: g.slug, name: g.name }));
+  return componentCatalogue(db)
+    .groups.filter((g) => g.components.length > 0)
+    .map((g) => ({ slug: g.slug, name: g.name }));
 }

@@ -6,8 +6,14 @@
 import type { Db } from '../client.ts';
 import { scopeMatcher, type AffectedReason } from '../domain/affectedServices.ts';
 import {
-  availabilityPercent, availabilityTally, compensationEstimate, overlayTimeline, statusForImpact,
-  type AvailabilityTally, type MaintenanceSpan, type StatusOverlay,
+  availabilityPercent,
+  availabilityTally,
+  compensationEstimate,
+  overlayTimeline,
+  statusForImpact,
+  type AvailabilityTally,
+  type MaintenanceSpan,
+  type StatusOverlay,
 } from '../domain/availability.ts';
 import { incidentsOverlapping, maintenancesInProgressBetween, statusTimelines } from './availability.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
@@ -55,7 +61,10 @@ export interface ServiceMonth {
  * incident open right now must be on the customer's statement.
  */
 export function serviceMonths(db: Db, month: string, now: Date, filter: { serviceId?: string } = {}): ServiceMonth[] {
-  const list = filter.serviceId !== undefined ? [serviceById(db, filter.serviceId)].filter((s): s is ServiceView => s !== null) : listServices(db);
+  const list =
+    filter.serviceId !== undefined
+      ? [serviceById(db, filter.serviceId)].filter((s): s is ServiceView => s !== null)
+      : listServices(db);
   if (list.length === 0) return [];
   const catalogue = componentCatalogue(db);
   const footprints = new Map(serviceFootprints(db).map((f) => [f.serviceId, f]));
@@ -67,12 +76,23 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
   const timelines = statusTimelines(db, componentIds, bounds.from, new Date(to + 1));
   const incidents = incidentsOverlapping(db, bounds.from, new Date(to));
   const incidentElements = db.$client.prepare('SELECT element FROM incident_elements WHERE incident_id = ?').pluck();
-  const incidentScopes = incidents.map((i) => ({ incident: i, match: scopeMatcher({ componentIds: i.componentIds, elements: incidentElements.all(i.id) as string[] }) }));
-  const windows = maintenancesInProgressBetween(db, bounds.from, new Date(to), now).map((m) => ({ m, match: scopeMatcher({ componentIds: m.componentIds, elements: m.elements }) }));
+  const incidentScopes = incidents.map((i) => ({
+    incident: i,
+    match: scopeMatcher({ componentIds: i.componentIds, elements: incidentElements.all(i.id) as string[] }),
+  }));
+  const windows = maintenancesInProgressBetween(db, bounds.from, new Date(to), now).map((m) => ({
+    m,
+    match: scopeMatcher({ componentIds: m.componentIds, elements: m.elements }),
+  }));
   const clip = (a: number, b: number | null) => Math.max(0, Math.min(b ?? to, to) - Math.max(a, from));
 
   return list.map((service) => {
-    const footprint = footprints.get(service.serviceId) ?? { serviceId: service.serviceId, componentId: service.componentId, groupId: null, elements: service.elements };
+    const footprint = footprints.get(service.serviceId) ?? {
+      serviceId: service.serviceId,
+      componentId: service.componentId,
+      groupId: null,
+      elements: service.elements,
+    };
     const events: ServiceEvent[] = [];
     const overlays: StatusOverlay[] = [];
     const spans: MaintenanceSpan[] = [];
@@ -80,12 +100,21 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
       const hit = match(footprint);
       if (!hit) continue;
       events.push({
-        kind: 'incident', id: incident.id, name: incident.name, start: new Date(incident.startedAt),
-        end: incident.resolvedAt === null ? null : new Date(incident.resolvedAt), durationMs: clip(incident.startedAt, incident.resolvedAt), reasons: hit.reasons,
+        kind: 'incident',
+        id: incident.id,
+        name: incident.name,
+        start: new Date(incident.startedAt),
+        end: incident.resolvedAt === null ? null : new Date(incident.resolvedAt),
+        durationMs: clip(incident.startedAt, incident.resolvedAt),
+        reasons: hit.reasons,
       });
       // Through its component the timeline already shows it; through an element only, it holds the service by its criticality.
       if (!hit.reasons.includes('component') && !hit.reasons.includes('area')) {
-        overlays.push({ from: incident.startedAt, until: incident.resolvedAt ?? to, status: statusForImpact[incident.impact] });
+        overlays.push({
+          from: incident.startedAt,
+          until: incident.resolvedAt ?? to,
+          status: statusForImpact[incident.impact],
+        });
       }
     }
     for (const { m, match } of windows) {
@@ -94,8 +123,15 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
       const start = m.record.startedAt!.getTime();
       const end = m.record.endedAt?.getTime() ?? null;
       events.push({
-        kind: 'maintenance', id: m.id, name: m.name, start: new Date(start), end: end === null ? null : new Date(end), durationMs: clip(start, end),
-        reasons: hit.reasons, emergency: m.emergency, announced: m.spans.some((s) => s.announced),
+        kind: 'maintenance',
+        id: m.id,
+        name: m.name,
+        start: new Date(start),
+        end: end === null ? null : new Date(end),
+        durationMs: clip(start, end),
+        reasons: hit.reasons,
+        emergency: m.emergency,
+        announced: m.spans.some((s) => s.announced),
       });
       spans.push(...m.spans);
       if (!hit.reasons.includes('component') && !hit.reasons.includes('area') && m.record.impactKind !== 'no_impact') {
@@ -118,7 +154,8 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
       tally,
       percent: availabilityPercent(tally),
       events,
-      compensation: price === null ? null : { monthlyPrice: price, ...compensationEstimate(price, tally.down, monthMinutes) },
+      compensation:
+        price === null ? null : { monthlyPrice: price, ...compensationEstimate(price, tally.down, monthMinutes) },
     };
   });
 }

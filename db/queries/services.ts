@@ -3,11 +3,27 @@
 // the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
 import { asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { affectedServices, canonicalServiceId, normalizeElement, serviceAffectedBy, type AffectedScope, type AffectedService, type ServiceFootprint } from '../domain/affectedServices.ts';
+import {
+  affectedServices,
+  canonicalServiceId,
+  normalizeElement,
+  serviceAffectedBy,
+  type AffectedScope,
+  type AffectedService,
+  type ServiceFootprint,
+} from '../domain/affectedServices.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
-import { incidentComponents, incidentElements, maintenanceComponents, maintenanceElements, serviceContacts, serviceElements, services } from '../schema/index.ts';
+import {
+  incidentComponents,
+  incidentElements,
+  maintenanceComponents,
+  maintenanceElements,
+  serviceContacts,
+  serviceElements,
+  services,
+} from '../schema/index.ts';
 import { chunked, groupBy } from './batch.ts';
 import { confirmedRecipientsFor } from './subscribers.ts';
 
@@ -34,12 +50,32 @@ export { canonicalServiceId };
 
 function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean): ServiceView[] {
   const ids = rows.map((r) => r.serviceId);
-  const load = <T extends { serviceId: string }>(query: (part: string[] | null) => T[]) => groupBy(all ? query(null) : chunked(ids, query), (r) => r.serviceId);
-  const elements = load((part) => db.select().from(serviceElements).where(part ? inArray(serviceElements.serviceId, part) : undefined).orderBy(asc(serviceElements.element)).all());
-  const contacts = load((part) => db.select().from(serviceContacts).where(part ? inArray(serviceContacts.serviceId, part) : undefined).orderBy(asc(serviceContacts.position)).all());
+  const load = <T extends { serviceId: string }>(query: (part: string[] | null) => T[]) =>
+    groupBy(all ? query(null) : chunked(ids, query), (r) => r.serviceId);
+  const elements = load((part) =>
+    db
+      .select()
+      .from(serviceElements)
+      .where(part ? inArray(serviceElements.serviceId, part) : undefined)
+      .orderBy(asc(serviceElements.element))
+      .all(),
+  );
+  const contacts = load((part) =>
+    db
+      .select()
+      .from(serviceContacts)
+      .where(part ? inArray(serviceContacts.serviceId, part) : undefined)
+      .orderBy(asc(serviceContacts.position))
+      .all(),
+  );
   return rows.map((r) => ({
-    serviceId: r.serviceId, customerId: r.customerId, company: r.company, label: r.label, technology: r.technology,
-    componentId: r.componentId, monthlyPriceMxn: r.monthlyPriceMxn,
+    serviceId: r.serviceId,
+    customerId: r.customerId,
+    company: r.company,
+    label: r.label,
+    technology: r.technology,
+    componentId: r.componentId,
+    monthlyPriceMxn: r.monthlyPriceMxn,
     elements: (elements.get(r.serviceId) ?? []).map((e) => e.element),
     contacts: (contacts.get(r.serviceId) ?? []).map((c) => ({ name: c.name, email: c.email, phone: c.phone })),
     importedAt: r.importedAt,
@@ -48,14 +84,22 @@ function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean):
 
 /** The inventory in the order of the last import; `customerId` narrows it to one customer. */
 export function listServices(db: Db, filter: { customerId?: string } = {}): ServiceView[] {
-  const rows = db.select().from(services).where(filter.customerId !== undefined ? eq(services.customerId, filter.customerId.trim()) : undefined)
-    .orderBy(asc(services.position)).all();
+  const rows = db
+    .select()
+    .from(services)
+    .where(filter.customerId !== undefined ? eq(services.customerId, filter.customerId.trim()) : undefined)
+    .orderBy(asc(services.position))
+    .all();
   return views(db, rows, filter.customerId === undefined);
 }
 
 /** One service by its ID (any case), or null. */
 export function serviceById(db: Db, serviceId: string): ServiceView | null {
-  const row = db.select().from(services).where(eq(services.serviceId, canonicalServiceId(serviceId))).get();
+  const row = db
+    .select()
+    .from(services)
+    .where(eq(services.serviceId, canonicalServiceId(serviceId)))
+    .get();
   return row ? views(db, [row], false)[0] : null;
 }
 
@@ -67,20 +111,35 @@ export interface ServiceFootprintRow extends ServiceFootprint {
 
 /** What the affected rule needs about every service (one pass over two tables). */
 export function serviceFootprints(db: Db): ServiceFootprintRow[] {
-  const rows = db.$client.prepare(`SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.company, s.label, s.component_id AS componentId, c.group_id AS groupId
-    FROM services s JOIN components c ON c.id = s.component_id ORDER BY s.position`).all() as Array<Omit<ServiceFootprintRow, 'elements'>>;
-  const elements = groupBy(db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{ serviceId: string; element: string }>, (e) => e.serviceId);
+  const rows = db.$client
+    .prepare(
+      `SELECT s.service_id AS serviceId, s.customer_id AS customerId, s.company, s.label, s.component_id AS componentId, c.group_id AS groupId
+    FROM services s JOIN components c ON c.id = s.component_id ORDER BY s.position`,
+    )
+    .all() as Array<Omit<ServiceFootprintRow, 'elements'>>;
+  const elements = groupBy(
+    db.$client.prepare('SELECT service_id AS serviceId, element FROM service_elements').all() as Array<{
+      serviceId: string;
+      element: string;
+    }>,
+    (e) => e.serviceId,
+  );
   return rows.map((r) => ({ ...r, elements: (elements.get(r.serviceId) ?? []).map((e) => e.element) }));
 }
 
 /** The services a scope (components, areas, elements) reaches, in inventory order. */
 export function affectedServicesFor(db: Db, scope: AffectedScope): AffectedService<ServiceFootprintRow>[] {
-  const empty = [scope.componentIds, scope.groupIds, scope.elements].every((list) => list === undefined || [...list].length === 0);
+  const empty = [scope.componentIds, scope.groupIds, scope.elements].every(
+    (list) => list === undefined || [...list].length === 0,
+  );
   return empty ? [] : affectedServices(serviceFootprints(db), scope);
 }
 
 /** Services and distinct customers in a list of affected services: the console's "N servicios de M clientes". */
-export function affectedCounts(affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): { services: number; customers: number } {
+export function affectedCounts(affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): {
+  services: number;
+  customers: number;
+} {
   return { services: affected.length, customers: new Set(affected.map((a) => a.service.customerId)).size };
 }
 
@@ -88,24 +147,53 @@ export function affectedCounts(affected: ReadonlyArray<AffectedService<ServiceFo
 export function unknownElementsOf(db: Db, elements: readonly string[]): Array<{ index: number; element: string }> {
   if (elements.length === 0) return [];
   const wanted = elements.map(normalizeElement);
-  const known = new Set(chunked([...new Set(wanted)], (part) => db.selectDistinct({ element: serviceElements.element }).from(serviceElements)
-    .where(inArray(serviceElements.element, part)).all()).map((r) => r.element));
+  const known = new Set(
+    chunked([...new Set(wanted)], (part) =>
+      db
+        .selectDistinct({ element: serviceElements.element })
+        .from(serviceElements)
+        .where(inArray(serviceElements.element, part))
+        .all(),
+    ).map((r) => r.element),
+  );
   return wanted.flatMap((element, index) => (known.has(element) ? [] : [{ index, element }]));
 }
 
 /** What an incident names: its affected components and network elements. */
 export function incidentScope(db: Db, incidentId: string): { componentIds: string[]; elements: string[] } {
   return {
-    componentIds: db.select({ id: incidentComponents.componentId }).from(incidentComponents).where(eq(incidentComponents.incidentId, incidentId)).all().map((r) => r.id),
-    elements: db.select({ element: incidentElements.element }).from(incidentElements).where(eq(incidentElements.incidentId, incidentId)).orderBy(asc(incidentElements.element)).all().map((r) => r.element),
+    componentIds: db
+      .select({ id: incidentComponents.componentId })
+      .from(incidentComponents)
+      .where(eq(incidentComponents.incidentId, incidentId))
+      .all()
+      .map((r) => r.id),
+    elements: db
+      .select({ element: incidentElements.element })
+      .from(incidentElements)
+      .where(eq(incidentElements.incidentId, incidentId))
+      .orderBy(asc(incidentElements.element))
+      .all()
+      .map((r) => r.element),
   };
 }
 
 /** What a maintenance names: its components (areas already expanded) and network elements. */
 export function maintenanceScope(db: Db, maintenanceId: string): { componentIds: string[]; elements: string[] } {
   return {
-    componentIds: db.select({ id: maintenanceComponents.componentId }).from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, maintenanceId)).all().map((r) => r.id),
-    elements: db.select({ element: maintenanceElements.element }).from(maintenanceElements).where(eq(maintenanceElements.maintenanceId, maintenanceId)).orderBy(asc(maintenanceElements.element)).all().map((r) => r.element),
+    componentIds: db
+      .select({ id: maintenanceComponents.componentId })
+      .from(maintenanceComponents)
+      .where(eq(maintenanceComponents.maintenanceId, maintenanceId))
+      .all()
+      .map((r) => r.id),
+    elements: db
+      .select({ element: maintenanceElements.element })
+      .from(maintenanceElements)
+      .where(eq(maintenanceElements.maintenanceId, maintenanceId))
+      .orderBy(asc(maintenanceElements.element))
+      .all()
+      .map((r) => r.element),
   };
 }
 
@@ -126,23 +214,36 @@ export interface ServiceLookupView {
  * private (no company, label, contact or element), so the page cannot show it by mistake.
  */
 export function serviceLookup(db: Db, serviceId: string, now: Date): ServiceLookupView | null {
-  const row = db.select({ serviceId: services.serviceId, componentId: services.componentId }).from(services)
-    .where(eq(services.serviceId, canonicalServiceId(serviceId))).get();
+  const row = db
+    .select({ serviceId: services.serviceId, componentId: services.componentId })
+    .from(services)
+    .where(eq(services.serviceId, canonicalServiceId(serviceId)))
+    .get();
   if (!row) return null;
   const catalogue = componentCatalogue(db);
   const component = catalogue.byId.get(row.componentId);
   if (!component) return null;
   const footprint: ServiceFootprint = {
-    serviceId: row.serviceId, componentId: component.id, groupId: component.groupId,
-    elements: db.select({ element: serviceElements.element }).from(serviceElements).where(eq(serviceElements.serviceId, row.serviceId)).all().map((r) => r.element),
+    serviceId: row.serviceId,
+    componentId: component.id,
+    groupId: component.groupId,
+    elements: db
+      .select({ element: serviceElements.element })
+      .from(serviceElements)
+      .where(eq(serviceElements.serviceId, row.serviceId))
+      .all()
+      .map((r) => r.element),
   };
-  const reaches = (scope: { componentIds: string[]; elements: string[] }) => serviceAffectedBy(footprint, scope) !== null;
+  const reaches = (scope: { componentIds: string[]; elements: string[] }) =>
+    serviceAffectedBy(footprint, scope) !== null;
   return {
     serviceId: row.serviceId,
     component,
     incidents: unresolvedIncidents(db, catalogue).filter((i) => reaches(incidentScope(db, i.id))),
     activeMaintenances: activeMaintenances(db, catalogue).filter((m) => reaches(maintenanceScope(db, m.id))),
-    upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter((m) => m.status === 'scheduled' && reaches(maintenanceScope(db, m.id))),
+    upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter(
+      (m) => m.status === 'scheduled' && reaches(maintenanceScope(db, m.id)),
+    ),
   };
 }
 
@@ -165,28 +266,40 @@ export interface ServiceNoticeRecipient {
  * addresses excluded) and confirmed subscribers who chose one of these service IDs. A contact of
  * several affected services is one entry naming them all.
  */
-export function serviceNoticeRecipients(db: Db, affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): ServiceNoticeRecipient[] {
+export function serviceNoticeRecipients(
+  db: Db,
+  affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>,
+): ServiceNoticeRecipient[] {
   if (affected.length === 0) return [];
   const ids = JSON.stringify(affected.map((a) => a.service.serviceId));
   const labels = new Map(affected.map((a) => [a.service.serviceId, a.service.label]));
-  const rows = db.$client.prepare(`
+  const rows = db.$client
+    .prepare(
+      `
     SELECT s.id AS subscriberId, s.email, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
       JOIN subscribers s ON s.email = sc.email AND s.confirmed_at IS NOT NULL
       WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)
     UNION ALL
     SELECT s.id, s.email, ss.service_id, 0 FROM subscriber_services ss
       JOIN subscribers s ON s.id = ss.subscriber_id AND s.confirmed_at IS NOT NULL
-      WHERE ss.service_id IN (SELECT value FROM json_each(?))`).all(ids, ids) as Array<{ subscriberId: string; email: string; serviceId: string; contact: number }>;
+      WHERE ss.service_id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(ids, ids) as Array<{ subscriberId: string; email: string; serviceId: string; contact: number }>;
   const order = new Map(affected.map((a, i) => [a.service.serviceId, i]));
   const bySubscriber = new Map<string, { email: string; services: Map<string, NoticeService> }>();
   for (const r of rows) {
     let entry = bySubscriber.get(r.subscriberId);
     if (!entry) bySubscriber.set(r.subscriberId, (entry = { email: r.email, services: new Map() }));
     const known = entry.services.get(r.serviceId);
-    if (!known || (r.contact && known.label === null)) entry.services.set(r.serviceId, { serviceId: r.serviceId, label: r.contact ? labels.get(r.serviceId) ?? null : null });
+    if (!known || (r.contact && known.label === null))
+      entry.services.set(r.serviceId, {
+        serviceId: r.serviceId,
+        label: r.contact ? (labels.get(r.serviceId) ?? null) : null,
+      });
   }
   return [...bySubscriber.entries()].map(([subscriberId, e]) => ({
-    subscriberId, email: e.email,
+    subscriberId,
+    email: e.email,
     services: [...e.services.values()].sort((a, b) => order.get(a.serviceId)! - order.get(b.serviceId)!),
   }));
 }
@@ -194,8 +307,11 @@ export function serviceNoticeRecipients(db: Db, affected: ReadonlyArray<Affected
 /** Distinct technical-contact addresses (not opted out) of these services: "se avisará a N contactos técnicos". */
 export function countServiceContacts(db: Db, affected: ReadonlyArray<AffectedService<ServiceFootprintRow>>): number {
   if (affected.length === 0) return 0;
-  const row = db.$client.prepare(`SELECT count(DISTINCT sc.email) AS n FROM service_contacts sc
-    WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)`)
+  const row = db.$client
+    .prepare(
+      `SELECT count(DISTINCT sc.email) AS n FROM service_contacts sc
+    WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)`,
+    )
     .get(JSON.stringify(affected.map((a) => a.service.serviceId))) as { n: number };
   return row.n;
 }
@@ -228,6 +344,8 @@ export function emailRecipientsFor(db: Db, scope: NoticeScope, previous?: Notice
   }
   const all = [...byId.values()];
   if (!previous) return all;
-  const before = new Map(emailRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]));
+  const before = new Map(
+    emailRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]),
+  );
   return all.filter((r) => !before.has(r.id) || (r.services ?? []).some((s) => !before.get(r.id)!.has(s.serviceId)));
 }

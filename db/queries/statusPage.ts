@@ -1,6 +1,12 @@
 import type { Db } from '../client.ts';
 import { componentStatusShortLabels } from '../enums.ts';
-import { areaStatusText, overallStatusWithMaintenance, compareSeverity, worstIncident, type OverallStatus } from '../domain/rollup.ts';
+import {
+  areaStatusText,
+  overallStatusWithMaintenance,
+  compareSeverity,
+  worstIncident,
+  type OverallStatus,
+} from '../domain/rollup.ts';
 import { DAY, startOfZonedDay, zonedDateKey } from '../domain/time.ts';
 import type { Uptime } from '../domain/uptime.ts';
 import { componentCatalogue, type ComponentView, type GroupView } from './catalog.ts';
@@ -47,7 +53,11 @@ export interface AreaState {
 }
 
 /** What affects each area now: the worst open incident touching it, or a window in progress on it. */
-export function areaStates(groups: readonly GroupView[], open: readonly IncidentView[], maintenances: readonly MaintenanceView[]): AreaState[] {
+export function areaStates(
+  groups: readonly GroupView[],
+  open: readonly IncidentView[],
+  maintenances: readonly MaintenanceView[],
+): AreaState[] {
   return groups.map((group) => {
     const ids = new Set(group.components.map((c) => c.id));
     const touches = (x: { components: ReadonlyArray<{ id: string }> }) => x.components.some((c) => ids.has(c.id));
@@ -63,11 +73,25 @@ export function areaStates(groups: readonly GroupView[], open: readonly Incident
   });
 }
 
-export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; historyDays?: number } = {}): StatusPageView {
+export function statusPage(
+  db: Db,
+  now: Date,
+  options: { uptimeDays?: number; historyDays?: number } = {},
+): StatusPageView {
   const catalogue = componentCatalogue(db);
   const uptimeDays = options.uptimeDays ?? 90;
-  const uptime = componentUptimes(db, catalogue.all.map((c) => c.id), now, uptimeDays);
-  const dayIncidents = incidentsByComponentDay(db, catalogue.all.map((c) => c.id), now, uptimeDays);
+  const uptime = componentUptimes(
+    db,
+    catalogue.all.map((c) => c.id),
+    now,
+    uptimeDays,
+  );
+  const dayIncidents = incidentsByComponentDay(
+    db,
+    catalogue.all.map((c) => c.id),
+    now,
+    uptimeDays,
+  );
   const historyDays = options.historyDays ?? 7;
   const todayStart = startOfZonedDay(now);
   const from = new Date(todayStart.getTime() - (historyDays - 1) * DAY);
@@ -84,11 +108,18 @@ export function statusPage(db: Db, now: Date, options: { uptimeDays?: number; hi
     ...[...open, ...recent].flatMap((i) => i.updates.slice(0, 1).map((u) => u.displayAt)),
     ...maintenances.flatMap((m) => m.updates.slice(0, 1).map((u) => u.createdAt)),
     ...catalogue.all.map((c) => c.updatedAt),
-  ].map((d) => d.getTime()).filter((t) => t <= now.getTime());
+  ]
+    .map((d) => d.getTime())
+    .filter((t) => t <= now.getTime());
   return {
     generatedAt: now,
-    overall: overallStatusWithMaintenance(catalogue.all.map((c) => c.status), maintenances.length > 0),
-    affected: catalogue.all.filter((c) => c.status !== 'operational').sort((a, b) => compareSeverity(a.status, b.status)),
+    overall: overallStatusWithMaintenance(
+      catalogue.all.map((c) => c.status),
+      maintenances.length > 0,
+    ),
+    affected: catalogue.all
+      .filter((c) => c.status !== 'operational')
+      .sort((a, b) => compareSeverity(a.status, b.status)),
     activeIncidents: open,
     worstIncident: worstIncident(open),
     lastPublicUpdate: stamps.length ? new Date(Math.max(...stamps)) : null,

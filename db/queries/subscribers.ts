@@ -21,9 +21,10 @@ export interface SubscriberView {
 }
 
 function componentIdsBySubscriber(db: Db, ids?: string[]): Map<string, string[]> {
-  const rows = ids && ids.length === 1
-    ? db.select().from(subscriberComponents).where(eq(subscriberComponents.subscriberId, ids[0])).all()
-    : db.select().from(subscriberComponents).all();
+  const rows =
+    ids && ids.length === 1
+      ? db.select().from(subscriberComponents).where(eq(subscriberComponents.subscriberId, ids[0])).all()
+      : db.select().from(subscriberComponents).all();
   const map = new Map<string, string[]>();
   for (const r of rows) {
     const list = map.get(r.subscriberId);
@@ -33,38 +34,65 @@ function componentIdsBySubscriber(db: Db, ids?: string[]): Map<string, string[]>
   return map;
 }
 
-function toView(row: typeof subscribers.$inferSelect, choices: Map<string, string[]>, services: Map<string, string[]> = new Map()): SubscriberView {
+function toView(
+  row: typeof subscribers.$inferSelect,
+  choices: Map<string, string[]>,
+  services: Map<string, string[]> = new Map(),
+): SubscriberView {
   return {
-    id: row.id, email: row.email, kind: row.kind, customerId: row.customerId, allComponents: row.allComponents,
-    componentIds: row.allComponents ? [] : (choices.get(row.id) ?? []), serviceIds: services.get(row.id) ?? [],
-    confirmedAt: row.confirmedAt, createdAt: row.createdAt,
+    id: row.id,
+    email: row.email,
+    kind: row.kind,
+    customerId: row.customerId,
+    allComponents: row.allComponents,
+    componentIds: row.allComponents ? [] : (choices.get(row.id) ?? []),
+    serviceIds: services.get(row.id) ?? [],
+    confirmedAt: row.confirmedAt,
+    createdAt: row.createdAt,
   };
 }
 
 /** Service IDs per subscriber (chosen, or as technical contact of the inventory). */
 function serviceIdsBySubscriber(db: Db, id?: string): Map<string, string[]> {
-  const rows = db.$client.prepare(`SELECT subscriber_id AS subscriberId, service_id AS serviceId FROM subscriber_services ${id ? 'WHERE subscriber_id = ?' : ''}
+  const rows = db.$client
+    .prepare(
+      `SELECT subscriber_id AS subscriberId, service_id AS serviceId FROM subscriber_services ${id ? 'WHERE subscriber_id = ?' : ''}
     UNION SELECT s.id, sc.service_id FROM service_contacts sc JOIN subscribers s ON s.email = sc.email ${id ? 'WHERE s.id = ?' : ''}
-    ORDER BY 1, 2`).all(...(id ? [id, id] : [])) as Array<{ subscriberId: string; serviceId: string }>;
+    ORDER BY 1, 2`,
+    )
+    .all(...(id ? [id, id] : [])) as Array<{ subscriberId: string; serviceId: string }>;
   return new Map([...groupBy(rows, (r) => r.subscriberId)].map(([k, list]) => [k, list.map((r) => r.serviceId)]));
 }
 
 /** Every subscriber (pending ones included), oldest first; `email` filters by exact address. */
 export function listSubscribers(db: Db, filter: { email?: string } = {}): SubscriberView[] {
   const email = filter.email?.trim().toLowerCase();
-  const rows = db.select().from(subscribers).where(email ? eq(subscribers.email, email) : undefined).orderBy(asc(subscribers.createdAt), asc(subscribers.email)).all();
+  const rows = db
+    .select()
+    .from(subscribers)
+    .where(email ? eq(subscribers.email, email) : undefined)
+    .orderBy(asc(subscribers.createdAt), asc(subscribers.email))
+    .all();
   const choices = componentIdsBySubscriber(db, rows.length === 1 ? [rows[0].id] : undefined);
   const services = serviceIdsBySubscriber(db, rows.length === 1 ? rows[0].id : undefined);
   return rows.map((r) => toView(r, choices, services));
 }
 
 /** The subscriber row a valid, unexpired link token of this purpose belongs to. */
-export function subscriberRowForToken(db: Db, token: string, purpose: 'confirm' | 'manage', now: Date): typeof subscribers.$inferSelect | null {
+export function subscriberRowForToken(
+  db: Db,
+  token: string,
+  purpose: 'confirm' | 'manage',
+  now: Date,
+): typeof subscribers.$inferSelect | null {
   const parsed = parseToken(token);
   if (!parsed) return null;
-  const found = db.select({ subscriber: subscribers, secretHash: subscriberTokens.secretHash, expiresAt: subscriberTokens.expiresAt }).from(subscriberTokens)
+  const found = db
+    .select({ subscriber: subscribers, secretHash: subscriberTokens.secretHash, expiresAt: subscriberTokens.expiresAt })
+    .from(subscriberTokens)
     .innerJoin(subscribers, eq(subscribers.id, subscriberTokens.subscriberId))
-    .where(and(eq(subscriberTokens.id, parsed.id), eq(subscriberTokens.purpose, purpose))).get();
+    .where(and(eq(subscriberTokens.id, parsed.id), eq(subscriberTokens.purpose, purpose)))
+    .get();
   if (!found || found.expiresAt.getTime() <= now.getTime()) return null;
   if (!timingSafeEqual(Buffer.from(found.secretHash), Buffer.from(parsed.secretHash))) return null;
   return found.subscriber;
@@ -87,13 +115,17 @@ export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
  */
 export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ id: string; email: string }> {
   const ids = JSON.stringify(componentIds);
-  return db.$client.prepare(`
+  return db.$client
+    .prepare(
+      `
     SELECT s.id, s.email FROM subscribers s
     WHERE s.confirmed_at IS NOT NULL
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
         WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
-    ORDER BY s.rowid`).all(ids) as Array<{ id: string; email: string }>;
+    ORDER BY s.rowid`,
+    )
+    .all(ids) as Array<{ id: string; email: string }>;
 }
 
 /**
@@ -101,22 +133,30 @@ export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ 
  * its updates, keyed `incident-update:<update>:<subscriber>`): who its report is sent to.
  */
 export function incidentNotifiedSubscribers(db: Db, incidentId: string): Array<{ id: string; email: string }> {
-  return db.$client.prepare(`
+  return db.$client
+    .prepare(
+      `
     SELECT DISTINCT s.id, s.email FROM incident_updates u
       JOIN outbox_messages o ON o.channel = 'email' AND o.dedupe_key LIKE 'incident-update:' || u.id || ':%'
       JOIN subscribers s ON s.id = substr(o.dedupe_key, length('incident-update:' || u.id || ':') + 1)
      WHERE u.incident_id = ? AND s.confirmed_at IS NOT NULL
-     ORDER BY s.rowid`).all(incidentId) as Array<{ id: string; email: string }>;
+     ORDER BY s.rowid`,
+    )
+    .all(incidentId) as Array<{ id: string; email: string }>;
 }
 
 /** For the NOC console: "se notificará a N suscriptores". */
 export function countConfirmedSubscribersFor(db: Db, componentIds: string[]): number {
-  const row = db.$client.prepare(`
+  const row = db.$client
+    .prepare(
+      `
     SELECT count(*) AS n FROM subscribers s
     WHERE s.confirmed_at IS NOT NULL
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
-        WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))`).get(JSON.stringify(componentIds)) as { n: number };
+        WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))`,
+    )
+    .get(JSON.stringify(componentIds)) as { n: number };
   return row.n;
 }
 
@@ -126,18 +166,30 @@ export function emailNotice(db: Db, id: string): NoticeProps | null {
 }
 
 export function subscriberCount(db: Db): { confirmed: number; pending: number } {
-  const row = db.select({
-    confirmed: sql<number>`sum(case when ${subscribers.confirmedAt} is not null then 1 else 0 end)`,
-    pending: sql<number>`sum(case when ${subscribers.confirmedAt} is null then 1 else 0 end)`,
-  }).from(subscribers).get();
+  const row = db
+    .select({
+      confirmed: sql<number>`sum(case when ${subscribers.confirmedAt} is not null then 1 else 0 end)`,
+      pending: sql<number>`sum(case when ${subscribers.confirmedAt} is null then 1 else 0 end)`,
+    })
+    .from(subscribers)
+    .get();
   return { confirmed: row?.confirmed ?? 0, pending: row?.pending ?? 0 };
 }
 
 /** Emails that reached 'failed', newest first, with the provider's reason (for the NOC). */
 export function failedEmails(db: Db, limit = 100) {
-  return db.select({
-    id: outboxMessages.id, kind: outboxMessages.kind, recipient: outboxMessages.recipient, attempts: outboxMessages.attempts,
-    lastError: outboxMessages.lastError, createdAt: outboxMessages.createdAt,
-  }).from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.status, 'failed')))
-    .orderBy(desc(outboxMessages.id)).limit(limit).all();
+  return db
+    .select({
+      id: outboxMessages.id,
+      kind: outboxMessages.kind,
+      recipient: outboxMessages.recipient,
+      attempts: outboxMessages.attempts,
+      lastError: outboxMessages.lastError,
+      createdAt: outboxMessages.createdAt,
+    })
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.status, 'failed')))
+    .orderBy(desc(outboxMessages.id))
+    .limit(limit)
+    .all();
 }

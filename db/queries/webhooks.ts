@@ -28,7 +28,8 @@ export function webhookEndpointList(db: Db, id?: string): WebhookEndpointView[] 
     ? db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)).all()
     : db.select().from(webhookEndpoints).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id)).all();
   const counts = db.all<{ recipient: string; status: 'pending' | 'sent' | 'failed'; n: number }>(
-    sql`SELECT recipient, status, count(*) AS n FROM outbox_messages WHERE channel = 'webhook' GROUP BY recipient, status`);
+    sql`SELECT recipient, status, count(*) AS n FROM outbox_messages WHERE channel = 'webhook' GROUP BY recipient, status`,
+  );
   return rows.map((r) => {
     const mine = counts.filter((c) => c.recipient === r.id);
     const n = (s: string) => mine.find((c) => c.status === s)?.n ?? 0;

@@ -1,5 +1,14 @@
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
-import { alertEffects, alertFormats, alertModes, alertStatuses, componentStatuses, draftStates, incidentImpacts, incidentStatuses } from '../enums.ts';
+import {
+  alertEffects,
+  alertFormats,
+  alertModes,
+  alertStatuses,
+  componentStatuses,
+  draftStates,
+  incidentImpacts,
+  incidentStatuses,
+} from '../enums.ts';
 import { incidents } from './incidents.ts';
 
 /**

@@ -23,7 +23,9 @@ export const consoleSessions = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     tokenHash: text('token_hash').notNull().unique(),
-    userId: integer('user_id').notNull().references(() => consoleUsers.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => consoleUsers.id, { onDelete: 'cascade' }),
     /** Synchronizer token every console form carries. */
     csrfToken: text('csrf_token').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),

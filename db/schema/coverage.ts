@@ -37,5 +37,8 @@ export const feasibilityRequests = sqliteTable(
     clientKey: text('client_key').notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('feasibility_client_created_idx').on(t.clientKey, t.createdAt), index('feasibility_created_idx').on(t.createdAt)],
+  (t) => [
+    index('feasibility_client_created_idx').on(t.clientKey, t.createdAt),
+    index('feasibility_created_idx').on(t.createdAt),
+  ],
 );

@@ -31,7 +31,10 @@ export const incidentComponents = sqliteTable(
       .notNull()
       .references(() => components.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.incidentId, t.componentId] }), index('incident_components_component_idx').on(t.componentId)],
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.componentId] }),
+    index('incident_components_component_idx').on(t.componentId),
+  ],
 );
 
 /** Append-only: the incident's current state is its latest update. */

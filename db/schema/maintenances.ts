@@ -44,11 +44,18 @@ export const maintenances = sqliteTable(
 export const maintenanceComponents = sqliteTable(
   'maintenance_components',
   {
-    maintenanceId: text('maintenance_id').notNull().references(() => maintenances.id, { onDelete: 'cascade' }),
-    componentId: text('component_id').notNull().references(() => components.id, { onDelete: 'cascade' }),
+    maintenanceId: text('maintenance_id')
+      .notNull()
+      .references(() => maintenances.id, { onDelete: 'cascade' }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
     previousStatus: text('previous_status', { enum: componentStatuses }),
   },
-  (t) => [primaryKey({ columns: [t.maintenanceId, t.componentId] }), index('maintenance_components_component_idx').on(t.componentId)],
+  (t) => [
+    primaryKey({ columns: [t.maintenanceId, t.componentId] }),
+    index('maintenance_components_component_idx').on(t.componentId),
+  ],
 );
 
 /** Append-only timeline: NOC posts, automatic transitions, reschedules, cancellation. */
@@ -56,7 +63,9 @@ export const maintenanceUpdates = sqliteTable(
   'maintenance_updates',
   {
     id: text('id').primaryKey(),
-    maintenanceId: text('maintenance_id').notNull().references(() => maintenances.id, { onDelete: 'cascade' }),
+    maintenanceId: text('maintenance_id')
+      .notNull()
+      .references(() => maintenances.id, { onDelete: 'cascade' }),
     kind: text('kind', { enum: maintenanceUpdateKinds }).notNull(),
     status: text('status', { enum: maintenanceStatuses }).notNull(),
     body: text('body').notNull(),
@@ -72,7 +81,9 @@ export const maintenanceScheduleChanges = sqliteTable(
   'maintenance_schedule_changes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    maintenanceId: text('maintenance_id').notNull().references(() => maintenances.id, { onDelete: 'cascade' }),
+    maintenanceId: text('maintenance_id')
+      .notNull()
+      .references(() => maintenances.id, { onDelete: 'cascade' }),
     previousFor: integer('previous_for', { mode: 'timestamp_ms' }).notNull(),
     previousUntil: integer('previous_until', { mode: 'timestamp_ms' }).notNull(),
     newFor: integer('new_for', { mode: 'timestamp_ms' }).notNull(),

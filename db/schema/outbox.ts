@@ -23,7 +23,9 @@ export const outboxMessages = sqliteTable(
     recipient: text('recipient').notNull(),
     /** The message as the channel's transport needs it, JSON. */
     payload: text('payload').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed', 'cancelled'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'failed', 'cancelled'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     batchKey: text('batch_key'),
@@ -36,7 +38,11 @@ export const outboxMessages = sqliteTable(
     index('outbox_due_idx').on(t.channel, t.status, t.nextAttemptAt),
     // Partial: only claimed rows have a key, so a 100,000-row fan-out does not maintain it.
     // Claimed but unfinished rows (a crash's leftovers): few, and checked before every batch.
-    index('outbox_claimed_idx').on(t.channel, t.nextAttemptAt).where(sql`status = 'pending' AND batch_key IS NOT NULL`),
-    index('outbox_batch_idx').on(t.batchKey).where(sql`batch_key IS NOT NULL`),
+    index('outbox_claimed_idx')
+      .on(t.channel, t.nextAttemptAt)
+      .where(sql`status = 'pending' AND batch_key IS NOT NULL`),
+    index('outbox_batch_idx')
+      .on(t.batchKey)
+      .where(sql`batch_key IS NOT NULL`),
   ],
 );

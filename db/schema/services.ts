@@ -18,7 +18,9 @@ export const services = sqliteTable(
     company: text('company').notNull(),
     label: text('label').notNull(),
     technology: text('technology').notNull(),
-    componentId: text('component_id').notNull().references(() => components.id, { onDelete: 'restrict' }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'restrict' }),
     monthlyPriceMxn: real('monthly_price_mxn'),
     /** Order in the last import, so a GET gives the inventory back as it was sent. */
     position: integer('position').notNull(),
@@ -31,7 +33,9 @@ export const services = sqliteTable(
 export const serviceElements = sqliteTable(
   'service_elements',
   {
-    serviceId: text('service_id').notNull().references(() => services.serviceId, { onDelete: 'cascade' }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.serviceId, { onDelete: 'cascade' }),
     element: text('element').notNull(),
   },
   (t) => [primaryKey({ columns: [t.serviceId, t.element] }), index('service_elements_element_idx').on(t.element)],
@@ -41,7 +45,9 @@ export const serviceElements = sqliteTable(
 export const serviceContacts = sqliteTable(
   'service_contacts',
   {
-    serviceId: text('service_id').notNull().references(() => services.serviceId, { onDelete: 'cascade' }),
+    serviceId: text('service_id')
+      .notNull()
+      .references(() => services.serviceId, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
     name: text('name').notNull(),
     email: text('email').notNull(),
@@ -63,7 +69,9 @@ export const contactOptOuts = sqliteTable('contact_opt_outs', {
 export const incidentElements = sqliteTable(
   'incident_elements',
   {
-    incidentId: text('incident_id').notNull().references(() => incidents.id, { onDelete: 'cascade' }),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
     element: text('element').notNull(),
   },
   (t) => [primaryKey({ columns: [t.incidentId, t.element] })],
@@ -73,7 +81,9 @@ export const incidentElements = sqliteTable(
 export const maintenanceElements = sqliteTable(
   'maintenance_elements',
   {
-    maintenanceId: text('maintenance_id').notNull().references(() => maintenances.id, { onDelete: 'cascade' }),
+    maintenanceId: text('maintenance_id')
+      .notNull()
+      .references(() => maintenances.id, { onDelete: 'cascade' }),
     element: text('element').notNull(),
   },
   (t) => [primaryKey({ columns: [t.maintenanceId, t.element] })],
@@ -86,8 +96,13 @@ export const maintenanceElements = sqliteTable(
 export const subscriberServices = sqliteTable(
   'subscriber_services',
   {
-    subscriberId: text('subscriber_id').notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
     serviceId: text('service_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.serviceId] }), index('subscriber_services_service_idx').on(t.serviceId)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.serviceId] }),
+    index('subscriber_services_service_idx').on(t.serviceId),
+  ],
 );

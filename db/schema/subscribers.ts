@@ -13,7 +13,9 @@ export const subscribers = sqliteTable(
     email: text('email').notNull().unique(),
     customerId: text('customer_id'),
     /** 'public': signed up on the site; 'technical_contact': imported by the NOC. */
-    kind: text('kind', { enum: ['public', 'technical_contact'] }).notNull().default('public'),
+    kind: text('kind', { enum: ['public', 'technical_contact'] })
+      .notNull()
+      .default('public'),
     /** True: every component, including ones added later. False: only subscriber_components. */
     allComponents: integer('all_components', { mode: 'boolean' }).notNull().default(true),
     confirmedAt: integer('confirmed_at', { mode: 'timestamp_ms' }),
@@ -28,10 +30,17 @@ export const subscribers = sqliteTable(
 export const subscriberComponents = sqliteTable(
   'subscriber_components',
   {
-    subscriberId: text('subscriber_id').notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
-    componentId: text('component_id').notNull().references(() => components.id, { onDelete: 'cascade' }),
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
+    componentId: text('component_id')
+      .notNull()
+      .references(() => components.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.subscriberId, t.componentId] }), index('subscriber_components_component_idx').on(t.componentId)],
+  (t) => [
+    primaryKey({ columns: [t.subscriberId, t.componentId] }),
+    index('subscriber_components_component_idx').on(t.componentId),
+  ],
 );
 
 /**
@@ -43,12 +52,17 @@ export const subscriberTokens = sqliteTable(
   {
     id: integer('id').primaryKey(),
     secretHash: text('secret_hash').notNull(),
-    subscriberId: text('subscriber_id').notNull().references(() => subscribers.id, { onDelete: 'cascade' }),
+    subscriberId: text('subscriber_id')
+      .notNull()
+      .references(() => subscribers.id, { onDelete: 'cascade' }),
     purpose: text('purpose', { enum: ['confirm', 'manage'] }).notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('subscriber_tokens_subscriber_idx').on(t.subscriberId), index('subscriber_tokens_expires_idx').on(t.expiresAt)],
+  (t) => [
+    index('subscriber_tokens_subscriber_idx').on(t.subscriberId),
+    index('subscriber_tokens_expires_idx').on(t.expiresAt),
+  ],
 );
 
 /** Attempts per IP and per address (both hashed), for the rate limits (RATE_LIMITS in db/subscriptions/tokens.ts). */

@@ -11,7 +11,13 @@ export function componentNames(catalogue: Catalogue, componentIds: readonly stri
 }
 
 /** A subscription's scope as lines to list: the chosen components and service IDs, or the one "all" line. */
-export function chosenScope(catalogue: Catalogue, componentIds: readonly string[], serviceIds: readonly string[] = []): string[] {
+export function chosenScope(
+  catalogue: Catalogue,
+  componentIds: readonly string[],
+  serviceIds: readonly string[] = [],
+): string[] {
   const services = serviceIds.map((id) => `Su servicio ${id}`);
-  return componentIds.length === 0 && services.length === 0 ? [ALL_COMPONENTS_LABEL] : [...componentNames(catalogue, componentIds), ...services];
+  return componentIds.length === 0 && services.length === 0
+    ? [ALL_COMPONENTS_LABEL]
+    : [...componentNames(catalogue, componentIds), ...services];
 }

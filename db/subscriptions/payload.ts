@@ -6,13 +6,23 @@ export const EMAIL_CHANNEL = 'email';
 
 export type EmailPayload =
   | {
-      template: 'confirm'; subscriber: string; confirmToken: string; manageToken: string; expiresAt: string;
+      template: 'confirm';
+      subscriber: string;
+      confirmToken: string;
+      manageToken: string;
+      expiresAt: string;
       /** What was asked for, as lines to list (chosenScope); absent in rows queued before it was recorded. */
       scope?: string[];
     }
   | { template: 'already_subscribed'; subscriber: string; manageToken: string }
   /** `services`: the recipient's affected customer services, named in the message ("Su servicio SOM-12345, Sucursal Centro"). */
-  | { template: 'notice'; notice: string; subscriber: string; manageToken: string; services?: Array<{ serviceId: string; label: string | null }> }
+  | {
+      template: 'notice';
+      notice: string;
+      subscriber: string;
+      manageToken: string;
+      services?: Array<{ serviceId: string; label: string | null }>;
+    }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
   | { template: 'feasibility'; request: string };
 
@@ -34,8 +44,13 @@ export type NoticeProps =
     }
   | {
       kind: 'maintenance';
-      event: 'maintenance.announced' | 'maintenance.reminder' | 'maintenance.started'
-        | 'maintenance.completed' | 'maintenance.cancelled' | 'maintenance.rescheduled';
+      event:
+        | 'maintenance.announced'
+        | 'maintenance.reminder'
+        | 'maintenance.started'
+        | 'maintenance.completed'
+        | 'maintenance.cancelled'
+        | 'maintenance.rescheduled';
       maintenanceId: string;
       name: string;
       areas: string[];

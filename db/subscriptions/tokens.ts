@@ -61,6 +61,11 @@ export const LONGEST_RATE_WINDOW_MS = Math.max(...Object.values(RATE_LIMITS).map
 export function normalizeEmail(raw: string): string | null {
   const email = raw.trim().toLowerCase();
   if (email.length > 254 || email.length < 6) return null;
-  if (!/^[^\s@<>()[\]\\,;:"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(email)) return null;
+  if (
+    !/^[^\s@<>()[\]\\,;:"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(
+      email,
+    )
+  )
+    return null;
   return email;
 }

@@ -27,8 +27,13 @@ export function affectedReach(db: Db, scope: { componentIds: string[]; elements?
     ...counts,
     contacts: countServiceContacts(db, affected),
     list: affected.slice(0, LISTED_SERVICES).map((a) => ({
-      serviceId: a.service.serviceId, customerId: a.service.customerId, company: a.service.company, label: a.service.label,
-      why: a.reasons.map((r) => (r === 'element' ? `${REASON_LABELS[r]} ${a.elements.join(', ')}` : REASON_LABELS[r])).join(', '),
+      serviceId: a.service.serviceId,
+      customerId: a.service.customerId,
+      company: a.service.company,
+      label: a.service.label,
+      why: a.reasons
+        .map((r) => (r === 'element' ? `${REASON_LABELS[r]} ${a.elements.join(', ')}` : REASON_LABELS[r]))
+        .join(', '),
     })),
     more: Math.max(0, affected.length - LISTED_SERVICES),
   };

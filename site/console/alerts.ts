@@ -5,12 +5,26 @@
 import type { Db } from '#db/client.ts';
 import { replaceAlertRules, type AlertRulesInput } from '#db/commands/alertRules.ts';
 import { submitOnce } from '#db/commands/consoleForms.ts';
-import { alertTargetStatuses, type AlertRule, type AlertRuleDocument, type AlertTargetStatus } from '#db/domain/alerts.ts';
+import {
+  alertTargetStatuses,
+  type AlertRule,
+  type AlertRuleDocument,
+  type AlertTargetStatus,
+} from '#db/domain/alerts.ts';
 import { incidentTemplates } from '#db/domain/incidentTemplates.ts';
 import { alertModes, componentStatusLabels, type AlertMode } from '#db/enums.ts';
 import {
-  alertCounts, alertList, alertRuleDocument, componentCatalogue, incidentsWithAlertsResolved, openDraftsWithSla, recentAlertDeliveries,
-  type AlertDeliveryView, type AlertView, type Catalogue, type OpenDraftSla,
+  alertCounts,
+  alertList,
+  alertRuleDocument,
+  componentCatalogue,
+  incidentsWithAlertsResolved,
+  openDraftsWithSla,
+  recentAlertDeliveries,
+  type AlertDeliveryView,
+  type AlertView,
+  type Catalogue,
+  type OpenDraftSla,
 } from '#db/queries/index.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { randomToken } from './session.ts';
@@ -83,13 +97,18 @@ export interface AlertRulesView {
 
 /** "critical = major_outage" lines, the way the NOC reads and writes severities in the form. */
 function severityLines(map: Record<string, AlertTargetStatus>): string {
-  return Object.entries(map).map(([k, v]) => `${k} = ${v}`).join('\n');
+  return Object.entries(map)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n');
 }
 
 /** Lines "severidad = estado" into a map; what is not a line of that form stays as typed for the command to refuse. */
 function parseSeverityLines(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [key, ...rest] = line.split('=');
     out[key.trim()] = rest.join('=').trim();
   }
@@ -97,12 +116,24 @@ function parseSeverityLines(text: string): Record<string, string> {
 }
 
 /** Conditions, one per line: `label=value` (exact) or `label=~regex` (anchored, like Alertmanager's). */
-function parseConditions(text: string): { match: Record<string, string>; match_re: Record<string, string>; bad?: string } {
+function parseConditions(text: string): {
+  match: Record<string, string>;
+  match_re: Record<string, string>;
+  bad?: string;
+} {
   const match: Record<string, string> = {};
   const matchRe: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^([^=~\s]+)\s*(=~|=)\s*(.*)$/.exec(line);
-    if (!m) return { match, match_re: matchRe, bad: `«${line}» no es una condición: escriba etiqueta=valor o etiqueta=~expresión.` };
+    if (!m)
+      return {
+        match,
+        match_re: matchRe,
+        bad: `«${line}» no es una condición: escriba etiqueta=valor o etiqueta=~expresión.`,
+      };
     if (m[2] === '=~') matchRe[m[1]] = m[3];
     else match[m[1]] = m[3];
   }
@@ -110,13 +141,20 @@ function parseConditions(text: string): { match: Record<string, string>; match_r
 }
 
 function conditionLines(rule: AlertRule): string[] {
-  return [...Object.entries(rule.match).map(([k, v]) => `${k}=${v}`), ...Object.entries(rule.matchRe).map(([k, v]) => `${k}=~${v}`)];
+  return [
+    ...Object.entries(rule.match).map(([k, v]) => `${k}=${v}`),
+    ...Object.entries(rule.matchRe).map(([k, v]) => `${k}=~${v}`),
+  ];
 }
 
 /** The stored document as the API's input, so a console change re-sends every other rule as it was. */
 function asInput(doc: AlertRuleDocument): AlertRulesInput {
   return {
-    default: { mode: doc.defaults.mode, hold_down_minutes: doc.defaults.holdDownMinutes, severities: doc.defaults.severities },
+    default: {
+      mode: doc.defaults.mode,
+      hold_down_minutes: doc.defaults.holdDownMinutes,
+      severities: doc.defaults.severities,
+    },
     rules: doc.rules.map((r) => ({
       name: r.name,
       ...(Object.keys(r.match).length ? { match: r.match } : {}),
@@ -129,12 +167,32 @@ function asInput(doc: AlertRuleDocument): AlertRulesInput {
   };
 }
 
-const emptyRule = (): RuleFormValues => ({ name: '', conditions: '', components: [], mode: '', severities: '', template: '' });
+const emptyRule = (): RuleFormValues => ({
+  name: '',
+  conditions: '',
+  components: [],
+  mode: '',
+  severities: '',
+  template: '',
+});
 
 /** Where a command's field error goes in the rule form. */
 function ruleFormField(path: string, newIndex: number): string {
   const m = /^rules\.(\d+)\.(\w+)/.exec(path);
-  if (m && Number(m[1]) === newIndex) return ({ match: 'conditions', match_re: 'conditions', components: 'components', severities: 'severities', mode: 'mode', template: 'template', name: 'name' } as Record<string, string>)[m[2]] ?? 'form';
+  if (m && Number(m[1]) === newIndex)
+    return (
+      (
+        {
+          match: 'conditions',
+          match_re: 'conditions',
+          components: 'components',
+          severities: 'severities',
+          mode: 'mode',
+          template: 'template',
+          name: 'name',
+        } as Record<string, string>
+      )[m[2]] ?? 'form'
+    );
   if (path.startsWith('default.hold_down_minutes')) return 'holdDown';
   if (path.startsWith('default.severities')) return 'defaultSeverities';
   if (path.startsWith('default.mode')) return 'defaultMode';
@@ -145,20 +203,31 @@ function ruleFormField(path: string, newIndex: number): string {
  * /noc/alertas/reglas. Actions (field `accion`): `agregar` adds a rule at the end, `eliminar` /
  * `subir` remove or move one up (`regla` = its index), `predeterminados` saves the defaults.
  */
-export function alertRulesPage(req: ConsoleRequest, form?: FormData): Redirect | { status: number; view: AlertRulesView } {
+export function alertRulesPage(
+  req: ConsoleRequest,
+  form?: FormData,
+): Redirect | { status: number; view: AlertRulesView } {
   const catalogue = componentCatalogue(req.db);
   const document = alertRuleDocument(req.db);
-  const slugOf = (id: string) => catalogue.byId.get(id)?.fullName ?? catalogue.groups.find((g) => g.id === id)?.name ?? id;
+  const slugOf = (id: string) =>
+    catalogue.byId.get(id)?.fullName ?? catalogue.groups.find((g) => g.id === id)?.name ?? id;
   const view: AlertRulesView = {
     catalogue,
     document,
     rows: document.rules.map((r, index) => ({
-      index, name: r.name, conditions: conditionLines(r), components: r.components.map(slugOf),
+      index,
+      name: r.name,
+      conditions: conditionLines(r),
+      components: r.components.map(slugOf),
       mode: r.mode ? modeLabels[r.mode] : `${modeLabels[document.defaults.mode]} (predeterminado)`,
       severities: Object.entries(r.severities ?? {}).map(([k, v]) => `${k} → ${componentStatusLabels[v]}`),
       template: incidentTemplates.find((t) => t.id === r.template)?.label ?? null,
     })),
-    defaults: { mode: document.defaults.mode, holdDownMinutes: String(document.defaults.holdDownMinutes), severities: severityLines(document.defaults.severities) },
+    defaults: {
+      mode: document.defaults.mode,
+      holdDownMinutes: String(document.defaults.holdDownMinutes),
+      severities: severityLines(document.defaults.severities),
+    },
     rule: emptyRule(),
     errors: {},
     idem: randomToken(),
@@ -172,10 +241,12 @@ export function alertRulesPage(req: ConsoleRequest, form?: FormData): Redirect |
   let newIndex = -1;
   if (action === 'agregar') {
     view.rule = {
-      name: field(form, 'nombre'), conditions: String(form.get('condiciones') ?? ''),
+      name: field(form, 'nombre'),
+      conditions: String(form.get('condiciones') ?? ''),
       components: form.getAll('componente').filter((v): v is string => typeof v === 'string'),
       mode: (alertModes as readonly string[]).includes(field(form, 'modo')) ? (field(form, 'modo') as AlertMode) : '',
-      severities: String(form.get('severidades') ?? ''), template: field(form, 'plantilla'),
+      severities: String(form.get('severidades') ?? ''),
+      template: field(form, 'plantilla'),
     };
     const conditions = parseConditions(view.rule.conditions);
     if (conditions.bad) view.errors.conditions = conditions.bad;
@@ -186,17 +257,24 @@ export function alertRulesPage(req: ConsoleRequest, form?: FormData): Redirect |
       ...(Object.keys(conditions.match_re).length ? { match_re: conditions.match_re } : {}),
       components: view.rule.components,
       ...(view.rule.mode ? { mode: view.rule.mode } : {}),
-      ...(view.rule.severities.trim() ? { severities: parseSeverityLines(view.rule.severities) as Record<string, AlertTargetStatus> } : {}),
+      ...(view.rule.severities.trim()
+        ? { severities: parseSeverityLines(view.rule.severities) as Record<string, AlertTargetStatus> }
+        : {}),
       ...(view.rule.template ? { template: view.rule.template } : {}),
     });
   } else if (action === 'eliminar' || action === 'subir') {
     const index = Number(field(form, 'regla'));
-    if (!Number.isInteger(index) || index < 0 || index >= input.rules.length) view.errors.form = 'Esa regla ya no existe; recargue la página.';
+    if (!Number.isInteger(index) || index < 0 || index >= input.rules.length)
+      view.errors.form = 'Esa regla ya no existe; recargue la página.';
     else if (action === 'eliminar') input.rules.splice(index, 1);
     else if (index > 0) [input.rules[index - 1], input.rules[index]] = [input.rules[index], input.rules[index - 1]];
   } else if (action === 'predeterminados') {
     const minutes = field(form, 'amortiguacion');
-    view.defaults = { mode: (field(form, 'modo_predeterminado') as AlertMode) || document.defaults.mode, holdDownMinutes: minutes, severities: String(form.get('severidades_predeterminadas') ?? '') };
+    view.defaults = {
+      mode: (field(form, 'modo_predeterminado') as AlertMode) || document.defaults.mode,
+      holdDownMinutes: minutes,
+      severities: String(form.get('severidades_predeterminadas') ?? ''),
+    };
     input.default = {
       mode: field(form, 'modo_predeterminado') as AlertMode,
       hold_down_minutes: /^\d+$/.test(minutes) ? Number(minutes) : (minutes as unknown as number),

@@ -2,7 +2,14 @@
 // ones, with the same commands as /api/v1/groups and /api/v1/components (db/commands/catalog.ts).
 // Statuses change on /noc/componentes.
 import {
-  createComponent, createComponentInput, createGroup, createGroupInput, updateComponent, updateComponentInput, updateGroup, updateGroupInput,
+  createComponent,
+  createComponentInput,
+  createGroup,
+  createGroupInput,
+  updateComponent,
+  updateComponentInput,
+  updateGroup,
+  updateGroupInput,
 } from '#db/commands/catalog.ts';
 import { submitOnce } from '#db/commands/consoleForms.ts';
 import { checkInput } from '#db/commands/input.ts';
@@ -33,24 +40,43 @@ function commandFor(action: CatalogueAction, key: string, values: Record<string,
   switch (action) {
     case 'zona-nueva': {
       const input = { name: values.nombre, ...slug, description };
-      return { schema: createGroupInput, input, run: (req: ConsoleRequest) => createGroup(req.db, input, contextOf(req)) };
+      return {
+        schema: createGroupInput,
+        input,
+        run: (req: ConsoleRequest) => createGroup(req.db, input, contextOf(req)),
+      };
     }
     case 'componente-nuevo': {
       const input = { name: values.nombre, ...slug, description, group };
-      return { schema: createComponentInput, input, run: (req: ConsoleRequest) => createComponent(req.db, input, contextOf(req)) };
+      return {
+        schema: createComponentInput,
+        input,
+        run: (req: ConsoleRequest) => createComponent(req.db, input, contextOf(req)),
+      };
     }
     case 'zona-editar': {
       const input = { name: values.nombre, description };
-      return { schema: updateGroupInput, input, run: (req: ConsoleRequest) => updateGroup(req.db, key, input, contextOf(req)) };
+      return {
+        schema: updateGroupInput,
+        input,
+        run: (req: ConsoleRequest) => updateGroup(req.db, key, input, contextOf(req)),
+      };
     }
     case 'componente-editar': {
       const input = { name: values.nombre, description, group };
-      return { schema: updateComponentInput, input, run: (req: ConsoleRequest) => updateComponent(req.db, key, input, contextOf(req)) };
+      return {
+        schema: updateComponentInput,
+        input,
+        run: (req: ConsoleRequest) => updateComponent(req.db, key, input, contextOf(req)),
+      };
     }
   }
 }
 
-export function cataloguePage(req: ConsoleRequest, form?: FormData): Redirect | { status: number; view: CatalogueView } {
+export function cataloguePage(
+  req: ConsoleRequest,
+  form?: FormData,
+): Redirect | { status: number; view: CatalogueView } {
   const catalogue = componentCatalogue(req.db);
   if (!form) return { status: 200, view: { catalogue, errors: {}, sent: {}, editedId: '' } };
   const action = field(form, 'accion');
@@ -61,10 +87,13 @@ export function cataloguePage(req: ConsoleRequest, form?: FormData): Redirect | 
   for (const f of ['nombre', 'slug', 'descripcion', 'zona']) values[f] = field(form, `${isNew ? `${key}_` : ''}${f}`);
 
   const problems: Record<string, string> = {};
-  if (values.zona && !catalogue.groups.some((g) => g.id === values.zona)) problems.zona = 'Esa zona ya no existe; recargue la página.';
+  if (values.zona && !catalogue.groups.some((g) => g.id === values.zona))
+    problems.zona = 'Esa zona ya no existe; recargue la página.';
   if (!known) problems.form = 'Acción desconocida. Vuelva a cargar la página.';
-  if (action === 'zona-editar' && !catalogue.groups.some((g) => g.id === key)) problems.form = 'Esa zona ya no existe; recargue la página.';
-  if (action === 'componente-editar' && !catalogue.byId.has(key)) problems.form = 'Ese componente ya no existe; recargue la página.';
+  if (action === 'zona-editar' && !catalogue.groups.some((g) => g.id === key))
+    problems.form = 'Esa zona ya no existe; recargue la página.';
+  if (action === 'componente-editar' && !catalogue.byId.has(key))
+    problems.form = 'Ese componente ya no existe; recargue la página.';
   const command = known ? commandFor(known, key, values) : null;
   // The command's own rules (limits, messages) speak before anything is sent.
   if (command) for (const f of checkInput(command.schema, command.input)) problems[formField(f.path)] ??= f.message;
@@ -81,5 +110,8 @@ export function cataloguePage(req: ConsoleRequest, form?: FormData): Redirect | 
       Object.assign(problems, refusal(err, formField));
     }
   }
-  return { status: unsavedStatus(refused), view: { catalogue: componentCatalogue(req.db), errors: { [key]: problems }, sent: values, editedId: key } };
+  return {
+    status: unsavedStatus(refused),
+    view: { catalogue: componentCatalogue(req.db), errors: { [key]: problems }, sent: values, editedId: key },
+  };
 }

@@ -7,13 +7,17 @@ import { componentStatuses, type ComponentStatus } from '#db/enums.ts';
 import { componentCatalogue, componentHolders, type Catalogue, type ComponentHolder } from '#db/queries/index.ts';
 import { contextOf, formToken, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 
-const isStatus = (v: unknown): v is ComponentStatus => typeof v === 'string' && (componentStatuses as readonly string[]).includes(v);
+const isStatus = (v: unknown): v is ComponentStatus =>
+  typeof v === 'string' && (componentStatuses as readonly string[]).includes(v);
 
 /**
  * The changes a form asks for: an area's choice applies to each of its components, a
  * component's own choice wins; only those that differ from the current status are kept.
  */
-export function requestedStatuses(form: FormData, catalogue: Catalogue): { changes: Array<[string, ComponentStatus]>; invalid: boolean } {
+export function requestedStatuses(
+  form: FormData,
+  catalogue: Catalogue,
+): { changes: Array<[string, ComponentStatus]>; invalid: boolean } {
   const changes = new Map<string, ComponentStatus>();
   for (const group of catalogue.groups) {
     const areaStatus = form.get(`zona_${group.id}`);
@@ -23,7 +27,9 @@ export function requestedStatuses(form: FormData, catalogue: Catalogue): { chang
     const own = form.get(`estado_${c.id}`);
     if (isStatus(own)) changes.set(c.id, own);
   }
-  const invalid = [...form.keys()].some((k) => (k.startsWith('estado_') || k.startsWith('zona_')) && form.get(k) !== '' && !isStatus(form.get(k)));
+  const invalid = [...form.keys()].some(
+    (k) => (k.startsWith('estado_') || k.startsWith('zona_')) && form.get(k) !== '' && !isStatus(form.get(k)),
+  );
   return { changes: [...changes].filter(([id, status]) => catalogue.byId.get(id)?.status !== status), invalid };
 }
 
@@ -34,7 +40,10 @@ export interface ComponentStatusesView {
   error?: string;
 }
 
-export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Redirect | { status: number; view: ComponentStatusesView } {
+export function componentStatusesPage(
+  req: ConsoleRequest,
+  form?: FormData,
+): Redirect | { status: number; view: ComponentStatusesView } {
   const catalogue = componentCatalogue(req.db);
   if (!form) return { status: 200, view: { catalogue, holders: componentHolders(req.db, catalogue) } };
   const { changes, invalid } = requestedStatuses(form, catalogue);
@@ -56,5 +65,8 @@ export function componentStatusesPage(req: ConsoleRequest, form?: FormData): Red
     }
   }
   const fresh = componentCatalogue(req.db);
-  return { status: unsavedStatus(refused), view: { catalogue: fresh, holders: componentHolders(req.db, fresh), error } };
+  return {
+    status: unsavedStatus(refused),
+    view: { catalogue: fresh, holders: componentHolders(req.db, fresh), error },
+  };
 }

@@ -11,10 +11,20 @@ import type { IncidentFormValues } from './incidentForm.ts';
 
 /** The composer filled from a draft: title, criticidad, status, message, cause and each component's proposed status. */
 export function draftFormValues(draft: DraftView): IncidentFormValues {
-  const components: Record<string, ComponentStatus> = Object.fromEntries(draft.components.map((c) => [c.component.id, c.status]));
+  const components: Record<string, ComponentStatus> = Object.fromEntries(
+    draft.components.map((c) => [c.component.id, c.status]),
+  );
   return {
-    name: draft.name, impact: draft.impact, status: draft.status, body: draft.body, cause: draft.cause ?? '', eta: '',
-    componentStatus: worstStatus(Object.values(components)), components, elements: '', notify: true,
+    name: draft.name,
+    impact: draft.impact,
+    status: draft.status,
+    body: draft.body,
+    cause: draft.cause ?? '',
+    eta: '',
+    componentStatus: worstStatus(Object.values(components)),
+    components,
+    elements: '',
+    notify: true,
   };
 }
 
@@ -43,9 +53,16 @@ export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Ca
     resolvedAt: summary.allResolvedAt,
     alertCount: summary.total,
     values: {
-      name: incident.name, impact: incident.impact, status: 'monitoring',
+      name: incident.name,
+      impact: incident.impact,
+      status: 'monitoring',
       body: `El servicio se restableció: nuestro monitoreo dejó de registrar la falla a las ${formatTime(summary.allResolvedAt)} (${ZONE_LABEL}). Seguimos observando la red antes de dar el incidente por resuelto.`,
-      cause: incident.cause ?? '', eta: toLocalDateTimeValue(incident.eta), componentStatus: null, components, elements: '', notify: true,
+      cause: incident.cause ?? '',
+      eta: toLocalDateTimeValue(incident.eta),
+      componentStatus: null,
+      components,
+      elements: '',
+      notify: true,
     },
   };
 }

@@ -6,8 +6,15 @@ import { createHash } from 'node:crypto';
 import { createIncidentInput, incidentUpdateInput } from '#db/commands/incidents.ts';
 import { checkInput } from '#db/commands/input.ts';
 import {
-  componentStatuses, componentStatusLabels, incidentImpactLabels, incidentImpacts, incidentStatuses, incidentStatusLabels,
-  type ComponentStatus, type IncidentImpact, type IncidentStatus,
+  componentStatuses,
+  componentStatusLabels,
+  incidentImpactLabels,
+  incidentImpacts,
+  incidentStatuses,
+  incidentStatusLabels,
+  type ComponentStatus,
+  type IncidentImpact,
+  type IncidentStatus,
 } from '#db/enums.ts';
 import type { Catalogue, IncidentView } from '#db/queries/index.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
@@ -40,7 +47,10 @@ export interface IncidentFormValues {
 export const RESTORING_STATUSES: readonly IncidentStatus[] = ['monitoring', 'resolved'];
 /** The elements field as a list: separated by commas, semicolons or line breaks (an identifier may hold spaces). */
 export function elementsOf(values: Pick<IncidentFormValues, 'elements'>): string[] {
-  return values.elements.split(/[,;\r\n]+/).map((e) => e.trim()).filter(Boolean);
+  return values.elements
+    .split(/[,;\r\n]+/)
+    .map((e) => e.trim())
+    .filter(Boolean);
 }
 
 export interface ParsedIncidentForm {
@@ -49,13 +59,19 @@ export interface ParsedIncidentForm {
   eta: Date | null;
 }
 
-const isOne = <T extends string>(list: readonly T[], v: unknown): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
+const isOne = <T extends string>(list: readonly T[], v: unknown): v is T =>
+  typeof v === 'string' && (list as readonly string[]).includes(v);
 
 /**
  * `componente` (checkbox, repeated) and `zona` (checkbox per area: all its components) pick
  * components; `estado_<id>` overrides the general `estado_componentes` for one component.
  */
-export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date, options: { requireName: boolean; currentEta?: Date | null; restorable?: readonly string[] }): ParsedIncidentForm {
+export function readIncidentForm(
+  form: FormData,
+  catalogue: Catalogue,
+  now: Date,
+  options: { requireName: boolean; currentEta?: Date | null; restorable?: readonly string[] },
+): ParsedIncidentForm {
   const errors: Record<string, string> = {};
   const text = (key: string) => String(form.get(key) ?? '').trim();
   const name = text('name');
@@ -71,12 +87,17 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     eta = parseLocalDateTime(etaText);
     if (!eta) errors.eta = 'Fecha y hora no válidas.';
     // The console's own guard: the API also takes past ETAs, for incidents recorded afterwards.
-    else if (eta.getTime() <= now.getTime() && status !== 'resolved') errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
+    else if (eta.getTime() <= now.getTime() && status !== 'resolved')
+      errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
   }
   const general = form.get('estado_componentes');
   // The composer announces a fault: picked components take its general status (a fault by
   // default). The update form has no general status: ticking a component only adds it.
-  const componentStatus: ComponentStatus | null = isOne(componentStatuses, general) ? general : options.requireName ? 'major_outage' : null;
+  const componentStatus: ComponentStatus | null = isOne(componentStatuses, general)
+    ? general
+    : options.requireName
+      ? 'major_outage'
+      : null;
   const picked = new Set<string>();
   for (const id of form.getAll('componente')) if (typeof id === 'string' && catalogue.byId.has(id)) picked.add(id);
   for (const groupId of form.getAll('zona')) {
@@ -91,22 +112,43 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
     if (isOne(componentStatuses, own)) components[c.id] = own;
     else if (picked.has(c.id)) components[c.id] = componentStatus ?? c.status;
   }
-  const restore = form.getAll('restablecer').filter((id): id is string => typeof id === 'string' && (options.restorable ?? []).includes(id));
+  const restore = form
+    .getAll('restablecer')
+    .filter((id): id is string => typeof id === 'string' && (options.restorable ?? []).includes(id));
   const notify = form.get('notificar') === '1';
   const elements = text('elementos');
   const elementList = elementsOf({ elements });
   const given = {
-    status: status ?? '', body, cause, eta, components, deliverNotifications: notify,
+    status: status ?? '',
+    body,
+    cause,
+    eta,
+    components,
+    deliverNotifications: notify,
     ...(elementList.length ? { elements: elementList } : {}),
     ...(options.requireName ? { name, impact: impact ?? '' } : {}),
   };
   for (const problem of checkInput(options.requireName ? createIncidentInput : incidentUpdateInput, given)) {
-    errors[problem.path.startsWith('components') ? 'components' : problem.path.startsWith('elements') ? 'elementos' : problem.path] ??= problem.message;
+    errors[
+      problem.path.startsWith('components')
+        ? 'components'
+        : problem.path.startsWith('elements')
+          ? 'elementos'
+          : problem.path
+    ] ??= problem.message;
   }
   return {
     values: {
-      name, impact: isOne(incidentImpacts, impact) ? impact : 'major', status: isOne(incidentStatuses, status) ? status : 'investigating',
-      body, cause, eta: etaText, componentStatus, components, elements, notify,
+      name,
+      impact: isOne(incidentImpacts, impact) ? impact : 'major',
+      status: isOne(incidentStatuses, status) ? status : 'investigating',
+      body,
+      cause,
+      eta: etaText,
+      componentStatus,
+      components,
+      elements,
+      notify,
       ...(options.restorable ? { restore, restoreOffered: form.get('oferta') === '1' } : {}),
     },
     errors,
@@ -120,7 +162,11 @@ export function readIncidentForm(form: FormData, catalogue: Catalogue, now: Date
  * on a resolution an unticked one is kept as it is (the command would otherwise return it too),
  * if the form sent showed the offer at all: a post without it resolves as the API does.
  */
-export function updateComponentChanges(values: IncidentFormValues, catalogue: Catalogue, restorable: readonly string[]): Record<string, ComponentStatus> {
+export function updateComponentChanges(
+  values: IncidentFormValues,
+  catalogue: Catalogue,
+  restorable: readonly string[],
+): Record<string, ComponentStatus> {
   const changes: Record<string, ComponentStatus> = {};
   if (RESTORING_STATUSES.includes(values.status)) {
     for (const id of restorable) {
@@ -139,17 +185,41 @@ export function previewFingerprint(values: IncidentFormValues): string {
   // A textarea sends its line breaks as CRLF (HTML's form encoding): a body written with LF (a
   // draft an alert opened) is the same text.
   const body = values.body.replace(/\r\n?/g, '\n');
-  const elements = elementsOf(values).map((e) => e.toUpperCase()).sort();
-  return createHash('sha256').update(JSON.stringify([values.name, values.impact, values.status, body, values.cause, values.eta, sorted, elements, values.notify])).digest('base64url');
+  const elements = elementsOf(values)
+    .map((e) => e.toUpperCase())
+    .sort();
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        values.name,
+        values.impact,
+        values.status,
+        body,
+        values.cause,
+        values.eta,
+        sorted,
+        elements,
+        values.notify,
+      ]),
+    )
+    .digest('base64url');
 }
 
 /** The incident as the public page will show it once published, for IncidentSummary. */
-export function previewIncident(values: IncidentFormValues, eta: Date | null, catalogue: Catalogue, now: Date, base?: IncidentView): IncidentView {
+export function previewIncident(
+  values: IncidentFormValues,
+  eta: Date | null,
+  catalogue: Catalogue,
+  now: Date,
+  base?: IncidentView,
+): IncidentView {
   const ids = new Set([...(base?.components.map((c) => c.id) ?? []), ...Object.keys(values.components)]);
-  const components = catalogue.all.filter((c) => ids.has(c.id)).map((c) => {
-    const status = values.components[c.id] ?? c.status;
-    return { ...c, status, statusLabel: componentStatusLabels[status] };
-  });
+  const components = catalogue.all
+    .filter((c) => ids.has(c.id))
+    .map((c) => {
+      const status = values.components[c.id] ?? c.status;
+      return { ...c, status, statusLabel: componentStatusLabels[status] };
+    });
   const resolved = values.status === 'resolved';
   return {
     id: base?.id ?? 'vista-previa',
@@ -166,10 +236,22 @@ export function previewIncident(values: IncidentFormValues, eta: Date | null, ca
     createdAt: base?.createdAt ?? now,
     updatedAt: now,
     components,
-    updates: [{
-      id: 'vista-previa', incidentId: base?.id ?? 'vista-previa', status: values.status, statusLabel: incidentStatusLabels[values.status],
-      body: values.body, cause: values.cause || null, eta, deliverNotifications: values.notify, createdAt: now, displayAt: now, transitions: [],
-    }, ...(base?.updates ?? [])],
+    updates: [
+      {
+        id: 'vista-previa',
+        incidentId: base?.id ?? 'vista-previa',
+        status: values.status,
+        statusLabel: incidentStatusLabels[values.status],
+        body: values.body,
+        cause: values.cause || null,
+        eta,
+        deliverNotifications: values.notify,
+        createdAt: now,
+        displayAt: now,
+        transitions: [],
+      },
+      ...(base?.updates ?? []),
+    ],
     durationMs: resolved ? 0 : null,
   };
 }
@@ -179,13 +261,28 @@ export function previewIncident(values: IncidentFormValues, eta: Date | null, ca
  * the email worker uses (api/email/templates.ts) with the same facts db/notifications/email.ts
  * stores. Only the preferences and unsubscribe links differ: each recipient gets their own.
  */
-export function previewIncidentEmail(values: IncidentFormValues, eta: Date | null, catalogue: Catalogue, now: Date, publicUrl: string): EmailContent {
+export function previewIncidentEmail(
+  values: IncidentFormValues,
+  eta: Date | null,
+  catalogue: Catalogue,
+  now: Date,
+  publicUrl: string,
+): EmailContent {
   const personal = 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO';
   return incidentEmail({
-    event: 'incident.created', name: values.name, statusLabel: incidentStatusLabels[values.status], impactLabel: incidentImpactLabels[values.impact],
+    event: 'incident.created',
+    name: values.name,
+    statusLabel: incidentStatusLabels[values.status],
+    impactLabel: incidentImpactLabels[values.impact],
     areas: catalogue.all.filter((c) => values.components[c.id] !== undefined).map((c) => c.fullName),
-    body: values.body, cause: values.cause || null, eta, at: now,
+    body: values.body,
+    cause: values.cause || null,
+    eta,
+    at: now,
     incidentUrl: `${publicUrl}/incidentes/ID-DEL-INCIDENTE`,
-    links: { manageUrl: `${publicUrl}/suscripcion/preferencias?token=${personal}`, unsubscribeUrl: `${publicUrl}/suscripcion/baja?token=${personal}` },
+    links: {
+      manageUrl: `${publicUrl}/suscripcion/preferencias?token=${personal}`,
+      unsubscribeUrl: `${publicUrl}/suscripcion/baja?token=${personal}`,
+    },
   });
 }

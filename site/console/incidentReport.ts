@@ -4,7 +4,13 @@
 import { submitOnce } from '#db/commands/consoleForms.ts';
 import { publishIncidentReport } from '#db/commands/incidentReports.ts';
 import { REPORT_TEMPLATE, renderReportMarkdown } from '#db/domain/incidentReport.ts';
-import { incidentDetail, incidentNotifiedSubscribers, incidentReport, type IncidentReportView, type IncidentView } from '#db/queries/index.ts';
+import {
+  incidentDetail,
+  incidentNotifiedSubscribers,
+  incidentReport,
+  type IncidentReportView,
+  type IncidentView,
+} from '#db/queries/index.ts';
 import { contextOf, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
 import { randomToken } from './session.ts';
 
@@ -22,13 +28,23 @@ export interface ReportEditorView {
   idem: string;
 }
 
-export function incidentReportPage(req: ConsoleRequest, id: string, form?: FormData): Redirect | { status: number; view: ReportEditorView | null } {
+export function incidentReportPage(
+  req: ConsoleRequest,
+  id: string,
+  form?: FormData,
+): Redirect | { status: number; view: ReportEditorView | null } {
   const incident = incidentDetail(req.db, id);
   if (!incident) return { status: 404, view: null };
   const report = incidentReport(req.db, incident.id);
   const view: ReportEditorView = {
-    incident, report, body: report?.body ?? REPORT_TEMPLATE, notify: false,
-    audience: incidentNotifiedSubscribers(req.db, incident.id).length, preview: null, errors: {}, idem: randomToken(),
+    incident,
+    report,
+    body: report?.body ?? REPORT_TEMPLATE,
+    notify: false,
+    audience: incidentNotifiedSubscribers(req.db, incident.id).length,
+    preview: null,
+    errors: {},
+    idem: randomToken(),
   };
   if (!form) return { status: 200, view };
   // The text as typed: a report's line breaks and indentation are Markdown.
@@ -43,8 +59,18 @@ export function incidentReportPage(req: ConsoleRequest, id: string, form?: FormD
   }
   try {
     const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
-      const result = publishIncidentReport(req.db, incident.id, { body, notifySubscribers: view.notify }, contextOf(req));
-      const aviso = !result.changed && result.emailed === 0 ? 'sin-cambios' : result.report.version === 1 ? 'publicado' : 'revisado';
+      const result = publishIncidentReport(
+        req.db,
+        incident.id,
+        { body, notifySubscribers: view.notify },
+        contextOf(req),
+      );
+      const aviso =
+        !result.changed && result.emailed === 0
+          ? 'sin-cambios'
+          : result.report.version === 1
+            ? 'publicado'
+            : 'revisado';
       return `/noc/incidentes/${incident.id}/informe?aviso=${aviso}${result.emailed ? `&enviados=${result.emailed}` : ''}`;
     });
     return { redirect: location };

@@ -2,16 +2,42 @@
 // exactly what was previewed) and the update form (/noc/incidentes/:id). The commands
 // (db/commands/incidents.ts) check and write; this module reads forms and decides.
 import { submitOnce } from '#db/commands/consoleForms.ts';
-import { correctIncidentUpdate, createIncident, publishIncidentUpdate, updateIncident, type IncidentPatch } from '#db/commands/incidents.ts';
+import {
+  correctIncidentUpdate,
+  createIncident,
+  publishIncidentUpdate,
+  updateIncident,
+  type IncidentPatch,
+} from '#db/commands/incidents.ts';
 import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import type { EmailContent } from '../../api/email/templates.ts';
 import { incidentTemplate, type IncidentTemplate } from '#db/domain/incidentTemplates.ts';
 import { audienceFor } from '#db/notifications/audience.ts';
-import { alertList, componentCatalogue, componentHolders, draftDetail, incidentDetail, type AlertView, type Catalogue, type ComponentHolder, type ComponentView, type DraftView, type IncidentView } from '#db/queries/index.ts';
+import {
+  alertList,
+  componentCatalogue,
+  componentHolders,
+  draftDetail,
+  incidentDetail,
+  type AlertView,
+  type Catalogue,
+  type ComponentHolder,
+  type ComponentView,
+  type DraftView,
+  type IncidentView,
+} from '#db/queries/index.ts';
 import type { Db } from '#db/client.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
-import { elementsOf, previewFingerprint, previewIncident, previewIncidentEmail, readIncidentForm, updateComponentChanges, type IncidentFormValues } from './incidentForm.ts';
+import {
+  elementsOf,
+  previewFingerprint,
+  previewIncident,
+  previewIncidentEmail,
+  readIncidentForm,
+  updateComponentChanges,
+  type IncidentFormValues,
+} from './incidentForm.ts';
 import { unknownElementMessage } from '#db/commands/services.ts';
 import { unknownElementsOf } from '#db/queries/index.ts';
 
@@ -52,22 +78,43 @@ export interface ComposerView {
 /** The composer's starting values, from a template (`?plantilla=`) or empty. */
 export function composerDefaults(template: IncidentTemplate | undefined): IncidentFormValues {
   return {
-    name: template?.name ?? '', impact: template?.impact ?? 'major', status: template?.status ?? 'investigating',
-    body: template?.body ?? '', cause: template?.cause ?? '', eta: '', componentStatus: template?.componentStatus ?? 'major_outage',
-    components: {}, elements: '', notify: true,
+    name: template?.name ?? '',
+    impact: template?.impact ?? 'major',
+    status: template?.status ?? 'investigating',
+    body: template?.body ?? '',
+    cause: template?.cause ?? '',
+    eta: '',
+    componentStatus: template?.componentStatus ?? 'major_outage',
+    components: {},
+    elements: '',
+    notify: true,
   };
 }
 
-export function incidentComposerPage(req: ConsoleRequest, options: { template: string | null; publicUrl: string; draft?: string | null }, form?: FormData): Redirect | { status: number; view: ComposerView } {
+export function incidentComposerPage(
+  req: ConsoleRequest,
+  options: { template: string | null; publicUrl: string; draft?: string | null },
+  form?: FormData,
+): Redirect | { status: number; view: ComposerView } {
   const catalogue = componentCatalogue(req.db);
   const template = incidentTemplate(options.template);
-  const view: ComposerView = { catalogue, template, values: composerDefaults(template), errors: {}, idem: randomToken(), audience: [] };
+  const view: ComposerView = {
+    catalogue,
+    template,
+    values: composerDefaults(template),
+    errors: {},
+    idem: randomToken(),
+    audience: [],
+  };
   let eta: Date | null = null;
   let refused: unknown;
   const draft = options.draft ? draftDetail(req.db, options.draft, catalogue) : null;
   if (options.draft && (!draft || draft.state !== 'open')) {
-    view.errors.form = !draft ? 'Ese borrador no existe.'
-      : draft.state === 'published' ? 'Este borrador ya se publicó como incidente.' : `Este borrador se descartó: ${draft.discardReason ?? ''}`;
+    view.errors.form = !draft
+      ? 'Ese borrador no existe.'
+      : draft.state === 'published'
+        ? 'Este borrador ya se publicó como incidente.'
+        : `Este borrador se descartó: ${draft.discardReason ?? ''}`;
     if (draft?.incidentId) return { redirect: `/noc/incidentes/${draft.incidentId}` };
     return { status: 404, view };
   }
@@ -103,7 +150,8 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
     eta = parsed.eta;
     const sent = formToken(form);
     if (sent) view.idem = sent;
-    if (view.values.status === 'resolved') view.errors.status = 'Un incidente nuevo no puede publicarse ya resuelto desde la consola.';
+    if (view.values.status === 'resolved')
+      view.errors.status = 'Un incidente nuevo no puede publicarse ya resuelto desde la consola.';
     const current = previewFingerprint(view.values);
     if (Object.keys(view.errors).length === 0) {
       if (form.get('accion') === 'publicar' && form.get('vista') === current) {
@@ -111,30 +159,43 @@ export function incidentComposerPage(req: ConsoleRequest, options: { template: s
         try {
           const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
             const input = {
-              name: values.name, impact: values.impact, status: values.status, body: values.body,
-              cause: values.cause || null, eta, components: values.components, deliverNotifications: values.notify,
+              name: values.name,
+              impact: values.impact,
+              status: values.status,
+              body: values.body,
+              cause: values.cause || null,
+              eta,
+              components: values.components,
+              deliverNotifications: values.notify,
               ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
             };
             // A draft becomes its incident in the same transaction (it starts when its first alert did).
-            const incident = draft ? publishDraft(req.db, draft.id, input, contextOf(req)) : createIncident(req.db, input, contextOf(req));
+            const incident = draft
+              ? publishDraft(req.db, draft.id, input, contextOf(req))
+              : createIncident(req.db, input, contextOf(req));
             return `/noc/incidentes/${incident.id}?aviso=publicado`;
           });
           return { redirect: location };
         } catch (err) {
           refused = err;
           view.errors = refusal(err, incidentFormField);
-          if (Object.keys(view.errors).some((k) => k.startsWith('components.'))) view.errors.components = 'Revise los componentes elegidos.';
+          if (Object.keys(view.errors).some((k) => k.startsWith('components.')))
+            view.errors.components = 'Revise los componentes elegidos.';
         }
       } else {
         view.fingerprint = current;
-        if (form.get('accion') === 'publicar') view.notice = 'El contenido cambió después de la vista previa. Revíselo y confirme de nuevo.';
+        if (form.get('accion') === 'publicar')
+          view.notice = 'El contenido cambió después de la vista previa. Revíselo y confirme de nuevo.';
       }
     }
   }
   if (view.fingerprint) {
     view.preview = previewIncident(view.values, eta, catalogue, req.now);
     view.audience = audienceFor(req.db, Object.keys(view.values.components));
-    view.reach = affectedReach(req.db, { componentIds: Object.keys(view.values.components), elements: elementsOf(view.values) });
+    view.reach = affectedReach(req.db, {
+      componentIds: Object.keys(view.values.components),
+      elements: elementsOf(view.values),
+    });
     if (view.values.notify) view.email = previewIncidentEmail(view.values, eta, catalogue, req.now, options.publicUrl);
   }
   return { status: refused || Object.keys(view.errors).length ? unsavedStatus(refused) : 200, view };
@@ -151,7 +212,15 @@ export interface IncidentUpdateView {
   /** Alerts linked to the incident (through its draft, or fired while it was open). */
   alerts: AlertView[];
   /** The correction forms (title and criticality; one update's text), as sent after a refusal. */
-  correction: { name: string; impact: string; idem: string; errors: Record<string, string>; updateId?: string; updateBody?: string; updateErrors?: Record<string, string> };
+  correction: {
+    name: string;
+    impact: string;
+    idem: string;
+    errors: Record<string, string>;
+    updateId?: string;
+    updateBody?: string;
+    updateErrors?: Record<string, string>;
+  };
   /** Its components not operational, offered to return with «En monitoreo» or «Resuelto». */
   restorable: Array<{ component: ComponentView; heldBy: ComponentHolder[] }>;
 }
@@ -160,11 +229,18 @@ export interface IncidentUpdateView {
  * The incident's components that are not operational (nor under maintenance), with what else
  * holds each: the update form offers to return them to operational.
  */
-export function restorableComponents(db: Db, incident: IncidentView, catalogue: Catalogue): IncidentUpdateView['restorable'] {
+export function restorableComponents(
+  db: Db,
+  incident: IncidentView,
+  catalogue: Catalogue,
+): IncidentUpdateView['restorable'] {
   const holders = componentHolders(db, catalogue);
   return incident.components
     .filter((c) => c.status !== 'operational' && c.status !== 'under_maintenance')
-    .map((c) => ({ component: c, heldBy: (holders.get(c.id) ?? []).filter((h) => !(h.kind === 'incident' && h.id === incident.id)) }));
+    .map((c) => ({
+      component: c,
+      heldBy: (holders.get(c.id) ?? []).filter((h) => !(h.kind === 'incident' && h.id === incident.id)),
+    }));
 }
 
 /**
@@ -172,23 +248,43 @@ export function restorableComponents(db: Db, incident: IncidentView, catalogue: 
  * message; no component changes ("Sin cambio"), and the return to operational prefilled for
  * components nothing else holds.
  */
-export function updateDefaults(incident: IncidentView, restorable: IncidentUpdateView['restorable'] = []): IncidentFormValues {
+export function updateDefaults(
+  incident: IncidentView,
+  restorable: IncidentUpdateView['restorable'] = [],
+): IncidentFormValues {
   return {
-    name: incident.name, impact: incident.impact, status: incident.status, body: '', cause: incident.cause ?? '',
-    eta: toLocalDateTimeValue(incident.eta), componentStatus: null, components: {}, elements: '', notify: true,
+    name: incident.name,
+    impact: incident.impact,
+    status: incident.status,
+    body: '',
+    cause: incident.cause ?? '',
+    eta: toLocalDateTimeValue(incident.eta),
+    componentStatus: null,
+    components: {},
+    elements: '',
+    notify: true,
     restore: restorable.filter((r) => r.heldBy.length === 0).map((r) => r.component.id),
   };
 }
 
 /** /noc/incidentes/:id: one update (status, message, cause, ETA, components) or a resolution. Null view: no such incident. */
-export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormData): Redirect | { status: number; view: IncidentUpdateView | null } {
+export function incidentUpdatePage(
+  req: ConsoleRequest,
+  id: string,
+  form?: FormData,
+): Redirect | { status: number; view: IncidentUpdateView | null } {
   const incident = incidentDetail(req.db, id);
   if (!incident) return { status: 404, view: null };
   const catalogue = componentCatalogue(req.db);
   const restorable = restorableComponents(req.db, incident, catalogue);
   const view: IncidentUpdateView = {
-    incident, catalogue, values: updateDefaults(incident, restorable), errors: {}, idem: randomToken(),
-    alerts: alertList(req.db, { incidentId: incident.id }, catalogue), restorable,
+    incident,
+    catalogue,
+    values: updateDefaults(incident, restorable),
+    errors: {},
+    idem: randomToken(),
+    alerts: alertList(req.db, { incidentId: incident.id }, catalogue),
+    restorable,
     correction: { name: incident.name, impact: incident.impact, idem: randomToken(), errors: {} },
   };
   const action = form?.get('accion');
@@ -199,7 +295,11 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
     if (proposal) view.values = { ...proposal.values, restore: view.values.restore };
     return { status: 200, view };
   }
-  const parsed = readIncidentForm(form, catalogue, req.now, { requireName: false, currentEta: incident.eta, restorable: restorable.map((r) => r.component.id) });
+  const parsed = readIncidentForm(form, catalogue, req.now, {
+    requireName: false,
+    currentEta: incident.eta,
+    restorable: restorable.map((r) => r.component.id),
+  });
   view.values = parsed.values;
   view.errors = parsed.errors;
   checkElements(req.db, view.values, view.errors);
@@ -210,15 +310,25 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
     const values = parsed.values;
     try {
       const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
-        publishIncidentUpdate(req.db, incident.id, {
-          status: values.status, body: values.body,
-          cause: values.cause ? values.cause : undefined,
-          // An emptied ETA field means "to be confirmed"; an unchanged one keeps it.
-          eta: parsed.eta ?? (values.eta === '' ? null : undefined),
-          components: updateComponentChanges(values, catalogue, restorable.map((r) => r.component.id)),
-          deliverNotifications: values.notify,
-          ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
-        }, contextOf(req));
+        publishIncidentUpdate(
+          req.db,
+          incident.id,
+          {
+            status: values.status,
+            body: values.body,
+            cause: values.cause ? values.cause : undefined,
+            // An emptied ETA field means "to be confirmed"; an unchanged one keeps it.
+            eta: parsed.eta ?? (values.eta === '' ? null : undefined),
+            components: updateComponentChanges(
+              values,
+              catalogue,
+              restorable.map((r) => r.component.id),
+            ),
+            deliverNotifications: values.notify,
+            ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
+          },
+          contextOf(req),
+        );
         return `/noc/incidentes/${incident.id}?aviso=${values.status === 'resolved' ? 'resuelto' : 'actualizado'}`;
       });
       return { redirect: location };
@@ -235,12 +345,22 @@ export function incidentUpdatePage(req: ConsoleRequest, id: string, form?: FormD
  * title and criticality (updateIncident), or one update's text (correctIncidentUpdate).
  * Nothing is sent to subscribers again.
  */
-function correctionOutcome(req: ConsoleRequest, view: IncidentUpdateView, form: FormData, action: 'corregir' | 'corregir-texto'): Redirect | { status: number; view: IncidentUpdateView } {
+function correctionOutcome(
+  req: ConsoleRequest,
+  view: IncidentUpdateView,
+  form: FormData,
+  action: 'corregir' | 'corregir-texto',
+): Redirect | { status: number; view: IncidentUpdateView } {
   const { incident } = view;
   const sent = formToken(form);
   try {
     if (action === 'corregir') {
-      view.correction = { ...view.correction, name: field(form, 'name'), impact: field(form, 'impact'), idem: sent || view.correction.idem };
+      view.correction = {
+        ...view.correction,
+        name: field(form, 'name'),
+        impact: field(form, 'impact'),
+        idem: sent || view.correction.idem,
+      };
       const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
         const patch = { name: view.correction.name, impact: view.correction.impact } as IncidentPatch;
         updateIncident(req.db, incident.id, patch, contextOf(req));
@@ -249,7 +369,12 @@ function correctionOutcome(req: ConsoleRequest, view: IncidentUpdateView, form: 
       return { redirect: location };
     }
     const updateId = field(form, 'actualizacion');
-    view.correction = { ...view.correction, updateId, updateBody: field(form, 'texto'), idem: sent || view.correction.idem };
+    view.correction = {
+      ...view.correction,
+      updateId,
+      updateBody: field(form, 'texto'),
+      idem: sent || view.correction.idem,
+    };
     const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
       correctIncidentUpdate(req.db, incident.id, updateId, { body: view.correction.updateBody! }, contextOf(req));
       return `/noc/incidentes/${incident.id}?aviso=texto-corregido#actualizacion-${updateId}`;
@@ -258,7 +383,10 @@ function correctionOutcome(req: ConsoleRequest, view: IncidentUpdateView, form: 
   } catch (err) {
     const errors = refusal(err);
     if (action === 'corregir') view.correction.errors = errors;
-    else view.correction.updateErrors = { body: errors.body ?? errors.form ?? Object.values(errors)[0] ?? 'No se pudo corregir.' };
+    else
+      view.correction.updateErrors = {
+        body: errors.body ?? errors.form ?? Object.values(errors)[0] ?? 'No se pudo corregir.',
+      };
     return { status: unsavedStatus(err), view };
   }
 }

@@ -2,7 +2,17 @@
 // The same module runs in the page (server) and in the browser as the NOC types
 // (site/scripts/maintenanceForm.ts); both call the pure functions the commands enforce
 // (db/domain/maintenance.ts), so a hint and the server's verdict cannot disagree.
-import { DEFAULT_MAX_WINDOW_HOURS, formatNotice, hasEnoughNotice, isLowImpactWindow, MIN_NOTICE_MS, noticeMs, startsInPast, windowProblem, windowProblemMessage } from '#db/domain/maintenance.ts';
+import {
+  DEFAULT_MAX_WINDOW_HOURS,
+  formatNotice,
+  hasEnoughNotice,
+  isLowImpactWindow,
+  MIN_NOTICE_MS,
+  noticeMs,
+  startsInPast,
+  windowProblem,
+  windowProblemMessage,
+} from '#db/domain/maintenance.ts';
 import { formatDateTime, formatDuration, ZONE_LABEL } from '#db/domain/time.ts';
 import { parseLocalDateTime } from './localDateTime.ts';
 
@@ -36,17 +46,25 @@ export interface WindowCheckInput {
 export function windowHints(input: WindowCheckInput): WindowHints {
   const from = parseLocalDateTime(input.from);
   const until = parseLocalDateTime(input.until);
-  return { notice: from && !input.started ? noticeHint(input, from) : null, window: from && until ? windowHint(input, from, until) : null };
+  return {
+    notice: from && !input.started ? noticeHint(input, from) : null,
+    window: from && until ? windowHint(input, from, until) : null,
+  };
 }
 
 function noticeHint(input: WindowCheckInput, from: Date): WindowHint {
   const { now, emergency, previousFor } = input;
   const given = formatNotice(noticeMs(now, from));
   if (previousFor && from.getTime() === previousFor.getTime()) return { tone: 'ok', text: 'Inicio sin cambios.' };
-  if (previousFor && from.getTime() > previousFor.getTime()) return { tone: 'ok', text: 'Se pospone: no requiere un nuevo aviso de 72 horas.' };
+  if (previousFor && from.getTime() > previousFor.getTime())
+    return { tone: 'ok', text: 'Se pospone: no requiere un nuevo aviso de 72 horas.' };
   if (startsInPast(now, from)) return { tone: 'error', text: 'El inicio ya pasó: indique una hora futura.' };
   if (hasEnoughNotice(now, from)) return { tone: 'ok', text: `Aviso: ${given} (mínimo 72 horas).` };
-  if (emergency) return { tone: 'warning', text: `Emergencia: se publicará como «Mantenimiento de emergencia» con ${given}. Explique el motivo.` };
+  if (emergency)
+    return {
+      tone: 'warning',
+      text: `Emergencia: se publicará como «Mantenimiento de emergencia» con ${given}. Explique el motivo.`,
+    };
   const earliest = new Date(now.getTime() + MIN_NOTICE_MS);
   return {
     tone: 'error',
@@ -59,7 +77,11 @@ function windowHint(input: WindowCheckInput, from: Date, until: Date): WindowHin
   const length = until.getTime() - from.getTime();
   const problem = windowProblem(from, until, maxHours);
   if (problem) return { tone: 'error', text: windowProblemMessage(problem, maxHours, formatDuration(length)) };
-  if (isLowImpactWindow(from, until)) return { tone: 'ok', text: `Dentro del horario de bajo impacto (00:00–04:00). Duración: ${formatDuration(length)}.` };
+  if (isLowImpactWindow(from, until))
+    return {
+      tone: 'ok',
+      text: `Dentro del horario de bajo impacto (00:00–04:00). Duración: ${formatDuration(length)}.`,
+    };
   return {
     tone: 'warning',
     text: `Fuera del horario de bajo impacto (00:00–04:00, ${ZONE_LABEL}): se publicará marcado así. Duración: ${formatDuration(length)}.`,

@@ -32,9 +32,28 @@ export interface ParsedMaintenanceForm {
   until: Date | null;
 }
 
-export type MaintenanceField = 'name' | 'body' | 'scheduled_for' | 'scheduled_until' | 'components' | 'impact_kind' | 'auto_transition' | 'emergency' | 'reschedule_reason';
+export type MaintenanceField =
+  | 'name'
+  | 'body'
+  | 'scheduled_for'
+  | 'scheduled_until'
+  | 'components'
+  | 'impact_kind'
+  | 'auto_transition'
+  | 'emergency'
+  | 'reschedule_reason';
 
-const allFields: readonly MaintenanceField[] = ['name', 'body', 'scheduled_for', 'scheduled_until', 'components', 'impact_kind', 'auto_transition', 'emergency', 'reschedule_reason'];
+const allFields: readonly MaintenanceField[] = [
+  'name',
+  'body',
+  'scheduled_for',
+  'scheduled_until',
+  'components',
+  'impact_kind',
+  'auto_transition',
+  'emergency',
+  'reschedule_reason',
+];
 const lockedOnceStarted = new Set(Object.keys(LOCKED_ONCE_STARTED).map(publicName));
 
 /** The fields the edit form offers: once a window began, all but those the command locks (LOCKED_ONCE_STARTED). */
@@ -42,14 +61,20 @@ export function editableMaintenanceFields(started: boolean): readonly Maintenanc
   return started ? allFields.filter((f) => !lockedOnceStarted.has(f)) : allFields;
 }
 
-const isImpactKind = (v: unknown): v is MaintenanceImpactKind => typeof v === 'string' && (maintenanceImpactKinds as readonly string[]).includes(v);
+const isImpactKind = (v: unknown): v is MaintenanceImpactKind =>
+  typeof v === 'string' && (maintenanceImpactKinds as readonly string[]).includes(v);
 
 /**
  * `componente` (checkbox, repeated) and `zona` (checkbox per area: all its components) pick
  * components. Fields not in `editable` keep their value from `defaults` (a window that already
  * began only lets its end, texts and impact change).
  */
-export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaults: MaintenanceFormValues, editable?: readonly MaintenanceField[]): ParsedMaintenanceForm {
+export function readMaintenanceForm(
+  form: FormData,
+  catalogue: Catalogue,
+  defaults: MaintenanceFormValues,
+  editable?: readonly MaintenanceField[],
+): ParsedMaintenanceForm {
   const can = (f: MaintenanceField) => !editable || editable.includes(f);
   const errors: Record<string, string> = {};
   const text = (key: string) => String(form.get(key) ?? '').trim();
@@ -61,16 +86,20 @@ export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaul
   if (can('scheduled_until')) values.scheduledUntil = text('scheduled_until');
   const from = parseLocalDateTime(values.scheduledFor);
   const until = parseLocalDateTime(values.scheduledUntil);
-  if (can('scheduled_for') && !from) errors.scheduled_for = values.scheduledFor ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de inicio.';
-  if (can('scheduled_until') && !until) errors.scheduled_until = values.scheduledUntil ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de término.';
+  if (can('scheduled_for') && !from)
+    errors.scheduled_for = values.scheduledFor ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de inicio.';
+  if (can('scheduled_until') && !until)
+    errors.scheduled_until = values.scheduledUntil ? 'Fecha y hora no válidas.' : 'Indique la fecha y hora de término.';
 
   if (can('components')) {
     const picked = new Set<string>();
     for (const id of form.getAll('componente')) if (typeof id === 'string' && catalogue.byId.has(id)) picked.add(id);
-    for (const groupId of form.getAll('zona')) for (const c of catalogue.groups.find((g) => g.id === groupId)?.components ?? []) picked.add(c.id);
+    for (const groupId of form.getAll('zona'))
+      for (const c of catalogue.groups.find((g) => g.id === groupId)?.components ?? []) picked.add(c.id);
     values.components = catalogue.all.filter((c) => picked.has(c.id)).map((c) => c.id);
-    const unknown = form.getAll('componente').some((id) => typeof id !== 'string' || !catalogue.byId.has(id))
-      || form.getAll('zona').some((id) => !catalogue.groups.some((g) => g.id === id));
+    const unknown =
+      form.getAll('componente').some((id) => typeof id !== 'string' || !catalogue.byId.has(id)) ||
+      form.getAll('zona').some((id) => !catalogue.groups.some((g) => g.id === id));
     if (unknown) errors.components = 'Uno de los componentes o zonas elegidos ya no existe; recargue la página.';
   }
   const kind = form.get('impact_kind');
@@ -99,8 +128,16 @@ export function readMaintenanceForm(form: FormData, catalogue: Catalogue, defaul
 }
 
 export const emptyMaintenanceForm: MaintenanceFormValues = {
-  name: '', body: '', scheduledFor: '', scheduledUntil: '', components: [], impactKind: 'outage',
-  autoTransition: true, emergency: false, emergencyReason: '', rescheduleReason: '',
+  name: '',
+  body: '',
+  scheduledFor: '',
+  scheduledUntil: '',
+  components: [],
+  impactKind: 'outage',
+  autoTransition: true,
+  emergency: false,
+  emergencyReason: '',
+  rescheduleReason: '',
 };
 
 /** Command field paths (`components.3`) to the form's fields. */

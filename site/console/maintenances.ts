@@ -3,8 +3,15 @@
 // (db/commands/maintenances.ts) enforce the manual's rules; this module reads forms and decides.
 import { submitOnce } from '#db/commands/consoleForms.ts';
 import {
-  allowedNext, cancelMaintenance, cancelMaintenanceInput, createMaintenance, maintenanceClosed, maintenanceUpdateInput,
-  postMaintenanceUpdate, updateMaintenance, type MaintenancePatch,
+  allowedNext,
+  cancelMaintenance,
+  cancelMaintenanceInput,
+  createMaintenance,
+  maintenanceClosed,
+  maintenanceUpdateInput,
+  postMaintenanceUpdate,
+  updateMaintenance,
+  type MaintenancePatch,
 } from '#db/commands/maintenances.ts';
 import { checkInput } from '#db/commands/input.ts';
 import { maintenanceStatusLabels, type MaintenanceStatus } from '#db/enums.ts';
@@ -12,7 +19,14 @@ import { componentCatalogue, maintenanceDetail, type Catalogue, type Maintenance
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
 import { windowHints, type WindowHints } from './maintenanceChecks.ts';
-import { editableMaintenanceFields, emptyMaintenanceForm, formErrorKey, readMaintenanceForm, type MaintenanceField, type MaintenanceFormValues } from './maintenanceForm.ts';
+import {
+  editableMaintenanceFields,
+  emptyMaintenanceForm,
+  formErrorKey,
+  readMaintenanceForm,
+  type MaintenanceField,
+  type MaintenanceFormValues,
+} from './maintenanceForm.ts';
 import { randomToken } from './session.ts';
 import { affectedReach, type AffectedReach } from './affectedServices.ts';
 
@@ -35,7 +49,11 @@ export interface NewMaintenanceView {
 }
 
 /** /noc/mantenimientos/nuevo: the empty form, a check of the window, or publication. */
-export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolicyOptions, form?: FormData): Redirect | { status: number; view: NewMaintenanceView } {
+export function newMaintenancePage(
+  req: ConsoleRequest,
+  policy: MaintenancePolicyOptions,
+  form?: FormData,
+): Redirect | { status: number; view: NewMaintenanceView } {
   const catalogue = componentCatalogue(req.db);
   let values: MaintenanceFormValues = { ...emptyMaintenanceForm };
   let errors: Record<string, string> = {};
@@ -53,11 +71,22 @@ export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolic
     } else if (Object.keys(errors).length === 0) {
       try {
         const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
-          const { maintenance } = createMaintenance(req.db, {
-            name: values.name, body: values.body, scheduledFor: parsed.from!, scheduledUntil: parsed.until!,
-            components: values.components, impactKind: values.impactKind, autoTransition: values.autoTransition,
-            emergency: values.emergency, emergencyReason: values.emergency ? values.emergencyReason : null,
-          }, contextOf(req), { maxWindowHours: policy.maxHours });
+          const { maintenance } = createMaintenance(
+            req.db,
+            {
+              name: values.name,
+              body: values.body,
+              scheduledFor: parsed.from!,
+              scheduledUntil: parsed.until!,
+              components: values.components,
+              impactKind: values.impactKind,
+              autoTransition: values.autoTransition,
+              emergency: values.emergency,
+              emergencyReason: values.emergency ? values.emergencyReason : null,
+            },
+            contextOf(req),
+            { maxWindowHours: policy.maxHours },
+          );
           return `/noc/mantenimientos/${maintenance.id}?aviso=programado`;
         });
         return { redirect: location };
@@ -67,17 +96,33 @@ export function newMaintenancePage(req: ConsoleRequest, policy: MaintenancePolic
       }
     }
   }
-  const hints = windowHints({ now: req.now, from: values.scheduledFor, until: values.scheduledUntil, emergency: values.emergency, maxHours: policy.maxHours });
+  const hints = windowHints({
+    now: req.now,
+    from: values.scheduledFor,
+    until: values.scheduledUntil,
+    emergency: values.emergency,
+    maxHours: policy.maxHours,
+  });
   const reach = values.components.length > 0 ? affectedReach(req.db, { componentIds: values.components }) : undefined;
-  return { status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200, view: { catalogue, values, errors, idem, checked, hints, ...(reach ? { reach } : {}) } };
+  return {
+    status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200,
+    view: { catalogue, values, errors, idem, checked, hints, ...(reach ? { reach } : {}) },
+  };
 }
 
 /** The edit form's values for a window as it stands. */
 export function formValuesOf(m: MaintenanceView): MaintenanceFormValues {
   return {
-    name: m.name, body: m.body, scheduledFor: toLocalDateTimeValue(m.scheduledFor), scheduledUntil: toLocalDateTimeValue(m.scheduledUntil),
-    components: m.components.map((c) => c.id), impactKind: m.impactKind, autoTransition: m.autoTransition,
-    emergency: m.emergency, emergencyReason: m.emergencyReason ?? '', rescheduleReason: '',
+    name: m.name,
+    body: m.body,
+    scheduledFor: toLocalDateTimeValue(m.scheduledFor),
+    scheduledUntil: toLocalDateTimeValue(m.scheduledUntil),
+    components: m.components.map((c) => c.id),
+    impactKind: m.impactKind,
+    autoTransition: m.autoTransition,
+    emergency: m.emergency,
+    emergencyReason: m.emergencyReason ?? '',
+    rescheduleReason: '',
   };
 }
 
@@ -85,7 +130,12 @@ export function formValuesOf(m: MaintenanceView): MaintenanceFormValues {
  * Only what changed goes to the command: an unchanged start or component list of a window in
  * progress must not count as an attempt to change it. A reschedule reason goes with a new time.
  */
-export function maintenancePatch(m: MaintenanceView, values: MaintenanceFormValues, from: Date, until: Date): MaintenancePatch {
+export function maintenancePatch(
+  m: MaintenanceView,
+  values: MaintenanceFormValues,
+  from: Date,
+  until: Date,
+): MaintenancePatch {
   const current = formValuesOf(m);
   const patch: MaintenancePatch = {};
   if (values.name !== current.name) patch.name = values.name;
@@ -96,7 +146,8 @@ export function maintenancePatch(m: MaintenanceView, values: MaintenanceFormValu
   if (values.impactKind !== current.impactKind) patch.impactKind = values.impactKind;
   if (values.autoTransition !== current.autoTransition) patch.autoTransition = values.autoTransition;
   if (values.emergency !== current.emergency) patch.emergency = values.emergency;
-  if (values.emergency && values.emergencyReason !== current.emergencyReason) patch.emergencyReason = values.emergencyReason;
+  if (values.emergency && values.emergencyReason !== current.emergencyReason)
+    patch.emergencyReason = values.emergencyReason;
   if (patch.scheduledFor || patch.scheduledUntil) patch.rescheduleReason = values.rescheduleReason || null;
   return patch;
 }
@@ -130,7 +181,12 @@ export interface MaintenanceDetailView {
  * /noc/mantenimientos/:id: the summary and its three forms (update, edit or reschedule, cancel).
  * Null when there is no such maintenance.
  */
-export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: MaintenancePolicyOptions, form?: FormData): Redirect | { status: number; view: MaintenanceDetailView | null } {
+export function maintenanceDetailPage(
+  req: ConsoleRequest,
+  id: string,
+  policy: MaintenancePolicyOptions,
+  form?: FormData,
+): Redirect | { status: number; view: MaintenanceDetailView | null } {
   const catalogue = componentCatalogue(req.db);
   const m = maintenanceDetail(req.db, id, catalogue);
   if (!m) return { status: 404, view: null };
@@ -139,16 +195,31 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   const editable = editableMaintenanceFields(started);
   const choices = updateChoices(m.status);
   const view: MaintenanceDetailView = {
-    maintenance: m, catalogue, open, started, editable, choices, values: formValuesOf(m),
-    editErrors: {}, updateErrors: {}, cancelErrors: {}, update: { status: choices[0] ?? 'scheduled', body: '' }, cancelBody: '',
+    maintenance: m,
+    catalogue,
+    open,
+    started,
+    editable,
+    choices,
+    values: formValuesOf(m),
+    editErrors: {},
+    updateErrors: {},
+    cancelErrors: {},
+    update: { status: choices[0] ?? 'scheduled', body: '' },
+    cancelBody: '',
     idem: { editar: randomToken(), actualizar: randomToken(), cancelar: randomToken() },
     hints: { notice: null, window: null },
   };
   const finish = (status: number) => {
     view.closedError = view.editErrors.form ?? view.updateErrors.form ?? view.cancelErrors.form;
     view.hints = windowHints({
-      now: req.now, from: view.values.scheduledFor, until: view.values.scheduledUntil, emergency: view.values.emergency,
-      maxHours: policy.maxHours, previousFor: m.scheduledFor, started,
+      now: req.now,
+      from: view.values.scheduledFor,
+      until: view.values.scheduledUntil,
+      emergency: view.values.emergency,
+      maxHours: policy.maxHours,
+      previousFor: m.scheduledFor,
+      started,
     });
     return { status, view };
   };
@@ -169,7 +240,9 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   // anything new gets the command's "ya está cancelado" answer.
   if (!open) {
     try {
-      return send(() => { throw maintenanceClosed(m.status); });
+      return send(() => {
+        throw maintenanceClosed(m.status);
+      });
     } catch (err) {
       view.editErrors = refusal(err);
     }
@@ -196,12 +269,18 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   } else if (action === 'actualizar') {
     view.idem.actualizar = token || view.idem.actualizar;
     view.update = { status: field(form, 'status') as MaintenanceStatus, body: field(form, 'body') };
-    if (!choices.includes(view.update.status)) view.updateErrors.status = `Elija un estado posible: ${choices.map((s) => maintenanceStatusLabels[s]).join(', ')}.`;
+    if (!choices.includes(view.update.status))
+      view.updateErrors.status = `Elija un estado posible: ${choices.map((s) => maintenanceStatusLabels[s]).join(', ')}.`;
     for (const f of checkInput(maintenanceUpdateInput, view.update)) view.updateErrors[f.path] ??= f.message;
     if (Object.keys(view.updateErrors).length === 0) {
       try {
         return send(() => {
-          postMaintenanceUpdate(req.db, m.id, { status: view.update.status as Exclude<MaintenanceStatus, 'cancelled'>, body: view.update.body }, contextOf(req));
+          postMaintenanceUpdate(
+            req.db,
+            m.id,
+            { status: view.update.status as Exclude<MaintenanceStatus, 'cancelled'>, body: view.update.body },
+            contextOf(req),
+          );
           return `/noc/mantenimientos/${m.id}?aviso=actualizado`;
         });
       } catch (err) {
@@ -211,8 +290,10 @@ export function maintenanceDetailPage(req: ConsoleRequest, id: string, policy: M
   } else if (action === 'cancelar') {
     view.idem.cancelar = token || view.idem.cancelar;
     view.cancelBody = field(form, 'body');
-    for (const f of checkInput(cancelMaintenanceInput, { body: view.cancelBody })) view.cancelErrors[f.path] ??= f.message;
-    if (!view.cancelErrors.body && form.get('confirmar') !== '1') view.cancelErrors.confirmar = 'Marque la casilla para confirmar la cancelación.';
+    for (const f of checkInput(cancelMaintenanceInput, { body: view.cancelBody }))
+      view.cancelErrors[f.path] ??= f.message;
+    if (!view.cancelErrors.body && form.get('confirmar') !== '1')
+      view.cancelErrors.confirmar = 'Marque la casilla para confirmar la cancelación.';
     if (Object.keys(view.cancelErrors).length === 0) {
       try {
         return send(() => {

@@ -11,11 +11,18 @@ export { isHttps, sessionCookieName } from '../../api/consoleSession.ts';
 
 export const LOGIN_CSRF_COOKIE = 'somnet_noc_login';
 
-interface ContextLike { cookies: AstroCookies; locals: PageLocals }
+interface ContextLike {
+  cookies: AstroCookies;
+  locals: PageLocals;
+}
 
 /** The signed-in user of this request, read from the session cookie (null when signed out). */
 export function consoleSession(ctx: ContextLike): ConsoleSession | null {
-  return sessionForToken(ctx.locals.db, ctx.cookies.get(sessionCookieName(ctx.locals.publicUrl))?.value, ctx.locals.now());
+  return sessionForToken(
+    ctx.locals.db,
+    ctx.cookies.get(sessionCookieName(ctx.locals.publicUrl))?.value,
+    ctx.locals.now(),
+  );
 }
 
 /** Pages behind the middleware: the session exists (the middleware redirected otherwise). */

@@ -2,7 +2,12 @@
 // commands (db/commands/consoleUsers.ts) check the input and refuse what an admin may not do
 // (the last active admin, their own account); this module reads the form and decides what to show.
 import { submitOnce } from '#db/commands/consoleForms.ts';
-import { createConsoleUser, resetConsoleUserPassword, setConsoleUserDisabled, setConsoleUserRole } from '#db/commands/consoleUsers.ts';
+import {
+  createConsoleUser,
+  resetConsoleUserPassword,
+  setConsoleUserDisabled,
+  setConsoleUserRole,
+} from '#db/commands/consoleUsers.ts';
 import { CommandError } from '#db/commands/errors.ts';
 import { hashPassword, oneTimePassword } from '#db/domain/password.ts';
 import { contextOf, field, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
@@ -17,7 +22,10 @@ export interface UsersView {
   role: string;
 }
 
-export async function usersPage(req: ConsoleRequest, form?: FormData): Promise<Redirect | { status: number; view: UsersView }> {
+export async function usersPage(
+  req: ConsoleRequest,
+  form?: FormData,
+): Promise<Redirect | { status: number; view: UsersView }> {
   const view: UsersView = { errors: {}, email: '', role: 'noc' };
   if (!form) return { status: 200, view };
   const action = field(form, 'accion');
@@ -32,9 +40,10 @@ export async function usersPage(req: ConsoleRequest, form?: FormData): Promise<R
       view.role = field(form, 'role');
       let target = '';
       const result = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
-        const user = action === 'crear'
-          ? createConsoleUser(req.db, { email: view.email, role: view.role, passwordHash: hash }, ctx)
-          : resetConsoleUserPassword(req.db, userId, hash, ctx);
+        const user =
+          action === 'crear'
+            ? createConsoleUser(req.db, { email: view.email, role: view.role, passwordHash: hash }, ctx)
+            : resetConsoleUserPassword(req.db, userId, hash, ctx);
         target = user.email;
         return '/noc/admin/usuarios';
       });

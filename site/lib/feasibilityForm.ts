@@ -30,12 +30,20 @@ export interface PublicFormRequest {
   clientAddress: string;
 }
 
-export async function feasibilityFormAction(req: PublicFormRequest, request: Request): Promise<{ redirect: string } | FeasibilityFormState> {
+export async function feasibilityFormAction(
+  req: PublicFormRequest,
+  request: Request,
+): Promise<{ redirect: string } | FeasibilityFormState> {
   const form = await postedForm(request);
   if (!form) return { status: 400, values: {}, errors: {}, formError: UNREADABLE_FORM };
-  const values = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, String(v).slice(0, ECHO_LIMIT)]));
+  const values = Object.fromEntries(
+    [...form.entries()].filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, String(v).slice(0, ECHO_LIMIT)]),
+  );
   try {
-    submitFeasibilityRequest(req.db, values, req.clientAddress, { now: req.now, actor: { kind: 'user', name: 'formulario-cobertura' } });
+    submitFeasibilityRequest(req.db, values, req.clientAddress, {
+      now: req.now,
+      actor: { kind: 'user', name: 'formulario-cobertura' },
+    });
     return { redirect: FEASIBILITY_RECEIVED };
   } catch (err) {
     const { form: formError, ...errors } = refusal(err);

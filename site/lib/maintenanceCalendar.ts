@@ -4,7 +4,13 @@ import { zonedMidnight } from '#db/domain/time.ts';
 
 /** Monday-first column headings: abbreviation and full name (for <abbr title>). */
 export const WEEKDAYS: ReadonlyArray<readonly [string, string]> = [
-  ['lun', 'lunes'], ['mar', 'martes'], ['mié', 'miércoles'], ['jue', 'jueves'], ['vie', 'viernes'], ['sáb', 'sábado'], ['dom', 'domingo'],
+  ['lun', 'lunes'],
+  ['mar', 'martes'],
+  ['mié', 'miércoles'],
+  ['jue', 'jueves'],
+  ['vie', 'viernes'],
+  ['sáb', 'sábado'],
+  ['dom', 'domingo'],
 ];
 
 /** The instants a month covers in Mexico City: [its first midnight, the next month's). */
@@ -24,7 +30,10 @@ export interface MonthDay<T> {
  * The month as weeks of seven cells (null outside the month). A window shows on every local day
  * it overlaps: one from 23:00 to 01:00 shows on both days.
  */
-export function monthWeeks<T extends { scheduledFor: Date; scheduledUntil: Date }>(month: string, windows: readonly T[]): Array<Array<MonthDay<T> | null>> {
+export function monthWeeks<T extends { scheduledFor: Date; scheduledUntil: Date }>(
+  month: string,
+  windows: readonly T[],
+): Array<Array<MonthDay<T> | null>> {
   const [year, mon] = month.split('-').map(Number);
   const { days } = monthRange(month);
   // A calendar date's weekday does not depend on the time zone.
@@ -33,7 +42,10 @@ export function monthWeeks<T extends { scheduledFor: Date; scheduledUntil: Date 
   for (let day = 1; day <= days; day++) {
     const from = zonedMidnight(year, mon, day).getTime();
     const to = zonedMidnight(year, mon, day + 1).getTime();
-    cells.push({ day, items: windows.filter((m) => m.scheduledFor.getTime() < to && m.scheduledUntil.getTime() > from) });
+    cells.push({
+      day,
+      items: windows.filter((m) => m.scheduledFor.getTime() < to && m.scheduledUntil.getTime() > from),
+    });
   }
   while (cells.length % 7) cells.push(null);
   return Array.from({ length: cells.length / 7 }, (_, i) => cells.slice(i * 7, i * 7 + 7));

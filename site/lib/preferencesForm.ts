@@ -20,7 +20,11 @@ export interface PreferencesState {
 }
 
 /** `request` is the POST that sent the form, or null for a GET. */
-export async function preferencesPage(req: { db: Db; now: Date }, token: string, request: Request | null): Promise<PreferencesState> {
+export async function preferencesPage(
+  req: { db: Db; now: Date },
+  token: string,
+  request: Request | null,
+): Promise<PreferencesState> {
   const state: PreferencesState = { status: 200, subscriber: null, saved: false, error: null };
   if (request && subscriberByManageToken(req.db, token, req.now)) {
     const form = await postedForm(request);
@@ -31,7 +35,12 @@ export async function preferencesPage(req: { db: Db; now: Date }, token: string,
     if (form) {
       const choices = readChoices(form);
       try {
-        updatePreferences(req.db, token, { components: choices.components, customerId: choices.customerId }, { now: req.now, actor: { kind: 'user', name: 'preferencias' } });
+        updatePreferences(
+          req.db,
+          token,
+          { components: choices.components, customerId: choices.customerId },
+          { now: req.now, actor: { kind: 'user', name: 'preferencias' } },
+        );
         state.saved = true;
       } catch (err) {
         if (!(err instanceof CommandError)) throw err;

@@ -8,11 +8,20 @@ export const steps = {
   },
   leds: {
     question: '¿Cómo se ven los LEDs después del reinicio?',
-    options: { normal: 'Todos en verde (fijos o parpadeando)', rojo: 'Alguno en rojo', ambar: 'Alguno en ámbar', apagado: 'Alguno apagado que debería estar encendido' },
+    options: {
+      normal: 'Todos en verde (fijos o parpadeando)',
+      rojo: 'Alguno en rojo',
+      ambar: 'Alguno en ámbar',
+      apagado: 'Alguno apagado que debería estar encendido',
+    },
   },
   cable: {
     question: 'Con una computadora conectada por cable directo al router, ¿hay internet?',
-    options: { funciona: 'Sí, por cable funciona (la falla está en mi red interna o el Wi-Fi)', falla: 'No, tampoco funciona por cable', 'no-pude': 'No pude probar con cable' },
+    options: {
+      funciona: 'Sí, por cable funciona (la falla está en mi red interna o el Wi-Fi)',
+      falla: 'No, tampoco funciona por cable',
+      'no-pude': 'No pude probar con cable',
+    },
   },
 } as const;
 

@@ -7,7 +7,9 @@ export function readServiceId(raw: string | null | undefined): { id: string } | 
   const value = (raw ?? '').slice(0, 200);
   if (value.trim() === '') return null;
   const parsed = serviceIdText.safeParse(value);
-  return parsed.success ? { id: parsed.data } : { error: parsed.error.issues[0]?.message ?? 'Revise el ID de servicio.' };
+  return parsed.success
+    ? { id: parsed.data }
+    : { error: parsed.error.issues[0]?.message ?? 'Revise el ID de servicio.' };
 }
 
 /** For pages that only carry the ID along (ticket text, self-diagnosis): a valid ID or ''. */

@@ -25,7 +25,13 @@ export interface ConfirmState {
 
 /** `post`: the button was pressed. */
 export function confirmPage(req: LinkRequest, token: string, post: boolean): ConfirmState {
-  const state: ConfirmState = { status: 200, valid: isConfirmTokenValid(req.db, token, req.now), confirmed: null, subscriber: null, unavailable: null };
+  const state: ConfirmState = {
+    status: 200,
+    valid: isConfirmTokenValid(req.db, token, req.now),
+    confirmed: null,
+    subscriber: null,
+    unavailable: null,
+  };
   if (post) {
     try {
       state.confirmed = confirmSubscription(req.db, token, { now: req.now, actor: { kind: 'user', name: 'público' } });

@@ -13,7 +13,8 @@ if (anchor) {
 
   const tick = () => {
     const at = now();
-    for (const el of document.querySelectorAll<HTMLElement>('[data-since]')) el.textContent = sinceText(new Date(el.dataset.since!), at);
+    for (const el of document.querySelectorAll<HTMLElement>('[data-since]'))
+      el.textContent = sinceText(new Date(el.dataset.since!), at);
     for (const el of document.querySelectorAll<HTMLElement>('[data-due]')) {
       const due = new Date(el.dataset.due!);
       el.textContent = slaDueText(due, at, el.dataset.verb === 'publicar' ? 'publicar' : 'actualizar');

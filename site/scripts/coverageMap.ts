@@ -5,7 +5,12 @@ import 'leaflet/dist/leaflet.css';
 import iconUrl from 'leaflet/dist/images/marker-icon.png?url';
 import iconRetinaUrl from 'leaflet/dist/images/marker-icon-2x.png?url';
 import shadowUrl from 'leaflet/dist/images/marker-shadow.png?url';
-import { coverageAt, coverageTechnologyLabels, type CoverageArea, type CoverageTechnology } from '#db/domain/coverage.ts';
+import {
+  coverageAt,
+  coverageTechnologyLabels,
+  type CoverageArea,
+  type CoverageTechnology,
+} from '#db/domain/coverage.ts';
 import type { AreaStatusView } from '#db/queries/coverage.ts';
 
 interface MapData {
@@ -30,7 +35,12 @@ if (container?.dataset.coverage) {
   const layers: Record<CoverageTechnology, L.LayerGroup> = { fiber: L.layerGroup(), microwave: L.layerGroup() };
   for (const area of data.areas) {
     L.geoJSON(area.geometry, {
-      style: { color: colours[area.technology], weight: 2, fillOpacity: area.technology === 'fiber' ? 0.35 : 0.15, dashArray: area.technology === 'microwave' ? '6 4' : undefined },
+      style: {
+        color: colours[area.technology],
+        weight: 2,
+        fillOpacity: area.technology === 'fiber' ? 0.35 : 0.15,
+        dashArray: area.technology === 'microwave' ? '6 4' : undefined,
+      },
       interactive: false,
     }).addTo(layers[area.technology]);
   }
@@ -46,7 +56,14 @@ if (container?.dataset.coverage) {
     });
   }
 
-  const icon = L.icon({ iconUrl, iconRetinaUrl, shadowUrl, iconSize: [25, 41], iconAnchor: [12, 41], shadowSize: [41, 41] });
+  const icon = L.icon({
+    iconUrl,
+    iconRetinaUrl,
+    shadowUrl,
+    iconSize: [25, 41],
+    iconAnchor: [12, 41],
+    shadowSize: [41, 41],
+  });
   let marker: L.Marker | undefined;
   const lat = document.getElementById('lat') as HTMLInputElement;
   const lon = document.getElementById('lon') as HTMLInputElement;
@@ -58,7 +75,10 @@ if (container?.dataset.coverage) {
     const lo = Number(longitude.toFixed(5));
     lat.value = String(la);
     lon.value = String(lo);
-    if (formLat && formLon) { formLat.value = String(la); formLon.value = String(lo); }
+    if (formLat && formLon) {
+      formLat.value = String(la);
+      formLon.value = String(lo);
+    }
     marker?.remove();
     marker = L.marker([la, lo], { icon, keyboard: false }).addTo(map);
     const matches = coverageAt(data.areas, [lo, la]);
@@ -67,7 +87,11 @@ if (container?.dataset.coverage) {
     box.className = 'notice';
     const p = document.createElement('p');
     if (matches.length === 0) {
-      p.append('Ese punto está fuera del área marcada (', `${la}, ${lo}`, '). Eso no significa que no podamos llegar: ');
+      p.append(
+        'Ese punto está fuera del área marcada (',
+        `${la}, ${lo}`,
+        '). Eso no significa que no podamos llegar: ',
+      );
       const link = document.createElement('a');
       link.href = '#factibilidad';
       link.textContent = 'solicite un estudio de factibilidad sin costo';
@@ -81,7 +105,9 @@ if (container?.dataset.coverage) {
       for (const m of matches) {
         const s = data.statuses[`${m.areaSlug}:${m.technology}`];
         const li = document.createElement('li');
-        li.append(`${coverageTechnologyLabels[m.technology]} · ${m.locality} (${s?.areaName ?? m.areaSlug}) — estado actual: `);
+        li.append(
+          `${coverageTechnologyLabels[m.technology]} · ${m.locality} (${s?.areaName ?? m.areaSlug}) — estado actual: `,
+        );
         const label = document.createElement('span');
         label.className = `status status-${s?.status ?? 'operational'}`;
         label.textContent = s?.statusLabel ?? 'Operativo';
@@ -99,15 +125,26 @@ if (container?.dataset.coverage) {
   map.on('click', (e: L.LeafletMouseEvent) => show(e.latlng.lat, e.latlng.lng));
   // Keyboard users: Enter on the focused map checks its centre.
   container.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === container) { const c = map.getCenter(); show(c.lat, c.lng); }
+    if (e.key === 'Enter' && e.target === container) {
+      const c = map.getCenter();
+      show(c.lat, c.lng);
+    }
   });
 
   document.getElementById('mi-ubicacion')!.addEventListener('click', () => {
-    if (!navigator.geolocation) { answer.textContent = 'Su navegador no permite consultar la ubicación; escriba sus coordenadas.'; return; }
+    if (!navigator.geolocation) {
+      answer.textContent = 'Su navegador no permite consultar la ubicación; escriba sus coordenadas.';
+      return;
+    }
     answer.textContent = 'Consultando su ubicación…';
     navigator.geolocation.getCurrentPosition(
-      (pos) => { map.setView([pos.coords.latitude, pos.coords.longitude], 14); show(pos.coords.latitude, pos.coords.longitude); },
-      () => { answer.textContent = 'No pudimos obtener su ubicación; escriba sus coordenadas.'; },
+      (pos) => {
+        map.setView([pos.coords.latitude, pos.coords.longitude], 14);
+        show(pos.coords.latitude, pos.coords.longitude);
+      },
+      () => {
+        answer.textContent = 'No pudimos obtener su ubicación; escriba sus coordenadas.';
+      },
       { enableHighAccuracy: true, timeout: 15_000 },
     );
   });

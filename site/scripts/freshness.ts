@@ -48,7 +48,10 @@ setInterval(() => enhance(document), 30_000);
 async function refresh(): Promise<void> {
   if (!main || main.dataset.live === undefined || document.visibilityState !== 'visible') return;
   try {
-    const res = await fetch(location.pathname + location.search, { cache: 'no-store', headers: { accept: 'text/html' } });
+    const res = await fetch(location.pathname + location.search, {
+      cache: 'no-store',
+      headers: { accept: 'text/html' },
+    });
     if (!res.ok) return;
     const next = new DOMParser().parseFromString(await res.text(), 'text/html').querySelector('main');
     if (!next || next.innerHTML === lastHtml) return;

@@ -13,7 +13,11 @@ if (form) {
     data.set('accion', 'vista-previa');
     let html: string;
     try {
-      const res = await fetch(location.href, { method: 'POST', body: new URLSearchParams(data as unknown as Record<string, string>), credentials: 'same-origin' });
+      const res = await fetch(location.href, {
+        method: 'POST',
+        body: new URLSearchParams(data as unknown as Record<string, string>),
+        credentials: 'same-origin',
+      });
       html = await res.text();
     } catch {
       return; // offline for a moment: the buttons still work
@@ -41,7 +45,8 @@ if (form) {
     // NOC's pointer or focus.
     const publish = form.querySelector('button[value="publicar"]');
     const nextPublish = nextForm.querySelector('button[value="publicar"]');
-    if (nextPublish && !publish) form.querySelector('[data-preview-buttons]')?.append(' ', document.importNode(nextPublish, true));
+    if (nextPublish && !publish)
+      form.querySelector('[data-preview-buttons]')?.append(' ', document.importNode(nextPublish, true));
     if (!nextPublish && publish && document.activeElement !== publish) publish.remove();
   };
 

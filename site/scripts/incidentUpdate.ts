@@ -6,7 +6,9 @@ const status = document.querySelector<HTMLSelectElement>('select#status');
 
 if (offer && status) {
   const applies = new Set((offer.dataset.statuses ?? '').split(' '));
-  const sync = () => { offer.hidden = !applies.has(status.value); };
+  const sync = () => {
+    offer.hidden = !applies.has(status.value);
+  };
   status.addEventListener('change', sync);
   sync();
 }

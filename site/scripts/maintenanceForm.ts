@@ -37,8 +37,15 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-mainten
   // "Toda la zona" ticks its components, and unticking one of them unticks the area, so the
   // boxes show exactly what the server will pick (an area box always means all of it).
   for (const area of form.querySelectorAll<HTMLInputElement>('input[name="zona"]')) {
-    const members = [...(area.closest('fieldset')?.querySelectorAll<HTMLInputElement>('input[name="componente"]') ?? [])];
-    area.addEventListener('change', () => { for (const c of members) c.checked = area.checked; });
-    for (const c of members) c.addEventListener('change', () => { if (!c.checked) area.checked = false; });
+    const members = [
+      ...(area.closest('fieldset')?.querySelectorAll<HTMLInputElement>('input[name="componente"]') ?? []),
+    ];
+    area.addEventListener('change', () => {
+      for (const c of members) c.checked = area.checked;
+    });
+    for (const c of members)
+      c.addEventListener('change', () => {
+        if (!c.checked) area.checked = false;
+      });
   }
 }

@@ -25,33 +25,72 @@ const v2Status = async (slug: string) => {
 
 describe('Debian prometheus-alertmanager 0.25 → SOMNET', () => {
   it('an alert pushed into Alertmanager turns the component red on / and in v2, opens a draft; its resolution brings the component back', async () => {
-    const labels = { alertname: 'OltPonSinLuz', component: 'metepec-fibra', severity: 'critical', instance: 'olt-metepec-1' };
+    const labels = {
+      alertname: 'OltPonSinLuz',
+      component: 'metepec-fibra',
+      severity: 'critical',
+      instance: 'olt-metepec-1',
+    };
     expect(statusOnPage(await page(), 'metepec', 'Fibra óptica')).toBe('operational');
 
     const pushedAt = Date.now();
     await am.push([{ labels, annotations: { summary: 'Sin luz en el puerto PON 3 de la OLT Metepec' } }]);
-    await waitUntil(async () => statusOnPage(await page(), 'metepec', 'Fibra óptica') === 'major_outage', 10_000, `Metepec · Fibra óptica en rojo en /\n${am.log()}`);
+    await waitUntil(
+      async () => statusOnPage(await page(), 'metepec', 'Fibra óptica') === 'major_outage',
+      10_000,
+      `Metepec · Fibra óptica en rojo en /\n${am.log()}`,
+    );
     const visibleAt = Date.now();
     const delivery = server.db.select().from(alertDeliveries).orderBy(desc(alertDeliveries.id)).get()!;
     // Measured, not asserted (npm run bench:alerts measures it properly): the time from
     // Alertmanager's request reaching us to the page showing it, and from the push into Alertmanager.
-    console.log(`Alertmanager → / : ${visibleAt - delivery.receivedAt.getTime()} ms tras recibir el webhook; ${visibleAt - pushedAt} ms desde el push a Alertmanager`);
+    console.log(
+      `Alertmanager → / : ${visibleAt - delivery.receivedAt.getTime()} ms tras recibir el webhook; ${visibleAt - pushedAt} ms desde el push a Alertmanager`,
+    );
     expect(await v2Status('metepec-fibra')).toBe('major_outage');
 
     // Exactly the v4 payload, authenticated with http_config.authorization.credentials (Bearer).
     const body = JSON.parse(delivery.body);
     expect(body).toMatchObject({ version: '4', receiver: 'somnet-estado', status: 'firing', truncatedAlerts: 0 });
-    expect(body.alerts[0]).toMatchObject({ status: 'firing', labels, endsAt: '0001-01-01T00:00:00Z', fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(body.alerts[0]).toMatchObject({
+      status: 'firing',
+      labels,
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     expect(delivery.tokenName).toMatch(/^tests-/);
 
     const list = await (await server.api('GET', '/api/v1/alerts')).json();
-    expect(list.alerts).toEqual([expect.objectContaining({ source: 'alertmanager', status: 'firing', fingerprint: body.alerts[0].fingerprint, components: [expect.objectContaining({ slug: 'metepec-fibra' })] })]);
-    expect(list.drafts).toEqual([expect.objectContaining({ state: 'open', name: 'Corte de fibra óptica en Metepec · Fibra óptica', components: { 'metepec-fibra': 'major_outage' } })]);
+    expect(list.alerts).toEqual([
+      expect.objectContaining({
+        source: 'alertmanager',
+        status: 'firing',
+        fingerprint: body.alerts[0].fingerprint,
+        components: [expect.objectContaining({ slug: 'metepec-fibra' })],
+      }),
+    ]);
+    expect(list.drafts).toEqual([
+      expect.objectContaining({
+        state: 'open',
+        name: 'Corte de fibra óptica en Metepec · Fibra óptica',
+        components: { 'metepec-fibra': 'major_outage' },
+      }),
+    ]);
     expect(list.alerts[0].draft_incident_id).toBe(list.drafts[0].id);
 
     // Prometheus resolves an alert by sending it again with an end in the past.
-    await am.push([{ labels, annotations: { summary: 'Sin luz en el puerto PON 3 de la OLT Metepec' }, endsAt: new Date().toISOString() }]);
-    await waitUntil(async () => statusOnPage(await page(), 'metepec', 'Fibra óptica') === 'operational', 10_000, `Metepec · Fibra óptica de vuelta en Operativo\n${am.log()}`);
+    await am.push([
+      {
+        labels,
+        annotations: { summary: 'Sin luz en el puerto PON 3 de la OLT Metepec' },
+        endsAt: new Date().toISOString(),
+      },
+    ]);
+    await waitUntil(
+      async () => statusOnPage(await page(), 'metepec', 'Fibra óptica') === 'operational',
+      10_000,
+      `Metepec · Fibra óptica de vuelta en Operativo\n${am.log()}`,
+    );
     expect(await v2Status('metepec-fibra')).toBe('operational');
     const after = await (await server.api('GET', '/api/v1/alerts')).json();
     expect(after.alerts).toEqual([expect.objectContaining({ status: 'resolved', ends_at: expect.any(String) })]);

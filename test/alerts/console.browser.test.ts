@@ -27,13 +27,22 @@ async function signIn(page: Page) {
   await page.waitForURL(`${server.url}/noc`);
 }
 
-const fibra = { alertname: 'OltPonSinLuz', component: 'zinacantepec-fibra', severity: 'critical', instance: 'olt-zina-1' };
+const fibra = {
+  alertname: 'OltPonSinLuz',
+  component: 'zinacantepec-fibra',
+  severity: 'critical',
+  instance: 'olt-zina-1',
+};
 const summary = { summary: 'Sin luz en la OLT de Zinacantepec' };
 
 describe('alert → draft → publish, in Chromium', () => {
   it('the dashboard shows the draft first with its SLA clock; one click publishes it; when the alert resolves the console proposes «En monitoreo»', async () => {
     // The alert started at 09:50 Mexico City; it is now 10:00.
-    const res = await server.api('POST', '/api/v1/alerts/alertmanager', alertmanagerPayload([{ labels: fibra, annotations: summary, startsAt: '2026-11-26T15:50:00Z' }]));
+    const res = await server.api(
+      'POST',
+      '/api/v1/alerts/alertmanager',
+      alertmanagerPayload([{ labels: fibra, annotations: summary, startsAt: '2026-11-26T15:50:00Z' }]),
+    );
     expect(res.status).toBe(200);
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -48,7 +57,9 @@ describe('alert → draft → publish, in Chromium', () => {
     const row = drafts.locator('tbody tr');
     expect(await row.textContent()).toContain('Corte de fibra óptica en Zinacantepec · Fibra óptica');
     // Alta: the first public word within 30 minutes of the alert's start (09:50 → 10:20).
-    expect(await row.locator('td.sla').textContent()).toContain('Publicar antes de 26 nov 2026, 10:20 (menos de 30 minutos)');
+    expect(await row.locator('td.sla').textContent()).toContain(
+      'Publicar antes de 26 nov 2026, 10:20 (menos de 30 minutos)',
+    );
     expect(await row.getAttribute('data-overdue')).toBe('false');
 
     await row.getByRole('link', { name: 'Corte de fibra óptica en Zinacantepec · Fibra óptica' }).click();
@@ -57,29 +68,55 @@ describe('alert → draft → publish, in Chromium', () => {
     expect(await page.getByLabel('Mensaje para los clientes').inputValue()).toBe('Sin luz en la OLT de Zinacantepec');
     expect(await page.locator('#impact').inputValue()).toBe('critical');
     expect(await page.locator('section.draft').textContent()).toContain('Sin luz en la OLT de Zinacantepec');
-    expect(await page.locator('section.preview h3').first().textContent()).toBe('Corte de fibra óptica en Zinacantepec · Fibra óptica');
+    expect(await page.locator('section.preview h3').first().textContent()).toBe(
+      'Corte de fibra óptica en Zinacantepec · Fibra óptica',
+    );
     // The message is the NOC's to improve before customers read it; the preview follows.
-    await page.getByLabel('Mensaje para los clientes').fill('Se cortó la fibra que alimenta Zinacantepec. Una cuadrilla va en camino.');
-    await expect.poll(() => page.locator('section.preview').textContent(), { timeout: 10_000 }).toContain('Una cuadrilla va en camino.');
+    await page
+      .getByLabel('Mensaje para los clientes')
+      .fill('Se cortó la fibra que alimenta Zinacantepec. Una cuadrilla va en camino.');
+    await expect
+      .poll(() => page.locator('section.preview').textContent(), { timeout: 10_000 })
+      .toContain('Una cuadrilla va en camino.');
     // One click, from right under the preview (the form's own button at its end does the same).
     await page.locator('section.preview').getByRole('button', { name: 'Publicar incidente' }).click();
     await page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/);
     const incidentId = new URL(page.url()).pathname.split('/').pop()!;
 
     await publicPage.goto(`${server.url}/`);
-    expect(await publicPage.locator('#incidentes-activos').locator('..').textContent()).toContain('Una cuadrilla va en camino.');
+    expect(await publicPage.locator('#incidentes-activos').locator('..').textContent()).toContain(
+      'Una cuadrilla va en camino.',
+    );
     const v2 = await (await fetch(`${server.url}/api/v2/incidents/unresolved.json`)).json();
-    expect(v2.incidents).toEqual([expect.objectContaining({ id: incidentId, started_at: '2026-11-26T15:50:00.000Z', impact: 'critical' })]);
+    expect(v2.incidents).toEqual([
+      expect.objectContaining({ id: incidentId, started_at: '2026-11-26T15:50:00.000Z', impact: 'critical' }),
+    ]);
 
     // The alert resolves: nothing is posted by itself, the console proposes the update.
     clock.advance(25 * 60_000);
-    await server.api('POST', '/api/v1/alerts/alertmanager', alertmanagerPayload([{ labels: fibra, annotations: summary, startsAt: '2026-11-26T15:50:00Z', status: 'resolved', endsAt: '2026-11-26T16:24:30Z' }]));
+    await server.api(
+      'POST',
+      '/api/v1/alerts/alertmanager',
+      alertmanagerPayload([
+        {
+          labels: fibra,
+          annotations: summary,
+          startsAt: '2026-11-26T15:50:00Z',
+          status: 'resolved',
+          endsAt: '2026-11-26T16:24:30Z',
+        },
+      ]),
+    );
     await page.goto(`${server.url}/noc`);
     await page.getByRole('link', { name: 'Sus alertas se resolvieron: proponer «En monitoreo»' }).click();
     expect(await page.locator('#propuesta-monitoreo').textContent()).toContain('Le proponemos publicar «En monitoreo»');
     expect(await page.getByLabel('Estado', { exact: true }).inputValue()).toBe('monitoring');
-    expect(await page.getByLabel('Mensaje').inputValue()).toContain('nuestro monitoreo dejó de registrar la falla a las 10:25');
-    expect(statusOnPage(await (await fetch(`${server.url}/`)).text(), 'zinacantepec', 'Fibra óptica')).toBe('major_outage'); // held by the open incident
+    expect(await page.getByLabel('Mensaje').inputValue()).toContain(
+      'nuestro monitoreo dejó de registrar la falla a las 10:25',
+    );
+    expect(statusOnPage(await (await fetch(`${server.url}/`)).text(), 'zinacantepec', 'Fibra óptica')).toBe(
+      'major_outage',
+    ); // held by the open incident
     await page.getByRole('button', { name: 'Publicar actualización' }).click();
     await page.waitForURL(/\?aviso=actualizado/);
     await publicPage.goto(`${server.url}/`);
@@ -89,7 +126,16 @@ describe('alert → draft → publish, in Chromium', () => {
   });
 
   it('a draft is discarded with a reason, shown next to the field when missing', async () => {
-    await server.api('POST', '/api/v1/alerts/alertmanager', alertmanagerPayload([{ labels: { alertname: 'RadioCaido', component: 'lerma-inalambrico', severity: 'major' }, annotations: { summary: 'Radio Lerma sin enlace' } }]));
+    await server.api(
+      'POST',
+      '/api/v1/alerts/alertmanager',
+      alertmanagerPayload([
+        {
+          labels: { alertname: 'RadioCaido', component: 'lerma-inalambrico', severity: 'major' },
+          annotations: { summary: 'Radio Lerma sin enlace' },
+        },
+      ]),
+    );
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page);

@@ -24,28 +24,71 @@ function form(fields: Record<string, string | string[]>): FormData {
 
 describe('rules page (site/console/alerts.ts)', () => {
   const db = freshDb();
-  const user = createConsoleUser(db, { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' }, { now, actor: { kind: 'cli', name: 'pruebas' } });
-  const req: ConsoleRequest = { db, now, session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } } };
+  const user = createConsoleUser(
+    db,
+    { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
+    { now, actor: { kind: 'cli', name: 'pruebas' } },
+  );
+  const req: ConsoleRequest = {
+    db,
+    now,
+    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
+  };
   const catalogue = componentCatalogue(db);
   const metepec = catalogue.groups.find((g) => g.slug === 'metepec')!;
 
   it('adds a rule from the form, with conditions one per line', () => {
-    const out = alertRulesPage(req, form({ accion: 'agregar', nombre: 'OLT Metepec', condiciones: 'job=olt\r\ninstance=~olt-metepec-\\d+', componente: metepec.id, modo: 'propose', severidades: 'warning = partial_outage', plantilla: 'corte-fibra' }));
+    const out = alertRulesPage(
+      req,
+      form({
+        accion: 'agregar',
+        nombre: 'OLT Metepec',
+        condiciones: 'job=olt\r\ninstance=~olt-metepec-\\d+',
+        componente: metepec.id,
+        modo: 'propose',
+        severidades: 'warning = partial_outage',
+        plantilla: 'corte-fibra',
+      }),
+    );
     expect(isRedirect(out) && out.redirect).toBe('/noc/alertas/reglas?aviso=agregada');
-    expect(alertRuleDocument(db).rules).toEqual([{ name: 'OLT Metepec', match: { job: 'olt' }, matchRe: { instance: 'olt-metepec-\\d+' }, components: [metepec.id], mode: 'propose', severities: { warning: 'partial_outage' }, template: 'corte-fibra' }]);
+    expect(alertRuleDocument(db).rules).toEqual([
+      {
+        name: 'OLT Metepec',
+        match: { job: 'olt' },
+        matchRe: { instance: 'olt-metepec-\\d+' },
+        components: [metepec.id],
+        mode: 'propose',
+        severities: { warning: 'partial_outage' },
+        template: 'corte-fibra',
+      },
+    ]);
   });
 
   it('shows the command’s refusal next to the field and changes nothing', () => {
     const before = alertRuleDocument(db);
-    const bad = alertRulesPage(req, form({ accion: 'agregar', nombre: 'Mala', condiciones: 'instance=~(', severidades: 'critical = todo mal' }));
+    const bad = alertRulesPage(
+      req,
+      form({ accion: 'agregar', nombre: 'Mala', condiciones: 'instance=~(', severidades: 'critical = todo mal' }),
+    );
     expect(isRedirect(bad)).toBe(false);
     if (isRedirect(bad)) return;
     expect(bad.status).toBe(422);
-    expect(bad.view.errors).toMatchObject({ conditions: 'Expresión regular no válida.', severities: expect.stringContaining('Elija un estado de falla') });
+    expect(bad.view.errors).toMatchObject({
+      conditions: 'Expresión regular no válida.',
+      severities: expect.stringContaining('Elija un estado de falla'),
+    });
     expect(bad.view.rule).toMatchObject({ name: 'Mala', conditions: 'instance=~(' });
     const nonsense = alertRulesPage(req, form({ accion: 'agregar', nombre: 'Sin forma', condiciones: 'esto no' }));
     expect(!isRedirect(nonsense) && nonsense.view.errors.conditions).toContain('no es una condición');
-    const defaults = alertRulesPage(req, form({ accion: 'predeterminados', modo_predeterminado: 'automatic', amortiguacion: 'diez', severidades_predeterminadas: 'critical = major_outage' }));
+    const defaults = alertRulesPage(
+      req,
+      form({
+        accion: 'predeterminados',
+        modo_predeterminado: 'automatic',
+        amortiguacion: 'diez',
+        severidades_predeterminadas: 'critical = major_outage',
+      }),
+    );
     expect(!isRedirect(defaults) && defaults.view.errors.holdDown).toContain('número entero');
     expect(alertRuleDocument(db)).toEqual(before);
   });
@@ -57,36 +100,88 @@ describe('rules page (site/console/alerts.ts)', () => {
     expect(alertRuleDocument(db).rules.map((r) => r.name)).toEqual(['Radios', 'OLT Metepec']);
     alertRulesPage(req, form({ accion: 'eliminar', regla: '0' }));
     expect(alertRuleDocument(db).rules.map((r) => r.name)).toEqual(['OLT Metepec']);
-    alertRulesPage(req, form({ accion: 'predeterminados', modo_predeterminado: 'propose', amortiguacion: '10', severidades_predeterminadas: 'critical = major_outage\nwarning = degraded_performance' }));
-    expect(alertRuleDocument(db).defaults).toEqual({ mode: 'propose', holdDownMinutes: 10, severities: { critical: 'major_outage', warning: 'degraded_performance' } });
+    alertRulesPage(
+      req,
+      form({
+        accion: 'predeterminados',
+        modo_predeterminado: 'propose',
+        amortiguacion: '10',
+        severidades_predeterminadas: 'critical = major_outage\nwarning = degraded_performance',
+      }),
+    );
+    expect(alertRuleDocument(db).defaults).toEqual({
+      mode: 'propose',
+      holdDownMinutes: 10,
+      severities: { critical: 'major_outage', warning: 'degraded_performance' },
+    });
   });
 });
 
 describe('composer with a draft (site/console/incidents.ts)', () => {
   const db = freshDb();
-  const user = createConsoleUser(db, { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' }, { now, actor: { kind: 'cli', name: 'pruebas' } });
-  const req: ConsoleRequest = { db, now, session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } } };
-  const body = alertmanagerPayload([{ labels: { alertname: 'Caida', component: 'lerma-fibra', severity: 'critical' }, annotations: { summary: 'Sin luz en Lerma.\nRevisando el tramo Lerma–Toluca.' } }]);
+  const user = createConsoleUser(
+    db,
+    { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
+    { now, actor: { kind: 'cli', name: 'pruebas' } },
+  );
+  const req: ConsoleRequest = {
+    db,
+    now,
+    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
+  };
+  const body = alertmanagerPayload([
+    {
+      labels: { alertname: 'Caida', component: 'lerma-fibra', severity: 'critical' },
+      annotations: { summary: 'Sin luz en Lerma.\nRevisando el tramo Lerma–Toluca.' },
+    },
+  ]);
   receiveAlertmanagerWebhook(db, body, JSON.stringify(body), { now });
   const [draft] = openDrafts(db);
 
   it('fills every field from the draft and shows the preview at once, so publishing is one click', () => {
-    const shown = incidentComposerPage(req, { template: null, publicUrl: 'https://status.example.test', draft: draft.id });
+    const shown = incidentComposerPage(req, {
+      template: null,
+      publicUrl: 'https://status.example.test',
+      draft: draft.id,
+    });
     if (isRedirect(shown)) throw new Error('redirect');
-    expect(shown.view.values).toMatchObject({ name: draft.name, impact: 'critical', body: 'Sin luz en Lerma.\nRevisando el tramo Lerma–Toluca.', components: { [draft.components[0].component.id]: 'major_outage' } });
+    expect(shown.view.values).toMatchObject({
+      name: draft.name,
+      impact: 'critical',
+      body: 'Sin luz en Lerma.\nRevisando el tramo Lerma–Toluca.',
+      components: { [draft.components[0].component.id]: 'major_outage' },
+    });
     expect(shown.view.fingerprint).toBeTruthy();
     expect(shown.view.preview?.name).toBe(draft.name);
     // The browser sends the textarea with CRLF line breaks: the same text, the same fingerprint.
     const click = form({
-      accion: 'publicar', vista: shown.view.fingerprint!, name: draft.name, impact: 'critical', status: draft.status,
-      body: 'Sin luz en Lerma.\r\nRevisando el tramo Lerma–Toluca.', cause: draft.cause ?? '', eta: '', estado_componentes: 'major_outage',
-      componente: draft.components[0].component.id, notificar: '1',
+      accion: 'publicar',
+      vista: shown.view.fingerprint!,
+      name: draft.name,
+      impact: 'critical',
+      status: draft.status,
+      body: 'Sin luz en Lerma.\r\nRevisando el tramo Lerma–Toluca.',
+      cause: draft.cause ?? '',
+      eta: '',
+      estado_componentes: 'major_outage',
+      componente: draft.components[0].component.id,
+      notificar: '1',
     });
-    const published = incidentComposerPage(req, { template: null, publicUrl: 'https://status.example.test', draft: draft.id }, click);
+    const published = incidentComposerPage(
+      req,
+      { template: null, publicUrl: 'https://status.example.test', draft: draft.id },
+      click,
+    );
     expect(isRedirect(published) && published.redirect).toMatch(/^\/noc\/incidentes\/\w+\?aviso=publicado$/);
     // Opening it again leads to the incident it became.
-    const again = incidentComposerPage(req, { template: null, publicUrl: 'https://status.example.test', draft: draft.id });
-    expect(isRedirect(again) && again.redirect).toBe(published && isRedirect(published) ? published.redirect.replace('?aviso=publicado', '') : '');
+    const again = incidentComposerPage(req, {
+      template: null,
+      publicUrl: 'https://status.example.test',
+      draft: draft.id,
+    });
+    expect(isRedirect(again) && again.redirect).toBe(
+      published && isRedirect(published) ? published.redirect.replace('?aviso=publicado', '') : '',
+    );
     expect(incidentComposerPage(req, { template: null, publicUrl: 'x', draft: 'nope' })).toMatchObject({ status: 404 });
   });
 });
@@ -99,13 +194,25 @@ describe('alert pages over HTTP', () => {
     server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
     addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'guardia-de-noche-1', { mustChange: false });
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('/noc/alertas lists unmatched alerts first, active ones and the raw webhooks; the dashboard counts them', async () => {
-    await server.api('POST', '/api/v1/alerts/alertmanager', alertmanagerPayload([
-      { labels: { alertname: 'Caido', component: 'atlantida-fibra', severity: 'critical' }, annotations: { summary: 'Nodo <b>Atlántida</b> caído' } },
-      { labels: { alertname: 'Lento', component: 'toluca-fibra', severity: 'warning' }, annotations: { summary: 'Latencia alta en Toluca' } },
-    ]));
+    await server.api(
+      'POST',
+      '/api/v1/alerts/alertmanager',
+      alertmanagerPayload([
+        {
+          labels: { alertname: 'Caido', component: 'atlantida-fibra', severity: 'critical' },
+          annotations: { summary: 'Nodo <b>Atlántida</b> caído' },
+        },
+        {
+          labels: { alertname: 'Lento', component: 'toluca-fibra', severity: 'warning' },
+          annotations: { summary: 'Latencia alta en Toluca' },
+        },
+      ]),
+    );
     const client = noc();
     await client.login('guardia@somnet.com.mx', 'guardia-de-noche-1');
     const html = await (await client.get('/noc/alertas')).text();
@@ -127,6 +234,8 @@ describe('alert pages over HTTP', () => {
     clock.advance(13 * 3_600_000);
     const later = noc();
     await later.login('guardia@somnet.com.mx', 'guardia-de-noche-1');
-    expect(await (await later.get('/noc/alertas')).text()).toMatch(/¿Obsoleta\?<\/strong> Nadie la reenvía desde <time datetime="2026-11-26T18:00:00.000Z">26 nov 2026, 12:00/);
+    expect(await (await later.get('/noc/alertas')).text()).toMatch(
+      /¿Obsoleta\?<\/strong> Nadie la reenvía desde <time datetime="2026-11-26T18:00:00.000Z">26 nov 2026, 12:00/,
+    );
   });
 });

@@ -22,8 +22,12 @@ function block(lang: string, after: string): string {
 }
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => { server = await startTestServer(); });
-afterAll(async () => { await server?.close(); });
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
 
 describe('README integrations', () => {
   it('the alertmanager.yml passes amtool check-config', async () => {
@@ -52,45 +56,78 @@ describe('README integrations', () => {
       try { console.log('RESULT ' + new Function('value', 'HttpRequest', process.env.SCRIPT)(process.env.VALUE, HttpRequest)); }
       catch (e) { console.log('THROWN ' + e); }
     `;
-    const run = (params: Record<string, string>) => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', runner], { env: { ...process.env, SCRIPT: script, VALUE: JSON.stringify(params) } });
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
-      child.on('exit', () => resolve(out.trim()));
-      child.on('error', reject);
-    });
+    const run = (params: Record<string, string>) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', runner], {
+          env: { ...process.env, SCRIPT: script, VALUE: JSON.stringify(params) },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          out += d;
+        });
+        child.on('exit', () => resolve(out.trim()));
+        child.on('error', reject);
+      });
     const params = {
-      endpoint: `${server.url}/api/v1/alerts`, token: server.token, event_id: '90210', event_value: '1', severity: 'Disaster',
-      summary: 'Nodo Toluca Centro sin energía', host: 'nodo-toluca-centro',
-      tags: JSON.stringify([{ tag: 'component', value: 'toluca' }, { tag: 'scope', value: 'availability' }]),
+      endpoint: `${server.url}/api/v1/alerts`,
+      token: server.token,
+      event_id: '90210',
+      event_value: '1',
+      severity: 'Disaster',
+      summary: 'Nodo Toluca Centro sin energía',
+      host: 'nodo-toluca-centro',
+      tags: JSON.stringify([
+        { tag: 'component', value: 'toluca' },
+        { tag: 'scope', value: 'availability' },
+      ]),
       event_url: 'https://zabbix.somnet.local/tr_events.php?triggerid=1&eventid=90210',
     };
     expect(await run(params)).toBe('RESULT OK');
-    expect([findComponent(server.db, 'toluca-fibra')!.status, findComponent(server.db, 'toluca-inalambrico')!.status]).toEqual(['major_outage', 'major_outage']);
+    expect([
+      findComponent(server.db, 'toluca-fibra')!.status,
+      findComponent(server.db, 'toluca-inalambrico')!.status,
+    ]).toEqual(['major_outage', 'major_outage']);
     expect(await run({ ...params, event_value: '0' })).toBe('RESULT OK');
     expect(findComponent(server.db, 'toluca-fibra')!.status).toBe('operational');
     // A refusal reaches Zabbix as a failed alert with the reason (Zabbix retries and shows it).
-    expect(await run({ ...params, token: 'snt_revocado' })).toMatch(/^THROWN SOMNET Estado respondió 401: .*unauthorized/);
+    expect(await run({ ...params, token: 'snt_revocado' })).toMatch(
+      /^THROWN SOMNET Estado respondió 401: .*unauthorized/,
+    );
   });
 
   it('the LibreNMS alert template writes the generic shape', async () => {
     const template = block('blade', '*LibreNMS*');
-    const fill = (alert: Record<string, string | number>) => template.replace(/@json\(((?:[^()]|\([^()]*\))*)\)/g, (_, expr: string) => {
-      const values: Record<string, unknown> = {
-        '(string) $alert->id': String(alert.id),
-        "$alert->state == 0 ? 'resolved' : 'firing'": alert.state === 0 ? 'resolved' : 'firing',
-        '$alert->location ?: $alert->hostname': alert.location || alert.hostname,
-        '$alert->severity': alert.severity,
-        '$alert->title': alert.title,
-        '$alert->hostname': alert.hostname,
-        '$alert->name': alert.name,
-      };
-      if (!(expr in values)) throw new Error(`Expresión del README sin valor de prueba: ${expr}`);
-      return JSON.stringify(values[expr]);
-    });
-    const device = { id: 31, hostname: 'radio-metepec-2', location: 'metepec-inalambrico', severity: 'critical', title: 'Radio Metepec 2 sin respuesta', name: 'Device Down! Due to no ICMP response.' };
-    const post = (body: string) => fetch(`${server.url}/api/v1/alerts`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body });
+    const fill = (alert: Record<string, string | number>) =>
+      template.replace(/@json\(((?:[^()]|\([^()]*\))*)\)/g, (_, expr: string) => {
+        const values: Record<string, unknown> = {
+          '(string) $alert->id': String(alert.id),
+          "$alert->state == 0 ? 'resolved' : 'firing'": alert.state === 0 ? 'resolved' : 'firing',
+          '$alert->location ?: $alert->hostname': alert.location || alert.hostname,
+          '$alert->severity': alert.severity,
+          '$alert->title': alert.title,
+          '$alert->hostname': alert.hostname,
+          '$alert->name': alert.name,
+        };
+        if (!(expr in values)) throw new Error(`Expresión del README sin valor de prueba: ${expr}`);
+        return JSON.stringify(values[expr]);
+      });
+    const device = {
+      id: 31,
+      hostname: 'radio-metepec-2',
+      location: 'metepec-inalambrico',
+      severity: 'critical',
+      title: 'Radio Metepec 2 sin respuesta',
+      name: 'Device Down! Due to no ICMP response.',
+    };
+    const post = (body: string) =>
+      fetch(`${server.url}/api/v1/alerts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        body,
+      });
     const down = await post(fill({ ...device, state: 1 }));
     expect(down.status).toBe(200);
     expect((await down.json()).alerts[0]).toMatchObject({ effect: 'automatic', components: ['metepec-inalambrico'] });

@@ -15,7 +15,8 @@ export interface AmAlert {
 export function fingerprintOf(labels: Record<string, string>): string {
   let h = 0xcbf29ce484222325n;
   for (const [k, v] of Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))) {
-    for (const ch of `${k}\u00ff${v}\u00ff`) h = ((h ^ BigInt(ch.codePointAt(0)!)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    for (const ch of `${k}\u00ff${v}\u00ff`)
+      h = ((h ^ BigInt(ch.codePointAt(0)!)) * 0x100000001b3n) & 0xffffffffffffffffn;
   }
   return h.toString(16).padStart(16, '0');
 }
@@ -60,7 +61,8 @@ export function grafanaPayload(alerts: AmAlert[], options: { receiver?: string }
     alerts: am.alerts.map((a) => ({
       ...a,
       generatorURL: 'https://grafana.somnet.local/alerting/grafana/1afz29v7z/view',
-      silenceURL: 'https://grafana.somnet.local/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DRadioEnlace',
+      silenceURL:
+        'https://grafana.somnet.local/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DRadioEnlace',
       dashboardURL: 'https://grafana.somnet.local/d/radios',
       panelURL: 'https://grafana.somnet.local/d/radios?viewPanel=3',
       values: { B: -71.4, C: 1 },

@@ -19,18 +19,27 @@ beforeAll(async () => {
   s = await startTestServer({ db: freshDb(), now: clock.now, publishDir: dir });
   await s.publisher!.settled();
 });
-afterAll(async () => { await s?.close(); });
+afterAll(async () => {
+  await s?.close();
+});
 
 describe('alerts and the published snapshot (PUBLISH_DIR)', () => {
   it('publishes the component an alert turned red, never the draft, and nothing for an unchanged resend', async () => {
-    const payload = alertmanagerPayload([{ labels: { alertname: 'OltPonSinLuz', component: 'lerma-fibra', severity: 'critical' }, annotations: { summary: 'Sin luz en la OLT de Lerma' } }]);
+    const payload = alertmanagerPayload([
+      {
+        labels: { alertname: 'OltPonSinLuz', component: 'lerma-fibra', severity: 'critical' },
+        annotations: { summary: 'Sin luz en la OLT de Lerma' },
+      },
+    ]);
     const before = s.publisher!.publishes;
     expect((await s.api('POST', '/api/v1/alerts/alertmanager', payload)).status).toBe(200);
     await s.publisher!.settled();
     expect(s.publisher!.publishes).toBeGreaterThan(before);
     expect(statusOnPage(published('/'), 'lerma', 'Fibra óptica')).toBe('major_outage');
     const v2 = JSON.parse(published('/api/v2/components.json'));
-    expect(v2.components.find((c: { somnet?: { slug: string } }) => c.somnet?.slug === 'lerma-fibra').status).toBe('major_outage');
+    expect(v2.components.find((c: { somnet?: { slug: string } }) => c.somnet?.slug === 'lerma-fibra').status).toBe(
+      'major_outage',
+    );
     expect(JSON.parse(published('/api/v2/incidents/unresolved.json')).incidents).toEqual([]);
     expect(published('/')).not.toContain('Sin luz en la OLT de Lerma');
 

@@ -12,22 +12,43 @@ import { tempDatabasePath } from '../support/db.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
-  await Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => { c.once('exit', r); c.kill('SIGTERM'); }))));
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null
+        ? undefined
+        : new Promise((r) => {
+            c.once('exit', r);
+            c.kill('SIGTERM');
+          }),
+    ),
+  );
 });
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: tempDatabasePath(), ...env },
   });
   children.push(child);
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return { child, base, output: () => out };
+    if (
+      await fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, base, output: () => out };
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -43,7 +64,9 @@ function get(url: string): Promise<{ status: number; text: string }> {
     httpGet(url, { agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { text += d; });
+      res.on('data', (d) => {
+        text += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, text }));
     }).on('error', reject);
   });
@@ -55,13 +78,21 @@ function importGraph(): Map<string, string[]> {
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const full = join(dir, name);
-      if (statSync(full).isDirectory()) { walk(full); continue; }
+      if (statSync(full).isDirectory()) {
+        walk(full);
+        continue;
+      }
       if (!name.endsWith('.ts')) continue;
       const source = readFileSync(full, 'utf8');
       // Type-only imports are erased before the module runs, so they cannot form a cycle.
       const runtime = source.replace(/^(?:import|export) type [^;]*;/gm, '');
-      const targets = [...runtime.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+\.ts)'/g)].map((m) => resolve(dirname(full), m[1]));
-      graph.set(full, targets.filter((t) => t.startsWith(join(projectRoot, 'api'))));
+      const targets = [...runtime.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+\.ts)'/g)].map((m) =>
+        resolve(dirname(full), m[1]),
+      );
+      graph.set(
+        full,
+        targets.filter((t) => t.startsWith(join(projectRoot, 'api'))),
+      );
     }
   };
   walk(join(projectRoot, 'api'));
@@ -76,7 +107,10 @@ describe('npm run build', () => {
     const state = new Map<string, 'open' | 'done'>();
     const visit = (file: string, path: string[]) => {
       if (state.get(file) === 'done') return;
-      if (state.get(file) === 'open') { cycles.push([...path.slice(path.indexOf(file)), file].map((f) => f.slice(projectRoot.length + 1)).join(' → ')); return; }
+      if (state.get(file) === 'open') {
+        cycles.push([...path.slice(path.indexOf(file)), file].map((f) => f.slice(projectRoot.length + 1)).join(' → '));
+        return;
+      }
       state.set(file, 'open');
       for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
       state.set(file, 'done');
@@ -93,7 +127,11 @@ describe('npm run build', () => {
     expect(two.output()).not.toContain('Construyendo');
     expect(realpathSync(currentLink)).toBe(before);
 
-    const build = spawnSync(process.execPath, [join(projectRoot, 'api', 'build.ts')], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, PUBLIC_URL: 'https://tres.example' } });
+    const build = spawnSync(process.execPath, [join(projectRoot, 'api', 'build.ts')], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PUBLIC_URL: 'https://tres.example' },
+    });
     expect(build.status, build.stderr).toBe(0);
     const after = realpathSync(currentLink);
     expect(after).not.toBe(before);
@@ -110,7 +148,11 @@ describe('npm run build', () => {
     // A new server runs the new build; once the old one has no live process, it is removed.
     const three = await startServer({});
     expect(three.output()).not.toContain('Construyendo');
-    for (const s of [one, two]) await new Promise((r) => { s.child.once('exit', r); s.child.kill('SIGTERM'); });
+    for (const s of [one, two])
+      await new Promise((r) => {
+        s.child.once('exit', r);
+        s.child.kill('SIGTERM');
+      });
     removeUnusedBuilds();
     // Other test files running now may have loaded the old build too: then it must stay.
     if (liveUsers(before).length === 0) expect(existsSync(before)).toBe(false);

@@ -49,7 +49,11 @@ describe('replyFor', () => {
   it('sends the chosen encoding with its own ETag, Vary and length', () => {
     const br = replyFor(entry, 'GET', 'br', undefined);
     expect(br.status).toBe(200);
-    expect(br.headers).toMatchObject({ 'content-encoding': 'br', vary: 'Accept-Encoding', 'content-length': String(entry.br!.length) });
+    expect(br.headers).toMatchObject({
+      'content-encoding': 'br',
+      vary: 'Accept-Encoding',
+      'content-length': String(entry.br!.length),
+    });
     expect(br.headers.etag).toBe(`${entry.etag.slice(0, -1)}-br"`);
     expect(replyFor(entry, 'GET', undefined, undefined).headers.etag).toBe(entry.etag);
     expect(replyFor(entry, 'HEAD', 'gzip', undefined).body).toBeNull();
@@ -72,7 +76,9 @@ describe('replyFor', () => {
     expect(replyFor(entry, 'GET', undefined, undefined, 'Thu, 26 Nov 2026 18:00:00 GMT').status).toBe(304);
     expect(replyFor(entry, 'GET', undefined, undefined, 'Thu, 26 Nov 2026 17:59:59 GMT').status).toBe(200);
     expect(replyFor(entry, 'GET', undefined, '"otra"', 'Thu, 26 Nov 2026 18:00:00 GMT').status).toBe(200);
-    expect(replyFor(makeEntry(200, page, html), 'GET', undefined, undefined, 'Thu, 26 Nov 2026 18:00:00 GMT').status).toBe(200);
+    expect(
+      replyFor(makeEntry(200, page, html), 'GET', undefined, undefined, 'Thu, 26 Nov 2026 18:00:00 GMT').status,
+    ).toBe(200);
   });
 
   it('never turns an error into a 304', () => {
@@ -115,27 +121,49 @@ describe('RenderedCache', () => {
     const ctx = { now: new Date('2026-11-26T18:00:00Z'), actor: { kind: 'user' as const, name: 'público' } };
     cache.set('/', cache.currentGeneration, makeEntry(200, 'estado', html));
     requestSubscription(db, { email: 'cliente@empresa.mx', ip: '198.51.100.7' }, ctx);
-    const token = (db.$client.prepare('SELECT payload FROM outbox_messages ORDER BY id DESC LIMIT 1').pluck().get() as string).match(/"confirmToken":"([^"]+)"/)![1];
+    const token = (
+      db.$client.prepare('SELECT payload FROM outbox_messages ORDER BY id DESC LIMIT 1').pluck().get() as string
+    ).match(/"confirmToken":"([^"]+)"/)![1];
     const { manageToken } = confirmSubscription(db, token, ctx);
     updatePreferences(db, manageToken, { components: ['metepec-fibra'] }, ctx);
     unsubscribe(db, manageToken, ctx);
-    submitFeasibilityRequest(db, {
-      company: 'Maquiladora del Valle SA', contact_name: 'Laura Pérez', email: 'laura@maquiladora.mx', phone: '722 123 4567',
-      latitude: '19.5012', longitude: '-99.2033', address: 'Carretera Toluca–Atlacomulco km 12', service: 'fiber', bandwidth: '', notes: '',
-    }, '198.51.100.7', ctx);
+    submitFeasibilityRequest(
+      db,
+      {
+        company: 'Maquiladora del Valle SA',
+        contact_name: 'Laura Pérez',
+        email: 'laura@maquiladora.mx',
+        phone: '722 123 4567',
+        latitude: '19.5012',
+        longitude: '-99.2033',
+        address: 'Carretera Toluca–Atlacomulco km 12',
+        service: 'fiber',
+        bandwidth: '',
+        notes: '',
+      },
+      '198.51.100.7',
+      ctx,
+    );
     // A console sign-in (its session, audited as the user) changes nothing public either.
     addUser(db, 'guardia@somnet.com.mx', 'noc', 'clave-de-guardia-larga', { mustChange: false });
-    await signIn(db, { email: 'guardia@somnet.com.mx', password: 'clave-de-guardia-larga', address: '198.51.100.7' }, ctx.now);
+    await signIn(
+      db,
+      { email: 'guardia@somnet.com.mx', password: 'clave-de-guardia-larga', address: '198.51.100.7' },
+      ctx.now,
+    );
     expect(cache.get('/')?.body.toString()).toBe('estado');
     // What the public sees still drops it, also from inside a console form's submitOnce.
-    submitOnce(db, 'formulario-de-prueba-1', 1, ctx.now, () => { createComponent(db, { name: 'Nuevo enlace', slug: 'nuevo-enlace' }, ctx); return '/noc'; });
+    submitOnce(db, 'formulario-de-prueba-1', 1, ctx.now, () => {
+      createComponent(db, { name: 'Nuevo enlace', slug: 'nuevo-enlace' }, ctx);
+      return '/noc';
+    });
     expect(cache.get('/')).toBeUndefined();
     cache.set('/', cache.currentGeneration, makeEntry(200, 'estado', html));
     createIncident(db, { name: 'Corte de fibra', status: 'investigating', body: 'Revisando.' }, ctx);
     expect(cache.get('/')).toBeUndefined();
   });
 
-  it('sees a write by another process through SQLite\'s data_version', () => {
+  it("sees a write by another process through SQLite's data_version", () => {
     const db = freshDb({ seed: false });
     const cache = new RenderedCache(db);
     cache.set('/', cache.currentGeneration, makeEntry(200, 'x', html));

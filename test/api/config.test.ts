@@ -8,15 +8,37 @@ import { tempDatabasePath } from '../support/db.ts';
 
 describe('configuration from the environment', () => {
   it('has defaults', () => {
-    expect(loadConfig({})).toMatchObject({ port: 4321, host: '0.0.0.0', databasePath: './data/somnet.db', publicUrl: 'http://localhost:4321' });
+    expect(loadConfig({})).toMatchObject({
+      port: 4321,
+      host: '0.0.0.0',
+      databasePath: './data/somnet.db',
+      publicUrl: 'http://localhost:4321',
+    });
   });
 
   it('reads every variable and trims the trailing slash of PUBLIC_URL', () => {
-    expect(loadConfig({ PORT: '8080', HOST: '127.0.0.1', DATABASE_PATH: '/srv/estado.db', PUBLIC_URL: 'https://status.somnet.com.mx/' }))
-      .toMatchObject({ port: 8080, host: '127.0.0.1', databasePath: '/srv/estado.db', publicUrl: 'https://status.somnet.com.mx' });
+    expect(
+      loadConfig({
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        DATABASE_PATH: '/srv/estado.db',
+        PUBLIC_URL: 'https://status.somnet.com.mx/',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databasePath: '/srv/estado.db',
+      publicUrl: 'https://status.somnet.com.mx',
+    });
   });
 
-  for (const [env, variable] of [[{ PORT: 'abc' }, 'PORT'], [{ PORT: '70000' }, 'PORT'], [{ PORT: '0' }, 'PORT'], [{ PUBLIC_URL: 'status.somnet.com.mx' }, 'PUBLIC_URL'], [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL']] as const) {
+  for (const [env, variable] of [
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '0' }, 'PORT'],
+    [{ PUBLIC_URL: 'status.somnet.com.mx' }, 'PUBLIC_URL'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL'],
+  ] as const) {
     it(`refuses ${JSON.stringify(env)} with one line naming ${variable}`, () => {
       expect(() => loadConfig(env)).toThrow(new RegExp(`^Configuración inválida: ${variable} `));
     });
@@ -30,7 +52,9 @@ describe('configuration from the environment', () => {
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^Configuración inválida: PORT debe ser un número entero \(valor recibido: «ochenta»\)\.$/);
+    expect(lines[0]).toMatch(
+      /^Configuración inválida: PORT debe ser un número entero \(valor recibido: «ochenta»\)\.$/,
+    );
   });
 });
 
@@ -42,14 +66,23 @@ describe('npm start', () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const run = async () => {
       const startedAt = Date.now();
-      const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath } });
+      const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
+      });
       let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        out += d;
+      });
       let ok = false;
       while (Date.now() - startedAt < 15_000 && !ok) {
         await new Promise((r) => setTimeout(r, 50));
-        ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       }
       const elapsed = Date.now() - startedAt;
       child.kill('SIGTERM');

@@ -2,15 +2,65 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { testApp } from '../support/db.ts';
 
 let t: ReturnType<typeof testApp>;
-beforeEach(() => { t = testApp(); });
+beforeEach(() => {
+  t = testApp();
+});
 
 const get = async (path: string, headers: Record<string, string> = {}) => t.app.request(path, { headers });
-const componentKeys = ['id', 'name', 'status', 'created_at', 'updated_at', 'position', 'description', 'showcase', 'start_date', 'group_id', 'page_id', 'group', 'only_show_if_degraded', 'somnet'];
-const incidentKeys = ['id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact', 'shortlink', 'started_at', 'page_id', 'incident_updates', 'components', 'somnet'];
-const updateKeys = ['id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at', 'affected_components', 'deliver_notifications', 'somnet'];
+const componentKeys = [
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'position',
+  'description',
+  'showcase',
+  'start_date',
+  'group_id',
+  'page_id',
+  'group',
+  'only_show_if_degraded',
+  'somnet',
+];
+const incidentKeys = [
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'monitoring_at',
+  'resolved_at',
+  'impact',
+  'shortlink',
+  'started_at',
+  'page_id',
+  'incident_updates',
+  'components',
+  'somnet',
+];
+const updateKeys = [
+  'id',
+  'status',
+  'body',
+  'incident_id',
+  'created_at',
+  'updated_at',
+  'display_at',
+  'affected_components',
+  'deliver_notifications',
+  'somnet',
+];
 
 async function postIncident(components: Record<string, string> = { 'lerma-fibra': 'partial_outage' }) {
-  return (await (await t.json('POST', '/api/v1/incidents', { name: 'Intermitencia en Lerma', status: 'investigating', body: 'Revisando', components })).json()) as { id: string };
+  return (await (
+    await t.json('POST', '/api/v1/incidents', {
+      name: 'Intermitencia en Lerma',
+      status: 'investigating',
+      body: 'Revisando',
+      components,
+    })
+  ).json()) as { id: string };
 }
 
 describe('Statuspage v2 documents', () => {
@@ -21,7 +71,13 @@ describe('Statuspage v2 documents', () => {
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const body = await res.json();
     expect(Object.keys(body).sort()).toEqual(['components', 'incidents', 'page', 'scheduled_maintenances', 'status']);
-    expect(body.page).toEqual({ id: 'somnet', name: 'SOMNET', url: 'https://status.example.test', time_zone: 'America/Mexico_City', updated_at: '2026-11-26T18:00:00.000Z' });
+    expect(body.page).toEqual({
+      id: 'somnet',
+      name: 'SOMNET',
+      url: 'https://status.example.test',
+      time_zone: 'America/Mexico_City',
+      updated_at: '2026-11-26T18:00:00.000Z',
+    });
     expect(body.status).toEqual({ indicator: 'major', description: 'Interrupción parcial del servicio' });
     expect(body.scheduled_maintenances).toEqual([]);
     // Groups are components with group: true and the ids of their children; children follow their group.
@@ -30,7 +86,14 @@ describe('Statuspage v2 documents', () => {
     expect(toluca).toMatchObject({ name: 'Toluca', group: true, group_id: null });
     expect(toluca.components).toContain(tolucaFibra.id);
     expect(Object.keys(tolucaFibra).sort()).toEqual([...componentKeys].sort());
-    expect(tolucaFibra).toMatchObject({ name: 'Fibra óptica', group: false, group_id: toluca.id, page_id: 'somnet', showcase: true, only_show_if_degraded: false });
+    expect(tolucaFibra).toMatchObject({
+      name: 'Fibra óptica',
+      group: false,
+      group_id: toluca.id,
+      page_id: 'somnet',
+      showcase: true,
+      only_show_if_degraded: false,
+    });
     expect(body.components).toHaveLength(6 + 14);
     expect(body.incidents).toHaveLength(1);
     expect(Object.keys(body.incidents[0]).sort()).toEqual([...incidentKeys].sort());
@@ -50,7 +113,11 @@ describe('Statuspage v2 documents', () => {
     expect(all.incidents.map((i: { id: string }) => i.id).sort()).toEqual([open.id, closed.id].sort());
     const unresolved = await (await get('/api/v2/incidents/unresolved.json')).json();
     expect(unresolved.incidents.map((i: { id: string }) => i.id)).toEqual([open.id]);
-    for (const path of ['scheduled-maintenances.json', 'scheduled-maintenances/upcoming.json', 'scheduled-maintenances/active.json']) {
+    for (const path of [
+      'scheduled-maintenances.json',
+      'scheduled-maintenances/upcoming.json',
+      'scheduled-maintenances/active.json',
+    ]) {
       const doc = await (await get(`/api/v2/${path}`)).json();
       expect(Object.keys(doc).sort()).toEqual(['page', 'scheduled_maintenances']);
     }
@@ -70,7 +137,10 @@ describe('Statuspage v2 documents', () => {
   it('is open to other origins (CORS) for GET', async () => {
     const res = await get('/api/v2/summary.json', { origin: 'https://intranet.cliente.mx' });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    const pre = await t.app.request('/api/v2/summary.json', { method: 'OPTIONS', headers: { origin: 'https://x.mx', 'access-control-request-method': 'GET' } });
+    const pre = await t.app.request('/api/v2/summary.json', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x.mx', 'access-control-request-method': 'GET' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-methods')).toContain('GET');
   });

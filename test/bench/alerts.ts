@@ -19,8 +19,10 @@ import { seedBenchDatabase } from './seed.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 // Components of the demo catalogue the rounds cycle through (area slug, component name on `/`).
 const TARGETS = [
-  ['toluca', 'toluca-fibra', 'Fibra óptica'], ['metepec', 'metepec-inalambrico', 'Inalámbrico (microondas)'],
-  ['lerma', 'lerma-fibra', 'Fibra óptica'], ['zinacantepec', 'zinacantepec-inalambrico', 'Inalámbrico (microondas)'],
+  ['toluca', 'toluca-fibra', 'Fibra óptica'],
+  ['metepec', 'metepec-inalambrico', 'Inalámbrico (microondas)'],
+  ['lerma', 'lerma-fibra', 'Fibra óptica'],
+  ['zinacantepec', 'zinacantepec-inalambrico', 'Inalámbrico (microondas)'],
   ['san-mateo-atenco', 'san-mateo-atenco-fibra', 'Fibra óptica'],
 ] as const;
 
@@ -33,7 +35,9 @@ const { token } = createApiToken(setup, 'bench-alertmanager', new Date());
 setup.$client.close();
 // The bench reads when each webhook arrived from the server's own database (read-only).
 const reader = new Database(dbPath, { readonly: true });
-const receivedAt = reader.prepare('SELECT received_at FROM alert_deliveries WHERE body LIKE ? ORDER BY id DESC LIMIT 1').pluck();
+const receivedAt = reader
+  .prepare('SELECT received_at FROM alert_deliveries WHERE body LIKE ? ORDER BY id DESC LIMIT 1')
+  .pluck();
 
 const port = 25000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
@@ -42,8 +46,20 @@ const server: ChildProcess = spawn(process.execPath, [join(projectRoot, 'api', '
   stdio: 'ignore',
 });
 const page = async () => (await fetch(`${base}/`)).text();
-await waitUntil(() => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 30_000, 'el servidor responde /healthz');
-const am = await startAlertmanager({ webhookUrl: `${base}/api/v1/alerts/alertmanager`, token, groupBy: ['alertname', 'round'] });
+await waitUntil(
+  () =>
+    fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  30_000,
+  'el servidor responde /healthz',
+);
+const am = await startAlertmanager({
+  webhookUrl: `${base}/api/v1/alerts/alertmanager`,
+  token,
+  groupBy: ['alertname', 'round'],
+});
 
 const viaAlertmanager: number[] = [];
 const fromPush: number[] = [];
@@ -67,18 +83,37 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const [area, slug, name] = TARGETS[i % TARGETS.length];
     const alert = { labels: { alertname: 'BenchDirecto', round: `d-${i}`, component: slug, severity: 'critical' } };
-    const post = (body: unknown) => fetch(`${base}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${base}/api/v1/alerts/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const t0 = Date.now();
     const res = await post(alertmanagerPayload([{ ...alert, startsAt: new Date().toISOString() }]));
     if (res.status !== 200) throw new Error(`intake respondió ${res.status}: ${await res.text()}`);
-    await waitUntil(async () => statusOnPage(await page(), area, name) === 'major_outage', 10_000, `${slug} en rojo (directo)`);
+    await waitUntil(
+      async () => statusOnPage(await page(), area, name) === 'major_outage',
+      10_000,
+      `${slug} en rojo (directo)`,
+    );
     direct.push(Date.now() - t0);
     await post(alertmanagerPayload([{ ...alert, status: 'resolved', endsAt: new Date().toISOString() }]));
-    await waitUntil(async () => statusOnPage(await page(), area, name) === 'operational', 10_000, `${slug} de vuelta (directo)`);
+    await waitUntil(
+      async () => statusOnPage(await page(), area, name) === 'operational',
+      10_000,
+      `${slug} de vuelta (directo)`,
+    );
   }
 } finally {
   await am.stop();
-  await new Promise<void>((resolve) => { if (server.exitCode !== null) resolve(); else { server.once('exit', () => resolve()); server.kill('SIGTERM'); } });
+  await new Promise<void>((resolve) => {
+    if (server.exitCode !== null) resolve();
+    else {
+      server.once('exit', () => resolve());
+      server.kill('SIGTERM');
+    }
+  });
   reader.close();
 }
 
@@ -91,6 +126,10 @@ console.log(`\n${ROUNDS} alertas por camino; base de 50 componentes y 1,000 inci
 console.log(`Alertmanager envía (llega a SOMNET) → visible en /     ${stats(viaAlertmanager)}`);
 console.log(`push a Alertmanager (POST /api/v2/alerts) → visible en / ${stats(fromPush)}`);
 console.log(`Referencia: POST directo al intake → visible en /      ${stats(direct)}`);
-console.log(`Resolución: push a Alertmanager → Operativo en /      ${stats(resolvedFromPush)}  (incluye group_interval 1 s)`);
+console.log(
+  `Resolución: push a Alertmanager → Operativo en /      ${stats(resolvedFromPush)}  (incluye group_interval 1 s)`,
+);
 const worst = Math.max(...viaAlertmanager);
-console.log(`\nMeta: < 1000 ms tras el envío de Alertmanager → peor caso ${worst} ms ${worst < 1000 ? 'CUMPLE' : 'NO CUMPLE'}`);
+console.log(
+  `\nMeta: < 1000 ms tras el envío de Alertmanager → peor caso ${worst} ms ${worst < 1000 ? 'CUMPLE' : 'NO CUMPLE'}`,
+);

@@ -22,20 +22,57 @@ const ctx = () => ({ now: new Date(), actor: { kind: 'cli' as const, name: 'benc
 
 // Subscribers straight into the table: the import API caps at 10,000 per call by design.
 const ids = newSecrets(SUBSCRIBERS);
-const insert = db.$client.prepare('INSERT INTO subscribers (id, email, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, ?, \'public\', 1, ?, ?, ?)');
+const insert = db.$client.prepare(
+  "INSERT INTO subscribers (id, email, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, ?, 'public', 1, ?, ?, ?)",
+);
 db.$client.transaction(() => {
-  for (let i = 0; i < SUBSCRIBERS; i++) insert.run(ids[i].slice(0, 12), `suscriptor${i}@cliente${i % 997}.mx`, start.getTime(), start.getTime(), start.getTime());
+  for (let i = 0; i < SUBSCRIBERS; i++)
+    insert.run(
+      ids[i].slice(0, 12),
+      `suscriptor${i}@cliente${i % 997}.mx`,
+      start.getTime(),
+      start.getTime(),
+      start.getTime(),
+    );
 })();
 
-const incident = createIncident(db, { name: 'Corte de fibra troncal', status: 'investigating', body: 'Revisando.', components: { 'red-troncal': 'major_outage' }, deliverNotifications: false }, ctx());
+const incident = createIncident(
+  db,
+  {
+    name: 'Corte de fibra troncal',
+    status: 'investigating',
+    body: 'Revisando.',
+    components: { 'red-troncal': 'major_outage' },
+    deliverNotifications: false,
+  },
+  ctx(),
+);
 
 const t0 = performance.now();
-publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Corte localizado en Metepec; cuadrilla en camino.', cause: 'Corte de fibra por obra civil', eta: new Date(Date.now() + 4 * 3_600_000) }, ctx());
+publishIncidentUpdate(
+  db,
+  incident.id,
+  {
+    status: 'identified',
+    body: 'Corte localizado en Metepec; cuadrilla en camino.',
+    cause: 'Corte de fibra por obra civil',
+    eta: new Date(Date.now() + 4 * 3_600_000),
+  },
+  ctx(),
+);
 const enqueueMs = performance.now() - t0;
-const queued = (db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'pending'").get() as { n: number }).n;
+const queued = (
+  db.$client
+    .prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'pending'")
+    .get() as { n: number }
+).n;
 
 const standin = await startResendStandin({ keepBodies: false });
-const transport = resendTransport(db, { port: 0, host: '127.0.0.1', databasePath: path, publicUrl: 'https://status.somnet.com.mx' }, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 });
+const transport = resendTransport(
+  db,
+  { port: 0, host: '127.0.0.1', databasePath: path, publicUrl: 'https://status.somnet.com.mx' },
+  { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 },
+);
 const t1 = performance.now();
 let drained = 0;
 for (;;) {
@@ -48,9 +85,15 @@ await standin.close();
 const unique = new Set(standin.delivered.map((d) => d.to)).size;
 
 console.log(`Suscriptores confirmados:            ${SUBSCRIBERS.toLocaleString('es-MX')}`);
-console.log(`Publicar la actualización (encolar): ${enqueueMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (objetivo < 2000 ms)`);
-console.log(`Vaciar al stand-in de Resend:        ${(drainMs / 1000).toFixed(1)} s, ${standin.stats.batchRequests.toLocaleString('es-MX')} lotes, ${Math.round(drained / (drainMs / 1000)).toLocaleString('es-MX')} correos/s`);
-console.log(`Entregados: ${standin.delivered.length.toLocaleString('es-MX')} (destinatarios distintos: ${unique.toLocaleString('es-MX')})`);
+console.log(
+  `Publicar la actualización (encolar): ${enqueueMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (objetivo < 2000 ms)`,
+);
+console.log(
+  `Vaciar al stand-in de Resend:        ${(drainMs / 1000).toFixed(1)} s, ${standin.stats.batchRequests.toLocaleString('es-MX')} lotes, ${Math.round(drained / (drainMs / 1000)).toLocaleString('es-MX')} correos/s`,
+);
+console.log(
+  `Entregados: ${standin.delivered.length.toLocaleString('es-MX')} (destinatarios distintos: ${unique.toLocaleString('es-MX')})`,
+);
 db.$client.close();
 rmSync(dirname(path), { recursive: true, force: true });
 if (enqueueMs >= 2000 || unique !== SUBSCRIBERS || standin.delivered.length !== SUBSCRIBERS) process.exitCode = 1;

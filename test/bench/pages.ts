@@ -39,9 +39,18 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
   throw new Error(`${what}: no ocurrió en ${timeoutMs} ms`);
 }
 
-const ok200 = (url: string) => () => fetch(url).then((r) => r.status === 200, () => false);
+const ok200 = (url: string) => () =>
+  fetch(url).then(
+    (r) => r.status === 200,
+    () => false,
+  );
 
-interface WrkResult { rps: number; p99ms: number; errors: string; badBodies?: number }
+interface WrkResult {
+  rps: number;
+  p99ms: number;
+  errors: string;
+  badBodies?: number;
+}
 
 /** wrk in its own process; with `checkBodies`, a Lua hook counts answers that are not a whole page. */
 function wrk(url: string, options: { checkBodies?: boolean } = {}): Promise<WrkResult> {
@@ -50,21 +59,33 @@ function wrk(url: string, options: { checkBodies?: boolean } = {}): Promise<WrkR
   return new Promise((resolve) => {
     const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
     child.on('close', () => {
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
       const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
       const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
-      const problems = [/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[0], /Socket errors: .*/.exec(out)?.[0]].filter(Boolean);
+      const problems = [/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[0], /Socket errors: .*/.exec(out)?.[0]].filter(
+        Boolean,
+      );
       const bad = /cuerpos_incompletos=(\d+)/.exec(out);
-      resolve({ rps, p99ms, errors: problems.length ? problems.join('; ') : '0', ...(bad ? { badBodies: Number(bad[1]) } : {}) });
+      resolve({
+        rps,
+        p99ms,
+        errors: problems.length ? problems.join('; ') : '0',
+        ...(bad ? { badBodies: Number(bad[1]) } : {}),
+      });
     });
   });
 }
 
 function stop(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 function rssMb(pid: number): number {
@@ -87,7 +108,9 @@ chmodSync(dir, 0o755);
 const dbPath = join(dir, 'somnet.db');
 const publishDir = join(dir, 'public');
 const bodyCheckScript = join(dir, 'cuerpos.lua');
-writeFileSync(bodyCheckScript, `-- Counts answers that are not a whole page (truncated, empty, an error).
+writeFileSync(
+  bodyCheckScript,
+  `-- Counts answers that are not a whole page (truncated, empty, an error).
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function init(args) bad = 0 end
@@ -99,7 +122,8 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do total = total + t:get("bad") end
   io.write("cuerpos_incompletos=" .. total .. "\\n")
 end
-`);
+`,
+);
 let t0 = performance.now();
 const { openIncident } = seedBenchDatabase(dbPath);
 const token = (() => {
@@ -108,12 +132,17 @@ const token = (() => {
   db.$client.close();
   return created.token;
 })();
-console.log(`Base de datos de prueba: 50 componentes, 1,000 incidentes (3 actualizaciones c/u) en ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `Base de datos de prueba: 50 componentes, 1,000 incidentes (3 actualizaciones c/u) en ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 // 1. Rendering `/`, in this process, nothing else running.
 {
   const db = openDatabase(dbPath);
-  const { renderPublic } = await loadSite({ db, config: { port: 0, host: '127.0.0.1', databasePath: dbPath, publicUrl: 'https://status.somnet.com.mx' } });
+  const { renderPublic } = await loadSite({
+    db,
+    config: { port: 0, host: '127.0.0.1', databasePath: dbPath, publicUrl: 'https://status.somnet.com.mx' },
+  });
   const times: number[] = [];
   for (let i = 0; i < 40; i++) {
     const t = performance.now();
@@ -122,7 +151,9 @@ console.log(`Base de datos de prueba: 50 componentes, 1,000 incidentes (3 actual
   }
   times.sort((a, b) => a - b);
   const p50 = percentile(times, 50);
-  console.log(`\nRenderizar / (consultas + Astro + gzip/brotli), 35 veces: p50 ${p50.toFixed(1)} ms, mín ${times[0].toFixed(1)} ms (meta: < 30 ms; antes ~110 ms) → ${p50 < 30 ? 'CUMPLE' : 'NO CUMPLE'}`);
+  console.log(
+    `\nRenderizar / (consultas + Astro + gzip/brotli), 35 veces: p50 ${p50.toFixed(1)} ms, mín ${times[0].toFixed(1)} ms (meta: < 30 ms; antes ~110 ms) → ${p50 < 30 ? 'CUMPLE' : 'NO CUMPLE'}`,
+  );
   db.$client.close();
 }
 
@@ -135,7 +166,14 @@ async function startNode(env: Record<string, string>): Promise<{ child: ChildPro
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath, PUBLIC_URL: 'https://status.somnet.com.mx', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: dbPath,
+      PUBLIC_URL: 'https://status.somnet.com.mx',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -144,9 +182,12 @@ async function startNode(env: Record<string, string>): Promise<{ child: ChildPro
   return { child, base, coldMs: performance.now() - started };
 }
 
-const postUpdate = (base: string, body: string) => fetch(`${base}/api/v1/incidents/${openIncident}/updates`, {
-  method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ status: 'identified', body }),
-});
+const postUpdate = (base: string, body: string) =>
+  fetch(`${base}/api/v1/incidents/${openIncident}/updates`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'identified', body }),
+  });
 
 /** The NOC posting `UPDATES_PER_SECOND` updates a second while `during` runs. */
 async function whileUpdating<T>(base: string, during: () => Promise<T>): Promise<T> {
@@ -154,7 +195,10 @@ async function whileUpdating<T>(base: string, during: () => Promise<T>): Promise
   const loop = (async () => {
     while (updating) {
       const next = performance.now() + 1000 / UPDATES_PER_SECOND;
-      const res = await postUpdate(base, `Actualización de carga ${++updatesPosted}: cuadrilla trabajando en el empalme.`);
+      const res = await postUpdate(
+        base,
+        `Actualización de carga ${++updatesPosted}: cuadrilla trabajando en el empalme.`,
+      );
       if (res.status !== 201) throw new Error(`la actualización respondió ${res.status}`);
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
     }
@@ -171,7 +215,9 @@ const row = (name: string, r: WrkResult, ref?: WrkResult, refName = 'ref.') =>
   `${name.padEnd(46)} ${r.rps.toFixed(0).padStart(8)} req/s   p99 ${r.p99ms.toFixed(2).padStart(7)} ms${ref ? `   ${(r.rps / ref.rps).toFixed(2)}× ${refName}` : ''}   errores: ${r.errors}${r.badBodies !== undefined ? `   cuerpos incompletos: ${r.badBodies}` : ''}`;
 
 try {
-  console.log(`\nwrk -t1 -c${CONNECTIONS} -d${DURATION} por medición, misma máquina, sin Accept-Encoding (bytes sin comprimir):`);
+  console.log(
+    `\nwrk -t1 -c${CONNECTIONS} -d${DURATION} por medición, misma máquina, sin Accept-Encoding (bytes sin comprimir):`,
+  );
 
   // 2. Node alone (no PUBLISH_DIR), next to a bare node:http server sending the same bytes.
   const alone = await startNode({});
@@ -181,10 +227,17 @@ try {
   console.log(`Tamaño: / ${pageBytes.length} bytes, summary.json ${summaryBytes.length} bytes (sin comprimir)`);
   writeFileSync(join(dir, 'page.html'), pageBytes);
   const barePort = await freePort();
-  const bare = spawn(process.execPath, ['-e', `
+  const bare = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const body = require('fs').readFileSync(${JSON.stringify(join(dir, 'page.html'))});
     require('http').createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length }); res.end(body); }).listen(${barePort}, '127.0.0.1');
-  `], { stdio: 'ignore' });
+  `,
+    ],
+    { stdio: 'ignore' },
+  );
   children.push(bare);
   await waitFor('node:http', ok200(`http://127.0.0.1:${barePort}/`));
   const bareQuiet = await wrk(`http://127.0.0.1:${barePort}/`);
@@ -200,19 +253,25 @@ try {
   await stop(alone.child);
 
   if (!nginxBinary) {
-    console.log('\nnginx no está instalado: sin mediciones de la publicación (Debian: apt-get install -y nginx-light).');
+    console.log(
+      '\nnginx no está instalado: sin mediciones de la publicación (Debian: apt-get install -y nginx-light).',
+    );
   } else {
     // 3. The server with PUBLISH_DIR behind nginx with the shipped config.
     const publishing = await startNode({ PUBLISH_DIR: publishDir });
     const firstPublish = await waitFor('la primera publicación', () => existsSync(join(publishDir, MANIFEST)), 120_000);
-    console.log(`\nPublicación completa al arrancar (${publishDir}): lista ${((publishing.coldMs + firstPublish) / 1000).toFixed(1)} s después del arranque`);
+    console.log(
+      `\nPublicación completa al arrancar (${publishDir}): lista ${((publishing.coldMs + firstPublish) / 1000).toFixed(1)} s después del arranque`,
+    );
     const nodePort = Number(new URL(publishing.base).port);
     const shipped = await startNginx((port) => shippedConfig({ port, root: publishDir, nodePort }));
     nginxes.push(shipped);
     const plainRoot = join(dir, 'plain');
     mkdirSync(plainRoot);
     writeFileSync(join(plainRoot, 'index.html'), readFileSync(join(publishDir, 'index.html')));
-    const plain = await startNginx((port) => `server { listen 127.0.0.1:${port}; root ${plainRoot}; etag on; types { text/html html; } }\n`);
+    const plain = await startNginx(
+      (port) => `server { listen 127.0.0.1:${port}; root ${plainRoot}; etag on; types { text/html html; } }\n`,
+    );
     nginxes.push(plain);
 
     const plainQuiet = await wrk(`${plain.url}/`);
@@ -223,7 +282,9 @@ try {
     await new Promise((r) => setTimeout(r, 1500));
     const idleRss = rssMb(publishing.child.pid!);
     let peakRss = idleRss;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssMb(publishing.child.pid!)); }, 100);
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, rssMb(publishing.child.pid!));
+    }, 100);
     const [plainUpdating, shippedUpdating, checked] = await whileUpdating(publishing.base, async () => [
       await wrk(`${plain.url}/`),
       await wrk(`${shipped.url}/`),
@@ -232,18 +293,35 @@ try {
     clearInterval(sampler);
     const afterRss = rssMb(publishing.child.pid!);
 
-    console.log('\nnginx (1 worker) con deploy/nginx.conf sirviendo PUBLISH_DIR, frente a nginx con una copia simple del mismo archivo:');
+    console.log(
+      '\nnginx (1 worker) con deploy/nginx.conf sirviendo PUBLISH_DIR, frente a nginx con una copia simple del mismo archivo:',
+    );
     console.log(row('nginx, copia simple de /', plainQuiet));
     console.log(row('nginx + deploy/nginx.conf, /', shippedQuiet, plainQuiet, 'copia'));
     console.log(row(`nginx, copia simple, ${UPDATES_PER_SECOND} actualizaciones/s`, plainUpdating));
-    console.log(row(`nginx + deploy/nginx.conf, ${UPDATES_PER_SECOND} actualizaciones/s`, shippedUpdating, plainUpdating, 'copia'));
+    console.log(
+      row(
+        `nginx + deploy/nginx.conf, ${UPDATES_PER_SECOND} actualizaciones/s`,
+        shippedUpdating,
+        plainUpdating,
+        'copia',
+      ),
+    );
     console.log(row('  el mismo, revisando cada cuerpo (Lua)', checked));
     console.log(row('nginx + deploy/nginx.conf, summary.json', shippedSummary));
     const quietRatio = shippedQuiet.rps / plainQuiet.rps;
     const busyRatio = shippedUpdating.rps / plainUpdating.rps;
-    const clean = shippedQuiet.errors === '0' && shippedUpdating.errors === '0' && checked.errors === '0' && checked.badBodies === 0;
-    console.log(`Meta: ≥ 0.9× la copia, en calma ${quietRatio.toFixed(2)}× y con actualizaciones ${busyRatio.toFixed(2)}×, sin errores ni cuerpos incompletos → ${quietRatio >= 0.9 && busyRatio >= 0.9 && clean ? 'CUMPLE' : 'NO CUMPLE'}`);
-    console.log(`Memoria residente del servidor: en reposo ${idleRss.toFixed(0)} MB, máximo publicando a ${UPDATES_PER_SECOND}/s ${peakRss.toFixed(0)} MB, después ${afterRss.toFixed(0)} MB (${updatesPosted} actualizaciones en total)`);
+    const clean =
+      shippedQuiet.errors === '0' &&
+      shippedUpdating.errors === '0' &&
+      checked.errors === '0' &&
+      checked.badBodies === 0;
+    console.log(
+      `Meta: ≥ 0.9× la copia, en calma ${quietRatio.toFixed(2)}× y con actualizaciones ${busyRatio.toFixed(2)}×, sin errores ni cuerpos incompletos → ${quietRatio >= 0.9 && busyRatio >= 0.9 && clean ? 'CUMPLE' : 'NO CUMPLE'}`,
+    );
+    console.log(
+      `Memoria residente del servidor: en reposo ${idleRss.toFixed(0)} MB, máximo publicando a ${UPDATES_PER_SECOND}/s ${peakRss.toFixed(0)} MB, después ${afterRss.toFixed(0)} MB (${updatesPosted} actualizaciones en total)`,
+    );
 
     // 4. Publication latency: 201 of the update → its text in `/` as nginx serves it. Updates a
     // second apart, each measured alone (the NOC posts them minutes apart; a burst is coalesced
@@ -255,17 +333,25 @@ try {
       const res = await postUpdate(publishing.base, text);
       if (res.status !== 201) throw new Error(`la actualización respondió ${res.status}`);
       const after201 = performance.now();
-      await waitFor('la actualización en nginx', async () => (await (await fetch(`${shipped.url}/`)).text()).includes(text), 10_000);
+      await waitFor(
+        'la actualización en nginx',
+        async () => (await (await fetch(`${shipped.url}/`)).text()).includes(text),
+        10_000,
+      );
       latencies.push(performance.now() - after201);
       await new Promise((r) => setTimeout(r, 1000));
     }
     latencies.sort((a, b) => a - b);
     const p95 = percentile(latencies, 95);
-    console.log(`\nLatencia de publicación (201 → texto nuevo en / servido por nginx), 20 actualizaciones: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, máx ${latencies.at(-1)!.toFixed(0)} ms (meta: p95 < 1000 ms) → ${p95 < 1000 ? 'CUMPLE' : 'NO CUMPLE'}`);
+    console.log(
+      `\nLatencia de publicación (201 → texto nuevo en / servido por nginx), 20 actualizaciones: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, máx ${latencies.at(-1)!.toFixed(0)} ms (meta: p95 < 1000 ms) → ${p95 < 1000 ? 'CUMPLE' : 'NO CUMPLE'}`,
+    );
     await stop(publishing.child);
   }
   const nodeRatio = nodeQuiet.rps / bareQuiet.rps;
-  console.log(`\nNode solo frente a node:http desnudo: ${nodeRatio.toFixed(2)}× (el techo de Node en esta máquina; DESIGN.md midió 0.72–0.84× de nginx para node:http)`);
+  console.log(
+    `\nNode solo frente a node:http desnudo: ${nodeRatio.toFixed(2)}× (el techo de Node en esta máquina; DESIGN.md midió 0.72–0.84× de nginx para node:http)`,
+  );
 } finally {
   updating = false;
   for (const n of nginxes) await n.stop();

@@ -14,7 +14,8 @@ export function seedBenchCatalogue(db: Db, start: Date): void {
   const ctx = { now: start, actor: systemActor };
   for (let g = 0; g < 12; g++) {
     const group = createGroup(db, { name: `Zona de prueba ${g + 1}`, slug: `zona-${g + 1}` }, ctx);
-    for (const tech of ['fibra', 'inalambrico', 'dedicado']) createComponent(db, { name: `Enlace ${tech}`, slug: `zona-${g + 1}-${tech}`, group: group.id }, ctx);
+    for (const tech of ['fibra', 'inalambrico', 'dedicado'])
+      createComponent(db, { name: `Enlace ${tech}`, slug: `zona-${g + 1}-${tech}`, group: group.id }, ctx);
   }
 }
 
@@ -25,27 +26,49 @@ export function seedBenchDatabase(path: string): { openIncident: string } {
   seedBenchCatalogue(db, start);
   const slugs = db.$client.prepare('SELECT slug FROM components').pluck().all() as string[];
   let rng = 42;
-  const rand = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let i = 0; i < 1000; i++) {
     const at = new Date(start.getTime() + (i / 1000) * (now - start.getTime() - 86_400_000));
     const slug = slugs[Math.floor(rand() * slugs.length)];
     const status = componentStatuses[1 + Math.floor(rand() * 3)];
-    const incident = createIncident(db, {
-      name: `Incidente de prueba ${i + 1}`,
-      status: 'investigating',
-      impact: incidentImpacts[1 + Math.floor(rand() * 3)],
-      body: 'Estamos investigando una falla reportada por clientes de la zona.',
-      cause: 'Corte de fibra por obra civil',
-      components: { [slug]: status },
-    }, { now: at, actor: systemActor });
-    publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Se identificó la causa; cuadrilla en camino.' }, { now: new Date(at.getTime() + 20 * 60_000), actor: systemActor });
-    publishIncidentUpdate(db, incident.id, { status: 'resolved', body: 'Servicio restablecido.' }, { now: new Date(at.getTime() + (30 + rand() * 180) * 60_000), actor: systemActor });
+    const incident = createIncident(
+      db,
+      {
+        name: `Incidente de prueba ${i + 1}`,
+        status: 'investigating',
+        impact: incidentImpacts[1 + Math.floor(rand() * 3)],
+        body: 'Estamos investigando una falla reportada por clientes de la zona.',
+        cause: 'Corte de fibra por obra civil',
+        components: { [slug]: status },
+      },
+      { now: at, actor: systemActor },
+    );
+    publishIncidentUpdate(
+      db,
+      incident.id,
+      { status: 'identified', body: 'Se identificó la causa; cuadrilla en camino.' },
+      { now: new Date(at.getTime() + 20 * 60_000), actor: systemActor },
+    );
+    publishIncidentUpdate(
+      db,
+      incident.id,
+      { status: 'resolved', body: 'Servicio restablecido.' },
+      { now: new Date(at.getTime() + (30 + rand() * 180) * 60_000), actor: systemActor },
+    );
   }
   // The incident the NOC keeps updating during the measurements.
-  const open = createIncident(db, {
-    name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
-    cause: 'Corte de fibra por obra civil', components: { 'metepec-fibra': 'major_outage' },
-  }, { now: new Date(now - 3_600_000), actor: systemActor });
+  const open = createIncident(
+    db,
+    {
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      cause: 'Corte de fibra por obra civil',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    { now: new Date(now - 3_600_000), actor: systemActor },
+  );
   db.$client.close();
   return { openIncident: open.id };
 }

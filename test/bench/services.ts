@@ -21,9 +21,14 @@ const TARGET_MS = 5_000;
 const path = tempDatabasePath();
 const db = openDatabase(path);
 seedDemoCatalogue(db, new Date());
-const { app } = createApp({ db, config: { port: 0, host: '127.0.0.1', databasePath: path, publicUrl: 'https://status.somnet.com.mx' } });
+const { app } = createApp({
+  db,
+  config: { port: 0, host: '127.0.0.1', databasePath: path, publicUrl: 'https://status.somnet.com.mx' },
+});
 const { token } = createApiToken(db, 'bench', new Date());
-const areaComponents = componentCatalogue(db).all.filter((c) => c.groupId && !c.slug.startsWith('red-') && c.groupName !== 'Servicios centrales');
+const areaComponents = componentCatalogue(db).all.filter(
+  (c) => c.groupId && !c.slug.startsWith('red-') && c.groupName !== 'Servicios centrales',
+);
 
 // A plausible inventory: ~4 services per customer, 1–2 contacts each, an OLT and a PON port (or a tower).
 const services = Array.from({ length: SERVICES }, (_, i) => {
@@ -31,29 +36,56 @@ const services = Array.from({ length: SERVICES }, (_, i) => {
   const fibre = component.slug.endsWith('-fibra');
   const customer = Math.floor(i / 4);
   return {
-    service_id: `SOM-${100000 + i}`, customer_id: `C-${10000 + customer}`, company: `Empresa ${customer} SA de CV`, label: `Sucursal ${i % 4 + 1}`,
-    technology: fibre ? 'Fibra óptica' : 'Inalámbrico', component: component.slug,
-    elements: fibre ? [`OLT-${component.slug.slice(0, 3).toUpperCase()}-${i % 8}`, `PON-${i % 8}/${i % 16}`] : [`TORRE-${i % 40}`],
+    service_id: `SOM-${100000 + i}`,
+    customer_id: `C-${10000 + customer}`,
+    company: `Empresa ${customer} SA de CV`,
+    label: `Sucursal ${(i % 4) + 1}`,
+    technology: fibre ? 'Fibra óptica' : 'Inalámbrico',
+    component: component.slug,
+    elements: fibre
+      ? [`OLT-${component.slug.slice(0, 3).toUpperCase()}-${i % 8}`, `PON-${i % 8}/${i % 16}`]
+      : [`TORRE-${i % 40}`],
     monthly_price_mxn: 1999 + (i % 5) * 500,
-    contacts: i % 3 === 0
-      ? [{ name: `Contacto ${customer}`, email: `noc@empresa${customer}.mx`, phone: '722 167 5865' }, { name: 'Guardia', email: `guardia${i}@empresa${customer}.mx` }]
-      : [{ name: `Contacto ${customer}`, email: `noc@empresa${customer}.mx` }],
+    contacts:
+      i % 3 === 0
+        ? [
+            { name: `Contacto ${customer}`, email: `noc@empresa${customer}.mx`, phone: '722 167 5865' },
+            { name: 'Guardia', email: `guardia${i}@empresa${customer}.mx` },
+          ]
+        : [{ name: `Contacto ${customer}`, email: `noc@empresa${customer}.mx` }],
   };
 });
 const json = JSON.stringify({ services });
 const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const csv = [
   'service_id,customer_id,company,label,technology,component,elements,monthly_price_mxn,contact_name,contact_email,contact_phone,contact2_name,contact2_email,contact2_phone',
-  ...services.map((s) => [s.service_id, s.customer_id, s.company, s.label, s.technology, s.component, s.elements.join(';'), String(s.monthly_price_mxn),
-    ...[0, 1].flatMap((k) => [s.contacts[k]?.name ?? '', s.contacts[k]?.email ?? '', s.contacts[k]?.phone ?? ''])].map(csvField).join(',')),
+  ...services.map((s) =>
+    [
+      s.service_id,
+      s.customer_id,
+      s.company,
+      s.label,
+      s.technology,
+      s.component,
+      s.elements.join(';'),
+      String(s.monthly_price_mxn),
+      ...[0, 1].flatMap((k) => [s.contacts[k]?.name ?? '', s.contacts[k]?.email ?? '', s.contacts[k]?.phone ?? '']),
+    ]
+      .map(csvField)
+      .join(','),
+  ),
 ].join('\n');
 
 async function put(body: string, type: string): Promise<number> {
   const t0 = performance.now();
-  const res = await app.request('/api/v1/services', { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+  const res = await app.request('/api/v1/services', {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${token}`, 'content-type': type },
+    body,
+  });
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`PUT /api/v1/services → ${res.status}: ${(await res.text()).slice(0, 300)}`);
-  const result = await res.json() as { services: number };
+  const result = (await res.json()) as { services: number };
   if (result.services !== SERVICES) throw new Error(`se importaron ${result.services} servicios`);
   return ms;
 }
@@ -61,7 +93,9 @@ async function put(body: string, type: string): Promise<number> {
 // Reference: the same rows by a bare loop of prepared INSERTs (into a scratch copy of the tables).
 function bareInsert(): number {
   const sqlite = db.$client;
-  sqlite.exec('CREATE TEMP TABLE ref_services AS SELECT * FROM services WHERE 0; CREATE TEMP TABLE ref_elements AS SELECT * FROM service_elements WHERE 0; CREATE TEMP TABLE ref_contacts AS SELECT * FROM service_contacts WHERE 0;');
+  sqlite.exec(
+    'CREATE TEMP TABLE ref_services AS SELECT * FROM services WHERE 0; CREATE TEMP TABLE ref_elements AS SELECT * FROM service_elements WHERE 0; CREATE TEMP TABLE ref_contacts AS SELECT * FROM service_contacts WHERE 0;',
+  );
   const ids = new Map(componentCatalogue(db).all.map((c) => [c.slug, c.id]));
   const s = sqlite.prepare('INSERT INTO ref_services VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const e = sqlite.prepare('INSERT INTO ref_elements VALUES (?, ?)');
@@ -70,9 +104,21 @@ function bareInsert(): number {
   const parsed = JSON.parse(json) as { services: typeof services };
   sqlite.transaction(() => {
     parsed.services.forEach((r, i) => {
-      s.run(r.service_id, r.customer_id, r.company, r.label, r.technology, ids.get(r.component), r.monthly_price_mxn, i, Date.now());
+      s.run(
+        r.service_id,
+        r.customer_id,
+        r.company,
+        r.label,
+        r.technology,
+        ids.get(r.component),
+        r.monthly_price_mxn,
+        i,
+        Date.now(),
+      );
       for (const el of r.elements) e.run(r.service_id, el);
-      r.contacts.forEach((k, j) => c.run(r.service_id, j, k.name, k.email.toLowerCase(), 'phone' in k ? k.phone : null));
+      r.contacts.forEach((k, j) =>
+        c.run(r.service_id, j, k.name, k.email.toLowerCase(), 'phone' in k ? k.phone : null),
+      );
     });
   })();
   return performance.now() - t0;
@@ -82,22 +128,44 @@ const referenceMs = bareInsert();
 const firstJsonMs = await put(json, 'application/json');
 const replaceJsonMs = await put(json, 'application/json');
 const csvMs = await put(csv, 'text/csv');
-const contacts = (db.$client.prepare("SELECT count(*) AS n FROM subscribers WHERE kind = 'technical_contact'").get() as { n: number }).n;
+const contacts = (
+  db.$client.prepare("SELECT count(*) AS n FROM subscribers WHERE kind = 'technical_contact'").get() as { n: number }
+).n;
 
 // An incident on the backbone's every area component: every service is affected.
 const t0 = performance.now();
-createIncident(db, { name: 'Corte troncal', status: 'investigating', body: 'Revisando.', components: Object.fromEntries(areaComponents.map((c) => [c.slug, 'major_outage' as const])) },
-  { now: new Date(), actor: { kind: 'cli', name: 'bench' } });
+createIncident(
+  db,
+  {
+    name: 'Corte troncal',
+    status: 'investigating',
+    body: 'Revisando.',
+    components: Object.fromEntries(areaComponents.map((c) => [c.slug, 'major_outage' as const])),
+  },
+  { now: new Date(), actor: { kind: 'cli', name: 'bench' } },
+);
 const fanOutMs = performance.now() - t0;
-const queued = (db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email'").get() as { n: number }).n;
+const queued = (
+  db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email'").get() as { n: number }
+).n;
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-console.log(`Servicios: ${SERVICES.toLocaleString('es-MX')} (JSON ${mb(Buffer.byteLength(json))}, CSV ${mb(Buffer.byteLength(csv))}); contactos técnicos registrados: ${contacts.toLocaleString('es-MX')}`);
+console.log(
+  `Servicios: ${SERVICES.toLocaleString('es-MX')} (JSON ${mb(Buffer.byteLength(json))}, CSV ${mb(Buffer.byteLength(csv))}); contactos técnicos registrados: ${contacts.toLocaleString('es-MX')}`,
+);
 console.log(`Referencia, mismas filas con INSERT preparado sin validar:  ${referenceMs.toFixed(0)} ms`);
-console.log(`PUT /api/v1/services JSON, inventario vacío:               ${firstJsonMs.toFixed(0)} ms (${(firstJsonMs / referenceMs).toFixed(1)}× la referencia; objetivo < ${TARGET_MS} ms)`);
-console.log(`PUT /api/v1/services JSON, reemplazo del inventario:       ${replaceJsonMs.toFixed(0)} ms (${(replaceJsonMs / referenceMs).toFixed(1)}×)`);
-console.log(`PUT /api/v1/services CSV, reemplazo del inventario:        ${csvMs.toFixed(0)} ms (${(csvMs / referenceMs).toFixed(1)}×)`);
-console.log(`Incidente que afecta a los ${SERVICES.toLocaleString('es-MX')} servicios (encolar):    ${fanOutMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (uno por contacto)`);
+console.log(
+  `PUT /api/v1/services JSON, inventario vacío:               ${firstJsonMs.toFixed(0)} ms (${(firstJsonMs / referenceMs).toFixed(1)}× la referencia; objetivo < ${TARGET_MS} ms)`,
+);
+console.log(
+  `PUT /api/v1/services JSON, reemplazo del inventario:       ${replaceJsonMs.toFixed(0)} ms (${(replaceJsonMs / referenceMs).toFixed(1)}×)`,
+);
+console.log(
+  `PUT /api/v1/services CSV, reemplazo del inventario:        ${csvMs.toFixed(0)} ms (${(csvMs / referenceMs).toFixed(1)}×)`,
+);
+console.log(
+  `Incidente que afecta a los ${SERVICES.toLocaleString('es-MX')} servicios (encolar):    ${fanOutMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (uno por contacto)`,
+);
 db.$client.close();
 rmSync(dirname(path), { recursive: true, force: true });
 if (Math.max(firstJsonMs, replaceJsonMs, csvMs) >= TARGET_MS || queued !== contacts) process.exitCode = 1;

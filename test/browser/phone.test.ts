@@ -28,24 +28,48 @@ async function ok(res: Promise<Response>): Promise<{ id: string }> {
 beforeAll(async () => {
   s = await startTestServer({ now: clock.now });
   browser = await launchBrowser();
-  fibreCut = (await ok(s.api('POST', '/api/v1/incidents', {
-    name: 'Corte de fibra óptica en Metepec', status: 'identified', impact: 'critical',
-    body: 'Una obra civil cortó el cable troncal en Av. Tecnológico. La cuadrilla ya está en sitio realizando el empalme.',
-    cause: CAUSE, eta: ETA, components: { 'metepec-fibra': 'major_outage' },
-  }))).id;
+  fibreCut = (
+    await ok(
+      s.api('POST', '/api/v1/incidents', {
+        name: 'Corte de fibra óptica en Metepec',
+        status: 'identified',
+        impact: 'critical',
+        body: 'Una obra civil cortó el cable troncal en Av. Tecnológico. La cuadrilla ya está en sitio realizando el empalme.',
+        cause: CAUSE,
+        eta: ETA,
+        components: { 'metepec-fibra': 'major_outage' },
+      }),
+    )
+  ).id;
   clock.advance(5 * 60_000);
-  await ok(s.api('POST', '/api/v1/incidents', {
-    name: 'Baja velocidad en enlaces de microondas de Lerma', status: 'investigating', impact: 'major',
-    body: 'Detectamos baja velocidad en los enlaces inalámbricos de Lerma.', components: { 'lerma-inalambrico': 'degraded_performance' },
-  }));
-  await ok(s.api('POST', '/api/v1/maintenances', {
-    name: 'Cambio de tarjetas en la OLT de Toluca', body: 'Sustitución de tarjetas de línea.',
-    scheduled_for: '2026-12-01T00:00:00-06:00', scheduled_until: '2026-12-01T03:00:00-06:00', components: ['toluca-fibra'], impact_kind: 'outage',
-  }));
-  const cancelled = await ok(s.api('POST', '/api/v1/maintenances', {
-    name: 'Ajuste de antenas en Zinacantepec', body: 'Alineación de antenas.',
-    scheduled_for: '2026-12-01T01:00:00-06:00', scheduled_until: '2026-12-01T02:00:00-06:00', components: ['zinacantepec-inalambrico'],
-  }));
+  await ok(
+    s.api('POST', '/api/v1/incidents', {
+      name: 'Baja velocidad en enlaces de microondas de Lerma',
+      status: 'investigating',
+      impact: 'major',
+      body: 'Detectamos baja velocidad en los enlaces inalámbricos de Lerma.',
+      components: { 'lerma-inalambrico': 'degraded_performance' },
+    }),
+  );
+  await ok(
+    s.api('POST', '/api/v1/maintenances', {
+      name: 'Cambio de tarjetas en la OLT de Toluca',
+      body: 'Sustitución de tarjetas de línea.',
+      scheduled_for: '2026-12-01T00:00:00-06:00',
+      scheduled_until: '2026-12-01T03:00:00-06:00',
+      components: ['toluca-fibra'],
+      impact_kind: 'outage',
+    }),
+  );
+  const cancelled = await ok(
+    s.api('POST', '/api/v1/maintenances', {
+      name: 'Ajuste de antenas en Zinacantepec',
+      body: 'Alineación de antenas.',
+      scheduled_for: '2026-12-01T01:00:00-06:00',
+      scheduled_until: '2026-12-01T02:00:00-06:00',
+      components: ['zinacantepec-inalambrico'],
+    }),
+  );
   await ok(s.api('POST', `/api/v1/maintenances/${cancelled.id}/cancel`, { body: 'Se hará junto con otra ventana.' }));
 });
 afterAll(async () => {
@@ -54,7 +78,13 @@ afterAll(async () => {
 });
 
 function phone(width: number, extra: BrowserContextOptions = {}) {
-  return browser.newContext({ viewport: { width, height: 740 }, isMobile: width < 600, hasTouch: width < 600, locale: 'es-MX', ...extra });
+  return browser.newContext({
+    viewport: { width, height: 740 },
+    isMobile: width < 600,
+    hasTouch: width < 600,
+    locale: 'es-MX',
+    ...extra,
+  });
 }
 
 /** Every public page of the published snapshot (api/publish/routes.ts), one member per family. */
@@ -63,7 +93,10 @@ function publicPages(): string[] {
   for (const route of publicRoutes) {
     const last = route.path.split('/').at(-1)!;
     if (route.path.startsWith('/api/') || last.includes('.')) continue;
-    if (!route.each) { pages.push(route.path); continue; }
+    if (!route.each) {
+      pages.push(route.path);
+      continue;
+    }
     const members = collections[route.each].all(s.db, clock.now());
     const preferred = members.find((m) => m === fibreCut || m === 'metepec') ?? members[0];
     if (preferred) pages.push(pathFor(route, preferred));
@@ -74,7 +107,12 @@ function publicPages(): string[] {
 describe('no public page scrolls sideways', () => {
   for (const width of [320, 360, 1280]) {
     it(`at ${width} px`, async () => {
-      const pages = [...publicPages(), '/autodiagnostico?zona=metepec', '/autodiagnostico?zona=toluca&reinicio=si&leds=rojo&cable=falla', '/soporte?criticidad=media&servicio=Internet&cliente=ACME'];
+      const pages = [
+        ...publicPages(),
+        '/autodiagnostico?zona=metepec',
+        '/autodiagnostico?zona=toluca&reinicio=si&leds=rojo&cable=falla',
+        '/soporte?criticidad=media&servicio=Internet&cliente=ACME',
+      ];
       expect(pages).toContain('/zonas/metepec');
       expect(pages).toContain(`/incidentes/${fibreCut}`);
       const context = await phone(width);
@@ -121,8 +159,12 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     await tab.clock.install({ time: new Date('2026-11-26T21:25:00Z') });
     await tab.goto(`${s.url}/`);
     const updated = tab.locator('section.banner p', { hasText: 'Última actualización' });
-    await expect.poll(() => updated.textContent()).toBe('Última actualización: 26 nov 2026, 12:05 (hora del centro de México) (hace 3 h 20 min)');
-    await expect.poll(() => tab.locator('section.banner [data-eta]').textContent()).toBe(`${ETA_TEXT} · vencida — esperando actualización`);
+    await expect
+      .poll(() => updated.textContent())
+      .toBe('Última actualización: 26 nov 2026, 12:05 (hora del centro de México) (hace 3 h 20 min)');
+    await expect
+      .poll(() => tab.locator('section.banner [data-eta]').textContent())
+      .toBe(`${ETA_TEXT} · vencida — esperando actualización`);
     await context.close();
   });
 
@@ -141,14 +183,21 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     clock.set('2026-11-26T21:30:00Z');
     try {
       // Any public write renders the pages afresh (the page cache holds them until the next one).
-      await ok(s.api('POST', '/api/v1/maintenances', {
-        name: 'Revisión de respaldo eléctrico en Lerma', body: 'Prueba de la planta de emergencia.',
-        scheduled_for: '2027-01-20T00:00:00-06:00', scheduled_until: '2027-01-20T01:00:00-06:00', components: ['lerma-fibra'],
-      }));
+      await ok(
+        s.api('POST', '/api/v1/maintenances', {
+          name: 'Revisión de respaldo eléctrico en Lerma',
+          body: 'Prueba de la planta de emergencia.',
+          scheduled_for: '2027-01-20T00:00:00-06:00',
+          scheduled_until: '2027-01-20T01:00:00-06:00',
+          components: ['lerma-fibra'],
+        }),
+      );
       const context = await phone(360, { javaScriptEnabled: false });
       const tab = await context.newPage();
       await tab.goto(`${s.url}/incidentes/${fibreCut}`);
-      await expect(tab.locator('.facts [data-eta]').textContent()).resolves.toBe(`${ETA_TEXT} · vencida — esperando actualización`);
+      await expect(tab.locator('.facts [data-eta]').textContent()).resolves.toBe(
+        `${ETA_TEXT} · vencida — esperando actualización`,
+      );
       // No relative words in the HTML itself: a snapshot read later would be wrong.
       await expect(tab.locator('main').textContent()).resolves.not.toContain('hace ');
       await context.close();
@@ -162,11 +211,29 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     const tab = await context.newPage();
     await tab.clock.install({ time: new Date('2026-11-26T18:06:00Z') });
     await tab.goto(`${s.url}/`);
-    await ok(s.api('POST', `/api/v1/incidents/${fibreCut}/updates`, { status: 'identified', body: 'Empalme al 50 %.', cause: 'Corte de fibra por obra del ayuntamiento', eta: ETA }));
+    await ok(
+      s.api('POST', `/api/v1/incidents/${fibreCut}/updates`, {
+        status: 'identified',
+        body: 'Empalme al 50 %.',
+        cause: 'Corte de fibra por obra del ayuntamiento',
+        eta: ETA,
+      }),
+    );
     await tab.clock.runFor(61_000);
-    await expect.poll(() => tab.locator('section.banner').textContent(), { timeout: 10_000 }).toContain('Corte de fibra por obra del ayuntamiento');
-    await expect(tab.locator('#actualizacion-automatica').textContent()).resolves.toMatch(/^Página actualizada a las \d\d:\d\d/);
-    await ok(s.api('POST', `/api/v1/incidents/${fibreCut}/updates`, { status: 'identified', body: 'Empalme al 60 %.', cause: CAUSE, eta: ETA }));
+    await expect
+      .poll(() => tab.locator('section.banner').textContent(), { timeout: 10_000 })
+      .toContain('Corte de fibra por obra del ayuntamiento');
+    await expect(tab.locator('#actualizacion-automatica').textContent()).resolves.toMatch(
+      /^Página actualizada a las \d\d:\d\d/,
+    );
+    await ok(
+      s.api('POST', `/api/v1/incidents/${fibreCut}/updates`, {
+        status: 'identified',
+        body: 'Empalme al 60 %.',
+        cause: CAUSE,
+        eta: ETA,
+      }),
+    );
     await context.close();
   });
 });
@@ -197,22 +264,29 @@ describe('/autodiagnostico', () => {
     const tab = await context.newPage();
     await tab.goto(`${s.url}/autodiagnostico`);
     await tab.locator('#zona').selectOption('san-mateo-atenco');
-    await Promise.all([tab.waitForURL(/zona=san-mateo-atenco/), tab.getByRole('button', { name: 'Comprobar mi zona' }).click()]);
-    await expect(tab.getByText('No tenemos fallas publicadas en San Mateo Atenco en este momento.', { exact: false }).isVisible()).resolves.toBe(true);
+    await Promise.all([
+      tab.waitForURL(/zona=san-mateo-atenco/),
+      tab.getByRole('button', { name: 'Comprobar mi zona' }).click(),
+    ]);
+    await expect(
+      tab.getByText('No tenemos fallas publicadas en San Mateo Atenco en este momento.', { exact: false }).isVisible(),
+    ).resolves.toBe(true);
     await expect(tab.getByText('Desconecte de la corriente').isVisible()).resolves.toBe(true);
     await context.close();
   });
 });
 
 describe('area pages and the rest of the first impression', () => {
-  it('/zonas/metepec says which technology is down, with the incident\'s cause and ETA', async () => {
+  it("/zonas/metepec says which technology is down, with the incident's cause and ETA", async () => {
     const context = await phone(360);
     const tab = await context.newPage();
     await tab.goto(`${s.url}/`);
     const chip = tab.locator('.areas a', { hasText: 'Metepec' });
     await expect(chip.textContent()).resolves.toContain('Fibra óptica sin servicio');
     await expect(chip.getAttribute('href')).resolves.toBe(`/incidentes/${fibreCut}`);
-    await expect(tab.locator('.areas a', { hasText: 'Zinacantepec' }).getAttribute('href')).resolves.toBe('/zonas/zinacantepec');
+    await expect(tab.locator('.areas a', { hasText: 'Zinacantepec' }).getAttribute('href')).resolves.toBe(
+      '/zonas/zinacantepec',
+    );
     await tab.goto(`${s.url}/zonas/metepec`);
     await expect(tab.locator('h1').textContent()).resolves.toBe('Metepec: fibra óptica sin servicio');
     await expect(tab.locator('article.incident').textContent()).resolves.toContain(CAUSE);
@@ -233,9 +307,13 @@ describe('area pages and the rest of the first impression', () => {
     await summary.focus();
     await tab.keyboard.press('Enter');
     await expect(link.isVisible()).resolves.toBe(true);
-    await expect(fibre.locator('.uptime-days li').textContent()).resolves.toMatch(/^26 de noviembre de 2026: \d.* sin servicio · Corte de fibra óptica en Metepec$/);
+    await expect(fibre.locator('.uptime-days li').textContent()).resolves.toMatch(
+      /^26 de noviembre de 2026: \d.* sin servicio · Corte de fibra óptica en Metepec$/,
+    );
     // A service with a quiet quarter has no detail at all.
-    await expect(tab.locator('.component', { hasText: 'Inalámbrico' }).locator('.uptime-days').count()).resolves.toBe(0);
+    await expect(tab.locator('.component', { hasText: 'Inalámbrico' }).locator('.uptime-days').count()).resolves.toBe(
+      0,
+    );
     await context.close();
   });
 
@@ -245,7 +323,9 @@ describe('area pages and the rest of the first impression', () => {
     await tab.goto(`${s.url}/mantenimiento`);
     const link = tab.locator('table.month a', { hasText: 'Ajuste de antenas en Zinacantepec' });
     await Promise.all([tab.waitForURL(/\/mantenimiento\/[a-z0-9]+$/), link.click()]);
-    await expect(tab.locator('h1').textContent()).resolves.toBe('Mantenimiento cancelado: Ajuste de antenas en Zinacantepec');
+    await expect(tab.locator('h1').textContent()).resolves.toBe(
+      'Mantenimiento cancelado: Ajuste de antenas en Zinacantepec',
+    );
     const badge = tab.locator('.badge-cancelled');
     await expect(badge.evaluate((el) => getComputedStyle(el).textDecorationLine)).resolves.toBe('none');
     await context.close();
@@ -270,7 +350,9 @@ describe('area pages and the rest of the first impression', () => {
     const tab = await context.newPage();
     await tab.goto(`${s.url}/`);
     await expect(tab.locator('meta[name="theme-color"]').first().getAttribute('content')).resolves.toBe('#0550ae');
-    for (const box of await tab.locator('header.site nav a').evaluateAll((links) => links.map((a) => a.getBoundingClientRect().height))) {
+    for (const box of await tab
+      .locator('header.site nav a')
+      .evaluateAll((links) => links.map((a) => a.getBoundingClientRect().height))) {
       expect(box).toBeGreaterThanOrEqual(24);
     }
     await context.close();
@@ -281,18 +363,35 @@ describe('area pages and the rest of the first impression', () => {
     const tab = await context.newPage();
     await tab.goto(`${s.url}/zonas/metepec`);
     const ratios = await tab.evaluate(() => {
-      const rgb = (c: string) => c.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+      const rgb = (c: string) =>
+        c
+          .match(/\d+(\.\d+)?/g)!
+          .slice(0, 3)
+          .map(Number);
       const lum = (c: string) => {
-        const [r, g, b] = rgb(c).map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+        const [r, g, b] = rgb(c).map((v) => {
+          const x = v / 255;
+          return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+        });
         return 0.2126 * r + 0.7152 * g + 0.0722 * b;
       };
-      const ratio = (a: string, b: string) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x); return (hi + 0.05) / (lo + 0.05); };
+      const ratio = (a: string, b: string) => {
+        const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+        return (hi + 0.05) / (lo + 0.05);
+      };
       const bg = getComputedStyle(document.documentElement).backgroundColor;
       const sample = (selector: string) => ratio(getComputedStyle(document.querySelector(selector)!).color, bg);
-      return { bgLuminance: lum(bg), text: sample('main p'), link: sample('main a'), muted: sample('.muted'), outage: sample('.status-major_outage') };
+      return {
+        bgLuminance: lum(bg),
+        text: sample('main p'),
+        link: sample('main a'),
+        muted: sample('.muted'),
+        outage: sample('.status-major_outage'),
+      };
     });
     expect(ratios.bgLuminance).toBeLessThan(0.05);
-    for (const [name, value] of Object.entries(ratios)) if (name !== 'bgLuminance') expect(value, name).toBeGreaterThanOrEqual(4.5);
+    for (const [name, value] of Object.entries(ratios))
+      if (name !== 'bgLuminance') expect(value, name).toBeGreaterThanOrEqual(4.5);
     await context.close();
   });
 });

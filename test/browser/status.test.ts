@@ -16,7 +16,11 @@ afterAll(async () => {
 
 describe('in Chromium', () => {
   it('an incident posted through the API appears on / for a customer on a phone, JavaScript off', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 }, locale: 'es-MX' });
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 390, height: 844 },
+      locale: 'es-MX',
+    });
     const tab = await context.newPage();
     await tab.goto(`${s.url}/`);
     await expect(tab.locator('h1').textContent()).resolves.toBe('Todos los servicios operan con normalidad');

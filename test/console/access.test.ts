@@ -14,7 +14,9 @@ beforeAll(async () => {
   addUser(server.db, 'admin@somnet.com.mx', 'admin', 'clave-de-administracion', { mustChange: false });
   addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'clave-de-la-guardia', { mustChange: false });
 });
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
 const count = (sql: string, ...args: unknown[]) => (server.db.$client.prepare(sql).get(...args) as { n: number }).n;
 
@@ -43,10 +45,16 @@ describe('access to /noc', () => {
 
   it('returns to the page asked for after signing in, but never outside the console', async () => {
     const client = new ConsoleClient(server.url);
-    const inside = await client.submit('/noc/login?volver=%2Fnoc%2Fauditoria', { email: 'admin@somnet.com.mx', password: 'clave-de-administracion' });
+    const inside = await client.submit('/noc/login?volver=%2Fnoc%2Fauditoria', {
+      email: 'admin@somnet.com.mx',
+      password: 'clave-de-administracion',
+    });
     expect(inside.headers.get('location')).toBe('/noc/auditoria');
     const other = new ConsoleClient(server.url);
-    const outside = await other.submit('/noc/login?volver=%2F%2Fmalicioso.example%2Fnoc', { email: 'admin@somnet.com.mx', password: 'clave-de-administracion' });
+    const outside = await other.submit('/noc/login?volver=%2F%2Fmalicioso.example%2Fnoc', {
+      email: 'admin@somnet.com.mx',
+      password: 'clave-de-administracion',
+    });
     expect(outside.headers.get('location')).toBe('/noc');
   });
 
@@ -73,11 +81,18 @@ describe('access to /noc', () => {
   it('refuses a login post without the CSRF token, and a cross-origin one', async () => {
     const client = new ConsoleClient(server.url);
     await client.get('/noc/login');
-    const noToken = await client.post('/noc/login', { email: 'admin@somnet.com.mx', password: 'clave-de-administracion' });
+    const noToken = await client.post('/noc/login', {
+      email: 'admin@somnet.com.mx',
+      password: 'clave-de-administracion',
+    });
     expect(noToken.status).toBe(403);
     expect(await noToken.text()).toContain('CSRF');
     const html = await (await client.get('/noc/login')).text();
-    const crossOrigin = await client.post('/noc/login', { csrf: hiddenValue(html, 'csrf')!, email: 'admin@somnet.com.mx', password: 'clave-de-administracion' }, { origin: 'https://malicioso.example' });
+    const crossOrigin = await client.post(
+      '/noc/login',
+      { csrf: hiddenValue(html, 'csrf')!, email: 'admin@somnet.com.mx', password: 'clave-de-administracion' },
+      { origin: 'https://malicioso.example' },
+    );
     expect(crossOrigin.status).toBe(403);
     expect(client.cookies.has('somnet_noc')).toBe(false);
   });
@@ -87,9 +102,19 @@ describe('access to /noc', () => {
     await client.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
     const before = count('SELECT count(*) AS n FROM incidents');
     const html = await (await client.get('/noc/incidentes/nuevo')).text();
-    const fields = { idem: hiddenValue(html, 'idem')!, accion: 'vista-previa', name: 'Prueba', impact: 'major', status: 'investigating', body: 'x' };
+    const fields = {
+      idem: hiddenValue(html, 'idem')!,
+      accion: 'vista-previa',
+      name: 'Prueba',
+      impact: 'major',
+      status: 'investigating',
+      body: 'x',
+    };
     expect((await client.post('/noc/incidentes/nuevo', fields)).status).toBe(403);
-    expect((await client.post('/noc/incidentes/nuevo', { ...fields, csrf: 'un-token-inventado-de-43-caracteres-000000' })).status).toBe(403);
+    expect(
+      (await client.post('/noc/incidentes/nuevo', { ...fields, csrf: 'un-token-inventado-de-43-caracteres-000000' }))
+        .status,
+    ).toBe(403);
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(before);
   });
 
@@ -107,7 +132,8 @@ describe('access to /noc', () => {
   it('locks an account after 5 wrong passwords, even for the right one, until 15 minutes pass', async () => {
     addUser(server.db, 'bloqueo@somnet.com.mx', 'noc', 'clave-correcta-larga', { mustChange: false });
     const client = new ConsoleClient(server.url);
-    for (let i = 0; i < 5; i++) expect((await client.login('bloqueo@somnet.com.mx', `mala-${i}-xxxxxxxx`)).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await client.login('bloqueo@somnet.com.mx', `mala-${i}-xxxxxxxx`)).status).toBe(401);
     const locked = await client.login('bloqueo@somnet.com.mx', 'clave-correcta-larga');
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain('bloqueada temporalmente');
@@ -132,7 +158,9 @@ describe('access to /noc', () => {
     expect(res.status).toBe(303);
     expect((await phone.get('/noc')).status).toBe(303);
     expect((await desk.get('/noc')).status).toBe(303);
-    const audit = server.db.$client.prepare("SELECT actor_name FROM audit_log WHERE action = 'user.logout_everywhere'").all();
+    const audit = server.db.$client
+      .prepare("SELECT actor_name FROM audit_log WHERE action = 'user.logout_everywhere'")
+      .all();
     expect(audit).toEqual([{ actor_name: 'guardia@somnet.com.mx' }]);
   });
 });
@@ -141,7 +169,8 @@ describe('rate limiting by client address', () => {
   it('refuses every sign-in from an address after 20 failures in 15 minutes, whichever the account', async () => {
     clock.advance(60 * 60_000);
     const client = new ConsoleClient(server.url);
-    for (let i = 0; i < 20; i++) expect((await client.login(`nadie${i}@somnet.com.mx`, 'cualquier-cosa-larga')).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await client.login(`nadie${i}@somnet.com.mx`, 'cualquier-cosa-larga')).status).toBe(401);
     const blocked = await client.login('admin@somnet.com.mx', 'clave-de-administracion');
     expect(blocked.status).toBe(429);
     expect(await blocked.text()).toContain('Demasiados intentos fallidos desde esta conexión');
@@ -154,14 +183,26 @@ describe('first sign-in with a one-time password', () => {
   it('the CLI prints the password alone on its last line, and the console asks for a new one', async () => {
     const path = tempDatabasePath();
     openDatabase(path).$client.close();
-    const run = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'Nueva@Somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      ['api/cli.ts', 'user', 'create', '--email', 'Nueva@Somnet.com.mx', '--role', 'admin'],
+      { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' },
+    );
     expect(run.status).toBe(0);
     const password = run.stdout.trim().split('\n').at(-1)!;
     expect(password).toMatch(/^\S{16}$/);
-    const again = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'nueva@somnet.com.mx', '--role', 'admin'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const again = spawnSync(
+      process.execPath,
+      ['api/cli.ts', 'user', 'create', '--email', 'nueva@somnet.com.mx', '--role', 'admin'],
+      { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' },
+    );
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('Ya existe un usuario');
-    const badRole = spawnSync(process.execPath, ['api/cli.ts', 'user', 'create', '--email', 'otra@somnet.com.mx', '--role', 'jefe'], { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' });
+    const badRole = spawnSync(
+      process.execPath,
+      ['api/cli.ts', 'user', 'create', '--email', 'otra@somnet.com.mx', '--role', 'jefe'],
+      { cwd: projectRoot, env: { ...process.env, DATABASE_PATH: path }, encoding: 'utf8' },
+    );
     expect(badRole.status).toBe(1);
     expect(badRole.stderr).toContain('El rol debe ser admin o noc.');
 
@@ -174,12 +215,18 @@ describe('first sign-in with a one-time password', () => {
       const short = await client.submit('/noc/contrasena', { actual: password, nueva: 'corta', repetir: 'corta' });
       expect(short.status).toBe(422);
       expect(await short.text()).toContain('al menos 12 caracteres');
-      const ok = await client.submit('/noc/contrasena', { actual: password, nueva: 'otra-clave-distinta-segura', repetir: 'otra-clave-distinta-segura' });
+      const ok = await client.submit('/noc/contrasena', {
+        actual: password,
+        nueva: 'otra-clave-distinta-segura',
+        repetir: 'otra-clave-distinta-segura',
+      });
       expect(ok.headers.get('location')).toBe('/noc?aviso=contrasena');
       expect((await client.get('/noc/componentes')).status).toBe(200);
       const fresh = new ConsoleClient(own.url);
       expect((await fresh.login('nueva@somnet.com.mx', password)).status).toBe(401);
-      expect((await fresh.login('nueva@somnet.com.mx', 'otra-clave-distinta-segura')).headers.get('location')).toBe('/noc');
+      expect((await fresh.login('nueva@somnet.com.mx', 'otra-clave-distinta-segura')).headers.get('location')).toBe(
+        '/noc',
+      );
     } finally {
       await own.close();
     }

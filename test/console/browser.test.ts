@@ -43,7 +43,9 @@ describe('NOC console in Chromium', () => {
     expect(await page.getByLabel('Título').inputValue()).toBe('Falla eléctrica en nodo');
     await page.getByLabel('Título').fill('Falla eléctrica en nodo Zinacantepec');
     await page.getByLabel('Toda la zona Zinacantepec').check();
-    await page.getByLabel('Tiempo estimado de restauración (hora del centro de México, opcional)').fill('2026-11-26T13:30');
+    await page
+      .getByLabel('Tiempo estimado de restauración (hora del centro de México, opcional)')
+      .fill('2026-11-26T13:30');
     await page.getByRole('button', { name: 'Vista previa y confirmación' }).click();
     const preview = page.locator('section.preview');
     await expect.poll(() => preview.locator('h3').first().textContent()).toBe('Falla eléctrica en nodo Zinacantepec');
@@ -86,10 +88,15 @@ describe('NOC console in Chromium', () => {
     await page.goto(`${server.url}/noc/componentes`);
     await page.locator('main input[name=csrf]').evaluateAll((inputs) => inputs.forEach((i) => i.remove()));
     await page.locator('select[name^=zona_]').first().selectOption('major_outage');
-    const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Aplicar cambios' }).click()]);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Aplicar cambios' }).click(),
+    ]);
     expect(response.status()).toBe(403);
     expect(await page.locator('h1').textContent()).toBe('Solicitud rechazada');
-    const changed = server.db.$client.prepare("SELECT count(*) AS n FROM components WHERE status = 'major_outage'").get() as { n: number };
+    const changed = server.db.$client
+      .prepare("SELECT count(*) AS n FROM components WHERE status = 'major_outage'")
+      .get() as { n: number };
     expect(changed.n).toBe(0);
     await context.close();
   });
@@ -109,7 +116,13 @@ describe('NOC console in Chromium', () => {
 
   it('flags an incident whose last public update is older than its SLA (injected clock)', async () => {
     addUser(server.db, 'sla@somnet.com.mx', 'noc', 'clave-de-prueba-sla', { mustChange: false });
-    const created = await server.api('POST', '/api/v1/incidents', { name: 'Corte de fibra en Lerma', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', components: { 'lerma-fibra': 'major_outage' } });
+    const created = await server.api('POST', '/api/v1/incidents', {
+      name: 'Corte de fibra en Lerma',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      components: { 'lerma-fibra': 'major_outage' },
+    });
     expect(created.status).toBe(201);
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -149,7 +162,12 @@ describe('NOC console in Chromium', () => {
     await Promise.all([page.waitForURL('**/noc/incidentes/nuevo'), page.keyboard.press('Enter')]);
     expect(await tabTo("document.activeElement?.textContent === 'Corte de fibra'")).toBe(true);
     await Promise.all([page.waitForURL('**plantilla=corte-fibra'), page.keyboard.press('Enter')]);
-    expect(await tabTo("document.activeElement?.id?.startsWith('zona-') && document.activeElement.labels[0]?.textContent === 'Toda la zona Lerma'", 200)).toBe(true);
+    expect(
+      await tabTo(
+        "document.activeElement?.id?.startsWith('zona-') && document.activeElement.labels[0]?.textContent === 'Toda la zona Lerma'",
+        200,
+      ),
+    ).toBe(true);
     await page.keyboard.press('Space');
     expect(await tabTo("document.activeElement?.value === 'vista-previa'", 200)).toBe(true);
     await page.keyboard.press('Enter');
@@ -171,9 +189,13 @@ describe('NOC console in Chromium', () => {
     await page.getByLabel('Toda la zona San Mateo Atenco').check();
     await page.getByLabel('Título').fill('Saturación en San Mateo Atenco');
     const preview = page.locator('section.preview');
-    await expect.poll(() => preview.locator('h3').first().textContent(), { timeout: 10_000 }).toBe('Saturación en San Mateo Atenco');
+    await expect
+      .poll(() => preview.locator('h3').first().textContent(), { timeout: 10_000 })
+      .toBe('Saturación en San Mateo Atenco');
     expect(await preview.textContent()).toContain('San Mateo Atenco · Fibra óptica');
-    expect(await page.locator('#correo-asunto').textContent()).toMatch(/^\[Incidente\] Saturación en San Mateo Atenco — /);
+    expect(await page.locator('#correo-asunto').textContent()).toMatch(
+      /^\[Incidente\] Saturación en San Mateo Atenco — /,
+    );
 
     await page.getByLabel('Mensaje para los clientes').fill('Tráfico alto en el enlace troncal; balanceamos la carga.');
     await expect.poll(() => preview.textContent(), { timeout: 10_000 }).toContain('balanceamos la carga');

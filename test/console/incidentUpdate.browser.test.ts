@@ -34,8 +34,19 @@ async function signedIn(): Promise<Page> {
   return page;
 }
 
-async function openIncident(name: string, components: Record<string, string>, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await server.api('POST', '/api/v1/incidents', { name, status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', components, ...extra });
+async function openIncident(
+  name: string,
+  components: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await server.api('POST', '/api/v1/incidents', {
+    name,
+    status: 'identified',
+    impact: 'critical',
+    body: 'Cuadrilla en camino.',
+    components,
+    ...extra,
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -49,14 +60,20 @@ describe('incident update form', () => {
     const lerma = page.locator('fieldset', { hasText: 'Lerma' }).first();
     // Each component's own status starts at «Sin cambio», and has a label of its own.
     expect(await page.getByLabel('Estado de Lerma · Fibra óptica con este aviso').inputValue()).toBe('');
-    expect(await page.getByLabel('Estado de Metepec · Fibra óptica con este aviso').locator('option:checked').textContent()).toBe('Sin cambio');
+    expect(
+      await page.getByLabel('Estado de Metepec · Fibra óptica con este aviso').locator('option:checked').textContent(),
+    ).toBe('Sin cambio');
     await lerma.getByLabel('Fibra óptica', { exact: true }).check();
     await page.getByLabel('Mensaje').fill('Seguimos trabajando; añadimos Lerma por el mismo tramo.');
     await page.getByRole('button', { name: 'Publicar actualización' }).click();
     await page.waitForURL('**?aviso=actualizado');
     expect(status('lerma-fibra')).toBe('operational');
     expect(status('metepec-fibra')).toBe('major_outage');
-    expect(incidentDetail(server.db, id)!.components.map((c) => c.slug).sort()).toEqual(['lerma-fibra', 'metepec-fibra']);
+    expect(
+      incidentDetail(server.db, id)!
+        .components.map((c) => c.slug)
+        .sort(),
+    ).toEqual(['lerma-fibra', 'metepec-fibra']);
 
     // Asked: the own status changes that component only.
     await page.getByText('Cambiar el estado de componentes con esta actualización').click();
@@ -70,7 +87,10 @@ describe('incident update form', () => {
   });
 
   it('«En monitoreo» offers the components back to «Operativo», prefilled; an unticked one stays as it is even on «Resuelto»', async () => {
-    const id = await openIncident('Falla en Zinacantepec', { 'zinacantepec-fibra': 'major_outage', 'zinacantepec-inalambrico': 'partial_outage' });
+    const id = await openIncident('Falla en Zinacantepec', {
+      'zinacantepec-fibra': 'major_outage',
+      'zinacantepec-inalambrico': 'partial_outage',
+    });
     const page = await signedIn();
     await page.goto(`${server.url}/noc/incidentes/${id}`);
     const offer = page.locator('fieldset#restablecer');
@@ -100,17 +120,23 @@ describe('incident update form', () => {
 
 describe('component board and corrections', () => {
   it('the board shows which incident holds each component, linked', async () => {
-    const id = await openIncident('Baja velocidad en San Mateo', { 'san-mateo-atenco-inalambrico': 'degraded_performance' });
+    const id = await openIncident('Baja velocidad en San Mateo', {
+      'san-mateo-atenco-inalambrico': 'degraded_performance',
+    });
     const page = await signedIn();
     await page.goto(`${server.url}/noc/componentes`);
-    const row = page.locator('.component', { hasText: 'Inalámbrico' }).filter({ hasText: 'Baja velocidad en San Mateo' });
+    const row = page
+      .locator('.component', { hasText: 'Inalámbrico' })
+      .filter({ hasText: 'Baja velocidad en San Mateo' });
     expect(await row.count()).toBe(1);
-    expect(await row.getByRole('link', { name: 'Baja velocidad en San Mateo' }).getAttribute('href')).toBe(`/noc/incidentes/${id}`);
+    expect(await row.getByRole('link', { name: 'Baja velocidad en San Mateo' }).getAttribute('href')).toBe(
+      `/noc/incidentes/${id}`,
+    );
     expect(await row.textContent()).toContain('Incidente: Baja velocidad en San Mateo');
     await page.context().close();
   });
 
-  it('corrects the title, the criticality and an update\'s text, audited, without a new update', async () => {
+  it("corrects the title, the criticality and an update's text, audited, without a new update", async () => {
     const id = await openIncident('Corte de fibar en Toluca', { 'toluca-fibra': 'major_outage' });
     const page = await signedIn();
     await page.goto(`${server.url}/noc/incidentes/${id}`);
@@ -135,8 +161,15 @@ describe('component board and corrections', () => {
     incident = incidentDetail(server.db, id)!;
     expect(incident.updates[0].body).toBe('Cuadrilla en camino a avenida Tollocan.');
     expect(incident.updates).toHaveLength(updatesBefore);
-    const audit = server.db.$client.prepare("SELECT action, actor_name AS actor FROM audit_log WHERE subject_id = ? AND action IN ('incident.edit', 'incident.update_edit') ORDER BY id").all(id);
-    expect(audit).toEqual([{ action: 'incident.edit', actor: 'turno@somnet.com.mx' }, { action: 'incident.update_edit', actor: 'turno@somnet.com.mx' }]);
+    const audit = server.db.$client
+      .prepare(
+        "SELECT action, actor_name AS actor FROM audit_log WHERE subject_id = ? AND action IN ('incident.edit', 'incident.update_edit') ORDER BY id",
+      )
+      .all(id);
+    expect(audit).toEqual([
+      { action: 'incident.edit', actor: 'turno@somnet.com.mx' },
+      { action: 'incident.update_edit', actor: 'turno@somnet.com.mx' },
+    ]);
     await page.context().close();
   });
 });
@@ -144,7 +177,11 @@ describe('component board and corrections', () => {
 describe('dashboard clock', () => {
   it('"hace …", the response commitment and a passed ETA follow the clock while the page stays open', async () => {
     clock.advance(3 * 3600_000); // none of the earlier incidents' deadlines matter: they are all late by now
-    await openIncident('Sin servicio en Lerma', { 'lerma-inalambrico': 'major_outage' }, { eta: new Date(clock.now().getTime() + 20 * 60_000).toISOString() });
+    await openIncident(
+      'Sin servicio en Lerma',
+      { 'lerma-inalambrico': 'major_outage' },
+      { eta: new Date(clock.now().getTime() + 20 * 60_000).toISOString() },
+    );
     const page = await signedIn();
     await page.clock.install();
     await page.goto(`${server.url}/noc`);

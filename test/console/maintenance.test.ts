@@ -15,7 +15,9 @@ beforeAll(async () => {
   guardia = new ConsoleClient(server.url);
   await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
 });
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
 const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n;
 const rows = () => ({
@@ -31,9 +33,14 @@ const idFrom = (location: string | null) => /\/noc\/mantenimientos\/(\w+)\?/.exe
 
 // 2026-12-02 00:00–03:00 Mexico City: 5 days and 8 h ahead, inside the low-impact hours.
 const valid = () => ({
-  name: 'Cambio de tarjetas en el nodo Metepec', body: 'Cortes breves de 5 a 10 minutos.',
-  scheduled_for: '2026-12-02T00:00', scheduled_until: '2026-12-02T03:00',
-  zona: group('metepec').id, impact_kind: 'outage', auto_transition: '1', accion: 'programar',
+  name: 'Cambio de tarjetas en el nodo Metepec',
+  body: 'Cortes breves de 5 a 10 minutos.',
+  scheduled_for: '2026-12-02T00:00',
+  scheduled_until: '2026-12-02T03:00',
+  zona: group('metepec').id,
+  impact_kind: 'outage',
+  auto_transition: '1',
+  accion: 'programar',
 });
 const create = (fields: Record<string, string | string[]>) => guardia.submit('/noc/mantenimientos/nuevo', fields);
 
@@ -67,28 +74,46 @@ describe('maintenance scheduler: new', () => {
 
   it('refuses an emergency without a reason, then publishes it with the reason as an emergency', async () => {
     const before = rows();
-    const fields = { ...valid(), name: 'Reemplazo urgente de fuente en nodo Metepec', scheduled_for: '2026-11-27T01:00', scheduled_until: '2026-11-27T02:00', emergency: '1' };
+    const fields = {
+      ...valid(),
+      name: 'Reemplazo urgente de fuente en nodo Metepec',
+      scheduled_for: '2026-11-27T01:00',
+      scheduled_until: '2026-11-27T02:00',
+      emergency: '1',
+    };
     const missing = await create({ ...fields, emergency_reason: '' });
     expect(missing.status).toBe(422);
     expect(await missing.text()).toMatch(/id="emergency_reason-error"[^>]*>Indique por qué no puede esperar/);
     expect(rows()).toEqual(before);
 
-    const res = await create({ ...fields, emergency_reason: 'La fuente redundante falló; el nodo opera sin respaldo.' });
+    const res = await create({
+      ...fields,
+      emergency_reason: 'La fuente redundante falló; el nodo opera sin respaldo.',
+    });
     expect(res.status).toBe(303);
     const m = maintenanceDetail(server.db, idFrom(res.headers.get('location')))!;
     expect(m.emergency).toBe(true);
     expect(m.emergencyReason).toBe('La fuente redundante falló; el nodo opera sin respaldo.');
     expect(m.scheduledFor.toISOString()).toBe('2026-11-27T07:00:00.000Z');
     expect(m.components.map((c) => c.id)).toEqual(group('metepec').components.map((c) => c.id));
-    const audit = server.db.$client.prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'maintenance.create' AND subject_id = ?").all(m.id);
+    const audit = server.db.$client
+      .prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'maintenance.create' AND subject_id = ?")
+      .all(m.id);
     expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
     const publicPage = await (await fetch(`${server.url}/mantenimiento/${m.id}`)).text();
     expect(publicPage).toContain('Mantenimiento de emergencia');
 
     // Published with 38 h of notice, it cannot stop being an emergency.
     const withdraw = await guardia.submit(`/noc/mantenimientos/${m.id}`, {
-      accion: 'editar', name: m.name, body: m.body, scheduled_for: '2026-11-27T01:00', scheduled_until: '2026-11-27T02:00',
-      componente: m.components.map((c) => c.id), impact_kind: 'outage', auto_transition: '1', emergency_reason: m.emergencyReason!,
+      accion: 'editar',
+      name: m.name,
+      body: m.body,
+      scheduled_for: '2026-11-27T01:00',
+      scheduled_until: '2026-11-27T02:00',
+      componente: m.components.map((c) => c.id),
+      impact_kind: 'outage',
+      auto_transition: '1',
+      emergency_reason: m.emergencyReason!,
     });
     expect(withdraw.status).toBe(422);
     expect(await withdraw.text()).toMatch(/id="emergency-error"[^>]*>Aviso menor a 72 horas\./);
@@ -110,11 +135,20 @@ describe('maintenance scheduler: new', () => {
 
   it('publishes a window outside the low-impact hours with the warning shown, and checks it first without writing', async () => {
     const before = rows();
-    const fields = { ...valid(), name: 'Actualización de firmware en Lerma', zona: group('lerma').id, scheduled_for: '2026-12-03T10:00', scheduled_until: '2026-12-03T12:00', impact_kind: 'degraded' };
+    const fields = {
+      ...valid(),
+      name: 'Actualización de firmware en Lerma',
+      zona: group('lerma').id,
+      scheduled_for: '2026-12-03T10:00',
+      scheduled_until: '2026-12-03T12:00',
+      impact_kind: 'degraded',
+    };
     const check = await create({ ...fields, accion: 'comprobar' });
     expect(check.status).toBe(200);
     const checked = await check.text();
-    expect(checked).toMatch(/id="scheduled_until-hint" class="hint hint-warning"[^>]*>Fuera del horario de bajo impacto \(00:00–04:00, hora del centro de México\): se publicará marcado así\. Duración: 2 h\./);
+    expect(checked).toMatch(
+      /id="scheduled_until-hint" class="hint hint-warning"[^>]*>Fuera del horario de bajo impacto \(00:00–04:00, hora del centro de México\): se publicará marcado así\. Duración: 2 h\./,
+    );
     expect(checked).toMatch(/id="scheduled_for-hint" class="hint hint-ok"[^>]*>Aviso: 7 días de anticipación/);
     expect(rows()).toEqual(before);
 
@@ -133,19 +167,35 @@ describe('maintenance scheduler: new', () => {
 
   it('publishes once even when the form is sent twice', async () => {
     const html = await (await guardia.get('/noc/mantenimientos/nuevo')).text();
-    const fields = { csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!, ...valid(), name: 'Doble clic en Zinacantepec', zona: [], componente: [component('zinacantepec-fibra').id] };
+    const fields = {
+      csrf: hiddenValue(html, 'csrf')!,
+      idem: hiddenValue(html, 'idem')!,
+      ...valid(),
+      name: 'Doble clic en Zinacantepec',
+      zona: [],
+      componente: [component('zinacantepec-fibra').id],
+    };
     const first = await guardia.post('/noc/mantenimientos/nuevo', fields);
     const second = await guardia.post('/noc/mantenimientos/nuevo', fields);
     expect(first.status).toBe(303);
     expect(second.status).toBe(303);
     expect(second.headers.get('location')).toBe(first.headers.get('location'));
     expect(count("SELECT count(*) AS n FROM maintenances WHERE name = 'Doble clic en Zinacantepec'")).toBe(1);
-    expect(maintenanceDetail(server.db, idFrom(first.headers.get('location')))!.components.map((c) => c.slug)).toEqual(['zinacantepec-fibra']);
+    expect(maintenanceDetail(server.db, idFrom(first.headers.get('location')))!.components.map((c) => c.slug)).toEqual([
+      'zinacantepec-fibra',
+    ]);
   });
 
   it('shows Spanish errors for missing fields, a reversed window and a window too long; nothing written', async () => {
     const before = rows();
-    const empty = await create({ accion: 'programar', name: '', body: '', scheduled_for: '', scheduled_until: 'mañana', impact_kind: 'outage' });
+    const empty = await create({
+      accion: 'programar',
+      name: '',
+      body: '',
+      scheduled_for: '',
+      scheduled_until: 'mañana',
+      impact_kind: 'outage',
+    });
     expect(empty.status).toBe(422);
     const html = await empty.text();
     expect(html).toContain('Escriba un título');
@@ -182,9 +232,16 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
   it('postpones the window with a reason, kept in the history and shown publicly', async () => {
     const before = rows();
     const res = await guardia.submit(page(), {
-      accion: 'editar', name: 'Migración de OLT en Toluca', body: 'Cortes breves de 5 a 10 minutos.',
-      scheduled_for: '2026-12-09T00:00', scheduled_until: '2026-12-09T02:30', zona: [], componente: group('toluca').components.map((c) => c.id),
-      impact_kind: 'outage', auto_transition: '1', reschedule_reason: 'El proveedor entrega el equipo una semana después.',
+      accion: 'editar',
+      name: 'Migración de OLT en Toluca',
+      body: 'Cortes breves de 5 a 10 minutos.',
+      scheduled_for: '2026-12-09T00:00',
+      scheduled_until: '2026-12-09T02:30',
+      zona: [],
+      componente: group('toluca').components.map((c) => c.id),
+      impact_kind: 'outage',
+      auto_transition: '1',
+      reschedule_reason: 'El proveedor entrega el equipo una semana después.',
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(page('?aviso=reprogramado'));
@@ -206,10 +263,20 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
     const html = await (await guardia.get(page())).text();
     expect(html).toContain('data-previous-for="2026-12-09T06:00:00.000Z"');
     const base = {
-      accion: 'editar', name: 'Migración de OLT en Toluca', body: 'Cortes breves de 5 a 10 minutos.', scheduled_until: '2026-12-09T02:30',
-      zona: [], componente: group('toluca').components.map((c) => c.id), impact_kind: 'outage', auto_transition: '1',
+      accion: 'editar',
+      name: 'Migración de OLT en Toluca',
+      body: 'Cortes breves de 5 a 10 minutos.',
+      scheduled_until: '2026-12-09T02:30',
+      zona: [],
+      componente: group('toluca').components.map((c) => c.id),
+      impact_kind: 'outage',
+      auto_transition: '1',
     };
-    const forward = await guardia.submit(page(), { ...base, scheduled_for: '2026-11-28T00:00', scheduled_until: '2026-11-28T02:00' });
+    const forward = await guardia.submit(page(), {
+      ...base,
+      scheduled_for: '2026-11-28T00:00',
+      scheduled_until: '2026-11-28T02:00',
+    });
     expect(forward.status).toBe(422);
     const f = await forward.text();
     expect(f).toMatch(/id="scheduled_for-error"[^>]*>Menos de 72 horas de aviso\./);
@@ -227,7 +294,11 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
     const b = await bad.text();
     expect(b).toMatch(/id="update-status-error"[^>]*>Elija un estado posible: Programado, En curso\./);
     expect(b).toMatch(/id="update-body-error"[^>]*>Escriba el mensaje de la actualización\./);
-    const res = await guardia.submit(page(), { accion: 'actualizar', status: 'in_progress', body: 'Iniciamos antes: el equipo llegó.' });
+    const res = await guardia.submit(page(), {
+      accion: 'actualizar',
+      status: 'in_progress',
+      body: 'Iniciamos antes: el equipo llegó.',
+    });
     expect(res.headers.get('location')).toBe(page('?aviso=actualizado'));
     const m = maintenanceDetail(server.db, id)!;
     expect(m.status).toBe('in_progress');
@@ -237,10 +308,19 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
     const html = await (await guardia.get(page())).text();
     expect(html).toMatch(/id="scheduled_for"[^>]*readonly/);
     // The update form offers what the command accepts from «En curso», the current status first.
-    const options = [...(/id="update-status"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option value="(\w+)"/g)].map((o) => o[1]);
+    const options = [
+      ...(/id="update-status"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '').matchAll(/<option value="(\w+)"/g),
+    ].map((o) => o[1]);
     expect(options).toEqual(['in_progress', 'verifying', 'completed']);
     expect(html).not.toContain('Toda la zona Toluca');
-    const later = await guardia.submit(page(), { accion: 'editar', name: m.name, body: m.body, scheduled_for: '2026-12-09T00:00', scheduled_until: '2026-12-09T03:00', impact_kind: 'outage' });
+    const later = await guardia.submit(page(), {
+      accion: 'editar',
+      name: m.name,
+      body: m.body,
+      scheduled_for: '2026-12-09T00:00',
+      scheduled_until: '2026-12-09T03:00',
+      impact_kind: 'outage',
+    });
     expect(later.headers.get('location')).toBe(page('?aviso=reprogramado'));
     expect(maintenanceDetail(server.db, id)!.scheduledUntil.toISOString()).toBe('2026-12-09T09:00:00.000Z');
   });
@@ -248,11 +328,19 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
   it('cancels after confirmation, returning components to service; a closed window has no forms', async () => {
     const unconfirmed = await guardia.submit(page(), { accion: 'cancelar', body: 'Se pospone sin fecha.' });
     expect(unconfirmed.status).toBe(422);
-    expect(await unconfirmed.text()).toMatch(/id="confirmar-error"[^>]*>Marque la casilla para confirmar la cancelación\./);
+    expect(await unconfirmed.text()).toMatch(
+      /id="confirmar-error"[^>]*>Marque la casilla para confirmar la cancelación\./,
+    );
     expect(maintenanceDetail(server.db, id)!.status).toBe('in_progress');
 
     const html = await (await guardia.get(page())).text();
-    const fields = { csrf: hiddenValue(html, 'csrf')!, idem: /name="idem" value="([^"]+)"[^>]*>\s*<input type="hidden" name="accion" value="cancelar"/.exec(html)![1], accion: 'cancelar', body: 'Se pospone sin fecha.', confirmar: '1' };
+    const fields = {
+      csrf: hiddenValue(html, 'csrf')!,
+      idem: /name="idem" value="([^"]+)"[^>]*>\s*<input type="hidden" name="accion" value="cancelar"/.exec(html)![1],
+      accion: 'cancelar',
+      body: 'Se pospone sin fecha.',
+      confirmar: '1',
+    };
     const res = await guardia.post(page(), fields);
     expect(res.headers.get('location')).toBe(page('?aviso=cancelado'));
     const again = await guardia.post(page(), fields);
@@ -264,7 +352,12 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
     const closed = await (await guardia.get(page('?aviso=cancelado'))).text();
     expect(closed).toContain('Mantenimiento cancelado.');
     expect(closed).not.toContain('name="accion"');
-    const late = await guardia.submit(page(), { accion: 'actualizar', status: 'completed', body: 'Terminado.', idem: 'formulario-de-otra-pestana' });
+    const late = await guardia.submit(page(), {
+      accion: 'actualizar',
+      status: 'completed',
+      body: 'Terminado.',
+      idem: 'formulario-de-otra-pestana',
+    });
     expect(late.status).toBe(422);
     expect(await late.text()).toContain('El mantenimiento ya está cancelado; no admite cambios.');
   });
@@ -277,11 +370,27 @@ describe('maintenance scheduler: edit, reschedule, update, cancel', () => {
 describe('dashboard and list', () => {
   it('shows maintenance in progress, later today and in the next 7 days on /noc, and everything on the list', async () => {
     // Today (Thursday) 20:00–22:00: an emergency, since it is less than 72 h away.
-    await create({ ...valid(), name: 'Ajuste de enlace troncal hoy', scheduled_for: '2026-11-26T20:00', scheduled_until: '2026-11-26T22:00', emergency: '1', emergency_reason: 'Pérdidas crecientes en el enlace.' });
-    const started = await create({ ...valid(), name: 'Revisión de antena en curso', zona: group('san-mateo-atenco').id, scheduled_for: '2026-11-26T10:00', scheduled_until: '2026-11-26T11:30', emergency: '1', emergency_reason: 'Antena desalineada por viento.' });
+    await create({
+      ...valid(),
+      name: 'Ajuste de enlace troncal hoy',
+      scheduled_for: '2026-11-26T20:00',
+      scheduled_until: '2026-11-26T22:00',
+      emergency: '1',
+      emergency_reason: 'Pérdidas crecientes en el enlace.',
+    });
+    const started = await create({
+      ...valid(),
+      name: 'Revisión de antena en curso',
+      zona: group('san-mateo-atenco').id,
+      scheduled_for: '2026-11-26T10:00',
+      scheduled_until: '2026-11-26T11:30',
+      emergency: '1',
+      emergency_reason: 'Antena desalineada por viento.',
+    });
     expect(maintenanceDetail(server.db, idFrom(started.headers.get('location')))!.status).toBe('in_progress');
     const html = await (await guardia.get('/noc')).text();
-    const section = (id: string) => html.slice(html.indexOf(`id="${id}"`), html.indexOf('<h3', html.indexOf(`id="${id}"`) + 1));
+    const section = (id: string) =>
+      html.slice(html.indexOf(`id="${id}"`), html.indexOf('<h3', html.indexOf(`id="${id}"`) + 1));
     expect(section('mant-en-curso')).toContain('Revisión de antena en curso');
     expect(section('mant-hoy')).toContain('Ajuste de enlace troncal hoy');
     expect(section('mant-hoy')).not.toContain('Revisión de antena en curso');

@@ -17,19 +17,46 @@ beforeAll(async () => {
   server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
   addUser(server.db, 'jefa@somnet.com.mx', 'admin', 'clave-de-la-jefa-123', { mustChange: false });
   addUser(server.db, 'nuevo@somnet.com.mx', 'noc', 'clave-temporal-9876');
-  const incident = await (await server.api('POST', '/api/v1/incidents', {
-    name: 'Corte de fibra en Metepec por obra civil en avenida Tecnológico', status: 'identified', impact: 'critical',
-    body: 'Cuadrilla en camino al punto del corte, frente a la plaza comercial.', cause: 'Corte de fibra por obra civil de terceros',
-    eta: '2026-11-26T18:00:00Z', components: { 'metepec-fibra': 'major_outage', 'metepec-inalambrico': 'degraded_performance' },
-  })).json() as { id: string };
-  const { maintenance } = createMaintenance(server.db, {
-    name: 'Cambio de tarjetas en el nodo Toluca centro', body: 'Sustitución de tarjetas de línea.', components: ['toluca-fibra'],
-    scheduledFor: new Date('2026-12-02T06:00:00Z'), scheduledUntil: new Date('2026-12-02T08:00:00Z'),
-  }, { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+  const incident = (await (
+    await server.api('POST', '/api/v1/incidents', {
+      name: 'Corte de fibra en Metepec por obra civil en avenida Tecnológico',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino al punto del corte, frente a la plaza comercial.',
+      cause: 'Corte de fibra por obra civil de terceros',
+      eta: '2026-11-26T18:00:00Z',
+      components: { 'metepec-fibra': 'major_outage', 'metepec-inalambrico': 'degraded_performance' },
+    })
+  ).json()) as { id: string };
+  const { maintenance } = createMaintenance(
+    server.db,
+    {
+      name: 'Cambio de tarjetas en el nodo Toluca centro',
+      body: 'Sustitución de tarjetas de línea.',
+      components: ['toluca-fibra'],
+      scheduledFor: new Date('2026-12-02T06:00:00Z'),
+      scheduledUntil: new Date('2026-12-02T08:00:00Z'),
+    },
+    { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } },
+  );
   paths = [
-    '/noc', '/noc/incidentes/nuevo', '/noc/incidentes/nuevo?plantilla=corte-fibra', `/noc/incidentes/${incident.id}`, '/noc/alertas', '/noc/alertas/reglas',
-    '/noc/componentes', '/noc/mantenimientos', '/noc/mantenimientos/nuevo', `/noc/mantenimientos/${maintenance.id}`, '/noc/suscriptores',
-    '/noc/auditoria', '/noc/contrasena', '/noc/admin', '/noc/admin/usuarios', '/noc/admin/catalogo', '/noc/admin/tokens',
+    '/noc',
+    '/noc/incidentes/nuevo',
+    '/noc/incidentes/nuevo?plantilla=corte-fibra',
+    `/noc/incidentes/${incident.id}`,
+    '/noc/alertas',
+    '/noc/alertas/reglas',
+    '/noc/componentes',
+    '/noc/mantenimientos',
+    '/noc/mantenimientos/nuevo',
+    `/noc/mantenimientos/${maintenance.id}`,
+    '/noc/suscriptores',
+    '/noc/auditoria',
+    '/noc/contrasena',
+    '/noc/admin',
+    '/noc/admin/usuarios',
+    '/noc/admin/catalogo',
+    '/noc/admin/tokens',
   ];
   browser = await launchBrowser();
 });
@@ -65,7 +92,12 @@ describe('console on a narrow screen', () => {
       await page.locator('section.preview').waitFor();
       await measure('composer preview');
       // Its two buttons are apart: neither can be hit for the other.
-      const [a, b] = await Promise.all([page.getByRole('button', { name: 'Actualizar vista previa' }), page.getByRole('button', { name: 'Publicar incidente' }).last()].map((l) => l.boundingBox()));
+      const [a, b] = await Promise.all(
+        [
+          page.getByRole('button', { name: 'Actualizar vista previa' }),
+          page.getByRole('button', { name: 'Publicar incidente' }).last(),
+        ].map((l) => l.boundingBox()),
+      );
       expect(a!.height).toBeGreaterThanOrEqual(24);
       expect(b!.height).toBeGreaterThanOrEqual(24);
       const apart = b!.x >= a!.x + a!.width + 8 || b!.y >= a!.y + a!.height + 8;
@@ -95,7 +127,9 @@ describe('password change', () => {
     expect(await page.locator('#reglas').isVisible()).toBe(true);
     // Only the field in error is emptied.
     expect(await page.getByLabel('Contraseña actual').inputValue()).toBe('clave-temporal-9876');
-    expect(await page.getByLabel('Nueva contraseña (mínimo 12 caracteres)').inputValue()).toBe('guardia-de-noche-larga');
+    expect(await page.getByLabel('Nueva contraseña (mínimo 12 caracteres)').inputValue()).toBe(
+      'guardia-de-noche-larga',
+    );
     expect(await page.getByLabel('Repita la nueva contraseña').inputValue()).toBe('');
     await page.getByLabel('Repita la nueva contraseña').fill('guardia-de-noche-larga');
     await page.getByRole('button', { name: 'Guardar contraseña' }).click();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, hashPasswordSync, oneTimePassword, passwordProblem, verifyPassword } from '#db/domain/password.ts';
+import {
+  hashPassword,
+  hashPasswordSync,
+  oneTimePassword,
+  passwordProblem,
+  verifyPassword,
+} from '#db/domain/password.ts';
 
 describe('passwords', () => {
   it('hashes with scrypt and a random salt, and verifies only the right password', async () => {

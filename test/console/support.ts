@@ -4,9 +4,20 @@ import { hashPasswordSync } from '#db/domain/password.ts';
 import type { Db } from '#db/client.ts';
 import type { Page } from 'playwright-core';
 
-export function addUser(db: Db, email: string, role: 'admin' | 'noc', password: string, options: { mustChange?: boolean } = {}) {
-  createConsoleUser(db, { email, role, passwordHash: hashPasswordSync(password) }, { now: new Date(), actor: { kind: 'cli', name: 'tests' } });
-  if (options.mustChange === false) db.$client.prepare('UPDATE console_users SET must_change_password = 0 WHERE email = ?').run(email);
+export function addUser(
+  db: Db,
+  email: string,
+  role: 'admin' | 'noc',
+  password: string,
+  options: { mustChange?: boolean } = {},
+) {
+  createConsoleUser(
+    db,
+    { email, role, passwordHash: hashPasswordSync(password) },
+    { now: new Date(), actor: { kind: 'cli', name: 'tests' } },
+  );
+  if (options.mustChange === false)
+    db.$client.prepare('UPDATE console_users SET must_change_password = 0 WHERE email = ?').run(email);
 }
 
 /** Fills and sends the sign-in form the page shows (after a goto to /noc or /noc/login). */
@@ -23,7 +34,9 @@ export function hiddenValue(html: string, name: string): string | undefined {
 export class ConsoleClient {
   cookies = new Map<string, string>();
   readonly base: string;
-  constructor(base: string) { this.base = base; }
+  constructor(base: string) {
+    this.base = base;
+  }
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -44,15 +57,26 @@ export class ConsoleClient {
     return this.keep(await fetch(this.base + path, { redirect: 'manual', headers: { cookie: this.cookieHeader() } }));
   }
 
-  async post(path: string, fields: Record<string, string | string[]>, headers: Record<string, string> = {}): Promise<Response> {
+  async post(
+    path: string,
+    fields: Record<string, string | string[]>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) body.append(k, one);
-    return this.keep(await fetch(this.base + path, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: this.cookieHeader(), origin: this.base, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body,
-    }));
+    return this.keep(
+      await fetch(this.base + path, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          cookie: this.cookieHeader(),
+          origin: this.base,
+          'content-type': 'application/x-www-form-urlencoded',
+          ...headers,
+        },
+        body,
+      }),
+    );
   }
 
   /** Loads the page's form and posts it with its csrf and idem tokens plus `fields`. */

@@ -24,9 +24,17 @@ beforeAll(async () => {
   await admin.login('admin@somnet.com.mx', 'clave-de-administracion');
   await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
 });
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
-const decode = (html: string) => html.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const decode = (html: string) =>
+  html
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 const count = (sql: string) => (server.db.$client.prepare(sql).get() as { n: number }).n;
 const component = (slug: string) => componentCatalogue(server.db).all.find((c) => c.slug === slug)!;
 const metepec = () => componentCatalogue(server.db).groups.find((g) => g.slug === 'metepec')!;
@@ -39,14 +47,29 @@ describe('incident composer', () => {
     expect(html).toContain('Una cuadrilla va en camino');
     expect(html).toContain('value="Corte de fibra óptica por obra civil');
     expect(html).toMatch(/<option value="major_outage" selected>/);
-    for (const label of ['Corte de fibra', 'Falla eléctrica en nodo', 'Saturación / baja velocidad', 'Ataque DDoS en mitigación', 'Falla del proveedor de tránsito', 'Incidente de seguridad']) {
+    for (const label of [
+      'Corte de fibra',
+      'Falla eléctrica en nodo',
+      'Saturación / baja velocidad',
+      'Ataque DDoS en mitigación',
+      'Falla del proveedor de tránsito',
+      'Incidente de seguridad',
+    ]) {
       expect(html).toContain(label);
     }
   });
 
   it('shows Spanish errors next to the fields and saves nothing when the form is invalid', async () => {
     const before = count('SELECT count(*) AS n FROM incidents');
-    const res = await guardia.submit('/noc/incidentes/nuevo', { accion: 'vista-previa', name: '', impact: 'major', status: 'investigating', body: '', eta: '2020-01-01T10:00', componente: 'no-existe' });
+    const res = await guardia.submit('/noc/incidentes/nuevo', {
+      accion: 'vista-previa',
+      name: '',
+      impact: 'major',
+      status: 'investigating',
+      body: '',
+      eta: '2020-01-01T10:00',
+      componente: 'no-existe',
+    });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('id="name-error"');
@@ -54,7 +77,9 @@ describe('incident composer', () => {
     expect(describedBy(html, /<input id="name"[^>]*>/)).toMatch(/^Escriba un título/);
     expect(markedInvalid(html, /<input id="name"[^>]*>/)).toBe(true);
     expect(describedBy(html, /<input id="eta"[^>]*>/)).toContain('debe ser posterior a ahora');
-    expect(describedBy(html, /<fieldset[^>]*>/)).toBe('Uno de los componentes elegidos ya no existe; recargue la página.');
+    expect(describedBy(html, /<fieldset[^>]*>/)).toBe(
+      'Uno de los componentes elegidos ya no existe; recargue la página.',
+    );
     expect(html).toContain('Escriba un título');
     expect(html).toContain('Escriba el mensaje para los clientes.');
     expect(html).toContain('debe ser posterior a ahora');
@@ -63,17 +88,28 @@ describe('incident composer', () => {
 
   it('previews what the public page shows with the audience, then publishes once even if sent twice', async () => {
     // Real confirmed subscribers: one of Metepec's fibre, one of everything, one elsewhere.
-    importSubscribers(server.db, [
-      { email: 'metepec@cliente.mx', components: ['metepec-fibra'] },
-      { email: 'todo@cliente.mx' },
-      { email: 'lerma@cliente.mx', components: ['lerma-fibra'] },
-    ], { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    importSubscribers(
+      server.db,
+      [
+        { email: 'metepec@cliente.mx', components: ['metepec-fibra'] },
+        { email: 'todo@cliente.mx' },
+        { email: 'lerma@cliente.mx', components: ['lerma-fibra'] },
+      ],
+      { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } },
+    );
     const html = await (await guardia.get('/noc/incidentes/nuevo?plantilla=corte-fibra')).text();
     const fields = {
-      csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!,
-      name: 'Corte de fibra en Metepec', impact: 'critical', status: 'identified',
-      body: 'Cuadrilla en camino al punto del corte.', cause: 'Obra civil en Av. Tecnológico', eta: '2026-11-26T14:00',
-      estado_componentes: 'major_outage', zona: metepec().id, notificar: '1',
+      csrf: hiddenValue(html, 'csrf')!,
+      idem: hiddenValue(html, 'idem')!,
+      name: 'Corte de fibra en Metepec',
+      impact: 'critical',
+      status: 'identified',
+      body: 'Cuadrilla en camino al punto del corte.',
+      cause: 'Obra civil en Av. Tecnológico',
+      eta: '2026-11-26T14:00',
+      estado_componentes: 'major_outage',
+      zona: metepec().id,
+      notificar: '1',
     };
     const preview = await guardia.post('/noc/incidentes/nuevo', { ...fields, accion: 'vista-previa' });
     expect(preview.status).toBe(200);
@@ -99,30 +135,68 @@ describe('incident composer', () => {
     expect(incident.eta?.toISOString()).toBe('2026-11-26T20:00:00.000Z');
     expect(incident.components.map((c) => c.status)).toEqual(metepec().components.map(() => 'major_outage'));
     // The preview showed exactly the email the worker renders, but for each recipient's own links.
-    const row = server.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.recipient, 'metepec@cliente.mx'))).get()!;
+    const row = server.db
+      .select()
+      .from(outboxMessages)
+      .where(and(eq(outboxMessages.channel, 'email'), eq(outboxMessages.recipient, 'metepec@cliente.mx')))
+      .get()!;
     const sent = emailComposer(server.db, { ...testConfig, publicUrl: 'http://127.0.0.1' })(row);
     expect(sent.subject).toBe(previewSubject);
     const token = /preferencias\?token=([^\s]+)/.exec(sent.text)![1];
-    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(previewText);
-    const audit = server.db.$client.prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'").all();
+    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(
+      previewText,
+    );
+    const audit = server.db.$client
+      .prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'")
+      .all();
     expect(audit).toEqual([{ actor_kind: 'user', actor_name: 'guardia@somnet.com.mx' }]);
   });
 
   it('does not publish content that changed after the preview', async () => {
     const html = await (await guardia.get('/noc/incidentes/nuevo')).text();
-    const base = { csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!, name: 'Saturación en Lerma', impact: 'minor', status: 'investigating', body: 'Baja velocidad.' };
-    const vista = hiddenValue(await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(), 'vista')!;
-    const res = await guardia.post('/noc/incidentes/nuevo', { ...base, body: 'Otro texto.', vista, accion: 'publicar' });
+    const base = {
+      csrf: hiddenValue(html, 'csrf')!,
+      idem: hiddenValue(html, 'idem')!,
+      name: 'Saturación en Lerma',
+      impact: 'minor',
+      status: 'investigating',
+      body: 'Baja velocidad.',
+    };
+    const vista = hiddenValue(
+      await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(),
+      'vista',
+    )!;
+    const res = await guardia.post('/noc/incidentes/nuevo', {
+      ...base,
+      body: 'Otro texto.',
+      vista,
+      accion: 'publicar',
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('El contenido cambió después de la vista previa');
     expect(count("SELECT count(*) AS n FROM incidents WHERE name = 'Saturación en Lerma'")).toBe(0);
   });
 
   it('posts an update and resolves with one short form, returning components to service', async () => {
-    const id = (server.db.$client.prepare("SELECT id FROM incidents WHERE name = 'Corte de fibra en Metepec'").get() as { id: string }).id;
-    const update = await guardia.submit(`/noc/incidentes/${id}`, { status: 'monitoring', body: 'Empalme terminado; en observación.', cause: '', eta: '2026-11-26T14:00', notificar: '1' });
+    const id = (
+      server.db.$client.prepare("SELECT id FROM incidents WHERE name = 'Corte de fibra en Metepec'").get() as {
+        id: string;
+      }
+    ).id;
+    const update = await guardia.submit(`/noc/incidentes/${id}`, {
+      status: 'monitoring',
+      body: 'Empalme terminado; en observación.',
+      cause: '',
+      eta: '2026-11-26T14:00',
+      notificar: '1',
+    });
     expect(update.headers.get('location')).toBe(`/noc/incidentes/${id}?aviso=actualizado`);
-    const resolve = await guardia.submit(`/noc/incidentes/${id}`, { status: 'resolved', body: 'Servicio restablecido.', eta: '', notificar: '1' });
+    const resolve = await guardia.submit(`/noc/incidentes/${id}`, {
+      status: 'resolved',
+      body: 'Servicio restablecido.',
+      eta: '',
+      notificar: '1',
+    });
     expect(resolve.headers.get('location')).toBe(`/noc/incidentes/${id}?aviso=resuelto`);
     const incident = incidentDetail(server.db, id)!;
     expect(incident.status).toBe('resolved');
@@ -134,8 +208,17 @@ describe('incident composer', () => {
     // Without the form's token a resent copy of the same POST could not be recognised, so the
     // page must refuse it rather than make one up.
     const html = await (await guardia.get('/noc/incidentes/nuevo')).text();
-    const base = { csrf: hiddenValue(html, 'csrf')!, name: 'Falla eléctrica en Zinacantepec', impact: 'major', status: 'investigating', body: 'Revisando el nodo.' };
-    const vista = hiddenValue(await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(), 'vista')!;
+    const base = {
+      csrf: hiddenValue(html, 'csrf')!,
+      name: 'Falla eléctrica en Zinacantepec',
+      impact: 'major',
+      status: 'investigating',
+      body: 'Revisando el nodo.',
+    };
+    const vista = hiddenValue(
+      await (await guardia.post('/noc/incidentes/nuevo', { ...base, accion: 'vista-previa' })).text(),
+      'vista',
+    )!;
     const publish = await guardia.post('/noc/incidentes/nuevo', { ...base, vista, accion: 'publicar' });
     expect(publish.status).toBe(422);
     const refused = await publish.text();
@@ -143,9 +226,18 @@ describe('incident composer', () => {
     expect(hiddenValue(refused, 'idem')).toMatch(/^[\w-]{32}$/); // a fresh token to send it again
     expect(count("SELECT count(*) AS n FROM incidents WHERE name = 'Falla eléctrica en Zinacantepec'")).toBe(0);
 
-    const incident = createIncident(server.db, { name: 'Saturación en Toluca', status: 'investigating', impact: 'minor', body: 'Revisando.' }, { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    const incident = createIncident(
+      server.db,
+      { name: 'Saturación en Toluca', status: 'investigating', impact: 'minor', body: 'Revisando.' },
+      { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } },
+    );
     const form = await (await guardia.get(`/noc/incidentes/${incident.id}`)).text();
-    const update = await guardia.post(`/noc/incidentes/${incident.id}`, { csrf: hiddenValue(form, 'csrf')!, status: 'identified', body: 'Enlace saturado identificado.', notificar: '1' });
+    const update = await guardia.post(`/noc/incidentes/${incident.id}`, {
+      csrf: hiddenValue(form, 'csrf')!,
+      status: 'identified',
+      body: 'Enlace saturado identificado.',
+      notificar: '1',
+    });
     expect(update.status).toBe(422);
     expect(await update.text()).toContain('El formulario caducó o está incompleto.');
     expect(incidentDetail(server.db, incident.id)!.updates.map((u) => u.status)).toEqual(['investigating']);
@@ -159,7 +251,12 @@ describe('incident composer', () => {
 describe('component board', () => {
   it('changes a whole area in one transaction, once per form, audited as the user', async () => {
     const html = await (await guardia.get('/noc/componentes')).text();
-    const fields = { csrf: hiddenValue(html, 'csrf')!, idem: hiddenValue(html, 'idem')!, [`zona_${metepec().id}`]: 'under_maintenance', [`estado_${component('toluca-fibra').id}`]: 'degraded_performance' };
+    const fields = {
+      csrf: hiddenValue(html, 'csrf')!,
+      idem: hiddenValue(html, 'idem')!,
+      [`zona_${metepec().id}`]: 'under_maintenance',
+      [`estado_${component('toluca-fibra').id}`]: 'degraded_performance',
+    };
     const res = await guardia.post('/noc/componentes', fields);
     expect(res.status).toBe(303);
     const again = await guardia.post('/noc/componentes', fields);
@@ -168,7 +265,11 @@ describe('component board', () => {
     expect(component('toluca-fibra').status).toBe('degraded_performance');
     const n = metepec().components.length + 1;
     expect(res.headers.get('location')).toBe(`/noc/componentes?cambios=${n}`);
-    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'component.update' AND actor_name = 'guardia@somnet.com.mx'")).toBe(n);
+    expect(
+      count(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'component.update' AND actor_name = 'guardia@somnet.com.mx'",
+      ),
+    ).toBe(n);
   });
 
   it('refuses an unknown status and a form without changes', async () => {
@@ -183,16 +284,28 @@ describe('component board', () => {
 
 describe('subscribers (read-only)', () => {
   it('lists subscribers for a noc user, searchable by address or customer ID and by state, with no way to change them', async () => {
-    importSubscribers(server.db, [{ email: 'redes@acme-toluca.mx', components: ['toluca-fibra'], customer_id: 'CLI-4821' }], { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
-    const pending = await fetch(`${server.url}/api/v1/subscribers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'pendiente@ejemplo.mx' }) });
+    importSubscribers(
+      server.db,
+      [{ email: 'redes@acme-toluca.mx', components: ['toluca-fibra'], customer_id: 'CLI-4821' }],
+      { now: clock.now(), actor: { kind: 'cli', name: 'pruebas' } },
+    );
+    const pending = await fetch(`${server.url}/api/v1/subscribers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'pendiente@ejemplo.mx' }),
+    });
     expect(pending.status).toBe(202);
     const res = await guardia.get('/noc/suscriptores');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store'); // addresses never reach a shared cache
     const html = await res.text();
     expect(html).toContain('href="/noc/suscriptores" aria-current="page"');
-    expect(html).toMatch(/<td>redes@acme-toluca\.mx<\/td><td>Contacto técnico<\/td><td>CLI-4821<\/td><td class="small">Toluca · Fibra óptica<\/td><td>Confirmado/);
-    expect(html).toMatch(/<td>pendiente@ejemplo\.mx<\/td><td>Público<\/td><td>—<\/td><td class="small">Todos los servicios<\/td><td>Sin confirmar<\/td>/);
+    expect(html).toMatch(
+      /<td>redes@acme-toluca\.mx<\/td><td>Contacto técnico<\/td><td>CLI-4821<\/td><td class="small">Toluca · Fibra óptica<\/td><td>Confirmado/,
+    );
+    expect(html).toMatch(
+      /<td>pendiente@ejemplo\.mx<\/td><td>Público<\/td><td>—<\/td><td class="small">Todos los servicios<\/td><td>Sin confirmar<\/td>/,
+    );
     expect(html).not.toMatch(/<form method="post"(?! action="\/noc\/salir")/); // read-only: only the sign-out form posts
     const byCustomer = await (await guardia.get('/noc/suscriptores?buscar=cli-48')).text();
     expect(byCustomer).toContain('redes@acme-toluca.mx');
@@ -200,8 +313,12 @@ describe('subscribers (read-only)', () => {
     const onlyPending = await (await guardia.get('/noc/suscriptores?estado=pendientes')).text();
     expect(onlyPending).toContain('pendiente@ejemplo.mx');
     expect(onlyPending).not.toContain('redes@acme-toluca.mx');
-    expect(await (await guardia.get('/noc/suscriptores?buscar=nadie')).text()).toContain('No hay suscriptores con estos filtros.');
-    expect((await new ConsoleClient(server.url).get('/noc/suscriptores')).headers.get('location')).toMatch(/^\/noc\/login/);
+    expect(await (await guardia.get('/noc/suscriptores?buscar=nadie')).text()).toContain(
+      'No hay suscriptores con estos filtros.',
+    );
+    expect((await new ConsoleClient(server.url).get('/noc/suscriptores')).headers.get('location')).toMatch(
+      /^\/noc\/login/,
+    );
   });
 });
 
@@ -225,13 +342,21 @@ describe('audit log', () => {
 
 describe('admin', () => {
   it('creates a user with a one-time password shown once, and refuses a duplicate email next to the field', async () => {
-    const res = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'nuevo@somnet.com.mx', role: 'noc' });
+    const res = await admin.submit('/noc/admin/usuarios', {
+      accion: 'crear',
+      email: 'nuevo@somnet.com.mx',
+      role: 'noc',
+    });
     const html = await res.text();
     expect(res.status).toBe(200);
     const password = /id="contrasena-unica">([^<]+)</.exec(html)![1];
     const fresh = new ConsoleClient(server.url);
     expect((await fresh.login('nuevo@somnet.com.mx', password)).headers.get('location')).toBe('/noc/contrasena');
-    const dup = await admin.submit('/noc/admin/usuarios', { accion: 'crear', email: 'NUEVO@somnet.com.mx', role: 'noc' });
+    const dup = await admin.submit('/noc/admin/usuarios', {
+      accion: 'crear',
+      email: 'NUEVO@somnet.com.mx',
+      role: 'noc',
+    });
     expect(dup.status).toBe(409);
     const dupHtml = await dup.text();
     expect(dupHtml).toMatch(/id="email-error"[^>]*>Ya existe un usuario con este correo\./);
@@ -242,21 +367,45 @@ describe('admin', () => {
   });
 
   it('manages the catalogue: a new area and component appear on the public page; errors next to the field; noc users kept out', async () => {
-    const created = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' });
+    const created = await admin.submit('/noc/admin/catalogo', {
+      accion: 'zona-nueva',
+      zona_nombre: 'Ocoyoacac',
+      zona_slug: '',
+      zona_descripcion: '',
+    });
     expect(created.status).toBe(303);
     expect(created.headers.get('location')).toBe('/noc/admin/catalogo?aviso=creado');
     const area = componentCatalogue(server.db).groups.find((g) => g.slug === 'ocoyoacac')!;
-    const comp = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Fibra óptica', componente_zona: area.id, componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    const comp = await admin.submit('/noc/admin/catalogo', {
+      accion: 'componente-nuevo',
+      componente_nombre: 'Fibra óptica',
+      componente_zona: area.id,
+      componente_slug: 'ocoyoacac-fibra',
+      componente_descripcion: '',
+    });
     expect(comp.status).toBe(303);
     expect(component('ocoyoacac-fibra').fullName).toBe('Ocoyoacac · Fibra óptica');
     expect(await (await fetch(`${server.url}/`)).text()).toContain('Ocoyoacac');
 
-    const taken = await admin.submit('/noc/admin/catalogo', { accion: 'componente-nuevo', componente_nombre: 'Otra', componente_zona: '', componente_slug: 'ocoyoacac-fibra', componente_descripcion: '' });
+    const taken = await admin.submit('/noc/admin/catalogo', {
+      accion: 'componente-nuevo',
+      componente_nombre: 'Otra',
+      componente_zona: '',
+      componente_slug: 'ocoyoacac-fibra',
+      componente_descripcion: '',
+    });
     expect(taken.status).toBe(422);
     const takenHtml = await taken.text();
-    expect(describedBy(takenHtml, /<input id="componente_slug"[^>]*>/)).toBe('Ya existe un componente o grupo con este identificador.');
+    expect(describedBy(takenHtml, /<input id="componente_slug"[^>]*>/)).toBe(
+      'Ya existe un componente o grupo con este identificador.',
+    );
     expect(takenHtml).toMatch(/id="componente_nombre"[^>]*value="Otra"/);
-    const empty = await admin.submit('/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: ' ', zona_slug: 'Mal Slug', zona_descripcion: '' });
+    const empty = await admin.submit('/noc/admin/catalogo', {
+      accion: 'zona-nueva',
+      zona_nombre: ' ',
+      zona_slug: 'Mal Slug',
+      zona_descripcion: '',
+    });
     expect(empty.status).toBe(422);
     const emptyHtml = await empty.text();
     expect(describedBy(emptyHtml, /<input id="zona_nombre"[^>]*>/)).toBe('Escriba un nombre.');
@@ -264,10 +413,24 @@ describe('admin', () => {
     expect(componentCatalogue(server.db).all.filter((c) => c.name === 'Otra')).toEqual([]);
 
     const fibra = component('ocoyoacac-fibra');
-    const renamed = await admin.submit('/noc/admin/catalogo', { accion: 'componente-editar', id: fibra.id, nombre: 'Fibra óptica empresarial', zona: area.id, descripcion: 'Enlaces dedicados' });
+    const renamed = await admin.submit('/noc/admin/catalogo', {
+      accion: 'componente-editar',
+      id: fibra.id,
+      nombre: 'Fibra óptica empresarial',
+      zona: area.id,
+      descripcion: 'Enlaces dedicados',
+    });
     expect(renamed.headers.get('location')).toBe('/noc/admin/catalogo?aviso=guardado');
-    expect(component('ocoyoacac-fibra')).toMatchObject({ name: 'Fibra óptica empresarial', description: 'Enlaces dedicados', status: fibra.status });
-    expect(count("SELECT count(*) AS n FROM audit_log WHERE action IN ('group.create', 'component.create', 'component.update') AND actor_name = 'admin@somnet.com.mx'")).toBe(3);
+    expect(component('ocoyoacac-fibra')).toMatchObject({
+      name: 'Fibra óptica empresarial',
+      description: 'Enlaces dedicados',
+      status: fibra.status,
+    });
+    expect(
+      count(
+        "SELECT count(*) AS n FROM audit_log WHERE action IN ('group.create', 'component.create', 'component.update') AND actor_name = 'admin@somnet.com.mx'",
+      ),
+    ).toBe(3);
 
     expect((await guardia.get('/noc/admin/catalogo')).status).toBe(403);
     const html = await (await guardia.get('/noc/admin/catalogo')).text();

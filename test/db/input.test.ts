@@ -3,10 +3,26 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CommandError, unknownRefs } from '#db/commands/errors.ts';
-import { checkInput, fromPublicNames, instant, LIMITS, nameText, parseInput, publicName, text } from '#db/commands/input.ts';
+import {
+  checkInput,
+  fromPublicNames,
+  instant,
+  LIMITS,
+  nameText,
+  parseInput,
+  publicName,
+  text,
+} from '#db/commands/input.ts';
 import { createIncident, createIncidentInput } from '#db/commands/incidents.ts';
 import { createConsoleUser, setConsoleUserDisabled, setConsoleUserRole } from '#db/commands/consoleUsers.ts';
-import { componentCatalogue, expandedComponentIds, findInCatalogue, resolveRef, resolveRefs, unknownRefMessage } from '#db/queries/catalog.ts';
+import {
+  componentCatalogue,
+  expandedComponentIds,
+  findInCatalogue,
+  resolveRef,
+  resolveRefs,
+  unknownRefMessage,
+} from '#db/queries/catalog.ts';
 import { freshDb } from '../support/db.ts';
 
 const refused = (fn: () => unknown): CommandError => {
@@ -33,7 +49,9 @@ describe('text()', () => {
   it('writes the limits once: a name is 200 characters, not 201', () => {
     const name = nameText('Escriba un nombre.');
     expect(name.safeParse('x'.repeat(LIMITS.name)).success).toBe(true);
-    expect(name.safeParse('x'.repeat(LIMITS.name + 1)).error?.issues[0].message).toBe('El nombre no puede pasar de 200 caracteres.');
+    expect(name.safeParse('x'.repeat(LIMITS.name + 1)).error?.issues[0].message).toBe(
+      'El nombre no puede pasar de 200 caracteres.',
+    );
   });
 });
 
@@ -55,17 +73,32 @@ describe('public names', () => {
     expect(publicName('startedAt')).toBe('started_at');
     expect(publicName('deliverNotifications')).toBe('deliver_notifications');
     expect(publicName('name')).toBe('name');
-    expect(fromPublicNames({ started_at: '2026-11-26T00:00:00Z', name: 'x' }, schema)).toEqual({ startedAt: '2026-11-26T00:00:00Z', name: 'x' });
+    expect(fromPublicNames({ started_at: '2026-11-26T00:00:00Z', name: 'x' }, schema)).toEqual({
+      startedAt: '2026-11-26T00:00:00Z',
+      name: 'x',
+    });
   });
 
   it('refuse the internal spelling, and leave other unknown keys to the schema', () => {
-    expect(refused(() => fromPublicNames({ startedAt: 'x', name: 'y' }, schema)).fields).toEqual([{ path: 'startedAt', message: expect.any(String) }]);
+    expect(refused(() => fromPublicNames({ startedAt: 'x', name: 'y' }, schema)).fields).toEqual([
+      { path: 'startedAt', message: expect.any(String) },
+    ]);
     const passed = fromPublicNames({ name: 'y', extra: 1 }, schema);
-    expect(refused(() => parseInput(schema, passed)).fields).toEqual([{ path: 'extra', message: 'Campo desconocido: «extra». Revise el nombre en la documentación.' }]);
+    expect(refused(() => parseInput(schema, passed)).fields).toEqual([
+      { path: 'extra', message: 'Campo desconocido: «extra». Revise el nombre en la documentación.' },
+    ]);
   });
 
   it('name error paths: the field by its public name, indexes and map keys as given', () => {
-    const err = refused(() => parseInput(createIncidentInput, { name: '', status: 'x', body: 'b', startedAt: 'ayer', components: { 'metepec-fibra': 'roto' } }));
+    const err = refused(() =>
+      parseInput(createIncidentInput, {
+        name: '',
+        status: 'x',
+        body: 'b',
+        startedAt: 'ayer',
+        components: { 'metepec-fibra': 'roto' },
+      }),
+    );
     expect(err.status).toBe(422);
     expect(err.code).toBe('validation_failed');
     expect(err.fields!.map((f) => f.path).sort()).toEqual(['components.metepec-fibra', 'name', 'started_at', 'status']);
@@ -74,7 +107,9 @@ describe('public names', () => {
 
   it('prefix the paths of one part of a document', () => {
     const rows = z.array(z.strictObject({ email: z.string() }));
-    expect(refused(() => parseInput(rows, [{ email: 'a' }, { email: 2 }], { path: 'subscribers' })).fields![0].path).toBe('subscribers.1.email');
+    expect(
+      refused(() => parseInput(rows, [{ email: 'a' }, { email: 2 }], { path: 'subscribers' })).fields![0].path,
+    ).toBe('subscribers.1.email');
   });
 });
 
@@ -82,7 +117,13 @@ describe('the command parses before it writes', () => {
   it('refuses an over-long body with the field path, whoever calls it, and writes nothing', () => {
     const db = freshDb();
     const before = db.$client.prepare('SELECT count(*) FROM incidents').pluck().get();
-    const err = refused(() => createIncident(db, { name: 'Corte', status: 'investigating', body: 'x'.repeat(LIMITS.body + 1) }, { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } }));
+    const err = refused(() =>
+      createIncident(
+        db,
+        { name: 'Corte', status: 'investigating', body: 'x'.repeat(LIMITS.body + 1) },
+        { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } },
+      ),
+    );
     expect(err.fields).toEqual([{ path: 'body', message: 'El mensaje no puede pasar de 20,000 caracteres.' }]);
     expect(db.$client.prepare('SELECT count(*) FROM incidents').pluck().get()).toBe(before);
   });
@@ -95,8 +136,12 @@ describe('the command parses before it writes', () => {
     const self = { now: new Date(), actor: { kind: 'user' as const, name: 'una@somnet.com.mx' } };
     expect(refused(() => setConsoleUserRole(db, one.id, 'noc', self)).code).toBe('own_account');
     expect(refused(() => setConsoleUserDisabled(db, one.id, true, self)).code).toBe('own_account');
-    expect(refused(() => setConsoleUserRole(db, one.id, 'jefe', ctx)).fields).toEqual([{ path: 'role', message: 'El rol debe ser admin o noc.' }]);
-    expect(setConsoleUserRole(db, one.id, 'noc', { ...self, actor: { kind: 'user', name: 'otra@somnet.com.mx' } }).role).toBe('noc');
+    expect(refused(() => setConsoleUserRole(db, one.id, 'jefe', ctx)).fields).toEqual([
+      { path: 'role', message: 'El rol debe ser admin o noc.' },
+    ]);
+    expect(
+      setConsoleUserRole(db, one.id, 'noc', { ...self, actor: { kind: 'user', name: 'otra@somnet.com.mx' } }).role,
+    ).toBe('noc');
   });
 });
 
@@ -116,19 +161,40 @@ describe('component and area references', () => {
 
   it('report unknown references where they were given: list index or map key, with one message', () => {
     const list = resolveRefs(catalogue, ['metepec', 'atlantida', 'metepec-fibra'], 'components', 'any');
-    expect(list.unknown).toEqual([{ path: 'components.1', ref: 'atlantida', message: 'No existe un componente ni una zona «atlantida» en el catálogo.' }]);
+    expect(list.unknown).toEqual([
+      {
+        path: 'components.1',
+        ref: 'atlantida',
+        message: 'No existe un componente ni una zona «atlantida» en el catálogo.',
+      },
+    ]);
     expect(expandedComponentIds(list.found)).toEqual(metepec.components.map((c) => c.id));
-    const map = resolveRefs(catalogue, { 'metepec-fibra': 'major_outage', nada: 'major_outage' }, 'components', 'component');
+    const map = resolveRefs(
+      catalogue,
+      { 'metepec-fibra': 'major_outage', nada: 'major_outage' },
+      'components',
+      'component',
+    );
     expect(map.unknown.map((u) => u.path)).toEqual(['components.nada']);
-    expect(resolveRef(catalogue, 'atlantida', 'features.1.properties.area', 'group').unknown)
-      .toEqual({ path: 'features.1.properties.area', ref: 'atlantida', message: 'No existe la zona «atlantida» en el catálogo.' });
+    expect(resolveRef(catalogue, 'atlantida', 'features.1.properties.area', 'group').unknown).toEqual({
+      path: 'features.1.properties.area',
+      ref: 'atlantida',
+      message: 'No existe la zona «atlantida» en el catálogo.',
+    });
     expect(unknownRefMessage('x', 'component')).toBe('No existe el componente «x» en el catálogo.');
   });
 
   it('become one 422 per command, naming each reference', () => {
     const { unknown } = resolveRefs(catalogue, ['a', 'b'], 'components', 'any');
     const err = unknownRefs(unknown);
-    expect(err).toMatchObject({ status: 422, code: 'unknown_component', message: 'No existen en el catálogo: «a», «b».' });
-    expect(err.fields).toEqual([{ path: 'components.0', message: expect.any(String) }, { path: 'components.1', message: expect.any(String) }]);
+    expect(err).toMatchObject({
+      status: 422,
+      code: 'unknown_component',
+      message: 'No existen en el catálogo: «a», «b».',
+    });
+    expect(err.fields).toEqual([
+      { path: 'components.0', message: expect.any(String) },
+      { path: 'components.1', message: expect.any(String) },
+    ]);
   });
 });

@@ -11,7 +11,21 @@ describe('migrations', () => {
   it('create every table on an empty database, with WAL, foreign keys and a busy timeout', () => {
     const db = openDatabase(tempDatabasePath());
     const tables = db.$client.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(expect.arrayContaining(['component_groups', 'components', 'component_status_events', 'incidents', 'incident_updates', 'incident_update_transitions', 'incident_components', 'api_tokens', 'app_meta', 'outbox_messages', 'audit_log']));
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'component_groups',
+        'components',
+        'component_status_events',
+        'incidents',
+        'incident_updates',
+        'incident_update_transitions',
+        'incident_components',
+        'api_tokens',
+        'app_meta',
+        'outbox_messages',
+        'audit_log',
+      ]),
+    );
     expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.$client.pragma('busy_timeout', { simple: true })).toBe(5000);
@@ -24,7 +38,10 @@ describe('migrations', () => {
     expect(journal.entries.length).toBeGreaterThan(1);
     const oldFolder = mkdtempSync(join(tmpdir(), 'somnet-old-migrations-'));
     cpSync(migrationsFolder, oldFolder, { recursive: true });
-    writeFileSync(join(oldFolder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }));
+    writeFileSync(
+      join(oldFolder, 'meta', '_journal.json'),
+      JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }),
+    );
     const old = openDatabase(path, { migrate: false });
     applyMigrations(old, oldFolder);
     // Data written by that release's code, as plain SQL (today's commands need today's tables).
@@ -56,26 +73,38 @@ describe('migrations', () => {
   it('a table rebuild does not cascade-delete child rows (foreign keys are off while migrating)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'somnet-rebuild-'));
     mkdirSync(join(folder, 'meta'));
-    writeFileSync(join(folder, '0000_parent.sql'), [
-      'CREATE TABLE parent (id integer PRIMARY KEY, name text);',
-      '--> statement-breakpoint',
-      'CREATE TABLE child (id integer PRIMARY KEY, parent_id integer NOT NULL REFERENCES parent(id) ON DELETE CASCADE);',
-      '--> statement-breakpoint',
-      "INSERT INTO parent VALUES (1, 'a');",
-      '--> statement-breakpoint',
-      'INSERT INTO child VALUES (10, 1);',
-    ].join('\n'));
+    writeFileSync(
+      join(folder, '0000_parent.sql'),
+      [
+        'CREATE TABLE parent (id integer PRIMARY KEY, name text);',
+        '--> statement-breakpoint',
+        'CREATE TABLE child (id integer PRIMARY KEY, parent_id integer NOT NULL REFERENCES parent(id) ON DELETE CASCADE);',
+        '--> statement-breakpoint',
+        "INSERT INTO parent VALUES (1, 'a');",
+        '--> statement-breakpoint',
+        'INSERT INTO child VALUES (10, 1);',
+      ].join('\n'),
+    );
     // What drizzle-kit generates for SQLite when a column changes: copy, drop, rename.
-    writeFileSync(join(folder, '0001_rebuild.sql'), [
-      'CREATE TABLE __new_parent (id integer PRIMARY KEY, name text NOT NULL DEFAULT \'\');',
-      '--> statement-breakpoint',
-      'INSERT INTO __new_parent SELECT id, name FROM parent;',
-      '--> statement-breakpoint',
-      'DROP TABLE parent;',
-      '--> statement-breakpoint',
-      'ALTER TABLE __new_parent RENAME TO parent;',
-    ].join('\n'));
-    const entries = ['0000_parent', '0001_rebuild'].map((tag, idx) => ({ idx, version: '6', when: 1_700_000_000_000 + idx, tag, breakpoints: true }));
+    writeFileSync(
+      join(folder, '0001_rebuild.sql'),
+      [
+        "CREATE TABLE __new_parent (id integer PRIMARY KEY, name text NOT NULL DEFAULT '');",
+        '--> statement-breakpoint',
+        'INSERT INTO __new_parent SELECT id, name FROM parent;',
+        '--> statement-breakpoint',
+        'DROP TABLE parent;',
+        '--> statement-breakpoint',
+        'ALTER TABLE __new_parent RENAME TO parent;',
+      ].join('\n'),
+    );
+    const entries = ['0000_parent', '0001_rebuild'].map((tag, idx) => ({
+      idx,
+      version: '6',
+      when: 1_700_000_000_000 + idx,
+      tag,
+      breakpoints: true,
+    }));
     writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries }));
     const db = openDatabase(tempDatabasePath(), { migrate: false });
     db.$client.pragma('foreign_keys = ON');
@@ -87,14 +116,24 @@ describe('migrations', () => {
   it('refuses to finish a migration that leaves broken references', () => {
     const folder = mkdtempSync(join(tmpdir(), 'somnet-broken-'));
     mkdirSync(join(folder, 'meta'));
-    writeFileSync(join(folder, '0000_broken.sql'), [
-      'CREATE TABLE parent (id integer PRIMARY KEY);',
-      '--> statement-breakpoint',
-      'CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent(id));',
-      '--> statement-breakpoint',
-      'INSERT INTO child VALUES (1, 99);',
-    ].join('\n'));
-    writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries: [{ idx: 0, version: '6', when: 1, tag: '0000_broken', breakpoints: true }] }));
+    writeFileSync(
+      join(folder, '0000_broken.sql'),
+      [
+        'CREATE TABLE parent (id integer PRIMARY KEY);',
+        '--> statement-breakpoint',
+        'CREATE TABLE child (id integer PRIMARY KEY, parent_id integer REFERENCES parent(id));',
+        '--> statement-breakpoint',
+        'INSERT INTO child VALUES (1, 99);',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(folder, 'meta', '_journal.json'),
+      JSON.stringify({
+        version: '7',
+        dialect: 'sqlite',
+        entries: [{ idx: 0, version: '6', when: 1, tag: '0000_broken', breakpoints: true }],
+      }),
+    );
     const db = openDatabase(tempDatabasePath(), { migrate: false });
     expect(() => applyMigrations(db, folder)).toThrow(/referencias rotas/);
   });
@@ -119,9 +158,22 @@ describe('demo catalogue', () => {
     expect(seedDemoCatalogue(second, new Date())).toBe(false);
     const groups = second.$client.prepare('SELECT name FROM component_groups ORDER BY position').pluck().all();
     expect(groups).toEqual(['Toluca', 'Metepec', 'Zinacantepec', 'Lerma', 'San Mateo Atenco', 'Servicios centrales']);
-    const central = second.$client.prepare("SELECT c.name FROM components c JOIN component_groups g ON g.id = c.group_id WHERE g.slug = 'servicios-centrales' ORDER BY c.position").pluck().all();
-    expect(central).toEqual(['Internet / red troncal', 'Portal de clientes', 'Correo de soporte', 'Línea de emergencia 722 167 5865']);
-    const perArea = second.$client.prepare("SELECT count(*) FROM components WHERE slug LIKE '%-fibra' OR slug LIKE '%-inalambrico'").pluck().get();
+    const central = second.$client
+      .prepare(
+        "SELECT c.name FROM components c JOIN component_groups g ON g.id = c.group_id WHERE g.slug = 'servicios-centrales' ORDER BY c.position",
+      )
+      .pluck()
+      .all();
+    expect(central).toEqual([
+      'Internet / red troncal',
+      'Portal de clientes',
+      'Correo de soporte',
+      'Línea de emergencia 722 167 5865',
+    ]);
+    const perArea = second.$client
+      .prepare("SELECT count(*) FROM components WHERE slug LIKE '%-fibra' OR slug LIKE '%-inalambrico'")
+      .pluck()
+      .get();
     expect(perArea).toBe(10);
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  availabilityPercent, availabilityTally, compensationEstimate, maintenanceSpans, overlayTimeline,
-  type MaintenanceRecord, type MaintenanceSpan, type StatusPoint,
+  availabilityPercent,
+  availabilityTally,
+  compensationEstimate,
+  maintenanceSpans,
+  overlayTimeline,
+  type MaintenanceRecord,
+  type MaintenanceSpan,
+  type StatusPoint,
 } from '#db/domain/availability.ts';
 import { monthBounds } from '#db/queries/history.ts';
 
@@ -20,7 +26,11 @@ describe('month edges in America/Mexico_City', () => {
 
   it('an outage across the turn of the month is split at local midnight, not UTC midnight', () => {
     // 2026-11-30 23:00 → 2026-12-01 01:00 local: one hour in each month.
-    const points = [p('2026-10-01T00:00:00Z', 'operational'), p('2026-12-01T05:00:00Z', 'major_outage'), p('2026-12-01T07:00:00Z', 'operational')];
+    const points = [
+      p('2026-10-01T00:00:00Z', 'operational'),
+      p('2026-12-01T05:00:00Z', 'major_outage'),
+      p('2026-12-01T07:00:00Z', 'operational'),
+    ];
     const november = availabilityTally(points, [], nov.from.getTime(), nov.to.getTime());
     const dec = monthBounds('2026-12');
     const december = availabilityTally(points, [], dec.from.getTime(), dec.to.getTime());
@@ -31,7 +41,11 @@ describe('month edges in America/Mexico_City', () => {
   });
 
   it('counts nothing before the first status change (a component created mid-month)', () => {
-    const points = [p('2026-11-16T06:00:00Z', 'operational'), p('2026-11-20T18:00:00Z', 'partial_outage'), p('2026-11-20T20:00:00Z', 'operational')];
+    const points = [
+      p('2026-11-16T06:00:00Z', 'operational'),
+      p('2026-11-20T18:00:00Z', 'partial_outage'),
+      p('2026-11-20T20:00:00Z', 'operational'),
+    ];
     const tally = availabilityTally(points, [], nov.from.getTime(), nov.to.getTime());
     expect(tally.observed).toBe(15 * 24 * 60);
     expect(tally.partial).toBe(120);
@@ -53,8 +67,13 @@ describe('maintenance: 72 h notice, emergencies, overlaps', () => {
     endedAt: new Date('2026-11-10T09:00:00Z'),
     changes: [],
   };
-  const points = [p('2026-10-01T00:00:00Z', 'operational'), p('2026-11-10T06:00:00Z', 'under_maintenance'), p('2026-11-10T09:00:00Z', 'operational')];
-  const month = (spans: MaintenanceSpan[], pts = points) => availabilityTally(pts, spans, nov.from.getTime(), nov.to.getTime());
+  const points = [
+    p('2026-10-01T00:00:00Z', 'operational'),
+    p('2026-11-10T06:00:00Z', 'under_maintenance'),
+    p('2026-11-10T09:00:00Z', 'operational'),
+  ];
+  const month = (spans: MaintenanceSpan[], pts = points) =>
+    availabilityTally(pts, spans, nov.from.getTime(), nov.to.getTime());
 
   it('a window announced 72 h ahead is shown apart and counts neither way', () => {
     const tally = month(maintenanceSpans(base, Date.now()));
@@ -72,7 +91,10 @@ describe('maintenance: 72 h notice, emergencies, overlaps', () => {
     expect(tally.down).toBe(180);
     expect(availabilityPercent(tally)).toBeCloseTo(100 * (1 - 180 / 43_200), 12);
     // Exactly 72 h is enough notice.
-    expect(month(maintenanceSpans({ ...base, createdAt: new Date(base.startedAt!.getTime() - 72 * HOUR) }, Date.now())).maintenance).toBe(180);
+    expect(
+      month(maintenanceSpans({ ...base, createdAt: new Date(base.startedAt!.getTime() - 72 * HOUR) }, Date.now()))
+        .maintenance,
+    ).toBe(180);
   });
 
   it('an emergency window counts even when announced days ahead', () => {
@@ -91,7 +113,11 @@ describe('maintenance: 72 h notice, emergencies, overlaps', () => {
 
   it('an early start and an overrun count; only the announced stretch is excluded', () => {
     // Started 30 min early and ran 30 min past the announced end.
-    const pts = [p('2026-10-01T00:00:00Z', 'operational'), p('2026-11-10T05:30:00Z', 'under_maintenance'), p('2026-11-10T09:30:00Z', 'operational')];
+    const pts = [
+      p('2026-10-01T00:00:00Z', 'operational'),
+      p('2026-11-10T05:30:00Z', 'under_maintenance'),
+      p('2026-11-10T09:30:00Z', 'operational'),
+    ];
     const started = { ...base, startedAt: new Date('2026-11-10T05:30:00Z'), endedAt: new Date('2026-11-10T09:30:00Z') };
     const tally = month(maintenanceSpans(started, Date.now()), pts);
     expect(tally.maintenance).toBe(180);
@@ -103,7 +129,13 @@ describe('maintenance: 72 h notice, emergencies, overlaps', () => {
     // Announced on the 1st for the 12th; on the 9th (less than 72 h before) moved to the 10th.
     const moved: MaintenanceRecord = {
       ...base,
-      changes: [{ at: new Date('2026-11-09T12:00:00Z'), previousFor: new Date('2026-11-12T06:00:00Z'), previousUntil: new Date('2026-11-12T09:00:00Z') }],
+      changes: [
+        {
+          at: new Date('2026-11-09T12:00:00Z'),
+          previousFor: new Date('2026-11-12T06:00:00Z'),
+          previousUntil: new Date('2026-11-12T09:00:00Z'),
+        },
+      ],
     };
     expect(month(maintenanceSpans(moved, Date.now())).down).toBe(180);
     // Moved early enough (on the 5th) it is announced.
@@ -128,8 +160,17 @@ describe('maintenance: 72 h notice, emergencies, overlaps', () => {
   });
 
   it('overlapping windows: announced wins where it covers; an emergency overlapping it counts only outside', () => {
-    const emergency: MaintenanceRecord = { ...base, emergency: true, startedAt: new Date('2026-11-10T08:00:00Z'), endedAt: new Date('2026-11-10T10:00:00Z') };
-    const pts = [p('2026-10-01T00:00:00Z', 'operational'), p('2026-11-10T06:00:00Z', 'under_maintenance'), p('2026-11-10T10:00:00Z', 'operational')];
+    const emergency: MaintenanceRecord = {
+      ...base,
+      emergency: true,
+      startedAt: new Date('2026-11-10T08:00:00Z'),
+      endedAt: new Date('2026-11-10T10:00:00Z'),
+    };
+    const pts = [
+      p('2026-10-01T00:00:00Z', 'operational'),
+      p('2026-11-10T06:00:00Z', 'under_maintenance'),
+      p('2026-11-10T10:00:00Z', 'operational'),
+    ];
     const tally = month([...maintenanceSpans(base, Date.now()), ...maintenanceSpans(emergency, Date.now())], pts);
     expect(tally.maintenance).toBe(180);
     expect(tally.unannouncedMaintenance).toBe(60);
@@ -164,7 +205,11 @@ describe('overlapping incidents', () => {
   });
 
   it('degraded minutes are shown and do not count', () => {
-    const points = [p('2026-10-01T00:00:00Z', 'operational'), p('2026-11-20T16:00:00Z', 'degraded_performance'), p('2026-11-20T17:00:00Z', 'operational')];
+    const points = [
+      p('2026-10-01T00:00:00Z', 'operational'),
+      p('2026-11-20T16:00:00Z', 'degraded_performance'),
+      p('2026-11-20T17:00:00Z', 'operational'),
+    ];
     const tally = availabilityTally(points, [], nov.from.getTime(), nov.to.getTime());
     expect(tally.degraded).toBe(60);
     expect(availabilityPercent(tally)).toBe(100);
@@ -172,8 +217,12 @@ describe('overlapping incidents', () => {
 });
 
 describe('a service: its component, worsened while an incident named one of its elements', () => {
-  it('the worst status holds at every instant; nothing before the component\'s first event', () => {
-    const points = [p('2026-11-01T06:00:00Z', 'operational'), p('2026-11-20T16:00:00Z', 'degraded_performance'), p('2026-11-20T18:00:00Z', 'operational')];
+  it("the worst status holds at every instant; nothing before the component's first event", () => {
+    const points = [
+      p('2026-11-01T06:00:00Z', 'operational'),
+      p('2026-11-20T16:00:00Z', 'degraded_performance'),
+      p('2026-11-20T18:00:00Z', 'operational'),
+    ];
     const merged = overlayTimeline(points, [
       { from: t('2026-10-31T00:00:00Z'), until: t('2026-11-01T07:00:00Z'), status: 'major_outage' },
       { from: t('2026-11-20T17:00:00Z'), until: t('2026-11-20T17:30:00Z'), status: 'major_outage' },

@@ -27,6 +27,11 @@ describe('RFC 5545 writer', () => {
 
   it('joins content lines with CRLF and ends with one', () => {
     expect(contentLine(['X-OBJ', 'a', { NAME: 'b;c' }])).toBe('X-OBJ;NAME="b;c":a');
-    expect(icsDocument([['BEGIN', 'VCALENDAR'], ['END', 'VCALENDAR']])).toBe('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
+    expect(
+      icsDocument([
+        ['BEGIN', 'VCALENDAR'],
+        ['END', 'VCALENDAR'],
+      ]),
+    ).toBe('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
   });
 });

@@ -46,15 +46,43 @@ function tags(html: string): Array<{ name: string; attrs: Record<string, string>
   return out;
 }
 
-const ALLOWED_TAGS = new Set(['p', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'a', 'strong', 'em', 'code', 'pre', 'blockquote', 'hr', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 's']);
+const ALLOWED_TAGS = new Set([
+  'p',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'strong',
+  'em',
+  'code',
+  'pre',
+  'blockquote',
+  'hr',
+  'br',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  's',
+]);
 
 describe('incident report Markdown', () => {
-  it('renders the usual Markdown, headings below the page\'s h2', () => {
-    const html = renderReportMarkdown('# Causa raíz\n\nUn **corte** de fibra.\n\n## Cronología\n\n- 10:02 — alerta\n- 10:40 — [aviso](https://status.somnet.com.mx/incidentes/abc)');
+  it("renders the usual Markdown, headings below the page's h2", () => {
+    const html = renderReportMarkdown(
+      '# Causa raíz\n\nUn **corte** de fibra.\n\n## Cronología\n\n- 10:02 — alerta\n- 10:40 — [aviso](https://status.somnet.com.mx/incidentes/abc)',
+    );
     expect(html).toContain('<h3>Causa raíz</h3>');
     expect(html).toContain('<h4>Cronología</h4>');
     expect(html).toContain('<strong>corte</strong>');
-    expect(html).toContain('<a href="https://status.somnet.com.mx/incidentes/abc" rel="nofollow noopener noreferrer">aviso</a>');
+    expect(html).toContain(
+      '<a href="https://status.somnet.com.mx/incidentes/abc" rel="nofollow noopener noreferrer">aviso</a>',
+    );
     expect(renderReportMarkdown(REPORT_TEMPLATE)).toContain('<h4>Acciones correctivas</h4>');
   });
 
@@ -67,7 +95,9 @@ describe('incident report Markdown', () => {
         if (name === 'href') {
           // The scheme a browser would see: controls and spaces removed, entities already decoded by the parser.
           const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value.replace(/[\u0000-\u0020]/g, ''))?.[1]?.toLowerCase();
-          expect(scheme === undefined || ['http', 'https', 'mailto'].includes(scheme), `${value} in ${html}`).toBe(true);
+          expect(scheme === undefined || ['http', 'https', 'mailto'].includes(scheme), `${value} in ${html}`).toBe(
+            true,
+          );
         }
         if (name === 'class') expect(value).toMatch(/^language-[a-z]+$/);
       }

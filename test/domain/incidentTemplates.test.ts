@@ -7,9 +7,25 @@ import { incidentTemplate, incidentTemplates } from '#db/domain/incidentTemplate
 
 describe('incident templates', () => {
   it('each passes createIncidentInput and is found by its id', () => {
-    expect(incidentTemplates.map((t) => t.id)).toEqual(['corte-fibra', 'falla-electrica', 'saturacion', 'ddos', 'proveedor-transito', 'seguridad']);
+    expect(incidentTemplates.map((t) => t.id)).toEqual([
+      'corte-fibra',
+      'falla-electrica',
+      'saturacion',
+      'ddos',
+      'proveedor-transito',
+      'seguridad',
+    ]);
     for (const t of incidentTemplates) {
-      expect(checkInput(createIncidentInput, { name: t.name, status: t.status, impact: t.impact, body: t.body, cause: t.cause }), t.id).toEqual([]);
+      expect(
+        checkInput(createIncidentInput, {
+          name: t.name,
+          status: t.status,
+          impact: t.impact,
+          body: t.body,
+          cause: t.cause,
+        }),
+        t.id,
+      ).toEqual([]);
       expect(incidentTemplate(t.id)).toBe(t);
     }
     expect(incidentTemplate('no-existe')).toBeUndefined();

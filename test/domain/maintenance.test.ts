@@ -2,8 +2,16 @@
 // functions the commands enforce and the console's hints show.
 import { describe, expect, it } from 'vitest';
 import {
-  formatNotice, hasEnoughNotice, isLowImpactWindow, LOCKED_ONCE_STARTED, maintenanceNoticeLabel, maintenanceTitle, MIN_NOTICE_MS,
-  noticeMs, startsInPast, windowProblem,
+  formatNotice,
+  hasEnoughNotice,
+  isLowImpactWindow,
+  LOCKED_ONCE_STARTED,
+  maintenanceNoticeLabel,
+  maintenanceTitle,
+  MIN_NOTICE_MS,
+  noticeMs,
+  startsInPast,
+  windowProblem,
 } from '#db/domain/maintenance.ts';
 
 const d = (s: string) => new Date(s);
@@ -48,11 +56,19 @@ describe('maintenance rules', () => {
   });
 
   it('names a window and its notices one way everywhere', () => {
-    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'scheduled' })).toBe('Mantenimiento programado: Cambio de OLT');
-    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'in_progress' })).toBe('Mantenimiento de emergencia: Fibra dañada');
+    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'scheduled' })).toBe(
+      'Mantenimiento programado: Cambio de OLT',
+    );
+    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'in_progress' })).toBe(
+      'Mantenimiento de emergencia: Fibra dañada',
+    );
     // A cancelled window never keeps saying "programado" (issue 14).
-    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'cancelled' })).toBe('Mantenimiento cancelado: Cambio de OLT');
-    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'cancelled' })).toBe('Mantenimiento de emergencia cancelado: Fibra dañada');
+    expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'cancelled' })).toBe(
+      'Mantenimiento cancelado: Cambio de OLT',
+    );
+    expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'cancelled' })).toBe(
+      'Mantenimiento de emergencia cancelado: Fibra dañada',
+    );
     expect(maintenanceNoticeLabel({ kind: 'announced', status: 'scheduled' })).toBe('Programado');
     expect(maintenanceNoticeLabel({ kind: 'rescheduled', status: 'scheduled' })).toBe('Reprogramado');
     expect(maintenanceNoticeLabel({ kind: 'posted', status: 'verifying' })).toBe('En verificación');

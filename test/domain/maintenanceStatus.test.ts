@@ -4,14 +4,26 @@ import { windowAt } from '#db/domain/maintenance.ts';
 
 describe('overallStatusWithMaintenance', () => {
   it('says maintenance while a window is open and every component is operational', () => {
-    expect(overallStatusWithMaintenance(['operational', 'operational'], true)).toEqual({ status: 'under_maintenance', indicator: 'maintenance', description: 'Mantenimiento en curso' });
-    expect(overallStatusWithMaintenance(['operational'], false)).toEqual({ status: 'operational', indicator: 'none', description: 'Todos los servicios operan con normalidad' });
+    expect(overallStatusWithMaintenance(['operational', 'operational'], true)).toEqual({
+      status: 'under_maintenance',
+      indicator: 'maintenance',
+      description: 'Mantenimiento en curso',
+    });
+    expect(overallStatusWithMaintenance(['operational'], false)).toEqual({
+      status: 'operational',
+      indicator: 'none',
+      description: 'Todos los servicios operan con normalidad',
+    });
     expect(overallStatusWithMaintenance([], true).indicator).toBe('maintenance');
   });
 
   it('lets worse news win over an open window', () => {
     expect(overallStatusWithMaintenance(['operational', 'degraded_performance'], true).indicator).toBe('minor');
-    expect(overallStatusWithMaintenance(['major_outage', 'under_maintenance'], true)).toEqual({ status: 'major_outage', indicator: 'critical', description: 'Sin servicio en parte de la red' });
+    expect(overallStatusWithMaintenance(['major_outage', 'under_maintenance'], true)).toEqual({
+      status: 'major_outage',
+      indicator: 'critical',
+      description: 'Sin servicio en parte de la red',
+    });
     expect(overallStatusWithMaintenance(['under_maintenance'], false).indicator).toBe('maintenance');
   });
 });
@@ -34,11 +46,20 @@ describe('windowAt', () => {
     { at: d('2026-11-26T10:00:00Z'), previousFor: d('2026-12-01T06:00:00Z'), previousUntil: d('2026-12-01T09:00:00Z') },
   ];
   it('undoes every reschedule made after the instant', () => {
-    expect(windowAt(current, changes, d('2026-11-26T09:00:00Z'))).toEqual({ scheduledFor: d('2026-12-01T06:00:00Z'), scheduledUntil: d('2026-12-01T09:00:00Z') });
-    expect(windowAt(current, changes, d('2026-11-26T11:00:00Z'))).toEqual({ scheduledFor: d('2026-12-02T06:00:00Z'), scheduledUntil: d('2026-12-02T08:00:00Z') });
+    expect(windowAt(current, changes, d('2026-11-26T09:00:00Z'))).toEqual({
+      scheduledFor: d('2026-12-01T06:00:00Z'),
+      scheduledUntil: d('2026-12-01T09:00:00Z'),
+    });
+    expect(windowAt(current, changes, d('2026-11-26T11:00:00Z'))).toEqual({
+      scheduledFor: d('2026-12-02T06:00:00Z'),
+      scheduledUntil: d('2026-12-02T08:00:00Z'),
+    });
   });
   it('counts a reschedule as made at its own instant, and is the current window without changes', () => {
-    expect(windowAt(current, changes, d('2026-11-26T10:00:00Z'))).toEqual({ scheduledFor: d('2026-12-02T06:00:00Z'), scheduledUntil: d('2026-12-02T08:00:00Z') });
+    expect(windowAt(current, changes, d('2026-11-26T10:00:00Z'))).toEqual({
+      scheduledFor: d('2026-12-02T06:00:00Z'),
+      scheduledUntil: d('2026-12-02T08:00:00Z'),
+    });
     expect(windowAt(current, changes, d('2026-11-26T12:00:00Z'))).toEqual(current);
     expect(windowAt(current, [], d('2020-01-01T00:00:00Z'))).toEqual(current);
   });

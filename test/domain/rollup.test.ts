@@ -4,7 +4,11 @@ import { areaStatusText, overallStatus, worstIncident, worstStatus } from '#db/d
 describe('status roll-up: the worst status wins', () => {
   it('is operational with nothing or only operational components', () => {
     expect(overallStatus([]).indicator).toBe('none');
-    expect(overallStatus(['operational', 'operational'])).toEqual({ status: 'operational', indicator: 'none', description: 'Todos los servicios operan con normalidad' });
+    expect(overallStatus(['operational', 'operational'])).toEqual({
+      status: 'operational',
+      indicator: 'none',
+      description: 'Todos los servicios operan con normalidad',
+    });
   });
 
   it('ranks major > partial > degraded > maintenance > operational', () => {
@@ -24,10 +28,15 @@ describe('status roll-up: the worst status wins', () => {
 
 describe('what an area chip says (issue 14)', () => {
   const fibre = (status: Parameters<typeof areaStatusText>[0][number]['status']) => ({ name: 'Fibra óptica', status });
-  const radio = (status: Parameters<typeof areaStatusText>[0][number]['status']) => ({ name: 'Inalámbrico (microondas)', status });
+  const radio = (status: Parameters<typeof areaStatusText>[0][number]['status']) => ({
+    name: 'Inalámbrico (microondas)',
+    status,
+  });
   it('names the one technology that is down instead of the whole area', () => {
     expect(areaStatusText([fibre('major_outage'), radio('operational')])).toBe('Fibra óptica sin servicio');
-    expect(areaStatusText([fibre('degraded_performance'), radio('major_outage')])).toBe('Inalámbrico (microondas) sin servicio · Fibra óptica baja velocidad');
+    expect(areaStatusText([fibre('degraded_performance'), radio('major_outage')])).toBe(
+      'Inalámbrico (microondas) sin servicio · Fibra óptica baja velocidad',
+    );
   });
   it('says the short status when the whole area shares it, and "Operativo" when all is well', () => {
     expect(areaStatusText([fibre('major_outage'), radio('major_outage')])).toBe('Sin servicio');
@@ -37,8 +46,12 @@ describe('what an area chip says (issue 14)', () => {
 });
 
 describe('the incident the banner speaks for', () => {
-  const incident = (id: string, impact: 'none' | 'minor' | 'major' | 'critical', status: 'degraded_performance' | 'major_outage', startedAt: string) =>
-    ({ id, impact, startedAt: new Date(startedAt), components: [{ status }] });
+  const incident = (
+    id: string,
+    impact: 'none' | 'minor' | 'major' | 'critical',
+    status: 'degraded_performance' | 'major_outage',
+    startedAt: string,
+  ) => ({ id, impact, startedAt: new Date(startedAt), components: [{ status }] });
   it('is the highest criticality, then the worst component status, then the newest', () => {
     const older = incident('a', 'major', 'major_outage', '2026-11-26T10:00:00Z');
     const critical = incident('b', 'critical', 'degraded_performance', '2026-11-26T09:00:00Z');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDuration, startOfZonedDay, zonedDateKey, zonedMidnight, zoneOffsetMinutes } from '#db/domain/time.ts';
+import {
+  formatDateTime,
+  formatDuration,
+  startOfZonedDay,
+  zonedDateKey,
+  zonedMidnight,
+  zoneOffsetMinutes,
+} from '#db/domain/time.ts';
 
 describe('America/Mexico_City time', () => {
   it('is UTC-6 all year since 2022 (no DST)', () => {

@@ -47,7 +47,14 @@ describe('uptime from status events', () => {
       { at: at('2026-11-25T06:00:00Z'), status: 'under_maintenance' },
       { at: at('2026-11-25T09:00:00Z'), status: 'operational' },
     ];
-    const announced: MaintenanceSpan[] = [{ from: at('2026-11-25T06:00:00Z').getTime(), until: at('2026-11-25T09:00:00Z').getTime(), announced: true, impact: 'outage' }];
+    const announced: MaintenanceSpan[] = [
+      {
+        from: at('2026-11-25T06:00:00Z').getTime(),
+        until: at('2026-11-25T09:00:00Z').getTime(),
+        announced: true,
+        impact: 'outage',
+      },
+    ];
     const u = uptimeFromEvents(points, now, 2, undefined, announced);
     expect(u.days[0].level).toBe('maintenance');
     expect(u.days[0].minutes.maintenance).toBe(180);

@@ -18,10 +18,15 @@ const child = fileURLToPath(new URL('./support/drain-child.ts', import.meta.url)
 const path = tempDatabasePath();
 const db = openDatabase(path);
 const standin = await startResendStandin({ delayMs: 100 });
-afterAll(async () => { await standin.close(); db.$client.close(); });
+afterAll(async () => {
+  await standin.close();
+  db.$client.close();
+});
 
 function run(): { proc: ChildProcess; exited: Promise<number | null> } {
-  const proc = spawn(process.execPath, [child, path, standin.url, standin.apiKey], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [child, path, standin.url, standin.apiKey], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   return { proc, exited };
 }
@@ -31,14 +36,34 @@ describe('crash during delivery', () => {
     const now = new Date(); // the child process uses the real clock
     const ctx = { now, actor: { kind: 'token' as const, name: 'pruebas' } };
     seedDemoCatalogue(db, now);
-    importSubscribers(db, Array.from({ length: 450 }, (_, i) => ({ email: `contacto${i}@cliente.mx` })), ctx);
-    createIncident(db, { name: 'Corte general', status: 'investigating', body: 'Revisando.', components: { 'red-troncal': 'major_outage' } }, ctx);
+    importSubscribers(
+      db,
+      Array.from({ length: 450 }, (_, i) => ({ email: `contacto${i}@cliente.mx` })),
+      ctx,
+    );
+    createIncident(
+      db,
+      {
+        name: 'Corte general',
+        status: 'investigating',
+        body: 'Revisando.',
+        components: { 'red-troncal': 'major_outage' },
+      },
+      ctx,
+    );
     expect(db.select().from(outboxMessages).all()).toHaveLength(450);
 
     // First run: killed while the provider is handling its third batch (accepted, not answered).
     let batches = 0;
     const first = run();
-    await new Promise<void>((resolve) => standin.onRequest(() => { if (++batches === 3) { first.proc.kill('SIGKILL'); resolve(); } }));
+    await new Promise<void>((resolve) =>
+      standin.onRequest(() => {
+        if (++batches === 3) {
+          first.proc.kill('SIGKILL');
+          resolve();
+        }
+      }),
+    );
     await first.exited;
     standin.onRequest(() => {});
     await new Promise((r) => setTimeout(r, 200)); // let the stand-in finish the orphaned request

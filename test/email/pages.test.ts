@@ -19,8 +19,14 @@ import { testConfig } from '../support/db.ts';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
-beforeAll(async () => { server = await startTestServer(); browser = await launchBrowser(); });
-afterAll(async () => { await browser?.close(); await server?.close(); });
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
 
 const lastEmail = (to: string) => {
   const rows = server.db.select().from(outboxMessages).where(eq(outboxMessages.recipient, to)).all();
@@ -60,8 +66,9 @@ describe('subscription pages', () => {
     await page.locator('fieldset.chooser-group', { hasText: 'Toluca' }).getByLabel('Inalámbrico (microondas)').check();
     await page.getByRole('button', { name: 'Guardar preferencias' }).click();
     expect(await page.getByRole('status').textContent()).toContain('Preferencias guardadas');
-    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })[0].componentIds.sort())
-      .toEqual([findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'toluca-inalambrico')!.id].sort());
+    expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })[0].componentIds.sort()).toEqual(
+      [findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'toluca-inalambrico')!.id].sort(),
+    );
 
     await page.goto(`${server.url}/suscripcion/baja?token=${confirm.manageToken}`);
     expect(listSubscribers(server.db, { email: 'gerente@ferreteria-metepec.mx' })).toHaveLength(1);
@@ -83,37 +90,68 @@ describe('subscription pages', () => {
       await page.locator('fieldset.chooser-group', { hasText: 'Lerma' }).getByLabel('Inalámbrico (microondas)').check();
       await page.getByRole('button', { name: 'Suscribirme' }).click();
       const status = page.getByRole('status');
-      expect(await status.locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
+      expect(await status.locator('ul.scope li').allTextContents()).toEqual([
+        'Metepec · Fibra óptica',
+        'Lerma · Inalámbrico (microondas)',
+      ]);
       const [sub] = listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' });
       expect(sub.allComponents).toBe(false);
-      expect(sub.componentIds.sort()).toEqual([findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'lerma-inalambrico')!.id].sort());
+      expect(sub.componentIds.sort()).toEqual(
+        [findComponent(server.db, 'metepec-fibra')!.id, findComponent(server.db, 'lerma-inalambrico')!.id].sort(),
+      );
 
-      await drainOutbox(server.db, resendTransport(server.db, testConfig, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }), { now: () => new Date() });
+      await drainOutbox(
+        server.db,
+        resendTransport(server.db, testConfig, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }),
+        { now: () => new Date() },
+      );
       const mail = standin.delivered.find((d) => d.to === 'sistemas@clinica-metepec.mx')!;
       expect(mail.subject).toBe('Confirme su suscripción a los avisos de SOMNET');
-      expect(mail.text).toContain('Recibirá avisos de:\n- Metepec · Fibra óptica\n- Lerma · Inalámbrico (microondas)\n');
+      expect(mail.text).toContain(
+        'Recibirá avisos de:\n- Metepec · Fibra óptica\n- Lerma · Inalámbrico (microondas)\n',
+      );
       expect(mail.html).toContain('<ul><li>Metepec · Fibra óptica</li><li>Lerma · Inalámbrico (microondas)</li></ul>');
       // Not subscribed yet: the footer does not say it is.
       expect(mail.html).toContain('Recibe este correo porque se pidió suscribir esta dirección');
       expect(mail.html).not.toContain('porque se suscribió');
 
       // A notice about Toluca does not reach this address; one about Metepec does.
-      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email)).not.toContain('sistemas@clinica-metepec.mx');
-      const confirmToken = new URL(mail.text!.match(/https:\/\/\S+confirmar\?token=\S+/)![0]).searchParams.get('token')!;
+      expect(
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email),
+      ).not.toContain('sistemas@clinica-metepec.mx');
+      const confirmToken = new URL(mail.text!.match(/https:\/\/\S+confirmar\?token=\S+/)![0]).searchParams.get(
+        'token',
+      )!;
       await page.goto(`${server.url}/suscripcion/confirmar?token=${encodeURIComponent(confirmToken)}`);
       await page.getByRole('button', { name: 'Confirmar suscripción' }).click();
-      expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
-      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'metepec-fibra')!.id]).map((r) => r.email)).toContain('sistemas@clinica-metepec.mx');
-      expect(confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email)).not.toContain('sistemas@clinica-metepec.mx');
+      expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual([
+        'Metepec · Fibra óptica',
+        'Lerma · Inalámbrico (microondas)',
+      ]);
+      expect(
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'metepec-fibra')!.id]).map((r) => r.email),
+      ).toContain('sistemas@clinica-metepec.mx');
+      expect(
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email),
+      ).not.toContain('sistemas@clinica-metepec.mx');
 
       // Unticking everything on the preferences page means every component again.
       await page.getByRole('link', { name: 'Administrar mis preferencias' }).click();
-      expect(await page.locator('ul.scope li').allTextContents()).toEqual(['Metepec · Fibra óptica', 'Lerma · Inalámbrico (microondas)']);
+      expect(await page.locator('ul.scope li').allTextContents()).toEqual([
+        'Metepec · Fibra óptica',
+        'Lerma · Inalámbrico (microondas)',
+      ]);
       await page.locator('fieldset.chooser-group', { hasText: 'Metepec' }).getByLabel('Fibra óptica').uncheck();
-      await page.locator('fieldset.chooser-group', { hasText: 'Lerma' }).getByLabel('Inalámbrico (microondas)').uncheck();
+      await page
+        .locator('fieldset.chooser-group', { hasText: 'Lerma' })
+        .getByLabel('Inalámbrico (microondas)')
+        .uncheck();
       await page.getByRole('button', { name: 'Guardar preferencias' }).click();
       expect(await page.locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
-      expect(listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' })[0]).toMatchObject({ allComponents: true, componentIds: [] });
+      expect(listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' })[0]).toMatchObject({
+        allComponents: true,
+        componentIds: [],
+      });
       await page.close();
     } finally {
       await standin.close();
@@ -126,17 +164,28 @@ describe('subscription pages', () => {
     await page.getByLabel('Correo electrónico').fill('direccion@constructora.mx');
     await page.getByRole('button', { name: 'Suscribirme' }).click();
     expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
-    expect(listSubscribers(server.db, { email: 'direccion@constructora.mx' })[0]).toMatchObject({ allComponents: true, componentIds: [] });
+    expect(listSubscribers(server.db, { email: 'direccion@constructora.mx' })[0]).toMatchObject({
+      allComponents: true,
+      componentIds: [],
+    });
     await page.close();
   });
 
   it('a ticked component means "only these" even when an older copy of the form also sends alcance=todo', async () => {
     const res = await fetch(`${server.url}/suscribirse`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
-      body: new URLSearchParams([['email', 'vieja@forma.mx'], ['alcance', 'todo'], ['componentes', 'metepec-fibra']]).toString(),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: new URLSearchParams([
+        ['email', 'vieja@forma.mx'],
+        ['alcance', 'todo'],
+        ['componentes', 'metepec-fibra'],
+      ]).toString(),
     });
     expect(res.status).toBe(200);
-    expect(listSubscribers(server.db, { email: 'vieja@forma.mx' })[0]).toMatchObject({ allComponents: false, componentIds: [findComponent(server.db, 'metepec-fibra')!.id] });
+    expect(listSubscribers(server.db, { email: 'vieja@forma.mx' })[0]).toMatchObject({
+      allComponents: false,
+      componentIds: [findComponent(server.db, 'metepec-fibra')!.id],
+    });
   });
 
   it('shows field errors in Spanish and keeps what was typed', async () => {
@@ -151,7 +200,10 @@ describe('subscription pages', () => {
   });
 
   it('answers an invalid or expired link with 404 and a way forward', async () => {
-    for (const path of ['/suscripcion/confirmar?token=x', '/suscripcion/preferencias?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']) {
+    for (const path of [
+      '/suscripcion/confirmar?token=x',
+      '/suscripcion/preferencias?token=999.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    ]) {
       const res = await fetch(`${server.url}${path}`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('cache-control')).toBe('private, no-store');
@@ -163,7 +215,9 @@ describe('subscription pages', () => {
 
   it('refuses a cross-site form post (Astro checkOrigin)', async () => {
     const res = await fetch(`${server.url}/suscribirse`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' }, body: 'email=victima%40empresa.mx',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      body: 'email=victima%40empresa.mx',
     });
     expect(res.status).toBe(403);
     expect(listSubscribers(server.db, { email: 'victima@empresa.mx' })).toHaveLength(0);

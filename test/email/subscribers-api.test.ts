@@ -12,10 +12,18 @@ import { hashSecret, TOKEN_PATTERN } from '#db/subscriptions/tokens.ts';
 const t = testApp();
 const { db, json, clock } = t;
 const publicPost = (body: unknown, ip = '203.0.113.1') =>
-  t.app.request('/api/v1/subscribers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { incoming: { socket: { remoteAddress: ip } } });
+  t.app.request(
+    '/api/v1/subscribers',
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    { incoming: { socket: { remoteAddress: ip } } },
+  );
 
 function emailRows(recipient?: string) {
-  return db.select().from(outboxMessages).where(eq(outboxMessages.channel, 'email')).all()
+  return db
+    .select()
+    .from(outboxMessages)
+    .where(eq(outboxMessages.channel, 'email'))
+    .all()
     .filter((r) => recipient === undefined || r.recipient === recipient)
     .map((r) => ({ ...r, payload: JSON.parse(r.payload) as EmailPayload }));
 }
@@ -25,7 +33,11 @@ afterAll(() => db.$client.close());
 
 describe('POST /api/v1/subscribers (public, double opt-in)', () => {
   it('accepts without a token, answers 202 and queues a confirmation email with hashed tokens', async () => {
-    const res = await publicPost({ email: ' NOC@Cliente-Uno.com.mx ', components: ['metepec-fibra'], customer_id: 'SOM-1234' });
+    const res = await publicPost({
+      email: ' NOC@Cliente-Uno.com.mx ',
+      components: ['metepec-fibra'],
+      customer_id: 'SOM-1234',
+    });
     expect(res.status).toBe(202);
     const body = await res.json();
     expect(body.status).toBe('pending_confirmation');
@@ -36,7 +48,11 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
     expect(payload.confirmToken).toMatch(TOKEN_PATTERN);
     // Only the secret's hash is stored in the tokens table, never the secret itself.
     const [id, secret] = payload.confirmToken.split('.');
-    const row = db.select().from(subscriberTokens).where(eq(subscriberTokens.id, Number(id))).get()!;
+    const row = db
+      .select()
+      .from(subscriberTokens)
+      .where(eq(subscriberTokens.id, Number(id)))
+      .get()!;
     expect(row.secretHash).toBe(hashSecret(secret));
     expect(JSON.stringify(db.select().from(subscriberTokens).all())).not.toContain(secret);
     const [sub] = listSubscribers(db, { email: 'noc@cliente-uno.com.mx' });
@@ -50,7 +66,9 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
     confirmSubscription(db, first.confirmToken, ctx());
     const res = await publicPost({ email: 'noc@cliente-uno.com.mx' }, '203.0.113.2');
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual((await (await publicPost({ email: 'otra.persona@cliente-dos.mx' }, '203.0.113.2')).json()));
+    expect(await res.json()).toEqual(
+      await (await publicPost({ email: 'otra.persona@cliente-dos.mx' }, '203.0.113.2')).json(),
+    );
     const rows = emailRows('noc@cliente-uno.com.mx');
     expect(rows.map((r) => r.kind)).toEqual(['subscription.confirm', 'subscription.already_subscribed']);
     const [sub] = listSubscribers(db, { email: 'noc@cliente-uno.com.mx' });
@@ -73,7 +91,8 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
   });
 
   it('limits attempts per address with a Spanish 429', async () => {
-    for (let i = 0; i < 3; i++) expect((await publicPost({ email: 'limite@empresa.mx' }, `192.0.2.${i + 10}`)).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await publicPost({ email: 'limite@empresa.mx' }, `192.0.2.${i + 10}`)).status).toBe(202);
     const res = await publicPost({ email: 'limite@empresa.mx' }, '192.0.2.50');
     expect(res.status).toBe(429);
     expect((await res.json()).error.message).toMatch(/varios correos de confirmación/);
@@ -83,7 +102,8 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
   });
 
   it('limits attempts per IP with a Spanish 429', async () => {
-    for (let i = 0; i < 10; i++) expect((await publicPost({ email: `persona${i}@empresa.mx` }, '192.0.2.99')).status).toBe(202);
+    for (let i = 0; i < 10; i++)
+      expect((await publicPost({ email: `persona${i}@empresa.mx` }, '192.0.2.99')).status).toBe(202);
     const res = await publicPost({ email: 'persona-extra@empresa.mx' }, '192.0.2.99');
     expect(res.status).toBe(429);
     expect((await res.json()).error.message).toMatch(/desde su conexión/);
@@ -92,24 +112,52 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
 
   it('behind the local proxy, limits per customer address (X-Forwarded-For), not per proxy', async () => {
     const viaProxy = (email: string, headers: Record<string, string>, peer = '127.0.0.1') =>
-      t.app.request('/api/v1/subscribers', { method: 'POST', headers: { 'content-type': 'application/json', host: 'status.example.test', ...headers }, body: JSON.stringify({ email }) },
-        { incoming: { socket: { remoteAddress: peer } } });
+      t.app.request(
+        '/api/v1/subscribers',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', host: 'status.example.test', ...headers },
+          body: JSON.stringify({ email }),
+        },
+        { incoming: { socket: { remoteAddress: peer } } },
+      );
     // Ten sign-ups from one customer behind nginx fill that customer's bucket only.
-    for (let i = 0; i < 10; i++) expect((await viaProxy(`cliente-a${i}@empresa.mx`, { 'x-forwarded-for': '198.51.100.70' })).status).toBe(202);
+    for (let i = 0; i < 10; i++)
+      expect((await viaProxy(`cliente-a${i}@empresa.mx`, { 'x-forwarded-for': '198.51.100.70' })).status).toBe(202);
     expect((await viaProxy('cliente-a10@empresa.mx', { 'x-forwarded-for': '198.51.100.70' })).status).toBe(429);
     // A forged first entry does not dodge it: the proxy appends the address it saw, and that one counts.
-    expect((await viaProxy('cliente-a11@empresa.mx', { 'x-forwarded-for': '10.9.9.9, 198.51.100.70' })).status).toBe(429);
+    expect((await viaProxy('cliente-a11@empresa.mx', { 'x-forwarded-for': '10.9.9.9, 198.51.100.70' })).status).toBe(
+      429,
+    );
     // Another customer through the same proxy is not affected.
     expect((await viaProxy('cliente-b@empresa.mx', { 'x-forwarded-for': '198.51.100.71' })).status).toBe(202);
     // Only a trusted proxy (loopback by default) is believed: from any other peer the header is
     // ignored and the socket address counts (all the requests below share the peer's bucket).
-    for (let i = 0; i < 10; i++) expect((await viaProxy(`directo${i}@empresa.mx`, { 'x-forwarded-for': `203.0.113.${100 + i}` }, '192.0.2.77')).status).toBe(202);
-    expect((await viaProxy('directo10@empresa.mx', { 'x-forwarded-for': '203.0.113.120' }, '192.0.2.77')).status).toBe(429);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await viaProxy(`directo${i}@empresa.mx`, { 'x-forwarded-for': `203.0.113.${100 + i}` }, '192.0.2.77')).status,
+      ).toBe(202);
+    expect((await viaProxy('directo10@empresa.mx', { 'x-forwarded-for': '203.0.113.120' }, '192.0.2.77')).status).toBe(
+      429,
+    );
     // Who sent the header decides, not the Host it asked for: a loopback proxy is believed for any host.
-    expect((await viaProxy('otro-host@empresa.mx', { 'x-forwarded-for': '203.0.113.130', host: 'otro.example' }, '127.0.0.2')).status).toBe(202);
+    expect(
+      (
+        await viaProxy(
+          'otro-host@empresa.mx',
+          { 'x-forwarded-for': '203.0.113.130', host: 'otro.example' },
+          '127.0.0.2',
+        )
+      ).status,
+    ).toBe(202);
     // A dual-stack socket reports the proxy as ::ffff:127.0.0.1: still loopback, still believed.
-    for (let i = 0; i < 10; i++) expect((await viaProxy(`mapeado${i}@empresa.mx`, { 'x-forwarded-for': '198.51.100.80' }, '::ffff:127.0.0.1')).status).toBe(202);
-    expect((await viaProxy('mapeado10@empresa.mx', { 'x-forwarded-for': '198.51.100.80' }, '::ffff:127.0.0.1')).status).toBe(429);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await viaProxy(`mapeado${i}@empresa.mx`, { 'x-forwarded-for': '198.51.100.80' }, '::ffff:127.0.0.1')).status,
+      ).toBe(202);
+    expect(
+      (await viaProxy('mapeado10@empresa.mx', { 'x-forwarded-for': '198.51.100.80' }, '::ffff:127.0.0.1')).status,
+    ).toBe(429);
   });
 
   it('expires unconfirmed sign-ups after 48 hours; their link stops working', async () => {
@@ -138,8 +186,17 @@ describe('POST /api/v1/subscribers (public, double opt-in)', () => {
 
 describe('NOC subscriber API', () => {
   it('asks for the bearer token', async () => {
-    for (const [method, path] of [['GET', '/api/v1/subscribers'], ['GET', '/api/v1/subscribers.csv'], ['DELETE', '/api/v1/subscribers/abc'], ['POST', '/api/v1/subscribers/import']]) {
-      const res = await t.app.request(path, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+    for (const [method, path] of [
+      ['GET', '/api/v1/subscribers'],
+      ['GET', '/api/v1/subscribers.csv'],
+      ['DELETE', '/api/v1/subscribers/abc'],
+      ['POST', '/api/v1/subscribers/import'],
+    ]) {
+      const res = await t.app.request(path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -156,21 +213,37 @@ describe('NOC subscriber API', () => {
     });
     expect(res.status).toBe(422);
     const { error } = await res.json();
-    expect(error.fields.map((f: { path: string }) => f.path)).toEqual(['subscribers.1.email', 'subscribers.2.components.0', 'subscribers.3.email']);
+    expect(error.fields.map((f: { path: string }) => f.path)).toEqual([
+      'subscribers.1.email',
+      'subscribers.2.components.0',
+      'subscribers.3.email',
+    ]);
     expect(listSubscribers(db, { email: 'bueno@cliente.mx' })).toHaveLength(0);
 
-    res = await json('POST', '/api/v1/subscribers/import', { confirmed: false, subscribers: [{ email: 'x@cliente.mx' }] });
+    res = await json('POST', '/api/v1/subscribers/import', {
+      confirmed: false,
+      subscribers: [{ email: 'x@cliente.mx' }],
+    });
     expect(res.status).toBe(422);
 
     res = await json('POST', '/api/v1/subscribers/import', {
       confirmed: true,
-      subscribers: [{ email: 'bueno@cliente.mx', components: ['toluca-fibra'], customer_id: 'SOM-9' }, { email: 'noc@cliente-uno.com.mx' }],
+      subscribers: [
+        { email: 'bueno@cliente.mx', components: ['toluca-fibra'], customer_id: 'SOM-9' },
+        { email: 'noc@cliente-uno.com.mx' },
+      ],
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ created: 1, updated: 1 });
     const list = await (await json('GET', '/api/v1/subscribers?email=bueno@cliente.mx')).json();
     expect(list.subscribers).toHaveLength(1);
-    expect(list.subscribers[0]).toMatchObject({ email: 'bueno@cliente.mx', kind: 'technical_contact', customer_id: 'SOM-9', all_components: false, component_slugs: ['toluca-fibra'] });
+    expect(list.subscribers[0]).toMatchObject({
+      email: 'bueno@cliente.mx',
+      kind: 'technical_contact',
+      customer_id: 'SOM-9',
+      all_components: false,
+      component_slugs: ['toluca-fibra'],
+    });
     expect(list.subscribers[0].confirmed_at).not.toBeNull();
     // A known address becomes a technical contact with the imported choice (every component).
     const known = (await (await json('GET', '/api/v1/subscribers?email=noc@cliente-uno.com.mx')).json()).subscribers[0];
@@ -185,15 +258,23 @@ describe('NOC subscriber API', () => {
   });
 
   it('imports 10,000 rows in one call', async () => {
-    const many = Array.from({ length: 10_000 }, (_, i) => ({ email: `contacto${i}@empresa${i % 50}.mx`, components: [i % 2 ? 'lerma-fibra' : 'lerma-inalambrico'] }));
+    const many = Array.from({ length: 10_000 }, (_, i) => ({
+      email: `contacto${i}@empresa${i % 50}.mx`,
+      components: [i % 2 ? 'lerma-fibra' : 'lerma-inalambrico'],
+    }));
     const res = await json('POST', '/api/v1/subscribers/import', { confirmed: true, subscribers: many });
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ created: 10_000, updated: 0 });
-    expect(countConfirmedSubscribersFor(db, [findComponent(db, 'lerma-fibra')!.id])).toBe(5_000 + countConfirmedSubscribersFor(db, []));
+    expect(countConfirmedSubscribersFor(db, [findComponent(db, 'lerma-fibra')!.id])).toBe(
+      5_000 + countConfirmedSubscribersFor(db, []),
+    );
   });
 
   it('exports CSV with escaping and spreadsheet-formula protection', async () => {
-    await json('POST', '/api/v1/subscribers/import', { confirmed: true, subscribers: [{ email: 'csv@cliente.mx', customer_id: '-SOM 1' }] });
+    await json('POST', '/api/v1/subscribers/import', {
+      confirmed: true,
+      subscribers: [{ email: 'csv@cliente.mx', customer_id: '-SOM 1' }],
+    });
     const res = await json('GET', '/api/v1/subscribers.csv');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -219,9 +300,12 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     await publicPost({ email: 'baja@cliente.mx' }, '192.0.2.250');
     const payload = emailRows('baja@cliente.mx')[0].payload as Extract<EmailPayload, { template: 'confirm' }>;
     confirmSubscription(db, payload.confirmToken, ctx());
-    const post = () => t.app.request(`/api/v1/subscribers/unsubscribe?token=${payload.manageToken}`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
-    });
+    const post = () =>
+      t.app.request(`/api/v1/subscribers/unsubscribe?token=${payload.manageToken}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      });
     let res = await post();
     expect(res.status).toBe(200);
     expect((await res.json()).removed).toBe(true);
@@ -232,7 +316,11 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('refuses a truncated token with 400', async () => {
-    const res = await t.app.request('/api/v1/subscribers/unsubscribe?token=abc', { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await t.app.request('/api/v1/subscribers/unsubscribe?token=abc', {
+      method: 'POST',
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('invalid_token');
   });

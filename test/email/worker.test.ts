@@ -31,10 +31,22 @@ describe('email BackgroundWorker', () => {
   it('drains new notices while running and stops promptly', async () => {
     const t = testApp({ clock: undefined });
     const deps = { ...t.deps, now: () => new Date() };
-    const config = { ...deps.config, resendApiKey: standin.apiKey, resendBaseUrl: standin.url, resendRequestsPerSecond: 0 };
+    const config = {
+      ...deps.config,
+      resendApiKey: standin.apiKey,
+      resendBaseUrl: standin.url,
+      resendRequestsPerSecond: 0,
+    };
     const stop = emailWorker({ idleMs: 20 }).start({ ...deps, config });
-    importSubscribers(t.db, [{ email: 'guardia@cliente.mx' }], { now: new Date(Date.now() - 1000), actor: { kind: 'cli', name: 'pruebas' } });
-    createIncident(t.db, { name: 'Falla', status: 'investigating', body: 'Revisando.', components: { 'lerma-fibra': 'major_outage' } }, { now: new Date(Date.now() - 1000), actor: { kind: 'cli', name: 'pruebas' } });
+    importSubscribers(t.db, [{ email: 'guardia@cliente.mx' }], {
+      now: new Date(Date.now() - 1000),
+      actor: { kind: 'cli', name: 'pruebas' },
+    });
+    createIncident(
+      t.db,
+      { name: 'Falla', status: 'investigating', body: 'Revisando.', components: { 'lerma-fibra': 'major_outage' } },
+      { now: new Date(Date.now() - 1000), actor: { kind: 'cli', name: 'pruebas' } },
+    );
     await until(() => standin.delivered.some((d) => d.to === 'guardia@cliente.mx'));
     const started = Date.now();
     await stop();
@@ -46,11 +58,20 @@ describe('email BackgroundWorker', () => {
   it('writes .eml files beside the database when no RESEND_API_KEY is set', async () => {
     const t = testApp();
     const databasePath = t.db.$client.name;
-    importSubscribers(t.db, [{ email: 'archivo@cliente.mx' }], { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
-    createIncident(t.db, { name: 'Falla', status: 'investigating', body: 'Revisando.', components: { 'lerma-fibra': 'major_outage' } }, { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
+    importSubscribers(t.db, [{ email: 'archivo@cliente.mx' }], {
+      now: t.clock.now(),
+      actor: { kind: 'cli', name: 'pruebas' },
+    });
+    createIncident(
+      t.db,
+      { name: 'Falla', status: 'investigating', body: 'Revisando.', components: { 'lerma-fibra': 'major_outage' } },
+      { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } },
+    );
     const logs: string[] = [];
     const original = console.log;
-    console.log = (line: string) => { logs.push(line); };
+    console.log = (line: string) => {
+      logs.push(line);
+    };
     try {
       const transport = emailTransportFor(t.db, { ...t.deps.config, databasePath });
       await drainOutbox(t.db, transport, { now: t.clock.now });
@@ -70,9 +91,13 @@ describe('attachments', () => {
     const t = testApp();
     const config = { ...t.deps.config, mailFrom: 'SOMNET Estado <estado@somnet.com.mx>' };
     const content = maintenanceEmail({
-      event: 'maintenance.announced', name: 'Cambio de equipo en Toluca', areas: ['Toluca · Fibra óptica'], body: null,
+      event: 'maintenance.announced',
+      name: 'Cambio de equipo en Toluca',
+      areas: ['Toluca · Fibra óptica'],
+      body: null,
       window: { from: new Date('2026-12-01T06:00:00Z'), until: new Date('2026-12-01T09:00:00Z') },
-      maintenanceUrl: 'https://estado.example.test/mantenimientos/m1', links: { manageUrl: 'https://m', unsubscribeUrl: 'https://u' },
+      maintenanceUrl: 'https://estado.example.test/mantenimientos/m1',
+      links: { manageUrl: 'https://m', unsubscribeUrl: 'https://u' },
       ics: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
     });
     expect(content.subject).toBe('[Mantenimiento programado] Cambio de equipo en Toluca — 1 dic 2026, 00:00');
@@ -80,25 +105,66 @@ describe('attachments', () => {
     expect(content.attachments?.[0]).toMatchObject({ filename: 'mantenimiento.ics' });
     // Through the outbox: a lone message carries the window's real calendar event; in a batch of
     // several it is left out.
-    const { maintenance } = createMaintenance(t.db, {
-      name: 'Cambio de equipo en Toluca', body: 'Sustitución del equipo de agregación.', components: ['toluca'],
-      scheduledFor: new Date('2026-12-01T06:00:00Z'), scheduledUntil: new Date('2026-12-01T09:00:00Z'),
-    }, { now: t.clock.now(), actor: systemActor });
+    const { maintenance } = createMaintenance(
+      t.db,
+      {
+        name: 'Cambio de equipo en Toluca',
+        body: 'Sustitución del equipo de agregación.',
+        components: ['toluca'],
+        scheduledFor: new Date('2026-12-01T06:00:00Z'),
+        scheduledUntil: new Date('2026-12-01T09:00:00Z'),
+      },
+      { now: t.clock.now(), actor: systemActor },
+    );
     const send = async (recipients: string[], notice: string) => {
-      t.db.insert(emailNotices).values({ id: notice, kind: 'maintenance.announced', createdAt: t.clock.now(), props: JSON.stringify({
-        kind: 'maintenance', event: 'maintenance.announced', maintenanceId: maintenance.id, name: 'Cambio de equipo', areas: [],
-        scheduledFor: null, scheduledUntil: null, body: null, at: t.clock.now().toISOString() }) }).run();
-      enqueueMessages(t.db, recipients.map((to) => ({ channel: 'email', kind: 'maintenance.announced', dedupeKey: `${notice}:${to}`, recipient: to,
-        payload: { template: 'notice', notice, subscriber: 's', manageToken: 'A'.repeat(43) } })), t.clock.now());
-      await drainOutbox(t.db, resendTransport(t.db, config, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }), { now: t.clock.now });
+      t.db
+        .insert(emailNotices)
+        .values({
+          id: notice,
+          kind: 'maintenance.announced',
+          createdAt: t.clock.now(),
+          props: JSON.stringify({
+            kind: 'maintenance',
+            event: 'maintenance.announced',
+            maintenanceId: maintenance.id,
+            name: 'Cambio de equipo',
+            areas: [],
+            scheduledFor: null,
+            scheduledUntil: null,
+            body: null,
+            at: t.clock.now().toISOString(),
+          }),
+        })
+        .run();
+      enqueueMessages(
+        t.db,
+        recipients.map((to) => ({
+          channel: 'email',
+          kind: 'maintenance.announced',
+          dedupeKey: `${notice}:${to}`,
+          recipient: to,
+          payload: { template: 'notice', notice, subscriber: 's', manageToken: 'A'.repeat(43) },
+        })),
+        t.clock.now(),
+      );
+      await drainOutbox(
+        t.db,
+        resendTransport(t.db, config, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 }),
+        { now: t.clock.now },
+      );
     };
     const singles = standin.stats.singleRequests;
     await send(['solo@cliente.mx'], 'n1');
     expect(standin.stats.singleRequests - singles).toBe(1);
     const lone = standin.delivered.find((d) => d.to === 'solo@cliente.mx')!;
     expect(lone.attachments).toHaveLength(1);
-    expect(lone.attachments![0]).toMatchObject({ filename: 'mantenimiento.ics', content_type: 'text/calendar; charset=utf-8; method=PUBLISH' });
-    const calendar = Buffer.from(String((lone.attachments![0] as { content: string }).content), 'base64').toString('utf8');
+    expect(lone.attachments![0]).toMatchObject({
+      filename: 'mantenimiento.ics',
+      content_type: 'text/calendar; charset=utf-8; method=PUBLISH',
+    });
+    const calendar = Buffer.from(String((lone.attachments![0] as { content: string }).content), 'base64').toString(
+      'utf8',
+    );
     expect(calendar).toMatch(/^BEGIN:VCALENDAR\r\n/);
     expect(calendar).toContain(`UID:maintenance-${maintenance.id}@`);
     expect(calendar).toContain('DTSTART:20261201T060000Z');
@@ -116,7 +182,9 @@ describe('configuration', () => {
     expect(config.mailFrom).toBe('SOMNET Estado <estado@somnet.com.mx>');
     expect(config.resendRequestsPerSecond).toBe(2);
     expect(config.resendApiKey).toBeUndefined();
-    expect(loadConfig({ RESEND_API_KEY: 're_x', RESEND_BASE_URL: 'http://127.0.0.1:9999/', RESEND_RATE_LIMIT: '0' })).toMatchObject({ resendApiKey: 're_x', resendBaseUrl: 'http://127.0.0.1:9999', resendRequestsPerSecond: 0 });
+    expect(
+      loadConfig({ RESEND_API_KEY: 're_x', RESEND_BASE_URL: 'http://127.0.0.1:9999/', RESEND_RATE_LIMIT: '0' }),
+    ).toMatchObject({ resendApiKey: 're_x', resendBaseUrl: 'http://127.0.0.1:9999', resendRequestsPerSecond: 0 });
     expect(() => loadConfig({ MAIL_FROM: 'SOMNET sin dirección' })).toThrow(ConfigError);
     expect(() => loadConfig({ MAIL_FROM: 'SOMNET sin dirección' })).toThrow(/MAIL_FROM/);
     expect(() => loadConfig({ RESEND_RATE_LIMIT: 'rápido' })).toThrow(/RESEND_RATE_LIMIT/);

@@ -20,12 +20,25 @@ describe('/badge.svg', () => {
   });
 
   it('follows writes, per component and per area, by slug or id, escaping names', async () => {
-    await t.json('POST', '/api/v1/incidents', { name: 'Corte', status: 'identified', body: 'x', components: { 'metepec-fibra': 'major_outage' } });
+    await t.json('POST', '/api/v1/incidents', {
+      name: 'Corte',
+      status: 'identified',
+      body: 'x',
+      components: { 'metepec-fibra': 'major_outage' },
+    });
     expect(await (await t.app.request('/badge.svg')).text()).toContain('<title>SOMNET: Sin servicio</title>');
-    expect(await (await t.app.request('/componentes/metepec-fibra/badge.svg')).text()).toContain('<title>Metepec · Fibra óptica: Sin servicio</title>');
-    expect(await (await t.app.request('/componentes/metepec/badge.svg')).text()).toContain('<title>Metepec: Sin servicio</title>');
-    expect(await (await t.app.request('/componentes/toluca/badge.svg')).text()).toContain('<title>Toluca: Operativo</title>');
-    const created = await (await t.json('POST', '/api/v1/components', { name: 'Enlace <A&B>', slug: 'enlace-ab' })).json();
+    expect(await (await t.app.request('/componentes/metepec-fibra/badge.svg')).text()).toContain(
+      '<title>Metepec · Fibra óptica: Sin servicio</title>',
+    );
+    expect(await (await t.app.request('/componentes/metepec/badge.svg')).text()).toContain(
+      '<title>Metepec: Sin servicio</title>',
+    );
+    expect(await (await t.app.request('/componentes/toluca/badge.svg')).text()).toContain(
+      '<title>Toluca: Operativo</title>',
+    );
+    const created = await (
+      await t.json('POST', '/api/v1/components', { name: 'Enlace <A&B>', slug: 'enlace-ab' })
+    ).json();
     const byId = await (await t.app.request(`/componentes/${created.id}/badge.svg`)).text();
     expect(byId).toContain('<title>Enlace &lt;A&amp;B&gt;: Operativo</title>');
     expect(byId).not.toContain('<A&B>');
@@ -43,8 +56,12 @@ describe('/status.txt', () => {
     t.clock.set('2026-11-26T18:30:00Z');
     await t.json('POST', '/api/v1/incidents', {
       name: 'Intermitencia en Lerma por mantenimiento correctivo no programado de la torre de microondas principal del corredor industrial',
-      status: 'identified', body: 'x', cause: 'Falla de alimentación eléctrica en la torre principal del corredor industrial Toluca–Lerma, cuadrilla en sitio',
-      eta: '2026-11-26T14:00:00-06:00', components: { 'lerma-inalambrico': 'partial_outage' },
+      status: 'identified',
+      body: 'x',
+      cause:
+        'Falla de alimentación eléctrica en la torre principal del corredor industrial Toluca–Lerma, cuadrilla en sitio',
+      eta: '2026-11-26T14:00:00-06:00',
+      components: { 'lerma-inalambrico': 'partial_outage' },
     });
     const res = await t.app.request('/status.txt');
     expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');

@@ -18,13 +18,22 @@ describe('a window in progress that does not flip its components (auto_transitio
   it('starts with everything operational', async () => {
     t.clock.set('2026-11-26T18:00:00Z');
     expect(await badgeTitle('/badge.svg')).toBe('SOMNET: Operativo');
-    expect((await lines())[0]).toBe('SOMNET 26 nov 2026, 12:00 hora centro MX: Todos los servicios operan con normalidad.');
+    expect((await lines())[0]).toBe(
+      'SOMNET 26 nov 2026, 12:00 hora centro MX: Todos los servicios operan con normalidad.',
+    );
   });
 
   it('makes the page badge, the badges of its components and areas, and status.txt say "En mantenimiento"', async () => {
     await created({
-      name: 'Reinicio de OLT en Metepec', body: 'Reinicio controlado de la OLT.', emergency: true, emergency_reason: 'Falla de memoria en la OLT.',
-      scheduled_for: '2026-11-26T18:00:00Z', scheduled_until: '2026-11-26T19:00:00Z', components: ['metepec'], auto_transition: false, impact_kind: 'reduced_redundancy',
+      name: 'Reinicio de OLT en Metepec',
+      body: 'Reinicio controlado de la OLT.',
+      emergency: true,
+      emergency_reason: 'Falla de memoria en la OLT.',
+      scheduled_for: '2026-11-26T18:00:00Z',
+      scheduled_until: '2026-11-26T19:00:00Z',
+      components: ['metepec'],
+      auto_transition: false,
+      impact_kind: 'reduced_redundancy',
     });
     // The components themselves stay operational (as in components.json); the page and badges say maintenance, as v2's indicator does.
     const status = await (await t.app.request('/api/v2/status.json')).json();
@@ -36,32 +45,65 @@ describe('a window in progress that does not flip its components (auto_transitio
     expect(await badgeTitle('/componentes/toluca-fibra/badge.svg')).toBe('Toluca · Fibra óptica: Operativo');
     const text = await lines();
     expect(text[0]).toBe('SOMNET 26 nov 2026, 12:00 hora centro MX: Mantenimiento en curso.');
-    expect(text).toContain('Mantenimiento en curso hasta 26 nov 2026, 13:00: Reinicio de OLT en Metepec. Redundancia reducida: Metepec · Fibra óptica, Metepec · Inalámbrico (microondas).');
+    expect(text).toContain(
+      'Mantenimiento en curso hasta 26 nov 2026, 13:00: Reinicio de OLT en Metepec. Redundancia reducida: Metepec · Fibra óptica, Metepec · Inalámbrico (microondas).',
+    );
     for (const line of text) expect([...line].length).toBeLessThanOrEqual(160);
   });
 
   it('lets an outage win over the window in the badges', async () => {
-    const res = await t.json('POST', '/api/v1/incidents', { name: 'Corte', status: 'identified', body: 'x', components: { 'metepec-fibra': 'major_outage' } });
+    const res = await t.json('POST', '/api/v1/incidents', {
+      name: 'Corte',
+      status: 'identified',
+      body: 'x',
+      components: { 'metepec-fibra': 'major_outage' },
+    });
     expect(res.status).toBe(201);
     expect(await badgeTitle('/badge.svg')).toBe('SOMNET: Sin servicio');
     expect(await badgeTitle('/componentes/metepec-fibra/badge.svg')).toBe('Metepec · Fibra óptica: Sin servicio');
-    expect(await badgeTitle('/componentes/metepec-inalambrico/badge.svg')).toBe('Metepec · Inalámbrico (microondas): En mantenimiento');
+    expect(await badgeTitle('/componentes/metepec-inalambrico/badge.svg')).toBe(
+      'Metepec · Inalámbrico (microondas): En mantenimiento',
+    );
     expect(await badgeTitle('/componentes/metepec/badge.svg')).toBe('Metepec: Sin servicio');
     const incident = (await (await t.app.request('/api/v2/incidents/unresolved.json')).json()).incidents[0];
-    expect((await t.json('POST', `/api/v1/incidents/${incident.id}/updates`, { status: 'resolved', body: 'ok', components: { 'metepec-fibra': 'operational' } })).status).toBe(201);
+    expect(
+      (
+        await t.json('POST', `/api/v1/incidents/${incident.id}/updates`, {
+          status: 'resolved',
+          body: 'ok',
+          components: { 'metepec-fibra': 'operational' },
+        })
+      ).status,
+    ).toBe(201);
   });
 });
 
 describe('/status.txt and the next window within 24 h', () => {
   it('names only the soonest window starting in the next 24 h, from the moment its reminder is due', async () => {
     t.clock.set('2026-11-26T18:30:00Z');
-    await created({ name: 'Cambio de tarjetas en Lerma', body: 'x', scheduled_for: '2026-11-30T00:00:00-06:00', scheduled_until: '2026-11-30T04:00:00-06:00', components: ['lerma-fibra'] });
-    await created({ name: 'Ajuste de antenas en Toluca', body: 'x', scheduled_for: '2026-11-30T01:00:00-06:00', scheduled_until: '2026-11-30T02:00:00-06:00', components: ['toluca-inalambrico'] });
+    await created({
+      name: 'Cambio de tarjetas en Lerma',
+      body: 'x',
+      scheduled_for: '2026-11-30T00:00:00-06:00',
+      scheduled_until: '2026-11-30T04:00:00-06:00',
+      components: ['lerma-fibra'],
+    });
+    await created({
+      name: 'Ajuste de antenas en Toluca',
+      body: 'x',
+      scheduled_for: '2026-11-30T01:00:00-06:00',
+      scheduled_until: '2026-11-30T02:00:00-06:00',
+      components: ['toluca-inalambrico'],
+    });
     expect((await lines()).some((l) => l.startsWith('Próximo mantenimiento'))).toBe(false);
 
     // 29 Nov 00:00 in Mexico City, exactly 24 h before the first window: its reminder is due (a write).
     t.clock.set('2026-11-29T06:00:00Z');
-    expect(advanceMaintenances(t.db, t.clock.now()).map((s) => s.action).sort()).toEqual(['completed', 'reminder']);
+    expect(
+      advanceMaintenances(t.db, t.clock.now())
+        .map((s) => s.action)
+        .sort(),
+    ).toEqual(['completed', 'reminder']);
     expect((await lines()).filter((l) => l.startsWith('Próximo mantenimiento'))).toHaveLength(1);
     // An hour later the second window's reminder is due too; only the soonest window is named.
     t.clock.set('2026-11-29T07:00:00Z');
@@ -80,7 +122,9 @@ describe('/status.txt and the next window within 24 h', () => {
     const text = await lines();
     expect(text[0]).toBe('SOMNET 30 nov 2026, 00:00 hora centro MX: Mantenimiento en curso.');
     expect(text).toContain('Lerma · Fibra óptica: En mantenimiento.');
-    expect(text).toContain('Mantenimiento en curso hasta 30 nov 2026, 04:00: Cambio de tarjetas en Lerma. Interrupción del servicio: Lerma · Fibra óptica.');
+    expect(text).toContain(
+      'Mantenimiento en curso hasta 30 nov 2026, 04:00: Cambio de tarjetas en Lerma. Interrupción del servicio: Lerma · Fibra óptica.',
+    );
     expect(text.filter((l) => l.startsWith('Próximo mantenimiento'))).toEqual([
       'Próximo mantenimiento 30 nov 2026, 01:00 a 30 nov 2026, 02:00: Ajuste de antenas en Toluca. Interrupción del servicio: Toluca · Inalámbrico (microondas).',
     ]);

@@ -26,13 +26,22 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   incidentId = (await created.json()).id;
   t.clock.set('2026-11-26T17:30:00Z');
-  const upd = await t.json('POST', `/api/v1/incidents/${incidentId}/updates`, { status: 'monitoring', body: 'Fibra empalmada; monitoreando.', components: { 'metepec-fibra': 'degraded_performance' } });
+  const upd = await t.json('POST', `/api/v1/incidents/${incidentId}/updates`, {
+    status: 'monitoring',
+    body: 'Fibra empalmada; monitoreando.',
+    components: { 'metepec-fibra': 'degraded_performance' },
+  });
   expect(upd.status).toBe(201);
   const inc = await upd.json();
   updateIds = inc.incident_updates.map((u: { id: string }) => u.id);
   // A second incident elsewhere, which Metepec's feed must not list.
   t.clock.set('2026-11-26T17:40:00Z');
-  const other = await t.json('POST', '/api/v1/incidents', { name: 'Lentitud en Lerma', status: 'investigating', body: 'Revisando.', components: { 'lerma-inalambrico': 'degraded_performance' } });
+  const other = await t.json('POST', '/api/v1/incidents', {
+    name: 'Lentitud en Lerma',
+    status: 'investigating',
+    body: 'Revisando.',
+    components: { 'lerma-inalambrico': 'degraded_performance' },
+  });
   expect(other.status).toBe(201);
 });
 
@@ -45,10 +54,18 @@ describe('RSS 2.0', () => {
     expect(feed.language).toBe('es-MX');
     expect(feed.items).toHaveLength(3);
     const titles = feed.items!.map((i) => i.title);
-    expect(titles).toEqual(['[Investigando] Lentitud en Lerma', '[En monitoreo] Corte de fibra <Metepec> & Toluca', '[Identificado] Corte de fibra <Metepec> & Toluca']);
+    expect(titles).toEqual([
+      '[Investigando] Lentitud en Lerma',
+      '[En monitoreo] Corte de fibra <Metepec> & Toluca',
+      '[Identificado] Corte de fibra <Metepec> & Toluca',
+    ]);
     const mine = feed.items!.slice(1);
-    expect(mine.map((i) => i.link)).toEqual(updateIds.map((u) => `${base}/incidentes/${incidentId}#actualizacion-${u}`));
-    expect(mine.map((i) => i.guid?.value)).toEqual(updateIds.map((u) => `${base}/incidentes/${incidentId}#actualizacion-${u}`));
+    expect(mine.map((i) => i.link)).toEqual(
+      updateIds.map((u) => `${base}/incidentes/${incidentId}#actualizacion-${u}`),
+    );
+    expect(mine.map((i) => i.guid?.value)).toEqual(
+      updateIds.map((u) => `${base}/incidentes/${incidentId}#actualizacion-${u}`),
+    );
     expect(new Date(mine[0].pubDate!).toISOString()).toBe('2026-11-26T17:30:00.000Z');
     expect(new Date(mine[1].pubDate!).toISOString()).toBe('2026-11-26T16:00:00.000Z');
     expect(mine[0].categories?.map((c) => c.name)).toEqual(['Metepec · Fibra óptica']);
@@ -68,7 +85,9 @@ describe('RSS 2.0', () => {
     expect(html).toContain('Componentes afectados:</strong> Metepec · Fibra óptica');
     expect(html).toContain('Causa:</strong> Corte de fibra por obra civil');
     // 18:00 −06:00 is 18:00 in Mexico City, whatever the server's zone.
-    expect(html).toMatch(/Tiempo estimado de restauración:<\/strong> 26 nov 2026,? 18:00 \(hora del centro de México\)/);
+    expect(html).toMatch(
+      /Tiempo estimado de restauración:<\/strong> 26 nov 2026,? 18:00 \(hora del centro de México\)/,
+    );
     expect(html).toContain('Metepec · Fibra óptica: Operativo → Interrupción total (sin servicio)');
   });
 
@@ -89,7 +108,9 @@ describe('Atom 1.0', () => {
     const entry = feed.entries!.find((e) => e.title?.value?.includes('Identificado'))!;
     // type="html": the text is escaped HTML, which a reader shows as the original characters.
     expect(entry.title).toEqual({ type: 'html', value: '[Identificado] Corte de fibra &lt;Metepec&gt; &amp; Toluca' });
-    expect(text).toContain('<title type="html"><![CDATA[[Identificado] Corte de fibra &lt;Metepec&gt; &amp; Toluca]]></title>');
+    expect(text).toContain(
+      '<title type="html"><![CDATA[[Identificado] Corte de fibra &lt;Metepec&gt; &amp; Toluca]]></title>',
+    );
     expect(entry.id).toBe(`${base}/incidentes/${incidentId}#actualizacion-${updateIds[1]}`);
     expect(entry.published).toBe('2026-11-26T16:00:00.000Z');
     expect(entry.updated).toBe('2026-11-26T16:00:00.000Z');
@@ -100,7 +121,7 @@ describe('Atom 1.0', () => {
     expect(text).toMatch(/^<\?xml[^>]*\?>\s*<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom" xml:lang="es-MX">/);
   });
 
-  it('is served under Statuspage\'s /history.atom and /history.rss too', async () => {
+  it("is served under Statuspage's /history.atom and /history.rss too", async () => {
     expect(parseAtomFeed((await body('/history.atom')).text).entries).toHaveLength(3);
     const rss = await body('/history.rss');
     expect(rss.res.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
@@ -155,7 +176,11 @@ describe('per component and per area feeds', () => {
   });
 
   it('answers 404 with the error shape for an unknown slug', async () => {
-    for (const path of ['/componentes/no-existe/feed.rss', '/componentes/no-existe/feed.json', '/componentes/UPPER%20case/feed.atom']) {
+    for (const path of [
+      '/componentes/no-existe/feed.rss',
+      '/componentes/no-existe/feed.json',
+      '/componentes/UPPER%20case/feed.atom',
+    ]) {
       const res = await t.app.request(path);
       expect(res.status).toBe(404);
       expect((await res.json()).error.code).toBe('not_found');
@@ -171,7 +196,10 @@ describe('caching', () => {
     expect(second).toBe(first);
     const guids = parseRssFeed(first).items!.map((i) => i.guid?.value);
     t.clock.set('2026-11-26T18:10:00Z');
-    const res = await t.json('POST', `/api/v1/incidents/${incidentId}/updates`, { status: 'resolved', body: 'Servicio restablecido.' });
+    const res = await t.json('POST', `/api/v1/incidents/${incidentId}/updates`, {
+      status: 'resolved',
+      body: 'Servicio restablecido.',
+    });
     expect(res.status).toBe(201);
     const after = parseRssFeed((await body('/feed.rss')).text).items!.map((i) => i.guid?.value);
     expect(after).toHaveLength(guids.length + 1);
@@ -195,10 +223,17 @@ describe('caching', () => {
     const ims = await t.app.request('/feed.atom', { headers: { 'if-modified-since': lastModified } });
     expect(ims.status).toBe(304);
     expect(ims.headers.get('last-modified')).toBe(lastModified);
-    expect((await t.app.request('/feed.atom', { headers: { 'if-modified-since': 'Thu, 26 Nov 2026 18:09:59 GMT' } })).status).toBe(200);
+    expect(
+      (await t.app.request('/feed.atom', { headers: { 'if-modified-since': 'Thu, 26 Nov 2026 18:09:59 GMT' } })).status,
+    ).toBe(200);
     // A validator that does not match wins over a date that does (RFC 9110 §13.1.3).
-    expect((await t.app.request('/feed.atom', { headers: { 'if-none-match': '"otro"', 'if-modified-since': lastModified } })).status).toBe(200);
-    expect((await t.app.request('/feed.atom', { headers: { 'if-modified-since': 'no es una fecha' } })).status).toBe(200);
+    expect(
+      (await t.app.request('/feed.atom', { headers: { 'if-none-match': '"otro"', 'if-modified-since': lastModified } }))
+        .status,
+    ).toBe(200);
+    expect((await t.app.request('/feed.atom', { headers: { 'if-modified-since': 'no es una fecha' } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -207,7 +242,12 @@ describe('hostile text', () => {
   // renderers over them and over every other character XML cannot carry.
   it('keeps every format parseable with ]]>, quotes and markup in names and bodies', async () => {
     const t2 = testApp();
-    const res = await t2.json('POST', '/api/v1/incidents', { name: 'Falla ]]> en "nodo" & <b>', status: 'investigating', body: 'Texto con campana y ]]> cierre', components: { 'toluca-fibra': 'partial_outage' } });
+    const res = await t2.json('POST', '/api/v1/incidents', {
+      name: 'Falla ]]> en "nodo" & <b>',
+      status: 'investigating',
+      body: 'Texto con campana y ]]> cierre',
+      components: { 'toluca-fibra': 'partial_outage' },
+    });
     expect(res.status).toBe(201);
     const rssText = await (await t2.app.request('/feed.rss')).text();
     const rss = parseRssFeed(rssText);

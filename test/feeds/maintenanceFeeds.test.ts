@@ -19,50 +19,101 @@ async function ok(res: Response | Promise<Response>, status = 201) {
   expect(r.status, JSON.stringify(body)).toBe(status);
   return body;
 }
-const updatesOf = async (id: string): Promise<Update[]> => (await ok(t.json('GET', `/api/v1/maintenances/${id}`), 200)).incident_updates;
-const link = (maintenanceId: string, updateId: string) => `${base}/mantenimiento/${maintenanceId}#actualizacion-${updateId}`;
+const updatesOf = async (id: string): Promise<Update[]> =>
+  (await ok(t.json('GET', `/api/v1/maintenances/${id}`), 200)).incident_updates;
+const link = (maintenanceId: string, updateId: string) =>
+  `${base}/mantenimiento/${maintenanceId}#actualizacion-${updateId}`;
 
 beforeAll(async () => {
   // 26 Nov 2026, 12:00 in Mexico City: a window announced with 5 days' notice, in low-impact hours,
   // with a name that needs escaping and no automatic component change.
   t.clock.set('2026-11-26T18:00:00Z');
-  ids.metepec = (await ok(t.json('POST', '/api/v1/maintenances', {
-    name: 'Cambio de <OLT> & tarjetas en Metepec', body: 'Sustitución de tarjetas de línea.',
-    scheduled_for: '2026-12-01T00:00:00-06:00', scheduled_until: '2026-12-01T03:00:00-06:00',
-    components: ['metepec'], impact_kind: 'degraded', auto_transition: false,
-  }))).id;
+  ids.metepec = (
+    await ok(
+      t.json('POST', '/api/v1/maintenances', {
+        name: 'Cambio de <OLT> & tarjetas en Metepec',
+        body: 'Sustitución de tarjetas de línea.',
+        scheduled_for: '2026-12-01T00:00:00-06:00',
+        scheduled_until: '2026-12-01T03:00:00-06:00',
+        components: ['metepec'],
+        impact_kind: 'degraded',
+        auto_transition: false,
+      }),
+    )
+  ).id;
   const rss = parseRssFeed((await text('/feed.rss')).text);
   const item = rss.items!.find((i) => i.title?.startsWith('[Programado] Cambio'))!;
-  announcementBeforeReschedule = { guid: item.guid?.value, content: item.content?.encoded, description: item.description };
+  announcementBeforeReschedule = {
+    guid: item.guid?.value,
+    content: item.content?.encoded,
+    description: item.description,
+  };
 
   t.clock.set('2026-11-26T18:05:00Z');
-  await ok(t.json('POST', '/api/v1/incidents', { name: 'Lentitud en Metepec', status: 'investigating', body: 'Revisando.', components: { 'metepec-fibra': 'degraded_performance' } }));
+  await ok(
+    t.json('POST', '/api/v1/incidents', {
+      name: 'Lentitud en Metepec',
+      status: 'investigating',
+      body: 'Revisando.',
+      components: { 'metepec-fibra': 'degraded_performance' },
+    }),
+  );
 
   t.clock.set('2026-11-26T18:10:00Z');
-  await ok(t.json('PATCH', `/api/v1/maintenances/${ids.metepec}`, {
-    scheduled_for: '2026-12-02T00:00:00-06:00', scheduled_until: '2026-12-02T02:00:00-06:00', reschedule_reason: 'Material retrasado.',
-  }), 200);
+  await ok(
+    t.json('PATCH', `/api/v1/maintenances/${ids.metepec}`, {
+      scheduled_for: '2026-12-02T00:00:00-06:00',
+      scheduled_until: '2026-12-02T02:00:00-06:00',
+      reschedule_reason: 'Material retrasado.',
+    }),
+    200,
+  );
 
   // An emergency window that starts at once, is verified and completed: four notices.
   t.clock.set('2026-11-26T18:20:00Z');
-  ids.lerma = (await ok(t.json('POST', '/api/v1/maintenances', {
-    name: 'Reemplazo de fuente en Lerma', body: 'Fuente dañada en el nodo de Lerma.',
-    scheduled_for: '2026-11-26T18:20:00Z', scheduled_until: '2026-11-26T19:20:00Z',
-    components: ['lerma-fibra'], emergency: true, emergency_reason: 'Riesgo de caída total del nodo.',
-  }))).id;
+  ids.lerma = (
+    await ok(
+      t.json('POST', '/api/v1/maintenances', {
+        name: 'Reemplazo de fuente en Lerma',
+        body: 'Fuente dañada en el nodo de Lerma.',
+        scheduled_for: '2026-11-26T18:20:00Z',
+        scheduled_until: '2026-11-26T19:20:00Z',
+        components: ['lerma-fibra'],
+        emergency: true,
+        emergency_reason: 'Riesgo de caída total del nodo.',
+      }),
+    )
+  ).id;
   t.clock.set('2026-11-26T18:30:00Z');
-  await ok(t.json('POST', `/api/v1/maintenances/${ids.lerma}/updates`, { status: 'verifying', body: 'Fuente sustituida; verificando enlaces.' }));
+  await ok(
+    t.json('POST', `/api/v1/maintenances/${ids.lerma}/updates`, {
+      status: 'verifying',
+      body: 'Fuente sustituida; verificando enlaces.',
+    }),
+  );
   t.clock.set('2026-11-26T18:40:00Z');
-  await ok(t.json('POST', `/api/v1/maintenances/${ids.lerma}/updates`, { status: 'completed', body: 'Trabajo concluido.' }));
+  await ok(
+    t.json('POST', `/api/v1/maintenances/${ids.lerma}/updates`, { status: 'completed', body: 'Trabajo concluido.' }),
+  );
 
   // Announced, then cancelled.
   t.clock.set('2026-11-26T18:45:00Z');
-  ids.toluca = (await ok(t.json('POST', '/api/v1/maintenances', {
-    name: 'Ajuste de antenas en Toluca', body: 'Alineación de antenas.',
-    scheduled_for: '2026-12-03T01:00:00-06:00', scheduled_until: '2026-12-03T02:00:00-06:00', components: ['toluca-inalambrico'],
-  }))).id;
+  ids.toluca = (
+    await ok(
+      t.json('POST', '/api/v1/maintenances', {
+        name: 'Ajuste de antenas en Toluca',
+        body: 'Alineación de antenas.',
+        scheduled_for: '2026-12-03T01:00:00-06:00',
+        scheduled_until: '2026-12-03T02:00:00-06:00',
+        components: ['toluca-inalambrico'],
+      }),
+    )
+  ).id;
   t.clock.set('2026-11-26T18:50:00Z');
-  await ok(t.json('POST', `/api/v1/maintenances/${ids.toluca}/cancel`, { body: 'Cancelado: se hará junto con otra ventana.' }), 200);
+  await ok(
+    t.json('POST', `/api/v1/maintenances/${ids.toluca}/cancel`, { body: 'Cancelado: se hará junto con otra ventana.' }),
+    200,
+  );
 });
 
 describe('maintenance notices in /feed.*', () => {
@@ -79,7 +130,9 @@ describe('maintenance notices in /feed.*', () => {
       '[En verificación] Reemplazo de fuente en Lerma',
     ]);
     // Announcement and start of the emergency window share an instant.
-    expect(new Set(titles.slice(4, 6))).toEqual(new Set(['[En curso] Reemplazo de fuente en Lerma', '[Programado] Reemplazo de fuente en Lerma']));
+    expect(new Set(titles.slice(4, 6))).toEqual(
+      new Set(['[En curso] Reemplazo de fuente en Lerma', '[Programado] Reemplazo de fuente en Lerma']),
+    );
     expect(titles.slice(6)).toEqual([
       '[Reprogramado] Cambio de <OLT> & tarjetas en Metepec',
       '[Investigando] Lentitud en Metepec',
@@ -89,7 +142,11 @@ describe('maintenance notices in /feed.*', () => {
 
   it('links every notice to its anchor on /mantenimiento/:id, with the update id as GUID', async () => {
     const feed = parseRssFeed((await text('/feed.rss')).text);
-    for (const [key, name] of [['metepec', 'Cambio de <OLT>'], ['lerma', 'Reemplazo de fuente'], ['toluca', 'Ajuste de antenas']] as const) {
+    for (const [key, name] of [
+      ['metepec', 'Cambio de <OLT>'],
+      ['lerma', 'Reemplazo de fuente'],
+      ['toluca', 'Ajuste de antenas'],
+    ] as const) {
       const expected = (await updatesOf(ids[key])).map((u) => link(ids[key], u.id));
       const items = feed.items!.filter((i) => i.title?.includes(name));
       expect(new Set(items.map((i) => i.guid?.value))).toEqual(new Set(expected));
@@ -97,24 +154,35 @@ describe('maintenance notices in /feed.*', () => {
     }
     const announced = feed.items!.find((i) => i.title === '[Programado] Cambio de <OLT> & tarjetas en Metepec')!;
     expect(new Date(announced.pubDate!).toISOString()).toBe('2026-11-26T18:00:00.000Z');
-    expect(announced.categories?.map((c) => c.name)).toEqual(['Metepec · Fibra óptica', 'Metepec · Inalámbrico (microondas)']);
+    expect(announced.categories?.map((c) => c.name)).toEqual([
+      'Metepec · Fibra óptica',
+      'Metepec · Inalámbrico (microondas)',
+    ]);
   });
 
   it('puts the window in Mexico City time, affected components and expected impact in the content', async () => {
     const feed = parseRssFeed((await text('/feed.rss')).text);
     const rescheduled = feed.items!.find((i) => i.title?.startsWith('[Reprogramado]'))!.content?.encoded ?? '';
-    expect(rescheduled).toMatch(/Ventana:<\/strong> 2 dic 2026,? 00:00 – 2 dic 2026,? 02:00 \(hora del centro de México\)/);
+    expect(rescheduled).toMatch(
+      /Ventana:<\/strong> 2 dic 2026,? 00:00 – 2 dic 2026,? 02:00 \(hora del centro de México\)/,
+    );
     expect(rescheduled).toContain('Afectación esperada:</strong> Servicio degradado');
-    expect(rescheduled).toContain('Componentes afectados:</strong> Metepec · Fibra óptica, Metepec · Inalámbrico (microondas)');
+    expect(rescheduled).toContain(
+      'Componentes afectados:</strong> Metepec · Fibra óptica, Metepec · Inalámbrico (microondas)',
+    );
     expect(rescheduled).toContain('Horario:</strong> Dentro del horario de bajo impacto (00:00–04:00)');
     expect(rescheduled).toContain('Motivo: Material retrasado.');
-    const started = feed.items!.find((i) => i.title === '[En curso] Reemplazo de fuente en Lerma')!.content?.encoded ?? '';
+    const started =
+      feed.items!.find((i) => i.title === '[En curso] Reemplazo de fuente en Lerma')!.content?.encoded ?? '';
     expect(started).toContain('Mantenimiento de emergencia:</strong> Riesgo de caída total del nodo.');
     expect(started).toContain('Lerma · Fibra óptica: Operativo → En mantenimiento');
     // 12:20–13:20 in Mexico City: outside the low-impact hours.
-    expect(started).toMatch(/Ventana:<\/strong> 26 nov 2026,? 12:20 – 26 nov 2026,? 13:20 \(hora del centro de México\)/);
+    expect(started).toMatch(
+      /Ventana:<\/strong> 26 nov 2026,? 12:20 – 26 nov 2026,? 13:20 \(hora del centro de México\)/,
+    );
     expect(started).toContain('Fuera del horario de bajo impacto');
-    const completed = feed.items!.find((i) => i.title === '[Completado] Reemplazo de fuente en Lerma')!.content?.encoded ?? '';
+    const completed =
+      feed.items!.find((i) => i.title === '[Completado] Reemplazo de fuente en Lerma')!.content?.encoded ?? '';
     expect(completed).toContain('Lerma · Fibra óptica: En mantenimiento → Operativo');
     expect(completed).toContain('<p>Trabajo concluido.</p>');
   });
@@ -154,15 +222,27 @@ describe('maintenance notices in component and area feeds', () => {
   it('lists a window only in the feeds of what it affects', async () => {
     const titles = async (path: string) => (parseRssFeed((await text(path)).text).items ?? []).map((i) => i.title);
     const metepecFibra = await titles('/componentes/metepec-fibra/feed.rss');
-    expect(metepecFibra).toEqual(['[Reprogramado] Cambio de <OLT> & tarjetas en Metepec', '[Investigando] Lentitud en Metepec', '[Programado] Cambio de <OLT> & tarjetas en Metepec']);
+    expect(metepecFibra).toEqual([
+      '[Reprogramado] Cambio de <OLT> & tarjetas en Metepec',
+      '[Investigando] Lentitud en Metepec',
+      '[Programado] Cambio de <OLT> & tarjetas en Metepec',
+    ]);
     // The microwave link is in the window but not in the incident.
-    expect(await titles('/componentes/metepec-inalambrico/feed.rss')).toEqual(['[Reprogramado] Cambio de <OLT> & tarjetas en Metepec', '[Programado] Cambio de <OLT> & tarjetas en Metepec']);
+    expect(await titles('/componentes/metepec-inalambrico/feed.rss')).toEqual([
+      '[Reprogramado] Cambio de <OLT> & tarjetas en Metepec',
+      '[Programado] Cambio de <OLT> & tarjetas en Metepec',
+    ]);
     expect(await titles('/componentes/lerma/feed.rss')).toHaveLength(4);
-    expect((await titles('/componentes/lerma-inalambrico/feed.rss'))).toEqual([]);
-    expect(await titles('/componentes/toluca/feed.rss')).toEqual(['[Cancelado] Ajuste de antenas en Toluca', '[Programado] Ajuste de antenas en Toluca']);
+    expect(await titles('/componentes/lerma-inalambrico/feed.rss')).toEqual([]);
+    expect(await titles('/componentes/toluca/feed.rss')).toEqual([
+      '[Cancelado] Ajuste de antenas en Toluca',
+      '[Programado] Ajuste de antenas en Toluca',
+    ]);
     expect(await titles('/componentes/zinacantepec/feed.rss')).toEqual([]);
     const json = JSON.parse((await text('/componentes/lerma-fibra/feed.json')).text);
-    expect(json.items.map((i: { title: string }) => i.title)).toContain('[En verificación] Reemplazo de fuente en Lerma');
+    expect(json.items.map((i: { title: string }) => i.title)).toContain(
+      '[En verificación] Reemplazo de fuente en Lerma',
+    );
   });
 });
 
@@ -178,8 +258,13 @@ describe('caching with maintenance', () => {
     await ok(t.json('PATCH', `/api/v1/maintenances/${ids.metepec}`, { name: 'Cambio de tarjetas en Metepec' }), 200);
     const after = await text('/feed.atom');
     expect(after.res.headers.get('last-modified')).toBe('Thu, 26 Nov 2026 18:55:00 GMT');
-    expect((await t.app.request('/feed.atom', { headers: { 'if-modified-since': first.res.headers.get('last-modified')! } })).status).toBe(200);
-    expect((await t.app.request('/feed.atom', { headers: { 'if-none-match': first.res.headers.get('etag')! } })).status).toBe(200);
+    expect(
+      (await t.app.request('/feed.atom', { headers: { 'if-modified-since': first.res.headers.get('last-modified')! } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await t.app.request('/feed.atom', { headers: { 'if-none-match': first.res.headers.get('etag')! } })).status,
+    ).toBe(200);
     const entries = parseAtomFeed(after.text).entries!;
     expect(entries.map((e) => e.id)).toEqual(parseAtomFeed(first.text).entries!.map((e) => e.id));
     expect(entries.some((e) => e.title?.value === '[Programado] Cambio de tarjetas en Metepec')).toBe(true);

@@ -3,7 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startTestServer } from '../support/server.ts';
 import { tempDatabasePath, testApp } from '../support/db.ts';
@@ -16,8 +26,15 @@ import { fileTransport } from '../../api/email/file.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { addUser, ConsoleClient, hiddenValue } from '../console/support.ts';
 
-const incident = (name: string, body = 'Cuadrilla en camino.') => ({ name, status: 'investigating', impact: 'major', body, components: { 'metepec-fibra': 'major_outage' } });
-const count = (db: { $client: Database.Database }, table: string) => (db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+const incident = (name: string, body = 'Cuadrilla en camino.') => ({
+  name,
+  status: 'investigating',
+  impact: 'major',
+  body,
+  components: { 'metepec-fibra': 'major_outage' },
+});
+const count = (db: { $client: Database.Database }, table: string) =>
+  (db.$client.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 async function until(check: () => boolean, ms = 10_000) {
   const end = Date.now() + ms;
@@ -37,9 +54,14 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
     seedDemoCatalogue(db, new Date('2026-08-01T12:00:00Z'));
     // The real background workers (email to .eml beside the database, webhooks, maintenance scheduler).
     server = await startTestServer({ db, workers: defaultWorkers, config: { databasePath: path } });
-    importSubscribers(db, [{ email: 'guardia@cliente.mx' }], { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } });
+    importSubscribers(db, [{ email: 'guardia@cliente.mx' }], {
+      now: new Date(),
+      actor: { kind: 'cli', name: 'pruebas' },
+    });
   });
-  afterAll(async () => { await server?.close(); });
+  afterAll(async () => {
+    await server?.close();
+  });
 
   it('cached pages keep answering at once, writes answer 503 with Retry-After, and everything resumes after', async () => {
     expect((await fetch(`${server.url}/status.txt`)).status).toBe(200);
@@ -67,9 +89,16 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
       const writeMs = performance.now() - writeStarted;
       expect(write.status).toBe(503);
       expect(write.headers.get('retry-after')).toBe('5');
-      expect((await write.json()).error).toMatchObject({ code: 'database_busy', message: expect.stringContaining('ocupada') });
+      expect((await write.json()).error).toMatchObject({
+        code: 'database_busy',
+        message: expect.stringContaining('ocupada'),
+      });
       expect(writeMs).toBeLessThan(1500);
-      const form = await fetch(`${server.url}/suscribirse`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, body: 'email=otro%40cliente.mx&alcance=todas' });
+      const form = await fetch(`${server.url}/suscribirse`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+        body: 'email=otro%40cliente.mx&alcance=todas',
+      });
       expect(form.status).toBe(503);
       expect(await form.text()).toContain('La base de datos está ocupada');
       await reads;
@@ -86,7 +115,14 @@ describe('another process holds the write lock (BEGIN IMMEDIATE on a second conn
     const after = await server.api('POST', '/api/v1/incidents', incident('Corte después del bloqueo'));
     expect(after.status).toBe(201);
     // The email worker, which found the database busy for 3 s, delivers the notice.
-    await until(() => (server.db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'").get() as { n: number }).n === 1);
+    await until(
+      () =>
+        (
+          server.db.$client
+            .prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'")
+            .get() as { n: number }
+        ).n === 1,
+    );
   });
 });
 
@@ -99,19 +135,38 @@ describe('console forms while another process holds the write lock', () => {
       expect((await noc.login('guardia@somnet.com.mx', 'clave-de-la-guardia')).status).toBe(303);
       const created = await server.api('POST', '/api/v1/incidents', incident('Corte en Metepec'));
       const { id } = await created.json();
-      const componentId = (slug: string) => (server.db.$client.prepare('SELECT id FROM components WHERE slug = ?').get(slug) as { id: string }).id;
+      const componentId = (slug: string) =>
+        (server.db.$client.prepare('SELECT id FROM components WHERE slug = ?').get(slug) as { id: string }).id;
       // Each form as the browser has it before the lock: its csrf and one-use tokens.
       const forms: Array<[string, Record<string, string>]> = [
-        [`/noc/incidentes/${id}`, { status: 'identified', body: 'Fibra cortada por obra civil.', componente: componentId('metepec-fibra'), [`estado_${componentId('metepec-fibra')}`]: 'major_outage' }],
+        [
+          `/noc/incidentes/${id}`,
+          {
+            status: 'identified',
+            body: 'Fibra cortada por obra civil.',
+            componente: componentId('metepec-fibra'),
+            [`estado_${componentId('metepec-fibra')}`]: 'major_outage',
+          },
+        ],
         ['/noc/componentes', { [`estado_${componentId('lerma-fibra')}`]: 'degraded_performance' }],
-        ['/noc/admin/catalogo', { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' }],
+        [
+          '/noc/admin/catalogo',
+          { accion: 'zona-nueva', zona_nombre: 'Ocoyoacac', zona_slug: '', zona_descripcion: '' },
+        ],
       ];
       const prepared = [];
       for (const [path, fields] of forms) {
         const html = await (await noc.get(path)).text();
-        prepared.push({ path, fields: { csrf: hiddenValue(html, 'csrf') ?? '', idem: hiddenValue(html, 'idem') ?? '', ...fields } });
+        prepared.push({
+          path,
+          fields: { csrf: hiddenValue(html, 'csrf') ?? '', idem: hiddenValue(html, 'idem') ?? '', ...fields },
+        });
       }
-      const before = { updates: count(server.db, 'incident_updates'), events: count(server.db, 'component_status_events'), groups: count(server.db, 'component_groups') };
+      const before = {
+        updates: count(server.db, 'incident_updates'),
+        events: count(server.db, 'component_status_events'),
+        groups: count(server.db, 'component_groups'),
+      };
       const other = new Database(server.db.$client.name);
       other.exec('BEGIN IMMEDIATE');
       try {
@@ -124,7 +179,11 @@ describe('console forms while another process holds the write lock', () => {
         other.exec('ROLLBACK');
         other.close();
       }
-      expect({ updates: count(server.db, 'incident_updates'), events: count(server.db, 'component_status_events'), groups: count(server.db, 'component_groups') }).toEqual(before);
+      expect({
+        updates: count(server.db, 'incident_updates'),
+        events: count(server.db, 'component_status_events'),
+        groups: count(server.db, 'component_groups'),
+      }).toEqual(before);
       for (const { path, fields } of prepared) expect((await noc.post(path, fields)).status, path).toBe(303);
     } finally {
       await server.close();
@@ -164,14 +223,24 @@ describe('a full disk', () => {
       // SQLite's own limit on the file's size gives the real SQLITE_FULL a full disk gives.
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
       sqlite.pragma(`max_page_count = ${pages}`);
-      const res = await server.api('POST', '/api/v1/incidents', incident('Corte con disco lleno', 'Texto largo. '.repeat(1500)));
+      const res = await server.api(
+        'POST',
+        '/api/v1/incidents',
+        incident('Corte con disco lleno', 'Texto largo. '.repeat(1500)),
+      );
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('60');
-      expect((await res.json()).error).toMatchObject({ code: 'storage_full', message: expect.stringContaining('espacio en disco') });
+      expect((await res.json()).error).toMatchObject({
+        code: 'storage_full',
+        message: expect.stringContaining('espacio en disco'),
+      });
       expect(count(server.db, 'incidents')).toBe(0);
       expect(count(server.db, 'incident_updates')).toBe(0);
       sqlite.pragma('max_page_count = 1073741823');
-      expect((await server.api('POST', '/api/v1/incidents', incident('Corte con disco lleno', 'Texto largo. '.repeat(1500)))).status).toBe(201);
+      expect(
+        (await server.api('POST', '/api/v1/incidents', incident('Corte con disco lleno', 'Texto largo. '.repeat(1500))))
+          .status,
+      ).toBe(201);
     } finally {
       await server.close();
     }
@@ -181,9 +250,18 @@ describe('a full disk', () => {
     const t = testApp();
     const dir = join(dirname(t.db.$client.name), 'outbox');
     mkdirSync(dir, { recursive: true });
-    importSubscribers(t.db, [{ email: 'disco@cliente.mx' }], { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
-    createIncident(t.db, incident('Falla') as Parameters<typeof createIncident>[1], { now: t.clock.now(), actor: { kind: 'cli', name: 'pruebas' } });
-    const rows = t.db.$client.prepare("SELECT id, kind FROM outbox_messages WHERE channel = 'email'").all() as Array<{ id: number; kind: string }>;
+    importSubscribers(t.db, [{ email: 'disco@cliente.mx' }], {
+      now: t.clock.now(),
+      actor: { kind: 'cli', name: 'pruebas' },
+    });
+    createIncident(t.db, incident('Falla') as Parameters<typeof createIncident>[1], {
+      now: t.clock.now(),
+      actor: { kind: 'cli', name: 'pruebas' },
+    });
+    const rows = t.db.$client.prepare("SELECT id, kind FROM outbox_messages WHERE channel = 'email'").all() as Array<{
+      id: number;
+      kind: string;
+    }>;
     expect(rows).toHaveLength(1);
     const name = `${String(rows[0].id).padStart(8, '0')}-${rows[0].kind.replace(/[^a-z0-9.]+/gi, '-')}.eml`;
     const file = join(dir, name);
@@ -194,8 +272,18 @@ describe('a full disk', () => {
     const logs: string[] = [];
     const transport = fileTransport(t.db, t.deps.config, dir, (line) => logs.push(line));
     await drainOutbox(t.db, transport, { now: t.clock.now });
-    const row = () => t.db.$client.prepare('SELECT status, attempts, last_error AS lastError, next_attempt_at AS next FROM outbox_messages WHERE id = ?').get(rows[0].id) as { status: string; attempts: number; lastError: string; next: number };
-    expect(row()).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringContaining('ENOSPC'), next: t.clock.now().getTime() + 10_000 });
+    const row = () =>
+      t.db.$client
+        .prepare(
+          'SELECT status, attempts, last_error AS lastError, next_attempt_at AS next FROM outbox_messages WHERE id = ?',
+        )
+        .get(rows[0].id) as { status: string; attempts: number; lastError: string; next: number };
+    expect(row()).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('ENOSPC'),
+      next: t.clock.now().getTime() + 10_000,
+    });
     expect(logs.join('\n')).toContain('se reintentarán');
     // No message cut short is left in the folder: neither a truncated .eml nor the partial file.
     expect(readdirSync(dir)).toEqual([]);
@@ -207,15 +295,22 @@ describe('a full disk', () => {
 });
 
 describe('a corrupted database file', () => {
-  const start = (databasePath: string) => spawnSync(process.execPath, [join(projectRoot, 'api', 'main.ts')], {
-    env: { ...process.env, DATABASE_PATH: databasePath, PORT: '1', HOST: '127.0.0.1' }, encoding: 'utf8', timeout: 30_000,
-  });
+  const start = (databasePath: string) =>
+    spawnSync(process.execPath, [join(projectRoot, 'api', 'main.ts')], {
+      env: { ...process.env, DATABASE_PATH: databasePath, PORT: '1', HOST: '127.0.0.1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   it('stops the start with one clear line when a page in the middle is damaged', () => {
     const path = tempDatabasePath();
     const source = openDatabase(path);
-    const insert = source.$client.prepare("INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_type, subject_id, details) VALUES (?, 'cli', 'pruebas', 'x', 'y', ?, ?)");
-    source.$client.transaction(() => { for (let i = 0; i < 3000; i++) insert.run(Date.now(), String(i), 'detalle '.repeat(20)); })();
+    const insert = source.$client.prepare(
+      "INSERT INTO audit_log (at, actor_kind, actor_name, action, subject_type, subject_id, details) VALUES (?, 'cli', 'pruebas', 'x', 'y', ?, ?)",
+    );
+    source.$client.transaction(() => {
+      for (let i = 0; i < 3000; i++) insert.run(Date.now(), String(i), 'detalle '.repeat(20));
+    })();
     source.$client.pragma('wal_checkpoint(TRUNCATE)');
     const pages = source.$client.pragma('page_count', { simple: true }) as number;
     const pageSize = source.$client.pragma('page_size', { simple: true }) as number;

@@ -17,17 +17,32 @@ beforeAll(async () => {
   const path = tempDatabasePath();
   const db = openDatabase(path);
   seedDemoCatalogue(db, new Date('2026-08-01T12:00:00Z'));
-  importSubscribers(db, Array.from({ length: RECIPIENTS }, (_, i) => ({ email: `cliente${i}@empresa.mx` })), { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } });
+  importSubscribers(
+    db,
+    Array.from({ length: RECIPIENTS }, (_, i) => ({ email: `cliente${i}@empresa.mx` })),
+    { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } },
+  );
   // The real email worker and its .eml transport, beside the database.
   server = await startTestServer({ db, workers: [emailWorker({ idleMs: 20 })], config: { databasePath: path } });
 });
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
-const sent = () => (server.db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'").get() as { n: number }).n;
+const sent = () =>
+  (
+    server.db.$client
+      .prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'sent'")
+      .get() as { n: number }
+  ).n;
 
 describe('a 1,000-recipient fan-out to .eml files', () => {
   it('leaves the event loop to requests between batches', async () => {
-    const created = await server.api('POST', '/api/v1/incidents', { name: 'Corte de fibra en Metepec', status: 'investigating', body: 'Cuadrilla en camino.' });
+    const created = await server.api('POST', '/api/v1/incidents', {
+      name: 'Corte de fibra en Metepec',
+      status: 'investigating',
+      body: 'Cuadrilla en camino.',
+    });
     expect(created.status).toBe(201);
     // Ask for the status page over and over until every notice is written, noting how many were
     // written when each answer came. Before, answers came only before the drain or after it.

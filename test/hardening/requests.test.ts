@@ -12,7 +12,9 @@ const errors: unknown[][] = [];
 beforeAll(async () => {
   server = await startTestServer();
   // Astro and Hono log a failed render with console.error: none may happen here.
-  vi.spyOn(console, 'error').mockImplementation((...args) => { errors.push(args); });
+  vi.spyOn(console, 'error').mockImplementation((...args) => {
+    errors.push(args);
+  });
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -23,21 +25,39 @@ afterAll(async () => {
  * A chunked POST of up to `total` bytes, one reused 64 KB chunk at a time. Like a browser or
  * curl, it stops sending once the server has answered.
  */
-function chunkedPost(path: string, total: number, cookie = ''): Promise<{ status: number; body: string; sent: number }> {
+function chunkedPost(
+  path: string,
+  total: number,
+  cookie = '',
+): Promise<{ status: number; body: string; sent: number }> {
   const url = new URL(path, server.url);
   const chunk = Buffer.alloc(64 * 1024, 'a');
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, ...(cookie ? { cookie } : {}) } });
+    const req = http.request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: server.url,
+        ...(cookie ? { cookie } : {}),
+      },
+    });
     req.on('response', (res) => {
       answered = true;
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => { resolve({ status: res.statusCode!, body, sent }); req.destroy(); });
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode!, body, sent });
+        req.destroy();
+      });
     });
-    req.on('error', (err) => { if (!answered) reject(err); });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
     const pump = async () => {
       while (!answered && sent < total) {
         sent += chunk.length;
@@ -55,7 +75,9 @@ describe('form bodies are limited before they are buffered', () => {
     globalThis.gc?.();
     const before = process.memoryUsage();
     let peakRss = before.rss;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 10);
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 10);
     const results = await Promise.all([0, 1, 2].map(() => chunkedPost('/suscribirse', 200 * 1024 * 1024)));
     clearInterval(sampler);
     for (const r of results) {
@@ -71,17 +93,28 @@ describe('form bodies are limited before they are buffered', () => {
   });
 
   it('a declared Content-Length over the limit is refused without reading; a normal form still works', async () => {
-    const tooBig = await fetch(`${server.url}/cobertura`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, body: `notes=${'x'.repeat(FORM_BODY_LIMIT)}` });
+    const tooBig = await fetch(`${server.url}/cobertura`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: `notes=${'x'.repeat(FORM_BODY_LIMIT)}`,
+    });
     expect(tooBig.status).toBe(413);
     expect(tooBig.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await tooBig.text()).toContain('<a href="/cobertura">Volver al formulario</a>');
-    const fine = await fetch(`${server.url}/suscribirse`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url }, body: new URLSearchParams({ email: 'cliente@empresa.mx', alcance: 'todas' }).toString() });
+    const fine = await fetch(`${server.url}/suscribirse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+      body: new URLSearchParams({ email: 'cliente@empresa.mx', alcance: 'todas' }).toString(),
+    });
     expect(fine.status).toBe(200);
     expect(await fine.text()).toContain('Revise su correo');
   });
 
   it('a client that gives up mid-upload leaves nothing behind', async () => {
-    const req = http.request(new URL('/suscribirse', server.url), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url } });
+    const req = http.request(new URL('/suscribirse', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url },
+    });
     req.on('error', () => {});
     req.write('email=a%40b.mx&');
     await new Promise((r) => setTimeout(r, 50));
@@ -92,7 +125,13 @@ describe('form bodies are limited before they are buffered', () => {
 
   it('the console forms of a signed-in operator may carry a long incident text (up to 256 KB), not more; anyone else 16 KB', async () => {
     const big = `csrf=x&body=${'x'.repeat(100 * 1024)}`;
-    const post = (path: string, cookie = '') => fetch(`${server.url}${path}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie }, body: big });
+    const post = (path: string, cookie = '') =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: server.url, cookie },
+        body: big,
+      });
     // Without a session, the sign-in form and every other console path take the public limit.
     for (const path of ['/noc/login', '/noc/incidentes/nuevo']) expect((await post(path)).status, path).toBe(413);
     addUser(server.db, 'largo@somnet.com.mx', 'noc', 'clave-del-operador-larga', { mustChange: false });
@@ -128,8 +167,12 @@ describe('methods and unknown paths', () => {
 
   it('TRACE, PUT, DELETE and OPTIONS on pages and documents are 405 with Allow', async () => {
     for (const [method, path, allow] of [
-      ['TRACE', '/', 'GET, HEAD, POST'], ['PUT', '/', 'GET, HEAD, POST'], ['DELETE', '/historial', 'GET, HEAD, POST'],
-      ['OPTIONS', '/noc', 'GET, HEAD, POST'], ['TRACE', '/feed.rss', 'GET, HEAD'], ['PUT', '/status.txt', 'GET, HEAD'],
+      ['TRACE', '/', 'GET, HEAD, POST'],
+      ['PUT', '/', 'GET, HEAD, POST'],
+      ['DELETE', '/historial', 'GET, HEAD, POST'],
+      ['OPTIONS', '/noc', 'GET, HEAD, POST'],
+      ['TRACE', '/feed.rss', 'GET, HEAD'],
+      ['PUT', '/status.txt', 'GET, HEAD'],
     ]) {
       const res = await rawRequest(method, path);
       expect(res.status, `${method} ${path}`).toBe(405);

@@ -10,13 +10,22 @@ describe('webhook targets', () => {
     const t = testApp();
     const register = (url: string) => t.json('POST', '/api/v1/webhooks', { url });
     for (const url of [
-      'http://[::127.0.0.1]/', 'http://[::7f00:1]/x', // IPv4-compatible (::/96)
-      'http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://[0:0:0:0:0:ffff:a9fe:a9fe]/latest/meta-data', // IPv4-mapped
-      'http://[::ffff:0:127.0.0.1]/', 'http://[::ffff:0:a00:1]/', // IPv4-translated (::ffff:0:0:0/96)
+      'http://[::127.0.0.1]/',
+      'http://[::7f00:1]/x', // IPv4-compatible (::/96)
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://[0:0:0:0:0:ffff:a9fe:a9fe]/latest/meta-data', // IPv4-mapped
+      'http://[::ffff:0:127.0.0.1]/',
+      'http://[::ffff:0:a00:1]/', // IPv4-translated (::ffff:0:0:0/96)
       'http://[2002:c0a8:1::1]/', // 6to4 around 192.168.0.1
-      'http://[64:ff9b::a00:1]/', 'http://[64:ff9b:1::a00:1]/', // NAT64
-      'http://[2001::1]/', 'http://[fec0::1]/', 'http://[100::1]/',
-      'http://localhost./', 'http://nodo.somnet.internal./', 'http://127.0.0.1./', // a trailing dot is the same name
+      'http://[64:ff9b::a00:1]/',
+      'http://[64:ff9b:1::a00:1]/', // NAT64
+      'http://[2001::1]/',
+      'http://[fec0::1]/',
+      'http://[100::1]/',
+      'http://localhost./',
+      'http://nodo.somnet.internal./',
+      'http://127.0.0.1./', // a trailing dot is the same name
     ]) {
       const res = await register(url);
       expect(res.status, url).toBe(422);

@@ -12,8 +12,11 @@ let id: string;
 beforeAll(async () => {
   server = await startTestServer({ now: clock.now });
   const res = await server.api('POST', '/api/v1/maintenances', {
-    name: 'Migración de OLT en Zinacantepec', body: 'Migración de clientes de fibra.',
-    scheduled_for: '2026-12-03T00:00:00-06:00', scheduled_until: '2026-12-03T02:00:00-06:00', components: ['zinacantepec-fibra'],
+    name: 'Migración de OLT en Zinacantepec',
+    body: 'Migración de clientes de fibra.',
+    scheduled_for: '2026-12-03T00:00:00-06:00',
+    scheduled_until: '2026-12-03T02:00:00-06:00',
+    components: ['zinacantepec-fibra'],
   });
   id = (await res.json()).id;
   browser = await launchBrowser();
@@ -29,7 +32,9 @@ describe('maintenance calendar in a browser without JavaScript', () => {
     const context = await browser.newContext({ javaScriptEnabled: false, locale: 'es-MX' });
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    await expect(page.getByRole('heading', { name: 'Mantenimiento programado: próximos 7 días' }).count()).resolves.toBe(1);
+    await expect(
+      page.getByRole('heading', { name: 'Mantenimiento programado: próximos 7 días' }).count(),
+    ).resolves.toBe(1);
     await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Mantenimiento' }).click();
     await page.waitForURL(`${server.url}/mantenimiento`);
     expect(await page.getByRole('heading', { level: 2, name: 'noviembre de 2026' }).count()).toBe(1);
@@ -38,7 +43,9 @@ describe('maintenance calendar in a browser without JavaScript', () => {
     const cell = page.getByRole('cell', { name: /^3\b/ });
     await cell.getByRole('link', { name: '00:00 Migración de OLT en Zinacantepec' }).click();
     await page.waitForURL(`${server.url}/mantenimiento/${id}`);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Mantenimiento programado: Migración de OLT en Zinacantepec');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Mantenimiento programado: Migración de OLT en Zinacantepec',
+    );
     const download = page.getByRole('link', { name: 'Añadir a mi calendario' });
     expect(await download.getAttribute('href')).toBe(`/mantenimiento/${id}.ics`);
     const ics = await page.request.get(`${server.url}/mantenimiento/${id}.ics`);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import ICAL from 'ical.js';
-import { cancelMaintenance, createMaintenance, postMaintenanceUpdate, updateMaintenance } from '#db/commands/maintenances.ts';
+import {
+  cancelMaintenance,
+  createMaintenance,
+  postMaintenanceUpdate,
+  updateMaintenance,
+} from '#db/commands/maintenances.ts';
 import { foldLine } from '#db/domain/icalendar.ts';
 import { maintenanceDetail, type MaintenanceView } from '#db/queries/index.ts';
 import { maintenanceIcs } from '../../api/render/maintenanceIcs.ts';
@@ -12,13 +17,22 @@ const now = new Date('2026-11-26T18:00:00Z');
 const options = { publicUrl: 'https://status.somnet.com.mx', calendarName: 'SOMNET · Mantenimientos programados' };
 
 // Long Spanish text with accents, an emoji and the characters RFC 5545 escapes.
-const body = 'Sustitución de la tarjeta de línea en el nodo de Zinacantepec; habrá cortes breves, de 5 a 10 minutos, ' +
+const body =
+  'Sustitución de la tarjeta de línea en el nodo de Zinacantepec; habrá cortes breves, de 5 a 10 minutos, ' +
   'mientras se conmutan los enlaces. Línea de atención: 722 167 5865 📞. Ruta \\ respaldo: «anillo norte».\nSegundo párrafo.';
 
-const m = createMaintenance(db, {
-  name: 'Cambio de tarjeta de línea, nodo Zinacantepec', body, scheduledFor: new Date('2026-12-01T06:00:00Z'),
-  scheduledUntil: new Date('2026-12-01T09:30:00Z'), components: ['zinacantepec'], impactKind: 'degraded',
-}, { now, actor }).maintenance;
+const m = createMaintenance(
+  db,
+  {
+    name: 'Cambio de tarjeta de línea, nodo Zinacantepec',
+    body,
+    scheduledFor: new Date('2026-12-01T06:00:00Z'),
+    scheduledUntil: new Date('2026-12-01T09:30:00Z'),
+    components: ['zinacantepec'],
+    impactKind: 'degraded',
+  },
+  { now, actor },
+).maintenance;
 const view = () => maintenanceDetail(db, m.id)!;
 
 function parse(text: string) {
@@ -70,8 +84,20 @@ describe('maintenanceIcs', () => {
 
   it('carries every property the MAINTNOTE BCOP requires, ORGANIZER included, so circuit-maintenance tools accept it', () => {
     // BCOP §3.5 (and circuit-maintenance-parser, which refuses a notice without an organizer).
-    const required = ['dtstamp', 'dtstart', 'dtend', 'uid', 'summary', 'organizer', 'sequence',
-      'x-maintnote-provider', 'x-maintnote-account', 'x-maintnote-maintenance-id', 'x-maintnote-object-id', 'x-maintnote-impact'];
+    const required = [
+      'dtstamp',
+      'dtstart',
+      'dtend',
+      'uid',
+      'summary',
+      'organizer',
+      'sequence',
+      'x-maintnote-provider',
+      'x-maintnote-account',
+      'x-maintnote-maintenance-id',
+      'x-maintnote-object-id',
+      'x-maintnote-impact',
+    ];
     const vevent = parse(maintenanceIcs([view()], options)).events[0];
     for (const name of required) expect(vevent.getFirstProperty(name), name).not.toBeNull();
     const organizer = vevent.getFirstProperty('organizer')!;
@@ -82,7 +108,12 @@ describe('maintenanceIcs', () => {
   it('keeps the UID, bumps SEQUENCE on every change and marks reschedules and cancellations', () => {
     const uid = new ICAL.Event(parse(maintenanceIcs([view()], options)).events[0]).uid;
     const later = new Date('2026-11-27T10:00:00Z');
-    updateMaintenance(db, m.id, { scheduledFor: new Date('2026-12-08T06:00:00Z'), scheduledUntil: new Date('2026-12-08T09:00:00Z') }, { now: later, actor });
+    updateMaintenance(
+      db,
+      m.id,
+      { scheduledFor: new Date('2026-12-08T06:00:00Z'), scheduledUntil: new Date('2026-12-08T09:00:00Z') },
+      { now: later, actor },
+    );
     let vevent = parse(maintenanceIcs([view()], options)).events[0];
     expect(new ICAL.Event(vevent).uid).toBe(uid);
     expect(vevent.getFirstPropertyValue('sequence')).toBe(1);
@@ -92,7 +123,12 @@ describe('maintenanceIcs', () => {
 
     updateMaintenance(db, m.id, { name: 'Cambio de tarjeta, nodo Zinacantepec' }, { now: later, actor });
     expect(parse(maintenanceIcs([view()], options)).events[0].getFirstPropertyValue('sequence')).toBe(2);
-    cancelMaintenance(db, m.id, { body: 'Aplazado por el proveedor.' }, { now: new Date('2026-11-28T10:00:00Z'), actor });
+    cancelMaintenance(
+      db,
+      m.id,
+      { body: 'Aplazado por el proveedor.' },
+      { now: new Date('2026-11-28T10:00:00Z'), actor },
+    );
     vevent = parse(maintenanceIcs([view()], options)).events[0];
     expect(vevent.getFirstPropertyValue('sequence')).toBe(3);
     expect(vevent.getFirstPropertyValue('status')).toBe('CANCELLED');
@@ -102,10 +138,20 @@ describe('maintenanceIcs', () => {
   });
 
   it('maps every status and impact to the MAINTNOTE vocabulary, and emergencies in the title', () => {
-    const e = createMaintenance(db, {
-      name: 'Reemplazo urgente de fuente', body: 'Fuente dañada.', scheduledFor: new Date('2026-11-27T06:00:00Z'),
-      scheduledUntil: new Date('2026-11-27T07:00:00Z'), components: ['red-troncal'], impactKind: 'no_impact', emergency: true, emergencyReason: 'Riesgo de caída total.',
-    }, { now, actor }).maintenance;
+    const e = createMaintenance(
+      db,
+      {
+        name: 'Reemplazo urgente de fuente',
+        body: 'Fuente dañada.',
+        scheduledFor: new Date('2026-11-27T06:00:00Z'),
+        scheduledUntil: new Date('2026-11-27T07:00:00Z'),
+        components: ['red-troncal'],
+        impactKind: 'no_impact',
+        emergency: true,
+        emergencyReason: 'Riesgo de caída total.',
+      },
+      { now, actor },
+    ).maintenance;
     const statusOf = (v: MaintenanceView) => parse(maintenanceIcs([v], options)).events[0];
     let vevent = statusOf(maintenanceDetail(db, e.id)!);
     expect(vevent.getFirstPropertyValue('summary')).toBe('Mantenimiento de emergencia: Reemplazo urgente de fuente');
@@ -136,10 +182,17 @@ describe('maintenanceIcs', () => {
   it('cannot be broken by names with line breaks or quotes', async () => {
     const { createComponent } = await import('#db/commands/catalog.ts');
     createComponent(db, { name: 'Nodo "Norte"', slug: 'nodo-norte' }, { now, actor });
-    const x = createMaintenance(db, {
-      name: 'Prueba', body: 'Texto;con,comas\\y\nsaltos', scheduledFor: new Date('2026-12-02T06:00:00Z'),
-      scheduledUntil: new Date('2026-12-02T07:00:00Z'), components: ['nodo-norte'],
-    }, { now, actor }).maintenance;
+    const x = createMaintenance(
+      db,
+      {
+        name: 'Prueba',
+        body: 'Texto;con,comas\\y\nsaltos',
+        scheduledFor: new Date('2026-12-02T06:00:00Z'),
+        scheduledUntil: new Date('2026-12-02T07:00:00Z'),
+        components: ['nodo-norte'],
+      },
+      { now, actor },
+    ).maintenance;
     // Commands refuse line breaks in names now (db/commands/input.ts); rows written before that
     // rule may still hold them, and the calendar must not break on them.
     db.$client.prepare("UPDATE components SET name = ? WHERE slug = 'nodo-norte'").run('Nodo "Norte"\nX-INJECTED:1');
@@ -149,9 +202,13 @@ describe('maintenanceIcs', () => {
     expect(text).not.toMatch(/\r\nX-INJECTED/);
     const vevent = parse(text).events[0];
     expect(vevent.getFirstPropertyValue('x-injected')).toBeNull();
-    expect(vevent.getFirstPropertyValue('summary')).toBe('Mantenimiento programado: Prueba\r\nX-INJECTED:2'.replace('\r\n', '\n'));
+    expect(vevent.getFirstPropertyValue('summary')).toBe(
+      'Mantenimiento programado: Prueba\r\nX-INJECTED:2'.replace('\r\n', '\n'),
+    );
     expect(String(vevent.getFirstPropertyValue('description')).startsWith('Texto;con,comas\\y\nsaltos')).toBe(true);
-    expect(vevent.getFirstProperty('x-maintnote-object-id')!.getParameter('x-somnet-name')).toBe("Nodo 'Norte' X-INJECTED:1");
+    expect(vevent.getFirstProperty('x-maintnote-object-id')!.getParameter('x-somnet-name')).toBe(
+      "Nodo 'Norte' X-INJECTED:1",
+    );
   });
 
   it('renders an empty calendar when there is nothing to show', () => {

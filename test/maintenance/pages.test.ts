@@ -24,18 +24,33 @@ const html = async (path: string) => {
 beforeAll(async () => {
   server = await startTestServer({ now: clock.now });
   ids.metepec = await create({
-    name: 'Cambio de tarjetas en Metepec', body: 'Sustitución de tarjetas de línea.',
-    scheduled_for: '2026-12-01T00:00:00-06:00', scheduled_until: '2026-12-01T03:00:00-06:00', components: ['metepec'],
+    name: 'Cambio de tarjetas en Metepec',
+    body: 'Sustitución de tarjetas de línea.',
+    scheduled_for: '2026-12-01T00:00:00-06:00',
+    scheduled_until: '2026-12-01T03:00:00-06:00',
+    components: ['metepec'],
   });
   ids.lerma = await create({
-    name: 'Migración de OLT en Lerma', body: 'Migración de clientes a la OLT nueva.',
-    scheduled_for: '2026-12-15T22:00:00-06:00', scheduled_until: '2026-12-16T02:00:00-06:00', components: ['lerma-fibra'],
+    name: 'Migración de OLT en Lerma',
+    body: 'Migración de clientes a la OLT nueva.',
+    scheduled_for: '2026-12-15T22:00:00-06:00',
+    scheduled_until: '2026-12-16T02:00:00-06:00',
+    components: ['lerma-fibra'],
   });
   ids.urgent = await create({
-    name: 'Reemplazo urgente de fuente', body: 'Fuente dañada en el nodo central.', emergency: true, emergency_reason: 'Riesgo de caída total.',
-    scheduled_for: '2026-11-27T00:30:00-06:00', scheduled_until: '2026-11-27T01:30:00-06:00', components: ['red-troncal'],
+    name: 'Reemplazo urgente de fuente',
+    body: 'Fuente dañada en el nodo central.',
+    emergency: true,
+    emergency_reason: 'Riesgo de caída total.',
+    scheduled_for: '2026-11-27T00:30:00-06:00',
+    scheduled_until: '2026-11-27T01:30:00-06:00',
+    components: ['red-troncal'],
   });
-  const res = await server.api('PATCH', `/api/v1/maintenances/${ids.lerma}`, { scheduled_for: '2026-12-16T01:00:00-06:00', scheduled_until: '2026-12-16T05:00:00-06:00', reschedule_reason: 'Material retrasado.' });
+  const res = await server.api('PATCH', `/api/v1/maintenances/${ids.lerma}`, {
+    scheduled_for: '2026-12-16T01:00:00-06:00',
+    scheduled_until: '2026-12-16T05:00:00-06:00',
+    reschedule_reason: 'Material retrasado.',
+  });
   expect(res.status).toBe(200);
 });
 
@@ -55,7 +70,10 @@ describe('public maintenance pages', () => {
     expect(text).not.toContain('Migración de OLT en Lerma');
     expect(text).not.toContain('Mantenimiento en curso');
 
-    const started = await server.api('POST', `/api/v1/maintenances/${ids.urgent}/updates`, { status: 'in_progress', body: 'Cuadrilla trabajando.' });
+    const started = await server.api('POST', `/api/v1/maintenances/${ids.urgent}/updates`, {
+      status: 'in_progress',
+      body: 'Cuadrilla trabajando.',
+    });
     expect(started.status).toBe(201);
     ({ text } = await html('/'));
     const inProgress = text.indexOf('Mantenimiento en curso (1)');
@@ -102,7 +120,8 @@ describe('public maintenance pages', () => {
 });
 
 describe('calendar feeds over HTTP', () => {
-  const events = (text: string) => new ICAL.Component(ICAL.parse(text)).getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+  const events = (text: string) =>
+    new ICAL.Component(ICAL.parse(text)).getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
 
   it('serves every window as text/calendar with an ETag and answers 304', async () => {
     const res = await get('/mantenimiento.ics');
@@ -110,7 +129,11 @@ describe('calendar feeds over HTTP', () => {
     expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
     const text = await res.text();
     expect(text).toContain('\r\n');
-    expect(events(text).map((e) => e.summary).sort()).toEqual([
+    expect(
+      events(text)
+        .map((e) => e.summary)
+        .sort(),
+    ).toEqual([
       'Mantenimiento de emergencia: Reemplazo urgente de fuente',
       'Mantenimiento programado: Cambio de tarjetas en Metepec',
       'Mantenimiento programado: Migración de OLT en Lerma',
@@ -122,9 +145,13 @@ describe('calendar feeds over HTTP', () => {
   it('filters by component or area, by slug or id', async () => {
     const byGroup = await get('/componentes/metepec/mantenimiento.ics');
     expect(byGroup.status).toBe(200);
-    expect(events(await byGroup.text()).map((e) => e.summary)).toEqual(['Mantenimiento programado: Cambio de tarjetas en Metepec']);
+    expect(events(await byGroup.text()).map((e) => e.summary)).toEqual([
+      'Mantenimiento programado: Cambio de tarjetas en Metepec',
+    ]);
     const byComponent = await get('/componentes/lerma-fibra/mantenimiento.ics');
-    expect(events(await byComponent.text()).map((e) => e.summary)).toEqual(['Mantenimiento programado: Migración de OLT en Lerma']);
+    expect(events(await byComponent.text()).map((e) => e.summary)).toEqual([
+      'Mantenimiento programado: Migración de OLT en Lerma',
+    ]);
     const id = findComponent(server.db, 'lerma-inalambrico')!.id;
     const none = await get(`/componentes/${id}/mantenimiento.ics`);
     expect(none.status).toBe(200);

@@ -8,8 +8,12 @@ import { startTestServer } from '../support/server.ts';
 
 let s: Awaited<ReturnType<typeof startTestServer>>;
 // Two renders a second for URLs outside the cache, so the bound shows in a short test.
-beforeAll(async () => { s = await startTestServer({ renderBudget: new RenderBudget(2, 2) }); });
-afterAll(async () => { await s?.close(); });
+beforeAll(async () => {
+  s = await startTestServer({ renderBudget: new RenderBudget(2, 2) });
+});
+afterAll(async () => {
+  await s?.close();
+});
 
 const get = (path: string) => fetch(`${s.url}${path}`);
 
@@ -19,7 +23,9 @@ describe('render cache', () => {
     const etag = first.headers.get('etag');
     const body = await first.text();
     // More one-off URLs than the render budget allows: none of them is a rendering.
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => get(`/?utm_source=correo&id=${i}-${Math.random()}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => get(`/?utm_source=correo&id=${i}-${Math.random()}`)),
+    );
     for (const res of answers) {
       expect(res.status).toBe(200);
       expect(res.headers.get('etag')).toBe(etag);
@@ -44,7 +50,9 @@ describe('render cache', () => {
     expect(busy.headers.get('cache-control')).toBe('no-store');
     expect(await busy.text()).toContain('Demasiadas solicitudes');
     // The fixed public pages are not counted: they render after a write whatever the flood.
-    expect((await s.api('POST', '/api/v1/components', { name: 'Enlace nuevo', slug: 'enlace-nuevo' })).status).toBe(201);
+    expect((await s.api('POST', '/api/v1/components', { name: 'Enlace nuevo', slug: 'enlace-nuevo' })).status).toBe(
+      201,
+    );
     expect((await get(`/nada-otra?x=${Math.random()}`)).status).toBe(503);
     for (const path of ['/', '/historial', '/mantenimiento']) {
       const res = await get(path);
@@ -54,7 +62,17 @@ describe('render cache', () => {
   });
 
   it('keeps serving what a CDN cached for a day when the origin fails (stale-if-error)', async () => {
-    for (const path of ['/', '/incidentes/x', '/api/v2/summary.json', '/feed.rss', '/mantenimiento.ics', '/status.txt', '/badge.svg', '/embed.js', '/api/coverage.geojson']) {
+    for (const path of [
+      '/',
+      '/incidentes/x',
+      '/api/v2/summary.json',
+      '/feed.rss',
+      '/mantenimiento.ics',
+      '/status.txt',
+      '/badge.svg',
+      '/embed.js',
+      '/api/coverage.geojson',
+    ]) {
       const res = await get(path);
       if (res.status !== 200) continue;
       expect(res.headers.get('cache-control'), path).toContain('stale-if-error=86400');

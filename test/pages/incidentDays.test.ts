@@ -12,13 +12,45 @@ describe('incidentsByComponentDay', () => {
   const fibre = findComponent(db, 'metepec-fibra')!.id;
   const radio = findComponent(db, 'metepec-inalambrico')!.id;
   // 25 Nov 22:00 → 26 Nov 03:00 in Mexico City: two local days.
-  const overnight = createIncident(db, { name: 'Corte nocturno', status: 'identified', body: 'Cuadrilla en camino.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-11-26T04:00:00Z'));
-  publishIncidentUpdate(db, overnight.id, { status: 'resolved', body: 'Restablecido.', components: { 'metepec-fibra': 'operational' } }, at('2026-11-26T09:00:00Z'));
+  const overnight = createIncident(
+    db,
+    {
+      name: 'Corte nocturno',
+      status: 'identified',
+      body: 'Cuadrilla en camino.',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    at('2026-11-26T04:00:00Z'),
+  );
+  publishIncidentUpdate(
+    db,
+    overnight.id,
+    { status: 'resolved', body: 'Restablecido.', components: { 'metepec-fibra': 'operational' } },
+    at('2026-11-26T09:00:00Z'),
+  );
   // Resolved 100 days before: outside the bars.
-  const old = createIncident(db, { name: 'Antiguo', status: 'identified', body: 'x', components: { 'metepec-fibra': 'degraded_performance' } }, at('2026-08-10T18:00:00Z'));
-  publishIncidentUpdate(db, old.id, { status: 'resolved', body: 'y', components: { 'metepec-fibra': 'operational' } }, at('2026-08-10T19:00:00Z'));
+  const old = createIncident(
+    db,
+    { name: 'Antiguo', status: 'identified', body: 'x', components: { 'metepec-fibra': 'degraded_performance' } },
+    at('2026-08-10T18:00:00Z'),
+  );
+  publishIncidentUpdate(
+    db,
+    old.id,
+    { status: 'resolved', body: 'y', components: { 'metepec-fibra': 'operational' } },
+    at('2026-08-10T19:00:00Z'),
+  );
   // Still open, on the other service.
-  const open = createIncident(db, { name: 'Lentitud', status: 'investigating', body: 'z', components: { 'metepec-inalambrico': 'degraded_performance' } }, at('2026-11-27T18:00:00Z'));
+  const open = createIncident(
+    db,
+    {
+      name: 'Lentitud',
+      status: 'investigating',
+      body: 'z',
+      components: { 'metepec-inalambrico': 'degraded_performance' },
+    },
+    at('2026-11-27T18:00:00Z'),
+  );
   const days = incidentsByComponentDay(db, [fibre, radio], new Date('2026-11-28T18:00:00Z'));
 
   it('lists an incident on every local day it was open, and only for its components', () => {

@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { monthRange, monthWeeks, WEEKDAYS } from '../../site/lib/maintenanceCalendar.ts';
 
-const w = (from: string, until: string, name = 'x') => ({ name, scheduledFor: new Date(from), scheduledUntil: new Date(until) });
+const w = (from: string, until: string, name = 'x') => ({
+  name,
+  scheduledFor: new Date(from),
+  scheduledUntil: new Date(until),
+});
 
 describe('maintenance month grid', () => {
   it('covers the month in Mexico City time', () => {
@@ -22,13 +26,23 @@ describe('maintenance month grid', () => {
     expect(weeks[0][1]?.day).toBe(1);
     expect(weeks[4].map((c) => c?.day ?? null)).toEqual([28, 29, 30, 31, null, null, null]);
     // February 2027 starts on a Monday and fills exactly four weeks.
-    expect(monthWeeks('2027-02', []).flat().every((c) => c !== null)).toBe(true);
+    expect(
+      monthWeeks('2027-02', [])
+        .flat()
+        .every((c) => c !== null),
+    ).toBe(true);
   });
 
   it('puts a window on every local day it overlaps', () => {
     const crossing = w('2026-12-03T05:00:00Z', '2026-12-03T07:00:00Z', 'cruza'); // 23:00–01:00 local, 2–3 Dec
     const night = w('2026-12-10T06:00:00Z', '2026-12-10T09:00:00Z', 'noche'); // 00:00–03:00 local, 10 Dec
-    const days = monthWeeks('2026-12', [crossing, night]).flat().filter((c) => c && c.items.length);
-    expect(days.map((c) => [c!.day, c!.items.map((m) => m.name)])).toEqual([[2, ['cruza']], [3, ['cruza']], [10, ['noche']]]);
+    const days = monthWeeks('2026-12', [crossing, night])
+      .flat()
+      .filter((c) => c && c.items.length);
+    expect(days.map((c) => [c!.day, c!.items.map((m) => m.name)])).toEqual([
+      [2, ['cruza']],
+      [3, ['cruza']],
+      [10, ['noche']],
+    ]);
   });
 });

@@ -5,8 +5,12 @@ import { testClock } from '../support/db.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');
 let s: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => { s = await startTestServer({ now: clock.now }); });
-afterAll(async () => { await s.close(); });
+beforeAll(async () => {
+  s = await startTestServer({ now: clock.now });
+});
+afterAll(async () => {
+  await s.close();
+});
 
 const page = async (path: string, headers: Record<string, string> = {}) => {
   const res = await fetch(`${s.url}${path}`, { headers });
@@ -20,7 +24,8 @@ describe('public status page', () => {
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(html).toContain('<html lang="es-MX">');
     expect(html).toContain('Todos los servicios operan con normalidad');
-    for (const area of ['Toluca', 'Metepec', 'Zinacantepec', 'Lerma', 'San Mateo Atenco', 'Servicios centrales']) expect(html).toContain(area);
+    for (const area of ['Toluca', 'Metepec', 'Zinacantepec', 'Lerma', 'San Mateo Atenco', 'Servicios centrales'])
+      expect(html).toContain(area);
     expect(html).toContain('href="tel:+527221675865"');
     expect(html).toContain('soporte@somnet.com.mx');
     expect(html).toContain('cliente.somnet.com.mx');
@@ -53,20 +58,31 @@ describe('public status page', () => {
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('Obra civil &lt;b&gt;municipal&lt;/b&gt;');
     expect(html).toContain('Tiempo estimado de restauración');
-    expect(html).toContain('<time datetime="2026-11-26T22:30:00.000Z">26 nov 2026, 16:30 (hora del centro de México)</time>');
+    expect(html).toContain(
+      '<time datetime="2026-11-26T22:30:00.000Z">26 nov 2026, 16:30 (hora del centro de México)</time>',
+    );
     expect(html).toContain(`href="/incidentes/${id}"`);
     // The affected area is flagged at the top, before the incident details.
     expect(html.indexOf('Sin servicio')).toBeLessThan(html.indexOf('Incidentes activos'));
   });
 
   it('incident page: timeline newest first with transitions and duration once resolved', async () => {
-    const created = await (await s.api('POST', '/api/v1/incidents', { name: 'Saturación en Lerma', status: 'investigating', body: 'Revisando', components: { 'lerma-inalambrico': 'degraded_performance' } })).json();
+    const created = await (
+      await s.api('POST', '/api/v1/incidents', {
+        name: 'Saturación en Lerma',
+        status: 'investigating',
+        body: 'Revisando',
+        components: { 'lerma-inalambrico': 'degraded_performance' },
+      })
+    ).json();
     clock.advance(45 * 60_000);
     await s.api('POST', `/api/v1/incidents/${created.id}/updates`, { status: 'resolved', body: 'Capacidad ampliada' });
     const { res, html } = await page(`/incidentes/${created.id}`);
     expect(res.status).toBe(200);
     expect(html.indexOf('Capacidad ampliada')).toBeLessThan(html.indexOf('Revisando'));
-    expect(html).toContain('Lerma · Inalámbrico (microondas): Rendimiento degradado (baja velocidad) → <strong>Operativo</strong>');
+    expect(html).toContain(
+      'Lerma · Inalámbrico (microondas): Rendimiento degradado (baja velocidad) → <strong>Operativo</strong>',
+    );
     expect(html).toContain('45 min');
     expect(html).toContain(`id="actualizacion-`);
     clock.set('2026-11-26T18:00:00Z');
@@ -100,11 +116,13 @@ describe('public status page', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     // fetch decodes transparently; check the raw bytes through a HEAD + length instead.
     const raw = await new Promise<Buffer>((resolve) => {
-      import('node:http').then(({ get }) => get(`${s.url}/`, { headers: { 'accept-encoding': 'gzip' } }, (r) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c) => chunks.push(c));
-        r.on('end', () => resolve(Buffer.concat(chunks)));
-      }));
+      import('node:http').then(({ get }) =>
+        get(`${s.url}/`, { headers: { 'accept-encoding': 'gzip' } }, (r) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c) => chunks.push(c));
+          r.on('end', () => resolve(Buffer.concat(chunks)));
+        }),
+      );
     });
     expect(gunzipSync(raw).toString()).toContain('<html lang="es-MX">');
     const head = await fetch(`${s.url}/`, { method: 'HEAD' });

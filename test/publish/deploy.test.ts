@@ -25,13 +25,23 @@ describe('deploy/somnet-status.service', () => {
 
   it('sets values the server accepts, and they mean what nginx expects', () => {
     const config = loadConfig(env);
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 4321, publishDir: env.PUBLISH_DIR, databasePath: env.DATABASE_PATH, publicUrl: 'https://status.somnet.com.mx' });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 4321,
+      publishDir: env.PUBLISH_DIR,
+      databasePath: env.DATABASE_PATH,
+      publicUrl: 'https://status.somnet.com.mx',
+    });
   });
 
   it.skipIf(spawnSync('systemd-analyze', ['--version']).status !== 0)('passes systemd-analyze verify', () => {
-    const verify = spawnSync('systemd-analyze', ['verify', join(projectRoot, 'deploy', 'somnet-status.service')], { encoding: 'utf8' });
+    const verify = spawnSync('systemd-analyze', ['verify', join(projectRoot, 'deploy', 'somnet-status.service')], {
+      encoding: 'utf8',
+    });
     // A missing /usr/bin/node or user on a build machine is not the unit's fault; syntax errors are.
-    const problems = verify.stderr.split('\n').filter((l) => l.trim() && !/is not executable|No such file|Failed to resolve user|unknown user/i.test(l));
+    const problems = verify.stderr
+      .split('\n')
+      .filter((l) => l.trim() && !/is not executable|No such file|Failed to resolve user|unknown user/i.test(l));
     expect(problems).toEqual([]);
   });
 });
@@ -41,7 +51,10 @@ describe('deploy/nginx.conf', () => {
     const dir = mkdtempSync(join(tmpdir(), 'somnet-nginx-t-'));
     mkdirSync(join(dir, 'public'));
     writeFileSync(join(dir, 'site.conf'), shippedConfig({ port: 8080, root: join(dir, 'public'), nodePort: 4321 }));
-    writeFileSync(join(dir, 'nginx.conf'), `pid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')} warn;\nevents {}\nhttp { include ${join(dir, 'site.conf')}; }\n`);
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `pid ${join(dir, 'nginx.pid')};\nerror_log ${join(dir, 'error.log')} warn;\nevents {}\nhttp { include ${join(dir, 'site.conf')}; }\n`,
+    );
     const check = spawnSync(nginxBinary!, ['-t', '-p', dir, '-c', join(dir, 'nginx.conf')], { encoding: 'utf8' });
     expect(check.status, check.stderr).toBe(0);
     expect(check.stderr.split('\n').filter((l) => /\[(warn|emerg|alert|crit|error)\]/.test(l))).toEqual([]);

@@ -15,15 +15,41 @@ import { createMaintenance } from '#db/commands/maintenances.ts';
 import { freshDb } from '../support/db.ts';
 
 const runExport = (args: string[], databasePath: string) =>
-  spawnSync(process.execPath, [join(projectRoot, 'api', 'export.ts'), ...args], { env: { ...process.env, DATABASE_PATH: databasePath, PUBLIC_URL: 'https://status.somnet.com.mx' }, encoding: 'utf8' });
+  spawnSync(process.execPath, [join(projectRoot, 'api', 'export.ts'), ...args], {
+    env: { ...process.env, DATABASE_PATH: databasePath, PUBLIC_URL: 'https://status.somnet.com.mx' },
+    encoding: 'utf8',
+  });
 
 describe('npm run export', () => {
   it('writes a complete tree into an empty directory', () => {
     const db = freshDb({ now: new Date(Date.now() - 10 * 86_400_000) });
     const now = new Date();
-    const incident = createIncident(db, { name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', components: { 'metepec-fibra': 'major_outage' } }, { now, actor: systemActor });
-    const maintenance = createMaintenance(db, { name: 'Cambio de tarjetas', body: 'Cortes breves.', scheduledFor: new Date(now.getTime() + 4 * 86_400_000), scheduledUntil: new Date(now.getTime() + 4 * 86_400_000 + 3_600_000), components: ['toluca'] }, { now, actor: systemActor }).maintenance;
-    const slugs = db.$client.prepare('SELECT slug FROM components UNION SELECT slug FROM component_groups').pluck().all() as string[];
+    const incident = createIncident(
+      db,
+      {
+        name: 'Corte de fibra en Metepec',
+        status: 'identified',
+        impact: 'critical',
+        body: 'Cuadrilla en camino.',
+        components: { 'metepec-fibra': 'major_outage' },
+      },
+      { now, actor: systemActor },
+    );
+    const maintenance = createMaintenance(
+      db,
+      {
+        name: 'Cambio de tarjetas',
+        body: 'Cortes breves.',
+        scheduledFor: new Date(now.getTime() + 4 * 86_400_000),
+        scheduledUntil: new Date(now.getTime() + 4 * 86_400_000 + 3_600_000),
+        components: ['toluca'],
+      },
+      { now, actor: systemActor },
+    ).maintenance;
+    const slugs = db.$client
+      .prepare('SELECT slug FROM components UNION SELECT slug FROM component_groups')
+      .pluck()
+      .all() as string[];
     const databasePath = db.$client.name;
     db.$client.close();
 
@@ -32,11 +58,20 @@ describe('npm run export', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Publicación completa en .*sitio: \d+ rutas, \d+ archivos escritos/m);
 
-    const month = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' }).format(d).slice(0, 7);
-    const members: Record<string, string[]> = { incidents: [incident.id], maintenances: [maintenance.id], historyMonths: [month(now)], calendarMonths: [month(now), month(maintenance.scheduledFor)], catalogue: slugs,
+    const month = (d: Date) =>
+      new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Mexico_City', year: 'numeric', month: '2-digit' })
+        .format(d)
+        .slice(0, 7);
+    const members: Record<string, string[]> = {
+      incidents: [incident.id],
+      maintenances: [maintenance.id],
+      historyMonths: [month(now)],
+      calendarMonths: [month(now), month(maintenance.scheduledFor)],
+      catalogue: slugs,
       // From the catalogue's first status event (10 days ago) to now: one month or two.
       availabilityMonths: [...new Set([month(new Date(now.getTime() - 10 * 86_400_000)), month(now)])],
-      areas: ['metepec', 'toluca'] };
+      areas: ['metepec', 'toluca'],
+    };
     for (const route of publicRoutes) {
       for (const path of route.each ? members[route.each].map((m) => pathFor(route, m)) : [route.path]) {
         const file = join(dir, fileFor(path));
@@ -47,9 +82,12 @@ describe('npm run export', () => {
     }
     expect(readdirSync(join(dir, '_astro')).length).toBeGreaterThan(0);
     // The SOMNET mark is in the snapshot too: nginx must not answer /favicon.ico with a 404.
-    for (const icon of ['favicon.ico', 'favicon.svg', 'apple-touch-icon.png']) expect(existsSync(join(dir, icon)), icon).toBe(true);
+    for (const icon of ['favicon.ico', 'favicon.svg', 'apple-touch-icon.png'])
+      expect(existsSync(join(dir, icon)), icon).toBe(true);
     expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('Corte de fibra en Metepec');
-    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain('<link rel="canonical" href="https://status.somnet.com.mx/"');
+    expect(readFileSync(join(dir, 'index.html'), 'utf8')).toContain(
+      '<link rel="canonical" href="https://status.somnet.com.mx/"',
+    );
 
     // Run again: only what shows the time of its rendering ("Actualizado 14:05") is rewritten;
     // the rest keeps its file, its mtime and so its validators.

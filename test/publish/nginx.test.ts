@@ -32,14 +32,19 @@ let incidentId: string;
 let maintenanceId: string;
 
 /** GET with the raw bytes (no decoding), on a fresh connection. */
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(url, { headers: { 'accept-encoding': 'identity', ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -52,54 +57,139 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms
   throw new Error(`esperando ${what}`);
 }
 
-const post = (base: string, path: string, body: unknown) => fetch(`${base}${path}`, {
-  method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const post = (base: string, path: string, body: unknown) =>
+  fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   const db = freshDb({ now: new Date(Date.now() - 30 * 86_400_000) });
   token = createApiToken(db, 'pruebas-nginx', new Date()).token;
   const now = new Date();
-  incidentId = createIncident(db, { name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.', cause: 'Obra civil', components: { 'metepec-fibra': 'major_outage' } }, { now, actor: systemActor }).id;
-  maintenanceId = createMaintenance(db, { name: 'Cambio de tarjetas', body: 'Cortes breves.', scheduledFor: new Date(now.getTime() + 5 * 86_400_000), scheduledUntil: new Date(now.getTime() + 5 * 86_400_000 + 3_600_000), components: ['zinacantepec'] }, { now, actor: systemActor }).maintenance.id;
+  incidentId = createIncident(
+    db,
+    {
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      cause: 'Obra civil',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    { now, actor: systemActor },
+  ).id;
+  maintenanceId = createMaintenance(
+    db,
+    {
+      name: 'Cambio de tarjetas',
+      body: 'Cortes breves.',
+      scheduledFor: new Date(now.getTime() + 5 * 86_400_000),
+      scheduledUntil: new Date(now.getTime() + 5 * 86_400_000 + 3_600_000),
+      components: ['zinacantepec'],
+    },
+    { now, actor: systemActor },
+  ).maintenance.id;
   replaceServiceInventory(db, inventory, { now, actor: systemActor });
   const databasePath = db.$client.name;
   db.$client.close();
   const port = await freePort();
   node = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: databasePath, PUBLISH_DIR: publishDir },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: databasePath,
+      PUBLISH_DIR: publishDir,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   nodeBase = `http://127.0.0.1:${port}`;
-  await waitFor('el servidor', () => fetch(`${nodeBase}/healthz`).then((r) => r.ok, () => false));
+  await waitFor('el servidor', () =>
+    fetch(`${nodeBase}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
   await waitFor('la primera publicación', () => existsSync(join(publishDir, MANIFEST)));
   nginx = await startNginx((nginxPort) => shippedConfig({ port: nginxPort, root: publishDir, nodePort: port }));
 }, 60_000);
 
 afterAll(async () => {
-  if (node && node.exitCode === null && node.signalCode === null) await new Promise((r) => { node.once('exit', r); node.kill('SIGTERM'); });
+  if (node && node.exitCode === null && node.signalCode === null)
+    await new Promise((r) => {
+      node.once('exit', r);
+      node.kill('SIGTERM');
+    });
   await nginx?.stop();
 });
 
 const published = () => [
-  '/', '/historial', `/historial/${new Date().toISOString().slice(0, 7)}`, '/mantenimiento', `/incidentes/${incidentId}`, `/mantenimiento/${maintenanceId}`,
-  `/mantenimiento/${maintenanceId}.ics`, '/mantenimiento.ics', '/componentes/zinacantepec/mantenimiento.ics', '/feed.rss', '/feed.atom', '/feed.json',
-  '/history.rss', '/componentes/metepec/feed.rss', '/componentes/metepec-fibra/feed.json', '/componentes/metepec-fibra/badge.svg', '/badge.svg',
-  '/status.txt', '/embed.js', '/api/coverage.geojson', '/api/v2/summary.json', '/api/v2/status.json', '/api/v2/components.json',
-  '/api/v2/incidents.json', '/api/v2/incidents/unresolved.json', '/api/v2/scheduled-maintenances.json',
-  '/api/v2/scheduled-maintenances/upcoming.json', '/api/v2/scheduled-maintenances/active.json',
-  '/autodiagnostico', '/soporte', '/leds', '/cobertura', '/suscribirse', '/integraciones', '/no-disponible',
-  '/disponibilidad', `/disponibilidad/${zonedMonthKey(new Date())}`, `/disponibilidad/${zonedMonthKey(new Date())}.csv`,
+  '/',
+  '/historial',
+  `/historial/${new Date().toISOString().slice(0, 7)}`,
+  '/mantenimiento',
+  `/incidentes/${incidentId}`,
+  `/mantenimiento/${maintenanceId}`,
+  `/mantenimiento/${maintenanceId}.ics`,
+  '/mantenimiento.ics',
+  '/componentes/zinacantepec/mantenimiento.ics',
+  '/feed.rss',
+  '/feed.atom',
+  '/feed.json',
+  '/history.rss',
+  '/componentes/metepec/feed.rss',
+  '/componentes/metepec-fibra/feed.json',
+  '/componentes/metepec-fibra/badge.svg',
+  '/badge.svg',
+  '/status.txt',
+  '/embed.js',
+  '/api/coverage.geojson',
+  '/api/v2/summary.json',
+  '/api/v2/status.json',
+  '/api/v2/components.json',
+  '/api/v2/incidents.json',
+  '/api/v2/incidents/unresolved.json',
+  '/api/v2/scheduled-maintenances.json',
+  '/api/v2/scheduled-maintenances/upcoming.json',
+  '/api/v2/scheduled-maintenances/active.json',
+  '/autodiagnostico',
+  '/soporte',
+  '/leds',
+  '/cobertura',
+  '/suscribirse',
+  '/integraciones',
+  '/no-disponible',
+  '/disponibilidad',
+  `/disponibilidad/${zonedMonthKey(new Date())}`,
+  `/disponibilidad/${zonedMonthKey(new Date())}.csv`,
 ];
 
 /** The headers nginx must send as Node does (validators and framing differ by nature). */
-const compared = ['content-type', 'cache-control', 'content-security-policy', 'referrer-policy', 'x-content-type-options', 'content-disposition',
-  'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'access-control-expose-headers', 'cross-origin-resource-policy', 'vary'];
+const compared = [
+  'content-type',
+  'cache-control',
+  'content-security-policy',
+  'referrer-policy',
+  'x-content-type-options',
+  'content-disposition',
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-expose-headers',
+  'cross-origin-resource-policy',
+  'vary',
+];
 
 describe('nginx with deploy/nginx.conf in front of the published snapshot', () => {
   it('serves every published page, feed and document as Node does, gzip included', async () => {
     for (const path of published()) {
-      const [fromNode, fromNginx, gzipped] = await Promise.all([get(`${nodeBase}${path}`), get(`${nginx.url}${path}`), get(`${nginx.url}${path}`, { 'accept-encoding': 'gzip' })]);
+      const [fromNode, fromNginx, gzipped] = await Promise.all([
+        get(`${nodeBase}${path}`),
+        get(`${nginx.url}${path}`),
+        get(`${nginx.url}${path}`, { 'accept-encoding': 'gzip' }),
+      ]);
       expect(fromNginx.status, path).toBe(200);
       expect(fromNginx.body.equals(fromNode.body), path).toBe(true);
       for (const name of compared) expect(fromNginx.headers[name], `${path} ${name}`).toBe(fromNode.headers[name]);
@@ -113,7 +203,12 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     expect((await get(`${nginx.url}/?utm_source=correo`)).body.equals((await get(`${nginx.url}/`)).body)).toBe(true);
     expect((await get(`${nginx.url}/historial?mes=2026-01`)).body.toString()).toContain('enero de 2026');
     // CORS preflight of the v2 API is answered by nginx itself.
-    const preflight = await new Promise<number>((resolve) => request(`${nginx.url}/api/v2/summary.json`, { method: 'OPTIONS', agent: false }, (res) => { res.resume(); resolve(res.statusCode!); }).end());
+    const preflight = await new Promise<number>((resolve) =>
+      request(`${nginx.url}/api/v2/summary.json`, { method: 'OPTIONS', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).end(),
+    );
     expect(preflight).toBe(204);
   });
 
@@ -141,22 +236,35 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     const problems: string[] = [];
     let reads = 0;
     for (const encoding of ['identity', 'gzip']) {
-      readers.push((async () => {
-        while (reading) {
-          const res = await get(`${nginx.url}/`, { 'accept-encoding': encoding });
-          reads++;
-          const html = encoding === 'gzip' && res.headers['content-encoding'] === 'gzip' ? gunzipSync(res.body).toString() : res.body.toString();
-          if (res.status !== 200 || html.length < 5_000 || !html.trimEnd().endsWith('</html>')) problems.push(`${res.status} ${html.length} …${html.slice(-40)}`);
-        }
-      })());
+      readers.push(
+        (async () => {
+          while (reading) {
+            const res = await get(`${nginx.url}/`, { 'accept-encoding': encoding });
+            reads++;
+            const html =
+              encoding === 'gzip' && res.headers['content-encoding'] === 'gzip'
+                ? gunzipSync(res.body).toString()
+                : res.body.toString();
+            if (res.status !== 200 || html.length < 5_000 || !html.trimEnd().endsWith('</html>'))
+              problems.push(`${res.status} ${html.length} …${html.slice(-40)}`);
+          }
+        })(),
+      );
     }
     for (let i = 1; i <= 15; i++) {
-      const res = await post(nginx.url, `/api/v1/incidents/${incidentId}/updates`, { status: 'identified', body: `Avance ${i}: empalme en curso.` });
+      const res = await post(nginx.url, `/api/v1/incidents/${incidentId}/updates`, {
+        status: 'identified',
+        body: `Avance ${i}: empalme en curso.`,
+      });
       expect(res.status).toBe(201);
       await new Promise((r) => setTimeout(r, 40));
     }
     const posted = Date.now();
-    await waitFor('la última actualización en nginx', async () => (await get(`${nginx.url}/`)).body.toString().includes('Avance 15: empalme en curso.'), 5_000);
+    await waitFor(
+      'la última actualización en nginx',
+      async () => (await get(`${nginx.url}/`)).body.toString().includes('Avance 15: empalme en curso.'),
+      5_000,
+    );
     expect(Date.now() - posted).toBeLessThan(2_500);
     reading = false;
     await Promise.all(readers);
@@ -171,18 +279,28 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     let since = Date.now();
     await waitFor('el fin de la publicación', () => {
       const now = readFileSync(join(publishDir, MANIFEST), 'utf8');
-      if (now !== manifest) { manifest = now; since = Date.now(); }
+      if (now !== manifest) {
+        manifest = now;
+        since = Date.now();
+      }
       return Date.now() - since > 1_500;
     });
     const before = new Map<string, Buffer>();
     for (const path of published()) before.set(path, (await get(`${nginx.url}${path}`)).body);
-    await new Promise((r) => { node.once('exit', r); node.kill('SIGKILL'); });
+    await new Promise((r) => {
+      node.once('exit', r);
+      node.kill('SIGKILL');
+    });
     for (const path of published()) {
       const res = await get(`${nginx.url}${path}`);
       expect(res.status, path).toBe(200);
       expect(res.body.equals(before.get(path)!), path).toBe(true);
     }
-    const form = await fetch(`${nginx.url}/suscribirse`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=cliente%40empresa.mx' });
+    const form = await fetch(`${nginx.url}/suscribirse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'email=cliente%40empresa.mx',
+    });
     expect(form.status).toBe(503);
     expect(form.headers.get('cache-control')).toBe('no-store');
     expect(form.headers.get('retry-after')).toBe('30');

@@ -32,29 +32,67 @@ const served = async (path: string) => Buffer.from(await (await fetch(`${s.url}$
 
 beforeAll(async () => {
   const db = freshDb();
-  s = await startTestServer({ db, now: clock.now, publishDir: dir, publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'` });
+  s = await startTestServer({
+    db,
+    now: clock.now,
+    publishDir: dir,
+    publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'`,
+  });
   const api = async (method: string, path: string, body: unknown) => {
     const res = await s.api(method, path, body);
     expect(res.status, `${method} ${path}`).toBeLessThan(300);
     return res.json();
   };
-  otherIncidentId = (await api('POST', '/api/v1/incidents', { name: 'Saturación en Lerma', status: 'resolved', impact: 'minor', body: 'Resuelto.', components: { 'lerma-inalambrico': 'degraded_performance' } })).id;
-  incidentId = (await api('POST', '/api/v1/incidents', {
-    name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
-    cause: 'Corte de fibra por obra civil', eta: '2026-11-26T16:00:00-06:00', components: { 'metepec-fibra': 'major_outage' },
-  })).id;
-  maintenanceId = (await api('POST', '/api/v1/maintenances', {
-    name: 'Cambio de tarjetas en Zinacantepec', body: 'Cortes breves.', scheduled_for: '2026-12-03T00:00:00-06:00', scheduled_until: '2026-12-03T03:00:00-06:00', components: ['zinacantepec'],
-  })).id;
+  otherIncidentId = (
+    await api('POST', '/api/v1/incidents', {
+      name: 'Saturación en Lerma',
+      status: 'resolved',
+      impact: 'minor',
+      body: 'Resuelto.',
+      components: { 'lerma-inalambrico': 'degraded_performance' },
+    })
+  ).id;
+  incidentId = (
+    await api('POST', '/api/v1/incidents', {
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      cause: 'Corte de fibra por obra civil',
+      eta: '2026-11-26T16:00:00-06:00',
+      components: { 'metepec-fibra': 'major_outage' },
+    })
+  ).id;
+  maintenanceId = (
+    await api('POST', '/api/v1/maintenances', {
+      name: 'Cambio de tarjetas en Zinacantepec',
+      body: 'Cortes breves.',
+      scheduled_for: '2026-12-03T00:00:00-06:00',
+      scheduled_until: '2026-12-03T03:00:00-06:00',
+      components: ['zinacantepec'],
+    })
+  ).id;
   await s.publisher!.settled();
 });
-afterAll(async () => { await s?.close(); });
+afterAll(async () => {
+  await s?.close();
+});
 
 describe('the published snapshot (PUBLISH_DIR)', () => {
   it('holds every public route, byte for byte what Node serves, with compressed siblings', async () => {
     // One path of every route in the list (a member of each family).
-    const member: Record<string, string[]> = { incidents: [incidentId], maintenances: [maintenanceId], historyMonths: ['2026-11'], calendarMonths: ['2026-12'], availabilityMonths: ['2026-11'], catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'], areas: ['metepec', 'zinacantepec'] };
-    const sample = publicRoutes.flatMap((route) => (route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path]));
+    const member: Record<string, string[]> = {
+      incidents: [incidentId],
+      maintenances: [maintenanceId],
+      historyMonths: ['2026-11'],
+      calendarMonths: ['2026-12'],
+      availabilityMonths: ['2026-11'],
+      catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'],
+      areas: ['metepec', 'zinacantepec'],
+    };
+    const sample = publicRoutes.flatMap((route) =>
+      route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path],
+    );
     expect(sample.length).toBeGreaterThan(publicRoutes.length);
     for (const path of sample) {
       expect(existsSync(file(path)), path).toBe(true);
@@ -82,20 +120,38 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     const before = s.publisher!.publishes;
     // A burst: six updates committed one after another (as a bulk change or a script would).
     for (let i = 1; i <= 6; i++) {
-      publishIncidentUpdate(s.db, incidentId, { status: 'identified', body: `Avance número ${i} de la cuadrilla.` }, { now: clock.now(), actor: systemActor });
+      publishIncidentUpdate(
+        s.db,
+        incidentId,
+        { status: 'identified', body: `Avance número ${i} de la cuadrilla.` },
+        { now: clock.now(), actor: systemActor },
+      );
     }
     await s.publisher!.settled();
     expect(s.publisher!.publishes - before).toBe(1);
-    for (const path of ['/', `/incidentes/${incidentId}`, '/feed.rss', '/componentes/metepec-fibra/feed.rss', '/componentes/metepec/feed.atom']) {
+    for (const path of [
+      '/',
+      `/incidentes/${incidentId}`,
+      '/feed.rss',
+      '/componentes/metepec-fibra/feed.rss',
+      '/componentes/metepec/feed.atom',
+    ]) {
       expect(published(path).toString(), path).toContain('Avance número 6 de la cuadrilla.');
     }
-    expect(JSON.parse(published('/api/v2/incidents/unresolved.json').toString()).incidents[0].incident_updates[0].body).toBe('Avance número 6 de la cuadrilla.');
+    expect(
+      JSON.parse(published('/api/v2/incidents/unresolved.json').toString()).incidents[0].incident_updates[0].body,
+    ).toBe('Avance número 6 de la cuadrilla.');
     expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
   });
 
   it('publishes writes made by another process (the noc CLI)', async () => {
     const other = openDatabase(s.db.$client.name);
-    updateComponent(other, 'lerma-fibra', { status: 'partial_outage' }, { now: clock.now(), actor: { kind: 'cli', name: 'prueba' } });
+    updateComponent(
+      other,
+      'lerma-fibra',
+      { status: 'partial_outage' },
+      { now: clock.now(), actor: { kind: 'cli', name: 'prueba' } },
+    );
     other.$client.close();
     await s.publisher!.settled();
     expect(published('/componentes/lerma-fibra/badge.svg').toString()).toContain('Intermitencia');
@@ -114,7 +170,11 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
 
   it('re-publishes "próximos 7 días" when a window comes within them, and the pages of a window that starts on schedule', async () => {
     const created = await s.api('POST', '/api/v1/maintenances', {
-      name: 'Migración de OLT en Lerma', body: 'Cortes de 5 minutos.', scheduled_for: '2026-12-09T00:00:00-06:00', scheduled_until: '2026-12-09T03:00:00-06:00', components: ['lerma'],
+      name: 'Migración de OLT en Lerma',
+      body: 'Cortes de 5 minutos.',
+      scheduled_for: '2026-12-09T00:00:00-06:00',
+      scheduled_until: '2026-12-09T03:00:00-06:00',
+      components: ['lerma'],
     });
     expect(created.status).toBe(201);
     await s.publisher!.settled();
@@ -132,7 +192,11 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(advanceMaintenances(s.db, clock.now()).map((step) => step.action)).toContain('started');
     await s.publisher!.settled();
     expect(home()).toMatch(/Mantenimiento en curso \(1\)[\s\S]*Cambio de tarjetas en Zinacantepec/);
-    expect(JSON.parse(published('/api/v2/scheduled-maintenances/active.json').toString()).scheduled_maintenances.map((m: { name: string }) => m.name)).toEqual(['Cambio de tarjetas en Zinacantepec']);
+    expect(
+      JSON.parse(published('/api/v2/scheduled-maintenances/active.json').toString()).scheduled_maintenances.map(
+        (m: { name: string }) => m.name,
+      ),
+    ).toEqual(['Cambio de tarjetas en Zinacantepec']);
     expect(published(`/mantenimiento/${maintenanceId}`).toString()).toContain('En curso');
     clock.set('2026-11-26T18:30:00Z');
   });
@@ -140,7 +204,12 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
   it('after a restart, catches up from where it stopped instead of publishing everything again', async () => {
     await s.close();
     // Written while no server runs (the noc CLI, a restore…).
-    publishIncidentUpdate(s.db, incidentId, { status: 'monitoring', body: 'En observación tras el empalme.' }, { now: clock.now(), actor: systemActor });
+    publishIncidentUpdate(
+      s.db,
+      incidentId,
+      { status: 'monitoring', body: 'En observación tras el empalme.' },
+      { now: clock.now(), actor: systemActor },
+    );
     const untouched = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
     s = await startTestServer({ db: s.db, now: clock.now, publishDir: dir });
     await s.publisher!.settled();
@@ -154,7 +223,15 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     const own = join(dir, '..', 'reintentos');
     const { renderPublic, deps } = await loadSite({ db: s.db, config: testConfig, now: clock.now });
     const lines: string[] = [];
-    const publisher = new Publisher({ db: s.db, dir: own, render: renderPublic, staticFiles: deps.staticFiles, now: clock.now, retryMs: 50, log: (l) => lines.push(l) });
+    const publisher = new Publisher({
+      db: s.db,
+      dir: own,
+      render: renderPublic,
+      staticFiles: deps.staticFiles,
+      now: clock.now,
+      retryMs: 50,
+      log: (l) => lines.push(l),
+    });
     await publisher.publishAll();
     // Something occupies the file's name (a full or broken disk fails the same way: per file).
     rmSync(join(own, 'status.txt'));
@@ -173,7 +250,9 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
   it('refuses a directory that holds something else', async () => {
     const foreign = mkdtempSync(join(tmpdir(), 'somnet-ajeno-'));
     writeFileSync(join(foreign, 'tesis.docx'), 'no borrar');
-    await expect(startServer({ db: freshDb(), config: { ...testConfig, publishDir: foreign }, workers: [] })).rejects.toThrow(SnapshotDirError);
+    await expect(
+      startServer({ db: freshDb(), config: { ...testConfig, publishDir: foreign }, workers: [] }),
+    ).rejects.toThrow(SnapshotDirError);
     expect(readFileSync(join(foreign, 'tesis.docx'), 'utf8')).toBe('no borrar');
   });
 });

@@ -15,7 +15,9 @@ describe('public routes', () => {
     expect(cacheKeyFor('/api/v2/summary.json?_=1700000000')).toBe('/api/v2/summary.json');
     expect(cacheKeyFor('/historial?utm=1&mes=2026-11')).toBe('/historial?mes=2026-11');
     expect(cacheKeyFor('/historial?utm=1')).toBe('/historial');
-    expect(cacheKeyFor('/autodiagnostico?cable=falla&zona=metepec&x=1')).toBe('/autodiagnostico?zona=metepec&cable=falla');
+    expect(cacheKeyFor('/autodiagnostico?cable=falla&zona=metepec&x=1')).toBe(
+      '/autodiagnostico?zona=metepec&cable=falla',
+    );
     // Per-visitor pages and unknown paths keep their whole URL (and are never shared).
     expect(cacheKeyFor('/suscripcion/confirmar?token=abc')).toBe('/suscripcion/confirmar?token=abc');
     expect(cacheKeyFor('/nada?x=1')).toBe('/nada?x=1');
@@ -37,12 +39,22 @@ describe('public routes', () => {
   it('deploy/nginx.conf sends a query string to Node for exactly the pages that read one', () => {
     const conf = readFileSync(join(projectRoot, 'deploy', 'nginx.conf'), 'utf8');
     const listed = /"~\^\/\(([a-z|]+)\)\/\?\\\?\$" 1;/.exec(conf)?.[1].split('|').sort();
-    const reading = publicRoutes.filter((r) => r.query?.length).map((r) => r.path.slice(1)).sort();
+    const reading = publicRoutes
+      .filter((r) => r.query?.length)
+      .map((r) => r.path.slice(1))
+      .sort();
     expect(listed).toEqual(reading);
   });
 
   it('never publishes per-visitor pages', () => {
-    for (const path of ['/noc', '/suscripcion/confirmar', '/suscripcion/baja', '/suscripcion/preferencias', '/mi-servicio', '/mi-servicio/SOM-12345']) {
+    for (const path of [
+      '/noc',
+      '/suscripcion/confirmar',
+      '/suscripcion/baja',
+      '/suscripcion/preferencias',
+      '/mi-servicio',
+      '/mi-servicio/SOM-12345',
+    ]) {
       expect(publicRouteOf(path), path).toBeUndefined();
     }
   });

@@ -23,23 +23,63 @@ let incidentId = '';
 
 beforeAll(async () => {
   // Metepec fibre: 60 minutes without service (critical incident).
-  const incident = createIncident(db, { name: 'Corte de fibra en Metepec', impact: 'critical', status: 'investigating', body: 'Revisamos el enlace.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-11-10T16:00:00Z'));
+  const incident = createIncident(
+    db,
+    {
+      name: 'Corte de fibra en Metepec',
+      impact: 'critical',
+      status: 'investigating',
+      body: 'Revisamos el enlace.',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    at('2026-11-10T16:00:00Z'),
+  );
   incidentId = incident.id;
-  publishIncidentUpdate(db, incident.id, { status: 'resolved', body: 'Servicio restablecido.', components: { 'metepec-fibra': 'operational' } }, at('2026-11-10T17:00:00Z'));
+  publishIncidentUpdate(
+    db,
+    incident.id,
+    { status: 'resolved', body: 'Servicio restablecido.', components: { 'metepec-fibra': 'operational' } },
+    at('2026-11-10T17:00:00Z'),
+  );
   // Toluca fibre: a 3 h window announced 10 days ahead (not counted).
-  createMaintenance(db, { name: 'Cambio de tarjetas en Toluca', body: 'Cortes breves.', scheduledFor: '2026-11-12T06:00:00Z', scheduledUntil: '2026-11-12T09:00:00Z', components: ['toluca-fibra'] }, at('2026-11-02T12:00:00Z'));
+  createMaintenance(
+    db,
+    {
+      name: 'Cambio de tarjetas en Toluca',
+      body: 'Cortes breves.',
+      scheduledFor: '2026-11-12T06:00:00Z',
+      scheduledUntil: '2026-11-12T09:00:00Z',
+      components: ['toluca-fibra'],
+    },
+    at('2026-11-02T12:00:00Z'),
+  );
   advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
   advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
   // Lerma fibre: a 1 h emergency window (counted).
-  createMaintenance(db, { name: 'Reparación urgente en Lerma', body: 'Cambio de fuente.', scheduledFor: '2026-11-20T07:00:00Z', scheduledUntil: '2026-11-20T08:00:00Z', components: ['lerma-fibra'], emergency: true, emergencyReason: 'Fuente dañada' }, at('2026-11-20T06:30:00Z'));
+  createMaintenance(
+    db,
+    {
+      name: 'Reparación urgente en Lerma',
+      body: 'Cambio de fuente.',
+      scheduledFor: '2026-11-20T07:00:00Z',
+      scheduledUntil: '2026-11-20T08:00:00Z',
+      components: ['lerma-fibra'],
+      emergency: true,
+      emergencyReason: 'Fuente dañada',
+    },
+    at('2026-11-20T06:30:00Z'),
+  );
   advanceMaintenances(db, new Date('2026-11-20T07:00:00Z'));
   advanceMaintenances(db, new Date('2026-11-20T08:00:00Z'));
   s = await startTestServer({ db, now: clock.now });
 });
-afterAll(async () => { await s?.close(); });
+afterAll(async () => {
+  await s?.close();
+});
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${s.url}${path}`, { headers });
-const api = (path: string, headers: Record<string, string> = {}) => get(path, { authorization: `Bearer ${s.token}`, ...headers });
+const api = (path: string, headers: Record<string, string> = {}) =>
+  get(path, { authorization: `Bearer ${s.token}`, ...headers });
 
 /** The percent shown in a /disponibilidad row, found by the row's heading and its area. */
 function rowPercent(html: string, area: string, name: string): string {
@@ -53,7 +93,12 @@ async function csvRows(res: Response): Promise<Array<Record<string, string>>> {
   const bytes = Buffer.from(await res.arrayBuffer());
   // A byte-order mark, so a spreadsheet reads the accents as UTF-8.
   expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-  const [header, ...lines] = bytes.subarray(3).toString('utf8').trim().split('\r\n').map((l) => l.split(','));
+  const [header, ...lines] = bytes
+    .subarray(3)
+    .toString('utf8')
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
   return lines.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i]])));
 }
 
@@ -88,17 +133,40 @@ describe('availability of a month', () => {
     expect(csvRes.headers.get('content-disposition')).toContain('somnet-disponibilidad-2026-11.csv');
     const rows = await csvRows(csvRes);
     const byslug = new Map(rows.filter((r) => r.nivel === 'servicio').map((r) => [r.slug, r]));
-    expect(byslug.get('metepec-fibra')).toMatchObject({ minutos_sin_servicio: '60', minutos_indisponibles: '60', incidentes: '1', minutos_medidos: String(MEASURED) });
-    expect(byslug.get('toluca-fibra')).toMatchObject({ minutos_mantenimiento_avisado: '180', minutos_indisponibles: '0', disponibilidad_pct: '100' });
-    expect(byslug.get('lerma-fibra')).toMatchObject({ minutos_mantenimiento_sin_aviso: '60', minutos_indisponibles: '60' });
+    expect(byslug.get('metepec-fibra')).toMatchObject({
+      minutos_sin_servicio: '60',
+      minutos_indisponibles: '60',
+      incidentes: '1',
+      minutos_medidos: String(MEASURED),
+    });
+    expect(byslug.get('toluca-fibra')).toMatchObject({
+      minutos_mantenimiento_avisado: '180',
+      minutos_indisponibles: '0',
+      disponibilidad_pct: '100',
+    });
+    expect(byslug.get('lerma-fibra')).toMatchObject({
+      minutos_mantenimiento_sin_aviso: '60',
+      minutos_indisponibles: '60',
+    });
 
     const jsonRes = await api('/api/v1/reports/availability?month=2026-11');
     expect(jsonRes.status).toBe(200);
-    const json = await jsonRes.json() as { month: string; complete: boolean; groups: Array<{ slug: string; availability_percent: number; components: Array<{ slug: string; availability_percent: number; minutes: Record<string, number> }> }>; network: { availability_percent: number } };
+    const json = (await jsonRes.json()) as {
+      month: string;
+      complete: boolean;
+      groups: Array<{
+        slug: string;
+        availability_percent: number;
+        components: Array<{ slug: string; availability_percent: number; minutes: Record<string, number> }>;
+      }>;
+      network: { availability_percent: number };
+    };
     expect(json.month).toBe('2026-11');
     expect(json.complete).toBe(false);
     for (const g of json.groups) {
-      expect(String(g.availability_percent)).toBe(rows.find((r) => r.nivel === 'zona' && r.slug === g.slug)!.disponibilidad_pct);
+      expect(String(g.availability_percent)).toBe(
+        rows.find((r) => r.nivel === 'zona' && r.slug === g.slug)!.disponibilidad_pct,
+      );
       for (const c of g.components) {
         expect(String(c.availability_percent)).toBe(byslug.get(c.slug)!.disponibilidad_pct);
         expect(c.minutes.without_service).toBe(Number(byslug.get(c.slug)!.minutos_sin_servicio));
@@ -112,12 +180,15 @@ describe('availability of a month', () => {
     const apiCsv = await api('/api/v1/reports/availability?month=2026-11&format=csv');
     expect(apiCsv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(await apiCsv.text()).toBe(await (await get('/disponibilidad/2026-11.csv')).text());
-    expect(await (await api('/api/v1/reports/availability?month=2026-11', { accept: 'text/csv' })).text()).toContain('mes,nivel,zona');
+    expect(await (await api('/api/v1/reports/availability?month=2026-11', { accept: 'text/csv' })).text()).toContain(
+      'mes,nivel,zona',
+    );
   });
 
   it('the 90-day bars on / use the same rule (history starting this month: the same percent)', async () => {
     const home = await (await get('/')).text();
-    const label = (name: string) => new RegExp(`aria-label="Disponibilidad de ${name} en los últimos 90 días: ([^.]+\\.\\d+ %)`).exec(home)?.[1];
+    const label = (name: string) =>
+      new RegExp(`aria-label="Disponibilidad de ${name} en los últimos 90 días: ([^.]+\\.\\d+ %)`).exec(home)?.[1];
     const page = await (await get('/disponibilidad/2026-11')).text();
     expect(label('Metepec · Fibra óptica')).toBe(rowPercent(page, 'Metepec', 'Fibra óptica'));
     expect(label('Lerma · Fibra óptica')).toBe(rowPercent(page, 'Lerma', 'Fibra óptica'));
@@ -135,13 +206,17 @@ describe('availability of a month', () => {
     }
     const future = await api('/api/v1/reports/availability?month=2027-01');
     expect(future.status).toBe(422);
-    const body = await future.json() as { error: { code: string; message: string; fields: Array<{ path: string }> } };
+    const body = (await future.json()) as { error: { code: string; message: string; fields: Array<{ path: string }> } };
     expect(body.error.code).toBe('month_out_of_range');
     expect(body.error.message).toContain('noviembre de 2026');
     expect(body.error.fields[0].path).toBe('month');
-    const early = await (await api('/api/v1/reports/availability?month=2026-10')).json() as { error: { code: string } };
+    const early = (await (await api('/api/v1/reports/availability?month=2026-10')).json()) as {
+      error: { code: string };
+    };
     expect(early.error.code).toBe('month_out_of_range');
-    const bad = await (await api('/api/v1/reports/availability?month=noviembre')).json() as { error: { code: string } };
+    const bad = (await (await api('/api/v1/reports/availability?month=noviembre')).json()) as {
+      error: { code: string };
+    };
     expect(bad.error.code).toBe('validation_failed');
     expect((await api('/api/v1/reports/availability?month=2026-11&format=xml')).status).toBe(422);
     expect((await get('/api/v1/reports/availability?month=2026-11')).status).toBe(401);
@@ -152,7 +227,8 @@ describe('availability of a month', () => {
     expect(collections.availabilityMonths.all(db, now)).toEqual(['2026-11']);
     expect(collections.availabilityMonths.timely(db, now)).toEqual(['2026-11']);
     const tick = stalePaths(emptyChange(), true, db, now);
-    for (const path of ['/disponibilidad', '/disponibilidad/2026-11', '/disponibilidad/2026-11.csv']) expect(tick.get(path), path).toEqual({ fresh: true });
+    for (const path of ['/disponibilidad', '/disponibilidad/2026-11', '/disponibilidad/2026-11.csv'])
+      expect(tick.get(path), path).toEqual({ fresh: true });
     const change = { ...emptyChange(), site: true, incidents: new Set([incidentId]) };
     const paths = stalePaths(change, false, db, now);
     expect(paths.has('/disponibilidad/2026-11')).toBe(true);

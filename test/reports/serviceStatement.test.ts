@@ -25,24 +25,61 @@ let towerId = '';
 beforeAll(async () => {
   replaceServiceInventory(db, inventory, at('2026-11-01T12:00:00Z'));
   // Metepec fibre down 60 min: SOM-12345 and SOM-12346 through their component.
-  metepecId = createIncident(db, { name: 'Corte de fibra en Metepec', impact: 'critical', status: 'investigating', body: 'Revisamos.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-11-10T16:00:00Z')).id;
-  publishIncidentUpdate(db, metepecId, { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } }, at('2026-11-10T17:00:00Z'));
+  metepecId = createIncident(
+    db,
+    {
+      name: 'Corte de fibra en Metepec',
+      impact: 'critical',
+      status: 'investigating',
+      body: 'Revisamos.',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    at('2026-11-10T16:00:00Z'),
+  ).id;
+  publishIncidentUpdate(
+    db,
+    metepecId,
+    { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } },
+    at('2026-11-10T17:00:00Z'),
+  );
   // One tower in Lerma for 30 min: only SOM-20001 (through its element; the component stays Operativo).
-  towerId = createIncident(db, { name: 'Falla en una torre de Lerma', impact: 'critical', status: 'investigating', body: 'Revisamos.', elements: ['TORRE-LERMA-AP2'] }, at('2026-11-15T16:00:00Z')).id;
+  towerId = createIncident(
+    db,
+    {
+      name: 'Falla en una torre de Lerma',
+      impact: 'critical',
+      status: 'investigating',
+      body: 'Revisamos.',
+      elements: ['TORRE-LERMA-AP2'],
+    },
+    at('2026-11-15T16:00:00Z'),
+  ).id;
   publishIncidentUpdate(db, towerId, { status: 'resolved', body: 'Listo.' }, at('2026-11-15T16:30:00Z'));
   // Toluca fibre: 3 h announced 10 days ahead (not counted) for SOM-30001.
-  createMaintenance(db, { name: 'Cambio de tarjetas en Toluca', body: 'Cortes breves.', scheduledFor: '2026-11-12T06:00:00Z', scheduledUntil: '2026-11-12T09:00:00Z', components: ['toluca-fibra'] }, at('2026-11-02T12:00:00Z'));
+  createMaintenance(
+    db,
+    {
+      name: 'Cambio de tarjetas en Toluca',
+      body: 'Cortes breves.',
+      scheduledFor: '2026-11-12T06:00:00Z',
+      scheduledUntil: '2026-11-12T09:00:00Z',
+      components: ['toluca-fibra'],
+    },
+    at('2026-11-02T12:00:00Z'),
+  );
   advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
   advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
   s = await startTestServer({ db, now: clock.now });
 });
-afterAll(async () => { await s?.close(); });
+afterAll(async () => {
+  await s?.close();
+});
 
 const get = (path: string) => fetch(`${s.url}${path}`);
 const api = (path: string) => fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
 
 describe('per-service statement', () => {
-  it('shows the month of one service, its incidents and NOM-184\'s estimate, and nothing private', async () => {
+  it("shows the month of one service, its incidents and NOM-184's estimate, and nothing private", async () => {
     const res = await get('/mi-servicio/som-12345/reporte/2026-11');
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -57,12 +94,13 @@ describe('per-service statement', () => {
     expect(html).toContain('$0.97');
     expect(html).toContain('Total estimado: $5.83');
     expect(html).toContain('Es una estimación');
-    for (const secret of ['Abarrotes', 'Sucursal Centro', 'Laura', 'esperanza.mx', 'OLT-MET-01', 'PON-MET-01']) expect(html, secret).not.toContain(secret);
+    for (const secret of ['Abarrotes', 'Sucursal Centro', 'Laura', 'esperanza.mx', 'OLT-MET-01', 'PON-MET-01'])
+      expect(html, secret).not.toContain(secret);
     // Without a price in the inventory, no estimate.
     expect(await (await get('/mi-servicio/SOM-12346/reporte/2026-11')).text()).not.toContain('Bonificación estimada');
   });
 
-  it('counts an incident that named one of the service\'s elements, and announced maintenance not at all', async () => {
+  it("counts an incident that named one of the service's elements, and announced maintenance not at all", async () => {
     const tower = await (await get('/mi-servicio/SOM-20001/reporte/2026-11')).text();
     expect(tower).toContain(`<a href="/incidentes/${towerId}">Falla en una torre de Lerma</a>`);
     expect(tower).toContain(formatPercent(100 * (1 - 30 / NOVEMBER)));
@@ -83,26 +121,46 @@ describe('per-service statement', () => {
     expect(publicRouteOf('/mi-servicio/SOM-12345/reporte/2026-11')).toBeUndefined();
   });
 
-  it('GET /api/v1/reports/services gives every service\'s figures for billing, JSON and CSV, as the statements', async () => {
+  it("GET /api/v1/reports/services gives every service's figures for billing, JSON and CSV, as the statements", async () => {
     const res = await api('/api/v1/reports/services?month=2026-11');
     expect(res.status).toBe(200);
-    const json = await res.json() as { services: Array<{ service_id: string; company: string; availability_percent: number; minutes: { unavailable: number }; incidents: string[]; compensation_estimate_mxn: { total: number } | null; monthly_price_mxn: number | null }> };
+    const json = (await res.json()) as {
+      services: Array<{
+        service_id: string;
+        company: string;
+        availability_percent: number;
+        minutes: { unavailable: number };
+        incidents: string[];
+        compensation_estimate_mxn: { total: number } | null;
+        monthly_price_mxn: number | null;
+      }>;
+    };
     const byId = new Map(json.services.map((x) => [x.service_id, x]));
     expect([...byId.keys()]).toEqual(['SOM-12345', 'SOM-12346', 'SOM-20001', 'SOM-30001']);
-    expect(byId.get('SOM-12345')).toMatchObject({ company: 'Abarrotes La Esperanza SA de CV', monthly_price_mxn: 3499, compensation_estimate_mxn: { total: 5.83 }, incidents: [metepecId], minutes: { unavailable: 60 } });
+    expect(byId.get('SOM-12345')).toMatchObject({
+      company: 'Abarrotes La Esperanza SA de CV',
+      monthly_price_mxn: 3499,
+      compensation_estimate_mxn: { total: 5.83 },
+      incidents: [metepecId],
+      minutes: { unavailable: 60 },
+    });
     expect(byId.get('SOM-12346')!.compensation_estimate_mxn).toBeNull();
     expect(byId.get('SOM-20001')).toMatchObject({ incidents: [towerId], minutes: { unavailable: 30 } });
     const page = await (await get('/mi-servicio/SOM-20001/reporte/2026-11')).text();
     expect(page).toContain(formatPercent(byId.get('SOM-20001')!.availability_percent));
     const csv = await (await api('/api/v1/reports/services?month=2026-11&format=csv')).text();
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn');
-    expect(lines[1]).toMatch(/^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83$/);
+    expect(lines[0]).toBe(
+      'mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn',
+    );
+    expect(lines[1]).toMatch(
+      /^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83$/,
+    );
     expect((await api('/api/v1/reports/services?month=2030-01')).status).toBe(422);
     expect((await get('/api/v1/reports/services?month=2026-11')).status).toBe(401);
   });
 
-  it('prints as one clean A4 page in Chromium, without the site\'s header and footer', async () => {
+  it("prints as one clean A4 page in Chromium, without the site's header and footer", async () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
@@ -120,12 +178,27 @@ describe('per-service statement', () => {
 
   it('the month in progress counts up to now: an incident opened minutes ago is on the statement and the billing report', async () => {
     // 18:20 UTC: the last full hour (18:00) is before the incident began (18:05).
-    const openId = createIncident(db, { name: 'Corte de fibra en Metepec hoy', impact: 'critical', status: 'identified', body: 'Cuadrilla en camino.', components: { 'metepec-fibra': 'major_outage' } }, at('2026-12-05T18:05:00Z')).id;
+    const openId = createIncident(
+      db,
+      {
+        name: 'Corte de fibra en Metepec hoy',
+        impact: 'critical',
+        status: 'identified',
+        body: 'Cuadrilla en camino.',
+        components: { 'metepec-fibra': 'major_outage' },
+      },
+      at('2026-12-05T18:05:00Z'),
+    ).id;
     clock.set('2026-12-05T18:20:00Z');
     const html = await (await get('/mi-servicio/SOM-12345/reporte/2026-12')).text();
     expect(html).toContain(`<a href="/incidentes/${openId}">Corte de fibra en Metepec hoy</a>`);
     expect(html).toContain('Sin servicio: 15 min');
-    const json = await (await api('/api/v1/reports/services?month=2026-12')).json() as { services: Array<{ service_id: string; incidents: string[]; minutes: { unavailable: number } }> };
-    expect(json.services.find((x) => x.service_id === 'SOM-12345')).toMatchObject({ incidents: [openId], minutes: { unavailable: 15 } });
+    const json = (await (await api('/api/v1/reports/services?month=2026-12')).json()) as {
+      services: Array<{ service_id: string; incidents: string[]; minutes: { unavailable: number } }>;
+    };
+    expect(json.services.find((x) => x.service_id === 'SOM-12345')).toMatchObject({
+      incidents: [openId],
+      minutes: { unavailable: 15 },
+    });
   });
 });

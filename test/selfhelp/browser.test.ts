@@ -14,13 +14,24 @@ afterAll(async () => {
 });
 
 /** A page whose map tiles can never load (tests have no internet; this makes it certain). */
-async function openPage(path: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page; cspErrors: string[]; tileRequests: string[] }> {
+async function openPage(
+  path: string,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; page: Page; cspErrors: string[]; tileRequests: string[] }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const cspErrors: string[] = [];
   const tileRequests: string[] = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text()); });
-  await page.route((url) => !url.href.startsWith(s.url), (route) => { tileRequests.push(route.request().url()); return route.abort('internetdisconnected'); });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+  await page.route(
+    (url) => !url.href.startsWith(s.url),
+    (route) => {
+      tileRequests.push(route.request().url());
+      return route.abort('internetdisconnected');
+    },
+  );
   await page.goto(`${s.url}${path}`);
   return { context, page, cspErrors, tileRequests };
 }
@@ -69,7 +80,13 @@ describe('coverage map in Chromium, tiles unreachable', () => {
   });
 
   it('answers a click with technology and live status', async () => {
-    await s.api('POST', '/api/v1/incidents', { name: 'Lentitud en Toluca', status: 'investigating', impact: 'major', body: 'Revisando.', components: { 'toluca-fibra': 'degraded_performance' } });
+    await s.api('POST', '/api/v1/incidents', {
+      name: 'Lentitud en Toluca',
+      status: 'investigating',
+      impact: 'major',
+      body: 'Revisando.',
+      components: { 'toluca-fibra': 'degraded_performance' },
+    });
     const { context, page } = await openPage('/cobertura');
     await expect.poll(() => overlayPaths(page).count()).toBe(10);
     // The first path drawn is Toluca's fibre area; its centre is inside fibre and microwave.
@@ -78,15 +95,22 @@ describe('coverage map in Chromium, tiles unreachable', () => {
     const answer = page.locator('#respuesta');
     await expect.poll(() => answer.textContent()).toContain('Sí hay cobertura');
     const text = (await answer.textContent())!;
-    expect(text).toContain('Fibra óptica · Toluca centro y zona industrial (Toluca) — estado actual: Rendimiento degradado (baja velocidad)');
-    expect(text).toContain('Inalámbrico (microondas) · Toluca (todo el municipio urbano) (Toluca) — estado actual: Operativo');
+    expect(text).toContain(
+      'Fibra óptica · Toluca centro y zona industrial (Toluca) — estado actual: Rendimiento degradado (baja velocidad)',
+    );
+    expect(text).toContain(
+      'Inalámbrico (microondas) · Toluca (todo el municipio urbano) (Toluca) — estado actual: Operativo',
+    );
     expect(await page.locator('.leaflet-marker-icon').count()).toBe(1);
     expect(await page.locator('#f-latitude').inputValue()).toMatch(/^19\.2\d+$/);
     await context.close();
   });
 
   it('uses the browser location; outside coverage it leads to the prefilled feasibility form', async () => {
-    const { context, page } = await openPage('/cobertura', { geolocation: { latitude: 19.5012, longitude: -99.2033 }, permissions: ['geolocation'] });
+    const { context, page } = await openPage('/cobertura', {
+      geolocation: { latitude: 19.5012, longitude: -99.2033 },
+      permissions: ['geolocation'],
+    });
     await expect.poll(() => overlayPaths(page).count()).toBe(10);
     await page.getByRole('button', { name: 'Usar mi ubicación' }).click();
     const answer = page.locator('#respuesta');

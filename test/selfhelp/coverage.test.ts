@@ -7,13 +7,44 @@ import { demoCoverageAreas } from '#db/domain/coverageDemo.ts';
 const square: Polygon = {
   type: 'Polygon',
   coordinates: [
-    [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]],
-    [[0.25, 0.25], [0.25, 0.75], [0.75, 0.75], [0.75, 0.25], [0.25, 0.25]],
+    [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+      [0, 0],
+    ],
+    [
+      [0.25, 0.25],
+      [0.25, 0.75],
+      [0.75, 0.75],
+      [0.75, 0.25],
+      [0.25, 0.25],
+    ],
   ],
 };
 const islands: MultiPolygon = {
   type: 'MultiPolygon',
-  coordinates: [[[[2, 0], [3, 0], [3, 1], [2, 1], [2, 0]]], [[[4, 0], [5, 0], [5, 1], [4, 1], [4, 0]]]],
+  coordinates: [
+    [
+      [
+        [2, 0],
+        [3, 0],
+        [3, 1],
+        [2, 1],
+        [2, 0],
+      ],
+    ],
+    [
+      [
+        [4, 0],
+        [5, 0],
+        [5, 1],
+        [4, 1],
+        [4, 0],
+      ],
+    ],
+  ],
 };
 const areas: CoverageArea[] = [
   { areaSlug: 'uno', technology: 'fiber', locality: 'Uno', geometry: square },
@@ -54,7 +85,10 @@ describe('coverageAt (point in polygon)', () => {
     expect(coverageAt(both, [0.1, 0.1]).map((m) => m.technology)).toEqual(['fiber', 'microwave']);
   });
   it('demo data: Toluca centre has fibre and microwave; inside the Sierra Morelos hole nothing; far away nothing', () => {
-    expect(coverageAt(demoCoverageAreas, [-99.655, 19.29]).map((m) => `${m.areaSlug}:${m.technology}`)).toEqual(['toluca:fiber', 'toluca:microwave']);
+    expect(coverageAt(demoCoverageAreas, [-99.655, 19.29]).map((m) => `${m.areaSlug}:${m.technology}`)).toEqual([
+      'toluca:fiber',
+      'toluca:microwave',
+    ]);
     expect(coverageAt(demoCoverageAreas, [-99.69, 19.33])).toEqual([]);
     expect(coverageAt(demoCoverageAreas, [-99.13, 19.43])).toEqual([]);
   });
@@ -67,7 +101,13 @@ describe('demo coverage', () => {
     }
     const slugs = new Set(demoCoverageAreas.map((a) => a.areaSlug));
     expect([...slugs]).toEqual(['toluca', 'metepec', 'zinacantepec', 'lerma', 'san-mateo-atenco']);
-    for (const s of slugs) expect(demoCoverageAreas.filter((a) => a.areaSlug === s).map((a) => a.technology).sort()).toEqual(['fiber', 'microwave']);
+    for (const s of slugs)
+      expect(
+        demoCoverageAreas
+          .filter((a) => a.areaSlug === s)
+          .map((a) => a.technology)
+          .sort(),
+      ).toEqual(['fiber', 'microwave']);
   });
 });
 
@@ -88,10 +128,44 @@ describe('parseCoordinates', () => {
 
 describe('ringProblem', () => {
   it('names open rings, short rings and bad degrees', () => {
-    expect(ringProblem([[0, 0], [1, 0], [1, 1], [0, 1]])).toMatch(/cerrado/);
-    expect(ringProblem([[0, 0], [1, 0], [0, 0]])).toMatch(/al menos 4/);
-    expect(ringProblem([[0, 0], [200, 0], [1, 1], [0, 0]])).toMatch(/Longitud fuera de rango/);
-    expect(ringProblem([[0, 0], [1, 95], [1, 1], [0, 0]])).toMatch(/Latitud fuera de rango/);
-    expect(ringProblem([[0, 0], [1, Number.NaN], [1, 1], [0, 0]])).toMatch(/números/);
+    expect(
+      ringProblem([
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ]),
+    ).toMatch(/cerrado/);
+    expect(
+      ringProblem([
+        [0, 0],
+        [1, 0],
+        [0, 0],
+      ]),
+    ).toMatch(/al menos 4/);
+    expect(
+      ringProblem([
+        [0, 0],
+        [200, 0],
+        [1, 1],
+        [0, 0],
+      ]),
+    ).toMatch(/Longitud fuera de rango/);
+    expect(
+      ringProblem([
+        [0, 0],
+        [1, 95],
+        [1, 1],
+        [0, 0],
+      ]),
+    ).toMatch(/Latitud fuera de rango/);
+    expect(
+      ringProblem([
+        [0, 0],
+        [1, Number.NaN],
+        [1, 1],
+        [0, 0],
+      ]),
+    ).toMatch(/números/);
   });
 });

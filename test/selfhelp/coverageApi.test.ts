@@ -5,7 +5,13 @@ import { coverageMap } from '#db/queries/index.ts';
 import { MAX_COVERAGE_BYTES } from '../../api/routes/coverage.ts';
 import { loadConfig } from '../../api/config.ts';
 
-const ring = [[-99.7, 19.2], [-99.6, 19.2], [-99.6, 19.3], [-99.7, 19.3], [-99.7, 19.2]];
+const ring = [
+  [-99.7, 19.2],
+  [-99.6, 19.2],
+  [-99.6, 19.3],
+  [-99.7, 19.3],
+  [-99.7, 19.2],
+];
 const feature = (over: Record<string, unknown> = {}, props: Record<string, unknown> = {}) => ({
   type: 'Feature',
   geometry: { type: 'Polygon', coordinates: [ring] },
@@ -27,7 +33,11 @@ describe('PUT /api/v1/coverage', () => {
   });
 
   it('refuses a body that is not JSON', async () => {
-    const res = await t.app.request('/api/v1/coverage', { method: 'PUT', headers: { ...t.auth, 'content-type': 'text/plain' }, body: '{}' });
+    const res = await t.app.request('/api/v1/coverage', {
+      method: 'PUT',
+      headers: { ...t.auth, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
     const broken = await t.json('PUT', '/api/v1/coverage', '{"type":"FeatureCollection",');
     expect(broken.status).toBe(400);
@@ -37,14 +47,54 @@ describe('PUT /api/v1/coverage', () => {
   it.each([
     ['not a FeatureCollection', { type: 'Feature', features: [] }, 'type'],
     ['no features', collection(), 'features'],
-    ['a Point geometry', collection(feature({ geometry: { type: 'Point', coordinates: [-99.6, 19.2] } })), 'features.0.geometry.type'],
-    ['an open ring', collection(feature({ geometry: { type: 'Polygon', coordinates: [ring.slice(0, 4)] } })), 'features.0.geometry.coordinates.0'],
-    ['a ring of three positions', collection(feature({ geometry: { type: 'Polygon', coordinates: [[ring[0], ring[1], ring[0]]] } })), 'features.0.geometry.coordinates.0'],
-    ['a latitude out of range', collection(feature({ geometry: { type: 'Polygon', coordinates: [[[-99.7, 19.2], [-99.6, 99], [-99.6, 19.3], [-99.7, 19.2]]] } })), 'features.0.geometry.coordinates.0'],
-    ['coordinates as strings', collection(feature({ geometry: { type: 'Polygon', coordinates: [ring.map(([x, y]) => [String(x), String(y)])] } })), 'features.0.geometry.coordinates.0.0.0'],
+    [
+      'a Point geometry',
+      collection(feature({ geometry: { type: 'Point', coordinates: [-99.6, 19.2] } })),
+      'features.0.geometry.type',
+    ],
+    [
+      'an open ring',
+      collection(feature({ geometry: { type: 'Polygon', coordinates: [ring.slice(0, 4)] } })),
+      'features.0.geometry.coordinates.0',
+    ],
+    [
+      'a ring of three positions',
+      collection(feature({ geometry: { type: 'Polygon', coordinates: [[ring[0], ring[1], ring[0]]] } })),
+      'features.0.geometry.coordinates.0',
+    ],
+    [
+      'a latitude out of range',
+      collection(
+        feature({
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [-99.7, 19.2],
+                [-99.6, 99],
+                [-99.6, 19.3],
+                [-99.7, 19.2],
+              ],
+            ],
+          },
+        }),
+      ),
+      'features.0.geometry.coordinates.0',
+    ],
+    [
+      'coordinates as strings',
+      collection(
+        feature({ geometry: { type: 'Polygon', coordinates: [ring.map(([x, y]) => [String(x), String(y)])] } }),
+      ),
+      'features.0.geometry.coordinates.0.0.0',
+    ],
     ['an unknown technology', collection(feature({}, { technology: 'satellite' })), 'features.0.properties.technology'],
     ['a missing locality', collection(feature({}, { locality: '' })), 'features.0.properties.locality'],
-    ['a MultiPolygon with an open ring', collection(feature({ geometry: { type: 'MultiPolygon', coordinates: [[ring], [ring.slice(0, 4)]] } })), 'features.0.geometry.coordinates.1.0'],
+    [
+      'a MultiPolygon with an open ring',
+      collection(feature({ geometry: { type: 'MultiPolygon', coordinates: [[ring], [ring.slice(0, 4)]] } })),
+      'features.0.geometry.coordinates.1.0',
+    ],
   ])('rejects %s with 422 naming the field, writing nothing', async (_name, body, path) => {
     const res = await t.json('PUT', '/api/v1/coverage', body);
     expect(res.status).toBe(422);
@@ -60,7 +110,9 @@ describe('PUT /api/v1/coverage', () => {
     expect(res.status).toBe(422);
     const { error } = await res.json();
     expect(error.code).toBe('unknown_area');
-    expect(error.fields).toEqual([{ path: 'features.1.properties.area', message: 'No existe la zona «atlantida» en el catálogo.' }]);
+    expect(error.fields).toEqual([
+      { path: 'features.1.properties.area', message: 'No existe la zona «atlantida» en el catálogo.' },
+    ]);
     expect(rowCount()).toBe(0);
     expect(coverageMap(t.db).demo).toBe(true);
   });
@@ -82,7 +134,11 @@ describe('PUT /api/v1/coverage', () => {
   });
 
   it('replaces all areas at once; the map and GET answer the new ones', async () => {
-    const res = await t.json('PUT', '/api/v1/coverage', collection(feature(), feature({}, { area: 'metepec', technology: 'microwave', locality: 'Metepec sur' })));
+    const res = await t.json(
+      'PUT',
+      '/api/v1/coverage',
+      collection(feature(), feature({}, { area: 'metepec', technology: 'microwave', locality: 'Metepec sur' })),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ features: 2 });
     expect(rowCount()).toBe(2);
@@ -93,7 +149,9 @@ describe('PUT /api/v1/coverage', () => {
     const got = await (await t.app.request('/api/v1/coverage', { headers: t.auth })).json();
     expect(got.demo).toBe(false);
     expect(got.features[1].properties).toEqual({ area: 'metepec', technology: 'microwave', locality: 'Metepec sur' });
-    const audit = t.db.get<{ action: string; actor_name: string }>(sql`SELECT action, actor_name FROM audit_log WHERE action = 'coverage.replaced' ORDER BY id DESC LIMIT 1`);
+    const audit = t.db.get<{ action: string; actor_name: string }>(
+      sql`SELECT action, actor_name FROM audit_log WHERE action = 'coverage.replaced' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit).toEqual({ action: 'coverage.replaced', actor_name: 'tests' });
   });
 
@@ -104,18 +162,31 @@ describe('PUT /api/v1/coverage', () => {
     expect(first.headers.get('access-control-allow-origin')).toBe('*');
     const body = await first.json();
     expect(body.demo).toBe(false);
-    expect(body.features.map((f: { properties: { locality: string } }) => f.properties.locality)).toEqual(['Toluca oriente', 'Metepec sur']);
+    expect(body.features.map((f: { properties: { locality: string } }) => f.properties.locality)).toEqual([
+      'Toluca oriente',
+      'Metepec sur',
+    ]);
     const etag = first.headers.get('etag')!;
     expect((await t.app.request('/api/coverage.geojson', { headers: { 'if-none-match': etag } })).status).toBe(304);
     await t.json('PUT', '/api/v1/coverage', collection(feature({}, { locality: 'Toluca norte' })));
     const after = await t.app.request('/api/coverage.geojson', { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     expect((await after.json()).features[0].properties.locality).toBe('Toluca norte');
-    await t.json('PUT', '/api/v1/coverage', collection(feature(), feature({}, { area: 'metepec', technology: 'microwave', locality: 'Metepec sur' })));
+    await t.json(
+      'PUT',
+      '/api/v1/coverage',
+      collection(feature(), feature({}, { area: 'metepec', technology: 'microwave', locality: 'Metepec sur' })),
+    );
   });
 
   it('the map shows the live status of the area and technology', async () => {
-    await t.json('POST', '/api/v1/incidents', { name: 'Corte', status: 'identified', impact: 'critical', body: 'Corte de fibra.', components: { 'toluca-fibra': 'major_outage' } });
+    await t.json('POST', '/api/v1/incidents', {
+      name: 'Corte',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Corte de fibra.',
+      components: { 'toluca-fibra': 'major_outage' },
+    });
     const view = coverageMap(t.db);
     expect(view.statuses['toluca:fiber'].status).toBe('major_outage');
     expect(view.statuses['metepec:microwave'].status).toBe('operational');
@@ -135,14 +206,20 @@ describe('GET /api/v1/coverage before any upload', () => {
 describe('MAP_TILE_URL configuration', () => {
   it('is optional, takes a {z}/{x}/{y} template and refuses anything else with one line', () => {
     expect(loadConfig({}).mapTileUrl).toBeUndefined();
-    expect(loadConfig({ MAP_TILE_URL: 'https://tiles.example.mx/{z}/{x}/{y}.png' }).mapTileUrl).toBe('https://tiles.example.mx/{z}/{x}/{y}.png');
-    expect(() => loadConfig({ MAP_TILE_URL: 'https://tiles.example.mx/tile.png' })).toThrow(/MAP_TILE_URL debe ser una URL https:\/\/ de teselas/);
+    expect(loadConfig({ MAP_TILE_URL: 'https://tiles.example.mx/{z}/{x}/{y}.png' }).mapTileUrl).toBe(
+      'https://tiles.example.mx/{z}/{x}/{y}.png',
+    );
+    expect(() => loadConfig({ MAP_TILE_URL: 'https://tiles.example.mx/tile.png' })).toThrow(
+      /MAP_TILE_URL debe ser una URL https:\/\/ de teselas/,
+    );
     expect(() => loadConfig({ MAP_TILE_URL: 'ftp://x/{z}/{x}/{y}' })).toThrow(/MAP_TILE_URL/);
   });
   it('drives the map view, with OpenStreetMap and its attribution by default', () => {
     const t = testApp();
     expect(coverageMap(t.db).tiles.url).toBe('https://tile.openstreetmap.org/{z}/{x}/{y}.png');
     expect(coverageMap(t.db).tiles.attribution).toContain('OpenStreetMap');
-    expect(coverageMap(t.db, { tileUrl: 'https://t.example/{z}/{x}/{y}.png' }).tiles.url).toBe('https://t.example/{z}/{x}/{y}.png');
+    expect(coverageMap(t.db, { tileUrl: 'https://t.example/{z}/{x}/{y}.png' }).tiles.url).toBe(
+      'https://t.example/{z}/{x}/{y}.png',
+    );
   });
 });

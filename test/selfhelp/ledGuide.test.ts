@@ -7,11 +7,20 @@ import { equipmentSchema, isFault, ledStateLabel } from '../../site/lib/ledGuide
 const entries = yaml.load(readFileSync(new URL('../../site/content/leds.yaml', import.meta.url), 'utf8')) as unknown[];
 
 const validEntry = {
-  id: 'router', name: 'Router', order: 1, description: 'El router de la oficina.',
-  leds: [{ id: 'power', name: 'Power', states: [
-    { look: 'off', color: 'none', meaning: 'Sin energía.', action: 'Revise el contacto.' },
-    { look: 'solid', color: 'green', meaning: 'Encendido.', action: 'Nada que hacer.' },
-  ] }],
+  id: 'router',
+  name: 'Router',
+  order: 1,
+  description: 'El router de la oficina.',
+  leds: [
+    {
+      id: 'power',
+      name: 'Power',
+      states: [
+        { look: 'off', color: 'none', meaning: 'Sin energía.', action: 'Revise el contacto.' },
+        { look: 'solid', color: 'green', meaning: 'Encendido.', action: 'Nada que hacer.' },
+      ],
+    },
+  ],
 };
 
 describe('LED guide data file', () => {
@@ -44,14 +53,63 @@ describe('LED guide schema rejects what would render wrong', () => {
   });
 
   it.each([
-    ['an off LED with a colour', (e: any) => { e.leds[0].states[0].color = 'red'; }, 'leds.0.states.0.color'],
-    ['a lit LED without colour', (e: any) => { e.leds[0].states[1].color = 'none'; }, 'leds.0.states.1.color'],
-    ['an unknown look', (e: any) => { e.leds[0].states[1].look = 'flashing'; }, 'leds.0.states.1.look'],
-    ['a misspelt key', (e: any) => { e.leds[0].states[1].acton = e.leds[0].states[1].action; delete e.leds[0].states[1].action; }, 'leds.0.states.1'],
-    ['a missing meaning', (e: any) => { delete e.leds[0].states[0].meaning; }, 'leds.0.states.0.meaning'],
-    ['an LED with a single state', (e: any) => { e.leds[0].states.pop(); }, 'leds.0.states'],
-    ['equipment without LEDs', (e: any) => { e.leds = []; }, 'leds'],
-    ['an id with spaces', (e: any) => { e.id = 'Router 1'; }, 'id'],
+    [
+      'an off LED with a colour',
+      (e: any) => {
+        e.leds[0].states[0].color = 'red';
+      },
+      'leds.0.states.0.color',
+    ],
+    [
+      'a lit LED without colour',
+      (e: any) => {
+        e.leds[0].states[1].color = 'none';
+      },
+      'leds.0.states.1.color',
+    ],
+    [
+      'an unknown look',
+      (e: any) => {
+        e.leds[0].states[1].look = 'flashing';
+      },
+      'leds.0.states.1.look',
+    ],
+    [
+      'a misspelt key',
+      (e: any) => {
+        e.leds[0].states[1].acton = e.leds[0].states[1].action;
+        delete e.leds[0].states[1].action;
+      },
+      'leds.0.states.1',
+    ],
+    [
+      'a missing meaning',
+      (e: any) => {
+        delete e.leds[0].states[0].meaning;
+      },
+      'leds.0.states.0.meaning',
+    ],
+    [
+      'an LED with a single state',
+      (e: any) => {
+        e.leds[0].states.pop();
+      },
+      'leds.0.states',
+    ],
+    [
+      'equipment without LEDs',
+      (e: any) => {
+        e.leds = [];
+      },
+      'leds',
+    ],
+    [
+      'an id with spaces',
+      (e: any) => {
+        e.id = 'Router 1';
+      },
+      'id',
+    ],
   ])('rejects %s', (_name, mutate, path) => {
     const entry = structuredClone(validEntry);
     mutate(entry);

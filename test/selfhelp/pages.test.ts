@@ -13,19 +13,37 @@ import { describedBy, markedInvalid } from '../support/a11y.ts';
 
 const clock = testClock('2026-11-26T18:00:00Z');
 let s: Awaited<ReturnType<typeof startTestServer>>;
-beforeAll(async () => { s = await startTestServer({ now: clock.now }); });
-afterAll(async () => { await s?.close(); });
+beforeAll(async () => {
+  s = await startTestServer({ now: clock.now });
+});
+afterAll(async () => {
+  await s?.close();
+});
 
 const page = async (path: string) => {
   const res = await fetch(`${s.url}${path}`);
   return { res, html: await res.text() };
 };
-const decode = (html: string) => html.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+const decode = (html: string) =>
+  html
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 const storedRequests = () => s.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM feasibility_requests`)!.n;
 
 const validForm = {
-  company: 'Maquiladora del Valle SA', contact_name: 'Laura Pérez', email: 'laura@maquiladora.mx', phone: '722 123 4567',
-  latitude: '19.5012', longitude: '-99.2033', address: 'Carretera Toluca–Atlacomulco km 12, nave 3', service: 'fiber', bandwidth: '200 Mbps', notes: '',
+  company: 'Maquiladora del Valle SA',
+  contact_name: 'Laura Pérez',
+  email: 'laura@maquiladora.mx',
+  phone: '722 123 4567',
+  latitude: '19.5012',
+  longitude: '-99.2033',
+  address: 'Carretera Toluca–Atlacomulco km 12, nave 3',
+  service: 'fiber',
+  bandwidth: '200 Mbps',
+  notes: '',
 };
 const postForm = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
   fetch(`${s.url}/cobertura`, {
@@ -38,7 +56,8 @@ const postForm = (fields: Record<string, string>, headers: Record<string, string
 describe('navigation', () => {
   it('every page links to the self-help pages; Soporte goes to /soporte', async () => {
     const { html } = await page('/');
-    for (const href of ['/autodiagnostico', '/leds', '/cobertura', '/soporte']) expect(html).toContain(`href="${href}"`);
+    for (const href of ['/autodiagnostico', '/leds', '/cobertura', '/soporte'])
+      expect(html).toContain(`href="${href}"`);
     expect(html).not.toContain('href="#soporte"');
   });
 });
@@ -47,10 +66,14 @@ describe('/soporte', () => {
   it('builds the exact subject and a mailto with subject and body', async () => {
     const { res, html } = await page('/soporte?criticidad=alta&servicio=Internet+por+fibra&cliente=Acme+%2F+C-77');
     expect(res.status).toBe(200);
-    expect(html).toContain('<output id="asunto-armado" class="subject">[Criticidad: Alta] – Falla en Internet por fibra – Acme / C-77</output>');
+    expect(html).toContain(
+      '<output id="asunto-armado" class="subject">[Criticidad: Alta] – Falla en Internet por fibra – Acme / C-77</output>',
+    );
     const href = decode(html.match(/href="(mailto:soporte@somnet\.com\.mx\?subject=[^"]+)"/)![1]);
     const url = new URL(href);
-    expect(url.searchParams.get('subject')).toBe('[Criticidad: Alta] \u2013 Falla en Internet por fibra \u2013 Acme / C-77');
+    expect(url.searchParams.get('subject')).toBe(
+      '[Criticidad: Alta] \u2013 Falla en Internet por fibra \u2013 Acme / C-77',
+    );
     expect(url.searchParams.get('body')).toContain('ID del servicio afectado');
   });
 
@@ -75,7 +98,10 @@ describe('/leds', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     for (const id of ['router', 'ont', 'antena', 'switch']) expect(html).toContain(`id="${id}"`);
     expect(html).toMatch(/class="led led-green led-blinking" role="img" aria-label="Parpadeando verde"/);
-    const faults = html.split('<li class="fault">').slice(1).map((chunk) => chunk.slice(0, chunk.indexOf('</li>')));
+    const faults = html
+      .split('<li class="fault">')
+      .slice(1)
+      .map((chunk) => chunk.slice(0, chunk.indexOf('</li>')));
     expect(faults.length).toBeGreaterThanOrEqual(5);
     for (const item of faults) {
       expect(item).toMatch(/led-red/);
@@ -141,8 +167,13 @@ describe('/autodiagnostico', () => {
 
   it('says "ya lo sabemos" with cause and ETA when an active incident affects the area, and stops there', async () => {
     const created = await s.api('POST', '/api/v1/incidents', {
-      name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
-      cause: 'Corte de fibra por obra civil', eta: '2026-11-26T20:00:00-06:00', components: { 'metepec-fibra': 'major_outage' },
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      cause: 'Corte de fibra por obra civil',
+      eta: '2026-11-26T20:00:00-06:00',
+      components: { 'metepec-fibra': 'major_outage' },
     });
     expect(created.status).toBe(201);
     const { html } = await page('/autodiagnostico?zona=metepec&reinicio=si&leds=rojo&cable=falla');
@@ -152,7 +183,9 @@ describe('/autodiagnostico', () => {
     expect(html).toContain('datetime="2026-11-27T02:00:00.000Z"');
     expect(html).not.toContain('id="resultados"');
     // The steps stay folded away: nobody is asked to unplug equipment for a known outage.
-    expect(html).toContain('<details class="steps"><summary>Mi falla parece ser otra: hacer el autodiagnóstico</summary>');
+    expect(html).toContain(
+      '<details class="steps"><summary>Mi falla parece ser otra: hacer el autodiagnóstico</summary>',
+    );
     expect(html.indexOf('Corte de fibra por obra civil')).toBeLessThan(html.indexOf('Paso 1.'));
     // Another area is not affected.
     const other = await page('/autodiagnostico?zona=lerma&reinicio=si&leds=rojo&cable=falla');
@@ -176,7 +209,9 @@ describe('/cobertura without JavaScript', () => {
 
   it('widens img-src for the tile host on this page only', async () => {
     const { res } = await page('/cobertura');
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'");
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+    );
     const other = await page('/soporte');
     expect(other.res.headers.get('content-security-policy')).toContain("img-src 'self' data:;");
   });
@@ -184,8 +219,12 @@ describe('/cobertura without JavaScript', () => {
   it('answers typed coordinates with technology and live area status', async () => {
     const { html } = await page('/cobertura?lat=19.25&lon=-99.6');
     expect(html).toContain('<strong>Sí hay cobertura</strong> en 19.25, -99.6');
-    expect(html).toMatch(/Fibra óptica · Metepec centro \(Metepec\) — estado actual: <span class="status status-major_outage">/);
-    expect(html).toMatch(/Inalámbrico \(microondas\) · Metepec y San Bartolomé Tlaltelulco \(Metepec\) — estado actual: <span class="status status-operational">/);
+    expect(html).toMatch(
+      /Fibra óptica · Metepec centro \(Metepec\) — estado actual: <span class="status status-major_outage">/,
+    );
+    expect(html).toMatch(
+      /Inalámbrico \(microondas\) · Metepec y San Bartolomé Tlaltelulco \(Metepec\) — estado actual: <span class="status status-operational">/,
+    );
   });
 
   it('outside coverage, points to the feasibility form prefilled with the point', async () => {
@@ -199,7 +238,9 @@ describe('/cobertura without JavaScript', () => {
     const { html } = await page('/cobertura?lat=norte&lon=-99.2');
     expect(html).toContain('Escriba la latitud (entre -90 y 90)');
     for (const id of ['lat', 'lon']) {
-      expect(describedBy(html, new RegExp(`<input id="${id}"[^>]*>`))).toMatch(/^Escriba la latitud \(entre -90 y 90\)/);
+      expect(describedBy(html, new RegExp(`<input id="${id}"[^>]*>`))).toMatch(
+        /^Escriba la latitud \(entre -90 y 90\)/,
+      );
       expect(markedInvalid(html, new RegExp(`<input id="${id}"[^>]*>`))).toBe(true);
     }
     const good = await page('/cobertura?lat=19.25&lon=-99.6');
@@ -209,12 +250,24 @@ describe('/cobertura without JavaScript', () => {
 
 describe('feasibility form (POST /cobertura)', () => {
   it('shows Spanish errors next to each invalid field, keeps the values, stores nothing', async () => {
-    const res = await postForm({ ...validForm, company: '', email: 'laura@', phone: '12', latitude: '95', longitude: 'oeste', service: 'fibra' });
+    const res = await postForm({
+      ...validForm,
+      company: '',
+      email: 'laura@',
+      phone: '12',
+      latitude: '95',
+      longitude: 'oeste',
+      service: 'fibra',
+    });
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain('<p class="field-error" id="e-company">Escriba el nombre de su empresa.</p>');
-    expect(html).toContain('<p class="field-error" id="e-email">Escriba un correo electrónico válido, p. ej. nombre@empresa.com.</p>');
-    expect(html).toContain('<p class="field-error" id="e-phone">Escriba un teléfono de 10 dígitos, p. ej. 722 123 4567.</p>');
+    expect(html).toContain(
+      '<p class="field-error" id="e-email">Escriba un correo electrónico válido, p. ej. nombre@empresa.com.</p>',
+    );
+    expect(html).toContain(
+      '<p class="field-error" id="e-phone">Escriba un teléfono de 10 dígitos, p. ej. 722 123 4567.</p>',
+    );
     expect(html).toContain('<p class="field-error" id="e-latitude">La latitud debe estar entre -90 y 90.</p>');
     expect(html).toContain('id="e-longitude">La longitud debe ser un número');
     expect(html).toContain('<p class="field-error" id="e-service">Elija el servicio que le interesa.</p>');
@@ -236,7 +289,11 @@ describe('feasibility form (POST /cobertura)', () => {
   });
 
   it('answers 400, not 500, to a body that is not a form', async () => {
-    const res = await fetch(`${s.url}/cobertura`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: s.url }, body: 'hola' });
+    const res = await fetch(`${s.url}/cobertura`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: s.url },
+      body: 'hola',
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('No pudimos leer el formulario');
     expect(storedRequests()).toBe(0);
@@ -272,21 +329,36 @@ describe('feasibility form (POST /cobertura)', () => {
     const { feasibility_requests: rows } = await list.json();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      company: 'Maquiladora del Valle SA', contact_name: 'Laura Pérez', email: 'laura@maquiladora.mx', phone: '722 123 4567',
-      latitude: 19.5012, longitude: -99.2033, service: 'fiber', bandwidth: '200 Mbps', notes: null, created_at: '2026-11-26T18:00:00.000Z',
+      company: 'Maquiladora del Valle SA',
+      contact_name: 'Laura Pérez',
+      email: 'laura@maquiladora.mx',
+      phone: '722 123 4567',
+      latitude: 19.5012,
+      longitude: -99.2033,
+      service: 'fiber',
+      bandwidth: '200 Mbps',
+      notes: null,
+      created_at: '2026-11-26T18:00:00.000Z',
     });
     expect(rows[0]).not.toHaveProperty('client_key');
 
     // And the coverage team gets it by email, through the outbox (.eml file transport here).
     const dir = mkdtempSync(join(tmpdir(), 'somnet-feasibility-mail-'));
-    const sent = await drainOutbox(s.db, fileTransport(s.db, testConfig, dir, () => {}), { now: clock.now });
+    const sent = await drainOutbox(
+      s.db,
+      fileTransport(s.db, testConfig, dir, () => {}),
+      { now: clock.now },
+    );
     expect(sent).toBe(1);
     const [file] = readdirSync(dir).filter((f) => f.endsWith('.eml'));
     const eml = readFileSync(join(dir, file), 'utf8');
     expect(eml).toMatch(/^To: cobertura@somnet\.com\.mx\r?$/m);
     expect(eml).toMatch(/^Reply-To: laura@maquiladora\.mx\r?$/m);
     // The plain-text part, base64 as the file transport writes it.
-    const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(eml)![1];
+    const textPart =
+      /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n--/.exec(
+        eml,
+      )![1];
     const text = Buffer.from(textPart.replace(/\r\n/g, ''), 'base64').toString('utf8');
     expect(text).toContain('Empresa: Maquiladora del Valle SA');
     expect(text).toContain('19.5012, -99.2033');
@@ -309,7 +381,11 @@ describe('feasibility form (POST /cobertura)', () => {
 describe('MAP_TILE_URL', () => {
   it('reaches the map and the page CSP, subdomains as a wildcard', async () => {
     const db = freshDb();
-    const running = await startServer({ db, config: { ...testConfig, port: 0, mapTileUrl: 'https://{s}.tiles.example.mx/{z}/{x}/{y}.png' }, workers: [] });
+    const running = await startServer({
+      db,
+      config: { ...testConfig, port: 0, mapTileUrl: 'https://{s}.tiles.example.mx/{z}/{x}/{y}.png' },
+      workers: [],
+    });
     try {
       const res = await fetch(`${running.url}/cobertura`);
       const html = await res.text();

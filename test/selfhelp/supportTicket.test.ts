@@ -4,8 +4,13 @@ import { diagnosisSummary, parseAnswers, suggestedCriticality } from '../../site
 
 describe('ticketSubject', () => {
   it('produces exactly the manual shape with en dashes', () => {
-    expect(ticketSubject({ criticality: 'Alta', service: 'Internet por fibra óptica', customer: 'Comercial Toluca SA / C-10422' }))
-      .toBe('[Criticidad: Alta] \u2013 Falla en Internet por fibra óptica \u2013 Comercial Toluca SA / C-10422');
+    expect(
+      ticketSubject({
+        criticality: 'Alta',
+        service: 'Internet por fibra óptica',
+        customer: 'Comercial Toluca SA / C-10422',
+      }),
+    ).toBe('[Criticidad: Alta] \u2013 Falla en Internet por fibra óptica \u2013 Comercial Toluca SA / C-10422');
   });
 
   it('uses U+2013 and never a hyphen or em dash as separator', () => {
@@ -16,13 +21,15 @@ describe('ticketSubject', () => {
   });
 
   it('keeps one line: pasted line breaks and runs of spaces collapse', () => {
-    expect(ticketSubject({ criticality: 'Media', service: '  Enlace\n dedicado ', customer: 'Acme\r\n  SA' }))
-      .toBe('[Criticidad: Media] – Falla en Enlace dedicado – Acme SA');
+    expect(ticketSubject({ criticality: 'Media', service: '  Enlace\n dedicado ', customer: 'Acme\r\n  SA' })).toBe(
+      '[Criticidad: Media] – Falla en Enlace dedicado – Acme SA',
+    );
   });
 
   it('shows the placeholders of the manual for empty fields', () => {
-    expect(ticketSubject({ criticality: 'Media', service: ' ', customer: '' }))
-      .toBe('[Criticidad: Media] – Falla en [Servicio] – [Nombre de su Empresa / ID de Cliente]');
+    expect(ticketSubject({ criticality: 'Media', service: ' ', customer: '' })).toBe(
+      '[Criticidad: Media] – Falla en [Servicio] – [Nombre de su Empresa / ID de Cliente]',
+    );
   });
 });
 
@@ -41,7 +48,12 @@ describe('ticketMailto', () => {
 
   it('body template asks the four facts of manual 1.2', () => {
     const body = ticketBody();
-    for (const fact of ['ID del servicio afectado', 'Resultados del autodiagnóstico', '¿Desde cuándo ocurre el problema?', '¿Afecta a todos los usuarios o solo a algunos?']) {
+    for (const fact of [
+      'ID del servicio afectado',
+      'Resultados del autodiagnóstico',
+      '¿Desde cuándo ocurre el problema?',
+      '¿Afecta a todos los usuarios o solo a algunos?',
+    ]) {
       expect(body).toContain(fact);
     }
   });

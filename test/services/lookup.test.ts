@@ -14,11 +14,21 @@ let nextAddress = 1;
 /** Each test looks up from its own client address (the test server trusts loopback's X-Forwarded-For). */
 function client() {
   const ip = `198.51.100.${nextAddress++}`;
-  return (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { redirect: 'manual', ...init, headers: { 'x-forwarded-for': ip, ...(init.headers ?? {}) } });
+  return (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, {
+      redirect: 'manual',
+      ...init,
+      headers: { 'x-forwarded-for': ip, ...(init.headers ?? {}) },
+    });
 }
 
 /** Everything the inventory holds that no public page may show. */
-const privateStrings = inventory.services.flatMap((s) => [s.company, s.label, ...s.elements, ...s.contacts.flatMap((c) => [c.name, c.email.toLowerCase(), c.email, ...('phone' in c && c.phone ? [c.phone] : [])])]);
+const privateStrings = inventory.services.flatMap((s) => [
+  s.company,
+  s.label,
+  ...s.elements,
+  ...s.contacts.flatMap((c) => [c.name, c.email.toLowerCase(), c.email, ...('phone' in c && c.phone ? [c.phone] : [])]),
+]);
 const expectNothingPrivate = (html: string) => {
   for (const secret of privateStrings) expect(html, secret).not.toContain(secret);
 };
@@ -27,16 +37,29 @@ beforeAll(async () => {
   server = await startTestServer();
   replaceServiceInventory(server.db, inventory, { now: new Date(), actor: systemActor });
   const res = await server.api('POST', '/api/v1/incidents', {
-    name: 'Corte de fibra en Metepec', status: 'identified', body: 'Cuadrilla en camino al punto del corte.', cause: 'Obra civil dañó el cable',
-    eta: new Date(Date.now() + 3 * 3_600_000).toISOString(), components: { 'metepec-fibra': 'major_outage' },
+    name: 'Corte de fibra en Metepec',
+    status: 'identified',
+    body: 'Cuadrilla en camino al punto del corte.',
+    cause: 'Obra civil dañó el cable',
+    eta: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+    components: { 'metepec-fibra': 'major_outage' },
   });
   incidentId = (await res.json()).id;
   // A tower in Lerma, named by its element only: the public page shows no Lerma component down.
-  await server.api('POST', '/api/v1/incidents', { name: 'Falla en un punto de acceso', status: 'investigating', body: 'Revisamos un equipo de la red inalámbrica.', elements: ['TORRE-LERMA-AP2'] });
+  await server.api('POST', '/api/v1/incidents', {
+    name: 'Falla en un punto de acceso',
+    status: 'investigating',
+    body: 'Revisamos un equipo de la red inalámbrica.',
+    elements: ['TORRE-LERMA-AP2'],
+  });
   const start = new Date(Date.now() + 5 * 86_400_000);
   await server.api('POST', '/api/v1/maintenances', {
-    name: 'Cambio de OLT en Toluca', body: 'Sustituimos la OLT; cortes de hasta 20 minutos.', components: ['zinacantepec-fibra'], elements: ['OLT-TOL-03'],
-    scheduled_for: start.toISOString(), scheduled_until: new Date(start.getTime() + 3_600_000).toISOString(),
+    name: 'Cambio de OLT en Toluca',
+    body: 'Sustituimos la OLT; cortes de hasta 20 minutos.',
+    components: ['zinacantepec-fibra'],
+    elements: ['OLT-TOL-03'],
+    scheduled_for: start.toISOString(),
+    scheduled_until: new Date(start.getTime() + 3_600_000).toISOString(),
   });
 }, 60_000);
 
@@ -149,7 +172,9 @@ describe('the service ID in the ticket text', () => {
   });
 
   it('/autodiagnostico carries it into the results and the email', async () => {
-    const html = await (await client()('/autodiagnostico?zona=toluca&id_servicio=SOM-30001&reinicio=si&leds=rojo&cable=falla')).text();
+    const html = await (
+      await client()('/autodiagnostico?zona=toluca&id_servicio=SOM-30001&reinicio=si&leds=rojo&cable=falla')
+    ).text();
     expect(html).toContain('ID del servicio afectado: SOM-30001');
   });
 });

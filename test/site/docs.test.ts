@@ -24,7 +24,9 @@ describe('project documents', () => {
   it("README's table of where to find things names files that exist", () => {
     const readme = read('README.md');
     const table = readme.slice(readme.indexOf('### Where to find things'), readme.indexOf('How to add a command'));
-    const paths = [...table.matchAll(/`((?:api|db|site|test|deploy)\/[^`\s:]+\.(?:ts|astro|conf|service))`/g)].map((m) => m[1]);
+    const paths = [...table.matchAll(/`((?:api|db|site|test|deploy)\/[^`\s:]+\.(?:ts|astro|conf|service))`/g)].map(
+      (m) => m[1],
+    );
     expect(paths.length).toBeGreaterThan(20);
     expect(paths.filter((p) => !existsSync(join(projectRoot, p)))).toEqual([]);
   });

@@ -9,10 +9,13 @@ export function describedBy(html: string, tag: RegExp): string {
   const open = tag.exec(html)?.[0];
   if (!open) throw new Error(`No element matches ${tag}`);
   const ids = /\baria-describedby="([^"]*)"/.exec(open)?.[1].split(/\s+/).filter(Boolean) ?? [];
-  return ids.map((id) => {
-    const m = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
-    return m ? m[2].replace(/<[^>]+>/g, '').trim() : '';
-  }).filter(Boolean).join(' ');
+  return ids
+    .map((id) => {
+      const m = new RegExp(`<(\\w+)\\b[^>]*\\bid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+      return m ? m[2].replace(/<[^>]+>/g, '').trim() : '';
+    })
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** Whether the first opening tag that `tag` matches is marked aria-invalid="true". */

@@ -18,15 +18,24 @@ export function freshDb(options: { seed?: boolean; now?: Date } = {}): Db {
   return db;
 }
 
-export const testConfig: Config = { port: 0, host: '127.0.0.1', databasePath: ':memory:', publicUrl: 'https://status.example.test' };
+export const testConfig: Config = {
+  port: 0,
+  host: '127.0.0.1',
+  databasePath: ':memory:',
+  publicUrl: 'https://status.example.test',
+};
 
 /** A settable clock. */
 export function testClock(start: string | Date) {
   let current = new Date(start);
   return {
     now: () => new Date(current),
-    set: (d: string | Date) => { current = new Date(d); },
-    advance: (ms: number) => { current = new Date(current.getTime() + ms); },
+    set: (d: string | Date) => {
+      current = new Date(d);
+    },
+    advance: (ms: number) => {
+      current = new Date(current.getTime() + ms);
+    },
   };
 }
 

@@ -45,8 +45,12 @@ export interface RunningNginx {
 }
 
 /** Starts nginx with `serverBlock` included from http { }. */
-export async function startNginx(serverBlock: (port: number) => string, options: { workers?: number } = {}): Promise<RunningNginx> {
-  if (!nginxBinary) throw new Error('nginx no está instalado (Debian: apt-get install -y nginx-light; .ci/run lo instala).');
+export async function startNginx(
+  serverBlock: (port: number) => string,
+  options: { workers?: number } = {},
+): Promise<RunningNginx> {
+  if (!nginxBinary)
+    throw new Error('nginx no está instalado (Debian: apt-get install -y nginx-light; .ci/run lo instala).');
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'somnet-nginx-'));
@@ -54,41 +58,59 @@ export async function startNginx(serverBlock: (port: number) => string, options:
     const temp = join(dir, 'tmp');
     mkdirSync(temp);
     writeFileSync(join(dir, 'site.conf'), serverBlock(port));
-    writeFileSync(join(dir, 'nginx.conf'), [
-      `worker_processes ${options.workers ?? 1};`,
-      'daemon off;',
-      `pid ${join(dir, 'nginx.pid')};`,
-      `error_log ${join(dir, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off;',
-      '  sendfile on; tcp_nopush on; keepalive_requests 100000;',
-      ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(temp, k)};`),
-      `  include ${join(dir, 'site.conf')};`,
-      '}',
-      '',
-    ].join('\n'));
-    const child: ChildProcess = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
-    const errorLog = () => { try { return readFileSync(join(dir, 'error.log'), 'utf8'); } catch { return ''; } };
-    const stop = () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        `worker_processes ${options.workers ?? 1};`,
+        'daemon off;',
+        `pid ${join(dir, 'nginx.pid')};`,
+        `error_log ${join(dir, 'error.log')} warn;`,
+        'events { worker_connections 1024; }',
+        'http {',
+        '  access_log off;',
+        '  sendfile on; tcp_nopush on; keepalive_requests 100000;',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${join(temp, k)};`),
+        `  include ${join(dir, 'site.conf')};`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const child: ChildProcess = spawn(nginxBinary, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    const errorLog = () => {
+      try {
+        return readFileSync(join(dir, 'error.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const stop = () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
     // Up once it accepts a connection; a port taken meanwhile makes it exit: try another.
     const deadline = Date.now() + 10_000;
     let up = false;
     while (!up && Date.now() < deadline && child.exitCode === null) {
       up = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
         socket.once('error', () => resolve(false));
       });
       if (!up) await new Promise((r) => setTimeout(r, 20));
     }
     if (up) return { url: `http://127.0.0.1:${port}`, port, dir, errorLog, stop };
     await stop();
-    if (attempt >= 2 || !/in use/.test(stderr + errorLog())) throw new Error(`nginx no arrancó:\n${stderr}${errorLog()}`);
+    if (attempt >= 2 || !/in use/.test(stderr + errorLog()))
+      throw new Error(`nginx no arrancó:\n${stderr}${errorLog()}`);
   }
 }

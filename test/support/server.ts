@@ -7,12 +7,25 @@ import { freshDb, testConfig } from './db.ts';
 import type { RenderBudget } from '../../api/pages.ts';
 
 /** The real server (built Astro site + Hono) on a random port over a fresh database. */
-export async function startTestServer(options: { db?: Db; now?: () => Date; workers?: BackgroundWorker[]; publicUrl?: string; config?: Partial<Config>; publishDir?: string; publishCommand?: string; renderBudget?: RenderBudget } = {}) {
+export async function startTestServer(
+  options: {
+    db?: Db;
+    now?: () => Date;
+    workers?: BackgroundWorker[];
+    publicUrl?: string;
+    config?: Partial<Config>;
+    publishDir?: string;
+    publishCommand?: string;
+    renderBudget?: RenderBudget;
+  } = {},
+) {
   const db = options.db ?? freshDb();
   const running: RunningServer = await startServer({
     db,
     config: {
-      ...testConfig, port: 0, host: '127.0.0.1',
+      ...testConfig,
+      port: 0,
+      host: '127.0.0.1',
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
       ...(options.publishDir ? { publishDir: options.publishDir, publishCommand: options.publishCommand } : {}),
       ...options.config,

@@ -15,18 +15,26 @@ beforeAll(async () => {
   guardia = new ConsoleClient(server.url);
   await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
 });
-afterAll(async () => { await server?.close(); });
+afterAll(async () => {
+  await server?.close();
+});
 
 describe('NOC dashboard and webhook health', () => {
   it('lists a disabled endpoint with its reason and how to re-enable it, and drops it once re-enabled', async () => {
-    const res = await server.api('POST', '/api/v1/webhooks', { url: 'https://intranet.ejemplo.mx/somnet', description: 'Acme' });
+    const res = await server.api('POST', '/api/v1/webhooks', {
+      url: 'https://intranet.ejemplo.mx/somnet',
+      description: 'Acme',
+    });
     expect(res.status).toBe(201);
     const hook = await res.json();
     const dashboard = async () => (await guardia.get('/noc')).text();
     expect(await dashboard()).not.toContain('Webhooks desactivados');
 
     // The delivery bookkeeping the webhook worker runs after each failed attempt.
-    recordWebhookAttempt(server.db, hook.id, { ok: false, error: 'El receptor respondió HTTP 500.' }, clock.now(), { maxConsecutiveFailures: 1, minFailingMs: 0 });
+    recordWebhookAttempt(server.db, hook.id, { ok: false, error: 'El receptor respondió HTTP 500.' }, clock.now(), {
+      maxConsecutiveFailures: 1,
+      minFailingMs: 0,
+    });
     const html = await dashboard();
     expect(html).toContain('Webhooks desactivados (1)');
     const item = html.slice(html.indexOf(`data-webhook="${hook.id}"`));

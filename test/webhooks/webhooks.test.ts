@@ -9,7 +9,11 @@ import { webhookWorker } from '../../api/workers/webhooks.ts';
 import { testApp } from '../support/db.ts';
 
 /** A subscriber's receiver: answers with the next scripted status (default 200). */
-interface Received { headers: IncomingHttpHeaders; body: string; path: string }
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+  path: string;
+}
 let receiver: Server;
 let receiverUrl = '';
 const received: Received[] = [];
@@ -50,8 +54,15 @@ function verify(secret: string, r: Received): boolean {
 function setup() {
   const t = testApp();
   const transport = (extra: Partial<Parameters<typeof webhookTransport>[1]> = {}) =>
-    webhookTransport(t.db, { publicUrl: 'https://status.example.test', now: t.clock.now, allowPrivateTargets: true, timeoutMs: 2_000, ...extra });
-  const drain = (extra: Partial<Parameters<typeof webhookTransport>[1]> = {}) => drainOutbox(t.db, transport(extra), { now: t.clock.now });
+    webhookTransport(t.db, {
+      publicUrl: 'https://status.example.test',
+      now: t.clock.now,
+      allowPrivateTargets: true,
+      timeoutMs: 2_000,
+      ...extra,
+    });
+  const drain = (extra: Partial<Parameters<typeof webhookTransport>[1]> = {}) =>
+    drainOutbox(t.db, transport(extra), { now: t.clock.now });
   const register = async (body: Record<string, unknown>) => {
     const res = await t.json('POST', '/api/v1/webhooks', body);
     return { res, data: await res.json() };
@@ -64,7 +75,11 @@ describe('NOC API', () => {
   const t = setup();
 
   it('registers an endpoint, returns the secret once, lists it without the secret', async () => {
-    const { res, data } = await t.register({ url: `${receiverUrl}/hook`, components: ['metepec'], description: 'Intranet de Acme' });
+    const { res, data } = await t.register({
+      url: `${receiverUrl}/hook`,
+      components: ['metepec'],
+      description: 'Intranet de Acme',
+    });
     expect(res.status).toBe(201);
     expect(data.secret).toMatch(/^whsec_/);
     expect(data.enabled).toBe(true);
@@ -75,7 +90,13 @@ describe('NOC API', () => {
     expect(list.webhooks[0].groups).toEqual(data.groups);
     expect(list.webhooks[0].secret).toBeUndefined();
     expect(JSON.stringify(list)).not.toContain(data.secret);
-    expect(list.webhooks[0]).toMatchObject({ id: data.id, url: `${receiverUrl}/hook`, enabled: true, consecutive_failures: 0, deliveries: { pending: 0, sent: 0, failed: 0 } });
+    expect(list.webhooks[0]).toMatchObject({
+      id: data.id,
+      url: `${receiverUrl}/hook`,
+      enabled: true,
+      consecutive_failures: 0,
+      deliveries: { pending: 0, sent: 0, failed: 0 },
+    });
   });
 
   it('refuses non-http(s) URLs, credentials, unknown components, short secrets, private targets', async () => {
@@ -94,7 +115,14 @@ describe('NOC API', () => {
       if (path) expect(data.error.fields.map((f: { path: string }) => f.path)).toContain(path);
     }
     process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = '0';
-    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://10.1.2.3/x', 'http://169.254.169.254/latest/meta-data', 'http://[::1]/x', 'http://[::ffff:192.168.0.1]/x']) {
+    for (const url of [
+      'http://127.0.0.1:9/x',
+      'http://localhost/x',
+      'http://10.1.2.3/x',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]/x',
+      'http://[::ffff:192.168.0.1]/x',
+    ]) {
       const { res, data } = await t.register({ url });
       expect(res.status, url).toBe(422);
       expect(data.error.fields[0].path).toBe('url');
@@ -105,12 +133,23 @@ describe('NOC API', () => {
   it('401 without a token, 415 without JSON, 400 on malformed JSON, 404 for unknown ids', async () => {
     expect((await t.app.request('/api/v1/webhooks')).status).toBe(401);
     expect((await t.json('POST', '/api/v1/webhooks', { url: 'https://example.com' }, {})).status).toBe(401);
-    expect((await t.app.request('/api/v1/webhooks', { method: 'POST', headers: { ...t.auth, 'content-type': 'text/plain' }, body: 'x' })).status).toBe(415);
+    expect(
+      (
+        await t.app.request('/api/v1/webhooks', {
+          method: 'POST',
+          headers: { ...t.auth, 'content-type': 'text/plain' },
+          body: 'x',
+        })
+      ).status,
+    ).toBe(415);
     expect((await t.json('POST', '/api/v1/webhooks', '{no')).status).toBe(400);
     expect((await t.json('GET', '/api/v1/webhooks/nada')).status).toBe(404);
     expect((await t.json('DELETE', '/api/v1/webhooks/nada')).status).toBe(404);
     expect((await t.json('POST', '/api/v1/webhooks/nada/enable')).status).toBe(404);
-    const big = await t.json('POST', '/api/v1/webhooks', { url: 'https://example.com', description: 'x'.repeat(70_000) });
+    const big = await t.json('POST', '/api/v1/webhooks', {
+      url: 'https://example.com',
+      description: 'x'.repeat(70_000),
+    });
     expect(big.status).toBe(413);
     expect((await big.json()).error.code).toBe('payload_too_large');
   });
@@ -123,8 +162,12 @@ describe('delivery', () => {
     const metepec = (await t.register({ url: `${receiverUrl}/metepec`, components: ['metepec-fibra'] })).data;
     await t.register({ url: `${receiverUrl}/lerma`, components: ['lerma'] });
     const created = await t.json('POST', '/api/v1/incidents', {
-      name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical', body: 'Cuadrilla en camino.',
-      cause: 'Obra civil', components: { 'metepec-fibra': 'major_outage' },
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+      body: 'Cuadrilla en camino.',
+      cause: 'Obra civil',
+      components: { 'metepec-fibra': 'major_outage' },
     });
     const incident = await created.json();
     expect(t.rows()).toHaveLength(4); // (incident + component change) × 2 endpoints; Lerma's follows nothing affected
@@ -137,29 +180,63 @@ describe('delivery', () => {
     }
     const incidentHook = received.find((r) => r.path === '/all' && r.headers['x-somnet-event'] === 'incident.created')!;
     const payload = JSON.parse(incidentHook.body);
-    expect(payload.page).toEqual({ id: 'somnet', status_indicator: 'critical', status_description: 'Sin servicio en parte de la red' });
+    expect(payload.page).toEqual({
+      id: 'somnet',
+      status_indicator: 'critical',
+      status_description: 'Sin servicio en parte de la red',
+    });
     expect(payload.meta.generated_at).toBe('2026-11-26T18:00:00.000Z');
-    expect(payload.incident).toMatchObject({ id: incident.id, name: 'Corte de fibra en Metepec', status: 'identified', impact: 'critical' });
+    expect(payload.incident).toMatchObject({
+      id: incident.id,
+      name: 'Corte de fibra en Metepec',
+      status: 'identified',
+      impact: 'critical',
+    });
     expect(payload.incident.incident_updates).toHaveLength(1);
-    const componentHook = JSON.parse(received.find((r) => r.headers['x-somnet-event'] === 'component.status_changed')!.body);
-    expect(componentHook.component_update).toMatchObject({ old_status: 'operational', new_status: 'major_outage', created_at: '2026-11-26T18:00:00.000Z' });
+    const componentHook = JSON.parse(
+      received.find((r) => r.headers['x-somnet-event'] === 'component.status_changed')!.body,
+    );
+    expect(componentHook.component_update).toMatchObject({
+      old_status: 'operational',
+      new_status: 'major_outage',
+      created_at: '2026-11-26T18:00:00.000Z',
+    });
     expect(componentHook.component).toMatchObject({ name: 'Fibra óptica', status: 'major_outage' });
     // A component added to Lerma later is followed by the endpoint registered for the group.
     await t.json('POST', '/api/v1/components', { name: 'Fibra nueva', slug: 'lerma-fibra-2', group: 'lerma' });
-    await t.json('POST', '/api/v1/incidents', { name: 'Lerma', status: 'investigating', body: 'x', components: { 'lerma-fibra-2': 'partial_outage' } });
-    expect(t.rows().filter((r) => r.status === 'pending').map((r) => r.kind).sort())
-      .toEqual(['component.status_changed', 'component.status_changed', 'incident.created', 'incident.created']); // /all and /lerma
+    await t.json('POST', '/api/v1/incidents', {
+      name: 'Lerma',
+      status: 'investigating',
+      body: 'x',
+      components: { 'lerma-fibra-2': 'partial_outage' },
+    });
+    expect(
+      t
+        .rows()
+        .filter((r) => r.status === 'pending')
+        .map((r) => r.kind)
+        .sort(),
+    ).toEqual(['component.status_changed', 'component.status_changed', 'incident.created', 'incident.created']); // /all and /lerma
     const state = await (await t.json('GET', `/api/v1/webhooks/${all.id}`)).json();
-    expect(state).toMatchObject({ deliveries: { sent: 2, pending: 2, failed: 0 }, last_success_at: '2026-11-26T18:00:00.000Z' });
+    expect(state).toMatchObject({
+      deliveries: { sent: 2, pending: 2, failed: 0 },
+      last_success_at: '2026-11-26T18:00:00.000Z',
+    });
   });
 
   it('renders the incident as of its update even when delivered after later updates; honours deliver_notifications', async () => {
     const t = setup();
     await t.register({ url: `${receiverUrl}/all` });
-    const incident = await (await t.json('POST', '/api/v1/incidents', { name: 'Lentitud', status: 'investigating', body: 'Revisando.' })).json();
+    const incident = await (
+      await t.json('POST', '/api/v1/incidents', { name: 'Lentitud', status: 'investigating', body: 'Revisando.' })
+    ).json();
     t.clock.advance(60_000);
     await t.json('POST', `/api/v1/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Listo.' });
-    await t.json('POST', `/api/v1/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Nota interna.', deliver_notifications: false });
+    await t.json('POST', `/api/v1/incidents/${incident.id}/updates`, {
+      status: 'resolved',
+      body: 'Nota interna.',
+      deliver_notifications: false,
+    });
     expect(await t.drain()).toBe(2);
     const bodies = received.map((r) => [r.headers['x-somnet-event'], JSON.parse(r.body).incident]);
     expect(bodies.map(([e]) => e)).toEqual(['incident.created', 'incident.resolved']);
@@ -193,7 +270,11 @@ describe('delivery', () => {
     expect(new Set(received.map((r) => r.headers['x-somnet-delivery'])).size).toBe(1);
     expect(received.every((r) => verify(hook.secret, r))).toBe(true);
     const state = await (await t.json('GET', `/api/v1/webhooks/${hook.id}`)).json();
-    expect(state).toMatchObject({ enabled: true, consecutive_failures: 0, deliveries: { sent: 1, pending: 0, failed: 0 } });
+    expect(state).toMatchObject({
+      enabled: true,
+      consecutive_failures: 0,
+      deliveries: { sent: 1, pending: 0, failed: 0 },
+    });
   });
 
   it('waits as long as a 429 Retry-After asks', async () => {
@@ -214,13 +295,17 @@ describe('delivery', () => {
     await t.json('POST', '/api/v1/incidents', { name: 'B', status: 'investigating', body: 'x' });
     script = [410, 302];
     await t.drain();
-    expect(t.rows().map((r) => [r.status, r.lastError])).toEqual([['failed', 'El receptor respondió HTTP 410.'], ['failed', 'El receptor respondió HTTP 302.']]);
+    expect(t.rows().map((r) => [r.status, r.lastError])).toEqual([
+      ['failed', 'El receptor respondió HTTP 410.'],
+      ['failed', 'El receptor respondió HTTP 302.'],
+    ]);
   });
 
   it('disables an endpoint after repeated failure, closes its queue, shows it to the NOC, and can re-enable it', async () => {
     const t = setup();
     const hook = (await t.register({ url: `${receiverUrl}/down` })).data;
-    for (const name of ['A', 'B']) await t.json('POST', '/api/v1/incidents', { name, status: 'investigating', body: 'x' });
+    for (const name of ['A', 'B'])
+      await t.json('POST', '/api/v1/incidents', { name, status: 'investigating', body: 'x' });
     script = Array(10).fill(500);
     const policy = { disablePolicy: { maxConsecutiveFailures: 3, minFailingMs: 30_000 } };
     await t.drain(policy); // A fails (1), B fails (2)
@@ -230,7 +315,12 @@ describe('delivery', () => {
     t.clock.advance(20_000);
     await t.drain(policy); // both fail again after 30 s of failing: the first answer disables it (5 in a row)
     const state = await (await t.json('GET', `/api/v1/webhooks/${hook.id}`)).json();
-    expect(state).toMatchObject({ enabled: false, disabled_at: '2026-11-26T18:00:30.000Z', consecutive_failures: 6, last_error: 'El receptor respondió HTTP 500.' });
+    expect(state).toMatchObject({
+      enabled: false,
+      disabled_at: '2026-11-26T18:00:30.000Z',
+      consecutive_failures: 6,
+      last_error: 'El receptor respondió HTTP 500.',
+    });
     expect(state.disabled_reason).toContain('5 intentos fallidos');
     expect(state.deliveries).toEqual({ pending: 0, sent: 0, failed: 2 });
     const before = received.length;
@@ -261,7 +351,9 @@ describe('delivery', () => {
     await t.json('POST', '/api/v1/incidents', { name: 'A', status: 'investigating', body: 'x' });
     await t.drain({ allowPrivateTargets: false });
     expect(received).toHaveLength(0);
-    expect(t.rows().map((r) => [r.status, r.lastError])).toEqual([['failed', 'La dirección de destino es privada o reservada; no se entrega.']]);
+    expect(t.rows().map((r) => [r.status, r.lastError])).toEqual([
+      ['failed', 'La dirección de destino es privada o reservada; no se entrega.'],
+    ]);
   });
 
   it('the background worker delivers on its own and stops cleanly', async () => {

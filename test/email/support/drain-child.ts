@@ -6,7 +6,13 @@ import { resendTransport } from '../../../api/email/resend.ts';
 
 const [databasePath, baseUrl, apiKey] = process.argv.slice(2);
 const db = openDatabase(databasePath);
-const config = { port: 0, host: '127.0.0.1', databasePath, publicUrl: 'https://estado.example.test', mailFrom: 'SOMNET Estado <estado@somnet.com.mx>' };
+const config = {
+  port: 0,
+  host: '127.0.0.1',
+  databasePath,
+  publicUrl: 'https://estado.example.test',
+  mailFrom: 'SOMNET Estado <estado@somnet.com.mx>',
+};
 const transport = resendTransport(db, config, { apiKey, baseUrl, requestsPerSecond: 0 });
 let total = 0;
 for (;;) {
