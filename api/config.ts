@@ -30,6 +30,8 @@ export interface Config {
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
    */
   trustedProxies?: string[];
+  /** Bearer token that lets a scraper read GET /metrics from anywhere (METRICS_TOKEN); loopback only without it. */
+  metricsToken?: string;
 }
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
@@ -92,6 +94,13 @@ const schema = z.object({
       (v) => v === undefined || trustedProxyList(v) !== null,
       'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
     ),
+  METRICS_TOKEN: z
+    .string()
+    .regex(
+      /^[\x21-\x7e]{24,}$/,
+      'debe tener al menos 24 caracteres visibles, sin espacios (p. ej. openssl rand -hex 32)',
+    )
+    .optional(),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -121,6 +130,8 @@ function isTileUrl(value: string): boolean {
 
 export class ConfigError extends Error {}
 
+const SECRET_VARIABLES = new Set(['RESEND_API_KEY', 'METRICS_TOKEN']);
+
 /** Reads configuration from the environment; throws ConfigError with one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse({
@@ -138,11 +149,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
+    METRICS_TOKEN: env.METRICS_TOKEN || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
-    throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: «${env[name]}»).`);
+    // A secret is never echoed to the logs, not even a wrong one.
+    const received = SECRET_VARIABLES.has(name) ? `${env[name]?.length ?? 0} caracteres` : `«${env[name]}»`;
+    throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: ${received}).`);
   }
   const port = parsed.data.PORT ?? 4321;
   return {
@@ -160,6 +174,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
+    ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
   };
 }
 

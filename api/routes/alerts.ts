@@ -5,7 +5,9 @@ import {
   receiveGenericAlert,
   receiveGrafanaWebhook,
   type IntakeContext,
+  type IntakeResult,
 } from '#db/commands/alerts.ts';
+import type { AlertFormat } from '#db/enums.ts';
 import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
 import { parseInput } from '#db/commands/input.ts';
 import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';
@@ -14,6 +16,7 @@ import type { AppDeps, Env } from '../context.ts';
 import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
 import { alertJson, alertRulesJson, draftJson, intakeJson } from '../render/alerts.ts';
 import { commandInput, readJsonObject } from '../validate.ts';
+import { countAlerts } from '../metrics/registry.ts';
 
 /**
  * A whole Alertmanager group can be large (every alert with its labels and annotations, resent
@@ -33,18 +36,28 @@ export function alertRoutes(deps: AppDeps) {
   const context = (c: Context<Env>): IntakeContext => ({ now: now(), tokenName: c.get('tokenName') });
   // The raw text is kept with the delivery; Hono caches the body, so reading it twice is free.
   const body = async (c: Context<Env>) => ({ json: await readJsonObject(c), text: await c.req.text() });
+  const counted = (source: AlertFormat, result: IntakeResult) => {
+    countAlerts(
+      source,
+      result.alerts.map((a) => a.effect),
+    );
+    return result;
+  };
 
   app.post('/alertmanager', intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    return c.json(intakeJson(receiveAlertmanagerWebhook(db, json, text, context(c)), componentCatalogue(db)));
+    const result = counted('alertmanager', receiveAlertmanagerWebhook(db, json, text, context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/grafana', intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    return c.json(intakeJson(receiveGrafanaWebhook(db, json, text, context(c)), componentCatalogue(db)));
+    const result = counted('grafana', receiveGrafanaWebhook(db, json, text, context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/', limitBody(MAX_BODY_BYTES), async (c) => {
     const input = await commandInput(c, genericAlertInput);
-    return c.json(intakeJson(receiveGenericAlert(db, input, await c.req.text(), context(c)), componentCatalogue(db)));
+    const result = counted('generic', receiveGenericAlert(db, input, await c.req.text(), context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
 
   app.get('/', (c) => {
