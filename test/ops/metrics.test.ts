@@ -42,13 +42,19 @@ describe('who may read /metrics', () => {
     const proxied = await t.app.request('/metrics', { headers: { 'x-forwarded-for': '198.51.100.20' } }, LOCAL);
     expect(proxied.status).toBe(403);
     // A forged header from outside changes nothing.
-    const forged = await t.app.request('/metrics', { headers: { 'x-forwarded-for': '127.0.0.1' } }, peer('203.0.113.9'));
+    const forged = await t.app.request(
+      '/metrics',
+      { headers: { 'x-forwarded-for': '127.0.0.1' } },
+      peer('203.0.113.9'),
+    );
     expect(forged.status).toBe(403);
   });
 
   it('with METRICS_TOKEN, answers its bearer from anywhere and refuses a wrong one even locally', async () => {
     const remote = peer('203.0.113.9');
-    expect((await withToken.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }, remote)).status).toBe(200);
+    expect(
+      (await withToken.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } }, remote)).status,
+    ).toBe(200);
     const none = await withToken.app.request('/metrics', {}, remote);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');

@@ -30,9 +30,9 @@ describe.skipIf(!has('promtool'))('the shipped files', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('SUCCESS');
     // Every alert of the rules file has a unit test.
-    const alerts = [...readFileSync(join(dir, 'somnet-status.rules.yml'), 'utf8').matchAll(/^\s*- alert: (\w+)$/gm)].map(
-      (m) => m[1],
-    );
+    const alerts = [
+      ...readFileSync(join(dir, 'somnet-status.rules.yml'), 'utf8').matchAll(/^\s*- alert: (\w+)$/gm),
+    ].map((m) => m[1]);
     const tests = readFileSync(join(dir, 'somnet-status.rules.test.yml'), 'utf8');
     const untested = alerts.filter((a) => !tests.includes(`alertname: ${a}\n`));
     // Trends and certificates need days of samples; the rest is proven to fire.
@@ -53,7 +53,10 @@ describe.skipIf(!has('promtool'))('the shipped files', () => {
     writeFileSync(join(copy, 'token'), TOKEN);
     writeFileSync(
       join(copy, 'prometheus.yml'),
-      readFileSync(join(dir, 'prometheus.yml'), 'utf8').replace('/etc/prometheus/somnet-metrics-token', join(copy, 'token')),
+      readFileSync(join(dir, 'prometheus.yml'), 'utf8').replace(
+        '/etc/prometheus/somnet-metrics-token',
+        join(copy, 'token'),
+      ),
     );
     const full = spawnSync('promtool', ['check', 'config', join(copy, 'prometheus.yml')], { encoding: 'utf8' });
     expect(full.status, full.stdout + full.stderr).toBe(0);
@@ -189,7 +192,11 @@ describe.skipIf(!has('prometheus') || !has(BLACKBOX))('a real Prometheus with th
     // Node goes away: the scrape and both probes fail, and the page alerts start pending.
     await server.close();
     await until('up{job="somnet-status"}', (r) => r.length === 1 && r[0].value[1] === '0', 'up sigue en 1');
-    await until('probe_success{probe="healthz"}', (r) => r.length === 1 && r[0].value[1] === '0', 'la sonda sigue bien');
+    await until(
+      'probe_success{probe="healthz"}',
+      (r) => r.length === 1 && r[0].value[1] === '0',
+      'la sonda sigue bien',
+    );
     const alerts = await until(
       'ALERTS{alertname=~"SomnetStatus(BackendDown|SiteDown|MetricsUnreachable)"}',
       (r) => new Set(r.map((a) => a.metric.alertname)).size === 3,

@@ -42,7 +42,9 @@ describe('requests and renders', () => {
     expect(count(after, 'api_v2', '200') - count(before, 'api_v2', '200')).toBe(1);
     // The first scrape is counted by the second.
     expect(count(after, 'metrics', '200')).toBeGreaterThanOrEqual(1);
-    for (const s of after.filter((s) => s.name === 'somnet_http_requests_total' || s.name.startsWith('somnet_render_seconds')))
+    for (const s of after.filter(
+      (s) => s.name === 'somnet_http_requests_total' || s.name.startsWith('somnet_render_seconds'),
+    ))
       expect(routeFamilies).toContain(s.labels.family);
     // The publisher rendered / (a cache miss) and every incident page family at least once.
     expect(sampleValue(after, 'somnet_render_seconds_count', { family: 'home' })).toBeGreaterThanOrEqual(1);

@@ -22,9 +22,7 @@ export function parseExposition(text: string): Sample[] {
 
 /** The value of the one sample named `name` whose labels include `labels`; undefined when none. */
 export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
+  const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (found.length > 1) throw new Error(`Varias series ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value;
 }
