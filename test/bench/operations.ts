@@ -46,12 +46,32 @@ function fillOutbox(db: Db, pending: number, sent: number): void {
   db.$client.transaction(() => {
     for (let i = 0; i < sent; i++) {
       const at = start + i * 2;
-      insert.run(i % 10 ? 'email' : 'webhook', `sent-${i}`, `contacto${i % 50_000}@cliente.mx`, '{}', 'sent', 1, at, at, at + 500);
+      insert.run(
+        i % 10 ? 'email' : 'webhook',
+        `sent-${i}`,
+        `contacto${i % 50_000}@cliente.mx`,
+        '{}',
+        'sent',
+        1,
+        at,
+        at,
+        at + 500,
+      );
     }
     for (let i = 0; i < pending; i++) {
       const at = Date.now() - 600_000 + i;
       const payload = JSON.stringify({ subject: 'Corte de fibra en Metepec', to: `contacto${i}@cliente.mx` });
-      insert.run(i % 10 ? 'email' : 'webhook', `pending-${i}`, `contacto${i}@cliente.mx`, payload, 'pending', 0, at, at, null);
+      insert.run(
+        i % 10 ? 'email' : 'webhook',
+        `pending-${i}`,
+        `contacto${i}@cliente.mx`,
+        payload,
+        'pending',
+        0,
+        at,
+        at,
+        null,
+      );
     }
   })();
 }
@@ -88,7 +108,9 @@ async function backupAndRestore(label: string, path: string) {
   t = performance.now();
   copyFileSync(backup.file, join(dir, 'cp2.db'));
   const cp2 = performance.now() - t;
-  console.log(`  backup (copy + integrity_check) ${ms(backup.ms)} for ${mb(backup.bytes)}; ref. cp of the file ${ms(cp)}`);
+  console.log(
+    `  backup (copy + integrity_check) ${ms(backup.ms)} for ${mb(backup.bytes)}; ref. cp of the file ${ms(cp)}`,
+  );
   console.log(`  restore (check + copy + migrate + swap) ${ms(restored.ms)}; ref. cp of the backup ${ms(cp2)}`);
   rmSync(dir, { recursive: true, force: true });
   void label;
