@@ -15,7 +15,10 @@ export function requireToken(db: Db, now: () => Date): MiddlewareHandler<Env> {
     const verified = match ? verifyApiToken(db, match[1], now()) : null;
     if (!verified?.ok) {
       // RFC 6750 §3: the challenge names the realm; §3.1 `invalid_token` when one was sent.
-      c.header('WWW-Authenticate', match ? 'Bearer realm="SOMNET NOC", error="invalid_token"' : 'Bearer realm="SOMNET NOC"');
+      c.header(
+        'WWW-Authenticate',
+        match ? 'Bearer realm="SOMNET NOC", error="invalid_token"' : 'Bearer realm="SOMNET NOC"',
+      );
       return errorResponse(
         c,
         401,

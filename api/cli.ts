@@ -116,7 +116,14 @@ try {
   }
 } catch (err) {
   // The command names its fields; here they are the flags that carried them.
-  const flag = (path: string) => (['name', 'email', 'role'].includes(path) ? `--${path}` : path === 'scopes' || path.startsWith('scopes.') ? '--scope' : path === 'expires_at' ? '--expires' : path);
+  const flag = (path: string) =>
+    ['name', 'email', 'role'].includes(path)
+      ? `--${path}`
+      : path === 'scopes' || path.startsWith('scopes.')
+        ? '--scope'
+        : path === 'expires_at'
+          ? '--expires'
+          : path;
   if (err instanceof CommandError)
     fail([err.message, ...(err.fields ?? []).map((f) => `  ${flag(f.path)}: ${f.message}`)].join('\n'));
   throw err;

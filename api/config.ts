@@ -141,7 +141,10 @@ const schema = z.object({
     ),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  OIDC_ROLE_CLAIM: z.string().regex(/^[\w.:/-]{1,200}$/, 'debe ser el nombre de un claim, p. ej. roles o groups').optional(),
+  OIDC_ROLE_CLAIM: z
+    .string()
+    .regex(/^[\w.:/-]{1,200}$/, 'debe ser el nombre de un claim, p. ej. roles o groups')
+    .optional(),
   OIDC_ROLE_MAP: z
     .string()
     .regex(
@@ -171,7 +174,9 @@ function isHttpUrl(value: string): boolean {
 function isIssuerUrl(value: string): boolean {
   try {
     const u = new URL(value);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname));
+    return (
+      u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))
+    );
   } catch {
     return false;
   }

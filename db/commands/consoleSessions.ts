@@ -262,12 +262,7 @@ export interface OpenedSession {
 
 /** What the sign-in was, as the audit log's `user.login` states it. */
 export type SignInProof =
-  | 'password'
-  | 'password+totp'
-  | 'password+recovery_code'
-  | 'password+passkey'
-  | 'passkey'
-  | 'oidc';
+  'password' | 'password+totp' | 'password+recovery_code' | 'password+passkey' | 'passkey' | 'oidc';
 
 /**
  * Opens a session for a user whose identity is established. A password sign-in that owes the
@@ -339,12 +334,7 @@ export async function signIn(
   if (!checked.ok) throw invalid();
   const { user } = checked;
   const owesSecond = hasSecondFactor(db, user);
-  return openSession(
-    db,
-    user,
-    { method: 'password', complete: !owesSecond, proof: 'password', client: input },
-    now,
-  );
+  return openSession(db, user, { method: 'password', complete: !owesSecond, proof: 'password', client: input }, now);
 }
 
 /**

@@ -145,7 +145,11 @@ export async function registerPasskey(
   return runCommand(db, () => {
     // The challenge is spent whatever happens next.
     db.update(consoleSessions).set({ challenge: null }).where(eq(consoleSessions.id, session.sessionId)).run();
-    const taken = db.select({ id: consolePasskeys.id }).from(consolePasskeys).where(eq(consolePasskeys.id, credential.id)).get();
+    const taken = db
+      .select({ id: consolePasskeys.id })
+      .from(consolePasskeys)
+      .where(eq(consolePasskeys.id, credential.id))
+      .get();
     if (taken) throw new CommandError(409, 'passkey_exists', 'Esta llave de acceso ya está registrada.');
     db.insert(consolePasskeys)
       .values({
@@ -208,7 +212,11 @@ export async function passkeySignInOptions(
   rp: RelyingParty,
   now: Date,
 ): Promise<{ flowToken: string; options: PublicKeyCredentialRequestOptionsJSON }> {
-  const options = await generateAuthenticationOptions({ rpID: rp.id, userVerification: 'required', timeout: CEREMONY_MS });
+  const options = await generateAuthenticationOptions({
+    rpID: rp.id,
+    userVerification: 'required',
+    timeout: CEREMONY_MS,
+  });
   const flowToken = randomBytes(24).toString('base64url');
   writeTransaction(db, () => {
     db.delete(consoleLoginFlows).where(lt(consoleLoginFlows.expiresAt, now)).run();
@@ -225,10 +233,19 @@ export async function passkeySignInOptions(
 }
 
 /** Takes a sign-in flow out of the table (single use); null when unknown, expired or of another kind. */
-export function takeLoginFlow(db: Db, flowToken: string, kind: 'passkey' | 'oidc', now: Date): Record<string, string> | null {
+export function takeLoginFlow(
+  db: Db,
+  flowToken: string,
+  kind: 'passkey' | 'oidc',
+  now: Date,
+): Record<string, string> | null {
   if (!flowToken || flowToken.length > 100) return null;
   const row = writeTransaction(db, () =>
-    db.delete(consoleLoginFlows).where(eq(consoleLoginFlows.tokenHash, flowHash(flowToken))).returning().get(),
+    db
+      .delete(consoleLoginFlows)
+      .where(eq(consoleLoginFlows.tokenHash, flowHash(flowToken)))
+      .returning()
+      .get(),
   );
   if (!row || row.kind !== kind || row.expiresAt <= now) return null;
   return JSON.parse(row.data) as Record<string, string>;
@@ -240,7 +257,12 @@ export function startLoginFlow(db: Db, kind: 'oidc', data: Record<string, string
   writeTransaction(db, () => {
     db.delete(consoleLoginFlows).where(lt(consoleLoginFlows.expiresAt, now)).run();
     db.insert(consoleLoginFlows)
-      .values({ tokenHash: flowHash(flowToken), kind, data: JSON.stringify(data), expiresAt: new Date(now.getTime() + ttlMs) })
+      .values({
+        tokenHash: flowHash(flowToken),
+        kind,
+        data: JSON.stringify(data),
+        expiresAt: new Date(now.getTime() + ttlMs),
+      })
       .run();
   });
   return flowToken;
@@ -261,11 +283,17 @@ async function checkAssertion(
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       requireUserVerification,
-      credential: { id: row.id, publicKey: new Uint8Array(row.publicKey), counter: row.counter, transports: transportsOf(row) },
+      credential: {
+        id: row.id,
+        publicKey: new Uint8Array(row.publicKey),
+        counter: row.counter,
+        transports: transportsOf(row),
+      },
     });
     if (!result.verified) return false;
     writeTransaction(db, () =>
-      db.update(consolePasskeys)
+      db
+        .update(consolePasskeys)
         .set({ counter: result.authenticationInfo.newCounter, backedUp: result.authenticationInfo.credentialBackedUp })
         .where(eq(consolePasskeys.id, row.id))
         .run(),
@@ -278,7 +306,11 @@ async function checkAssertion(
 }
 
 const passkeyNotAccepted = () =>
-  new CommandError(401, 'passkey_refused', 'La llave de acceso no fue aceptada. Intente de nuevo o entre con su contraseña.');
+  new CommandError(
+    401,
+    'passkey_refused',
+    'La llave de acceso no fue aceptada. Intente de nuevo o entre con su contraseña.',
+  );
 
 /**
  * Signs in with a passkey alone. The user must have been verified by the authenticator (UV):
@@ -295,9 +327,16 @@ export async function signInWithPasskey(
   now: Date,
 ): Promise<OpenedSession> {
   const flow = takeLoginFlow(db, flowToken, 'passkey', now);
-  const row = typeof response?.id === 'string' ? db.select().from(consolePasskeys).where(eq(consolePasskeys.id, response.id)).get() : undefined;
+  const row =
+    typeof response?.id === 'string'
+      ? db.select().from(consolePasskeys).where(eq(consolePasskeys.id, response.id)).get()
+      : undefined;
   const user = row ? db.select().from(consoleUsers).where(eq(consoleUsers.id, row.userId)).get() : undefined;
-  const attempt = reserveAttempt(db, { email: user?.email ?? '(llave desconocida)', userId: null, client, factor: 'passkey' }, now);
+  const attempt = reserveAttempt(
+    db,
+    { email: user?.email ?? '(llave desconocida)', userId: null, client, factor: 'passkey' },
+    now,
+  );
   const handle = response?.response?.userHandle;
   const ok =
     !!flow &&
@@ -307,11 +346,18 @@ export async function signInWithPasskey(
     (!handle || handle === user.webauthnUserId) &&
     (await checkAssertion(db, response, flow.challenge, row, rp, true));
   if (!ok || !user || !row) {
-    settleFailure(db, attempt, !flow ? 'passkey_expired' : !row ? 'unknown_passkey' : user?.disabledAt ? 'disabled' : 'passkey_failed', now);
+    settleFailure(
+      db,
+      attempt,
+      !flow ? 'passkey_expired' : !row ? 'unknown_passkey' : user?.disabledAt ? 'disabled' : 'passkey_failed',
+      now,
+    );
     throw passkeyNotAccepted();
   }
   settleSuccess(db, attempt);
-  writeTransaction(db, () => db.update(consolePasskeys).set({ lastUsedAt: now }).where(eq(consolePasskeys.id, row.id)).run());
+  writeTransaction(db, () =>
+    db.update(consolePasskeys).set({ lastUsedAt: now }).where(eq(consolePasskeys.id, row.id)).run(),
+  );
   return openSession(db, user, { method: 'passkey', complete: true, proof: 'passkey', client }, now);
 }
 
@@ -344,7 +390,11 @@ export async function verifySecondFactorPasskey(
   now: Date,
 ): Promise<{ token: string; expiresAt: Date }> {
   if (session.complete) throw new CommandError(409, 'already_verified', 'Esta sesión ya está verificada.');
-  const attempt = reserveAttempt(db, { email: session.user.email, userId: session.user.id, client, factor: 'passkey' }, now);
+  const attempt = reserveAttempt(
+    db,
+    { email: session.user.email, userId: session.user.id, client, factor: 'passkey' },
+    now,
+  );
   const row =
     typeof response?.id === 'string'
       ? db

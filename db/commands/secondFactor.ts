@@ -11,13 +11,7 @@ import {
 } from '../domain/secondFactor.ts';
 import { consolePasskeys, consoleRecoveryCodes, consoleSessions, consoleUsers } from '../schema/index.ts';
 import { recordAudit } from './audit.ts';
-import {
-  completeSession,
-  reserveAttempt,
-  settleFailure,
-  settleSuccess,
-  type SignInClient,
-} from './consoleSessions.ts';
+import { completeSession, reserveAttempt, settleFailure, settleSuccess, type SignInClient } from './consoleSessions.ts';
 import { normalizeEmail } from './consoleUsers.ts';
 import { CommandError, notFound } from './errors.ts';
 import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
@@ -46,9 +40,12 @@ export function totpEnrolment(
 }
 
 const wrongEnrolmentCode = () =>
-  new CommandError(422, 'wrong_code', 'El código no coincide. Revise la hora del teléfono y escriba el código actual.', [
-    { path: 'code', message: 'El código no coincide con el de la aplicación; escriba el que muestra ahora.' },
-  ]);
+  new CommandError(
+    422,
+    'wrong_code',
+    'El código no coincide. Revise la hora del teléfono y escriba el código actual.',
+    [{ path: 'code', message: 'El código no coincide con el de la aplicación; escriba el que muestra ahora.' }],
+  );
 
 /**
  * Confirms TOTP enrolment with a code of the secret this session was shown: the secret becomes
@@ -76,10 +73,7 @@ export function confirmTotpEnrolment(
       .set({ totpSecret: secret, totpLastStep: step, totpEnabledAt: now, updatedAt: now })
       .where(eq(consoleUsers.id, session.user.id))
       .run();
-    db.update(consoleSessions)
-      .set({ pendingTotpSecret: null })
-      .where(eq(consoleSessions.id, session.sessionId))
-      .run();
+    db.update(consoleSessions).set({ pendingTotpSecret: null }).where(eq(consoleSessions.id, session.sessionId)).run();
     replaceRecoveryCodes(db, session.user.id, codes, now);
     recordAudit(db, actor, 'user.totp_enrol', { type: 'user', id: session.user.email }, now, {
       replaced: !!before?.totpSecret,
@@ -111,7 +105,11 @@ export function regenerateRecoveryCodes(
       .where(eq(consoleUsers.id, user.id))
       .get();
     if (!row?.totpSecret)
-      throw new CommandError(409, 'no_totp', 'Los códigos de recuperación acompañan a la aplicación de códigos (TOTP).');
+      throw new CommandError(
+        409,
+        'no_totp',
+        'Los códigos de recuperación acompañan a la aplicación de códigos (TOTP).',
+      );
     replaceRecoveryCodes(db, user.id, codes, now);
     recordAudit(db, actor, 'user.recovery_codes_regenerate', { type: 'user', id: user.email }, now, {
       recovery_codes: codes.length,
@@ -167,10 +165,17 @@ export function verifySecondFactorCode(
           .from(consoleRecoveryCodes)
           .where(and(eq(consoleRecoveryCodes.userId, user.id), isNull(consoleRecoveryCodes.usedAt)))
           .get()?.n ?? 0;
-      recordAudit(db, { kind: 'user', name: user.email }, 'user.recovery_code_used', { type: 'user', id: user.email }, now, {
-        left,
-        address: client.ip ?? client.address,
-      });
+      recordAudit(
+        db,
+        { kind: 'user', name: user.email },
+        'user.recovery_code_used',
+        { type: 'user', id: user.email },
+        now,
+        {
+          left,
+          address: client.ip ?? client.address,
+        },
+      );
       return { ...completeSession(db, session.sessionId, user, 'password+recovery_code', client, now), left };
     });
     if (!result) {
@@ -192,10 +197,7 @@ export function verifySecondFactorCode(
       .update(consoleUsers)
       .set({ totpLastStep: step })
       .where(
-        and(
-          eq(consoleUsers.id, user.id),
-          or(isNull(consoleUsers.totpLastStep), lt(consoleUsers.totpLastStep, step)),
-        ),
+        and(eq(consoleUsers.id, user.id), or(isNull(consoleUsers.totpLastStep), lt(consoleUsers.totpLastStep, step))),
       )
       .run().changes;
     if (spent === 0) return null;

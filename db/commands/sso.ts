@@ -55,33 +55,50 @@ export function signInWithSso(
   const fail = (outcome: string, err: CommandError): never => {
     try {
       writeTransaction(db, () =>
-        recordAudit(db, clientActor(client), 'user.login_failed', { type: 'user', id: email || identity.subject }, now, {
-          outcome,
-          factor: 'oidc',
-          issuer: identity.issuer,
-          subject: identity.subject,
-          address: client.ip ?? client.address,
-        }),
+        recordAudit(
+          db,
+          clientActor(client),
+          'user.login_failed',
+          { type: 'user', id: email || identity.subject },
+          now,
+          {
+            outcome,
+            factor: 'oidc',
+            issuer: identity.issuer,
+            subject: identity.subject,
+            address: client.ip ?? client.address,
+          },
+        ),
       );
     } catch (auditErr) {
       if (!(auditErr instanceof CommandError && auditErr.status === 503)) throw auditErr;
     }
     throw err;
   };
-  if (!email) fail('no_email', refused('sso_no_email', 'El proveedor de identidad no envió un correo para esta cuenta.'));
+  if (!email)
+    fail('no_email', refused('sso_no_email', 'El proveedor de identidad no envió un correo para esta cuenta.'));
   if (identity.emailVerified === false)
-    fail('email_unverified', refused('sso_email_unverified', 'El proveedor de identidad no ha verificado el correo de esta cuenta.'));
+    fail(
+      'email_unverified',
+      refused('sso_email_unverified', 'El proveedor de identidad no ha verificado el correo de esta cuenta.'),
+    );
   const role = policy.roleFromClaim ? roleFromClaim(identity.roleValues ?? [], policy.roleMap) : null;
   if (policy.roleFromClaim && !role)
     fail(
       'no_role',
-      refused('sso_no_role', 'Su cuenta no tiene un rol de la consola NOC en el proveedor de identidad. Pida acceso a un administrador.'),
+      refused(
+        'sso_no_role',
+        'Su cuenta no tiene un rol de la consola NOC en el proveedor de identidad. Pida acceso a un administrador.',
+      ),
     );
   let user = db.select().from(consoleUsers).where(eq(consoleUsers.email, email)).get();
   if (!user && !policy.createUsers)
     fail(
       'unknown_account',
-      refused('sso_unknown_user', `No hay un usuario de la consola con el correo ${email}. Pida a un administrador que lo cree.`),
+      refused(
+        'sso_unknown_user',
+        `No hay un usuario de la consola con el correo ${email}. Pida a un administrador que lo cree.`,
+      ),
     );
   if (user?.disabledAt) fail('disabled', refused('user_disabled', 'Esta cuenta de la consola está desactivada.'));
   if (user?.oidcSubject && user.oidcSubject !== identity.subject)
@@ -116,7 +133,11 @@ export function signInWithSso(
     if (!user.oidcSubject) changes.oidcSubject = identity.subject;
     if (role && role !== user.role) {
       changes.role = role;
-      recordAudit(db, actor, 'user.set_role', { type: 'user', id: email }, now, { from: user.role, to: role, via: 'oidc' });
+      recordAudit(db, actor, 'user.set_role', { type: 'user', id: email }, now, {
+        from: user.role,
+        to: role,
+        via: 'oidc',
+      });
     }
     if (Object.keys(changes).length === 0) return user;
     return db
@@ -126,7 +147,12 @@ export function signInWithSso(
       .returning()
       .get();
   });
-  return openSession(db, { ...user, mustChangePassword: false }, { method: 'oidc', complete: true, proof: 'oidc', client }, now);
+  return openSession(
+    db,
+    { ...user, mustChangePassword: false },
+    { method: 'oidc', complete: true, proof: 'oidc', client },
+    now,
+  );
 }
 
 /** A single sign-on that failed before anyone was identified (a wrong state or nonce, an error from the provider). */

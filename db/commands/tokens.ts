@@ -139,13 +139,20 @@ export function recordOutOfScope(
   try {
     withoutWaiting(db, () =>
       writeTransaction(db, () =>
-        recordAudit(db, { kind: 'token', name: token.name }, 'token.out_of_scope', { type: 'token', id: token.name }, now, {
-          method: request.method,
-          path: request.path,
-          needed: request.needed,
-          scopes: token.scopes,
-          address: request.address,
-        }),
+        recordAudit(
+          db,
+          { kind: 'token', name: token.name },
+          'token.out_of_scope',
+          { type: 'token', id: token.name },
+          now,
+          {
+            method: request.method,
+            path: request.path,
+            needed: request.needed,
+            scopes: token.scopes,
+            address: request.address,
+          },
+        ),
       ),
     );
   } catch (err) {

@@ -23,7 +23,12 @@ export interface PageContext {
 }
 
 /** An endpoint's context as the console modules read it (api/app.ts sets the locals). */
-export function pageContext(context: { cookies: AstroCookies; locals: object; request: Request; url: URL }): PageContext {
+export function pageContext(context: {
+  cookies: AstroCookies;
+  locals: object;
+  request: Request;
+  url: URL;
+}): PageContext {
   return context as PageContext;
 }
 

@@ -15,7 +15,9 @@ export interface PasswordView {
   kept: { actual: string; nueva: string; repetir: string };
 }
 
-export async function passwordPage(ctx: PageContext): Promise<{ redirect: string } | { status: number; view: PasswordView }> {
+export async function passwordPage(
+  ctx: PageContext,
+): Promise<{ redirect: string } | { status: number; view: PasswordView }> {
   const session = requireSession(ctx);
   const { db, now } = ctx.locals;
   const view: PasswordView = { errors: {}, kept: { actual: '', nueva: '', repetir: '' } };

@@ -4,12 +4,7 @@
 // second factor is sent here before any other page.
 import QRCode from 'qrcode';
 import { CommandError } from '#db/commands/errors.ts';
-import {
-  passkeyRegistrationOptions,
-  registerPasskey,
-  relyingPartyOf,
-  removePasskey,
-} from '#db/commands/passkeys.ts';
+import { passkeyRegistrationOptions, registerPasskey, relyingPartyOf, removePasskey } from '#db/commands/passkeys.ts';
 import { confirmTotpEnrolment, regenerateRecoveryCodes, totpEnrolment } from '#db/commands/secondFactor.ts';
 import { secondFactorOf, type SecondFactorView } from '#db/queries/console.ts';
 import { contextOf } from './action.ts';
@@ -33,7 +28,9 @@ async function qrSvg(uri: string): Promise<string> {
   return QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
 }
 
-export async function securityPage(ctx: PageContext): Promise<{ redirect: string } | { status: number; view: SecurityView }> {
+export async function securityPage(
+  ctx: PageContext,
+): Promise<{ redirect: string } | { status: number; view: SecurityView }> {
   const session = requireSession(ctx);
   const { db, now, auth } = ctx.locals;
   const mustEnrol = consoleAccess(session, auth) === 'enrol';
@@ -49,7 +46,8 @@ export async function securityPage(ctx: PageContext): Promise<{ redirect: string
           ? 'Llave de acceso agregada.'
           : undefined,
   };
-  const wantsTotp = ctx.url.searchParams.get('totp') === 'configurar' || (mustEnrol && view.factors.passkeys.length === 0);
+  const wantsTotp =
+    ctx.url.searchParams.get('totp') === 'configurar' || (mustEnrol && view.factors.passkeys.length === 0);
   const showEnrolment = async () => {
     const { secret, uri } = totpEnrolment(db, session);
     view.enrolment = { svg: await qrSvg(uri), uri, secret };
@@ -63,7 +61,12 @@ export async function securityPage(ctx: PageContext): Promise<{ redirect: string
   const context = { now: now(), actor: contextOf({ db, now: now(), session }).actor };
   try {
     if (action === 'totp') {
-      const { recoveryCodes } = confirmTotpEnrolment(db, session, String(form.get('codigo') ?? '').slice(0, 64), context);
+      const { recoveryCodes } = confirmTotpEnrolment(
+        db,
+        session,
+        String(form.get('codigo') ?? '').slice(0, 64),
+        context,
+      );
       view.recoveryCodes = recoveryCodes;
       view.factors = secondFactorOf(db, session.user.id);
       view.mustEnrol = false;

@@ -46,7 +46,9 @@ export function browserLabel(userAgent: string): string {
   return os ? `${browser} en ${os}` : browser;
 }
 
-export async function sessionsPage(ctx: PageContext): Promise<{ redirect: string } | { status: number; view: SessionsView }> {
+export async function sessionsPage(
+  ctx: PageContext,
+): Promise<{ redirect: string } | { status: number; view: SessionsView }> {
   const session = requireSession(ctx);
   const { db, now, auth } = ctx.locals;
   const list = (): SessionsView['sessions'] =>
@@ -57,7 +59,10 @@ export async function sessionsPage(ctx: PageContext): Promise<{ redirect: string
   if (ctx.request.method !== 'POST')
     return {
       status: 200,
-      view: { sessions: list(), notice: ctx.url.searchParams.get('aviso') === 'cerrada' ? 'Sesión cerrada.' : undefined },
+      view: {
+        sessions: list(),
+        notice: ctx.url.searchParams.get('aviso') === 'cerrada' ? 'Sesión cerrada.' : undefined,
+      },
     };
   const form = await ctx.request.formData();
   const target = Number(form.get('sesion'));

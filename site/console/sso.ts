@@ -91,7 +91,8 @@ export async function finishSso(ctx: PageContext): Promise<{ redirect: string } 
     recordSsoFailure(db, client, 'no_flow', 'Sin inicio de sesión único en curso para este navegador.', now());
     return {
       status: 400,
-      error: 'El inicio de sesión único expiró o no empezó en este navegador. Vuelva a intentarlo desde la página de inicio de sesión.',
+      error:
+        'El inicio de sesión único expiró o no empezó en este navegador. Vuelva a intentarlo desde la página de inicio de sesión.',
     };
   }
   let identity;
@@ -119,11 +120,13 @@ export async function finishSso(ctx: PageContext): Promise<{ redirect: string } 
       roleValues: roleClaim ? claimValues(all[roleClaim]) : undefined,
     };
   } catch (err) {
-    const detail = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
+    const detail =
+      err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
     recordSsoFailure(db, client, 'oidc_refused', detail, now());
     return {
       status: 400,
-      error: 'El proveedor de identidad no confirmó el inicio de sesión (la respuesta no coincide con la solicitud). Vuelva a intentarlo.',
+      error:
+        'El proveedor de identidad no confirmó el inicio de sesión (la respuesta no coincide con la solicitud). Vuelva a intentarlo.',
     };
   }
   try {

@@ -52,7 +52,9 @@ export function tokensPage(req: ConsoleRequest, form?: FormData): Redirect | { s
     }
     throw new CommandError(400, 'unknown_action', 'Acción desconocida.');
   } catch (err) {
-    view.errors = refusal(err, (path) => (path.startsWith('scopes') ? 'scopes' : path === 'expires_at' ? 'expires' : path));
+    view.errors = refusal(err, (path) =>
+      path.startsWith('scopes') ? 'scopes' : path === 'expires_at' ? 'expires' : path,
+    );
     return { status: refusalStatus(err), view };
   }
 }

@@ -13,7 +13,9 @@ export interface VerifyView {
   passkeys: number;
 }
 
-export async function verifyPage(ctx: PageContext): Promise<{ redirect: string } | { status: number; view: VerifyView }> {
+export async function verifyPage(
+  ctx: PageContext,
+): Promise<{ redirect: string } | { status: number; view: VerifyView }> {
   const session = requireSession(ctx);
   const back = safeReturnPath(ctx.url.searchParams.get('volver'));
   if (session.complete) return { redirect: back };

@@ -1,7 +1,12 @@
 // Passkey buttons of the console (sign-in, second factor, adding one), through
 // @simplewebauthn/browser. Each is a `[data-passkey]` block, hidden until this script finds
 // WebAuthn in the browser; without JavaScript the password and code forms still work.
-import { browserSupportsWebAuthn, startAuthentication, startRegistration, WebAuthnError } from '@simplewebauthn/browser';
+import {
+  browserSupportsWebAuthn,
+  startAuthentication,
+  startRegistration,
+  WebAuthnError,
+} from '@simplewebauthn/browser';
 
 async function post(url: string, fields: Record<string, string>): Promise<{ status: number; body: any }> {
   const res = await fetch(url, {
