@@ -23,18 +23,20 @@ function form(fields: Record<string, string | string[]>): FormData {
   return f;
 }
 
-describe('rules page (site/console/alerts.ts)', () => {
+/** A fresh database and a signed-in NOC operator's request to the console modules. */
+function nocRequest(): { db: ReturnType<typeof freshDb>; req: ConsoleRequest } {
   const db = freshDb();
   const user = createConsoleUser(
     db,
     { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
     { now, actor: { kind: 'cli', name: 'pruebas' } },
   );
-  const req: ConsoleRequest = {
-    db,
-    now,
-    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
-  };
+  const session = { user: { id: user.id, email: user.email, role: 'noc' as const, mustChangePassword: false } };
+  return { db, req: { db, now, session } };
+}
+
+describe('rules page (site/console/alerts.ts)', () => {
+  const { db, req } = nocRequest();
   const catalogue = componentCatalogue(db);
   const metepec = catalogue.groups.find((g) => g.slug === 'metepec')!;
 
@@ -119,17 +121,7 @@ describe('rules page (site/console/alerts.ts)', () => {
 });
 
 describe('composer with a draft (site/console/incidents.ts)', () => {
-  const db = freshDb();
-  const user = createConsoleUser(
-    db,
-    { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
-    { now, actor: { kind: 'cli', name: 'pruebas' } },
-  );
-  const req: ConsoleRequest = {
-    db,
-    now,
-    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
-  };
+  const { db, req } = nocRequest();
   const body = alertmanagerPayload([
     {
       labels: { alertname: 'Caida', component: 'lerma-fibra', severity: 'critical' },
@@ -188,17 +180,7 @@ describe('composer with a draft (site/console/incidents.ts)', () => {
 });
 
 describe('composer with a draft from a hostile keyword warning: a template is offered, never prefilled', () => {
-  const db = freshDb();
-  const user = createConsoleUser(
-    db,
-    { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
-    { now, actor: { kind: 'cli', name: 'pruebas' } },
-  );
-  const req: ConsoleRequest = {
-    db,
-    now,
-    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
-  };
+  const { db, req } = nocRequest();
   const body = alertmanagerPayload([
     {
       labels: { alertname: 'OltPacketLoss', component: 'san-mateo-atenco-fibra', severity: 'warning' },
