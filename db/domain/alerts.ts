@@ -15,7 +15,7 @@ import { incidentTemplate, type IncidentTemplate } from './incidentTemplates.ts'
 import { faultStatuses, worstStatus, type FaultStatus } from './rollup.ts';
 
 /**
- * What each severity means when no rule says otherwise (issue 11): critical → total outage,
+ * What each severity means when no rule says otherwise: critical → total outage,
  * major/high → partial, warning/minor → degraded. Zabbix's own scale is added (disaster, average)
  * so its webhook works without rules. Keys are compared in lower case.
  */

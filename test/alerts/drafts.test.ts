@@ -1,6 +1,6 @@
-// Drafts an alert opens state what monitoring saw, nothing more (issue «Every word and figure…»,
-// section 3), through the real API on a real database; and `receive`, the intake's transaction,
-// driven directly.
+// Drafts an alert opens state what monitoring saw, nothing more — a guessed cause one click from
+// every subscriber's inbox is the worst thing a status page can publish — through the real API on
+// a real database; and `receive`, the intake's transaction, driven directly.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
