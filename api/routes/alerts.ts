@@ -6,7 +6,7 @@ import {
   receiveGrafanaWebhook,
   type IntakeContext,
   type IntakeResult,
-} from '#db/commands/alerts.ts';
+} from '#db/commands/alerts/index.ts';
 import type { AlertFormat } from '#db/enums.ts';
 import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
 import { parseInput } from '#db/commands/input.ts';
