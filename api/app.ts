@@ -26,6 +26,8 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import { timeRender } from './metrics/registry.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -183,10 +185,7 @@ export function createApp(options: CreateAppOptions) {
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });
 
-  app.get('/healthz', (c) => {
-    deps.db.$client.prepare('SELECT 1').get();
-    return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
-  });
+  app.route('/', operationsRoutes(deps));
 
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
   app.route('/', coverageRoutes(deps));
@@ -201,6 +200,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/', feedRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.all('/healthz', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+  app.all('/metrics', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
   const allowedMethods = allowedMethodsOf(app.routes);
   app.all('/api/*', (c) => {
     const allowed = allowedMethods(c.req.path);
@@ -228,7 +228,7 @@ export function createApp(options: CreateAppOptions) {
     const inFlight = new Map<string, Promise<RenderedResult>>();
     const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
       const generation = deps.cache.currentGeneration;
-      return pages.render(req, locals).then((page) => {
+      return timeRender(key, () => pages.render(req, locals)).then((page) => {
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
         const entry = makeEntry(page.status, page.body, {
           'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),

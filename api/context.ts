@@ -3,6 +3,7 @@ import type { Db } from '#db/client.ts';
 import type { ApiScope } from '#db/enums.ts';
 import type { AuthConfig, Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
+import type { PublishedState } from './publish/publisher.ts';
 
 /** What every route needs; built once per process (or per test file). */
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   trustedProxies: BlockList;
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
+  /** The publisher keeping PUBLISH_DIR current (set by api/server.ts), for /metrics and /healthz. */
+  publishing?: { readonly published: PublishedState; readonly backlogRemaining: number };
 }
 
 /** Given to Astro pages as `Astro.locals`, so pages read the same database and clock. */

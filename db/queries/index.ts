@@ -19,3 +19,4 @@ export * from './areaPage.ts';
 export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';
+export * from './operations.ts';
