@@ -26,6 +26,7 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
+import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -195,6 +196,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
+  app.route('/api/v1/quality', qualityRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
@@ -210,6 +212,7 @@ export function createApp(options: CreateAppOptions) {
   });
   app.route('/', maintenanceFeedRoutes(deps));
   app.route('/', reportFileRoutes(deps));
+  app.route('/', qualityFileRoutes(deps));
 
   const pages = options.pages;
   if (pages) {

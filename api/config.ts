@@ -30,6 +30,11 @@ export interface Config {
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
    */
   trustedProxies?: string[];
+  /**
+   * Prometheus' base URL (PROMETHEUS_URL), e.g. http://prometheus.somnet.local:9090: the network
+   * quality worker reads `/api/v1/query_range` there every minute. Unset: quality comes only by push.
+   */
+  prometheusUrl?: string;
 }
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
@@ -92,6 +97,13 @@ const schema = z.object({
       (v) => v === undefined || trustedProxyList(v) !== null,
       'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
     ),
+  PROMETHEUS_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isHttpUrl(v),
+      'debe ser la URL base de Prometheus, http:// o https:// sin parámetros, p. ej. http://prometheus.somnet.local:9090',
+    ),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -138,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
+    PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -160,6 +173,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
+    ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),
   };
 }
 

@@ -18,3 +18,4 @@ export * from './areaPage.ts';
 export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';
+export * from './quality.ts';
