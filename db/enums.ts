@@ -151,6 +151,11 @@ export const qualityMetricLabels: Record<QualityMetric, string> = {
   jitter_ms: 'Jitter (variación de la latencia)',
   loss_pct: 'Pérdida de paquetes',
 };
+export const qualityMetricShortLabels: Record<QualityMetric, string> = {
+  latency_ms: 'Latencia',
+  jitter_ms: 'Jitter',
+  loss_pct: 'Pérdida',
+};
 export const qualityMetricUnits: Record<QualityMetric, string> = { latency_ms: 'ms', jitter_ms: 'ms', loss_pct: '%' };
 /** Where samples came from: the pull worker (Prometheus) or POST /api/v1/quality. */
 export const qualityIngestSources = ['prometheus', 'push'] as const;

@@ -148,10 +148,12 @@ export function qualityWord(
 }
 
 /** A value as pages show it: "12.3 ms", "0.5 %", "—" without data. */
+const oneDecimal = new Intl.NumberFormat('es-MX', { minimumFractionDigits: 0, maximumFractionDigits: 1 });
+const noDecimals = new Intl.NumberFormat('es-MX', { maximumFractionDigits: 0 });
+
 export function formatQualityValue(metric: QualityMetric, value: number | null): string {
   if (value === null) return '—';
-  const digits = value >= 100 ? 0 : 1;
-  const n = new Intl.NumberFormat('es-MX', { minimumFractionDigits: 0, maximumFractionDigits: digits }).format(value);
+  const n = (value >= 100 ? noDecimals : oneDecimal).format(value);
   return metric === 'loss_pct' ? `${n} %` : `${n} ms`;
 }
 

@@ -361,14 +361,21 @@ export function qualityAreaSlugsByIds(db: Db, ids: string[]): string[] {
 }
 
 /** The one-line state of a component's quality for the service and self-diagnosis pages; null when not measured. */
-export function componentQuality(db: Db, componentId: string, now: Date): ComponentQuality | null {
+export function componentQuality(
+  db: Db,
+  componentId: string,
+  now: Date,
+): (ComponentQuality & { area: GroupView; computedTo: Date }) | null {
   const catalogue = componentCatalogue(db);
   const component = catalogue.byId.get(componentId);
-  if (!component?.groupId || !measuredComponentIds(db, catalogue).has(componentId)) return null;
+  const area = catalogue.groups.find((g) => g.id === component?.groupId);
+  if (!component || !area || !measuredComponentIds(db, catalogue).has(componentId)) return null;
   const m = computedMinute(now);
   const rows = seriesRows(db, [componentId]);
   return {
     component,
+    area,
+    computedTo: minuteDate(m),
     metrics: Object.fromEntries(
       qualityMetrics.map((metric) => [
         metric,
