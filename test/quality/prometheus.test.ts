@@ -1,0 +1,164 @@
+// Issue 24's pull, end to end through real parts: Debian's prometheus-blackbox-exporter probes
+// loopback targets (ICMP echo to 127.0.0.1, and a TCP connect to a loopback port nobody listens
+// on, which fails), Debian's prometheus scrapes it every second, and the server's quality worker
+// reads `query_range` (step 60 s) with the NOC's mapping, stores what came back, leaves what did
+// not as gaps, and shows the NOC a Prometheus that stopped answering — never zeros.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '../support/server.ts';
+import { freePort, startBlackbox, startPrometheus, type RunningProcess } from '../support/prometheus.ts';
+import { waitUntil } from '../support/alertmanager.ts';
+import { qualityWorker } from '../../api/workers/quality.ts';
+
+let blackbox: RunningProcess;
+let prometheus: RunningProcess;
+let s: Awaited<ReturnType<typeof startTestServer>>;
+
+const samples = (slug: string, metric: string) =>
+  s.db.$client
+    .prepare(
+      `SELECT s.minute, s.value FROM quality_samples s JOIN quality_series q ON q.id = s.series_id
+       JOIN components c ON c.id = q.component_id WHERE c.slug = ? AND q.metric = ? ORDER BY s.minute`,
+    )
+    .all(slug, metric) as Array<{ minute: number; value: number }>;
+
+beforeAll(async () => {
+  const closedPort = await freePort();
+  blackbox = await startBlackbox();
+  prometheus = await startPrometheus(blackbox.url, [
+    { module: 'icmp', target: '127.0.0.1', labels: { area: 'metepec', component: 'metepec-fibra' } },
+    {
+      module: 'tcp',
+      target: `127.0.0.1:${closedPort}`,
+      labels: { area: 'metepec', component: 'metepec-inalambrico' },
+    },
+  ]);
+  s = await startTestServer({
+    config: { prometheusUrl: prometheus.url },
+    workers: [qualityWorker({ intervalMs: 1_500, timeoutMs: 3_000 })],
+  });
+  const put = await s.api('PUT', '/api/v1/quality/sources', {
+    sources: [
+      // blackbox_exporter's ICMP round trip, in milliseconds.
+      {
+        component: 'metepec-fibra',
+        metrics: { latency_ms: '1000 * probe_icmp_duration_seconds{phase="rtt",component="metepec-fibra"}' },
+      },
+      // A latency only for successful probes: a failed probe is no latency at all (a gap).
+      {
+        component: 'metepec-inalambrico',
+        metrics: {
+          latency_ms:
+            '1000 * (probe_duration_seconds{component="metepec-inalambrico"} and on(instance) (probe_success == 1))',
+        },
+      },
+      // One expression for the whole area: each series names its component by label.
+      { area: 'metepec', metrics: { loss_pct: '100 * (1 - avg_over_time(probe_success{area="metepec"}[1m]))' } },
+      // Prometheus refuses this one; only it fails.
+      { component: 'lerma-fibra', metrics: { jitter_ms: 'rate(probe_success[' } },
+    ],
+  });
+  expect(put.status, await put.clone().text()).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await s?.close();
+  await prometheus?.stop();
+  await blackbox?.stop();
+});
+
+describe('the pull worker against a real Prometheus and blackbox_exporter', () => {
+  it('stores each minute Prometheus has, per component, and leaves the rest as gaps', async () => {
+    // query_range evaluates at minute boundaries: wait until one has passed with data scraped before it.
+    await waitUntil(() => samples('metepec-fibra', 'latency_ms').length > 0, 100_000, 'la latencia de metepec-fibra');
+    await waitUntil(
+      () => samples('metepec-inalambrico', 'loss_pct').length > 0,
+      10_000,
+      'la pérdida de metepec-inalambrico',
+    );
+    const latency = samples('metepec-fibra', 'latency_ms');
+    // A loopback echo: more than nothing, far less than 50 ms.
+    for (const { value } of latency) {
+      expect(value).toBeGreaterThan(0);
+      expect(value).toBeLessThan(50);
+    }
+    // Minutes before Prometheus started have no row: gaps, not zeros. The worker asked for the
+    // last 24 hours, and only the minutes since Prometheus started came back.
+    expect(latency.length).toBeLessThanOrEqual(3);
+    const started = Math.floor(Date.now() / 60_000) - 3;
+    expect(latency.every((r) => r.minute >= started)).toBe(true);
+    // The area's expression went to each component by its label.
+    expect(
+      samples('metepec-fibra', 'loss_pct')
+        .map((r) => r.value)
+        .every((v) => v === 0),
+    ).toBe(true);
+    expect(
+      samples('metepec-inalambrico', 'loss_pct')
+        .map((r) => r.value)
+        .every((v) => v === 100),
+    ).toBe(true);
+    // The failing probe has no latency at all.
+    expect(samples('metepec-inalambrico', 'latency_ms')).toEqual([]);
+
+    const status = (await (await s.api('GET', '/api/v1/quality/sources')).json()) as {
+      status: {
+        prometheus: { url: string; last_success_at: string | null; last_error: string | null };
+        expressions: Array<{
+          component?: string;
+          area?: string;
+          metric: string;
+          last_error: string | null;
+          series: number | null;
+        }>;
+      };
+    };
+    expect(status.status.prometheus.url).toBe(prometheus.url);
+    expect(status.status.prometheus.last_success_at).not.toBeNull();
+    expect(status.status.prometheus.last_error).toBeNull();
+    const bad = status.status.expressions.find((e) => e.component === 'lerma-fibra')!;
+    expect(bad.last_error).toMatch(/Prometheus rechazó la expresión \(bad_data\)/);
+    expect(status.status.expressions.find((e) => e.area === 'metepec')!.series).toBe(2);
+    expect(samples('lerma-fibra', 'jitter_ms')).toEqual([]);
+
+    // The public JSON shows the measured minute and a gap where there is none.
+    const json = (await (await fetch(`${s.url}/calidad/metepec.json`)).json()) as {
+      components: Array<{
+        slug: string;
+        metrics: Record<string, { last_hour: { p50: number | null; samples: number } }>;
+      }>;
+    };
+    const fibra = json.components.find((c) => c.slug === 'metepec-fibra')!;
+    const radio = json.components.find((c) => c.slug === 'metepec-inalambrico')!;
+    expect(fibra.metrics.latency_ms.last_hour.samples).toBe(
+      latency.filter((r) => r.minute >= Math.floor(Date.now() / 60_000) - 60).length,
+    );
+    expect(radio.metrics.latency_ms.last_hour).toEqual({ p50: null, p95: null, max: null, samples: 0 });
+    expect(radio.metrics.loss_pct.last_hour.p50).toBe(100);
+  }, 130_000);
+
+  it('shows the NOC a Prometheus that does not answer, and stores nothing for it', async () => {
+    const before = s.db.$client.prepare('SELECT count(*) FROM quality_samples').pluck().get() as number;
+    await prometheus.stop();
+    const since = Date.now();
+    let status: { prometheus: { last_error: string | null; last_error_at: string | null } } | undefined;
+    await waitUntil(
+      async () => {
+        status = ((await (await s.api('GET', '/api/v1/quality/sources')).json()) as { status: typeof status }).status;
+        return status!.prometheus.last_error_at !== null && Date.parse(status!.prometheus.last_error_at) >= since;
+      },
+      20_000,
+      'el error de Prometheus',
+    );
+    expect(status!.prometheus.last_error).toMatch(/^Prometheus no se pudo conectar/);
+    expect(s.db.$client.prepare('SELECT count(*) FROM quality_samples').pluck().get()).toBe(before);
+    // The console says it in Spanish, on the quality page.
+    expect(
+      s.db.$client
+        .prepare(
+          "SELECT count(*) FROM quality_samples WHERE value = 0 AND series_id IN (SELECT id FROM quality_series WHERE metric = 'latency_ms')",
+        )
+        .pluck()
+        .get(),
+    ).toBe(0);
+  }, 40_000);
+});
