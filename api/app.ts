@@ -27,6 +27,7 @@ import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
 import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
+import { redactedUrl } from './render/quality.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -222,6 +223,7 @@ export function createApp(options: CreateAppOptions) {
       publicUrl: deps.config.publicUrl,
       mapTileUrl: deps.config.mapTileUrl,
       maintenanceMaxHours: deps.config.maintenanceMaxHours,
+      prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;

@@ -8,6 +8,7 @@ import { startTestServer } from '../support/server.ts';
 import { freePort, startBlackbox, startPrometheus, type RunningProcess } from '../support/prometheus.ts';
 import { waitUntil } from '../support/alertmanager.ts';
 import { qualityWorker } from '../../api/workers/quality.ts';
+import { addUser, ConsoleClient } from '../console/support.ts';
 
 let blackbox: RunningProcess;
 let prometheus: RunningProcess;
@@ -151,14 +152,34 @@ describe('the pull worker against a real Prometheus and blackbox_exporter', () =
     );
     expect(status!.prometheus.last_error).toMatch(/^Prometheus no se pudo conectar/);
     expect(s.db.$client.prepare('SELECT count(*) FROM quality_samples').pluck().get()).toBe(before);
-    // The console says it in Spanish, on the quality page.
-    expect(
-      s.db.$client
-        .prepare(
-          "SELECT count(*) FROM quality_samples WHERE value = 0 AND series_id IN (SELECT id FROM quality_series WHERE metric = 'latency_ms')",
-        )
-        .pluck()
-        .get(),
-    ).toBe(0);
+    // The console's quality page says it in Spanish.
+    addUser(s.db, 'guardia@somnet.com.mx', 'noc', 'una clave larga de prueba', { mustChange: false });
+    const noc = new ConsoleClient(s.url);
+    expect((await noc.login('guardia@somnet.com.mx', 'una clave larga de prueba')).status).toBe(303);
+    const page = await (await noc.get('/noc/calidad')).text();
+    expect(page).toContain('Prometheus no responde');
+    expect(page).toContain('nunca como ceros');
+    // Editing the mapping from the console: one form per component or area, three expressions.
+    const saved = await noc.submit('/noc/calidad', {
+      accion: 'guardar',
+      objetivo: 'component:toluca-fibra',
+      latency_ms: '1000 * probe_icmp_duration_seconds{phase="rtt",component="toluca-fibra"}',
+      jitter_ms: '',
+      loss_pct: '',
+    });
+    expect(saved.status).toBe(303);
+    const doc = (await (await s.api('GET', '/api/v1/quality/sources')).json()) as {
+      sources: Array<{ component?: string }>;
+    };
+    expect(doc.sources.map((x) => x.component)).toContain('toluca-fibra');
+    const overlap = await noc.submit('/noc/calidad', {
+      accion: 'guardar',
+      objetivo: 'component:metepec-fibra',
+      latency_ms: 'otra',
+      jitter_ms: '',
+      loss_pct: 'up',
+    });
+    expect(overlap.status).toBe(422);
+    expect(await overlap.text()).toContain('ya tiene loss_pct');
   }, 40_000);
 });
