@@ -118,7 +118,7 @@ export function chartModel(
   const closeGap = () => {
     if (!gapStart || !gapEnd) return;
     const gx = x(gapStart.start);
-    const gw = Math.max(1, x(gapEnd.end) - gx);
+    const gw = Math.max(2, x(gapEnd.end) - gx);
     // «sin datos» is about 70 units wide at the chart's font size: centred over the band, kept
     // inside the plot, and left out only where it would overlap the previous gap's label.
     const centre = Math.min(Math.max(gx + gw / 2, left + 36), width - right - 36);
