@@ -111,7 +111,7 @@ export async function queryRange(
 /**
  * One pass over the mapping: each expression from the first minute it has not covered (the last
  * 24 hours the first time, at most 14 days back) up to the current minute, in 12-hour requests;
- * each expression's answer stored in its own short transaction. Once Prometheus does not answer,
+ * answers stored in short transactions of about 20,000 points. Once Prometheus does not answer,
  * the rest of the pass is not asked (each would wait for the same timeout) and is recorded so.
  */
 export async function pullQuality(
@@ -125,6 +125,17 @@ export async function pullQuality(
   let samples = 0;
   let failed = 0;
   let down: string | null = null;
+  // Answers are stored together, in one short transaction per ~20,000 points: a pass of 100
+  // series writes once, a long catch-up in several steps that let requests in between.
+  let pending: PullResult[] = [];
+  let pendingPoints = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    pendingPoints = 0;
+    samples += (await backgroundWrite(db, () => recordPull(db, batch, deps.now()), { attempts: 5 })).samples;
+  };
   for (const source of qualitySettingsRow(db).sources) {
     for (const metric of qualityMetrics) {
       const expr = source.metrics[metric];
@@ -149,9 +160,12 @@ export async function pullQuality(
         from = to;
       }
       if (results.length === 0 || options.signal?.aborted) continue;
-      samples += (await backgroundWrite(db, () => recordPull(db, results, deps.now()), { attempts: 5 })).samples;
+      pending.push(...results);
+      for (const r of results) if (r.outcome.ok) for (const x of r.outcome.series) pendingPoints += x.values.length;
+      if (pendingPoints >= 20_000) await flush();
     }
   }
+  if (!options.signal?.aborted) await flush();
   return { samples, failed };
 }
 

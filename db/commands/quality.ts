@@ -26,7 +26,7 @@ import {
   type ThresholdRule,
 } from '../domain/quality.ts';
 import { componentCatalogue, findInCatalogue, resolveRef, type Catalogue } from '../queries/catalog.ts';
-import { qualitySettingsRow, type PrometheusSeries } from '../queries/quality.ts';
+import { forgetThirtyDayFigures, qualitySettingsRow, type PrometheusSeries } from '../queries/quality.ts';
 import { noteChange, recordAudit } from './audit.ts';
 import { CommandError, unknownRefs, type FieldError } from './errors.ts';
 import { receiveGenericAlert } from './alerts.ts';
@@ -115,6 +115,8 @@ function writeSamples(db: Db, batches: SeriesSamples[], origin: IngestOrigin, ca
   }
   if (count === 0) return 0;
   refreshHours(db, touched);
+  const currentHour = hourOfMinute(minuteOf(origin.now));
+  if ([...touched.values()].some((hours) => [...hours].some((h) => h < currentHour))) forgetThirtyDayFigures();
   sqlite
     .prepare(
       'INSERT INTO quality_ingests (at, source, actor, samples, first_minute, last_minute, recent_area_ids) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -61,32 +61,6 @@ export interface HourlyAggregate {
   minutes: number;
 }
 
-/**
- * A long period's figures from its hourly aggregates (the raw minutes of 30 days are not kept):
- * p50 and p95 are the nearest-rank percentiles of the hourly p50s and p95s, each hour weighted by
- * its minutes with data; max and the count are exact. The pages state this.
- */
-export function summarizeHours(hours: readonly HourlyAggregate[]): Summary {
-  if (hours.length === 0) return EMPTY_SUMMARY;
-  const weighted = (key: 'p50' | 'p95', p: number) => {
-    const sorted = [...hours].sort((a, b) => a[key] - b[key]);
-    const total = sorted.reduce((n, h) => n + h.minutes, 0);
-    const rank = Math.max(1, Math.ceil((p / 100) * total));
-    let seen = 0;
-    for (const h of sorted) {
-      seen += h.minutes;
-      if (seen >= rank) return h[key];
-    }
-    return sorted[sorted.length - 1][key];
-  };
-  return {
-    p50: weighted('p50', 50),
-    p95: weighted('p95', 95),
-    max: Math.max(...hours.map((h) => h.max)),
-    samples: hours.reduce((n, h) => n + h.minutes, 0),
-  };
-}
-
 /** Minute values → one aggregate (the hourly row); null without values. */
 export function hourlyAggregate(values: readonly number[]): HourlyAggregate | null {
   const s = summarize(values);

@@ -11,7 +11,6 @@ import {
   minuteOf,
   qualityWord,
   summarize,
-  summarizeHours,
   type Bucket,
   type QualitySource,
   type QualityThreshold,
@@ -210,6 +209,57 @@ function seriesRows(db: Db, componentIds: string[]): SeriesRow[] {
     .all(...componentIds) as SeriesRow[];
 }
 
+/**
+ * A long period's figures from its hourly aggregates (the raw minutes of 30 days are not kept):
+ * p50 and p95 are the nearest-rank percentiles of the hourly p50s and p95s, each hour weighted by
+ * its minutes with data — the first hour, in ascending order of the value, at which the running
+ * count of minutes reaches ⌈p/100 × total⌉ — and max and samples are exact. The pages state this.
+ * Computed in SQLite (a window sum over at most 720 rows per series): reading 720 rows per series
+ * into JavaScript made /calidad slow with every area measured.
+ */
+const THIRTY_DAYS_SQL = `
+  WITH h AS (SELECT p50, p95, max, minutes FROM quality_hourly WHERE series_id = ? AND hour > ? AND hour <= ?),
+       t AS (SELECT sum(minutes) AS total, max(max) AS top FROM h)
+  SELECT
+    (SELECT p50 FROM (SELECT p50, sum(minutes) OVER (ORDER BY p50 ROWS UNBOUNDED PRECEDING) AS seen FROM h)
+      WHERE seen >= (50 * t.total + 99) / 100 ORDER BY seen LIMIT 1) AS p50,
+    (SELECT p95 FROM (SELECT p95, sum(minutes) OVER (ORDER BY p95 ROWS UNBOUNDED PRECEDING) AS seen FROM h)
+      WHERE seen >= (95 * t.total + 99) / 100 ORDER BY seen LIMIT 1) AS p95,
+    t.top AS max, coalesce(t.total, 0) AS samples
+  FROM t`;
+
+/**
+ * The last 30 days are the 720 complete hours before the hour of minute `m`: (first, last] as
+ * hour numbers. Complete hours only, so the figure changes once an hour (or when a push rewrites
+ * an older hour) and can be kept: /calidad reads it for every measured series.
+ */
+function thirtyDayRange(m: number): [number, number] {
+  const lastHour = Math.floor(m / 60) - 1;
+  return [lastHour - 720, lastHour];
+}
+
+const thirtyDayMemo = new Map<string, Summary>();
+let hourlyEpoch = 0;
+
+/** A push or pull rewrote a complete hour: the kept 30-day figures are stale (db/commands/quality.ts calls this). */
+export function forgetThirtyDayFigures(): void {
+  hourlyEpoch++;
+  thirtyDayMemo.clear();
+}
+
+function thirtyDayFigures(db: Db, seriesId: number, m: number): Summary {
+  const range = thirtyDayRange(m);
+  // The database file too: tests and `npm run export` open several in one process.
+  const key = `${db.$client.name}:${seriesId}:${range[1]}:${hourlyEpoch}`;
+  let figures = thirtyDayMemo.get(key);
+  if (!figures) {
+    figures = db.$client.prepare(THIRTY_DAYS_SQL).get(seriesId, ...range) as Summary;
+    if (thirtyDayMemo.size >= 10_000) thirtyDayMemo.clear();
+    thirtyDayMemo.set(key, figures);
+  }
+  return figures;
+}
+
 function figures(db: Db, series: SeriesRow | undefined, metric: QualityMetric, m: number): MetricFigures {
   if (!series)
     return {
@@ -223,25 +273,18 @@ function figures(db: Db, series: SeriesRow | undefined, metric: QualityMetric, m
     .pluck()
     .all(series.id, m - 60, m) as number[];
   const lastHour = summarize(lastHourValues);
-  const hours = thirtyDayHours(db, series.id, m);
-  const last30Days = summarizeHours(hours);
+  const last30Days = thirtyDayFigures(db, series.id, m);
   return { metric, lastHour, last30Days, word: qualityWord(metric, lastHour, last30Days) };
 }
 
-/** Hourly aggregates of the 720 hours that end with the hour of minute `m - 1`. */
-function thirtyDayHours(db: Db, seriesId: number, m: number) {
-  const lastHour = Math.floor((m - 1) / 60);
+/** Every hourly aggregate of the last 30 days, as [hour, p50, p95, minutes] (the 30-day chart). */
+function thirtyDayHours(db: Db, seriesId: number, m: number): Array<[number, number, number, number]> {
   return db.$client
     .prepare(
-      'SELECT hour, p50, p95, max, minutes FROM quality_hourly WHERE series_id = ? AND hour > ? AND hour <= ? ORDER BY hour',
+      'SELECT hour, p50, p95, minutes FROM quality_hourly WHERE series_id = ? AND hour > ? AND hour <= ? ORDER BY hour',
     )
-    .all(seriesId, lastHour - 720, lastHour) as Array<{
-    hour: number;
-    p50: number;
-    p95: number;
-    max: number;
-    minutes: number;
-  }>;
+    .raw()
+    .all(seriesId, ...thirtyDayRange(m)) as Array<[number, number, number, number]>;
 }
 
 function summaries<M extends MetricFigures>(
@@ -317,7 +360,7 @@ export function areaQuality(db: Db, slug: string, now: Date): AreaQuality | null
   const m = computedMinute(now);
   const to24 = Math.floor(m / BUCKET_MINUTES) * BUCKET_MINUTES;
   const from24 = to24 - 24 * 60;
-  const lastHour = Math.floor((m - 1) / 60);
+  const lastHour = thirtyDayRange(m)[1];
   const [area] = summaries(
     db,
     catalogue,
@@ -332,11 +375,11 @@ export function areaQuality(db: Db, slug: string, now: Date): AreaQuality | null
             )
             .all(series.id, from24, to24) as Array<{ minute: number; value: number }>)
         : [];
-      const hourly = new Map(series ? thirtyDayHours(db, series.id, minute).map((h) => [h.hour, h]) : []);
+      const hourly = new Map(series ? thirtyDayHours(db, series.id, minute).map((h) => [h[0], h]) : []);
       const series30d = [];
       for (let h = lastHour - 719; h <= lastHour; h++) {
         const row = hourly.get(h);
-        series30d.push({ hour: h, p50: row?.p50 ?? null, p95: row?.p95 ?? null, minutes: row?.minutes ?? 0 });
+        series30d.push({ hour: h, p50: row?.[1] ?? null, p95: row?.[2] ?? null, minutes: row?.[3] ?? 0 });
       }
       return { ...base, series24h: buckets(rows, from24, to24), series30d };
     },

@@ -127,7 +127,8 @@ describe('/calidad/:area.json', () => {
           expect([p50, p95], `${key} ${iso}`).toEqual([rank(values, 50), rank(values, 95)]);
         });
         // 30 days from the hourly aggregates: the hourly p50s and p95s, each hour weighted by its minutes.
-        const lastHour = Math.floor((NOW_MINUTE - 1) / 60);
+        // The 720 complete hours before the current one.
+        const lastHour = Math.floor(NOW_MINUTE / 60) - 1;
         const hours: Array<{ p50: number; p95: number; n: number }> = [];
         for (let h = lastHour - 719; h <= lastHour; h++) {
           const v = valuesBetween(key, h * 60, h * 60 + 60);

@@ -5,9 +5,13 @@
 // not as gaps, and shows the NOC a Prometheus that stopped answering — never zeros.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
-import { freePort, startBlackbox, startPrometheus, type RunningProcess } from '../support/prometheus.ts';
+import { freePort, PROMTOOL_PATH, startBlackbox, startPrometheus, type RunningProcess } from '../support/prometheus.ts';
 import { waitUntil } from '../support/alertmanager.ts';
-import { qualityWorker } from '../../api/workers/quality.ts';
+import { queryRange, qualityWorker } from '../../api/workers/quality.ts';
+import { projectRoot } from '../../api/paths.ts';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { addUser, ConsoleClient } from '../console/support.ts';
 
 let blackbox: RunningProcess;
@@ -37,29 +41,31 @@ beforeAll(async () => {
     config: { prometheusUrl: prometheus.url },
     workers: [qualityWorker({ intervalMs: 1_500, timeoutMs: 3_000 })],
   });
-  const put = await s.api('PUT', '/api/v1/quality/sources', {
-    sources: [
-      // blackbox_exporter's ICMP round trip, in milliseconds.
-      {
-        component: 'metepec-fibra',
-        metrics: { latency_ms: '1000 * probe_icmp_duration_seconds{phase="rtt",component="metepec-fibra"}' },
-      },
-      // A latency only for successful probes: a failed probe is no latency at all (a gap).
-      {
-        component: 'metepec-inalambrico',
-        metrics: {
-          latency_ms:
-            '1000 * (probe_duration_seconds{component="metepec-inalambrico"} and on(instance) (probe_success == 1))',
-        },
-      },
-      // One expression for the whole area: each series names its component by label.
-      { area: 'metepec', metrics: { loss_pct: '100 * (1 - avg_over_time(probe_success{area="metepec"}[1m]))' } },
-      // Prometheus refuses this one; only it fails.
-      { component: 'lerma-fibra', metrics: { jitter_ms: 'rate(probe_success[' } },
-    ],
-  });
+  const put = await s.api('PUT', '/api/v1/quality/sources', sources);
   expect(put.status, await put.clone().text()).toBe(200);
 }, 120_000);
+
+const sources = {
+  sources: [
+    // blackbox_exporter's ICMP round trip, in milliseconds.
+    {
+      component: 'metepec-fibra',
+      metrics: { latency_ms: '1000 * probe_icmp_duration_seconds{phase="rtt",component="metepec-fibra"}' },
+    },
+    // A latency only for successful probes: a failed probe is no latency at all (a gap).
+    {
+      component: 'metepec-inalambrico',
+      metrics: {
+        latency_ms:
+          '1000 * (probe_duration_seconds{component="metepec-inalambrico"} and on(instance) (probe_success == 1))',
+      },
+    },
+    // One expression for the whole area: each series names its component by label.
+    { area: 'metepec', metrics: { loss_pct: '100 * (1 - avg_over_time(probe_success{area="metepec"}[1m]))' } },
+    // Prometheus refuses this one; only it fails.
+    { component: 'lerma-fibra', metrics: { jitter_ms: 'rate(probe_success[' } },
+  ],
+};
 
 afterAll(async () => {
   await s?.close();
@@ -68,6 +74,24 @@ afterAll(async () => {
 });
 
 describe('the pull worker against a real Prometheus and blackbox_exporter', () => {
+  it('accepts every expression of the documented example (deploy/prometheus), and promtool the scrape config', async () => {
+    const doc = JSON.parse(readFileSync(join(projectRoot, 'deploy/prometheus/quality-sources.json'), 'utf8')) as {
+      sources: Array<{ metrics: Record<string, string> }>;
+    };
+    const now = Math.floor(Date.now() / 1000);
+    for (const expr of doc.sources.flatMap((x) => Object.values(x.metrics))) {
+      const outcome = await queryRange(prometheus.url, expr, now - 300, now);
+      expect(outcome, expr).toMatchObject({ ok: true });
+    }
+    // The example is a valid mapping for the demo catalogue.
+    expect((await s.api('PUT', '/api/v1/quality/sources', doc)).status).toBe(200);
+    expect((await s.api('PUT', '/api/v1/quality/sources', sources)).status).toBe(200);
+    const check = spawnSync(PROMTOOL_PATH, ['check', 'config', join(projectRoot, 'deploy/prometheus/prometheus.yml')], {
+      encoding: 'utf8',
+    });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
   it('stores each minute Prometheus has, per component, and leaves the rest as gaps', async () => {
     // query_range evaluates at minute boundaries: wait until one has passed with data scraped before it.
     await waitUntil(() => samples('metepec-fibra', 'latency_ms').length > 0, 100_000, 'la latencia de metepec-fibra');
