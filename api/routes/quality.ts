@@ -16,6 +16,7 @@ import {
   qualityThresholdsDocument,
 } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
+import { scopeGuard } from '../scopes.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { CORS_HEADERS, limitBody, MAX_BODY_BYTES, serveCached, tokenContext, type Rendering } from '../http.ts';
@@ -29,25 +30,26 @@ export const MAX_QUALITY_BODY_BYTES = 2 * 1024 * 1024;
 export function qualityRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
+  const needs = scopeGuard(deps);
   app.use('*', requireToken(db, now));
-  app.post('/', limitBody(MAX_QUALITY_BODY_BYTES, 'El envío de calidad'), async (c) => {
+  app.post('/', needs('quality'), limitBody(MAX_QUALITY_BODY_BYTES, 'El envío de calidad'), async (c) => {
     const result = pushQualitySamples(db, await commandInput(c, qualityPushInput), tokenContext(c, deps));
     return c.json({ accepted: result.samples, series: result.series });
   });
   const small = limitBody(MAX_BODY_BYTES);
-  app.get('/sources', (c) =>
+  app.get('/sources', needs('quality'), (c) =>
     c.json({ sources: qualitySourcesDocument(db), status: qualitySourcesStatus(db, deps.config.prometheusUrl) }, 200, {
       'cache-control': 'no-store',
     }),
   );
-  app.put('/sources', small, async (c) => {
+  app.put('/sources', needs('quality'), small, async (c) => {
     replaceQualitySources(db, await commandInput(c, qualitySourcesInput), tokenContext(c, deps));
     return c.json({ sources: qualitySourcesDocument(db), status: qualitySourcesStatus(db, deps.config.prometheusUrl) });
   });
-  app.get('/thresholds', (c) =>
+  app.get('/thresholds', needs('quality'), (c) =>
     c.json({ thresholds: qualityThresholdsDocument(db, componentCatalogue(db)) }, 200, { 'cache-control': 'no-store' }),
   );
-  app.put('/thresholds', small, async (c) => {
+  app.put('/thresholds', needs('quality'), small, async (c) => {
     replaceQualityThresholds(db, await commandInput(c, qualityThresholdsInput), tokenContext(c, deps));
     return c.json({ thresholds: qualityThresholdsDocument(db) });
   });
