@@ -105,57 +105,6 @@ describe('/calidad/:area.json', () => {
     expect(((await (await fetch(`${s.url}/calidad/lerma.json`)).json()) as AreaJson).components).toEqual([]);
     expect((await fetch(`${s.url}/calidad/atlantida.json`)).status).toBe(404);
   });
-
-  it('computes every percentile by nearest rank, as the test does from what it sent', async () => {
-    const json = (await (await fetch(`${s.url}/calidad/metepec.json`)).json()) as AreaJson;
-    for (const c of json.components) {
-      for (const [metric, m] of Object.entries(c.metrics)) {
-        const key = `${c.slug}/${metric}`;
-        const hour = valuesBetween(key, NOW_MINUTE - 60, NOW_MINUTE);
-        expect(m.last_hour, key).toEqual({
-          p50: rank(hour, 50),
-          p95: rank(hour, 95),
-          max: Math.max(...hour),
-          samples: hour.length,
-        });
-        // Each five-minute bucket of the last 24 hours; a bucket without samples is null, never 0.
-        const to = Math.floor(NOW_MINUTE / 5) * 5;
-        m.series_24h.forEach(([iso, p50, p95], i) => {
-          const from = to - 1440 + i * 5;
-          expect(Date.parse(iso)).toBe(from * 60_000);
-          const values = valuesBetween(key, from, from + 5);
-          expect([p50, p95], `${key} ${iso}`).toEqual([rank(values, 50), rank(values, 95)]);
-        });
-        // 30 days from the hourly aggregates: the hourly p50s and p95s, each hour weighted by its minutes.
-        // The 720 complete hours before the current one.
-        const lastHour = Math.floor(NOW_MINUTE / 60) - 1;
-        const hours: Array<{ p50: number; p95: number; n: number }> = [];
-        for (let h = lastHour - 719; h <= lastHour; h++) {
-          const v = valuesBetween(key, h * 60, h * 60 + 60);
-          if (v.length) hours.push({ p50: rank(v, 50)!, p95: rank(v, 95)!, n: v.length });
-        }
-        const weighted = (k: 'p50' | 'p95', p: number) => {
-          const expanded = hours.flatMap((h) => Array(h.n).fill(h[k]) as number[]);
-          return rank(expanded, p);
-        };
-        const all = valuesBetween(key, (lastHour - 719) * 60, (lastHour + 1) * 60);
-        expect(m.last_30_days, key).toEqual({
-          p50: weighted('p50', 50),
-          p95: weighted('p95', 95),
-          max: Math.max(...all),
-          samples: all.length,
-        });
-      }
-    }
-    // The gap 3 h ago: the five-minute buckets it covers whole are null (the test counts them itself).
-    const to = Math.floor(NOW_MINUTE / 5) * 5;
-    let empty = 0;
-    for (let from = to - 1440; from < to; from += 5)
-      if (valuesBetween('metepec-fibra/latency_ms', from, from + 5).length === 0) empty++;
-    expect(empty).toBeGreaterThan(0);
-    const fibra = json.components[0].metrics.latency_ms.series_24h;
-    expect(fibra.filter(([, p50]) => p50 === null)).toHaveLength(empty);
-  });
 });
 
 describe('/calidad and /calidad/:area', () => {
@@ -246,5 +195,58 @@ describe('links to the quality pages', () => {
       await fetch(`${s.url}/autodiagnostico?zona=metepec&reinicio=si&leds=normal&cable=falla`)
     ).text();
     expect(notSlow).not.toContain('href="/calidad/metepec"');
+  });
+});
+
+describe('/calidad/:area.json figures', () => {
+  it('computes every percentile by nearest rank, as the test does from what it sent', async () => {
+    const json = (await (await fetch(`${s.url}/calidad/metepec.json`)).json()) as AreaJson;
+    for (const c of json.components) {
+      for (const [metric, m] of Object.entries(c.metrics)) {
+        const key = `${c.slug}/${metric}`;
+        const hour = valuesBetween(key, NOW_MINUTE - 60, NOW_MINUTE);
+        expect(m.last_hour, key).toEqual({
+          p50: rank(hour, 50),
+          p95: rank(hour, 95),
+          max: Math.max(...hour),
+          samples: hour.length,
+        });
+        // Each five-minute bucket of the last 24 hours; a bucket without samples is null, never 0.
+        const to = Math.floor(NOW_MINUTE / 5) * 5;
+        m.series_24h.forEach(([iso, p50, p95], i) => {
+          const from = to - 1440 + i * 5;
+          expect(Date.parse(iso)).toBe(from * 60_000);
+          const values = valuesBetween(key, from, from + 5);
+          expect([p50, p95], `${key} ${iso}`).toEqual([rank(values, 50), rank(values, 95)]);
+        });
+        // 30 days from the hourly aggregates: the hourly p50s and p95s, each hour weighted by its minutes.
+        // The 720 complete hours before the current one.
+        const lastHour = Math.floor(NOW_MINUTE / 60) - 1;
+        const hours: Array<{ p50: number; p95: number; n: number }> = [];
+        for (let h = lastHour - 719; h <= lastHour; h++) {
+          const v = valuesBetween(key, h * 60, h * 60 + 60);
+          if (v.length) hours.push({ p50: rank(v, 50)!, p95: rank(v, 95)!, n: v.length });
+        }
+        const weighted = (k: 'p50' | 'p95', p: number) => {
+          const expanded = hours.flatMap((h) => Array(h.n).fill(h[k]) as number[]);
+          return rank(expanded, p);
+        };
+        const all = valuesBetween(key, (lastHour - 719) * 60, (lastHour + 1) * 60);
+        expect(m.last_30_days, key).toEqual({
+          p50: weighted('p50', 50),
+          p95: weighted('p95', 95),
+          max: Math.max(...all),
+          samples: all.length,
+        });
+      }
+    }
+    // The gap 3 h ago: the five-minute buckets it covers whole are null (the test counts them itself).
+    const to = Math.floor(NOW_MINUTE / 5) * 5;
+    let empty = 0;
+    for (let from = to - 1440; from < to; from += 5)
+      if (valuesBetween('metepec-fibra/latency_ms', from, from + 5).length === 0) empty++;
+    expect(empty).toBeGreaterThan(0);
+    const fibra = json.components[0].metrics.latency_ms.series_24h;
+    expect(fibra.filter(([, p50]) => p50 === null)).toHaveLength(empty);
   });
 });
