@@ -29,7 +29,7 @@ import { componentCatalogue, findInCatalogue, resolveRef, type Catalogue } from 
 import { forgetThirtyDayFigures, qualitySettingsRow, type PrometheusSeries } from '../queries/quality.ts';
 import { noteChange, recordAudit } from './audit.ts';
 import { CommandError, unknownRefs, type FieldError } from './errors.ts';
-import { receiveGenericAlert } from './alerts.ts';
+import { receiveGenericAlert } from './alerts/index.ts';
 import { LIMITS, parseInput, ref, text } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
