@@ -28,6 +28,8 @@ import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { timeRender } from './metrics/registry.ts';
+import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
+import { redactedUrl } from './render/quality.ts';
 import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -194,6 +196,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
+  app.route('/api/v1/quality', qualityRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
@@ -210,6 +213,7 @@ export function createApp(options: CreateAppOptions) {
   });
   app.route('/', maintenanceFeedRoutes(deps));
   app.route('/', reportFileRoutes(deps));
+  app.route('/', qualityFileRoutes(deps));
 
   const pages = options.pages;
   if (pages) {
@@ -219,6 +223,7 @@ export function createApp(options: CreateAppOptions) {
       publicUrl: deps.config.publicUrl,
       mapTileUrl: deps.config.mapTileUrl,
       maintenanceMaxHours: deps.config.maintenanceMaxHours,
+      prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
       auth: authConfig(deps.config),
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);

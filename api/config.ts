@@ -32,6 +32,11 @@ export interface Config {
   trustedProxies?: string[];
   /** Bearer token that lets a scraper read GET /metrics from anywhere (METRICS_TOKEN); loopback only without it. */
   metricsToken?: string;
+  /**
+   * Prometheus' base URL (PROMETHEUS_URL), e.g. http://prometheus.somnet.local:9090: the network
+   * quality worker reads `/api/v1/query_range` there every minute. Unset: quality comes only by push.
+   */
+  prometheusUrl?: string;
   /** Console sign-in: second factor, idle timeout, password sign-in, single sign-on. Unset: DEFAULT_AUTH. */
   auth?: AuthConfig;
 }
@@ -133,6 +138,13 @@ const schema = z.object({
       'debe tener al menos 24 caracteres visibles, sin espacios (p. ej. openssl rand -hex 32)',
     )
     .optional(),
+  PROMETHEUS_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isHttpUrl(v),
+      'debe ser la URL base de Prometheus, http:// o https:// sin parámetros, p. ej. http://prometheus.somnet.local:9090',
+    ),
   CONSOLE_2FA: z.enum(['required', 'optional'], { error: 'debe ser required u optional' }).optional(),
   CONSOLE_IDLE_MINUTES: z
     .string()
@@ -232,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
     METRICS_TOKEN: env.METRICS_TOKEN || undefined,
+    PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
     CONSOLE_2FA: env.CONSOLE_2FA || undefined,
     CONSOLE_IDLE_MINUTES: env.CONSOLE_IDLE_MINUTES || undefined,
     CONSOLE_PASSWORD_LOGIN: env.CONSOLE_PASSWORD_LOGIN || undefined,
@@ -292,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
     ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
+    ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),
     auth,
   };
 }

@@ -29,6 +29,8 @@ export interface PageLocals {
   mapTileUrl?: string;
   /** Longest maintenance window (config MAINTENANCE_MAX_HOURS); the console enforces it too. */
   maintenanceMaxHours?: number;
+  /** PROMETHEUS_URL without its credentials, for the console's quality page; absent when unset. */
+  prometheusUrl?: string;
   /**
    * The key per-address limits count for this request's client (api/clientIp.ts: forwarded
    * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.

@@ -248,7 +248,10 @@ export class Publisher {
     if (!this.running && !this.timer && !this.backlog) {
       // A commit this instant may not have reached the listener's timer yet.
       const v = this.versionStatement.get() as number;
-      if (v === this.dataVersion && changesSince(this.options.db, this.cursor).audited.length === 0) return;
+      if (v === this.dataVersion) {
+        const since = changesSince(this.options.db, this.cursor);
+        if (since.audited.length === 0 && since.qualityAreaIds.length === 0) return;
+      }
       this.schedule(0);
     }
     await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -269,7 +272,7 @@ export class Publisher {
       const read = changesSince(this.options.db, this.cursor);
       this.cursor = read.cursor;
       this.cursorReadAt = this.now().getTime();
-      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds));
+      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds, read.qualityAreaIds));
       if (change.everything) {
         // The catalogue was renamed or restructured: every page again, in slices.
         this.backlog = this.newBacklog();

@@ -20,3 +20,4 @@ export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';
 export * from './operations.ts';
+export * from './quality.ts';

@@ -89,6 +89,8 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
       availabilityMonths: ['2026-11'],
       catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'],
       areas: ['metepec', 'zinacantepec'],
+      qualityAreas: ['metepec'],
+      qualityOverview: [''],
     };
     const sample = publicRoutes.flatMap((route) =>
       route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path],
