@@ -20,6 +20,7 @@ export const routeFamilies = [
   'subscription',
   'self_help',
   'coverage',
+  'quality',
   'page',
   'asset',
   'health',
@@ -51,6 +52,7 @@ const rules: Array<[RegExp, RouteFamily]> = [
   [/^\/mantenimiento(\/|$)/, 'maintenance'],
   [/^\/(autodiagnostico|soporte|leds)(\/|$)/, 'self_help'],
   [/^\/cobertura(\/|$)/, 'coverage'],
+  [/^\/calidad(\/|$)/, 'quality'],
   [/^\/(integraciones|no-disponible)$/, 'page'],
   [/^\/_astro\/|^\/(favicon\.(ico|svg)|apple-touch-icon\.png|robots\.txt)$/, 'asset'],
 ];

@@ -268,6 +268,8 @@ describe('route families', () => {
       '/api/v1/alerts/alertmanager': 'alert_intake',
       '/api/coverage.geojson': 'coverage',
       '/cobertura?lat=1': 'coverage',
+      '/calidad': 'quality',
+      '/calidad/metepec.json': 'quality',
       '/noc/incidentes/nuevo': 'console',
       '/mi-servicio/SOM-123': 'my_service',
       '/suscripcion/baja': 'subscription',
