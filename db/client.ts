@@ -53,7 +53,7 @@ function assertIntact(sqlite: Database.Database): void {
   if (problems.length === 1 && problems[0] === 'ok') return;
   sqlite.close();
   throw new DatabaseCorruptError(
-    `el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (README, «Backups»).`,
+    `el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (docs/operating.md, «Backups»).`,
   );
 }
 
