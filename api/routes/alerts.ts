@@ -5,7 +5,7 @@ import {
   receiveGenericAlert,
   receiveGrafanaWebhook,
   type IntakeContext,
-} from '#db/commands/alerts.ts';
+} from '#db/commands/alerts/index.ts';
 import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
 import { parseInput } from '#db/commands/input.ts';
 import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';

@@ -1,4 +1,4 @@
-import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts.ts';
+import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts/index.ts';
 import { isDatabaseBusy, onCommit } from '#db/commands/transaction.ts';
 import { withoutWaiting } from '#db/client.ts';
 import type { AppDeps } from '../context.ts';

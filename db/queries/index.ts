@@ -13,6 +13,7 @@ export * from './feeds.ts';
 export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
+export * from './holders.ts';
 export * from './published.ts';
 export * from './areaPage.ts';
 export * from './incidentDays.ts';
