@@ -12,7 +12,7 @@ export interface Config {
   maintenanceMaxHours?: number;
   /** Map tiles for /cobertura, `{z}/{x}/{y}` template; OpenStreetMap when unset. */
   mapTileUrl?: string;
-  /** Email (issue 4). Without a Resend key, messages are written as .eml files instead. */
+  /** Email notices go through Resend. Without a Resend key, messages are written as .eml files instead. */
   resendApiKey?: string;
   /** Where the Resend SDK sends requests (a local stand-in in tests); the SDK's default otherwise. */
   resendBaseUrl?: string;
