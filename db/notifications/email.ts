@@ -42,6 +42,8 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
       // carries what this notice announces.
       cause: update.cause ?? incident.cause,
       eta: update.status === 'resolved' ? null : ((update.eta ?? incident.eta)?.toISOString() ?? null),
+      startedAt: incident.startedAt.toISOString(),
+      resolvedAt: update.status === 'resolved' ? (incident.resolvedAt ?? event.at).toISOString() : null,
       at: event.at.toISOString(),
     };
   }
@@ -61,6 +63,9 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
     scheduledFor: maintenance.scheduledFor.toISOString(),
     scheduledUntil: maintenance.scheduledUntil.toISOString(),
     impactLabel: maintenance.impactLabel,
+    impactKind: maintenance.impactKind,
+    startedAt: maintenance.startedAt?.toISOString() ?? null,
+    completedAt: maintenance.completedAt?.toISOString() ?? null,
     ...(change
       ? { previousFor: change.previousFor.toISOString(), previousUntil: change.previousUntil.toISOString() }
       : {}),
@@ -151,6 +156,7 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
         subscriber: r.id,
         manageToken: tokens[i],
         ...(r.services ? { services: r.services } : {}),
+        ...(r.kind === 'technical_contact' ? { technicalContact: true as const } : {}),
       } satisfies EmailPayload,
     })),
     event.at,

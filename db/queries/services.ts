@@ -257,6 +257,7 @@ export interface NoticeService {
 export interface ServiceNoticeRecipient {
   subscriberId: string;
   email: string;
+  kind: 'public' | 'technical_contact';
   services: NoticeService[];
 }
 
@@ -276,20 +277,29 @@ export function serviceNoticeRecipients(
   const rows = db.$client
     .prepare(
       `
-    SELECT s.id AS subscriberId, s.email, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
+    SELECT s.id AS subscriberId, s.email, s.kind, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
       JOIN subscribers s ON s.email = sc.email AND s.confirmed_at IS NOT NULL
       WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)
     UNION ALL
-    SELECT s.id, s.email, ss.service_id, 0 FROM subscriber_services ss
+    SELECT s.id, s.email, s.kind, ss.service_id, 0 FROM subscriber_services ss
       JOIN subscribers s ON s.id = ss.subscriber_id AND s.confirmed_at IS NOT NULL
       WHERE ss.service_id IN (SELECT value FROM json_each(?))`,
     )
-    .all(ids, ids) as Array<{ subscriberId: string; email: string; serviceId: string; contact: number }>;
+    .all(ids, ids) as Array<{
+    subscriberId: string;
+    email: string;
+    kind: 'public' | 'technical_contact';
+    serviceId: string;
+    contact: number;
+  }>;
   const order = new Map(affected.map((a, i) => [a.service.serviceId, i]));
-  const bySubscriber = new Map<string, { email: string; services: Map<string, NoticeService> }>();
+  const bySubscriber = new Map<
+    string,
+    { email: string; kind: 'public' | 'technical_contact'; services: Map<string, NoticeService> }
+  >();
   for (const r of rows) {
     let entry = bySubscriber.get(r.subscriberId);
-    if (!entry) bySubscriber.set(r.subscriberId, (entry = { email: r.email, services: new Map() }));
+    if (!entry) bySubscriber.set(r.subscriberId, (entry = { email: r.email, kind: r.kind, services: new Map() }));
     const known = entry.services.get(r.serviceId);
     if (!known || (r.contact && known.label === null))
       entry.services.set(r.serviceId, {
@@ -300,6 +310,7 @@ export function serviceNoticeRecipients(
   return [...bySubscriber.entries()].map(([subscriberId, e]) => ({
     subscriberId,
     email: e.email,
+    kind: e.kind,
     services: [...e.services.values()].sort((a, b) => order.get(a.serviceId)! - order.get(b.serviceId)!),
   }));
 }
@@ -319,6 +330,7 @@ export function countServiceContacts(db: Db, affected: ReadonlyArray<AffectedSer
 export interface EmailRecipient {
   id: string;
   email: string;
+  kind: 'public' | 'technical_contact';
   /** Affected services the message names: for technical contacts and subscribers of a service ID. */
   services?: NoticeService[];
 }
@@ -336,11 +348,12 @@ export interface NoticeScope {
  */
 export function emailRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): EmailRecipient[] {
   const byId = new Map<string, EmailRecipient>();
-  for (const r of confirmedRecipientsFor(db, scope.componentIds)) byId.set(r.id, { id: r.id, email: r.email });
+  for (const r of confirmedRecipientsFor(db, scope.componentIds))
+    byId.set(r.id, { id: r.id, email: r.email, kind: r.kind });
   for (const r of serviceNoticeRecipients(db, affectedServicesFor(db, scope))) {
     const known = byId.get(r.subscriberId);
     if (known) known.services = r.services;
-    else byId.set(r.subscriberId, { id: r.subscriberId, email: r.email, services: r.services });
+    else byId.set(r.subscriberId, { id: r.subscriberId, email: r.email, kind: r.kind, services: r.services });
   }
   const all = [...byId.values()];
   if (!previous) return all;

@@ -113,19 +113,22 @@ export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
  * Confirmed subscribers who get a notice about these components: those who chose every
  * component, plus those who chose at least one of them.
  */
-export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ id: string; email: string }> {
+export function confirmedRecipientsFor(
+  db: Db,
+  componentIds: string[],
+): Array<{ id: string; email: string; kind: 'public' | 'technical_contact' }> {
   const ids = JSON.stringify(componentIds);
   return db.$client
     .prepare(
       `
-    SELECT s.id, s.email FROM subscribers s
+    SELECT s.id, s.email, s.kind FROM subscribers s
     WHERE s.confirmed_at IS NOT NULL
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
         WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
     ORDER BY s.rowid`,
     )
-    .all(ids) as Array<{ id: string; email: string }>;
+    .all(ids) as Array<{ id: string; email: string; kind: 'public' | 'technical_contact' }>;
 }
 
 /**

@@ -272,6 +272,7 @@ export function previewIncidentEmail(
   return incidentEmail({
     event: 'incident.created',
     name: values.name,
+    status: values.status,
     statusLabel: incidentStatusLabels[values.status],
     impactLabel: incidentImpactLabels[values.impact],
     areas: catalogue.all.filter((c) => values.components[c.id] !== undefined).map((c) => c.fullName),
