@@ -3,6 +3,8 @@
 //   token list                   names, creation and last use; never the tokens
 //   token revoke <name>
 //   user create --email <email> --role admin|noc   prints a one-time password alone on the last line
+//   whatsapp plantillas          prints the WhatsApp templates (JSON) to submit to Meta
+//   telegram webhook             points the Telegram bot's webhook at this server (setWebhook)
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '#db/client.ts';
@@ -11,6 +13,8 @@ import { createApiToken, listApiTokens, revokeApiToken } from '#db/commands/toke
 import { formatDateTime } from '#db/domain/time.ts';
 import { createConsoleUser } from '#db/commands/consoleUsers.ts';
 import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
+import { whatsappTemplateDefinitions } from './channels/whatsapp.ts';
+import { telegramCall, telegramWebhookSecret } from './channels/telegram.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 
@@ -20,6 +24,10 @@ const usage = `Uso: npm run --silent noc -- <comando>
   user create --email <correo> --role admin|noc
                                  crea un usuario de la consola /noc; imprime una contraseña
                                  de un solo uso (se cambia al iniciar sesión)
+  whatsapp plantillas            imprime las plantillas de WhatsApp (es_MX, JSON) para enviarlas a
+                                 Meta: POST /{WABA-ID}/message_templates, una por elemento
+  telegram webhook               registra ${'$'}{PUBLIC_URL}/api/telegram/webhook como webhook del bot
+                                 (con su token secreto)
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -84,6 +92,18 @@ try {
       `Usuario «${user.email}» (${user.role}) creado. Contraseña de un solo uso (se pedirá cambiarla al iniciar sesión en /noc/login):`,
     );
     console.log(password);
+  } else if (area === 'whatsapp' && action === 'plantillas') {
+    console.log(JSON.stringify(whatsappTemplateDefinitions(config.publicUrl), null, 2));
+  } else if (area === 'telegram' && action === 'webhook') {
+    const tg = config.channels?.telegram;
+    if (!tg) fail('Falta TELEGRAM_BOT_TOKEN.', 2);
+    const res = await telegramCall(tg, 'setWebhook', {
+      url: `${config.publicUrl}/api/telegram/webhook`,
+      secret_token: telegramWebhookSecret(tg.botToken),
+      allowed_updates: ['message'],
+    });
+    if (res.body.ok !== true) fail(`Telegram respondió ${res.status}: ${String(res.body.description ?? res.text)}`);
+    console.log(`Webhook del bot: ${config.publicUrl}/api/telegram/webhook`);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
   }

@@ -30,7 +30,27 @@ export interface Config {
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
    */
   trustedProxies?: string[];
+  /** Notice channels beyond email (docs/notifications.md); a channel without its settings is not offered. */
+  channels?: ChannelsConfig;
 }
+
+export interface ChannelsConfig {
+  /** Meta's WhatsApp Business Cloud API (WHATSAPP_*). */
+  whatsapp?: { token: string; phoneNumberId: string; apiBase: string; verifyToken?: string; appSecret?: string };
+  /** Twilio's Messages API (TWILIO_*). */
+  sms?: { accountSid: string; authToken: string; from: string; apiBase: string };
+  /** A Telegram bot (TELEGRAM_*); its username for the t.me deep links (asked with getMe when not set). */
+  telegram?: { botToken: string; apiBase: string; botUsername?: string };
+  /** Team chats offered on /suscribirse (NOTIFY_CHAT_CHANNELS); their webhooks need no server setting. */
+  chats: Array<'slack' | 'teams' | 'google_chat' | 'discord'>;
+  /** Paid messages (SMS + WhatsApp) above which publishing asks for one more confirmation (NOTIFY_CONFIRM_ABOVE). */
+  confirmAbove: number;
+}
+
+export const CHAT_CHANNELS = ['slack', 'teams', 'google_chat', 'discord'] as const;
+export const DEFAULT_WHATSAPP_API_BASE = 'https://graph.facebook.com/v23.0';
+export const DEFAULT_TWILIO_API_BASE = 'https://api.twilio.com';
+export const DEFAULT_TELEGRAM_API_BASE = 'https://api.telegram.org';
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
 
@@ -92,6 +112,53 @@ const schema = z.object({
       (v) => v === undefined || trustedProxyList(v) !== null,
       'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
     ),
+  WHATSAPP_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/, 'debe ser el identificador numérico del número').optional(),
+  WHATSAPP_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'debe ser un Account SID de Twilio (AC + 32 hexadecimales)')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z
+    .string()
+    .regex(
+      /^(\+\d{8,15}|MG[0-9a-fA-F]{32})$/,
+      'debe ser un número en formato E.164 (+52…) o un Messaging Service SID (MG…)',
+    )
+    .optional(),
+  TWILIO_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'debe ser el token que dio @BotFather (123456:ABC…)')
+    .optional(),
+  TELEGRAM_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^@?\w{5,32}$/, 'debe ser el nombre de usuario del bot (p. ej. SomnetEstadoBot)')
+    .optional(),
+  NOTIFY_CHAT_CHANNELS: z
+    .string()
+    .optional()
+    .refine(
+      (v) =>
+        v === undefined ||
+        v.trim() === 'none' ||
+        v.split(',').every((c) => (CHAT_CHANNELS as readonly string[]).includes(c.trim())),
+      `debe ser una lista de ${CHAT_CHANNELS.join(', ')} separada por comas, o «none»`,
+    ),
+  NOTIFY_CONFIRM_ABOVE: z.string().regex(/^\d+$/, 'debe ser un número entero de mensajes').transform(Number).optional(),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -138,6 +205,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
+    WHATSAPP_TOKEN: env.WHATSAPP_TOKEN || undefined,
+    WHATSAPP_PHONE_NUMBER_ID: env.WHATSAPP_PHONE_NUMBER_ID || undefined,
+    WHATSAPP_API_BASE: env.WHATSAPP_API_BASE || undefined,
+    WHATSAPP_VERIFY_TOKEN: env.WHATSAPP_VERIFY_TOKEN || undefined,
+    WHATSAPP_APP_SECRET: env.WHATSAPP_APP_SECRET || undefined,
+    TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID || undefined,
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN || undefined,
+    TWILIO_FROM: env.TWILIO_FROM || undefined,
+    TWILIO_API_BASE: env.TWILIO_API_BASE || undefined,
+    TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN || undefined,
+    TELEGRAM_API_BASE: env.TELEGRAM_API_BASE || undefined,
+    TELEGRAM_BOT_USERNAME: env.TELEGRAM_BOT_USERNAME || undefined,
+    NOTIFY_CHAT_CHANNELS: env.NOTIFY_CHAT_CHANNELS || undefined,
+    NOTIFY_CONFIRM_ABOVE: env.NOTIFY_CONFIRM_ABOVE || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -160,6 +241,60 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
+    channels: channelsConfig(parsed.data),
+  };
+}
+
+/** A channel is configured when all its required settings are there; half a configuration is refused. */
+function channelsConfig(d: z.infer<typeof schema>): ChannelsConfig {
+  const trim = (u: string | undefined, fallback: string) => (u ?? fallback).replace(/\/+$/, '');
+  const need = (names: string[], given: Record<string, unknown>) => {
+    const set = names.filter((n) => given[n] !== undefined);
+    if (set.length > 0 && set.length < names.length) {
+      const missing = names.find((n) => given[n] === undefined)!;
+      throw new ConfigError(`Configuración inválida: falta ${missing} (junto con ${set.join(', ')}).`);
+    }
+    return set.length === names.length;
+  };
+  const chats =
+    d.NOTIFY_CHAT_CHANNELS === undefined
+      ? [...CHAT_CHANNELS]
+      : d.NOTIFY_CHAT_CHANNELS.trim() === 'none'
+        ? []
+        : [...new Set(d.NOTIFY_CHAT_CHANNELS.split(',').map((c) => c.trim() as (typeof CHAT_CHANNELS)[number]))];
+  return {
+    ...(need(['WHATSAPP_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'], d)
+      ? {
+          whatsapp: {
+            token: d.WHATSAPP_TOKEN!,
+            phoneNumberId: d.WHATSAPP_PHONE_NUMBER_ID!,
+            apiBase: trim(d.WHATSAPP_API_BASE, DEFAULT_WHATSAPP_API_BASE),
+            verifyToken: d.WHATSAPP_VERIFY_TOKEN,
+            appSecret: d.WHATSAPP_APP_SECRET,
+          },
+        }
+      : {}),
+    ...(need(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'], d)
+      ? {
+          sms: {
+            accountSid: d.TWILIO_ACCOUNT_SID!,
+            authToken: d.TWILIO_AUTH_TOKEN!,
+            from: d.TWILIO_FROM!,
+            apiBase: trim(d.TWILIO_API_BASE, DEFAULT_TWILIO_API_BASE),
+          },
+        }
+      : {}),
+    ...(d.TELEGRAM_BOT_TOKEN
+      ? {
+          telegram: {
+            botToken: d.TELEGRAM_BOT_TOKEN,
+            apiBase: trim(d.TELEGRAM_API_BASE, DEFAULT_TELEGRAM_API_BASE),
+            ...(d.TELEGRAM_BOT_USERNAME ? { botUsername: d.TELEGRAM_BOT_USERNAME.replace(/^@/, '') } : {}),
+          },
+        }
+      : {}),
+    chats,
+    confirmAbove: d.NOTIFY_CONFIRM_ABOVE ?? 500,
   };
 }
 

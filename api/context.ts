@@ -1,6 +1,7 @@
 import type { BlockList } from 'node:net';
 import type { Db } from '#db/client.ts';
 import type { Config } from './config.ts';
+import type { SubscriberChannel } from '#db/enums.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
 
 /** What every route needs; built once per process (or per test file). */
@@ -25,6 +26,10 @@ export interface PageLocals {
   mapTileUrl?: string;
   /** Longest maintenance window (config MAINTENANCE_MAX_HOURS); the console enforces it too. */
   maintenanceMaxHours?: number;
+  /** Paid messages above which publishing asks for one more confirmation (NOTIFY_CONFIRM_ABOVE). */
+  notifyConfirmAbove?: number;
+  /** Channels /suscribirse offers, and the Telegram bot's username for its t.me deep links. */
+  channels?: { offered: readonly SubscriberChannel[]; telegramBot?: string; allowPrivateTargets: boolean };
   /**
    * The key per-address limits count for this request's client (api/clientIp.ts: forwarded
    * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.

@@ -142,3 +142,19 @@ export const alertEffectLabels: Record<AlertEffect, string> = {
 /** A draft incident opened by an alert: waiting for a person, published, or discarded. */
 export const draftStates = ['open', 'published', 'discarded'] as const;
 export type DraftState = (typeof draftStates)[number];
+
+/**
+ * Where a subscriber is told: email, a phone (SMS, WhatsApp), a Telegram chat, or a team chat's
+ * incoming webhook. Labels, address rules and costs are in db/subscriptions/channels.ts.
+ */
+export const subscriberChannels = [
+  'email',
+  'sms',
+  'whatsapp',
+  'telegram',
+  'slack',
+  'teams',
+  'google_chat',
+  'discord',
+] as const;
+export type SubscriberChannel = (typeof subscriberChannels)[number];

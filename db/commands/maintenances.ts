@@ -32,7 +32,7 @@ import {
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
-import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
+import { maintenanceScope, noticeRecipientsFor } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import {
@@ -462,7 +462,7 @@ export function updateMaintenance(
     // notice is queued, not from the original announcement.
     const newlyReached =
       m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
-        ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
+        ? noticeRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
         : [];
     const newContacts = newlyReached.filter((r) => r.services?.length).length;
     if (newContacts > 0 && !emergency && !hasEnoughNotice(now, from)) {

@@ -296,3 +296,34 @@ export function recipientReason(
   if (contactOf.length > 0) return { kind: 'contact', serviceIds: contactOf };
   return kind === 'technical_contact' ? { kind: 'registered' } : { kind: 'subscribed' };
 }
+
+/**
+ * What a notice says in a sentence, for the short channels (SMS, WhatsApp, Telegram, team chats),
+ * in its tense: the recipient's services when the notice names them, else the zones and services.
+ */
+export function noticeSummary(
+  facts: NoticeFacts,
+  areas: readonly string[],
+  services?: readonly NamedService[],
+): string {
+  const own = affectedServicesSentence(services, facts);
+  if (own) return own;
+  const list = areas.length ? areas.join(', ') : 'la red de SOMNET';
+  const moment = noticeMoment(facts);
+  switch (moment.tense) {
+    case 'present':
+      return facts.kind === 'maintenance'
+        ? `Mantenimiento en curso en ${list}${moment.until ? `, hasta las ${formatTime(moment.until)} (${ZONE_LABEL})` : ''}.`
+        : `Afecta ahora a ${list}.`;
+    case 'monitoring':
+      return `Afectó a ${list}; aplicamos una solución y lo mantenemos en monitoreo.`;
+    case 'past':
+      return `${list}: ${facts.kind === 'maintenance' ? 'mantenimiento concluido' : 'servicio restablecido'}; duró ${durationPhrase(moment.from, moment.until)}.`;
+    case 'future':
+      return `Afectará a ${list} ${windowPhrase(moment.from, moment.until, facts.at)} (${ZONE_LABEL}).`;
+    case 'withdrawn':
+      return moment.from && moment.until
+        ? `Se canceló el mantenimiento previsto en ${list} para ${windowPhrase(moment.from, moment.until, facts.at)} (${ZONE_LABEL}).`
+        : `Se canceló el mantenimiento previsto en ${list}.`;
+  }
+}

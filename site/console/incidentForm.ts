@@ -258,7 +258,7 @@ export function previewIncident(
 
 /**
  * The email subscribers will receive when this incident is published, rendered by the template
- * the email worker uses (api/email/templates.ts) with the same facts db/notifications/email.ts
+ * the email worker uses (api/email/templates.ts) with the same facts db/notifications/subscribers.ts
  * stores. Only the preferences and unsubscribe links differ: each recipient gets their own.
  */
 export function previewIncidentEmail(

@@ -38,7 +38,7 @@ async function deliveredNow() {
 const recipients = (mails: Array<{ to: string }>) => mails.map((m) => m.to).sort();
 const subscriberKinds = () =>
   db.all<{ email: string; kind: string; confirmed: number }>(
-    sql`select email, kind, confirmed_at is not null as confirmed from subscribers order by email`,
+    sql`select address as email, kind, confirmed_at is not null as confirmed from subscribers order by address`,
   );
 
 beforeAll(async () => {
