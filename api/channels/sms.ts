@@ -105,6 +105,17 @@ export function twilioProvider(
   const url = `${config.apiBase}/2010-04-01/Accounts/${config.accountSid}/Messages.json`;
   return {
     channel: 'sms',
+    // Twilio takes no idempotency key: after a crash, a message in flight is looked up among
+    // those sent to the number since it was queued (GET Messages.json?To=&DateSent>=), by its text.
+    async reconcile(row, message) {
+      const since = row.createdAt.toISOString().slice(0, 10);
+      const query = new URLSearchParams({ To: row.recipient, 'DateSent>': since, PageSize: '100' });
+      const res = await callApi(`${url}?${query}`, { method: 'GET', headers: { authorization: auth } });
+      if (res.status !== 200) throw new Error(`Twilio ${res.status} al consultar los mensajes enviados.`);
+      const list = (parseJson(res.text).messages ?? []) as Array<{ body?: string; to?: string }>;
+      const text = smsText(message);
+      return list.some((m) => m.to === row.recipient && m.body === text) ? 'sent' : 'unsent';
+    },
     async deliver(row, message): Promise<Verdict> {
       const form = new URLSearchParams({
         To: row.recipient,

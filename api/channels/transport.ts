@@ -23,6 +23,13 @@ export type Verdict =
 export interface Provider {
   channel: SubscriberChannel;
   deliver(row: OutboxRow, message: ChannelMessage): Promise<Verdict>;
+  /**
+   * For a message claimed before a crash whose outcome was never recorded: asks the provider
+   * whether it already took it ('sent': do not send again). Providers with an idempotency key
+   * (Google Chat's messageId) or a way to list what was sent (Twilio) avoid a second copy; for
+   * the others the one message in flight at the crash may arrive twice.
+   */
+  reconcile?(row: OutboxRow, message: ChannelMessage): Promise<'sent' | 'unsent'>;
 }
 
 export interface ChannelTransportOptions {
@@ -62,7 +69,7 @@ export function channelTransport(db: Db, provider: Provider, options: ChannelTra
     batchSize: 1,
     // The payload holds link tokens or a code: forgotten once sent.
     forgetPayloadWhenSent: true,
-    async send(batch) {
+    async send(batch, _key, resumed) {
       const compose = channelComposer(db, options.publicUrl, provider.channel);
       const results: DeliveryResult[] = [];
       for (const row of batch) {
@@ -75,6 +82,10 @@ export function channelTransport(db: Db, provider: Provider, options: ChannelTra
         }
         let verdict: Verdict;
         try {
+          if (resumed && provider.reconcile && (await provider.reconcile(row, message)) === 'sent') {
+            results.push({ id: row.id, outcome: 'sent', providerMessageId: row.providerMessageId });
+            continue;
+          }
           verdict = await provider.deliver(row, message);
         } catch (err) {
           verdict = { outcome: 'retry', error: `Sin respuesta de ${provider.channel}: ${(err as Error).message}` };

@@ -219,3 +219,23 @@ export function failedEmails(db: Db, limit = 100) {
     .limit(limit)
     .all();
 }
+
+/**
+ * Subscriptions a provider ended (a blocked or unknown number, a deleted webhook, a bot removed
+ * from a chat), newest first, from the audit log (`subscriber.gone`): what /noc tells the NOC.
+ */
+export function endedSubscriptions(
+  db: Db,
+  since: Date,
+  limit = 50,
+): Array<{ at: Date; channel: string; kind: string; reason: string }> {
+  const rows = db.$client
+    .prepare(
+      `SELECT at, details FROM audit_log WHERE action = 'subscriber.gone' AND at >= ? ORDER BY at DESC, id DESC LIMIT ?`,
+    )
+    .all(since.getTime(), limit) as Array<{ at: number; details: string | null }>;
+  return rows.map((r) => {
+    const d = (r.details ? JSON.parse(r.details) : {}) as { channel?: string; kind?: string; reason?: string };
+    return { at: new Date(r.at), channel: d.channel ?? '', kind: d.kind ?? '', reason: d.reason ?? '' };
+  });
+}

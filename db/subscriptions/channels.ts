@@ -183,11 +183,13 @@ export function maskedAddress(channel: SubscriberChannel, address: string): stri
   }
 }
 
-/** «1,240 correos, 312 WhatsApp, 45 SMS y 12 canales de Teams» (channels with none left out). */
+/** «1,240 correos, 312 WhatsApp, 45 SMS y 12 canales de Teams»: most first, channels with none left out. */
 export function channelCountsPhrase(counts: ReadonlyArray<{ channel: SubscriberChannel; count: number }>): string {
   const n = new Intl.NumberFormat('es-MX');
   const parts = counts
     .filter((c) => c.count > 0)
+    .map((c, i) => ({ ...c, i }))
+    .sort((a, b) => b.count - a.count || a.i - b.i)
     .map((c) => `${n.format(c.count)} ${c.count === 1 ? CHANNELS[c.channel].one : CHANNELS[c.channel].many}`);
   if (parts.length === 0) return 'nadie';
   return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} y ${parts[parts.length - 1]}`;

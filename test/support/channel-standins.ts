@@ -59,10 +59,22 @@ export async function startChannelStandins() {
   const gone = new Set<string>();
   const googleIds = new Set<string>();
   let delayMs = 0;
+  const answerDelay = new Map<ProviderName, number>();
+  let current: ProviderName | null = null;
   let onRequest: ((provider: ProviderName) => void) | undefined;
   const stats = { requests: 0, refused: 0 };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    // A provider that took the message but has not answered yet (a client killed meanwhile never hears back).
+    const wait = current ? (answerDelay.get(current) ?? 0) : 0;
+    if (wait > 0) {
+      setTimeout(() => reply(res, status, body, headers), wait);
+      return;
+    }
+    reply(res, status, body, headers);
+  };
+  const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (res.destroyed) return;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, {
       'content-type': typeof body === 'string' ? 'text/plain' : 'application/json',
@@ -76,6 +88,7 @@ export async function startChannelStandins() {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://standin');
+    current = null;
     stats.requests++;
     const route =
       /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(url.pathname) && ('twilio' as const)
@@ -93,8 +106,20 @@ export async function startChannelStandins() {
                   : url.pathname.startsWith('/api/webhooks/')
                     ? 'discord'
                     : null;
+    // Twilio's message list (GET Messages.json?To=…&DateSent>=…): what was sent to a number.
+    if (route === 'twilio' && req.method === 'GET') {
+      const expected = `Basic ${Buffer.from(`${STANDIN.twilioSid}:${STANDIN.twilioToken}`).toString('base64')}`;
+      if (req.headers.authorization !== expected)
+        return send(res, 401, { code: 20003, message: 'Authenticate', status: 401 });
+      const to = url.searchParams.get('To');
+      const messages = received
+        .filter((r) => r.provider === 'twilio' && (!to || r.to === to))
+        .map((r) => ({ sid: r.id, to: r.to, from: r.body.From, body: r.body.Body, status: 'delivered' }));
+      return send(res, 200, { messages, page: 0, page_size: 100 });
+    }
     if (!route || req.method !== 'POST') return send(res, 404, { error: 'not found' });
     const provider = route as ProviderName;
+    current = provider;
     onRequest?.(provider);
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     const next = scripted.get(provider)?.shift();
@@ -339,6 +364,10 @@ export async function startChannelStandins() {
     },
     setDelay(ms: number) {
       delayMs = ms;
+    },
+    /** This provider accepts each message at once and answers only `ms` later. */
+    setAnswerDelay(provider: ProviderName, ms: number) {
+      answerDelay.set(provider, ms);
     },
     onRequest(fn: ((provider: ProviderName) => void) | undefined) {
       onRequest = fn;
