@@ -11,7 +11,7 @@ import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
 import { loadStaticFiles } from './static.ts';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { HttpBindings } from '@hono/node-server';
-import type { Config } from './config.ts';
+import { authConfig, type Config } from './config.ts';
 import type { AppDeps, PageLocals } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
 import { v1Routes } from './routes/v1.ts';
@@ -227,6 +227,7 @@ export function createApp(options: CreateAppOptions) {
         ...channelPolicy(deps.config),
         telegramBot: deps.config.channels?.telegram?.botUsername,
       },
+      auth: authConfig(deps.config),
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;
@@ -250,10 +251,8 @@ export function createApp(options: CreateAppOptions) {
       const req = c.env.incoming;
       // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
       // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
-      const locals: PageLocals = {
-        ...baseLocals,
-        clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key,
-      };
+      const client = settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl);
+      const locals: PageLocals = { ...baseLocals, clientAddress: client.key, clientIp: client.address };
       if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
         if (c.req.method !== 'POST') {
           const own = allowedMethods(c.req.path);
@@ -262,7 +261,12 @@ export function createApp(options: CreateAppOptions) {
         // The body is read here, within the form limit, before Astro could buffer it.
         const signedIn =
           isConsolePath(c.req.path) &&
-          sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
+          sessionForToken(
+            deps.db,
+            getCookie(c, sessionCookieName(deps.config.publicUrl)),
+            deps.now(),
+            baseLocals.auth.idleMinutes,
+          )?.complete === true;
         const limit = formBodyLimitFor(c.req.path, signedIn);
         let body: Buffer | null;
         try {

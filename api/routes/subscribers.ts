@@ -13,6 +13,7 @@ import {
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
 import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
+import { publicRoute, scopeGuard } from '../scopes.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
@@ -72,9 +73,10 @@ export function subscriberRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
   const auth = requireToken(db, now);
+  const needs = scopeGuard(deps);
   const publicCtx = { kind: 'user' as const, name: 'público' };
 
-  app.post('/subscribers', limitBody(8 * 1024), async (c) => {
+  app.post('/subscribers', publicRoute, limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, subscriptionInput);
     const { step } = requestSubscription(
       db,
@@ -85,7 +87,7 @@ export function subscriberRoutes(deps: AppDeps) {
   });
 
   // A phone's 6-digit code typed back: the number is subscribed only then.
-  app.post('/subscribers/verify', limitBody(8 * 1024), async (c) => {
+  app.post('/subscribers/verify', publicRoute, limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, codeInput);
     confirmCode(db, { ...input, policy: channelPolicy(deps.config) }, { now: now(), actor: publicCtx });
     return c.json({ status: 'confirmed', message: 'Listo: este número recibirá los avisos de estado de SOMNET.' }, 200);
@@ -93,7 +95,7 @@ export function subscriberRoutes(deps: AppDeps) {
 
   // RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to the URL of the
   // List-Unsubscribe header, without cookies or login; the token in the URL is the authority.
-  app.post('/subscribers/unsubscribe', limitBody(8 * 1024), async (c) => {
+  app.post('/subscribers/unsubscribe', publicRoute, limitBody(8 * 1024), async (c) => {
     const token = c.req.query('token') ?? '';
     const removed = unsubscribe(db, token, { now: now(), actor: { kind: 'user', name: 'baja en un clic' } });
     return c.json(
@@ -103,7 +105,7 @@ export function subscriberRoutes(deps: AppDeps) {
     );
   });
 
-  app.get('/subscribers', auth, (c) => {
+  app.get('/subscribers', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const channel = c.req.query('channel');
     const list = listSubscribers(db, {
@@ -114,7 +116,7 @@ export function subscriberRoutes(deps: AppDeps) {
     return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
   });
 
-  app.get('/subscribers.csv', auth, (c) => {
+  app.get('/subscribers.csv', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     // The columns email subscribers had first; a subscriber on another channel adds its channel and address last.
     const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components,channel,address'];
@@ -142,13 +144,13 @@ export function subscriberRoutes(deps: AppDeps) {
     });
   });
 
-  app.delete('/subscribers/:id', auth, (c) => {
+  app.delete('/subscribers/:id', auth, needs('subscribers'), (c) => {
     deleteSubscriber(db, c.req.param('id'), tokenContext(c, deps));
     return c.body(null, 204);
   });
 
   // 10,000 contacts are about 1 MB of JSON.
-  app.post('/subscribers/import', auth, limitBody(4 * 1024 * 1024), async (c) => {
+  app.post('/subscribers/import', auth, needs('subscribers'), limitBody(4 * 1024 * 1024), async (c) => {
     const input = await parseJsonBody(c, importRequestInput);
     const result = importSubscribers(
       db,
@@ -160,7 +162,7 @@ export function subscriberRoutes(deps: AppDeps) {
   });
 
   // Delivery state for the NOC: counts per status and the failed messages with their reason.
-  app.get('/email/outbox', auth, (c) => {
+  app.get('/email/outbox', auth, needs('subscribers'), (c) => {
     const health = outboxHealth(db, 'email');
     return c.json(
       {
@@ -184,7 +186,7 @@ export function subscriberRoutes(deps: AppDeps) {
   });
 
   // Delivery state of every channel, and the subscriptions providers ended (a blocked number, a deleted webhook).
-  app.get('/notifications/outbox', auth, (c) =>
+  app.get('/notifications/outbox', auth, needs('subscribers'), (c) =>
     c.json({ channels: outboxHealthByChannel(db) }, 200, { 'cache-control': 'no-store' }),
   );
 

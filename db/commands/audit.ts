@@ -2,7 +2,8 @@ import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
 
 export interface Actor {
-  kind: 'token' | 'user' | 'cli' | 'system' | 'alert';
+  /** `client`: someone not signed in, named by address (a failed sign-in). */
+  kind: 'token' | 'user' | 'cli' | 'system' | 'alert' | 'client';
   name: string;
 }
 
@@ -18,6 +19,7 @@ export const PRIVATE_SUBJECTS: ReadonlySet<string> = new Set([
   'subscriber',
   'user',
   'token',
+  'session',
   'webhook',
   'feasibility_request',
   // Alerts, drafts, their rules and the webhooks as received are the NOC's; what an alert changes
