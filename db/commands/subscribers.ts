@@ -784,11 +784,17 @@ export function importSubscribers(
         errors,
       );
 
+    // Looked up by channel and address, the unique index's order.
     const existing = new Map<string, SubscriberRow>();
-    for (let i = 0; i < prepared.length; i += 500) {
-      const part = prepared.slice(i, i + 500).map((p) => p.address);
-      for (const row of db.select().from(subscribers).where(inArray(subscribers.address, part)).all())
-        existing.set(`${row.channel}:${row.address}`, row);
+    for (const channel of new Set(prepared.map((p) => p.channel))) {
+      const addresses = prepared.filter((p) => p.channel === channel).map((p) => p.address);
+      for (let i = 0; i < addresses.length; i += 500)
+        for (const row of db
+          .select()
+          .from(subscribers)
+          .where(and(eq(subscribers.channel, channel), inArray(subscribers.address, addresses.slice(i, i + 500))))
+          .all())
+          existing.set(`${row.channel}:${row.address}`, row);
     }
     let created = 0;
     let updated = 0;
