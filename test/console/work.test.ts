@@ -118,7 +118,7 @@ describe('incident composer', () => {
     expect(page).toContain('Metepec · Fibra óptica');
     expect(page).toContain('Obra civil en Av. Tecnológico');
     expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
-    expect(page).toContain('Se notificará a: 2 suscriptores por correo.');
+    expect(page).toContain('Se avisará a 2 correos.');
     const previewSubject = decode(/id="correo-asunto">([^<]*)</.exec(page)![1]);
     const previewText = decode(/id="correo-texto"[^>]*>([^<]*)</.exec(page)![1]);
     expect(previewSubject).toBe('[Incidente] Corte de fibra en Metepec — Identificado (criticidad alta)');
