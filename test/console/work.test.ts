@@ -143,9 +143,21 @@ describe('incident composer', () => {
     const sent = emailComposer(server.db, { ...testConfig, publicUrl: 'http://127.0.0.1' })(row);
     expect(sent.subject).toBe(previewSubject);
     const token = /preferencias\?token=([^\s]+)/.exec(sent.text)![1];
-    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(
-      previewText,
+    // Per recipient: its links, and the footer's reason (this one is a contact SOMNET registered;
+    // the preview shows a public subscriber's footer).
+    expect(sent.text).toContain(
+      'Recibe este aviso porque esta dirección figura como contacto técnico registrado ante SOMNET.',
     );
+    expect(
+      sent.text
+        .replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO')
+        .replaceAll(id, 'ID-DEL-INCIDENTE')
+        .replace(
+          'esta dirección figura como contacto técnico registrado ante SOMNET.',
+          'se suscribió a las notificaciones de estado de SOMNET.',
+        )
+        .replace('Dejar de recibir estos avisos:', 'Cancelar suscripción:'),
+    ).toBe(previewText);
     const audit = server.db.$client
       .prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'")
       .all();
