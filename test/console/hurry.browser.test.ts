@@ -282,18 +282,37 @@ describe('/noc/incidentes', () => {
     expect(await search(() => page.getByLabel('Buscar (título, causa o ID)').fill(ids.toluca))).toEqual([
       'Intermitencia en Toluca centro',
     ]);
-    expect(await search(() => page.getByLabel('Zona').selectOption({ label: 'Metepec' }).then(() => {}))).toEqual([
-      'Corte de fibra en Metepec por obra civil',
-    ]);
-    expect(await search(() => page.getByLabel('Criticidad').selectOption({ label: 'Alta' }).then(() => {}))).toEqual([
-      'Corte de fibra en Metepec por obra civil',
-      'Caída del enlace troncal de Lerma',
-    ]);
-    expect(await search(() => page.getByLabel('Estado').selectOption({ label: 'Abiertos' }).then(() => {}))).toEqual([
-      'Corte de fibra en Metepec por obra civil',
-    ]);
     expect(
-      await search(() => page.getByLabel('Mes de inicio').selectOption({ label: 'octubre de 2026' }).then(() => {})),
+      await search(() =>
+        page
+          .getByLabel('Zona')
+          .selectOption({ label: 'Metepec' })
+          .then(() => {}),
+      ),
+    ).toEqual(['Corte de fibra en Metepec por obra civil']);
+    expect(
+      await search(() =>
+        page
+          .getByLabel('Criticidad')
+          .selectOption({ label: 'Alta' })
+          .then(() => {}),
+      ),
+    ).toEqual(['Corte de fibra en Metepec por obra civil', 'Caída del enlace troncal de Lerma']);
+    expect(
+      await search(() =>
+        page
+          .getByLabel('Estado')
+          .selectOption({ label: 'Abiertos' })
+          .then(() => {}),
+      ),
+    ).toEqual(['Corte de fibra en Metepec por obra civil']);
+    expect(
+      await search(() =>
+        page
+          .getByLabel('Mes de inicio')
+          .selectOption({ label: 'octubre de 2026' })
+          .then(() => {}),
+      ),
     ).toEqual(['Caída del enlace troncal de Lerma']);
     // Filters combine, and the form shows what was chosen.
     expect(
