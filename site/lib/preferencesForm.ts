@@ -17,6 +17,8 @@ export interface PreferencesState {
   error: string | null;
   /** Next to the component chooser. */
   componentError?: string;
+  /** What the refused form had chosen, shown again in the chooser (the subscriber's scope is unchanged). */
+  chosen?: { componentIds: string[]; all: boolean };
 }
 
 /** `request` is the POST that sent the form, or null for a GET. */
@@ -40,6 +42,7 @@ export async function preferencesPage(
         state.status = 422;
         state.error = NOTHING_CHOSEN;
         state.componentError = NOTHING_CHOSEN;
+        state.chosen = { componentIds: [], all: false };
         state.subscriber = current;
         return state;
       }

@@ -30,7 +30,9 @@ export function readChoices(form: FormData, catalogue: Catalogue): ChoiceForm {
   const customerId = String(form.get('cliente') ?? '').trim();
   return {
     components: [...components],
-    all: components.size === 0 && form.get('todas') === '1',
+    // `alcance=todas` is how copies of the page from before this box said it (still in caches and forms).
+    all:
+      components.size === 0 && (form.get('todas') === '1' || ['todo', 'todas'].includes(String(form.get('alcance')))),
     customerId: customerId === '' ? null : customerId,
   };
 }

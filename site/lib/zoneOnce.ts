@@ -1,4 +1,4 @@
-// The time zone is named once per page (issue 23): the first time a page shows with its zone
+// The time zone is named once per page: the first time a page shows with its zone
 // says «(hora del centro de México)», the others only the time. Keyed by the request being
 // rendered, so two pages rendered at once never share the flag.
 const named = new WeakSet<Request>();

@@ -161,7 +161,8 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     const updated = tab.locator('section.banner p', { hasText: 'Última actualización' });
     await expect
       .poll(() => updated.textContent())
-      .toBe('Última actualización: 26 nov 2026, 12:05 (hora del centro de México) (hace 3 h 20 min)');
+      // The zone is named once per page, by the banner's ETA above.
+      .toBe('Última actualización: 26 nov 2026, 12:05 (hace 3 h 20 min)');
     await expect
       .poll(() => tab.locator('section.banner [data-eta]').textContent())
       .toBe(`${ETA_TEXT} · vencida — esperando actualización`);

@@ -1,4 +1,4 @@
-// The customer on a phone and the operator at a desk (issue 23, reading and subscribing): no word
+// The customer on a phone and the operator at a desk: no word
 // is split across two lines in any table at 320, 360 or 1280 px; a phone's header is one line
 // with a «Menú» that opens without JavaScript; a zone's link preselects it on /suscribirse and
 // nothing chosen asks; «¿Me afecta?» reads the ID however it is typed. In Chromium.

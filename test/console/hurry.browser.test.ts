@@ -1,4 +1,4 @@
-// The operator in a hurry (issue 23, console): a refused form says so at the top, with the focus
+// The operator in a hurry: a refused form says so at the top, with the focus
 // on it and a link to each field; checking buttons look secondary and stand apart from the one
 // that publishes, and a check keeps every tick; /noc/incidentes finds any incident, its report
 // and its audit rows. In Chromium at 360 and 1280 px.
