@@ -660,7 +660,7 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       const step = runCommand(db, (): SchedulerStep | null => {
         // Re-read inside the transaction: a NOC command may have changed it since.
         const m = load(db, candidate.id);
-        const ctx = { type: 'maintenance', id: m.id };
+        const ctx = { type: 'maintenance', id: m.id } as const;
         switch (dueAction(m, t)) {
           case 'catch_up':
             // The whole window passed while the server was down: it is over, not starting now,
