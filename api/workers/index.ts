@@ -1,8 +1,7 @@
 import type { AppDeps } from '../context.ts';
-import { maintenanceScheduler } from './maintenanceScheduler.ts';
+import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
-import { alertSettler } from './alertSettler.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -15,4 +14,4 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [maintenanceScheduler(), webhookWorker(), emailWorker(), alertSettler()];
+export const workers: BackgroundWorker[] = [clockWorker(), webhookWorker(), emailWorker()];

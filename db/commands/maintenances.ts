@@ -48,7 +48,7 @@ import {
   text,
 } from './input.ts';
 import { assertKnownElements } from './services.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { isDatabaseBusy, runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 
 export type MaintenanceRow = typeof maintenances.$inferSelect;
@@ -701,6 +701,9 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       });
       if (step) steps.push(step);
     } catch (err) {
+      // Another process holding the write lock is the weather, not this window's fault: the clock
+      // worker backs off and tries every window again (api/workers/clock.ts).
+      if (isDatabaseBusy(err)) throw err;
       console.error(`Mantenimiento ${candidate.id}: la transición automática falló`, err);
     }
   }
