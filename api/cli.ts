@@ -1,25 +1,37 @@
 // `npm run --silent noc -- <command>`: NOC administration from a shell on the server.
-//   token create --name <name>   prints the new token alone on the last line (shown only once)
-//   token list                   names, creation and last use; never the tokens
+//   token create --name <name> [--scope <scope>]… [--expires AAAA-MM-DD]
+//                                prints the new token alone on the last line (shown only once)
+//   token list                   names, scopes, expiry, creation and last use; never the tokens
 //   token revoke <name>
 //   user create --email <email> --role admin|noc   prints a one-time password alone on the last line
+//   user reset-2fa --email <email>                 removes the user's second factor (they enrol again)
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '#db/client.ts';
 import { CommandError } from '#db/commands/errors.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '#db/commands/tokens.ts';
-import { formatDateTime } from '#db/domain/time.ts';
 import { createConsoleUser } from '#db/commands/consoleUsers.ts';
 import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
+import { resetSecondFactor } from '#db/commands/secondFactor.ts';
+import { apiScopes } from '#db/enums.ts';
+import { formatDateTime, zonedMidnight } from '#db/domain/time.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 
-  token create --name <nombre>   crea un token de la API del NOC (se muestra una sola vez)
-  token list                     lista los tokens (nombre, creación, último uso)
+  token create --name <nombre> [--scope <alcance>]… [--expires AAAA-MM-DD]
+                                 crea un token de la API del NOC (se muestra una sola vez).
+                                 Alcances: ${apiScopes.join(', ')} (repita --scope o
+                                 sepárelos con comas; sin --scope: all). --expires: deja de
+                                 valer ese día a las 00:00, hora del centro de México.
+  token list                     lista los tokens (nombre, alcances, vencimiento, último uso)
   token revoke <nombre>          revoca un token
   user create --email <correo> --role admin|noc
                                  crea un usuario de la consola /noc; imprime una contraseña
                                  de un solo uso (se cambia al iniciar sesión)
+  user reset-2fa --email <correo>
+                                 quita el segundo factor del usuario (TOTP, códigos de
+                                 recuperación y llaves de acceso) y cierra sus sesiones;
+                                 lo registra de nuevo al iniciar sesión
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -35,6 +47,8 @@ const { positionals, values } = (() => {
       allowPositionals: true,
       options: {
         name: { type: 'string' },
+        scope: { type: 'string', multiple: true },
+        expires: { type: 'string' },
         email: { type: 'string' },
         role: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -58,15 +72,24 @@ const [area, action, arg] = positionals;
 try {
   if (area === 'token' && action === 'create') {
     if (!values.name) fail(`Falta --name.\n\n${usage}`, 2);
-    const { name, token } = createApiToken(db, values.name, now);
-    console.log(`Token «${name}» creado. Guárdelo ahora: no se volverá a mostrar.`);
+    const scopes = (values.scope ?? ['all']).flatMap((s) => s.split(',').map((one) => one.trim()));
+    let expiresAt: Date | undefined;
+    if (values.expires !== undefined) {
+      const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(values.expires);
+      expiresAt = m ? zonedMidnight(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+      if (!expiresAt) fail(`--expires debe ser una fecha AAAA-MM-DD.\n\n${usage}`, 2);
+    }
+    const { name, token, scopes: granted } = createApiToken(db, values.name, now, undefined, { scopes, expiresAt });
+    console.log(
+      `Token «${name}» creado (alcance: ${granted.join(', ')}${expiresAt ? `; vence ${formatDateTime(expiresAt)}` : ''}). Guárdelo ahora: no se volverá a mostrar.`,
+    );
     console.log(token);
   } else if (area === 'token' && action === 'list') {
     const tokens = listApiTokens(db);
     if (tokens.length === 0) console.log('No hay tokens.');
     for (const t of tokens)
       console.log(
-        `${t.name}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`,
+        `${t.name}\t${t.scopes.join(',')}\t${t.expiresAt ? `vence ${formatDateTime(t.expiresAt)}` : 'sin vencimiento'}\tcreado ${formatDateTime(t.createdAt)}\t${t.lastUsedAt ? `último uso ${formatDateTime(t.lastUsedAt)}` : 'sin uso'}`,
       );
   } else if (area === 'token' && action === 'revoke') {
     if (!arg) fail(`Indique el nombre del token.\n\n${usage}`, 2);
@@ -84,12 +107,23 @@ try {
       `Usuario «${user.email}» (${user.role}) creado. Contraseña de un solo uso (se pedirá cambiarla al iniciar sesión en /noc/login):`,
     );
     console.log(password);
+  } else if (area === 'user' && action === 'reset-2fa') {
+    if (!values.email) fail(`Falta --email.\n\n${usage}`, 2);
+    const email = resetSecondFactor(db, { email: values.email }, { now, actor: { kind: 'cli', name: 'noc' } });
+    console.log(`Segundo factor de «${email}» quitado; sus sesiones se cerraron. Lo registrará al iniciar sesión.`);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
   }
 } catch (err) {
   // The command names its fields; here they are the flags that carried them.
-  const flag = (path: string) => (['name', 'email', 'role'].includes(path) ? `--${path}` : path);
+  const flag = (path: string) =>
+    ['name', 'email', 'role'].includes(path)
+      ? `--${path}`
+      : path === 'scopes' || path.startsWith('scopes.')
+        ? '--scope'
+        : path === 'expires_at'
+          ? '--expires'
+          : path;
   if (err instanceof CommandError)
     fail([err.message, ...(err.fields ?? []).map((f) => `  ${flag(f.path)}: ${f.message}`)].join('\n'));
   throw err;

@@ -30,6 +30,38 @@ export interface Config {
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
    */
   trustedProxies?: string[];
+  /** Console sign-in: second factor, idle timeout, password sign-in, single sign-on. Unset: DEFAULT_AUTH. */
+  auth?: AuthConfig;
+}
+
+/** OpenID Connect single sign-on (authorization code + PKCE) for the console. */
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** The ID token claim holding the user's roles or groups (OIDC_ROLE_CLAIM); unset: roles are kept as set here. */
+  roleClaim?: string;
+  /** Claim value → console role (OIDC_ROLE_MAP, `valor=admin,otro=noc`); unset: the values `admin` and `noc`. */
+  roleMap: Record<string, 'admin' | 'noc'>;
+  /** OIDC_CREATE_USERS=1: a user the provider vouches for who does not exist yet is created. */
+  createUsers: boolean;
+}
+
+export interface AuthConfig {
+  /** CONSOLE_2FA: `required` sends a user without a second factor to enrol before any other page. */
+  secondFactor: 'required' | 'optional';
+  /** CONSOLE_IDLE_MINUTES: a session without a request for this long ends (besides the 12 h limit). */
+  idleMinutes: number;
+  /** CONSOLE_PASSWORD_LOGIN=0 leaves single sign-on as the only way in. */
+  passwordLogin: boolean;
+  oidc?: OidcConfig;
+}
+
+/** The production defaults: a second factor required, 30 minutes idle, passwords accepted, no SSO. */
+export const DEFAULT_AUTH: AuthConfig = { secondFactor: 'required', idleMinutes: 30, passwordLogin: true };
+
+export function authConfig(config: Pick<Config, 'auth'>): AuthConfig {
+  return config.auth ?? DEFAULT_AUTH;
 }
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
@@ -92,6 +124,35 @@ const schema = z.object({
       (v) => v === undefined || trustedProxyList(v) !== null,
       'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
     ),
+  CONSOLE_2FA: z.enum(['required', 'optional'], { error: 'debe ser required u optional' }).optional(),
+  CONSOLE_IDLE_MINUTES: z
+    .string()
+    .regex(/^\d+$/, 'debe ser un número entero de minutos')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'debe estar entre 1 y 720').max(720, 'debe estar entre 1 y 720'))
+    .optional(),
+  CONSOLE_PASSWORD_LOGIN: z.enum(['0', '1'], { error: 'debe ser 0 o 1' }).optional(),
+  OIDC_ISSUER: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isIssuerUrl(v),
+      'debe ser la URL https:// del emisor (http:// solo en localhost), p. ej. https://login.microsoftonline.com/<tenant>/v2.0',
+    ),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_ROLE_CLAIM: z
+    .string()
+    .regex(/^[\w.:/-]{1,200}$/, 'debe ser el nombre de un claim, p. ej. roles o groups')
+    .optional(),
+  OIDC_ROLE_MAP: z
+    .string()
+    .regex(
+      /^\s*[^=,]+=\s*(admin|noc)\s*(,\s*[^=,]+=\s*(admin|noc)\s*)*$/,
+      'debe ser una lista valor=rol separada por comas, con rol admin o noc (p. ej. NOC-Admins=admin,NOC=noc)',
+    )
+    .optional(),
+  OIDC_CREATE_USERS: z.enum(['0', '1'], { error: 'debe ser 0 o 1' }).optional(),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -108,6 +169,27 @@ function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isIssuerUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (
+      u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function roleMapOf(text: string | undefined): Record<string, 'admin' | 'noc'> {
+  if (!text) return { admin: 'admin', noc: 'noc' };
+  const map: Record<string, 'admin' | 'noc'> = {};
+  for (const pair of text.split(',')) {
+    const [value, role] = pair.split('=').map((s) => s.trim());
+    map[value] = role as 'admin' | 'noc';
+  }
+  return map;
 }
 
 function isTileUrl(value: string): boolean {
@@ -138,12 +220,47 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
+    CONSOLE_2FA: env.CONSOLE_2FA || undefined,
+    CONSOLE_IDLE_MINUTES: env.CONSOLE_IDLE_MINUTES || undefined,
+    CONSOLE_PASSWORD_LOGIN: env.CONSOLE_PASSWORD_LOGIN || undefined,
+    OIDC_ISSUER: env.OIDC_ISSUER || undefined,
+    OIDC_CLIENT_ID: env.OIDC_CLIENT_ID || undefined,
+    OIDC_CLIENT_SECRET: env.OIDC_CLIENT_SECRET || undefined,
+    OIDC_ROLE_CLAIM: env.OIDC_ROLE_CLAIM || undefined,
+    OIDC_ROLE_MAP: env.OIDC_ROLE_MAP || undefined,
+    OIDC_CREATE_USERS: env.OIDC_CREATE_USERS || undefined,
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
     throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: «${env[name]}»).`);
   }
+  const d = parsed.data;
+  if (d.OIDC_ISSUER && (!d.OIDC_CLIENT_ID || !d.OIDC_CLIENT_SECRET))
+    throw new ConfigError('Configuración inválida: OIDC_ISSUER requiere OIDC_CLIENT_ID y OIDC_CLIENT_SECRET.');
+  if (!d.OIDC_ISSUER && (d.OIDC_CLIENT_ID || d.OIDC_CLIENT_SECRET || d.OIDC_ROLE_CLAIM || d.OIDC_CREATE_USERS === '1'))
+    throw new ConfigError('Configuración inválida: las variables OIDC_* requieren OIDC_ISSUER.');
+  if (d.CONSOLE_PASSWORD_LOGIN === '0' && !d.OIDC_ISSUER)
+    throw new ConfigError(
+      'Configuración inválida: CONSOLE_PASSWORD_LOGIN=0 requiere inicio de sesión único (OIDC_ISSUER); sin él nadie podría entrar a la consola.',
+    );
+  const auth: AuthConfig = {
+    secondFactor: d.CONSOLE_2FA ?? DEFAULT_AUTH.secondFactor,
+    idleMinutes: d.CONSOLE_IDLE_MINUTES ?? DEFAULT_AUTH.idleMinutes,
+    passwordLogin: d.CONSOLE_PASSWORD_LOGIN !== '0',
+    ...(d.OIDC_ISSUER
+      ? {
+          oidc: {
+            issuer: d.OIDC_ISSUER,
+            clientId: d.OIDC_CLIENT_ID!,
+            clientSecret: d.OIDC_CLIENT_SECRET!,
+            ...(d.OIDC_ROLE_CLAIM ? { roleClaim: d.OIDC_ROLE_CLAIM } : {}),
+            roleMap: roleMapOf(d.OIDC_ROLE_MAP),
+            createUsers: d.OIDC_CREATE_USERS === '1',
+          },
+        }
+      : {}),
+  };
   const port = parsed.data.PORT ?? 4321;
   return {
     port,
@@ -160,6 +277,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
+    auth,
   };
 }
 

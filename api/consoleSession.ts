@@ -19,8 +19,13 @@ export function sessionCookieName(publicUrl: string): string {
   return isHttps(publicUrl) ? '__Host-somnet_noc' : 'somnet_noc';
 }
 
-/** The live session a cookie's token opens, or null (none, unknown, expired, user disabled). */
-export function sessionForToken(db: Db, token: string | undefined, now: Date): ConsoleSession | null {
+/** The live session a cookie's token opens, or null (none, unknown, expired, idle, user disabled). */
+export function sessionForToken(
+  db: Db,
+  token: string | undefined,
+  now: Date,
+  idleMinutes: number,
+): ConsoleSession | null {
   if (!token || token.length > 100) return null;
-  return consoleSessionByHash(db, hashSessionToken(token), now);
+  return consoleSessionByHash(db, hashSessionToken(token), now, idleMinutes * 60_000);
 }

@@ -1,6 +1,7 @@
 import type { BlockList } from 'node:net';
 import type { Db } from '#db/client.ts';
-import type { Config } from './config.ts';
+import type { ApiScope } from '#db/enums.ts';
+import type { AuthConfig, Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
 
 /** What every route needs; built once per process (or per test file). */
@@ -30,6 +31,10 @@ export interface PageLocals {
    * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.
    */
   clientAddress: string;
+  /** The client's address itself (shown in the list of one's sessions and in the audit log). */
+  clientIp: string;
+  /** Console sign-in settings (CONSOLE_2FA, CONSOLE_IDLE_MINUTES, CONSOLE_PASSWORD_LOGIN, OIDC_*). */
+  auth: AuthConfig;
 }
 
-export type Env = { Variables: { tokenName: string } };
+export type Env = { Variables: { tokenName: string; tokenScopes: ApiScope[] } };

@@ -12,6 +12,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import { settleForwardedHeaders } from './clientIp.ts';
+import { authConfig } from './config.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import type { AppDeps, PageLocals } from './context.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
@@ -280,6 +281,7 @@ export function mountPages(
     publicUrl: deps.config.publicUrl,
     mapTileUrl: deps.config.mapTileUrl,
     maintenanceMaxHours: deps.config.maintenanceMaxHours,
+    auth: authConfig(deps.config),
   };
   const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
   deps.staticFiles = staticFiles;
@@ -303,10 +305,8 @@ export function mountPages(
     const req = c.env.incoming;
     // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
     // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
-    const locals: PageLocals = {
-      ...baseLocals,
-      clientAddress: settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl).key,
-    };
+    const client = settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl);
+    const locals: PageLocals = { ...baseLocals, clientAddress: client.key, clientIp: client.address };
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       if (c.req.method !== 'POST') {
         const own = allowedMethods(c.req.path);
@@ -315,7 +315,12 @@ export function mountPages(
       // The body is read here, within the form limit, before Astro could buffer it.
       const signedIn =
         isConsolePath(c.req.path) &&
-        sessionForToken(deps.db, getCookie(c, sessionCookieName(deps.config.publicUrl)), deps.now()) !== null;
+        sessionForToken(
+          deps.db,
+          getCookie(c, sessionCookieName(deps.config.publicUrl)),
+          deps.now(),
+          baseLocals.auth.idleMinutes,
+        )?.complete === true;
       const limit = formBodyLimitFor(c.req.path, signedIn);
       let body: Buffer | null;
       try {

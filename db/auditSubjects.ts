@@ -35,6 +35,7 @@ export const privateSubjectTypes = [
   'subscriber',
   'user',
   'token',
+  'session',
   'webhook',
   'feasibility_request',
   // Alerts, drafts, their rules and the webhooks as received are the NOC's; what an alert changes

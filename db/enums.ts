@@ -109,6 +109,36 @@ export const consoleRoles = ['admin', 'noc'] as const;
 export type ConsoleRole = (typeof consoleRoles)[number];
 export const consoleRoleLabels: Record<ConsoleRole, string> = { admin: 'Administrador', noc: 'NOC' };
 
+/**
+ * What an API token may do: each `/api/v1` route names one of these where it is registered
+ * (api/scopes.ts); `all` reaches every route (the tokens made before scopes existed have it).
+ */
+export const apiScopes = [
+  'alerts',
+  'incidents',
+  'maintenances',
+  'catalogue',
+  'services',
+  'subscribers',
+  'reports',
+  'all',
+] as const;
+export type ApiScope = (typeof apiScopes)[number];
+export const apiScopeLabels: Record<ApiScope, string> = {
+  alerts: 'Alertas (solo la recepción de alertas del monitoreo)',
+  incidents: 'Incidentes',
+  maintenances: 'Mantenimientos',
+  catalogue: 'Catálogo (componentes, grupos, reglas de alertas, cobertura)',
+  services: 'Servicios de clientes y solicitudes de factibilidad',
+  subscribers: 'Suscriptores, webhooks y buzón de correo',
+  reports: 'Reportes',
+  all: 'Todo',
+};
+
+/** How a console session was opened; `password` may still owe its second factor. */
+export const signInMethods = ['password', 'passkey', 'oidc'] as const;
+export type SignInMethod = (typeof signInMethods)[number];
+
 /** Where an alert came from: the intake endpoint that received it (its `source` is finer: a generic sender names itself). */
 export const alertFormats = ['alertmanager', 'grafana', 'generic'] as const;
 export type AlertFormat = (typeof alertFormats)[number];

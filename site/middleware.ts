@@ -3,7 +3,8 @@
 import { defineMiddleware } from 'astro:middleware';
 import type { APIContext, MiddlewareNext } from 'astro';
 import type { PageLocals } from '../api/context.ts';
-import { consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
+import { consoleAccess, consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
+import { touchSession } from '#db/commands/consoleSessions.ts';
 import { isConsolePath } from '../api/consoleSession.ts';
 
 const CONSOLE_HEADERS: Record<string, string> = {
@@ -35,6 +36,15 @@ async function formField(request: Request, name: string): Promise<unknown> {
   }
 }
 
+const PRE_SESSION_PATHS = new Set(['/noc/login', '/noc/login/llave', '/noc/sso', '/noc/sso/retorno']);
+
+/** The pages each unfinished sign-in may reach; the first is where it is sent. */
+const ACCESS_PATHS: Record<'verify' | 'password' | 'enrol', string[]> = {
+  verify: ['/noc/verificar', '/noc/verificar/llave'],
+  password: ['/noc/contrasena'],
+  enrol: ['/noc/seguridad', '/noc/seguridad/llaves'],
+};
+
 export const onRequest = defineMiddleware(async (context, next) => {
   const path = context.url.pathname;
   if (!isConsolePath(path)) return next();
@@ -53,7 +63,8 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
   if (request.method !== 'GET' && request.method !== 'HEAD' && !isPost)
     return refusal(405, 'Método no permitido', 'La consola solo acepta GET y POST.');
 
-  if (path === '/noc/login') {
+  // Before a session exists: the sign-in form, a passkey sign-in, single sign-on and its return.
+  if (PRE_SESSION_PATHS.has(path)) {
     // Before a session exists the CSRF token is a random cookie repeated in the form
     // (double submit); Astro's security.checkOrigin has already refused cross-origin posts.
     if (isPost) {
@@ -69,7 +80,8 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
     return next();
   }
 
-  const session = consoleSession({ cookies: context.cookies, locals: context.locals as PageLocals });
+  const locals = context.locals as PageLocals;
+  const session = consoleSession({ cookies: context.cookies, locals });
   if (!session) {
     const back =
       request.method === 'GET' ? `?volver=${encodeURIComponent(context.url.pathname + context.url.search)}` : '';
@@ -82,8 +94,13 @@ async function guard(context: APIContext, next: MiddlewareNext): Promise<Respons
       'El formulario no trae un token de seguridad válido (CSRF). Vuelva a cargar la página e intente de nuevo.',
     );
   }
-  if (session.user.mustChangePassword && path !== '/noc/contrasena' && path !== '/noc/salir')
-    return redirect('/noc/contrasena');
+  touchSession(locals.db, session, locals.now());
+  // A sign-in that is not finished reaches only the page that finishes it (and sign-out).
+  const access = consoleAccess(session, locals.auth);
+  if (access !== 'ok' && path !== '/noc/salir') {
+    const [home, ...others] = ACCESS_PATHS[access];
+    if (path !== home && !others.includes(path)) return redirect(home);
+  }
   if ((path === '/noc/admin' || path.startsWith('/noc/admin/')) && session.user.role !== 'admin') {
     return refusal(403, 'Acceso restringido', 'Esta sección es solo para administradores.');
   }

@@ -13,6 +13,7 @@ import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
 import { alertJson, alertRulesJson, draftJson, intakeJson } from '../render/alerts.ts';
+import { scopeGuard } from '../scopes.ts';
 import { commandInput, readJsonObject } from '../validate.ts';
 
 /**
@@ -29,25 +30,26 @@ export function alertRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
   app.use('*', requireToken(db, now));
+  const needs = scopeGuard(deps);
   const intakeLimit = limitBody(MAX_ALERT_BODY_BYTES, 'El envío de alertas');
   const context = (c: Context<Env>): IntakeContext => ({ now: now(), tokenName: c.get('tokenName') });
   // The raw text is kept with the delivery; Hono caches the body, so reading it twice is free.
   const body = async (c: Context<Env>) => ({ json: await readJsonObject(c), text: await c.req.text() });
 
-  app.post('/alertmanager', intakeLimit, async (c) => {
+  app.post('/alertmanager', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
     return c.json(intakeJson(receiveAlertmanagerWebhook(db, json, text, context(c)), componentCatalogue(db)));
   });
-  app.post('/grafana', intakeLimit, async (c) => {
+  app.post('/grafana', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
     return c.json(intakeJson(receiveGrafanaWebhook(db, json, text, context(c)), componentCatalogue(db)));
   });
-  app.post('/', limitBody(MAX_BODY_BYTES), async (c) => {
+  app.post('/', needs('alerts'), limitBody(MAX_BODY_BYTES), async (c) => {
     const input = await commandInput(c, genericAlertInput);
     return c.json(intakeJson(receiveGenericAlert(db, input, await c.req.text(), context(c)), componentCatalogue(db)));
   });
 
-  app.get('/', (c) => {
+  app.get('/', needs('alerts'), (c) => {
     const query = parseInput(alertListQuery, c.req.query(), { message: 'Parámetros de consulta no válidos.' });
     const catalogue = componentCatalogue(db);
     return c.json(
@@ -66,10 +68,11 @@ export function alertRoutes(deps: AppDeps) {
 export function alertRuleRoutes(deps: AppDeps) {
   const { db } = deps;
   const app = nocRoutes(deps);
-  app.get('/', (c) =>
+  const needs = scopeGuard(deps);
+  app.get('/', needs('catalogue'), (c) =>
     c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)), 200, { 'cache-control': 'no-store' }),
   );
-  app.put('/', async (c) => {
+  app.put('/', needs('catalogue'), async (c) => {
     replaceAlertRules(db, await commandInput(c, alertRulesInput), tokenContext(c, deps));
     return c.json(alertRulesJson(alertRuleDocument(db), componentCatalogue(db)));
   });

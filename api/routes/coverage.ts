@@ -3,6 +3,7 @@ import { coverageInput, replaceCoverage } from '#db/commands/coverage.ts';
 import { coverageAreaList, feasibilityRequestList } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
+import { scopeGuard } from '../scopes.ts';
 import { commandInput } from '../validate.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import { CORS_HEADERS, limitBody, serveCached, tokenContext } from '../http.ts';
@@ -18,6 +19,7 @@ export function coverageRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
   const auth = requireToken(db, now);
+  const needs = scopeGuard(deps);
   const limit = limitBody(MAX_COVERAGE_BYTES, 'El GeoJSON');
 
   const collection = () => {
@@ -46,14 +48,14 @@ export function coverageRoutes(deps: AppDeps) {
     })),
   );
 
-  app.get('/api/v1/coverage', auth, (c) => c.json(collection()));
+  app.get('/api/v1/coverage', auth, needs('catalogue'), (c) => c.json(collection()));
 
-  app.put('/api/v1/coverage', auth, limit, async (c) => {
+  app.put('/api/v1/coverage', auth, needs('catalogue'), limit, async (c) => {
     const result = replaceCoverage(db, await commandInput(c, coverageInput), tokenContext(c, deps));
     return c.json({ features: result.count });
   });
 
-  app.get('/api/v1/feasibility-requests', auth, (c) => {
+  app.get('/api/v1/feasibility-requests', auth, needs('services'), (c) => {
     const rows = feasibilityRequestList(db);
     return c.json(
       {

@@ -20,6 +20,7 @@ import {
 } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
+import { scopeGuard } from '../scopes.ts';
 import { v2Maintenance } from '../render/v2Maintenance.ts';
 import { commandInput } from '../validate.ts';
 
@@ -28,6 +29,7 @@ export function maintenanceRoutes(deps: AppDeps) {
   const { db, now, config } = deps;
   const policy = { maxWindowHours: config.maintenanceMaxHours };
   const app = nocRoutes(deps);
+  const needs = scopeGuard(deps);
 
   const maintenanceJson = (id: string, warnings?: MaintenanceWarning[]) => {
     const view = maintenanceDetail(db, id);
@@ -43,7 +45,7 @@ export function maintenanceRoutes(deps: AppDeps) {
   };
 
   // For the NOC: everything open plus the 50 most recent closed windows, cancelled included.
-  app.get('/', (c) => {
+  app.get('/', needs('maintenances'), (c) => {
     const catalogue = componentCatalogue(db);
     const views = [
       ...upcomingMaintenances(db, now(), { catalogue }),
@@ -58,8 +60,8 @@ export function maintenanceRoutes(deps: AppDeps) {
       })),
     });
   });
-  app.get('/:id', (c) => c.json(maintenanceJson(c.req.param('id'))));
-  app.post('/', async (c) => {
+  app.get('/:id', needs('maintenances'), (c) => c.json(maintenanceJson(c.req.param('id'))));
+  app.post('/', needs('maintenances'), async (c) => {
     const { maintenance, warnings } = createMaintenance(
       db,
       await commandInput(c, createMaintenanceInput),
@@ -68,7 +70,7 @@ export function maintenanceRoutes(deps: AppDeps) {
     );
     return c.json(maintenanceJson(maintenance.id, warnings), 201);
   });
-  app.patch('/:id', async (c) => {
+  app.patch('/:id', needs('maintenances'), async (c) => {
     const { maintenance, warnings } = updateMaintenance(
       db,
       c.req.param('id'),
@@ -78,7 +80,7 @@ export function maintenanceRoutes(deps: AppDeps) {
     );
     return c.json(maintenanceJson(maintenance.id, warnings));
   });
-  app.post('/:id/updates', async (c) => {
+  app.post('/:id/updates', needs('maintenances'), async (c) => {
     const row = postMaintenanceUpdate(
       db,
       c.req.param('id'),
@@ -87,7 +89,7 @@ export function maintenanceRoutes(deps: AppDeps) {
     );
     return c.json(maintenanceJson(row.id), 201);
   });
-  app.post('/:id/cancel', async (c) => {
+  app.post('/:id/cancel', needs('maintenances'), async (c) => {
     // The explanation is optional, so an empty body is fine here (Hono caches the body for the second read).
     const input = (await c.req.text()).trim() === '' ? {} : await commandInput(c, cancelMaintenanceInput);
     const row = cancelMaintenance(db, c.req.param('id'), input, tokenContext(c, deps));

@@ -7,6 +7,7 @@ import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { nocRoutes, serveCached, type Rendering } from '../http.ts';
+import { scopeGuard } from '../scopes.ts';
 import { availabilityCsv, availabilityJson, servicesCsv, servicesJson } from '../render/availability.ts';
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
@@ -67,7 +68,8 @@ function reportRequest(c: Context, deps: AppDeps): { month: string; csv: boolean
 export function reportRoutes(deps: AppDeps) {
   const { db, now, config } = deps;
   const app = nocRoutes(deps);
-  app.get('/availability', (c) => {
+  const needs = scopeGuard(deps);
+  app.get('/availability', needs('reports'), (c) => {
     const request = reportRequest(c, deps);
     if (request instanceof Response) return request;
     const { month, csv } = request;
@@ -82,7 +84,7 @@ export function reportRoutes(deps: AppDeps) {
     return c.json(availabilityJson(report, config.publicUrl), 200, { 'cache-control': 'no-store' });
   });
   // Every service's month, for billing (issue 12's inventory; compensation estimates with a price).
-  app.get('/services', (c) => {
+  app.get('/services', needs('reports'), (c) => {
     const request = reportRequest(c, deps);
     if (request instanceof Response) return request;
     const { month, csv } = request;

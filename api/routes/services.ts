@@ -3,6 +3,7 @@ import { CommandError, notFound } from '#db/commands/errors.ts';
 import { replaceServiceInventory, serviceInventoryFromCsv } from '#db/commands/services.ts';
 import { componentCatalogue, listServices, serviceById, type ServiceView } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
+import { scopeGuard } from '../scopes.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { limitBody, tokenContext } from '../http.ts';
 import { readJsonObject } from '../validate.ts';
@@ -33,9 +34,10 @@ export function serviceRoutes(deps: AppDeps) {
   const { db } = deps;
   const app = new Hono<Env>();
   app.use('*', requireToken(db, deps.now));
+  const needs = scopeGuard(deps);
   const slugs = () => new Map(componentCatalogue(db).all.map((c) => [c.id, c.slug]));
 
-  app.put('/', limitBody(MAX_INVENTORY_BYTES, 'El inventario'), async (c) => {
+  app.put('/', needs('services'), limitBody(MAX_INVENTORY_BYTES, 'El inventario'), async (c) => {
     const type = c.req.header('content-type') ?? '';
     let input;
     if (/^text\/csv\s*(;|$)/i.test(type)) {
@@ -60,7 +62,7 @@ export function serviceRoutes(deps: AppDeps) {
     return c.json(result, 200, { 'cache-control': 'no-store' });
   });
 
-  app.get('/', (c) => {
+  app.get('/', needs('services'), (c) => {
     const customerId = c.req.query('customer_id');
     const map = slugs();
     return c.json(
@@ -70,7 +72,7 @@ export function serviceRoutes(deps: AppDeps) {
     );
   });
 
-  app.get('/:service_id', (c) => {
+  app.get('/:service_id', needs('services'), (c) => {
     const service = serviceById(db, c.req.param('service_id'));
     if (!service) throw notFound('el servicio', c.req.param('service_id'));
     return c.json(serviceJson(service, slugs()), 200, { 'cache-control': 'no-store' });

@@ -11,6 +11,7 @@ import {
 import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
 import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
+import { publicRoute, scopeGuard } from '../scopes.ts';
 import type { AppDeps, Env } from '../context.ts';
 import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
@@ -50,9 +51,10 @@ export function subscriberRoutes(deps: AppDeps) {
   const { db, now } = deps;
   const app = new Hono<Env>();
   const auth = requireToken(db, now);
+  const needs = scopeGuard(deps);
   const publicCtx = { kind: 'user' as const, name: 'público' };
 
-  app.post('/subscribers', limitBody(8 * 1024), async (c) => {
+  app.post('/subscribers', publicRoute, limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, subscriptionInput);
     requestSubscription(
       db,
@@ -64,7 +66,7 @@ export function subscriberRoutes(deps: AppDeps) {
 
   // RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to the URL of the
   // List-Unsubscribe header, without cookies or login; the token in the URL is the authority.
-  app.post('/subscribers/unsubscribe', limitBody(8 * 1024), async (c) => {
+  app.post('/subscribers/unsubscribe', publicRoute, limitBody(8 * 1024), async (c) => {
     const token = c.req.query('token') ?? '';
     const removed = unsubscribe(db, token, { now: now(), actor: { kind: 'user', name: 'baja en un clic' } });
     return c.json(
@@ -74,13 +76,13 @@ export function subscriberRoutes(deps: AppDeps) {
     );
   });
 
-  app.get('/subscribers', auth, (c) => {
+  app.get('/subscribers', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const list = listSubscribers(db, { email: c.req.query('email') });
     return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
   });
 
-  app.get('/subscribers.csv', auth, (c) => {
+  app.get('/subscribers.csv', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components'];
     for (const s of listSubscribers(db)) {
@@ -105,20 +107,20 @@ export function subscriberRoutes(deps: AppDeps) {
     });
   });
 
-  app.delete('/subscribers/:id', auth, (c) => {
+  app.delete('/subscribers/:id', auth, needs('subscribers'), (c) => {
     deleteSubscriber(db, c.req.param('id'), tokenContext(c, deps));
     return c.body(null, 204);
   });
 
   // 10,000 contacts are about 1 MB of JSON.
-  app.post('/subscribers/import', auth, limitBody(4 * 1024 * 1024), async (c) => {
+  app.post('/subscribers/import', auth, needs('subscribers'), limitBody(4 * 1024 * 1024), async (c) => {
     const input = await parseJsonBody(c, importRequestInput);
     const result = importSubscribers(db, input.subscribers as ImportRow[], tokenContext(c, deps)); // the command parses each row
     return c.json(result, 201);
   });
 
   // Delivery state for the NOC: counts per status and the failed messages with their reason.
-  app.get('/email/outbox', auth, (c) => {
+  app.get('/email/outbox', auth, needs('subscribers'), (c) => {
     const health = outboxHealth(db, 'email');
     return c.json(
       {

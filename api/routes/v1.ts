@@ -31,6 +31,7 @@ import {
 } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
+import { scopeGuard } from '../scopes.ts';
 import { v2Component, v2Group, v2Incident } from '../render/v2.ts';
 import { commandInput } from '../validate.ts';
 
@@ -55,6 +56,7 @@ function incidentReportJson(r: IncidentReportView, publicUrl: string) {
 export function v1Routes(deps: AppDeps) {
   const { db, config } = deps;
   const app = nocRoutes(deps);
+  const needs = scopeGuard(deps);
 
   const componentJson = (id: string) => {
     const view = componentCatalogue(db).byId.get(id);
@@ -73,20 +75,20 @@ export function v1Routes(deps: AppDeps) {
     return { ...v2Incident(view, config.publicUrl), elements: incidentScope(db, id).elements };
   };
 
-  app.get('/components', (c) => {
+  app.get('/components', needs('catalogue'), (c) => {
     const catalogue = componentCatalogue(db);
     return c.json({ components: catalogue.all.map(v2Component), groups: catalogue.groups.map(v2Group) });
   });
-  app.get('/components/:ref', (c) => {
+  app.get('/components/:ref', needs('catalogue'), (c) => {
     const found = findComponent(db, c.req.param('ref'));
     if (!found) throw notFound('el componente', c.req.param('ref'));
     return c.json(componentJson(found.id));
   });
-  app.post('/components', async (c) => {
+  app.post('/components', needs('catalogue'), async (c) => {
     const row = createComponent(db, await commandInput(c, createComponentInput), tokenContext(c, deps));
     return c.json(componentJson(row.id), 201);
   });
-  app.patch('/components/:ref', async (c) => {
+  app.patch('/components/:ref', needs('catalogue'), async (c) => {
     const row = updateComponent(
       db,
       c.req.param('ref'),
@@ -96,31 +98,31 @@ export function v1Routes(deps: AppDeps) {
     return c.json(componentJson(row.id));
   });
 
-  app.get('/groups', (c) => c.json({ groups: componentCatalogue(db).groups.map(v2Group) }));
-  app.get('/groups/:ref', (c) => {
+  app.get('/groups', needs('catalogue'), (c) => c.json({ groups: componentCatalogue(db).groups.map(v2Group) }));
+  app.get('/groups/:ref', needs('catalogue'), (c) => {
     const found = findGroup(db, c.req.param('ref'));
     if (!found) throw notFound('el grupo', c.req.param('ref'));
     return c.json(groupJson(found.id));
   });
-  app.post('/groups', async (c) => {
+  app.post('/groups', needs('catalogue'), async (c) => {
     const row = createGroup(db, await commandInput(c, createGroupInput), tokenContext(c, deps));
     return c.json(groupJson(row.id), 201);
   });
-  app.patch('/groups/:ref', async (c) => {
+  app.patch('/groups/:ref', needs('catalogue'), async (c) => {
     const row = updateGroup(db, c.req.param('ref'), await commandInput(c, updateGroupInput), tokenContext(c, deps));
     return c.json(groupJson(row.id));
   });
 
-  app.get('/incidents/:id', (c) => c.json(incidentJson(c.req.param('id'))));
+  app.get('/incidents/:id', needs('incidents'), (c) => c.json(incidentJson(c.req.param('id'))));
   // The incident report (postmortem): PUT publishes or revises it (a new version when the text changed).
-  app.get('/incidents/:id/report', (c) => {
+  app.get('/incidents/:id/report', needs('incidents'), (c) => {
     const id = c.req.param('id');
     if (!incidentDetail(db, id)) throw notFound('el incidente', id);
     const report = incidentReport(db, id);
     if (!report) throw new CommandError(404, 'not_found', 'Este incidente aún no tiene informe.');
     return c.json(incidentReportJson(report, config.publicUrl));
   });
-  app.put('/incidents/:id/report', async (c) => {
+  app.put('/incidents/:id/report', needs('incidents'), async (c) => {
     const result = publishIncidentReport(
       db,
       c.req.param('id'),
@@ -132,11 +134,11 @@ export function v1Routes(deps: AppDeps) {
       result.report.version === 1 && result.changed ? 201 : 200,
     );
   });
-  app.post('/incidents', async (c) => {
+  app.post('/incidents', needs('incidents'), async (c) => {
     const row = createIncident(db, await commandInput(c, createIncidentInput), tokenContext(c, deps));
     return c.json(incidentJson(row.id), 201);
   });
-  app.post('/incidents/:id/updates', async (c) => {
+  app.post('/incidents/:id/updates', needs('incidents'), async (c) => {
     const row = publishIncidentUpdate(
       db,
       c.req.param('id'),
@@ -145,11 +147,11 @@ export function v1Routes(deps: AppDeps) {
     );
     return c.json(incidentJson(row.id), 201);
   });
-  app.patch('/incidents/:id', async (c) => {
+  app.patch('/incidents/:id', needs('incidents'), async (c) => {
     const row = updateIncident(db, c.req.param('id'), await commandInput(c, incidentPatchInput), tokenContext(c, deps));
     return c.json(incidentJson(row.id));
   });
-  app.patch('/incidents/:id/updates/:updateId', async (c) => {
+  app.patch('/incidents/:id/updates/:updateId', needs('incidents'), async (c) => {
     correctIncidentUpdate(
       db,
       c.req.param('id'),

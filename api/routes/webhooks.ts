@@ -8,6 +8,7 @@ import { notFound } from '#db/commands/errors.ts';
 import { webhookEndpointList, type WebhookEndpointView } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { nocRoutes, tokenContext } from '../http.ts';
+import { scopeGuard } from '../scopes.ts';
 import { commandInput } from '../validate.ts';
 import { allowPrivateWebhookTargets } from '../workers/webhooks.ts';
 
@@ -43,23 +44,24 @@ export function webhookRoutes(deps: AppDeps) {
     return webhookJson(view);
   };
   const app = nocRoutes(deps);
+  const needs = scopeGuard(deps);
 
-  app.get('/', (c) =>
+  app.get('/', needs('subscribers'), (c) =>
     c.json({ webhooks: webhookEndpointList(db).map(webhookJson) }, 200, { 'cache-control': 'no-store' }),
   );
-  app.get('/:id', (c) => c.json(one(c.req.param('id')), 200, { 'cache-control': 'no-store' }));
-  app.post('/', async (c) => {
+  app.get('/:id', needs('subscribers'), (c) => c.json(one(c.req.param('id')), 200, { 'cache-control': 'no-store' }));
+  app.post('/', needs('subscribers'), async (c) => {
     const row = createWebhookEndpoint(db, await commandInput(c, webhookEndpointInput), tokenContext(c, deps), {
       allowPrivateTargets: allowPrivateWebhookTargets(),
     });
     // The secret is returned this once; the list never shows it.
     return c.json({ ...one(row.id), secret: row.secret }, 201, { 'cache-control': 'no-store' });
   });
-  app.post('/:id/enable', (c) => {
+  app.post('/:id/enable', needs('subscribers'), (c) => {
     const row = enableWebhookEndpoint(db, c.req.param('id'), tokenContext(c, deps));
     return c.json(one(row.id));
   });
-  app.delete('/:id', (c) => {
+  app.delete('/:id', needs('subscribers'), (c) => {
     deleteWebhookEndpoint(db, c.req.param('id'), tokenContext(c, deps));
     return c.body(null, 204);
   });

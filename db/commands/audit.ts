@@ -3,7 +3,8 @@ import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
 
 export interface Actor {
-  kind: 'token' | 'user' | 'cli' | 'system' | 'alert';
+  /** `client`: someone not signed in, named by address (a failed sign-in). */
+  kind: 'token' | 'user' | 'cli' | 'system' | 'alert' | 'client';
   name: string;
 }
 

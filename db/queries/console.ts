@@ -2,7 +2,16 @@ import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, or, sql, 
 import type { Db } from '../client.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
 import type { ConsoleRole } from '../enums.ts';
-import { auditLog, consoleSessions, consoleUsers, subscriberComponents, subscribers } from '../schema/index.ts';
+import {
+  auditLog,
+  consolePasskeys,
+  consoleRecoveryCodes,
+  consoleSessions,
+  consoleUsers,
+  subscriberComponents,
+  subscribers,
+} from '../schema/index.ts';
+import type { SignInMethod } from '../enums.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances } from './maintenances.ts';
 import type { Catalogue } from './catalog.ts';
@@ -10,30 +19,131 @@ import type { Catalogue } from './catalog.ts';
 export interface ConsoleSession {
   sessionId: number;
   csrfToken: string;
+  createdAt: Date;
   expiresAt: Date;
-  user: { id: number; email: string; role: ConsoleRole; mustChangePassword: boolean };
+  lastSeenAt: Date;
+  method: SignInMethod;
+  /** False while a password sign-in still owes the second factor. */
+  complete: boolean;
+  /** A TOTP secret shown for enrolment, not yet confirmed. */
+  pendingTotpSecret: string | null;
+  /** The WebAuthn challenge this session was last given. */
+  challenge: string | null;
+  user: {
+    id: number;
+    email: string;
+    role: ConsoleRole;
+    mustChangePassword: boolean;
+    hasTotp: boolean;
+    passkeys: number;
+  };
 }
 
-/** The signed-in user for a session cookie's hash, or null when unknown, expired or disabled. */
-export function consoleSessionByHash(db: Db, tokenHash: string, now: Date): ConsoleSession | null {
+const passkeyCount = sql<number>`(SELECT count(*) FROM ${consolePasskeys} WHERE ${consolePasskeys.userId} = ${consoleUsers.id})`;
+
+/**
+ * The signed-in user for a session cookie's hash, or null when unknown, expired (12 h, or
+ * 10 minutes for a sign-in still owing its second factor), idle longer than `idleMs`, or of a
+ * disabled user.
+ */
+export function consoleSessionByHash(db: Db, tokenHash: string, now: Date, idleMs: number): ConsoleSession | null {
   const row = db
-    .select({ session: consoleSessions, user: consoleUsers })
+    .select({ session: consoleSessions, user: consoleUsers, passkeys: passkeyCount })
     .from(consoleSessions)
     .innerJoin(consoleUsers, eq(consoleUsers.id, consoleSessions.userId))
-    .where(and(eq(consoleSessions.tokenHash, tokenHash), gt(consoleSessions.expiresAt, now)))
+    .where(
+      and(
+        eq(consoleSessions.tokenHash, tokenHash),
+        gt(consoleSessions.expiresAt, now),
+        gt(consoleSessions.lastSeenAt, new Date(now.getTime() - idleMs)),
+      ),
+    )
     .get();
   if (!row || row.user.disabledAt) return null;
   return {
     sessionId: row.session.id,
     csrfToken: row.session.csrfToken,
+    createdAt: row.session.createdAt,
     expiresAt: row.session.expiresAt,
+    lastSeenAt: row.session.lastSeenAt,
+    method: row.session.method,
+    complete: row.session.complete,
+    pendingTotpSecret: row.session.pendingTotpSecret,
+    challenge: row.session.challenge,
     user: {
       id: row.user.id,
       email: row.user.email,
       role: row.user.role,
       mustChangePassword: row.user.mustChangePassword,
+      hasTotp: row.user.totpSecret !== null,
+      passkeys: row.passkeys,
     },
   };
+}
+
+export interface OwnSessionView {
+  id: number;
+  createdAt: Date;
+  lastSeenAt: Date;
+  address: string;
+  userAgent: string;
+  method: SignInMethod;
+  current: boolean;
+}
+
+/** A user's open sessions (complete, not expired, not idle), the most recently seen first. */
+export function ownSessions(db: Db, userId: number, currentId: number, now: Date, idleMs: number): OwnSessionView[] {
+  return db
+    .select()
+    .from(consoleSessions)
+    .where(
+      and(
+        eq(consoleSessions.userId, userId),
+        eq(consoleSessions.complete, true),
+        gt(consoleSessions.expiresAt, now),
+        gt(consoleSessions.lastSeenAt, new Date(now.getTime() - idleMs)),
+      ),
+    )
+    .orderBy(desc(consoleSessions.lastSeenAt), desc(consoleSessions.id))
+    .all()
+    .map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt,
+      lastSeenAt: s.lastSeenAt,
+      address: s.address,
+      userAgent: s.userAgent,
+      method: s.method,
+      current: s.id === currentId,
+    }));
+}
+
+export interface SecondFactorView {
+  totpEnabledAt: Date | null;
+  recoveryCodesLeft: number;
+  passkeys: { id: string; name: string; createdAt: Date; lastUsedAt: Date | null; backedUp: boolean }[];
+}
+
+/** What protects a user's sign-in, for the account security page. */
+export function secondFactorOf(db: Db, userId: number): SecondFactorView {
+  const user = db
+    .select({ totpEnabledAt: consoleUsers.totpEnabledAt })
+    .from(consoleUsers)
+    .where(eq(consoleUsers.id, userId))
+    .get();
+  const left =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(consoleRecoveryCodes)
+      .where(and(eq(consoleRecoveryCodes.userId, userId), isNull(consoleRecoveryCodes.usedAt)))
+      .get()?.n ?? 0;
+  const passkeys = db
+    .select()
+    .from(consolePasskeys)
+    .where(eq(consolePasskeys.userId, userId))
+    .orderBy(consolePasskeys.createdAt)
+    .all()
+    .map((p) => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, backedUp: p.backedUp }));
+  return { totpEnabledAt: user?.totpEnabledAt ?? null, recoveryCodesLeft: left, passkeys };
 }
 
 export interface ConsoleUserView {
@@ -45,6 +155,10 @@ export interface ConsoleUserView {
   disabledAt: Date | null;
   createdAt: Date;
   activeSessions: number;
+  /** "TOTP", "2 llaves de acceso"…; empty when the user has no second factor. */
+  secondFactors: { totp: boolean; passkeys: number };
+  /** Signs in through the identity provider (no password of its own). */
+  sso: boolean;
 }
 
 export function consoleUsersList(db: Db, now: Date): ConsoleUserView[] {
@@ -56,11 +170,11 @@ export function consoleUsersList(db: Db, now: Date): ConsoleUserView[] {
     .all();
   const counts = new Map(sessions.map((s) => [s.userId, s.n]));
   return db
-    .select()
+    .select({ u: consoleUsers, passkeys: passkeyCount })
     .from(consoleUsers)
     .orderBy(consoleUsers.email)
     .all()
-    .map((u) => ({
+    .map(({ u, passkeys }) => ({
       id: u.id,
       email: u.email,
       role: u.role,
@@ -69,6 +183,8 @@ export function consoleUsersList(db: Db, now: Date): ConsoleUserView[] {
       disabledAt: u.disabledAt,
       createdAt: u.createdAt,
       activeSessions: counts.get(u.id) ?? 0,
+      secondFactors: { totp: u.totpSecret !== null, passkeys },
+      sso: u.passwordHash === '!',
     }));
 }
 

@@ -13,7 +13,7 @@ export interface ConsoleRequest {
   db: Db;
   /** The instant of this request (the injected clock). */
   now: Date;
-  session: Pick<ConsoleSession, 'user'>;
+  session: { user: Pick<ConsoleSession['user'], 'id' | 'email' | 'role' | 'mustChangePassword'> };
 }
 
 /** The command context of a console request: its instant and the signed-in user. */

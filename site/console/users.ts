@@ -9,6 +9,7 @@ import {
   setConsoleUserRole,
 } from '#db/commands/consoleUsers.ts';
 import { CommandError } from '#db/commands/errors.ts';
+import { resetSecondFactor } from '#db/commands/secondFactor.ts';
 import { hashPassword, oneTimePassword } from '#db/domain/password.ts';
 import { contextOf, field, formToken, refusal, refusalStatus, type ConsoleRequest, type Redirect } from './action.ts';
 
@@ -51,8 +52,12 @@ export async function usersPage(
       else Object.assign(view, { shown: { email: target, password }, email: '', role: 'noc' });
       return { status: 200, view };
     }
-    if (action === 'rol' || action === 'desactivar' || action === 'activar') {
+    if (action === 'rol' || action === 'desactivar' || action === 'activar' || action === 'restablecer-2fa') {
       const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
+        if (action === 'restablecer-2fa') {
+          resetSecondFactor(req.db, { userId }, ctx);
+          return '/noc/admin/usuarios?aviso=2fa';
+        }
         if (action === 'rol') setConsoleUserRole(req.db, userId, field(form, 'role'), ctx);
         else setConsoleUserDisabled(req.db, userId, action === 'desactivar', ctx);
         return '/noc/admin/usuarios?aviso=1';

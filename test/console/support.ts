@@ -24,7 +24,7 @@ export function addUser(
 export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
   await page.getByLabel('Correo').fill(email);
   await page.getByLabel('Contraseña').fill(password);
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.getByRole('button', { name: 'Entrar', exact: true }).click();
 }
 
 export function hiddenValue(html: string, name: string): string | undefined {

@@ -437,15 +437,24 @@ describe('admin', () => {
     expect(html).not.toContain('Crear zona');
   });
 
-  it('creates an API token that works on /api/v1, then revokes it', async () => {
-    const res = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'monitoreo' });
-    const token = /id="token-nuevo">([^<]+)</.exec(await res.text())![1];
+  it('creates an API token that works on /api/v1 within its scope, then revokes it', async () => {
+    const none = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'sin-alcance' });
+    expect(none.status).toBe(422);
+    expect(await none.text()).toContain('Elija al menos un alcance.');
+    const res = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'monitoreo', scopes: 'catalogue' });
+    const page = await res.text();
+    const token = /id="token-nuevo">([^<]+)</.exec(page)![1];
     const call = (t: string) => fetch(`${server.url}/api/v1/components`, { headers: { authorization: `Bearer ${t}` } });
     expect((await call(token)).status).toBe(200);
+    const outside = await fetch(`${server.url}/api/v1/maintenances`, { headers: { authorization: `Bearer ${token}` } });
+    expect(outside.status).toBe(403);
+    expect((await outside.json()).error.code).toBe('insufficient_scope');
+    const list = await (await admin.get('/noc/admin/tokens')).text();
+    expect(list).toMatch(/<td>monitoreo<\/td>\s*<td>catalogue<\/td>\s*<td>No vence<\/td>/);
     const revoke = await admin.submit('/noc/admin/tokens', { accion: 'revocar', token: 'monitoreo' });
     expect(revoke.headers.get('location')).toBe('/noc/admin/tokens?aviso=revocado');
     expect((await call(token)).status).toBe(401);
-    const bad = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'con espacios' });
+    const bad = await admin.submit('/noc/admin/tokens', { accion: 'crear', name: 'con espacios', scopes: 'all' });
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain('Nombre inválido.');
   });

@@ -14,6 +14,7 @@ import { createMaintenance } from '#db/commands/maintenances.ts';
 import { requestSubscription } from '#db/commands/subscribers.ts';
 import { submitFeasibilityRequest } from '#db/commands/feasibility.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
+import { endOwnSession, signIn } from '#db/commands/consoleSessions.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { changeCursor, changesSince } from '#db/queries/index.ts';
 import { changeFrom, isEmpty, type Change } from '../../api/publish/changes.ts';
@@ -167,6 +168,18 @@ const cases = {
     ),
   user: () => expectPrivate('user', () => addUser(t.db, 'guardia2@somnet.com.mx', 'noc', 'clave-de-guardia-larga')),
   token: () => expectPrivate('token', () => createApiToken(t.db, 'monitoreo', t.clock.now())),
+  session: async () => {
+    addUser(t.db, 'sesiones@somnet.com.mx', 'noc', 'clave-de-guardia-larga', { mustChange: false });
+    await signIn(
+      t.db,
+      { email: 'sesiones@somnet.com.mx', password: 'clave-de-guardia-larga', address: '198.51.100.7' },
+      t.clock.now(),
+    );
+    const session = t.db.$client
+      .prepare('SELECT id, user_id AS userId FROM console_sessions ORDER BY id DESC LIMIT 1')
+      .get() as { id: number; userId: number };
+    await expectPrivate('session', () => endOwnSession(t.db, session.userId, session.id, ctx()));
+  },
   webhook: () => {
     process.env.WEBHOOK_ALLOW_PRIVATE_TARGETS = '1';
     return expectPrivate('webhook', () => api('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }));

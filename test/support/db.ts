@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { createApp } from '../../api/app.ts';
-import type { Config } from '../../api/config.ts';
+import { DEFAULT_AUTH, type Config } from '../../api/config.ts';
 
 /** A real SQLite file of its own for each test file. */
 export function tempDatabasePath(): string {
@@ -23,6 +23,10 @@ export const testConfig: Config = {
   host: '127.0.0.1',
   databasePath: ':memory:',
   publicUrl: 'https://status.example.test',
+  // The production default requires a second factor (DEFAULT_AUTH, CONSOLE_2FA=required). Tests
+  // of other console features sign in with a password alone; the sign-in tests (test/auth/) use
+  // the default and enrol, and test/console/access.test.ts checks the default sends users to enrol.
+  auth: { ...DEFAULT_AUTH, secondFactor: 'optional' },
 };
 
 /** A settable clock. */
