@@ -7,8 +7,9 @@ import { dataWatcher, type DataWatcher } from '#db/dataWatcher.ts';
  * Public pages, feeds and v2 JSON are rendered once and kept here as bytes (plus gzip and
  * brotli forms and a strong ETag) until the next write. The connection's data watcher
  * (db/dataWatcher.ts) drops the cache as a write in this process commits, and when it sees a
- * write by another process (the `noc` CLI), which the cache asks it to look for on reads. Entries also expire after `ttlMs`, for what changes with
- * time alone (today's uptime bar, "hace 5 minutos" never appears: times are absolute).
+ * write by another process (the `noc` CLI), which the cache asks it to look for on reads.
+ * Entries also expire after `ttlMs`, for what changes with time alone (today's uptime bar,
+ * "hace 5 minutos" never appears: times are absolute).
  */
 export interface CachedEntry {
   status: number;

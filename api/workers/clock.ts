@@ -17,7 +17,10 @@ import type { BackgroundWorker } from './index.ts';
 export interface ClockJob {
   /** Names the job in the log when it fails. */
   label: string;
-  /** Does what is due at `now`, one command per step; throws the busy error when another process holds the write lock. */
+  /**
+   * Does what is due at `now`, one command per step; lets the busy error through when another
+   * process holds the write lock (the worker backs off).
+   */
   run(db: Db, now: Date): unknown;
   /** The earliest instant something falls due, or null when nothing is scheduled. */
   nextDue(db: Db): Date | null;
