@@ -23,6 +23,8 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
 import { trustedProxyList } from './clientIp.ts';
 import '#db/notifications/channels.ts';
 
@@ -99,10 +101,7 @@ export function createApp(options: CreateAppOptions) {
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });
 
-  app.get('/healthz', (c) => {
-    deps.db.$client.prepare('SELECT 1').get();
-    return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
-  });
+  app.route('/', operationsRoutes(deps));
 
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
   app.route('/', coverageRoutes(deps));
@@ -111,12 +110,14 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
+  app.route('/api/v1/quality', qualityRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.all('/healthz', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+  app.all('/metrics', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
   const allowedMethods = allowedMethodsOf(app.routes);
   app.all('/api/*', (c) => {
     const allowed = allowedMethods(c.req.path);
@@ -126,6 +127,7 @@ export function createApp(options: CreateAppOptions) {
   });
   app.route('/', maintenanceFeedRoutes(deps));
   app.route('/', reportFileRoutes(deps));
+  app.route('/', qualityFileRoutes(deps));
 
   if (options.pages) mountPages(app, deps, options.pages, { renderBudget: options.renderBudget, allowedMethods });
 

@@ -4,6 +4,7 @@
 // The API's JSON bodies have their own limits, where each route is declared (hono/body-limit).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isConsolePath } from './consoleSession.ts';
+import { EMERGENCY_PHONE, EMERGENCY_PHONE_TEL } from '#db/supportChannels.ts';
 import { escapeHtml } from './render/html.ts';
 
 /** Public forms (subscription, coverage request, sign-in) are a few hundred bytes. */
@@ -88,7 +89,7 @@ export function sendTooLarge(req: IncomingMessage, res: ServerResponse, back: st
     '<title>Formulario demasiado grande · SOMNET</title></head><body><main>' +
     '<h1>El formulario es demasiado grande</h1>' +
     `<p>Lo que envió supera el máximo de ${kb} KB para este formulario, así que no se guardó nada. Acorte el texto y vuelva a enviarlo.</p>` +
-    `<p><a href="${escapeHtml(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="tel:+527221675865">722 167 5865</a></p>` +
+    `<p><a href="${escapeHtml(back)}">Volver al formulario</a> · Emergencias (sin servicio): <a href="${EMERGENCY_PHONE_TEL}">${EMERGENCY_PHONE}</a></p>` +
     '</main></body></html>';
   let dropped = 0;
   const cut = () => req.socket?.destroy();

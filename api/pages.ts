@@ -16,7 +16,9 @@ import { authConfig } from './config.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import type { AppDeps, PageLocals } from './context.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
+import { timeRender } from './metrics/registry.ts';
 import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
+import { redactedUrl } from './render/quality.ts';
 import { loadStaticFiles } from './static.ts';
 
 /** The @astrojs/node middleware-mode handler: `handler(req, res, next?, locals?)`. */
@@ -281,6 +283,7 @@ export function mountPages(
     publicUrl: deps.config.publicUrl,
     mapTileUrl: deps.config.mapTileUrl,
     maintenanceMaxHours: deps.config.maintenanceMaxHours,
+    prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
     auth: authConfig(deps.config),
   };
   const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
@@ -290,7 +293,7 @@ export function mountPages(
   const inFlight = new Map<string, Promise<RenderedResult>>();
   const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
     const generation = deps.cache.currentGeneration;
-    return pages.render(req, locals).then((page) => {
+    return timeRender(key, () => pages.render(req, locals)).then((page) => {
       if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
       const entry = makeEntry(page.status, page.body, {
         'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),

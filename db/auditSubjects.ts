@@ -23,7 +23,12 @@ export type PublicSubject =
   /** An area: its name and slug are on every page that lists it. */
   | { type: 'group'; id: string }
   /** The coverage map's polygons (replaced whole). */
-  | { type: 'coverage' };
+  | { type: 'coverage' }
+  /**
+   * Network-quality samples: noted (noteChange), never audited. Which areas they changed comes
+   * from the ingest log (`quality_ingests`), and they change the quality pages only.
+   */
+  | { type: 'quality' };
 
 /**
  * Subjects no public page or document shows. A command that audits (or notes) only these changes
@@ -47,6 +52,11 @@ export const privateSubjectTypes = [
   'alert_delivery',
   // The customer service inventory: no public page lists it (/mi-servicio is rendered per lookup).
   'service',
+  // Network quality's settings (the Prometheus mapping, thresholds) and the pull worker's state are
+  // the NOC's; samples themselves are noted as 'quality' and republish the quality pages.
+  'quality_sources',
+  'quality_thresholds',
+  'quality_state',
 ] as const;
 export type PrivateSubjectType = (typeof privateSubjectTypes)[number];
 export interface PrivateSubject {
@@ -99,6 +109,7 @@ export function auditSubjectOf(row: { type: string; id: string | null; changed: 
       return row.id && changed ? { type: kind, id: row.id, changed } : null;
     }
     case 'coverage':
+    case 'quality':
       return { type: kind };
     default:
       // A string from the database that is no subject of this version.

@@ -1,12 +1,8 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
+import { EMERGENCY_PHONE, SUPPORT_EMAIL } from '#db/supportChannels.ts';
 import { escapeHtml } from '../render/html.ts';
-
-// The manual's support channels (section 1.2); the site shows the same in site/lib/site.ts,
-// which api/ may not import (site sits above it).
-const SUPPORT_EMAIL = 'soporte@somnet.com.mx';
-const EMERGENCY_PHONE = '722 167 5865';
 
 export interface EmailAttachment {
   filename: string;

@@ -11,10 +11,19 @@ export interface Change {
   maintenances: Set<string>;
   /** Components created or whose status changed. */
   components: Set<string>;
+  /** Areas (group ids) whose last hour of network quality changed: their /calidad pages and /calidad. */
+  qualityAreas: Set<string>;
 }
 
 export function emptyChange(): Change {
-  return { everything: false, site: false, incidents: new Set(), maintenances: new Set(), components: new Set() };
+  return {
+    everything: false,
+    site: false,
+    incidents: new Set(),
+    maintenances: new Set(),
+    components: new Set(),
+    qualityAreas: new Set(),
+  };
 }
 
 export function everything(): Change {
@@ -43,15 +52,17 @@ function add(change: Change, row: AuditedChange): void {
     return;
   }
   if (isPrivateSubject(subject)) return;
-  change.site = true;
   switch (subject.type) {
     case 'incident':
+      change.site = true;
       change.incidents.add(subject.id);
       return;
     case 'maintenance':
+      change.site = true;
       change.maintenances.add(subject.id);
       return;
     case 'component':
+      change.site = true;
       // A status change or a new component shows on the site-wide pages and on its own feeds;
       // a rename, a move or a new slug shows on every page that names it.
       if (subject.changed === 'created' || subject.changed.every((field) => field === 'status'))
@@ -60,9 +71,15 @@ function add(change: Change, row: AuditedChange): void {
       return;
     case 'coverage':
       // The map (/cobertura, /api/coverage.geojson) is among the site-wide paths; no family names it.
+      change.site = true;
       return;
     case 'group':
+      change.site = true;
       change.everything = true;
+      return;
+    case 'quality':
+      // Noted, not audited: the areas come from the ingest log (changesSince's qualityAreaIds),
+      // and only their quality pages change, never the site-wide ones.
       return;
     default:
       unhandled(subject);
@@ -74,11 +91,18 @@ function unhandled(subject: never): never {
 }
 
 /** The change made by audited writes plus component status events (which any writer leaves, alerts included). */
-export function changeFrom(audited: AuditedChange[], statusChangedComponentIds: string[]): Change {
+export function changeFrom(
+  audited: AuditedChange[],
+  statusChangedComponentIds: string[],
+  qualityAreaIds: string[] = [],
+): Change {
   const change = emptyChange();
   for (const row of audited) add(change, row);
   for (const id of statusChangedComponentIds) change.components.add(id);
   if (statusChangedComponentIds.length > 0) change.site = true;
+  // Network-quality samples (not audited: the ingest log says who sent them) change only the
+  // quality pages, never the site-wide ones.
+  for (const id of qualityAreaIds) change.qualityAreas.add(id);
   return change;
 }
 
@@ -90,6 +114,7 @@ export function mergeChanges(a: Change, b: Change): Change {
     incidents: new Set([...a.incidents, ...b.incidents]),
     maintenances: new Set([...a.maintenances, ...b.maintenances]),
     components: new Set([...a.components, ...b.components]),
+    qualityAreas: new Set([...a.qualityAreas, ...b.qualityAreas]),
   };
 }
 
@@ -99,6 +124,7 @@ export function isEmpty(change: Change): boolean {
     !change.site &&
     change.incidents.size === 0 &&
     change.maintenances.size === 0 &&
-    change.components.size === 0
+    change.components.size === 0 &&
+    change.qualityAreas.size === 0
   );
 }

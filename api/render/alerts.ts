@@ -1,6 +1,6 @@
 // JSON for the alert API (GET /api/v1/alerts, the intake answers, GET /api/v1/alert-rules):
 // pure functions over the view models the console shows.
-import type { IntakeResult } from '#db/commands/alerts.ts';
+import type { IntakeResult } from '#db/commands/alerts/index.ts';
 import type { AlertRuleDocument } from '#db/domain/alerts.ts';
 import type { AlertView, Catalogue, DraftView } from '#db/queries/index.ts';
 

@@ -7,6 +7,7 @@
 import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
+import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
 import { escapeHtml } from './html.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '#db/domain/maintenance.ts';
 
@@ -25,7 +26,7 @@ const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
  * The support address of the customer manual (1.2). Only RSS items get it: `feed` would turn a
  * feed-level email into podcast owner tags.
  */
-const RSS_ITEM_AUTHOR = { ...AUTHOR, email: 'soporte@somnet.com.mx' };
+const RSS_ITEM_AUTHOR = { ...AUTHOR, email: SUPPORT_EMAIL };
 
 /** One feed item: an incident update or a maintenance notice. */
 export interface FeedEntry {

@@ -5,6 +5,7 @@ import { formatNotice, maintenanceTitle } from '#db/domain/maintenance.ts';
 import { formatWindow } from '#db/domain/time.ts';
 import type { MaintenanceImpactKind, MaintenanceStatus } from '#db/enums.ts';
 import type { MaintenanceView } from '#db/queries/index.ts';
+import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
 
 export interface IcsOptions {
   /** Absolute base URL, e.g. https://status.somnet.com.mx (UIDs use its host). */
@@ -21,7 +22,7 @@ export interface IcsOptions {
  * event, circuit-maintenance tooling refuses a notice without it, and RFC 5546 requires it of a
  * METHOD:PUBLISH event. The address is the support channel of the customer manual (1.2).
  */
-const ORGANIZER: IcsLine = ['ORGANIZER', 'mailto:soporte@somnet.com.mx', { CN: 'Soporte SOMNET' }];
+const ORGANIZER: IcsLine = ['ORGANIZER', `mailto:${SUPPORT_EMAIL}`, { CN: 'Soporte SOMNET' }];
 
 /** BCOP maintenance-notification impact scale. */
 const maintnoteImpact: Record<MaintenanceImpactKind, string> = {

@@ -4,6 +4,7 @@ import type { ComponentView, IncidentView, MaintenanceView } from '#db/queries/i
 import type { OverallStatus } from '#db/domain/rollup.ts';
 import { componentStatusShortLabels } from '#db/enums.ts';
 import { formatDateTime } from '#db/domain/time.ts';
+import { EMERGENCY_PHONE } from '#db/supportChannels.ts';
 
 export const SMS_LINE = 160;
 
@@ -47,6 +48,6 @@ export function statusText(input: {
     lines.push(
       `Próximo mantenimiento ${formatDateTime(next.scheduledFor)} a ${formatDateTime(next.scheduledUntil)}: ${next.name}. ${windowFacts(next)}`,
     );
-  lines.push(`Detalle: ${input.publicUrl}/ · Emergencias (sin servicio): 722 167 5865`);
+  lines.push(`Detalle: ${input.publicUrl}/ · Emergencias (sin servicio): ${EMERGENCY_PHONE}`);
   return lines.map((line) => clip(printable(line))).join('\n') + '\n';
 }

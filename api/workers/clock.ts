@@ -6,7 +6,7 @@
 // another process holds the database's write lock.
 import type { Db } from '#db/client.ts';
 import { withoutWaiting } from '#db/client.ts';
-import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts.ts';
+import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts/index.ts';
 import { advanceMaintenances, nextMaintenanceDue } from '#db/commands/maintenances.ts';
 import { isDatabaseBusy } from '#db/commands/transaction.ts';
 import { dataWatcher } from '#db/dataWatcher.ts';

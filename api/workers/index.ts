@@ -2,6 +2,7 @@ import type { AppDeps } from '../context.ts';
 import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
+import { qualityWorker } from './quality.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -14,4 +15,4 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [clockWorker(), webhookWorker(), emailWorker()];
+export const workers: BackgroundWorker[] = [clockWorker(), webhookWorker(), emailWorker(), qualityWorker()];

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { alertModes } from '../enums.ts';
 import {
-  alertTargetStatuses,
   anchoredRegex,
   DEFAULT_HOLD_DOWN_MINUTES,
   DEFAULT_SEVERITIES,
@@ -11,6 +10,7 @@ import {
   type AlertRuleDocument,
 } from '../domain/alerts.ts';
 import { incidentTemplates } from '../domain/incidentTemplates.ts';
+import { faultStatuses } from '../domain/rollup.ts';
 import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
 import { alertRuleSets } from '../schema/index.ts';
 import { recordAudit } from './audit.ts';
@@ -20,7 +20,7 @@ import { runCommand, type CommandContext } from './transaction.ts';
 
 export const MAX_ALERT_RULES = 200;
 
-const targetStatus = z.enum(alertTargetStatuses, {
+const targetStatus = z.enum(faultStatuses, {
   error: 'Elija un estado de falla: degraded_performance, partial_outage o major_outage.',
 });
 /** Prometheus-style label names; Grafana's are the same. */

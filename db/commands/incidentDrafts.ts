@@ -1,11 +1,12 @@
-// Draft incidents opened by alerts (db/commands/alerts.ts) become real incidents only when a
+// Draft incidents opened by alerts (db/commands/alerts/drafts.ts) become real incidents only when a
 // person publishes them, through createIncident in the same transaction; or are discarded with
 // a reason. Drafts are never read by a public path (they live in their own table).
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
+import { draftIncidentStart } from '../domain/alerts.ts';
 import { incidentDrafts } from '../schema/index.ts';
-import { linkDraftAlerts } from './alerts.ts';
+import { linkDraftAlerts } from './alerts/index.ts';
 import { recordAudit } from './audit.ts';
 import { CommandError, notFound } from './errors.ts';
 import { createIncident, type CreateIncidentInput, type IncidentRow } from './incidents.ts';
@@ -14,7 +15,8 @@ import { runCommand, type CommandContext } from './transaction.ts';
 
 type DraftRow = typeof incidentDrafts.$inferSelect;
 
-function openDraft(db: Db, id: string): DraftRow {
+/** The draft, if a person may still publish or discard it; a 404 or a 409 saying why not otherwise. */
+function requireOpenDraft(db: Db, id: string): DraftRow {
   const draft = db.select().from(incidentDrafts).where(eq(incidentDrafts.id, id)).get();
   if (!draft) throw notFound('el borrador', id);
   if (draft.state === 'published')
@@ -35,8 +37,8 @@ function openDraft(db: Db, id: string): DraftRow {
  */
 export function publishDraft(db: Db, draftId: string, input: CreateIncidentInput, ctx: CommandContext): IncidentRow {
   return runCommand(db, () => {
-    const draft = openDraft(db, draftId);
-    const startedAt = draft.startedAt.getTime() > ctx.now.getTime() ? ctx.now : draft.startedAt;
+    const draft = requireOpenDraft(db, draftId);
+    const startedAt = draftIncidentStart(draft, ctx.now);
     const incident = createIncident(db, { ...input, startedAt: input.startedAt ?? startedAt }, ctx);
     db.update(incidentDrafts)
       .set({
@@ -74,7 +76,7 @@ export function discardDraft(
 ): DraftRow {
   const input = parseInput(discardDraftInput, raw);
   return runCommand(db, () => {
-    const draft = openDraft(db, draftId);
+    const draft = requireOpenDraft(db, draftId);
     recordAudit(db, ctx.actor, 'incident_draft.discard', { type: 'incident_draft', id: draft.id }, ctx.now, {
       reason: input.reason,
     });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import {
@@ -6,11 +6,13 @@ import {
   incidentImpacts,
   incidentStatuses,
   type ComponentStatus,
-  type IncidentImpact,
   type IncidentStatus,
 } from '../enums.ts';
 import { newId } from '../ids.ts';
+import { impactForStatuses } from '../domain/criticality.ts';
+import { isFault } from '../domain/rollup.ts';
 import { componentCatalogue, resolveRefs } from '../queries/catalog.ts';
+import { componentHolders } from '../queries/holders.ts';
 import { incidentScope } from '../queries/services.ts';
 import {
   components,
@@ -80,14 +82,6 @@ export type IncidentPatch = z.input<typeof incidentPatchInput>;
 type ParsedUpdate = z.output<typeof incidentUpdateInput>;
 type ComponentRow = { id: string; status: ComponentStatus };
 
-/** Impact implied by the worst component status when the NOC does not give one. */
-function impliedImpact(statuses: ComponentStatus[]): IncidentImpact {
-  if (statuses.includes('major_outage')) return 'critical';
-  if (statuses.includes('partial_outage')) return 'major';
-  if (statuses.includes('degraded_performance')) return 'minor';
-  return 'none';
-}
-
 function resolveComponents(
   db: Db,
   refs: Record<string, ComponentStatus> | undefined,
@@ -142,6 +136,7 @@ function writeUpdate(
   if (input.status === 'resolved') {
     // Resolving returns the incident's other components to service, unless another open
     // incident still holds them or a maintenance owns them.
+    const holders = componentHolders(db);
     const affected = db
       .select({ component: components })
       .from(incidentComponents)
@@ -150,20 +145,10 @@ function writeUpdate(
       .all()
       .map((r) => r.component);
     for (const component of affected) {
-      if (explicit.has(component.id) || component.status === 'operational' || component.status === 'under_maintenance')
-        continue;
-      const heldElsewhere = db
-        .select({ id: incidents.id })
-        .from(incidentComponents)
-        .innerJoin(incidents, eq(incidents.id, incidentComponents.incidentId))
-        .where(
-          and(
-            eq(incidentComponents.componentId, component.id),
-            ne(incidents.id, incident.id),
-            isNull(incidents.resolvedAt),
-          ),
-        )
-        .get();
+      if (explicit.has(component.id) || !isFault(component.status)) continue;
+      const heldElsewhere = (holders.get(component.id) ?? []).some(
+        (h) => h.kind === 'incident' && h.id !== incident.id,
+      );
       if (!heldElsewhere) targets.push({ component, status: 'operational' });
     }
   }
@@ -219,7 +204,7 @@ export function createIncident(db: Db, raw: CreateIncidentInput, { now, actor }:
         id: newId(),
         name: input.name,
         status: input.status,
-        impact: input.impact ?? impliedImpact(statuses),
+        impact: input.impact ?? impactForStatuses(statuses),
         cause: input.cause ?? null,
         eta: input.eta ?? null,
         startedAt: input.startedAt ?? now,

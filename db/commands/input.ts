@@ -47,6 +47,15 @@ export const LIMITS = {
   services: 100_000,
 } as const;
 
+/**
+ * A form or query value as a page keeps it to show it again: cut one character past its limit,
+ * so a value that is too long stays too long (the command refuses it with its own message)
+ * instead of being silently shortened into something else, and nothing unbounded is echoed.
+ */
+export function clip(value: FormDataEntryValue | null | undefined, limit: number): string {
+  return (typeof value === 'string' ? value : '').slice(0, limit + 1);
+}
+
 const count = new Intl.NumberFormat('es-MX');
 
 export interface TextRule {

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import {
@@ -21,6 +21,7 @@ import {
   DEFAULT_MAX_WINDOW_HOURS,
   hasEnoughNotice,
   isLowImpactWindow,
+  isWindowInProgress,
   LOCKED_ONCE_STARTED,
   MIN_NOTICE_MS,
   REMINDER_BEFORE_MS,
@@ -31,7 +32,9 @@ import {
 } from '../domain/maintenance.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '../domain/time.ts';
 import { publish, type NotificationEvent } from '../notifications/index.ts';
+import { isFault } from '../domain/rollup.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
+import { componentHolders, type ComponentHolder } from '../queries/holders.ts';
 import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
@@ -221,25 +224,13 @@ function addUpdate(
     .run();
 }
 
-/** Other maintenances in progress that hold this component under maintenance. */
-function heldByOther(db: Db, componentId: string, maintenanceId: string) {
-  return db
-    .select({ previousStatus: maintenanceComponents.previousStatus })
-    .from(maintenanceComponents)
-    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
-    .where(
-      and(
-        eq(maintenanceComponents.componentId, componentId),
-        ne(maintenances.id, maintenanceId),
-        inArray(maintenances.status, ['in_progress', 'verifying']),
-        eq(maintenances.autoTransition, true),
-      ),
-    )
-    .all();
+/** Other windows in progress that hold this component under maintenance themselves (auto_transition). */
+function heldByOther(holders: Map<string, ComponentHolder[]>, componentId: string, maintenanceId: string) {
+  return (holders.get(componentId) ?? []).filter(
+    (h): h is Extract<ComponentHolder, { kind: 'maintenance' }> =>
+      h.kind === 'maintenance' && h.id !== maintenanceId && h.autoTransition,
+  );
 }
-
-const worseThanMaintenance = (s: ComponentStatus) =>
-  s === 'degraded_performance' || s === 'partial_outage' || s === 'major_outage';
 
 /**
  * Puts the components under maintenance, remembering what each showed. A component an
@@ -247,13 +238,14 @@ const worseThanMaintenance = (s: ComponentStatus) =>
  */
 function holdComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
   const transitions: Transition[] = [];
+  const holders = componentHolders(db);
   for (const componentId of componentIdsOf(db, m.id)) {
     const current = db.select().from(components).where(eq(components.id, componentId)).get()!;
-    if (worseThanMaintenance(current.status)) continue;
+    if (isFault(current.status)) continue;
     let previous: ComponentStatus = current.status;
     if (current.status === 'under_maintenance') {
       // Already held by an overlapping maintenance: inherit what it will restore.
-      previous = heldByOther(db, componentId, m.id).find((h) => h.previousStatus)?.previousStatus ?? 'operational';
+      previous = heldByOther(holders, componentId, m.id).find((h) => h.previousStatus)?.previousStatus ?? 'operational';
     } else {
       setComponentStatus(db, current, 'under_maintenance', at, { kind: 'maintenance', id: m.id });
       transitions.push({ componentId, oldStatus: current.status, newStatus: 'under_maintenance' });
@@ -273,6 +265,7 @@ function holdComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
 function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
   const transitions: Transition[] = [];
   const held = db.select().from(maintenanceComponents).where(eq(maintenanceComponents.maintenanceId, m.id)).all();
+  const holders = componentHolders(db);
   for (const h of held) {
     if (!h.previousStatus) continue;
     const current = db.select().from(components).where(eq(components.id, h.componentId)).get()!;
@@ -284,7 +277,7 @@ function releaseComponents(db: Db, m: MaintenanceRow, at: Date): Transition[] {
       .orderBy(desc(componentStatusEvents.at), desc(componentStatusEvents.id))
       .get();
     if (!last || last.causeKind !== 'maintenance') continue;
-    if (heldByOther(db, h.componentId, m.id).length > 0) continue;
+    if (heldByOther(holders, h.componentId, m.id).length > 0) continue;
     setComponentStatus(db, current, h.previousStatus, at, { kind: 'maintenance', id: m.id });
     transitions.push({ componentId: h.componentId, oldStatus: 'under_maintenance', newStatus: h.previousStatus });
   }
@@ -632,7 +625,7 @@ export interface SchedulerStep {
 function dueAction(m: MaintenanceRow, t: number): 'catch_up' | SchedulerStep['action'] | null {
   if (m.status === 'scheduled' && m.scheduledUntil.getTime() <= t) return 'catch_up';
   if (m.status === 'scheduled' && m.scheduledFor.getTime() <= t) return 'started';
-  if ((m.status === 'in_progress' || m.status === 'verifying') && m.scheduledUntil.getTime() <= t) return 'completed';
+  if (isWindowInProgress(m.status) && m.scheduledUntil.getTime() <= t) return 'completed';
   const reminderAt = m.scheduledFor.getTime() - REMINDER_BEFORE_MS;
   if (m.status === 'scheduled' && !m.reminderAt && t >= reminderAt && m.createdAt.getTime() <= reminderAt)
     return 'reminder';

@@ -4,6 +4,16 @@ import { zonedMidnight, zonedParts } from './time.ts';
 
 const HOUR = 3_600_000;
 
+/**
+ * A window is in progress while it runs and while the NOC verifies the work afterwards: it holds
+ * its components (alerts on them change nothing public) and the page says «En mantenimiento».
+ */
+export const WINDOW_IN_PROGRESS = ['in_progress', 'verifying'] as const satisfies readonly MaintenanceStatus[];
+
+export function isWindowInProgress(status: MaintenanceStatus): boolean {
+  return (WINDOW_IN_PROGRESS as readonly MaintenanceStatus[]).includes(status);
+}
+
 /** "Se notificarán con al menos 72 horas de anticipación". */
 export const MIN_NOTICE_MS = 72 * HOUR;
 /** The reminder goes out this long before the window starts. */

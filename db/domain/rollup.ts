@@ -15,6 +15,23 @@ const severity: Record<ComponentStatus, number> = {
   major_outage: 4,
 };
 
+/** How bad a status is (0 operational … 4 major outage): the one ranking every roll-up and comparison uses. */
+export function statusRank(status: ComponentStatus): number {
+  return severity[status];
+}
+
+/**
+ * The statuses that mean something is wrong (worse than a planned maintenance): what an alert
+ * may set, what a maintenance does not cover up, what an incident's resolution returns to service.
+ */
+export const faultStatuses = ['degraded_performance', 'partial_outage', 'major_outage'] as const;
+export type FaultStatus = (typeof faultStatuses)[number];
+
+/** Is this a fault (degraded, partial or total outage), as opposed to operational or under maintenance? */
+export function isFault(status: ComponentStatus): status is FaultStatus {
+  return severity[status] > severity.under_maintenance;
+}
+
 export function worstStatus(statuses: Iterable<ComponentStatus>): ComponentStatus {
   let worst: ComponentStatus = 'operational';
   for (const s of statuses) if (severity[s] > severity[worst]) worst = s;

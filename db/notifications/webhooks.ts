@@ -6,6 +6,7 @@
 // shows updates that came after it.
 import { inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { WINDOW_IN_PROGRESS } from '../domain/maintenance.ts';
 import { overallStatusWithMaintenance } from '../domain/rollup.ts';
 import { newId } from '../ids.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
@@ -41,7 +42,7 @@ function pageState(db: Db): WebhookPage {
   const open = db
     .select({ id: maintenances.id })
     .from(maintenances)
-    .where(inArray(maintenances.status, ['in_progress', 'verifying']))
+    .where(inArray(maintenances.status, WINDOW_IN_PROGRESS))
     .limit(1)
     .all();
   const overall = overallStatusWithMaintenance(

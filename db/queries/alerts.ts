@@ -19,16 +19,7 @@ import {
 } from '../enums.ts';
 import { defaultRuleDocument, type AlertRuleDocument } from '../domain/alerts.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
-import {
-  alertDeliveries,
-  alertRuleSets,
-  alerts,
-  incidentComponents,
-  incidentDrafts,
-  incidents,
-  maintenanceComponents,
-  maintenances,
-} from '../schema/index.ts';
+import { alertDeliveries, alertRuleSets, alerts, incidentDrafts, incidents } from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
@@ -40,30 +31,6 @@ export function alertRuleDocument(db: Db): AlertRuleDocument & { updatedAt: Date
   const row = db.select().from(alertRuleSets).where(eq(alertRuleSets.id, 1)).get();
   if (!row) return { ...defaultRuleDocument(), updatedAt: null, updatedBy: null };
   return { ...(JSON.parse(row.document) as AlertRuleDocument), updatedAt: row.updatedAt, updatedBy: row.updatedBy };
-}
-
-/** Components a maintenance in progress covers, with its name: alerts on them change nothing public. */
-export function componentsUnderMaintenance(db: Db): Map<string, { maintenanceId: string; name: string }> {
-  const rows = db
-    .select({ componentId: maintenanceComponents.componentId, maintenanceId: maintenances.id, name: maintenances.name })
-    .from(maintenanceComponents)
-    .innerJoin(maintenances, eq(maintenances.id, maintenanceComponents.maintenanceId))
-    .where(inArray(maintenances.status, ['in_progress', 'verifying']))
-    .all();
-  return new Map(rows.map((r) => [r.componentId, { maintenanceId: r.maintenanceId, name: r.name }]));
-}
-
-/** The most recently started open incident affecting any of these components. */
-export function openIncidentFor(db: Db, componentIds: string[]): { id: string } | undefined {
-  if (componentIds.length === 0) return undefined;
-  return db
-    .select({ id: incidents.id })
-    .from(incidents)
-    .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
-    .where(and(isNull(incidents.resolvedAt), inArray(incidentComponents.componentId, componentIds)))
-    .orderBy(desc(incidents.startedAt))
-    .limit(1)
-    .get();
 }
 
 /** Alerts that can still hold a component: firing, or resolved while flapping (within the hold-down). */

@@ -13,8 +13,6 @@ import {
 } from '../schema/index.ts';
 import type { SignInMethod } from '../enums.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
-import { activeMaintenances } from './maintenances.ts';
-import type { Catalogue } from './catalog.ts';
 
 export interface ConsoleSession {
   sessionId: number;
@@ -337,31 +335,4 @@ export function openIncidentsWithSla(db: Db, now: Date): OpenIncidentSla[] {
       return { incident, lastPublicUpdateAt, sla: slaState(incident.impact, lastPublicUpdateAt, now) };
     })
     .sort((a, b) => Number(b.sla.overdue) - Number(a.sla.overdue));
-}
-
-/** What holds a component now: an open incident or a maintenance in progress. */
-export interface ComponentHolder {
-  kind: 'incident' | 'maintenance';
-  id: string;
-  name: string;
-}
-
-/**
- * Per component id, the open incidents and in-progress maintenances that name it (the console's
- * component board and the update form's "return to operational" offer). Two queries.
- */
-export function componentHolders(db: Db, catalogue?: Catalogue): Map<string, ComponentHolder[]> {
-  const holders = new Map<string, ComponentHolder[]>();
-  const add = (componentId: string, h: ComponentHolder) => {
-    const list = holders.get(componentId);
-    if (list) list.push(h);
-    else holders.set(componentId, [h]);
-  };
-  for (const incident of unresolvedIncidents(db, catalogue)) {
-    for (const c of incident.components) add(c.id, { kind: 'incident', id: incident.id, name: incident.name });
-  }
-  for (const m of activeMaintenances(db, catalogue)) {
-    for (const c of m.components) add(c.id, { kind: 'maintenance', id: m.id, name: m.name });
-  }
-  return holders;
 }

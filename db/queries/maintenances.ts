@@ -10,6 +10,7 @@ import {
   type MaintenanceUpdateKind,
 } from '../enums.ts';
 import { DAY } from '../domain/time.ts';
+import { WINDOW_IN_PROGRESS } from '../domain/maintenance.ts';
 import {
   maintenanceComponents,
   maintenances,
@@ -198,7 +199,7 @@ export function activeMaintenances(db: Db, catalogue?: Catalogue): MaintenanceVi
     db
       .select()
       .from(maintenances)
-      .where(inArray(maintenances.status, ['in_progress', 'verifying']))
+      .where(inArray(maintenances.status, WINDOW_IN_PROGRESS))
       .orderBy(asc(maintenances.scheduledFor))
       .all(),
     catalogue,

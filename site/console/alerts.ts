@@ -5,12 +5,8 @@
 import type { Db } from '#db/client.ts';
 import { replaceAlertRules, type AlertRulesInput } from '#db/commands/alertRules.ts';
 import { submitOnce } from '#db/commands/consoleForms.ts';
-import {
-  alertTargetStatuses,
-  type AlertRule,
-  type AlertRuleDocument,
-  type AlertTargetStatus,
-} from '#db/domain/alerts.ts';
+import { type AlertRule, type AlertRuleDocument } from '#db/domain/alerts.ts';
+import { faultStatuses, type FaultStatus } from '#db/domain/rollup.ts';
 import { incidentTemplates } from '#db/domain/incidentTemplates.ts';
 import { alertModes, componentStatusLabels, type AlertMode } from '#db/enums.ts';
 import {
@@ -96,7 +92,7 @@ export interface AlertRulesView {
 }
 
 /** "critical = major_outage" lines, the way the NOC reads and writes severities in the form. */
-function severityLines(map: Record<string, AlertTargetStatus>): string {
+function severityLines(map: Record<string, FaultStatus>): string {
   return Object.entries(map)
     .map(([k, v]) => `${k} = ${v}`)
     .join('\n');
@@ -258,7 +254,7 @@ export function alertRulesPage(
       components: view.rule.components,
       ...(view.rule.mode ? { mode: view.rule.mode } : {}),
       ...(view.rule.severities.trim()
-        ? { severities: parseSeverityLines(view.rule.severities) as Record<string, AlertTargetStatus> }
+        ? { severities: parseSeverityLines(view.rule.severities) as Record<string, FaultStatus> }
         : {}),
       ...(view.rule.template ? { template: view.rule.template } : {}),
     });
@@ -278,7 +274,7 @@ export function alertRulesPage(
     input.default = {
       mode: field(form, 'modo_predeterminado') as AlertMode,
       hold_down_minutes: /^\d+$/.test(minutes) ? Number(minutes) : (minutes as unknown as number),
-      severities: parseSeverityLines(view.defaults.severities) as Record<string, AlertTargetStatus>,
+      severities: parseSeverityLines(view.defaults.severities) as Record<string, FaultStatus>,
     };
   } else {
     view.errors.form = 'Acción desconocida.';
@@ -301,4 +297,4 @@ export function alertRulesPage(
   return { status: unsavedStatus(refused), view };
 }
 
-export const targetStatusOptions = alertTargetStatuses.map((s) => ({ value: s, label: componentStatusLabels[s] }));
+export const targetStatusOptions = faultStatuses.map((s) => ({ value: s, label: componentStatusLabels[s] }));

@@ -45,7 +45,7 @@ export function componentStatusesPage(
   form?: FormData,
 ): Redirect | { status: number; view: ComponentStatusesView } {
   const catalogue = componentCatalogue(req.db);
-  if (!form) return { status: 200, view: { catalogue, holders: componentHolders(req.db, catalogue) } };
+  if (!form) return { status: 200, view: { catalogue, holders: componentHolders(req.db) } };
   const { changes, invalid } = requestedStatuses(form, catalogue);
   let error = invalid ? 'Uno de los estados elegidos no es válido.' : undefined;
   let refused: unknown;
@@ -67,6 +67,6 @@ export function componentStatusesPage(
   const fresh = componentCatalogue(req.db);
   return {
     status: unsavedStatus(refused),
-    view: { catalogue: fresh, holders: componentHolders(req.db, fresh), error },
+    view: { catalogue: fresh, holders: componentHolders(req.db), error },
   };
 }

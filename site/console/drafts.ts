@@ -2,7 +2,9 @@
 // values (so "Publicar" is one click), and the "En monitoreo" update it proposes once every
 // alert of a published incident has resolved. Nothing here writes; the pages' commands do.
 import type { Db } from '#db/client.ts';
-import { worstStatus } from '#db/domain/rollup.ts';
+import { draftWords, placeName, suggestedTemplate } from '#db/domain/alerts.ts';
+import type { IncidentTemplate } from '#db/domain/incidentTemplates.ts';
+import { isFault, worstStatus } from '#db/domain/rollup.ts';
 import { formatTime, ZONE_LABEL } from '#db/domain/time.ts';
 import type { ComponentStatus } from '#db/enums.ts';
 import { incidentAlertSummary, type Catalogue, type DraftView, type IncidentView } from '#db/queries/index.ts';
@@ -28,6 +30,28 @@ export function draftFormValues(draft: DraftView): IncidentFormValues {
   };
 }
 
+/**
+ * The template the composer offers for a draft: only when no rule or annotation named one, and
+ * only one the alerts' words suggest. The NOC applies it with one click (or not).
+ */
+export function draftTemplateOffer(draft: DraftView): IncidentTemplate | undefined {
+  return draft.templateId ? undefined : suggestedTemplate(draft.alerts);
+}
+
+/** The form fields a template gives a draft: its title for the draft's place, status, cause and message. */
+export function draftTemplateWords(
+  draft: DraftView,
+  template: IncidentTemplate,
+): { name: string; status: string; cause: string; body: string } {
+  const words = draftWords({
+    template,
+    where: placeName(draft.components.map((c) => c.component)),
+    statuses: draft.components.map((c) => c.status),
+    alerts: draft.alerts,
+  });
+  return { name: words.name, status: words.status, cause: words.cause ?? '', body: template.body };
+}
+
 export interface MonitoringProposal {
   /** When the last of the incident's alerts resolved. */
   resolvedAt: Date;
@@ -47,7 +71,7 @@ export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Ca
   const components: Record<string, ComponentStatus> = {};
   for (const id of summary.componentIds) {
     const c = catalogue.byId.get(id);
-    if (c && c.status !== 'operational' && c.status !== 'under_maintenance') components[id] = 'operational';
+    if (c && isFault(c.status)) components[id] = 'operational';
   }
   return {
     resolvedAt: summary.allResolvedAt,

@@ -16,6 +16,7 @@ import {
   type IncidentImpact,
   type IncidentStatus,
 } from '#db/enums.ts';
+import { impactForStatuses } from '#db/domain/criticality.ts';
 import type { Catalogue, IncidentView } from '#db/queries/index.ts';
 import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 import { incidentEmail, type EmailContent } from '../../api/email/templates.ts';
@@ -140,7 +141,9 @@ export function readIncidentForm(
   return {
     values: {
       name,
-      impact: isOne(incidentImpacts, impact) ? impact : 'major',
+      impact: isOne(incidentImpacts, impact)
+        ? impact
+        : impactForStatuses([...(componentStatus ? [componentStatus] : []), ...Object.values(components)]),
       status: isOne(incidentStatuses, status) ? status : 'investigating',
       body,
       cause,
@@ -211,8 +214,9 @@ export function previewIncident(
   eta: Date | null,
   catalogue: Catalogue,
   now: Date,
-  base?: IncidentView,
+  options: { base?: IncidentView; startedAt?: Date } = {},
 ): IncidentView {
+  const { base } = options;
   const ids = new Set([...(base?.components.map((c) => c.id) ?? []), ...Object.keys(values.components)]);
   const components = catalogue.all
     .filter((c) => ids.has(c.id))
@@ -230,7 +234,7 @@ export function previewIncident(
     impactLabel: incidentImpactLabels[base?.impact ?? values.impact],
     cause: values.cause || (base?.cause ?? null),
     eta: eta ?? base?.eta ?? null,
-    startedAt: base?.startedAt ?? now,
+    startedAt: base?.startedAt ?? options.startedAt ?? now,
     monitoringAt: base?.monitoringAt ?? null,
     resolvedAt: resolved ? (base?.resolvedAt ?? now) : null,
     createdAt: base?.createdAt ?? now,

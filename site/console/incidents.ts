@@ -12,6 +12,9 @@ import {
 import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import type { EmailContent } from '../../api/email/templates.ts';
 import { incidentTemplate, type IncidentTemplate } from '#db/domain/incidentTemplates.ts';
+import { isFault } from '#db/domain/rollup.ts';
+import { draftIncidentStart } from '#db/domain/alerts.ts';
+import { impactForStatuses } from '#db/domain/criticality.ts';
 import { audienceFor } from '#db/notifications/audience.ts';
 import {
   alertList,
@@ -28,7 +31,13 @@ import {
 } from '#db/queries/index.ts';
 import type { Db } from '#db/client.ts';
 import { contextOf, field, formToken, refusal, type ConsoleRequest, type Redirect, unsavedStatus } from './action.ts';
-import { draftFormValues, monitoringProposal, type MonitoringProposal } from './drafts.ts';
+import {
+  draftFormValues,
+  draftTemplateOffer,
+  draftTemplateWords,
+  monitoringProposal,
+  type MonitoringProposal,
+} from './drafts.ts';
 import {
   elementsOf,
   previewFingerprint,
@@ -73,18 +82,28 @@ export interface ComposerView {
   draft?: DraftView;
   /** The draft's own form (discard with a reason). */
   discard?: { idem: string; reason: string; error?: string };
+  /**
+   * A template the draft's alerts suggest by their words, offered (one click applies it) and
+   * never applied by itself: a guess must not put a cause in front of customers.
+   */
+  offer?: IncidentTemplate;
 }
 
-/** The composer's starting values, from a template (`?plantilla=`) or empty. */
+/** The form's button that applies the offered template (its value is the template's id). */
+export const APPLY_TEMPLATE_FIELD = 'aplicar_plantilla';
+
+/** The composer's starting values, from a template (`?plantilla=`) or empty (a total outage by default). */
 export function composerDefaults(template: IncidentTemplate | undefined): IncidentFormValues {
+  const componentStatus = template?.componentStatus ?? 'major_outage';
   return {
     name: template?.name ?? '',
-    impact: template?.impact ?? 'major',
+    // The criticality the components' status means (manual 1.3), like every default.
+    impact: impactForStatuses([componentStatus]),
     status: template?.status ?? 'investigating',
     body: template?.body ?? '',
     cause: template?.cause ?? '',
     eta: '',
-    componentStatus: template?.componentStatus ?? 'major_outage',
+    componentStatus,
     components: {},
     elements: '',
     notify: true,
@@ -122,8 +141,16 @@ export function incidentComposerPage(
     view.draft = draft;
     view.discard = { idem: randomToken(), reason: '' };
     view.values = draftFormValues(draft);
+    view.offer = draftTemplateOffer(draft);
     // Everything is filled: the preview is shown at once, and "Publicar" is one click.
     if (!form) view.fingerprint = previewFingerprint(view.values);
+  }
+  const applying = form && draft ? incidentTemplate(field(form, APPLY_TEMPLATE_FIELD)) : undefined;
+  if (form && draft && applying) {
+    // The NOC chose the offered template: its words replace title, status, cause and message;
+    // components, criticality, ETA and the rest stay as the form has them. Shown as a preview.
+    for (const [key, value] of Object.entries(draftTemplateWords(draft, applying))) form.set(key, value);
+    form.set('accion', 'vista-previa');
   }
   if (form && draft && form.get('accion') === 'descartar') {
     const reason = field(form, 'motivo');
@@ -186,11 +213,18 @@ export function incidentComposerPage(
         view.fingerprint = current;
         if (form.get('accion') === 'publicar')
           view.notice = 'El contenido cambió después de la vista previa. Revíselo y confirme de nuevo.';
+        if (applying)
+          view.notice = `Se aplicó la plantilla «${applying.label}»: revise el título, el estado, la causa y el mensaje antes de publicar.`;
       }
     }
   }
+  // Once its cause is in the form, the offered template is applied: no need to offer it again.
+  if (view.offer && view.values.cause === view.offer.cause) view.offer = undefined;
   if (view.fingerprint) {
-    view.preview = previewIncident(view.values, eta, catalogue, req.now);
+    // A draft's incident starts when its first alert did (publishDraft): the preview says so.
+    view.preview = previewIncident(view.values, eta, catalogue, req.now, {
+      startedAt: draft ? draftIncidentStart(draft, req.now) : undefined,
+    });
     view.audience = audienceFor(req.db, Object.keys(view.values.components));
     view.reach = affectedReach(req.db, {
       componentIds: Object.keys(view.values.components),
@@ -229,14 +263,10 @@ export interface IncidentUpdateView {
  * The incident's components that are not operational (nor under maintenance), with what else
  * holds each: the update form offers to return them to operational.
  */
-export function restorableComponents(
-  db: Db,
-  incident: IncidentView,
-  catalogue: Catalogue,
-): IncidentUpdateView['restorable'] {
-  const holders = componentHolders(db, catalogue);
+export function restorableComponents(db: Db, incident: IncidentView): IncidentUpdateView['restorable'] {
+  const holders = componentHolders(db);
   return incident.components
-    .filter((c) => c.status !== 'operational' && c.status !== 'under_maintenance')
+    .filter((c) => isFault(c.status))
     .map((c) => ({
       component: c,
       heldBy: (holders.get(c.id) ?? []).filter((h) => !(h.kind === 'incident' && h.id === incident.id)),
@@ -276,7 +306,7 @@ export function incidentUpdatePage(
   const incident = incidentDetail(req.db, id);
   if (!incident) return { status: 404, view: null };
   const catalogue = componentCatalogue(req.db);
-  const restorable = restorableComponents(req.db, incident, catalogue);
+  const restorable = restorableComponents(req.db, incident);
   const view: IncidentUpdateView = {
     incident,
     catalogue,

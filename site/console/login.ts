@@ -3,6 +3,7 @@
 import type { AstroCookies } from 'astro';
 import { signIn } from '#db/commands/consoleSessions.ts';
 import { CommandError } from '#db/commands/errors.ts';
+import { clip, LIMITS } from '#db/commands/input.ts';
 import { passkeySignInOptions, relyingPartyOf, signInWithPasskey } from '#db/commands/passkeys.ts';
 import type { PageLocals } from '../../api/context.ts';
 import {
@@ -77,7 +78,7 @@ export async function loginPage(ctx: PageContext): Promise<{ redirect: string } 
   };
   if (ctx.request.method !== 'POST') return { status: 200, view };
   const form = await ctx.request.formData();
-  view.email = String(form.get('email') ?? '').slice(0, 254);
+  view.email = clip(form.get('email'), LIMITS.email);
   try {
     const opened = await signIn(
       db,

@@ -1,10 +1,11 @@
 // The service ID a customer types or a link carries (?servicio=), read the one way every page
 // does: through the inventory's own rule (serviceIdText in db/commands/services.ts).
+import { clip, LIMITS } from '#db/commands/input.ts';
 import { serviceIdText } from '#db/commands/services.ts';
 
 /** The canonical ID (upper-case), or the Spanish message the field shows; empty input is `null`. */
 export function readServiceId(raw: string | null | undefined): { id: string } | { error: string } | null {
-  const value = (raw ?? '').slice(0, 200);
+  const value = clip(raw?.trim(), LIMITS.serviceId);
   if (value.trim() === '') return null;
   const parsed = serviceIdText.safeParse(value);
   return parsed.success

@@ -1,16 +1,21 @@
 // The ticket the manual asks for (section 1.2): an email subject in a fixed shape, so SOMNET's
 // mailbox rules can sort it, and a body with the four facts a specialist needs first.
-import { SUPPORT_EMAIL } from './site.ts';
+import { criticalityTable } from '#db/domain/criticality.ts';
+import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
+
+/** The subject's free-text fields: a service's name and a company or customer ID fit in this. */
+export const TICKET_TEXT_MAX = 120;
 
 export const criticalities = ['Baja', 'Media', 'Alta'] as const;
 export type Criticality = (typeof criticalities)[number];
 
-/** What each criticality means and its first-response time (manual 1.3). */
-export const slaByCriticality: Record<Criticality, { meaning: string; firstResponse: string }> = {
-  Alta: { meaning: 'Caída total del servicio', firstResponse: 'menos de 30 minutos' },
-  Media: { meaning: 'Servicio degradado: intermitencia o baja velocidad', firstResponse: 'menos de 2 horas' },
-  Baja: { meaning: 'Consultas', firstResponse: 'menos de 4 horas hábiles' },
-};
+/**
+ * What each criticality means and its first-response time (manual 1.3): the domain's one table
+ * (db/domain/criticality.ts), which also chooses the criticality of incidents and drafts.
+ */
+export const slaByCriticality = Object.fromEntries(
+  criticalityTable.map((row) => [row.label, { meaning: row.meaning, firstResponse: row.firstResponse }]),
+) as Record<Criticality, { meaning: string; firstResponse: string }>;
 
 export interface TicketSubjectInput {
   criticality: Criticality;

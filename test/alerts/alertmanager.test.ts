@@ -72,7 +72,9 @@ describe('Debian prometheus-alertmanager 0.25 → SOMNET', () => {
     expect(list.drafts).toEqual([
       expect.objectContaining({
         state: 'open',
-        name: 'Corte de fibra óptica en Metepec · Fibra óptica',
+        name: 'Falla detectada en Metepec · Fibra óptica: pérdida de señal óptica',
+        status: 'investigating',
+        cause: null,
         components: { 'metepec-fibra': 'major_outage' },
       }),
     ]);

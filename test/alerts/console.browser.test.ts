@@ -34,6 +34,8 @@ const fibra = {
   instance: 'olt-zina-1',
 };
 const summary = { summary: 'Sin luz en la OLT de Zinacantepec' };
+// A draft says where and what monitoring measured, nothing more (no cause guessed from «OLT»).
+const draftTitle = 'Falla detectada en Zinacantepec · Fibra óptica: pérdida de señal óptica';
 
 describe('alert → draft → publish, in Chromium', () => {
   it('the dashboard shows the draft first with its SLA clock; one click publishes it; when the alert resolves the console proposes «En monitoreo»', async () => {
@@ -55,22 +57,20 @@ describe('alert → draft → publish, in Chromium', () => {
     const drafts = page.locator('section.drafts');
     await expect.poll(() => drafts.locator('h2').textContent()).toBe('Borradores abiertos por alertas (1)');
     const row = drafts.locator('tbody tr');
-    expect(await row.textContent()).toContain('Corte de fibra óptica en Zinacantepec · Fibra óptica');
+    expect(await row.textContent()).toContain(draftTitle);
     // Alta: the first public word within 30 minutes of the alert's start (09:50 → 10:20).
     expect(await row.locator('td.sla').textContent()).toContain(
       'Publicar antes de 26 nov 2026, 10:20 (menos de 30 minutos)',
     );
     expect(await row.getAttribute('data-overdue')).toBe('false');
 
-    await row.getByRole('link', { name: 'Corte de fibra óptica en Zinacantepec · Fibra óptica' }).click();
+    await row.getByRole('link', { name: draftTitle }).click();
     await page.waitForURL(/\/noc\/incidentes\/nuevo\?borrador=\w+/);
-    expect(await page.getByLabel('Título').inputValue()).toBe('Corte de fibra óptica en Zinacantepec · Fibra óptica');
+    expect(await page.getByLabel('Título').inputValue()).toBe(draftTitle);
     expect(await page.getByLabel('Mensaje para los clientes').inputValue()).toBe('Sin luz en la OLT de Zinacantepec');
     expect(await page.locator('#impact').inputValue()).toBe('critical');
     expect(await page.locator('section.draft').textContent()).toContain('Sin luz en la OLT de Zinacantepec');
-    expect(await page.locator('section.preview h3').first().textContent()).toBe(
-      'Corte de fibra óptica en Zinacantepec · Fibra óptica',
-    );
+    expect(await page.locator('section.preview h3').first().textContent()).toBe(draftTitle);
     // The message is the NOC's to improve before customers read it; the preview follows.
     await page
       .getByLabel('Mensaje para los clientes')

@@ -1,12 +1,13 @@
 // The console's alert modules (site/console/alerts.ts, drafts in site/console/incidents.ts) on a
 // real database, and the alert pages through the real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receiveAlertmanagerWebhook } from '#db/commands/alerts.ts';
+import { receiveAlertmanagerWebhook } from '#db/commands/alerts/index.ts';
 import { createConsoleUser } from '#db/commands/consoleUsers.ts';
 import { alertRuleDocument, componentCatalogue, openDrafts } from '#db/queries/index.ts';
 import { isRedirect, type ConsoleRequest } from '../../site/console/action.ts';
 import { alertRulesPage } from '../../site/console/alerts.ts';
 import { incidentComposerPage } from '../../site/console/incidents.ts';
+import { incidentTemplate } from '#db/domain/incidentTemplates.ts';
 import { randomToken } from '../../site/console/session.ts';
 import { freshDb, testClock } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
@@ -22,18 +23,20 @@ function form(fields: Record<string, string | string[]>): FormData {
   return f;
 }
 
-describe('rules page (site/console/alerts.ts)', () => {
+/** A fresh database and a signed-in NOC operator's request to the console modules. */
+function nocRequest(): { db: ReturnType<typeof freshDb>; req: ConsoleRequest } {
   const db = freshDb();
   const user = createConsoleUser(
     db,
     { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
     { now, actor: { kind: 'cli', name: 'pruebas' } },
   );
-  const req: ConsoleRequest = {
-    db,
-    now,
-    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
-  };
+  const session = { user: { id: user.id, email: user.email, role: 'noc' as const, mustChangePassword: false } };
+  return { db, req: { db, now, session } };
+}
+
+describe('rules page (site/console/alerts.ts)', () => {
+  const { db, req } = nocRequest();
   const catalogue = componentCatalogue(db);
   const metepec = catalogue.groups.find((g) => g.slug === 'metepec')!;
 
@@ -118,17 +121,7 @@ describe('rules page (site/console/alerts.ts)', () => {
 });
 
 describe('composer with a draft (site/console/incidents.ts)', () => {
-  const db = freshDb();
-  const user = createConsoleUser(
-    db,
-    { email: 'guardia@somnet.com.mx', role: 'noc', passwordHash: 'x' },
-    { now, actor: { kind: 'cli', name: 'pruebas' } },
-  );
-  const req: ConsoleRequest = {
-    db,
-    now,
-    session: { user: { id: user.id, email: user.email, role: 'noc', mustChangePassword: false } },
-  };
+  const { db, req } = nocRequest();
   const body = alertmanagerPayload([
     {
       labels: { alertname: 'Caida', component: 'lerma-fibra', severity: 'critical' },
@@ -186,6 +179,70 @@ describe('composer with a draft (site/console/incidents.ts)', () => {
   });
 });
 
+describe('composer with a draft from a hostile keyword warning: a template is offered, never prefilled', () => {
+  const { db, req } = nocRequest();
+  const body = alertmanagerPayload([
+    {
+      labels: { alertname: 'OltPacketLoss', component: 'san-mateo-atenco-fibra', severity: 'warning' },
+      annotations: { summary: 'Pérdida de paquetes de 8 % en la OLT OLT-SMA-01' },
+      startsAt: '2026-11-26T17:40:00Z',
+    },
+  ]);
+  receiveAlertmanagerWebhook(db, body, JSON.stringify(body), { now });
+  const [draft] = openDrafts(db);
+  const options = { template: null, publicUrl: 'https://status.example.test', draft: draft.id };
+  const id = draft.components[0].component.id;
+
+  it('fills the composer with what is known only, offers the template the words suggest, previews the incident’s start', () => {
+    const shown = incidentComposerPage(req, options);
+    if (isRedirect(shown)) throw new Error('redirect');
+    expect(shown.view.values).toMatchObject({
+      name: 'Falla detectada en San Mateo Atenco · Fibra óptica: pérdida de paquetes',
+      status: 'investigating',
+      cause: '',
+      impact: 'major',
+      components: { [id]: 'degraded_performance' },
+    });
+    expect(shown.view.offer?.id).toBe('saturacion');
+    // The incident will start when the alert did (17:40), not when the NOC publishes (18:00).
+    expect(shown.view.preview?.startedAt).toEqual(new Date('2026-11-26T17:40:00Z'));
+  });
+
+  it('one click applies it on the server: its words, the NOC’s components and criticality', () => {
+    const applied = incidentComposerPage(
+      req,
+      options,
+      form({
+        aplicar_plantilla: 'saturacion',
+        name: 'Falla detectada en San Mateo Atenco · Fibra óptica: pérdida de paquetes',
+        impact: 'major',
+        status: 'investigating',
+        body: 'Texto que el NOC empezó a escribir.',
+        cause: '',
+        eta: '',
+        componente: id,
+        [`estado_${id}`]: 'degraded_performance',
+        notificar: '1',
+      }),
+    );
+    if (isRedirect(applied)) throw new Error('applying a template must not publish');
+    const saturacion = incidentTemplate('saturacion')!;
+    expect(applied.status).toBe(200);
+    expect(applied.view.values).toMatchObject({
+      name: 'Baja velocidad por saturación en San Mateo Atenco · Fibra óptica',
+      status: saturacion.status,
+      cause: saturacion.cause,
+      body: saturacion.body,
+      impact: 'major',
+      components: { [id]: 'degraded_performance' },
+    });
+    expect(applied.view.notice).toContain('Se aplicó la plantilla «Saturación / baja velocidad»');
+    expect(applied.view.fingerprint).toBeTruthy();
+    expect(applied.view.offer).toBeUndefined();
+    expect(openDrafts(db)).toHaveLength(1); // nothing published
+  });
+});
+
 describe('alert pages over HTTP', () => {
   const clock = testClock('2026-11-26T18:00:00Z');
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -237,5 +294,45 @@ describe('alert pages over HTTP', () => {
     expect(await (await later.get('/noc/alertas')).text()).toMatch(
       /¿Obsoleta\?<\/strong> Nadie la reenvía desde <time datetime="2026-11-26T18:00:00.000Z">26 nov 2026, 12:00/,
     );
+  });
+  it('the composer offers the suggested template as a button that works without JavaScript', async () => {
+    await server.api(
+      'POST',
+      '/api/v1/alerts/alertmanager',
+      alertmanagerPayload([
+        {
+          labels: { alertname: 'OltPacketLoss', component: 'san-mateo-atenco-fibra', severity: 'warning' },
+          annotations: { summary: 'Pérdida de paquetes de 8 % en la OLT OLT-SMA-01' },
+        },
+      ]),
+    );
+    const client = noc();
+    await client.login('guardia@somnet.com.mx', 'guardia-de-noche-1');
+    const draft = openDrafts(server.db).find((d) => d.name.includes('San Mateo Atenco'))!;
+    const path = `/noc/incidentes/nuevo?borrador=${draft.id}`;
+    const html = await (await client.get(path)).text();
+    expect(html).toContain('value="Falla detectada en San Mateo Atenco · Fibra óptica: pérdida de paquetes"');
+    expect(html).toMatch(
+      /<button[^>]*name="aplicar_plantilla"[^>]*value="saturacion"|<button[^>]*value="saturacion"[^>]*name="aplicar_plantilla"/,
+    );
+    expect(html).toContain('no se aplicó');
+    const id = draft.components[0].component.id;
+    const res = await client.submit(path, {
+      aplicar_plantilla: 'saturacion',
+      name: draft.name,
+      impact: draft.impact,
+      status: draft.status,
+      body: draft.body,
+      cause: '',
+      eta: '',
+      componente: id,
+      [`estado_${id}`]: 'degraded_performance',
+      notificar: '1',
+    });
+    expect(res.status).toBe(200);
+    const after = await res.text();
+    expect(after).toContain('value="Baja velocidad por saturación en San Mateo Atenco · Fibra óptica"');
+    expect(after).toContain('Se aplicó la plantilla «Saturación / baja velocidad»');
+    expect(after).not.toContain('name="aplicar_plantilla"');
   });
 });

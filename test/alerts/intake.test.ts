@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { settleAlerts } from '#db/commands/alerts.ts';
+import { settleAlerts } from '#db/commands/alerts/index.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import { createMaintenance, postMaintenanceUpdate } from '#db/commands/maintenances.ts';
@@ -74,10 +74,12 @@ describe('POST /api/v1/alerts/alertmanager', () => {
 
     const drafts = openDrafts(t.db);
     expect(drafts).toHaveLength(1);
+    // What monitoring saw, nothing more: no template is named, so no cause and «Investigando».
     expect(drafts[0]).toMatchObject({
-      name: 'Corte de fibra óptica en Metepec · Fibra óptica',
+      name: 'Falla detectada en Metepec · Fibra óptica: pérdida de señal óptica',
       impact: 'critical',
-      status: 'identified',
+      status: 'investigating',
+      cause: null,
       body: 'Sin luz en el puerto PON 3 de la OLT Metepec',
       startedAt: new Date('2026-11-26T17:58:31.774Z'),
     });
@@ -135,7 +137,7 @@ describe('POST /api/v1/alerts/alertmanager', () => {
       ['metepec-fibra', 'major_outage'],
       ['metepec-inalambrico', 'partial_outage'],
     ]);
-    expect(drafts[0].name).toBe('Corte de fibra óptica en Metepec');
+    expect(drafts[0].name).toBe('Falla detectada en Metepec: pérdida de señal óptica');
   });
 
   it('a resolved alert brings the component back to operational', async () => {
@@ -357,8 +359,10 @@ describe('POST /api/v1/alerts (generic: Zabbix, LibreNMS, scripts)', () => {
     });
     expect([status('toluca-fibra'), status('toluca-inalambrico')]).toEqual(['partial_outage', 'partial_outage']);
     expect(openDrafts(t.db)[0]).toMatchObject({
-      name: 'Falla eléctrica en nodo en Toluca',
-      templateId: 'falla-electrica',
+      name: 'Falla detectada en Toluca: sin energía',
+      status: 'investigating',
+      cause: null,
+      templateId: null,
     });
     expect((await post('/api/v1/alerts', zabbix)).body.alerts[0].change).toBe('resent');
     const { body: resolved } = await post('/api/v1/alerts', {
@@ -680,7 +684,7 @@ describe('drafts and incidents', () => {
       firing: 0,
       allResolvedAt: t.clock.now(),
     });
-    expect(t.db.select().from(incidents).get()!.status).toBe('identified'); // nothing posted by itself
+    expect(t.db.select().from(incidents).get()!.status).toBe('investigating'); // nothing posted by itself
   });
 
   it('a status someone set by hand after the alert holds when it resolves', async () => {

@@ -117,14 +117,22 @@ describe('POST /api/v1/incidents', () => {
     expect(audit).toEqual([expect.objectContaining({ actorKind: 'token', actorName: 'tests', subjectId: body.id })]);
   });
 
-  it('derives the impact from the worst component status when not given', async () => {
+  it('derives the impact from the worst component status when not given (manual 1.3)', async () => {
+    // «Baja velocidad» is a degradation of the service: Media (major), answered within 2 hours.
     const res = await t.json('POST', '/api/v1/incidents', {
       name: 'Lentitud',
       status: 'investigating',
       body: 'Revisando',
       components: { 'toluca-fibra': 'degraded_performance' },
     });
-    expect((await res.json()).impact).toBe('minor');
+    expect((await res.json()).impact).toBe('major');
+    const down = await t.json('POST', '/api/v1/incidents', {
+      name: 'Corte',
+      status: 'investigating',
+      body: 'Revisando',
+      components: { 'toluca-inalambrico': 'major_outage', 'lerma-fibra': 'partial_outage' },
+    });
+    expect((await down.json()).impact).toBe('critical');
     const none = await t.json('POST', '/api/v1/incidents', {
       name: 'Aviso',
       status: 'investigating',

@@ -59,6 +59,17 @@ describe('incident composer', () => {
     }
   });
 
+  it('defaults the criticality to what the components’ status means (manual 1.3)', async () => {
+    // «Baja velocidad por saturación» is a degradation: Media, not Baja.
+    const slow = await (await guardia.get('/noc/incidentes/nuevo?plantilla=saturacion')).text();
+    expect(slow).toMatch(/<option value="degraded_performance" selected>/);
+    expect(slow).toMatch(/<option value="major" selected>/);
+    // Without a template the composer announces a total outage: Alta.
+    const blank = await (await guardia.get('/noc/incidentes/nuevo')).text();
+    expect(blank).toMatch(/<option value="major_outage" selected>/);
+    expect(blank).toMatch(/<option value="critical" selected>/);
+  });
+
   it('shows Spanish errors next to the fields and saves nothing when the form is invalid', async () => {
     const before = count('SELECT count(*) AS n FROM incidents');
     const res = await guardia.submit('/noc/incidentes/nuevo', {

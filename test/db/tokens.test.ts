@@ -8,15 +8,19 @@ describe('verifyApiToken', () => {
     const { token } = createApiToken(db, 'reloj', new Date('2026-11-26T18:00:00Z'));
     const lastUsed = () => listApiTokens(db)[0].lastUsedAt?.toISOString();
 
-    expect(verifyApiToken(db, token, new Date('2030-01-01T00:00:00Z'))).toBe('reloj');
+    expect(verifyApiToken(db, token, new Date('2030-01-01T00:00:00Z'))).toEqual({
+      ok: true,
+      name: 'reloj',
+      scopes: ['all'],
+    });
     expect(lastUsed()).toBe('2030-01-01T00:00:00.000Z');
     verifyApiToken(db, token, new Date('2030-01-01T00:00:59Z'));
     expect(lastUsed()).toBe('2030-01-01T00:00:00.000Z');
     verifyApiToken(db, token, new Date('2030-01-01T00:01:01Z'));
     expect(lastUsed()).toBe('2030-01-01T00:01:01.000Z');
 
-    expect(verifyApiToken(db, `${token}x`, new Date('2030-01-02T00:00:00Z'))).toBeNull();
-    expect(verifyApiToken(db, 'otra-cosa', new Date('2030-01-02T00:00:00Z'))).toBeNull();
+    expect(verifyApiToken(db, `${token}x`, new Date('2030-01-02T00:00:00Z'))).toEqual({ ok: false, expired: false });
+    expect(verifyApiToken(db, 'otra-cosa', new Date('2030-01-02T00:00:00Z'))).toEqual({ ok: false, expired: false });
     expect(lastUsed()).toBe('2030-01-01T00:01:01.000Z');
   });
 });

@@ -16,6 +16,7 @@ import { submitFeasibilityRequest } from '#db/commands/feasibility.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { endOwnSession, signIn } from '#db/commands/consoleSessions.ts';
 import { onCommit } from '#db/commands/transaction.ts';
+import { ageQualityData } from '#db/commands/quality.ts';
 import { changeCursor, changesSince } from '#db/queries/index.ts';
 import { changeFrom, isEmpty, type Change } from '../../api/publish/changes.ts';
 import { stalePaths } from '../../api/publish/publisher.ts';
@@ -26,6 +27,8 @@ import { tempDatabasePath, testApp } from '../support/db.ts';
 const t = testApp();
 const ctx = () => ({ now: t.clock.now(), actor: { kind: 'user' as const, name: 'guardia@somnet.com.mx' } });
 const idOf = (slug: string) => findComponent(t.db, slug)!.id;
+const groupIdOf = (slug: string) =>
+  t.db.$client.prepare('SELECT id FROM component_groups WHERE slug = ?').pluck().get(slug) as string;
 
 /** Runs `write`, then reads what it committed as the publisher does: the audited subjects and the change. */
 async function written(write: () => unknown) {
@@ -40,7 +43,7 @@ async function written(write: () => unknown) {
   const read = changesSince(t.db, cursor);
   return {
     types: new Set(read.audited.map((r) => r.subjectType)),
-    change: changeFrom(read.audited, read.statusChangedComponentIds),
+    change: changeFrom(read.audited, read.statusChangedComponentIds, read.qualityAreaIds),
     /** Whether the page cache was told (runCommand's listeners). */
     commits,
   };
@@ -58,8 +61,9 @@ const only = (change: Change) => ({
   incidents: [...change.incidents],
   maintenances: [...change.maintenances],
   components: [...change.components],
+  qualityAreas: [...change.qualityAreas],
 });
-const nothing = { everything: false, site: false, incidents: [], maintenances: [], components: [] };
+const nothing = { everything: false, site: false, incidents: [], maintenances: [], components: [], qualityAreas: [] };
 
 const ring = [
   [-99.7, 19.2],
@@ -219,6 +223,44 @@ const cases = {
     expect(commits).toBe(0);
   },
   service: () => expectPrivate('service', () => api('PUT', '/api/v1/services', inventory)),
+  // Samples are noted, not audited: the areas they touched come from the ingest log, and only
+  // those areas' quality pages (and /calidad) are republished, never the site-wide ones.
+  quality: async () => {
+    const minuteAgo = new Date(t.clock.now().getTime() - 60_000).toISOString();
+    const { types, change, commits } = await written(() =>
+      api('POST', '/api/v1/quality', {
+        series: [{ component: 'metepec-fibra', metric: 'latency_ms', samples: [[minuteAgo, 12.5]] }],
+      }),
+    );
+    expect(types.size).toBe(0);
+    expect(only(change)).toEqual({ ...nothing, qualityAreas: [groupIdOf('metepec')] });
+    expect(commits).toBe(1);
+    const paths = stalePaths(change, false, t.db, t.clock.now());
+    expect(paths.has('/calidad/metepec')).toBe(true);
+    expect(paths.has('/calidad/lerma')).toBe(false);
+    expect(paths.has('/')).toBe(false);
+  },
+  // The Prometheus mapping and the thresholds are the NOC's: no public page shows them.
+  quality_sources: () =>
+    expectPrivate('quality_sources', () =>
+      api('PUT', '/api/v1/quality/sources', {
+        sources: [{ component: 'metepec-fibra', metrics: { latency_ms: 'probe_icmp_duration_seconds * 1000' } }],
+      }),
+    ),
+  quality_thresholds: () =>
+    expectPrivate('quality_thresholds', () =>
+      api('PUT', '/api/v1/quality/thresholds', {
+        thresholds: [{ area: 'metepec', rules: [{ metric: 'loss_pct', above: 2 }] }],
+      }),
+    ),
+  // Ageing (and a pull that brought no samples) only notes the pull state: nothing public.
+  quality_state: async () => {
+    expect(privateSubjectTypes).toContain('quality_state');
+    const { types, change, commits } = await written(() => ageQualityData(t.db, t.clock.now()));
+    expect(types.size).toBe(0);
+    expect(only(change)).toEqual(nothing);
+    expect(commits).toBe(0);
+  },
 } satisfies Record<SubjectType, () => unknown>;
 
 const radioDown = {

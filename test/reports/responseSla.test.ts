@@ -2,7 +2,7 @@
 // first alert that opened the incident when there is one, else started_at.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '#db/commands/audit.ts';
-import { receiveGenericAlert } from '#db/commands/alerts.ts';
+import { receiveGenericAlert } from '#db/commands/alerts/index.ts';
 import { publishDraft } from '#db/commands/incidentDrafts.ts';
 import { createIncident } from '#db/commands/incidents.ts';
 import { monthResponses } from '#db/queries/index.ts';

@@ -83,7 +83,10 @@ describe('/soporte', () => {
     expect(html).toContain('href="tel:+527221675865"');
     expect(html).toContain('href="mailto:soporte@somnet.com.mx"');
     expect(html).toMatch(/<th scope="row">Alta<\/th><td>[^<]+<\/td><td>menos de 30 minutos<\/td>/);
-    expect(html).toMatch(/<th scope="row">Media<\/th><td>[^<]+<\/td><td>menos de 2 horas<\/td>/);
+    // «Baja velocidad» and «Intermitencia» are degradations: Media, like every default the NOC gets.
+    expect(html).toMatch(
+      /<th scope="row">Media<\/th><td>Degradación del servicio: intermitencia o baja velocidad<\/td><td>menos de 2 horas<\/td>/,
+    );
     expect(html).toMatch(/<th scope="row">Baja<\/th><td>[^<]+<\/td><td>menos de 4 horas hábiles<\/td>/);
     expect(html).toContain('Escalación');
     expect(html).toContain('«Incidente de Seguridad»');

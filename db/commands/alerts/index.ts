@@ -1,0 +1,27 @@
+// Alert intake from monitoring (Alertmanager, Grafana, generic senders), in one file per job:
+//   intake.ts      each sender's schema, normalised to one IncomingAlert; the three entry points
+//   evaluate.ts    what the NOC's rules make of one alert (components, status, mode, template)
+//   receive.ts     one delivery applied in one transaction, through db/domain/alerts.ts `alertTransition`
+//   episodes.ts    the alerts table: an episode read as domain types, a transition written
+//   reconciler.ts  component status following the alerts that hold it
+//   drafts.ts      a firing alert linked to an open incident, or a draft opened or joined
+//   deliveries.ts  the webhooks as received, deduplicated; the sender as the audit's actor
+//   settle.ts      what the clock makes due: damping settles, ended maintenances release alerts
+export {
+  alertmanagerWebhookInput,
+  genericAlertInput,
+  grafanaWebhookInput,
+  MAX_ALERTS_PER_PAYLOAD,
+  receiveAlertmanagerWebhook,
+  receiveGenericAlert,
+  receiveGrafanaWebhook,
+  type AlertmanagerWebhook,
+  type GenericAlert,
+  type GrafanaWebhook,
+  type IncomingAlert,
+  type IntakeContext,
+} from './intake.ts';
+export { type AlertChange, type IntakeResult } from './receive.ts';
+export { DELIVERY_RETENTION_MS } from './deliveries.ts';
+export { linkDraftAlerts } from './drafts.ts';
+export { nextAlertSettleDue, settleAlerts } from './settle.ts';
