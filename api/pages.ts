@@ -17,6 +17,7 @@ import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSess
 import type { AppDeps, PageLocals } from './context.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { timeRender } from './metrics/registry.ts';
+import { channelPolicy } from './channels/policy.ts';
 import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
 import { redactedUrl } from './render/quality.ts';
 import { loadStaticFiles } from './static.ts';
@@ -284,6 +285,11 @@ export function mountPages(
     mapTileUrl: deps.config.mapTileUrl,
     maintenanceMaxHours: deps.config.maintenanceMaxHours,
     prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
+    notifyConfirmAbove: deps.config.channels?.confirmAbove,
+    channels: {
+      ...channelPolicy(deps.config),
+      telegramBot: deps.config.channels?.telegram?.botUsername,
+    },
     auth: authConfig(deps.config),
   };
   const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);

@@ -3,6 +3,7 @@ import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { qualityWorker } from './quality.ts';
+import { channelWorkers } from './channels.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -15,4 +16,10 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [clockWorker(), webhookWorker(), emailWorker(), qualityWorker()];
+export const workers: BackgroundWorker[] = [
+  clockWorker(),
+  webhookWorker(),
+  emailWorker(),
+  channelWorkers(),
+  qualityWorker(),
+];

@@ -11,7 +11,7 @@ import { auditSubjectOf, privateSubjectTypes, type SubjectType } from '#db/audit
 import { createComponent, findComponent, updateComponent, updateGroup } from '#db/commands/catalog.ts';
 import { createIncident } from '#db/commands/incidents.ts';
 import { createMaintenance } from '#db/commands/maintenances.ts';
-import { requestSubscription } from '#db/commands/subscribers.ts';
+import { endSubscription, requestSubscription, unsubscribeAddress } from '#db/commands/subscribers.ts';
 import { submitFeasibilityRequest } from '#db/commands/feasibility.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { endOwnSession, signIn } from '#db/commands/consoleSessions.ts';
@@ -291,6 +291,18 @@ describe('what each kind of audited write republishes', () => {
     );
     expect(types).toContain('alert');
     expect(only(change)).toEqual({ ...nothing, site: true, components: [idOf('toluca-inalambrico')] });
+  });
+
+  it('an unsubscribe or a provider report for an address never subscribed leaves the pages alone', async () => {
+    for (const write of [
+      () => unsubscribeAddress(t.db, 'sms', '+527221234567', ctx()),
+      () => endSubscription(t.db, 'telegram', '123456789', 'bot bloqueado', ctx()),
+    ]) {
+      const { types, change, commits } = await written(write);
+      expect(types.size).toBe(0);
+      expect(only(change)).toEqual(nothing);
+      expect(commits).toBe(0);
+    }
   });
 
   it('a stored row of a type this version does not write republishes everything', async () => {
