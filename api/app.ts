@@ -23,6 +23,7 @@ import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { openApiRoutes } from './routes/openapi.ts';
 import { channelWebhookRoutes } from './routes/channelWebhooks.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
@@ -199,6 +200,10 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1/quality', qualityRoutes(deps));
+  app.route(
+    '/api/v1',
+    openApiRoutes(deps, () => app.routes),
+  ); // public, before v1's token check
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/', channelWebhookRoutes(deps)); // SMS, WhatsApp and Telegram call back, signed
   app.route('/api/v1', v1Routes(deps));
