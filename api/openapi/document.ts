@@ -34,15 +34,21 @@ export function openApiPath(honoPath: string): string {
 }
 
 /**
- * zod → JSON Schema for what a client sends. An instant (db/commands/input.ts) accepts a Date
+ * zod → JSON Schema: what a client sends (io 'input') or what the API answers (io 'output': an
+ * answer's objects list every field, `additionalProperties: false`, so a renderer that adds one
+ * without its schema fails the example test). An instant (db/commands/input.ts) accepts a Date
  * from the console and CLI or an RFC 3339 string from the API: JSON can only carry the string.
  * Refinements (`.refine`, `.check`) have no JSON Schema form and are left out (the 422 explains
  * them); transforms do not change what is sent, so io 'input' shows the value before them.
  */
-function toJsonSchema(schema: z.ZodType, defs: Record<string, JsonSchema>): JsonSchema {
+function toJsonSchema(
+  schema: z.ZodType,
+  defs: Record<string, JsonSchema>,
+  io: 'input' | 'output' = 'input',
+): JsonSchema {
   const out = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
-    io: 'input',
+    io,
     unrepresentable: 'any',
     override: (ctx) => {
       const json = ctx.jsonSchema as JsonSchema;
@@ -161,7 +167,7 @@ function successResponse(op: OperationDoc, defs: Record<string, JsonSchema>) {
   const { success } = op;
   const content: Record<string, unknown> = {};
   if (success.schema && success.csv !== 'only')
-    content['application/json'] = { schema: toJsonSchema(success.schema, defs) };
+    content['application/json'] = { schema: toJsonSchema(success.schema, defs, 'output') };
   if (success.csv) content['text/csv'] = { schema: { type: 'string' } };
   return { description: success.description, ...(Object.keys(content).length ? { content } : {}) };
 }
@@ -219,7 +225,7 @@ function v2Operation(path: keyof typeof v2Documents, defs: Record<string, JsonSc
       200: {
         description: 'El documento, con ETag y CORS abierto.',
         headers: { ETag: { schema: { type: 'string' } } },
-        content: { 'application/json': { schema: toJsonSchema(v2Documents[path], defs) } },
+        content: { 'application/json': { schema: toJsonSchema(v2Documents[path], defs, 'output') } },
       },
       304: { description: 'Sin cambios desde el ETag enviado.' },
     },
@@ -251,7 +257,7 @@ export function openApiDocument(routes: readonly RouterRoute[], publicUrl: strin
       { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
     ]),
   );
-  toJsonSchema(errorBody, defs);
+  toJsonSchema(errorBody, defs, 'output');
 
   return {
     openapi: '3.1.1',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { publicFieldNames } from '#db/commands/input.ts';
 import { testApp, testClock } from '../support/db.ts';
@@ -26,6 +28,21 @@ interface Doc {
 const clock = testClock('2026-12-07T16:00:00Z');
 const t = testApp({ clock });
 const doc = (await (await t.app.request('/api/v1/openapi.json')).json()) as Doc;
+
+// The document's own JSON Schemas (references resolved), to check real requests and answers
+// against what it says, beside the zod schemas it was generated from.
+const resolver = new Validator();
+await resolver.validate(structuredClone(doc) as unknown as Parameters<Validator['validate']>[0]);
+const resolved = resolver.resolveRefs() as unknown as Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats.default(ajv);
+/** Problems of a value against one of the document's schemas, in words. */
+function schemaProblems(schema: unknown, value: unknown): string[] {
+  const check = ajv.compile(schema as object);
+  return check(value) ? [] : (check.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+}
+const jsonSchemaOf = (content: unknown) =>
+  (content as { 'application/json': { schema: Json } })['application/json'].schema;
 
 /** Every endpoint the app registers under /api/v1 and /api/v2, as `METHOD /openapi/{path}`. */
 function registeredEndpoints(): Set<string> {
@@ -166,6 +183,9 @@ describe('every documented example, sent to the real app', () => {
       );
       const url = concretePath(path, op) + (query.size ? `?${query}` : '');
       const example = op.requestBody?.content['application/json'].example;
+      const requestSchema = resolved.paths[path][method.toLowerCase()].requestBody?.content['application/json'].schema;
+      if (requestSchema)
+        problems.push(...schemaProblems(requestSchema, example).map((p) => `${key}: example request ${p}`));
       const res = await t.json(method, url, example);
       const expected =
         op['x-example-status'] ??
@@ -180,14 +200,19 @@ describe('every documented example, sent to the real app', () => {
         problems.push(`${method} ${url}: ${res.status}, documented ${expected}: ${text.slice(0, 300)}`);
         continue;
       }
+      const documented = (resolved.paths[path][method.toLowerCase()].responses[String(expected)] ?? {}) as Json;
       if (expected >= 400) {
         const parsed = errorBody.safeParse(JSON.parse(text));
         if (!parsed.success) problems.push(`${key}: error body ${z.prettifyError(parsed.error)}`);
+        problems.push(...schemaProblems(jsonSchemaOf(documented.content), JSON.parse(text)).map((p) => `${key}: ${p}`));
         continue;
       }
       if (expected === 204 || entry.success.csv === 'only') continue;
       const parsed = entry.success.schema!.safeParse(JSON.parse(text));
-      if (!parsed.success) problems.push(`${key}: answer vs. documented schema: ${z.prettifyError(parsed.error)}`);
+      if (!parsed.success) problems.push(`${key}: answer vs. its zod schema: ${z.prettifyError(parsed.error)}`);
+      problems.push(
+        ...schemaProblems(jsonSchemaOf(documented.content), JSON.parse(text)).map((p) => `${key}: answer ${p}`),
+      );
       remember(path, JSON.parse(text));
     }
     expect(problems).toEqual([]);
@@ -206,8 +231,11 @@ describe('every documented example, sent to the real app', () => {
       expect(op.security).toEqual([]);
       const res = await t.app.request(`/api/v2/${name}`);
       expect(res.status).toBe(200);
-      const parsed = schema.safeParse(await res.json());
+      const body = await res.json();
+      const parsed = schema.safeParse(body);
       expect(parsed.error?.issues ?? [], name).toEqual([]);
+      const documented = resolved.paths[`/api/v2/${name}`].get.responses['200'] as Json;
+      expect(schemaProblems(jsonSchemaOf(documented.content), body), name).toEqual([]);
     }
   });
 });
