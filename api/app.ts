@@ -24,6 +24,7 @@ import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { openApiDocument, type ApiDescription } from './openapi/document.ts';
 import { channelWebhookRoutes } from './routes/channelWebhooks.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
@@ -200,10 +201,10 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1/quality', qualityRoutes(deps));
-  app.route(
-    '/api/v1',
-    openApiRoutes(deps, () => app.routes),
-  ); // public, before v1's token check
+  // The API description is built on first use, when every route is registered; it changes only with the code.
+  let description: ApiDescription | undefined;
+  const apiDescription = () => (description ??= openApiDocument(app.routes, deps.config.publicUrl));
+  app.route('/api/v1', openApiRoutes(apiDescription)); // public: before v1's token check
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/', channelWebhookRoutes(deps)); // SMS, WhatsApp and Telegram call back, signed
   app.route('/api/v1', v1Routes(deps));
@@ -238,6 +239,7 @@ export function createApp(options: CreateAppOptions) {
         telegramBot: deps.config.channels?.telegram?.botUsername,
       },
       auth: authConfig(deps.config),
+      apiDescription,
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
     deps.staticFiles = staticFiles;

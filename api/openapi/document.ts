@@ -57,7 +57,7 @@ function toJsonSchema(
         Object.assign(json, {
           type: 'string',
           format: 'date-time',
-          description: 'RFC 3339 con zona (Z o ±hh:mm), p. ej. 2026-12-07T09:40:00-06:00.',
+          description: 'Con zona (Z o ±hh:mm), p. ej. 2026-12-07T09:40:00-06:00.',
         });
       } else if (ctx.zodSchema._zod.def.type === 'date') {
         json['x-date'] = true;
@@ -291,3 +291,5 @@ export function openApiDocument(routes: readonly RouterRoute[], publicUrl: strin
     },
   };
 }
+
+export type ApiDescription = ReturnType<typeof openApiDocument>;

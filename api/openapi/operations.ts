@@ -669,10 +669,11 @@ export const operations: Record<string, OperationDoc> = {
   },
   'GET /api/v1/subscribers.csv': {
     tag: 'Suscriptores',
-    summary: 'Suscriptores en CSV (teléfonos y webhooks enmascarados)',
+    summary: 'Suscriptores en CSV',
     success: {
       status: 200,
-      description: 'id,email,kind,customer_id,confirmed_at,created_at,components,channel,address',
+      description:
+        'Columnas id, email, kind, customer_id, confirmed_at, created_at, components, channel, address (teléfonos y webhooks enmascarados).',
       csv: 'only',
     },
   },
