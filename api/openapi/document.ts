@@ -167,7 +167,9 @@ function successResponse(op: OperationDoc, defs: Record<string, JsonSchema>) {
   const { success } = op;
   const content: Record<string, unknown> = {};
   if (success.schema && success.csv !== 'only')
-    content['application/json'] = { schema: toJsonSchema(success.schema, defs, 'output') };
+    content['application/json'] = {
+      schema: toJsonSchema(success.schema, defs, success.asRequest ? 'input' : 'output'),
+    };
   if (success.csv) content['text/csv'] = { schema: { type: 'string' } };
   return { description: success.description, ...(Object.keys(content).length ? { content } : {}) };
 }

@@ -63,6 +63,11 @@ export interface SuccessDoc {
   schema?: z.ZodType;
   /** Also answers CSV (reports with format=csv or Accept: text/csv; the subscriber export only CSV). */
   csv?: 'also' | 'only';
+  /**
+   * The answer is the document the matching PUT takes (services, alert rules, quality settings),
+   * so it is described as that request is: io 'input', before the command's transforms.
+   */
+  asRequest?: true;
 }
 
 export interface OperationDoc {
@@ -458,7 +463,7 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/v1/alert-rules': {
     tag: 'Alertas',
     summary: 'Reglas de alertas',
-    success: { status: 200, description: 'El documento de reglas.', schema: r.alertRulesSchema },
+    success: { status: 200, description: 'El documento de reglas.', schema: r.alertRulesSchema, asRequest: true },
   },
   'PUT /api/v1/alert-rules': {
     tag: 'Alertas',
@@ -471,7 +476,12 @@ export const operations: Record<string, OperationDoc> = {
         rules: [{ name: 'OLT Metepec', match: { instance: 'olt-metepec-1' }, components: ['metepec-fibra'] }],
       },
     },
-    success: { status: 200, description: 'El documento de reglas guardado.', schema: r.alertRulesSchema },
+    success: {
+      status: 200,
+      description: 'El documento de reglas guardado.',
+      schema: r.alertRulesSchema,
+      asRequest: true,
+    },
   },
 
   // ---- Customer services and reports
@@ -504,13 +514,18 @@ export const operations: Record<string, OperationDoc> = {
       customer_id: z.string().optional().meta({ description: 'Solo los servicios de este cliente.' }),
     }),
     queryExample: { customer_id: 'CLI-0042' },
-    success: { status: 200, description: 'Los servicios, en la forma que PUT acepta.', schema: r.servicesSchema },
+    success: {
+      status: 200,
+      description: 'Los servicios, en la forma que PUT acepta.',
+      schema: r.servicesSchema,
+      asRequest: true,
+    },
   },
   'GET /api/v1/services/:service_id': {
     tag: 'Servicios y reportes',
     summary: 'Un servicio',
     params: { service_id: { description: 'ID de servicio de la factura.', example: 'SOM-12345' } },
-    success: { status: 200, description: 'El servicio.', schema: serviceRow },
+    success: { status: 200, description: 'El servicio.', schema: serviceRow, asRequest: true },
     errors: [404],
   },
   'GET /api/v1/feasibility-requests': {
@@ -560,7 +575,12 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/v1/quality/sources': {
     tag: 'Calidad de red',
     summary: 'Consultas de Prometheus por zona o componente',
-    success: { status: 200, description: 'Las fuentes y el estado de la lectura.', schema: r.qualitySourcesSchema },
+    success: {
+      status: 200,
+      description: 'Las fuentes y el estado de la lectura.',
+      schema: r.qualitySourcesSchema,
+      asRequest: true,
+    },
   },
   'PUT /api/v1/quality/sources': {
     tag: 'Calidad de red',
@@ -577,12 +597,12 @@ export const operations: Record<string, OperationDoc> = {
         ],
       },
     },
-    success: { status: 200, description: 'Las fuentes guardadas.', schema: r.qualitySourcesSchema },
+    success: { status: 200, description: 'Las fuentes guardadas.', schema: r.qualitySourcesSchema, asRequest: true },
   },
   'GET /api/v1/quality/thresholds': {
     tag: 'Calidad de red',
     summary: 'Umbrales que levantan alertas',
-    success: { status: 200, description: 'Los umbrales.', schema: r.qualityThresholdsSchema },
+    success: { status: 200, description: 'Los umbrales.', schema: r.qualityThresholdsSchema, asRequest: true },
   },
   'PUT /api/v1/quality/thresholds': {
     tag: 'Calidad de red',
@@ -592,7 +612,12 @@ export const operations: Record<string, OperationDoc> = {
       names: 'public',
       example: { thresholds: [{ area: 'metepec', minutes: 10, rules: [{ metric: 'latency_ms', above: 80 }] }] },
     },
-    success: { status: 200, description: 'Los umbrales guardados.', schema: r.qualityThresholdsSchema },
+    success: {
+      status: 200,
+      description: 'Los umbrales guardados.',
+      schema: r.qualityThresholdsSchema,
+      asRequest: true,
+    },
   },
 
   // ---- Subscribers

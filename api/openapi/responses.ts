@@ -21,6 +21,7 @@ import {
 } from '#db/enums.ts';
 import { alertRulesInput } from '#db/commands/alertRules.ts';
 import { serviceRow } from '#db/commands/services.ts';
+import { qualitySourcesInput, qualityThresholdsInput } from '#db/commands/quality.ts';
 
 const timestamp = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339, en UTC.' });
 const nullableTimestamp = timestamp.nullable();
@@ -273,7 +274,7 @@ export const webhookSchema = z
     last_success_at: nullableTimestamp,
     last_failure_at: nullableTimestamp,
     last_error: z.string().nullable(),
-    deliveries: z.looseObject({}).meta({ description: 'Entregas por estado.' }),
+    deliveries: z.object({ pending: z.number().int(), sent: z.number().int(), failed: z.number().int() }),
     created_at: nullableTimestamp,
   })
   .meta({ id: 'WebhookEndpoint' });
@@ -415,11 +416,32 @@ export const alertRulesSchema = alertRulesInput.extend({
 /** A service as GET shows it: the row PUT takes, so a GET can be sent back as is. */
 export const servicesSchema = z.object({ services: z.array(serviceRow) });
 
-export const inventoryResultSchema = z
-  .looseObject({})
-  .meta({ description: 'Recuento de servicios creados, cambiados y retirados.' });
+export const inventoryResultSchema = z.object({
+  services: z.number().int(),
+  customers: z.number().int(),
+  contacts: z.number().int(),
+  elements: z.number().int(),
+});
 
-const minutes = z.looseObject({}).meta({ description: 'Minutos del mes por clase (medidos, sin servicio…).' });
+const minutes = z.object({
+  observed: z.number(),
+  without_service: z.number(),
+  intermittent: z.number(),
+  degraded: z.number(),
+  maintenance_announced: z.number(),
+  maintenance_unannounced: z.number(),
+  unavailable: z.number(),
+});
+const reportIncident = z.object({ id: z.string(), name: z.string(), url: z.string() });
+const reportComponent = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  full_name: z.string(),
+  availability_percent: z.number().nullable(),
+  minutes,
+  incidents: z.array(reportIncident),
+});
 export const availabilityReportSchema = z.object({
   month: z.string(),
   time_zone: z.string(),
@@ -429,17 +451,17 @@ export const availabilityReportSchema = z.object({
   method: z.object({ partial_outage_weight: z.number(), maintenance_notice_hours: z.number(), url: z.string() }),
   network: z.object({ availability_percent: z.number().nullable(), minutes, incidents: z.number().int() }),
   groups: z.array(
-    z.looseObject({
+    z.object({
       id: z.string(),
       slug: z.string(),
       name: z.string(),
       availability_percent: z.number().nullable(),
       minutes,
-      incidents: z.array(z.looseObject({})),
-      components: z.array(z.looseObject({})),
+      incidents: z.array(reportIncident),
+      components: z.array(reportComponent),
     }),
   ),
-  ungrouped: z.array(z.looseObject({})),
+  ungrouped: z.array(reportComponent),
 });
 export const serviceReportSchema = z.object({
   month: z.string(),
@@ -485,8 +507,9 @@ export const feasibilityListSchema = z.object({
 });
 
 export const qualityPushResultSchema = z.object({ accepted: z.number().int(), series: z.number().int() });
+/** GET answers the document PUT takes (described as input), with the reading's state. */
 export const qualitySourcesSchema = z.object({
-  sources: z.array(z.looseObject({})),
+  sources: qualitySourcesInput.shape.sources,
   status: z.looseObject({}).meta({ description: 'Estado de la lectura desde Prometheus.' }),
 });
-export const qualityThresholdsSchema = z.object({ thresholds: z.array(z.looseObject({})) });
+export const qualityThresholdsSchema = qualityThresholdsInput;
