@@ -69,6 +69,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    const etag = res.headers.get('etag');
+    expect(etag).toBeTruthy();
+    const again = await t.app.request('/api/v1/openapi.json', { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    const gzipped = await t.app.request('/api/v1/openapi.json', { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
     const validator = new Validator();
     const result = await validator.validate(structuredClone(doc) as unknown as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
