@@ -52,40 +52,37 @@ export const v2PageSchema = z
   .object({ id: z.string(), name: z.string(), url: z.string(), time_zone: z.string(), updated_at: nullableTimestamp })
   .meta({ id: 'Page' });
 
+/** What Statuspage's components and groups share (one flat list holds both). */
+const componentFields = {
+  id: z.string(),
+  name: z.string(),
+  status: componentStatus,
+  created_at: nullableTimestamp,
+  updated_at: nullableTimestamp,
+  position: z.number().int(),
+  description: z.string().nullable(),
+  page_id: z.string(),
+  only_show_if_degraded: z.boolean(),
+};
+
 export const v2ComponentSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    status: componentStatus,
-    created_at: nullableTimestamp,
-    updated_at: nullableTimestamp,
-    position: z.number().int(),
-    description: z.string().nullable(),
+    ...componentFields,
     showcase: z.literal(true),
     start_date: z.iso.date(),
     group_id: z.string().nullable(),
-    page_id: z.string(),
     group: z.literal(false),
-    only_show_if_degraded: z.boolean(),
     somnet: z.object({ slug: z.string(), full_name: z.string(), status_label: z.string() }),
   })
   .meta({ id: 'Component' });
 
 export const v2GroupSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    status: componentStatus,
-    created_at: nullableTimestamp,
-    updated_at: nullableTimestamp,
-    position: z.number().int(),
-    description: z.string().nullable(),
+    ...componentFields,
     showcase: z.literal(false),
     start_date: z.null(),
     group_id: z.null(),
-    page_id: z.string(),
     group: z.literal(true),
-    only_show_if_degraded: z.boolean(),
     components: z.array(z.string()),
     somnet: z.object({ slug: z.string(), status_label: z.string() }),
   })
@@ -98,36 +95,44 @@ const affectedComponent = z.object({
   new_status: componentStatus,
 });
 
+/** A maintenance is an incident to Statuspage: its notices are incident updates. */
+const updateFields = {
+  id: z.string(),
+  body: z.string(),
+  incident_id: z.string(),
+  created_at: nullableTimestamp,
+  updated_at: nullableTimestamp,
+  display_at: nullableTimestamp,
+  affected_components: z.array(affectedComponent),
+  deliver_notifications: z.boolean(),
+};
+const incidentFields = {
+  id: z.string(),
+  name: z.string(),
+  created_at: nullableTimestamp,
+  updated_at: nullableTimestamp,
+  monitoring_at: nullableTimestamp,
+  resolved_at: nullableTimestamp,
+  shortlink: z.string(),
+  started_at: nullableTimestamp,
+  page_id: z.string(),
+  components: z.array(v2ComponentSchema),
+};
+
 export const v2IncidentUpdateSchema = z
   .object({
-    id: z.string(),
+    ...updateFields,
     status: z.enum(incidentStatuses),
-    body: z.string(),
-    incident_id: z.string(),
-    created_at: nullableTimestamp,
-    updated_at: nullableTimestamp,
-    display_at: nullableTimestamp,
-    affected_components: z.array(affectedComponent),
-    deliver_notifications: z.boolean(),
     somnet: z.object({ status_label: z.string(), cause: z.string().nullable(), eta: nullableTimestamp }),
   })
   .meta({ id: 'IncidentUpdate' });
 
 export const v2IncidentSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    ...incidentFields,
     status: z.enum(incidentStatuses),
-    created_at: nullableTimestamp,
-    updated_at: nullableTimestamp,
-    monitoring_at: nullableTimestamp,
-    resolved_at: nullableTimestamp,
     impact: z.enum(incidentImpacts),
-    shortlink: z.string(),
-    started_at: nullableTimestamp,
-    page_id: z.string(),
     incident_updates: z.array(v2IncidentUpdateSchema),
-    components: z.array(v2ComponentSchema),
     somnet: z.object({
       url: z.string(),
       status_label: z.string(),
@@ -140,32 +145,16 @@ export const v2IncidentSchema = z
 
 export const v2MaintenanceSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    ...incidentFields,
     status: z.enum(maintenanceStatuses),
-    created_at: nullableTimestamp,
-    updated_at: nullableTimestamp,
-    monitoring_at: nullableTimestamp,
-    resolved_at: nullableTimestamp,
     impact: z.literal('maintenance'),
-    shortlink: z.string(),
-    started_at: nullableTimestamp,
-    page_id: z.string(),
     incident_updates: z.array(
       z.object({
-        id: z.string(),
+        ...updateFields,
         status: z.enum(maintenanceStatuses),
-        body: z.string(),
-        incident_id: z.string(),
-        created_at: nullableTimestamp,
-        updated_at: nullableTimestamp,
-        display_at: nullableTimestamp,
-        affected_components: z.array(affectedComponent),
-        deliver_notifications: z.boolean(),
         somnet: z.object({ kind: z.enum(maintenanceUpdateKinds), status_label: z.string() }),
       }),
     ),
-    components: z.array(v2ComponentSchema),
     scheduled_for: nullableTimestamp,
     scheduled_until: nullableTimestamp,
     somnet: z.object({
