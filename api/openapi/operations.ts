@@ -33,8 +33,7 @@ import { qualityPushInput, qualitySourcesInput, qualityThresholdsInput } from '#
 import { serviceInventoryInput, serviceRow } from '#db/commands/services.ts';
 import { codeInput, importRequestInput, importRow, subscriptionInput } from '#db/commands/subscribers.ts';
 import { webhookEndpointInput } from '#db/commands/webhooks.ts';
-import { subscriberChannels } from '#db/enums.ts';
-import { alertListQuery } from '#db/queries/alerts.ts';
+import { alertListQuery, reportQuery, serviceListQuery, subscriberListQuery } from '#db/queries/index.ts';
 import * as r from './responses.ts';
 
 /**
@@ -74,7 +73,7 @@ export interface OperationDoc {
   summary: string;
   description?: string;
   tag: string;
-  /** Query parameters, as a zod object: the route's own parser where it has one. */
+  /** Query parameters: the schema the route parses them with (the unsubscribe link's token is read by the command). */
   query?: z.ZodObject;
   queryExample?: Record<string, string>;
   /** Example values of path parameters (`ref`: a component of the demo catalogue). */
@@ -88,15 +87,6 @@ export interface OperationDoc {
 }
 
 const id = (what: string) => ({ description: `Id ${what}.`, example: 'x' });
-
-const MONTH_QUERY = z.strictObject({
-  month: z
-    .string()
-    .regex(/^\d{4}-\d{2}$/)
-    .optional()
-    .meta({ description: 'Mes AAAA-MM en hora de la Ciudad de México; por omisión, el mes en curso.' }),
-  format: z.enum(['json', 'csv']).optional().meta({ description: 'También Accept: text/csv.' }),
-});
 
 const INCIDENT_EXAMPLE = {
   name: 'Corte de fibra en Metepec',
@@ -510,9 +500,7 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/v1/services': {
     tag: 'Servicios y reportes',
     summary: 'El inventario de servicios',
-    query: z.strictObject({
-      customer_id: z.string().optional().meta({ description: 'Solo los servicios de este cliente.' }),
-    }),
+    query: serviceListQuery,
     queryExample: { customer_id: 'CLI-0042' },
     success: {
       status: 200,
@@ -536,14 +524,14 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/v1/reports/availability': {
     tag: 'Servicios y reportes',
     summary: 'Disponibilidad mensual por zona y componente',
-    query: MONTH_QUERY,
+    query: reportQuery,
     queryExample: { month: '2026-11' },
     success: { status: 200, description: 'El mes.', schema: r.availabilityReportSchema, csv: 'also' },
   },
   'GET /api/v1/reports/services': {
     tag: 'Servicios y reportes',
     summary: 'El mes de cada servicio, para facturación',
-    query: MONTH_QUERY,
+    query: reportQuery,
     queryExample: { month: '2026-11' },
     success: { status: 200, description: 'El mes por servicio.', schema: r.serviceReportSchema, csv: 'also' },
   },
@@ -680,11 +668,7 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/v1/subscribers': {
     tag: 'Suscriptores',
     summary: 'Suscriptores',
-    query: z.strictObject({
-      channel: z.enum(subscriberChannels).optional(),
-      email: z.string().optional(),
-      address: z.string().optional(),
-    }),
+    query: subscriberListQuery,
     queryExample: { channel: 'email' },
     success: {
       status: 200,
