@@ -99,6 +99,7 @@ describe('no word split in the middle', () => {
       '/mantenimiento',
       '/calidad',
       '/integraciones',
+      '/integraciones/api',
     ];
     const consolePages = ['/noc', '/noc/incidentes', '/noc/auditoria', '/noc/componentes', '/noc/alertas'];
     const split: string[] = [];
