@@ -319,7 +319,7 @@ for (const incidents of SIZES) {
       config: { port: 0, host: '127.0.0.1', databasePath: dbPath, publicUrl: PUBLIC_URL },
     });
     const times: number[] = [];
-    let bytes = Buffer.alloc(0);
+    let bytes: Buffer = Buffer.alloc(0);
     for (let i = 0; i < 20; i++) {
       const t = performance.now();
       const entry = await renderPublic('/', { fresh: true });
