@@ -14,7 +14,17 @@ export interface Change {
   components: Set<string>;
   /** Areas (group ids) whose last hour of network quality changed: their /calidad pages and /calidad. */
   qualityAreas: Set<string>;
+  /**
+   * Components and areas (group ids) renamed or re-described, slug and place unchanged: the pages
+   * that name them (their incidents and windows, the months, the catalogue's feeds) are re-rendered,
+   * not all history.
+   */
+  renamedComponents: Set<string>;
+  renamedGroups: Set<string>;
 }
+
+/** Fields of a component or area whose change shows only where it is named. */
+const NAMING_FIELDS = new Set(['name', 'description']);
 
 export function emptyChange(): Change {
   return {
@@ -24,7 +34,14 @@ export function emptyChange(): Change {
     maintenances: new Set(),
     components: new Set(),
     qualityAreas: new Set(),
+    renamedComponents: new Set(),
+    renamedGroups: new Set(),
   };
+}
+
+/** Whether a change renamed something: the families that name components are re-rendered whole. */
+export function renamesAny(change: Change): boolean {
+  return change.renamedComponents.size > 0 || change.renamedGroups.size > 0;
 }
 
 export function everything(): Change {
@@ -45,11 +62,14 @@ function add(change: Change, row: AuditedChange): void {
       if (row.subjectId) change.maintenances.add(row.subjectId);
       return;
     case 'component': {
-      // A status change or a new component shows on the site-wide pages and on its own feeds;
-      // a rename, a move or a new slug shows on every page that names it.
+      // A status change or a new component shows on the site-wide pages and on its own feeds; a
+      // rename on the pages that name it; a move or a new slug changes paths and links: everything.
       const patch = row.details && typeof row.details === 'object' ? Object.keys(row.details) : [];
       if (row.action === 'component.create' || patch.every((k) => k === 'status')) {
         if (row.subjectId) change.components.add(row.subjectId);
+      } else if (row.subjectId && patch.every((k) => k === 'status' || NAMING_FIELDS.has(k))) {
+        change.components.add(row.subjectId);
+        change.renamedComponents.add(row.subjectId);
       } else {
         change.everything = true;
       }
@@ -57,9 +77,13 @@ function add(change: Change, row: AuditedChange): void {
     }
     case 'coverage':
       return;
-    case 'group':
-      change.everything = true;
+    case 'group': {
+      const patch = row.details && typeof row.details === 'object' ? Object.keys(row.details) : [];
+      if (row.action === 'group.update' && row.subjectId && patch.every((k) => NAMING_FIELDS.has(k)))
+        change.renamedGroups.add(row.subjectId);
+      else change.everything = true;
       return;
+    }
     default:
       change.everything = true;
       if (!warned.has(row.subjectType)) {
@@ -96,6 +120,8 @@ export function mergeChanges(a: Change, b: Change): Change {
     maintenances: new Set([...a.maintenances, ...b.maintenances]),
     components: new Set([...a.components, ...b.components]),
     qualityAreas: new Set([...a.qualityAreas, ...b.qualityAreas]),
+    renamedComponents: new Set([...a.renamedComponents, ...b.renamedComponents]),
+    renamedGroups: new Set([...a.renamedGroups, ...b.renamedGroups]),
   };
 }
 
@@ -106,6 +132,8 @@ export function isEmpty(change: Change): boolean {
     change.incidents.size === 0 &&
     change.maintenances.size === 0 &&
     change.components.size === 0 &&
-    change.qualityAreas.size === 0
+    change.qualityAreas.size === 0 &&
+    change.renamedComponents.size === 0 &&
+    change.renamedGroups.size === 0
   );
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '#db/client.ts';
-import { updateComponent } from '#db/commands/catalog.ts';
+import { updateComponent, updateGroup } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances } from '#db/commands/maintenances.ts';
 import { systemActor } from '#db/commands/audit.ts';
@@ -160,6 +160,31 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(changed).not.toContain(`incidentes/${otherIncidentId}/index.html`);
     expect(changed.length).toBeLessThan(120);
     expect(removed).toEqual([]);
+  });
+
+  it('re-publishes, for a renamed component or area, the pages that name it, not all history', async () => {
+    await s.publisher!.settled();
+    const lerma = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    updateComponent(s.db, 'metepec-fibra', { name: 'Fibra óptica FTTH' }, { now: clock.now(), actor: systemActor });
+    await s.publisher!.settled();
+    expect(s.publisher!.lastReport!.full).toBe(false);
+    expect(s.publisher!.backlogRemaining).toBe(0);
+    expect(published(`/incidentes/${incidentId}`).toString()).toContain('Fibra óptica FTTH');
+    expect(published('/').toString()).toContain('Fibra óptica FTTH');
+    expect(published('/componentes/metepec-fibra/feed.rss').toString()).toContain('Fibra óptica FTTH');
+    // Lerma's incident does not name it: its file was left alone.
+    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(lerma);
+    expect(published(`/incidentes/${otherIncidentId}`).equals(await served(`/incidentes/${otherIncidentId}`))).toBe(
+      true,
+    );
+    // An area renamed: the incidents of its components name it.
+    updateGroup(s.db, 'lerma', { name: 'Lerma de Villada' }, { now: clock.now(), actor: systemActor });
+    await s.publisher!.settled();
+    expect(published(`/incidentes/${otherIncidentId}`).toString()).toContain('Lerma de Villada');
+    expect(published('/zonas/lerma').toString()).toContain('Lerma de Villada');
+    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBeGreaterThan(lerma);
+    for (const path of [`/incidentes/${incidentId}`, `/incidentes/${otherIncidentId}`, '/zonas/lerma'])
+      expect(published(path).equals(await served(path)), path).toBe(true);
   });
 
   it('publishes writes made by another process (the noc CLI)', async () => {
