@@ -5,6 +5,7 @@ import { emailWorker } from './email.ts';
 import { alertSettler } from './alertSettler.ts';
 import { qualityWorker } from './quality.ts';
 import { channelWorkers } from './channels.ts';
+import { outboxRetention } from './outboxRetention.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -24,4 +25,5 @@ export const workers: BackgroundWorker[] = [
   channelWorkers(),
   alertSettler(),
   qualityWorker(),
+  outboxRetention(),
 ];
