@@ -56,8 +56,12 @@ export interface PublishReport {
 const EXTERNAL_CHECK_MS = 250;
 /** After a publish (or a file of it) failed. */
 const RETRY_MS = 5_000;
-/** How long each publish spends on a full publish in progress (the rest of the second is free). */
-const BACKLOG_SLICE_MS = 400;
+/**
+ * How long each publish spends on a full publish in progress, at most: a write committed
+ * meanwhile ends the slice at once (its publish starts on the next second), and requests are
+ * answered between renderings, so most of each second goes to the backlog.
+ */
+const BACKLOG_SLICE_MS = 900;
 
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
@@ -371,7 +375,8 @@ export class Publisher {
     if (backlog) {
       const [renderedBefore, writtenBefore] = [report.rendered, report.written];
       const deadline = started + sliceMs;
-      while (backlog.queue.length > 0 && !this.stopped && performance.now() < deadline) {
+      // `again`: a write committed during this publish; it goes first.
+      while (backlog.queue.length > 0 && !this.stopped && !this.again && performance.now() < deadline) {
         const path = backlog.queue.shift()!;
         if (!targets.has(path)) await publishOne(path, false, backlog.hot.has(path) ? 'hot' : 'history');
       }
