@@ -1,6 +1,5 @@
+import { isPrivateSubject } from '#db/auditSubjects.ts';
 import type { AuditedChange } from '#db/queries/index.ts';
-// Audit subjects that no public page shows: writing them publishes nothing.
-import { PRIVATE_SUBJECTS } from '#db/commands/audit.ts';
 
 /** What a batch of committed writes changed, as far as public pages are concerned. */
 export interface Change {
@@ -15,16 +14,14 @@ export interface Change {
   /** Areas (group ids) whose last hour of network quality changed: their /calidad pages and /calidad. */
   qualityAreas: Set<string>;
   /**
-   * Components and areas (group ids) renamed or re-described, slug and place unchanged: the pages
-   * that name them (their incidents and windows, the months, the catalogue's feeds) are re-rendered,
-   * not all history.
+   * Components renamed or re-described, slug and place unchanged: the pages that name them (their
+   * incidents and windows, the months, the catalogue's feeds) are re-rendered, not all history.
    */
   renamedComponents: Set<string>;
-  renamedGroups: Set<string>;
 }
 
-/** Fields of a component or area whose change shows only where it is named. */
-const NAMING_FIELDS = new Set(['name', 'description']);
+/** Fields of a component whose change shows only where it is named. */
+const NAMING_FIELDS: ReadonlySet<string> = new Set(['name', 'description', 'status']);
 
 export function emptyChange(): Change {
   return {
@@ -35,13 +32,12 @@ export function emptyChange(): Change {
     components: new Set(),
     qualityAreas: new Set(),
     renamedComponents: new Set(),
-    renamedGroups: new Set(),
   };
 }
 
-/** Whether a change renamed something: the families that name components are re-rendered whole. */
+/** Whether a change renamed a component: the families that name components are re-rendered whole. */
 export function renamesAny(change: Change): boolean {
-  return change.renamedComponents.size > 0 || change.renamedGroups.size > 0;
+  return change.renamedComponents.size > 0;
 }
 
 export function everything(): Change {
@@ -50,49 +46,65 @@ export function everything(): Change {
 
 const warned = new Set<string>();
 
-/** Adds one audited write to a change. A subject type not listed here re-publishes everything, once warned. */
+/**
+ * Adds one audited write to a change: what each kind of subject makes stale. The switch covers
+ * every public subject of db/auditSubjects.ts (a new one without its case does not compile);
+ * private ones publish nothing. A stored row this version does not know republishes everything,
+ * once warned.
+ */
 function add(change: Change, row: AuditedChange): void {
-  if (PRIVATE_SUBJECTS.has(row.subjectType)) return;
-  change.site = true;
-  switch (row.subjectType) {
+  const subject = row.subject;
+  if (!subject) {
+    change.everything = true;
+    change.site = true;
+    if (!warned.has(row.subjectType)) {
+      warned.add(row.subjectType);
+      console.warn(
+        `Publicación: cambios de tipo «${row.subjectType}» que esta versión no conoce republican todo (db/auditSubjects.ts).`,
+      );
+    }
+    return;
+  }
+  if (isPrivateSubject(subject)) return;
+  switch (subject.type) {
     case 'incident':
-      if (row.subjectId) change.incidents.add(row.subjectId);
+      change.site = true;
+      change.incidents.add(subject.id);
       return;
     case 'maintenance':
-      if (row.subjectId) change.maintenances.add(row.subjectId);
+      change.site = true;
+      change.maintenances.add(subject.id);
       return;
-    case 'component': {
+    case 'component':
+      change.site = true;
       // A status change or a new component shows on the site-wide pages and on its own feeds; a
-      // rename on the pages that name it; a move or a new slug changes paths and links: everything.
-      const patch = row.details && typeof row.details === 'object' ? Object.keys(row.details) : [];
-      if (row.action === 'component.create' || patch.every((k) => k === 'status')) {
-        if (row.subjectId) change.components.add(row.subjectId);
-      } else if (row.subjectId && patch.every((k) => k === 'status' || NAMING_FIELDS.has(k))) {
-        change.components.add(row.subjectId);
-        change.renamedComponents.add(row.subjectId);
-      } else {
-        change.everything = true;
-      }
+      // rename on the pages that name it; a move or a new slug changes paths and lists: everything.
+      if (subject.changed === 'created' || subject.changed.every((field) => field === 'status'))
+        change.components.add(subject.id);
+      else if (subject.changed.every((field) => NAMING_FIELDS.has(field))) {
+        change.components.add(subject.id);
+        change.renamedComponents.add(subject.id);
+      } else change.everything = true;
       return;
-    }
     case 'coverage':
+      // The map (/cobertura, /api/coverage.geojson) is among the site-wide paths; no family names it.
+      change.site = true;
       return;
-    case 'group': {
-      const patch = row.details && typeof row.details === 'object' ? Object.keys(row.details) : [];
-      if (row.action === 'group.update' && row.subjectId && patch.every((k) => NAMING_FIELDS.has(k)))
-        change.renamedGroups.add(row.subjectId);
-      else change.everything = true;
-      return;
-    }
-    default:
+    case 'group':
+      change.site = true;
       change.everything = true;
-      if (!warned.has(row.subjectType)) {
-        warned.add(row.subjectType);
-        console.warn(
-          `Publicación: cambios de tipo «${row.subjectType}» republican todo; declare en api/publish/changes.ts qué páginas afectan.`,
-        );
-      }
+      return;
+    case 'quality':
+      // Noted, not audited: the areas come from the ingest log (changesSince's qualityAreaIds),
+      // and only their quality pages change, never the site-wide ones.
+      return;
+    default:
+      unhandled(subject);
   }
+}
+
+function unhandled(subject: never): never {
+  throw new Error(`Publicación: sujeto sin caso en api/publish/changes.ts: ${JSON.stringify(subject)}`);
 }
 
 /** The change made by audited writes plus component status events (which any writer leaves, alerts included). */
@@ -121,7 +133,6 @@ export function mergeChanges(a: Change, b: Change): Change {
     components: new Set([...a.components, ...b.components]),
     qualityAreas: new Set([...a.qualityAreas, ...b.qualityAreas]),
     renamedComponents: new Set([...a.renamedComponents, ...b.renamedComponents]),
-    renamedGroups: new Set([...a.renamedGroups, ...b.renamedGroups]),
   };
 }
 
@@ -133,7 +144,6 @@ export function isEmpty(change: Change): boolean {
     change.maintenances.size === 0 &&
     change.components.size === 0 &&
     change.qualityAreas.size === 0 &&
-    change.renamedComponents.size === 0 &&
-    change.renamedGroups.size === 0
+    change.renamedComponents.size === 0
   );
 }

@@ -6,7 +6,6 @@ import { zonedMonthKey } from '#db/domain/time.ts';
 import {
   areaSlugs,
   availabilityMonthRange,
-  componentIdsOfGroups,
   pagesNamingComponents,
   catalogueSlugs,
   firstIncidentStart,
@@ -23,13 +22,10 @@ import {
 } from '#db/queries/index.ts';
 import { renamesAny, type Change } from './changes.ts';
 
-/** The incidents and maintenances whose pages name a component or area the change renamed. */
+/** The incidents and maintenances whose pages name a component the change renamed. */
 function namingPages(change: Change, db: Db): { incidents: string[]; maintenances: string[] } {
   if (!renamesAny(change)) return { incidents: [], maintenances: [] };
-  return pagesNamingComponents(db, [
-    ...change.renamedComponents,
-    ...componentIdsOfGroups(db, [...change.renamedGroups]),
-  ]);
+  return pagesNamingComponents(db, [...change.renamedComponents]);
 }
 
 export interface Collection {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '#db/client.ts';
-import { updateComponent, updateGroup } from '#db/commands/catalog.ts';
+import { updateComponent } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances } from '#db/commands/maintenances.ts';
 import { systemActor } from '#db/commands/audit.ts';
@@ -162,7 +162,7 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(removed).toEqual([]);
   });
 
-  it('re-publishes, for a renamed component or area, the pages that name it, not all history', async () => {
+  it('re-publishes, for a renamed component, the pages that name it, not all history', async () => {
     await s.publisher!.settled();
     const lerma = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
     updateComponent(s.db, 'metepec-fibra', { name: 'Fibra óptica FTTH' }, { now: clock.now(), actor: systemActor });
@@ -177,13 +177,7 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(published(`/incidentes/${otherIncidentId}`).equals(await served(`/incidentes/${otherIncidentId}`))).toBe(
       true,
     );
-    // An area renamed: the incidents of its components name it.
-    updateGroup(s.db, 'lerma', { name: 'Lerma de Villada' }, { now: clock.now(), actor: systemActor });
-    await s.publisher!.settled();
-    expect(published(`/incidentes/${otherIncidentId}`).toString()).toContain('Lerma de Villada');
-    expect(published('/zonas/lerma').toString()).toContain('Lerma de Villada');
-    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBeGreaterThan(lerma);
-    for (const path of [`/incidentes/${incidentId}`, `/incidentes/${otherIncidentId}`, '/zonas/lerma'])
+    for (const path of [`/incidentes/${incidentId}`, `/incidentes/${otherIncidentId}`])
       expect(published(path).equals(await served(path)), path).toBe(true);
   });
 
