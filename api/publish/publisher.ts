@@ -17,7 +17,7 @@ import { collections, type CollectionName } from './collections.ts';
 import { fileFor, SnapshotDir, type Compression } from './files.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
 
-export type RenderPublic = (path: string, options?: { fresh?: boolean }) => Promise<CachedEntry | null>;
+export type RenderPublic = (path: string, options?: { fresh?: boolean; keep?: boolean }) => Promise<CachedEntry | null>;
 
 export interface PublisherOptions {
   db: Db;
@@ -350,7 +350,8 @@ export class Publisher {
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
     const publishOne = async (path: string, fresh: boolean, compression: Compression = 'hot') => {
       try {
-        const entry = await this.options.render(path, { fresh });
+        // History is not kept in the page cache (see renderPublic).
+        const entry = await this.options.render(path, { fresh, ...(compression === 'history' ? { keep: false } : {}) });
         report.rendered++;
         if (entry) {
           if (this.snapshot.write(path, entry, second, compression)) report.written++;
