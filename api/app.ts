@@ -20,6 +20,8 @@ import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { openApiDocument, type ApiDescription } from './openapi/document.ts';
 import { channelWebhookRoutes } from './routes/channelWebhooks.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
@@ -112,6 +114,10 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1/quality', qualityRoutes(deps));
+  // The API description is built on first use, when every route is registered; it changes only with the code.
+  let description: ApiDescription | undefined;
+  const apiDescription = () => (description ??= openApiDocument(app.routes, deps.config.publicUrl));
+  app.route('/api/v1', openApiRoutes(apiDescription)); // public: before v1's token check
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/', channelWebhookRoutes(deps)); // SMS, WhatsApp and Telegram call back, signed
   app.route('/api/v1', v1Routes(deps));
@@ -131,7 +137,8 @@ export function createApp(options: CreateAppOptions) {
   app.route('/', reportFileRoutes(deps));
   app.route('/', qualityFileRoutes(deps));
 
-  if (options.pages) mountPages(app, deps, options.pages, { renderBudget: options.renderBudget, allowedMethods });
+  if (options.pages)
+    mountPages(app, deps, options.pages, { renderBudget: options.renderBudget, allowedMethods, apiDescription });
 
   const host = new URL(deps.config.publicUrl).host;
   /**

@@ -15,6 +15,7 @@ import { settleForwardedHeaders } from './clientIp.ts';
 import { authConfig } from './config.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import type { AppDeps, PageLocals } from './context.ts';
+import type { ApiDescription } from './openapi/document.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { timeRender } from './metrics/registry.ts';
 import { channelPolicy } from './channels/policy.ts';
@@ -263,6 +264,8 @@ export interface PageRouteOptions {
   renderBudget?: RenderBudget;
   /** The methods the app's own routes answer for a path (a 405 for a page lists them). */
   allowedMethods: (path: string) => string[];
+  /** The API's OpenAPI description, for the reference page /integraciones/api. */
+  apiDescription: () => ApiDescription;
 }
 
 /**
@@ -291,6 +294,7 @@ export function mountPages(
       telegramBot: deps.config.channels?.telegram?.botUsername,
     },
     auth: authConfig(deps.config),
+    apiDescription: options.apiDescription,
   };
   const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
   deps.staticFiles = staticFiles;

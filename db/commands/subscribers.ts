@@ -712,7 +712,7 @@ export function subscribeTelegramChat(
 export const MAX_IMPORT_ROWS = 10_000;
 
 /** One registered technical contact; rows are a document of their own, so their keys are the public names. */
-const importRow = z.strictObject({
+export const importRow = z.strictObject({
   email: emailAddress.optional(),
   channel: channelName.optional(),
   address: addressText.optional(),
