@@ -25,8 +25,10 @@ export interface Collection {
   all(db: Db, now: Date): string[];
   /** Members whose pages a change touched (`everything` is handled by the caller). */
   touched(change: Change, db: Db, now: Date): string[];
-  /** Members whose pages change with time alone: re-published every minute. */
+  /** Members whose pages change with time alone: re-published by the clock. */
   timely(db: Db, now: Date): string[];
+  /** How often the clock re-publishes the timely members: every minute unless it says otherwise. */
+  refresh?: 'minute' | 'quarter-hour';
 }
 
 /** "2026-09" … "2026-12": every month from `from` to `to`, both included. */
@@ -89,7 +91,8 @@ const calendarMonths: Collection = {
  * Availability by month (/disponibilidad/2026-11 and its .csv): every month since the first
  * status event. A write changes the current month (status events are written as they happen)
  * and the months of the incidents and windows it touched (names, links, reports); the clock
- * changes the current month ("hasta el …") and, at the turn of a month, the one before.
+ * changes the current month (its figures count up to the minute they are computed, which they
+ * state) every quarter hour and, at the turn of a month, the one before.
  */
 const availabilityMonths: Collection = {
   all: (db, now) => {
@@ -104,6 +107,7 @@ const availabilityMonths: Collection = {
     return [...months].filter((m) => m >= first && m <= current);
   },
   timely: (db, now) => availabilityMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
+  refresh: 'quarter-hour',
 };
 
 /** Components and areas by slug: their feeds, badges and calendars. */

@@ -55,8 +55,17 @@ const RETRY_MS = 5_000;
 /** How long each publish spends on a full publish in progress (the rest of the second is free). */
 const BACKLOG_SLICE_MS = 400;
 
+/**
+ * What the clock asks of a publish: nothing, the pages that change by the minute (today's bar,
+ * an ETA that passes, a window that starts), or those and the figures refreshed every quarter
+ * hour (availability of the month in progress, which states the minute it counts to).
+ */
+export type Tick = 'none' | 'minute' | 'quarter-hour';
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
-export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
+export function stalePaths(change: Change, tick: Tick, db: Db, now: Date): Map<string, { fresh: boolean }> {
   const out = new Map<string, { fresh: boolean }>();
   const memo = new Map<string, string[]>();
   const members = (name: CollectionName, kind: 'all' | 'touched' | 'timely') => {
@@ -69,15 +78,22 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
     }
     return list;
   };
+  const due = (every: 'minute' | 'quarter-hour' | undefined) =>
+    tick === 'quarter-hour' || (tick === 'minute' && (every ?? 'minute') === 'minute');
   // Site-wide paths first (the most read), then the families (a full publish renders thousands).
   for (const route of publicRoutes) {
-    if (!route.each && (change.everything || change.site || tick)) out.set(route.path, { fresh: tick });
+    if (route.each) continue;
+    const timely = due(route.refresh);
+    if (change.everything || change.site || timely) out.set(route.path, { fresh: timely });
   }
   for (const route of publicRoutes) {
     if (!route.each) continue;
-    for (const m of members(route.each, change.everything ? 'all' : 'touched'))
-      out.set(pathFor(route, m), { fresh: false });
-    if (tick) for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
+    // A tick alone touches nothing: only what the clock changes (below) is rendered again.
+    if (!isEmpty(change))
+      for (const m of members(route.each, change.everything ? 'all' : 'touched'))
+        out.set(pathFor(route, m), { fresh: false });
+    if (due(collections[route.each].refresh))
+      for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
   }
   return out;
 }
@@ -108,6 +124,8 @@ export class Publisher {
   private running: Promise<void> | undefined;
   private again = false;
   private lastSecond = 0;
+  /** The quarter hour (ms / 15 min) whose figures were last refreshed by a tick. */
+  private lastQuarter = -1;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
   private commandChild: ChildProcess | undefined;
@@ -133,6 +151,14 @@ export class Publisher {
     (this.options.log ?? console.log)(line);
   }
 
+  /** A tick's kind: the first one of each quarter hour (by the clock, so a late tick still counts) refreshes the figures too. */
+  private tickKind(): Tick {
+    const quarter = Math.floor(this.now().getTime() / QUARTER_HOUR_MS);
+    if (quarter === this.lastQuarter) return 'minute';
+    this.lastQuarter = quarter;
+    return 'quarter-hour';
+  }
+
   /** Every published path, at once: what `npm run export` does. */
   async publishAll(): Promise<PublishReport> {
     this.cursor = changeCursor(this.options.db);
@@ -142,7 +168,7 @@ export class Publisher {
 
   private newBacklog(): Backlog {
     return {
-      queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()],
+      queue: [...stalePaths(everything(), 'quarter-hour', this.options.db, this.now()).keys()],
       started: performance.now(),
       written: 0,
       rendered: 0,
@@ -278,7 +304,7 @@ export class Publisher {
     const targets =
       isEmpty(change) && !tick
         ? new Map<string, { fresh: boolean }>()
-        : stalePaths(change, tick, this.options.db, this.now());
+        : stalePaths(change, tick ? this.tickKind() : 'none', this.options.db, this.now());
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
@@ -344,7 +370,7 @@ export class Publisher {
 
   /** The end of a full publish: the build's files, and no file of a path that no longer exists. */
   private finishBacklog(report: PublishReport, second: number): void {
-    const current = new Set(stalePaths(everything(), false, this.options.db, this.now()).keys());
+    const current = new Set(stalePaths(everything(), 'none', this.options.db, this.now()).keys());
     // Build files no route produces (`/leds` is prerendered: one file, two URLs).
     const files = new Set([...current].map(fileFor));
     for (const [path, entry] of this.options.staticFiles ?? []) {

@@ -17,6 +17,11 @@ export interface PublicRoute {
    * nginx sends a request with a query string to Node only for these pages.
    */
   query?: readonly string[];
+  /**
+   * How often the clock alone re-renders this page (it is also re-rendered after every public
+   * change): every minute unless it says otherwise.
+   */
+  refresh?: 'minute' | 'quarter-hour';
 }
 
 export const publicRoutes: readonly PublicRoute[] = [
@@ -37,7 +42,8 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/zonas/:slug', each: 'areas' },
   { path: '/historial', query: ['mes'] },
   { path: '/historial/:mes', each: 'historyMonths' },
-  { path: '/disponibilidad' },
+  // States the minute its figures count to: refreshed every quarter hour and after each change.
+  { path: '/disponibilidad', refresh: 'quarter-hour' },
   { path: '/disponibilidad/:mes', each: 'availabilityMonths' },
   { path: '/disponibilidad/:mes.csv', each: 'availabilityMonths' },
   { path: '/mantenimiento', query: ['mes'] },

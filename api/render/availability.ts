@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '#db/domain/availability.ts';
 import { MIN_NOTICE_MS } from '#db/domain/maintenance.ts';
 import { TIME_ZONE } from '#db/enums.ts';
+import { formatLocalIso } from '#db/domain/time.ts';
 import type { ComponentAvailability, IncidentRef, MonthAvailability, ServiceMonth } from '#db/queries/index.ts';
 
 /** Percentages to 4 decimals, cut rather than rounded: a figure never reads better than it was. */
@@ -51,6 +52,8 @@ export function availabilityJson(m: MonthAvailability, publicUrl: string) {
     from: m.from.toISOString(),
     to: m.to.toISOString(),
     complete: m.complete,
+    /** The minute the figures were computed: a month in progress is counted up to it. */
+    computed_at: m.computedAt.toISOString(),
     method: {
       partial_outage_weight: PARTIAL_OUTAGE_WEIGHT,
       maintenance_notice_hours: MIN_NOTICE_MS / 3_600_000,
@@ -89,11 +92,14 @@ export const AVAILABILITY_CSV_COLUMNS = [
   'minutos_mantenimiento_sin_aviso',
   'minutos_indisponibles',
   'incidentes',
+  'cifras_hasta',
 ] as const;
 
 /**
  * One row for the whole network, one per area and one per component. A byte-order mark first,
- * so that a spreadsheet opened with a double click reads the accents as UTF-8.
+ * so that a spreadsheet opened with a double click reads the accents as UTF-8. `cifras_hasta`
+ * says up to when the minutes count (the month's end, or the minute a month in progress was
+ * computed to), in Mexico City time with its offset.
  */
 export function availabilityCsv(m: MonthAvailability): string {
   const row = (
@@ -119,6 +125,7 @@ export function availabilityCsv(m: MonthAvailability): string {
     minutesFigure(t.unannouncedMaintenance),
     minutesFigure(t.down),
     incidents,
+    formatLocalIso(m.to),
   ];
   const records = [row('red', '', 'Toda la red', '', m.network.percent, m.network.tally, m.network.incidents.length)];
   for (const g of m.groups) {
@@ -151,6 +158,7 @@ export function servicesJson(month: string, list: ServiceMonth[], publicUrl: str
       from: s.from.toISOString(),
       to: s.to.toISOString(),
       complete: s.complete,
+      computed_at: s.computedAt.toISOString(),
       availability_percent: percentFigure(s.percent),
       minutes: minutesJson(s.tally),
       incidents: s.events.filter((e) => e.kind === 'incident').map((e) => e.id),
@@ -182,6 +190,7 @@ export const SERVICES_CSV_COLUMNS = [
   'mantenimientos',
   'renta_mensual_mxn',
   'bonificacion_estimada_mxn',
+  'cifras_hasta',
 ] as const;
 
 export function servicesCsv(month: string, list: ServiceMonth[]): string {
@@ -203,6 +212,7 @@ export function servicesCsv(month: string, list: ServiceMonth[]): string {
     s.events.filter((e) => e.kind === 'maintenance').length,
     s.compensation?.monthlyPrice ?? '',
     s.compensation?.total ?? '',
+    formatLocalIso(s.to),
   ]);
   return stringify(records, {
     header: true,

@@ -54,6 +54,26 @@ export function formatDate(d: Date): string {
 export function formatTime(d: Date): string {
   return timeFormat.format(d);
 }
+/**
+ * The minute a figure for a period in progress is computed to: `now`, down to the whole minute.
+ * Every such figure states it (`formatAsOf`), so a reader knows what it counts.
+ */
+export function figureMinute(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / MINUTE) * MINUTE);
+}
+/** "al 7 dic 2026, 14:05, hora del centro de México": what a figure in progress counts up to. */
+export function formatAsOf(d: Date): string {
+  return `al ${formatDateTime(d)}, ${ZONE_LABEL}`;
+}
+/** "2026-12-07T14:05:00-06:00": an instant as Mexico City wall time with its offset (CSV cells). */
+export function formatLocalIso(d: Date): string {
+  const p = zonedParts(d);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const offset = zoneOffsetMinutes(d);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+}
 /** "noviembre de 2026" for a month key "2026-11". */
 export function formatMonth(key: string): string {
   const [y, m] = key.split('-').map(Number);

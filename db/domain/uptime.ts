@@ -6,7 +6,7 @@ import {
   type MaintenanceSpan,
   type StatusPoint,
 } from './availability.ts';
-import { DAY, startOfZonedDay, zonedDateKey } from './time.ts';
+import { DAY, figureMinute, startOfZonedDay, zonedDateKey } from './time.ts';
 
 export { formatPercent, PARTIAL_OUTAGE_WEIGHT, type StatusPoint } from './availability.ts';
 
@@ -22,6 +22,8 @@ export interface UptimeDay {
 
 export interface Uptime {
   days: UptimeDay[];
+  /** The minute the figures were computed to: today's bar counts up to it. */
+  to: Date;
   /** Availability over the whole period (availabilityPercent), 0–100, or null with no data at all. */
   percent: number | null;
 }
@@ -69,7 +71,7 @@ export function uptimeFromEvents(
   spans: readonly MaintenanceSpan[] = [],
 ): Uptime {
   const dayStarts = grid.starts;
-  const end = now.getTime();
+  const end = figureMinute(now).getTime();
   const result: UptimeDay[] = [];
   const total = emptyTally();
   for (let d = 0; d < dayStarts.length; d++) {
@@ -101,5 +103,5 @@ export function uptimeFromEvents(
       },
     });
   }
-  return { days: result, percent: availabilityPercent(total) };
+  return { days: result, to: new Date(end), percent: availabilityPercent(total) };
 }

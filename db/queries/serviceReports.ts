@@ -18,6 +18,7 @@ import {
 import { incidentsOverlapping, maintenancesInProgressBetween, statusTimelines } from './availability.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { monthBounds } from './history.ts';
+import { figureMinute } from '../domain/time.ts';
 import { listServices, serviceById, serviceFootprints, type ServiceView } from './services.ts';
 
 const MINUTE = 60_000;
@@ -45,6 +46,8 @@ export interface ServiceMonth {
   from: Date;
   to: Date;
   complete: boolean;
+  /** The minute the figures were computed (a month in progress is counted up to it). */
+  computedAt: Date;
   /** Minutes in the calendar month: what the monthly price pays for. */
   monthMinutes: number;
   tally: AvailabilityTally;
@@ -55,10 +58,9 @@ export interface ServiceMonth {
 }
 
 /**
- * Every service's month (or one service's: `serviceId`), up to `now`. Unlike /disponibilidad
- * (a file of the published snapshot, measured to the last full hour so it is not rewritten every
- * minute), the statement and the billing report are answered by Node on each request: an
- * incident open right now must be on the customer's statement.
+ * Every service's month (or one service's: `serviceId`), up to the minute of `now` (the same
+ * minute rule as /disponibilidad). The statement and the billing report are answered by Node on
+ * each request: an incident open right now must be on the customer's statement.
  */
 export function serviceMonths(db: Db, month: string, now: Date, filter: { serviceId?: string } = {}): ServiceMonth[] {
   const list =
@@ -69,7 +71,7 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
   const catalogue = componentCatalogue(db);
   const footprints = new Map(serviceFootprints(db).map((f) => [f.serviceId, f]));
   const bounds = monthBounds(month);
-  const nowMs = now.getTime();
+  const nowMs = figureMinute(now).getTime();
   const to = Math.min(bounds.to.getTime(), nowMs);
   const from = bounds.from.getTime();
   const componentIds = [...new Set(list.map((s) => s.componentId))];
@@ -150,6 +152,7 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
       from: bounds.from,
       to: new Date(to),
       complete: bounds.to.getTime() <= nowMs,
+      computedAt: new Date(nowMs),
       monthMinutes,
       tally,
       percent: availabilityPercent(tally),

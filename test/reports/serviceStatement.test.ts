@@ -151,10 +151,10 @@ describe('per-service statement', () => {
     const csv = await (await api('/api/v1/reports/services?month=2026-11&format=csv')).text();
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn',
+      'mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn,cifras_hasta',
     );
     expect(lines[1]).toMatch(
-      /^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83$/,
+      /^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83,2026-12-01T00:00:00-06:00$/,
     );
     expect((await api('/api/v1/reports/services?month=2030-01')).status).toBe(422);
     expect((await get('/api/v1/reports/services?month=2026-11')).status).toBe(401);
