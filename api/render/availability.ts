@@ -52,8 +52,6 @@ export function availabilityJson(m: MonthAvailability, publicUrl: string) {
     from: m.from.toISOString(),
     to: m.to.toISOString(),
     complete: m.complete,
-    /** The minute the figures were computed: a month in progress is counted up to it. */
-    computed_at: m.computedAt.toISOString(),
     method: {
       partial_outage_weight: PARTIAL_OUTAGE_WEIGHT,
       maintenance_notice_hours: MIN_NOTICE_MS / 3_600_000,
@@ -158,7 +156,6 @@ export function servicesJson(month: string, list: ServiceMonth[], publicUrl: str
       from: s.from.toISOString(),
       to: s.to.toISOString(),
       complete: s.complete,
-      computed_at: s.computedAt.toISOString(),
       availability_percent: percentFigure(s.percent),
       minutes: minutesJson(s.tally),
       incidents: s.events.filter((e) => e.kind === 'incident').map((e) => e.id),

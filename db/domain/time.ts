@@ -54,12 +54,20 @@ export function formatDate(d: Date): string {
 export function formatTime(d: Date): string {
   return timeFormat.format(d);
 }
+/** A quarter hour in ms: figures for a period in progress are refreshed at least this often. */
+export const FIGURE_REFRESH_MS = 15 * MINUTE;
+
 /**
- * The minute a figure for a period in progress is computed to: `now`, down to the whole minute.
- * Every such figure states it (`formatAsOf`), so a reader knows what it counts.
+ * The instant figures for a period in progress count up to: the last quarter hour, or the last
+ * status change when that is later (`lastChange`). Every renderer of a figure (Node on request,
+ * the publisher on a change or on the quarter hour) gets the same instant from the same data, so
+ * a published copy is byte-equal to what Node serves, and an outage is counted whole as soon as
+ * the change that ends it is recorded. Every such figure states it (`formatAsOf`).
  */
-export function figureMinute(now: Date): Date {
-  return new Date(Math.floor(now.getTime() / MINUTE) * MINUTE);
+export function figuresAsOf(now: Date, lastChange: Date | null): Date {
+  const quarter = Math.floor(now.getTime() / FIGURE_REFRESH_MS) * FIGURE_REFRESH_MS;
+  const last = lastChange && lastChange.getTime() <= now.getTime() ? lastChange.getTime() : 0;
+  return new Date(Math.max(quarter, last));
 }
 /** "al 7 dic 2026, 14:05, hora del centro de México": what a figure in progress counts up to. */
 export function formatAsOf(d: Date): string {

@@ -6,7 +6,7 @@ import {
   type MaintenanceSpan,
   type StatusPoint,
 } from './availability.ts';
-import { DAY, figureMinute, startOfZonedDay, zonedDateKey } from './time.ts';
+import { DAY, startOfZonedDay, zonedDateKey } from './time.ts';
 
 export { formatPercent, PARTIAL_OUTAGE_WEIGHT, type StatusPoint } from './availability.ts';
 
@@ -22,7 +22,7 @@ export interface UptimeDay {
 
 export interface Uptime {
   days: UptimeDay[];
-  /** The minute the figures were computed to: today's bar counts up to it. */
+  /** The instant the figures count up to (`now` as given: see figuresAsOf): today's bar counts up to it. */
   to: Date;
   /** Availability over the whole period (availabilityPercent), 0–100, or null with no data at all. */
   percent: number | null;
@@ -71,7 +71,7 @@ export function uptimeFromEvents(
   spans: readonly MaintenanceSpan[] = [],
 ): Uptime {
   const dayStarts = grid.starts;
-  const end = figureMinute(now).getTime();
+  const end = now.getTime();
   const result: UptimeDay[] = [];
   const total = emptyTally();
   for (let d = 0; d < dayStarts.length; d++) {

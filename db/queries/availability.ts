@@ -14,7 +14,7 @@ import {
   type StatusPoint,
 } from '../domain/availability.ts';
 import { timelineFromStatements, type StatusStatement } from '../domain/timeline.ts';
-import { DAY, figureMinute, formatMonth, zonedMonthKey } from '../domain/time.ts';
+import { DAY, figuresAsOf, formatMonth, zonedMonthKey } from '../domain/time.ts';
 import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
 import { incidentImpactLabels, type IncidentImpact, type MaintenanceImpactKind } from '../enums.ts';
 import { firstAlertStarts } from './alerts.ts';
@@ -164,6 +164,18 @@ export function maintenanceSpansByComponent(
   return out;
 }
 
+/**
+ * The instant availability figures for a period in progress count up to (db/domain/time.ts
+ * figuresAsOf): the last quarter hour, or the last status change recorded when later.
+ */
+export function availabilityAsOf(db: Db, now: Date): Date {
+  const last = db.$client
+    .prepare('SELECT max(at) FROM component_status_events WHERE at <= ?')
+    .pluck()
+    .get(now.getTime()) as number | null;
+  return figuresAsOf(now, last === null ? null : new Date(last));
+}
+
 /** The time of the first status event of any component: no availability is known before it. */
 export function firstStatusEventAt(db: Db): Date | null {
   const at = db.$client.prepare(`SELECT MIN(effective_at) FROM component_status_events`).pluck().get() as number | null;
@@ -200,11 +212,9 @@ export interface GroupAvailability {
 export interface MonthAvailability {
   month: string;
   from: Date;
-  /** End of the month, or for the month in progress the minute it was computed to. */
+  /** End of the month, or for the month in progress the instant its figures count up to (availabilityAsOf). */
   to: Date;
   complete: boolean;
-  /** The minute the figures were computed (a month in progress is counted up to it). */
-  computedAt: Date;
   /** Every component together. */
   network: { tally: AvailabilityTally; percent: number | null; incidents: IncidentRef[] };
   groups: GroupAvailability[];
@@ -304,10 +314,10 @@ export function availabilityReport(
   }
   const ids = catalogue.all.map((c) => c.id);
   const spanFrom = monthBounds(keys[0]).from;
-  // The month in progress is measured up to the minute the figure is computed, which the page,
-  // the CSV and the JSON state. The publisher renders them again after every status change and
-  // every quarter hour (api/publish/collections.ts).
-  const nowMs = figureMinute(now).getTime();
+  // The month in progress is measured up to the last quarter hour or the last status change
+  // (availabilityAsOf), which the page, the CSV and the JSON state. The publisher renders them
+  // again after every status change and every quarter hour (api/publish/collections.ts).
+  const nowMs = availabilityAsOf(db, now).getTime();
   const spanTo = new Date(Math.min(monthBounds(month).to.getTime(), nowMs));
   const timelines = statusTimelines(db, ids, spanFrom, new Date(spanTo.getTime() + 1));
   const spans = maintenanceSpansByComponent(db, ids, spanFrom, spanTo, now);
@@ -361,7 +371,6 @@ export function availabilityReport(
       from: bounds.from,
       to: new Date(to),
       complete: bounds.to.getTime() <= nowMs,
-      computedAt: new Date(nowMs),
       network: {
         tally: networkTally,
         percent: availabilityPercent(networkTally),

@@ -15,10 +15,14 @@ import {
   type MaintenanceSpan,
   type StatusOverlay,
 } from '../domain/availability.ts';
-import { incidentsOverlapping, maintenancesInProgressBetween, statusTimelines } from './availability.ts';
+import {
+  availabilityAsOf,
+  incidentsOverlapping,
+  maintenancesInProgressBetween,
+  statusTimelines,
+} from './availability.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { monthBounds } from './history.ts';
-import { figureMinute } from '../domain/time.ts';
 import { listServices, serviceById, serviceFootprints, type ServiceView } from './services.ts';
 
 const MINUTE = 60_000;
@@ -46,8 +50,6 @@ export interface ServiceMonth {
   from: Date;
   to: Date;
   complete: boolean;
-  /** The minute the figures were computed (a month in progress is counted up to it). */
-  computedAt: Date;
   /** Minutes in the calendar month: what the monthly price pays for. */
   monthMinutes: number;
   tally: AvailabilityTally;
@@ -58,9 +60,9 @@ export interface ServiceMonth {
 }
 
 /**
- * Every service's month (or one service's: `serviceId`), up to the minute of `now` (the same
- * minute rule as /disponibilidad). The statement and the billing report are answered by Node on
- * each request: an incident open right now must be on the customer's statement.
+ * Every service's month (or one service's: `serviceId`), up to the same instant as /disponibilidad
+ * (availabilityAsOf: the last quarter hour or the last status change). The statement and the
+ * billing report are answered by Node on each request.
  */
 export function serviceMonths(db: Db, month: string, now: Date, filter: { serviceId?: string } = {}): ServiceMonth[] {
   const list =
@@ -71,7 +73,7 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
   const catalogue = componentCatalogue(db);
   const footprints = new Map(serviceFootprints(db).map((f) => [f.serviceId, f]));
   const bounds = monthBounds(month);
-  const nowMs = figureMinute(now).getTime();
+  const nowMs = availabilityAsOf(db, now).getTime();
   const to = Math.min(bounds.to.getTime(), nowMs);
   const from = bounds.from.getTime();
   const componentIds = [...new Set(list.map((s) => s.componentId))];
@@ -152,7 +154,6 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
       from: bounds.from,
       to: new Date(to),
       complete: bounds.to.getTime() <= nowMs,
-      computedAt: new Date(nowMs),
       monthMinutes,
       tally,
       percent: availabilityPercent(tally),

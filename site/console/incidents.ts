@@ -179,11 +179,10 @@ export function incidentComposerPage(
     view.errors = parsed.errors;
     checkElements(req.db, view.values, view.errors);
     eta = parsed.eta;
-    // A draft's start left as the form offered it stays the first alert's, to the second.
-    startedAt =
-      draft && view.values.startedAt === toLocalDateTimeValue(draftIncidentStart(draft, req.now))
-        ? null
-        : parsed.startedAt;
+    // A draft's start left as the form offered it (or emptied) stays the first alert's, to the second.
+    const draftStart = draft ? toLocalDateTimeValue(draftIncidentStart(draft, req.now)) : null;
+    if (draftStart && !view.values.startedAt) view.values.startedAt = draftStart;
+    startedAt = draftStart && view.values.startedAt === draftStart ? null : parsed.startedAt;
     const sent = formToken(form);
     if (sent) view.idem = sent;
     if (view.values.status === 'resolved')

@@ -39,7 +39,8 @@ const TOLUCA = {
   correctedAt: '2026-12-07T15:10:00Z',
   resolvedPosted: '2026-12-07T16:00:00Z',
 };
-// Read at 14:05:30 in Mexico City.
+// Read at 14:05:30 in Mexico City: figures count up to the last quarter hour (the last status
+// change was earlier), 14:00, and say so.
 const READ_AT = '2026-12-07T20:05:30Z';
 
 const metepecMinutes = minutesBetween(METEPEC.started, METEPEC.resolved); // 80
@@ -160,7 +161,7 @@ describe('effective time: the same minutes everywhere', () => {
 
   it('the 90-day bars: each day’s detail counts from the declared start, the alert’s startsAt and the corrected start', async () => {
     const html = await page('/');
-    const until = '(hasta las 14:05, hora del centro de México)';
+    const until = '(hasta las 14:00, hora del centro de México)';
     expect(dayDetail(html, 'Metepec · Fibra óptica')).toContain(
       `7 de diciembre de 2026 ${until}: ${durationText(metepecMinutes)} sin servicio`,
     );
@@ -168,9 +169,9 @@ describe('effective time: the same minutes everywhere', () => {
     expect(dayDetail(html, 'Toluca · Fibra óptica')).toContain(`${durationText(tolucaMinutes)} con intermitencia`);
   });
 
-  it('/disponibilidad, its CSV and the token JSON: the same minutes, counted up to the minute they say', async () => {
+  it('/disponibilidad, its CSV and the token JSON: the same minutes, counted up to the time they say', async () => {
     const html = await page('/disponibilidad/2026-12');
-    expect(html).toContain('al 7 dic 2026, 14:05, hora del centro de México');
+    expect(html).toContain('al 7 dic 2026, 14:00, hora del centro de México');
     const metepecRow = html.slice(html.indexOf('id="zona-metepec"'));
     expect(metepecRow).toMatch(
       new RegExp(
@@ -186,9 +187,9 @@ describe('effective time: the same minutes everywhere', () => {
     expect(Number(row('lerma-inalambrico').minutos_sin_servicio)).toBe(lermaMinutes);
     expect(Number(row('toluca-fibra').minutos_intermitencia)).toBe(tolucaMinutes);
     expect(Number(row('toluca-fibra').minutos_indisponibles)).toBeCloseTo(tolucaMinutes * 0.3, 6);
-    expect(row('metepec-fibra').cifras_hasta).toBe('2026-12-07T14:05:00-06:00');
-    // The month so far: 6 days, 14 h 5 min.
-    expect(Number(row('metepec-fibra').minutos_medidos)).toBe(6 * 1440 + 14 * 60 + 5);
+    expect(row('metepec-fibra').cifras_hasta).toBe('2026-12-07T14:00:00-06:00');
+    // The month so far: 6 days and 14 hours.
+    expect(Number(row('metepec-fibra').minutos_medidos)).toBe(6 * 1440 + 14 * 60);
 
     const json = await call('GET', '/api/v1/reports/availability?month=2026-12');
     const component = (slug: string) =>
@@ -198,8 +199,7 @@ describe('effective time: the same minutes everywhere', () => {
     expect(component('metepec-fibra').minutes.without_service).toBe(metepecMinutes);
     expect(component('lerma-inalambrico').minutes.without_service).toBe(lermaMinutes);
     expect(component('toluca-fibra').minutes.intermittent).toBe(tolucaMinutes);
-    expect(json.body.computed_at).toBe('2026-12-07T20:05:00.000Z');
-    expect(json.body.to).toBe('2026-12-07T20:05:00.000Z');
+    expect(json.body.to).toBe('2026-12-07T20:00:00.000Z');
   });
 
   it('the per-service statement, its NOM-184 estimate and the billing report', async () => {
@@ -208,7 +208,7 @@ describe('effective time: the same minutes everywhere', () => {
     const html = await page('/mi-servicio/SOM-12345/reporte/2026-12');
     expect(html).toContain(`Sin servicio: ${durationText(metepecMinutes)}`);
     expect(html).toContain(`Total estimado: ${money(total)}`);
-    expect(html).toContain('al 7 dic 2026, 14:05, hora del centro de México');
+    expect(html).toContain('al 7 dic 2026, 14:00, hora del centro de México');
     const lerma = await page('/mi-servicio/SOM-20001/reporte/2026-12');
     expect(lerma).toContain(`Sin servicio: ${durationText(lermaMinutes)}`);
 
