@@ -10,6 +10,7 @@ import { Publisher } from './publish/publisher.ts';
 import { cacheKeyFor } from './publish/routes.ts';
 import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
+import { countRequest } from './metrics/registry.ts';
 
 /**
  * How long a request's write waits for another process's write lock (the `noc` CLI, a backup
@@ -81,6 +82,7 @@ export async function startServer(options: {
         },
       })
     : undefined;
+  deps.publishing = publisher;
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
@@ -95,9 +97,13 @@ export async function startServer(options: {
         );
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
+        countRequest(req.url, reply.status);
         return;
       }
     }
+    // Counted once answered (or abandoned), with the status it got.
+    const url = req.url ?? '/';
+    res.once('close', () => countRequest(url, res.statusCode));
     void honoListener(req, res);
   });
   await new Promise<void>((resolve, reject) => {

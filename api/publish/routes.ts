@@ -40,6 +40,10 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/embed.js' },
   { path: '/incidentes/:id', each: 'incidents' },
   { path: '/zonas/:slug', each: 'areas' },
+  { path: '/calidad', each: 'qualityOverview' },
+  { path: '/calidad/:slug', each: 'qualityAreas' },
+  { path: '/calidad/:slug.json', each: 'qualityAreas' },
+  { path: '/calidad/:slug.csv', each: 'qualityAreas' },
   { path: '/historial', query: ['mes'] },
   { path: '/historial/:mes', each: 'historyMonths' },
   // States the minute its figures count to: refreshed every quarter hour and after each change.
