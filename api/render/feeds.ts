@@ -271,7 +271,9 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       link: e.link,
       date: e.updated,
       published: e.published,
-      description: cdata(format === 'atom' ? escapeHtml(e.summary) : e.summary),
+      // Readers render RSS <description> and Atom's type="html" summary as HTML: both get the
+      // text escaped, so `<b>` in an incident body reads as `<b>`. JSON Feed's summary is plain text.
+      description: cdata(format === 'json' ? e.summary : escapeHtml(e.summary)),
       content: cdata(e.contentHtml),
       author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
       category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),

@@ -161,6 +161,24 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(published('/status.txt').toString()).toContain('Lerma');
   });
 
+  it('keeps every published feed byte-equal to Node after a status change elsewhere', async () => {
+    // A status change republishes only the touched components' feeds; a feed whose times came
+    // from every catalogue row would then differ from Node's in <updated> / lastBuildDate.
+    clock.set('2026-11-26T18:35:00Z');
+    updateComponent(
+      s.db,
+      'metepec-fibra',
+      { status: 'degraded_performance' },
+      { now: clock.now(), actor: systemActor },
+    );
+    await s.publisher!.settled();
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files: Record<string, string> };
+    const feeds = Object.keys(manifest.files).filter((p) => /\/(feed|history)\.(rss|atom|json)$/.test(p));
+    expect(feeds.length).toBeGreaterThan(20);
+    for (const path of feeds) expect(published(path).equals(await served(path)), path).toBe(true);
+    clock.set('2026-11-26T18:30:00Z');
+  });
+
   it('puts a 70-second outage in the published figures as soon as it is resolved', async () => {
     clock.set('2026-11-26T18:41:10Z');
     updateComponent(s.db, 'zinacantepec-fibra', { status: 'major_outage' }, { now: clock.now(), actor: systemActor });
