@@ -65,7 +65,10 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/componentes/:slug/feed.json', each: 'catalogue' },
   { path: '/componentes/:slug/badge.svg', each: 'catalogue' },
   { path: '/componentes/:slug/mantenimiento.ics', each: 'catalogue' },
-  { path: '/autodiagnostico', query: ['zona', 'id_servicio', ...Object.keys(selfDiagnosisSteps)] },
+  {
+    path: '/autodiagnostico',
+    query: ['zona', 'tecnologia', 'id_servicio', 'pasos', ...Object.keys(selfDiagnosisSteps)],
+  },
   { path: '/soporte', query: ['criticidad', 'servicio', 'id_servicio', 'cliente', 'diagnostico'] },
   { path: '/leds' },
   { path: '/cobertura', query: ['solicitud', 'lat', 'lon'] },

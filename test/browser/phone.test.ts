@@ -245,6 +245,7 @@ describe('/autodiagnostico', () => {
     await tab.goto(`${s.url}/autodiagnostico`);
     await expect(tab.getByText('Desconecte de la corriente').count()).resolves.toBe(0);
     await tab.locator('#zona').selectOption('metepec');
+    await tab.locator('#tecnologia').selectOption('Fibra óptica');
     await Promise.all([tab.waitForURL(/zona=metepec/), tab.getByRole('button', { name: 'Comprobar mi zona' }).click()]);
     const known = tab.getByRole('heading', { name: 'Ya lo sabemos: hay una falla en Metepec' });
     await expect(known.isVisible()).resolves.toBe(true);

@@ -182,6 +182,7 @@ describe('renderers over every character XML cannot carry', () => {
       incidents: [],
       maintenances: [],
       nextMaintenance: null,
+      unexplained: [],
       now: new Date('2026-11-26T16:00:00Z'),
       publicUrl: 'https://status.example.test',
     });
