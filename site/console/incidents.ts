@@ -162,7 +162,7 @@ export function incidentComposerPage(
     try {
       const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
         discardDraft(req.db, draft.id, { reason }, contextOf(req));
-        return '/noc?aviso=descartado';
+        return `/noc?aviso=descartado&borrador=${encodeURIComponent(draft.id)}`;
       });
       return { redirect: location };
     } catch (err) {
