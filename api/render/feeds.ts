@@ -8,6 +8,7 @@ import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
 import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
+import { ETA_UNKNOWN } from '#db/enums.ts';
 import { escapeHtml } from './html.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '#db/domain/maintenance.ts';
 
@@ -102,7 +103,7 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
         ['Causa', cause ?? 'En investigación'],
         update.status === 'resolved'
           ? ['Restablecido', when(update.displayAt)]
-          : ['Tiempo estimado de restauración', eta ? when(eta) : 'Por confirmar'],
+          : ['Tiempo estimado de restauración', eta ? when(eta) : ETA_UNKNOWN],
         ['Publicado', when(update.displayAt)],
       ];
       const transitions = update.transitions.map((t) => `${t.name}: ${t.oldLabel} → ${t.newLabel}`);

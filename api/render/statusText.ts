@@ -8,7 +8,7 @@ import {
   type UnexplainedFault,
 } from '#db/queries/index.ts';
 import type { OverallStatus } from '#db/domain/rollup.ts';
-import { componentStatusShortLabels } from '#db/enums.ts';
+import { componentStatusShortLabels, ETA_UNKNOWN } from '#db/enums.ts';
 import { formatDateTime } from '#db/domain/time.ts';
 import { EMERGENCY_PHONE } from '#db/supportChannels.ts';
 
@@ -46,7 +46,7 @@ export function statusText(input: {
   for (const c of input.affected) lines.push(`${c.fullName}: ${componentStatusShortLabels[c.status]}.`);
   for (const f of input.unexplained) lines.push(unexplainedFaultText(f));
   for (const i of input.incidents) {
-    const eta = i.eta ? ` Restablecimiento estimado: ${formatDateTime(i.eta)}.` : '';
+    const eta = ` Restablecimiento estimado: ${i.eta ? formatDateTime(i.eta) : ETA_UNKNOWN.toLowerCase()}.`;
     lines.push(`${i.statusLabel}: ${i.name}.${i.cause ? ` Causa: ${i.cause}.` : ''}${eta}`);
   }
   for (const m of input.maintenances) {

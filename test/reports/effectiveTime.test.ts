@@ -275,3 +275,51 @@ describe('effective time: what the API refuses', () => {
     expect(laterStart.body.error.fields[0].path).toBe('started_at');
   });
 });
+
+describe('an ETA is never in the past', () => {
+  it('refuses a past eta (at path eta), keeps no passed one silently, clears with null, and says «Por confirmar» everywhere', async () => {
+    const created = await call('POST', '/api/v1/incidents', {
+      name: 'Falla en Zinacantepec',
+      status: 'identified',
+      body: 'Revisamos la OLT de Zinacantepec.',
+      eta: '2026-12-07T14:30:00-06:00',
+      components: { 'zinacantepec-fibra': 'partial_outage' },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const past = await call('POST', `/api/v1/incidents/${id}/updates`, {
+      status: 'identified',
+      body: 'Seguimos.',
+      eta: '2026-12-07T13:00:00-06:00',
+    });
+    expect(past.status).toBe(422);
+    expect(past.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['eta']);
+    // 14:40: the published ETA (14:30) has passed; an update that says nothing of it must not re-publish it.
+    clock.set('2026-12-07T20:40:00Z');
+    try {
+      const silent = await call('POST', `/api/v1/incidents/${id}/updates`, { status: 'identified', body: 'Seguimos.' });
+      expect(silent.status).toBe(422);
+      expect(silent.body.error.fields[0].path).toBe('eta');
+      const cleared = await call('POST', `/api/v1/incidents/${id}/updates`, {
+        status: 'identified',
+        body: 'Seguimos; la hora estimada está por confirmar.',
+        eta: null,
+      });
+      expect(cleared.status).toBe(201);
+      const flat = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+      expect(flat(await page(`/incidentes/${id}`))).toContain('Tiempo estimado de restauración Por confirmar');
+      const v2 = JSON.parse(await page('/api/v2/incidents/unresolved.json'));
+      const mine = v2.incidents.find((i: { id: string }) => i.id === id);
+      expect(mine.somnet).toMatchObject({ eta: null, eta_text: 'Por confirmar' });
+      expect(await page('/status.txt')).toContain(
+        'Identificado: Falla en Zinacantepec. Restablecimiento estimado: por confirmar.',
+      );
+      for (const path of ['/feed.rss', '/feed.atom', '/componentes/zinacantepec/feed.json'])
+        expect(await page(path), path).toMatch(
+          /Tiempo estimado de restauración:(<\/strong>|\\u003c\/strong>)? Por confirmar/,
+        );
+    } finally {
+      clock.set(READ_AT);
+    }
+  });
+});
