@@ -23,6 +23,7 @@ import { feedRoutes } from './routes/feeds.ts';
 import { embedRoutes } from './routes/embeds.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { subscriberRoutes } from './routes/subscribers.ts';
+import { channelWebhookRoutes } from './routes/channelWebhooks.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
@@ -35,6 +36,7 @@ import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import { getCookie } from 'hono/cookie';
 import '#db/notifications/channels.ts';
+import { channelPolicy } from './channels/policy.ts';
 
 type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
 
@@ -198,6 +200,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/reports', reportRoutes(deps));
   app.route('/api/v1/quality', qualityRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
+  app.route('/', channelWebhookRoutes(deps)); // SMS, WhatsApp and Telegram call back, signed
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));
@@ -224,6 +227,11 @@ export function createApp(options: CreateAppOptions) {
       mapTileUrl: deps.config.mapTileUrl,
       maintenanceMaxHours: deps.config.maintenanceMaxHours,
       prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
+      notifyConfirmAbove: deps.config.channels?.confirmAbove,
+      channels: {
+        ...channelPolicy(deps.config),
+        telegramBot: deps.config.channels?.telegram?.botUsername,
+      },
       auth: authConfig(deps.config),
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);

@@ -4,6 +4,7 @@ import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { alertSettler } from './alertSettler.ts';
 import { qualityWorker } from './quality.ts';
+import { channelWorkers } from './channels.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -20,6 +21,7 @@ export const workers: BackgroundWorker[] = [
   maintenanceScheduler(),
   webhookWorker(),
   emailWorker(),
+  channelWorkers(),
   alertSettler(),
   qualityWorker(),
 ];

@@ -27,6 +27,8 @@ export const LIMITS = {
   slug: 60,
   /** Email addresses (RFC 5321). */
   email: 254,
+  /** A subscriber's address on any channel: an email, a phone number, a chat id or a webhook URL. */
+  address: 2_000,
   /** A customer's ID from their invoice. */
   customerId: 40,
   /** API token names. */

@@ -35,7 +35,7 @@ import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { isFault } from '../domain/rollup.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
 import { componentHolders, type ComponentHolder } from '../queries/holders.ts';
-import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
+import { maintenanceScope, noticeRecipientsFor } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import {
@@ -455,7 +455,7 @@ export function updateMaintenance(
     // notice is queued, not from the original announcement.
     const newlyReached =
       m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
-        ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
+        ? noticeRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
         : [];
     const newContacts = newlyReached.filter((r) => r.services?.length).length;
     if (newContacts > 0 && !emergency && !hasEnoughNotice(now, from)) {

@@ -28,9 +28,11 @@ export interface Transport {
   batchSize: number;
   /**
    * Delivers one batch. `batchKey` is stable across crashes for the same rows: pass it to
-   * the provider as its idempotency key. Must not throw for delivery errors; report them.
+   * the provider as its idempotency key. `resumed`: the batch was claimed before a crash and
+   * its outcome never recorded (a provider without idempotency keys may look it up first).
+   * Must not throw for delivery errors; report them.
    */
-  send(batch: OutboxRow[], batchKey: string): Promise<DeliveryResult[]>;
+  send(batch: OutboxRow[], batchKey: string, resumed?: boolean): Promise<DeliveryResult[]>;
   /**
    * Clears a row's payload once it is sent, for channels whose payload holds secrets (email
    * links with tokens). Failed rows keep theirs, for the NOC to inspect.
@@ -72,7 +74,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
   const maxAttempts = options.maxAttempts ?? 8;
   let handled = 0;
   for (let b = 0; b < (options.maxBatches ?? Infinity); b++) {
-    let batch: { rows: OutboxRow[]; key: string };
+    let batch: { rows: OutboxRow[]; key: string; resumed?: boolean };
     try {
       batch = await backgroundWrite(db, () => claimBatch(db, transport, now()));
     } catch (err) {
@@ -84,7 +86,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     if (b > 0 && options.pace) await options.pace();
     let results: DeliveryResult[];
     try {
-      results = await transport.send(batch.rows, batch.key);
+      results = await transport.send(batch.rows, batch.key, batch.resumed === true);
     } catch (err) {
       results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
     }
@@ -120,7 +122,7 @@ function reportOutcomes(channel: string, rows: OutboxRow[], results: DeliveryRes
     if (count > 0) for (const listener of outcomeListeners) listener(channel, outcome, count);
 }
 
-function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]; key: string } {
+function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]; key: string; resumed?: boolean } {
   return db.$client
     .transaction(() => {
       // A batch claimed before a crash goes first, unchanged.
@@ -145,7 +147,7 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
           .where(and(eq(outboxMessages.batchKey, claimed.batchKey!), eq(outboxMessages.status, 'pending')))
           .orderBy(asc(outboxMessages.id))
           .all();
-        return { rows, key: claimed.batchKey! };
+        return { rows, key: claimed.batchKey!, resumed: true };
       }
       const rows = db
         .select()
