@@ -93,7 +93,7 @@ describe('incident composer', () => {
     );
     expect(html).toContain('Escriba un título');
     expect(html).toContain('Escriba el mensaje para los clientes.');
-    expect(html).toContain('debe ser posterior a ahora');
+    expect(html).toContain('indique una posterior a ahora');
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(before);
   });
 
