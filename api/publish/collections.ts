@@ -17,6 +17,7 @@ import {
   qualityAreaSlugsByIds,
   shiftMonth,
   slugsOfComponents,
+  openIncidentIdsTouching,
   unresolvedIncidentIds,
 } from '#db/queries/index.ts';
 import type { Change } from './changes.ts';
@@ -30,6 +31,11 @@ export interface Collection {
   timely(db: Db, now: Date): string[];
   /** How often the clock re-publishes the timely members: every minute unless it says otherwise. */
   refresh?: 'minute' | 'quarter-hour';
+  /**
+   * Every member's page states the quarter hour its figures count to (figuresAsOf): all of them
+   * are re-published on each quarter-hour tick, beside the timely ones every minute.
+   */
+  quarterHourFigures?: boolean;
 }
 
 /** "2026-09" … "2026-12": every month from `from` to `to`, both included. */
@@ -45,7 +51,8 @@ function monthsOf(windows: Array<{ from: Date; until: Date }>): string[] {
 
 const incidents: Collection = {
   all: (db) => incidentIds(db),
-  touched: (change) => [...change.incidents],
+  // An open incident's page shows its components' current status: a status change republishes it.
+  touched: (change, db) => [...new Set([...change.incidents, ...openIncidentIdsTouching(db, [...change.components])])],
   // Open incidents show how long ago the last update was and whether the ETA has passed.
   timely: (db) => unresolvedIncidentIds(db),
 };
@@ -137,6 +144,8 @@ const areas: Collection = {
       all.has(slug),
     );
   },
+  // Its bars state the quarter hour today's figures count to.
+  quarterHourFigures: true,
 };
 
 /**

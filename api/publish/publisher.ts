@@ -95,6 +95,8 @@ export function stalePaths(change: Change, tick: Tick, db: Db, now: Date): Map<s
         out.set(pathFor(route, m), { fresh: false });
     if (due(collections[route.each].refresh))
       for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
+    if (tick === 'quarter-hour' && collections[route.each].quarterHourFigures)
+      for (const m of members(route.each, 'all')) out.set(pathFor(route, m), { fresh: true });
   }
   return out;
 }

@@ -166,13 +166,21 @@ export function maintenanceSpansByComponent(
 
 /**
  * The instant availability figures for a period in progress count up to (db/domain/time.ts
- * figuresAsOf): the last quarter hour, or the last status change recorded when later.
+ * figuresAsOf): the last quarter hour, or the last status change recorded when later. Given
+ * `componentIds`, only their changes count: a page showing some components (an area's) must not
+ * move with a change elsewhere, which does not republish it.
  */
-export function availabilityAsOf(db: Db, now: Date): Date {
-  const last = db.$client
-    .prepare('SELECT max(at) FROM component_status_events WHERE at <= ?')
-    .pluck()
-    .get(now.getTime()) as number | null;
+export function availabilityAsOf(db: Db, now: Date, componentIds?: readonly string[]): Date {
+  const last = (
+    componentIds
+      ? db.$client
+          .prepare(
+            `SELECT max(at) FROM component_status_events WHERE at <= ? AND component_id IN (SELECT value FROM json_each(?))`,
+          )
+          .pluck()
+          .get(now.getTime(), JSON.stringify(componentIds))
+      : db.$client.prepare('SELECT max(at) FROM component_status_events WHERE at <= ?').pluck().get(now.getTime())
+  ) as number | null;
   return figuresAsOf(now, last === null ? null : new Date(last));
 }
 

@@ -9,7 +9,8 @@ import { availabilityAsOf, maintenanceSpansByComponent, statusTimelines } from '
  * the same instant as its figures (figuresAsOf).
  */
 export function componentUptimes(db: Db, componentIds: string[], at: Date, days = 90): Map<string, Uptime> {
-  const now = availabilityAsOf(db, at);
+  // Up to the instant these components' figures count to: a change elsewhere leaves them as they are.
+  const now = availabilityAsOf(db, at, componentIds);
   const windowStart = new Date(startOfZonedDay(now).getTime() - (days - 1) * DAY - DAY);
   const end = new Date(now.getTime() + 1);
   const timelines = statusTimelines(db, componentIds, windowStart, end);
