@@ -5,6 +5,7 @@ import type { ApiScope } from '#db/enums.ts';
 import type { AuthConfig, Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
 import type { PublishedState } from './publish/publisher.ts';
+import type { ApiDescription } from './openapi/document.ts';
 
 /** What every route needs; built once per process (or per test file). */
 export interface AppDeps {
@@ -45,6 +46,8 @@ export interface PageLocals {
   clientIp: string;
   /** Console sign-in settings (CONSOLE_2FA, CONSOLE_IDLE_MINUTES, CONSOLE_PASSWORD_LOGIN, OIDC_*). */
   auth: AuthConfig;
+  /** The API's OpenAPI description (GET /api/v1/openapi.json), for its reference page /integraciones/api. */
+  apiDescription: () => ApiDescription;
 }
 
 export type Env = { Variables: { tokenName: string; tokenScopes: ApiScope[] } };

@@ -73,7 +73,6 @@ export async function startServer(options: {
         dir: options.config.publishDir,
         render: renderPublic,
         staticFiles: deps.staticFiles,
-        cache,
         now: options.now,
         command: options.config.publishCommand,
         origin: {

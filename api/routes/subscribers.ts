@@ -10,7 +10,14 @@ import {
   unsubscribe,
   type ImportRow,
 } from '#db/commands/subscribers.ts';
-import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
+import {
+  componentCatalogue,
+  failedEmails,
+  listSubscribers,
+  subscriberListQuery,
+  type SubscriberView,
+} from '#db/queries/index.ts';
+import { parseInput } from '#db/commands/input.ts';
 import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import { publicRoute, scopeGuard } from '../scopes.ts';
@@ -19,7 +26,7 @@ import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
 import { limitBody, tokenContext } from '../http.ts';
 import { channelPolicy } from '../channels/policy.ts';
-import { isSubscriberChannel, maskedAddress } from '#db/subscriptions/channels.ts';
+import { maskedAddress } from '#db/subscriptions/channels.ts';
 import { outboxHealthByChannel } from '#db/outbox/enqueue.ts';
 
 export const SUBSCRIBE_ACCEPTED = {
@@ -107,12 +114,8 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.get('/subscribers', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
-    const channel = c.req.query('channel');
-    const list = listSubscribers(db, {
-      email: c.req.query('email'),
-      ...(isSubscriberChannel(channel) ? { channel } : {}),
-      ...(c.req.query('address') ? { address: c.req.query('address') } : {}),
-    });
+    const filter = parseInput(subscriberListQuery, c.req.query(), { message: 'Parámetros de consulta no válidos.' });
+    const list = listSubscribers(db, filter);
     return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
   });
 

@@ -1,8 +1,7 @@
 import type { AppDeps } from '../context.ts';
-import { maintenanceScheduler } from './maintenanceScheduler.ts';
+import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
-import { alertSettler } from './alertSettler.ts';
 import { qualityWorker } from './quality.ts';
 import { channelWorkers } from './channels.ts';
 
@@ -18,10 +17,9 @@ export interface BackgroundWorker {
 
 /** Every worker the server runs. Features add theirs here. */
 export const workers: BackgroundWorker[] = [
-  maintenanceScheduler(),
+  clockWorker(),
   webhookWorker(),
   emailWorker(),
   channelWorkers(),
-  alertSettler(),
   qualityWorker(),
 ];

@@ -51,7 +51,7 @@ import {
   text,
 } from './input.ts';
 import { assertKnownElements } from './services.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { isDatabaseBusy, runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 
 export type MaintenanceRow = typeof maintenances.$inferSelect;
@@ -653,7 +653,7 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       const step = runCommand(db, (): SchedulerStep | null => {
         // Re-read inside the transaction: a NOC command may have changed it since.
         const m = load(db, candidate.id);
-        const ctx = { type: 'maintenance', id: m.id };
+        const ctx = { type: 'maintenance', id: m.id } as const;
         switch (dueAction(m, t)) {
           case 'catch_up':
             // The whole window passed while the server was down: it is over, not starting now,
@@ -694,6 +694,9 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       });
       if (step) steps.push(step);
     } catch (err) {
+      // Another process holding the write lock is the weather, not this window's fault: the clock
+      // worker backs off and tries every window again (api/workers/clock.ts).
+      if (isDatabaseBusy(err)) throw err;
       console.error(`Mantenimiento ${candidate.id}: la transición automática falló`, err);
     }
   }

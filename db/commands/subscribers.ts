@@ -34,7 +34,7 @@ import {
 import { withinRateLimit } from './rateLimit.ts';
 import { subscriberRowForToken } from '../queries/subscribers.ts';
 import { chosenScope } from '../subscriptions/choices.ts';
-import { recordAudit } from './audit.ts';
+import { noteChange, recordAudit } from './audit.ts';
 import { CommandError, notFound, unknownRefs, type FieldError } from './errors.ts';
 import { fieldErrors, LIMITS, parseInput, refList, serviceIdText, text } from './input.ts';
 import { runCommand, writeTransaction, type CommandContext } from './transaction.ts';
@@ -439,6 +439,8 @@ export function confirmCode(
   const { channel, address } = requestedAddress(input, policy);
   const code = input.code.trim();
   const outcome = runCommand(db, () => {
+    // A wrong or unknown code may write nothing: still a subscriber's matter, not a public one.
+    noteChange(db, 'subscriber');
     const row = db
       .select()
       .from(subscribers)
@@ -555,6 +557,7 @@ export function unsubscribe(db: Db, token: string, { now, actor }: CommandContex
   if (!TOKEN_PATTERN.test(token))
     throw new CommandError(400, 'invalid_token', 'El enlace está incompleto: cópielo completo desde el correo.');
   return runCommand(db, () => {
+    noteChange(db, 'subscriber');
     const row = subscriberForToken(db, token, 'manage', now) ?? subscriberForToken(db, token, 'confirm', now);
     if (!row) return false;
     rememberOptOut(db, row, now);
@@ -584,6 +587,8 @@ export function unsubscribeAddress(
   { now, actor }: CommandContext,
 ): boolean {
   return runCommand(db, () => {
+    // Anyone can text «BAJA»: one from an unknown number writes nothing and is no public change.
+    noteChange(db, 'subscriber');
     const row = db
       .select()
       .from(subscribers)
@@ -609,6 +614,8 @@ export function endSubscription(
   { now, actor }: CommandContext,
 ): boolean {
   return runCommand(db, () => {
+    // A provider's report about an address we never had writes nothing: no public change either.
+    noteChange(db, 'subscriber');
     const row = db
       .select()
       .from(subscribers)
@@ -705,7 +712,7 @@ export function subscribeTelegramChat(
 export const MAX_IMPORT_ROWS = 10_000;
 
 /** One registered technical contact; rows are a document of their own, so their keys are the public names. */
-const importRow = z.strictObject({
+export const importRow = z.strictObject({
   email: emailAddress.optional(),
   channel: channelName.optional(),
   address: addressText.optional(),

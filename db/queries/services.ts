@@ -2,6 +2,7 @@
 // "¿Me afecta?" page read it. Which services an incident or maintenance reaches is decided by
 // the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
 import { asc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
 import type { SubscriberChannel } from '../enums.ts';
 import {
@@ -85,6 +86,11 @@ function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean):
 }
 
 /** The inventory in the order of the last import; `customerId` narrows it to one customer. */
+/** Query parameters of GET /api/v1/services. */
+export const serviceListQuery = z.object({
+  customer_id: z.string().optional().meta({ description: 'Solo los servicios de este cliente.' }),
+});
+
 export function listServices(db: Db, filter: { customerId?: string } = {}): ServiceView[] {
   const rows = db
     .select()

@@ -3,7 +3,8 @@ import type { Db } from '../client.ts';
 import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { parseToken } from '../subscriptions/tokens.ts';
-import type { SubscriberChannel } from '../enums.ts';
+import { z } from 'zod';
+import { subscriberChannels, type SubscriberChannel } from '../enums.ts';
 import type { NoticeProps } from '../subscriptions/payload.ts';
 import { groupBy } from './batch.ts';
 
@@ -75,6 +76,13 @@ function serviceIdsBySubscriber(db: Db, id?: string): Map<string, string[]> {
  * Every subscriber (pending ones included), oldest first; `email` filters by exact email address,
  * `channel` and `address` by channel and address (the address as stored, e.g. +527221675865).
  */
+/** Query parameters of GET /api/v1/subscribers: each narrows the list. */
+export const subscriberListQuery = z.object({
+  channel: z.enum(subscriberChannels, { error: `channel es uno de: ${subscriberChannels.join(', ')}.` }).optional(),
+  email: z.string().optional().meta({ description: 'Solo la suscripción por correo de esta dirección.' }),
+  address: z.string().optional().meta({ description: 'Solo las suscripciones de esta dirección, en cualquier canal.' }),
+});
+
 export function listSubscribers(
   db: Db,
   filter: { email?: string; channel?: SubscriberChannel; address?: string } = {},

@@ -61,6 +61,7 @@ const TABLE: Record<string, string> = {
   'POST /api/v1/subscribers': 'public',
   'POST /api/v1/subscribers/unsubscribe': 'public',
   'POST /api/v1/subscribers/verify': 'public',
+  'GET /api/v1/openapi.json': 'public',
   'GET /api/v1/notifications/outbox': 'subscribers',
 };
 
