@@ -6,6 +6,7 @@ import { zonedMonthKey } from '#db/domain/time.ts';
 import {
   areaSlugs,
   availabilityMonthRange,
+  pagesNamingComponents,
   catalogueSlugs,
   firstIncidentStart,
   incidentFootprint,
@@ -20,7 +21,13 @@ import {
   openIncidentIdsTouching,
   unresolvedIncidentIds,
 } from '#db/queries/index.ts';
-import type { Change } from './changes.ts';
+import { renamesAny, type Change } from './changes.ts';
+
+/** The incidents and maintenances whose pages name a component the change renamed. */
+function namingPages(change: Change, db: Db): { incidents: string[]; maintenances: string[] } {
+  if (!renamesAny(change)) return { incidents: [], maintenances: [] };
+  return pagesNamingComponents(db, [...change.renamedComponents]);
+}
 
 export interface Collection {
   /** Every member: the value of the route's `:param`. */
@@ -52,14 +59,20 @@ function monthsOf(windows: Array<{ from: Date; until: Date }>): string[] {
 const incidents: Collection = {
   all: (db) => incidentIds(db),
   // An open incident's page shows its components' current status: a status change republishes it.
-  touched: (change, db) => [...new Set([...change.incidents, ...openIncidentIdsTouching(db, [...change.components])])],
+  touched: (change, db) => [
+    ...new Set([
+      ...change.incidents,
+      ...namingPages(change, db).incidents,
+      ...openIncidentIdsTouching(db, [...change.components]),
+    ]),
+  ],
   // Open incidents show how long ago the last update was and whether the ETA has passed.
   timely: (db) => unresolvedIncidentIds(db),
 };
 
 const maintenances: Collection = {
   all: (db) => maintenanceIds(db),
-  touched: (change) => [...change.maintenances],
+  touched: (change, db) => [...new Set([...change.maintenances, ...namingPages(change, db).maintenances])],
   timely: (db) => openMaintenanceIds(db),
 };
 
@@ -70,9 +83,15 @@ const historyMonths: Collection = {
     const current = zonedMonthKey(now);
     return monthRange(first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current);
   },
-  touched: (change, db, now) => [
-    ...new Set([...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey), zonedMonthKey(now)]),
-  ],
+  touched: (change, db, now) =>
+    renamesAny(change)
+      ? historyMonths.all(db, now)
+      : [
+          ...new Set([
+            ...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey),
+            zonedMonthKey(now),
+          ]),
+        ],
   // At the turn of a month the previous month gains its "next" link.
   timely: (db, now) => historyMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
 };
@@ -87,7 +106,10 @@ const calendarMonths: Collection = {
       span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
     return monthRange(from, last);
   },
-  touched: (change, db) => monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
+  touched: (change, db, now) =>
+    renamesAny(change)
+      ? calendarMonths.all(db, now)
+      : monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
   // "Today" is marked in the current month's grid (and unmarked in the previous one).
   timely: (db, now) =>
     calendarMonths
@@ -108,6 +130,7 @@ const availabilityMonths: Collection = {
     return monthRange(first, current);
   },
   touched: (change, db, now) => {
+    if (renamesAny(change)) return availabilityMonths.all(db, now);
     const { first, current } = availabilityMonthRange(db, now);
     const months = new Set([current]);
     for (const at of incidentFootprint(db, [...change.incidents]).startedAt) months.add(zonedMonthKey(at));
@@ -122,11 +145,13 @@ const availabilityMonths: Collection = {
 const catalogue: Collection = {
   all: (db) => catalogueSlugs(db),
   touched: (change, db) =>
-    slugsOfComponents(db, [
-      ...change.components,
-      ...incidentFootprint(db, [...change.incidents]).componentIds,
-      ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
-    ]),
+    renamesAny(change)
+      ? catalogueSlugs(db)
+      : slugsOfComponents(db, [
+          ...change.components,
+          ...incidentFootprint(db, [...change.incidents]).componentIds,
+          ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
+        ]),
   timely: () => [],
 };
 
@@ -134,6 +159,7 @@ const catalogue: Collection = {
 const areas: Collection = {
   all: (db) => areaSlugs(db),
   touched: (change, db, now) => {
+    if (renamesAny(change)) return areaSlugs(db);
     const all = new Set(areaSlugs(db));
     return catalogue.touched(change, db, now).filter((slug) => all.has(slug));
   },
@@ -157,12 +183,12 @@ const areas: Collection = {
 const everyFiveMinutes = (now: Date) => Math.floor(now.getTime() / 60_000) % 5 === 0;
 const qualityAreas: Collection = {
   all: (db) => areaSlugs(db),
-  touched: (change, db) => qualityAreaSlugsByIds(db, [...change.qualityAreas]),
+  touched: (change, db) => (renamesAny(change) ? areaSlugs(db) : qualityAreaSlugsByIds(db, [...change.qualityAreas])),
   timely: (db, now) => (everyFiveMinutes(now) ? areaSlugs(db) : []),
 };
 const qualityOverview: Collection = {
   all: () => [''],
-  touched: (change) => (change.qualityAreas.size > 0 ? [''] : []),
+  touched: (change) => (change.qualityAreas.size > 0 || renamesAny(change) ? [''] : []),
   timely: (_db, now) => (everyFiveMinutes(now) ? [''] : []),
 };
 

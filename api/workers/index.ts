@@ -4,6 +4,7 @@ import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { qualityWorker } from './quality.ts';
 import { channelWorkers } from './channels.ts';
+import { outboxRetention } from './outboxRetention.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -22,4 +23,5 @@ export const workers: BackgroundWorker[] = [
   emailWorker(),
   channelWorkers(),
   qualityWorker(),
+  outboxRetention(),
 ];
