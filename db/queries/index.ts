@@ -21,3 +21,4 @@ export * from './services.ts';
 export * from './serviceReports.ts';
 export * from './operations.ts';
 export * from './quality.ts';
+export * from './unexplainedFaults.ts';
