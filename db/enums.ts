@@ -39,6 +39,9 @@ export const incidentStatusLabels: Record<IncidentStatus, string> = {
 /** Statuspage's impact scale is the manual's "criticidad" (section 1.3). */
 export const incidentImpacts = ['none', 'minor', 'major', 'critical'] as const;
 export type IncidentImpact = (typeof incidentImpacts)[number];
+/** What every page, feed, document and notice says when an open incident has no estimated restoration time. */
+export const ETA_UNKNOWN = 'Por confirmar';
+
 export const incidentImpactLabels: Record<IncidentImpact, string> = {
   none: 'Informativo',
   minor: 'Baja',

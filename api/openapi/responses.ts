@@ -139,6 +139,12 @@ export const v2IncidentSchema = z
       impact_label: z.string(),
       cause: z.string().nullable(),
       eta: nullableTimestamp,
+      eta_text: z
+        .string()
+        .nullable()
+        .describe(
+          'The ETA as the page says it: the local time with its zone, «Por confirmar» while none; null once resolved.',
+        ),
     }),
   })
   .meta({ id: 'Incident' });

@@ -18,6 +18,7 @@ import {
   qualityAreaSlugsByIds,
   shiftMonth,
   slugsOfComponents,
+  openIncidentIdsTouching,
   unresolvedIncidentIds,
 } from '#db/queries/index.ts';
 import { renamesAny, type Change } from './changes.ts';
@@ -33,8 +34,15 @@ export interface Collection {
   all(db: Db, now: Date): string[];
   /** Members whose pages a change touched (`everything` is handled by the caller). */
   touched(change: Change, db: Db, now: Date): string[];
-  /** Members whose pages change with time alone: re-published every minute. */
+  /** Members whose pages change with time alone: re-published by the clock. */
   timely(db: Db, now: Date): string[];
+  /** How often the clock re-publishes the timely members: every minute unless it says otherwise. */
+  refresh?: 'minute' | 'quarter-hour';
+  /**
+   * Every member's page states the quarter hour its figures count to (figuresAsOf): all of them
+   * are re-published on each quarter-hour tick, beside the timely ones every minute.
+   */
+  quarterHourFigures?: boolean;
 }
 
 /** "2026-09" … "2026-12": every month from `from` to `to`, both included. */
@@ -50,7 +58,14 @@ function monthsOf(windows: Array<{ from: Date; until: Date }>): string[] {
 
 const incidents: Collection = {
   all: (db) => incidentIds(db),
-  touched: (change, db) => [...new Set([...change.incidents, ...namingPages(change, db).incidents])],
+  // An open incident's page shows its components' current status: a status change republishes it.
+  touched: (change, db) => [
+    ...new Set([
+      ...change.incidents,
+      ...namingPages(change, db).incidents,
+      ...openIncidentIdsTouching(db, [...change.components]),
+    ]),
+  ],
   // Open incidents show how long ago the last update was and whether the ETA has passed.
   timely: (db) => unresolvedIncidentIds(db),
 };
@@ -106,7 +121,8 @@ const calendarMonths: Collection = {
  * Availability by month (/disponibilidad/2026-11 and its .csv): every month since the first
  * status event. A write changes the current month (status events are written as they happen)
  * and the months of the incidents and windows it touched (names, links, reports); the clock
- * changes the current month ("hasta el …") and, at the turn of a month, the one before.
+ * changes the current month (its figures count up to the minute they are computed, which they
+ * state) every quarter hour and, at the turn of a month, the one before.
  */
 const availabilityMonths: Collection = {
   all: (db, now) => {
@@ -122,6 +138,7 @@ const availabilityMonths: Collection = {
     return [...months].filter((m) => m >= first && m <= current);
   },
   timely: (db, now) => availabilityMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
+  refresh: 'quarter-hour',
 };
 
 /** Components and areas by slug: their feeds, badges and calendars. */
@@ -153,6 +170,8 @@ const areas: Collection = {
       all.has(slug),
     );
   },
+  // Its bars state the quarter hour today's figures count to.
+  quarterHourFigures: true,
 };
 
 /**

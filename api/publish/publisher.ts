@@ -61,8 +61,17 @@ const RETRY_MS = 5_000;
  */
 const BACKLOG_SLICE_MS = 900;
 
+/**
+ * What the clock asks of a publish: nothing, the pages that change by the minute (today's bar,
+ * an ETA that passes, a window that starts), or those and the figures refreshed every quarter
+ * hour (availability of the month in progress, which states the minute it counts to).
+ */
+export type Tick = 'none' | 'minute' | 'quarter-hour';
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
-export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
+export function stalePaths(change: Change, tick: Tick, db: Db, now: Date): Map<string, { fresh: boolean }> {
   const out = new Map<string, { fresh: boolean }>();
   const memo = new Map<string, string[]>();
   const members = (name: CollectionName, kind: 'all' | 'touched' | 'timely') => {
@@ -75,15 +84,24 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
     }
     return list;
   };
+  const due = (every: 'minute' | 'quarter-hour' | undefined) =>
+    tick === 'quarter-hour' || (tick === 'minute' && (every ?? 'minute') === 'minute');
   // Site-wide paths first (the most read), then the families (a full publish renders thousands).
   for (const route of publicRoutes) {
-    if (!route.each && (change.everything || change.site || tick)) out.set(route.path, { fresh: tick });
+    if (route.each) continue;
+    const timely = due(route.refresh);
+    if (change.everything || change.site || timely) out.set(route.path, { fresh: timely });
   }
   for (const route of publicRoutes) {
     if (!route.each) continue;
-    for (const m of members(route.each, change.everything ? 'all' : 'touched'))
-      out.set(pathFor(route, m), { fresh: false });
-    if (tick) for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
+    // A tick alone touches nothing: only what the clock changes (below) is rendered again.
+    if (!isEmpty(change))
+      for (const m of members(route.each, change.everything ? 'all' : 'touched'))
+        out.set(pathFor(route, m), { fresh: false });
+    if (due(collections[route.each].refresh))
+      for (const m of members(route.each, 'timely')) out.set(pathFor(route, m), { fresh: true });
+    if (tick === 'quarter-hour' && collections[route.each].quarterHourFigures)
+      for (const m of members(route.each, 'all')) out.set(pathFor(route, m), { fresh: true });
   }
   return out;
 }
@@ -103,9 +121,9 @@ const HISTORY_FAMILIES: ReadonlySet<CollectionName> = new Set([
  * incident, a past month). An open incident, this month, `/` and the feeds stay hot.
  */
 function hotPaths(db: Db, now: Date): Set<string> {
-  const timely = stalePaths({ ...emptyChange(), site: true }, true, db, now);
+  const timely = stalePaths({ ...emptyChange(), site: true }, 'minute', db, now);
   const hot = new Set<string>();
-  for (const path of stalePaths(everything(), false, db, now).keys()) {
+  for (const path of stalePaths(everything(), 'none', db, now).keys()) {
     const family = publicRouteOf(path)?.each;
     if (!family || !HISTORY_FAMILIES.has(family) || timely.has(path)) hot.add(path);
   }
@@ -150,6 +168,8 @@ export class Publisher {
   private running: Promise<void> | undefined;
   private again = false;
   private lastSecond = 0;
+  /** The quarter hour (ms / 15 min) whose figures were last refreshed by a tick. */
+  private lastQuarter = -1;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
   private commandChild: ChildProcess | undefined;
@@ -179,6 +199,14 @@ export class Publisher {
     (this.options.log ?? console.log)(line);
   }
 
+  /** A tick's kind: the first one of each quarter hour (by the clock, so a late tick still counts) refreshes the figures too. */
+  private tickKind(): Tick {
+    const quarter = Math.floor(this.now().getTime() / QUARTER_HOUR_MS);
+    if (quarter === this.lastQuarter) return 'minute';
+    this.lastQuarter = quarter;
+    return 'quarter-hour';
+  }
+
   /** Every published path, at once: what `npm run export` does. */
   async publishAll(): Promise<PublishReport> {
     this.cursor = changeCursor(this.options.db);
@@ -195,7 +223,7 @@ export class Publisher {
   private newBacklog(): Backlog {
     const now = this.now();
     return {
-      queue: [...stalePaths(everything(), true, this.options.db, now).keys()],
+      queue: [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()],
       hot: hotPaths(this.options.db, now),
       started: performance.now(),
       written: 0,
@@ -344,7 +372,7 @@ export class Publisher {
     const targets =
       isEmpty(change) && !tick
         ? new Map<string, { fresh: boolean }>()
-        : stalePaths(change, tick, this.options.db, this.now());
+        : stalePaths(change, tick ? this.tickKind() : 'none', this.options.db, this.now());
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
@@ -414,7 +442,7 @@ export class Publisher {
 
   /** The end of a full publish: the build's files, and no file of a path that no longer exists. */
   private finishBacklog(report: PublishReport, second: number): void {
-    const current = new Set(stalePaths(everything(), false, this.options.db, this.now()).keys());
+    const current = new Set(stalePaths(everything(), 'none', this.options.db, this.now()).keys());
     // Build files no route produces (`/leds` is prerendered: one file, two URLs).
     const files = new Set([...current].map(fileFor));
     for (const [path, entry] of this.options.staticFiles ?? []) {

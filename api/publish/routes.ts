@@ -17,6 +17,11 @@ export interface PublicRoute {
    * nginx sends a request with a query string to Node only for these pages.
    */
   query?: readonly string[];
+  /**
+   * How often the clock alone re-renders this page (it is also re-rendered after every public
+   * change): every minute unless it says otherwise.
+   */
+  refresh?: 'minute' | 'quarter-hour';
 }
 
 export const publicRoutes: readonly PublicRoute[] = [
@@ -41,7 +46,8 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/calidad/:slug.csv', each: 'qualityAreas' },
   { path: '/historial', query: ['mes'] },
   { path: '/historial/:mes', each: 'historyMonths' },
-  { path: '/disponibilidad' },
+  // States the minute its figures count to: refreshed every quarter hour and after each change.
+  { path: '/disponibilidad', refresh: 'quarter-hour' },
   { path: '/disponibilidad/:mes', each: 'availabilityMonths' },
   { path: '/disponibilidad/:mes.csv', each: 'availabilityMonths' },
   { path: '/mantenimiento', query: ['mes'] },
@@ -59,7 +65,10 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/componentes/:slug/feed.json', each: 'catalogue' },
   { path: '/componentes/:slug/badge.svg', each: 'catalogue' },
   { path: '/componentes/:slug/mantenimiento.ics', each: 'catalogue' },
-  { path: '/autodiagnostico', query: ['zona', 'id_servicio', ...Object.keys(selfDiagnosisSteps)] },
+  {
+    path: '/autodiagnostico',
+    query: ['zona', 'tecnologia', 'id_servicio', 'pasos', ...Object.keys(selfDiagnosisSteps)],
+  },
   { path: '/soporte', query: ['criticidad', 'servicio', 'id_servicio', 'cliente', 'diagnostico'] },
   { path: '/leds' },
   { path: '/cobertura', query: ['solicitud', 'lat', 'lon'] },

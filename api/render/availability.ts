@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '#db/domain/availability.ts';
 import { MIN_NOTICE_MS } from '#db/domain/maintenance.ts';
 import { TIME_ZONE } from '#db/enums.ts';
+import { formatLocalIso } from '#db/domain/time.ts';
 import type { ComponentAvailability, IncidentRef, MonthAvailability, ServiceMonth } from '#db/queries/index.ts';
 
 /** Percentages to 4 decimals, cut rather than rounded: a figure never reads better than it was. */
@@ -89,11 +90,14 @@ export const AVAILABILITY_CSV_COLUMNS = [
   'minutos_mantenimiento_sin_aviso',
   'minutos_indisponibles',
   'incidentes',
+  'cifras_hasta',
 ] as const;
 
 /**
  * One row for the whole network, one per area and one per component. A byte-order mark first,
- * so that a spreadsheet opened with a double click reads the accents as UTF-8.
+ * so that a spreadsheet opened with a double click reads the accents as UTF-8. `cifras_hasta`
+ * says up to when the minutes count (the month's end, or the minute a month in progress was
+ * computed to), in Mexico City time with its offset.
  */
 export function availabilityCsv(m: MonthAvailability): string {
   const row = (
@@ -119,6 +123,7 @@ export function availabilityCsv(m: MonthAvailability): string {
     minutesFigure(t.unannouncedMaintenance),
     minutesFigure(t.down),
     incidents,
+    formatLocalIso(m.to),
   ];
   const records = [row('red', '', 'Toda la red', '', m.network.percent, m.network.tally, m.network.incidents.length)];
   for (const g of m.groups) {
@@ -182,6 +187,7 @@ export const SERVICES_CSV_COLUMNS = [
   'mantenimientos',
   'renta_mensual_mxn',
   'bonificacion_estimada_mxn',
+  'cifras_hasta',
 ] as const;
 
 export function servicesCsv(month: string, list: ServiceMonth[]): string {
@@ -203,6 +209,7 @@ export function servicesCsv(month: string, list: ServiceMonth[]): string {
     s.events.filter((e) => e.kind === 'maintenance').length,
     s.compensation?.monthlyPrice ?? '',
     s.compensation?.total ?? '',
+    formatLocalIso(s.to),
   ]);
   return stringify(records, {
     header: true,

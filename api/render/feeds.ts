@@ -8,6 +8,7 @@ import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
 import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
+import { ETA_UNKNOWN } from '#db/enums.ts';
 import { escapeHtml } from './html.ts';
 import { isLowImpactWindow, maintenanceNoticeLabel, windowAt } from '#db/domain/maintenance.ts';
 
@@ -102,7 +103,7 @@ export function incidentFeedEntries(incidents: IncidentView[], publicUrl: string
         ['Causa', cause ?? 'En investigación'],
         update.status === 'resolved'
           ? ['Restablecido', when(update.displayAt)]
-          : ['Tiempo estimado de restauración', eta ? when(eta) : 'Por confirmar'],
+          : ['Tiempo estimado de restauración', eta ? when(eta) : ETA_UNKNOWN],
         ['Publicado', when(update.displayAt)],
       ];
       const transitions = update.transitions.map((t) => `${t.name}: ${t.oldLabel} → ${t.newLabel}`);
@@ -271,7 +272,9 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       link: e.link,
       date: e.updated,
       published: e.published,
-      description: cdata(format === 'atom' ? escapeHtml(e.summary) : e.summary),
+      // Readers render RSS <description> and Atom's type="html" summary as HTML: both get the
+      // text escaped, so `<b>` in an incident body reads as `<b>`. JSON Feed's summary is plain text.
+      description: cdata(format === 'json' ? e.summary : escapeHtml(e.summary)),
       content: cdata(e.contentHtml),
       author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
       category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),

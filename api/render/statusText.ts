@@ -1,8 +1,14 @@
 // /status.txt: the state in a few SMS-sized lines (≤ 160 characters each), for the worst
 // connections and for scripts (`curl -s …/status.txt | head -1`). Pure.
-import type { ComponentView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
+import {
+  unexplainedFaultText,
+  type ComponentView,
+  type IncidentView,
+  type MaintenanceView,
+  type UnexplainedFault,
+} from '#db/queries/index.ts';
 import type { OverallStatus } from '#db/domain/rollup.ts';
-import { componentStatusShortLabels } from '#db/enums.ts';
+import { componentStatusShortLabels, ETA_UNKNOWN } from '#db/enums.ts';
 import { formatDateTime } from '#db/domain/time.ts';
 import { EMERGENCY_PHONE } from '#db/supportChannels.ts';
 
@@ -31,13 +37,16 @@ export function statusText(input: {
   maintenances: MaintenanceView[];
   /** The next window starting within 24 h, if any. */
   nextMaintenance: MaintenanceView | null;
+  /** Faults monitoring saw that nothing published explains (db/queries/unexplainedFaults.ts). */
+  unexplained: readonly UnexplainedFault[];
   now: Date;
   publicUrl: string;
 }): string {
   const lines = [`SOMNET ${formatDateTime(input.now)} hora centro MX: ${input.overall.description}.`];
   for (const c of input.affected) lines.push(`${c.fullName}: ${componentStatusShortLabels[c.status]}.`);
+  for (const f of input.unexplained) lines.push(unexplainedFaultText(f));
   for (const i of input.incidents) {
-    const eta = i.eta ? ` Restablecimiento estimado: ${formatDateTime(i.eta)}.` : '';
+    const eta = ` Restablecimiento estimado: ${i.eta ? formatDateTime(i.eta) : ETA_UNKNOWN.toLowerCase()}.`;
     lines.push(`${i.statusLabel}: ${i.name}.${i.cause ? ` Causa: ${i.cause}.` : ''}${eta}`);
   }
   for (const m of input.maintenances) {

@@ -1,7 +1,8 @@
 // Statuspage v2 JSON, field for field (see DESIGN.md). SOMNET's own fields live under `somnet`
 // so a standard field never changes meaning. Pure functions over the view models the pages use.
 import type { ComponentView, GroupView, IncidentView, IncidentUpdateView } from '#db/queries/index.ts';
-import { TIME_ZONE } from '#db/enums.ts';
+import { ETA_UNKNOWN, TIME_ZONE } from '#db/enums.ts';
+import { formatDateTime, ZONE_LABEL } from '#db/domain/time.ts';
 
 export const PAGE_ID = 'somnet';
 export const PAGE_NAME = 'SOMNET';
@@ -103,6 +104,8 @@ export function v2Incident(i: IncidentView, publicUrl: string) {
       impact_label: i.impactLabel,
       cause: i.cause,
       eta: iso(i.eta),
+      /** The ETA as the page says it: the time, or «Por confirmar» while there is none. */
+      eta_text: i.resolvedAt ? null : i.eta ? `${formatDateTime(i.eta)} (${ZONE_LABEL})` : ETA_UNKNOWN,
     },
   };
 }

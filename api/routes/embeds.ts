@@ -7,6 +7,7 @@ import {
   componentCatalogue,
   findInCatalogue,
   unknownRefMessage,
+  unexplainedFaults,
   unresolvedIncidents,
   upcomingMaintenances,
 } from '#db/queries/index.ts';
@@ -86,6 +87,7 @@ export function embedRoutes(deps: AppDeps) {
         // The cache is dropped when a window enters its last 24 h: the scheduler's reminder is a write
         // at exactly start − 24 h, so the bound is inclusive (+1 ms) for a render at that very instant.
         nextMaintenance: upcomingMaintenances(deps.db, now, { within: DAY + 1, catalogue })[0] ?? null,
+        unexplained: unexplainedFaults(deps.db, catalogue),
         now,
         publicUrl: deps.config.publicUrl,
       });

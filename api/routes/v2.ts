@@ -6,6 +6,8 @@ import {
   componentCatalogue,
   recentIncidents,
   recentMaintenances,
+  unexplainedFaults,
+  unexplainedFaultText,
   unresolvedIncidents,
   upcomingMaintenances,
   type IncidentView,
@@ -28,7 +30,13 @@ function snapshot(db: Db, now: Date) {
     catalogue.all.map((c) => c.status),
     active.length > 0,
   );
-  const overall = { indicator, description };
+  // A fault no published incident or window explains is said in words (Statuspage clients show
+  // `description` as the page's headline): never "all is well" while monitoring sees a fault.
+  const unexplained = unexplainedFaults(db, catalogue);
+  const overall = {
+    indicator,
+    description: unexplained.length ? unexplained.map((f) => unexplainedFaultText(f)).join(' ') : description,
+  };
   const stamps = [
     ...catalogue.all.map((c) => c.updatedAt),
     ...catalogue.groups.map((g) => g.updatedAt),

@@ -61,7 +61,9 @@ function resolveGroupId(db: Db, groupRef: string | null | undefined, path: strin
 
 /**
  * Sets a component's status and records the change as a status event. A no-op when the status
- * does not change. Returns the previous status.
+ * does not change. Returns the previous status. `effectiveAt` is when the change took effect
+ * (an incident's declared start, an alert's `startsAt`, a resolution's `resolved_at`); it is
+ * never later than `at`, when it was recorded.
  */
 export function setComponentStatus(
   db: Db,
@@ -69,21 +71,13 @@ export function setComponentStatus(
   status: ComponentStatus,
   at: Date,
   cause: { kind: StatusEventCause; id?: string | null },
+  effectiveAt: Date = at,
 ): ComponentStatus {
   const previous = component.status;
   if (previous === status) return previous;
   db.update(components).set({ status, updatedAt: at }).where(eq(components.id, component.id)).run();
   noteChange(db, 'component');
-  db.insert(componentStatusEvents)
-    .values({
-      componentId: component.id,
-      previousStatus: previous,
-      status,
-      at,
-      causeKind: cause.kind,
-      causeId: cause.id ?? null,
-    })
-    .run();
+  recordStatusEvent(db, component.id, previous, status, at, cause, effectiveAt);
   publish(db, {
     type: 'component.status_changed',
     componentId: component.id,
@@ -93,6 +87,33 @@ export function setComponentStatus(
     at,
   });
   return previous;
+}
+
+/**
+ * Writes one status event. Used alone (without a status change) when a statement moves the start
+ * of the status a component already has: an incident declared as begun before the alert that
+ * set the same status.
+ */
+export function recordStatusEvent(
+  db: Db,
+  componentId: string,
+  previous: ComponentStatus | null,
+  status: ComponentStatus,
+  at: Date,
+  cause: { kind: StatusEventCause; id?: string | null },
+  effectiveAt: Date = at,
+): void {
+  db.insert(componentStatusEvents)
+    .values({
+      componentId,
+      previousStatus: previous,
+      status,
+      at,
+      effectiveAt: new Date(Math.min(effectiveAt.getTime(), at.getTime())),
+      causeKind: cause.kind,
+      causeId: cause.id ?? null,
+    })
+    .run();
 }
 
 const position = z.number({ error: 'La posición debe ser un número entero.' }).int().min(0).max(100_000);
@@ -218,7 +239,15 @@ export function createComponent(
       .get();
     // The first event starts the component's history: uptime counts from here.
     db.insert(componentStatusEvents)
-      .values({ componentId: row.id, previousStatus: null, status, at: now, causeKind: cause, causeId: null })
+      .values({
+        componentId: row.id,
+        previousStatus: null,
+        status,
+        at: now,
+        effectiveAt: now,
+        causeKind: cause,
+        causeId: null,
+      })
       .run();
     recordAudit(db, actor, 'component.create', { type: 'component', id: row.id, changed: 'created' }, now, input);
     return row;

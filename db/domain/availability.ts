@@ -4,13 +4,11 @@
 import type { ComponentStatus, IncidentImpact, MaintenanceImpactKind } from '../enums.ts';
 import { hasEnoughNotice, MIN_NOTICE_MS, windowAt } from './maintenance.ts';
 import { worstStatus } from './rollup.ts';
+import type { StatusPoint } from './timeline.ts';
+
+export type { StatusPoint } from './timeline.ts';
 
 const MINUTE = 60_000;
-
-export interface StatusPoint {
-  at: Date;
-  status: ComponentStatus;
-}
 
 /** A partial outage counts as 30 % unavailable, as Statuspage does. */
 export const PARTIAL_OUTAGE_WEIGHT = 0.3;
@@ -217,7 +215,8 @@ export function formatPercent(percent: number | null): string {
 /** The method, in plain Spanish, on /disponibilidad and under the 90-day bars. */
 export const availabilityMethod = [
   'Cada cambio de estado de un componente queda registrado con su hora; las cifras se calculan de esos registros, no se capturan a mano.',
-  'Los meses y los días se cuentan en hora del centro de México (de las 00:00 del primer día a las 00:00 del siguiente mes). El mes en curso se mide hasta la última hora completa.',
+  'Un cambio cuenta desde que ocurrió, no desde que se publicó: desde la hora de inicio declarada del incidente, desde el inicio de la alerta de nuestro monitoreo o, al resolverse, desde la hora en que volvió el servicio. Si después se corrige una de esas horas, las cifras se recalculan con la corrección.',
+  'Los meses y los días se cuentan en hora del centro de México (de las 00:00 del primer día a las 00:00 del siguiente mes). El mes en curso se mide hasta la hora que se indica junto a las cifras: se recalculan con cada cambio de estado y al menos cada 15 minutos.',
   'Cuentan como indisponibilidad todos los minutos en «Sin servicio» y el 30 % de los minutos en «Intermitencia». Los minutos en «Baja velocidad» se muestran aparte y no cuentan como caída.',
   'Un mantenimiento avisado con al menos 72 horas de anticipación (manual, sección 4.2) se muestra aparte y no cuenta, ni a favor ni en contra. Sí cuentan como indisponibilidad un mantenimiento de emergencia, uno avisado con menos de 72 horas y el tiempo fuera del horario avisado (un inicio anticipado o una extensión), cuando se anunció con corte del servicio.',
   'Disponibilidad = 1 − minutos de indisponibilidad ÷ (minutos medidos − mantenimiento avisado). El tiempo antes del alta de un componente no se mide.',

@@ -54,6 +54,34 @@ export function formatDate(d: Date): string {
 export function formatTime(d: Date): string {
   return timeFormat.format(d);
 }
+/** A quarter hour in ms: figures for a period in progress are refreshed at least this often. */
+export const FIGURE_REFRESH_MS = 15 * MINUTE;
+
+/**
+ * The instant figures for a period in progress count up to: the last quarter hour, or the last
+ * status change when that is later (`lastChange`). Every renderer of a figure (Node on request,
+ * the publisher on a change or on the quarter hour) gets the same instant from the same data, so
+ * a published copy is byte-equal to what Node serves, and an outage is counted whole as soon as
+ * the change that ends it is recorded. Every such figure states it (`formatAsOf`).
+ */
+export function figuresAsOf(now: Date, lastChange: Date | null): Date {
+  const quarter = Math.floor(now.getTime() / FIGURE_REFRESH_MS) * FIGURE_REFRESH_MS;
+  const last = lastChange && lastChange.getTime() <= now.getTime() ? lastChange.getTime() : 0;
+  return new Date(Math.max(quarter, last));
+}
+/** "al 7 dic 2026, 14:05, hora del centro de México": what a figure in progress counts up to. */
+export function formatAsOf(d: Date): string {
+  return `al ${formatDateTime(d)}, ${ZONE_LABEL}`;
+}
+/** "2026-12-07T14:05:00-06:00": an instant as Mexico City wall time with its offset (CSV cells). */
+export function formatLocalIso(d: Date): string {
+  const p = zonedParts(d);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const offset = zoneOffsetMinutes(d);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  return `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}:${two(p.second)}${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+}
 /** "noviembre de 2026" for a month key "2026-11". */
 export function formatMonth(key: string): string {
   const [y, m] = key.split('-').map(Number);

@@ -22,6 +22,8 @@ export interface UptimeDay {
 
 export interface Uptime {
   days: UptimeDay[];
+  /** The instant the figures count up to (`now` as given: see figuresAsOf): today's bar counts up to it. */
+  to: Date;
   /** Availability over the whole period (availabilityPercent), 0–100, or null with no data at all. */
   percent: number | null;
 }
@@ -101,5 +103,5 @@ export function uptimeFromEvents(
       },
     });
   }
-  return { days: result, percent: availabilityPercent(total) };
+  return { days: result, to: new Date(end), percent: availabilityPercent(total) };
 }

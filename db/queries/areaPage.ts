@@ -4,6 +4,7 @@ import { componentCatalogue, type GroupView } from './catalog.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
 import { areaStates, type AreaState } from './statusPage.ts';
+import { unexplainedFaults } from './unexplainedFaults.ts';
 import { componentUptimes } from './uptime.ts';
 import { incidentsByComponentDay, type IncidentRefOfDay } from './incidentDays.ts';
 
@@ -32,7 +33,7 @@ export function areaPage(db: Db, slug: string, now: Date): AreaPageView | null {
   const active = activeMaintenances(db, catalogue).filter(touches);
   return {
     area,
-    state: areaStates([area], incidents, active)[0],
+    state: areaStates([area], incidents, active, unexplainedFaults(db, catalogue))[0],
     incidents,
     activeMaintenances: active,
     upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter(touches),

@@ -14,18 +14,19 @@ import {
   type MaintenanceSpan,
   type StatusPoint,
 } from '../domain/availability.ts';
-import { DAY, formatMonth, zonedMonthKey } from '../domain/time.ts';
+import { timelineFromStatements, type StatusStatement } from '../domain/timeline.ts';
+import { DAY, figuresAsOf, formatMonth, zonedMonthKey } from '../domain/time.ts';
 import { firstResponse, responseShares, type FirstResponse, type ResponseShare } from '../domain/responseSla.ts';
 import { incidentImpactLabels, type IncidentImpact, type MaintenanceImpactKind } from '../enums.ts';
 import { firstAlertStarts } from './alerts.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { isMonthKey, monthBounds, shiftMonth } from './history.ts';
 
-const HOUR = 3_600_000;
-
 /**
- * Each component's status changes in [from, to), preceded by the one in force at `from` (when
- * there is one): sorted by time, ready for `availabilityTally`.
+ * Each component's timeline over [from, to) by the timeline rule (db/domain/timeline.ts): the
+ * status in force at `from` (when known), then the changes that took effect in the window, each
+ * recorded change overriding what earlier records said from its effective time on. Sorted by
+ * time, ready for `availabilityTally`. Every figure of the site reads its timelines here.
  */
 export function statusTimelines(
   db: Db,
@@ -36,19 +37,43 @@ export function statusTimelines(
   // Plain SQL: this runs on every rendering of the status page, over every event of 90 days,
   // and the query builder's per-row mapping cost more than the query.
   const inWindow = db.$client
-    .prepare(`SELECT component_id, at, status FROM component_status_events WHERE at >= ? AND at < ? ORDER BY at, id`)
+    .prepare(
+      `SELECT component_id, effective_at, status, at, id FROM component_status_events
+        WHERE effective_at >= ? AND effective_at < ? ORDER BY at, id`,
+    )
     .raw()
-    .all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status']]>;
+    .all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status'], number, number]>;
+  // The status in force at `from`: the latest-recorded change that took effect before it. A
+  // change in the window recorded before that one was overridden by it.
   const before = db.$client.prepare(
-    `SELECT e.status, e.at FROM component_status_events e WHERE e.component_id = ? AND e.at < ? ORDER BY e.at DESC, e.id DESC LIMIT 1`,
+    `SELECT status, effective_at, at, id FROM component_status_events
+      WHERE component_id = ? AND effective_at < ? ORDER BY at DESC, id DESC LIMIT 1`,
   );
-  const byComponent = new Map<string, StatusPoint[]>();
+  const initial = new Map<string, { point: StatusPoint; at: number; id: number } | null>();
   for (const id of componentIds) {
-    const last = before.get(id, from.getTime()) as { status: StatusPoint['status']; at: number } | undefined;
-    byComponent.set(id, last ? [{ at: new Date(last.at), status: last.status }] : []);
+    const last = before.get(id, from.getTime()) as
+      { status: StatusPoint['status']; effective_at: number; at: number; id: number } | undefined;
+    initial.set(
+      id,
+      last ? { point: { at: new Date(last.effective_at), status: last.status }, at: last.at, id: last.id } : null,
+    );
   }
-  for (const [componentId, at, status] of inWindow) byComponent.get(componentId)?.push({ at: new Date(at), status });
+  const statements = new Map<string, StatusStatement[]>(componentIds.map((id) => [id, []]));
+  for (const [componentId, effectiveAt, status, at, id] of inWindow) {
+    const list = statements.get(componentId);
+    if (!list) continue;
+    const start = initial.get(componentId);
+    if (start && (at < start.at || (at === start.at && id < start.id))) continue;
+    list.push({ effectiveAt, status });
+  }
+  const byComponent = new Map<string, StatusPoint[]>();
+  for (const [id, list] of statements) byComponent.set(id, timelineFromStatements(list, initial.get(id)?.point));
   return byComponent;
+}
+
+/** One component's timeline from its first record up to now: what it shows now and since when. */
+export function componentTimeline(db: Db, componentId: string, now: Date): StatusPoint[] {
+  return statusTimelines(db, [componentId], new Date(0), new Date(now.getTime() + 1)).get(componentId) ?? [];
 }
 
 interface WindowRow {
@@ -140,9 +165,29 @@ export function maintenanceSpansByComponent(
   return out;
 }
 
+/**
+ * The instant availability figures for a period in progress count up to (db/domain/time.ts
+ * figuresAsOf): the last quarter hour, or the last status change recorded when later. Given
+ * `componentIds`, only their changes count: a page showing some components (an area's) must not
+ * move with a change elsewhere, which does not republish it.
+ */
+export function availabilityAsOf(db: Db, now: Date, componentIds?: readonly string[]): Date {
+  const last = (
+    componentIds
+      ? db.$client
+          .prepare(
+            `SELECT max(at) FROM component_status_events WHERE at <= ? AND component_id IN (SELECT value FROM json_each(?))`,
+          )
+          .pluck()
+          .get(now.getTime(), JSON.stringify(componentIds))
+      : db.$client.prepare('SELECT max(at) FROM component_status_events WHERE at <= ?').pluck().get(now.getTime())
+  ) as number | null;
+  return figuresAsOf(now, last === null ? null : new Date(last));
+}
+
 /** The time of the first status event of any component: no availability is known before it. */
 export function firstStatusEventAt(db: Db): Date | null {
-  const at = db.$client.prepare(`SELECT MIN(at) FROM component_status_events`).pluck().get() as number | null;
+  const at = db.$client.prepare(`SELECT MIN(effective_at) FROM component_status_events`).pluck().get() as number | null;
   return at === null ? null : new Date(at);
 }
 
@@ -176,7 +221,7 @@ export interface GroupAvailability {
 export interface MonthAvailability {
   month: string;
   from: Date;
-  /** End of the month, or for the month in progress the last full hour. */
+  /** End of the month, or for the month in progress the instant its figures count up to (availabilityAsOf). */
   to: Date;
   complete: boolean;
   /** Every component together. */
@@ -293,9 +338,10 @@ export function availabilityReport(
   }
   const ids = catalogue.all.map((c) => c.id);
   const spanFrom = monthBounds(keys[0]).from;
-  // The month in progress is measured up to the last full hour: its page and CSV are files of
-  // the published snapshot, and figures that moved every minute would rewrite them every minute.
-  const nowMs = Math.floor(now.getTime() / HOUR) * HOUR;
+  // The month in progress is measured up to the last quarter hour or the last status change
+  // (availabilityAsOf), which the page, the CSV and the JSON state. The publisher renders them
+  // again after every status change and every quarter hour (api/publish/collections.ts).
+  const nowMs = availabilityAsOf(db, now).getTime();
   const spanTo = new Date(Math.min(monthBounds(month).to.getTime(), nowMs));
   const timelines = statusTimelines(db, ids, spanFrom, new Date(spanTo.getTime() + 1));
   const spans = maintenanceSpansByComponent(db, ids, spanFrom, spanTo, now);
@@ -370,7 +416,7 @@ export interface IncidentResponse extends FirstResponse {
   id: string;
   name: string;
   impactLabel: string;
-  /** Whether `start` is the first alert's (else the incident's started_at). */
+  /** Whether `start` is the first alert's (earlier than the incident's started_at). */
   fromAlert: boolean;
 }
 
@@ -412,14 +458,17 @@ export function monthResponses(db: Db, month: string, now: Date): MonthResponses
   );
   const incidents: IncidentResponse[] = [];
   for (const r of rows) {
+    // The clock runs from the first sign of the fault: the incident's declared (or corrected)
+    // start, or its first alert's `startsAt` when monitoring saw it earlier.
     const alertStart = alertStarts.get(r.id);
-    const start = alertStart ?? new Date(r.started_at);
+    const fromAlert = !!alertStart && alertStart.getTime() < r.started_at;
+    const start = fromAlert ? alertStart : new Date(r.started_at);
     if (start.getTime() < from.getTime() || start.getTime() >= end) continue;
     incidents.push({
       id: r.id,
       name: r.name,
       impactLabel: incidentImpactLabels[r.impact],
-      fromAlert: !!alertStart,
+      fromAlert,
       ...firstResponse(r.impact, start, new Date(r.first_update)),
     });
   }

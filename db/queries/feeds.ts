@@ -21,7 +21,10 @@ export interface FeedSnapshot {
   /** Maintenance windows with the latest notices, each with all its updates. */
   maintenances: MaintenanceView[];
   catalogue: Catalogue;
-  /** Latest change to anything the feed shows (incidents, maintenances, their updates, names in the catalogue). */
+  /**
+   * Latest change to anything the feed lists (incidents, maintenances, their updates, reports),
+   * or when its scope appeared: a document's times depend only on what it shows.
+   */
   lastModified: Date;
 }
 
@@ -92,8 +95,16 @@ export function feedSnapshot(
     ...list.flatMap((i) => [i.updatedAt, ...i.updates.map((u) => u.displayAt)]),
     ...[...reports.values()].map((r) => r.revisedAt),
     ...maintenances.flatMap((m) => [m.updatedAt, ...m.updates.map((u) => u.createdAt)]),
-    ...catalogue.all.map((c) => c.updatedAt),
-    ...catalogue.groups.map((g) => g.updatedAt),
+    // A feed with nothing in it yet dates from when its component or area appeared. Never a
+    // catalogue row's updatedAt: a status change moves it, and a feed shows no status (only
+    // the touched components' feeds are republished, so the others would go stale).
+    ...feedScopeCreation(scope, catalogue),
   ].map((d) => d.getTime());
   return { scope, incidents: list, reports, maintenances, catalogue, lastModified: new Date(Math.max(0, ...stamps)) };
+}
+
+function feedScopeCreation(scope: FeedScope, catalogue: Catalogue): Date[] {
+  if (scope.kind === 'component') return [scope.component.createdAt];
+  if (scope.kind === 'group') return [scope.group.createdAt, ...scope.group.components.map((c) => c.createdAt)];
+  return [...catalogue.all.map((c) => c.createdAt), ...catalogue.groups.map((g) => g.createdAt)];
 }

@@ -22,3 +22,4 @@ export * from './serviceReports.ts';
 export * from './operations.ts';
 export * from './quality.ts';
 export * from './incidentList.ts';
+export * from './unexplainedFaults.ts';

@@ -1,4 +1,4 @@
-import { asc, desc, eq, inArray, ne, notInArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, notInArray } from 'drizzle-orm';
 import { auditSubjectOf, type AuditSubject } from '../auditSubjects.ts';
 import type { Db } from '../client.ts';
 import {
@@ -32,6 +32,20 @@ export function unresolvedIncidentIds(db: Db): string[] {
     .where(ne(incidents.status, 'resolved'))
     .all()
     .map((r) => r.id);
+}
+
+/** Open incidents naming any of these components: their pages show each one's current status. */
+export function openIncidentIdsTouching(db: Db, componentIds: string[]): string[] {
+  if (componentIds.length === 0) return [];
+  const rows = chunked(componentIds, (part) =>
+    db
+      .selectDistinct({ id: incidents.id })
+      .from(incidents)
+      .innerJoin(incidentComponents, eq(incidentComponents.incidentId, incidents.id))
+      .where(and(ne(incidents.status, 'resolved'), inArray(incidentComponents.componentId, part)))
+      .all(),
+  );
+  return [...new Set(rows.map((r) => r.id))];
 }
 
 export function maintenanceIds(db: Db): string[] {

@@ -15,7 +15,12 @@ import {
   type MaintenanceSpan,
   type StatusOverlay,
 } from '../domain/availability.ts';
-import { incidentsOverlapping, maintenancesInProgressBetween, statusTimelines } from './availability.ts';
+import {
+  availabilityAsOf,
+  incidentsOverlapping,
+  maintenancesInProgressBetween,
+  statusTimelines,
+} from './availability.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
 import { monthBounds } from './history.ts';
 import { listServices, serviceById, serviceFootprints, type ServiceView } from './services.ts';
@@ -55,10 +60,9 @@ export interface ServiceMonth {
 }
 
 /**
- * Every service's month (or one service's: `serviceId`), up to `now`. Unlike /disponibilidad
- * (a file of the published snapshot, measured to the last full hour so it is not rewritten every
- * minute), the statement and the billing report are answered by Node on each request: an
- * incident open right now must be on the customer's statement.
+ * Every service's month (or one service's: `serviceId`), up to the same instant as /disponibilidad
+ * (availabilityAsOf: the last quarter hour or the last status change). The statement and the
+ * billing report are answered by Node on each request.
  */
 export function serviceMonths(db: Db, month: string, now: Date, filter: { serviceId?: string } = {}): ServiceMonth[] {
   const list =
@@ -69,7 +73,7 @@ export function serviceMonths(db: Db, month: string, now: Date, filter: { servic
   const catalogue = componentCatalogue(db);
   const footprints = new Map(serviceFootprints(db).map((f) => [f.serviceId, f]));
   const bounds = monthBounds(month);
-  const nowMs = now.getTime();
+  const nowMs = availabilityAsOf(db, now).getTime();
   const to = Math.min(bounds.to.getTime(), nowMs);
   const from = bounds.from.getTime();
   const componentIds = [...new Set(list.map((s) => s.componentId))];

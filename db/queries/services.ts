@@ -15,6 +15,7 @@ import {
   type ServiceFootprint,
 } from '../domain/affectedServices.ts';
 import { componentCatalogue, type ComponentView } from './catalog.ts';
+import { unexplainedFaults, type UnexplainedFault } from './unexplainedFaults.ts';
 import { unresolvedIncidents, type IncidentView } from './incidents.ts';
 import { activeMaintenances, upcomingMaintenances, type MaintenanceView } from './maintenances.ts';
 import {
@@ -214,6 +215,8 @@ export interface ServiceLookupView {
   activeMaintenances: MaintenanceView[];
   /** Scheduled windows that will reach it, soonest first. */
   upcomingMaintenances: MaintenanceView[];
+  /** A fault on its component that nothing published explains (db/queries/unexplainedFaults.ts). */
+  unexplained: UnexplainedFault | null;
 }
 
 /**
@@ -251,6 +254,7 @@ export function serviceLookup(db: Db, serviceId: string, now: Date): ServiceLook
     upcomingMaintenances: upcomingMaintenances(db, now, { catalogue }).filter(
       (m) => m.status === 'scheduled' && reaches(maintenanceScope(db, m.id)),
     ),
+    unexplained: unexplainedFaults(db, catalogue).find((f) => f.component.id === component.id) ?? null,
   };
 }
 

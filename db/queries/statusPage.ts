@@ -14,6 +14,7 @@ import { incidentsStartedBetween, unresolvedIncidents, type IncidentView } from 
 import { componentUptimes } from './uptime.ts';
 import { incidentsByComponentDay, type IncidentRefOfDay } from './incidentDays.ts';
 import { activeMaintenances, type MaintenanceView } from './maintenances.ts';
+import { unexplainedFaults, type UnexplainedFault } from './unexplainedFaults.ts';
 
 export interface StatusPageView {
   generatedAt: Date;
@@ -29,6 +30,8 @@ export interface StatusPageView {
    * hours later must not claim to be fresh.
    */
   lastPublicUpdate: Date | null;
+  /** Faults monitoring saw that nothing published explains: the banner says so, in words. */
+  unexplained: UnexplainedFault[];
   /** Windows in progress or verifying; with any open, the banner says so (as v2 does). */
   activeMaintenances: MaintenanceView[];
   groups: GroupView[];
@@ -50,6 +53,8 @@ export interface AreaState {
   incident: IncidentView | null;
   /** A window in progress on the area, else null. */
   maintenance: MaintenanceView | null;
+  /** Its faults that nothing published explains. */
+  unexplained: UnexplainedFault[];
 }
 
 /** What affects each area now: the worst open incident touching it, or a window in progress on it. */
@@ -57,6 +62,7 @@ export function areaStates(
   groups: readonly GroupView[],
   open: readonly IncidentView[],
   maintenances: readonly MaintenanceView[],
+  unexplained: readonly UnexplainedFault[],
 ): AreaState[] {
   return groups.map((group) => {
     const ids = new Set(group.components.map((c) => c.id));
@@ -69,6 +75,7 @@ export function areaStates(
       summary: allWell && maintenance ? componentStatusShortLabels.under_maintenance : areaStatusText(group.components),
       incident: worstIncident(open.filter(touches)),
       maintenance,
+      unexplained: unexplained.filter((f) => ids.has(f.component.id)),
     };
   });
 }
@@ -104,6 +111,7 @@ export function statusPage(
   }
   const maintenances = activeMaintenances(db, catalogue);
   const open = unresolvedIncidents(db, catalogue);
+  const unexplained = unexplainedFaults(db, catalogue);
   const stamps = [
     ...[...open, ...recent].flatMap((i) => i.updates.slice(0, 1).map((u) => u.displayAt)),
     ...maintenances.flatMap((m) => m.updates.slice(0, 1).map((u) => u.createdAt)),
@@ -123,9 +131,10 @@ export function statusPage(
     activeIncidents: open,
     worstIncident: worstIncident(open),
     lastPublicUpdate: stamps.length ? new Date(Math.max(...stamps)) : null,
+    unexplained,
     activeMaintenances: maintenances,
     groups: catalogue.groups,
-    areas: areaStates(catalogue.groups, open, maintenances),
+    areas: areaStates(catalogue.groups, open, maintenances, unexplained),
     ungrouped: catalogue.ungrouped,
     uptime,
     dayIncidents,

@@ -29,8 +29,11 @@ export const components = sqliteTable(
 );
 
 /**
- * Every change of a component's status, with its time and cause. Uptime bars and history are
- * computed from these rows, never entered by hand.
+ * Every change of a component's status, with its times and cause. Uptime bars and history are
+ * computed from these rows, never entered by hand. `at` is when the change was recorded (the
+ * order statements were made in); `effectiveAt` is when it took effect (an incident's declared
+ * start, an alert's `startsAt`, a resolution's `resolved_at`), never later than `at`. The
+ * timeline rule (db/domain/timeline.ts) reads both: a later statement about a period wins.
  */
 export const componentStatusEvents = sqliteTable(
   'component_status_events',
@@ -42,8 +45,13 @@ export const componentStatusEvents = sqliteTable(
     previousStatus: text('previous_status', { enum: componentStatuses }),
     status: text('status', { enum: componentStatuses }).notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    effectiveAt: integer('effective_at', { mode: 'timestamp_ms' }).notNull(),
     causeKind: text('cause_kind', { enum: statusEventCauses }).notNull(),
     causeId: text('cause_id'),
   },
-  (t) => [index('status_events_component_at_idx').on(t.componentId, t.at)],
+  (t) => [
+    index('status_events_component_at_idx').on(t.componentId, t.at),
+    index('status_events_component_effective_idx').on(t.componentId, t.effectiveAt),
+    index('status_events_effective_idx').on(t.effectiveAt),
+  ],
 );

@@ -9,7 +9,7 @@ import { formatTime, ZONE_LABEL } from '#db/domain/time.ts';
 import type { ComponentStatus } from '#db/enums.ts';
 import { incidentAlertSummary, type Catalogue, type DraftView, type IncidentView } from '#db/queries/index.ts';
 import { toLocalDateTimeValue } from './localDateTime.ts';
-import type { IncidentFormValues } from './incidentForm.ts';
+import { etaFieldValue, type IncidentFormValues } from './incidentForm.ts';
 
 /** The composer filled from a draft: title, criticidad, status, message, cause and each component's proposed status. */
 export function draftFormValues(draft: DraftView): IncidentFormValues {
@@ -23,6 +23,8 @@ export function draftFormValues(draft: DraftView): IncidentFormValues {
     body: draft.body,
     cause: draft.cause ?? '',
     eta: '',
+    // The incident starts when its first alert did; the NOC may state another start.
+    startedAt: toLocalDateTimeValue(draft.startedAt),
     componentStatus: worstStatus(Object.values(components)),
     components,
     elements: '',
@@ -64,7 +66,12 @@ export interface MonitoringProposal {
  * the update form proposes "En monitoreo": the components those alerts named back to operational
  * and a message saying since when. The NOC reads it and publishes, or writes something else.
  */
-export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Catalogue): MonitoringProposal | null {
+export function monitoringProposal(
+  db: Db,
+  incident: IncidentView,
+  catalogue: Catalogue,
+  now: Date,
+): MonitoringProposal | null {
   if (incident.resolvedAt || (incident.status !== 'investigating' && incident.status !== 'identified')) return null;
   const summary = incidentAlertSummary(db, incident.id);
   if (!summary.allResolvedAt) return null;
@@ -82,7 +89,7 @@ export function monitoringProposal(db: Db, incident: IncidentView, catalogue: Ca
       status: 'monitoring',
       body: `El servicio se restableció: nuestro monitoreo dejó de registrar la falla a las ${formatTime(summary.allResolvedAt)} (${ZONE_LABEL}). Seguimos observando la red antes de dar el incidente por resuelto.`,
       cause: incident.cause ?? '',
-      eta: toLocalDateTimeValue(incident.eta),
+      eta: etaFieldValue(incident.eta, now),
       componentStatus: null,
       components,
       elements: '',

@@ -3,7 +3,8 @@
 // messages are the command's schemas (checked here with checkInput, before the preview); this
 // module only reads the form: checkboxes into a component map, datetime-local into an instant.
 import { createHash } from 'node:crypto';
-import { createIncidentInput, incidentUpdateInput } from '#db/commands/incidents.ts';
+import { assertResolvedAt, assertStartedAt, createIncidentInput, incidentUpdateInput } from '#db/commands/incidents.ts';
+import { CommandError } from '#db/commands/errors.ts';
 import { checkInput } from '#db/commands/input.ts';
 import {
   componentStatuses,
@@ -28,6 +29,13 @@ export interface IncidentFormValues {
   body: string;
   cause: string;
   eta: string;
+  /**
+   * The composer: when the fault began (datetime-local, Mexico City; empty = when it is
+   * published). The update form: unused.
+   */
+  startedAt?: string;
+  /** The update form: when service came back, for «Resuelto» (datetime-local; empty = when it is published). */
+  resolvedAt?: string;
   /**
    * Status applied to every picked component without its own choice (the composer). Null: a
    * picked component keeps its status (the update form's "Sin cambio").
@@ -58,6 +66,40 @@ export interface ParsedIncidentForm {
   values: IncidentFormValues;
   errors: Record<string, string>;
   eta: Date | null;
+  startedAt: Date | null;
+  resolvedAt: Date | null;
+}
+
+/**
+ * The ETA field's starting value: the incident's ETA while it is ahead, else empty. A time that
+ * has passed is never offered again as if it still held: the form says so beside the field
+ * (`passedEta`) and the NOC gives a new one or leaves it «Por confirmar».
+ */
+export function etaFieldValue(eta: Date | null | undefined, now: Date): string {
+  return eta && eta.getTime() > now.getTime() ? toLocalDateTimeValue(eta) : '';
+}
+
+/** The incident's ETA if it has passed (the update form explains why the field is empty). */
+export function passedEta(eta: Date | null | undefined, now: Date): Date | null {
+  return eta && eta.getTime() <= now.getTime() ? eta : null;
+}
+
+/** A datetime-local field read as Mexico City time; an error beside it when it is not a date. */
+function readLocalTime(value: string, errors: Record<string, string>, key: string): Date | null {
+  if (!value) return null;
+  const date = parseLocalDateTime(value);
+  if (!date) errors[key] = 'Fecha y hora no válidas.';
+  return date;
+}
+
+/** A command's time rule (db/commands/incidents.ts) checked before the preview: its message beside the field. */
+function timeRule(errors: Record<string, string>, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    for (const f of err.fields ?? []) errors[f.path] ??= f.message;
+  }
 }
 
 const isOne = <T extends string>(list: readonly T[], v: unknown): v is T =>
@@ -71,7 +113,7 @@ export function readIncidentForm(
   form: FormData,
   catalogue: Catalogue,
   now: Date,
-  options: { requireName: boolean; currentEta?: Date | null; restorable?: readonly string[] },
+  options: { requireName: boolean; currentEta?: Date | null; restorable?: readonly string[]; startedAt?: Date },
 ): ParsedIncidentForm {
   const errors: Record<string, string> = {};
   const text = (key: string) => String(form.get(key) ?? '').trim();
@@ -81,15 +123,22 @@ export function readIncidentForm(
   const body = text('body');
   const cause = text('cause');
   const etaText = text('eta');
-  let eta: Date | null = null;
-  if (etaText && options.currentEta && etaText === toLocalDateTimeValue(options.currentEta)) {
-    eta = options.currentEta; // left as it was: no need for it to be in the future
-  } else if (etaText) {
-    eta = parseLocalDateTime(etaText);
-    if (!eta) errors.eta = 'Fecha y hora no válidas.';
-    // The console's own guard: the API also takes past ETAs, for incidents recorded afterwards.
-    else if (eta.getTime() <= now.getTime() && status !== 'resolved')
-      errors.eta = 'El tiempo estimado de restauración debe ser posterior a ahora.';
+  // Left as it was (a future ETA the form offered): kept to the second, not re-read to the minute.
+  const kept = options.currentEta && etaText !== '' && etaText === etaFieldValue(options.currentEta, now);
+  const eta = kept ? options.currentEta! : readLocalTime(etaText, errors, 'eta');
+  // A resolution's ETA no longer matters; any other update's must still be ahead (the command's rule).
+  if (eta && status !== 'resolved' && eta.getTime() <= now.getTime())
+    errors.eta =
+      'Esa hora ya pasó: indique una posterior a ahora, o deje el campo vacío para publicar «Por confirmar».';
+  const startedText = options.requireName ? text('started_at') : '';
+  const startedAt = readLocalTime(startedText, errors, 'started_at');
+  const resolvedText = options.requireName ? '' : text('resolved_at');
+  const resolvedAt = readLocalTime(resolvedText, errors, 'resolved_at');
+  if (startedAt) timeRule(errors, () => assertStartedAt(startedAt, now));
+  if (resolvedAt) {
+    if (status !== 'resolved')
+      errors.resolved_at = 'Solo se indica al marcar el incidente «Resuelto»; deje el campo vacío.';
+    else if (options.startedAt) timeRule(errors, () => assertResolvedAt(resolvedAt, options.startedAt!, now));
   }
   const general = form.get('estado_componentes');
   // The composer announces a fault: picked components take its general status (a fault by
@@ -128,6 +177,8 @@ export function readIncidentForm(
     deliverNotifications: notify,
     ...(elementList.length ? { elements: elementList } : {}),
     ...(options.requireName ? { name, impact: impact ?? '' } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(resolvedAt ? { resolvedAt } : {}),
   };
   for (const problem of checkInput(options.requireName ? createIncidentInput : incidentUpdateInput, given)) {
     errors[
@@ -148,6 +199,7 @@ export function readIncidentForm(
       body,
       cause,
       eta: etaText,
+      ...(options.requireName ? { startedAt: startedText } : { resolvedAt: resolvedText }),
       componentStatus,
       components,
       elements,
@@ -156,6 +208,8 @@ export function readIncidentForm(
     },
     errors,
     eta,
+    startedAt,
+    resolvedAt,
   };
 }
 
@@ -200,6 +254,7 @@ export function previewFingerprint(values: IncidentFormValues): string {
         body,
         values.cause,
         values.eta,
+        values.startedAt ?? '',
         sorted,
         elements,
         values.notify,

@@ -41,6 +41,8 @@ import {
 } from './drafts.ts';
 import {
   elementsOf,
+  etaFieldValue,
+  passedEta,
   previewFingerprint,
   previewIncident,
   previewIncidentEmail,
@@ -60,7 +62,7 @@ function checkElements(db: Db, values: IncidentFormValues, errors: Record<string
 
 /** A refusal's field errors as the incident forms name their fields. */
 const incidentFormField = (path: string) => (path.startsWith('elements') ? 'elementos' : path);
-import { toLocalDateTimeValue } from './localDateTime.ts';
+import { parseLocalDateTime, toLocalDateTimeValue } from './localDateTime.ts';
 import { randomToken } from './session.ts';
 import { affectedReach, type AffectedReach } from './affectedServices.ts';
 
@@ -122,6 +124,7 @@ export function composerDefaults(template: IncidentTemplate | undefined): Incide
     body: template?.body ?? '',
     cause: template?.cause ?? '',
     eta: '',
+    startedAt: '',
     componentStatus,
     components: {},
     elements: '',
@@ -145,6 +148,7 @@ export function incidentComposerPage(
     audience: [],
   };
   let eta: Date | null = null;
+  let startedAt: Date | null = null;
   let refused: unknown;
   const draft = options.draft ? draftDetail(req.db, options.draft, catalogue) : null;
   if (options.draft && (!draft || draft.state !== 'open')) {
@@ -177,7 +181,7 @@ export function incidentComposerPage(
     try {
       const { location } = submitOnce(req.db, formToken(form), req.session.user.id, req.now, () => {
         discardDraft(req.db, draft.id, { reason }, contextOf(req));
-        return '/noc?aviso=descartado';
+        return `/noc?aviso=descartado&borrador=${encodeURIComponent(draft.id)}`;
       });
       return { redirect: location };
     } catch (err) {
@@ -194,6 +198,10 @@ export function incidentComposerPage(
     view.errors = parsed.errors;
     checkElements(req.db, view.values, view.errors);
     eta = parsed.eta;
+    // A draft's start left as the form offered it (or emptied) stays the first alert's, to the second.
+    const draftStart = draft ? toLocalDateTimeValue(draftIncidentStart(draft, req.now)) : null;
+    if (draftStart && !view.values.startedAt) view.values.startedAt = draftStart;
+    startedAt = draftStart && view.values.startedAt === draftStart ? null : parsed.startedAt;
     const sent = formToken(form);
     if (sent) view.idem = sent;
     if (view.values.status === 'resolved')
@@ -216,11 +224,13 @@ export function incidentComposerPage(
               body: values.body,
               cause: values.cause || null,
               eta,
+              ...(startedAt ? { startedAt } : {}),
               components: values.components,
               deliverNotifications: values.notify,
               ...(elementsOf(values).length ? { elements: elementsOf(values) } : {}),
             };
-            // A draft becomes its incident in the same transaction (it starts when its first alert did).
+            // A draft becomes its incident in the same transaction (it starts when its first alert
+            // did, unless the NOC states another start).
             const incident = draft
               ? publishDraft(req.db, draft.id, input, contextOf(req))
               : createIncident(req.db, input, contextOf(req));
@@ -245,9 +255,10 @@ export function incidentComposerPage(
   // Once its cause is in the form, the offered template is applied: no need to offer it again.
   if (view.offer && view.values.cause === view.offer.cause) view.offer = undefined;
   if (view.fingerprint) {
-    // A draft's incident starts when its first alert did (publishDraft): the preview says so.
+    // A draft's incident starts when its first alert did (publishDraft), unless the form states
+    // another start: the preview says which.
     view.preview = previewIncident(view.values, eta, catalogue, req.now, {
-      startedAt: draft ? draftIncidentStart(draft, req.now) : undefined,
+      startedAt: startedAt ?? (draft ? draftIncidentStart(draft, req.now) : undefined),
     });
     view.audience = view.values.notify
       ? audienceFor(req.db, { componentIds: Object.keys(view.values.components), elements: elementsOf(view.values) })
@@ -277,6 +288,8 @@ export interface IncidentUpdateView {
   correction: {
     name: string;
     impact: string;
+    /** The incident's start, datetime-local in Mexico City. */
+    startedAt: string;
     idem: string;
     errors: Record<string, string>;
     updateId?: string;
@@ -285,6 +298,8 @@ export interface IncidentUpdateView {
   };
   /** Its components not operational, offered to return with «En monitoreo» or «Resuelto». */
   restorable: Array<{ component: ComponentView; heldBy: ComponentHolder[] }>;
+  /** The published ETA if it has passed: the form does not offer it again and says why. */
+  passedEta: Date | null;
 }
 
 /**
@@ -309,6 +324,7 @@ export function restorableComponents(db: Db, incident: IncidentView): IncidentUp
 export function updateDefaults(
   incident: IncidentView,
   restorable: IncidentUpdateView['restorable'] = [],
+  now: Date = new Date(),
 ): IncidentFormValues {
   return {
     name: incident.name,
@@ -316,7 +332,8 @@ export function updateDefaults(
     status: incident.status,
     body: '',
     cause: incident.cause ?? '',
-    eta: toLocalDateTimeValue(incident.eta),
+    eta: etaFieldValue(incident.eta, now),
+    resolvedAt: '',
     componentStatus: null,
     components: {},
     elements: '',
@@ -338,16 +355,23 @@ export function incidentUpdatePage(
   const view: IncidentUpdateView = {
     incident,
     catalogue,
-    values: updateDefaults(incident, restorable),
+    values: updateDefaults(incident, restorable, req.now),
     errors: {},
     idem: randomToken(),
     alerts: alertList(req.db, { incidentId: incident.id }, catalogue),
     restorable,
-    correction: { name: incident.name, impact: incident.impact, idem: randomToken(), errors: {} },
+    passedEta: incident.resolvedAt ? null : passedEta(incident.eta, req.now),
+    correction: {
+      name: incident.name,
+      impact: incident.impact,
+      startedAt: toLocalDateTimeValue(incident.startedAt),
+      idem: randomToken(),
+      errors: {},
+    },
   };
   const action = form?.get('accion');
   if (form && (action === 'corregir' || action === 'corregir-texto')) return correctionOutcome(req, view, form, action);
-  const proposal = monitoringProposal(req.db, incident, catalogue);
+  const proposal = monitoringProposal(req.db, incident, catalogue, req.now);
   if (proposal) view.proposal = proposal;
   if (!form) {
     if (proposal) view.values = { ...proposal.values, restore: view.values.restore };
@@ -357,6 +381,7 @@ export function incidentUpdatePage(
     requireName: false,
     currentEta: incident.eta,
     restorable: restorable.map((r) => r.component.id),
+    startedAt: incident.startedAt,
   });
   view.values = parsed.values;
   view.errors = parsed.errors;
@@ -375,8 +400,9 @@ export function incidentUpdatePage(
             status: values.status,
             body: values.body,
             cause: values.cause ? values.cause : undefined,
-            // An emptied ETA field means "to be confirmed"; an unchanged one keeps it.
-            eta: parsed.eta ?? (values.eta === '' ? null : undefined),
+            // An empty ETA field means «Por confirmar» (the form offers a passed ETA empty).
+            eta: parsed.eta,
+            ...(parsed.resolvedAt ? { resolvedAt: parsed.resolvedAt } : {}),
             components: updateComponentChanges(
               values,
               catalogue,
@@ -413,14 +439,27 @@ function correctionOutcome(
   const sent = formToken(form);
   try {
     if (action === 'corregir') {
+      const original = view.correction.startedAt;
       view.correction = {
         ...view.correction,
         name: field(form, 'name'),
         impact: field(form, 'impact'),
+        startedAt: field(form, 'started_at'),
         idem: sent || view.correction.idem,
       };
+      // The start is sent only when it was changed (the field has minutes; the stored start may have seconds).
+      const moved = view.correction.startedAt !== original;
+      const startedAt = moved ? parseLocalDateTime(view.correction.startedAt) : null;
+      if (moved && !startedAt) {
+        view.correction.errors = { started_at: 'Fecha y hora no válidas.' };
+        return { status: 422, view };
+      }
       const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
-        const patch = { name: view.correction.name, impact: view.correction.impact } as IncidentPatch;
+        const patch = {
+          name: view.correction.name,
+          impact: view.correction.impact,
+          ...(startedAt ? { startedAt } : {}),
+        } as IncidentPatch;
         updateIncident(req.db, incident.id, patch, contextOf(req));
         return `/noc/incidentes/${incident.id}?aviso=corregido`;
       });

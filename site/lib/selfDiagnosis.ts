@@ -60,3 +60,26 @@ export function suggestedCriticality(answers: Answers): Criticality {
   if (answers.cable === 'falla' && (answers.leds === 'rojo' || answers.leds === 'apagado')) return 'Alta';
   return 'Media';
 }
+
+/** The answer «No lo sé» to "¿Qué tipo de enlace tiene?". */
+export const UNKNOWN_TECHNOLOGY = 'no-se';
+
+/**
+ * How a technology (a component's name in an area: «Fibra óptica», «Inalámbrico (microondas)»)
+ * reads inside a sentence: what a fault affects, and the customer's own link.
+ */
+export function technologyWords(name: string): { the: string; yours: string } {
+  if (/fibra/i.test(name)) return { the: 'la fibra óptica', yours: 'su enlace de fibra óptica' };
+  if (/inal[aá]mbrico|microondas/i.test(name))
+    return { the: 'los enlaces inalámbricos (microondas)', yours: 'su enlace inalámbrico' };
+  return { the: name, yours: `su servicio de ${name}` };
+}
+
+/** «La falla conocida en Metepec afecta a la fibra óptica; su enlace inalámbrico no aparece afectado.» */
+export function otherTechnologyNotice(areaName: string, affected: readonly string[], yours: readonly string[]): string {
+  const list = (words: string[]) =>
+    words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} y ${words.at(-1)}`;
+  const them = list([...new Set(affected)].map((n) => technologyWords(n).the));
+  const mine = list([...new Set(yours)].map((n) => technologyWords(n).yours));
+  return `La falla conocida en ${areaName} afecta a ${them}; ${mine} no aparece afectado.`;
+}

@@ -144,9 +144,22 @@ describe('alert → draft → publish, in Chromium', () => {
     expect(await page.locator('#motivo-error').textContent()).toContain('Escriba por qué se descarta');
     await page.getByLabel(/^Motivo/).fill('Falsa alarma: el radio estaba en pruebas.');
     await page.getByRole('button', { name: 'Descartar borrador' }).click();
-    await page.waitForURL('**/noc?aviso=descartado');
+    await page.waitForURL(/\/noc\?aviso=descartado/);
     expect(await page.locator('section.drafts tr', { hasText: 'Lerma' }).count()).toBe(0);
-    expect(await page.locator('[role=status]').first().textContent()).toContain('Borrador descartado.');
+    const said = await page.locator('[role=status]').first().textContent();
+    expect(said).toContain('Borrador descartado.');
+    // Its alert still holds the radio link: the public status stays, and says so; one click returns it.
+    expect(said).toContain('El estado público queda como está');
+    expect(said).toContain('Nuestro monitoreo detectó una falla en Lerma · Inalámbrico (microondas)');
+    const publicHtml = await (await fetch(`${server.url}/zonas/lerma`)).text();
+    expect(publicHtml).toContain('Nuestro monitoreo detectó una falla en Lerma · Inalámbrico (microondas)');
+    expect(await page.getByLabel('Lerma · Inalámbrico (microondas)').inputValue()).toBe('operational');
+    await page.getByRole('button', { name: 'Regresar a Operativo' }).click();
+    await page.waitForURL(/\/noc\/componentes\?cambios=1/);
+    expect(statusOnPage(await (await fetch(`${server.url}/`)).text(), 'lerma', 'Inalámbrico (microondas)')).toBe(
+      'operational',
+    );
+    expect(await (await fetch(`${server.url}/zonas/lerma`)).text()).not.toContain('Nuestro monitoreo detectó');
     await context.close();
   });
 });

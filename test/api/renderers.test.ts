@@ -227,6 +227,7 @@ describe('badge and status.txt', () => {
       incidents: [{ ...incident, cause: 'x'.repeat(300) }],
       maintenances: [],
       nextMaintenance: maintenance,
+      unexplained: [],
       now: new Date('2026-11-26T17:00:00Z'),
       publicUrl: base,
     });

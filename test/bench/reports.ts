@@ -48,7 +48,7 @@ function seed(db: Db, now: number): void {
   let rng = 7;
   const rand = () => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const insertEvent = db.$client.prepare(
-    `INSERT INTO component_status_events (component_id, previous_status, status, at, cause_kind) VALUES (?, ?, ?, ?, 'manual')`,
+    `INSERT INTO component_status_events (component_id, previous_status, status, at, effective_at, cause_kind) VALUES (?, ?, ?, ?, ?, 'manual')`,
   );
   const statuses = ['major_outage', 'partial_outage', 'degraded_performance', 'under_maintenance'] as const;
   const insertIncident = db.$client.prepare(
@@ -68,8 +68,8 @@ function seed(db: Db, now: number): void {
       const at = start.getTime() + DAY + Math.floor(rand() * 364 * DAY);
       const status = statuses[Math.floor(rand() * statuses.length)];
       const end = at + (5 + Math.floor(rand() * 115)) * 60_000;
-      insertEvent.run(component, 'operational', status, at);
-      insertEvent.run(component, status, 'operational', end);
+      insertEvent.run(component, 'operational', status, at, at);
+      insertEvent.run(component, status, 'operational', end, end);
       if (i % 25 === 0 && status !== 'under_maintenance') {
         const id = newId();
         insertIncident.run(id, `Incidente de prueba ${i}`, at, end, at, end);

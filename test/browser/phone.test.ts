@@ -246,6 +246,7 @@ describe('/autodiagnostico', () => {
     await tab.goto(`${s.url}/autodiagnostico`);
     await expect(tab.getByText('Desconecte de la corriente').count()).resolves.toBe(0);
     await tab.locator('#zona').selectOption('metepec');
+    await tab.locator('#tecnologia').selectOption('Fibra óptica');
     await Promise.all([tab.waitForURL(/zona=metepec/), tab.getByRole('button', { name: 'Comprobar mi zona' }).click()]);
     const known = tab.getByRole('heading', { name: 'Ya lo sabemos: hay una falla en Metepec' });
     await expect(known.isVisible()).resolves.toBe(true);
@@ -309,7 +310,8 @@ describe('area pages and the rest of the first impression', () => {
     await tab.keyboard.press('Enter');
     await expect(link.isVisible()).resolves.toBe(true);
     await expect(fibre.locator('.uptime-days li').textContent()).resolves.toMatch(
-      /^26 de noviembre de 2026: \d.* sin servicio · Corte de fibra óptica en Metepec$/,
+      // Today's figure says the minute it counts up to (the cut began at that very minute: no minutes yet).
+      /^26 de noviembre de 2026 \(hasta las \d\d:\d\d, hora del centro de México\)(: \d.* sin servicio)? · Corte de fibra óptica en Metepec$/,
     );
     // A service with a quiet quarter has no detail at all.
     await expect(tab.locator('.component', { hasText: 'Inalámbrico' }).locator('.uptime-days').count()).resolves.toBe(

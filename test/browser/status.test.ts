@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../support/browser.ts';
 import { startTestServer } from '../support/server.ts';
+import { testClock } from '../support/db.ts';
 
+// A fixed clock: the ETA below must still be ahead when the incident is posted (a past one is refused).
+const clock = testClock('2026-11-26T20:00:00Z');
 let s: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ now: clock.now });
   browser = await launchBrowser();
 });
 afterAll(async () => {

@@ -87,13 +87,13 @@ describe('incident composer', () => {
     // Each message is announced with its field (aria-describedby), the field marked invalid.
     expect(describedBy(html, /<input id="name"[^>]*>/)).toMatch(/^Escriba un título/);
     expect(markedInvalid(html, /<input id="name"[^>]*>/)).toBe(true);
-    expect(describedBy(html, /<input id="eta"[^>]*>/)).toContain('debe ser posterior a ahora');
+    expect(describedBy(html, /<input id="eta"[^>]*>/)).toContain('Esa hora ya pasó: indique una posterior a ahora');
     expect(describedBy(html, /<fieldset[^>]*>/)).toBe(
       'Uno de los componentes elegidos ya no existe; recargue la página.',
     );
     expect(html).toContain('Escriba un título');
     expect(html).toContain('Escriba el mensaje para los clientes.');
-    expect(html).toContain('debe ser posterior a ahora');
+    expect(html).toContain('indique una posterior a ahora');
     expect(count('SELECT count(*) AS n FROM incidents')).toBe(before);
   });
 

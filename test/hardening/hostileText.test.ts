@@ -50,6 +50,10 @@ function all(el: ParsedElement, name: string): ParsedElement[] {
   return [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => all(c, name))];
 }
 
+/** The text as HTML source that shows it verbatim (what an RSS or Atom reader must be given). */
+const escapedHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
 const forged = 'Servicio restablecido en todas las zonas';
 const injection = `Primera]]> y segunda ]]></description></item><item><title>${forged}</title><link>https://otro.example/</link><description><![CDATA[x`;
 
@@ -85,7 +89,9 @@ describe('feeds and badges over hostile names and bodies, through the app', () =
       expect(items, path).toHaveLength(1);
       const field = (name: string) => all(items[0], name)[0]?.text;
       expect(field('title')).toBe('[Investigando] Falla ]]> doble ]]> <b>&amp;</b>');
-      expect(field('description')).toContain(injection);
+      // <description> is HTML to RSS readers: the text comes escaped, so no tag of the body is markup.
+      expect(field('description')).toContain(escapedHtml(injection));
+      expect(field('description')).not.toContain('<');
       expect(field('content:encoded')).toContain('Causa ]]&gt; con ]]&gt; cierres');
       expect(all(items[0], 'category').map((c) => c.text)).toEqual([
         'Metepec <norte> & ]]>]]> · Enlace <10 Mbps & "más" ]]> AT&amp;T',
@@ -111,12 +117,7 @@ describe('feeds and badges over hostile names and bodies, through the app', () =
       ]);
       if (path.startsWith('/componentes/'))
         expect(all(doc, 'title')[0].text).toContain('Enlace <10 Mbps & "más" ]]> AT&amp;T');
-      expect(all(entries[0], 'summary')[0].text).toContain(
-        injection.replace(
-          /[&<>"']/g,
-          (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-        ),
-      );
+      expect(all(entries[0], 'summary')[0].text).toContain(escapedHtml(injection));
     }
   });
 
@@ -181,6 +182,7 @@ describe('renderers over every character XML cannot carry', () => {
       incidents: [],
       maintenances: [],
       nextMaintenance: null,
+      unexplained: [],
       now: new Date('2026-11-26T16:00:00Z'),
       publicUrl: 'https://status.example.test',
     });

@@ -93,7 +93,7 @@ const cases = {
     const id = [...change.incidents][0];
     expect(only(change)).toEqual({ ...nothing, site: true, incidents: [id], components: [idOf('metepec-fibra')] });
     expect(commits).toBe(1);
-    const paths = stalePaths(change, false, t.db, t.clock.now());
+    const paths = stalePaths(change, 'none', t.db, t.clock.now());
     for (const path of ['/', `/incidentes/${id}`, '/componentes/metepec-fibra/feed.rss', '/zonas/metepec'])
       expect(paths.has(path), path).toBe(true);
     expect(paths.has('/componentes/lerma-fibra/feed.rss')).toBe(false);
@@ -115,7 +115,7 @@ const cases = {
     expect(types).toContain('maintenance');
     const id = [...change.maintenances][0];
     expect(only(change)).toEqual({ ...nothing, site: true, maintenances: [id] });
-    const paths = stalePaths(change, false, t.db, t.clock.now());
+    const paths = stalePaths(change, 'none', t.db, t.clock.now());
     expect(paths.has(`/mantenimiento/${id}`)).toBe(true);
     expect(paths.has('/mantenimiento/mes/2026-12')).toBe(true);
   },
@@ -124,7 +124,7 @@ const cases = {
     const status = await written(() => updateComponent(t.db, 'lerma-fibra', { status: 'partial_outage' }, ctx()));
     expect(status.types).toContain('component');
     expect(only(status.change)).toEqual({ ...nothing, site: true, components: [idOf('lerma-fibra')] });
-    const paths = stalePaths(status.change, false, t.db, t.clock.now());
+    const paths = stalePaths(status.change, 'none', t.db, t.clock.now());
     expect(paths.has('/componentes/lerma-fibra/badge.svg')).toBe(true);
     expect(paths.has('/componentes/toluca-fibra/badge.svg')).toBe(false);
     // A new component: its own pages too.
@@ -135,7 +135,7 @@ const cases = {
       const renamed = await written(() => updateComponent(t.db, 'lerma-fibra', patch, ctx()));
       expect(renamed.change.everything, JSON.stringify(patch)).toBe(false);
       expect([...renamed.change.renamedComponents]).toEqual([idOf('lerma-fibra')]);
-      const paths = stalePaths(renamed.change, false, t.db, t.clock.now());
+      const paths = stalePaths(renamed.change, 'none', t.db, t.clock.now());
       expect(paths.has('/componentes/toluca-fibra/feed.rss')).toBe(true);
       expect(paths.has('/')).toBe(true);
     }
@@ -171,7 +171,7 @@ const cases = {
     );
     expect(types).toContain('coverage');
     expect(only(change)).toEqual({ ...nothing, site: true });
-    const paths = stalePaths(change, false, t.db, t.clock.now());
+    const paths = stalePaths(change, 'none', t.db, t.clock.now());
     expect(paths.has('/cobertura')).toBe(true);
     expect(paths.has('/api/coverage.geojson')).toBe(true);
   },
@@ -245,7 +245,7 @@ const cases = {
     expect(types.size).toBe(0);
     expect(only(change)).toEqual({ ...nothing, qualityAreas: [groupIdOf('metepec')] });
     expect(commits).toBe(1);
-    const paths = stalePaths(change, false, t.db, t.clock.now());
+    const paths = stalePaths(change, 'none', t.db, t.clock.now());
     expect(paths.has('/calidad/metepec')).toBe(true);
     expect(paths.has('/calidad/lerma')).toBe(false);
     expect(paths.has('/')).toBe(false);

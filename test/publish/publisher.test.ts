@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { openDatabase } from '#db/client.ts';
 import { updateComponent } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
@@ -193,6 +194,63 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     await s.publisher!.settled();
     expect(published('/componentes/lerma-fibra/badge.svg').toString()).toContain('Intermitencia');
     expect(published('/status.txt').toString()).toContain('Lerma');
+  });
+
+  it('keeps every published file, feeds included, byte-equal to Node after a status change elsewhere', async () => {
+    // A status change republishes only the touched components' feeds; a feed whose times came
+    // from every catalogue row would then differ from Node's in <updated> / lastBuildDate.
+    // What time alone changes is republished by the clock's tick first; then, 20 s later, a status change.
+    clock.set('2026-11-26T18:35:00Z');
+    s.publisher!.tick();
+    await s.publisher!.settled();
+    clock.set('2026-11-26T18:35:20Z');
+    updateComponent(
+      s.db,
+      'metepec-fibra',
+      { status: 'degraded_performance' },
+      { now: clock.now(), actor: systemActor },
+    );
+    await s.publisher!.settled();
+    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files: Record<string, string> };
+    const feeds = Object.keys(manifest.files).filter((p) => /\/(feed|history)\.(rss|atom|json)$/.test(p));
+    expect(feeds.length).toBeGreaterThan(20);
+    for (const path of feeds) expect(published(path).equals(await served(path)), path).toBe(true);
+    const differ: string[] = [];
+    for (const path of Object.keys(manifest.files).filter((p) => !p.startsWith('/_astro/')))
+      if (!published(path).equals(await served(path))) differ.push(path);
+    // And every other published file too (an area's bars state the minute they count to: a
+    // change elsewhere must not move it).
+    expect(differ).toEqual([]);
+    clock.set('2026-11-26T18:30:00Z');
+  });
+
+  it('puts a 70-second outage in the published figures as soon as it is resolved', async () => {
+    clock.set('2026-11-26T18:41:10Z');
+    updateComponent(s.db, 'zinacantepec-fibra', { status: 'major_outage' }, { now: clock.now(), actor: systemActor });
+    clock.set('2026-11-26T18:42:20Z');
+    updateComponent(s.db, 'zinacantepec-fibra', { status: 'operational' }, { now: clock.now(), actor: systemActor });
+    await s.publisher!.settled();
+    const csv = parse(published('/disponibilidad/2026-11.csv'), { columns: true, bom: true }) as Array<
+      Record<string, string>
+    >;
+    const row = csv.find((r) => r.slug === 'zinacantepec-fibra')!;
+    expect(Number(row.minutos_sin_servicio)).toBeCloseTo(70 / 60, 2);
+    // Counted up to the change that ended it, and saying so.
+    expect(row.cifras_hasta).toBe('2026-11-26T12:42:20-06:00');
+    for (const path of ['/disponibilidad/2026-11', '/disponibilidad']) {
+      const html = published(path).toString();
+      expect(html, path).toContain('al 26 nov 2026, 12:42, hora del centro de México');
+      expect(html.slice(html.indexOf('id="zona-zinacantepec"')), path).toMatch(
+        /<th scope="row">Fibra óptica<\/th>[\s\S]*?data-label="Sin servicio">\s*1 min\s*</,
+      );
+      expect(published(path).equals(await served(path)), path).toBe(true);
+    }
+    const json = (await (await s.api('GET', '/api/v1/reports/availability?month=2026-11')).json()) as {
+      groups: Array<{ slug: string; components: Array<{ slug: string; minutes: { without_service: number } }> }>;
+    };
+    const zinacantepec = json.groups.find((g) => g.slug === 'zinacantepec')!.components[0];
+    expect(zinacantepec).toMatchObject({ slug: 'zinacantepec-fibra', minutes: { without_service: 1.17 } });
+    clock.set('2026-11-26T18:30:00Z');
   });
 
   it('re-publishes what changes with time alone when its time comes', async () => {

@@ -222,15 +222,20 @@ describe('availability of a month', () => {
     expect((await get('/api/v1/reports/availability?month=2026-11')).status).toBe(401);
   });
 
-  it('is in the published snapshot: every month, re-published by the minute while it runs and when an incident of it changes', () => {
+  it('is in the published snapshot: every month, re-published every quarter hour while it runs and when an incident of it changes', () => {
     const now = clock.now();
     expect(collections.availabilityMonths.all(db, now)).toEqual(['2026-11']);
     expect(collections.availabilityMonths.timely(db, now)).toEqual(['2026-11']);
-    const tick = stalePaths(emptyChange(), true, db, now);
+    const tick = stalePaths(emptyChange(), 'quarter-hour', db, now);
     for (const path of ['/disponibilidad', '/disponibilidad/2026-11', '/disponibilidad/2026-11.csv'])
       expect(tick.get(path), path).toEqual({ fresh: true });
+    // The other minutes' ticks leave them (they state the minute they count to), not `/`.
+    const minute = stalePaths(emptyChange(), 'minute', db, now);
+    for (const path of ['/disponibilidad', '/disponibilidad/2026-11', '/disponibilidad/2026-11.csv'])
+      expect(minute.has(path), path).toBe(false);
+    expect(minute.get('/')).toEqual({ fresh: true });
     const change = { ...emptyChange(), site: true, incidents: new Set([incidentId]) };
-    const paths = stalePaths(change, false, db, now);
+    const paths = stalePaths(change, 'none', db, now);
     expect(paths.has('/disponibilidad/2026-11')).toBe(true);
     expect(paths.has('/disponibilidad/2026-11.csv')).toBe(true);
     // In December, November is still published and its figures stop moving (the clock leaves it once the month after has passed).

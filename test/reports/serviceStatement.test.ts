@@ -151,10 +151,10 @@ describe('per-service statement', () => {
     const csv = await (await api('/api/v1/reports/services?month=2026-11&format=csv')).text();
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn',
+      'mes,servicio,cliente,empresa,etiqueta,tecnologia,componente,disponibilidad_pct,minutos_medidos,minutos_sin_servicio,minutos_intermitencia,minutos_mantenimiento_avisado,minutos_indisponibles,incidentes,mantenimientos,renta_mensual_mxn,bonificacion_estimada_mxn,cifras_hasta',
     );
     expect(lines[1]).toMatch(
-      /^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83$/,
+      /^2026-11,SOM-12345,C-100,Abarrotes La Esperanza SA de CV,Sucursal Centro,Fibra óptica,metepec-fibra,[\d.]+,43200,60,0,0,60,1,0,3499,5.83,2026-12-01T00:00:00-06:00$/,
     );
     expect((await api('/api/v1/reports/services?month=2030-01')).status).toBe(422);
     expect((await get('/api/v1/reports/services?month=2026-11')).status).toBe(401);
@@ -176,8 +176,8 @@ describe('per-service statement', () => {
     }
   });
 
-  it('the month in progress counts up to now: an incident opened minutes ago is on the statement and the billing report', async () => {
-    // 18:20 UTC: the last full hour (18:00) is before the incident began (18:05).
+  it('the month in progress counts up to the last quarter hour, and says so: an incident opened minutes ago is on the statement and the billing report', async () => {
+    // 18:20 UTC: the figures count up to the last quarter hour (18:15), after the incident began (18:05).
     const openId = createIncident(
       db,
       {
@@ -192,13 +192,14 @@ describe('per-service statement', () => {
     clock.set('2026-12-05T18:20:00Z');
     const html = await (await get('/mi-servicio/SOM-12345/reporte/2026-12')).text();
     expect(html).toContain(`<a href="/incidentes/${openId}">Corte de fibra en Metepec hoy</a>`);
-    expect(html).toContain('Sin servicio: 15 min');
+    expect(html).toContain('Sin servicio: 10 min');
+    expect(html).toContain('al 5 dic 2026, 12:15, hora del centro de México');
     const json = (await (await api('/api/v1/reports/services?month=2026-12')).json()) as {
       services: Array<{ service_id: string; incidents: string[]; minutes: { unavailable: number } }>;
     };
     expect(json.services.find((x) => x.service_id === 'SOM-12345')).toMatchObject({
       incidents: [openId],
-      minutes: { unavailable: 15 },
+      minutes: { unavailable: 10 },
     });
   });
 });

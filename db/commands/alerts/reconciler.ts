@@ -5,12 +5,13 @@ import type { Db } from '../../client.ts';
 import { statusRank, type FaultStatus } from '../../domain/rollup.ts';
 import type { ComponentStatus } from '../../enums.ts';
 import { activeAlertRows } from '../../queries/alerts.ts';
+import { componentTimeline } from '../../queries/availability.ts';
 import { openIncidentHolding, windowHolding, type ComponentHolder } from '../../queries/holders.ts';
 import { components, componentStatusEvents } from '../../schema/index.ts';
 import { setComponentStatus } from '../catalog.ts';
 import { contribution } from './episodes.ts';
 
-type Target = { status: FaultStatus; alertId: string };
+type Target = { status: FaultStatus; alertId: string; startsAt: Date };
 
 /** Component id → the worst status its holding alerts impose, and the alert that imposes it. */
 function alertTargets(db: Db): Map<string, Target> {
@@ -19,7 +20,7 @@ function alertTargets(db: Db): Map<string, Target> {
     for (const [componentId, status] of contribution(row)) {
       const current = targets.get(componentId);
       if (!current || statusRank(status) > statusRank(current.status))
-        targets.set(componentId, { status, alertId: row.id });
+        targets.set(componentId, { status, alertId: row.id, startsAt: row.startsAt });
     }
   }
   return targets;
@@ -65,8 +66,37 @@ export class StatusReconciler {
     return windowHolding(this.holders, componentId) !== undefined;
   }
 
+  /**
+   * When a change the alerts make took effect: a fault from the sender's `startsAt` (Alertmanager
+   * may deliver minutes after the fault began), a return from when the alert that held it ended;
+   * never before the component's current status began (an alert does not rewrite what another
+   * statement said) and never after now.
+   */
+  private effectiveAt(componentId: string, to: ComponentStatus, from: ComponentStatus): Date {
+    const since = componentTimeline(this.db, componentId, this.now).at(-1)?.at.getTime() ?? 0;
+    const target = this.target(componentId);
+    const stated =
+      target && to === target.status && statusRank(to) > statusRank(from)
+        ? target.startsAt.getTime()
+        : this.lastAlertEnd(componentId);
+    const at = Math.min(Math.max(stated ?? this.now.getTime(), since), this.now.getTime());
+    return new Date(at);
+  }
+
+  /** When the latest alert on this component that has resolved said it ended. */
+  private lastAlertEnd(componentId: string): number | null {
+    return this.db.$client
+      .prepare(
+        `SELECT max(coalesce(ends_at, resolved_at)) FROM alerts
+          WHERE status = 'resolved' AND EXISTS (SELECT 1 FROM json_each(alerts.component_ids) WHERE value = ?)`,
+      )
+      .pluck()
+      .get(componentId) as number | null;
+  }
+
   private set(component: { id: string; status: ComponentStatus }, to: ComponentStatus, alertId: string | null) {
-    setComponentStatus(this.db, component, to, this.now, { kind: 'alert', id: alertId });
+    const effectiveAt = this.effectiveAt(component.id, to, component.status);
+    setComponentStatus(this.db, component, to, this.now, { kind: 'alert', id: alertId }, effectiveAt);
     this.changed.push({ componentId: component.id, from: component.status, to });
   }
 
