@@ -73,7 +73,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/leds' },
   { path: '/cobertura', query: ['solicitud', 'lat', 'lon'] },
   { path: '/api/coverage.geojson' },
-  { path: '/suscribirse', query: ['id_servicio'] },
+  { path: '/suscribirse', query: ['id_servicio', 'zona', 'componente', 'todas'] },
   { path: '/integraciones' },
   { path: '/integraciones/api' },
   // Shown by nginx when Node does not answer (deploy/nginx.conf).

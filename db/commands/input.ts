@@ -167,8 +167,9 @@ export const serviceIdText = text({
   label: 'El ID de servicio',
   required: 'Indique el ID del servicio, p. ej. SOM-12345.',
 })
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, SERVICE_ID_MESSAGE)
-  .transform(canonicalServiceId);
+  // Written the way people type it (« som 10231», «som10231»), read as SOM-10231 before the check.
+  .overwrite(canonicalServiceId)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, SERVICE_ID_MESSAGE);
 
 const TIMESTAMP_MESSAGE = 'Debe ser una fecha y hora ISO 8601 con zona (Z o ±hh:mm), p. ej. 2026-11-26T14:30:00-06:00.';
 const rfc3339 = z.iso.datetime({ offset: true });

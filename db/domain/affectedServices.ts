@@ -36,7 +36,10 @@ export interface AffectedService<S extends ServiceFootprint> {
 
 /** A service ID as stored: trimmed, upper-case (lookups ignore case: "som-12345" finds SOM-12345). */
 export function canonicalServiceId(id: string): string {
-  return id.trim().toUpperCase();
+  const upper = id.trim().toUpperCase();
+  // What people type for SOM-10231: « som 10231», «som10231», «SOM_10231», «SOM - 10231».
+  const prefixed = /^(\p{L}+)[\s._-]*(\d+)$/u.exec(upper);
+  return prefixed ? `${prefixed[1]}-${prefixed[2]}` : upper;
 }
 
 /** Element identifiers compare without regard to case or surrounding spaces: "olt-met-01" is OLT-MET-01. */

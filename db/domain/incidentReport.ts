@@ -3,6 +3,7 @@
 // (html: false escapes it), links may only be http(s), mailto or relative, images are off (the
 // page's CSP allows none from elsewhere), and headings start below the page's own.
 import MarkdownIt from 'markdown-it';
+import type { IncidentImpact } from '../enums.ts';
 
 /**
  * What the console's editor starts from: the four parts every report covers (root cause, what
@@ -65,4 +66,13 @@ md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
 /** The report's HTML: safe to place inside a page, a feed's content or an email. */
 export function renderReportMarkdown(source: string): string {
   return md.render(source);
+}
+
+/**
+ * An incident that owes an incident report: resolved, with criticality Alta or Media (the
+ * manual's two criticalities with a response commitment under a working day). The console's
+ * incident list says «sin informe» for one that has none yet.
+ */
+export function reportExpected(incident: { impact: IncidentImpact; resolvedAt: Date | null }): boolean {
+  return incident.resolvedAt !== null && (incident.impact === 'critical' || incident.impact === 'major');
 }

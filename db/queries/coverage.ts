@@ -10,7 +10,7 @@ import {
   type CoverageTechnology,
 } from '../domain/coverage.ts';
 import { demoCoverageAreas } from '../domain/coverageDemo.ts';
-import type { ComponentStatus } from '../enums.ts';
+import { componentStatusShortLabels, type ComponentStatus } from '../enums.ts';
 import { componentCatalogue } from './catalog.ts';
 
 /** The NOC's polygons, or the demo ones while the NOC has never uploaded any. */
@@ -70,7 +70,8 @@ export function coverageMap(db: Db, options: { tileUrl?: string } = {}): Coverag
       technology: area.technology,
       technologyLabel: coverageTechnologyLabels[area.technology],
       status,
-      statusLabel: component?.statusLabel ?? group?.statusLabel ?? 'Operativo',
+      // The customer's word for the state (the same as every public page's; site/lib/wording.ts).
+      statusLabel: componentStatusShortLabels[status],
     };
     localities[area.technology].push({ locality: area.locality, areaSlug: area.areaSlug, areaName });
   }

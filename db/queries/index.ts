@@ -21,4 +21,5 @@ export * from './services.ts';
 export * from './serviceReports.ts';
 export * from './operations.ts';
 export * from './quality.ts';
+export * from './incidentList.ts';
 export * from './unexplainedFaults.ts';

@@ -4,8 +4,8 @@
 import type { Db } from '#db/client.ts';
 import { updatePreferences } from '#db/commands/subscribers.ts';
 import { CommandError } from '#db/commands/errors.ts';
-import { subscriberByManageToken, type SubscriberView } from '#db/queries/index.ts';
-import { readChoices } from './subscriptionForm.ts';
+import { componentCatalogue, subscriberByManageToken, type SubscriberView } from '#db/queries/index.ts';
+import { NOTHING_CHOSEN, readChoices } from './subscriptionForm.ts';
 import { postedForm, UNREADABLE_FORM } from './postedForm.ts';
 
 export interface PreferencesState {
@@ -17,6 +17,8 @@ export interface PreferencesState {
   error: string | null;
   /** Next to the component chooser. */
   componentError?: string;
+  /** What the refused form had chosen, shown again in the chooser (the subscriber's scope is unchanged). */
+  chosen?: { componentIds: string[]; all: boolean };
 }
 
 /** `request` is the POST that sent the form, or null for a GET. */
@@ -26,14 +28,24 @@ export async function preferencesPage(
   request: Request | null,
 ): Promise<PreferencesState> {
   const state: PreferencesState = { status: 200, subscriber: null, saved: false, error: null };
-  if (request && subscriberByManageToken(req.db, token, req.now)) {
+  const current = request ? subscriberByManageToken(req.db, token, req.now) : null;
+  if (request && current) {
     const form = await postedForm(request);
     if (!form) {
       state.status = 400;
       state.error = UNREADABLE_FORM;
     }
     if (form) {
-      const choices = readChoices(form);
+      const choices = readChoices(form, componentCatalogue(req.db));
+      // Nothing chosen asks, unless the subscriber hears about services of its own (then it means those only).
+      if (!choices.all && choices.components.length === 0 && current.serviceIds.length === 0) {
+        state.status = 422;
+        state.error = NOTHING_CHOSEN;
+        state.componentError = NOTHING_CHOSEN;
+        state.chosen = { componentIds: [], all: false };
+        state.subscriber = current;
+        return state;
+      }
       try {
         updatePreferences(
           req.db,

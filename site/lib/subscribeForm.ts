@@ -7,7 +7,7 @@ import { confirmCode, requestSubscription, type ChannelPolicy } from '#db/comman
 import { clip, LIMITS } from '#db/commands/input.ts';
 import { componentCatalogue, type Catalogue } from '#db/queries/index.ts';
 import { CHANNELS, isSubscriberChannel, type SubscriberChannel } from '#db/subscriptions/channels.ts';
-import { readChoices } from './subscriptionForm.ts';
+import { NOTHING_CHOSEN, preselectedComponents, readChoices } from './subscriptionForm.ts';
 
 export interface SubscribeRequest {
   db: Db;
@@ -30,7 +30,10 @@ export interface SubscribeView {
     webhook: string;
     cliente: string;
     servicio: string;
+    /** Chosen component ids (a link from a zone, an incident or «¿Me afecta?» preselects its zone). */
     selected: string[];
+    /** «Todas las zonas y servicios». */
+    all: boolean;
   };
   /** The address as stored (E.164 for a phone), for the next step. */
   address?: string;
@@ -72,7 +75,8 @@ export async function subscribePage(req: SubscribeRequest, url: URL, form: FormD
       cliente: '',
       // A link from «¿Me afecta?» (/suscribirse?id_servicio=SOM-12345) fills in the service.
       servicio: clip(url.searchParams.get('id_servicio'), LIMITS.serviceId),
-      selected: [],
+      selected: preselectedComponents(url, catalogue),
+      all: url.searchParams.get('todas') === '1',
     },
     errors: {},
     message: null,
@@ -84,7 +88,7 @@ export async function subscribePage(req: SubscribeRequest, url: URL, form: FormD
   };
   if (!form) return view;
   const canal = String(form.get('canal') ?? 'email');
-  const choices = readChoices(form);
+  const choices = readChoices(form, catalogue);
   view.values = {
     canal: isSubscriberChannel(canal) ? canal : 'email',
     email: field(form, 'email', LIMITS.email),
@@ -93,6 +97,7 @@ export async function subscribePage(req: SubscribeRequest, url: URL, form: FormD
     cliente: field(form, 'cliente', LIMITS.customerId),
     servicio: field(form, 'id_servicio', LIMITS.serviceId),
     selected: choices.components.map((slug) => catalogue.all.find((c) => c.slug === slug)?.id ?? '').filter(Boolean),
+    all: choices.all,
   };
   const kind = CHANNELS[view.values.canal].kind;
   const addressField = FIELD[kind];
@@ -111,6 +116,13 @@ export async function subscribePage(req: SubscribeRequest, url: URL, form: FormD
       return view;
     }
     const services = view.values.servicio.trim() ? [view.values.servicio] : [];
+    // Nothing chosen asks (a service ID alone is a choice: its notices only).
+    if (!choices.all && choices.components.length === 0 && services.length === 0) {
+      view.status = 422;
+      view.message = NOTHING_CHOSEN;
+      view.errors.componentes = NOTHING_CHOSEN;
+      return view;
+    }
     const { address, step } = requestSubscription(
       req.db,
       {

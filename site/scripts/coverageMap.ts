@@ -25,6 +25,7 @@ if (container?.dataset.coverage) {
   container.hidden = false;
   const layersBox = document.getElementById('capas')!;
   layersBox.hidden = false;
+  for (const hint of document.querySelectorAll<HTMLElement>('[data-map-hint]')) hint.hidden = false;
   const answer = document.getElementById('respuesta')!;
 
   const map = L.map(container, { keyboard: true }).setView([19.28, -99.62], 11);

@@ -58,7 +58,7 @@ describe('forwarded headers from the local proxy', () => {
         'x-forwarded-proto': 'https',
         'x-forwarded-for': '198.51.100.9',
       },
-      'email=cliente%40empresa.mx',
+      'email=cliente%40empresa.mx&todas=1',
     );
     expect(res.text).not.toContain('Cross-site');
     expect(res.status).toBe(200);

@@ -161,7 +161,8 @@ describe('the first screen of / answers "do they know, why, and until when"', ()
     const updated = tab.locator('section.banner p', { hasText: 'Última actualización' });
     await expect
       .poll(() => updated.textContent())
-      .toBe('Última actualización: 26 nov 2026, 12:05 (hora del centro de México) (hace 3 h 20 min)');
+      // The zone is named once per page, by the banner's ETA above.
+      .toBe('Última actualización: 26 nov 2026, 12:05 (hace 3 h 20 min)');
     await expect
       .poll(() => tab.locator('section.banner [data-eta]').textContent())
       .toBe(`${ETA_TEXT} · vencida — esperando actualización`);
@@ -352,11 +353,13 @@ describe('area pages and the rest of the first impression', () => {
     const tab = await context.newPage();
     await tab.goto(`${s.url}/`);
     await expect(tab.locator('meta[name="theme-color"]').first().getAttribute('content')).resolves.toBe('#0550ae');
-    for (const box of await tab
+    // On a phone the links are behind «Menú» (a <details>): open, each is 24 px or more.
+    await tab.locator('details.menu > summary').click();
+    const heights = await tab
       .locator('header.site nav a')
-      .evaluateAll((links) => links.map((a) => a.getBoundingClientRect().height))) {
-      expect(box).toBeGreaterThanOrEqual(24);
-    }
+      .evaluateAll((links) => links.filter((a) => a.checkVisibility()).map((a) => a.getBoundingClientRect().height));
+    expect(heights).toHaveLength(9);
+    for (const box of heights) expect(box).toBeGreaterThanOrEqual(24);
     await context.close();
   });
 

@@ -60,6 +60,7 @@ describe('/suscribirse offers each configured channel', () => {
     const bad = await post('/suscribirse', [
       ['canal', 'sms'],
       ['telefono', '12345'],
+      ['todas', '1'],
     ]);
     expect(bad.status).toBe(422);
     const badHtml = await bad.text();
@@ -104,6 +105,7 @@ describe('/suscribirse offers each configured channel', () => {
     const res = await post('/suscribirse', [
       ['canal', 'slack'],
       ['webhook', 'https://hooks.slack.com/services/T1/B2/abc'],
+      ['todas', '1'],
     ]);
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('Confirme desde Slack');

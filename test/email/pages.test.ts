@@ -135,7 +135,7 @@ describe('subscription pages', () => {
         confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.address),
       ).not.toContain('sistemas@clinica-metepec.mx');
 
-      // Unticking everything on the preferences page means every component again.
+      // Unticking everything on the preferences page asks; «Todas las zonas y servicios» is every component again.
       await page.getByRole('link', { name: 'Administrar mis preferencias' }).click();
       expect(await page.locator('ul.scope li').allTextContents()).toEqual([
         'Metepec · Fibra óptica',
@@ -146,6 +146,10 @@ describe('subscription pages', () => {
         .locator('fieldset.chooser-group', { hasText: 'Lerma' })
         .getByLabel('Inalámbrico (microondas)')
         .uncheck();
+      await page.getByRole('button', { name: 'Guardar preferencias' }).click();
+      expect(await page.locator('#componentes-error').textContent()).toContain('Todas las zonas y servicios');
+      expect(listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' })[0].allComponents).toBe(false);
+      await page.getByLabel('Todas las zonas y servicios').check();
       await page.getByRole('button', { name: 'Guardar preferencias' }).click();
       expect(await page.locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
       expect(listSubscribers(server.db, { email: 'sistemas@clinica-metepec.mx' })[0]).toMatchObject({
@@ -158,10 +162,14 @@ describe('subscription pages', () => {
     }
   });
 
-  it('with nothing ticked subscribes to everything, and says so', async () => {
+  it('with nothing ticked asks; «Todas las zonas y servicios» subscribes to everything, and says so', async () => {
     const page = await browser.newPage({ javaScriptEnabled: false });
     await page.goto(`${server.url}/suscribirse`);
     await page.getByLabel('Correo electrónico').fill('direccion@constructora.mx');
+    await page.getByRole('button', { name: 'Suscribirme' }).click();
+    expect(await page.locator('#componentes-error').textContent()).toContain('Elija las zonas');
+    expect(listSubscribers(server.db, { email: 'direccion@constructora.mx' })).toHaveLength(0);
+    await page.getByLabel('Todas las zonas y servicios').check();
     await page.getByRole('button', { name: 'Suscribirme' }).click();
     expect(await page.getByRole('status').locator('ul.scope li').allTextContents()).toEqual([ALL_COMPONENTS_LABEL]);
     expect(listSubscribers(server.db, { email: 'direccion@constructora.mx' })[0]).toMatchObject({
@@ -193,6 +201,7 @@ describe('subscription pages', () => {
     page.setDefaultTimeout(5_000);
     await page.goto(`${server.url}/suscribirse`);
     await page.getByLabel('Correo electrónico').fill('esto-no-es-correo');
+    await page.getByLabel('Todas las zonas y servicios').check();
     await page.getByRole('button', { name: 'Suscribirme' }).click();
     expect(await page.locator('#email-error').textContent()).toMatch(/dirección de correo válida/);
     expect(await page.getByLabel('Correo electrónico').inputValue()).toBe('esto-no-es-correo');

@@ -80,9 +80,7 @@ describe('public status page', () => {
     const { res, html } = await page(`/incidentes/${created.id}`);
     expect(res.status).toBe(200);
     expect(html.indexOf('Capacidad ampliada')).toBeLessThan(html.indexOf('Revisando'));
-    expect(html).toContain(
-      'Lerma · Inalámbrico (microondas): Rendimiento degradado (baja velocidad) → <strong>Operativo</strong>',
-    );
+    expect(html).toContain('Lerma · Inalámbrico (microondas): Baja velocidad → <strong>Operativo</strong>');
     expect(html).toContain('45 min');
     expect(html).toContain(`id="actualizacion-`);
     clock.set('2026-11-26T18:00:00Z');

@@ -274,7 +274,9 @@ describe('incident reports', () => {
       accion: 'publicar',
     });
     expect(refused.status).toBe(422);
-    expect(await refused.text()).toMatch(/id="body-error" role="alert">[^<]*informe/i);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toMatch(/id="body-error">[^<]*informe/i);
+    expect(refusedHtml).toMatch(/data-error-summary[^]*<a href="#body">[^<]*informe/i);
     // An open incident: the command's refusal at the top of the form.
     const openPage = await (await guardia.get(`/noc/incidentes/${openId}/informe`)).text();
     const early = await guardia.post(`/noc/incidentes/${openId}/informe`, {

@@ -95,9 +95,7 @@ describe('coverage map in Chromium, tiles unreachable', () => {
     const answer = page.locator('#respuesta');
     await expect.poll(() => answer.textContent()).toContain('Sí hay cobertura');
     const text = (await answer.textContent())!;
-    expect(text).toContain(
-      'Fibra óptica · Toluca centro y zona industrial (Toluca) — estado actual: Rendimiento degradado (baja velocidad)',
-    );
+    expect(text).toContain('Fibra óptica · Toluca centro y zona industrial (Toluca) — estado actual: Baja velocidad');
     expect(text).toContain(
       'Inalámbrico (microondas) · Toluca (todo el municipio urbano) (Toluca) — estado actual: Operativo',
     );

@@ -227,7 +227,7 @@ describe('/cobertura without JavaScript', () => {
     const { html } = await page('/cobertura?lat=19.25&lon=-99.6');
     expect(html).toContain('<strong>Sí hay cobertura</strong> en 19.25, -99.6');
     expect(html).toMatch(
-      /Fibra óptica · Metepec centro \(Metepec\) — estado actual: <span class="status status-major_outage">/,
+      /Fibra óptica · Metepec centro \(Metepec\) — estado actual: <span class="status status-major_outage" title="Interrupción total">Sin servicio</,
     );
     expect(html).toMatch(
       /Inalámbrico \(microondas\) · Metepec y San Bartolomé Tlaltelulco \(Metepec\) — estado actual: <span class="status status-operational">/,

@@ -97,7 +97,7 @@ describe('PUT /api/v1/services (JSON)', () => {
           contacts: [{ name: 'Ana', email: 'no-es-correo' }],
           monthly_price_mxn: -1,
         },
-        { ...inventory.services[3], service_id: 'SOM 1', elements: ['A;B'], color: 'rojo' },
+        { ...inventory.services[3], service_id: 'SOM/1', elements: ['A;B'], color: 'rojo' },
       ],
     };
     const res = await json('PUT', '/api/v1/services', bad);

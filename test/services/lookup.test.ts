@@ -147,7 +147,13 @@ describe('/mi-servicio (the form)', () => {
     const go = await get('/mi-servicio?id_servicio=%20som-30001%20');
     expect(go.status).toBe(303);
     expect(go.headers.get('location')).toBe('/mi-servicio/SOM-30001');
-    const bad = await get('/mi-servicio?id_servicio=SOM%2012');
+    // However it is typed: « som 30001», «som30001».
+    for (const typed of ['%20som%2030001', 'som30001']) {
+      const typedGo = await get(`/mi-servicio?id_servicio=${typed}`);
+      expect(typedGo.status).toBe(303);
+      expect(typedGo.headers.get('location')).toBe('/mi-servicio/SOM-30001');
+    }
+    const bad = await get('/mi-servicio?id_servicio=SOM%2F12');
     expect(bad.status).toBe(422);
     const badHtml = await bad.text();
     expect(badHtml).toContain('id="id-servicio-error"');

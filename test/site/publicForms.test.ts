@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { feasibilityFormAction, FEASIBILITY_RECEIVED } from '../../site/lib/feasibilityForm.ts';
 import { preferencesPage } from '../../site/lib/preferencesForm.ts';
+import { NOTHING_CHOSEN } from '../../site/lib/subscriptionForm.ts';
 import { confirmPage, unsubscribePage } from '../../site/lib/subscriptionLinks.ts';
 import { FEASIBILITY_LIMIT_PER_HOUR } from '#db/commands/feasibility.ts';
 import { confirmSubscription, requestSubscription } from '#db/commands/subscribers.ts';
@@ -149,7 +150,7 @@ describe('subscription preferences (/suscripcion/preferencias)', () => {
     });
   });
 
-  it('no component ticked means all of them; an unknown component is refused next to the chooser and changes nothing', async () => {
+  it('nothing ticked asks, «Todas» means all of them; an unknown component is refused next to the chooser and changes nothing', async () => {
     const db = freshDb();
     const token = confirmedSubscriber(db, 'gerente@ferreteria.mx');
     const metepec = findComponent(db, 'metepec-fibra')!.id;
@@ -169,6 +170,12 @@ describe('subscription preferences (/suscripcion/preferencias)', () => {
       componentIds: [metepec],
     });
     expect(await preferencesPage({ db, now }, token, post({ cliente: '' }))).toMatchObject({
+      status: 422,
+      saved: false,
+      componentError: NOTHING_CHOSEN,
+      subscriber: { allComponents: false, componentIds: [metepec] },
+    });
+    expect(await preferencesPage({ db, now }, token, post({ cliente: '', todas: '1' }))).toMatchObject({
       status: 200,
       saved: true,
       subscriber: { allComponents: true, componentIds: [] },
