@@ -26,13 +26,15 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
-import { settleForwardedHeaders, trustedProxyList } from './clientIp.ts';
+import { settleForwardedHeaders, trustedProxyList, UNKNOWN_ADDRESS } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
+import { canonicalRedirect, canonicalTarget } from './requestPath.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import { getCookie } from 'hono/cookie';
 import '#db/notifications/channels.ts';
 
-type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
+/** A page rendered (kept unless private), or the shared 404 page when no page route matches the path. */
+type RenderedResult = { private: false; entry: CachedEntry; unknown?: true } | { private: true; response: Response };
 
 /**
  * A page that sets cookies or says `Cache-Control: private|no-store` (the NOC console, token
@@ -58,23 +60,43 @@ function privateResponse(page: RenderedPage): Response {
   });
 }
 
-/** RFC 9110 §15.6.4: over the render budget, come back in a second. */
-function tooBusy(): Response {
-  const html =
-    '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demasiadas solicitudes · SOMNET</title></head><body><main><h1>Demasiadas solicitudes</h1><p>El sitio está atendiendo muchas solicitudes. Intente de nuevo en unos segundos, o vea el <a href="/">estado actual de la red</a>.</p></main></body></html>';
-  return new Response(html, {
-    status: 503,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'retry-after': '1',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
-}
-
 function htmlContentType(type: string | undefined): string {
   return !type || /^text\/html\s*$/i.test(type) ? 'text/html; charset=utf-8' : type;
+}
+
+/**
+ * The site's 404 page, rendered once per cache generation (it shows nothing that changes by
+ * itself) and answered to every path no page route matches: unknown URLs cost no rendering.
+ */
+function notFoundPage(pages: PageRenderer, deps: AppDeps, locals: PageLocals): () => Promise<CachedEntry> {
+  let kept: { generation: number; entry: CachedEntry } | undefined;
+  const host = new URL(deps.config.publicUrl).host;
+  return async () => {
+    const generation = deps.cache.currentGeneration;
+    if (kept?.generation === generation) return kept.entry;
+    const page = await pages.render(syntheticGet('/404', host), locals);
+    const entry = makeEntry(404, page?.body ?? NOT_FOUND_HTML, {
+      'content-type': 'text/html; charset=utf-8',
+      ...PAGE_HEADERS,
+    });
+    kept = { generation, entry };
+    return entry;
+  };
+}
+
+const NOT_FOUND_HTML =
+  '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Página no encontrada · SOMNET</title></head><body><main><h1>Página no encontrada</h1><p><a href="/">Volver al estado actual de la red</a></p></main></body></html>';
+
+/** The 404 page for a path; under /noc with the console's private, unframeable headers. */
+function notFoundResponse(entry: CachedEntry, path: string, method: string): Response {
+  const reply = replyFor(entry, method, undefined, undefined);
+  const headers = new Headers(reply.headers);
+  if (isConsolePath(path)) {
+    headers.set('cache-control', 'private, no-store');
+    headers.set('x-frame-options', 'DENY');
+    headers.delete('etag');
+  }
+  return new Response(reply.body ? new Uint8Array(reply.body) : null, { status: 404, headers });
 }
 
 export interface CreateAppOptions {
@@ -183,6 +205,14 @@ export function createApp(options: CreateAppOptions) {
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
   });
 
+  // Before any route: one spelling per path (api/requestPath.ts).
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    const canonical = canonicalTarget(url.pathname + url.search);
+    if (canonical) return canonicalRedirect(c.req.method, canonical);
+    await next();
+  });
+
   app.get('/healthz', (c) => {
     deps.db.$client.prepare('SELECT 1').get();
     return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
@@ -226,9 +256,15 @@ export function createApp(options: CreateAppOptions) {
     const budget = options.renderBudget ?? new RenderBudget();
     // Concurrent misses for one public page share a single rendering.
     const inFlight = new Map<string, Promise<RenderedResult>>();
+    const notFound = notFoundPage(pages, deps, {
+      ...baseLocals,
+      clientAddress: UNKNOWN_ADDRESS,
+      clientIp: UNKNOWN_ADDRESS,
+    });
     const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
       const generation = deps.cache.currentGeneration;
-      return pages.render(req, locals).then((page) => {
+      return pages.render(req, locals).then(async (page) => {
+        if (!page) return { private: false, entry: await notFound(), unknown: true };
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
         const entry = makeEntry(page.status, page.body, {
           'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),
@@ -274,8 +310,8 @@ export function createApp(options: CreateAppOptions) {
         }
         // astro/app/node takes a Buffer in req.body as the request body (as after body-parser).
         (req as typeof req & { body?: Buffer }).body = body;
-        await pages.passthrough(req, c.env.outgoing, locals);
-        return RESPONSE_ALREADY_SENT;
+        if (await pages.passthrough(req, c.env.outgoing, locals)) return RESPONSE_ALREADY_SENT;
+        return notFoundResponse(await notFound(), c.req.path, c.req.method);
       }
       const url = req.url ?? '/';
       const key = cacheKeyFor(url);
@@ -287,10 +323,17 @@ export function createApp(options: CreateAppOptions) {
         let result: RenderedResult;
         const pending = inFlight.get(key);
         if (pending && !(result = await pending).private) {
+          if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
           entry = result.entry;
         } else {
           const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
-          if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req) && !budget.take()) return tooBusy();
+          // Counted once a page route matched (site/middleware.ts asks), so a path no route
+          // matches is a 404 whatever is left of the client's budget.
+          // Asked once per request: a page that answers 404 passes the middleware again for 404.astro.
+          if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req)) {
+            let admitted: boolean | undefined;
+            locals.admitRender = () => (admitted ??= budget.take(client.key));
+          }
           const mine = renderPage(req, key, locals);
           inFlight.set(key, mine);
           try {
@@ -299,6 +342,8 @@ export function createApp(options: CreateAppOptions) {
             if (inFlight.get(key) === mine) inFlight.delete(key);
           }
           if (result.private) return result.response;
+          // No page route matched: answered with the shared 404 page, nothing was rendered.
+          if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
           entry = result.entry;
         }
       }

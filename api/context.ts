@@ -35,6 +35,11 @@ export interface PageLocals {
   clientIp: string;
   /** Console sign-in settings (CONSOLE_2FA, CONSOLE_IDLE_MINUTES, CONSOLE_PASSWORD_LOGIN, OIDC_*). */
   auth: AuthConfig;
+  /**
+   * Set when this rendering counts against the client's render budget (api/pages.ts): the
+   * middleware asks it once a page route matched, and answers 503 when it says no.
+   */
+  admitRender?: () => boolean;
 }
 
 export type Env = { Variables: { tokenName: string; tokenScopes: ApiScope[] } };
