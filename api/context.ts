@@ -13,6 +13,11 @@ export interface AppDeps {
   cache: RenderedCache;
   /** Whose X-Forwarded-For is believed (loopback + TRUSTED_PROXIES); see api/clientIp.ts. */
   trustedProxies: BlockList;
+  /**
+   * This server instance, as its background lease names it (db/commands/lease.ts): the outbox
+   * batches its workers claim carry it. Unset outside a running server.
+   */
+  instanceId?: string;
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
 }

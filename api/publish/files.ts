@@ -28,6 +28,15 @@ export function fileFor(path: string): string {
 
 export class SnapshotDirError extends Error {}
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 let tempCounter = 0;
 
 /**
@@ -139,13 +148,18 @@ export class SnapshotDir {
     );
   }
 
-  /** Leftover temporary files of a process that died mid-write. */
+  /**
+   * Leftover temporary files of a process that died mid-write. Those of a live process (another
+   * server on the same directory, writing right now) are left alone: its rename would fail.
+   */
   removeTemporaryFiles(): void {
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
         const full = join(d, name);
-        if (name.startsWith('.tmp-')) rmSync(full, { force: true });
-        else if (statSync(full).isDirectory()) walk(full);
+        if (name.startsWith('.tmp-')) {
+          const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);
+          if (!(pid > 0 && pid !== process.pid && processExists(pid))) rmSync(full, { force: true });
+        } else if (statSync(full).isDirectory()) walk(full);
       }
     };
     walk(this.dir);

@@ -10,3 +10,4 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './services.ts';
+export * from './lease.ts';
