@@ -17,7 +17,7 @@ const dbDir = fileURLToPath(new URL('./db/', import.meta.url));
 const allowedDomains = [{ protocol: 'https' }, { protocol: 'http' }];
 
 // Astro only renders pages. The Hono server in api/server.ts sits in front, keeps the rendered
-// bytes in memory and serves them until the next write (see README, "Arquitectura").
+// bytes in memory and serves them until the next write (see docs/architecture.md, "The cache").
 export default defineConfig({
   srcDir: './site',
   output: 'server',

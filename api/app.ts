@@ -26,6 +26,10 @@ import { subscriberRoutes } from './routes/subscribers.ts';
 import { serviceRoutes } from './routes/services.ts';
 import { alertRoutes, alertRuleRoutes } from './routes/alerts.ts';
 import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
+import { operationsRoutes } from './routes/operations.ts';
+import { timeRender } from './metrics/registry.ts';
+import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
+import { redactedUrl } from './render/quality.ts';
 import { settleForwardedHeaders, trustedProxyList, UNKNOWN_ADDRESS } from './clientIp.ts';
 import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
 import { canonicalRedirect, canonicalTarget } from './requestPath.ts';
@@ -213,10 +217,7 @@ export function createApp(options: CreateAppOptions) {
     await next();
   });
 
-  app.get('/healthz', (c) => {
-    deps.db.$client.prepare('SELECT 1').get();
-    return c.json({ status: 'ok' }, 200, { 'cache-control': 'no-store' });
-  });
+  app.route('/', operationsRoutes(deps));
 
   app.route('/api/v1/maintenances', maintenanceRoutes(deps));
   app.route('/', coverageRoutes(deps));
@@ -225,12 +226,14 @@ export function createApp(options: CreateAppOptions) {
   app.route('/api/v1/alert-rules', alertRuleRoutes(deps));
   app.route('/api/v1/services', serviceRoutes(deps));
   app.route('/api/v1/reports', reportRoutes(deps));
+  app.route('/api/v1/quality', qualityRoutes(deps));
   app.route('/api/v1', subscriberRoutes(deps)); // before v1: sign-up and one-click unsubscribe are public
   app.route('/api/v1', v1Routes(deps));
   app.route('/api/v2', v2Routes(deps));
   app.route('/', feedRoutes(deps));
   app.route('/', embedRoutes(deps));
   app.all('/healthz', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
+  app.all('/metrics', (c) => methodNotAllowed(c, ['GET', 'HEAD']));
   const allowedMethods = allowedMethodsOf(app.routes);
   app.all('/api/*', (c) => {
     const allowed = allowedMethods(c.req.path);
@@ -240,6 +243,7 @@ export function createApp(options: CreateAppOptions) {
   });
   app.route('/', maintenanceFeedRoutes(deps));
   app.route('/', reportFileRoutes(deps));
+  app.route('/', qualityFileRoutes(deps));
 
   const pages = options.pages;
   if (pages) {
@@ -249,6 +253,7 @@ export function createApp(options: CreateAppOptions) {
       publicUrl: deps.config.publicUrl,
       mapTileUrl: deps.config.mapTileUrl,
       maintenanceMaxHours: deps.config.maintenanceMaxHours,
+      prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
       auth: authConfig(deps.config),
     };
     const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
@@ -263,7 +268,7 @@ export function createApp(options: CreateAppOptions) {
     });
     const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
       const generation = deps.cache.currentGeneration;
-      return pages.render(req, locals).then(async (page) => {
+      return timeRender(key, () => pages.render(req, locals)).then(async (page) => {
         if (!page) return { private: false, entry: await notFound(), unknown: true };
         if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
         const entry = makeEntry(page.status, page.body, {

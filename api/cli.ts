@@ -5,16 +5,21 @@
 //   token revoke <name>
 //   user create --email <email> --role admin|noc   prints a one-time password alone on the last line
 //   user reset-2fa --email <email>                 removes the user's second factor (they enrol again)
+//   backup DIR [--keep N]        online, checked copy of the database; prints the file and its size last
+//   restore FILE                 refuses while a process uses the database; keeps the current one aside
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '#db/client.ts';
 import { CommandError } from '#db/commands/errors.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '#db/commands/tokens.ts';
+import { backupDatabase, BackupError, DEFAULT_KEEP } from '#db/backup/backup.ts';
+import { restoreDatabase } from '#db/backup/restore.ts';
+import { DatabaseInUseError } from '#db/backup/exclusive.ts';
 import { createConsoleUser } from '#db/commands/consoleUsers.ts';
 import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
 import { resetSecondFactor } from '#db/commands/secondFactor.ts';
 import { apiScopes } from '#db/enums.ts';
-import { formatDateTime, zonedMidnight } from '#db/domain/time.ts';
+import { formatDateTime, zonedMidnight, ZONE_LABEL } from '#db/domain/time.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 
@@ -32,6 +37,10 @@ const usage = `Uso: npm run --silent noc -- <comando>
                                  quita el segundo factor del usuario (TOTP, códigos de
                                  recuperación y llaves de acceso) y cierra sus sesiones;
                                  lo registra de nuevo al iniciar sesión
+  backup DIR [--keep N]          respaldo en línea, verificado, en DIR/somnet-<fecha UTC>.db;
+                                 conserva los últimos N (por omisión ${DEFAULT_KEEP})
+  restore ARCHIVO                pone un respaldo en lugar de la base de datos (con el servidor
+                                 detenido); la actual queda al lado, como <base>.before-restore-<fecha>
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -51,6 +60,7 @@ const { positionals, values } = (() => {
         expires: { type: 'string' },
         email: { type: 'string' },
         role: { type: 'string' },
+        keep: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -65,6 +75,52 @@ if (values.help || positionals.length === 0) {
 }
 
 const config = loadConfigOrExit();
+
+function sizeText(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return `${bytes} bytes (${mb >= 1 ? `${mb.toFixed(1)} MB` : `${(bytes / 1024).toFixed(0)} KB`})`;
+}
+const changeText = (c: { id: number; at: Date } | null) =>
+  c ? `último cambio ${formatDateTime(c.at)} (${ZONE_LABEL})` : 'sin cambios registrados';
+
+// Backup and restore work on the file itself: they run before this process opens the database.
+if (positionals[0] === 'backup' || positionals[0] === 'restore') {
+  const [verb, path, extra] = positionals;
+  if (!path || extra !== undefined)
+    fail(
+      `${verb === 'backup' ? 'Indique el directorio de los respaldos' : 'Indique el archivo de respaldo'}.\n\n${usage}`,
+      2,
+    );
+  if (values.keep !== undefined && (verb !== 'backup' || !/^\d+$/.test(values.keep) || Number(values.keep) < 1))
+    fail(`--keep debe ser un número entero de 1 o más (y solo va con backup).\n\n${usage}`, 2);
+  try {
+    if (verb === 'backup') {
+      const r = await backupDatabase(config.databasePath, path, {
+        keep: values.keep === undefined ? undefined : Number(values.keep),
+      });
+      console.log(
+        `Respaldo verificado (PRAGMA integrity_check: ok) en ${(r.ms / 1000).toFixed(1)} s; ${changeText(r.lastChange)}.`,
+      );
+      if (r.removed.length)
+        console.log(
+          `Se borraron ${r.removed.length} respaldos antiguos; se conservan los últimos ${values.keep ?? DEFAULT_KEEP}.`,
+        );
+      console.log(`${r.file}\t${sizeText(r.bytes)}`);
+    } else {
+      const r = await restoreDatabase(path, config.databasePath);
+      console.log(`Respaldo comprobado (PRAGMA integrity_check: ok); ${changeText(r.lastChange)}.`);
+      if (r.keptAside) console.log(`La base de datos que había quedó en ${r.keptAside}`);
+      console.log(
+        `Restaurado en ${config.databasePath} (${r.migrated} migraciones aplicadas) en ${(r.ms / 1000).toFixed(1)} s. Al arrancar, el servidor vuelve a publicar el sitio completo.`,
+      );
+    }
+    process.exit(0);
+  } catch (err) {
+    if (err instanceof BackupError || err instanceof DatabaseInUseError) fail(err.message);
+    throw err;
+  }
+}
+
 const db = openDatabase(config.databasePath);
 const now = new Date();
 const [area, action, arg] = positionals;

@@ -12,7 +12,7 @@ export interface Config {
   maintenanceMaxHours?: number;
   /** Map tiles for /cobertura, `{z}/{x}/{y}` template; OpenStreetMap when unset. */
   mapTileUrl?: string;
-  /** Email (issue 4). Without a Resend key, messages are written as .eml files instead. */
+  /** Email notices go through Resend. Without a Resend key, messages are written as .eml files instead. */
   resendApiKey?: string;
   /** Where the Resend SDK sends requests (a local stand-in in tests); the SDK's default otherwise. */
   resendBaseUrl?: string;
@@ -30,6 +30,13 @@ export interface Config {
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
    */
   trustedProxies?: string[];
+  /** Bearer token that lets a scraper read GET /metrics from anywhere (METRICS_TOKEN); loopback only without it. */
+  metricsToken?: string;
+  /**
+   * Prometheus' base URL (PROMETHEUS_URL), e.g. http://prometheus.somnet.local:9090: the network
+   * quality worker reads `/api/v1/query_range` there every minute. Unset: quality comes only by push.
+   */
+  prometheusUrl?: string;
   /** Console sign-in: second factor, idle timeout, password sign-in, single sign-on. Unset: DEFAULT_AUTH. */
   auth?: AuthConfig;
 }
@@ -124,6 +131,20 @@ const schema = z.object({
       (v) => v === undefined || trustedProxyList(v) !== null,
       'debe ser una lista de direcciones IP o rangos CIDR separados por comas (p. ej. 127.0.0.1, 10.0.0.0/8) o «none»',
     ),
+  METRICS_TOKEN: z
+    .string()
+    .regex(
+      /^[\x21-\x7e]{24,}$/,
+      'debe tener al menos 24 caracteres visibles, sin espacios (p. ej. openssl rand -hex 32)',
+    )
+    .optional(),
+  PROMETHEUS_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => v === undefined || isHttpUrl(v),
+      'debe ser la URL base de Prometheus, http:// o https:// sin parámetros, p. ej. http://prometheus.somnet.local:9090',
+    ),
   CONSOLE_2FA: z.enum(['required', 'optional'], { error: 'debe ser required u optional' }).optional(),
   CONSOLE_IDLE_MINUTES: z
     .string()
@@ -203,6 +224,8 @@ function isTileUrl(value: string): boolean {
 
 export class ConfigError extends Error {}
 
+const SECRET_VARIABLES = new Set(['RESEND_API_KEY', 'METRICS_TOKEN', 'OIDC_CLIENT_SECRET']);
+
 /** Reads configuration from the environment; throws ConfigError with one readable line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = schema.safeParse({
@@ -220,6 +243,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
+    METRICS_TOKEN: env.METRICS_TOKEN || undefined,
+    PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
     CONSOLE_2FA: env.CONSOLE_2FA || undefined,
     CONSOLE_IDLE_MINUTES: env.CONSOLE_IDLE_MINUTES || undefined,
     CONSOLE_PASSWORD_LOGIN: env.CONSOLE_PASSWORD_LOGIN || undefined,
@@ -233,7 +258,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
-    throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: «${env[name]}»).`);
+    // A secret is never echoed to the logs, not even a wrong one.
+    const received = SECRET_VARIABLES.has(name) ? `${env[name]?.length ?? 0} caracteres` : `«${env[name]}»`;
+    throw new ConfigError(`Configuración inválida: ${name} ${issue.message} (valor recibido: ${received}).`);
   }
   const d = parsed.data;
   if (d.OIDC_ISSUER && (!d.OIDC_CLIENT_ID || !d.OIDC_CLIENT_SECRET))
@@ -277,6 +304,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
+    ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
+    ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),
     auth,
   };
 }

@@ -3,6 +3,7 @@ import type { Db } from '#db/client.ts';
 import type { ApiScope } from '#db/enums.ts';
 import type { AuthConfig, Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
+import type { PublishedState } from './publish/publisher.ts';
 
 /** What every route needs; built once per process (or per test file). */
 export interface AppDeps {
@@ -18,8 +19,12 @@ export interface AppDeps {
    * batches its workers claim carry it. Unset outside a running server.
    */
   instanceId?: string;
+  /** Whether this server does the background work (holds the lease) or is on standby (api/background.ts). */
+  background?: { readonly role: 'active' | 'standby' };
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
+  /** The publisher keeping PUBLISH_DIR current (set by api/server.ts), for /metrics and /healthz. */
+  publishing?: { readonly published: PublishedState; readonly backlogRemaining: number };
 }
 
 /** Given to Astro pages as `Astro.locals`, so pages read the same database and clock. */
@@ -31,6 +36,8 @@ export interface PageLocals {
   mapTileUrl?: string;
   /** Longest maintenance window (config MAINTENANCE_MAX_HOURS); the console enforces it too. */
   maintenanceMaxHours?: number;
+  /** PROMETHEUS_URL without its credentials, for the console's quality page; absent when unset. */
+  prometheusUrl?: string;
   /**
    * The key per-address limits count for this request's client (api/clientIp.ts: forwarded
    * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.

@@ -7,6 +7,7 @@ import { requireToken } from './auth.ts';
 import { makeEntry, replyFor, toResponse } from './cache.ts';
 import type { AppDeps, Env } from './context.ts';
 import { errorResponse } from './errors.ts';
+import { timeRender } from './metrics/registry.ts';
 
 /** The NOC's request bodies are small JSON documents; routes that take more say so. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -34,7 +35,7 @@ export function serveCached(c: Context, deps: AppDeps, key: string, render: () =
   let entry = deps.cache.get(key);
   if (!entry) {
     const generation = deps.cache.currentGeneration;
-    const out = render();
+    const out = timeRender(key, render);
     const headers = out.lastModified
       ? { ...out.headers, 'last-modified': out.lastModified.toUTCString() }
       : out.headers;

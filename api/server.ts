@@ -13,6 +13,7 @@ import { workers as defaultWorkers, type BackgroundWorker } from './workers/inde
 import { BackgroundLease, type BackgroundWork } from './background.ts';
 import { SnapshotDir } from './publish/files.ts';
 import { newLeaseOwner } from '#db/commands/lease.ts';
+import { countRequest } from './metrics/registry.ts';
 
 /**
  * How long a request's write waits for another process's write lock (the `noc` CLI, a backup
@@ -99,17 +100,20 @@ export async function startServer(options: {
     start() {
       stops = (options.workers ?? defaultWorkers).map((w) => w.start(deps));
       publisher = publishDir ? newPublisher(publishDir) : undefined;
+      deps.publishing = publisher;
       publisher?.start();
     },
     async stop() {
       const [p, s] = [publisher, stops];
       publisher = undefined;
+      deps.publishing = undefined;
       stops = [];
       await p?.stop();
       await Promise.all(s.map((stop) => stop()));
     },
   };
   const background = new BackgroundLease({ db: options.db, owner, work, beatMs: options.leaseBeatMs });
+  deps.background = background;
   const honoListener = getRequestListener(app.fetch);
   const server = createServer((req, res) => {
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
@@ -124,9 +128,13 @@ export async function startServer(options: {
         );
         res.writeHead(reply.status, reply.headers);
         res.end(reply.body);
+        countRequest(req.url, reply.status);
         return;
       }
     }
+    // Counted once answered (or abandoned), with the status it got.
+    const url = req.url ?? '/';
+    res.once('close', () => countRequest(url, res.statusCode));
     void honoListener(req, res);
   });
   await new Promise<void>((resolve, reject) => {

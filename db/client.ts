@@ -53,7 +53,7 @@ function assertIntact(sqlite: Database.Database): void {
   if (problems.length === 1 && problems[0] === 'ok') return;
   sqlite.close();
   throw new DatabaseCorruptError(
-    `el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo (README, «Backups»).`,
+    `el archivo está dañado (PRAGMA quick_check: ${problems.join('; ').replace(/\s+/g, ' ').slice(0, 300)}). Restáurelo desde el último respaldo: npm run noc -- restore ARCHIVO (docs/backups.md).`,
   );
 }
 
@@ -76,6 +76,15 @@ export function applyMigrations(db: Db, folder: string = migrationsFolder): void
   sqlite.pragma('foreign_keys = ON');
 }
 
+const busyListeners = new Set<() => void>();
+const busySeen = new WeakSet<object>();
+
+/** Called once for each SQLITE_BUSY this process meets (the `somnet_database_busy_total` counter). */
+export function onDatabaseBusy(listener: () => void): () => void {
+  busyListeners.add(listener);
+  return () => busyListeners.delete(listener);
+}
+
 /**
  * What a SQLite failure means for the caller: `busy` (another connection holds the write lock
  * longer than this one waits: try again soon), `full` (the disk or the page limit is reached:
@@ -89,8 +98,14 @@ export function sqliteFailure(err: unknown): 'busy' | 'full' | null {
     code.startsWith('SQLITE_BUSY_') ||
     code === 'SQLITE_LOCKED' ||
     code.startsWith('SQLITE_LOCKED_')
-  )
+  ) {
+    // The same error is often classified twice on its way up (the command, then the worker).
+    if (!busySeen.has(err as object)) {
+      busySeen.add(err as object);
+      for (const listener of busyListeners) listener();
+    }
     return 'busy';
+  }
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'full';
   return null;
 }

@@ -121,6 +121,7 @@ export const apiScopes = [
   'services',
   'subscribers',
   'reports',
+  'quality',
   'all',
 ] as const;
 export type ApiScope = (typeof apiScopes)[number];
@@ -132,6 +133,7 @@ export const apiScopeLabels: Record<ApiScope, string> = {
   services: 'Servicios de clientes y solicitudes de factibilidad',
   subscribers: 'Suscriptores, webhooks y buzón de correo',
   reports: 'Reportes',
+  quality: 'Calidad de la red (envío de mediciones, fuentes de Prometheus y umbrales)',
   all: 'Todo',
 };
 
@@ -172,3 +174,21 @@ export const alertEffectLabels: Record<AlertEffect, string> = {
 /** A draft incident opened by an alert: waiting for a person, published, or discarded. */
 export const draftStates = ['open', 'published', 'discarded'] as const;
 export type DraftState = (typeof draftStates)[number];
+
+/** What SOMNET's probes measure per component, in the units the API, the JSON and the CSV name. */
+export const qualityMetrics = ['latency_ms', 'jitter_ms', 'loss_pct'] as const;
+export type QualityMetric = (typeof qualityMetrics)[number];
+export const qualityMetricLabels: Record<QualityMetric, string> = {
+  latency_ms: 'Latencia',
+  jitter_ms: 'Jitter (variación de la latencia)',
+  loss_pct: 'Pérdida de paquetes',
+};
+export const qualityMetricShortLabels: Record<QualityMetric, string> = {
+  latency_ms: 'Latencia',
+  jitter_ms: 'Jitter',
+  loss_pct: 'Pérdida',
+};
+export const qualityMetricUnits: Record<QualityMetric, string> = { latency_ms: 'ms', jitter_ms: 'ms', loss_pct: '%' };
+/** Where samples came from: the pull worker (Prometheus) or POST /api/v1/quality. */
+export const qualityIngestSources = ['prometheus', 'push'] as const;
+export type QualityIngestSource = (typeof qualityIngestSources)[number];

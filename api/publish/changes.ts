@@ -12,10 +12,19 @@ export interface Change {
   maintenances: Set<string>;
   /** Components created or whose status changed. */
   components: Set<string>;
+  /** Areas (group ids) whose last hour of network quality changed: their /calidad pages and /calidad. */
+  qualityAreas: Set<string>;
 }
 
 export function emptyChange(): Change {
-  return { everything: false, site: false, incidents: new Set(), maintenances: new Set(), components: new Set() };
+  return {
+    everything: false,
+    site: false,
+    incidents: new Set(),
+    maintenances: new Set(),
+    components: new Set(),
+    qualityAreas: new Set(),
+  };
 }
 
 export function everything(): Change {
@@ -63,11 +72,18 @@ function add(change: Change, row: AuditedChange): void {
 }
 
 /** The change made by audited writes plus component status events (which any writer leaves, alerts included). */
-export function changeFrom(audited: AuditedChange[], statusChangedComponentIds: string[]): Change {
+export function changeFrom(
+  audited: AuditedChange[],
+  statusChangedComponentIds: string[],
+  qualityAreaIds: string[] = [],
+): Change {
   const change = emptyChange();
   for (const row of audited) add(change, row);
   for (const id of statusChangedComponentIds) change.components.add(id);
   if (statusChangedComponentIds.length > 0) change.site = true;
+  // Network-quality samples (not audited: the ingest log says who sent them) change only the
+  // quality pages, never the site-wide ones.
+  for (const id of qualityAreaIds) change.qualityAreas.add(id);
   return change;
 }
 
@@ -79,6 +95,7 @@ export function mergeChanges(a: Change, b: Change): Change {
     incidents: new Set([...a.incidents, ...b.incidents]),
     maintenances: new Set([...a.maintenances, ...b.maintenances]),
     components: new Set([...a.components, ...b.components]),
+    qualityAreas: new Set([...a.qualityAreas, ...b.qualityAreas]),
   };
 }
 
@@ -88,6 +105,7 @@ export function isEmpty(change: Change): boolean {
     !change.site &&
     change.incidents.size === 0 &&
     change.maintenances.size === 0 &&
-    change.components.size === 0
+    change.components.size === 0 &&
+    change.qualityAreas.size === 0
   );
 }

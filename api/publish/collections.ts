@@ -14,6 +14,7 @@ import {
   maintenanceIds,
   maintenanceSpan,
   openMaintenanceIds,
+  qualityAreaSlugsByIds,
   shiftMonth,
   slugsOfComponents,
   unresolvedIncidentIds,
@@ -134,6 +135,24 @@ const areas: Collection = {
   },
 };
 
+/**
+ * Network quality by area (/calidad/:slug, its .json and .csv) and the one overview (/calidad,
+ * the member ''): republished when an ingest changes an area's last hour, and every five minutes
+ * (on the clock's tick of minutes 0, 5, 10…), which moves the last hour and the charts along and
+ * shows a silent probe as a growing gap.
+ */
+const everyFiveMinutes = (now: Date) => Math.floor(now.getTime() / 60_000) % 5 === 0;
+const qualityAreas: Collection = {
+  all: (db) => areaSlugs(db),
+  touched: (change, db) => qualityAreaSlugsByIds(db, [...change.qualityAreas]),
+  timely: (db, now) => (everyFiveMinutes(now) ? areaSlugs(db) : []),
+};
+const qualityOverview: Collection = {
+  all: () => [''],
+  touched: (change) => (change.qualityAreas.size > 0 ? [''] : []),
+  timely: (_db, now) => (everyFiveMinutes(now) ? [''] : []),
+};
+
 export const collections = {
   incidents,
   maintenances,
@@ -142,5 +161,7 @@ export const collections = {
   availabilityMonths,
   catalogue,
   areas,
+  qualityAreas,
+  qualityOverview,
 } satisfies Record<string, Collection>;
 export type CollectionName = keyof typeof collections;

@@ -62,7 +62,7 @@ export interface SnapshotOrigin {
   build?: string;
   publicUrl?: string;
   /** Every change up to here is in the files (db/queries/published.ts, changeCursor). */
-  cursor?: { audit: number; statusEvents: number };
+  cursor?: { audit: number; statusEvents: number; quality?: number };
 }
 
 /** The published files of one directory, and what was last written to each. */

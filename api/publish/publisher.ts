@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '#db/client.ts';
 import { onCommit } from '#db/commands/transaction.ts';
-import { changeCursor, changesSince, type ChangeCursor } from '#db/queries/index.ts';
+import { changeCursor, changeSequence, changesSince, type ChangeCursor } from '#db/queries/index.ts';
+import { publishedFiles } from '../metrics/registry.ts';
 import type { CachedEntry, RenderedCache } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
@@ -82,6 +83,17 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
   return out;
 }
 
+/**
+ * How far the files are current, for /metrics and /healthz (api/metrics/state.ts): every change
+ * after `through` is not published yet; `readAt` is when `through` was read from the change log
+ * (so such a change committed after it), `at` when that publish finished.
+ */
+export interface PublishedState {
+  through: ChangeCursor;
+  readAt: number;
+  at: Date | null;
+}
+
 /** A full publish in progress: every path, a slice per publish, between the publishes of new writes. */
 interface Backlog {
   queue: string[];
@@ -116,6 +128,8 @@ export class Publisher {
   private dataVersion: number;
   private waiters: Array<() => void> = [];
   lastReport: PublishReport | undefined;
+  published: PublishedState;
+  private cursorReadAt: number;
   /** Publishes run so far (a burst of writes should cost one). */
   publishes = 0;
 
@@ -125,6 +139,8 @@ export class Publisher {
     this.snapshot = new SnapshotDir(options.dir);
     this.snapshot.removeTemporaryFiles();
     this.cursor = changeCursor(options.db);
+    this.cursorReadAt = this.now().getTime();
+    this.published = { through: this.cursor, readAt: this.cursorReadAt, at: null };
     this.versionStatement = options.db.$client.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.versionStatement.get() as number;
   }
@@ -136,8 +152,14 @@ export class Publisher {
   /** Every published path, at once: what `npm run export` does. */
   async publishAll(): Promise<PublishReport> {
     this.cursor = changeCursor(this.options.db);
+    this.cursorReadAt = this.now().getTime();
     this.backlog = this.newBacklog();
     return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
+  }
+
+  /** Paths a full publish in progress has still to write (0 when none is). */
+  get backlogRemaining(): number {
+    return this.backlog?.queue.length ?? 0;
   }
 
   private newBacklog(): Backlog {
@@ -168,10 +190,15 @@ export class Publisher {
     this.scheduleClock();
     const saved = this.snapshot.origin;
     const own = this.options.origin;
-    if (!(own && saved.cursor && saved.build === own.build && saved.publicUrl === own.publicUrl)) {
+    // A database behind the snapshot's cursor (a restored backup) is not the one it was published from.
+    const sequence = changeSequence(this.options.db);
+    const behind =
+      saved.cursor && (saved.cursor.audit > sequence.audit || saved.cursor.statusEvents > sequence.statusEvents);
+    if (!(own && saved.cursor && !behind && saved.build === own.build && saved.publicUrl === own.publicUrl)) {
       this.backlog = this.newBacklog();
     } else {
-      this.cursor = saved.cursor;
+      this.cursor = saved.cursor!;
+      this.published = { through: this.cursor, readAt: 0, at: null };
     }
     this.tick();
   }
@@ -221,7 +248,10 @@ export class Publisher {
     if (!this.running && !this.timer && !this.backlog) {
       // A commit this instant may not have reached the listener's timer yet.
       const v = this.versionStatement.get() as number;
-      if (v === this.dataVersion && changesSince(this.options.db, this.cursor).audited.length === 0) return;
+      if (v === this.dataVersion) {
+        const since = changesSince(this.options.db, this.cursor);
+        if (since.audited.length === 0 && since.qualityAreaIds.length === 0) return;
+      }
       this.schedule(0);
     }
     await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -241,7 +271,8 @@ export class Publisher {
       this.options.cache?.revalidate();
       const read = changesSince(this.options.db, this.cursor);
       this.cursor = read.cursor;
-      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds));
+      this.cursorReadAt = this.now().getTime();
+      change = mergeChanges(change, changeFrom(read.audited, read.statusChangedComponentIds, read.qualityAreaIds));
       if (change.everything) {
         // The catalogue was renamed or restructured: every page again, in slices.
         this.backlog = this.newBacklog();
@@ -273,6 +304,7 @@ export class Publisher {
     const started = performance.now();
     this.publishes++;
     const cursor = this.cursor;
+    const readAt = this.cursorReadAt;
     const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
     this.lastSecond = second;
     const targets =
@@ -339,6 +371,8 @@ export class Publisher {
     if (report.failed.length > 0) this.retryLater();
     report.ms = performance.now() - started;
     this.lastReport = report;
+    publishedFiles.inc(report.written);
+    if (report.failed.length === 0) this.published = { through: cursor, readAt, at: this.now() };
     return report;
   }
 

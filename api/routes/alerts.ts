@@ -5,7 +5,9 @@ import {
   receiveGenericAlert,
   receiveGrafanaWebhook,
   type IntakeContext,
+  type IntakeResult,
 } from '#db/commands/alerts/index.ts';
+import type { AlertFormat } from '#db/enums.ts';
 import { alertRulesInput, replaceAlertRules } from '#db/commands/alertRules.ts';
 import { parseInput } from '#db/commands/input.ts';
 import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';
@@ -15,6 +17,7 @@ import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
 import { alertJson, alertRulesJson, draftJson, intakeJson } from '../render/alerts.ts';
 import { scopeGuard } from '../scopes.ts';
 import { commandInput, readJsonObject } from '../validate.ts';
+import { countAlerts } from '../metrics/registry.ts';
 
 /**
  * A whole Alertmanager group can be large (every alert with its labels and annotations, resent
@@ -35,18 +38,28 @@ export function alertRoutes(deps: AppDeps) {
   const context = (c: Context<Env>): IntakeContext => ({ now: now(), tokenName: c.get('tokenName') });
   // The raw text is kept with the delivery; Hono caches the body, so reading it twice is free.
   const body = async (c: Context<Env>) => ({ json: await readJsonObject(c), text: await c.req.text() });
+  const counted = (source: AlertFormat, result: IntakeResult) => {
+    countAlerts(
+      source,
+      result.alerts.map((a) => a.effect),
+    );
+    return result;
+  };
 
   app.post('/alertmanager', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    return c.json(intakeJson(receiveAlertmanagerWebhook(db, json, text, context(c)), componentCatalogue(db)));
+    const result = counted('alertmanager', receiveAlertmanagerWebhook(db, json, text, context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/grafana', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    return c.json(intakeJson(receiveGrafanaWebhook(db, json, text, context(c)), componentCatalogue(db)));
+    const result = counted('grafana', receiveGrafanaWebhook(db, json, text, context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/', needs('alerts'), limitBody(MAX_BODY_BYTES), async (c) => {
     const input = await commandInput(c, genericAlertInput);
-    return c.json(intakeJson(receiveGenericAlert(db, input, await c.req.text(), context(c)), componentCatalogue(db)));
+    const result = counted('generic', receiveGenericAlert(db, input, await c.req.text(), context(c)));
+    return c.json(intakeJson(result, componentCatalogue(db)));
   });
 
   app.get('/', needs('alerts'), (c) => {

@@ -83,7 +83,8 @@ export function reportRoutes(deps: AppDeps) {
     }
     return c.json(availabilityJson(report, config.publicUrl), 200, { 'cache-control': 'no-store' });
   });
-  // Every service's month, for billing (issue 12's inventory; compensation estimates with a price).
+  // Every service's month, for billing: the customer service inventory, with compensation estimates
+  // where the inventory has a monthly price.
   app.get('/services', needs('reports'), (c) => {
     const request = reportRequest(c, deps);
     if (request instanceof Response) return request;

@@ -3,6 +3,7 @@ import { maintenanceScheduler } from './maintenanceScheduler.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { alertSettler } from './alertSettler.ts';
+import { qualityWorker } from './quality.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -15,4 +16,10 @@ export interface BackgroundWorker {
 }
 
 /** Every worker the server runs. Features add theirs here. */
-export const workers: BackgroundWorker[] = [maintenanceScheduler(), webhookWorker(), emailWorker(), alertSettler()];
+export const workers: BackgroundWorker[] = [
+  maintenanceScheduler(),
+  webhookWorker(),
+  emailWorker(),
+  alertSettler(),
+  qualityWorker(),
+];

@@ -30,6 +30,11 @@ export const PRIVATE_SUBJECTS: ReadonlySet<string> = new Set([
   'alert_delivery',
   // The customer service inventory: no public page lists it (/mi-servicio is rendered per lookup).
   'service',
+  // Network quality's settings (the Prometheus mapping, thresholds) and the pull worker's state are
+  // the NOC's; samples themselves are noted as 'quality' and republish the quality pages.
+  'quality_sources',
+  'quality_thresholds',
+  'quality_state',
 ]);
 
 /** Subject types audited during the command now running on a connection (see `auditedDuring`). */

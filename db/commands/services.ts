@@ -1,4 +1,4 @@
-// The customer service inventory (issue 12). SOMNET's CRM is the source of truth: every import
+// The customer service inventory, so notices and "¿Me afecta?" reach exactly the affected customers. SOMNET's CRM is the source of truth: every import
 // replaces the whole inventory, all rows or none (`PUT /api/v1/services`, JSON or CSV).
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';

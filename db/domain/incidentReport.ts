@@ -4,7 +4,10 @@
 // page's CSP allows none from elsewhere), and headings start below the page's own.
 import MarkdownIt from 'markdown-it';
 
-/** What the console's editor starts from: the four parts the issue asks every report to cover. */
+/**
+ * What the console's editor starts from: the four parts every report covers (root cause, what
+ * customers saw, timeline, corrective actions).
+ */
 export const REPORT_TEMPLATE = [
   '## Causa raíz',
   '',

@@ -169,3 +169,14 @@ export function formatDuration(ms: number): string {
   if (minutes || parts.length === 0) parts.push(`${minutes} min`);
   return parts.join(' ');
 }
+
+/** "2026-12-07T10:05:00-06:00": an instant in RFC 3339 with America/Mexico_City's offset (machine-readable files). */
+export function zonedIso(d: Date): string {
+  const offset = zoneOffsetMinutes(d);
+  const local = new Date(d.getTime() + offset * MINUTE);
+  const sign = offset < 0 ? '-' : '+';
+  const abs = Math.abs(offset);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local.toISOString().slice(0, 19)}${sign}${hh}:${mm}`;
+}

@@ -13,6 +13,16 @@ export type DeliveryResult =
   | { id: number; outcome: 'retry'; error: string; retryAfterMs?: number }
   | { id: number; outcome: 'failed'; error: string };
 
+export type DeliveryOutcome = DeliveryResult['outcome'];
+type OutcomeListener = (channel: string, outcome: DeliveryOutcome, count: number) => void;
+const outcomeListeners = new Set<OutcomeListener>();
+
+/** Called after the results of every batch are recorded (the `somnet_deliveries_total` counter). */
+export function onDeliveryOutcome(listener: OutcomeListener): () => void {
+  outcomeListeners.add(listener);
+  return () => outcomeListeners.delete(listener);
+}
+
 export interface Transport {
   channel: string;
   /** Largest batch one provider call takes (Resend batch: 100; webhooks: 1). */
@@ -103,6 +113,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
         ),
       { attempts: 35 },
     );
+    reportOutcomes(transport.channel, batch.rows, results, maxAttempts);
     handled += batch.rows.length;
     // Let waiting requests in between batches. Claiming, recording and a transport that does
     // its work synchronously resolve as microtasks, which never give the event loop back: a
@@ -110,6 +121,19 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return handled;
+}
+
+/** What recordResults recorded, as the listeners count it: a retry past the last attempt failed. */
+function reportOutcomes(channel: string, rows: OutboxRow[], results: DeliveryResult[], maxAttempts: number): void {
+  if (outcomeListeners.size === 0) return;
+  const byId = new Map(results.map((r) => [r.id, r.outcome]));
+  const counts: Record<DeliveryOutcome, number> = { sent: 0, failed: 0, retry: 0 };
+  for (const row of rows) {
+    const outcome = byId.get(row.id) ?? 'retry';
+    counts[outcome === 'retry' && row.attempts + 1 >= maxAttempts ? 'failed' : outcome]++;
+  }
+  for (const [outcome, count] of Object.entries(counts) as Array<[DeliveryOutcome, number]>)
+    if (count > 0) for (const listener of outcomeListeners) listener(channel, outcome, count);
 }
 
 /**

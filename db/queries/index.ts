@@ -19,3 +19,5 @@ export * from './areaPage.ts';
 export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';
+export * from './operations.ts';
+export * from './quality.ts';

@@ -158,6 +158,8 @@ export function maintenanceFootprint(
 export interface ChangeCursor {
   audit: number;
   statusEvents: number;
+  /** The last network-quality ingest (`quality_ingests`); absent in manifests written before it existed. */
+  quality?: number;
 }
 
 export function changeCursor(db: Db): ChangeCursor {
@@ -166,7 +168,8 @@ export function changeCursor(db: Db): ChangeCursor {
     .prepare('SELECT coalesce(max(id), 0) FROM component_status_events')
     .pluck()
     .get() as number;
-  return { audit, statusEvents };
+  const quality = db.$client.prepare('SELECT coalesce(max(id), 0) FROM quality_ingests').pluck().get() as number;
+  return { audit, statusEvents, quality };
 }
 
 export interface AuditedChange {
@@ -183,7 +186,13 @@ export interface AuditedChange {
 export function changesSince(
   db: Db,
   cursor: ChangeCursor,
-): { audited: AuditedChange[]; statusChangedComponentIds: string[]; cursor: ChangeCursor } {
+): {
+  audited: AuditedChange[];
+  statusChangedComponentIds: string[];
+  /** Areas (group ids) whose last hour of network-quality samples changed. */
+  qualityAreaIds: string[];
+  cursor: ChangeCursor;
+} {
   const rows = db.$client
     .prepare('SELECT id, subject_type, subject_id, action, details FROM audit_log WHERE id > ? ORDER BY id')
     .all(cursor.audit) as Array<{
@@ -196,6 +205,9 @@ export function changesSince(
   const events = db.$client
     .prepare('SELECT id, component_id FROM component_status_events WHERE id > ? ORDER BY id')
     .all(cursor.statusEvents) as Array<{ id: number; component_id: string }>;
+  const ingests = db.$client
+    .prepare('SELECT id, recent_area_ids FROM quality_ingests WHERE id > ? ORDER BY id')
+    .all(cursor.quality ?? 0) as Array<{ id: number; recent_area_ids: string }>;
   return {
     audited: rows.map((r) => ({
       subjectType: r.subject_type,
@@ -204,6 +216,11 @@ export function changesSince(
       details: r.details === null ? null : JSON.parse(r.details),
     })),
     statusChangedComponentIds: [...new Set(events.map((e) => e.component_id))],
-    cursor: { audit: rows.at(-1)?.id ?? cursor.audit, statusEvents: events.at(-1)?.id ?? cursor.statusEvents },
+    qualityAreaIds: [...new Set(ingests.flatMap((i) => JSON.parse(i.recent_area_ids) as string[]))],
+    cursor: {
+      audit: rows.at(-1)?.id ?? cursor.audit,
+      statusEvents: events.at(-1)?.id ?? cursor.statusEvents,
+      quality: ingests.at(-1)?.id ?? cursor.quality ?? 0,
+    },
   };
 }

@@ -1,7 +1,7 @@
 // The month of each customer service (the per-service statement /mi-servicio/:id/reporte/AAAA-MM
 // and GET /api/v1/reports/services): its component's timeline, worsened while an incident or
 // maintenance named one of its network elements, measured by the availability rule; the
-// incidents and windows that touched it (the affected-services rule of issue 12); and, with a
+// incidents and windows that touched it (the affected-services rule, db/domain/affectedServices.ts); and, with a
 // monthly price, the compensation NOM-184 implies.
 import type { Db } from '../client.ts';
 import { scopeMatcher, type AffectedReason } from '../domain/affectedServices.ts';

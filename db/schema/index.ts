@@ -10,4 +10,5 @@ export * from './webhooks.ts';
 export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './services.ts';
+export * from './quality.ts';
 export * from './lease.ts';

@@ -19,6 +19,7 @@ export const steps = {
     question: 'Con una computadora conectada por cable directo al router, ¿hay internet?',
     options: {
       funciona: 'Sí, por cable funciona (la falla está en mi red interna o el Wi-Fi)',
+      lento: 'Sí hay internet por cable, pero lento o con cortes',
       falla: 'No, tampoco funciona por cable',
       'no-pude': 'No pude probar con cable',
     },

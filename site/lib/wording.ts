@@ -2,7 +2,7 @@
 // they read the same everywhere (enums.ts holds the status and criticality labels).
 import { DAY, formatDuration } from '#db/domain/time.ts';
 
-/** After an ETA that passed with no new update (issue 14: never leave a time in the past unexplained). */
+/** After an ETA that passed with no new update (a customer reading a time in the past must be told why it passed). */
 export const ETA_PASSED = 'vencida — esperando actualización';
 
 /** "hace 12 min", "hace 2 h 5 min", "hace 3 días": how long ago, beside an absolute time. */

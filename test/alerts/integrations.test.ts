@@ -1,4 +1,4 @@
-// The integrations the README documents, run as written: its alertmanager.yml checked by
+// The integrations docs/integrations.md documents, run as written: its alertmanager.yml checked by
 // Debian's amtool, its Zabbix media-type script executed with a stand-in for Zabbix's
 // HttpRequest (synchronous, as in Zabbix) against the real server, and its LibreNMS template
 // filled in for one alert and its recovery.
@@ -12,12 +12,11 @@ import { findComponent } from '#db/commands/catalog.ts';
 import { ALERTMANAGER_PATH } from '../support/alertmanager.ts';
 import { startTestServer } from '../support/server.ts';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const section = readme.slice(readme.indexOf('## Alerts from monitoring (NOC)'), readme.indexOf('## Public endpoints'));
+const section = readFileSync(new URL('../../docs/integrations.md', import.meta.url), 'utf8');
 function block(lang: string, after: string): string {
   const from = section.indexOf(after);
   const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(section.slice(from));
-  if (from < 0 || !m) throw new Error(`README: no hay bloque ${lang} después de «${after}»`);
+  if (from < 0 || !m) throw new Error(`docs/integrations.md: no hay bloque ${lang} después de «${after}»`);
   return m[1];
 }
 
@@ -29,17 +28,17 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('README integrations', () => {
+describe('docs/integrations.md', () => {
   it('the alertmanager.yml passes amtool check-config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'somnet-amtool-'));
-    writeFileSync(join(dir, 'alertmanager.yml'), block('yaml', '**Prometheus Alertmanager**'));
+    writeFileSync(join(dir, 'alertmanager.yml'), block('yaml', '## Prometheus Alertmanager'));
     const amtool = join(dirname(ALERTMANAGER_PATH), 'amtool');
     const { stdout } = await promisify(execFile)(amtool, ['check-config', join(dir, 'alertmanager.yml')]);
     expect(stdout).toContain('SUCCESS');
   });
 
   it('the Zabbix media-type script reports a problem and its recovery', async () => {
-    const script = block('js', '*Zabbix*');
+    const script = block('js', '### Zabbix');
     // Zabbix runs the script as a function body with `value` (the parameters as JSON) and a
     // synchronous HttpRequest; here each request is made by a child process the runner waits for.
     const runner = `
@@ -99,7 +98,7 @@ describe('README integrations', () => {
   });
 
   it('the LibreNMS alert template writes the generic shape', async () => {
-    const template = block('blade', '*LibreNMS*');
+    const template = block('blade', '### LibreNMS');
     const fill = (alert: Record<string, string | number>) =>
       template.replace(/@json\(((?:[^()]|\([^()]*\))*)\)/g, (_, expr: string) => {
         const values: Record<string, unknown> = {
@@ -111,7 +110,7 @@ describe('README integrations', () => {
           '$alert->hostname': alert.hostname,
           '$alert->name': alert.name,
         };
-        if (!(expr in values)) throw new Error(`Expresión del README sin valor de prueba: ${expr}`);
+        if (!(expr in values)) throw new Error(`Expresión de docs/integrations.md sin valor de prueba: ${expr}`);
         return JSON.stringify(values[expr]);
       });
     const device = {

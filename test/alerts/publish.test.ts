@@ -1,4 +1,4 @@
-// Issue 10's published snapshot and alerts: a status an alert moves is published like any
+// The published snapshot and alerts: a status an alert moves is published like any
 // committed write; drafts never reach a published file; a group resent unchanged publishes nothing.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // `npm run bench:reports`: the 12-month availability report over 50 components and 10,000
-// status events (issue 13: "well under a second"), each number next to a reference measured in
+// status events (target: "well under a second", so the page renders on demand), each number next to a reference measured in
 // the same run on the same machine:
 // - availabilityReport (queries + the availability rule, 12 months × 50 components), next to the
 //   bare read of the same rows (the floor of any implementation reading these events);
@@ -154,7 +154,7 @@ console.log(`\nCSV del mes (informe de 1 mes + csv-stringify), 30 veces: p50 ${c
 
 const target = 1000;
 console.log(
-  `\nMeta del issue 13: el informe de 12 meses muy por debajo de 1 s → página ${page.p50.toFixed(0)} ms: ${page.p50 < target / 4 ? 'CUMPLE' : page.p50 < target ? 'CUMPLE (justo)' : 'NO CUMPLE'}`,
+  `\nMeta: el informe de 12 meses muy por debajo de 1 s → página ${page.p50.toFixed(0)} ms: ${page.p50 < target / 4 ? 'CUMPLE' : page.p50 < target ? 'CUMPLE (justo)' : 'NO CUMPLE'}`,
 );
 db.$client.close();
 process.exit(0);

@@ -1,5 +1,5 @@
-// `npm run bench:services`: the service inventory at SOMNET's scale (20,000 services; the issue
-// asks for "a few seconds"). Times `PUT /api/v1/services` through the real app (JSON, then CSV:
+// `npm run bench:services`: the service inventory at SOMNET's scale (20,000 services; the target
+// is "a few seconds", so the CRM's nightly import never holds the database long). Times `PUT /api/v1/services` through the real app (JSON, then CSV:
 // parse, validate every row, replace all in one transaction, register the technical contacts),
 // next to a reference measured in the same run on the same machine: the same rows written by a
 // bare better-sqlite3 loop in one transaction, with no parsing or validation (the floor any

@@ -1,5 +1,5 @@
-// Issue 14: the public pages as a customer reads them on a phone during an outage, with the data
-// of the issue (a critical fibre cut in Metepec with cause and ETA, degraded microwave in Lerma,
+// The first screen on a phone answers "do they know, why, and until when": the public pages as a
+// customer reads them on a phone during an outage, with an outage's data (a critical fibre cut in Metepec with cause and ETA, degraded microwave in Lerma,
 // a maintenance in 5 days), in Chromium at 320, 360 and 1280 px.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContextOptions } from 'playwright-core';

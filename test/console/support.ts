@@ -4,6 +4,14 @@ import { hashPasswordSync } from '#db/domain/password.ts';
 import type { Db } from '#db/client.ts';
 import type { Page } from 'playwright-core';
 
+/** scrypt costs a tenth of a second by design: each test password is hashed once per worker. */
+const hashes = new Map<string, string>();
+function hashOf(password: string): string {
+  let hash = hashes.get(password);
+  if (!hash) hashes.set(password, (hash = hashPasswordSync(password)));
+  return hash;
+}
+
 export function addUser(
   db: Db,
   email: string,
@@ -13,7 +21,7 @@ export function addUser(
 ) {
   createConsoleUser(
     db,
-    { email, role, passwordHash: hashPasswordSync(password) },
+    { email, role, passwordHash: hashOf(password) },
     { now: new Date(), actor: { kind: 'cli', name: 'tests' } },
   );
   if (options.mustChange === false)

@@ -62,7 +62,7 @@ describe('maintenance rules', () => {
     expect(maintenanceTitle({ emergency: true, name: 'Fibra dañada', status: 'in_progress' })).toBe(
       'Mantenimiento de emergencia: Fibra dañada',
     );
-    // A cancelled window never keeps saying "programado" (issue 14).
+    // A cancelled window never keeps saying "programado": a customer reads it after the fact.
     expect(maintenanceTitle({ emergency: false, name: 'Cambio de OLT', status: 'cancelled' })).toBe(
       'Mantenimiento cancelado: Cambio de OLT',
     );

@@ -26,7 +26,7 @@ describe('status roll-up: the worst status wins', () => {
   });
 });
 
-describe('what an area chip says (issue 14)', () => {
+describe('what an area chip says', () => {
   const fibre = (status: Parameters<typeof areaStatusText>[0][number]['status']) => ({ name: 'Fibra óptica', status });
   const radio = (status: Parameters<typeof areaStatusText>[0][number]['status']) => ({
     name: 'Inalámbrico (microondas)',

@@ -1,7 +1,7 @@
 // Kill the delivering process in the middle of a fan-out, restart it: every recipient ends with
 // exactly one copy. The outbox commits each batch's key before calling the provider, and the
 // provider (here the stand-in, like Resend) replays a known Idempotency-Key instead of sending.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
@@ -66,7 +66,11 @@ describe('crash during delivery', () => {
     );
     await first.exited;
     standin.onRequest(() => {});
-    await new Promise((r) => setTimeout(r, 200)); // let the stand-in finish the orphaned request
+    // The stand-in finishes the orphaned request (the third batch) although nobody reads its answer.
+    await vi.waitFor(() => expect(standin.delivered.length).toBeGreaterThanOrEqual(300), {
+      timeout: 10_000,
+      interval: 10,
+    });
     const afterCrash = db.select().from(outboxMessages).where(eq(outboxMessages.status, 'sent')).all().length;
     expect(afterCrash).toBe(200);
     expect(standin.delivered).toHaveLength(300); // the provider accepted a batch the worker never heard back about

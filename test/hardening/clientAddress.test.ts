@@ -1,4 +1,4 @@
-// Issue 16: every per-address limit counts the client address decided in one place
+// Limits a client cannot dodge by forging a header: every per-address limit counts the client address decided in one place
 // (api/clientIp.ts): X-Forwarded-For only from a trusted proxy, its last hop, never the first entry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Issue 16: control characters (C0, DEL, C1), noncharacters and lone surrogates are refused at
+// Hostile input: control characters (C0, DEL, C1), noncharacters and lone surrogates are refused at
 // input, by the one text primitive every command uses (db/commands/input.ts), so the API, the
 // console and the public forms refuse them alike; messages and causes keep tab and line breaks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

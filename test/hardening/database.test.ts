@@ -1,4 +1,4 @@
-// Issue 16: the server's worst days on disk. Another process holding the write lock, a full
+// The server's worst days on disk. Another process holding the write lock, a full
 // disk (for SQLite and for the .eml outbox), a corrupted file at start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';

@@ -1,4 +1,4 @@
-// Issue 16 (review): the moment an incident is posted is the moment customers load the page. The
+// A burst of notices must not stall the pages: the moment an incident is posted is the moment customers load the page. The
 // email worker's fan-out to .eml files (the transport without RESEND_API_KEY) ran every batch as
 // microtasks, never giving the event loop back: with 3,000 subscribers no request, cached ones
 // included, was answered for 8 s. Requests must be answered while the notices are written.

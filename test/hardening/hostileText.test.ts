@@ -1,4 +1,4 @@
-// Issue 16: every XML document stays well-formed, and plain text stays plain, whatever text
+// Hostile text: every XML document stays well-formed, and plain text stays plain, whatever text
 // the NOC typed. Checked with saxes, a strict XML 1.0 parser (it rejects what the lenient feed
 // parsers accept: a second `]]>`, a `<` in an attribute, a control character).
 import { beforeAll, describe, expect, it } from 'vitest';

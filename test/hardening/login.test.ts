@@ -1,4 +1,4 @@
-// Issue 16: the sign-in limits hold under concurrency (each attempt is counted before its
+// Password guessing: the sign-in limits hold under concurrency (each attempt is counted before its
 // password check), and /noc/contrasena's "current password" counts like a sign-in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';

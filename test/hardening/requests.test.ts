@@ -1,4 +1,4 @@
-// Issue 16, through the real server: form bodies are limited before anything buffers them, and
+// Hostile requests, through the real server: form bodies are limited before anything buffers them, and
 // odd methods and unknown console paths get 405 and 404, never a 500.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import http from 'node:http';

@@ -1,4 +1,4 @@
-// Issue 16: the webhook SSRF check sees through every spelling of an IPv6 address that embeds
+// The webhook SSRF check sees through every spelling of an IPv6 address that embeds
 // IPv4 (the URL parser rewrites `[::127.0.0.1]` as `[::7f00:1]`).
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../support/db.ts';

@@ -7,11 +7,19 @@ import { freshDb } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 
 let s: Awaited<ReturnType<typeof startTestServer>>;
+// The budget's clock runs with the wall clock, plus what a test skips ahead instead of sleeping.
+let skipped = 0;
 // Two renders a second per client and four in all for URLs outside the cache, so the bounds show
 // in a short test.
 beforeAll(async () => {
   s = await startTestServer({
-    renderBudget: new RenderBudget({ perClient: 2, clientBurst: 2, perSecond: 4, burst: 4 }),
+    renderBudget: new RenderBudget({
+      perClient: 2,
+      clientBurst: 2,
+      perSecond: 4,
+      burst: 4,
+      clock: () => Date.now() + skipped,
+    }),
   });
 });
 afterAll(async () => {
@@ -43,7 +51,7 @@ describe('render cache', () => {
   });
 
   it('bounds the renderings of URLs it cannot share per client, answering 503 with Retry-After past the bound', async () => {
-    await new Promise((r) => setTimeout(r, 1100)); // the budget refills after the test above
+    skipped += 1100; // the budget refills after the test above, as if 1.1 s had passed
     // Made-up incident ids: each is a rendering of the incident page (which says 404).
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) => get(`/incidentes/nada-${i}?x=${Math.random()}`)),
@@ -77,7 +85,7 @@ describe('render cache', () => {
   });
 
   it('one client flooding unique URLs leaves incident pages and «¿Me afecta?» to everyone else', async () => {
-    await new Promise((r) => setTimeout(r, 1100));
+    skipped += 1100;
     const created = await s.api('POST', '/api/v1/incidents', {
       name: 'Corte en Lerma',
       status: 'investigating',

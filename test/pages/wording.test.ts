@@ -9,7 +9,7 @@ describe('"hace 12 min" beside an absolute time (site/scripts/freshness.ts)', ()
     expect(agoText(26 * 3600_000)).toBe('hace 1 día');
     expect(agoText(75 * 3600_000)).toBe('hace 3 días');
   });
-  it("says a passed ETA is overdue, in the issue's words", () => {
+  it('says a passed ETA is overdue, in the words customers were promised', () => {
     expect(ETA_PASSED).toBe('vencida — esperando actualización');
   });
 });

@@ -47,7 +47,7 @@ describe('deploy/somnet-status.service', () => {
 });
 
 describe('deploy/nginx.conf', () => {
-  it.skipIf(!nginxBinary)('passes nginx -t without a warning (README: nginx -t && systemctl reload nginx)', () => {
+  it.skipIf(!nginxBinary)('passes nginx -t without a warning (docs: nginx -t && systemctl reload nginx)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'somnet-nginx-t-'));
     mkdirSync(join(dir, 'public'));
     writeFileSync(join(dir, 'site.conf'), shippedConfig({ port: 8080, root: join(dir, 'public'), nodePort: 4321 }));

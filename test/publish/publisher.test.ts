@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '#db/client.ts';
 import { updateComponent } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
@@ -89,6 +89,8 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
       availabilityMonths: ['2026-11'],
       catalogue: ['metepec', 'metepec-fibra', 'zinacantepec'],
       areas: ['metepec', 'zinacantepec'],
+      qualityAreas: ['metepec'],
+      qualityOverview: [''],
     };
     const sample = publicRoutes.flatMap((route) =>
       route.each ? member[route.each].map((m) => pathFor(route, m)) : [route.path],
@@ -241,7 +243,8 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     await publisher.settled();
     expect(lines.some((l) => l.startsWith('Publicación: /status.txt falló'))).toBe(true);
     rmSync(join(own, 'status.txt'), { recursive: true });
-    await new Promise((r) => setTimeout(r, 1200));
+    // The retry comes within a second (one publish a second at most): wait for its file.
+    await vi.waitFor(() => expect(existsSync(join(own, 'status.txt'))).toBe(true), { timeout: 10_000, interval: 20 });
     await publisher.settled();
     await publisher.stop();
     expect(readFileSync(join(own, 'status.txt'), 'utf8')).toContain('Toluca');

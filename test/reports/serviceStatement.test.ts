@@ -1,4 +1,4 @@
-// The per-service statement and the billing report over issue 12's inventory: a service is
+// The per-service statement and the billing report over the customer service inventory: a service is
 // measured by its component's timeline, worsened while an incident named one of its network
 // elements; NOM-184's estimate with a monthly price; one clean A4 page in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// A small service inventory shared by the issue-12 tests (each test file imports it into its own database).
+// A small service inventory shared by the customer-services tests (each test file imports it into its own database).
 export const inventory = {
   services: [
     {

@@ -1,16 +1,39 @@
-// README.md and DEVELOPERS.md render as written: every code fence is a line of its own that
-// opens (```lang) and is closed, so no section after an example turns into code. (README's nginx
-// example once ended with "``` Public responses carry…", which swallowed the rest of the page.)
-// And every file the README's "where to find things" table names exists.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The project's documents (README.md, CONTRIBUTING.md, docs/*.md) render as written: every code
+// fence is a line of its own that opens (```lang) and is closed, so no section after an example
+// turns into code. (The README's nginx example once ended with "``` Public responses carry…",
+// which swallowed the rest of the page.) Every file CONTRIBUTING's "where to find things" table
+// names exists, every link between the documents reaches a file and a heading that exist, and the
+// README stays short enough for a newcomer (what it is, the two commands, configuration, picture).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../api/paths.ts';
 
 const read = (name: string) => readFileSync(join(projectRoot, name), 'utf8');
+const documents = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...readdirSync(join(projectRoot, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, each space a hyphen. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The text outside code fences, where links and headings count. */
+function prose(text: string): string {
+  return text.replace(/^```[a-z]*\n[\s\S]*?^```$/gm, '');
+}
 
 describe('project documents', () => {
-  for (const name of ['README.md', 'DEVELOPERS.md']) {
+  for (const name of documents) {
     it(`${name}: every code fence stands alone on its line and is closed`, () => {
       const lines = read(name).split('\n');
       const fences = lines.map((line, i) => ({ line, n: i + 1 })).filter(({ line }) => line.includes('```'));
@@ -21,9 +44,36 @@ describe('project documents', () => {
     });
   }
 
-  it("README's table of where to find things names files that exist", () => {
+  it('every link between the documents reaches a file and a heading that exist', () => {
+    const broken: string[] = [];
+    for (const name of documents) {
+      for (const [, target] of prose(read(name)).matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/.test(target)) continue; // http(s), mailto
+        const [file, anchor] = target.split('#');
+        const path = file ? normalize(join(dirname(name), file)) : name;
+        if (!existsSync(join(projectRoot, path))) {
+          broken.push(`${name}: ${target} (no such file)`);
+          continue;
+        }
+        if (anchor && path.endsWith('.md')) {
+          const headings = [...prose(read(path)).matchAll(/^#+ (.+)$/gm)].map((m) => anchorOf(m[1]));
+          if (!headings.includes(anchor)) broken.push(`${name}: ${target} (no such heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
+  it('the README stays short: at most 200 lines, with both commands as written', () => {
     const readme = read('README.md');
-    const table = readme.slice(readme.indexOf('### Where to find things'), readme.indexOf('How to add a command'));
+    expect(readme.split('\n').length).toBeLessThanOrEqual(200);
+    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('npm test');
+  });
+
+  it("CONTRIBUTING's table of where to find things names files that exist", () => {
+    const guide = read('CONTRIBUTING.md');
+    const table = guide.slice(guide.indexOf('## Where to find things'), guide.indexOf('## Adding a command'));
     const paths = [...table.matchAll(/`((?:api|db|site|test|deploy)\/[^`\s:]+\.(?:ts|astro|conf|service))`/g)].map(
       (m) => m[1],
     );

@@ -4,7 +4,7 @@ import { startTestServer } from '../support/server.ts';
 import { testClock } from '../support/db.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';
 
-// Issue 5: an endpoint disabled after repeated failure is shown to the NOC, in the console too.
+// A webhook receiver that stopped answering must not go unnoticed: an endpoint disabled after repeated failure is shown to the NOC, in the console too.
 const clock = testClock('2026-11-26T18:00:00Z');
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let guardia: ConsoleClient;

@@ -105,7 +105,7 @@ describe('NOC API', () => {
       [{ url: 'file:///etc/passwd' }, 'url'],
       [{ url: 'no es url' }, 'url'],
       [{ url: 'https://user:pw@example.com/hook' }, 'url'],
-      [{ url: 'https://example.com/hook', components: ['no-existe'] }, 'components.0'], // was 'components' before the one reference convention (issue 15)
+      [{ url: 'https://example.com/hook', components: ['no-existe'] }, 'components.0'], // was 'components' before every list of references reported the bad entry's index
       [{ url: 'https://example.com/hook', secret: 'corto' }, 'secret'],
       [{ url: 'https://example.com/hook', extra: 1 }, ''],
     ];
