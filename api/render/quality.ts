@@ -16,7 +16,7 @@ import {
 
 const summaryJson = (s: Summary) => ({ p50: s.p50, p95: s.p95, max: s.max, samples: s.samples });
 
-/** Exactly the shape of issue 24; `null` where there is no data. Times in America/Mexico_City's offset. */
+/** Exactly the shape integrators were promised (docs/quality.md); `null` where there is no data. Times in America/Mexico_City's offset. */
 export function qualityJson(view: AreaQuality) {
   return {
     area: { slug: view.area.slug, name: view.area.name },

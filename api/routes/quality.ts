@@ -1,4 +1,4 @@
-// Network quality (issue 24): the NOC's API (push samples, the Prometheus mapping, thresholds;
+// Network quality: the NOC's API (push samples, the Prometheus mapping, thresholds;
 // bearer token) and the public files beside /calidad/:area (JSON, CSV).
 import { Hono } from 'hono';
 import {

@@ -1,4 +1,4 @@
-// Network quality's background work (issue 24): every minute, read each mapped expression from
+// Network quality's background work: every minute, read each mapped expression from
 // Prometheus (`/api/v1/query_range`, step 60 s) from where it stopped, store what came back,
 // evaluate the NOC's thresholds, and once an hour age raw minutes out into hourly aggregates.
 import { backgroundWrite, isDatabaseBusy } from '#db/commands/transaction.ts';

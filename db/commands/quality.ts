@@ -1,4 +1,4 @@
-// Network quality (issue 24), the writes: samples pushed by the NOC's scripts
+// Network quality, the writes: samples pushed by the NOC's scripts
 // (POST /api/v1/quality) and pulled from Prometheus by the worker, the Prometheus mapping and
 // the thresholds (replaced as whole documents), the ageing of raw minutes into hourly
 // aggregates, and the thresholds' alerts, which go through the alert intake like any other.

@@ -1,4 +1,4 @@
-// Network quality (issue 24), the reads: what /calidad, /calidad/:area (and its JSON and CSV),
+// Network quality, the reads: what /calidad, /calidad/:area (and its JSON and CSV),
 // the zone, service and self-diagnosis pages, the console and the API show. Every figure comes
 // from the rules of db/domain/quality.ts; a minute without a row is a gap, never a value.
 import type { Db } from '../client.ts';

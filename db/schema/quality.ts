@@ -1,4 +1,4 @@
-// Network quality (issue 24): latency, jitter and loss per component, one value per series and
+// Network quality (manual 3.2): latency, jitter and loss per component, one value per series and
 // minute for 14 days, hourly aggregates for 13 months. The two sample tables are WITHOUT ROWID
 // (added by hand to the migration: drizzle-kit has no option for it): the primary key is the
 // row, so a minute costs its key and one REAL, not a key plus a rowid plus an index.

@@ -183,7 +183,7 @@ describe('Statuspage v2 documents', () => {
   it('healthz answers once the database is open and migrated', async () => {
     const res = await get('/healthz');
     expect(res.status).toBe(200);
-    // Its whole answer is tested in test/ops/metrics.test.ts (issue 27).
+    // Its whole answer is tested in test/ops/metrics.test.ts.
     expect(await res.json()).toMatchObject({ status: 'ok', database: { writable: true } });
     expect(res.headers.get('cache-control')).toBe('no-store');
   });

@@ -1,4 +1,4 @@
-// `npm run bench:ops`: what watching and backing up the site costs (issue 27), each number next
+// `npm run bench:ops`: what watching and backing up the site costs, each number next
 // to a reference measured in the same run on the same machine:
 // - a scrape of GET /metrics and a GET /healthz through the app, on the demo database and on a
 //   big outbox (BENCH_OUTBOX_PENDING pending + BENCH_OUTBOX_SENT delivered messages), next to a

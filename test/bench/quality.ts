@@ -1,4 +1,4 @@
-// `npm run bench:quality` (issue 24): 100 series (component × metric) with one sample a minute
+// `npm run bench:quality`: 100 series (component × metric) with one sample a minute
 // for 30 days, pushed through POST /api/v1/quality as SOMNET's scripts would (10,000 samples a
 // request, the clock moved a day at a time, raw minutes aged out after 14 days as the worker
 // does), then each number next to a reference measured in the same run:

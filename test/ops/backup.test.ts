@@ -1,4 +1,4 @@
-// Issue 27, «Backups»: `npm run noc -- backup DIR` while a real server process writes through the
+// Backups: `npm run noc -- backup DIR` while a real server process writes through the
 // API, then `restore` into a fresh directory and a server started on it: every update committed
 // before the backup's instant is there, none after it, and nothing in between is missing. Then the
 // refusals (a server using the database, files that are not sound backups) and the migrations.

@@ -1,4 +1,4 @@
-// Issue 27, «Metrics»: GET /metrics for the NOC's Prometheus and GET /healthz, through the real app
+// Metrics: GET /metrics for the NOC's Prometheus and GET /healthz, through the real app
 // and database. Counters are per process (other tests in this file move them too), so each test
 // reads them before and after what it does.
 import { spawnSync } from 'node:child_process';

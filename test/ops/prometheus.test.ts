@@ -1,4 +1,4 @@
-// Issue 27, deploy/prometheus/: the shipped files pass Debian's promtool (config, rules, the rules'
+// deploy/prometheus/: the shipped files pass Debian's promtool (config, rules, the rules'
 // unit tests) and blackbox_exporter's check; then a real Prometheus with the shipped scrape config
 // and rules (targets pointed at this test) scrapes a real server with METRICS_TOKEN, probes it
 // through a real blackbox_exporter with the shipped modules, and sees it go down.

@@ -1,4 +1,4 @@
-// Issue 27, «Metrics», through the real server: every request counted by route family (cached
+// Metrics, through the real server: every request counted by route family (cached
 // answers too), renders timed, and the publish lag of PUBLISH_DIR measured from the database.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -99,7 +99,7 @@ describe('npm run export', () => {
     const mtime = statSync(incidentPage).mtimeMs;
     const again = runExport([dir], databasePath);
     expect(again.status, again.stderr).toBe(0);
-    // The network-quality files (issue 24) state the minute they are computed to: a run in another
+    // The network-quality files state the minute they are computed to: a run in another
     // minute rewrites them too (/calidad, and each area's page and JSON).
     const quality = 1 + 2 * members.qualityAreas.length;
     expect(Number(/ (\d+) archivos escritos, 0 retirados/.exec(again.stdout)?.[1])).toBeLessThanOrEqual(2 + quality);

@@ -1,4 +1,4 @@
-// Issue 24's pull, end to end through real parts: Debian's prometheus-blackbox-exporter probes
+// The Prometheus pull, end to end through real parts: Debian's prometheus-blackbox-exporter probes
 // loopback targets (ICMP echo to 127.0.0.1, and a TCP connect to a loopback port nobody listens
 // on, which fails), Debian's prometheus scrapes it every second, and the server's quality worker
 // reads `query_range` (step 60 s) with the NOC's mapping, stores what came back, leaves what did

@@ -1,4 +1,4 @@
-// POST /api/v1/quality: the exact body of issue 24, its limits, 422 paths, the all-or-nothing
+// POST /api/v1/quality: the exact body docs/quality.md documents, its limits, 422 paths, the all-or-nothing
 // rule and the replacement of a re-sent minute; the mapping and thresholds documents.
 import { describe, expect, it } from 'vitest';
 import { testApp } from '../support/db.ts';

@@ -1,4 +1,4 @@
-// Per-area thresholds (issue 24, «from numbers to status»): a rule that holds over its window
+// Per-area thresholds (from numbers to status): a rule that holds over its window
 // raises an alert through the existing intake (source `quality`), so status, drafts and
 // maintenance suppression follow the NOC's rules; one that stops holding resolves it; too few
 // minutes of data change nothing.

@@ -4,6 +4,7 @@
 // which swallowed the rest of the page.) Every file CONTRIBUTING's "where to find things" table
 // names exists, every link between the documents reaches a file and a heading that exist, and the
 // README stays short enough for a newcomer (what it is, the two commands, configuration, picture).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +80,23 @@ describe('project documents', () => {
     );
     expect(paths.length).toBeGreaterThan(20);
     expect(paths.filter((p) => !existsSync(join(projectRoot, p)))).toEqual([]);
+  });
+
+  it('code comments give the reason, not a tracker number (a number means nothing to the next reader)', () => {
+    const sources = execFileSync('git', ['ls-files', 'api', 'db', 'site', 'test', '*.mjs', '*.ts'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((f) => /\.(ts|astro|mjs)$/.test(f) && existsSync(join(projectRoot, f)));
+    expect(sources.length).toBeGreaterThan(100);
+    const hits = sources.flatMap((f) =>
+      read(f)
+        .split('\n')
+        .map((line, i) => ({ line, at: `${f}:${i + 1}` }))
+        .filter(({ line }) => /\b[Ii]ssues? #?\d+\b/.test(line))
+        .map(({ at, line }) => `${at}: ${line.trim()}`),
+    );
+    expect(hits).toEqual([]);
   });
 });
