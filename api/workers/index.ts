@@ -4,6 +4,7 @@ import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { alertSettler } from './alertSettler.ts';
 import { qualityWorker } from './quality.ts';
+import { alertResumer } from './alertResumer.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -22,4 +23,5 @@ export const workers: BackgroundWorker[] = [
   emailWorker(),
   alertSettler(),
   qualityWorker(),
+  alertResumer(),
 ];

@@ -1,5 +1,6 @@
 import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
+import { bulkInsert } from './bulkInsert.ts';
 
 export interface Actor {
   /** `client`: someone not signed in, named by address (a failed sign-in). */
@@ -89,4 +90,30 @@ export function recordAudit(
       details: details === undefined ? null : JSON.stringify(details),
     })
     .run();
+}
+
+/** Audit rows written together (a large alert delivery's slice), through one prepared statement. */
+export function recordAudits(
+  db: Db,
+  rows: ReadonlyArray<{
+    actor: Actor;
+    action: string;
+    subject: { type: string; id?: string | null };
+    at: Date;
+    details?: unknown;
+  }>,
+): void {
+  const values = rows.map(({ actor, action, subject, at, details }) => {
+    audited.get(db)?.add(subject.type);
+    return {
+      at,
+      actorKind: actor.kind,
+      actorName: actor.name,
+      action,
+      subjectType: subject.type,
+      subjectId: subject.id ?? null,
+      details: details === undefined ? null : JSON.stringify(details),
+    };
+  });
+  bulkInsert(db, auditLog, values);
 }

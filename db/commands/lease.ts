@@ -75,6 +75,16 @@ export function isLive(holder: Pick<LeaseHolder, 'host' | 'pid' | 'expiresAt'>, 
   return true;
 }
 
+/**
+ * Whether the work an owner claimed (`host/pid/…`, see newLeaseOwner) is still its: its own lease
+ * on that work has not run out and its process, when on this machine, still exists.
+ */
+export function ownerLive(ownerId: string | null, until: Date | null, now: number): boolean {
+  if (!ownerId || !until) return false;
+  const [host, pid] = ownerId.split('/');
+  return isLive({ host, pid: Number(pid), expiresAt: until }, now);
+}
+
 /** The live holder of a lease, or null. */
 export function leaseHolder(db: Db, now: number, name = BACKGROUND_LEASE): LeaseHolder | null {
   const row = db.$client

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { settleAlerts } from '#db/commands/alerts/index.ts';
+import { GROUP_SEEN_REFRESH_MS, settleAlerts } from '#db/commands/alerts/index.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import { createMaintenance, postMaintenanceUpdate } from '#db/commands/maintenances.ts';
@@ -9,6 +9,7 @@ import { findComponent } from '#db/commands/catalog.ts';
 import { incidentAlertSummary, incidentFirstAlertStart, openDrafts } from '#db/queries/index.ts';
 import {
   alertDeliveries,
+  alertGroups,
   alerts,
   auditLog,
   componentStatusEvents,
@@ -109,16 +110,27 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const stop = onCommit(t.db, () => {
       commits++;
     });
+    const rowsNow = () => ({
+      alerts: t.db.select().from(alerts).all(),
+      deliveries: t.db.select().from(alertDeliveries).all(),
+      groups: t.db.select().from(alertGroups).all(),
+    });
+    const stored = rowsNow();
+    // An unchanged resend is one comparison: it writes nothing at all (not even a receipt time)…
     for (let i = 0; i < 3; i++) {
-      t.clock.advance(5 * 60_000);
+      t.clock.advance(60_000);
       const { res, body } = await post('/api/v1/alerts/alertmanager', payload);
       expect(res.status).toBe(200);
       expect(body).toMatchObject({ duplicate: true, alerts: [expect.objectContaining({ change: 'resent' })] });
     }
+    expect(rowsNow()).toEqual(stored);
+    // …except, at most every 10 minutes, the time its alerts were last received (never stale).
+    t.clock.advance(GROUP_SEEN_REFRESH_MS);
+    await post('/api/v1/alerts/alertmanager', payload);
+    expect(t.db.select().from(alerts).get()!.lastReceivedAt).toEqual(t.clock.now());
     expect(counts(t.db)).toEqual(before);
     expect(commits).toBe(0);
     stop();
-    expect(t.db.select().from(alertDeliveries).get()!.timesReceived).toBe(4);
     // A new alert joining the group: Alertmanager resends the first one with it.
     const withRadio = alertmanagerPayload([
       oltDown,

@@ -4,18 +4,15 @@
 // publishes: each delivery reaches the receiver exactly once, each maintenance transition happens
 // once, every publish is the holder's. Killed with SIGKILL, the holder is replaced within 15 s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { projectRoot } from '../../api/paths.ts';
 import { openDatabase } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { tempDatabasePath } from '../support/db.ts';
+import { readQuery, startServerProcess, stopServerProcess, waitFor, type ServerProcess } from '../support/processes.ts';
 
 const dbPath = tempDatabasePath();
 const publishDir = join(mkdtempSync(join(tmpdir(), 'somnet-two-')), 'public');
@@ -26,53 +23,19 @@ let receiverUrl = '';
 /** X-Somnet-Delivery → how many POSTs carried it. */
 const posts = new Map<string, number>();
 
-interface Child {
-  proc: ChildProcess;
-  base: string;
-  output: () => string;
-  exited: Promise<void>;
-}
+type Child = ServerProcess;
 const children: Child[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServer(): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: dbPath,
-      PUBLISH_DIR: publishDir,
-      // $PPID is the server that ran the publish: the log says who published each time.
-      PUBLISH_COMMAND: `echo $PPID >> ${publishLog}`,
-      WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
-      PUBLIC_URL: 'https://status.example.test',
-    },
+  const child = await startServerProcess(dbPath, {
+    PUBLISH_DIR: publishDir,
+    // $PPID is the server that ran the publish: the log says who published each time.
+    PUBLISH_COMMAND: `echo $PPID >> ${publishLog}`,
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: '1',
+    PUBLIC_URL: 'https://status.example.test',
   });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const child = { proc, base: `http://127.0.0.1:${port}`, output: () => out, exited };
   children.push(child);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (/escuchando en/.test(out)) return child;
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`el servidor no arrancó:\n${out}`);
+  return child;
 }
 
 const api = (base: string, method: string, path: string, body?: unknown) =>
@@ -82,31 +45,13 @@ const api = (base: string, method: string, path: string, body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 
-async function waitFor<T>(what: string, check: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`no llegó a tiempo: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Every webhook row delivered, and each delivery POSTed exactly as many times as there are rows. */
 function webhooksSettled(): boolean {
   const rows = query<{ status: string }>("SELECT status FROM outbox_messages WHERE channel = 'webhook'");
   return rows.every((r) => r.status === 'sent') && posts.size === rows.length;
 }
 
-const reader = () => new Database(dbPath, { readonly: true, fileMustExist: true });
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = reader();
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string, ...params: unknown[]) => readQuery<T>(dbPath, sql, ...params);
 
 beforeAll(async () => {
   const db = openDatabase(dbPath);
@@ -129,12 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of children) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) {
-      c.proc.kill('SIGTERM');
-      await c.exited;
-    }
-  }
+  for (const c of children) await stopServerProcess(c);
   receiver?.closeAllConnections();
   await new Promise((r) => receiver?.close(r));
 });
