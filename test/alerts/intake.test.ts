@@ -413,6 +413,28 @@ describe('POST /api/v1/alerts (generic: Zabbix, LibreNMS, scripts)', () => {
     await refused(noSeverity, 'severity');
     expect(counts(t.db)).toEqual(before);
   });
+
+  it('cannot use a dedicated endpoint’s source: a generic "alertmanager" alert resolves nothing of Alertmanager’s', async () => {
+    const payload = alertmanagerPayload([oltDown]);
+    const { body } = await post('/api/v1/alerts/alertmanager', payload);
+    const fingerprint = body.alerts[0].fingerprint as string;
+    expect(status('metepec-fibra')).toBe('major_outage');
+    const before = counts(t.db);
+    for (const source of ['alertmanager', 'grafana', 'quality', 'Alertmanager']) {
+      const res = await t.json('POST', '/api/v1/alerts', {
+        ...zabbix,
+        source,
+        id: fingerprint,
+        status: 'resolved',
+        components: ['metepec-fibra'],
+      });
+      expect(res.status, source).toBe(422);
+      const { error } = await res.json();
+      expect(error.fields).toEqual([{ path: 'source', message: expect.stringContaining(`«${source}»`) }]);
+    }
+    expect(counts(t.db)).toEqual(before);
+    expect(status('metepec-fibra')).toBe('major_outage');
+  });
 });
 
 describe('damping', () => {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Db } from '../../client.ts';
 import { componentRefsFromLabels } from '../../domain/alerts.ts';
 import type { AlertFormat, AlertStatus } from '../../enums.ts';
+import { CommandError } from '../errors.ts';
 import { instant, LIMITS, parseInput, ref, refList, text } from '../input.ts';
 import { receive, receiveInSlices, unchangedResend, type IntakeResult } from './receive.ts';
 
@@ -294,9 +295,36 @@ export async function resumeDelivery(
   });
 }
 
-/** POST /api/v1/alerts (the generic shape, public names already turned into the schema's). */
-export function receiveGenericAlert(db: Db, raw: GenericAlert, rawBody: string, ctx: IntakeContext): IntakeResult {
+/**
+ * Sources that belong to one sender: the dedicated endpoints' and the site's own network-quality
+ * thresholds. An alert's episode is found by source and fingerprint, so a generic alert under
+ * one of these names could fire or resolve that sender's alerts.
+ */
+export const RESERVED_ALERT_SOURCES: Readonly<Record<string, string>> = {
+  alertmanager: 'POST /api/v1/alerts/alertmanager',
+  grafana: 'POST /api/v1/alerts/grafana',
+  quality: 'los umbrales de calidad de red del propio sitio',
+};
+
+/**
+ * POST /api/v1/alerts (the generic shape, public names already turned into the schema's).
+ * `ownSource` is the one reserved source its caller owns (the quality thresholds' 'quality').
+ */
+export function receiveGenericAlert(
+  db: Db,
+  raw: GenericAlert,
+  rawBody: string,
+  ctx: IntakeContext & { ownSource?: string },
+): IntakeResult {
   const input = parseInput(genericAlertInput, raw, { message: 'La alerta no es válida; no se registró nada.' });
+  const reserved = Object.keys(RESERVED_ALERT_SOURCES).find((s) => s === input.source.toLowerCase());
+  if (reserved && reserved !== ctx.ownSource)
+    throw new CommandError(422, 'validation_failed', 'La alerta no es válida; no se registró nada.', [
+      {
+        path: 'source',
+        message: `La fuente «${input.source}» es de ${RESERVED_ALERT_SOURCES[reserved]}; use otro nombre, p. ej. "zabbix".`,
+      },
+    ]);
   const refs = input.components ?? [input.component!];
   const alert: IncomingAlert = {
     fingerprint: input.id,
