@@ -56,6 +56,17 @@ export async function loadSite(options: {
   });
 }
 
+/** One year, this host only: the site is public and always served over HTTPS once PUBLIC_URL says so. */
+export const HSTS_VALUE = 'max-age=31536000';
+
+/**
+ * The Strict-Transport-Security header every answer carries when the public address is https
+ * (browsers ignore it over plain http; nginx sends the same for the files it serves itself).
+ */
+export function strictTransportSecurity(publicUrl: string): string | null {
+  return publicUrl.startsWith('https://') ? HSTS_VALUE : null;
+}
+
 /**
  * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
@@ -115,7 +126,10 @@ export async function startServer(options: {
   const background = new BackgroundLease({ db: options.db, owner, work, beatMs: options.leaseBeatMs });
   deps.background = background;
   const honoListener = getRequestListener(app.fetch);
+  const hsts = strictTransportSecurity(options.config.publicUrl);
   const server = createServer((req, res) => {
+    // Merged into whatever the answer's own headers are (writeHead keeps headers set before it).
+    if (hsts) res.setHeader('strict-transport-security', hsts);
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
       const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(cacheKeyFor(req.url));
       if (entry) {

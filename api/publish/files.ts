@@ -3,6 +3,7 @@
 // half a file.
 import {
   existsSync,
+  chmodSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -39,6 +40,21 @@ function processExists(pid: number): boolean {
 
 let tempCounter = 0;
 
+/** The snapshot is nginx's to read: files 0644, directories 0755, whatever the umask. */
+const PUBLIC_FILE_MODE = 0o644;
+const PUBLIC_DIR_MODE = 0o755;
+
+/** Creates `dir` (and its missing parents up to an existing one) readable by nginx. */
+function mkdirPublic(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: PUBLIC_DIR_MODE });
+  if (first === undefined) return;
+  // chmod each directory made, from the first one created down to `dir` (the umask trimmed them).
+  for (let d = dir; ; d = dirname(d)) {
+    chmodSync(d, PUBLIC_DIR_MODE);
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
 /**
  * Writes `bytes` to `file` through a temporary file in the same directory and a rename(2),
  * with the given modification time: nginx derives Last-Modified and its ETag (mtime and size)
@@ -48,6 +64,8 @@ function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number): voi
   const temp = join(dirname(file), `.tmp-${process.pid}-${++tempCounter}`);
   try {
     writeFileSync(temp, bytes);
+    // Readable by nginx whatever the service's umask (0077 keeps the database private).
+    chmodSync(temp, PUBLIC_FILE_MODE);
     utimesSync(temp, mtimeSeconds, mtimeSeconds);
     renameSync(temp, file);
   } catch (err) {
@@ -79,7 +97,7 @@ export class SnapshotDir {
    */
   constructor(dir: string) {
     this.dir = dir;
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirPublic(dir);
     const manifest = join(dir, MANIFEST);
     if (existsSync(manifest)) {
       const saved = JSON.parse(readFileSync(manifest, 'utf8')) as {
@@ -103,11 +121,18 @@ export class SnapshotDir {
     return this.published.has(path);
   }
 
-  /** Writes one URL's bytes and compressed forms; false when the file already holds them. */
-  write(path: string, entry: CachedEntry, mtimeSeconds: number): boolean {
+  /**
+   * Writes one URL's bytes and compressed forms; false when the file already holds them. nginx's
+   * ETag is the file's mtime in seconds and its size: a file replaced within the second of its
+   * previous version gets that mtime plus one second (it may run a few seconds ahead in a burst),
+   * so two versions never share an ETag and publishes never wait for the clock.
+   */
+  write(path: string, entry: CachedEntry, nowSeconds: number): boolean {
     const file = join(this.dir, fileFor(path));
-    if (this.published.get(path) === entry.etag && existsSync(file)) return false;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    const exists = existsSync(file);
+    if (this.published.get(path) === entry.etag && exists) return false;
+    const mtimeSeconds = exists ? Math.max(nowSeconds, Math.floor(statSync(file).mtimeMs / 1000) + 1) : nowSeconds;
+    mkdirPublic(dirname(file));
     // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
     // older than the plain file it would have got.
     for (const [suffix, bytes] of [

@@ -3,7 +3,7 @@
 // minute it re-renders what changes with time alone (today's uptime bar, "próximos 7 días",
 // a window that starts on schedule). `npm run export` uses the same code for one full publish.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '#db/client.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { changeCursor, changeSequence, changesSince, type ChangeCursor } from '#db/queries/index.ts';
@@ -119,7 +119,6 @@ export class Publisher {
   private externalTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private lastSecond = 0;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
   private commandChild: ChildProcess | undefined;
@@ -258,11 +257,9 @@ export class Publisher {
   }
 
   private async cycle(): Promise<void> {
-    // One publish per wall-clock second at most: nginx's ETag is the file's mtime (in seconds)
-    // and size, so two versions of a file written in the same second with the same size would
-    // share an ETag and a reader revalidating could keep the older one. A burst is coalesced.
-    const wait = (this.lastSecond + 1) * 1000 - Date.now();
-    if (wait > 0) await sleep(wait);
+    // No waiting for the next wall-clock second: SnapshotDir.write gives a file replaced within
+    // its previous version's second the next second as mtime, so nginx's ETags (mtime, size)
+    // stay distinct. Writes that arrive during a publish are coalesced into the next one.
     let change = this.pending;
     const tick = this.pendingTick;
     this.pending = emptyChange();
@@ -305,8 +302,7 @@ export class Publisher {
     this.publishes++;
     const cursor = this.cursor;
     const readAt = this.cursorReadAt;
-    const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
-    this.lastSecond = second;
+    const second = Math.floor(Date.now() / 1000);
     const targets =
       isEmpty(change) && !tick
         ? new Map<string, { fresh: boolean }>()
