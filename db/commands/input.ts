@@ -190,6 +190,17 @@ export const instant = z.union([z.date(), z.string()], { error: TIMESTAMP_MESSAG
   return new Date(value);
 });
 
+/**
+ * The earliest instant a past event (an incident's start) may have: SOMNET's records start long
+ * after, and an incident in the year 1000 appeared in no month of the history.
+ */
+export const EARLIEST_EVENT = new Date('2000-01-01T00:00:00-06:00');
+
+/** An instant of SOMNET's history: not before 2000-01-01. */
+export const historicInstant = instant.refine((d) => d.getTime() >= EARLIEST_EVENT.getTime(), {
+  message: 'La fecha no puede ser anterior al 1 de enero de 2000.',
+});
+
 /** `startedAt` → `started_at`: the name a field has in the API, in error paths and in forms. */
 export function publicName(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
