@@ -195,7 +195,11 @@ describe('PUT /api/v1/services (CSV in other encodings)', () => {
   const rows = (company: string) =>
     `${header}\r\nSOM-50001,C-500,${company},Matriz,Fibra óptica,toluca-fibra,Begoña Núñez,bego@pena.mx\r\n`;
   const put = (bytes: Buffer, type: string) =>
-    app.request('/api/v1/services', { method: 'PUT', headers: { ...auth, 'content-type': type }, body: bytes });
+    app.request('/api/v1/services', {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': type },
+      body: new Uint8Array(bytes),
+    });
   const stored = () => listServices(db, {}).map((s) => [s.company, s.label, s.technology, s.contacts[0]?.name]);
 
   it('honours charset=iso-8859-1 and windows-1252, and stores the accents as they are', async () => {
