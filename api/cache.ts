@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import type { Db } from '#db/client.ts';
-import { onCommit } from '#db/commands/transaction.ts';
+import { dataWatcher, type DataWatcher } from '#db/dataWatcher.ts';
 
 /**
  * Public pages, feeds and v2 JSON are rendered once and kept here as bytes (plus gzip and
- * brotli forms and a strong ETag) until the next write. A write in this process drops the
- * cache as its transaction commits; a write by another process (the `noc` CLI) is seen through
- * SQLite's `PRAGMA data_version`. Entries also expire after `ttlMs`, for what changes with
- * time alone (today's uptime bar, "hace 5 minutos" never appears: times are absolute).
+ * brotli forms and a strong ETag) until the next write. The connection's data watcher
+ * (db/dataWatcher.ts) drops the cache as a write in this process commits, and when it sees a
+ * write by another process (the `noc` CLI), which the cache asks it to look for on reads.
+ * Entries also expire after `ttlMs`, for what changes with time alone (today's uptime bar,
+ * "hace 5 minutos" never appears: times are absolute).
  */
 export interface CachedEntry {
   status: number;
@@ -34,25 +35,23 @@ export class RenderedCache {
   /** Keys read since they were stored (or last spared from eviction). */
   private used = new Set<string>();
   private generation = 0;
-  private dataVersion: number;
-  private readonly versionStatement;
+  private readonly watcher: DataWatcher;
   readonly ttlMs: number;
   readonly maxEntries: number;
   /**
    * How often another process's writes are looked for. Writes in this process drop the cache
    * as they commit, whatever this is; the server looks every 50 ms (the PRAGMA was 8 % of the
-   * CPU of a cache hit), tests every time.
+   * CPU of a cache hit), tests every time. The watcher may look more often for others (the
+   * publisher's timer): whoever looks, the cache hears of it.
    */
   readonly externalCheckMs: number;
-  private lastExternalCheck = 0;
 
   constructor(db: Db, options: { ttlMs?: number; maxEntries?: number; externalCheckMs?: number } = {}) {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 500;
     this.externalCheckMs = options.externalCheckMs ?? 0;
-    this.versionStatement = db.$client.prepare('PRAGMA data_version').pluck();
-    this.dataVersion = this.versionStatement.get() as number;
-    onCommit(db, () => this.clear());
+    this.watcher = dataWatcher(db);
+    this.watcher.subscribe(() => this.clear());
   }
 
   clear(): void {
@@ -63,31 +62,12 @@ export class RenderedCache {
 
   /** Bumped on every invalidation; a render that started before it must not be stored. */
   get currentGeneration(): number {
-    this.checkExternalWrites();
+    this.watcher.look(this.externalCheckMs);
     return this.generation;
   }
 
-  /** Looks for other processes' writes now, whenever it last looked (before a publish). */
-  revalidate(): void {
-    this.lastExternalCheck = 0;
-    this.checkExternalWrites();
-  }
-
-  private checkExternalWrites(): void {
-    if (this.externalCheckMs > 0) {
-      const now = Date.now();
-      if (now - this.lastExternalCheck < this.externalCheckMs) return;
-      this.lastExternalCheck = now;
-    }
-    const v = this.versionStatement.get() as number;
-    if (v !== this.dataVersion) {
-      this.dataVersion = v;
-      this.clear();
-    }
-  }
-
   get(key: string, now = Date.now()): CachedEntry | undefined {
-    this.checkExternalWrites();
+    this.watcher.look(this.externalCheckMs);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     if (now - entry.createdAt > this.ttlMs) {

@@ -7,6 +7,8 @@
 //   user reset-2fa --email <email>                 removes the user's second factor (they enrol again)
 //   backup DIR [--keep N]        online, checked copy of the database; prints the file and its size last
 //   restore FILE                 refuses while a process uses the database; keeps the current one aside
+//   whatsapp plantillas          prints the WhatsApp templates (JSON) to submit to Meta
+//   telegram webhook             points the Telegram bot's webhook at this server (setWebhook)
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '#db/client.ts';
@@ -20,6 +22,8 @@ import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
 import { resetSecondFactor } from '#db/commands/secondFactor.ts';
 import { apiScopes } from '#db/enums.ts';
 import { formatDateTime, zonedMidnight, ZONE_LABEL } from '#db/domain/time.ts';
+import { whatsappTemplateDefinitions } from './channels/whatsapp.ts';
+import { telegramCall, telegramWebhookSecret } from './channels/telegram.ts';
 
 const usage = `Uso: npm run --silent noc -- <comando>
 
@@ -41,6 +45,10 @@ const usage = `Uso: npm run --silent noc -- <comando>
                                  conserva los últimos N (por omisión ${DEFAULT_KEEP})
   restore ARCHIVO                pone un respaldo en lugar de la base de datos (con el servidor
                                  detenido); la actual queda al lado, como <base>.before-restore-<fecha>
+  whatsapp plantillas            imprime las plantillas de WhatsApp (es_MX, JSON) para enviarlas a
+                                 Meta: POST /{WABA-ID}/message_templates, una por elemento
+  telegram webhook               registra ${'$'}{PUBLIC_URL}/api/telegram/webhook como webhook del bot
+                                 (con su token secreto)
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -167,6 +175,18 @@ try {
     if (!values.email) fail(`Falta --email.\n\n${usage}`, 2);
     const email = resetSecondFactor(db, { email: values.email }, { now, actor: { kind: 'cli', name: 'noc' } });
     console.log(`Segundo factor de «${email}» quitado; sus sesiones se cerraron. Lo registrará al iniciar sesión.`);
+  } else if (area === 'whatsapp' && action === 'plantillas') {
+    console.log(JSON.stringify(whatsappTemplateDefinitions(config.publicUrl), null, 2));
+  } else if (area === 'telegram' && action === 'webhook') {
+    const tg = config.channels?.telegram;
+    if (!tg) fail('Falta TELEGRAM_BOT_TOKEN.', 2);
+    const res = await telegramCall(tg, 'setWebhook', {
+      url: `${config.publicUrl}/api/telegram/webhook`,
+      secret_token: telegramWebhookSecret(tg.botToken),
+      allowed_updates: ['message'],
+    });
+    if (res.body.ok !== true) fail(`Telegram respondió ${res.status}: ${String(res.body.description ?? res.text)}`);
+    console.log(`Webhook del bot: ${config.publicUrl}/api/telegram/webhook`);
   } else {
     fail(`Comando desconocido: ${positionals.join(' ')}\n\n${usage}`, 2);
   }

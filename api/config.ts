@@ -37,6 +37,8 @@ export interface Config {
    * quality worker reads `/api/v1/query_range` there every minute. Unset: quality comes only by push.
    */
   prometheusUrl?: string;
+  /** Notice channels beyond email (docs/notifications.md); a channel without its settings is not offered. */
+  channels?: ChannelsConfig;
   /** Console sign-in: second factor, idle timeout, password sign-in, single sign-on. Unset: DEFAULT_AUTH. */
   auth?: AuthConfig;
 }
@@ -70,6 +72,24 @@ export const DEFAULT_AUTH: AuthConfig = { secondFactor: 'required', idleMinutes:
 export function authConfig(config: Pick<Config, 'auth'>): AuthConfig {
   return config.auth ?? DEFAULT_AUTH;
 }
+
+export interface ChannelsConfig {
+  /** Meta's WhatsApp Business Cloud API (WHATSAPP_*). */
+  whatsapp?: { token: string; phoneNumberId: string; apiBase: string; verifyToken?: string; appSecret?: string };
+  /** Twilio's Messages API (TWILIO_*). */
+  sms?: { accountSid: string; authToken: string; from: string; apiBase: string };
+  /** A Telegram bot (TELEGRAM_*); its username for the t.me deep links (asked with getMe when not set). */
+  telegram?: { botToken: string; apiBase: string; botUsername?: string };
+  /** Team chats offered on /suscribirse (NOTIFY_CHAT_CHANNELS); their webhooks need no server setting. */
+  chats: Array<'slack' | 'teams' | 'google_chat' | 'discord'>;
+  /** Paid messages (SMS + WhatsApp) above which publishing asks for one more confirmation (NOTIFY_CONFIRM_ABOVE). */
+  confirmAbove: number;
+}
+
+export const CHAT_CHANNELS = ['slack', 'teams', 'google_chat', 'discord'] as const;
+export const DEFAULT_WHATSAPP_API_BASE = 'https://graph.facebook.com/v23.0';
+export const DEFAULT_TWILIO_API_BASE = 'https://api.twilio.com';
+export const DEFAULT_TELEGRAM_API_BASE = 'https://api.telegram.org';
 
 export const DEFAULT_MAIL_FROM = 'SOMNET Estado <estado@somnet.com.mx>';
 
@@ -145,6 +165,53 @@ const schema = z.object({
       (v) => v === undefined || isHttpUrl(v),
       'debe ser la URL base de Prometheus, http:// o https:// sin parámetros, p. ej. http://prometheus.somnet.local:9090',
     ),
+  WHATSAPP_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/, 'debe ser el identificador numérico del número').optional(),
+  WHATSAPP_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_APP_SECRET: z.string().min(1).optional(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'debe ser un Account SID de Twilio (AC + 32 hexadecimales)')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z
+    .string()
+    .regex(
+      /^(\+\d{8,15}|MG[0-9a-fA-F]{32})$/,
+      'debe ser un número en formato E.164 (+52…) o un Messaging Service SID (MG…)',
+    )
+    .optional(),
+  TWILIO_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]{20,}$/, 'debe ser el token que dio @BotFather (123456:ABC…)')
+    .optional(),
+  TELEGRAM_API_BASE: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isHttpUrl(v), 'debe ser una URL absoluta http:// o https://'),
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^@?\w{5,32}$/, 'debe ser el nombre de usuario del bot (p. ej. SomnetEstadoBot)')
+    .optional(),
+  NOTIFY_CHAT_CHANNELS: z
+    .string()
+    .optional()
+    .refine(
+      (v) =>
+        v === undefined ||
+        v.trim() === 'none' ||
+        v.split(',').every((c) => (CHAT_CHANNELS as readonly string[]).includes(c.trim())),
+      `debe ser una lista de ${CHAT_CHANNELS.join(', ')} separada por comas, o «none»`,
+    ),
+  NOTIFY_CONFIRM_ABOVE: z.string().regex(/^\d+$/, 'debe ser un número entero de mensajes').transform(Number).optional(),
   CONSOLE_2FA: z.enum(['required', 'optional'], { error: 'debe ser required u optional' }).optional(),
   CONSOLE_IDLE_MINUTES: z
     .string()
@@ -245,6 +312,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
     METRICS_TOKEN: env.METRICS_TOKEN || undefined,
     PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
+    WHATSAPP_TOKEN: env.WHATSAPP_TOKEN || undefined,
+    WHATSAPP_PHONE_NUMBER_ID: env.WHATSAPP_PHONE_NUMBER_ID || undefined,
+    WHATSAPP_API_BASE: env.WHATSAPP_API_BASE || undefined,
+    WHATSAPP_VERIFY_TOKEN: env.WHATSAPP_VERIFY_TOKEN || undefined,
+    WHATSAPP_APP_SECRET: env.WHATSAPP_APP_SECRET || undefined,
+    TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID || undefined,
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN || undefined,
+    TWILIO_FROM: env.TWILIO_FROM || undefined,
+    TWILIO_API_BASE: env.TWILIO_API_BASE || undefined,
+    TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN || undefined,
+    TELEGRAM_API_BASE: env.TELEGRAM_API_BASE || undefined,
+    TELEGRAM_BOT_USERNAME: env.TELEGRAM_BOT_USERNAME || undefined,
+    NOTIFY_CHAT_CHANNELS: env.NOTIFY_CHAT_CHANNELS || undefined,
+    NOTIFY_CONFIRM_ABOVE: env.NOTIFY_CONFIRM_ABOVE || undefined,
     CONSOLE_2FA: env.CONSOLE_2FA || undefined,
     CONSOLE_IDLE_MINUTES: env.CONSOLE_IDLE_MINUTES || undefined,
     CONSOLE_PASSWORD_LOGIN: env.CONSOLE_PASSWORD_LOGIN || undefined,
@@ -306,7 +387,61 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
     ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
     ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),
+    channels: channelsConfig(parsed.data),
     auth,
+  };
+}
+
+/** A channel is configured when all its required settings are there; half a configuration is refused. */
+function channelsConfig(d: z.infer<typeof schema>): ChannelsConfig {
+  const trim = (u: string | undefined, fallback: string) => (u ?? fallback).replace(/\/+$/, '');
+  const need = (names: string[], given: Record<string, unknown>) => {
+    const set = names.filter((n) => given[n] !== undefined);
+    if (set.length > 0 && set.length < names.length) {
+      const missing = names.find((n) => given[n] === undefined)!;
+      throw new ConfigError(`Configuración inválida: falta ${missing} (junto con ${set.join(', ')}).`);
+    }
+    return set.length === names.length;
+  };
+  const chats =
+    d.NOTIFY_CHAT_CHANNELS === undefined
+      ? [...CHAT_CHANNELS]
+      : d.NOTIFY_CHAT_CHANNELS.trim() === 'none'
+        ? []
+        : [...new Set(d.NOTIFY_CHAT_CHANNELS.split(',').map((c) => c.trim() as (typeof CHAT_CHANNELS)[number]))];
+  return {
+    ...(need(['WHATSAPP_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'], d)
+      ? {
+          whatsapp: {
+            token: d.WHATSAPP_TOKEN!,
+            phoneNumberId: d.WHATSAPP_PHONE_NUMBER_ID!,
+            apiBase: trim(d.WHATSAPP_API_BASE, DEFAULT_WHATSAPP_API_BASE),
+            verifyToken: d.WHATSAPP_VERIFY_TOKEN,
+            appSecret: d.WHATSAPP_APP_SECRET,
+          },
+        }
+      : {}),
+    ...(need(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'], d)
+      ? {
+          sms: {
+            accountSid: d.TWILIO_ACCOUNT_SID!,
+            authToken: d.TWILIO_AUTH_TOKEN!,
+            from: d.TWILIO_FROM!,
+            apiBase: trim(d.TWILIO_API_BASE, DEFAULT_TWILIO_API_BASE),
+          },
+        }
+      : {}),
+    ...(d.TELEGRAM_BOT_TOKEN
+      ? {
+          telegram: {
+            botToken: d.TELEGRAM_BOT_TOKEN,
+            apiBase: trim(d.TELEGRAM_API_BASE, DEFAULT_TELEGRAM_API_BASE),
+            ...(d.TELEGRAM_BOT_USERNAME ? { botUsername: d.TELEGRAM_BOT_USERNAME.replace(/^@/, '') } : {}),
+          },
+        }
+      : {}),
+    chats,
+    confirmAbove: d.NOTIFY_CONFIRM_ABOVE ?? 500,
   };
 }
 

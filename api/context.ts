@@ -1,9 +1,11 @@
 import type { BlockList } from 'node:net';
 import type { Db } from '#db/client.ts';
+import type { SubscriberChannel } from '#db/enums.ts';
 import type { ApiScope } from '#db/enums.ts';
 import type { AuthConfig, Config } from './config.ts';
 import type { CachedEntry, RenderedCache } from './cache.ts';
 import type { PublishedState } from './publish/publisher.ts';
+import type { ApiDescription } from './openapi/document.ts';
 
 /** What every route needs; built once per process (or per test file). */
 export interface AppDeps {
@@ -38,6 +40,10 @@ export interface PageLocals {
   maintenanceMaxHours?: number;
   /** PROMETHEUS_URL without its credentials, for the console's quality page; absent when unset. */
   prometheusUrl?: string;
+  /** Paid messages above which publishing asks for one more confirmation (NOTIFY_CONFIRM_ABOVE). */
+  notifyConfirmAbove?: number;
+  /** Channels /suscribirse offers, and the Telegram bot's username for its t.me deep links. */
+  channels?: { offered: readonly SubscriberChannel[]; telegramBot?: string; allowPrivateTargets: boolean };
   /**
    * The key per-address limits count for this request's client (api/clientIp.ts: forwarded
    * headers only from a trusted proxy; IPv6 per /64). Pages use this, never Astro.clientAddress.
@@ -52,6 +58,8 @@ export interface PageLocals {
    * middleware asks it once a page route matched, and answers 503 when it says no.
    */
   admitRender?: () => boolean;
+  /** The API's OpenAPI description (GET /api/v1/openapi.json), for its reference page /integraciones/api. */
+  apiDescription: () => ApiDescription;
 }
 
 export type Env = { Variables: { tokenName: string; tokenScopes: ApiScope[] } };

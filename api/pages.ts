@@ -1,9 +1,27 @@
+// The built Astro site behind the API routes: its handler loaded from the build, a page rendered
+// to bytes without sending them (so the page cache and the publisher can keep them), and the
+// catch-all route (`mountPages`) that answers every request no API route took.
 import { EventEmitter } from 'node:events';
 import { IncomingMessage, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { PageLocals } from './context.ts';
+import type { Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse, type CachedEntry } from './cache.ts';
+import { settleForwardedHeaders, UNKNOWN_ADDRESS } from './clientIp.ts';
+import { authConfig } from './config.ts';
+import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
+import type { AppDeps, PageLocals } from './context.ts';
+import type { ApiDescription } from './openapi/document.ts';
+import { formBodyLimitFor, readBodyWithin, sendTooLarge } from './formBody.ts';
+import { timeRender } from './metrics/registry.ts';
+import { channelPolicy } from './channels/policy.ts';
+import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
+import { redactedUrl } from './render/quality.ts';
+import { loadStaticFiles } from './static.ts';
 
 /** The @astrojs/node middleware-mode handler: `handler(req, res, next?, locals?)`. */
 export type AstroHandler = (
@@ -218,6 +236,70 @@ export class RenderBudget {
   }
 }
 
+// The catch-all route (mounted by createApp in api/app.ts after every API route).
+
+/** A page rendered (kept unless private), or the shared 404 page when no page route matches the path. */
+type RenderedResult = { private: false; entry: CachedEntry; unknown?: true } | { private: true; response: Response };
+
+/**
+ * A page that sets cookies or says `Cache-Control: private|no-store` (the NOC console, token
+ * links) is per-visitor: never kept, never shared between concurrent requests.
+ */
+function isPrivate(headers: RenderedPage['headers']): boolean {
+  const cacheControl = String(headers['cache-control'] ?? '');
+  return headers['set-cookie'] !== undefined || /\b(private|no-store)\b/i.test(cacheControl);
+}
+
+function privateResponse(page: RenderedPage): Response {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(page.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  headers.set('content-type', htmlContentType(headers.get('content-type') ?? undefined));
+  if (!headers.has('cache-control')) headers.set('cache-control', 'private, no-store');
+  headers.set('x-content-type-options', 'nosniff');
+  return new Response(page.status === 204 || page.status === 304 ? null : new Uint8Array(page.body), {
+    status: page.status,
+    headers,
+  });
+}
+
+/**
+ * The site's 404 page, rendered once per cache generation (it shows nothing that changes by
+ * itself) and answered to every path no page route matches: unknown URLs cost no rendering.
+ */
+function notFoundPage(pages: PageRenderer, deps: AppDeps, locals: PageLocals): () => Promise<CachedEntry> {
+  let kept: { generation: number; entry: CachedEntry } | undefined;
+  const host = new URL(deps.config.publicUrl).host;
+  return async () => {
+    const generation = deps.cache.currentGeneration;
+    if (kept?.generation === generation) return kept.entry;
+    const page = await pages.render(syntheticGet('/404', host), locals);
+    const entry = makeEntry(404, page?.body ?? NOT_FOUND_HTML, {
+      'content-type': 'text/html; charset=utf-8',
+      ...PAGE_HEADERS,
+    });
+    kept = { generation, entry };
+    return entry;
+  };
+}
+
+const NOT_FOUND_HTML =
+  '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Página no encontrada · SOMNET</title></head><body><main><h1>Página no encontrada</h1><p><a href="/">Volver al estado actual de la red</a></p></main></body></html>';
+
+/** The 404 page for a path; under /noc with the console's private, unframeable headers. */
+function notFoundResponse(entry: CachedEntry, path: string, method: string): Response {
+  const reply = replyFor(entry, method, undefined, undefined);
+  const headers = new Headers(reply.headers);
+  if (isConsolePath(path)) {
+    headers.set('cache-control', 'private, no-store');
+    headers.set('x-frame-options', 'DENY');
+    headers.delete('etag');
+  }
+  return new Response(reply.body ? new Uint8Array(reply.body) : null, { status: 404, headers });
+}
+
 /** RFC 9110 §15.6.4: over the render budget, come back in a second. */
 export function tooBusy(): Response {
   const html =
@@ -230,5 +312,181 @@ export function tooBusy(): Response {
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     },
+  });
+}
+
+function htmlContentType(type: string | undefined): string {
+  return !type || /^text\/html\s*$/i.test(type) ? 'text/html; charset=utf-8' : type;
+}
+
+/** Headers for every public HTML page. Public pages ship no script, so none may run. */
+export const PAGE_HEADERS = {
+  'cache-control': PUBLIC_CACHE_CONTROL,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'",
+};
+
+/**
+ * A page may widen the policy for itself (the coverage map adds its tile host to img-src);
+ * every other page keeps PAGE_HEADERS' policy.
+ */
+function pageCsp(headers: RenderedPage['headers']): { 'content-security-policy'?: string } {
+  const own = headers['content-security-policy'];
+  return typeof own === 'string' ? { 'content-security-policy': own } : {};
+}
+
+/** Pages answer GET and HEAD, and POST for their forms; anything else (TRACE, PUT…) is a 405. */
+const PAGE_METHODS = ['GET', 'HEAD', 'POST'];
+
+function pageMethodNotAllowed(allowed: string[]): Response {
+  const html = `<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Método no permitido · SOMNET</title></head><body><main><h1>Método no permitido</h1><p>Esta dirección solo acepta ${allowed.join(', ')}.</p><p><a href="/">Ver el estado de la red</a></p></main></body></html>`;
+  return new Response(html, {
+    status: 405,
+    headers: {
+      allow: allowed.join(', '),
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  });
+}
+
+/** What mountPages needs from the app it is mounted in. */
+export interface PageRouteOptions {
+  /** Renders per second for URLs outside the cache (tests give a small one). */
+  renderBudget?: RenderBudget;
+  /** The methods the app's own routes answer for a path (a 405 for a page lists them). */
+  allowedMethods: (path: string) => string[];
+  /** The API's OpenAPI description, for the reference page /integraciones/api. */
+  apiDescription: () => ApiDescription;
+}
+
+/**
+ * The catch-all behind every API route: the built Astro site. A GET or HEAD is answered from the
+ * build's files or the page cache, else rendered once (concurrent misses share it, a per-visitor
+ * page is never kept) within the render budget; a POST (a form) has its body read here, within
+ * its limit, then goes to Astro as it is; any other method is a 405.
+ */
+export function mountPages(
+  app: Hono<{ Bindings: HttpBindings }>,
+  deps: AppDeps,
+  pages: PageRenderer,
+  options: PageRouteOptions,
+): void {
+  const { allowedMethods } = options;
+  const baseLocals = {
+    db: deps.db,
+    now: deps.now,
+    publicUrl: deps.config.publicUrl,
+    mapTileUrl: deps.config.mapTileUrl,
+    maintenanceMaxHours: deps.config.maintenanceMaxHours,
+    prometheusUrl: deps.config.prometheusUrl ? redactedUrl(deps.config.prometheusUrl) : undefined,
+    notifyConfirmAbove: deps.config.channels?.confirmAbove,
+    channels: {
+      ...channelPolicy(deps.config),
+      telegramBot: deps.config.channels?.telegram?.botUsername,
+    },
+    auth: authConfig(deps.config),
+    apiDescription: options.apiDescription,
+  };
+  const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
+  deps.staticFiles = staticFiles;
+  const budget = options.renderBudget ?? new RenderBudget();
+  // Concurrent misses for one public page share a single rendering.
+  const inFlight = new Map<string, Promise<RenderedResult>>();
+  const notFound = notFoundPage(pages, deps, {
+    ...baseLocals,
+    clientAddress: UNKNOWN_ADDRESS,
+    clientIp: UNKNOWN_ADDRESS,
+  });
+  const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
+    const generation = deps.cache.currentGeneration;
+    return timeRender(key, () => pages.render(req, locals)).then(async (page) => {
+      if (!page) return { private: false, entry: await notFound(), unknown: true };
+      if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
+      const entry = makeEntry(page.status, page.body, {
+        'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),
+        ...PAGE_HEADERS,
+        ...pageCsp(page.headers),
+      });
+      if (entry.status === 200) deps.cache.set(key, generation, entry);
+      return { private: false, entry };
+    });
+  };
+  app.all('*', async (c) => {
+    const req = c.env.incoming;
+    // Every request reaching Astro: its client decided once (api/clientIp.ts: forwarded headers
+    // believed only from a trusted proxy, then replaced), handed to pages as locals.clientAddress.
+    const client = settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl);
+    const locals: PageLocals = { ...baseLocals, clientAddress: client.key, clientIp: client.address };
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      if (c.req.method !== 'POST') {
+        const own = allowedMethods(c.req.path);
+        return pageMethodNotAllowed(own.length ? own : PAGE_METHODS);
+      }
+      // The body is read here, within the form limit, before Astro could buffer it.
+      const signedIn =
+        isConsolePath(c.req.path) &&
+        sessionForToken(
+          deps.db,
+          getCookie(c, sessionCookieName(deps.config.publicUrl)),
+          deps.now(),
+          baseLocals.auth.idleMinutes,
+        )?.complete === true;
+      const limit = formBodyLimitFor(c.req.path, signedIn);
+      let body: Buffer | null;
+      try {
+        body = await readBodyWithin(req, limit);
+      } catch {
+        // The client went away mid-upload: nobody is left to answer.
+        req.socket?.destroy();
+        return RESPONSE_ALREADY_SENT;
+      }
+      if (!body) {
+        sendTooLarge(req, c.env.outgoing, c.req.path, limit);
+        return RESPONSE_ALREADY_SENT;
+      }
+      // astro/app/node takes a Buffer in req.body as the request body (as after body-parser).
+      (req as typeof req & { body?: Buffer }).body = body;
+      if (await pages.passthrough(req, c.env.outgoing, locals)) return RESPONSE_ALREADY_SENT;
+      return notFoundResponse(await notFound(), c.req.path, c.req.method);
+    }
+    const url = req.url ?? '/';
+    const key = cacheKeyFor(url);
+    // A public page is rendered from its key, so it never sees a parameter it does not declare.
+    if (key !== url) req.url = key;
+    const file = staticFiles.get(c.req.path);
+    let entry = file ?? deps.cache.get(key);
+    if (!entry) {
+      let result: RenderedResult;
+      const pending = inFlight.get(key);
+      if (pending && !(result = await pending).private) {
+        if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
+        entry = result.entry;
+      } else {
+        const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
+        // Counted once a page route matched (site/middleware.ts asks), so a path no route
+        // matches is a 404 whatever is left of the client's budget. Asked once per request: a
+        // page that answers 404 passes the middleware again for 404.astro.
+        if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req)) {
+          let admitted: boolean | undefined;
+          locals.admitRender = () => (admitted ??= budget.take(client.key));
+        }
+        const mine = renderPage(req, key, locals);
+        inFlight.set(key, mine);
+        try {
+          result = await mine;
+        } finally {
+          if (inFlight.get(key) === mine) inFlight.delete(key);
+        }
+        if (result.private) return result.response;
+        // No page route matched: answered with the shared 404 page, nothing was rendered.
+        if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
+        entry = result.entry;
+      }
+    }
+    return toResponse(replyFor(entry, c.req.method, c.req.header('accept-encoding'), c.req.header('if-none-match')));
   });
 }

@@ -95,7 +95,6 @@ export async function startServer(options: {
       dir,
       render: renderPublic,
       staticFiles: deps.staticFiles,
-      cache,
       now: options.now,
       command: options.config.publishCommand,
       origin: {

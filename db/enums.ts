@@ -192,3 +192,18 @@ export const qualityMetricUnits: Record<QualityMetric, string> = { latency_ms: '
 /** Where samples came from: the pull worker (Prometheus) or POST /api/v1/quality. */
 export const qualityIngestSources = ['prometheus', 'push'] as const;
 export type QualityIngestSource = (typeof qualityIngestSources)[number];
+/**
+ * Where a subscriber is told: email, a phone (SMS, WhatsApp), a Telegram chat, or a team chat's
+ * incoming webhook. Labels, address rules and costs are in db/subscriptions/channels.ts.
+ */
+export const subscriberChannels = [
+  'email',
+  'sms',
+  'whatsapp',
+  'telegram',
+  'slack',
+  'teams',
+  'google_chat',
+  'discord',
+] as const;
+export type SubscriberChannel = (typeof subscriberChannels)[number];

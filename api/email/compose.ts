@@ -9,8 +9,10 @@ import { maintenanceDetail } from '#db/queries/maintenances.ts';
 import { maintenanceIcs } from '../render/maintenanceIcs.ts';
 import type { EmailPayload, NoticeProps } from '#db/subscriptions/payload.ts';
 import { DEFAULT_MAIL_FROM, type Config } from '../config.ts';
+import { recipientReason } from '#db/domain/noticeWording.ts';
 import {
   alreadySubscribedEmail,
+  carriesCalendar,
   confirmationEmail,
   feasibilityEmail,
   incidentEmail,
@@ -54,7 +56,7 @@ function contentFor(
   notice: NoticeProps | null,
   publicUrl: string,
   links: SubscriptionLinks,
-  ics: string | null,
+  calendarFor: (maintenanceId: string) => string | null,
 ): EmailContent {
   switch (payload.template) {
     case 'confirm':
@@ -80,20 +82,25 @@ function contentFor(
           links,
         });
       }
+      const reason = recipientReason(payload.services, payload.technicalContact ? 'technical_contact' : 'public');
       if (notice.kind === 'incident') {
         return incidentEmail({
           event: notice.event,
           name: notice.name,
+          status: notice.status,
           statusLabel: notice.statusLabel,
           impactLabel: notice.impactLabel,
           areas: notice.areas,
           body: notice.body,
           cause: notice.cause,
           eta: notice.eta ? new Date(notice.eta) : null,
+          startedAt: notice.startedAt ? new Date(notice.startedAt) : null,
+          resolvedAt: notice.resolvedAt ? new Date(notice.resolvedAt) : null,
           at: new Date(notice.at),
           incidentUrl: `${publicUrl}/incidentes/${notice.incidentId}`,
           links,
           services: payload.services,
+          reason,
         });
       }
       return maintenanceEmail({
@@ -110,19 +117,26 @@ function contentFor(
             ? { from: new Date(notice.previousFor), until: new Date(notice.previousUntil) }
             : null,
         impactLabel: notice.impactLabel ?? null,
+        impactKind: notice.impactKind ?? null,
+        startedAt: notice.startedAt ? new Date(notice.startedAt) : null,
+        completedAt: notice.completedAt ? new Date(notice.completedAt) : null,
+        at: new Date(notice.at),
         maintenanceUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}`,
+        calendarUrl: `${publicUrl}/mantenimiento/${notice.maintenanceId}.ics`,
         links,
         services: payload.services,
-        ...(ics ? { ics } : {}),
+        reason,
+        ...(carriesCalendar(notice.event) ? { calendar: calendarFor(notice.maintenanceId) ?? undefined } : {}),
       });
   }
 }
 
 /**
- * A composer for one batch: notices are read once per batch, not once per recipient.
- * `attachments`: whether the message will go out singly (Resend batches take no attachments).
+ * A composer for one batch: notices and calendars are read once per batch, not once per
+ * recipient. A maintenance notice that changes the agenda carries the window's calendar
+ * (`EmailContent.calendar`); each transport decides how it travels.
  */
-export function emailComposer(db: Db, config: Config, options: { attachments: boolean } = { attachments: true }) {
+export function emailComposer(db: Db, config: Config) {
   const notices = new Map<string, NoticeProps | null>();
   // The window's calendar event as it stands (latest SEQUENCE), so the customer's calendar
   // replaces the earlier version of the same UID.
@@ -146,13 +160,7 @@ export function emailComposer(db: Db, config: Config, options: { attachments: bo
       notice = notices.get(payload.notice)!;
     }
     const links = subscriptionLinks(config.publicUrl, payload.manageToken);
-    const content = contentFor(
-      payload,
-      notice,
-      config.publicUrl,
-      links,
-      options.attachments && notice?.kind === 'maintenance' ? icsFor(notice.maintenanceId) : null,
-    );
+    const content = contentFor(payload, notice, config.publicUrl, links, icsFor);
     return {
       ...content,
       from: config.mailFrom ?? DEFAULT_MAIL_FROM,

@@ -22,7 +22,13 @@ function base64Lines(content: string): string {
   return Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\r\n');
 }
 
-/** A complete RFC 5322 / MIME message: multipart/alternative (text, html), attachments mixed in. */
+/**
+ * A complete RFC 5322 / MIME message: multipart/alternative (text, html), attachments mixed in.
+ * A calendar travels as mail clients' own invitations do (RFC 6047 §2.4, iMIP): a
+ * `text/calendar; method=PUBLISH` part as the last alternative, which Gmail, Outlook, Apple
+ * Mail and Thunderbird turn into "add to calendar", and the same file attached as `.ics` for
+ * the clients that only open attachments.
+ */
 export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
   const alt = `alt-${messageId}`;
   const mixed = `mix-${messageId}`;
@@ -36,21 +42,34 @@ export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
     ...Object.entries(m.headers).map(([k, v]) => `${k}: ${v}`),
     'MIME-Version: 1.0',
   ];
+  const part = (contentType: string, content: string, extra: string[] = []) => [
+    contentType,
+    ...extra,
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(content),
+  ];
   const alternative = [
     `--${alt}`,
-    'Content-Type: text/plain; charset=utf-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Lines(m.text),
+    ...part('Content-Type: text/plain; charset=utf-8', m.text),
     `--${alt}`,
-    'Content-Type: text/html; charset=utf-8',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Lines(m.html),
+    ...part('Content-Type: text/html; charset=utf-8', m.html),
+    ...(m.calendar
+      ? [
+          `--${alt}`,
+          ...part(`Content-Type: text/calendar; charset=utf-8; method=${m.calendar.method}`, m.calendar.content),
+        ]
+      : []),
     `--${alt}--`,
     '',
   ].join('\r\n');
-  if (!m.attachments?.length)
+  const attachments = [
+    ...(m.calendar
+      ? [{ filename: m.calendar.filename, content: m.calendar.content, contentType: 'application/ics' }]
+      : []),
+    ...(m.attachments ?? []),
+  ];
+  if (attachments.length === 0)
     return [...headers, `Content-Type: multipart/alternative; boundary="${alt}"`, '', alternative].join('\r\n');
   return [
     ...headers,
@@ -60,13 +79,11 @@ export function toEml(m: OutgoingEmail, messageId: string, date: Date): string {
     `Content-Type: multipart/alternative; boundary="${alt}"`,
     '',
     alternative,
-    ...m.attachments.flatMap((a) => [
+    ...attachments.flatMap((a) => [
       `--${mixed}`,
-      `Content-Type: ${a.contentType}`,
-      `Content-Disposition: attachment; filename="${a.filename}"`,
-      'Content-Transfer-Encoding: base64',
-      '',
-      base64Lines(a.content),
+      ...part(`Content-Type: ${a.contentType}; name="${a.filename}"`, a.content, [
+        `Content-Disposition: attachment; filename="${a.filename}"`,
+      ]),
     ]),
     `--${mixed}--`,
     '',

@@ -69,17 +69,33 @@ function toResend(m: OutgoingEmail) {
     html: m.html,
     headers: m.headers,
     ...(m.replyTo ? { replyTo: m.replyTo } : {}),
-    ...(m.attachments
+    ...(m.attachments || m.calendar
       ? {
-          attachments: m.attachments.map((a) => ({
-            filename: a.filename,
-            content: Buffer.from(a.content).toString('base64'),
-            contentType: a.contentType,
-          })),
+          attachments: [
+            // Resend builds the MIME itself and takes no extra alternative part: the calendar goes
+            // as a text/calendar attachment with its method, which Gmail and Outlook offer to add.
+            ...(m.calendar
+              ? [
+                  {
+                    filename: m.calendar.filename,
+                    content: Buffer.from(m.calendar.content).toString('base64'),
+                    contentType: `text/calendar; charset=utf-8; method=${m.calendar.method}`,
+                  },
+                ]
+              : []),
+            ...(m.attachments ?? []).map((a) => ({
+              filename: a.filename,
+              content: Buffer.from(a.content).toString('base64'),
+              contentType: a.contentType,
+            })),
+          ],
         }
       : {}),
   };
 }
+
+/** Resend's batch endpoint takes no attachments: such a message goes through POST /emails alone. */
+const travelsAlone = (m: OutgoingEmail) => Boolean(m.calendar || m.attachments?.length);
 
 export interface ResendTransportOptions {
   apiKey: string;
@@ -104,9 +120,7 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
     batchSize: RESEND_BATCH_LIMIT,
     forgetPayloadWhenSent: true,
     async send(batch, batchKey) {
-      // A lone message goes through POST /emails and may carry attachments (a maintenance .ics);
-      // in a batch they are left out, the message links to the maintenance page instead.
-      const compose = emailComposer(db, config, { attachments: batch.length === 1 });
+      const compose = emailComposer(db, config);
       const messages: OutgoingEmail[] = [];
       const results: DeliveryResult[] = [];
       for (const row of batch) {
@@ -133,24 +147,46 @@ export function resendTransport(db: Db, config: Config, options: ResendTransport
         results.push(await sendOne(batch[0], messages[0], batchKey));
         return results;
       }
+      // Messages with a calendar go one by one (each under a key derived from the batch's, so a
+      // re-send after a crash is recognised); the rest in one batch call.
+      const together: number[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        if (travelsAlone(messages[i])) results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
+        else together.push(i);
+      }
+      if (together.length === 0) return results;
+      if (together.length === 1) {
+        const i = together[0];
+        results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
+        return results;
+      }
       await pace();
+      const rows = together.map((i) => batch[i]);
       const outcome = classify(
-        (await resend.batch.send(messages.map(toResend), { idempotencyKey: batchKey })) as ResendAnswer,
-        batch.length,
+        (await resend.batch.send(
+          together.map((i) => toResend(messages[i])),
+          { idempotencyKey: together.length === batch.length ? batchKey : `${batchKey}/lote` },
+        )) as ResendAnswer,
+        rows.length,
       );
       if (outcome.kind === 'ok')
-        return batch.map((r, i) => ({ id: r.id, outcome: 'sent', providerMessageId: outcome.ids[i] }));
+        return [
+          ...results,
+          ...rows.map((r, i) => ({ id: r.id, outcome: 'sent' as const, providerMessageId: outcome.ids[i] })),
+        ];
       if (outcome.kind === 'retry')
-        return batch.map((r) => ({
-          id: r.id,
-          outcome: 'retry',
-          error: outcome.error,
-          retryAfterMs: outcome.retryAfterMs,
-        }));
+        return [
+          ...results,
+          ...rows.map((r) => ({
+            id: r.id,
+            outcome: 'retry' as const,
+            error: outcome.error,
+            retryAfterMs: outcome.retryAfterMs,
+          })),
+        ];
       // A batch is validated as a whole: one bad message refuses all. Nothing was sent, so
       // each goes again singly and only the bad ones fail.
-      for (let i = 0; i < batch.length; i++)
-        results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
+      for (const i of together) results.push(await sendOne(batch[i], messages[i], `${batchKey}/${batch[i].id}`));
       return results;
     },
   };

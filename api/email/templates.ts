@@ -1,7 +1,19 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
-import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
+import { formatDateTime, ZONE_LABEL } from '#db/domain/time.ts';
 import { EMERGENCY_PHONE, SUPPORT_EMAIL } from '#db/supportChannels.ts';
+import {
+  affectedAreasLabel,
+  affectedServicesSentence,
+  durationPhrase,
+  noticeMoment,
+  recipientReasonSentence,
+  windowPhrase,
+  type NamedService,
+  type NoticeFacts,
+  type RecipientReason,
+} from '#db/domain/noticeWording.ts';
+import type { MaintenanceImpactKind } from '#db/enums.ts';
 import { escapeHtml } from '../render/html.ts';
 
 export interface EmailAttachment {
@@ -10,11 +22,23 @@ export interface EmailAttachment {
   contentType: string;
 }
 
+/**
+ * An iCalendar object the message carries (RFC 6047, iMIP): a `text/calendar; method=…` part
+ * beside the text and HTML, so mail clients offer "add to calendar", and the same file attached.
+ * PUBLISH: a notice of an event, nobody is asked to answer (RFC 5546 §3.2.1).
+ */
+export interface EmailCalendar {
+  content: string;
+  method: 'PUBLISH';
+  filename: string;
+}
+
 export interface EmailContent {
   subject: string;
   text: string;
   html: string;
   attachments?: EmailAttachment[];
+  calendar?: EmailCalendar;
 }
 
 /** Links every message carries (RFC 8058 one-click URL goes in the List-Unsubscribe header). */
@@ -26,14 +50,24 @@ export interface SubscriptionLinks {
 const when = (d: Date) => `${formatDateTime(d)} (${ZONE_LABEL})`;
 
 /** Why the reader gets this message: a confirmation goes to an address that has not subscribed yet. */
-const SUBSCRIBED_REASON = 'Recibe este aviso porque se suscribió a las notificaciones de estado de SOMNET.';
+const SUBSCRIBED_REASON = recipientReasonSentence({ kind: 'subscribed' });
 const PENDING_REASON =
   'Recibe este correo porque se pidió suscribir esta dirección a las notificaciones de estado de SOMNET.';
 
-function layout(title: string, bodyHtml: string, links: SubscriptionLinks | null, reason = SUBSCRIBED_REASON): string {
+/** A technical contact never signed up: it stops notices rather than cancelling a subscription. */
+const unsubscribeLabel = (reason?: RecipientReason) =>
+  reason && reason.kind !== 'subscribed' ? 'Dejar de recibir estos avisos' : 'Cancelar suscripción';
+
+function layout(
+  title: string,
+  bodyHtml: string,
+  links: SubscriptionLinks | null,
+  reasonText = SUBSCRIBED_REASON,
+  reason?: RecipientReason,
+): string {
   const footer = links
-    ? `<p style="font-size:13px;color:#59636e">${escapeHtml(reason)}
-<a href="${escapeHtml(links.manageUrl)}">Administrar preferencias</a> · <a href="${escapeHtml(links.unsubscribeUrl)}">Cancelar suscripción</a></p>`
+    ? `<p style="font-size:13px;color:#59636e">${escapeHtml(reasonText)}
+<a href="${escapeHtml(links.manageUrl)}">Administrar preferencias</a> · <a href="${escapeHtml(links.unsubscribeUrl)}">${unsubscribeLabel(reason)}</a></p>`
     : '';
   return `<!doctype html>
 <html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
@@ -47,10 +81,11 @@ ${footer}
 </div></body></html>`;
 }
 
-function textFooter(links: SubscriptionLinks | null): string {
+/** The plain-text footer; with links, it says why the reader gets the message (as the HTML does). */
+function textFooter(links: SubscriptionLinks | null, reason?: RecipientReason, reasonText?: string): string {
   const base = `\n--\nSoporte: ${SUPPORT_EMAIL} · Emergencias (caída total): ${EMERGENCY_PHONE}\n`;
   return links
-    ? `${base}Administrar preferencias: ${links.manageUrl}\nCancelar suscripción: ${links.unsubscribeUrl}\n`
+    ? `${base}${reasonText ?? recipientReasonSentence(reason)}\nAdministrar preferencias: ${links.manageUrl}\n${unsubscribeLabel(reason)}: ${links.unsubscribeUrl}\n`
     : base;
 }
 
@@ -88,7 +123,7 @@ export function confirmationEmail(p: ConfirmationProps): EmailContent {
     : '';
   return {
     subject,
-    text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links)}`,
+    text: `${intro}${scopeText}\n\nPara confirmar, abra este enlace y pulse «Confirmar suscripción»:\n${p.confirmUrl}\n\n${expiry}\n${textFooter(p.links, undefined, PENDING_REASON)}`,
     html: layout(
       subject,
       `<h1 style="font-size:20px">Confirme su suscripción</h1><p>${escapeHtml(intro)}</p>${scopeHtml}${button(p.confirmUrl, 'Confirmar suscripción')}<p>${escapeHtml(expiry)}</p>`,
@@ -114,42 +149,34 @@ export function alreadySubscribedEmail(p: { links: SubscriptionLinks }): EmailCo
 }
 
 /** A customer service a notice is about, as the inventory names it (label for its technical contacts only). */
-export interface NoticeServiceLine {
-  serviceId: string;
-  label: string | null;
-}
+export type NoticeServiceLine = NamedService;
 
-/**
- * "Su servicio SOM-12345, Sucursal Centro se ve afectado." — the line that tells a customer which
- * of their links this notice is about; empty when the recipient chose components, not services.
- */
-export function affectedServicesLine(services: readonly NoticeServiceLine[] | undefined): string {
-  if (!services?.length) return '';
-  const named = services.map((s) => (s.label ? `${s.serviceId}, ${s.label}` : s.serviceId));
-  return services.length === 1
-    ? `Su servicio ${named[0]} se ve afectado.`
-    : `Sus servicios ${named.slice(0, -1).join('; ')} y ${named[named.length - 1]} se ven afectados.`;
-}
-
-const serviceLead = (services: readonly NoticeServiceLine[] | undefined) => {
-  const line = affectedServicesLine(services);
+const serviceLead = (services: readonly NoticeServiceLine[] | undefined, facts: NoticeFacts) => {
+  const line = affectedServicesSentence(services, facts);
   return { text: line ? `${line}\n\n` : '', html: line ? `<p><strong>${escapeHtml(line)}</strong></p>` : '' };
 };
 
 export interface IncidentEmailProps {
   event: 'incident.created' | 'incident.updated' | 'incident.resolved';
   name: string;
+  /** The update's status (`monitoring`, `resolved`…): with the event, it sets the tense. */
+  status: string;
   statusLabel: string;
   impactLabel: string;
   areas: string[];
   body: string;
   cause: string | null;
   eta: Date | null;
+  /** When the outage began and, once resolved, when service came back (how long it lasted). */
+  startedAt?: Date | null;
+  resolvedAt?: Date | null;
   at: Date;
   incidentUrl: string;
   links: SubscriptionLinks;
   /** The recipient's affected services (technical contacts, subscribers of a service ID). */
   services?: NoticeServiceLine[];
+  /** Why the recipient gets it (the footer); a public subscriber's by default. */
+  reason?: RecipientReason;
 }
 
 const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
@@ -159,26 +186,37 @@ const incidentPrefix: Record<IncidentEmailProps['event'], string> = {
 };
 
 export function incidentEmail(p: IncidentEmailProps): EmailContent {
+  const facts: NoticeFacts = {
+    kind: 'incident',
+    event: p.event,
+    status: p.status,
+    startedAt: p.startedAt,
+    resolvedAt: p.resolvedAt,
+    at: p.at,
+  };
+  const moment = noticeMoment(facts);
   // "[Resuelto] Corte… — Resuelto" said it twice: a resolution's prefix is its status already.
   const status = p.event === 'incident.resolved' ? '' : ` — ${p.statusLabel}`;
   const subject = `[${incidentPrefix[p.event]}] ${p.name}${status} (criticidad ${p.impactLabel.toLowerCase()})`;
-  const facts: Array<[string, string]> = [
+  const rows: Array<[string, string]> = [
     ['Estado', p.statusLabel],
     ['Criticidad', p.impactLabel],
-    ['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
+    [affectedAreasLabel(facts), p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados'],
     ['Causa', p.cause ?? 'En investigación'],
   ];
-  if (p.event !== 'incident.resolved')
-    facts.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
-  facts.push(['Publicado', when(p.at)]);
-  const lead = serviceLead(p.services);
+  if (moment.tense === 'past') rows.push(['Duración de la falla', durationPhrase(moment.from, moment.until)]);
+  else rows.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
+  rows.push(['Publicado', when(p.at)]);
+  const lead = serviceLead(p.services, facts);
   return {
     subject,
-    text: `${lead.text}${p.name}\n\n${p.body}\n\n${factsText(facts)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links)}`,
+    text: `${lead.text}${p.name}\n\n${p.body}\n\n${factsText(rows)}\n\nDetalle y seguimiento: ${p.incidentUrl}\n${textFooter(p.links, p.reason)}`,
     html: layout(
       subject,
-      `${lead.html}<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(facts)}${button(p.incidentUrl, 'Ver el incidente')}`,
+      `${lead.html}<h1 style="font-size:20px">${escapeHtml(p.name)}</h1><p style="white-space:pre-line">${escapeHtml(p.body)}</p>${factsHtml(rows)}${button(p.incidentUrl, 'Ver el incidente')}`,
       p.links,
+      recipientReasonSentence(p.reason),
+      p.reason,
     ),
   };
 }
@@ -226,13 +264,25 @@ export interface MaintenanceEmailProps {
   previousWindow?: { from: Date; until: Date } | null;
   /** "Afectación esperada"; null for notices stored before it was recorded. */
   impactLabel?: string | null;
+  impactKind?: MaintenanceImpactKind | null;
+  /** When the work actually began and ended (a completion says how long it lasted). */
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+  /** When the notice was published: a window ahead of it is in the future tense. */
+  at: Date;
   body: string | null;
   maintenanceUrl: string;
+  /** The window's iCalendar file (`/mantenimiento/:id.ics`), linked from the message. */
+  calendarUrl?: string;
   links: SubscriptionLinks;
-  /** An iCalendar file, attached when the message is sent singly (Resend batches take none). */
-  ics?: string;
+  /**
+   * The window's calendar (RFC 5545, METHOD:PUBLISH), carried as a text/calendar part so mail
+   * clients offer "add to calendar". See `carriesCalendar` for the notices that take one.
+   */
+  calendar?: string;
   /** The recipient's affected services (technical contacts, subscribers of a service ID). */
   services?: NoticeServiceLine[];
+  reason?: RecipientReason;
 }
 
 const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
@@ -244,40 +294,68 @@ const maintenanceLead: Record<MaintenanceEmailProps['event'], string> = {
   'maintenance.rescheduled': 'Mantenimiento reprogramado',
 };
 
+/**
+ * Notices that change what a calendar should hold: the window ahead (announced, reminded,
+ * moved) or withdrawn (the event comes with STATUS:CANCELLED). A start or completion changes
+ * nothing anyone would add to an agenda.
+ */
+export function carriesCalendar(event: MaintenanceEmailProps['event']): boolean {
+  return (
+    event === 'maintenance.announced' ||
+    event === 'maintenance.reminder' ||
+    event === 'maintenance.rescheduled' ||
+    event === 'maintenance.cancelled'
+  );
+}
+
+/** "la noche del viernes 11 al sábado 12 de diciembre, de 00:00 a 03:00 (hora del centro de México)". */
+const windowText = (w: { from: Date; until: Date }, at: Date) => `${windowPhrase(w.from, w.until, at)} (${ZONE_LABEL})`;
+
 export function maintenanceEmail(p: MaintenanceEmailProps): EmailContent {
+  const facts: NoticeFacts = {
+    kind: 'maintenance',
+    event: p.event,
+    window: p.window,
+    startedAt: p.startedAt,
+    completedAt: p.completedAt,
+    impactKind: p.impactKind,
+    at: p.at,
+  };
+  const moment = noticeMoment(facts);
   const moved = p.event === 'maintenance.rescheduled' && p.previousWindow ? p.previousWindow : null;
   // The subject names the start as it is now; a reschedule says it is the new one.
   const start = p.window ? `${moved ? 'ahora el ' : ''}${formatDateTime(p.window.from)}` : '';
   const subject = `[${maintenanceLead[p.event]}] ${p.name}${start ? ` — ${start}` : ''}`;
-  const now = p.window ? formatWindow(p.window.from, p.window.until) : 'Por confirmar';
-  const facts: Array<[string, string]> = moved
+  const now = p.window ? windowText(p.window, p.at) : 'Por confirmar';
+  const rows: Array<[string, string]> = moved
     ? [
         ['Nueva ventana', now],
-        ['Ventana anterior (ya no vale)', formatWindow(moved.from, moved.until)],
+        ['Ventana anterior (ya no vale)', windowText(moved, p.at)],
       ]
     : [[p.event === 'maintenance.cancelled' ? 'Ventana cancelada' : 'Ventana', now]];
-  if (p.impactLabel) facts.push(['Afectación esperada', p.impactLabel]);
-  facts.push(['Zonas y servicios afectados', p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
+  if (moment.tense === 'past') rows.push(['Duración', durationPhrase(moment.from, moment.until)]);
+  if (p.impactLabel) rows.push(['Afectación esperada', p.impactLabel]);
+  rows.push([affectedAreasLabel(facts), p.areas.length ? p.areas.join(', ') : 'Sin componentes asociados']);
   const body = p.body ?? '';
-  const lead = serviceLead(p.services);
+  const lead = serviceLead(p.services, facts);
+  const calendarLine = p.calendarUrl
+    ? p.event === 'maintenance.cancelled'
+      ? 'Quitar de su calendario (archivo .ics con el evento cancelado)'
+      : 'Añadir a mi calendario (.ics)'
+    : '';
+  const calendarPart = p.calendar && carriesCalendar(p.event);
   return {
     subject,
-    text: `${lead.text}${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(facts)}\n\nDetalle: ${p.maintenanceUrl}\n${textFooter(p.links)}`,
+    text: `${lead.text}${maintenanceLead[p.event]}: ${p.name}\n\n${body ? `${body}\n\n` : ''}${factsText(rows)}\n\nDetalle: ${p.maintenanceUrl}\n${calendarLine ? `${calendarLine}: ${p.calendarUrl}\n` : ''}${textFooter(p.links, p.reason)}`,
     html: layout(
       subject,
-      `${lead.html}<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(facts)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}`,
+      `${lead.html}<h1 style="font-size:20px">${escapeHtml(maintenanceLead[p.event])}: ${escapeHtml(p.name)}</h1>${body ? `<p style="white-space:pre-line">${escapeHtml(body)}</p>` : ''}${factsHtml(rows)}${button(p.maintenanceUrl, 'Ver el mantenimiento')}${calendarLine ? `<p><a href="${escapeHtml(p.calendarUrl!)}">${escapeHtml(calendarLine)}</a></p>` : ''}`,
       p.links,
+      recipientReasonSentence(p.reason),
+      p.reason,
     ),
-    ...(p.ics
-      ? {
-          attachments: [
-            {
-              filename: 'mantenimiento.ics',
-              content: p.ics,
-              contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
-            },
-          ],
-        }
+    ...(calendarPart
+      ? { calendar: { content: p.calendar!, method: 'PUBLISH' as const, filename: 'mantenimiento.ics' } }
       : {}),
   };
 }

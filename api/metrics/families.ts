@@ -53,7 +53,7 @@ const rules: Array<[RegExp, RouteFamily]> = [
   [/^\/(autodiagnostico|soporte|leds)(\/|$)/, 'self_help'],
   [/^\/cobertura(\/|$)/, 'coverage'],
   [/^\/calidad(\/|$)/, 'quality'],
-  [/^\/(integraciones|no-disponible)$/, 'page'],
+  [/^\/(integraciones|integraciones\/api|no-disponible)$/, 'page'],
   [/^\/_astro\/|^\/(favicon\.(ico|svg)|apple-touch-icon\.png|robots\.txt)$/, 'asset'],
 ];
 

@@ -4,7 +4,7 @@
 import { statfsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { withoutWaiting, sqliteFailure, type Db } from '#db/client.ts';
-import { PRIVATE_SUBJECTS } from '#db/commands/audit.ts';
+import { PRIVATE_SUBJECTS } from '#db/auditSubjects.ts';
 import { oldestChangeAfter, outboxState } from '#db/queries/index.ts';
 import type { AppDeps } from '../context.ts';
 import { KNOWN_CHANNELS } from './registry.ts';

@@ -1,6 +1,5 @@
+import { isPrivateSubject } from '#db/auditSubjects.ts';
 import type { AuditedChange } from '#db/queries/index.ts';
-// Audit subjects that no public page shows: writing them publishes nothing.
-import { PRIVATE_SUBJECTS } from '#db/commands/audit.ts';
 
 /** What a batch of committed writes changed, as far as public pages are concerned. */
 export interface Change {
@@ -33,42 +32,62 @@ export function everything(): Change {
 
 const warned = new Set<string>();
 
-/** Adds one audited write to a change. A subject type not listed here re-publishes everything, once warned. */
+/**
+ * Adds one audited write to a change: what each kind of subject makes stale. The switch covers
+ * every public subject of db/auditSubjects.ts (a new one without its case does not compile);
+ * private ones publish nothing. A stored row this version does not know republishes everything,
+ * once warned.
+ */
 function add(change: Change, row: AuditedChange): void {
-  if (PRIVATE_SUBJECTS.has(row.subjectType)) return;
-  change.site = true;
-  switch (row.subjectType) {
+  const subject = row.subject;
+  if (!subject) {
+    change.everything = true;
+    change.site = true;
+    if (!warned.has(row.subjectType)) {
+      warned.add(row.subjectType);
+      console.warn(
+        `Publicación: cambios de tipo «${row.subjectType}» que esta versión no conoce republican todo (db/auditSubjects.ts).`,
+      );
+    }
+    return;
+  }
+  if (isPrivateSubject(subject)) return;
+  switch (subject.type) {
     case 'incident':
-      if (row.subjectId) change.incidents.add(row.subjectId);
+      change.site = true;
+      change.incidents.add(subject.id);
       return;
     case 'maintenance':
-      if (row.subjectId) change.maintenances.add(row.subjectId);
+      change.site = true;
+      change.maintenances.add(subject.id);
       return;
-    case 'component': {
+    case 'component':
+      change.site = true;
       // A status change or a new component shows on the site-wide pages and on its own feeds;
       // a rename, a move or a new slug shows on every page that names it.
-      const patch = row.details && typeof row.details === 'object' ? Object.keys(row.details) : [];
-      if (row.action === 'component.create' || patch.every((k) => k === 'status')) {
-        if (row.subjectId) change.components.add(row.subjectId);
-      } else {
-        change.everything = true;
-      }
+      if (subject.changed === 'created' || subject.changed.every((field) => field === 'status'))
+        change.components.add(subject.id);
+      else change.everything = true;
       return;
-    }
     case 'coverage':
+      // The map (/cobertura, /api/coverage.geojson) is among the site-wide paths; no family names it.
+      change.site = true;
       return;
     case 'group':
+      change.site = true;
       change.everything = true;
       return;
+    case 'quality':
+      // Noted, not audited: the areas come from the ingest log (changesSince's qualityAreaIds),
+      // and only their quality pages change, never the site-wide ones.
+      return;
     default:
-      change.everything = true;
-      if (!warned.has(row.subjectType)) {
-        warned.add(row.subjectType);
-        console.warn(
-          `Publicación: cambios de tipo «${row.subjectType}» republican todo; declare en api/publish/changes.ts qué páginas afectan.`,
-        );
-      }
+      unhandled(subject);
   }
+}
+
+function unhandled(subject: never): never {
+  throw new Error(`Publicación: sujeto sin caso en api/publish/changes.ts: ${JSON.stringify(subject)}`);
 }
 
 /** The change made by audited writes plus component status events (which any writer leaves, alerts included). */

@@ -5,10 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '#db/client.ts';
-import { onCommit } from '#db/commands/transaction.ts';
+import { dataWatcher, type DataWatcher } from '#db/dataWatcher.ts';
 import { changeCursor, changeSequence, changesSince, type ChangeCursor } from '#db/queries/index.ts';
 import { publishedFiles } from '../metrics/registry.ts';
-import type { CachedEntry, RenderedCache } from '../cache.ts';
+import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
 import { fileFor, SnapshotDir } from './files.ts';
@@ -23,8 +23,6 @@ export interface PublisherOptions {
   render: RenderPublic;
   /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
   staticFiles?: Map<string, CachedEntry>;
-  /** Asked to look for other processes' writes before each publish. */
-  cache?: RenderedCache;
   now?: () => Date;
   /** A shell command run after each publish that changed files (PUBLISH_COMMAND). */
   command?: string;
@@ -49,7 +47,7 @@ export interface PublishReport {
   ms: number;
 }
 
-/** How often another process's commits are looked for (PRAGMA data_version). */
+/** How often another process's commits are looked for (db/dataWatcher.ts). */
 const EXTERNAL_CHECK_MS = 250;
 /** After a publish (or a file of it) failed. */
 const RETRY_MS = 5_000;
@@ -116,15 +114,15 @@ export class Publisher {
   private retry = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private clockTimer: NodeJS.Timeout | undefined;
-  private externalTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
   private unsubscribe: (() => void) | undefined;
   private commandChild: ChildProcess | undefined;
   private commandAgain = false;
-  private readonly versionStatement;
-  private dataVersion: number;
+  private readonly watcher: DataWatcher;
+  /** Set while a publish itself asks the watcher to look: what it finds, this publish reads. */
+  private looking = false;
   private waiters: Array<() => void> = [];
   lastReport: PublishReport | undefined;
   published: PublishedState;
@@ -140,8 +138,7 @@ export class Publisher {
     this.cursor = changeCursor(options.db);
     this.cursorReadAt = this.now().getTime();
     this.published = { through: this.cursor, readAt: this.cursorReadAt, at: null };
-    this.versionStatement = options.db.$client.prepare('PRAGMA data_version').pluck();
-    this.dataVersion = this.versionStatement.get() as number;
+    this.watcher = dataWatcher(options.db);
   }
 
   private log(line: string): void {
@@ -177,15 +174,12 @@ export class Publisher {
    * second so that writes meanwhile are published at once all the same.
    */
   start(): void {
-    this.unsubscribe = onCommit(this.options.db, () => this.schedule());
-    this.externalTimer = setInterval(() => {
-      const v = this.versionStatement.get() as number;
-      if (v !== this.dataVersion) {
-        this.dataVersion = v;
-        this.schedule();
-      }
-    }, EXTERNAL_CHECK_MS);
-    this.externalTimer.unref();
+    this.unsubscribe = this.watcher.subscribe(
+      () => {
+        if (!this.looking) this.schedule();
+      },
+      { pollMs: EXTERNAL_CHECK_MS },
+    );
     this.scheduleClock();
     const saved = this.snapshot.origin;
     const own = this.options.origin;
@@ -244,13 +238,11 @@ export class Publisher {
 
   /** Resolves once everything committed before the call is on disk (and a full publish in progress is done). */
   async settled(): Promise<void> {
+    // Another process's commit this instant may not have been looked for yet: looking schedules it.
+    this.watcher.look();
     if (!this.running && !this.timer && !this.backlog) {
-      // A commit this instant may not have reached the listener's timer yet.
-      const v = this.versionStatement.get() as number;
-      if (v === this.dataVersion) {
-        const since = changesSince(this.options.db, this.cursor);
-        if (since.audited.length === 0 && since.qualityAreaIds.length === 0) return;
-      }
+      const since = changesSince(this.options.db, this.cursor);
+      if (since.audited.length === 0 && since.qualityAreaIds.length === 0) return;
       this.schedule(0);
     }
     await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -265,7 +257,14 @@ export class Publisher {
     this.pending = emptyChange();
     this.pendingTick = false;
     try {
-      this.options.cache?.revalidate();
+      // Other processes' writes up to now: the page cache drops its pages (the watcher tells it),
+      // and this publish reads them below.
+      this.looking = true;
+      try {
+        this.watcher.look();
+      } finally {
+        this.looking = false;
+      }
       const read = changesSince(this.options.db, this.cursor);
       this.cursor = read.cursor;
       this.cursorReadAt = this.now().getTime();
@@ -424,7 +423,6 @@ export class Publisher {
     this.unsubscribe?.();
     clearTimeout(this.timer);
     clearTimeout(this.clockTimer);
-    clearInterval(this.externalTimer);
     this.timer = undefined;
     await this.running;
     for (const w of this.waiters.splice(0)) w();

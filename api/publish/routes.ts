@@ -66,6 +66,7 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/api/coverage.geojson' },
   { path: '/suscribirse', query: ['id_servicio'] },
   { path: '/integraciones' },
+  { path: '/integraciones/api' },
   // Shown by nginx when Node does not answer (deploy/nginx.conf).
   { path: '/no-disponible' },
 ];

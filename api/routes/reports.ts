@@ -1,7 +1,8 @@
 // Monthly figures: the public CSV beside /disponibilidad/AAAA-MM, and the NOC's reports API
 // (bearer token), JSON by default, CSV with format=csv or Accept: text/csv.
 import { Hono, type Context } from 'hono';
-import { availabilityMonthRefusal, availabilityReport, serviceMonths } from '#db/queries/index.ts';
+import { availabilityMonthRefusal, availabilityReport, reportQuery, serviceMonths } from '#db/queries/index.ts';
+import { parseInput } from '#db/commands/input.ts';
 import { zonedMonthKey } from '#db/domain/time.ts';
 import { PUBLIC_CACHE_CONTROL } from '../cache.ts';
 import type { AppDeps } from '../context.ts';
@@ -11,14 +12,6 @@ import { scopeGuard } from '../scopes.ts';
 import { availabilityCsv, availabilityJson, servicesCsv, servicesJson } from '../render/availability.ts';
 
 const CSV_TYPE = 'text/csv; charset=utf-8';
-
-function wantsCsv(c: Context): boolean | null {
-  const format = c.req.query('format');
-  if (format === 'csv') return true;
-  if (format === 'json') return false;
-  if (format !== undefined) return null;
-  return /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
-}
 
 /** Public: /disponibilidad/2026-11.csv, in the published snapshot like the page. */
 export function reportFileRoutes(deps: AppDeps) {
@@ -50,12 +43,9 @@ export function reportFileRoutes(deps: AppDeps) {
 
 /** The month and format a report request asks for, or the 422 that refuses it. */
 function reportRequest(c: Context, deps: AppDeps): { month: string; csv: boolean } | Response {
-  const month = c.req.query('month') ?? zonedMonthKey(deps.now());
-  const csv = wantsCsv(c);
-  if (csv === null)
-    return errorResponse(c, 422, 'validation_failed', 'Algunos campos no son válidos.', [
-      { path: 'format', message: 'Use format=json o format=csv.' },
-    ]);
+  const query = parseInput(reportQuery, c.req.query());
+  const month = query.month ?? zonedMonthKey(deps.now());
+  const csv = query.format ? query.format === 'csv' : /\btext\/csv\b/i.test(c.req.header('accept') ?? '');
   const refusal = availabilityMonthRefusal(deps.db, month, deps.now());
   if (refusal) {
     const code = refusal.reason === 'invalid' ? 'validation_failed' : 'month_out_of_range';

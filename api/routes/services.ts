@@ -2,7 +2,14 @@ import { Hono } from 'hono';
 import { readCsvText } from '../csvBody.ts';
 import { CommandError, notFound } from '#db/commands/errors.ts';
 import { replaceServiceInventory, serviceInventoryFromCsv } from '#db/commands/services.ts';
-import { componentCatalogue, listServices, serviceById, type ServiceView } from '#db/queries/index.ts';
+import {
+  componentCatalogue,
+  listServices,
+  serviceById,
+  serviceListQuery,
+  type ServiceView,
+} from '#db/queries/index.ts';
+import { parseInput } from '#db/commands/input.ts';
 import { requireToken } from '../auth.ts';
 import { scopeGuard } from '../scopes.ts';
 import type { AppDeps, Env } from '../context.ts';
@@ -64,7 +71,9 @@ export function serviceRoutes(deps: AppDeps) {
   });
 
   app.get('/', needs('services'), (c) => {
-    const customerId = c.req.query('customer_id');
+    const { customer_id: customerId } = parseInput(serviceListQuery, c.req.query(), {
+      message: 'Parámetros de consulta no válidos.',
+    });
     const map = slugs();
     return c.json(
       { services: listServices(db, customerId === undefined ? {} : { customerId }).map((s) => serviceJson(s, map)) },

@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import {
+  codeInput,
+  confirmCode,
   deleteSubscriber,
   importRequestInput,
   importSubscribers,
@@ -8,7 +10,14 @@ import {
   unsubscribe,
   type ImportRow,
 } from '#db/commands/subscribers.ts';
-import { componentCatalogue, failedEmails, listSubscribers, type SubscriberView } from '#db/queries/index.ts';
+import {
+  componentCatalogue,
+  failedEmails,
+  listSubscribers,
+  subscriberListQuery,
+  type SubscriberView,
+} from '#db/queries/index.ts';
+import { parseInput } from '#db/commands/input.ts';
 import { outboxHealth } from '#db/outbox/enqueue.ts';
 import { requireToken } from '../auth.ts';
 import { publicRoute, scopeGuard } from '../scopes.ts';
@@ -17,6 +26,9 @@ import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
 import { limitBody, tokenContext } from '../http.ts';
 import { csvDocument } from '../render/csv.ts';
+import { channelPolicy } from '../channels/policy.ts';
+import { maskedAddress } from '#db/subscriptions/channels.ts';
+import { outboxHealthByChannel } from '#db/outbox/enqueue.ts';
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -24,9 +36,26 @@ export const SUBSCRIBE_ACCEPTED = {
     'Si la dirección puede recibir avisos, le enviamos un correo. Abra el enlace que contiene para confirmar la suscripción.',
 };
 
+/** What to do next, per way of confirming (the answer looks the same whether the address was known or not). */
+const NEXT_STEP = {
+  link: SUBSCRIBE_ACCEPTED,
+  code: {
+    status: 'pending_code',
+    message:
+      'Si el número puede recibir avisos, le enviamos un código de 6 dígitos. Envíelo a POST /api/v1/subscribers/verify con el canal y el número para confirmar.',
+  },
+  card: {
+    status: 'pending_confirmation',
+    message:
+      'Publicamos en ese canal una tarjeta con un enlace de confirmación: ábralo desde el canal para confirmar la suscripción.',
+  },
+} as const;
+
 function subscriberJson(s: SubscriberView, slugs: Map<string, string>) {
   return {
     id: s.id,
+    channel: s.channel,
+    address: s.address,
     email: s.email,
     kind: s.kind,
     customer_id: s.customerId,
@@ -51,12 +80,19 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.post('/subscribers', publicRoute, limitBody(8 * 1024), async (c) => {
     const input = await commandInput(c, subscriptionInput);
-    requestSubscription(
+    const { step } = requestSubscription(
       db,
-      { ...input, ip: requestClient(c, deps.trustedProxies).key },
+      { ...input, ip: requestClient(c, deps.trustedProxies).key, policy: channelPolicy(deps.config) },
       { now: now(), actor: publicCtx },
     );
-    return c.json(SUBSCRIBE_ACCEPTED, 202);
+    return c.json(NEXT_STEP[step], 202);
+  });
+
+  // A phone's 6-digit code typed back: the number is subscribed only then.
+  app.post('/subscribers/verify', publicRoute, limitBody(8 * 1024), async (c) => {
+    const input = await commandInput(c, codeInput);
+    confirmCode(db, { ...input, policy: channelPolicy(deps.config) }, { now: now(), actor: publicCtx });
+    return c.json({ status: 'confirmed', message: 'Listo: este número recibirá los avisos de estado de SOMNET.' }, 200);
   });
 
   // RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to the URL of the
@@ -73,23 +109,27 @@ export function subscriberRoutes(deps: AppDeps) {
 
   app.get('/subscribers', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
-    const list = listSubscribers(db, { email: c.req.query('email') });
+    const filter = parseInput(subscriberListQuery, c.req.query(), { message: 'Parámetros de consulta no válidos.' });
+    const list = listSubscribers(db, filter);
     return c.json({ subscribers: list.map((s) => subscriberJson(s, slugs)) });
   });
 
   app.get('/subscribers.csv', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
+    // The columns email subscribers had first; a subscriber on another channel adds its channel and address last.
     const records = listSubscribers(db).map((s) => [
       s.id,
-      s.email,
+      s.email ?? '',
       s.kind,
       s.customerId ?? '',
       s.confirmedAt?.toISOString() ?? '',
       s.createdAt.toISOString(),
       s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' '),
+      s.channel,
+      maskedAddress(s.channel, s.address),
     ]);
     const csv = csvDocument(
-      ['id', 'email', 'kind', 'customer_id', 'confirmed_at', 'created_at', 'components'],
+      ['id', 'email', 'kind', 'customer_id', 'confirmed_at', 'created_at', 'components', 'channel', 'address'],
       records,
       { bom: false },
     );
@@ -108,7 +148,12 @@ export function subscriberRoutes(deps: AppDeps) {
   // 10,000 contacts are about 1 MB of JSON.
   app.post('/subscribers/import', auth, needs('subscribers'), limitBody(4 * 1024 * 1024), async (c) => {
     const input = await parseJsonBody(c, importRequestInput);
-    const result = importSubscribers(db, input.subscribers as ImportRow[], tokenContext(c, deps)); // the command parses each row
+    const result = importSubscribers(
+      db,
+      input.subscribers as ImportRow[], // the command parses each row
+      tokenContext(c, deps),
+      channelPolicy(deps.config),
+    );
     return c.json(result, 201);
   });
 
@@ -135,6 +180,11 @@ export function subscriberRoutes(deps: AppDeps) {
       { 'cache-control': 'no-store' },
     );
   });
+
+  // Delivery state of every channel, and the subscriptions providers ended (a blocked number, a deleted webhook).
+  app.get('/notifications/outbox', auth, needs('subscribers'), (c) =>
+    c.json({ channels: outboxHealthByChannel(db) }, 200, { 'cache-control': 'no-store' }),
+  );
 
   return app;
 }

@@ -9,12 +9,15 @@ import { isPublicAddress } from '#db/domain/webhookTargets.ts';
 
 /** `permanent`: retrying cannot help (refused target, bad URL). */
 export type PostResult =
-  { ok: true; status: number; retryAfterMs?: number } | { ok: false; error: string; permanent?: boolean };
+  | { ok: true; status: number; retryAfterMs?: number; body?: string; headers?: Record<string, string> }
+  | { ok: false; error: string; permanent?: boolean };
 
 export interface PostOptions {
   timeoutMs: number;
   allowPrivateTargets: boolean;
   signal?: AbortSignal;
+  /** Keep the first 8 KB of the answer (a chat provider's error says why) and its headers. */
+  readBody?: boolean;
 }
 
 const REFUSED = 'La dirección de destino es privada o reservada; no se entrega.';
@@ -78,9 +81,31 @@ export function postWebhook(
       },
       (res) => {
         const status = res.statusCode ?? 0;
-        res.resume();
-        finish({ ok: true, status, retryAfterMs: retryAfter(res.headers['retry-after'] as string | undefined) });
-        res.destroy();
+        const hint = retryAfter(res.headers['retry-after'] as string | undefined);
+        if (!options.readBody) {
+          res.resume();
+          finish({ ok: true, status, retryAfterMs: hint });
+          res.destroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (size < 8192) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () =>
+          finish({
+            ok: true,
+            status,
+            retryAfterMs: hint,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, 8192),
+            headers: Object.fromEntries(
+              Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+            ),
+          }),
+        );
+        res.on('error', (err) => finish({ ok: false, error: `Error de conexión: ${err.message}` }));
       },
     );
     const timer = setTimeout(() => {

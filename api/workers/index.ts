@@ -1,10 +1,10 @@
 import type { AppDeps } from '../context.ts';
-import { maintenanceScheduler } from './maintenanceScheduler.ts';
+import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
-import { alertSettler } from './alertSettler.ts';
 import { qualityWorker } from './quality.ts';
 import { alertResumer } from './alertResumer.ts';
+import { channelWorkers } from './channels.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -18,10 +18,10 @@ export interface BackgroundWorker {
 
 /** Every worker the server runs. Features add theirs here. */
 export const workers: BackgroundWorker[] = [
-  maintenanceScheduler(),
+  clockWorker(),
   webhookWorker(),
   emailWorker(),
-  alertSettler(),
+  channelWorkers(),
   qualityWorker(),
   alertResumer(),
 ];

@@ -1,3 +1,4 @@
+import type { AuditSubject, SubjectType } from '../auditSubjects.ts';
 import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
 import { bulkInsert } from './bulkInsert.ts';
@@ -10,36 +11,8 @@ export interface Actor {
 
 export const systemActor: Actor = { kind: 'system', name: 'sistema' };
 
-/**
- * Audit subjects that no public page or document shows. A command that audits only these changes
- * nothing the public sees: the page cache keeps its pages (runCommand) and the publisher
- * publishes nothing (api/publish/changes.ts). Sign-ups peak during an outage, exactly when the
- * pages do; flushing the cache on each had the home page rendered again for nearly every visitor.
- */
-export const PRIVATE_SUBJECTS: ReadonlySet<string> = new Set([
-  'subscriber',
-  'user',
-  'token',
-  'session',
-  'webhook',
-  'feasibility_request',
-  // Alerts, drafts, their rules and the webhooks as received are the NOC's; what an alert changes
-  // in public is a component's status, which setComponentStatus notes as 'component'.
-  'alert',
-  'incident_draft',
-  'alert_rules',
-  'alert_delivery',
-  // The customer service inventory: no public page lists it (/mi-servicio is rendered per lookup).
-  'service',
-  // Network quality's settings (the Prometheus mapping, thresholds) and the pull worker's state are
-  // the NOC's; samples themselves are noted as 'quality' and republish the quality pages.
-  'quality_sources',
-  'quality_thresholds',
-  'quality_state',
-]);
-
 /** Subject types audited during the command now running on a connection (see `auditedDuring`). */
-const audited = new WeakMap<Db, Set<string>>();
+const audited = new WeakMap<Db, Set<SubjectType>>();
 
 /**
  * Runs `fn` and returns the subject types it audited on `db`, with its result. Nested calls (a
@@ -48,10 +21,10 @@ const audited = new WeakMap<Db, Set<string>>();
 export function auditedDuring<T>(
   db: Db,
   fn: () => T,
-): { result: T; subjects: ReadonlySet<string>; outermost: boolean } {
+): { result: T; subjects: ReadonlySet<SubjectType>; outermost: boolean } {
   const outer = audited.get(db);
   if (outer) return { result: fn(), subjects: outer, outermost: false };
-  const subjects = new Set<string>();
+  const subjects = new Set<SubjectType>();
   audited.set(db, subjects);
   try {
     return { result: fn(), subjects, outermost: true };
@@ -65,16 +38,20 @@ export function auditedDuring<T>(
  * component status an alert (or a maintenance) moved, which the public sees whoever moved it; a
  * webhook resent unchanged, which it does not.
  */
-export function noteChange(db: Db, subjectType: string): void {
+export function noteChange(db: Db, subjectType: SubjectType): void {
   audited.get(db)?.add(subjectType);
 }
 
-/** Writes one audit row; call it inside the command's transaction. */
+/**
+ * Writes one audit row; call it inside the command's transaction. `subject` is what the write is
+ * about, typed (db/auditSubjects.ts): the publisher reads its type, id and `changed`, never
+ * `action` or `details` (those are for people reading the audit).
+ */
 export function recordAudit(
   db: Db,
   actor: Actor,
   action: string,
-  subject: { type: string; id?: string | null },
+  subject: AuditSubject,
   at: Date,
   details?: unknown,
 ): void {
@@ -86,7 +63,8 @@ export function recordAudit(
       actorName: actor.name,
       action,
       subjectType: subject.type,
-      subjectId: subject.id ?? null,
+      subjectId: 'id' in subject ? (subject.id ?? null) : null,
+      changed: 'changed' in subject ? subject.changed : null,
       details: details === undefined ? null : JSON.stringify(details),
     })
     .run();
@@ -95,13 +73,7 @@ export function recordAudit(
 /** Audit rows written together (a large alert delivery's slice), through one prepared statement. */
 export function recordAudits(
   db: Db,
-  rows: ReadonlyArray<{
-    actor: Actor;
-    action: string;
-    subject: { type: string; id?: string | null };
-    at: Date;
-    details?: unknown;
-  }>,
+  rows: ReadonlyArray<{ actor: Actor; action: string; subject: AuditSubject; at: Date; details?: unknown }>,
 ): void {
   const values = rows.map(({ actor, action, subject, at, details }) => {
     audited.get(db)?.add(subject.type);
@@ -111,7 +83,8 @@ export function recordAudits(
       actorName: actor.name,
       action,
       subjectType: subject.type,
-      subjectId: subject.id ?? null,
+      subjectId: 'id' in subject ? (subject.id ?? null) : null,
+      changed: 'changed' in subject ? subject.changed : null,
       details: details === undefined ? null : JSON.stringify(details),
     };
   });

@@ -8,6 +8,7 @@ import { componentGroups, components, componentStatusEvents } from '../schema/in
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import { nameText, noteText, parseInput, ref, slug } from './input.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
+import { changedComponentFields } from '../auditSubjects.ts';
 import { noteChange, recordAudit } from './audit.ts';
 import { publish } from '../notifications/index.ts';
 
@@ -219,7 +220,7 @@ export function createComponent(
     db.insert(componentStatusEvents)
       .values({ componentId: row.id, previousStatus: null, status, at: now, causeKind: cause, causeId: null })
       .run();
-    recordAudit(db, actor, 'component.create', { type: 'component', id: row.id }, now, input);
+    recordAudit(db, actor, 'component.create', { type: 'component', id: row.id, changed: 'created' }, now, input);
     return row;
   });
 }
@@ -237,7 +238,14 @@ export function updateComponent(
     if (patch.slug !== undefined && patch.slug !== component.slug) assertSlugFree(db, patch.slug, 'slug', component.id);
     const groupId = patch.group === undefined ? component.groupId : (resolveGroupId(db, patch.group, 'group') ?? null);
     if (patch.status !== undefined) setComponentStatus(db, component, patch.status, now, { kind: 'manual' });
-    recordAudit(db, actor, 'component.update', { type: 'component', id: component.id }, now, patch);
+    recordAudit(
+      db,
+      actor,
+      'component.update',
+      { type: 'component', id: component.id, changed: changedComponentFields(patch) },
+      now,
+      patch,
+    );
     return db
       .update(components)
       .set({

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import { REPORT_TEMPLATE } from '../domain/incidentReport.ts';
-import { enqueueIncidentReportEmails } from '../notifications/email.ts';
+import { enqueueIncidentReportEmails } from '../notifications/subscribers.ts';
 import { incidentReport, type IncidentReportView } from '../queries/incidentReports.ts';
 import { incidentReportVersions, incidents } from '../schema/index.ts';
 import { recordAudit } from './audit.ts';

@@ -27,6 +27,8 @@ export const LIMITS = {
   slug: 60,
   /** Email addresses (RFC 5321). */
   email: 254,
+  /** A subscriber's address on any channel: an email, a phone number, a chat id or a webhook URL. */
+  address: 2_000,
   /** A customer's ID from their invoice. */
   customerId: 40,
   /** API token names. */
@@ -253,12 +255,21 @@ export function parseInput<S extends z.ZodType>(
 }
 
 /**
+ * The public name of each top-level field of an input schema (`started_at` → `startedAt`): how a
+ * JSON body maps onto the command's input here, and how the API description names the fields
+ * (api/openapi/), so the two cannot disagree. Nested keys are not renamed.
+ */
+export function publicFieldNames(schema: z.ZodObject): Map<string, string> {
+  return new Map(Object.keys(schema.shape).map((k) => [publicName(k), k]));
+}
+
+/**
  * A JSON object with public names (`started_at`) as the schema's input (`startedAt`). A key that
  * is neither is passed through for the schema's strictness to refuse by its name; a key spelled
  * the internal way (`startedAt`) is not a public name and is refused here.
  */
 export function fromPublicNames<S extends z.ZodObject>(body: Record<string, unknown>, schema: S): z.input<S> {
-  const byPublic = new Map(Object.keys(schema.shape).map((k) => [publicName(k), k]));
+  const byPublic = publicFieldNames(schema);
   const internalOnly = new Set(Object.keys(schema.shape).filter((k) => publicName(k) !== k));
   const out: Record<string, unknown> = {};
   const refused: string[] = [];

@@ -37,7 +37,7 @@ import { publish, type NotificationEvent } from '../notifications/index.ts';
 import { isFault } from '../domain/rollup.ts';
 import { componentCatalogue, expandedComponentIds, resolveRefs } from '../queries/catalog.ts';
 import { componentHolders, type ComponentHolder } from '../queries/holders.ts';
-import { emailRecipientsFor, maintenanceScope } from '../queries/services.ts';
+import { maintenanceScope, noticeRecipientsFor } from '../queries/services.ts';
 import { setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
 import {
@@ -53,7 +53,7 @@ import {
   text,
 } from './input.ts';
 import { assertKnownElements } from './services.ts';
-import { runCommand, type CommandContext } from './transaction.ts';
+import { isDatabaseBusy, runCommand, type CommandContext } from './transaction.ts';
 import { recordAudit, systemActor } from './audit.ts';
 
 export type MaintenanceRow = typeof maintenances.$inferSelect;
@@ -469,7 +469,7 @@ export function updateMaintenance(
     // notice is queued, not from the original announcement.
     const newlyReached =
       m.status === 'scheduled' && (patch.components !== undefined || patch.elements !== undefined)
-        ? emailRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
+        ? noticeRecipientsFor(db, maintenanceScope(db, m.id), previousScope)
         : [];
     const newContacts = newlyReached.filter((r) => r.services?.length).length;
     if (newContacts > 0 && !emergency && !hasEnoughNotice(now, from)) {
@@ -667,7 +667,7 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       const step = runCommand(db, (): SchedulerStep | null => {
         // Re-read inside the transaction: a NOC command may have changed it since.
         const m = load(db, candidate.id);
-        const ctx = { type: 'maintenance', id: m.id };
+        const ctx = { type: 'maintenance', id: m.id } as const;
         switch (dueAction(m, t)) {
           case 'catch_up':
             // The whole window passed while the server was down: it is over, not starting now,
@@ -708,6 +708,9 @@ export function advanceMaintenances(db: Db, now: Date): SchedulerStep[] {
       });
       if (step) steps.push(step);
     } catch (err) {
+      // Another process holding the write lock is the weather, not this window's fault: the clock
+      // worker backs off and tries every window again (api/workers/clock.ts).
+      if (isDatabaseBusy(err)) throw err;
       console.error(`Mantenimiento ${candidate.id}: la transición automática falló`, err);
     }
   }

@@ -206,7 +206,9 @@ function syncContactSubscribers(db: Db, prepared: PreparedService[], at: number)
   );
   const existing = new Map(
     (
-      sqlite.prepare('SELECT email, confirmed_at AS confirmedAt FROM subscribers').all() as Array<{
+      sqlite
+        .prepare(`SELECT address AS email, confirmed_at AS confirmedAt FROM subscribers WHERE channel = 'email'`)
+        .all() as Array<{
         email: string;
         confirmedAt: number | null;
       }>
@@ -214,7 +216,7 @@ function syncContactSubscribers(db: Db, prepared: PreparedService[], at: number)
   );
   const fresh: unknown[][] = [];
   const confirm = sqlite.prepare(
-    'UPDATE subscribers SET confirmed_at = ?, expires_at = NULL, updated_at = ? WHERE email = ?',
+    `UPDATE subscribers SET confirmed_at = ?, expires_at = NULL, updated_at = ? WHERE channel = 'email' AND address = ?`,
   );
   for (const [email, customerId] of customerOf) {
     if (optedOut.has(email)) continue;
@@ -224,7 +226,17 @@ function syncContactSubscribers(db: Db, prepared: PreparedService[], at: number)
   insertMany(
     db,
     'subscribers',
-    ['id', 'email', 'customer_id', 'kind', 'all_components', 'confirmed_at', 'expires_at', 'created_at', 'updated_at'],
+    [
+      'id',
+      'address',
+      'customer_id',
+      'kind',
+      'all_components',
+      'confirmed_at',
+      'expires_at',
+      'created_at',
+      'updated_at',
+    ],
     fresh,
   );
   sqlite
@@ -232,7 +244,7 @@ function syncContactSubscribers(db: Db, prepared: PreparedService[], at: number)
       `DELETE FROM subscribers WHERE kind = 'technical_contact' AND all_components = 0
     AND NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id)
     AND NOT EXISTS (SELECT 1 FROM subscriber_services ss WHERE ss.subscriber_id = subscribers.id)
-    AND email NOT IN (SELECT email FROM service_contacts)`,
+    AND channel = 'email' AND address NOT IN (SELECT email FROM service_contacts)`,
     )
     .run();
 }

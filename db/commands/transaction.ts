@@ -1,5 +1,6 @@
 import { sqliteFailure, withoutWaiting, type Db } from '../client.ts';
-import { auditedDuring, PRIVATE_SUBJECTS, type Actor } from './audit.ts';
+import { PRIVATE_SUBJECTS } from '../auditSubjects.ts';
+import { auditedDuring, type Actor } from './audit.ts';
 import { CommandError } from './errors.ts';
 
 /** Who acts and when: every command takes one, and writes it to the audit log. */
@@ -11,7 +12,11 @@ export interface CommandContext {
 type Listener = () => void;
 const listeners = new WeakMap<Db, Set<Listener>>();
 
-/** Called after every committed command on this connection: caches drop what they rendered. */
+/**
+ * Called after every committed command on this connection that changed something public (see
+ * runCommand). The page cache, the publisher and the clock worker hear of it through
+ * db/dataWatcher.ts, which adds the writes of other processes.
+ */
 export function onCommit(db: Db, listener: Listener): () => void {
   let set = listeners.get(db);
   if (!set) listeners.set(db, (set = new Set()));
@@ -70,8 +75,9 @@ export function writeTransaction<T>(db: Db, fn: () => T): T {
  * Runs one command as one synchronous transaction (better-sqlite3 transactions cannot span an
  * await). On any throw everything rolls back. On commit the listeners (the public page cache,
  * the publisher) run, unless every subject the command audited (or noted, `noteChange`) is one
- * no public page shows (PRIVATE_SUBJECTS: a sign-up, a sign-in, a token, an alert resent). A command nested in another (a console
- * form's submitOnce) leaves that to the outermost, after the real commit.
+ * no public page shows (PRIVATE_SUBJECTS in db/auditSubjects.ts: a sign-up, a sign-in, a token,
+ * an alert resent). A command nested in another (a console form's submitOnce) leaves that to the
+ * outermost, after the real commit.
  */
 export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
   const { result, subjects, outermost } = auditedDuring(db, () => writeTransaction(db, () => fn(db)));

@@ -1,17 +1,15 @@
-// Who will be told about an incident that affects some components, per channel, for the
-// console's confirmation step ("se notificará a …"). Each channel that notifies people
-// registers a counter at import time of its module (like registerFanOut in ./index.ts).
+// Who will be told about a change, per channel, for the console's confirmation step («se
+// avisará a 1,240 correos, 312 WhatsApp, 45 SMS y 12 canales de Teams»). Each channel that
+// notifies people registers a counter at import time of its module (like registerFanOut in ./index.ts).
 import type { Db } from '../client.ts';
+import type { SubscriberChannel } from '../enums.ts';
 
 export interface AudienceCount {
-  /** Channel id, e.g. "email". */
-  channel: string;
-  /** Spanish description for the confirmation, e.g. "suscriptores por correo". */
-  label: string;
+  channel: SubscriberChannel;
   count: number;
 }
 
-export type AudienceCounter = (db: Db, componentIds: string[]) => AudienceCount;
+export type AudienceCounter = (db: Db, scope: { componentIds: string[]; elements: string[] }) => AudienceCount[];
 
 const counters: AudienceCounter[] = [];
 
@@ -19,7 +17,11 @@ export function registerAudienceCounter(counter: AudienceCounter): void {
   if (!counters.includes(counter)) counters.push(counter);
 }
 
-/** Per-channel counts of who would be notified about these components (empty: no channel yet). */
-export function audienceFor(db: Db, componentIds: string[]): AudienceCount[] {
-  return counters.map((count) => count(db, componentIds));
+/** Per-channel counts of who would be told about this scope (components, and network elements). */
+export function audienceFor(db: Db, scope: { componentIds: string[]; elements?: string[] }): AudienceCount[] {
+  const full = { componentIds: scope.componentIds, elements: scope.elements ?? [] };
+  const byChannel = new Map<SubscriberChannel, number>();
+  for (const count of counters)
+    for (const c of count(db, full)) byChannel.set(c.channel, (byChannel.get(c.channel) ?? 0) + c.count);
+  return [...byChannel.entries()].map(([channel, count]) => ({ channel, count }));
 }

@@ -1,5 +1,5 @@
 // Importing this module registers every notification channel's fan-out (see ./index.ts).
 // Each channel adds one import line here.
-import './email.ts';
+import './subscribers.ts';
 export {};
 import './webhooks.ts';

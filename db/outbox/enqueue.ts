@@ -91,3 +91,9 @@ export function outboxHealth(db: Db, channel?: string) {
     lastError: lastError?.last_error ?? null,
   };
 }
+
+/** Counts per status and the last error, for every channel that has messages. */
+export function outboxHealthByChannel(db: Db) {
+  const channels = db.all<{ channel: string }>(sql`SELECT DISTINCT channel FROM outbox_messages ORDER BY channel`);
+  return channels.map(({ channel }) => ({ channel, ...outboxHealth(db, channel) }));
+}

@@ -29,9 +29,11 @@ export interface Transport {
   batchSize: number;
   /**
    * Delivers one batch. `batchKey` is stable across crashes for the same rows: pass it to
-   * the provider as its idempotency key. Must not throw for delivery errors; report them.
+   * the provider as its idempotency key. `resumed`: the batch was claimed before a crash and
+   * its outcome never recorded (a provider without idempotency keys may look it up first).
+   * Must not throw for delivery errors; report them.
    */
-  send(batch: OutboxRow[], batchKey: string): Promise<DeliveryResult[]>;
+  send(batch: OutboxRow[], batchKey: string, resumed?: boolean): Promise<DeliveryResult[]>;
   /**
    * Clears a row's payload once it is sent, for channels whose payload holds secrets (email
    * links with tokens). Failed rows keep theirs, for the NOC to inspect.
@@ -79,7 +81,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
   const maxAttempts = options.maxAttempts ?? 8;
   let handled = 0;
   for (let b = 0; b < (options.maxBatches ?? Infinity); b++) {
-    let batch: { rows: OutboxRow[]; key: string };
+    let batch: { rows: OutboxRow[]; key: string; resumed?: boolean };
     try {
       batch = await backgroundWrite(db, () => claimBatch(db, transport, now(), options.owner ?? null));
     } catch (err) {
@@ -91,7 +93,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     if (b > 0 && options.pace) await options.pace();
     let results: DeliveryResult[];
     try {
-      results = await transport.send(batch.rows, batch.key);
+      results = await transport.send(batch.rows, batch.key, batch.resumed === true);
     } catch (err) {
       results = batch.rows.map((r) => ({ id: r.id, outcome: 'retry' as const, error: (err as Error).message }));
     }
@@ -147,7 +149,12 @@ function mayTake(db: Db, claimedBy: string | null, owner: string | null): boolea
   return leaseHolder(db, Date.now())?.owner !== claimedBy;
 }
 
-function claimBatch(db: Db, transport: Transport, at: Date, owner: string | null): { rows: OutboxRow[]; key: string } {
+function claimBatch(
+  db: Db,
+  transport: Transport,
+  at: Date,
+  owner: string | null,
+): { rows: OutboxRow[]; key: string; resumed?: boolean } {
   return db.$client
     .transaction(() => {
       // Only the live holder of the background lease claims: a process that froze and lost it
@@ -177,7 +184,7 @@ function claimBatch(db: Db, transport: Transport, at: Date, owner: string | null
           .returning()
           .all()
           .sort((a, b) => a.id - b.id);
-        return { rows, key: claimed.batchKey! };
+        return { rows, key: claimed.batchKey!, resumed: true };
       }
       const rows = db
         .select()

@@ -1,6 +1,7 @@
 // What the availability rule (db/domain/availability.ts) is computed from: each component's
 // status changes and the maintenance windows that touched it, over an interval. The 90-day
 // bars, /disponibilidad, its CSV and the reports API all load through here.
+import { z } from 'zod';
 import type { Db } from '../client.ts';
 import {
   addTally,
@@ -206,6 +207,21 @@ export function availabilityMonthRange(db: Db, now: Date): { first: string; curr
   const first = firstStatusEventAt(db);
   return { first: first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current };
 }
+
+/**
+ * Query parameters of the NOC's monthly reports (GET /api/v1/reports/…). Whether the month has a
+ * report is availabilityMonthRefusal's answer; without `format`, `Accept: text/csv` asks for CSV.
+ */
+export const reportQuery = z.object({
+  month: z
+    .string()
+    .optional()
+    .meta({ description: 'AAAA-MM, en hora de la Ciudad de México; por omisión, el mes en curso.' }),
+  format: z
+    .enum(['json', 'csv'], { error: 'Use format=json o format=csv.' })
+    .optional()
+    .meta({ description: 'Sin él, Accept: text/csv pide CSV.' }),
+});
 
 export type MonthRefusal = { reason: 'invalid' | 'future' | 'too_early'; message: string };
 

@@ -1,5 +1,7 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, isNull, like, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import type { SubscriberChannel } from '../enums.ts';
+import { maskedAddress } from '../subscriptions/channels.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
 import type { ConsoleRole } from '../enums.ts';
 import {
@@ -255,6 +257,8 @@ export interface ConsoleSubscriberFilter {
 
 export interface ConsoleSubscriberView {
   id: string;
+  channel: SubscriberChannel;
+  /** The address as the NOC may see it (a chat webhook's secret path is shortened). */
   email: string;
   kind: 'public' | 'technical_contact';
   customerId: string | null;
@@ -277,7 +281,7 @@ export function consoleSubscribers(
   const where: SQL[] = [];
   if (filter.search) {
     const text = `%${escapeLike(filter.search.toLowerCase())}%`;
-    where.push(or(like(subscribers.email, text), like(sql`lower(${subscribers.customerId})`, text))!);
+    where.push(or(like(subscribers.address, text), like(sql`lower(${subscribers.customerId})`, text))!);
   }
   if (filter.state === 'confirmed') where.push(isNotNull(subscribers.confirmedAt));
   if (filter.state === 'pending') where.push(isNull(subscribers.confirmedAt));
@@ -286,7 +290,7 @@ export function consoleSubscribers(
     .select()
     .from(subscribers)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(subscribers.createdAt), subscribers.email)
+    .orderBy(desc(subscribers.createdAt), subscribers.address)
     .limit(SUBSCRIBER_PAGE_SIZE + 1)
     .offset((page - 1) * SUBSCRIBER_PAGE_SIZE)
     .all();
@@ -305,7 +309,8 @@ export function consoleSubscribers(
   return {
     entries: shown.map((r) => ({
       id: r.id,
-      email: r.email,
+      channel: r.channel,
+      email: maskedAddress(r.channel, r.address),
       kind: r.kind,
       customerId: r.customerId,
       confirmedAt: r.confirmedAt,

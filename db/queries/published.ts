@@ -1,4 +1,5 @@
 import { asc, desc, eq, inArray, ne, notInArray } from 'drizzle-orm';
+import { auditSubjectOf, type AuditSubject } from '../auditSubjects.ts';
 import type { Db } from '../client.ts';
 import {
   componentGroups,
@@ -172,11 +173,12 @@ export function changeCursor(db: Db): ChangeCursor {
   return { audit, statusEvents, quality };
 }
 
+/** One audited write: its subject as the commands typed it (db/auditSubjects.ts). */
 export interface AuditedChange {
+  /** Null when the stored row is not one this version writes (an unknown type…). */
+  subject: AuditSubject | null;
+  /** The type as stored, for a log line about a row this version does not know. */
   subjectType: string;
-  subjectId: string | null;
-  action: string;
-  details: unknown;
 }
 
 /**
@@ -194,13 +196,12 @@ export function changesSince(
   cursor: ChangeCursor;
 } {
   const rows = db.$client
-    .prepare('SELECT id, subject_type, subject_id, action, details FROM audit_log WHERE id > ? ORDER BY id')
+    .prepare('SELECT id, subject_type, subject_id, changed FROM audit_log WHERE id > ? ORDER BY id')
     .all(cursor.audit) as Array<{
     id: number;
     subject_type: string;
     subject_id: string | null;
-    action: string;
-    details: string | null;
+    changed: string | null;
   }>;
   const events = db.$client
     .prepare('SELECT id, component_id FROM component_status_events WHERE id > ? ORDER BY id')
@@ -210,10 +211,8 @@ export function changesSince(
     .all(cursor.quality ?? 0) as Array<{ id: number; recent_area_ids: string }>;
   return {
     audited: rows.map((r) => ({
+      subject: auditSubjectOf({ type: r.subject_type, id: r.subject_id, changed: parseChanged(r.changed) }),
       subjectType: r.subject_type,
-      subjectId: r.subject_id,
-      action: r.action,
-      details: r.details === null ? null : JSON.parse(r.details),
     })),
     statusChangedComponentIds: [...new Set(events.map((e) => e.component_id))],
     qualityAreaIds: [...new Set(ingests.flatMap((i) => JSON.parse(i.recent_area_ids) as string[]))],
@@ -223,4 +222,13 @@ export function changesSince(
       quality: ingests.at(-1)?.id ?? cursor.quality ?? 0,
     },
   };
+}
+
+function parseChanged(stored: string | null): unknown {
+  if (stored === null) return null;
+  try {
+    return JSON.parse(stored);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,9 @@
 // "¿Me afecta?" page read it. Which services an incident or maintenance reaches is decided by
 // the pure rule in db/domain/affectedServices.ts; these queries only load what it needs.
 import { asc, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client.ts';
+import type { SubscriberChannel } from '../enums.ts';
 import {
   affectedServices,
   canonicalServiceId,
@@ -83,6 +85,11 @@ function views(db: Db, rows: Array<typeof services.$inferSelect>, all: boolean):
 }
 
 /** The inventory in the order of the last import; `customerId` narrows it to one customer. */
+/** Query parameters of GET /api/v1/services. */
+export const serviceListQuery = z.object({
+  customer_id: z.string().optional().meta({ description: 'Solo los servicios de este cliente.' }),
+});
+
 export function listServices(db: Db, filter: { customerId?: string } = {}): ServiceView[] {
   const rows = db
     .select()
@@ -256,7 +263,9 @@ export interface NoticeService {
 
 export interface ServiceNoticeRecipient {
   subscriberId: string;
-  email: string;
+  channel: SubscriberChannel;
+  address: string;
+  kind: 'public' | 'technical_contact';
   services: NoticeService[];
 }
 
@@ -276,20 +285,39 @@ export function serviceNoticeRecipients(
   const rows = db.$client
     .prepare(
       `
-    SELECT s.id AS subscriberId, s.email, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
-      JOIN subscribers s ON s.email = sc.email AND s.confirmed_at IS NOT NULL
+    SELECT s.id AS subscriberId, s.channel, s.address, s.kind, sc.service_id AS serviceId, 1 AS contact FROM service_contacts sc
+      JOIN subscribers s ON s.channel = 'email' AND s.address = sc.email AND s.confirmed_at IS NOT NULL
       WHERE sc.service_id IN (SELECT value FROM json_each(?)) AND sc.email NOT IN (SELECT email FROM contact_opt_outs)
     UNION ALL
-    SELECT s.id, s.email, ss.service_id, 0 FROM subscriber_services ss
+    SELECT s.id, s.channel, s.address, s.kind, ss.service_id, 0 FROM subscriber_services ss
       JOIN subscribers s ON s.id = ss.subscriber_id AND s.confirmed_at IS NOT NULL
       WHERE ss.service_id IN (SELECT value FROM json_each(?))`,
     )
-    .all(ids, ids) as Array<{ subscriberId: string; email: string; serviceId: string; contact: number }>;
+    .all(ids, ids) as Array<{
+    subscriberId: string;
+    channel: SubscriberChannel;
+    address: string;
+    kind: 'public' | 'technical_contact';
+    serviceId: string;
+    contact: number;
+  }>;
   const order = new Map(affected.map((a, i) => [a.service.serviceId, i]));
-  const bySubscriber = new Map<string, { email: string; services: Map<string, NoticeService> }>();
+  const bySubscriber = new Map<
+    string,
+    {
+      channel: SubscriberChannel;
+      address: string;
+      kind: 'public' | 'technical_contact';
+      services: Map<string, NoticeService>;
+    }
+  >();
   for (const r of rows) {
     let entry = bySubscriber.get(r.subscriberId);
-    if (!entry) bySubscriber.set(r.subscriberId, (entry = { email: r.email, services: new Map() }));
+    if (!entry)
+      bySubscriber.set(
+        r.subscriberId,
+        (entry = { channel: r.channel, address: r.address, kind: r.kind, services: new Map() }),
+      );
     const known = entry.services.get(r.serviceId);
     if (!known || (r.contact && known.label === null))
       entry.services.set(r.serviceId, {
@@ -299,7 +327,9 @@ export function serviceNoticeRecipients(
   }
   return [...bySubscriber.entries()].map(([subscriberId, e]) => ({
     subscriberId,
-    email: e.email,
+    channel: e.channel,
+    address: e.address,
+    kind: e.kind,
     services: [...e.services.values()].sort((a, b) => order.get(a.serviceId)! - order.get(b.serviceId)!),
   }));
 }
@@ -316,9 +346,12 @@ export function countServiceContacts(db: Db, affected: ReadonlyArray<AffectedSer
   return row.n;
 }
 
-export interface EmailRecipient {
+/** One recipient of a notice, on its channel. */
+export interface NoticeRecipient {
   id: string;
-  email: string;
+  channel: SubscriberChannel;
+  address: string;
+  kind: 'public' | 'technical_contact';
   /** Affected services the message names: for technical contacts and subscribers of a service ID. */
   services?: NoticeService[];
 }
@@ -334,18 +367,26 @@ export interface NoticeScope {
  * (db/domain/affectedServices.ts), each naming their affected services. With `previous`, only
  * those it did not reach, or reached without naming one of their services now affected.
  */
-export function emailRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): EmailRecipient[] {
-  const byId = new Map<string, EmailRecipient>();
-  for (const r of confirmedRecipientsFor(db, scope.componentIds)) byId.set(r.id, { id: r.id, email: r.email });
+export function noticeRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): NoticeRecipient[] {
+  const byId = new Map<string, NoticeRecipient>();
+  for (const r of confirmedRecipientsFor(db, scope.componentIds))
+    byId.set(r.id, { id: r.id, channel: r.channel, address: r.address, kind: r.kind });
   for (const r of serviceNoticeRecipients(db, affectedServicesFor(db, scope))) {
     const known = byId.get(r.subscriberId);
     if (known) known.services = r.services;
-    else byId.set(r.subscriberId, { id: r.subscriberId, email: r.email, services: r.services });
+    else
+      byId.set(r.subscriberId, {
+        id: r.subscriberId,
+        channel: r.channel,
+        address: r.address,
+        kind: r.kind,
+        services: r.services,
+      });
   }
   const all = [...byId.values()];
   if (!previous) return all;
   const before = new Map(
-    emailRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]),
+    noticeRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]),
   );
   return all.filter((r) => !before.has(r.id) || (r.services ?? []).some((s) => !before.get(r.id)!.has(s.serviceId)));
 }

@@ -3,12 +3,18 @@ import type { Db } from '../client.ts';
 import { emailNotices, outboxMessages, subscriberComponents, subscribers, subscriberTokens } from '../schema/index.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { parseToken } from '../subscriptions/tokens.ts';
+import { z } from 'zod';
+import { subscriberChannels, type SubscriberChannel } from '../enums.ts';
 import type { NoticeProps } from '../subscriptions/payload.ts';
 import { groupBy } from './batch.ts';
 
 export interface SubscriberView {
   id: string;
-  email: string;
+  channel: SubscriberChannel;
+  /** In the channel's form: an email, an E.164 number, a Telegram chat id, a webhook URL. */
+  address: string;
+  /** The address when the channel is email; null otherwise. */
+  email: string | null;
   kind: 'public' | 'technical_contact';
   customerId: string | null;
   allComponents: boolean;
@@ -41,7 +47,9 @@ function toView(
 ): SubscriberView {
   return {
     id: row.id,
-    email: row.email,
+    channel: row.channel,
+    address: row.address,
+    email: row.channel === 'email' ? row.address : null,
     kind: row.kind,
     customerId: row.customerId,
     allComponents: row.allComponents,
@@ -57,21 +65,39 @@ function serviceIdsBySubscriber(db: Db, id?: string): Map<string, string[]> {
   const rows = db.$client
     .prepare(
       `SELECT subscriber_id AS subscriberId, service_id AS serviceId FROM subscriber_services ${id ? 'WHERE subscriber_id = ?' : ''}
-    UNION SELECT s.id, sc.service_id FROM service_contacts sc JOIN subscribers s ON s.email = sc.email ${id ? 'WHERE s.id = ?' : ''}
+    UNION SELECT s.id, sc.service_id FROM service_contacts sc JOIN subscribers s ON s.channel = 'email' AND s.address = sc.email ${id ? 'WHERE s.id = ?' : ''}
     ORDER BY 1, 2`,
     )
     .all(...(id ? [id, id] : [])) as Array<{ subscriberId: string; serviceId: string }>;
   return new Map([...groupBy(rows, (r) => r.subscriberId)].map(([k, list]) => [k, list.map((r) => r.serviceId)]));
 }
 
-/** Every subscriber (pending ones included), oldest first; `email` filters by exact address. */
-export function listSubscribers(db: Db, filter: { email?: string } = {}): SubscriberView[] {
+/**
+ * Every subscriber (pending ones included), oldest first; `email` filters by exact email address,
+ * `channel` and `address` by channel and address (the address as stored, e.g. +527221675865).
+ */
+/** Query parameters of GET /api/v1/subscribers: each narrows the list. */
+export const subscriberListQuery = z.object({
+  channel: z.enum(subscriberChannels, { error: `channel es uno de: ${subscriberChannels.join(', ')}.` }).optional(),
+  email: z.string().optional().meta({ description: 'Solo la suscripción por correo de esta dirección.' }),
+  address: z.string().optional().meta({ description: 'Solo las suscripciones de esta dirección, en cualquier canal.' }),
+});
+
+export function listSubscribers(
+  db: Db,
+  filter: { email?: string; channel?: SubscriberChannel; address?: string } = {},
+): SubscriberView[] {
   const email = filter.email?.trim().toLowerCase();
+  const conditions = [
+    email ? and(eq(subscribers.channel, 'email'), eq(subscribers.address, email)) : undefined,
+    filter.channel ? eq(subscribers.channel, filter.channel) : undefined,
+    filter.address ? eq(subscribers.address, filter.address) : undefined,
+  ].filter((c) => c !== undefined);
   const rows = db
     .select()
     .from(subscribers)
-    .where(email ? eq(subscribers.email, email) : undefined)
-    .orderBy(asc(subscribers.createdAt), asc(subscribers.email))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(asc(subscribers.createdAt), asc(subscribers.address))
     .all();
   const choices = componentIdsBySubscriber(db, rows.length === 1 ? [rows[0].id] : undefined);
   const services = serviceIdsBySubscriber(db, rows.length === 1 ? rows[0].id : undefined);
@@ -113,19 +139,27 @@ export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
  * Confirmed subscribers who get a notice about these components: those who chose every
  * component, plus those who chose at least one of them.
  */
-export function confirmedRecipientsFor(db: Db, componentIds: string[]): Array<{ id: string; email: string }> {
+export function confirmedRecipientsFor(
+  db: Db,
+  componentIds: string[],
+): Array<{ id: string; channel: SubscriberChannel; address: string; kind: 'public' | 'technical_contact' }> {
   const ids = JSON.stringify(componentIds);
   return db.$client
     .prepare(
       `
-    SELECT s.id, s.email FROM subscribers s
+    SELECT s.id, s.channel, s.address, s.kind FROM subscribers s
     WHERE s.confirmed_at IS NOT NULL
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
         WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
     ORDER BY s.rowid`,
     )
-    .all(ids) as Array<{ id: string; email: string }>;
+    .all(ids) as Array<{
+    id: string;
+    channel: SubscriberChannel;
+    address: string;
+    kind: 'public' | 'technical_contact';
+  }>;
 }
 
 /**
@@ -136,10 +170,10 @@ export function incidentNotifiedSubscribers(db: Db, incidentId: string): Array<{
   return db.$client
     .prepare(
       `
-    SELECT DISTINCT s.id, s.email FROM incident_updates u
+    SELECT DISTINCT s.id, s.address AS email FROM incident_updates u
       JOIN outbox_messages o ON o.channel = 'email' AND o.dedupe_key LIKE 'incident-update:' || u.id || ':%'
       JOIN subscribers s ON s.id = substr(o.dedupe_key, length('incident-update:' || u.id || ':') + 1)
-     WHERE u.incident_id = ? AND s.confirmed_at IS NOT NULL
+     WHERE u.incident_id = ? AND s.confirmed_at IS NOT NULL AND s.channel = 'email'
      ORDER BY s.rowid`,
     )
     .all(incidentId) as Array<{ id: string; email: string }>;
@@ -192,4 +226,24 @@ export function failedEmails(db: Db, limit = 100) {
     .orderBy(desc(outboxMessages.id))
     .limit(limit)
     .all();
+}
+
+/**
+ * Subscriptions a provider ended (a blocked or unknown number, a deleted webhook, a bot removed
+ * from a chat), newest first, from the audit log (`subscriber.gone`): what /noc tells the NOC.
+ */
+export function endedSubscriptions(
+  db: Db,
+  since: Date,
+  limit = 50,
+): Array<{ at: Date; channel: string; kind: string; reason: string }> {
+  const rows = db.$client
+    .prepare(
+      `SELECT at, details FROM audit_log WHERE action = 'subscriber.gone' AND at >= ? ORDER BY at DESC, id DESC LIMIT ?`,
+    )
+    .all(since.getTime(), limit) as Array<{ at: number; details: string | null }>;
+  return rows.map((r) => {
+    const d = (r.details ? JSON.parse(r.details) : {}) as { channel?: string; kind?: string; reason?: string };
+    return { at: new Date(r.at), channel: d.channel ?? '', kind: d.kind ?? '', reason: d.reason ?? '' };
+  });
 }

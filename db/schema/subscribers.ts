@@ -1,16 +1,20 @@
-import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { components } from './catalog.ts';
+import { subscriberChannels } from '../enums.ts';
 
 /**
- * People who receive email notices. `email` is stored lower-cased (one row per address).
- * Unconfirmed rows receive nothing but their confirmation and are purged when it expires;
- * unsubscribing deletes the row (and, by cascade, its choices and tokens).
+ * People (and team chats) who receive notices, one row per channel and address: an email
+ * (lower-cased), a phone number in E.164 (SMS, WhatsApp), a Telegram chat id or a chat webhook
+ * URL (db/subscriptions/channels.ts). Unconfirmed rows receive nothing but their confirmation
+ * and are purged when it expires; unsubscribing deletes the row (and, by cascade, its choices
+ * and tokens).
  */
 export const subscribers = sqliteTable(
   'subscribers',
   {
     id: text('id').primaryKey(),
-    email: text('email').notNull().unique(),
+    channel: text('channel', { enum: subscriberChannels }).notNull().default('email'),
+    address: text('address').notNull(),
     customerId: text('customer_id'),
     /** 'public': signed up on the site; 'technical_contact': imported by the NOC. */
     kind: text('kind', { enum: ['public', 'technical_contact'] })
@@ -24,8 +28,25 @@ export const subscribers = sqliteTable(
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   },
-  (t) => [index('subscribers_confirmed_idx').on(t.confirmedAt), index('subscribers_expires_idx').on(t.expiresAt)],
+  (t) => [
+    uniqueIndex('subscribers_channel_address_idx').on(t.channel, t.address),
+    index('subscribers_confirmed_idx').on(t.confirmedAt),
+    index('subscribers_expires_idx').on(t.expiresAt),
+  ],
 );
+
+/**
+ * The 6-digit code a phone channel (SMS, WhatsApp) sends to confirm a number: only its hash,
+ * its expiry and the wrong tries so far (a number is subscribed only once its owner typed it).
+ */
+export const subscriberCodes = sqliteTable('subscriber_codes', {
+  subscriberId: text('subscriber_id')
+    .primaryKey()
+    .references(() => subscribers.id, { onDelete: 'cascade' }),
+  codeHash: text('code_hash').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+});
 
 export const subscriberComponents = sqliteTable(
   'subscriber_components',
@@ -70,6 +91,7 @@ export const subscriptionAttempts = sqliteTable(
   'subscription_attempts',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
+    /** 'email': per address of any channel (the name is kept from when only email existed). */
     scope: text('scope', { enum: ['ip', 'email', 'service_lookup'] }).notNull(),
     keyHash: text('key_hash').notNull(),
     at: integer('at', { mode: 'timestamp_ms' }).notNull(),

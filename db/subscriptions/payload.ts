@@ -2,6 +2,8 @@
 // (api/email) from these, so a retry after a crash renders the very same message.
 // Raw tokens live here only until the message is sent (the worker then forgets the payload).
 
+import type { MaintenanceImpactKind } from '../enums.ts';
+
 export const EMAIL_CHANNEL = 'email';
 
 export type EmailPayload =
@@ -22,6 +24,8 @@ export type EmailPayload =
       subscriber: string;
       manageToken: string;
       services?: Array<{ serviceId: string; label: string | null }>;
+      /** The recipient is a technical contact SOMNET registered (it never signed up): the footer says so. */
+      technicalContact?: true;
     }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
   | { template: 'feasibility'; request: string };
@@ -40,6 +44,9 @@ export type NoticeProps =
       body: string;
       cause: string | null;
       eta: string | null;
+      /** When the outage began and (resolved) when service came back; absent in notices stored before. */
+      startedAt?: string;
+      resolvedAt?: string | null;
       at: string;
     }
   | {
@@ -59,6 +66,10 @@ export type NoticeProps =
       scheduledUntil: string | null;
       /** The expected impact ("Afectación esperada"); absent in notices stored before it was added. */
       impactLabel?: string;
+      impactKind?: MaintenanceImpactKind;
+      /** When the work actually began and ended, as of this notice. */
+      startedAt?: string | null;
+      completedAt?: string | null;
       /** A reschedule's window before the change; absent otherwise. */
       previousFor?: string;
       previousUntil?: string;

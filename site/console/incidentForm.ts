@@ -262,7 +262,7 @@ export function previewIncident(
 
 /**
  * The email subscribers will receive when this incident is published, rendered by the template
- * the email worker uses (api/email/templates.ts) with the same facts db/notifications/email.ts
+ * the email worker uses (api/email/templates.ts) with the same facts db/notifications/subscribers.ts
  * stores. Only the preferences and unsubscribe links differ: each recipient gets their own.
  */
 export function previewIncidentEmail(
@@ -276,6 +276,7 @@ export function previewIncidentEmail(
   return incidentEmail({
     event: 'incident.created',
     name: values.name,
+    status: values.status,
     statusLabel: incidentStatusLabels[values.status],
     impactLabel: incidentImpactLabels[values.impact],
     areas: catalogue.all.filter((c) => values.components[c.id] !== undefined).map((c) => c.fullName),

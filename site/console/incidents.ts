@@ -16,6 +16,7 @@ import { isFault } from '#db/domain/rollup.ts';
 import { draftIncidentStart } from '#db/domain/alerts.ts';
 import { impactForStatuses } from '#db/domain/criticality.ts';
 import { audienceFor } from '#db/notifications/audience.ts';
+import { CHANNELS } from '#db/subscriptions/channels.ts';
 import {
   alertList,
   componentCatalogue,
@@ -73,8 +74,10 @@ export interface ComposerView {
   fingerprint?: string;
   notice?: string;
   preview?: IncidentView;
-  /** Who will be notified (db/notifications/audience.ts). */
+  /** Who will be notified, per channel (db/notifications/audience.ts). */
   audience: ReturnType<typeof audienceFor>;
+  /** Paid messages (SMS + WhatsApp) this publication sends, when above NOTIFY_CONFIRM_ABOVE: one more confirmation. */
+  paidConfirmation?: { paid: number; threshold: number; missing: boolean };
   /** Customer services the preview's components reach (./affectedServices.ts). */
   reach?: AffectedReach;
   email?: EmailContent;
@@ -91,6 +94,22 @@ export interface ComposerView {
 
 /** The form's button that applies the offered template (its value is the template's id). */
 export const APPLY_TEMPLATE_FIELD = 'aplicar_plantilla';
+
+/**
+ * SMS and WhatsApp cost money per message: above `threshold` (NOTIFY_CONFIRM_ABOVE, default 500)
+ * publishing asks for one more confirmation. Null when no confirmation is needed.
+ */
+export function paidMessages(
+  db: ConsoleRequest['db'],
+  values: IncidentFormValues,
+  threshold = 500,
+): { paid: number; threshold: number } | null {
+  if (!values.notify) return null;
+  const paid = audienceFor(db, { componentIds: Object.keys(values.components), elements: elementsOf(values) })
+    .filter((a) => CHANNELS[a.channel].paid)
+    .reduce((sum, a) => sum + a.count, 0);
+  return paid > threshold ? { paid, threshold } : null;
+}
 
 /** The composer's starting values, from a template (`?plantilla=`) or empty (a total outage by default). */
 export function composerDefaults(template: IncidentTemplate | undefined): IncidentFormValues {
@@ -112,7 +131,7 @@ export function composerDefaults(template: IncidentTemplate | undefined): Incide
 
 export function incidentComposerPage(
   req: ConsoleRequest,
-  options: { template: string | null; publicUrl: string; draft?: string | null },
+  options: { template: string | null; publicUrl: string; draft?: string | null; confirmAbove?: number },
   form?: FormData,
 ): Redirect | { status: number; view: ComposerView } {
   const catalogue = componentCatalogue(req.db);
@@ -181,7 +200,12 @@ export function incidentComposerPage(
       view.errors.status = 'Un incidente nuevo no puede publicarse ya resuelto desde la consola.';
     const current = previewFingerprint(view.values);
     if (Object.keys(view.errors).length === 0) {
-      if (form.get('accion') === 'publicar' && form.get('vista') === current) {
+      const paid = paidMessages(req.db, view.values, options.confirmAbove);
+      const costConfirmed = !paid || form.get('confirmar_costo') === current;
+      if (form.get('accion') === 'publicar' && form.get('vista') === current && !costConfirmed) {
+        view.paidConfirmation = { ...paid, missing: true };
+        view.notice = `Este aviso enviará ${paid.paid.toLocaleString('es-MX')} mensajes con costo (SMS y WhatsApp), más de ${paid.threshold.toLocaleString('es-MX')}: marque «Confirmo el envío» y publique de nuevo.`;
+      } else if (form.get('accion') === 'publicar' && form.get('vista') === current) {
         const values = view.values;
         try {
           const { location } = submitOnce(req.db, sent, req.session.user.id, req.now, () => {
@@ -225,7 +249,11 @@ export function incidentComposerPage(
     view.preview = previewIncident(view.values, eta, catalogue, req.now, {
       startedAt: draft ? draftIncidentStart(draft, req.now) : undefined,
     });
-    view.audience = audienceFor(req.db, Object.keys(view.values.components));
+    view.audience = view.values.notify
+      ? audienceFor(req.db, { componentIds: Object.keys(view.values.components), elements: elementsOf(view.values) })
+      : [];
+    const paid = paidMessages(req.db, view.values, options.confirmAbove);
+    if (paid && !view.paidConfirmation) view.paidConfirmation = { ...paid, missing: false };
     view.reach = affectedReach(req.db, {
       componentIds: Object.keys(view.values.components),
       elements: elementsOf(view.values),

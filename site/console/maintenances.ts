@@ -29,6 +29,7 @@ import {
 } from './maintenanceForm.ts';
 import { randomToken } from './session.ts';
 import { affectedReach, type AffectedReach } from './affectedServices.ts';
+import { audienceFor, type AudienceCount } from '#db/notifications/audience.ts';
 
 export interface MaintenancePolicyOptions {
   /** MAINTENANCE_MAX_HOURS. */
@@ -46,6 +47,8 @@ export interface NewMaintenanceView {
   hints: WindowHints;
   /** Customer services the chosen components reach, and the contacts who will be told, before publishing. */
   reach?: AffectedReach;
+  /** Who the announcement will reach, per channel. */
+  audience?: AudienceCount[];
 }
 
 /** /noc/mantenimientos/nuevo: the empty form, a check of the window, or publication. */
@@ -104,9 +107,11 @@ export function newMaintenancePage(
     maxHours: policy.maxHours,
   });
   const reach = values.components.length > 0 ? affectedReach(req.db, { componentIds: values.components }) : undefined;
+  // Who the announcement will reach, per channel («1,240 correos, 312 WhatsApp…»).
+  const audience = reach ? audienceFor(req.db, { componentIds: values.components }) : undefined;
   return {
     status: Object.keys(errors).length && !checked ? unsavedStatus(refused) : 200,
-    view: { catalogue, values, errors, idem, checked, hints, ...(reach ? { reach } : {}) },
+    view: { catalogue, values, errors, idem, checked, hints, ...(reach ? { reach, audience } : {}) },
   };
 }
 

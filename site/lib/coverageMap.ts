@@ -13,7 +13,7 @@ export function tileOrigin(template: string): string | null {
   }
 }
 
-/** The site's policy (api/app.ts PAGE_HEADERS) with the tile host added to img-src only. */
+/** The site's policy (api/pages.ts PAGE_HEADERS) with the tile host added to img-src only. */
 export function coveragePageCsp(template: string): string {
   const origin = tileOrigin(template);
   return [

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { startAlertmanager, statusOnPage, waitUntil, type RunningAlertmanager } from '../support/alertmanager.ts';
-import { alertSettler } from '../../api/workers/alertSettler.ts';
+import { clockWorker } from '../../api/workers/clock.ts';
 import { alertDeliveries } from '#db/schema/index.ts';
 import { desc } from 'drizzle-orm';
 
@@ -9,7 +9,7 @@ let server: Awaited<ReturnType<typeof startTestServer>>;
 let am: RunningAlertmanager;
 
 beforeAll(async () => {
-  server = await startTestServer({ workers: [alertSettler()] });
+  server = await startTestServer({ workers: [clockWorker()] });
   am = await startAlertmanager({ webhookUrl: `${server.url}/api/v1/alerts/alertmanager`, token: server.token });
 });
 afterAll(async () => {

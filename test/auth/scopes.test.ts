@@ -60,6 +60,9 @@ const TABLE: Record<string, string> = {
   'GET /api/v1/reports/services': 'reports',
   'POST /api/v1/subscribers': 'public',
   'POST /api/v1/subscribers/unsubscribe': 'public',
+  'POST /api/v1/subscribers/verify': 'public',
+  'GET /api/v1/openapi.json': 'public',
+  'GET /api/v1/notifications/outbox': 'subscribers',
 };
 
 const t = testApp();

@@ -23,7 +23,7 @@ const ctx = () => ({ now: new Date(), actor: { kind: 'cli' as const, name: 'benc
 // Subscribers straight into the table: the import API caps at 10,000 per call by design.
 const ids = newSecrets(SUBSCRIBERS);
 const insert = db.$client.prepare(
-  "INSERT INTO subscribers (id, email, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, ?, 'public', 1, ?, ?, ?)",
+  "INSERT INTO subscribers (id, channel, address, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, 'email', ?, 'public', 1, ?, ?, ?)",
 );
 db.$client.transaction(() => {
   for (let i = 0; i < SUBSCRIBERS; i++)

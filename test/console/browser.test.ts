@@ -50,7 +50,7 @@ describe('NOC console in Chromium', () => {
     const preview = page.locator('section.preview');
     await expect.poll(() => preview.locator('h3').first().textContent()).toBe('Falla eléctrica en nodo Zinacantepec');
     expect(await preview.textContent()).toContain('Zinacantepec · Fibra óptica');
-    expect(await page.locator('#audiencia').textContent()).toContain('Se notificará a: 0 suscriptores por correo.');
+    expect(await page.locator('#audiencia').textContent()).toContain('Nadie está suscrito a estos componentes');
     await page.getByRole('button', { name: 'Publicar incidente' }).click();
     await page.waitForURL(/\/noc\/incidentes\/\w+\?aviso=publicado/);
     const incidentPath = new URL(page.url()).pathname;

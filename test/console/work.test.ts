@@ -129,7 +129,7 @@ describe('incident composer', () => {
     expect(page).toContain('Metepec · Fibra óptica');
     expect(page).toContain('Obra civil en Av. Tecnológico');
     expect(page).toContain('datetime="2026-11-26T20:00:00.000Z"');
-    expect(page).toContain('Se notificará a: 2 suscriptores por correo.');
+    expect(page).toContain('Se avisará a 2 correos.');
     const previewSubject = decode(/id="correo-asunto">([^<]*)</.exec(page)![1]);
     const previewText = decode(/id="correo-texto"[^>]*>([^<]*)</.exec(page)![1]);
     expect(previewSubject).toBe('[Incidente] Corte de fibra en Metepec — Identificado (criticidad alta)');
@@ -154,9 +154,21 @@ describe('incident composer', () => {
     const sent = emailComposer(server.db, { ...testConfig, publicUrl: 'http://127.0.0.1' })(row);
     expect(sent.subject).toBe(previewSubject);
     const token = /preferencias\?token=([^\s]+)/.exec(sent.text)![1];
-    expect(sent.text.replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO').replaceAll(id, 'ID-DEL-INCIDENTE')).toBe(
-      previewText,
+    // Per recipient: its links, and the footer's reason (this one is a contact SOMNET registered;
+    // the preview shows a public subscriber's footer).
+    expect(sent.text).toContain(
+      'Recibe este aviso porque esta dirección figura como contacto técnico registrado ante SOMNET.',
     );
+    expect(
+      sent.text
+        .replaceAll(token, 'TOKEN-PERSONAL-DE-CADA-DESTINATARIO')
+        .replaceAll(id, 'ID-DEL-INCIDENTE')
+        .replace(
+          'esta dirección figura como contacto técnico registrado ante SOMNET.',
+          'se suscribió a las notificaciones de estado de SOMNET.',
+        )
+        .replace('Dejar de recibir estos avisos:', 'Cancelar suscripción:'),
+    ).toBe(previewText);
     const audit = server.db.$client
       .prepare("SELECT actor_kind, actor_name FROM audit_log WHERE action = 'incident.create'")
       .all();

@@ -197,7 +197,9 @@ describe('maintenance notices state the window as it is now', () => {
     expect(announced.subject).toBe(
       '[Mantenimiento programado] Cambio de tarjetas en el nodo Metepec — 2 dic 2026, 00:00',
     );
-    expect(announced.text).toContain('Ventana: 2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)');
+    expect(announced.text).toContain(
+      'Ventana: la noche del martes 1 al miércoles 2 de diciembre, de 00:00 a 02:00 (hora del centro de México)',
+    );
     expect(announced.text).toContain('Afectación esperada: Interrupción del servicio');
 
     clock.advance(60_000);
@@ -219,15 +221,17 @@ describe('maintenance notices state the window as it is now', () => {
     expect(mail.subject).toBe(
       '[Mantenimiento reprogramado] Cambio de tarjetas en el nodo Metepec — ahora el 9 dic 2026, 00:00',
     );
-    expect(mail.text).toContain('Nueva ventana: 9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)');
     expect(mail.text).toContain(
-      'Ventana anterior (ya no vale): 2 dic 2026, 00:00 – 2 dic 2026, 02:00 (hora del centro de México)',
+      'Nueva ventana: la noche del martes 8 al miércoles 9 de diciembre, de 00:00 a 03:00 (hora del centro de México)',
+    );
+    expect(mail.text).toContain(
+      'Ventana anterior (ya no vale): la noche del martes 1 al miércoles 2 de diciembre, de 00:00 a 02:00 (hora del centro de México)',
     );
     expect(mail.text).toContain('Afectación esperada: Interrupción del servicio');
     expect(mail.text).toContain('Motivo: Material retrasado.');
     expect(mail.text).not.toMatch(/^Ventana: /m);
     expect(mail.html).toContain(
-      '<dt style="font-weight:bold">Nueva ventana</dt><dd style="margin:0 0 8px 0">9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)</dd>',
+      '<dt style="font-weight:bold">Nueva ventana</dt><dd style="margin:0 0 8px 0">la noche del martes 8 al miércoles 9 de diciembre, de 00:00 a 03:00 (hora del centro de México)</dd>',
     );
     expect(mail.html).toContain('Ventana anterior (ya no vale)');
 
@@ -240,7 +244,7 @@ describe('maintenance notices state the window as it is now', () => {
       '[Mantenimiento cancelado] Cambio de tarjetas en el nodo Metepec — 9 dic 2026, 00:00',
     );
     expect(cancelled.text).toContain(
-      'Ventana cancelada: 9 dic 2026, 00:00 – 9 dic 2026, 03:00 (hora del centro de México)',
+      'Ventana cancelada: la noche del martes 8 al miércoles 9 de diciembre, de 00:00 a 03:00 (hora del centro de México)',
     );
     expect(cancelled.text).toContain('Ya no es necesario.');
   });

@@ -117,7 +117,7 @@ describe('subscription pages', () => {
 
       // A notice about Toluca does not reach this address; one about Metepec does.
       expect(
-        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email),
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.address),
       ).not.toContain('sistemas@clinica-metepec.mx');
       const confirmToken = new URL(mail.text!.match(/https:\/\/\S+confirmar\?token=\S+/)![0]).searchParams.get(
         'token',
@@ -129,10 +129,10 @@ describe('subscription pages', () => {
         'Lerma · Inalámbrico (microondas)',
       ]);
       expect(
-        confirmedRecipientsFor(server.db, [findComponent(server.db, 'metepec-fibra')!.id]).map((r) => r.email),
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'metepec-fibra')!.id]).map((r) => r.address),
       ).toContain('sistemas@clinica-metepec.mx');
       expect(
-        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.email),
+        confirmedRecipientsFor(server.db, [findComponent(server.db, 'toluca-fibra')!.id]).map((r) => r.address),
       ).not.toContain('sistemas@clinica-metepec.mx');
 
       // Unticking everything on the preferences page means every component again.

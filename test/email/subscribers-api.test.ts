@@ -280,9 +280,9 @@ describe('NOC subscriber API', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     const text = await res.text();
     const lines = text.trim().split('\r\n');
-    expect(lines[0]).toBe('id,email,kind,customer_id,confirmed_at,created_at,components');
+    expect(lines[0]).toBe('id,email,kind,customer_id,confirmed_at,created_at,components,channel,address');
     expect(lines.find((l) => l.includes('csv@cliente.mx'))).toMatch(/,technical_contact,'-SOM 1,/);
-    expect(lines.find((l) => l.includes('bueno@cliente.mx'))).toMatch(/,toluca-fibra$/);
+    expect(lines.find((l) => l.includes('bueno@cliente.mx'))).toMatch(/,toluca-fibra,email,bueno@cliente.mx$/);
   });
 
   it('deletes by id (204), then 404', async () => {

@@ -87,7 +87,7 @@ describe('email BackgroundWorker', () => {
 });
 
 describe('attachments', () => {
-  it('attaches the maintenance .ics only to messages sent singly (Resend batches take none)', async () => {
+  it('a maintenance notice carries the window’s calendar, each message sent singly (Resend batches take no attachments)', async () => {
     const t = testApp();
     const config = { ...t.deps.config, mailFrom: 'SOMNET Estado <estado@somnet.com.mx>' };
     const content = maintenanceEmail({
@@ -96,15 +96,18 @@ describe('attachments', () => {
       areas: ['Toluca · Fibra óptica'],
       body: null,
       window: { from: new Date('2026-12-01T06:00:00Z'), until: new Date('2026-12-01T09:00:00Z') },
+      at: new Date('2026-11-26T18:00:00Z'),
       maintenanceUrl: 'https://estado.example.test/mantenimientos/m1',
       links: { manageUrl: 'https://m', unsubscribeUrl: 'https://u' },
-      ics: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
+      calendar: 'BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n',
     });
     expect(content.subject).toBe('[Mantenimiento programado] Cambio de equipo en Toluca — 1 dic 2026, 00:00');
-    expect(content.text).toContain('Ventana: 1 dic 2026, 00:00 – 1 dic 2026, 03:00 (hora del centro de México)');
-    expect(content.attachments?.[0]).toMatchObject({ filename: 'mantenimiento.ics' });
-    // Through the outbox: a lone message carries the window's real calendar event; in a batch of
-    // several it is left out.
+    expect(content.text).toContain(
+      'Ventana: la noche del lunes 30 de noviembre al martes 1 de diciembre, de 00:00 a 03:00 (hora del centro de México)',
+    );
+    expect(content.calendar).toMatchObject({ filename: 'mantenimiento.ics', method: 'PUBLISH' });
+    // Through the outbox: every message carries the window's real calendar event, so each goes
+    // through POST /emails on its own.
     const { maintenance } = createMaintenance(
       t.db,
       {
@@ -169,9 +172,11 @@ describe('attachments', () => {
     expect(calendar).toContain(`UID:maintenance-${maintenance.id}@`);
     expect(calendar).toContain('DTSTART:20261201T060000Z');
     const batches = standin.stats.batchRequests;
+    const before = standin.stats.singleRequests;
     await send(['uno@cliente.mx', 'dos@cliente.mx'], 'n2');
-    expect(standin.stats.batchRequests - batches).toBe(1);
-    expect(standin.delivered.find((d) => d.to === 'dos@cliente.mx')!.attachments).toBeUndefined();
+    expect(standin.stats.batchRequests - batches).toBe(0);
+    expect(standin.stats.singleRequests - before).toBe(2);
+    expect(standin.delivered.find((d) => d.to === 'dos@cliente.mx')!.attachments).toHaveLength(1);
     t.db.$client.close();
   });
 });

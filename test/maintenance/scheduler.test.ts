@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { openDatabase, type Db } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
-import { findComponent } from '#db/commands/catalog.ts';
+import { findComponent, updateComponent } from '#db/commands/catalog.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances, createMaintenance, nextMaintenanceDue } from '#db/commands/maintenances.ts';
 import { registerFanOut, type NotificationEvent } from '#db/notifications/index.ts';
@@ -11,7 +11,7 @@ import { componentStatusEvents } from '#db/schema/index.ts';
 import { createApp } from '../../api/app.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
-import { maintenanceScheduler } from '../../api/workers/maintenanceScheduler.ts';
+import { clockWorker } from '../../api/workers/clock.ts';
 import { tempDatabasePath, testClock, testConfig } from '../support/db.ts';
 
 const HOUR = 3_600_000;
@@ -210,17 +210,23 @@ describe('advanceMaintenances without anything due', () => {
   });
 });
 
-describe('maintenance scheduler worker', () => {
+describe('the clock worker, for maintenance windows', () => {
   it('looks again as soon as a write commits instead of sleeping until its next check', async () => {
     const { db } = seeded();
     const clock = testClock('2026-11-26T18:00:00Z');
     const { deps } = createApp({ db, config: testConfig, now: clock.now });
-    const stop = maintenanceScheduler({ maxSleepMs: 60_000 }).start(deps);
+    const stop = clockWorker({ maxSleepMs: 60_000 }).start(deps);
     try {
       const m = schedule(db, clock.now(), '2026-12-01T06:00:00Z', '2026-12-01T10:00:00Z');
+      // Its wake on that commit has passed: asleep until the window, days away by its clock.
+      await new Promise((r) => setTimeout(r, 50));
       clock.set('2026-12-01T06:00:00Z');
-      // Any committed write wakes it; here an unrelated one (a new API token).
+      // A write on no public page (a new API token) does not wake it…
       createApiToken(db, 'despertador', clock.now());
+      await new Promise((r) => setTimeout(r, 50));
+      expect(maintenanceDetail(db, m.id)!.status).toBe('scheduled');
+      // …any public one does; here an unrelated one (another component's status).
+      updateComponent(db, 'toluca-fibra', { status: 'degraded_performance' }, { now: clock.now(), actor });
       await vi.waitFor(() => expect(maintenanceDetail(db, m.id)!.status).toBe('in_progress'), {
         timeout: 2000,
         interval: 10,
@@ -235,7 +241,7 @@ describe('maintenance scheduler worker', () => {
     const clock = testClock('2026-11-26T18:00:00Z');
     const { deps } = createApp({ db, config: testConfig, now: clock.now });
     const m = schedule(db, clock.now(), '2026-12-01T06:00:00Z', '2026-12-01T10:00:00Z');
-    const stop = maintenanceScheduler({ maxSleepMs: 20 }).start(deps);
+    const stop = clockWorker({ maxSleepMs: 20 }).start(deps);
     try {
       clock.set('2026-12-01T06:00:00Z');
       await vi.waitFor(() => expect(statusOf(db, 'lerma-fibra')).toBe('under_maintenance'), {
@@ -263,16 +269,14 @@ describe('maintenance scheduler worker', () => {
     const clock = testClock('2026-11-26T18:00:00Z');
     const running = schedule(db, clock.now(), '2026-12-01T06:00:00Z', '2026-12-01T10:00:00Z', ['lerma-fibra']);
     const missed = schedule(db, clock.now(), '2026-12-01T02:00:00Z', '2026-12-01T03:00:00Z', ['metepec-fibra']);
-    const first = maintenanceScheduler({ maxSleepMs: 20 }).start(
-      createApp({ db, config: testConfig, now: clock.now }).deps,
-    );
+    const first = clockWorker({ maxSleepMs: 20 }).start(createApp({ db, config: testConfig, now: clock.now }).deps);
     await first();
     db.$client.close();
 
     // The server is down from 26 Nov to 1 Dec 07:00: both windows began, one also ended.
     clock.set('2026-12-01T07:00:00Z');
     const reopened = openDatabase(path);
-    const stop = maintenanceScheduler({ maxSleepMs: 20 }).start(
+    const stop = clockWorker({ maxSleepMs: 20 }).start(
       createApp({ db: reopened, config: testConfig, now: clock.now }).deps,
     );
     try {

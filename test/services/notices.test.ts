@@ -38,7 +38,7 @@ async function deliveredNow() {
 const recipients = (mails: Array<{ to: string }>) => mails.map((m) => m.to).sort();
 const subscriberKinds = () =>
   db.all<{ email: string; kind: string; confirmed: number }>(
-    sql`select email, kind, confirmed_at is not null as confirmed from subscribers order by email`,
+    sql`select address as email, kind, confirmed_at is not null as confirmed from subscribers order by address`,
   );
 
 beforeAll(async () => {
@@ -228,7 +228,11 @@ describe('maintenance: the 72 h rule measured when the contacts’ notice is que
     const mails = await deliveredNow();
     const toContact = mails.filter((m) => m.to === 'sistemas@clinicasj.mx');
     expect(toContact.map((m) => m.subject.replace(/\].*/, ']'))).toEqual(['[Mantenimiento programado]']);
-    expect(toContact[0].text).toContain('Su servicio SOM-30001, Matriz se ve afectado.');
+    // Read days ahead: the window is future, not now.
+    expect(toContact[0].text).toMatch(
+      /^Su servicio SOM-30001, Matriz se verá afectado el domingo 29 de noviembre, de \d\d:\d\d a \d\d:\d\d \(hora del centro de México\)\./,
+    );
+    expect(toContact[0].text).toContain('figura como contacto técnico del servicio SOM-30001');
   });
 
   it('an emergency window may reach contacts with less notice (its reason is on record)', () => {

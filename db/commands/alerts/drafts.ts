@@ -21,6 +21,7 @@ import type { AlertRow, DraftRow } from '../../queries/alerts.ts';
 import type { Catalogue } from '../../queries/catalog.ts';
 import { openIncidentHolding, type ComponentHolder } from '../../queries/holders.ts';
 import { alerts, incidentDrafts } from '../../schema/index.ts';
+import type { AuditSubject } from '../../auditSubjects.ts';
 import { recordAudits, type Actor } from '../audit.ts';
 import { LIMITS } from '../input.ts';
 import { ids, json, wordsOf } from './episodes.ts';
@@ -67,7 +68,7 @@ export class DraftLinker {
     this.now = now;
   }
 
-  private audit(action: string, subject: { type: string; id: string }, details: unknown) {
+  private audit(action: string, subject: AuditSubject, details: unknown) {
     this.audits.push({ actor: this.actor, action, subject, at: this.now, details });
   }
 

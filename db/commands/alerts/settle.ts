@@ -1,5 +1,5 @@
-// Time: damping and maintenance ends are decided by the clock, not by a delivery. The settler
-// worker (api/workers/alertSettler.ts) calls settleAlerts when nextAlertSettleDue says.
+// Time: damping and maintenance ends are decided by the clock, not by a delivery. The clock
+// worker (api/workers/clock.ts) calls settleAlerts when nextAlertSettleDue says.
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../client.ts';
 import { alertEffect, flapSettlesAt, holdDownMs } from '../../domain/alerts.ts';

@@ -1,6 +1,9 @@
-// Email fan-out: inside the command's transaction, one outbox row per confirmed subscriber of
-// the affected components (or of every component). The notice's text is stored once
-// (email_notices); each row carries the recipient's own preferences/unsubscribe token.
+// Subscriber fan-out, on every channel (email, SMS, WhatsApp, Telegram, team chats): inside the
+// command's transaction, one outbox row per recipient and event, on the recipient's channel —
+// confirmed subscribers of the affected components (or of every component), subscribers of the
+// affected service IDs and the technical contacts of the affected services. The notice's facts
+// are stored once (email_notices, shared by all channels); each row carries the recipient's own
+// preferences/unsubscribe token, and each channel's worker renders it (api/email, api/channels).
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { emailNotices } from '../schema/index.ts';
@@ -10,9 +13,11 @@ import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { incidentReport } from '../queries/incidentReports.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
-import { countConfirmedSubscribersFor, incidentNotifiedSubscribers } from '../queries/subscribers.ts';
-import { emailRecipientsFor } from '../queries/services.ts';
-import { registerAudienceCounter } from './audience.ts';
+import { incidentNotifiedSubscribers } from '../queries/subscribers.ts';
+import { noticeRecipientsFor, type NoticeRecipient, type NoticeScope } from '../queries/services.ts';
+import { subscriberChannels, type SubscriberChannel } from '../enums.ts';
+import { registerAudienceCounter, type AudienceCount } from './audience.ts';
+import type { OutboxMessageInput } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
 import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
@@ -42,6 +47,8 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
       // carries what this notice announces.
       cause: update.cause ?? incident.cause,
       eta: update.status === 'resolved' ? null : ((update.eta ?? incident.eta)?.toISOString() ?? null),
+      startedAt: incident.startedAt.toISOString(),
+      resolvedAt: update.status === 'resolved' ? (incident.resolvedAt ?? event.at).toISOString() : null,
       at: event.at.toISOString(),
     };
   }
@@ -61,6 +68,9 @@ function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
     scheduledFor: maintenance.scheduledFor.toISOString(),
     scheduledUntil: maintenance.scheduledUntil.toISOString(),
     impactLabel: maintenance.impactLabel,
+    impactKind: maintenance.impactKind,
+    startedAt: maintenance.startedAt?.toISOString() ?? null,
+    completedAt: maintenance.completedAt?.toISOString() ?? null,
     ...(change
       ? { previousFor: change.previousFor.toISOString(), previousUntil: change.previousUntil.toISOString() }
       : {}),
@@ -108,19 +118,49 @@ function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, e
   return secrets.map((secret, k) => formatToken(last + 1 + k, secret));
 }
 
-/** How many confirmed subscribers an incident on these components reaches (console confirmation). */
-function emailAudience(db: Db, componentIds: string[]) {
-  return {
-    channel: EMAIL_CHANNEL,
-    label: 'suscriptores por correo',
-    count: countConfirmedSubscribersFor(db, componentIds),
-  };
+/**
+ * Who a notice on this scope reaches, per channel (the composer's preview, the maintenance
+ * check): the very recipients the fan-out would queue, counted.
+ */
+function subscriberAudience(db: Db, scope: NoticeScope): AudienceCount[] {
+  const counts = new Map<SubscriberChannel, number>();
+  for (const r of noticeRecipientsFor(db, scope)) counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1);
+  return subscriberChannels.map((channel) => ({ channel, count: counts.get(channel) ?? 0 }));
 }
 
-export function emailFanOut(db: Db, event: NotificationEvent): void {
+/**
+ * The per-channel expansion: one outbox row per recipient, on its channel, keyed by event and
+ * subscriber (one delivery per recipient and event). Every channel's row carries the same
+ * payload; its transport renders it. Kept apart from the fan-out so that a fan-out expanded in
+ * slices can call it per slice.
+ */
+export function noticeMessages(
+  recipients: readonly NoticeRecipient[],
+  tokens: readonly string[],
+  noticeId: string,
+  kind: string,
+  key: string,
+): OutboxMessageInput[] {
+  return recipients.map((r, i) => ({
+    channel: r.channel,
+    kind,
+    dedupeKey: `${key}:${r.id}`,
+    recipient: r.address,
+    payload: {
+      template: 'notice',
+      notice: noticeId,
+      subscriber: r.id,
+      manageToken: tokens[i],
+      ...(r.services ? { services: r.services } : {}),
+      ...(r.kind === 'technical_contact' ? { technicalContact: true as const } : {}),
+    } satisfies EmailPayload,
+  }));
+}
+
+export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
-  const recipients = emailRecipientsFor(db, event, 'previousScope' in event ? event.previousScope : undefined);
+  const recipients = noticeRecipientsFor(db, event, 'previousScope' in event ? event.previousScope : undefined);
   if (recipients.length === 0) return;
   const props = noticeProps(db, event);
   if (!props) return;
@@ -137,24 +177,7 @@ export function emailFanOut(db: Db, event: NotificationEvent): void {
     event.at.getTime() + MANAGE_TTL_MS,
   );
 
-  const key = eventKey(event);
-  enqueueMessages(
-    db,
-    recipients.map((r, i) => ({
-      channel: EMAIL_CHANNEL,
-      kind: event.type,
-      dedupeKey: `${key}:${r.id}`,
-      recipient: r.email,
-      payload: {
-        template: 'notice',
-        notice: noticeId,
-        subscriber: r.id,
-        manageToken: tokens[i],
-        ...(r.services ? { services: r.services } : {}),
-      } satisfies EmailPayload,
-    })),
-    event.at,
-  );
+  enqueueMessages(db, noticeMessages(recipients, tokens, noticeId, event.type, eventKey(event)), event.at);
 }
 
 /**
@@ -217,5 +240,5 @@ export function enqueueIncidentReportEmails(db: Db, incidentId: string, version:
   return recipients.length;
 }
 
-registerFanOut(emailFanOut);
-registerAudienceCounter(emailAudience);
+registerFanOut(subscriberFanOut);
+registerAudienceCounter(subscriberAudience);
