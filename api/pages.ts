@@ -210,8 +210,8 @@ export class RenderBudget {
   static readonly MAX_CLIENTS = 10_000;
 
   constructor(options: RenderBudgetOptions = {}) {
-    this.perClient = options.perClient ?? 10;
-    this.clientBurst = options.clientBurst ?? 20;
+    this.perClient = options.perClient ?? 20;
+    this.clientBurst = options.clientBurst ?? 40;
     this.perSecond = options.perSecond ?? 50;
     this.burst = options.burst ?? 100;
     this.clock = options.clock ?? Date.now;
