@@ -155,7 +155,10 @@ export function createApp(options: CreateAppOptions) {
    * does not answer 200: what the published snapshot is made of (api/publish), through the same
    * routes and cache.
    */
-  const renderPublic = async (path: string, options: { fresh?: boolean } = {}): Promise<CachedEntry | null> => {
+  const renderPublic = async (
+    path: string,
+    options: { fresh?: boolean; keep?: boolean } = {},
+  ): Promise<CachedEntry | null> => {
     // `fresh`: a page whose content changes with time alone must not come from the cache.
     if (options.fresh) deps.cache.delete(path);
     const known = deps.staticFiles?.get(path) ?? deps.cache.get(path);
@@ -170,12 +173,18 @@ export function createApp(options: CreateAppOptions) {
     }
     // A write that committed meanwhile kept the route from storing its rendering: publish those
     // bytes anyway; the write publishes again.
-    return (
+    const entry =
       deps.cache.get(path) ??
       makeEntry(200, Buffer.from(await res.arrayBuffer()), {
         'content-type': res.headers.get('content-type') ?? 'application/octet-stream',
-      })
-    );
+      });
+    // `keep: false`: history a full publish renders (thousands of old incidents) is read from the
+    // files, seldom from Node; kept, it would fill the cache's memory and push out what is read.
+    if (options.keep === false) {
+      await res.body?.cancel();
+      deps.cache.delete(path);
+    }
+    return entry;
   };
 
   return { app, deps, renderPublic };

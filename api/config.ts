@@ -25,6 +25,8 @@ export interface Config {
   publishDir?: string;
   /** Shell command run after each publish that changed files (PUBLISH_COMMAND), e.g. a sync to a CDN. */
   publishCommand?: string;
+  /** Days a delivered outbox message is kept (OUTBOX_RETENTION_DAYS, default 30; 0 keeps them forever). */
+  outboxRetentionDays?: number;
   /**
    * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
@@ -138,6 +140,11 @@ const schema = z.object({
     .optional(),
   PUBLISH_DIR: z.string().optional(),
   PUBLISH_COMMAND: z.string().optional(),
+  OUTBOX_RETENTION_DAYS: z
+    .string()
+    .regex(/^\d+$/, 'debe ser un número entero de días (0 = conservar siempre)')
+    .transform(Number)
+    .optional(),
   TRUSTED_PROXIES: z
     .string()
     .optional()
@@ -309,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
+    OUTBOX_RETENTION_DAYS: env.OUTBOX_RETENTION_DAYS || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
     METRICS_TOKEN: env.METRICS_TOKEN || undefined,
     PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
@@ -384,6 +392,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
+    ...(parsed.data.OUTBOX_RETENTION_DAYS !== undefined
+      ? { outboxRetentionDays: parsed.data.OUTBOX_RETENTION_DAYS }
+      : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
     ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
     ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),

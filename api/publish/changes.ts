@@ -13,7 +13,15 @@ export interface Change {
   components: Set<string>;
   /** Areas (group ids) whose last hour of network quality changed: their /calidad pages and /calidad. */
   qualityAreas: Set<string>;
+  /**
+   * Components renamed or re-described, slug and place unchanged: the pages that name them (their
+   * incidents and windows, the months, the catalogue's feeds) are re-rendered, not all history.
+   */
+  renamedComponents: Set<string>;
 }
+
+/** Fields of a component whose change shows only where it is named. */
+const NAMING_FIELDS: ReadonlySet<string> = new Set(['name', 'description', 'status']);
 
 export function emptyChange(): Change {
   return {
@@ -23,7 +31,13 @@ export function emptyChange(): Change {
     maintenances: new Set(),
     components: new Set(),
     qualityAreas: new Set(),
+    renamedComponents: new Set(),
   };
+}
+
+/** Whether a change renamed a component: the families that name components are re-rendered whole. */
+export function renamesAny(change: Change): boolean {
+  return change.renamedComponents.size > 0;
 }
 
 export function everything(): Change {
@@ -63,11 +77,14 @@ function add(change: Change, row: AuditedChange): void {
       return;
     case 'component':
       change.site = true;
-      // A status change or a new component shows on the site-wide pages and on its own feeds;
-      // a rename, a move or a new slug shows on every page that names it.
+      // A status change or a new component shows on the site-wide pages and on its own feeds; a
+      // rename on the pages that name it; a move or a new slug changes paths and lists: everything.
       if (subject.changed === 'created' || subject.changed.every((field) => field === 'status'))
         change.components.add(subject.id);
-      else change.everything = true;
+      else if (subject.changed.every((field) => NAMING_FIELDS.has(field))) {
+        change.components.add(subject.id);
+        change.renamedComponents.add(subject.id);
+      } else change.everything = true;
       return;
     case 'coverage':
       // The map (/cobertura, /api/coverage.geojson) is among the site-wide paths; no family names it.
@@ -115,6 +132,7 @@ export function mergeChanges(a: Change, b: Change): Change {
     maintenances: new Set([...a.maintenances, ...b.maintenances]),
     components: new Set([...a.components, ...b.components]),
     qualityAreas: new Set([...a.qualityAreas, ...b.qualityAreas]),
+    renamedComponents: new Set([...a.renamedComponents, ...b.renamedComponents]),
   };
 }
 
@@ -125,6 +143,7 @@ export function isEmpty(change: Change): boolean {
     change.incidents.size === 0 &&
     change.maintenances.size === 0 &&
     change.components.size === 0 &&
-    change.qualityAreas.size === 0
+    change.qualityAreas.size === 0 &&
+    change.renamedComponents.size === 0
   );
 }

@@ -8,6 +8,7 @@ import { zonedMonthKey } from '#db/domain/time.ts';
 import {
   areaSlugs,
   availabilityMonthRange,
+  pagesNamingComponents,
   catalogueSlugs,
   firstIncidentStart,
   incidentFootprint,
@@ -21,7 +22,13 @@ import {
   slugsOfComponents,
   unresolvedIncidentIds,
 } from '#db/queries/index.ts';
-import type { Change } from './changes.ts';
+import { renamesAny, type Change } from './changes.ts';
+
+/** The incidents and maintenances whose pages name a component the change renamed. */
+function namingPages(change: Change, db: Db): { incidents: string[]; maintenances: string[] } {
+  if (!renamesAny(change)) return { incidents: [], maintenances: [] };
+  return pagesNamingComponents(db, [...change.renamedComponents]);
+}
 
 export interface Collection {
   /** Every member: the value of the route's `:param`. */
@@ -62,14 +69,14 @@ function monthsOf(windows: Array<{ from: Date; until: Date }>, now: Date): strin
 
 const incidents: Collection = {
   all: (db) => incidentIds(db),
-  touched: (change) => [...change.incidents],
+  touched: (change, db) => [...new Set([...change.incidents, ...namingPages(change, db).incidents])],
   // Open incidents show how long ago the last update was and whether the ETA has passed.
   timely: (db) => unresolvedIncidentIds(db),
 };
 
 const maintenances: Collection = {
   all: (db) => maintenanceIds(db),
-  touched: (change) => [...change.maintenances],
+  touched: (change, db) => [...new Set([...change.maintenances, ...namingPages(change, db).maintenances])],
   timely: (db) => openMaintenanceIds(db),
 };
 
@@ -81,6 +88,7 @@ const historyMonths: Collection = {
     return monthRange(first && first.getTime() < now.getTime() ? zonedMonthKey(first) : current, current, now);
   },
   touched: (change, db, now) => {
+    if (renamesAny(change)) return historyMonths.all(db, now);
     const { earliest } = monthBounds(now);
     const started = incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey);
     return [...new Set([...started.filter((m) => /^\d{4}-\d{2}$/.test(m) && m >= earliest), zonedMonthKey(now)])];
@@ -99,7 +107,10 @@ const calendarMonths: Collection = {
       span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
     return monthRange(from, last, now);
   },
-  touched: (change, db, now) => monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows, now),
+  touched: (change, db, now) =>
+    renamesAny(change)
+      ? calendarMonths.all(db, now)
+      : monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows, now),
   // "Today" is marked in the current month's grid (and unmarked in the previous one).
   timely: (db, now) =>
     calendarMonths
@@ -119,6 +130,7 @@ const availabilityMonths: Collection = {
     return monthRange(first, current, now);
   },
   touched: (change, db, now) => {
+    if (renamesAny(change)) return availabilityMonths.all(db, now);
     const { first, current } = availabilityMonthRange(db, now);
     const months = new Set([current]);
     for (const at of incidentFootprint(db, [...change.incidents]).startedAt) months.add(zonedMonthKey(at));
@@ -133,11 +145,13 @@ const availabilityMonths: Collection = {
 const catalogue: Collection = {
   all: (db) => catalogueSlugs(db),
   touched: (change, db) =>
-    slugsOfComponents(db, [
-      ...change.components,
-      ...incidentFootprint(db, [...change.incidents]).componentIds,
-      ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
-    ]),
+    renamesAny(change)
+      ? catalogueSlugs(db)
+      : slugsOfComponents(db, [
+          ...change.components,
+          ...incidentFootprint(db, [...change.incidents]).componentIds,
+          ...maintenanceFootprint(db, [...change.maintenances]).componentIds,
+        ]),
   timely: () => [],
 };
 
@@ -145,6 +159,7 @@ const catalogue: Collection = {
 const areas: Collection = {
   all: (db) => areaSlugs(db),
   touched: (change, db, now) => {
+    if (renamesAny(change)) return areaSlugs(db);
     const all = new Set(areaSlugs(db));
     return catalogue.touched(change, db, now).filter((slug) => all.has(slug));
   },
@@ -166,12 +181,12 @@ const areas: Collection = {
 const everyFiveMinutes = (now: Date) => Math.floor(now.getTime() / 60_000) % 5 === 0;
 const qualityAreas: Collection = {
   all: (db) => areaSlugs(db),
-  touched: (change, db) => qualityAreaSlugsByIds(db, [...change.qualityAreas]),
+  touched: (change, db) => (renamesAny(change) ? areaSlugs(db) : qualityAreaSlugsByIds(db, [...change.qualityAreas])),
   timely: (db, now) => (everyFiveMinutes(now) ? areaSlugs(db) : []),
 };
 const qualityOverview: Collection = {
   all: () => [''],
-  touched: (change) => (change.qualityAreas.size > 0 ? [''] : []),
+  touched: (change) => (change.qualityAreas.size > 0 || renamesAny(change) ? [''] : []),
   timely: (_db, now) => (everyFiveMinutes(now) ? [''] : []),
 };
 

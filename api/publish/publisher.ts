@@ -3,6 +3,9 @@
 // minute it re-renders what changes with time alone (today's uptime bar, "próximos 7 días",
 // a window that starts on schedule). `npm run export` uses the same code for one full publish.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '#db/client.ts';
 import { dataWatcher, type DataWatcher } from '#db/dataWatcher.ts';
@@ -11,10 +14,10 @@ import { publishedFiles } from '../metrics/registry.ts';
 import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
-import { fileFor, SnapshotDir } from './files.ts';
-import { pathFor, publicRoutes } from './routes.ts';
+import { fileFor, SnapshotDir, type Compression } from './files.ts';
+import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
 
-export type RenderPublic = (path: string, options?: { fresh?: boolean }) => Promise<CachedEntry | null>;
+export type RenderPublic = (path: string, options?: { fresh?: boolean; keep?: boolean }) => Promise<CachedEntry | null>;
 
 export interface PublisherOptions {
   db: Db;
@@ -51,8 +54,12 @@ export interface PublishReport {
 const EXTERNAL_CHECK_MS = 250;
 /** After a publish (or a file of it) failed. */
 const RETRY_MS = 5_000;
-/** How long each publish spends on a full publish in progress (the rest of the second is free). */
-const BACKLOG_SLICE_MS = 400;
+/**
+ * How long each publish spends on a full publish in progress, at most: a write committed
+ * meanwhile ends the slice at once (its publish starts on the next second), and requests are
+ * answered between renderings, so most of each second goes to the backlog.
+ */
+const BACKLOG_SLICE_MS = 900;
 
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Map<string, { fresh: boolean }> {
@@ -81,6 +88,30 @@ export function stalePaths(change: Change, tick: boolean, db: Db, now: Date): Ma
   return out;
 }
 
+/** Families whose members pile up with the years: a member no write or clock keeps current is history. */
+const HISTORY_FAMILIES: ReadonlySet<CollectionName> = new Set([
+  'incidents',
+  'maintenances',
+  'historyMonths',
+  'calendarMonths',
+  'availabilityMonths',
+]);
+
+/**
+ * The paths of a full publish compressed as hot files (api/publish/files.ts, Compression): all
+ * but the members of the history families that time alone does not re-render (a resolved
+ * incident, a past month). An open incident, this month, `/` and the feeds stay hot.
+ */
+function hotPaths(db: Db, now: Date): Set<string> {
+  const timely = stalePaths({ ...emptyChange(), site: true }, true, db, now);
+  const hot = new Set<string>();
+  for (const path of stalePaths(everything(), false, db, now).keys()) {
+    const family = publicRouteOf(path)?.each;
+    if (!family || !HISTORY_FAMILIES.has(family) || timely.has(path)) hot.add(path);
+  }
+  return hot;
+}
+
 /**
  * How far the files are current, for /metrics and /healthz (api/metrics/state.ts): every change
  * after `through` is not published yet; `readAt` is when `through` was read from the change log
@@ -95,6 +126,8 @@ export interface PublishedState {
 /** A full publish in progress: every path, a slice per publish, between the publishes of new writes. */
 interface Backlog {
   queue: string[];
+  /** Paths of the queue read often (site-wide, open, current): compressed as hot files; the rest is history. */
+  hot: Set<string>;
   started: number;
   written: number;
   rendered: number;
@@ -159,8 +192,10 @@ export class Publisher {
   }
 
   private newBacklog(): Backlog {
+    const now = this.now();
     return {
-      queue: [...stalePaths(everything(), true, this.options.db, this.now()).keys()],
+      queue: [...stalePaths(everything(), true, this.options.db, now).keys()],
+      hot: hotPaths(this.options.db, now),
       started: performance.now(),
       written: 0,
       rendered: 0,
@@ -309,12 +344,13 @@ export class Publisher {
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
-    const publishOne = async (path: string, fresh: boolean) => {
+    const publishOne = async (path: string, fresh: boolean, compression: Compression = 'hot') => {
       try {
-        const entry = await this.options.render(path, { fresh });
+        // History is not kept in the page cache (see renderPublic).
+        const entry = await this.options.render(path, { fresh, ...(compression === 'history' ? { keep: false } : {}) });
         report.rendered++;
         if (entry) {
-          if (this.snapshot.write(path, entry, second)) report.written++;
+          if (this.snapshot.write(path, entry, second, compression)) report.written++;
         } else if (this.snapshot.has(path)) {
           this.snapshot.remove(path);
           report.removed++;
@@ -335,9 +371,10 @@ export class Publisher {
     if (backlog) {
       const [renderedBefore, writtenBefore] = [report.rendered, report.written];
       const deadline = started + sliceMs;
-      while (backlog.queue.length > 0 && !this.stopped && performance.now() < deadline) {
+      // `again`: a write committed during this publish; it goes first.
+      while (backlog.queue.length > 0 && !this.stopped && !this.again && performance.now() < deadline) {
         const path = backlog.queue.shift()!;
-        if (!targets.has(path)) await publishOne(path, false);
+        if (!targets.has(path)) await publishOne(path, false, backlog.hot.has(path) ? 'hot' : 'history');
       }
       if (backlog.queue.length === 0 && !this.stopped) {
         this.finishBacklog(report, second);
@@ -390,17 +427,55 @@ export class Publisher {
     }
   }
 
-  /** PUBLISH_COMMAND after a publish, one at a time; publishes meanwhile run it once more afterwards. */
+  /** Files changed and removed since PUBLISH_COMMAND last ran (a publish while it runs adds to them). */
+  private commandChanges = { changed: new Set<string>(), removed: new Set<string>() };
+  private commandListDir: string | undefined;
+
+  private collectChanges(): void {
+    const { changed, removed } = this.snapshot.takeChanges();
+    const pending = this.commandChanges;
+    for (const f of changed) {
+      pending.removed.delete(f);
+      pending.changed.add(f);
+    }
+    for (const f of removed) {
+      pending.changed.delete(f);
+      pending.removed.add(f);
+    }
+  }
+
+  /**
+   * PUBLISH_COMMAND after a publish, one at a time; publishes meanwhile run it once more
+   * afterwards. It gets the files that changed since it last ran, one path (relative to
+   * PUBLISH_DIR) a line, in the files named by PUBLISH_CHANGED_FILES (written or replaced) and
+   * PUBLISH_REMOVED_FILES (deleted): a sync to a CDN copies those, not a listing of the tree.
+   */
   private runCommand(): void {
     const command = this.options.command;
-    if (!command || this.stopped) return;
+    this.collectChanges();
+    if (!command || this.stopped) {
+      this.commandChanges = { changed: new Set(), removed: new Set() };
+      return;
+    }
     if (this.commandChild) {
       this.commandAgain = true;
       return;
     }
+    this.commandListDir ??= mkdtempSync(join(tmpdir(), 'somnet-publish-'));
+    const changedList = join(this.commandListDir, 'changed.txt');
+    const removedList = join(this.commandListDir, 'removed.txt');
+    const list = (files: Set<string>) => (files.size ? [...files].sort().join('\n') + '\n' : '');
+    writeFileSync(changedList, list(this.commandChanges.changed));
+    writeFileSync(removedList, list(this.commandChanges.removed));
+    this.commandChanges = { changed: new Set(), removed: new Set() };
     let stderr = '';
     const child = spawn('/bin/sh', ['-c', command], {
-      env: { ...process.env, PUBLISH_DIR: this.options.dir },
+      env: {
+        ...process.env,
+        PUBLISH_DIR: this.options.dir,
+        PUBLISH_CHANGED_FILES: changedList,
+        PUBLISH_REMOVED_FILES: removedList,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     this.commandChild = child;
@@ -427,5 +502,6 @@ export class Publisher {
     await this.running;
     for (const w of this.waiters.splice(0)) w();
     if (this.commandChild) await new Promise((r) => this.commandChild!.once('close', r));
+    if (this.commandListDir) rmSync(this.commandListDir, { recursive: true, force: true });
   }
 }

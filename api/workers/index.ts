@@ -5,6 +5,7 @@ import { emailWorker } from './email.ts';
 import { qualityWorker } from './quality.ts';
 import { alertResumer } from './alertResumer.ts';
 import { channelWorkers } from './channels.ts';
+import { outboxRetention } from './outboxRetention.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -24,4 +25,5 @@ export const workers: BackgroundWorker[] = [
   channelWorkers(),
   qualityWorker(),
   alertResumer(),
+  outboxRetention(),
 ];

@@ -83,17 +83,23 @@ export function outboxHealth(db: Db, channel?: string) {
     sql`SELECT id, last_error FROM outbox_messages ${channel ? sql`WHERE channel = ${channel} AND` : sql`WHERE`} last_error IS NOT NULL ORDER BY id DESC LIMIT 1`,
   );
   const by = Object.fromEntries(counts.map((c) => [c.status, c.n]));
+  // Messages the retention removed still count (db/outbox/retention.ts keeps their summary).
+  const pruned = db.get<{ sent: number | null; cancelled: number | null }>(
+    sql`SELECT sum(sent) AS sent, sum(cancelled) AS cancelled FROM outbox_summaries ${channel ? sql`WHERE channel = ${channel}` : sql``}`,
+  );
   return {
     pending: by.pending ?? 0,
-    sent: by.sent ?? 0,
+    sent: (by.sent ?? 0) + (pruned?.sent ?? 0),
     failed: by.failed ?? 0,
-    cancelled: by.cancelled ?? 0,
+    cancelled: (by.cancelled ?? 0) + (pruned?.cancelled ?? 0),
     lastError: lastError?.last_error ?? null,
   };
 }
 
 /** Counts per status and the last error, for every channel that has messages. */
 export function outboxHealthByChannel(db: Db) {
-  const channels = db.all<{ channel: string }>(sql`SELECT DISTINCT channel FROM outbox_messages ORDER BY channel`);
+  const channels = db.all<{ channel: string }>(
+    sql`SELECT DISTINCT channel FROM outbox_messages UNION SELECT channel FROM outbox_summaries ORDER BY channel`,
+  );
   return channels.map(({ channel }) => ({ channel, ...outboxHealth(db, channel) }));
 }

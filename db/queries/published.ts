@@ -232,3 +232,27 @@ function parseChanged(stored: string | null): unknown {
     return undefined;
   }
 }
+
+/**
+ * Incidents and maintenances whose pages name one of `componentIds` (affected, or in an update's
+ * transitions): what a rename of those components re-renders, instead of all history.
+ */
+export function pagesNamingComponents(db: Db, componentIds: string[]): { incidents: string[]; maintenances: string[] } {
+  if (componentIds.length === 0) return { incidents: [], maintenances: [] };
+  const json = JSON.stringify(componentIds);
+  const incidentRows = db.$client
+    .prepare(
+      `SELECT incident_id FROM incident_components WHERE component_id IN (SELECT value FROM json_each(?))
+       UNION SELECT u.incident_id FROM incident_update_transitions t JOIN incident_updates u ON u.id = t.update_id
+       WHERE t.component_id IN (SELECT value FROM json_each(?))`,
+    )
+    .pluck()
+    .all(json, json) as string[];
+  const maintenanceRows = db.$client
+    .prepare(
+      'SELECT DISTINCT maintenance_id FROM maintenance_components WHERE component_id IN (SELECT value FROM json_each(?))',
+    )
+    .pluck()
+    .all(json) as string[];
+  return { incidents: incidentRows, maintenances: maintenanceRows };
+}

@@ -164,19 +164,27 @@ export function confirmedRecipientsFor(
 
 /**
  * The confirmed subscribers an incident's email notices reached (an email outbox row of one of
- * its updates, keyed `incident-update:<update>:<subscriber>`): who its report is sent to.
+ * its updates, keyed `incident-update:<update>:<subscriber>`, or what the outbox retention kept of
+ * it): who its report is sent to.
  */
 export function incidentNotifiedSubscribers(db: Db, incidentId: string): Array<{ id: string; email: string }> {
   return db.$client
     .prepare(
       `
-    SELECT DISTINCT s.id, s.address AS email FROM incident_updates u
-      JOIN outbox_messages o ON o.channel = 'email' AND o.dedupe_key LIKE 'incident-update:' || u.id || ':%'
-      JOIN subscribers s ON s.id = substr(o.dedupe_key, length('incident-update:' || u.id || ':') + 1)
-     WHERE u.incident_id = ? AND s.confirmed_at IS NOT NULL AND s.channel = 'email'
+    WITH reached(id) AS (
+      SELECT substr(o.dedupe_key, length('incident-update:' || u.id || ':') + 1) FROM incident_updates u
+        JOIN outbox_messages o ON o.channel = 'email' AND o.dedupe_key LIKE 'incident-update:' || u.id || ':%'
+       WHERE u.incident_id = ?
+      -- Rows removed by the outbox retention left who they reached here.
+      UNION SELECT r.subscriber_id FROM incident_updates u
+        JOIN incident_notice_recipients r ON r.update_id = u.id
+       WHERE u.incident_id = ?
+    )
+    SELECT s.id, s.address AS email FROM reached JOIN subscribers s ON s.id = reached.id
+     WHERE s.confirmed_at IS NOT NULL AND s.channel = 'email'
      ORDER BY s.rowid`,
     )
-    .all(incidentId) as Array<{ id: string; email: string }>;
+    .all(incidentId, incidentId) as Array<{ id: string; email: string }>;
 }
 
 /** For the NOC console: "se notificará a N suscriptores". */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlite-core';
 
 /**
  * Transactional outbox shared by every outgoing channel (email, webhooks, …). Rows are written
@@ -52,4 +52,39 @@ export const outboxMessages = sqliteTable(
       .on(t.batchKey)
       .where(sql`batch_key IS NOT NULL`),
   ],
+);
+
+/**
+ * What stays of delivered outbox rows once OUTBOX_RETENTION_DAYS removes them (db/outbox/
+ * retention.ts): one row per channel and event (the dedupe key without its recipient), with how
+ * many messages were sent or withdrawn, for the console's counts and the audit of who was told.
+ */
+export const outboxSummaries = sqliteTable(
+  'outbox_summaries',
+  {
+    channel: text('channel').notNull(),
+    /** The dedupe key without its recipient: "incident-update:<update>", "webhook:<event>"… */
+    eventKey: text('event_key').notNull(),
+    kind: text('kind').notNull(),
+    sent: integer('sent').notNull().default(0),
+    cancelled: integer('cancelled').notNull().default(0),
+    firstCreatedAt: integer('first_created_at', { mode: 'timestamp_ms' }).notNull(),
+    lastSentAt: integer('last_sent_at', { mode: 'timestamp_ms' }),
+    prunedAt: integer('pruned_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.eventKey] })],
+);
+
+/**
+ * The subscribers an incident update's email reached, kept when its outbox rows are removed:
+ * the incident's report is sent to them (db/queries/subscribers.ts, incidentNotifiedSubscribers).
+ * WITHOUT ROWID (added by hand to the migration): the key is the row.
+ */
+export const incidentNoticeRecipients = sqliteTable(
+  'incident_notice_recipients',
+  {
+    updateId: text('update_id').notNull(),
+    subscriberId: text('subscriber_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.updateId, t.subscriberId] })],
 );

@@ -8,11 +8,11 @@ import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts
 import { systemActor } from '#db/commands/audit.ts';
 import { componentStatuses, incidentImpacts } from '#db/enums.ts';
 
-/** The demo catalogue grown to 50 components (14 seeded + 12 areas of 3), created at `start`. */
-export function seedBenchCatalogue(db: Db, start: Date): void {
+/** The demo catalogue grown to 50 components (14 seeded + 12 areas of 3; `areas` more make more), created at `start`. */
+export function seedBenchCatalogue(db: Db, start: Date, areas = 12): void {
   seedDemoCatalogue(db, start);
   const ctx = { now: start, actor: systemActor };
-  for (let g = 0; g < 12; g++) {
+  for (let g = 0; g < areas; g++) {
     const group = createGroup(db, { name: `Zona de prueba ${g + 1}`, slug: `zona-${g + 1}` }, ctx);
     for (const tech of ['fibra', 'inalambrico', 'dedicado'])
       createComponent(db, { name: `Enlace ${tech}`, slug: `zona-${g + 1}-${tech}`, group: group.id }, ctx);

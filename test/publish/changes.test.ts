@@ -130,11 +130,21 @@ const cases = {
     // A new component: its own pages too.
     const created = await written(() => createComponent(t.db, { name: 'Enlace dedicado', group: 'lerma' }, ctx()));
     expect(only(created.change)).toEqual({ ...nothing, site: true, components: [idOf('enlace-dedicado')] });
-    // A name, slug, area, position or description shows wherever the component is named: everything.
-    for (const patch of [{ name: 'Fibra óptica (FTTH)' }, { position: 9 }, { description: 'Red FTTH' }]) {
+    // A name or description shows where the component is named: those pages, not all history.
+    for (const patch of [{ name: 'Fibra óptica (FTTH)' }, { description: 'Red FTTH' }]) {
       const renamed = await written(() => updateComponent(t.db, 'lerma-fibra', patch, ctx()));
-      expect(renamed.change.everything, JSON.stringify(patch)).toBe(true);
+      expect(renamed.change.everything, JSON.stringify(patch)).toBe(false);
+      expect([...renamed.change.renamedComponents]).toEqual([idOf('lerma-fibra')]);
+      const paths = stalePaths(renamed.change, false, t.db, t.clock.now());
+      expect(paths.has('/componentes/toluca-fibra/feed.rss')).toBe(true);
+      expect(paths.has('/')).toBe(true);
     }
+    // A slug, area or position changes paths and lists: everything.
+    for (const patch of [{ position: 9 }, { slug: 'lerma-ftth' }]) {
+      const moved = await written(() => updateComponent(t.db, 'lerma-fibra', patch, ctx()));
+      expect(moved.change.everything, JSON.stringify(patch)).toBe(true);
+    }
+    await written(() => updateComponent(t.db, 'lerma-ftth', { slug: 'lerma-fibra' }, ctx()));
     // A status sent with another field is more than a status.
     const both = await written(() =>
       updateComponent(t.db, 'lerma-fibra', { status: 'operational', group: 'metepec' }, ctx()),

@@ -35,6 +35,18 @@ describe('npm run export', () => {
       },
       { now, actor: systemActor },
     );
+    // Resolved a week ago: history, compressed for disk (gzip 6, no brotli); the open one stays hot.
+    const old = createIncident(
+      db,
+      {
+        name: 'Saturación resuelta en Lerma',
+        status: 'resolved',
+        impact: 'minor',
+        body: 'Se amplió la capacidad del enlace; el servicio es normal.',
+        components: { 'lerma-inalambrico': 'degraded_performance' },
+      },
+      { now: new Date(now.getTime() - 7 * 86_400_000), actor: systemActor },
+    );
     const maintenance = createMaintenance(
       db,
       {
@@ -64,7 +76,7 @@ describe('npm run export', () => {
         .format(d)
         .slice(0, 7);
     const members: Record<string, string[]> = {
-      incidents: [incident.id],
+      incidents: [incident.id, old.id],
       maintenances: [maintenance.id],
       historyMonths: [month(now)],
       calendarMonths: [month(now), month(maintenance.scheduledFor)],
@@ -84,6 +96,13 @@ describe('npm run export', () => {
         if (bytes.length >= 512) expect(gunzipSync(readFileSync(`${file}.gz`)).equals(bytes), `${path}.gz`).toBe(true);
       }
     }
+    const compressedForms = (path: string) => {
+      const file = join(dir, fileFor(path));
+      return { gz: existsSync(`${file}.gz`), br: existsSync(`${file}.br`) };
+    };
+    for (const hot of ['/', `/incidentes/${incident.id}`, '/feed.rss', `/historial/${month(now)}`])
+      expect(compressedForms(hot), hot).toEqual({ gz: true, br: true });
+    expect(compressedForms(`/incidentes/${old.id}`)).toEqual({ gz: true, br: false });
     expect(readdirSync(join(dir, '_astro')).length).toBeGreaterThan(0);
     // The SOMNET mark is in the snapshot too: nginx must not answer /favicon.ico with a 404.
     for (const icon of ['favicon.ico', 'favicon.svg', 'apple-touch-icon.png'])

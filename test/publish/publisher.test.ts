@@ -21,6 +21,13 @@ import { Publisher } from '../../api/publish/publisher.ts';
 const clock = testClock('2026-11-26T18:00:00Z');
 const dir = join(mkdtempSync(join(tmpdir(), 'somnet-publish-')), 'public');
 const marker = join(dir, '..', 'publish-command.log');
+/** Each run of PUBLISH_COMMAND appends its two lists here, after a line `-- run`. */
+const lists = join(dir, '..', 'publish-lists.log');
+const lastRun = () => {
+  const runs = readFileSync(lists, 'utf8').split('-- run\n');
+  const [changed, removed] = runs.at(-1)!.split('-- removed\n');
+  return { changed: changed.split('\n').filter(Boolean), removed: removed.split('\n').filter(Boolean) };
+};
 let s: Awaited<ReturnType<typeof startTestServer>>;
 let incidentId: string;
 let otherIncidentId: string;
@@ -36,7 +43,7 @@ beforeAll(async () => {
     db,
     now: clock.now,
     publishDir: dir,
-    publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'`,
+    publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'; { echo '-- run'; cat "$PUBLISH_CHANGED_FILES"; echo '-- removed'; cat "$PUBLISH_REMOVED_FILES"; } >> '${lists}'`,
   });
   const api = async (method: string, path: string, body: unknown) => {
     const res = await s.api(method, path, body);
@@ -144,6 +151,34 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
       JSON.parse(published('/api/v2/incidents/unresolved.json').toString()).incidents[0].incident_updates[0].body,
     ).toBe('Avance número 6 de la cuadrilla.');
     expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+    // PUBLISH_COMMAND got the files this publish wrote (with their compressed forms), not the tree.
+    await vi.waitFor(() => expect(lastRun().changed).toContain(`incidentes/${incidentId}/index.html`), {
+      timeout: 10_000,
+    });
+    const { changed, removed } = lastRun();
+    expect(changed).toEqual(expect.arrayContaining(['index.html', 'index.html.gz', 'index.html.br', 'feed.rss']));
+    expect(changed).not.toContain(`incidentes/${otherIncidentId}/index.html`);
+    expect(changed.length).toBeLessThan(120);
+    expect(removed).toEqual([]);
+  });
+
+  it('re-publishes, for a renamed component, the pages that name it, not all history', async () => {
+    await s.publisher!.settled();
+    const lerma = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    updateComponent(s.db, 'metepec-fibra', { name: 'Fibra óptica FTTH' }, { now: clock.now(), actor: systemActor });
+    await s.publisher!.settled();
+    expect(s.publisher!.lastReport!.full).toBe(false);
+    expect(s.publisher!.backlogRemaining).toBe(0);
+    expect(published(`/incidentes/${incidentId}`).toString()).toContain('Fibra óptica FTTH');
+    expect(published('/').toString()).toContain('Fibra óptica FTTH');
+    expect(published('/componentes/metepec-fibra/feed.rss').toString()).toContain('Fibra óptica FTTH');
+    // Lerma's incident does not name it: its file was left alone.
+    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(lerma);
+    expect(published(`/incidentes/${otherIncidentId}`).equals(await served(`/incidentes/${otherIncidentId}`))).toBe(
+      true,
+    );
+    for (const path of [`/incidentes/${incidentId}`, `/incidentes/${otherIncidentId}`])
+      expect(published(path).equals(await served(path)), path).toBe(true);
   });
 
   it('publishes writes made by another process (the noc CLI)', async () => {
