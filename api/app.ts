@@ -29,6 +29,7 @@ import { reportFileRoutes, reportRoutes } from './routes/reports.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { qualityFileRoutes, qualityRoutes } from './routes/quality.ts';
 import { trustedProxyList } from './clientIp.ts';
+import { canonicalRedirect, canonicalTarget } from './requestPath.ts';
 import '#db/notifications/channels.ts';
 
 export interface CreateAppOptions {
@@ -102,6 +103,14 @@ export function createApp(options: CreateAppOptions) {
     if (refusal) return commandErrorResponse(c, refusal);
     console.error(err);
     return errorResponse(c, 500, 'internal_error', 'Error interno del servidor.');
+  });
+
+  // Before any route: one spelling per path (api/requestPath.ts).
+  app.use('*', async (c, next) => {
+    const url = new URL(c.req.url);
+    const canonical = canonicalTarget(url.pathname + url.search);
+    if (canonical) return canonicalRedirect(c.req.method, canonical);
+    await next();
   });
 
   app.route('/', operationsRoutes(deps));

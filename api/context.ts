@@ -16,6 +16,13 @@ export interface AppDeps {
   cache: RenderedCache;
   /** Whose X-Forwarded-For is believed (loopback + TRUSTED_PROXIES); see api/clientIp.ts. */
   trustedProxies: BlockList;
+  /**
+   * This server instance, as its background lease names it (db/commands/lease.ts): the outbox
+   * batches its workers claim carry it. Unset outside a running server.
+   */
+  instanceId?: string;
+  /** Whether this server does the background work (holds the lease) or is on standby (api/background.ts). */
+  background?: { readonly role: 'active' | 'standby' };
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
   /** The publisher keeping PUBLISH_DIR current (set by api/server.ts), for /metrics and /healthz. */
@@ -46,6 +53,11 @@ export interface PageLocals {
   clientIp: string;
   /** Console sign-in settings (CONSOLE_2FA, CONSOLE_IDLE_MINUTES, CONSOLE_PASSWORD_LOGIN, OIDC_*). */
   auth: AuthConfig;
+  /**
+   * Set when this rendering counts against the client's render budget (api/pages.ts): the
+   * middleware asks it once a page route matched, and answers 503 when it says no.
+   */
+  admitRender?: () => boolean;
   /** The API's OpenAPI description (GET /api/v1/openapi.json), for its reference page /integraciones/api. */
   apiDescription: () => ApiDescription;
 }

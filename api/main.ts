@@ -5,6 +5,7 @@ import { openDatabase } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { startServer } from './server.ts';
 import { SnapshotDirError } from './publish/files.ts';
+import { describeHolder } from './background.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -36,9 +37,14 @@ try {
     fail(`HOST=${config.host} no es una dirección de esta máquina.`);
   throw err;
 }
+const active = running.background.role === 'active';
 console.log(
-  `SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir ? `; publicando en ${config.publishDir}` : ''})`,
+  `SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir && active ? `; publicando en ${config.publishDir}` : ''})`,
 );
+if (!active)
+  console.log(
+    `En espera: otro servidor (${describeHolder(running.background.holder())}) hace el trabajo de fondo de esta base de datos (correo, webhooks, mantenimientos, alertas, publicación); este atiende HTTP y lo toma en menos de 15 s si aquel se detiene.`,
+  );
 
 const shutdown = async () => {
   await running.close();

@@ -11,7 +11,7 @@ import { getCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse, type CachedEntry } from './cache.ts';
-import { settleForwardedHeaders } from './clientIp.ts';
+import { settleForwardedHeaders, UNKNOWN_ADDRESS } from './clientIp.ts';
 import { authConfig } from './config.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
 import type { AppDeps, PageLocals } from './context.ts';
@@ -105,25 +105,38 @@ class CapturedResponse extends EventEmitter {
 export interface PageRenderer {
   /** The build's client folder: bundled assets and pre-rendered pages. */
   clientDir: string;
-  /** Renders a GET page to bytes without sending anything. */
-  render(req: IncomingMessage, locals: PageLocals): Promise<RenderedPage>;
-  /** Lets Astro answer directly (form posts and other non-cacheable requests). */
-  passthrough(req: IncomingMessage, res: ServerResponse, locals: PageLocals): Promise<void>;
+  /** Renders a GET page to bytes without sending anything; null when no page route matches the path. */
+  render(req: IncomingMessage, locals: PageLocals): Promise<RenderedPage | null>;
+  /** Lets Astro answer directly (form posts); false, with nothing sent, when no page route matches. */
+  passthrough(req: IncomingMessage, res: ServerResponse, locals: PageLocals): Promise<boolean>;
 }
 
 export async function loadPageRenderer(serverEntry: string): Promise<PageRenderer> {
   const mod = (await import(pathToFileURL(serverEntry).href)) as { handler: AstroHandler };
   const handler = mod.handler;
+  // Given a `next`, the handler calls it when no route matches instead of rendering the 404 page
+  // without our locals (where the console's guard could not find a session): the server answers
+  // those itself, without a rendering.
+  const run = async (req: IncomingMessage, res: ServerResponse, locals: PageLocals): Promise<boolean> => {
+    let matched = true;
+    await handler(
+      req,
+      res,
+      (err?: unknown) => {
+        if (err) throw err;
+        matched = false;
+      },
+      locals,
+    );
+    return matched;
+  };
   return {
     clientDir: join(dirname(serverEntry), '..', 'client'),
     async render(req, locals) {
       const res = new CapturedResponse(req);
-      await handler(req, res as unknown as ServerResponse, undefined, locals);
-      return res.done;
+      return (await run(req, res as unknown as ServerResponse, locals)) ? res.done : null;
     },
-    async passthrough(req, res, locals) {
-      await handler(req, res, undefined, locals);
-    },
+    passthrough: run,
   };
 }
 
@@ -148,28 +161,16 @@ export function isSynthetic(req: IncomingMessage): boolean {
   return synthetic.has(req);
 }
 
-/**
- * Page renders per second that requests outside the cache may cause (a token bucket). A page is
- * ~15 ms of CPU: unique URLs (random query strings, unknown paths, free-text form answers) would
- * otherwise make every request a rendering and starve the event loop. The few fixed public paths
- * (`/`, `/historial`…) are not counted, so they render right after a write whatever the load.
- */
-export class RenderBudget {
-  private tokens: number;
-  private last: number;
-  private readonly perSecond: number;
-  private readonly burst: number;
-  private readonly clock: () => number;
-  constructor(perSecond = 50, burst = 100, clock: () => number = Date.now) {
-    this.perSecond = perSecond;
-    this.burst = burst;
-    this.clock = clock;
+/** One token bucket: `perSecond` refill, `burst` capacity. */
+class Bucket {
+  tokens: number;
+  last: number;
+  constructor(burst: number, now: number) {
     this.tokens = burst;
-    this.last = clock();
+    this.last = now;
   }
-  take(): boolean {
-    const now = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
+  take(now: number, perSecond: number, burst: number): boolean {
+    this.tokens = Math.min(burst, this.tokens + ((now - this.last) / 1000) * perSecond);
     this.last = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
@@ -177,9 +178,68 @@ export class RenderBudget {
   }
 }
 
+export interface RenderBudgetOptions {
+  /** Renders per second one client (api/clientIp.ts's key: an address, an IPv6 /64) may cause, and its burst. */
+  perClient?: number;
+  clientBurst?: number;
+  /** Renders per second all clients together may cause, and the burst: what keeps the event loop free. */
+  perSecond?: number;
+  burst?: number;
+  clock?: () => number;
+}
+
+/**
+ * Page renders that requests outside the cache may cause (token buckets). A page is ~15 ms of
+ * CPU: unique URLs (random query strings, made-up incident ids, free-text form answers) would
+ * otherwise make every request a rendering and starve the event loop. Each client address has its
+ * own bucket, drawn first, so one client spending its own cannot spend everyone's (a flood of
+ * unique URLs from one address left `/incidentes/:id` and `/mi-servicio/:id` answering 503 to
+ * everyone); the shared bucket caps the total. The few fixed public paths (`/`, `/historial`…)
+ * are not counted, so they render right after a write whatever the load; unknown paths are
+ * answered 404 without a rendering at all.
+ */
+export class RenderBudget {
+  private readonly clients = new Map<string, Bucket>();
+  private readonly shared: Bucket;
+  private readonly perClient: number;
+  private readonly clientBurst: number;
+  private readonly perSecond: number;
+  private readonly burst: number;
+  private readonly clock: () => number;
+  /** Buckets kept at most; a full (idle) bucket is the same as none, so the oldest go first. */
+  static readonly MAX_CLIENTS = 10_000;
+
+  constructor(options: RenderBudgetOptions = {}) {
+    this.perClient = options.perClient ?? 20;
+    this.clientBurst = options.clientBurst ?? 40;
+    this.perSecond = options.perSecond ?? 50;
+    this.burst = options.burst ?? 100;
+    this.clock = options.clock ?? Date.now;
+    this.shared = new Bucket(this.burst, this.clock());
+  }
+
+  /** One rendering for `client`, if both its own bucket and the shared one allow it. */
+  take(client: string): boolean {
+    const now = this.clock();
+    let own = this.clients.get(client);
+    if (own) this.clients.delete(client);
+    else {
+      own = new Bucket(this.clientBurst, now);
+      if (this.clients.size >= RenderBudget.MAX_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+    }
+    // Most recently seen last, so the oldest is first to go.
+    this.clients.set(client, own);
+    if (!own.take(now, this.perClient, this.clientBurst)) return false;
+    if (this.shared.take(now, this.perSecond, this.burst)) return true;
+    own.tokens += 1; // not spent: the shared bucket said no
+    return false;
+  }
+}
+
 // The catch-all route (mounted by createApp in api/app.ts after every API route).
 
-type RenderedResult = { private: false; entry: CachedEntry } | { private: true; response: Response };
+/** A page rendered (kept unless private), or the shared 404 page when no page route matches the path. */
+type RenderedResult = { private: false; entry: CachedEntry; unknown?: true } | { private: true; response: Response };
 
 /**
  * A page that sets cookies or says `Cache-Control: private|no-store` (the NOC console, token
@@ -205,8 +265,43 @@ function privateResponse(page: RenderedPage): Response {
   });
 }
 
+/**
+ * The site's 404 page, rendered once per cache generation (it shows nothing that changes by
+ * itself) and answered to every path no page route matches: unknown URLs cost no rendering.
+ */
+function notFoundPage(pages: PageRenderer, deps: AppDeps, locals: PageLocals): () => Promise<CachedEntry> {
+  let kept: { generation: number; entry: CachedEntry } | undefined;
+  const host = new URL(deps.config.publicUrl).host;
+  return async () => {
+    const generation = deps.cache.currentGeneration;
+    if (kept?.generation === generation) return kept.entry;
+    const page = await pages.render(syntheticGet('/404', host), locals);
+    const entry = makeEntry(404, page?.body ?? NOT_FOUND_HTML, {
+      'content-type': 'text/html; charset=utf-8',
+      ...PAGE_HEADERS,
+    });
+    kept = { generation, entry };
+    return entry;
+  };
+}
+
+const NOT_FOUND_HTML =
+  '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Página no encontrada · SOMNET</title></head><body><main><h1>Página no encontrada</h1><p><a href="/">Volver al estado actual de la red</a></p></main></body></html>';
+
+/** The 404 page for a path; under /noc with the console's private, unframeable headers. */
+function notFoundResponse(entry: CachedEntry, path: string, method: string): Response {
+  const reply = replyFor(entry, method, undefined, undefined);
+  const headers = new Headers(reply.headers);
+  if (isConsolePath(path)) {
+    headers.set('cache-control', 'private, no-store');
+    headers.set('x-frame-options', 'DENY');
+    headers.delete('etag');
+  }
+  return new Response(reply.body ? new Uint8Array(reply.body) : null, { status: 404, headers });
+}
+
 /** RFC 9110 §15.6.4: over the render budget, come back in a second. */
-function tooBusy(): Response {
+export function tooBusy(): Response {
   const html =
     '<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demasiadas solicitudes · SOMNET</title></head><body><main><h1>Demasiadas solicitudes</h1><p>El sitio está atendiendo muchas solicitudes. Intente de nuevo en unos segundos, o vea el <a href="/">estado actual de la red</a>.</p></main></body></html>';
   return new Response(html, {
@@ -301,9 +396,15 @@ export function mountPages(
   const budget = options.renderBudget ?? new RenderBudget();
   // Concurrent misses for one public page share a single rendering.
   const inFlight = new Map<string, Promise<RenderedResult>>();
+  const notFound = notFoundPage(pages, deps, {
+    ...baseLocals,
+    clientAddress: UNKNOWN_ADDRESS,
+    clientIp: UNKNOWN_ADDRESS,
+  });
   const renderPage = (req: HttpBindings['incoming'], key: string, locals: PageLocals): Promise<RenderedResult> => {
     const generation = deps.cache.currentGeneration;
-    return timeRender(key, () => pages.render(req, locals)).then((page) => {
+    return timeRender(key, () => pages.render(req, locals)).then(async (page) => {
+      if (!page) return { private: false, entry: await notFound(), unknown: true };
       if (isPrivate(page.headers)) return { private: true, response: privateResponse(page) };
       const entry = makeEntry(page.status, page.body, {
         'content-type': htmlContentType(String(page.headers['content-type'] ?? '') || undefined),
@@ -349,8 +450,8 @@ export function mountPages(
       }
       // astro/app/node takes a Buffer in req.body as the request body (as after body-parser).
       (req as typeof req & { body?: Buffer }).body = body;
-      await pages.passthrough(req, c.env.outgoing, locals);
-      return RESPONSE_ALREADY_SENT;
+      if (await pages.passthrough(req, c.env.outgoing, locals)) return RESPONSE_ALREADY_SENT;
+      return notFoundResponse(await notFound(), c.req.path, c.req.method);
     }
     const url = req.url ?? '/';
     const key = cacheKeyFor(url);
@@ -362,10 +463,17 @@ export function mountPages(
       let result: RenderedResult;
       const pending = inFlight.get(key);
       if (pending && !(result = await pending).private) {
+        if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
         entry = result.entry;
       } else {
         const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
-        if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req) && !budget.take()) return tooBusy();
+        // Counted once a page route matched (site/middleware.ts asks), so a path no route
+        // matches is a 404 whatever is left of the client's budget. Asked once per request: a
+        // page that answers 404 passes the middleware again for 404.astro.
+        if (!fixedPublicPath && !key.startsWith('/noc') && !isSynthetic(req)) {
+          let admitted: boolean | undefined;
+          locals.admitRender = () => (admitted ??= budget.take(client.key));
+        }
         const mine = renderPage(req, key, locals);
         inFlight.set(key, mine);
         try {
@@ -374,6 +482,8 @@ export function mountPages(
           if (inFlight.get(key) === mine) inFlight.delete(key);
         }
         if (result.private) return result.response;
+        // No page route matched: answered with the shared 404 page, nothing was rendered.
+        if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
         entry = result.entry;
       }
     }

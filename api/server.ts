@@ -10,6 +10,9 @@ import { Publisher } from './publish/publisher.ts';
 import { cacheKeyFor } from './publish/routes.ts';
 import { activeBuild, buildLayout } from './paths.ts';
 import { workers as defaultWorkers, type BackgroundWorker } from './workers/index.ts';
+import { BackgroundLease, type BackgroundWork } from './background.ts';
+import { SnapshotDir } from './publish/files.ts';
+import { newLeaseOwner } from '#db/commands/lease.ts';
 import { countRequest } from './metrics/registry.ts';
 
 /**
@@ -23,8 +26,10 @@ export const REQUEST_BUSY_TIMEOUT_MS = 250;
 export interface RunningServer {
   server: Server;
   url: string;
-  /** Keeps config.publishDir current, when set. */
-  publisher?: Publisher;
+  /** Keeps config.publishDir current, when set and while this server holds the background lease. */
+  readonly publisher?: Publisher;
+  /** Whether this server does the background work (it holds the lease) or serves HTTP alone, on standby. */
+  background: BackgroundLease;
   close(): Promise<void>;
 }
 
@@ -51,6 +56,17 @@ export async function loadSite(options: {
   });
 }
 
+/** One year, this host only: the site is public and always served over HTTPS once PUBLIC_URL says so. */
+export const HSTS_VALUE = 'max-age=31536000';
+
+/**
+ * The Strict-Transport-Security header every answer carries when the public address is https
+ * (browsers ignore it over plain http; nginx sends the same for the files it serves itself).
+ */
+export function strictTransportSecurity(publicUrl: string): string | null {
+  return publicUrl.startsWith('https://') ? HSTS_VALUE : null;
+}
+
 /**
  * Listens on config.host:config.port. Cached GET/HEAD answers are sent straight from memory
  * before Hono is involved: that path is the one a crowd of customers hits during an outage.
@@ -62,28 +78,57 @@ export async function startServer(options: {
   entry?: string;
   workers?: BackgroundWorker[];
   renderBudget?: RenderBudget;
+  /** How often the background lease is renewed or looked at (tests shorten it). */
+  leaseBeatMs?: number;
 }): Promise<RunningServer> {
   options.db.$client.pragma(`busy_timeout = ${REQUEST_BUSY_TIMEOUT_MS}`);
   const cache = new RenderedCache(options.db, { externalCheckMs: 50 });
   const { app, deps, renderPublic } = await loadSite({ ...options, cache });
-  // Opened before listening: a PUBLISH_DIR that cannot be used stops the start.
-  const publisher = options.config.publishDir
-    ? new Publisher({
-        db: options.db,
-        dir: options.config.publishDir,
-        render: renderPublic,
-        staticFiles: deps.staticFiles,
-        now: options.now,
-        command: options.config.publishCommand,
-        origin: {
-          build: basename(options.entry ? dirname(dirname(options.entry)) : (activeBuild() ?? '')),
-          publicUrl: options.config.publicUrl,
-        },
-      })
-    : undefined;
-  deps.publishing = publisher;
+  const owner = newLeaseOwner();
+  deps.instanceId = owner.id;
+  // Checked before listening: a PUBLISH_DIR that cannot be used stops the start.
+  const publishDir = options.config.publishDir;
+  if (publishDir) new SnapshotDir(publishDir);
+  const newPublisher = (dir: string) =>
+    new Publisher({
+      db: options.db,
+      dir,
+      render: renderPublic,
+      staticFiles: deps.staticFiles,
+      now: options.now,
+      command: options.config.publishCommand,
+      origin: {
+        build: basename(options.entry ? dirname(dirname(options.entry)) : (activeBuild() ?? '')),
+        publicUrl: options.config.publicUrl,
+      },
+    });
+  // What only the holder of the background lease runs. A publisher is made afresh at each
+  // takeover: it reads the snapshot's manifest as the previous holder left it.
+  let publisher: Publisher | undefined;
+  let stops: Array<() => Promise<void> | void> = [];
+  const work: BackgroundWork = {
+    start() {
+      stops = (options.workers ?? defaultWorkers).map((w) => w.start(deps));
+      publisher = publishDir ? newPublisher(publishDir) : undefined;
+      deps.publishing = publisher;
+      publisher?.start();
+    },
+    async stop() {
+      const [p, s] = [publisher, stops];
+      publisher = undefined;
+      deps.publishing = undefined;
+      stops = [];
+      await p?.stop();
+      await Promise.all(s.map((stop) => stop()));
+    },
+  };
+  const background = new BackgroundLease({ db: options.db, owner, work, beatMs: options.leaseBeatMs });
+  deps.background = background;
   const honoListener = getRequestListener(app.fetch);
+  const hsts = strictTransportSecurity(options.config.publicUrl);
   const server = createServer((req, res) => {
+    // Merged into whatever the answer's own headers are (writeHead keeps headers set before it).
+    if (hsts) res.setHeader('strict-transport-security', hsts);
     if ((req.method === 'GET' || req.method === 'HEAD') && req.url) {
       const entry = deps.staticFiles?.get(req.url) ?? deps.cache.get(cacheKeyFor(req.url));
       if (entry) {
@@ -109,18 +154,20 @@ export async function startServer(options: {
     server.once('error', reject);
     server.listen(options.config.port, options.config.host, () => resolve());
   });
-  const stops = (options.workers ?? defaultWorkers).map((w) => w.start(deps));
-  publisher?.start();
+  background.begin();
+  await background.settled();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.config.port;
   const host = options.config.host === '0.0.0.0' || options.config.host === '::' ? 'localhost' : options.config.host;
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    publisher,
+    get publisher() {
+      return publisher;
+    },
+    background,
     close: async () => {
-      await publisher?.stop();
-      await Promise.all(stops.map((stop) => stop()));
+      await background.close();
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema/index.ts';
@@ -23,7 +23,10 @@ export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)),
  * applies pending migrations.
  */
 export function openDatabase(path: string, options: { migrate?: boolean; verify?: boolean } = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    keepPrivate(path);
+  }
   const sqlite = new Database(path);
   if (options.verify) assertIntact(sqlite);
   sqlite.pragma('journal_mode = WAL');
@@ -33,6 +36,25 @@ export function openDatabase(path: string, options: { migrate?: boolean; verify?
   if (options.migrate !== false) applyMigrations(db);
   sqlite.pragma('foreign_keys = ON');
   return db;
+}
+
+/** Readable and writable by the service's user alone (contacts, password and session hashes). */
+export const DATABASE_FILE_MODE = 0o600;
+
+/**
+ * The database file is created (or kept) with mode 0600 whatever the umask; SQLite gives its
+ * `-wal` and `-shm` the database's own mode when it creates them, and any left from before are
+ * brought to it too. A file the process does not own keeps its mode (the owner decides).
+ */
+function keepPrivate(path: string): void {
+  if (!existsSync(path)) closeSync(openSync(path, 'a', DATABASE_FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, DATABASE_FILE_MODE);
+    } catch {
+      // Missing (-wal, -shm before the first write) or not ours.
+    }
+  }
 }
 
 export class DatabaseCorruptError extends Error {}

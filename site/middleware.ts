@@ -6,6 +6,7 @@ import type { PageLocals } from '../api/context.ts';
 import { consoleAccess, consoleSession, LOGIN_CSRF_COOKIE, sameSecret } from './console/session.ts';
 import { touchSession } from '#db/commands/consoleSessions.ts';
 import { isConsolePath } from '../api/consoleSession.ts';
+import { tooBusy } from '../api/pages.ts';
 
 const CONSOLE_HEADERS: Record<string, string> = {
   // api/app.ts never caches or shares a response that says private/no-store.
@@ -46,12 +47,16 @@ const ACCESS_PATHS: Record<'verify' | 'password' | 'enrol', string[]> = {
 };
 
 export const onRequest = defineMiddleware(async (context, next) => {
+  // A page route matched: this rendering counts against the client's render budget, if the server says so.
+  if ((context.locals as Partial<PageLocals>).admitRender?.() === false) return tooBusy();
   const path = context.url.pathname;
   if (!isConsolePath(path)) return next();
-  // An unknown path (/noc/nada): @astrojs/node renders 404.astro without the locals the server
-  // passes (no route matched), so there is no database to find a session in. The 404 page is
-  // public; it only needs the console's headers.
-  const response = (context.locals as Partial<PageLocals>).db ? await guard(context, next) : await next();
+  // Fail closed: a console request without the server's locals (no database, so no session can be
+  // established) is refused, never rendered. The server answers paths no route matches itself
+  // (api/app.ts), so this is only ever reached by a request that did not come through it.
+  const response = (context.locals as Partial<PageLocals>).db
+    ? await guard(context, next)
+    : refusal(404, 'Página no encontrada', 'La dirección no existe.');
   for (const [name, value] of Object.entries(CONSOLE_HEADERS)) response.headers.set(name, value);
   return response;
 });

@@ -1,6 +1,6 @@
 // Without RESEND_API_KEY: each message becomes an .eml file under data/outbox/ (beside the
 // database), so a newcomer can open exactly what would have been sent.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '#db/client.ts';
 import type { DeliveryResult, Transport } from '#db/outbox/worker.ts';
@@ -101,7 +101,9 @@ export function fileTransport(
     batchSize: 100,
     forgetPayloadWhenSent: true,
     async send(batch) {
-      await mkdir(dir, { recursive: true });
+      // Messages hold subscribers' addresses: the folder and its files are the service's alone.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700).catch(() => {});
       const compose = emailComposer(db, config);
       const results: DeliveryResult[] = [];
       for (const row of batch) {
@@ -119,7 +121,7 @@ export function fileTransport(
         // (a full disk leaves the temporary file, removed here, not a truncated .eml).
         const partial = join(dir, `.${name}.partial`);
         try {
-          await writeFile(partial, eml);
+          await writeFile(partial, eml, { mode: 0o600 });
           await rename(partial, join(dir, name));
           results.push({ id: row.id, outcome: 'sent', providerMessageId: name });
         } catch (err) {

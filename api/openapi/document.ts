@@ -5,7 +5,7 @@
 // api/openapi/responses.ts, and the words and examples from api/openapi/operations.ts.
 import { z } from 'zod';
 import type { RouterRoute } from 'hono/types';
-import { instant, publicFieldNames } from '#db/commands/input.ts';
+import { historicInstant, instant, publicFieldNames } from '#db/commands/input.ts';
 import { apiScopeLabels } from '#db/enums.ts';
 import { MAX_BODY_BYTES } from '../http.ts';
 import { routeScopes, type RouteScope } from '../scopes.ts';
@@ -52,7 +52,7 @@ function toJsonSchema(
     unrepresentable: 'any',
     override: (ctx) => {
       const json = ctx.jsonSchema as JsonSchema;
-      if (ctx.zodSchema === instant) {
+      if (ctx.zodSchema === instant || ctx.zodSchema === historicInstant) {
         for (const key of Object.keys(json)) delete json[key];
         Object.assign(json, {
           type: 'string',

@@ -2,6 +2,8 @@
 // change touched, and which change with time alone. A route names its family with `each`
 // (api/publish/routes.ts); a new family is one more entry here.
 import type { Db } from '#db/client.ts';
+import { EARLIEST_EVENT } from '#db/commands/input.ts';
+import { MAX_SCHEDULE_AHEAD_YEARS } from '#db/domain/maintenance.ts';
 import { zonedMonthKey } from '#db/domain/time.ts';
 import {
   areaSlugs,
@@ -45,15 +47,32 @@ export interface Collection {
   quarterHourFigures?: boolean;
 }
 
-/** "2026-09" … "2026-12": every month from `from` to `to`, both included. */
-function monthRange(from: string, to: string): string[] {
+/**
+ * The months a month family may publish: from 2000-01 (no incident is older: db/commands/input.ts
+ * `EARLIEST_EVENT`) to two years ahead (no window is scheduled further: db/domain/maintenance.ts).
+ * Data written before those rules (a window in 2099, an incident in the year 1000) is served by
+ * Node on demand, never published month by month: a year-9999 window once started a publish of
+ * ~95,000 months that never finished.
+ */
+function monthBounds(now: Date): { earliest: string; latest: string } {
+  return {
+    earliest: zonedMonthKey(EARLIEST_EVENT),
+    latest: shiftMonth(zonedMonthKey(now), 12 * MAX_SCHEDULE_AHEAD_YEARS),
+  };
+}
+
+/** "2026-09" … "2026-12": every month from `from` to `to`, both included, within `monthBounds`. */
+function monthRange(from: string, to: string, now: Date): string[] {
+  const { earliest, latest } = monthBounds(now);
   const months: string[] = [];
-  for (let m = from; m <= to; m = shiftMonth(m, 1)) months.push(m);
+  // A month key of a year before 1000 is not even four digits: it is before 2000 all the same.
+  const start = /^\d{4}-\d{2}$/.test(from) && from >= earliest ? from : earliest;
+  for (let m = start; m <= to && m <= latest; m = shiftMonth(m, 1)) months.push(m);
   return months;
 }
 
-function monthsOf(windows: Array<{ from: Date; until: Date }>): string[] {
-  return [...new Set(windows.flatMap((w) => monthRange(zonedMonthKey(w.from), zonedMonthKey(w.until))))];
+function monthsOf(windows: Array<{ from: Date; until: Date }>, now: Date): string[] {
+  return [...new Set(windows.flatMap((w) => monthRange(zonedMonthKey(w.from), zonedMonthKey(w.until), now)))];
 }
 
 const incidents: Collection = {
@@ -81,17 +100,14 @@ const historyMonths: Collection = {
   all: (db, now) => {
     const first = firstIncidentStart(db);
     const current = zonedMonthKey(now);
-    return monthRange(first && zonedMonthKey(first) < current ? zonedMonthKey(first) : current, current);
+    return monthRange(first && first.getTime() < now.getTime() ? zonedMonthKey(first) : current, current, now);
   },
-  touched: (change, db, now) =>
-    renamesAny(change)
-      ? historyMonths.all(db, now)
-      : [
-          ...new Set([
-            ...incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey),
-            zonedMonthKey(now),
-          ]),
-        ],
+  touched: (change, db, now) => {
+    if (renamesAny(change)) return historyMonths.all(db, now);
+    const { earliest } = monthBounds(now);
+    const started = incidentFootprint(db, [...change.incidents]).startedAt.map(zonedMonthKey);
+    return [...new Set([...started.filter((m) => /^\d{4}-\d{2}$/.test(m) && m >= earliest), zonedMonthKey(now)])];
+  },
   // At the turn of a month the previous month gains its "next" link.
   timely: (db, now) => historyMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
 };
@@ -104,12 +120,12 @@ const calendarMonths: Collection = {
     const from = span && zonedMonthKey(span.first) < current ? zonedMonthKey(span.first) : current;
     const last =
       span && zonedMonthKey(span.last) > shiftMonth(current, 1) ? zonedMonthKey(span.last) : shiftMonth(current, 1);
-    return monthRange(from, last);
+    return monthRange(from, last, now);
   },
   touched: (change, db, now) =>
     renamesAny(change)
       ? calendarMonths.all(db, now)
-      : monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows),
+      : monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows, now),
   // "Today" is marked in the current month's grid (and unmarked in the previous one).
   timely: (db, now) =>
     calendarMonths
@@ -127,15 +143,16 @@ const calendarMonths: Collection = {
 const availabilityMonths: Collection = {
   all: (db, now) => {
     const { first, current } = availabilityMonthRange(db, now);
-    return monthRange(first, current);
+    return monthRange(first, current, now);
   },
   touched: (change, db, now) => {
     if (renamesAny(change)) return availabilityMonths.all(db, now);
     const { first, current } = availabilityMonthRange(db, now);
     const months = new Set([current]);
     for (const at of incidentFootprint(db, [...change.incidents]).startedAt) months.add(zonedMonthKey(at));
-    for (const m of monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows)) months.add(m);
-    return [...months].filter((m) => m >= first && m <= current);
+    for (const m of monthsOf(maintenanceFootprint(db, [...change.maintenances]).windows, now)) months.add(m);
+    const { earliest } = monthBounds(now);
+    return [...months].filter((m) => /^\d{4}-\d{2}$/.test(m) && m >= first && m >= earliest && m <= current);
   },
   timely: (db, now) => availabilityMonths.all(db, now).filter((m) => m >= shiftMonth(zonedMonthKey(now), -1)),
   refresh: 'quarter-hour',

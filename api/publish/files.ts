@@ -3,6 +3,7 @@
 // half a file.
 import {
   existsSync,
+  chmodSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -29,6 +30,14 @@ export function fileFor(path: string): string {
 
 export class SnapshotDirError extends Error {}
 
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 /**
  * How a file is compressed on disk. `hot`: what readers fetch all the time (`/`, the feeds, an
  * open incident, this month): gzip 9 and brotli 5, the smallest transfer. `history`: the bulk of
@@ -43,6 +52,21 @@ const HISTORY_GZIP_LEVEL = 6;
 
 let tempCounter = 0;
 
+/** The snapshot is nginx's to read: files 0644, directories 0755, whatever the umask. */
+const PUBLIC_FILE_MODE = 0o644;
+const PUBLIC_DIR_MODE = 0o755;
+
+/** Creates `dir` (and its missing parents up to an existing one) readable by nginx. */
+function mkdirPublic(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: PUBLIC_DIR_MODE });
+  if (first === undefined) return;
+  // chmod each directory made, from the first one created down to `dir` (the umask trimmed them).
+  for (let d = dir; ; d = dirname(d)) {
+    chmodSync(d, PUBLIC_DIR_MODE);
+    if (d === first || dirname(d) === d) break;
+  }
+}
+
 /**
  * Writes `bytes` to `file` through a temporary file in the same directory and a rename(2),
  * with the given modification time: nginx derives Last-Modified and its ETag (mtime and size)
@@ -52,6 +76,8 @@ function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number): voi
   const temp = join(dirname(file), `.tmp-${process.pid}-${++tempCounter}`);
   try {
     writeFileSync(temp, bytes);
+    // Readable by nginx whatever the service's umask (0077 keeps the database private).
+    chmodSync(temp, PUBLIC_FILE_MODE);
     utimesSync(temp, mtimeSeconds, mtimeSeconds);
     renameSync(temp, file);
   } catch (err) {
@@ -83,7 +109,7 @@ export class SnapshotDir {
    */
   constructor(dir: string) {
     this.dir = dir;
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirPublic(dir);
     const manifest = join(dir, MANIFEST);
     if (existsSync(manifest)) {
       const saved = JSON.parse(readFileSync(manifest, 'utf8')) as {
@@ -111,12 +137,19 @@ export class SnapshotDir {
   private changedFiles = new Set<string>();
   private removedFiles = new Set<string>();
 
-  /** Writes one URL's bytes and compressed forms; false when the file already holds them. */
-  write(path: string, entry: CachedEntry, mtimeSeconds: number, compression: Compression = 'hot'): boolean {
+  /**
+   * Writes one URL's bytes and compressed forms; false when the file already holds them. nginx's
+   * ETag is the file's mtime in seconds and its size: a file replaced within the second of its
+   * previous version gets that mtime plus one second (it may run a few seconds ahead in a burst),
+   * so two versions never share an ETag and publishes never wait for the clock.
+   */
+  write(path: string, entry: CachedEntry, nowSeconds: number, compression: Compression = 'hot'): boolean {
     const name = fileFor(path);
     const file = join(this.dir, name);
-    if (this.published.get(path) === entry.etag && existsSync(file)) return false;
-    mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    const exists = existsSync(file);
+    if (this.published.get(path) === entry.etag && exists) return false;
+    const mtimeSeconds = exists ? Math.max(nowSeconds, Math.floor(statSync(file).mtimeMs / 1000) + 1) : nowSeconds;
+    mkdirPublic(dirname(file));
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = compression === 'hot';
     // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
@@ -188,13 +221,18 @@ export class SnapshotDir {
     );
   }
 
-  /** Leftover temporary files of a process that died mid-write. */
+  /**
+   * Leftover temporary files of a process that died mid-write. Those of a live process (another
+   * server on the same directory, writing right now) are left alone: its rename would fail.
+   */
   removeTemporaryFiles(): void {
     const walk = (d: string) => {
       for (const name of readdirSync(d)) {
         const full = join(d, name);
-        if (name.startsWith('.tmp-')) rmSync(full, { force: true });
-        else if (statSync(full).isDirectory()) walk(full);
+        if (name.startsWith('.tmp-')) {
+          const pid = Number(/^\.tmp-(\d+)-/.exec(name)?.[1]);
+          if (!(pid > 0 && pid !== process.pid && processExists(pid))) rmSync(full, { force: true });
+        } else if (statSync(full).isDirectory()) walk(full);
       }
     };
     walk(this.dir);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '#db/client.ts';
 import { dataWatcher, type DataWatcher } from '#db/dataWatcher.ts';
 import { changeCursor, changeSequence, changesSince, type ChangeCursor } from '#db/queries/index.ts';
@@ -167,7 +167,6 @@ export class Publisher {
   private clockTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  private lastSecond = 0;
   /** The quarter hour (ms / 15 min) whose figures were last refreshed by a tick. */
   private lastQuarter = -1;
   private stopped = false;
@@ -313,11 +312,9 @@ export class Publisher {
   }
 
   private async cycle(): Promise<void> {
-    // One publish per wall-clock second at most: nginx's ETag is the file's mtime (in seconds)
-    // and size, so two versions of a file written in the same second with the same size would
-    // share an ETag and a reader revalidating could keep the older one. A burst is coalesced.
-    const wait = (this.lastSecond + 1) * 1000 - Date.now();
-    if (wait > 0) await sleep(wait);
+    // No waiting for the next wall-clock second: SnapshotDir.write gives a file replaced within
+    // its previous version's second the next second as mtime, so nginx's ETags (mtime, size)
+    // stay distinct. Writes that arrive during a publish are coalesced into the next one.
     let change = this.pending;
     const tick = this.pendingTick;
     this.pending = emptyChange();
@@ -367,8 +364,7 @@ export class Publisher {
     this.publishes++;
     const cursor = this.cursor;
     const readAt = this.cursorReadAt;
-    const second = Math.max(Math.floor(Date.now() / 1000), this.lastSecond + 1);
-    this.lastSecond = second;
+    const second = Math.floor(Date.now() / 1000);
     const targets =
       isEmpty(change) && !tick
         ? new Map<string, { fresh: boolean }>()

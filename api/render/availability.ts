@@ -1,7 +1,7 @@
 // The month's availability as JSON (GET /api/v1/reports/availability) and CSV (the same with
 // format=csv, and the public /disponibilidad/AAAA-MM.csv): the figures of /disponibilidad, from
 // the same report (db/queries/availability.ts), with more decimals.
-import { stringify } from 'csv-stringify/sync';
+import { csvDocument } from './csv.ts';
 import { PARTIAL_OUTAGE_WEIGHT, type AvailabilityTally } from '#db/domain/availability.ts';
 import { MIN_NOTICE_MS } from '#db/domain/maintenance.ts';
 import { TIME_ZONE } from '#db/enums.ts';
@@ -133,12 +133,7 @@ export function availabilityCsv(m: MonthAvailability): string {
   }
   for (const c of m.ungrouped)
     records.push(row('servicio', '', c.component.name, c.component.slug, c.percent, c.tally, c.incidents.length));
-  return stringify(records, {
-    header: true,
-    columns: [...AVAILABILITY_CSV_COLUMNS],
-    bom: true,
-    record_delimiter: 'windows',
-  });
+  return csvDocument(AVAILABILITY_CSV_COLUMNS, records);
 }
 
 /** Every service's month for billing (NOC only: company and customer are in it). */
@@ -211,10 +206,5 @@ export function servicesCsv(month: string, list: ServiceMonth[]): string {
     s.compensation?.total ?? '',
     formatLocalIso(s.to),
   ]);
-  return stringify(records, {
-    header: true,
-    columns: [...SERVICES_CSV_COLUMNS],
-    bom: true,
-    record_delimiter: 'windows',
-  });
+  return csvDocument(SERVICES_CSV_COLUMNS, records);
 }

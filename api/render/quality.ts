@@ -1,6 +1,6 @@
 // Network quality per area as files (/calidad/:area.json and .csv): pure functions over the view
 // model the page renders (db/queries/quality.ts), so the page, the JSON and the CSV never differ.
-import { stringify } from 'csv-stringify/sync';
+import { csvDocument } from './csv.ts';
 import { qualityMetrics, type QualityMetric } from '#db/enums.ts';
 import { HOUR_MS, minuteDate, type Summary } from '#db/domain/quality.ts';
 import { zonedIso } from '#db/domain/time.ts';
@@ -57,15 +57,6 @@ export const QUALITY_CSV_COLUMNS = [
 ] as const;
 
 /**
- * A spreadsheet cell must not start a formula: a component named «=HYPERLINK(…)» would run in
- * Excel or LibreOffice (CSV injection). Such text is prefixed with an apostrophe, as OWASP
- * advises; every text cell is also quoted.
- */
-function cell(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-/**
  * One row per component, metric and period: the last hour and the last 30 days (the page's
  * figures), then the 24-hour chart's five-minute buckets and the 30-day chart's hours. A period
  * without data has empty figures (never zeros). UTF-8 with BOM, CRLF, like the availability CSV.
@@ -74,7 +65,7 @@ export function qualityCsv(view: AreaQuality): string {
   const records: Array<Array<string | number | null>> = [];
   const num = (v: number | null) => (v === null ? '' : String(Math.round(v * 1000) / 1000));
   for (const { component, metrics } of view.components) {
-    const head = [cell(view.area.name), cell(component.name), component.slug];
+    const head = [view.area.name, component.name, component.slug];
     for (const metric of qualityMetrics) {
       const m: MetricSeries = metrics[metric];
       const lastHourFrom = new Date(view.computedTo.getTime() - HOUR_MS);
@@ -111,13 +102,7 @@ export function qualityCsv(view: AreaQuality): string {
         row('hora', minuteDate(h.hour * 60), minuteDate(h.hour * 60 + 60), h.p50, h.p95, null, h.minutes);
     }
   }
-  return stringify(records, {
-    header: true,
-    columns: [...QUALITY_CSV_COLUMNS],
-    bom: true,
-    record_delimiter: 'windows',
-    quoted_string: true,
-  });
+  return csvDocument(QUALITY_CSV_COLUMNS, records, { quoteText: true });
 }
 
 /** A URL as the NOC may see it: without the user and password it may carry. */

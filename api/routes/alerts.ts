@@ -35,7 +35,11 @@ export function alertRoutes(deps: AppDeps) {
   app.use('*', requireToken(db, now));
   const needs = scopeGuard(deps);
   const intakeLimit = limitBody(MAX_ALERT_BODY_BYTES, 'El envío de alertas');
-  const context = (c: Context<Env>): IntakeContext => ({ now: now(), tokenName: c.get('tokenName') });
+  const context = (c: Context<Env>): IntakeContext => ({
+    now: now(),
+    tokenName: c.get('tokenName'),
+    applier: deps.instanceId,
+  });
   // The raw text is kept with the delivery; Hono caches the body, so reading it twice is free.
   const body = async (c: Context<Env>) => ({ json: await readJsonObject(c), text: await c.req.text() });
   const counted = (source: AlertFormat, result: IntakeResult) => {
@@ -48,12 +52,12 @@ export function alertRoutes(deps: AppDeps) {
 
   app.post('/alertmanager', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    const result = counted('alertmanager', receiveAlertmanagerWebhook(db, json, text, context(c)));
+    const result = counted('alertmanager', await receiveAlertmanagerWebhook(db, json, text, context(c)));
     return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/grafana', needs('alerts'), intakeLimit, async (c) => {
     const { json, text } = await body(c);
-    const result = counted('grafana', receiveGrafanaWebhook(db, json, text, context(c)));
+    const result = counted('grafana', await receiveGrafanaWebhook(db, json, text, context(c)));
     return c.json(intakeJson(result, componentCatalogue(db)));
   });
   app.post('/', needs('alerts'), limitBody(MAX_BODY_BYTES), async (c) => {

@@ -166,6 +166,8 @@ export function operationsRoutes(deps: AppDeps) {
       status: write.writable ? 'ok' : 'unavailable',
       ...(write.writable ? {} : { error: { code: write.code, message: write.message } }),
       database: { writable: write.writable },
+      // Another server on the same database does the background work while this one is on standby.
+      background: deps.background?.role ?? null,
       publish: state.publish && {
         lag_seconds: state.publish.lagSeconds,
         last_publish_at: state.publish.lastPublishAt?.toISOString() ?? null,

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { readCsvText } from '../csvBody.ts';
 import { CommandError, notFound } from '#db/commands/errors.ts';
 import { replaceServiceInventory, serviceInventoryFromCsv } from '#db/commands/services.ts';
 import {
@@ -48,7 +49,7 @@ export function serviceRoutes(deps: AppDeps) {
     const type = c.req.header('content-type') ?? '';
     let input;
     if (/^text\/csv\s*(;|$)/i.test(type)) {
-      const text = await c.req.text();
+      const text = await readCsvText(c);
       if (text.trim() === '')
         throw new CommandError(
           400,

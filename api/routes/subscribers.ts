@@ -25,6 +25,7 @@ import type { AppDeps, Env } from '../context.ts';
 import { requestClient } from '../clientIp.ts';
 import { commandInput, parseJsonBody } from '../validate.ts';
 import { limitBody, tokenContext } from '../http.ts';
+import { csvDocument } from '../render/csv.ts';
 import { channelPolicy } from '../channels/policy.ts';
 import { maskedAddress } from '#db/subscriptions/channels.ts';
 import { outboxHealthByChannel } from '#db/outbox/enqueue.ts';
@@ -64,12 +65,6 @@ function subscriberJson(s: SubscriberView, slugs: Map<string, string>) {
     components: s.componentIds,
     component_slugs: s.componentIds.map((id) => slugs.get(id) ?? id),
   };
-}
-
-/** RFC 4180 field, with spreadsheet formula injection (=, +, -, @) neutralised. */
-function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /**
@@ -122,25 +117,23 @@ export function subscriberRoutes(deps: AppDeps) {
   app.get('/subscribers.csv', auth, needs('subscribers'), (c) => {
     const slugs = new Map(componentCatalogue(db).all.map((x) => [x.id, x.slug]));
     // The columns email subscribers had first; a subscriber on another channel adds its channel and address last.
-    const lines = ['id,email,kind,customer_id,confirmed_at,created_at,components,channel,address'];
-    for (const s of listSubscribers(db)) {
-      lines.push(
-        [
-          s.id,
-          s.email ?? '',
-          s.kind,
-          s.customerId ?? '',
-          s.confirmedAt?.toISOString() ?? '',
-          s.createdAt.toISOString(),
-          s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' '),
-          s.channel,
-          maskedAddress(s.channel, s.address),
-        ]
-          .map(csvField)
-          .join(','),
-      );
-    }
-    return c.body(`${lines.join('\r\n')}\r\n`, 200, {
+    const records = listSubscribers(db).map((s) => [
+      s.id,
+      s.email ?? '',
+      s.kind,
+      s.customerId ?? '',
+      s.confirmedAt?.toISOString() ?? '',
+      s.createdAt.toISOString(),
+      s.allComponents ? '*' : s.componentIds.map((id) => slugs.get(id) ?? id).join(' '),
+      s.channel,
+      maskedAddress(s.channel, s.address),
+    ]);
+    const csv = csvDocument(
+      ['id', 'email', 'kind', 'customer_id', 'confirmed_at', 'created_at', 'components', 'channel', 'address'],
+      records,
+      { bom: false },
+    );
+    return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8; header=present',
       'content-disposition': 'attachment; filename="suscriptores.csv"',
       'cache-control': 'no-store',

@@ -50,7 +50,11 @@ export function emailWorker(options: EmailWorkerOptions = {}): BackgroundWorker 
               lastPurge = deps.now().getTime();
             }
             // Up to 50 batches per pass, then the loop comes round (and can be stopped).
-            const handled = await drainOutbox(deps.db, transport, { now: deps.now, maxBatches: 50 });
+            const handled = await drainOutbox(deps.db, transport, {
+              now: deps.now,
+              maxBatches: 50,
+              owner: deps.instanceId,
+            });
             if (handled > 0) continue;
           } catch (err) {
             // A database locked by another process is waited out quietly: the next pass retries.

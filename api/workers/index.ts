@@ -3,6 +3,7 @@ import { clockWorker } from './clock.ts';
 import { webhookWorker } from './webhooks.ts';
 import { emailWorker } from './email.ts';
 import { qualityWorker } from './quality.ts';
+import { alertResumer } from './alertResumer.ts';
 import { channelWorkers } from './channels.ts';
 import { outboxRetention } from './outboxRetention.ts';
 
@@ -23,5 +24,6 @@ export const workers: BackgroundWorker[] = [
   emailWorker(),
   channelWorkers(),
   qualityWorker(),
+  alertResumer(),
   outboxRetention(),
 ];

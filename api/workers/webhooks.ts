@@ -32,6 +32,7 @@ export function webhookWorker(options: WebhookWorkerOptions = {}): BackgroundWor
         // from a crash and re-sends it, so two concurrent drains would deliver twice.
         running = drainOutbox(deps.db, transport, {
           now: deps.now,
+          owner: deps.instanceId,
           maxBatches: 25,
           // Stopping between batches leaves the next one claimed but unsent: it goes first,
           // unchanged, at the next start (the outbox's crash path), without burning an attempt.

@@ -1,6 +1,7 @@
 import type { AuditSubject, SubjectType } from '../auditSubjects.ts';
 import type { Db } from '../client.ts';
 import { auditLog } from '../schema/index.ts';
+import { bulkInsert } from './bulkInsert.ts';
 
 export interface Actor {
   /** `client`: someone not signed in, named by address (a failed sign-in). */
@@ -67,4 +68,25 @@ export function recordAudit(
       details: details === undefined ? null : JSON.stringify(details),
     })
     .run();
+}
+
+/** Audit rows written together (a large alert delivery's slice), through one prepared statement. */
+export function recordAudits(
+  db: Db,
+  rows: ReadonlyArray<{ actor: Actor; action: string; subject: AuditSubject; at: Date; details?: unknown }>,
+): void {
+  const values = rows.map(({ actor, action, subject, at, details }) => {
+    audited.get(db)?.add(subject.type);
+    return {
+      at,
+      actorKind: actor.kind,
+      actorName: actor.name,
+      action,
+      subjectType: subject.type,
+      subjectId: 'id' in subject ? (subject.id ?? null) : null,
+      changed: 'changed' in subject ? subject.changed : null,
+      details: details === undefined ? null : JSON.stringify(details),
+    };
+  });
+  bulkInsert(db, auditLog, values);
 }

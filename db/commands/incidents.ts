@@ -27,7 +27,7 @@ import {
 } from '../schema/index.ts';
 import { recordStatusEvent, setComponentStatus } from './catalog.ts';
 import { CommandError, notFound, unknownRefs } from './errors.ts';
-import { bodyText, elementList, instant, nameText, noteText, parseInput, ref } from './input.ts';
+import { bodyText, elementList, historicInstant, instant, nameText, noteText, parseInput, ref } from './input.ts';
 import { assertKnownElements } from './services.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 import { noteChange, recordAudit } from './audit.ts';
@@ -65,7 +65,7 @@ export const incidentUpdateInput = z.strictObject(updateFields);
 export const createIncidentInput = z.strictObject({
   name: nameText('Escriba un título, p. ej. «Corte de fibra en Metepec».', 'El título'),
   impact: incidentImpact.optional(),
-  startedAt: instant.optional(),
+  startedAt: historicInstant.optional(),
   ...updateFields,
 });
 /** A correction of the incident itself, not a new update. */

@@ -80,11 +80,15 @@ export interface TextRule {
  * (U+202A–U+202E, U+2066–U+2069): a U+202E in a component name shows the rest of the line, and
  * what follows it on the page, in reverse ("Trojan Source"). Arabic or Hebrew text needs none of
  * them; the plain marks U+200E/U+200F, which change no order by themselves, stay allowed.
- * Multi-line fields keep tab, line feed and carriage return.
+ * The line and paragraph separators U+2028/U+2029 are refused too: they end a JavaScript string
+ * literal in some embedding contexts (a name inside an inline script or JSONP) and no keyboard
+ * types them. Multi-line fields keep tab, line feed and carriage return, the only line breaks.
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
-const FORBIDDEN_IN_LINE = /\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069]/u;
-const FORBIDDEN_IN_TEXT = /(?![\t\n\r])\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069]/u;
+const UNICODE_SEPARATOR = /[\u2028\u2029]/u;
+const FORBIDDEN_IN_LINE = /\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+const FORBIDDEN_IN_TEXT =
+  /(?![\t\n\r])\p{Cc}|\p{Noncharacter_Code_Point}|\p{Cs}|[\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
 
 function forbiddenCharacterMessage(label: string, value: string, multiline: boolean): string | null {
   const match = (multiline ? FORBIDDEN_IN_TEXT : FORBIDDEN_IN_LINE).exec(value);
@@ -94,9 +98,11 @@ function forbiddenCharacterMessage(label: string, value: string, multiline: bool
   const what =
     !multiline && /[\t\n\r]/.test(match[0])
       ? 'un salto de línea o tabulador'
-      : BIDI_CONTROL.test(match[0])
-        ? `un carácter que invierte la dirección del texto (${code})`
-        : `un carácter de control o no válido (${code})`;
+      : UNICODE_SEPARATOR.test(match[0])
+        ? `un separador de línea o de párrafo Unicode (${code})`
+        : BIDI_CONTROL.test(match[0])
+          ? `un carácter que invierte la dirección del texto (${code})`
+          : `un carácter de control o no válido (${code})`;
   return `${label} contiene ${what} en la posición ${position}; quítelo y vuelva a intentarlo.`;
 }
 
@@ -185,6 +191,17 @@ export const instant = z.union([z.date(), z.string()], { error: TIMESTAMP_MESSAG
     return z.NEVER;
   }
   return new Date(value);
+});
+
+/**
+ * The earliest instant a past event (an incident's start) may have: SOMNET's records start long
+ * after, and an incident in the year 1000 appeared in no month of the history.
+ */
+export const EARLIEST_EVENT = new Date('2000-01-01T00:00:00-06:00');
+
+/** An instant of SOMNET's history: not before 2000-01-01. */
+export const historicInstant = instant.refine((d) => d.getTime() >= EARLIEST_EVENT.getTime(), {
+  message: 'La fecha no puede ser anterior al 1 de enero de 2000.',
 });
 
 /** `startedAt` → `started_at`: the name a field has in the API, in error paths and in forms. */

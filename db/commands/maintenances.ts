@@ -22,7 +22,9 @@ import {
   hasEnoughNotice,
   isLowImpactWindow,
   isWindowInProgress,
+  latestWindowStart,
   LOCKED_ONCE_STARTED,
+  MAX_SCHEDULE_AHEAD_YEARS,
   MIN_NOTICE_MS,
   REMINDER_BEFORE_MS,
   startsInPast,
@@ -125,7 +127,19 @@ function resolveComponentRefs(db: Db, refs: string[]): string[] {
 }
 
 /** The rules every window obeys, checked on creation and on every reschedule. */
-function checkWindow(from: Date, until: Date, policy: MaintenancePolicy): void {
+function checkWindow(from: Date, until: Date, policy: MaintenancePolicy, now: Date): void {
+  if (from.getTime() > latestWindowStart(now).getTime())
+    throw new CommandError(
+      422,
+      'window_too_far',
+      `Un mantenimiento se programa con hasta ${MAX_SCHEDULE_AHEAD_YEARS} años de anticipación.`,
+      [
+        {
+          path: 'scheduled_for',
+          message: `Debe empezar a más tardar el ${formatDateTime(latestWindowStart(now))} (${ZONE_LABEL}).`,
+        },
+      ],
+    );
   const maxHours = policy.maxWindowHours ?? DEFAULT_MAX_WINDOW_HOURS;
   const problem = windowProblem(from, until, maxHours);
   if (problem === 'ends_before_start') {
@@ -344,7 +358,7 @@ export function createMaintenance(
 ): MaintenanceResult {
   const input = parseInput(createMaintenanceInput, raw);
   return runCommand(db, () => {
-    checkWindow(input.scheduledFor, input.scheduledUntil, policy);
+    checkWindow(input.scheduledFor, input.scheduledUntil, policy, now);
     const emergency = input.emergency ?? false;
     checkNotice(now, input.scheduledFor, emergency, input.emergencyReason);
     const componentIds = resolveComponentRefs(db, input.components);
@@ -422,7 +436,7 @@ export function updateMaintenance(
           [{ path: 'scheduled_until', message: 'Indique una hora futura.' }],
         );
     }
-    checkWindow(from, until, policy);
+    checkWindow(from, until, policy, now);
     if (emergency && !emergencyReason?.trim()) checkNotice(now, from, true, emergencyReason);
     // Bringing a window forward is a new notice and needs 72 h again; postponing never does.
     if (m.status === 'scheduled' && from.getTime() < m.scheduledFor.getTime())

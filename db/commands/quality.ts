@@ -638,7 +638,7 @@ export function evaluateQualityThresholds(db: Db, now: Date): { fired: number; r
           window_minutes: String(c.minutes),
         },
       };
-      receiveGenericAlert(db, alert, JSON.stringify({ ...alert, value: c.value }), { now });
+      receiveGenericAlert(db, alert, JSON.stringify({ ...alert, value: c.value }), { now, ownSource: 'quality' });
       if (c.firing) {
         db.$client
           .prepare('INSERT INTO quality_threshold_alerts (fingerprint, component_id, since, value) VALUES (?, ?, ?, ?)')

@@ -400,13 +400,20 @@ const MEASUREMENTS: ReadonlyArray<[string, RegExp]> = [
   ],
 ];
 
+/** What one alert measured («pérdida de paquetes»), or null when its words name no measurement. */
+export function measureOf(alert: AlertWords): string | null {
+  const text = plainWords(alert);
+  return MEASUREMENTS.find(([, re]) => re.test(text))?.[0] ?? null;
+}
+
 /** What the alerts measured, at most two things («pérdida de paquetes», «latencia alta»), or null. */
 export function measuredFault(alerts: Iterable<AlertWords>): string | null {
   const found: string[] = [];
   for (const alert of alerts) {
-    const text = plainWords(alert);
-    const measure = MEASUREMENTS.find(([, re]) => re.test(text))?.[0];
+    const measure = measureOf(alert);
     if (measure && !found.includes(measure)) found.push(measure);
+    // Two named and a third: the title is decided.
+    if (found.length > 2) break;
   }
   if (found.length === 0) return null;
   return found.length <= 2 ? found.join(' y ') : `${found.slice(0, 2).join(', ')} y más`;

@@ -76,6 +76,19 @@ export function windowProblemMessage(
   return `La ventana no puede durar más de ${maxHours} horas${length ? ` (dura ${length})` : ''}; divida el trabajo en varias ventanas.`;
 }
 
+/**
+ * How far ahead a window may be scheduled: two years. Every month from now to a window's month
+ * is published (calendars, history); a window in 2099 once made a publish write 871 pages.
+ */
+export const MAX_SCHEDULE_AHEAD_YEARS = 2;
+
+/** The latest start a window may have when scheduled at `now`. */
+export function latestWindowStart(now: Date): Date {
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_SCHEDULE_AHEAD_YEARS);
+  return limit;
+}
+
 /** A start already past (beyond the clock skew tolerated): refused, emergency or not. */
 export function startsInPast(now: Date, start: Date): boolean {
   return start.getTime() < now.getTime() - PAST_TOLERANCE_MS;

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import type { Db } from '../client.ts';
 import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
+import { leaseHolder } from '../commands/lease.ts';
 import { outboxMessages } from '../schema/index.ts';
 
 export type OutboxRow = typeof outboxMessages.$inferSelect;
@@ -42,6 +43,12 @@ export interface Transport {
 
 export interface DrainOptions {
   now?: () => Date;
+  /**
+   * The server instance draining (its background lease's owner, db/commands/lease.ts): batches it
+   * claims carry it, and a batch another instance claimed is left alone while that instance
+   * holds the lease. Without it (a one-off drain), claims carry no owner.
+   */
+  owner?: string;
   maxAttempts?: number;
   /** Stops after this many batches (the worker calls again). */
   maxBatches?: number;
@@ -76,7 +83,7 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
   for (let b = 0; b < (options.maxBatches ?? Infinity); b++) {
     let batch: { rows: OutboxRow[]; key: string; resumed?: boolean };
     try {
-      batch = await backgroundWrite(db, () => claimBatch(db, transport, now()));
+      batch = await backgroundWrite(db, () => claimBatch(db, transport, now(), options.owner ?? null));
     } catch (err) {
       // Another process holds the write lock: nothing is claimed; the worker's next pass tries again.
       if (isDatabaseBusy(err)) break;
@@ -96,7 +103,16 @@ export async function drainOutbox(db: Db, transport: Transport, options: DrainOp
     const at = now();
     await backgroundWrite(
       db,
-      () => recordResults(db, batch.rows, results, at, maxAttempts, transport.forgetPayloadWhenSent === true),
+      () =>
+        recordResults(
+          db,
+          batch.rows,
+          results,
+          at,
+          maxAttempts,
+          transport.forgetPayloadWhenSent === true,
+          options.owner ?? null,
+        ),
       { attempts: 35 },
     );
     reportOutcomes(transport.channel, batch.rows, results, maxAttempts);
@@ -122,12 +138,31 @@ function reportOutcomes(channel: string, rows: OutboxRow[], results: DeliveryRes
     if (count > 0) for (const listener of outcomeListeners) listener(channel, outcome, count);
 }
 
-function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]; key: string; resumed?: boolean } {
+/**
+ * Whether a claimed batch may be taken: it is ours or nobody's, or its claimant is no longer the
+ * live holder of the background lease (it died, froze past its lease, or stopped). A live
+ * claimant's batch is never taken, however long its provider takes to answer: taking it was how
+ * two servers on one database sent every webhook twice.
+ */
+function mayTake(db: Db, claimedBy: string | null, owner: string | null): boolean {
+  if (claimedBy === null || claimedBy === owner) return true;
+  return leaseHolder(db, Date.now())?.owner !== claimedBy;
+}
+
+function claimBatch(
+  db: Db,
+  transport: Transport,
+  at: Date,
+  owner: string | null,
+): { rows: OutboxRow[]; key: string; resumed?: boolean } {
   return db.$client
     .transaction(() => {
-      // A batch claimed before a crash goes first, unchanged.
-      const claimed = db
-        .select()
+      // Only the live holder of the background lease claims: a process that froze and lost it
+      // may run one more pass before its next beat tells it so.
+      if (owner !== null && leaseHolder(db, Date.now())?.owner !== owner) return { rows: [], key: '' };
+      // A batch claimed before a crash (or by a process that lost the lease) goes first, unchanged.
+      const leftovers = db
+        .select({ batchKey: outboxMessages.batchKey, claimedBy: outboxMessages.claimedBy })
         .from(outboxMessages)
         // Literal condition, so SQLite can use the partial index outbox_claimed_idx.
         .where(
@@ -138,15 +173,17 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
           ),
         )
         .orderBy(asc(outboxMessages.id))
-        .limit(1)
-        .get();
+        .limit(20)
+        .all();
+      const claimed = leftovers.find((l) => mayTake(db, l.claimedBy, owner));
       if (claimed) {
         const rows = db
-          .select()
-          .from(outboxMessages)
+          .update(outboxMessages)
+          .set({ claimedBy: owner })
           .where(and(eq(outboxMessages.batchKey, claimed.batchKey!), eq(outboxMessages.status, 'pending')))
-          .orderBy(asc(outboxMessages.id))
-          .all();
+          .returning()
+          .all()
+          .sort((a, b) => a.id - b.id);
         return { rows, key: claimed.batchKey!, resumed: true };
       }
       const rows = db
@@ -166,7 +203,7 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
       if (rows.length === 0) return { rows, key: '' };
       const key = batchKeyFor(rows);
       db.update(outboxMessages)
-        .set({ batchKey: key })
+        .set({ batchKey: key, claimedBy: owner })
         .where(
           inArray(
             outboxMessages.id,
@@ -174,7 +211,7 @@ function claimBatch(db: Db, transport: Transport, at: Date): { rows: OutboxRow[]
           ),
         )
         .run();
-      return { rows: rows.map((r) => ({ ...r, batchKey: key })), key };
+      return { rows: rows.map((r) => ({ ...r, batchKey: key, claimedBy: owner })), key };
     })
     .immediate();
 }
@@ -186,15 +223,26 @@ function recordResults(
   at: Date,
   maxAttempts: number,
   forgetPayload: boolean,
+  owner: string | null,
 ): void {
   const byId = new Map(results.map((r) => [r.id, r]));
   db.$client
     .transaction(() => {
+      // Only rows still claimed by us: a process that froze past its lease finds its batch
+      // taken over (and sent again) by the new holder, whose outcome stands.
+      const ours = new Set(
+        (
+          db.$client
+            .prepare(`SELECT id FROM outbox_messages WHERE batch_key = ? AND status = 'pending' AND claimed_by IS ?`)
+            .all(rows[0].batchKey, owner) as Array<{ id: number }>
+        ).map((r) => r.id),
+      );
       // Sent rows are the common case (100 per batch): one prepared statement each.
       const markSent = db.$client.prepare(
-        `UPDATE outbox_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, provider_message_id = ?, last_error = NULL${forgetPayload ? ", payload = '{}'" : ''} WHERE id = ?`,
+        `UPDATE outbox_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, provider_message_id = ?, last_error = NULL, claimed_by = NULL${forgetPayload ? ", payload = '{}'" : ''} WHERE id = ?`,
       );
       for (const row of rows) {
+        if (!ours.has(row.id)) continue;
         const result = byId.get(row.id) ?? {
           id: row.id,
           outcome: 'retry' as const,
@@ -205,7 +253,7 @@ function recordResults(
           markSent.run(at.getTime(), result.providerMessageId ?? null, row.id);
         } else if (result.outcome === 'failed' || attempts >= maxAttempts) {
           db.update(outboxMessages)
-            .set({ status: 'failed', attempts, lastError: result.error })
+            .set({ status: 'failed', attempts, lastError: result.error, claimedBy: null })
             .where(eq(outboxMessages.id, row.id))
             .run();
         } else {
@@ -216,6 +264,8 @@ function recordResults(
               attempts,
               lastError: result.error,
               nextAttemptAt: new Date(at.getTime() + backoffMs(attempts, result.retryAfterMs)),
+              // No longer in flight: whoever holds the lease when it is due sends it again.
+              claimedBy: null,
             })
             .where(eq(outboxMessages.id, row.id))
             .run();

@@ -43,6 +43,29 @@ export function activeAlertRows(db: Db): AlertRow[] {
 }
 
 /**
+ * What the active alerts that change status automatically impose (db/domain/alerts.ts
+ * `alertContribution` reads these columns only): the reconciler's view of thousands of firing
+ * alerts without their labels and annotations.
+ */
+export function automaticAlertHolds(db: Db) {
+  return db
+    .select({
+      id: alerts.id,
+      status: alerts.status,
+      flapping: alerts.flapping,
+      componentIds: alerts.componentIds,
+      suppressedIds: alerts.suppressedIds,
+      proposedStatus: alerts.proposedStatus,
+      mode: alerts.mode,
+      effect: alerts.effect,
+      startsAt: alerts.startsAt,
+    })
+    .from(alerts)
+    .where(and(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true)), eq(alerts.effect, 'automatic')))
+    .all();
+}
+
+/**
  * The first alert that opened an incident: the earliest `startsAt` among the alerts linked to it
  * (through its draft, or directly because they fired while it was open). Null for incidents no
  * alert opened. SLA and availability reports take an incident's real start from here.

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
 import {
   alertEffects,
@@ -33,8 +34,51 @@ export const alertDeliveries = sqliteTable(
     receivedAt: integer('received_at', { mode: 'timestamp_ms' }).notNull(),
     lastReceivedAt: integer('last_received_at', { mode: 'timestamp_ms' }).notNull(),
     timesReceived: integer('times_received').notNull().default(1),
+    /**
+     * A large group is applied in slices, each its own transaction (db/commands/alerts/receive.ts):
+     * 'applying' until the last one, with `cursor` alerts of the body applied so far, by
+     * `applier` (a server instance, db/commands/lease.ts) whose work it stays while
+     * `applierUntil` is ahead. A server that died mid-way leaves it 'applying': the holder of the
+     * background lease resumes it from the stored body.
+     */
+    state: text('state', { enum: ['applying', 'applied'] })
+      .notNull()
+      .default('applied'),
+    cursor: integer('cursor').notNull().default(0),
+    applier: text('applier'),
+    applierUntil: integer('applier_until', { mode: 'timestamp_ms' }),
+    /** JSON while applying: the components its slices touched and fired, and the outcome so far. */
+    progress: text('progress').notNull().default('{}'),
   },
-  (t) => [index('alert_deliveries_last_idx').on(t.lastReceivedAt)],
+  (t) => [
+    index('alert_deliveries_last_idx').on(t.lastReceivedAt),
+    index('alert_deliveries_applying_idx')
+      .on(t.state)
+      .where(sql`state = 'applying'`),
+  ],
+);
+
+/**
+ * The last notice of each alert group as applied: Alertmanager and Grafana resend a whole group
+ * every group_interval, and a resend that says what was applied last is one comparison of
+ * `digest` (or, byte for byte, of `rawDigest`) and writes nothing. `stamp` is what the rules,
+ * the catalogue and the maintenance windows were when it was applied: a change there makes the
+ * same notice worth evaluating again. `seenAt` / `resendsSeen` are refreshed at most every few
+ * minutes, so that an alert resent all day is never taken for stale.
+ */
+export const alertGroups = sqliteTable(
+  'alert_groups',
+  {
+    /** Format, sender and the group's own key (Alertmanager's groupKey; a generic alert's source and id). */
+    key: text('key').primaryKey(),
+    digest: text('digest').notNull(),
+    rawDigest: text('raw_digest').notNull(),
+    stamp: text('stamp').notNull(),
+    deliveryId: integer('delivery_id').notNull(),
+    appliedAt: integer('applied_at', { mode: 'timestamp_ms' }).notNull(),
+    seenAt: integer('seen_at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [index('alert_groups_raw_idx').on(t.rawDigest)],
 );
 
 /**
@@ -111,6 +155,8 @@ export const alerts = sqliteTable(
     draftId: text('draft_id').references(() => incidentDrafts.id, { onDelete: 'set null' }),
     incidentId: text('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
     deliveryId: integer('delivery_id'),
+    /** Digest of the last notice written to this episode (db/domain/alerts.ts `noticeDigest`): the same again writes nothing. */
+    noticeDigest: text('notice_digest'),
     firstReceivedAt: integer('first_received_at', { mode: 'timestamp_ms' }).notNull(),
     lastReceivedAt: integer('last_received_at', { mode: 'timestamp_ms' }).notNull(),
     lastFiredAt: integer('last_fired_at', { mode: 'timestamp_ms' }).notNull(),

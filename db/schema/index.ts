@@ -11,3 +11,4 @@ export * from './subscribers.ts';
 export * from './alerts.ts';
 export * from './services.ts';
 export * from './quality.ts';
+export * from './lease.ts';

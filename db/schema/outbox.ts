@@ -10,6 +10,7 @@ import { sqliteTable, text, integer, index, primaryKey } from 'drizzle-orm/sqlit
  * - `status` 'cancelled': withdrawn before any provider saw it (e.g. the recipient unsubscribed).
  * - `batchKey` is set when a worker claims rows for one provider call, before the call: after a
  *   crash the same rows are re-sent under the same key, which providers use for idempotency.
+ * - `claimedBy` names who claimed them: a live claimant's batch is never taken (db/outbox/worker.ts).
  */
 export const outboxMessages = sqliteTable(
   'outbox_messages',
@@ -29,6 +30,12 @@ export const outboxMessages = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
     batchKey: text('batch_key'),
+    /**
+     * The server instance that claimed the batch (its background lease's owner). While that
+     * instance holds its lease the batch is its own, however long the provider takes; once the
+     * lease has expired or passed on, the batch is a dead process's leftover and goes again.
+     */
+    claimedBy: text('claimed_by'),
     lastError: text('last_error'),
     providerMessageId: text('provider_message_id'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),

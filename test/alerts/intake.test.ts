@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
-import { settleAlerts } from '#db/commands/alerts/index.ts';
+import { GROUP_SEEN_REFRESH_MS, settleAlerts } from '#db/commands/alerts/index.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { discardDraft, publishDraft } from '#db/commands/incidentDrafts.ts';
 import { createMaintenance, postMaintenanceUpdate } from '#db/commands/maintenances.ts';
@@ -9,6 +9,7 @@ import { findComponent } from '#db/commands/catalog.ts';
 import { incidentAlertSummary, incidentFirstAlertStart, openDrafts } from '#db/queries/index.ts';
 import {
   alertDeliveries,
+  alertGroups,
   alerts,
   auditLog,
   componentStatusEvents,
@@ -109,16 +110,27 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     const stop = onCommit(t.db, () => {
       commits++;
     });
+    const rowsNow = () => ({
+      alerts: t.db.select().from(alerts).all(),
+      deliveries: t.db.select().from(alertDeliveries).all(),
+      groups: t.db.select().from(alertGroups).all(),
+    });
+    const stored = rowsNow();
+    // An unchanged resend is one comparison: it writes nothing at all (not even a receipt time)…
     for (let i = 0; i < 3; i++) {
-      t.clock.advance(5 * 60_000);
+      t.clock.advance(60_000);
       const { res, body } = await post('/api/v1/alerts/alertmanager', payload);
       expect(res.status).toBe(200);
       expect(body).toMatchObject({ duplicate: true, alerts: [expect.objectContaining({ change: 'resent' })] });
     }
+    expect(rowsNow()).toEqual(stored);
+    // …except, at most every 10 minutes, the time its alerts were last received (never stale).
+    t.clock.advance(GROUP_SEEN_REFRESH_MS);
+    await post('/api/v1/alerts/alertmanager', payload);
+    expect(t.db.select().from(alerts).get()!.lastReceivedAt).toEqual(t.clock.now());
     expect(counts(t.db)).toEqual(before);
     expect(commits).toBe(0);
     stop();
-    expect(t.db.select().from(alertDeliveries).get()!.timesReceived).toBe(4);
     // A new alert joining the group: Alertmanager resends the first one with it.
     const withRadio = alertmanagerPayload([
       oltDown,
@@ -400,6 +412,28 @@ describe('POST /api/v1/alerts (generic: Zabbix, LibreNMS, scripts)', () => {
     const { severity: _, ...noSeverity } = zabbix;
     await refused(noSeverity, 'severity');
     expect(counts(t.db)).toEqual(before);
+  });
+
+  it('cannot use a dedicated endpoint’s source: a generic "alertmanager" alert resolves nothing of Alertmanager’s', async () => {
+    const payload = alertmanagerPayload([oltDown]);
+    const { body } = await post('/api/v1/alerts/alertmanager', payload);
+    const fingerprint = body.alerts[0].fingerprint as string;
+    expect(status('metepec-fibra')).toBe('major_outage');
+    const before = counts(t.db);
+    for (const source of ['alertmanager', 'grafana', 'quality', 'Alertmanager']) {
+      const res = await t.json('POST', '/api/v1/alerts', {
+        ...zabbix,
+        source,
+        id: fingerprint,
+        status: 'resolved',
+        components: ['metepec-fibra'],
+      });
+      expect(res.status, source).toBe(422);
+      const { error } = await res.json();
+      expect(error.fields).toEqual([{ path: 'source', message: expect.stringContaining(`«${source}»`) }]);
+    }
+    expect(counts(t.db)).toEqual(before);
+    expect(status('metepec-fibra')).toBe('major_outage');
   });
 });
 

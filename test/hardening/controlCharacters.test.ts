@@ -77,6 +77,9 @@ describe('through the API', () => {
       ['PATCH', '/api/v1/components/metepec-fibra', { name: 'Fibra\ufffe' }, 'name'],
       ['PATCH', '/api/v1/groups/metepec', { name: 'Metepec\u{1ffff}' }, 'name'],
       ['PATCH', '/api/v1/components/metepec-fibra', { name: 'Fibra \u202eacitpó' }, 'name'],
+      // The line and paragraph separators end a JavaScript string in some embeddings.
+      ['PATCH', '/api/v1/components/metepec-fibra', { name: 'Fibra\u2028óptica' }, 'name'],
+      ['POST', '/api/v1/incidents', { name: 'Corte', status: 'investigating', body: 'Uno\u2029dos' }, 'body'],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await server.api(method, path, body);
@@ -85,7 +88,7 @@ describe('through the API', () => {
         {
           path: field,
           message: expect.stringMatching(
-            /contiene un carácter (de control o no válido|que invierte la dirección del texto) \(U\+[0-9A-F]{4,6}\)/,
+            /contiene (un carácter de control o no válido|un carácter que invierte la dirección del texto|un separador de línea o de párrafo Unicode) \(U\+[0-9A-F]{4,6}\)/,
           ),
         },
       ]);

@@ -212,6 +212,14 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     expect(preflight).toBe(204);
   });
 
+  it('sends HSTS on what it serves itself when the request came over https, never over plain http', async () => {
+    for (const path of published()) {
+      const secure = await get(`${nginx.url}${path}`, { 'x-forwarded-proto': 'https' });
+      expect(secure.headers['strict-transport-security'], path).toBe('max-age=31536000');
+      expect((await get(`${nginx.url}${path}`)).headers['strict-transport-security'], path).toBeUndefined();
+    }
+  });
+
   it('sends "¿Me afecta?" lookups to Node, never to a file: per service, private, behind the per-IP limit', async () => {
     expect(existsSync(join(publishDir, 'mi-servicio'))).toBe(false);
     const page = await get(`${nginx.url}/mi-servicio`);

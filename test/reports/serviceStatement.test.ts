@@ -79,7 +79,7 @@ const get = (path: string) => fetch(`${s.url}${path}`);
 const api = (path: string) => fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
 
 describe('per-service statement', () => {
-  it("shows the month of one service, its incidents and NOM-184's estimate, and nothing private", async () => {
+  it('shows the month of one service and its incidents, and nothing private: no company, contact or money', async () => {
     const res = await get('/mi-servicio/som-12345/reporte/2026-11');
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -88,16 +88,16 @@ describe('per-service statement', () => {
     expect(html).toContain(formatPercent(100 * (1 - 60 / NOVEMBER)));
     expect(html).toContain(`<a href="/incidentes/${metepecId}">Corte de fibra en Metepec</a>`);
     expect(html).not.toContain(towerId);
-    // 3,499 × 60 / 43,200 = 4.86; 20 % of it = 0.97; total 5.83.
-    expect(html).toContain('Renta mensual: $3,499.00');
-    expect(html).toContain('$4.86');
-    expect(html).toContain('$0.97');
-    expect(html).toContain('Total estimado: $5.83');
-    expect(html).toContain('Es una estimación');
+    // The public URL says the time without service and that the bonus is applied, never an amount
+    // (3,499 a month, 5.83 estimated: those are in the token API below).
+    expect(html).toContain('Bonificación (NOM-184-SCFI-2018)');
+    expect(html).toContain('estuvo 1 h sin servicio');
     for (const secret of ['Abarrotes', 'Sucursal Centro', 'Laura', 'esperanza.mx', 'OLT-MET-01', 'PON-MET-01'])
       expect(html, secret).not.toContain(secret);
-    // Without a price in the inventory, no estimate.
-    expect(await (await get('/mi-servicio/SOM-12346/reporte/2026-11')).text()).not.toContain('Bonificación estimada');
+    for (const money of ['$', '3,499', '3499', '5.83', '4.86', '0.97', 'MXN', 'Renta'])
+      expect(html, money).not.toContain(money);
+    // Without a price in the inventory, no bonus section.
+    expect(await (await get('/mi-servicio/SOM-12346/reporte/2026-11')).text()).not.toContain('Bonificación (NOM-184');
   });
 
   it("counts an incident that named one of the service's elements, and announced maintenance not at all", async () => {

@@ -11,6 +11,7 @@ import {
   affectedServicesFor,
   componentCatalogue,
   incidentScope,
+  listServices,
   maintenanceScope,
 } from '#db/queries/index.ts';
 import { testApp } from '../support/db.ts';
@@ -186,6 +187,58 @@ describe('PUT /api/v1/services (CSV)', () => {
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error.code).toBe('invalid_csv');
     expect(count('services')).toBe(2);
+  });
+});
+
+describe('PUT /api/v1/services (CSV in other encodings)', () => {
+  const header = 'service_id,customer_id,company,label,technology,component,contact_name,contact_email';
+  const rows = (company: string) =>
+    `${header}\r\nSOM-50001,C-500,${company},Matriz,Fibra óptica,toluca-fibra,Begoña Núñez,bego@pena.mx\r\n`;
+  const put = (bytes: Buffer, type: string) =>
+    app.request('/api/v1/services', {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': type },
+      body: new Uint8Array(bytes),
+    });
+  const stored = () => listServices(db, {}).map((s) => [s.company, s.label, s.technology, s.contacts[0]?.name]);
+
+  it('honours charset=iso-8859-1 and windows-1252, and stores the accents as they are', async () => {
+    const latin1 = await put(Buffer.from(rows('Compañía Peña'), 'latin1'), 'text/csv; charset=iso-8859-1');
+    expect(latin1.status, await latin1.clone().text()).toBe(200);
+    expect(stored()).toEqual([['Compañía Peña', 'Matriz', 'Fibra óptica', 'Begoña Núñez']]);
+    // Windows-1252: the typographic quotes of 0x93/0x94 are its own.
+    const cp1252 = Buffer.from(rows('Peña «Hermanos» X').replace('«', '\u0093').replace('»', '\u0094'), 'latin1');
+    const res = await put(cp1252, 'text/csv; charset="Windows-1252"');
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(stored()[0][0]).toBe('Peña “Hermanos” X');
+  });
+
+  it('refuses bytes that do not decode with a 400 naming the line, never storing U+FFFD; an unknown charset is a 415', async () => {
+    const before = stored();
+    // A Latin-1 file sent as UTF-8 (the default, or said explicitly).
+    for (const type of ['text/csv', 'text/csv; charset=utf-8']) {
+      const res = await put(Buffer.from(rows('Compañía Peña'), 'latin1'), type);
+      expect(res.status).toBe(400);
+      const { error } = await res.json();
+      expect(error.code).toBe('invalid_encoding');
+      expect(error.message).toContain('línea 2');
+      expect(error.fields).toEqual([{ path: 'line.2', message: error.message }]);
+    }
+    // A byte Windows-1252 leaves undefined.
+    const undefinedByte = await put(
+      Buffer.concat([
+        Buffer.from(`${header}\r\n\r\nSOM-1,C-1,E`),
+        Buffer.from([0x81]),
+        Buffer.from(',M,F,toluca-fibra,A,a@b.mx\r\n'),
+      ]),
+      'text/csv; charset=windows-1252',
+    );
+    expect(undefinedByte.status).toBe(400);
+    expect((await undefinedByte.json()).error.message).toContain('línea 3');
+    const unknown = await put(Buffer.from(rows('Peña')), 'text/csv; charset=shift_jis');
+    expect(unknown.status).toBe(415);
+    expect(stored()).toEqual(before);
+    expect(JSON.stringify(stored())).not.toContain('\ufffd');
   });
 });
 

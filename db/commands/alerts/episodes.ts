@@ -1,18 +1,8 @@
 // The alerts table: one row per firing episode of an alert (source + fingerprint). Reads a row
-// as the domain's types (db/domain/alerts.ts) and writes what a transition decided.
-import { and, desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../client.ts';
-import {
-  alertContribution,
-  type AlertEpisode,
-  type AlertEvaluation,
-  type AlertTransition,
-  type AlertWords,
-} from '../../domain/alerts.ts';
+// as the domain's types (db/domain/alerts.ts); ./receive.ts writes what a transition decided.
+import { alertContribution, type AlertEpisode, type AlertEvaluation, type AlertWords } from '../../domain/alerts.ts';
 import type { FaultStatus } from '../../domain/rollup.ts';
-import { newId } from '../../ids.ts';
 import type { AlertRow } from '../../queries/alerts.ts';
-import { alerts } from '../../schema/index.ts';
 
 export const json = (v: unknown) => JSON.stringify(v);
 export const ids = (v: string) => JSON.parse(v) as string[];
@@ -36,7 +26,9 @@ export function episodeOf(row: AlertRow): AlertEpisode {
 }
 
 /** The statuses a stored alert imposes now, by component (db/domain/alerts.ts `alertContribution`). */
-export function contribution(row: AlertRow): Map<string, FaultStatus> {
+export function contribution(
+  row: Pick<AlertRow, 'componentIds' | 'suppressedIds' | 'proposedStatus' | 'mode' | 'effect' | 'status' | 'flapping'>,
+): Map<string, FaultStatus> {
   return alertContribution({ ...evaluationOf(row), status: row.status, flapping: row.flapping });
 }
 
@@ -48,15 +40,6 @@ export function wordsOf(row: Pick<AlertRow, 'labels' | 'annotations' | 'summary'
     summary: row.summary,
     description: row.description,
   };
-}
-
-export function latestEpisode(db: Db, source: string, fingerprint: string): AlertRow | undefined {
-  return db
-    .select()
-    .from(alerts)
-    .where(and(eq(alerts.source, source), eq(alerts.fingerprint, fingerprint)))
-    .orderBy(desc(alerts.firstReceivedAt), desc(sql`rowid`))
-    .get();
 }
 
 /** The columns a notice brings: its facts and what the rules made of it. */
@@ -80,21 +63,3 @@ export type NoticeColumns = Pick<
   | 'note'
   | 'templateId'
 >;
-
-/** Writes what a transition decided and returns the episode's row as it now stands. */
-export function writeEpisode(
-  db: Db,
-  transition: AlertTransition,
-  latest: AlertRow | undefined,
-  key: Pick<AlertRow, 'format' | 'source' | 'fingerprint'>,
-  notice: NoticeColumns,
-): AlertRow {
-  if (transition.write === 'insert')
-    return db
-      .insert(alerts)
-      .values({ id: newId(), ...key, ...transition.episode, ...notice })
-      .returning()
-      .get();
-  const set = transition.write === 'update' ? { ...notice, ...transition.set } : transition.set;
-  return db.update(alerts).set(set).where(eq(alerts.id, latest!.id)).returning().get();
-}

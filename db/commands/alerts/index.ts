@@ -1,7 +1,8 @@
 // Alert intake from monitoring (Alertmanager, Grafana, generic senders), in one file per job:
 //   intake.ts      each sender's schema, normalised to one IncomingAlert; the three entry points
 //   evaluate.ts    what the NOC's rules make of one alert (components, status, mode, template)
-//   receive.ts     one delivery applied in one transaction, through db/domain/alerts.ts `alertTransition`
+//   receive.ts     a delivery applied (large ones in slices), through db/domain/alerts.ts `alertTransition`
+//   groups.ts      alert groups as last applied: an unchanged resend is one comparison
 //   episodes.ts    the alerts table: an episode read as domain types, a transition written
 //   reconciler.ts  component status following the alerts that hold it
 //   drafts.ts      a firing alert linked to an open incident, or a draft opened or joined
@@ -12,9 +13,11 @@ export {
   genericAlertInput,
   grafanaWebhookInput,
   MAX_ALERTS_PER_PAYLOAD,
+  RESERVED_ALERT_SOURCES,
   receiveAlertmanagerWebhook,
   receiveGenericAlert,
   receiveGrafanaWebhook,
+  resumeDelivery,
   type AlertmanagerWebhook,
   type GenericAlert,
   type GrafanaWebhook,
@@ -22,6 +25,8 @@ export {
   type IntakeContext,
 } from './intake.ts';
 export { type AlertChange, type IntakeResult } from './receive.ts';
-export { DELIVERY_RETENTION_MS } from './deliveries.ts';
+export { DELIVERY_RETENTION_MS, stalledDeliveries } from './deliveries.ts';
+export { ALERT_SLICE } from './receive.ts';
+export { GROUP_SEEN_REFRESH_MS } from './groups.ts';
 export { linkDraftAlerts } from './drafts.ts';
 export { nextAlertSettleDue, settleAlerts } from './settle.ts';

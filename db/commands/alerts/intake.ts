@@ -6,8 +6,9 @@ import { z } from 'zod';
 import type { Db } from '../../client.ts';
 import { componentRefsFromLabels } from '../../domain/alerts.ts';
 import type { AlertFormat, AlertStatus } from '../../enums.ts';
+import { CommandError } from '../errors.ts';
 import { instant, LIMITS, parseInput, ref, refList, text } from '../input.ts';
-import { receive, type IntakeResult } from './receive.ts';
+import { receive, receiveInSlices, unchangedResend, type IntakeResult } from './receive.ts';
 
 /** How many alerts one webhook may carry; Alertmanager's `max_alerts` is unlimited by default. */
 export const MAX_ALERTS_PER_PAYLOAD = 5_000;
@@ -166,12 +167,16 @@ export interface Delivery {
   receiver: string | null;
   rawBody: string;
   alerts: IncomingAlert[];
+  /** Alertmanager's and Grafana's group: an unchanged resend of it costs one comparison (./groups.ts). */
+  groupKey?: string;
 }
 
 export interface IntakeContext {
   now: Date;
   /** The API token that authenticated the sender, recorded with the delivery. */
   tokenName?: string;
+  /** The server instance applying a large delivery (db/commands/lease.ts): no other resumes it while it lives. */
+  applier?: string;
 }
 
 type EnvelopeAlert = z.output<typeof alertmanagerAlert>;
@@ -194,28 +199,70 @@ function fromEnvelope(a: EnvelopeAlert): IncomingAlert {
   };
 }
 
+/** The group an envelope names, read before it is validated (an unchanged resend needs nothing more). */
+function envelopeGroup(raw: unknown): { receiver: string; groupKey: string; fingerprints: string[] } | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { receiver, groupKey, alerts } = raw as Record<string, unknown>;
+  if (typeof receiver !== 'string' || typeof groupKey !== 'string' || !Array.isArray(alerts)) return null;
+  const fingerprints: string[] = [];
+  for (const a of alerts) {
+    const fingerprint = (a as { fingerprint?: unknown } | null)?.fingerprint;
+    if (typeof fingerprint !== 'string') return null;
+    fingerprints.push(fingerprint);
+  }
+  return { receiver, groupKey, fingerprints };
+}
+
+/** The two senders of whole groups: a byte-identical resend is answered before validation. */
+function receiveEnvelope(
+  db: Db,
+  format: 'alertmanager' | 'grafana',
+  schema: typeof alertmanagerWebhookInput | typeof grafanaWebhookInput,
+  message: string,
+  raw: unknown,
+  rawBody: string,
+  ctx: IntakeContext,
+): Promise<IntakeResult> {
+  const named = envelopeGroup(raw);
+  const resend = named && unchangedResend(db, { format, source: format, ...named, rawBody }, ctx.now);
+  if (resend) return Promise.resolve(resend);
+  const delivery = deliveryOf(format, parseInput(schema, raw, { message, keepNames: true }), rawBody);
+  const same = unchangedResend(db, { ...delivery, fingerprints: delivery.alerts.map((a) => a.fingerprint) }, ctx.now);
+  return same ? Promise.resolve(same) : receiveInSlices(db, delivery, ctx);
+}
+
+function deliveryOf(
+  format: 'alertmanager' | 'grafana',
+  input: z.output<typeof alertmanagerWebhookInput> | z.output<typeof grafanaWebhookInput>,
+  rawBody: string,
+): Delivery {
+  return {
+    format,
+    source: format,
+    receiver: input.receiver,
+    rawBody,
+    alerts: input.alerts.map(fromEnvelope),
+    groupKey: input.groupKey,
+  };
+}
+
+const envelopes = {
+  alertmanager: {
+    schema: alertmanagerWebhookInput,
+    message: 'El envío de Alertmanager no es válido; no se registró nada.',
+  },
+  grafana: { schema: grafanaWebhookInput, message: 'El envío de Grafana no es válido; no se registró nada.' },
+} as const;
+
 /** POST /api/v1/alerts/alertmanager. `rawBody` is kept as received. */
 export function receiveAlertmanagerWebhook(
   db: Db,
   raw: AlertmanagerWebhook | unknown,
   rawBody: string,
   ctx: IntakeContext,
-): IntakeResult {
-  const input = parseInput(alertmanagerWebhookInput, raw, {
-    message: 'El envío de Alertmanager no es válido; no se registró nada.',
-    keepNames: true,
-  });
-  return receive(
-    db,
-    {
-      format: 'alertmanager',
-      source: 'alertmanager',
-      receiver: input.receiver,
-      rawBody,
-      alerts: input.alerts.map(fromEnvelope),
-    },
-    ctx,
-  );
+): Promise<IntakeResult> {
+  const { schema, message } = envelopes.alertmanager;
+  return receiveEnvelope(db, 'alertmanager', schema, message, raw, rawBody, ctx);
 }
 
 /** POST /api/v1/alerts/grafana. */
@@ -224,21 +271,60 @@ export function receiveGrafanaWebhook(
   raw: GrafanaWebhook | unknown,
   rawBody: string,
   ctx: IntakeContext,
-): IntakeResult {
-  const input = parseInput(grafanaWebhookInput, raw, {
-    message: 'El envío de Grafana no es válido; no se registró nada.',
-    keepNames: true,
-  });
-  return receive(
-    db,
-    { format: 'grafana', source: 'grafana', receiver: input.receiver, rawBody, alerts: input.alerts.map(fromEnvelope) },
-    ctx,
-  );
+): Promise<IntakeResult> {
+  const { schema, message } = envelopes.grafana;
+  return receiveEnvelope(db, 'grafana', schema, message, raw, rawBody, ctx);
 }
 
-/** POST /api/v1/alerts (the generic shape, public names already turned into the schema's). */
-export function receiveGenericAlert(db: Db, raw: GenericAlert, rawBody: string, ctx: IntakeContext): IntakeResult {
+/**
+ * A stored body applied again from where it stopped: a large delivery whose server died
+ * half-way ('applying', its applier's lease run out), resumed by the holder of the background
+ * lease. It was validated whole when it was accepted.
+ */
+export async function resumeDelivery(
+  db: Db,
+  stored: { format: string; body: string; tokenName: string | null },
+  ctx: IntakeContext,
+): Promise<IntakeResult | null> {
+  if (stored.format !== 'alertmanager' && stored.format !== 'grafana') return null;
+  const { schema, message } = envelopes[stored.format];
+  const input = parseInput(schema, JSON.parse(stored.body), { message, keepNames: true });
+  return receiveInSlices(db, deliveryOf(stored.format, input, stored.body), {
+    ...ctx,
+    tokenName: stored.tokenName ?? undefined,
+  });
+}
+
+/**
+ * Sources that belong to one sender: the dedicated endpoints' and the site's own network-quality
+ * thresholds. An alert's episode is found by source and fingerprint, so a generic alert under
+ * one of these names could fire or resolve that sender's alerts.
+ */
+export const RESERVED_ALERT_SOURCES: Readonly<Record<string, string>> = {
+  alertmanager: 'POST /api/v1/alerts/alertmanager',
+  grafana: 'POST /api/v1/alerts/grafana',
+  quality: 'los umbrales de calidad de red del propio sitio',
+};
+
+/**
+ * POST /api/v1/alerts (the generic shape, public names already turned into the schema's).
+ * `ownSource` is the one reserved source its caller owns (the quality thresholds' 'quality').
+ */
+export function receiveGenericAlert(
+  db: Db,
+  raw: GenericAlert,
+  rawBody: string,
+  ctx: IntakeContext & { ownSource?: string },
+): IntakeResult {
   const input = parseInput(genericAlertInput, raw, { message: 'La alerta no es válida; no se registró nada.' });
+  const reserved = Object.keys(RESERVED_ALERT_SOURCES).find((s) => s === input.source.toLowerCase());
+  if (reserved && reserved !== ctx.ownSource)
+    throw new CommandError(422, 'validation_failed', 'La alerta no es válida; no se registró nada.', [
+      {
+        path: 'source',
+        message: `La fuente «${input.source}» es de ${RESERVED_ALERT_SOURCES[reserved]}; use otro nombre, p. ej. "zabbix".`,
+      },
+    ]);
   const refs = input.components ?? [input.component!];
   const alert: IncomingAlert = {
     fingerprint: input.id,

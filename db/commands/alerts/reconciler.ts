@@ -4,7 +4,7 @@ import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../../client.ts';
 import { statusRank, type FaultStatus } from '../../domain/rollup.ts';
 import type { ComponentStatus } from '../../enums.ts';
-import { activeAlertRows } from '../../queries/alerts.ts';
+import { automaticAlertHolds } from '../../queries/alerts.ts';
 import { componentTimeline } from '../../queries/availability.ts';
 import { openIncidentHolding, windowHolding, type ComponentHolder } from '../../queries/holders.ts';
 import { components, componentStatusEvents } from '../../schema/index.ts';
@@ -16,7 +16,7 @@ type Target = { status: FaultStatus; alertId: string; startsAt: Date };
 /** Component id → the worst status its holding alerts impose, and the alert that imposes it. */
 function alertTargets(db: Db): Map<string, Target> {
   const targets = new Map<string, Target>();
-  for (const row of activeAlertRows(db)) {
+  for (const row of automaticAlertHolds(db)) {
     for (const [componentId, status] of contribution(row)) {
       const current = targets.get(componentId);
       if (!current || statusRank(status) > statusRank(current.status))
