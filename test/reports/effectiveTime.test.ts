@@ -207,7 +207,11 @@ describe('effective time: the same minutes everywhere', () => {
     const total = cents(cents(proportional) + cents(proportional * 0.2));
     const html = await page('/mi-servicio/SOM-12345/reporte/2026-12');
     expect(html).toContain(`Sin servicio: ${durationText(metepecMinutes)}`);
-    expect(html).toContain(`Total estimado: ${money(total)}`);
+    // The statement's URL is public: it states the minutes and that the bonus is applied, never an
+    // amount; the estimate is in the token API below.
+    expect(html).toContain('sin que tenga que reclamarla');
+    expect(html).not.toContain(money(total));
+    expect(html).not.toMatch(/\$\s?\d/);
     expect(html).toContain('al 7 dic 2026, 14:00, hora del centro de México');
     const lerma = await page('/mi-servicio/SOM-20001/reporte/2026-12');
     expect(lerma).toContain(`Sin servicio: ${durationText(lermaMinutes)}`);
