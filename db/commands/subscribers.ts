@@ -103,6 +103,15 @@ export const EMAIL_ONLY: ChannelPolicy = { offered: ['email'], allowPrivateTarge
  * The channel and address a request names, checked against the offered channels: `email`, or
  * `channel` + `address`. Field errors at `email`, `channel` or `address`.
  */
+
+/** The subscriber at this address on this channel (the unique index's order), if any. */
+function subscriberAt(db: Db, channel: SubscriberChannel, address: string) {
+  return db
+    .select()
+    .from(subscribers)
+    .where(and(eq(subscribers.channel, channel), eq(subscribers.address, address)))
+    .get();
+}
 export function requestedAddress(
   given: { email?: string; channel?: SubscriberChannel; address?: string },
   policy: ChannelPolicy,
@@ -308,11 +317,7 @@ export function requestSubscription(
     checkRate(db, 'ip', ip, now);
     checkRate(db, 'email', address, now, channel);
 
-    let row = db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.channel, channel), eq(subscribers.address, address)))
-      .get();
+    let row = subscriberAt(db, channel, address);
     if (row?.confirmedAt) {
       // Only an email is told again (a link to its preferences): a repeated SMS or chat card would
       // cost money or noise for nothing.
@@ -441,11 +446,7 @@ export function confirmCode(
   const outcome = runCommand(db, () => {
     // A wrong or unknown code may write nothing: still a subscriber's matter, not a public one.
     noteChange(db, 'subscriber');
-    const row = db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.channel, channel), eq(subscribers.address, address)))
-      .get();
+    const row = subscriberAt(db, channel, address);
     const pending = row
       ? db.select().from(subscriberCodes).where(eq(subscriberCodes.subscriberId, row.id)).get()
       : undefined;
@@ -589,11 +590,7 @@ export function unsubscribeAddress(
   return runCommand(db, () => {
     // Anyone can text «BAJA»: one from an unknown number writes nothing and is no public change.
     noteChange(db, 'subscriber');
-    const row = db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.channel, channel), eq(subscribers.address, address)))
-      .get();
+    const row = subscriberAt(db, channel, address);
     if (!row) return false;
     removeSubscriber(db, row);
     recordAudit(db, actor, 'subscriber.unsubscribe', { type: 'subscriber', id: row.id }, now, { channel });
@@ -616,11 +613,7 @@ export function endSubscription(
   return runCommand(db, () => {
     // A provider's report about an address we never had writes nothing: no public change either.
     noteChange(db, 'subscriber');
-    const row = db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.channel, channel), eq(subscribers.address, address)))
-      .get();
+    const row = subscriberAt(db, channel, address);
     if (!row) return false;
     removeSubscriber(db, row);
     recordAudit(db, actor, 'subscriber.gone', { type: 'subscriber', id: row.id }, now, {
