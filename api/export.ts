@@ -42,6 +42,11 @@ const publisher = new Publisher({
   db,
   dir,
   render: renderPublic,
+  // Worker threads render the pages (PUBLISH_WORKERS, by default every core).
+  pool: {
+    config,
+    ...(config.publishWorkers !== undefined ? { size: config.publishWorkers } : {}),
+  },
   staticFiles: deps.staticFiles,
   origin,
   log: (line) => console.error(line),

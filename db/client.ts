@@ -38,6 +38,16 @@ export function openDatabase(path: string, options: { migrate?: boolean; verify?
   return db;
 }
 
+/**
+ * A read-only connection to an existing database (a publish worker thread rendering pages): no
+ * migration, no pragma that writes, and SQLite refuses any write through it.
+ */
+export function openReader(path: string): Db {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
+  return drizzle({ client: sqlite, schema }) as Db;
+}
+
 /** Readable and writable by the service's user alone (contacts, password and session hashes). */
 export const DATABASE_FILE_MODE = 0o600;
 
