@@ -25,7 +25,7 @@ export interface Config {
   publishDir?: string;
   /** Shell command run after each publish that changed files (PUBLISH_COMMAND), e.g. a sync to a CDN. */
   publishCommand?: string;
-  /** Threads that render a full publish (PUBLISH_WORKERS; default: the cores, at most 4; 0: the main thread alone). */
+  /** Processes that render a full publish (PUBLISH_WORKERS; default: the cores, at most 4; 0: the main thread alone). */
   publishWorkers?: number;
   /** Days a delivered outbox message is kept (OUTBOX_RETENTION_DAYS, default 30; 0 keeps them forever). */
   outboxRetentionDays?: number;
@@ -144,9 +144,9 @@ const schema = z.object({
   PUBLISH_COMMAND: z.string().optional(),
   PUBLISH_WORKERS: z
     .string()
-    .regex(/^\d+$/, 'debe ser un número entero de hilos (0 = solo el hilo principal)')
+    .regex(/^\d+$/, 'debe ser un número entero de procesos (0 = solo el proceso principal)')
     .transform(Number)
-    .refine((n) => n <= 16, 'a lo más 16 hilos')
+    .refine((n) => n <= 16, 'a lo más 16 procesos')
     .optional(),
   OUTBOX_RETENTION_DAYS: z
     .string()

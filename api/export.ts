@@ -42,7 +42,7 @@ const publisher = new Publisher({
   db,
   dir,
   render: renderPublic,
-  // Worker threads render the pages (PUBLISH_WORKERS, by default every core).
+  // Render workers (child processes) render the pages (PUBLISH_WORKERS, by default every core).
   pool: {
     config,
     ...(config.publishWorkers !== undefined ? { size: config.publishWorkers } : {}),

@@ -27,9 +27,9 @@ export interface PublisherOptions {
   /** Renders a public path as Node serves it (createApp's `renderPublic`). */
   render: RenderPublic;
   /**
-   * Worker threads for a full publish (api/publish/renderPool.ts): the configuration and build
-   * they load (each opens `db`'s file read-only). Without it (or with size 0, or an in-memory
-   * database) the main thread renders every path.
+   * Render workers (child processes) for a full publish (api/publish/renderPool.ts): the
+   * configuration and build they load (each opens `db`'s file read-only). Without it (or with size 0, or an in-memory
+   * database) this process renders every path.
    */
   pool?: RenderPoolOptions;
   /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
@@ -185,7 +185,7 @@ export class Publisher {
   private commandChild: ChildProcess | undefined;
   private commandAgain = false;
   private readonly watcher: DataWatcher;
-  /** The threads of the full publish in progress, if it uses any. */
+  /** The render workers of the full publish in progress, if it uses any. */
   private pool: RenderPool | undefined;
   /** Set while a publish itself asks the watcher to look: what it finds, this publish reads. */
   private looking = false;
@@ -195,7 +195,7 @@ export class Publisher {
   private cursorReadAt: number;
   /** Publishes run so far (a burst of writes should cost one). */
   publishes = 0;
-  /** Paths rendered by worker threads so far (api/publish/renderPool.ts). */
+  /** Paths rendered by render workers so far (api/publish/renderPool.ts). */
   renderedInThreads = 0;
 
   constructor(options: PublisherOptions) {
@@ -226,7 +226,7 @@ export class Publisher {
     this.cursor = changeCursor(this.options.db);
     this.cursorReadAt = this.now().getTime();
     this.backlog = this.newBacklog();
-    // Nothing else to do meanwhile: the threads render everything, once they have loaded the site.
+    // Nothing else to do meanwhile: the workers render everything, once they have loaded the site.
     await this.pool?.ready.catch(() => {});
     return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
   }
@@ -248,7 +248,7 @@ export class Publisher {
     };
   }
 
-  /** Starts the threads of a full publish (they load the site while the main thread renders the first paths). */
+  /** Starts the render workers of a full publish (they load the site while this process renders the first paths). */
   private startPool(): void {
     const options = this.options.pool;
     const size = options?.size ?? defaultPoolSize();
@@ -257,7 +257,7 @@ export class Publisher {
     const pool = new RenderPool({ ...options, size, databasePath });
     this.pool = pool;
     pool.ready.catch((err: Error) =>
-      this.log(`Publicación: los hilos no arrancaron (${err.message}); publica el hilo principal.`),
+      this.log(`Publicación: los procesos de apoyo no arrancaron (${err.message}); publica el proceso principal.`),
     );
   }
 
@@ -440,9 +440,9 @@ export class Publisher {
     if (backlog) {
       const [renderedBefore, writtenBefore] = [report.rendered, report.written];
       const deadline = started + sliceMs;
-      // Renderings in worker threads, not yet written.
+      // Renderings in render workers, not yet written.
       const inFlight = new Set<Promise<void>>();
-      // `again`: a write committed during this publish; it goes first (what the threads are
+      // `again`: a write committed during this publish; it goes first (what the workers are
       // rendering is written, then the slice ends).
       while (backlog.queue.length > 0 && !this.stopped && !this.again && performance.now() < deadline) {
         const pool = this.pool?.usable ? this.pool : undefined;
@@ -497,7 +497,7 @@ export class Publisher {
     return report;
   }
 
-  /** Writes what a worker thread rendered (never throws: a failure is retried with the next publish). */
+  /** Writes what a render worker rendered (never throws: a failure is retried with the next publish). */
   private takeRendering(
     path: string,
     compression: Compression,

@@ -1,8 +1,8 @@
-// A worker thread of a full publish (api/publish/renderPool.ts): its own read-only connection to
-// the database and its own copy of the built site, rendering the paths it is sent as Node serves
-// them (createApp's renderPublic) and compressing them as the snapshot stores them. The bytes go
-// back to the main thread, which writes the files: rendering takes the CPU, not the event loop.
-import { parentPort, workerData } from 'node:worker_threads';
+// A render worker of a full publish (api/publish/renderPool.ts), a child process: its own
+// read-only connection to the database and its own copy of the built site, rendering the paths
+// it is sent as Node serves them (createApp's renderPublic) and compressing them as the snapshot
+// stores them. The bytes go back to the server (or `npm run export`), which writes the files:
+// rendering takes other cores, not its event loop. Its settings come as the first message.
 import { openReader } from '#db/client.ts';
 import { MIN_COMPRESSIBLE_BYTES } from '../cache.ts';
 import type { Config } from '../config.ts';
@@ -40,13 +40,15 @@ export type RenderResult =
     }
   | { id: number; kind: 'error'; message: string };
 
-const port = parentPort!;
-const data = workerData as RenderWorkerData;
+const send = (message: RenderResult | { ready: true }) => process.send!(message);
+const data = await new Promise<RenderWorkerData>((resolve) => process.once('message', resolve));
 let clock = Date.now();
 const db = openReader(data.databasePath);
 const { renderPublic } = await loadSite({ db, config: data.config, entry: data.entry, now: () => new Date(clock) });
+// The parent gone (killed, crashed): nothing left to render for.
+process.on('disconnect', () => process.exit(0));
 
-port.on('message', async (task: RenderTask) => {
+process.on('message', async (task: RenderTask) => {
   clock = task.now;
   let result: RenderResult;
   try {
@@ -70,6 +72,6 @@ port.on('message', async (task: RenderTask) => {
   } catch (err) {
     result = { id: task.id, kind: 'error', message: (err as Error).message };
   }
-  port.postMessage(result);
+  send(result);
 });
-port.postMessage({ ready: true });
+send({ ready: true });

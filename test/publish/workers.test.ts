@@ -1,5 +1,6 @@
-// A full publish rendered by worker threads (api/publish/renderPool.ts, PUBLISH_WORKERS) writes
-// the same bytes as the main thread rendering every path itself, history stored the same way.
+// A full publish rendered by render workers (child processes: api/publish/renderPool.ts,
+// PUBLISH_WORKERS) writes the same bytes as the main thread rendering every path itself, history
+// stored the same way.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ function tree(dir: string): Map<string, Buffer> {
   return out;
 }
 
-describe('a full publish in worker threads', () => {
+describe('a full publish in render workers', () => {
   it('writes the same files, byte for byte, as the main thread alone', async () => {
     const now = new Date('2026-11-26T18:00:00Z');
     const db = freshDb({ now: new Date('2025-06-01T12:00:00Z') });
@@ -87,7 +88,7 @@ describe('a full publish in worker threads', () => {
     const serial = await publishInto(0);
     const threaded = await publishInto(2);
     expect(serial.threads).toBe(0);
-    // `npm run export` waits for its threads to load the site: the paths are theirs.
+    // `npm run export` waits for its workers to load the site: the paths are theirs.
     expect(threaded.threads).toBeGreaterThan(threaded.rendered / 2);
     expect([...threaded.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
     const differ = [...serial.files].filter(([name, bytes]) => !threaded.files.get(name)!.equals(bytes));
