@@ -52,6 +52,8 @@ const publisher = new Publisher({
   log: (line) => console.error(line),
 });
 const report = await publisher.publishAll();
+// Its render workers have exited (their CPU time is counted in this process's children).
+await publisher.stop();
 db.$client.close();
 if (report.failed.length > 0)
   fail(`Publicación incompleta: fallaron ${report.failed.length} rutas (${report.failed.slice(0, 5).join(', ')}…).`);

@@ -261,10 +261,15 @@ export class Publisher {
     );
   }
 
-  private endPool(): void {
-    void this.pool?.close();
+  /** Ends the render workers (their memory goes with them); resolves once they have exited. */
+  private endPool(): Promise<void> {
+    const pool = this.pool;
     this.pool = undefined;
+    if (pool) this.poolClosed = pool.close();
+    return this.poolClosed;
   }
+
+  private poolClosed: Promise<void> = Promise.resolve();
 
   /**
    * Brings the directory up to date, then follows writes and the clock until `stop()`. If the
@@ -467,7 +472,7 @@ export class Publisher {
       if (backlog.queue.length === 0 && !this.stopped) {
         this.finishBacklog(report, second);
         this.backlog = undefined;
-        this.endPool();
+        void this.endPool();
         report.full = true;
       }
       backlog.rendered += report.rendered - renderedBefore;
@@ -628,7 +633,7 @@ export class Publisher {
     clearTimeout(this.clockTimer);
     this.timer = undefined;
     await this.running;
-    this.endPool();
+    await this.endPool();
     for (const w of this.waiters.splice(0)) w();
     if (this.commandChild) await new Promise((r) => this.commandChild!.once('close', r));
     if (this.commandListDir) rmSync(this.commandListDir, { recursive: true, force: true });

@@ -1,10 +1,17 @@
 // The server as `npm start` runs it (api/start.ts after the build), forked by `npm run bench:scale`
 // with --expose-gc so the benchmark can ask for its resident memory before and after a full
-// garbage collection (IPC message 'memory').
+// garbage collection (IPC message 'memory'). Its CPU time includes that of its render workers
+// (child processes, api/publish/renderPool.ts) once they have ended.
+import { readFileSync } from 'node:fs';
 import { activeBuild } from '../../api/paths.ts';
 import { useVendorBundle } from '../../api/vendor.ts';
 
 const rssMb = () => process.memoryUsage().rss / 1048576;
+/** CPU of ended (waited-for) child processes: /proc/self/stat's cutime and cstime, in clock ticks (100 a second). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
 process.on('message', (message) => {
   if (message !== 'memory') return;
   const rss = rssMb();
@@ -14,7 +21,7 @@ process.on('message', (message) => {
     rss,
     afterGc: rssMb(),
     heapMb: process.memoryUsage().heapUsed / 1048576,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000 + childrenCpuMs(),
   });
 });
 useVendorBundle(activeBuild());
