@@ -1,0 +1,243 @@
+// The monthly statement email (issue 21): on the 1st, 09:00 Mexico City, the clock job queues one
+// email per service with an outage the month before and technical contact, through the outbox;
+// the amounts are those of the billing report (serviceMonths, compensationEstimate), never a
+// second formula; once per (service, month, contact) across passes, restarts and two processes;
+// a server down on the 1st catches up within the month; a month without an outage sends nothing;
+// and the public statement the email links to still shows no amount.
+import { and, eq, like } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '#db/client.ts';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
+import { replaceServiceInventory } from '#db/commands/services.ts';
+import { nextStatementsDue, statementRunOf } from '#db/commands/statements.ts';
+import { unsubscribeAddress } from '#db/commands/subscribers.ts';
+import { compensationEstimate, formatPercent } from '#db/domain/availability.ts';
+import { auditEntries, serviceMonths } from '#db/queries/index.ts';
+import type { OutboxRow } from '#db/outbox/worker.ts';
+import { outboxMessages } from '#db/schema/index.ts';
+import { emailComposer } from '../../api/email/compose.ts';
+import { monthlyStatements } from '../../api/workers/clock.ts';
+import { freshDb, testConfig } from '../support/db.ts';
+import { startTestServer } from '../support/server.ts';
+import { inventory } from '../services/fixtures.ts';
+
+const at = (s: string) => ({ now: new Date(s), actor: systemActor });
+const NOVEMBER_MINUTES = 43_200;
+/** The 1st of December, 09:00 in Mexico City (UTC-6). */
+const DUE = new Date('2026-12-01T15:00:00Z');
+
+function statementRows(db: Db, month = '2026-11'): OutboxRow[] {
+  return db
+    .select()
+    .from(outboxMessages)
+    .where(and(eq(outboxMessages.kind, 'statement.monthly'), like(outboxMessages.dedupeKey, `statement:${month}:%`)))
+    .orderBy(outboxMessages.id)
+    .all();
+}
+
+/** Metepec fibre down 60 min on 10 Nov (SOM-12345 priced 3,499, SOM-12346 without a price); a Lerma tower 30 min (SOM-20001). */
+function novemberOutages(db: Db): { metepec: string; tower: string } {
+  replaceServiceInventory(db, inventory, at('2026-11-01T12:00:00Z'));
+  const metepec = createIncident(
+    db,
+    {
+      name: 'Corte de fibra en Metepec',
+      impact: 'critical',
+      status: 'investigating',
+      body: 'Revisamos.',
+      components: { 'metepec-fibra': 'major_outage' },
+    },
+    at('2026-11-10T16:00:00Z'),
+  ).id;
+  publishIncidentUpdate(
+    db,
+    metepec,
+    { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } },
+    at('2026-11-10T17:00:00Z'),
+  );
+  const tower = createIncident(
+    db,
+    {
+      name: 'Falla en una torre de Lerma',
+      impact: 'critical',
+      status: 'investigating',
+      body: 'Revisamos.',
+      elements: ['TORRE-LERMA-AP2'],
+    },
+    at('2026-11-15T16:00:00Z'),
+  ).id;
+  publishIncidentUpdate(db, tower, { status: 'resolved', body: 'Listo.' }, at('2026-11-15T16:30:00Z'));
+  // Toluca fibre: 3 h announced 10 days ahead: not an outage, so SOM-30001 gets nothing.
+  createMaintenance(
+    db,
+    {
+      name: 'Cambio de tarjetas en Toluca',
+      body: 'Cortes breves.',
+      scheduledFor: '2026-11-12T06:00:00Z',
+      scheduledUntil: '2026-11-12T09:00:00Z',
+      components: ['toluca-fibra'],
+    },
+    at('2026-11-02T12:00:00Z'),
+  );
+  advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
+  advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
+  return { metepec, tower };
+}
+
+describe('the monthly statement email', () => {
+  const db = freshDb({ now: new Date('2026-11-01T06:00:00Z') });
+  let ids: { metepec: string; tower: string };
+  let s: Awaited<ReturnType<typeof startTestServer>>;
+  beforeAll(async () => {
+    ids = novemberOutages(db);
+    s = await startTestServer({ db, now: () => new Date('2026-12-05T18:00:00Z') });
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('is not due before 09:00 on the 1st; the clock is told when', () => {
+    expect(monthlyStatements.run(db, new Date('2026-12-01T14:59:00Z'))).toBeNull();
+    expect(statementRows(db)).toHaveLength(0);
+    expect(nextStatementsDue(db, new Date('2026-12-01T14:59:00Z'))).toEqual(DUE);
+    // On 20 November October's are still unsent: overdue since 1 November (the catch-up).
+    expect(nextStatementsDue(db, new Date('2026-11-20T00:00:00Z'))).toEqual(new Date('2026-11-01T15:00:00Z'));
+  });
+
+  it('on the 1st queues one email per service with an outage and technical contact, none for a month without one', () => {
+    const run = monthlyStatements.run(db, DUE);
+    expect(run).toMatchObject({ month: '2026-11', services: 3, messages: 4 });
+    const rows = statementRows(db);
+    expect(rows.map((r) => r.dedupeKey).sort()).toEqual([
+      'statement:2026-11:SOM-12345:laura@esperanza.mx',
+      'statement:2026-11:SOM-12345:noc@esperanza.mx',
+      'statement:2026-11:SOM-12346:laura@esperanza.mx',
+      'statement:2026-11:SOM-20001:pedro@tvalle.mx',
+    ]);
+    // SOM-30001 had announced maintenance only: no outage, no email to sistemas@clinicasj.mx.
+    expect(rows.some((r) => r.recipient === 'sistemas@clinicasj.mx')).toBe(false);
+    expect(statementRunOf(db, '2026-11')).toMatchObject({ services: 3, messages: 4 });
+    // Next: the statements of December, on 1 January at 09:00.
+    expect(nextStatementsDue(db, DUE)).toEqual(new Date('2027-01-01T15:00:00Z'));
+    // The NOC sees it in the audit, one row per service.
+    const audit = auditEntries(db, { action: 'statement.sent', page: 1 }).entries;
+    expect(audit.map((a) => a.subjectId).sort()).toEqual(['SOM-12345', 'SOM-12346', 'SOM-20001']);
+  });
+
+  it('states the minutes, each incident with its times, the availability and the amounts of the billing report', () => {
+    const compose = emailComposer(db, testConfig);
+    const row = statementRows(db).find((r) => r.dedupeKey === 'statement:2026-11:SOM-12345:laura@esperanza.mx')!;
+    const email = compose(row);
+    // The billing report's figures for the same service and month: the email states them, it does not recompute them.
+    const billed = serviceMonths(db, '2026-11', DUE, { serviceId: 'SOM-12345' })[0];
+    expect(billed.compensation).toEqual({ monthlyPrice: 3499, ...compensationEstimate(3499, 60, NOVEMBER_MINUTES) });
+    expect(billed.compensation).toMatchObject({ proportional: 4.86, bonus: 0.97, total: 5.83 });
+    expect(email.to).toBe('laura@esperanza.mx');
+    expect(email.subject).toBe(
+      'Estado de disponibilidad de noviembre de 2026: servicio SOM-12345 (Sucursal Centro) — bonificación estimada de $5.83 MXN',
+    );
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain('SOM-12345 (Sucursal Centro)');
+      expect(part).toContain('60 min (1 h) de indisponibilidad');
+      expect(part).toContain(formatPercent(100 * (1 - 60 / NOVEMBER_MINUTES)));
+      expect(part).toContain('Corte de fibra en Metepec');
+      expect(part).toContain('10 nov 2026, 10:00 – 10 nov 2026, 11:00 (hora del centro de México)');
+      expect(part).toContain('$3,499.00 MXN');
+      expect(part).toContain('$4.86 MXN ($3,499.00 MXN × 60 min ÷ 43,200 min del mes)');
+      expect(part).toContain('$0.97 MXN');
+      expect(part).toContain('$5.83 MXN');
+      expect(part).toContain('sin que usted tenga que reclamarlas');
+      expect(part).toContain('NOM-184-SCFI-2018');
+      expect(part).toContain('https://status.example.test/mi-servicio/SOM-12345/reporte/2026-11');
+      expect(part).toContain('722 167 5865');
+      expect(part).toContain('«Facturación»');
+      expect(part).toContain('figura como contacto técnico del servicio SOM-12345');
+      // The announced maintenance elsewhere is not this service's.
+      expect(part).not.toContain('Cambio de tarjetas');
+    }
+    expect(email.html).toContain(`href="https://status.example.test/mi-servicio/SOM-12345/reporte/2026-11"`);
+    // The contact can stop these messages (RFC 8058), as every notice allows.
+    expect(email.headers['List-Unsubscribe']).toMatch(
+      /^<https:\/\/status\.example\.test\/api\/v1\/subscribers\/unsubscribe\?token=/,
+    );
+
+    // Without a price in the inventory: the minutes, and no amount made up.
+    const unpriced = compose(statementRows(db).find((r) => r.dedupeKey.includes('SOM-12346'))!);
+    expect(unpriced.subject).toBe('Estado de disponibilidad de noviembre de 2026: servicio SOM-12346 (Bodega Norte)');
+    expect(unpriced.text).toContain('Su renta mensual no figura en nuestro inventario');
+    expect(unpriced.text).not.toContain('$');
+    // Through a network element: the tower's 30 minutes.
+    const tower = compose(statementRows(db).find((r) => r.dedupeKey.includes('SOM-20001'))!);
+    expect(tower.text).toContain('30 min de indisponibilidad');
+    expect(tower.text).toContain('Falla en una torre de Lerma');
+    expect(tower.text).not.toContain(ids.metepec);
+  });
+
+  it('goes once: another pass, a restart and a second process on the same file queue nothing more', () => {
+    const before = statementRows(db).length;
+    expect(monthlyStatements.run(db, new Date(DUE.getTime() + 60_000))).toBeNull();
+    // A second connection to the same file: another server process, or this one after a restart.
+    const other = openDatabase(db.$client.name);
+    try {
+      expect(monthlyStatements.run(other, new Date('2026-12-02T10:00:00Z'))).toBeNull();
+    } finally {
+      other.$client.close();
+    }
+    expect(statementRows(db)).toHaveLength(before);
+  });
+
+  it('a month without an outage sends nothing, and is marked as done', () => {
+    const run = monthlyStatements.run(db, new Date('2027-01-01T15:00:00Z'));
+    expect(run).toMatchObject({ month: '2026-12', services: 0, messages: 0 });
+    expect(statementRows(db, '2026-12')).toHaveLength(0);
+  });
+
+  it('the public statement the email links to still shows no amount', async () => {
+    const html = await (await fetch(`${s.url}/mi-servicio/SOM-12345/reporte/2026-11`)).text();
+    expect(html).toContain('Reporte de disponibilidad · noviembre de 2026');
+    expect(html).toContain(`<a href="/incidentes/${ids.metepec}">Corte de fibra en Metepec</a>`);
+    for (const money of ['$', '3,499', '5.83', '4.86', '0.97', 'MXN', 'Renta'])
+      expect(html, money).not.toContain(money);
+  });
+});
+
+describe('a server that was down on the 1st', () => {
+  it('sends when it starts, within the month; a month missed whole is not sent late', () => {
+    const db = freshDb({ now: new Date('2026-11-01T06:00:00Z') });
+    novemberOutages(db);
+    // A contact who unsubscribed gets no statement either.
+    unsubscribeAddress(db, 'email', 'noc@esperanza.mx', at('2026-11-20T12:00:00Z'));
+    // Down from 30 November to 20 December: the first pass on the 20th sends November's.
+    const late = monthlyStatements.run(db, new Date('2026-12-20T17:00:00Z'));
+    expect(late).toMatchObject({ month: '2026-11', services: 3, messages: 3 });
+    expect(statementRows(db).map((r) => r.recipient)).not.toContain('noc@esperanza.mx');
+
+    // A December outage, and the server down from 31 December to 3 February: December's
+    // statements would come after its invoice; the pass on 3 February sends January's (none) only.
+    const dec = createIncident(
+      db,
+      {
+        name: 'Corte en Metepec',
+        impact: 'critical',
+        status: 'investigating',
+        body: 'Revisamos.',
+        components: { 'metepec-fibra': 'major_outage' },
+      },
+      at('2026-12-10T16:00:00Z'),
+    ).id;
+    publishIncidentUpdate(
+      db,
+      dec,
+      { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } },
+      at('2026-12-10T18:00:00Z'),
+    );
+    expect(monthlyStatements.run(db, new Date('2027-02-03T15:00:00Z'))).toMatchObject({
+      month: '2027-01',
+      messages: 0,
+    });
+    expect(statementRows(db, '2026-12')).toHaveLength(0);
+    expect(statementRunOf(db, '2026-12')).toBeNull();
+  });
+});
