@@ -18,6 +18,7 @@ import { issueManageTokens } from '../notifications/subscribers.ts';
 import { enqueueMessages, type OutboxMessageInput } from '../outbox/enqueue.ts';
 import { shiftMonth } from '../queries/history.ts';
 import { serviceMonths, type ServiceMonth } from '../queries/serviceReports.ts';
+import { statementRunOf, type StatementRun } from '../queries/statements.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type StatementProps } from '../subscriptions/payload.ts';
 import { MANAGE_TTL_MS } from '../subscriptions/tokens.ts';
 import { noteChange, recordAudit, systemActor } from './audit.ts';
@@ -41,21 +42,6 @@ export function statementsDueAt(month: string): Date {
 export function statementMonthAt(now: Date): string | null {
   const month = shiftMonth(zonedMonthKey(now), -1);
   return now.getTime() >= statementsDueAt(month).getTime() ? month : null;
-}
-
-export interface StatementRun {
-  month: string;
-  sentAt: Date;
-  services: number;
-  messages: number;
-}
-
-/** The statements of `month` as they went out, or null when they have not (yet). */
-export function statementRunOf(db: Db, month: string): StatementRun | null {
-  const row = db.$client
-    .prepare('SELECT month, sent_at AS sentAt, services, messages FROM monthly_statements WHERE month = ?')
-    .get(month) as { month: string; sentAt: number; services: number; messages: number } | undefined;
-  return row ? { ...row, sentAt: new Date(row.sentAt) } : null;
 }
 
 /** The figures a statement email states, from the month of serviceMonths. */

@@ -11,16 +11,20 @@ import { systemActor } from '#db/commands/audit.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
 import { replaceServiceInventory } from '#db/commands/services.ts';
-import { nextStatementsDue, statementRunOf } from '#db/commands/statements.ts';
+import { nextStatementsDue } from '#db/commands/statements.ts';
 import { unsubscribeAddress } from '#db/commands/subscribers.ts';
 import { compensationEstimate, formatPercent } from '#db/domain/availability.ts';
-import { auditEntries, serviceMonths } from '#db/queries/index.ts';
+import { auditEntries, latestStatementDelivery, serviceMonths, statementRunOf } from '#db/queries/index.ts';
 import type { OutboxRow } from '#db/outbox/worker.ts';
 import { outboxMessages } from '#db/schema/index.ts';
 import { emailComposer } from '../../api/email/compose.ts';
-import { monthlyStatements } from '../../api/workers/clock.ts';
+import { createApp } from '../../api/app.ts';
+import { clockWorker, monthlyStatements } from '../../api/workers/clock.ts';
+import { emailWorker } from '../../api/workers/email.ts';
+import { startResendStandin } from '../support/resend-standin.ts';
 import { freshDb, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
+import { addUser, ConsoleClient } from '../console/support.ts';
 import { inventory } from '../services/fixtures.ts';
 
 const at = (s: string) => ({ now: new Date(s), actor: systemActor });
@@ -92,7 +96,7 @@ describe('the monthly statement email', () => {
   let s: Awaited<ReturnType<typeof startTestServer>>;
   beforeAll(async () => {
     ids = novemberOutages(db);
-    s = await startTestServer({ db, now: () => new Date('2026-12-05T18:00:00Z') });
+    s = await startTestServer({ db, now: () => new Date('2026-12-05T18:00:00Z'), publicUrl: 'http://127.0.0.1' });
   });
   afterAll(async () => {
     await s?.close();
@@ -175,6 +179,23 @@ describe('the monthly statement email', () => {
     expect(tower.text).not.toContain(ids.metepec);
   });
 
+  it("the NOC's dashboard says the month's statements went out, with their delivery, and links the audit", async () => {
+    addUser(db, 'guardia@somnet.com.mx', 'noc', 'clave-de-la-guardia', { mustChange: false });
+    const guardia = new ConsoleClient(s.url);
+    await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
+    const html = await (await guardia.get('/noc')).text();
+    const line = html.slice(
+      html.indexOf('id="estados-de-disponibilidad"'),
+      html.indexOf('</p>', html.indexOf('id="estados-de-disponibilidad"')),
+    );
+    expect(line.replace(/\s+/g, ' ')).toContain('Estados de disponibilidad de noviembre de 2026');
+    expect(line.replace(/\s+/g, ' ')).toMatch(
+      /4 correos de 3 servicios, preparados el .*1 dic 2026, 09:00.*: 0 enviados, 4 pendientes, 0 fallidos/,
+    );
+    expect(line).toContain('href="/noc/auditoria?accion=statement.sent"');
+    expect(latestStatementDelivery(db)).toMatchObject({ month: '2026-11', pending: 4, sent: 0 });
+  });
+
   it('goes once: another pass, a restart and a second process on the same file queue nothing more', () => {
     const before = statementRows(db).length;
     expect(monthlyStatements.run(db, new Date(DUE.getTime() + 60_000))).toBeNull();
@@ -200,6 +221,10 @@ describe('the monthly statement email', () => {
     expect(html).toContain(`<a href="/incidentes/${ids.metepec}">Corte de fibra en Metepec</a>`);
     for (const money of ['$', '3,499', '5.83', '4.86', '0.97', 'MXN', 'Renta'])
       expect(html, money).not.toContain(money);
+    // It says where the amounts go instead.
+    expect(html.replace(/\s+/g, ' ')).toContain(
+      'se envía por correo a los contactos técnicos del servicio el día 1 del mes siguiente',
+    );
   });
 });
 
@@ -239,5 +264,47 @@ describe('a server that was down on the 1st', () => {
     });
     expect(statementRows(db, '2026-12')).toHaveLength(0);
     expect(statementRunOf(db, '2026-12')).toBeNull();
+  });
+});
+
+describe('through the running workers', () => {
+  it('the clock worker queues them on the 1st and the email worker delivers each once through Resend', async () => {
+    const standin = await startResendStandin();
+    const db = freshDb({ now: new Date('2026-11-01T06:00:00Z') });
+    novemberOutages(db);
+    // The server's clock reads 09:00 on the 1st (it started then, or it slept until then).
+    const { deps } = createApp({ db, config: testConfig, now: () => DUE });
+    const config = {
+      ...deps.config,
+      resendApiKey: standin.apiKey,
+      resendBaseUrl: standin.url,
+      resendRequestsPerSecond: 0,
+    };
+    const stops = [
+      clockWorker({ jobs: [monthlyStatements] }).start({ ...deps, config }),
+      emailWorker({ idleMs: 20 }).start({ ...deps, config }),
+    ];
+    try {
+      const end = Date.now() + 60_000;
+      while (standin.delivered.filter((d) => d.subject.startsWith('Estado de disponibilidad')).length < 4) {
+        if (Date.now() > end) throw new Error('no llegaron los cuatro estados de cuenta');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Time for a duplicate to show up, were there one.
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      for (const stop of stops) await stop();
+      await standin.close();
+    }
+    const statements = standin.delivered.filter((d) => d.subject.startsWith('Estado de disponibilidad'));
+    expect(statements.map((d) => d.to).sort()).toEqual([
+      'laura@esperanza.mx',
+      'laura@esperanza.mx',
+      'noc@esperanza.mx',
+      'pedro@tvalle.mx',
+    ]);
+    const laura = statements.find((d) => d.to === 'laura@esperanza.mx' && d.subject.includes('SOM-12345'))!;
+    expect(laura.text).toContain('Total estimado a su favor: $5.83 MXN');
+    expect(statementRows(db).every((r) => r.status === 'sent')).toBe(true);
   });
 });
