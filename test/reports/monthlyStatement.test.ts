@@ -9,8 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '#db/client.ts';
 import { systemActor } from '#db/commands/audit.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
-import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
-import { replaceServiceInventory } from '#db/commands/services.ts';
 import { nextStatementsDue } from '#db/commands/statements.ts';
 import { unsubscribeAddress } from '#db/commands/subscribers.ts';
 import { compensationEstimate, formatPercent } from '#db/domain/availability.ts';
@@ -19,13 +17,13 @@ import type { OutboxRow } from '#db/outbox/worker.ts';
 import { outboxMessages } from '#db/schema/index.ts';
 import { emailComposer } from '../../api/email/compose.ts';
 import { createApp } from '../../api/app.ts';
+import { novemberOutages } from './fixtures.ts';
 import { clockWorker, monthlyStatements } from '../../api/workers/clock.ts';
 import { emailWorker } from '../../api/workers/email.ts';
 import { startResendStandin } from '../support/resend-standin.ts';
 import { freshDb, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 import { addUser, ConsoleClient } from '../console/support.ts';
-import { inventory } from '../services/fixtures.ts';
 
 const at = (s: string) => ({ now: new Date(s), actor: systemActor });
 const NOVEMBER_MINUTES = 43_200;
@@ -39,55 +37,6 @@ function statementRows(db: Db, month = '2026-11'): OutboxRow[] {
     .where(and(eq(outboxMessages.kind, 'statement.monthly'), like(outboxMessages.dedupeKey, `statement:${month}:%`)))
     .orderBy(outboxMessages.id)
     .all();
-}
-
-/** Metepec fibre down 60 min on 10 Nov (SOM-12345 priced 3,499, SOM-12346 without a price); a Lerma tower 30 min (SOM-20001). */
-function novemberOutages(db: Db): { metepec: string; tower: string } {
-  replaceServiceInventory(db, inventory, at('2026-11-01T12:00:00Z'));
-  const metepec = createIncident(
-    db,
-    {
-      name: 'Corte de fibra en Metepec',
-      impact: 'critical',
-      status: 'investigating',
-      body: 'Revisamos.',
-      components: { 'metepec-fibra': 'major_outage' },
-    },
-    at('2026-11-10T16:00:00Z'),
-  ).id;
-  publishIncidentUpdate(
-    db,
-    metepec,
-    { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } },
-    at('2026-11-10T17:00:00Z'),
-  );
-  const tower = createIncident(
-    db,
-    {
-      name: 'Falla en una torre de Lerma',
-      impact: 'critical',
-      status: 'investigating',
-      body: 'Revisamos.',
-      elements: ['TORRE-LERMA-AP2'],
-    },
-    at('2026-11-15T16:00:00Z'),
-  ).id;
-  publishIncidentUpdate(db, tower, { status: 'resolved', body: 'Listo.' }, at('2026-11-15T16:30:00Z'));
-  // Toluca fibre: 3 h announced 10 days ahead: not an outage, so SOM-30001 gets nothing.
-  createMaintenance(
-    db,
-    {
-      name: 'Cambio de tarjetas en Toluca',
-      body: 'Cortes breves.',
-      scheduledFor: '2026-11-12T06:00:00Z',
-      scheduledUntil: '2026-11-12T09:00:00Z',
-      components: ['toluca-fibra'],
-    },
-    at('2026-11-02T12:00:00Z'),
-  );
-  advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
-  advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
-  return { metepec, tower };
 }
 
 describe('the monthly statement email', () => {
