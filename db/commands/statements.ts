@@ -13,16 +13,18 @@
 // missed whole is not sent late (its figures stay in the billing report).
 import type { Db } from '../client.ts';
 import { hadOutage } from '../domain/availability.ts';
-import { zonedMidnight, zonedMonthKey } from '../domain/time.ts';
+import { formatMonth, zonedMidnight, zonedMonthKey } from '../domain/time.ts';
 import { issueManageTokens } from '../notifications/subscribers.ts';
 import { enqueueMessages, type OutboxMessageInput } from '../outbox/enqueue.ts';
+import { availabilityMonthRefusal } from '../queries/availability.ts';
 import { shiftMonth } from '../queries/history.ts';
 import { serviceMonths, type ServiceMonth } from '../queries/serviceReports.ts';
 import { statementRunOf, type StatementRun } from '../queries/statements.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type StatementProps } from '../subscriptions/payload.ts';
 import { MANAGE_TTL_MS } from '../subscriptions/tokens.ts';
 import { noteChange, recordAudit, systemActor } from './audit.ts';
-import { runCommand } from './transaction.ts';
+import { CommandError } from './errors.ts';
+import { runCommand, type CommandContext } from './transaction.ts';
 
 export const STATEMENT_KIND = 'statement.monthly';
 
@@ -198,4 +200,49 @@ export function nextStatementsDue(db: Db, now: Date): Date {
   const dueAt = statementsDueAt(previous);
   if (now.getTime() < dueAt.getTime() || !statementRunOf(db, previous)) return dueAt;
   return statementsDueAt(current);
+}
+
+/**
+ * Sends one service's statement of a finished month again, to its technical contacts as they are
+ * now, with the figures as they are now (after a correction, the corrected ones): a contact who
+ * lost the email, a new contact, a disputed month re-checked. Each call queues a new message
+ * (its own dedupe key); the audit says who asked. Refused for a month not finished yet or without
+ * an outage (nothing to state), an unknown service, or one without a contact to write to.
+ */
+export function resendStatement(
+  db: Db,
+  input: { serviceId: string; month: string },
+  { now, actor }: CommandContext,
+): { month: string; serviceId: string; recipients: string[] } {
+  const monthRefusal = availabilityMonthRefusal(db, input.month, now);
+  if (monthRefusal)
+    throw new CommandError(422, 'invalid_month', monthRefusal.message, [
+      { path: 'month', message: monthRefusal.message },
+    ]);
+  if (input.month >= zonedMonthKey(now)) {
+    const message = `${formatMonth(input.month)} aún no termina: su estado de disponibilidad se envía el día 1 del mes siguiente.`;
+    throw new CommandError(422, 'month_not_finished', message, [{ path: 'month', message }]);
+  }
+  const serviceId = input.serviceId.trim().toUpperCase();
+  const month = serviceMonths(db, input.month, now, { serviceId })[0];
+  if (!month) throw new CommandError(404, 'not_found', `No existe el servicio «${serviceId}» en el inventario.`);
+  if (!hadOutage(month.tally)) {
+    const message = `El servicio ${serviceId} no tuvo falla en ${formatMonth(input.month)}: no hay estado de disponibilidad que enviar.`;
+    throw new CommandError(422, 'no_outage', message, [{ path: 'month', message }]);
+  }
+  return runCommand(db, () => {
+    const { messages } = statementMessages(db, [month], now, `:resend-${now.getTime()}`);
+    if (messages.length === 0)
+      throw new CommandError(
+        422,
+        'no_contacts',
+        `El servicio ${serviceId} no tiene contactos técnicos que reciban correo (o todos se dieron de baja).`,
+      );
+    enqueueMessages(db, messages, now);
+    recordAudit(db, actor, 'statement.resent', { type: 'service', id: serviceId }, now, {
+      month: input.month,
+      contacts: messages.length,
+    });
+    return { month: input.month, serviceId, recipients: messages.map((m) => m.recipient) };
+  });
 }

@@ -26,6 +26,9 @@ export interface StatementDelivery extends StatementRun {
   cancelled: number;
 }
 
+/** Statements sent again by hand (resendStatement) are counted apart: the audit lists them. */
+const RESENT = '%:resend-%';
+
 /**
  * The newest month whose statements were queued, with the delivery of its emails (rows the outbox
  * retention removed count through their summaries); null before the first.
@@ -38,15 +41,18 @@ export function latestStatementDelivery(db: Db): StatementDelivery | null {
   const by = Object.fromEntries(
     (
       db.$client
-        .prepare(`SELECT status, count(*) AS n FROM outbox_messages WHERE dedupe_key LIKE ? GROUP BY status`)
-        .all(prefix) as Array<{ status: string; n: number }>
+        .prepare(
+          `SELECT status, count(*) AS n FROM outbox_messages WHERE dedupe_key LIKE ? AND dedupe_key NOT LIKE ? GROUP BY status`,
+        )
+        .all(prefix, RESENT) as Array<{ status: string; n: number }>
     ).map((r) => [r.status, r.n]),
   );
   const pruned = db.$client
     .prepare(
-      `SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(cancelled), 0) AS cancelled FROM outbox_summaries WHERE channel = 'email' AND event_key LIKE ?`,
+      `SELECT coalesce(sum(sent), 0) AS sent, coalesce(sum(cancelled), 0) AS cancelled FROM outbox_summaries
+        WHERE channel = 'email' AND event_key LIKE ? AND event_key NOT LIKE ?`,
     )
-    .get(prefix) as { sent: number; cancelled: number };
+    .get(prefix, RESENT) as { sent: number; cancelled: number };
   return {
     ...run,
     pending: by.pending ?? 0,

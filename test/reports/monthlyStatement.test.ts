@@ -4,12 +4,14 @@
 // second formula; once per (service, month, contact) across passes, restarts and two processes;
 // a server down on the 1st catches up within the month; a month without an outage sends nothing;
 // and the public statement the email links to still shows no amount.
+import { spawnSync } from 'node:child_process';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '#db/client.ts';
 import { systemActor } from '#db/commands/audit.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
-import { nextStatementsDue } from '#db/commands/statements.ts';
+import { nextStatementsDue, resendStatement } from '#db/commands/statements.ts';
+import type { CommandError } from '#db/commands/errors.ts';
 import { unsubscribeAddress } from '#db/commands/subscribers.ts';
 import { compensationEstimate, formatPercent } from '#db/domain/availability.ts';
 import { auditEntries, latestStatementDelivery, serviceMonths, statementRunOf } from '#db/queries/index.ts';
@@ -17,6 +19,7 @@ import type { OutboxRow } from '#db/outbox/worker.ts';
 import { outboxMessages } from '#db/schema/index.ts';
 import { emailComposer } from '../../api/email/compose.ts';
 import { createApp } from '../../api/app.ts';
+import { projectRoot } from '../../api/paths.ts';
 import { novemberOutages } from './fixtures.ts';
 import { clockWorker, monthlyStatements } from '../../api/workers/clock.ts';
 import { emailWorker } from '../../api/workers/email.ts';
@@ -255,5 +258,66 @@ describe('through the running workers', () => {
     const laura = statements.find((d) => d.to === 'laura@esperanza.mx' && d.subject.includes('SOM-12345'))!;
     expect(laura.text).toContain('Total estimado a su favor: $5.83 MXN');
     expect(statementRows(db).every((r) => r.status === 'sent')).toBe(true);
+  });
+});
+
+describe('sending a month again for one service', () => {
+  it('queues it anew to the contacts with today’s figures, audited; refuses what has nothing to state; also from the CLI', () => {
+    const db = freshDb({ now: new Date('2026-11-01T06:00:00Z') });
+    novemberOutages(db);
+    monthlyStatements.run(db, DUE);
+    const ctx = {
+      now: new Date('2026-12-05T18:00:00Z'),
+      actor: { kind: 'user' as const, name: 'facturacion@somnet.com.mx' },
+    };
+    const r = resendStatement(db, { serviceId: ' som-12345 ', month: '2026-11' }, ctx);
+    expect(r).toEqual({
+      month: '2026-11',
+      serviceId: 'SOM-12345',
+      recipients: ['laura@esperanza.mx', 'noc@esperanza.mx'],
+    });
+    const again = statementRows(db).filter((row) => row.dedupeKey.includes(':resend-'));
+    expect(again.map((row) => row.recipient)).toEqual(['laura@esperanza.mx', 'noc@esperanza.mx']);
+    expect(emailComposer(db, testConfig)(again[0]).text).toContain('Total estimado a su favor: $5.83 MXN');
+    // The dashboard's count is the month's own sending; the resend is in the audit.
+    expect(latestStatementDelivery(db)).toMatchObject({ messages: 4, pending: 4 });
+    expect(auditEntries(db, { action: 'statement.resent', page: 1 }).entries[0]).toMatchObject({
+      actorName: 'facturacion@somnet.com.mx',
+      subjectId: 'SOM-12345',
+    });
+
+    const refusal = (input: { serviceId: string; month: string }) => {
+      try {
+        resendStatement(db, input, ctx);
+      } catch (err) {
+        return err as CommandError;
+      }
+      throw new Error('no se rechazó');
+    };
+    expect(refusal({ serviceId: 'SOM-12345', month: '2026-12' })).toMatchObject({
+      status: 422,
+      code: 'month_not_finished',
+    });
+    expect(refusal({ serviceId: 'SOM-30001', month: '2026-11' })).toMatchObject({ status: 422, code: 'no_outage' });
+    expect(refusal({ serviceId: 'SOM-99999', month: '2026-11' })).toMatchObject({ status: 404 });
+    expect(refusal({ serviceId: 'SOM-12345', month: 'noviembre' })).toMatchObject({
+      status: 422,
+      code: 'invalid_month',
+    });
+
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['api/cli.ts', 'statement', 'resend', ...args], {
+        cwd: projectRoot,
+        env: { ...process.env, DATABASE_PATH: db.$client.name },
+        encoding: 'utf8',
+      });
+    const ok = cli('SOM-20001', '2026-11');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(
+      'Estado de disponibilidad de noviembre de 2026 del servicio SOM-20001 en cola para: pedro@tvalle.mx.',
+    );
+    const refused = cli('SOM-30001', '2026-11');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('no tuvo falla en noviembre de 2026');
   });
 });
