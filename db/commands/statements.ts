@@ -22,7 +22,7 @@ import { serviceMonths, type ServiceMonth } from '../queries/serviceReports.ts';
 import { statementRunOf, type StatementRun } from '../queries/statements.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type StatementProps } from '../subscriptions/payload.ts';
 import { MANAGE_TTL_MS } from '../subscriptions/tokens.ts';
-import { noteChange, recordAudit, systemActor } from './audit.ts';
+import { noteChange, recordAudit, recordAudits, systemActor } from './audit.ts';
 import { CommandError } from './errors.ts';
 import { runCommand, type CommandContext } from './transaction.ts';
 
@@ -114,7 +114,7 @@ function statementMessages(
   months: readonly ServiceMonth[],
   now: Date,
   keySuffix = '',
-): { messages: OutboxMessageInput[]; services: number } {
+): { messages: OutboxMessageInput[]; services: number; contactsOf: Map<string, number> } {
   const contacts = statementContacts(
     db,
     months.map((s) => s.service.serviceId),
@@ -129,9 +129,11 @@ function statementMessages(
   );
   const tokenOf = new Map(contacts.map((c, i) => [c, tokens[i]]));
   const messages: OutboxMessageInput[] = [];
+  const contactsOf = new Map<string, number>();
   let services = 0;
   for (const s of months) {
     const to = byService.get(s.service.serviceId) ?? [];
+    contactsOf.set(s.service.serviceId, to.length);
     if (to.length === 0) continue;
     services++;
     const statement = statementProps(s);
@@ -149,7 +151,7 @@ function statementMessages(
         } satisfies EmailPayload,
       });
   }
-  return { messages, services };
+  return { messages, services, contactsOf };
 }
 
 /**
@@ -173,19 +175,25 @@ export function sendMonthlyStatements(db: Db, now: Date): StatementRun | null {
     if (marked === 0) return null;
     // Nothing public changes (a month without any outage audits nothing): no page is republished.
     noteChange(db, 'service');
-    const { messages, services } = statementMessages(db, months, now);
+    const { messages, services, contactsOf } = statementMessages(db, months, now);
     const queued = enqueueMessages(db, messages, now);
     db.$client
       .prepare('UPDATE monthly_statements SET services = ?, messages = ? WHERE month = ?')
       .run(services, queued, month);
-    for (const s of months) {
-      const to = messages.filter((m) => m.dedupeKey.startsWith(`statement:${month}:${s.service.serviceId}:`));
-      recordAudit(db, systemActor, 'statement.sent', { type: 'service', id: s.service.serviceId }, now, {
-        month,
-        contacts: to.length,
-        unavailable_minutes: Math.round(s.tally.down * 10) / 10,
-      });
-    }
+    recordAudits(
+      db,
+      months.map((s) => ({
+        actor: systemActor,
+        action: 'statement.sent',
+        subject: { type: 'service', id: s.service.serviceId },
+        at: now,
+        details: {
+          month,
+          contacts: contactsOf.get(s.service.serviceId) ?? 0,
+          unavailable_minutes: Math.round(s.tally.down * 10) / 10,
+        },
+      })),
+    );
     return { month, sentAt: now, services, messages: queued };
   });
 }
