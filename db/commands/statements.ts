@@ -120,7 +120,11 @@ function statementMessages(
     months.map((s) => s.service.serviceId),
   );
   const byService = new Map<string, ContactRow[]>();
-  for (const c of contacts) byService.set(c.serviceId, [...(byService.get(c.serviceId) ?? []), c]);
+  for (const c of contacts) {
+    const list = byService.get(c.serviceId);
+    if (list) list.push(c);
+    else byService.set(c.serviceId, [c]);
+  }
   const tokens = issueManageTokens(
     db,
     contacts.map((c) => c.subscriberId),

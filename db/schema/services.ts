@@ -118,7 +118,7 @@ export const monthlyStatements = sqliteTable('monthly_statements', {
   month: text('month').primaryKey(),
   /** When they were queued. */
   sentAt: integer('sent_at', { mode: 'timestamp_ms' }).notNull(),
-  /** Services with an outage that month (one statement each, to each of their contacts). */
+  /** Services with an outage that month and a contact to write to (one statement to each contact). */
   services: integer('services').notNull(),
   /** Emails queued: one per service and technical contact. */
   messages: integer('messages').notNull(),
