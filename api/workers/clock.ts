@@ -49,7 +49,7 @@ export const alertSettling: ClockJob = {
  * by email at its technical contacts; a server down then sends them when it starts, within the month.
  */
 export const monthlyStatements: ClockJob = {
-  label: 'Estados de cuenta mensuales',
+  label: 'Estados de disponibilidad mensuales',
   run: sendMonthlyStatements,
   nextDue: nextStatementsDue,
 };
