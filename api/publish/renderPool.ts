@@ -69,9 +69,11 @@ export class RenderPool {
             reject(err);
           });
           worker.on('exit', (code, signal) => {
-            if (!this.closing)
-              this.fail(new Error(`un proceso de publicación terminó (${signal ?? `código ${code}`})`));
-            reject(new Error('el proceso de publicación terminó'));
+            // Ended on purpose (the full publish finished before it was ready): not a failure.
+            if (this.closing) return resolve();
+            const err = new Error(`un proceso de publicación terminó (${signal ?? `código ${code}`})`);
+            this.fail(err);
+            reject(err);
           });
         }),
       );

@@ -86,6 +86,8 @@ describe('two servers on one database', () => {
   it('one holds the background work, the other says in one line that it is on standby', async () => {
     const first = await startServer();
     const second = await startServer();
+    // The standby prints its line right after «escuchando en», in a write of its own: wait for it.
+    await waitFor('la línea «En espera»', () => [first, second].some((c) => /En espera/.test(c.output())), 10_000, 25);
     const waiting = [first, second].filter((c) => /En espera/.test(c.output()));
     expect(waiting).toHaveLength(1);
     standby = waiting[0];
