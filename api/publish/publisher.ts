@@ -78,6 +78,13 @@ export type Tick = 'none' | 'minute' | 'quarter-hour';
 
 const QUARTER_HOUR_MS = 15 * 60_000;
 
+/**
+ * Paths a full publish must have for render workers to start by default: each takes some 5 s of
+ * CPU to load the site, which a publish of 5,629 paths (5,000 incidents, 25 s on one core)
+ * barely repays on two cores; ten years of history (20,000 incidents) is where they pay.
+ */
+const POOL_MIN_PATHS = 10_000;
+
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: Tick, db: Db, now: Date): Map<string, { fresh: boolean }> {
   const out = new Map<string, { fresh: boolean }>();
@@ -237,10 +244,11 @@ export class Publisher {
   }
 
   private newBacklog(): Backlog {
-    this.startPool();
     const now = this.now();
+    const queue = [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()];
+    this.startPool(queue.length);
     return {
-      queue: [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()],
+      queue,
       hot: hotPaths(this.options.db, now),
       started: performance.now(),
       written: 0,
@@ -249,9 +257,10 @@ export class Publisher {
   }
 
   /** Starts the render workers of a full publish (they load the site while this process renders the first paths). */
-  private startPool(): void {
+  private startPool(paths: number): void {
     const options = this.options.pool;
-    const size = options?.size ?? defaultPoolSize();
+    // Unless PUBLISH_WORKERS says how many, only a publish large enough to repay their start.
+    const size = options?.size ?? (paths >= POOL_MIN_PATHS ? defaultPoolSize() : 0);
     const databasePath = this.options.db.$client.name;
     if (this.pool || !options || size < 1 || databasePath === ':memory:' || databasePath === '') return;
     const pool = new RenderPool({ ...options, size, databasePath });
