@@ -230,6 +230,11 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
     }),
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
+  // A server that ends before `stop` (a crash, a signal from outside) says so: a write then fails with ECONNRESET.
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`  el servidor terminó antes de tiempo (${signal ?? `código ${code}`})`);
+  });
   const started = performance.now();
   let log = '';
   const logWaiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
@@ -275,6 +280,7 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
         body: JSON.stringify(body),
       }),
     stop: async () => {
+      stopping = true;
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
