@@ -273,12 +273,22 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
         if (m) resolve(m);
         else logWaiters.push({ re, resolve });
       }),
-    post: (path: string, body: unknown) =>
-      fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
+    post: async (path: string, body: unknown): Promise<Response> => {
+      const send = () =>
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      try {
+        return await send();
+      } catch (err) {
+        // A kept-alive connection the server closed as it was reused (ECONNRESET on a loaded
+        // machine): once more on a new one, unless the server is gone.
+        if (child.exitCode !== null) throw err;
+        return send();
+      }
+    },
     stop: async () => {
       stopping = true;
       if (child.exitCode !== null) return;

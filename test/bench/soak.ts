@@ -14,6 +14,10 @@ export interface Memory {
   rss: number;
   afterGc: number;
   heapMb: number;
+  /** What V8 holds for its heap (used or not). */
+  heapTotalMb: number;
+  /** Resident part of the main thread's malloc heap (the `[heap]` mapping: glibc's main arena, SQLite included). */
+  brkMb: number;
   externalMb: number;
   arrayBuffersMb: number;
   /** Anonymous memory (the heaps of V8, malloc and SQLite) from /proc/self/smaps_rollup, after GC. */
@@ -28,6 +32,14 @@ export function measureMemory(): Memory {
   const usage = process.memoryUsage();
   const cpu = process.cpuUsage();
   let anon = NaN;
+  let brk = NaN;
+  try {
+    const smaps = readFileSync('/proc/self/smaps', 'utf8');
+    const at = smaps.indexOf('[heap]');
+    if (at >= 0) brk = Number(/Rss:\s+(\d+) kB/.exec(smaps.slice(at))![1]) * 1024;
+  } catch {
+    // Not Linux.
+  }
   try {
     const m = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
     if (m) anon = Number(m[1]) * 1024;
@@ -39,6 +51,8 @@ export function measureMemory(): Memory {
     rss: mbOf(rss),
     afterGc: mbOf(usage.rss),
     heapMb: mbOf(usage.heapUsed),
+    heapTotalMb: mbOf(usage.heapTotal),
+    brkMb: mbOf(brk),
     externalMb: mbOf(usage.external),
     arrayBuffersMb: mbOf(usage.arrayBuffers),
     anonMb: mbOf(anon),
@@ -47,7 +61,7 @@ export function measureMemory(): Memory {
 }
 
 export const describeMemory = (m: Memory) =>
-  `RSS ${m.afterGc.toFixed(0)} MB (anónima ${m.anonMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)})`;
+  `RSS ${m.afterGc.toFixed(0)} MB (anónima ${m.anonMb.toFixed(0)}, malloc principal ${m.brkMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)} de ${m.heapTotalMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)})`;
 
 interface SoakServer {
   memory(): Promise<Memory>;

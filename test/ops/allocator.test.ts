@@ -1,5 +1,5 @@
-// The server's allocator settings (api/allocator.ts, issue 28): `npm start` runs with two malloc
-// arenas unless the operator chose otherwise, in the same process (execve keeps the process id
+// The server's allocator settings (api/allocator.ts, issue 28): `npm start` runs with one malloc
+// arena unless the operator chose otherwise, in the same process (execve keeps the process id
 // systemd watches and the arguments).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -32,9 +32,9 @@ afterAll(async () => {
 });
 
 describe.runIf(process.platform === 'linux')('malloc arenas of the server', () => {
-  it('npm start serves with MALLOC_ARENA_MAX=2, in the process it was started as', async () => {
+  it('npm start serves with MALLOC_ARENA_MAX=1, in the process it was started as', async () => {
     expect((await fetch(`${server.base}/healthz`)).status).toBe(200);
-    expect(environOf(server.proc.pid!).MALLOC_ARENA_MAX).toBe('2');
+    expect(environOf(server.proc.pid!).MALLOC_ARENA_MAX).toBe('1');
   });
 
   it('keeps the operator’s own value and the arguments', () => {
@@ -50,7 +50,7 @@ describe.runIf(process.platform === 'linux')('malloc arenas of the server', () =
         execFileSync(process.execPath, [script, 'uno', 'dos'], { env: { ...process.env, ...env }, encoding: 'utf8' }),
       ) as { arenas: string; args: string[] };
     // Printed once: the first start replaced itself before reaching the line.
-    expect(run({ MALLOC_ARENA_MAX: '' })).toMatchObject({ arenas: '2', args: ['uno', 'dos'] });
+    expect(run({ MALLOC_ARENA_MAX: '' })).toMatchObject({ arenas: '1', args: ['uno', 'dos'] });
     expect(run({ MALLOC_ARENA_MAX: '4' })).toMatchObject({ arenas: '4', args: ['uno', 'dos'] });
   });
 });
