@@ -1,9 +1,9 @@
-// Compiled statements kept per connection (db/statements.ts, issue 28): a write through the real
+// Compiled statements kept per connection (db/statementCache.ts, issue 28): a write through the real
 // API compiles its statements once, the cache stays within its bound, and a kept statement still
 // answers in the mode each caller asks for.
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STATEMENT_CACHE, statementCacheOf } from '#db/statements.ts';
+import { DEFAULT_STATEMENT_CACHE, statementCacheOf } from '#db/statementCache.ts';
 import { freshDb, testApp } from '../support/db.ts';
 
 describe('statements kept per connection', () => {
