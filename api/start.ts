@@ -1,7 +1,5 @@
 // `npm start`. Builds when needed, then loads the server with drizzle-orm resolved to its
 // pre-bundled copy (see api/vendor.ts: it halves the cold start). Everything else is api/main.ts.
-// First of all, the allocator settings of the server (api/allocator.ts: MALLOC_ARENA_MAX).
-import './startAllocator.ts';
 import { ensureBuilt } from './build.ts';
 import { activeBuild } from './paths.ts';
 import { loadConfigOrExit } from './config.ts';

@@ -11,6 +11,7 @@
 // - RSS over BENCH_SOAK_WRITES (10,000) API writes: before, after, after GC;
 // - an update notifying BENCH_RECIPIENTS (11,600) subscribers: its POST, and the p99 of `GET /`
 //   while it runs (reference: the p99 of the same requests with nothing else running).
+// BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (the publisher's share of memory).
 // BENCH_SCALE_SIZES=5000 measures only the smaller database (any size works: 1000 builds a small
 // one); BENCH_ONLY=soak (or a comma list of root, export, publish, incremental, soak, notify)
 // runs only those parts. Run it when `uptime` shows low load.
@@ -31,7 +32,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { ensureBuilt } from '../../api/build.ts';
-import { withServerAllocator } from '../../api/allocator.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { loadSite } from '../../api/server.ts';
 import { openDatabase } from '#db/client.ts';
@@ -219,15 +219,14 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
   const port = await freePort();
   const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
     execArgv: ['--expose-gc'],
-    // The server's allocator settings, as `npm start` gives itself (api/allocator.ts).
-    env: withServerAllocator({
+    env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: dbPath,
       PUBLIC_URL,
       PUBLISH_DIR: process.env.BENCH_NO_PUBLISH ? '' : publishDir,
-    }),
+    },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   // A server that ends before `stop` (a crash, a signal from outside) says so: a write then fails with ECONNRESET.
