@@ -20,4 +20,5 @@ CREATE TABLE `outbox_fanouts` (
 	`finished_at` integer
 );
 --> statement-breakpoint
-CREATE INDEX `outbox_fanouts_unfinished_idx` ON `outbox_fanouts` (`id`) WHERE finished_at IS NULL;
+CREATE INDEX `outbox_fanouts_unfinished_idx` ON `outbox_fanouts` (`id`) WHERE finished_at IS NULL;--> statement-breakpoint
+CREATE INDEX `outbox_claimable_idx` ON `outbox_messages` (`channel`,`id`) WHERE status = 'pending' AND batch_key IS NULL;

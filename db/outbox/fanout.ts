@@ -1,8 +1,8 @@
 // Fan-out without blocking: a notifying change records, in its own transaction, one fan-out (the
 // event and its audience as resolved at that moment); the per-recipient outbox rows are written
-// from it in slices of FANOUT_SLICE recipients. The first slice is written by the change's own
-// transaction (a notice to a few hundred people is complete at commit, as before); the rest is
-// kept in chunks and the holder of the background lease expands them right after the commit
+// from it in slices. The change's own transaction writes the first FANOUT_AT_COMMIT (a notice to
+// a few hundred people is complete at commit, as before); the rest is kept in chunks of
+// FANOUT_SLICE, and the holder of the background lease expands them right after the commit
 // (api/workers/fanout.ts), one chunk per short transaction that writes its rows, removes the
 // chunk and advances the fan-out's cursor together: after a kill -9 the next holder continues at
 // the first chunk not committed, so every recipient gets exactly one row per event.
@@ -18,11 +18,18 @@ import { leaseHolder } from '../commands/lease.ts';
 import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
 
 /**
- * Recipients per slice: each slice is one synchronous transaction on the event loop. About 25 µs
- * each on a quiet 2-core machine (resolving nothing: a token, a row, its index entries), so a
- * slice holds the loop for ~6 ms, ~15 ms under load (`npm run bench:fanout`).
+ * Recipients written by the change's own transaction: a notice to this many people is complete
+ * at commit, as before, for ~5 ms of the request on a quiet 2-core machine.
  */
-export const FANOUT_SLICE = 250;
+export const FANOUT_AT_COMMIT = 250;
+
+/**
+ * Recipients per slice afterwards: each slice is one synchronous transaction on the event loop
+ * (a link token, a row and their index entries each, ~20 µs on a quiet machine, several times that
+ * under load), so a slice holds the loop for a few milliseconds, ~15 ms on a loaded machine
+ * (`npm run bench:fanout`).
+ */
+export const FANOUT_SLICE = 100;
 
 export interface FanOutJob<P = unknown> {
   id: number;
@@ -82,8 +89,9 @@ function prepared(db: Db) {
 }
 
 /**
- * Records a fan-out; call it inside the change's transaction. The first FANOUT_SLICE recipients
- * get their outbox rows at once; the others are stored, in order, for the background expansion.
+ * Records a fan-out; call it inside the change's transaction. The first FANOUT_AT_COMMIT recipients
+ * get their outbox rows at once; the others are stored, in order, in chunks of FANOUT_SLICE for
+ * the background expansion.
  * Returns how many recipients are left for later (0: complete at commit).
  */
 export function recordFanOut<E, P>(
@@ -94,8 +102,8 @@ export function recordFanOut<E, P>(
   if (entries.length === 0) return 0;
   const expand = expanderFor(fanOut.source);
   const s = prepared(db);
-  const first = entries.slice(0, FANOUT_SLICE);
-  const done = entries.length <= FANOUT_SLICE;
+  const first = entries.slice(0, FANOUT_AT_COMMIT);
+  const done = entries.length <= FANOUT_AT_COMMIT;
   const id = Number(
     s.insertJob.run(
       fanOut.source,
@@ -117,8 +125,8 @@ export function recordFanOut<E, P>(
     createdAt: fanOut.at,
   };
   expand(db, job, first);
-  for (let seq = 1; seq * FANOUT_SLICE < entries.length; seq++)
-    s.insertChunk.run(id, seq, JSON.stringify(entries.slice(seq * FANOUT_SLICE, (seq + 1) * FANOUT_SLICE)));
+  for (let seq = 1, from = FANOUT_AT_COMMIT; from < entries.length; seq++, from += FANOUT_SLICE)
+    s.insertChunk.run(id, seq, JSON.stringify(entries.slice(from, from + FANOUT_SLICE)));
   return entries.length - first.length;
 }
 

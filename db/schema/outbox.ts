@@ -51,6 +51,11 @@ export const outboxMessages = sqliteTable(
     index('outbox_batch_idx')
       .on(t.batchKey)
       .where(sql`batch_key IS NOT NULL`),
+    // Rows no worker has claimed, oldest first: claiming the next 100 reads 100 entries, not every
+    // pending row of the channel (sorting 11,600 pending rows cost ~10 ms per batch, on the event loop).
+    index('outbox_claimable_idx')
+      .on(t.channel, t.id)
+      .where(sql`status = 'pending' AND batch_key IS NULL`),
   ],
 );
 

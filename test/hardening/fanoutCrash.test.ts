@@ -9,7 +9,7 @@ import { seedDemoCatalogue } from '#db/seed.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { subscriberChannels } from '#db/enums.ts';
 import { newId } from '#db/ids.ts';
-import { FANOUT_SLICE } from '#db/outbox/fanout.ts';
+import { FANOUT_AT_COMMIT } from '#db/outbox/fanout.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import { readQuery, startServerProcess, stopServerProcess, waitFor, type ServerProcess } from '../support/processes.ts';
 
@@ -118,7 +118,7 @@ describe('a notice to thousands of recipients', () => {
       'la preparación a medias',
       () => {
         const p = progress('incident.updated');
-        return p && p.expanded > FANOUT_SLICE && p.finished === 0;
+        return p && p.expanded > FANOUT_AT_COMMIT && p.finished === 0;
       },
       60_000,
       2,
@@ -127,7 +127,7 @@ describe('a notice to thousands of recipients', () => {
     await first.exited;
     const halfway = progress('incident.updated');
     expect(halfway.finished).toBe(0);
-    expect(halfway.expanded).toBeGreaterThan(FANOUT_SLICE);
+    expect(halfway.expanded).toBeGreaterThan(FANOUT_AT_COMMIT);
     expect(halfway.expanded).toBeLessThan(RECIPIENTS);
     // The rows on disk are exactly the committed slices: the cursor and the rows moved together.
     expect(query<{ n: number }>("SELECT count(*) AS n FROM outbox_messages WHERE kind = 'incident.updated'")[0].n).toBe(

@@ -8,7 +8,7 @@ import { deleteSubscriber, importSubscribers } from '#db/commands/subscribers.ts
 import { subscriberChannels } from '#db/enums.ts';
 import { newId } from '#db/ids.ts';
 import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
-import { expandFanOutSlice, expandFanOuts, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
+import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, fanOutProgress } from '#db/outbox/fanout.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
 import { freshDb, testApp } from '../support/db.ts';
@@ -87,8 +87,8 @@ const rows = (db: Db, where = '1') =>
 describe('a notice to more recipients than one slice', () => {
   it('writes the first slice with the change, the rest afterwards: one row per recipient and channel', async () => {
     const db = database();
-    const recipients = FANOUT_SLICE * 2 + 37;
-    const endpoints = FANOUT_SLICE + 12;
+    const recipients = FANOUT_AT_COMMIT * 2 + 37;
+    const endpoints = FANOUT_AT_COMMIT + 12;
     const ids = addSubscribers(db, recipients);
     addWebhooks(db, endpoints);
 
@@ -98,17 +98,17 @@ describe('a notice to more recipients than one slice', () => {
       .pluck()
       .get(incident.id) as string;
     // Committed: the first slice of each fan-out has its rows, the others wait in the fan-out.
-    expect(rows(db, "channel <> 'webhook'")).toHaveLength(FANOUT_SLICE);
+    expect(rows(db, "channel <> 'webhook'")).toHaveLength(FANOUT_AT_COMMIT);
     // Webhooks hear of the incident and of the component it took down: two fan-outs.
-    expect(rows(db, "channel = 'webhook' AND kind = 'incident.created'")).toHaveLength(FANOUT_SLICE);
-    expect(rows(db, "channel = 'webhook' AND kind = 'component.status_changed'")).toHaveLength(FANOUT_SLICE);
+    expect(rows(db, "channel = 'webhook' AND kind = 'incident.created'")).toHaveLength(FANOUT_AT_COMMIT);
+    expect(rows(db, "channel = 'webhook' AND kind = 'component.status_changed'")).toHaveLength(FANOUT_AT_COMMIT);
     expect(fanOutProgress(db)).toEqual({
       fanouts: 3,
       total: recipients + 2 * endpoints,
-      expanded: 3 * FANOUT_SLICE,
+      expanded: 3 * FANOUT_AT_COMMIT,
     });
 
-    expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints - 3 * FANOUT_SLICE);
+    expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints - 3 * FANOUT_AT_COMMIT);
     expect(fanOutProgress(db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
     // Nothing of the audience is kept once expanded.
     expect(db.$client.prepare('SELECT count(*) FROM outbox_fanout_chunks').pluck().get()).toBe(0);
@@ -157,12 +157,12 @@ describe('a notice to more recipients than one slice', () => {
 describe('the audience is the one the change committed with', () => {
   it('a subscriber who joins after the commit is not told; one who leaves has the message withdrawn', async () => {
     const db = database();
-    const ids = addSubscribers(db, FANOUT_SLICE * 2);
+    const ids = addSubscribers(db, FANOUT_AT_COMMIT * 2);
     createIncident(db, outage(), ctx());
     // After the commit, before the expansion: one leaves from the slice already written, one from
     // a slice still waiting, and someone new signs up.
     const early = ids[3];
-    const late = ids[FANOUT_SLICE + 5];
+    const late = ids[FANOUT_AT_COMMIT + 5];
     deleteSubscriber(db, early, ctx());
     deleteSubscriber(db, late, ctx());
     importSubscribers(db, [{ email: 'recien@empresa.mx' }], ctx());
@@ -187,13 +187,13 @@ describe('the audience is the one the change committed with', () => {
 describe('who expands', () => {
   it('only the live holder of the background lease, when one is named', () => {
     const db = database();
-    addSubscribers(db, FANOUT_SLICE + 1);
+    addSubscribers(db, FANOUT_AT_COMMIT + 1);
     createIncident(db, outage(), ctx());
     const holder = newLeaseOwner();
     const other = newLeaseOwner();
     acquireLease(db, holder, Date.now());
     expect(expandFanOutSlice(db, { owner: other.id })).toBeNull();
-    expect(fanOutProgress(db).expanded).toBe(FANOUT_SLICE);
+    expect(fanOutProgress(db).expanded).toBe(FANOUT_AT_COMMIT);
     expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: 1, remaining: 0 });
     expect(db.$client.prepare('SELECT claimed_by, finished_at IS NOT NULL AS done FROM outbox_fanouts').get()).toEqual({
       claimed_by: holder.id,
@@ -206,13 +206,13 @@ describe('the NOC sees what is still being prepared', () => {
   it('GET /api/v1/notifications/outbox counts the recipients waiting for their rows', async () => {
     const t = testApp();
     opened.push(t.db);
-    addSubscribers(t.db, FANOUT_SLICE + 30);
+    addSubscribers(t.db, FANOUT_AT_COMMIT + 30);
     const res = await t.json('POST', '/api/v1/incidents', outage());
     expect(res.status).toBe(201);
     const before = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
       preparing: { fanouts: number; total: number; expanded: number };
     };
-    expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_SLICE + 30, expanded: FANOUT_SLICE });
+    expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_AT_COMMIT + 30, expanded: FANOUT_AT_COMMIT });
     await expandFanOuts(t.db);
     const after = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
       preparing: { fanouts: number };
