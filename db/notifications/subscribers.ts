@@ -228,6 +228,10 @@ export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   db.insert(emailNotices)
     .values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at })
     .run();
+  // In subscriber-id order: each slice's rows and link tokens then land side by side in the
+  // indexes keyed by subscriber (dedupe key, token owner), so a slice's commit writes a few
+  // pages instead of one per recipient (the expansion took less than half the time in `npm run bench:email`).
+  recipients.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   recordFanOut(db, {
     source: SUBSCRIBER_NOTICES,
     kind: event.type,

@@ -6,18 +6,19 @@
 // how long until every recipient has its outbox row, and the server's CPU time for it.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ensureBuilt } from '../../api/build.ts';
 import { openDatabase } from '#db/client.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
-import { createIncident } from '#db/commands/incidents.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { systemActor } from '#db/commands/audit.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { newSecrets } from '#db/subscriptions/tokens.ts';
 import { freePort } from '../support/nginx.ts';
+import '#db/notifications/channels.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 11_600);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,6 +32,9 @@ const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).
 const median = (xs: number[]) => percentile(xs, 50);
 
 await ensureBuilt();
+console.log(
+  `bench:fanout — ${new Date().toISOString()}, ${RECIPIENTS.toLocaleString('es-MX')} suscriptores, carga ${load()}`,
+);
 const work = mkdtempSync(join(tmpdir(), 'somnet-fanout-bench-'));
 const dbPath = join(work, 'somnet.db');
 const setup = openDatabase(dbPath);
@@ -53,6 +57,46 @@ const incident = createIncident(
   })();
 }
 setup.$client.close();
+
+// In this process, on a copy: the CPU time of the notifying command itself (what the POST waits
+// for) and of each slice expanded after it (what a request may wait behind), thread CPU so the
+// machine's load does not count.
+{
+  const copy = join(work, 'copia.db');
+  copyFileSync(dbPath, copy);
+  const db = openDatabase(copy);
+  const cpu = () => process.threadCpuUsage().user / 1000 + process.threadCpuUsage().system / 1000;
+  const ctx = () => ({ now: new Date(), actor: systemActor });
+  let t = cpu();
+  publishIncidentUpdate(
+    db,
+    incident.id,
+    { status: 'investigating', body: 'Sin avisos.', deliverNotifications: false },
+    ctx(),
+  );
+  const silent = cpu() - t;
+  t = cpu();
+  publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Con avisos.' }, ctx());
+  const notifying = cpu() - t;
+  const slices: number[] = [];
+  // Absent before issue 28 (the command wrote every row itself).
+  const fanout = await import('#db/outbox/fanout.ts').catch(() => null);
+  for (;;) {
+    if (!fanout) break;
+    t = cpu();
+    if (!fanout.expandFanOutSlice(db)) break;
+    slices.push(cpu() - t);
+  }
+  const rows = db.$client.prepare("SELECT count(*) FROM outbox_messages WHERE kind = 'incident.updated'").pluck().get();
+  console.log(
+    `  CPU del comando que avisa: ${notifying.toFixed(0)} ms (ref.: la misma actualización sin avisos ${silent.toFixed(0)} ms); ` +
+      (slices.length
+        ? `después, ${slices.length} tandas: mediana ${percentile(slices, 50).toFixed(1)} ms, p99 ${percentile(slices, 99).toFixed(1)} ms, máx. ${Math.max(...slices).toFixed(1)} ms de CPU cada una, ${slices.reduce((a, b) => a + b, 0).toFixed(0)} ms en total; `
+        : '') +
+      `${rows} filas; carga ${load()}`,
+  );
+  db.$client.close();
+}
 
 const port = await freePort();
 const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
@@ -106,9 +150,6 @@ try {
   await new Promise((r) => setTimeout(r, 1500));
   const quietUntil = performance.now() + 2000;
   const quiet = await readers(() => performance.now() > quietUntil);
-  console.log(
-    `bench:fanout — ${new Date().toISOString()}, ${RECIPIENTS.toLocaleString('es-MX')} suscriptores, carga ${load()}`,
-  );
   console.log(
     `  ref.: GET / en calma: p99 ${percentile(quiet, 99).toFixed(1)} ms, máx. ${Math.max(...quiet).toFixed(1)} ms`,
   );
