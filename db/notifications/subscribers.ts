@@ -277,28 +277,17 @@ export function enqueueIncidentReportEmails(db: Db, incidentId: string, version:
   db.insert(emailNotices)
     .values({ id: noticeId, kind: 'incident.report', props: JSON.stringify(props), createdAt: at })
     .run();
-  const tokens = issueManageTokens(
-    db,
-    recipients.map((r) => r.id),
-    at.getTime(),
-    at.getTime() + MANAGE_TTL_MS,
-  );
-  enqueueMessages(
-    db,
-    recipients.map((r, i) => ({
-      channel: EMAIL_CHANNEL,
-      kind: 'incident.report',
-      dedupeKey: `incident-report:${incidentId}:${version}:${r.id}`,
-      recipient: r.email,
-      payload: {
-        template: 'notice',
-        notice: noticeId,
-        subscriber: r.id,
-        manageToken: tokens[i],
-      } satisfies EmailPayload,
-    })),
+  // A fan-out like any notice: the first slice now, the rest right after the commit.
+  recordFanOut(db, {
+    source: SUBSCRIBER_NOTICES,
+    kind: 'incident.report',
+    eventKey: `incident-report:${incidentId}:${version}`,
+    payload: { notice: noticeId },
+    entries: recipients
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r): SubscriberEntry => [r.id, EMAIL_CHANNEL, r.email, 'public']),
     at,
-  );
+  });
   return recipients.length;
 }
 

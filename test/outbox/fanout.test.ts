@@ -11,7 +11,9 @@ import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
 import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, fanOutProgress } from '#db/outbox/fanout.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
-import { freshDb, testApp } from '../support/db.ts';
+import { freshDb, testApp, testClock } from '../support/db.ts';
+import { startTestServer } from '../support/server.ts';
+import { addUser, ConsoleClient } from '../console/support.ts';
 
 const at = new Date('2026-11-26T18:00:00Z');
 const ctx = () => ({ now: at, actor: { kind: 'token' as const, name: 'pruebas' } });
@@ -203,7 +205,7 @@ describe('who expands', () => {
 });
 
 describe('the NOC sees what is still being prepared', () => {
-  it('GET /api/v1/notifications/outbox counts the recipients waiting for their rows', async () => {
+  it('GET /api/v1/notifications/outbox and /metrics count the recipients waiting for their rows', async () => {
     const t = testApp();
     opened.push(t.db);
     addSubscribers(t.db, FANOUT_AT_COMMIT + 30);
@@ -213,10 +215,39 @@ describe('the NOC sees what is still being prepared', () => {
       preparing: { fanouts: number; total: number; expanded: number };
     };
     expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_AT_COMMIT + 30, expanded: FANOUT_AT_COMMIT });
+    const metrics = async () =>
+      (await (await t.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })).text())
+        .split('\n')
+        .find((l) => l.startsWith('somnet_outbox_preparing_recipients '));
+    expect(await metrics()).toBe('somnet_outbox_preparing_recipients 30');
     await expandFanOuts(t.db);
     const after = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
       preparing: { fanouts: number };
     };
     expect(after.preparing.fanouts).toBe(0);
+    expect(await metrics()).toBe('somnet_outbox_preparing_recipients 0');
+  });
+});
+
+describe('the console', () => {
+  it('/noc says how many recipients of a notice already have their message while the rest is prepared', async () => {
+    const clock = testClock('2026-11-26T18:00:00Z');
+    // No workers: the fan-out stays half-way until this test expands it.
+    const server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
+    try {
+      addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'clave-de-la-guardia', { mustChange: false });
+      const guardia = new ConsoleClient(server.url);
+      await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
+      addSubscribers(server.db, FANOUT_AT_COMMIT + 1_000);
+      expect((await server.api('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      const dashboard = async () => (await guardia.get('/noc')).text();
+      expect(await dashboard()).toContain(
+        `Preparando un aviso: ${FANOUT_AT_COMMIT} de 1,${FANOUT_AT_COMMIT} destinatarios ya tienen su mensaje en la cola`,
+      );
+      await expandFanOuts(server.db);
+      expect(await dashboard()).not.toContain('Preparando');
+    } finally {
+      await server.close();
+    }
   });
 });
