@@ -3,7 +3,9 @@
 // clients keep asking for `GET /`. Prints, for each of BENCH_ROUNDS (3) updates: the notifying
 // POST (reference: the same POST with deliver_notifications false, same run), the p99 and the
 // longest `GET /` while the fan-out runs (reference: the same readers with nothing else running),
-// how long until every recipient has its outbox row, and the server's CPU time for it.
+// how long until every recipient has its outbox row, and the server's CPU time for it. First, in
+// this process on a copy of the database: the thread CPU of the notifying command and of each
+// slice expanded after it (load-independent). BENCH_CPU_PROF=<dir> writes the server's CPU profile.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
