@@ -14,7 +14,8 @@
 // BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (the publisher's share of memory).
 // BENCH_SCALE_SIZES=5000 measures only the smaller database (any size works: 1000 builds a small
 // one); BENCH_ONLY=soak (or a comma list of root, export, publish, incremental, soak, notify)
-// runs only those parts. Run it when `uptime` shows low load.
+// runs only those parts; BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (to tell the
+// publisher's share of the memory). Run it when `uptime` shows low load.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
