@@ -11,6 +11,7 @@ import { ALERT_SLICE } from '#db/commands/alerts/index.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import { readQuery, startServerProcess, stopServerProcess, waitFor, type ServerProcess } from '../support/processes.ts';
 import { alertmanagerPayload } from '../alerts/payloads.ts';
+import { statusOnPage } from '../support/alertmanager.ts';
 
 const dbPath = tempDatabasePath();
 let token = '';
@@ -73,6 +74,10 @@ describe('an alert storm', () => {
       ...slugs,
     );
     expect(statuses.every((s) => s.status === 'major_outage')).toBe(true);
+    // And the public page says so as soon as the answer came: the storm's result, whole.
+    const page = await (await fetch(`${server.base}/`)).text();
+    for (const slug of slugs)
+      expect(statusOnPage(page, slug.replace(/-fibra$/, ''), 'Fibra óptica')).toBe('major_outage');
 
     // The same group again, as Alertmanager sends it every group_interval: nothing is written.
     const changes = () =>
