@@ -19,7 +19,14 @@ import {
 } from '../enums.ts';
 import { defaultRuleDocument, type AlertRuleDocument } from '../domain/alerts.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
-import { alertDeliveries, alertRuleSets, alerts, incidentDrafts, incidents } from '../schema/index.ts';
+import {
+  alertDeliveries,
+  alertDeliveryBodies,
+  alertRuleSets,
+  alerts,
+  incidentDrafts,
+  incidents,
+} from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
@@ -384,8 +391,19 @@ export interface AlertDeliveryView {
 /** The most recent webhooks as received (raw bodies), newest first. */
 export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
   return db
-    .select()
+    .select({
+      id: alertDeliveries.id,
+      format: alertDeliveries.format,
+      sender: alertDeliveries.sender,
+      body: alertDeliveryBodies.body,
+      alertCount: alertDeliveries.alertCount,
+      outcome: alertDeliveries.outcome,
+      receivedAt: alertDeliveries.receivedAt,
+      lastReceivedAt: alertDeliveries.lastReceivedAt,
+      timesReceived: alertDeliveries.timesReceived,
+    })
     .from(alertDeliveries)
+    .innerJoin(alertDeliveryBodies, eq(alertDeliveryBodies.deliveryId, alertDeliveries.id))
     .orderBy(desc(alertDeliveries.lastReceivedAt), desc(alertDeliveries.id))
     .limit(limit)
     .all()

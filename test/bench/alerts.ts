@@ -42,7 +42,9 @@ setup.$client.close();
 // The bench reads when each webhook arrived from the server's own database (read-only).
 const reader = new Database(dbPath, { readonly: true });
 const receivedAt = reader
-  .prepare('SELECT received_at FROM alert_deliveries WHERE body LIKE ? ORDER BY id DESC LIMIT 1')
+  .prepare(
+    'SELECT received_at FROM alert_deliveries JOIN alert_delivery_bodies ON delivery_id = id WHERE body LIKE ? ORDER BY id DESC LIMIT 1',
+  )
   .pluck();
 // What a resend would change if it wrote anything: its alerts' rows and its delivery's count.
 const alertState = reader.prepare(
