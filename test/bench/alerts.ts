@@ -41,11 +41,13 @@ const { token } = createApiToken(setup, 'bench-alertmanager', new Date());
 setup.$client.close();
 // The bench reads when each webhook arrived from the server's own database (read-only).
 const reader = new Database(dbPath, { readonly: true });
-const receivedAt = reader
-  .prepare(
-    'SELECT received_at FROM alert_deliveries JOIN alert_delivery_bodies ON delivery_id = id WHERE body LIKE ? ORDER BY id DESC LIMIT 1',
-  )
-  .pluck();
+const receivedAt = (like: string) =>
+  reader
+    .prepare(
+      'SELECT received_at FROM alert_deliveries JOIN alert_delivery_bodies ON delivery_id = id WHERE body LIKE ? ORDER BY id DESC LIMIT 1',
+    )
+    .pluck()
+    .get(like);
 // What a resend would change if it wrote anything: its alerts' rows and its delivery's count.
 const alertState = reader.prepare(
   `SELECT (SELECT count(*) FROM alerts) AS alerts, (SELECT max(last_received_at) FROM alerts) AS seen,
@@ -189,7 +191,7 @@ try {
     await am!.push([{ labels, annotations: { summary: `Prueba de latencia ${i}` } }]);
     await waitUntil(async () => statusOnPage(await page(), area, name) === 'major_outage', 10_000, `${slug} en rojo`);
     const visibleAt = Date.now();
-    viaAlertmanager.push(visibleAt - (receivedAt.get(`%"round":"am-${i}"%`) as number));
+    viaAlertmanager.push(visibleAt - (receivedAt(`%"round":"am-${i}"%`) as number));
     fromPush.push(visibleAt - pushedAt);
     const resolvePushedAt = Date.now();
     await am!.push([{ labels, annotations: { summary: `Prueba de latencia ${i}` }, endsAt: new Date().toISOString() }]);
