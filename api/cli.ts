@@ -9,6 +9,7 @@
 //   restore FILE                 refuses while a process uses the database; keeps the current one aside
 //   whatsapp plantillas          prints the WhatsApp templates (JSON) to submit to Meta
 //   telegram webhook             points the Telegram bot's webhook at this server (setWebhook)
+//   statement resend <SERVICE_ID> <AAAA-MM>  queues a service's monthly statement again to its contacts
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from './config.ts';
 import { openDatabase } from '#db/client.ts';
@@ -21,7 +22,8 @@ import { createConsoleUser } from '#db/commands/consoleUsers.ts';
 import { hashPasswordSync, oneTimePassword } from '#db/domain/password.ts';
 import { resetSecondFactor } from '#db/commands/secondFactor.ts';
 import { apiScopes } from '#db/enums.ts';
-import { formatDateTime, zonedMidnight, ZONE_LABEL } from '#db/domain/time.ts';
+import { formatDateTime, formatMonth, zonedMidnight, ZONE_LABEL } from '#db/domain/time.ts';
+import { resendStatement } from '#db/commands/statements.ts';
 import { whatsappTemplateDefinitions } from './channels/whatsapp.ts';
 import { telegramCall, telegramWebhookSecret } from './channels/telegram.ts';
 
@@ -49,6 +51,9 @@ const usage = `Uso: npm run --silent noc -- <comando>
                                  Meta: POST /{WABA-ID}/message_templates, una por elemento
   telegram webhook               registra ${'$'}{PUBLIC_URL}/api/telegram/webhook como webhook del bot
                                  (con su token secreto)
+  statement resend <ID_SERVICIO> <AAAA-MM>
+                                 vuelve a enviar el estado de disponibilidad del mes (con montos)
+                                 a los contactos técnicos del servicio, con las cifras de hoy
 
 La base de datos es DATABASE_PATH (por omisión ./data/somnet.db).`;
 
@@ -131,7 +136,7 @@ if (positionals[0] === 'backup' || positionals[0] === 'restore') {
 
 const db = openDatabase(config.databasePath);
 const now = new Date();
-const [area, action, arg] = positionals;
+const [area, action, arg, arg2] = positionals;
 
 try {
   if (area === 'token' && action === 'create') {
@@ -175,6 +180,12 @@ try {
     if (!values.email) fail(`Falta --email.\n\n${usage}`, 2);
     const email = resetSecondFactor(db, { email: values.email }, { now, actor: { kind: 'cli', name: 'noc' } });
     console.log(`Segundo factor de «${email}» quitado; sus sesiones se cerraron. Lo registrará al iniciar sesión.`);
+  } else if (area === 'statement' && action === 'resend') {
+    if (!arg || !arg2) fail(`Indique el ID de servicio y el mes (AAAA-MM).\n\n${usage}`, 2);
+    const r = resendStatement(db, { serviceId: arg, month: arg2 }, { now, actor: { kind: 'cli', name: 'noc' } });
+    console.log(
+      `Estado de disponibilidad de ${formatMonth(r.month)} del servicio ${r.serviceId} en cola para: ${r.recipients.join(', ')}.`,
+    );
   } else if (area === 'whatsapp' && action === 'plantillas') {
     console.log(JSON.stringify(whatsappTemplateDefinitions(config.publicUrl), null, 2));
   } else if (area === 'telegram' && action === 'webhook') {

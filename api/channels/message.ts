@@ -15,6 +15,7 @@ import {
   type NoticeMoment,
 } from '#db/domain/noticeWording.ts';
 import { formatDateTime, ZONE_LABEL } from '#db/domain/time.ts';
+import { ETA_UNKNOWN } from '#db/enums.ts';
 import { CHANNELS, type SubscriberChannel } from '#db/subscriptions/channels.ts';
 import { subscriptionLinks } from '../email/compose.ts';
 
@@ -106,7 +107,7 @@ export function channelComposer(db: Db, publicUrl: string, channel: SubscriberCh
       if (notice.cause) rows.push(['Causa', notice.cause]);
       if (moment.tense === 'past') rows.push(['Duración', durationPhrase(moment.from, moment.until)]);
       else if (moment.tense === 'present')
-        rows.push(['Restablecimiento estimado', notice.eta ? when(new Date(notice.eta)) : 'Por confirmar']);
+        rows.push(['Restablecimiento estimado', notice.eta ? when(new Date(notice.eta)) : ETA_UNKNOWN]);
     } else if (notice.impactLabel) rows.push(['Afectación esperada', notice.impactLabel]);
     const reason = recipientReason(payload.services, payload.technicalContact ? 'technical_contact' : 'public');
     return {

@@ -18,6 +18,7 @@ import {
   incidentEmail,
   incidentReportEmail,
   maintenanceEmail,
+  statementEmail,
   type EmailContent,
   type SubscriptionLinks,
 } from './templates.ts';
@@ -68,6 +69,13 @@ function contentFor(
       });
     case 'already_subscribed':
       return alreadySubscribedEmail({ links });
+    case 'statement':
+      return statementEmail({
+        statement: payload.statement,
+        statementUrl: `${publicUrl}/mi-servicio/${encodeURIComponent(payload.statement.serviceId)}/reporte/${payload.statement.month}`,
+        links,
+        reason: { kind: 'contact', serviceIds: [payload.statement.serviceId] },
+      });
     case 'notice':
       if (!notice) throw new Error(`Aviso ${payload.notice} inexistente.`);
       if (notice.kind === 'report') {

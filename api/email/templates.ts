@@ -1,7 +1,9 @@
 // Spanish email templates: each a pure function of typed props returning { subject, text, html }.
 // Plain, table-free HTML with inline styles that common clients render; no remote images.
-import { formatDateTime, ZONE_LABEL } from '#db/domain/time.ts';
-import { EMERGENCY_PHONE, SUPPORT_EMAIL } from '#db/supportChannels.ts';
+import { COMPENSATION_BONUS, formatPercent, PARTIAL_OUTAGE_WEIGHT } from '#db/domain/availability.ts';
+import { formatDateTime, formatDuration, formatMonth, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
+import { EMERGENCY_PHONE, PORTAL_URL, SUPPORT_EMAIL } from '#db/supportChannels.ts';
+import type { StatementProps } from '#db/subscriptions/payload.ts';
 import {
   affectedAreasLabel,
   affectedServicesSentence,
@@ -13,7 +15,7 @@ import {
   type NoticeFacts,
   type RecipientReason,
 } from '#db/domain/noticeWording.ts';
-import type { MaintenanceImpactKind } from '#db/enums.ts';
+import { ETA_UNKNOWN, type MaintenanceImpactKind } from '#db/enums.ts';
 import { escapeHtml } from '../render/html.ts';
 
 export interface EmailAttachment {
@@ -205,7 +207,7 @@ export function incidentEmail(p: IncidentEmailProps): EmailContent {
     ['Causa', p.cause ?? 'En investigación'],
   ];
   if (moment.tense === 'past') rows.push(['Duración de la falla', durationPhrase(moment.from, moment.until)]);
-  else rows.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : 'Por confirmar']);
+  else rows.push(['Tiempo estimado de restauración', p.eta ? when(p.eta) : ETA_UNKNOWN]);
   rows.push(['Publicado', when(p.at)]);
   const lead = serviceLead(p.services, facts);
   return {
@@ -396,5 +398,128 @@ export function feasibilityEmail(p: FeasibilityEmailProps): EmailContent {
     subject,
     text: `Nueva solicitud de estudio de factibilidad desde status.somnet.com.mx/cobertura.\n\n${factsText(facts)}\n\nResponda a este correo para escribir directamente al solicitante.`,
     html: `<!doctype html><html lang="es-MX"><body style="font-family:Arial,sans-serif;color:#1f2328"><h1 style="font-size:20px">${escapeHtml(subject)}</h1><p>Nueva solicitud de estudio de factibilidad desde la página de cobertura.</p>${factsHtml(facts)}<p>Responda a este correo para escribir directamente al solicitante.</p></body></html>`,
+  };
+}
+
+export interface StatementEmailProps {
+  statement: StatementProps;
+  /** The public statement page (/mi-servicio/:id/reporte/:mes): times and percentages, no amounts. */
+  statementUrl: string;
+  links: SubscriptionLinks;
+  reason: RecipientReason;
+}
+
+const pesos = new Intl.NumberFormat('es-MX', { style: 'currency', currency: 'MXN' });
+/** "$3,499.00 MXN": the currency named, for a finance reader. */
+const money = (n: number) => `${pesos.format(n)} MXN`;
+const minuteCount = new Intl.NumberFormat('es-MX', { maximumFractionDigits: 1 });
+/** "90 min (1 h 30 min)": the minutes the formula uses, and the same time as a person reads it. */
+const minutesPhrase = (m: number) => {
+  const plain = `${minuteCount.format(m)} min`;
+  return m >= 60 ? `${plain} (${formatDuration(m * 60_000)})` : plain;
+};
+
+/** "Incidente", "Mantenimiento de emergencia", … as the public statement names each event. */
+function statementEventLabel(e: StatementProps['events'][number]): string {
+  if (e.kind === 'incident') return 'Incidente';
+  if (e.emergency) return 'Mantenimiento de emergencia';
+  return e.announced ? 'Mantenimiento avisado con 72 h (no cuenta)' : 'Mantenimiento sin el aviso de 72 h';
+}
+
+/**
+ * A service's month for its technical contacts (db/commands/statements.ts): the outage minutes
+ * with each incident, the availability, and the NOM-184 estimate with its arithmetic, which the
+ * public statement page leaves out. Sent only for a month with an outage.
+ */
+export function statementEmail(p: StatementEmailProps): EmailContent {
+  const s = p.statement;
+  const month = formatMonth(s.month);
+  const service = `${s.serviceId} (${s.label})`;
+  const c = s.compensation;
+  const subject = `Estado de disponibilidad de ${month}: servicio ${service}${c ? ` — bonificación estimada de ${money(c.total)}` : ''}`;
+  const down = minutesPhrase(s.minutes.down);
+  const lead = `En ${month} su servicio ${service} tuvo ${down} de indisponibilidad. Por ese tiempo SOMNET aplica en su facturación la compensación y la bonificación que marca la NOM-184-SCFI-2018, sin que usted tenga que reclamarlas ni levantar un ticket.`;
+  const facts: Array<[string, string]> = [
+    ['Servicio', service],
+    ['Periodo', `${formatWindow(new Date(s.from), new Date(s.to))}`],
+    ['Disponibilidad', formatPercent(s.percent)],
+    ['Tiempo de indisponibilidad', down],
+  ];
+  const detail: string[] = [];
+  if (s.minutes.major > 0) detail.push(`sin servicio ${minutesPhrase(s.minutes.major)}`);
+  if (s.minutes.partial > 0)
+    detail.push(
+      `con intermitencia ${minutesPhrase(s.minutes.partial)}, de los que cuenta el ${PARTIAL_OUTAGE_WEIGHT * 100} %`,
+    );
+  if (s.minutes.unannouncedMaintenance > 0)
+    detail.push(`en mantenimiento sin el aviso de 72 h ${minutesPhrase(s.minutes.unannouncedMaintenance)}`);
+  if (detail.length > 0) facts.push(['De ese tiempo', detail.join('; ')]);
+  if (s.minutes.degraded > 0)
+    facts.push(['Con baja velocidad (no cuenta como caída)', minutesPhrase(s.minutes.degraded)]);
+  if (s.minutes.maintenance > 0)
+    facts.push(['Mantenimiento avisado con 72 h (no cuenta)', minutesPhrase(s.minutes.maintenance)]);
+
+  const events = s.events.map((e) => {
+    const start = new Date(e.start);
+    const end = e.end ? new Date(e.end) : null;
+    const span = end ? formatWindow(start, end) : `desde ${when(start)}; seguía abierto al terminar el mes`;
+    return {
+      title: `${statementEventLabel(e)}: ${e.name}`,
+      line: `${span}. En el mes: ${formatDuration(e.durationMs)}.`,
+    };
+  });
+
+  const amounts: Array<[string, string]> = c
+    ? [
+        ['Renta mensual', money(c.monthlyPrice)],
+        [
+          'Parte proporcional por el tiempo de indisponibilidad',
+          `${money(c.proportional)} (${money(c.monthlyPrice)} × ${minuteCount.format(s.minutes.down)} min ÷ ${minuteCount.format(s.monthMinutes)} min del mes)`,
+        ],
+        [`Bonificación (${COMPENSATION_BONUS * 100} % de esa parte)`, money(c.bonus)],
+        ['Total estimado a su favor', money(c.total)],
+      ]
+    : [];
+  const howComputed = `Cómo se calcula: la NOM-184-SCFI-2018 pide descontar la parte proporcional del precio por el tiempo en que el servicio no se prestó y bonificar además al menos el ${COMPENSATION_BONUS * 100} % de esa cantidad. Cuentan como indisponibilidad todos los minutos sin servicio y el ${PARTIAL_OUTAGE_WEIGHT * 100} % de los minutos con intermitencia; la baja velocidad y el mantenimiento avisado con 72 horas no cuentan. Es una estimación: el monto definitivo aparece en su factura.`;
+  const noPrice =
+    'Su renta mensual no figura en nuestro inventario, así que este correo no estima el monto: el área de facturación lo calcula con esta misma regla y lo aplica en su factura.';
+  const dispute = `¿Ve algo que no coincide (minutos, incidentes o monto)? Antes de la fecha de vencimiento de su factura, levante un ticket administrativo en el Portal de Cliente (${PORTAL_URL.replace('https://', '')}), sección «Facturación», o escriba a ${SUPPORT_EMAIL} con su ID de servicio ${s.serviceId}. También puede llamar al ${EMERGENCY_PHONE}.`;
+  const publicNote =
+    'La página del reporte muestra los mismos minutos e incidentes, sin montos: puede compartirla con quien lo necesite.';
+
+  const eventsText = events.length
+    ? `Incidentes y mantenimientos que tocaron el servicio (${ZONE_LABEL}):\n${events.map((e) => `- ${e.title}\n  ${e.line}`).join('\n')}`
+    : '';
+  const text = [
+    lead,
+    factsText(facts),
+    eventsText,
+    c ? `Monto estimado\n${factsText(amounts)}` : noPrice,
+    howComputed,
+    `Reporte del mes: ${p.statementUrl}\n${publicNote}`,
+    dispute,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  const eventsHtml = events.length
+    ? `<h2 style="font-size:17px">Incidentes y mantenimientos que tocaron el servicio</h2><ul style="padding-left:20px">${events
+        .map(
+          (e) => `<li style="margin-bottom:8px"><strong>${escapeHtml(e.title)}</strong><br>${escapeHtml(e.line)}</li>`,
+        )
+        .join('')}</ul>`
+    : '';
+  const amountsHtml = c
+    ? `<h2 style="font-size:17px">Monto estimado</h2>${factsHtml(amounts)}`
+    : `<p>${escapeHtml(noPrice)}</p>`;
+  return {
+    subject,
+    text: `${text}\n${textFooter(p.links, p.reason)}`,
+    html: layout(
+      subject,
+      `<h1 style="font-size:20px">Estado de disponibilidad · ${escapeHtml(month)}</h1><p>${escapeHtml(lead)}</p>${factsHtml(facts)}${eventsHtml}${amountsHtml}<p style="font-size:14px">${escapeHtml(howComputed)}</p>${button(p.statementUrl, 'Ver el reporte del mes')}<p style="font-size:14px">${escapeHtml(publicNote)}</p><h2 style="font-size:17px">Aclaraciones</h2><p>${escapeHtml(dispute)}</p>`,
+      p.links,
+      recipientReasonSentence(p.reason),
+      p.reason,
+    ),
   };
 }

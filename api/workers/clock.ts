@@ -8,6 +8,7 @@ import type { Db } from '#db/client.ts';
 import { withoutWaiting } from '#db/client.ts';
 import { nextAlertSettleDue, settleAlerts } from '#db/commands/alerts/index.ts';
 import { advanceMaintenances, nextMaintenanceDue } from '#db/commands/maintenances.ts';
+import { nextStatementsDue, sendMonthlyStatements } from '#db/commands/statements.ts';
 import { isDatabaseBusy } from '#db/commands/transaction.ts';
 import { dataWatcher } from '#db/dataWatcher.ts';
 import type { AppDeps } from '../context.ts';
@@ -22,8 +23,8 @@ export interface ClockJob {
    * process holds the write lock (the worker backs off).
    */
   run(db: Db, now: Date): unknown;
-  /** The earliest instant something falls due, or null when nothing is scheduled. */
-  nextDue(db: Db): Date | null;
+  /** The earliest instant something falls due at or after `now`, or null when nothing is scheduled. */
+  nextDue(db: Db, now: Date): Date | null;
 }
 
 /** Starts and completes maintenance windows at their times and sends the 24 h reminders. */
@@ -43,6 +44,16 @@ export const alertSettling: ClockJob = {
   nextDue: nextAlertSettleDue,
 };
 
+/**
+ * On the 1st (09:00, Mexico City) each service with an outage the month before gets its statement
+ * by email at its technical contacts; a server down then sends them when it starts, within the month.
+ */
+export const monthlyStatements: ClockJob = {
+  label: 'Estados de disponibilidad mensuales',
+  run: sendMonthlyStatements,
+  nextDue: nextStatementsDue,
+};
+
 export interface ClockWorkerOptions {
   /** Maintenance first: a window that ends releases the alerts it held in the same pass. */
   jobs?: ClockJob[];
@@ -59,7 +70,7 @@ const BUSY_LONGEST_MS = 8_000;
 const OVERDUE_RETRY_MS = 250;
 
 export function clockWorker(options: ClockWorkerOptions = {}): BackgroundWorker {
-  const jobs = options.jobs ?? [maintenanceTransitions, alertSettling];
+  const jobs = options.jobs ?? [maintenanceTransitions, alertSettling, monthlyStatements];
   const maxSleepMs = options.maxSleepMs ?? 30_000;
   return {
     name: 'clock',
@@ -96,7 +107,8 @@ export function clockWorker(options: ClockWorkerOptions = {}): BackgroundWorker 
         }
         let next = Infinity;
         for (const job of jobs) {
-          busy = !attempt(job, () => (next = Math.min(next, job.nextDue(db)?.getTime() ?? Infinity))) || busy;
+          busy =
+            !attempt(job, () => (next = Math.min(next, job.nextDue(db, deps.now())?.getTime() ?? Infinity))) || busy;
         }
         if (busy) {
           busyMs = Math.min(busyMs > 0 ? busyMs * 2 : BUSY_FIRST_MS, BUSY_LONGEST_MS);

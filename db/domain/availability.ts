@@ -168,6 +168,15 @@ export function availabilityPercent(t: AvailabilityTally): number | null {
   return Math.min(100, Math.max(0, 100 * (1 - t.down / measured)));
 }
 
+/**
+ * A month with an outage, for the statement email: at least a minute of unavailability as the
+ * statement states it (rounded to the minute). Minutes at «Baja velocidad» or in announced
+ * maintenance are no outage; a month without one sends nothing.
+ */
+export function hadOutage(t: AvailabilityTally): boolean {
+  return t.down >= 0.5;
+}
+
 /** A maintenance window as stored, for `maintenanceSpans`. */
 export interface MaintenanceRecord {
   emergency: boolean;

@@ -98,7 +98,7 @@ const TOKENS_PER_STATEMENT = 100;
  * loop; the command's transaction holds the write lock, so max(id) cannot move meanwhile).
  * Returns the tokens, in recipient order.
  */
-function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, expiresAt: number): string[] {
+export function issueManageTokens(db: Db, subscriberIds: string[], createdAt: number, expiresAt: number): string[] {
   const secrets = newSecrets(subscriberIds.length);
   const { last } = db.$client.prepare('SELECT coalesce(max(id), 0) AS last FROM subscriber_tokens').get() as {
     last: number;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import {
-  componentStatusLabels,
+  componentStatusShortLabels,
   incidentImpactLabels,
   incidentStatusLabels,
   type ComponentStatus,
@@ -17,6 +17,7 @@ export interface TransitionView {
   name: string;
   oldStatus: ComponentStatus;
   newStatus: ComponentStatus;
+  /** The customer's word for each state («Sin servicio»), as every page, feed and notice says it. */
   oldLabel: string;
   newLabel: string;
 }
@@ -103,8 +104,8 @@ export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = comp
           name: catalogue.byId.get(t.componentId)?.fullName ?? t.componentId,
           oldStatus: t.oldStatus,
           newStatus: t.newStatus,
-          oldLabel: componentStatusLabels[t.oldStatus],
-          newLabel: componentStatusLabels[t.newStatus],
+          oldLabel: componentStatusShortLabels[t.oldStatus],
+          newLabel: componentStatusShortLabels[t.newStatus],
         }))
         .sort((a, b) => (order.get(a.componentId) ?? 0) - (order.get(b.componentId) ?? 0)),
     }));

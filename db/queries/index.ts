@@ -19,6 +19,7 @@ export * from './areaPage.ts';
 export * from './incidentDays.ts';
 export * from './services.ts';
 export * from './serviceReports.ts';
+export * from './statements.ts';
 export * from './operations.ts';
 export * from './quality.ts';
 export * from './incidentList.ts';

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import {
-  componentStatusLabels,
+  componentStatusShortLabels,
   maintenanceImpactLabels,
   maintenanceStatusLabels,
   type ComponentStatus,
@@ -25,6 +25,7 @@ export interface MaintenanceTransitionView {
   name: string;
   oldStatus: ComponentStatus;
   newStatus: ComponentStatus;
+  /** The customer's word for each state («Sin servicio»), as every page, feed and notice says it. */
   oldLabel: string;
   newLabel: string;
 }
@@ -170,8 +171,8 @@ function hydrate(db: Db, rows: MaintenanceRow[], catalogue: Catalogue = componen
         ).map((t) => ({
           ...t,
           name: nameOf(t.componentId),
-          oldLabel: componentStatusLabels[t.oldStatus],
-          newLabel: componentStatusLabels[t.newStatus],
+          oldLabel: componentStatusShortLabels[t.oldStatus],
+          newLabel: componentStatusShortLabels[t.newStatus],
         })),
       })),
       scheduleChanges: (changes.get(r.id) ?? []).map((c) => ({

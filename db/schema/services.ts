@@ -106,3 +106,20 @@ export const subscriberServices = sqliteTable(
     index('subscriber_services_service_idx').on(t.serviceId),
   ],
 );
+
+/**
+ * The months whose statements went out (db/commands/statements.ts): one row per month, written in
+ * the transaction that queues the month's emails, so a month is sent once whatever restarts or
+ * second processes do (the outbox's dedupe keys say the same per service and contact, but the
+ * outbox retention removes delivered rows; this row stays).
+ */
+export const monthlyStatements = sqliteTable('monthly_statements', {
+  /** "2026-11": the month the statements are about. */
+  month: text('month').primaryKey(),
+  /** When they were queued. */
+  sentAt: integer('sent_at', { mode: 'timestamp_ms' }).notNull(),
+  /** Services with an outage that month and a contact to write to (one statement to each contact). */
+  services: integer('services').notNull(),
+  /** Emails queued: one per service and technical contact. */
+  messages: integer('messages').notNull(),
+});

@@ -28,7 +28,51 @@ export type EmailPayload =
       technicalContact?: true;
     }
   /** A feasibility-study request (manual 2.3) for SOMNET's coverage team; not a subscription. */
-  | { template: 'feasibility'; request: string };
+  | { template: 'feasibility'; request: string }
+  /**
+   * A service's monthly statement (db/commands/statements.ts) to one of its technical contacts:
+   * the figures as computed when it was queued, so a retry renders the very same message.
+   */
+  | { template: 'statement'; subscriber: string; manageToken: string; statement: StatementProps };
+
+/**
+ * One service's month as its statement email states it: the availability figures and the NOM-184
+ * estimate of db/queries/serviceReports.ts (the public statement's and the billing report's), taken
+ * as they were; dates as ISO strings, minutes as the availability rule counts them (fractions kept).
+ */
+export interface StatementProps {
+  serviceId: string;
+  label: string;
+  /** "2026-11". */
+  month: string;
+  from: string;
+  to: string;
+  /** Minutes in the calendar month: what the monthly price pays for. */
+  monthMinutes: number;
+  percent: number | null;
+  minutes: {
+    /** Weighted unavailable minutes: what the bonus is computed on. */
+    down: number;
+    major: number;
+    partial: number;
+    degraded: number;
+    maintenance: number;
+    unannouncedMaintenance: number;
+  };
+  events: Array<{
+    kind: 'incident' | 'maintenance';
+    id: string;
+    name: string;
+    start: string;
+    end: string | null;
+    /** Inside the month. */
+    durationMs: number;
+    emergency?: boolean;
+    announced?: boolean;
+  }>;
+  /** Null without a monthly price in the inventory. */
+  compensation: { monthlyPrice: number; proportional: number; bonus: number; total: number } | null;
+}
 
 /** Props stored once per notice (email_notices.props); dates as ISO strings. */
 export type NoticeProps =

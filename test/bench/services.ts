@@ -6,12 +6,15 @@
 // import has to pay). Then the fan-out of an incident on the whole backbone to every affected
 // contact, the NOC's wait.
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { openDatabase } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { createIncident } from '#db/commands/incidents.ts';
-import { componentCatalogue } from '#db/queries/index.ts';
+import { componentCatalogue, serviceMonths } from '#db/queries/index.ts';
+import { sendMonthlyStatements, statementsDueAt } from '#db/commands/statements.ts';
+import { zonedMonthKey } from '#db/domain/time.ts';
 import { createApp } from '../../api/app.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import '#db/notifications/channels.ts';
@@ -149,6 +152,21 @@ const queued = (
   db.$client.prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email'").get() as { n: number }
 ).n;
 
+// The month's statements on the 1st of the next (db/commands/statements.ts): every service was
+// down, so every contact gets one. Reference in the same run: the billing report's computation of
+// the same month (serviceMonths), which the statements reuse; the rest is the outbox rows.
+const month = zonedMonthKey(new Date());
+const due = statementsDueAt(month);
+const r0 = performance.now();
+serviceMonths(db, month, due);
+const reportMs = performance.now() - r0;
+const s0 = performance.now();
+const run = sendMonthlyStatements(db, due);
+const statementsMs = performance.now() - s0;
+const load = loadavg()
+  .map((n) => n.toFixed(2))
+  .join(' ');
+
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 console.log(
   `Servicios: ${SERVICES.toLocaleString('es-MX')} (JSON ${mb(Buffer.byteLength(json))}, CSV ${mb(Buffer.byteLength(csv))}); contactos técnicos registrados: ${contacts.toLocaleString('es-MX')}`,
@@ -166,6 +184,11 @@ console.log(
 console.log(
   `Incidente que afecta a los ${SERVICES.toLocaleString('es-MX')} servicios (encolar):    ${fanOutMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (uno por contacto)`,
 );
+console.log(
+  `Estados de disponibilidad del mes (todos con falla), el día 1:  ${statementsMs.toFixed(0)} ms para ${run?.messages.toLocaleString('es-MX')} correos de ${run?.services.toLocaleString('es-MX')} servicios; referencia, el informe de facturación del mismo mes (serviceMonths): ${reportMs.toFixed(0)} ms (${(statementsMs / reportMs).toFixed(1)}×)`,
+);
+console.log(`Carga del equipo (uptime): ${load}`);
 db.$client.close();
 rmSync(dirname(path), { recursive: true, force: true });
-if (Math.max(firstJsonMs, replaceJsonMs, csvMs) >= TARGET_MS || queued !== contacts) process.exitCode = 1;
+if (Math.max(firstJsonMs, replaceJsonMs, csvMs) >= TARGET_MS || queued !== contacts || run?.services !== SERVICES)
+  process.exitCode = 1;

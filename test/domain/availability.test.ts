@@ -3,6 +3,7 @@ import {
   availabilityPercent,
   availabilityTally,
   compensationEstimate,
+  hadOutage,
   maintenanceSpans,
   overlayTimeline,
   type MaintenanceRecord,
@@ -246,5 +247,21 @@ describe('a service: its component, worsened while an incident named one of its 
     expect(compensationEstimate(1000, 0, 43_200)).toEqual({ proportional: 0, bonus: 0, total: 0 });
     // Never more than the month itself (+ 20 %).
     expect(compensationEstimate(1000, 50_000, 43_200)).toEqual({ proportional: 1000, bonus: 200, total: 1200 });
+  });
+
+  it('an outage, for the statement email: a minute of unavailability as stated; slowness or announced maintenance is none', () => {
+    const at = (from: string, status: StatusPoint['status'], until: string) =>
+      availabilityTally(
+        [p('2026-11-01T06:00:00Z', 'operational'), p(from, status), p(until, 'operational')],
+        [],
+        nov.from.getTime(),
+        nov.to.getTime(),
+      );
+    expect(hadOutage(at('2026-11-10T16:00:00Z', 'major_outage', '2026-11-10T16:01:00Z'))).toBe(true);
+    // 2 min of «Intermitencia» count 0.6 min: shown as 1 min, an outage.
+    expect(hadOutage(at('2026-11-10T16:00:00Z', 'partial_outage', '2026-11-10T16:02:00Z'))).toBe(true);
+    // 1 min of it counts 0.3 min: shown as 0 min, none.
+    expect(hadOutage(at('2026-11-10T16:00:00Z', 'partial_outage', '2026-11-10T16:01:00Z'))).toBe(false);
+    expect(hadOutage(at('2026-11-10T16:00:00Z', 'degraded_performance', '2026-11-12T16:00:00Z'))).toBe(false);
   });
 });

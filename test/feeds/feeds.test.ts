@@ -88,7 +88,7 @@ describe('RSS 2.0', () => {
     expect(html).toMatch(
       /Tiempo estimado de restauración:<\/strong> 26 nov 2026,? 18:00 \(hora del centro de México\)/,
     );
-    expect(html).toContain('Metepec · Fibra óptica: Operativo → Interrupción total (sin servicio)');
+    expect(html).toContain('Metepec · Fibra óptica: Operativo → Sin servicio');
   });
 
   it('escapes titles with < and & so the XML stays well-formed', async () => {

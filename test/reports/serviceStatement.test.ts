@@ -3,15 +3,13 @@
 // elements; NOM-184's estimate with a monthly price; one clean A4 page in Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '#db/commands/audit.ts';
-import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
-import { advanceMaintenances, createMaintenance } from '#db/commands/maintenances.ts';
-import { replaceServiceInventory } from '#db/commands/services.ts';
+import { createIncident } from '#db/commands/incidents.ts';
 import { formatPercent } from '#db/domain/availability.ts';
 import { publicRouteOf } from '../../api/publish/routes.ts';
 import { freshDb, testClock } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
 import { launchBrowser } from '../support/browser.ts';
-import { inventory } from '../services/fixtures.ts';
+import { novemberOutages } from './fixtures.ts';
 
 const at = (s: string) => ({ now: new Date(s), actor: systemActor });
 const clock = testClock('2026-12-05T18:00:00Z');
@@ -23,52 +21,7 @@ let metepecId = '';
 let towerId = '';
 
 beforeAll(async () => {
-  replaceServiceInventory(db, inventory, at('2026-11-01T12:00:00Z'));
-  // Metepec fibre down 60 min: SOM-12345 and SOM-12346 through their component.
-  metepecId = createIncident(
-    db,
-    {
-      name: 'Corte de fibra en Metepec',
-      impact: 'critical',
-      status: 'investigating',
-      body: 'Revisamos.',
-      components: { 'metepec-fibra': 'major_outage' },
-    },
-    at('2026-11-10T16:00:00Z'),
-  ).id;
-  publishIncidentUpdate(
-    db,
-    metepecId,
-    { status: 'resolved', body: 'Listo.', components: { 'metepec-fibra': 'operational' } },
-    at('2026-11-10T17:00:00Z'),
-  );
-  // One tower in Lerma for 30 min: only SOM-20001 (through its element; the component stays Operativo).
-  towerId = createIncident(
-    db,
-    {
-      name: 'Falla en una torre de Lerma',
-      impact: 'critical',
-      status: 'investigating',
-      body: 'Revisamos.',
-      elements: ['TORRE-LERMA-AP2'],
-    },
-    at('2026-11-15T16:00:00Z'),
-  ).id;
-  publishIncidentUpdate(db, towerId, { status: 'resolved', body: 'Listo.' }, at('2026-11-15T16:30:00Z'));
-  // Toluca fibre: 3 h announced 10 days ahead (not counted) for SOM-30001.
-  createMaintenance(
-    db,
-    {
-      name: 'Cambio de tarjetas en Toluca',
-      body: 'Cortes breves.',
-      scheduledFor: '2026-11-12T06:00:00Z',
-      scheduledUntil: '2026-11-12T09:00:00Z',
-      components: ['toluca-fibra'],
-    },
-    at('2026-11-02T12:00:00Z'),
-  );
-  advanceMaintenances(db, new Date('2026-11-12T06:00:00Z'));
-  advanceMaintenances(db, new Date('2026-11-12T09:00:00Z'));
+  ({ metepec: metepecId, tower: towerId } = novemberOutages(db));
   s = await startTestServer({ db, now: clock.now });
 });
 afterAll(async () => {
