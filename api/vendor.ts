@@ -16,6 +16,7 @@ export const vendoredEntries: Record<string, string> = {
   'drizzle-orm/sqlite-core': 'drizzle-sqlite-core',
   'drizzle-orm/better-sqlite3': 'drizzle-better-sqlite3',
   'drizzle-orm/better-sqlite3/migrator': 'drizzle-better-sqlite3-migrator',
+  'drizzle-orm/better-sqlite3/session': 'drizzle-better-sqlite3-session',
 };
 
 /** Bundles the entries into a build folder with shared chunks, so classes exist once (drizzle checks entity kinds). */

@@ -5,6 +5,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema/index.ts';
+import { cacheStatements } from './statementCache.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
@@ -35,6 +36,7 @@ export function openDatabase(path: string, options: { migrate?: boolean; verify?
   const db = drizzle({ client: sqlite, schema }) as Db;
   if (options.migrate !== false) applyMigrations(db);
   sqlite.pragma('foreign_keys = ON');
+  cacheStatements(db);
   return db;
 }
 
@@ -45,7 +47,10 @@ export function openDatabase(path: string, options: { migrate?: boolean; verify?
 export function openReader(path: string): Db {
   const sqlite = new Database(path, { readonly: true, fileMustExist: true });
   sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
-  return drizzle({ client: sqlite, schema }) as Db;
+  const db = drizzle({ client: sqlite, schema }) as Db;
+  // A render worker runs the same few history queries thousands of times: compiled once each.
+  cacheStatements(db);
+  return db;
 }
 
 /** Readable and writable by the service's user alone (contacts, password and session hashes). */

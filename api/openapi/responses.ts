@@ -327,6 +327,10 @@ export const emailOutboxSchema = z.object({
 });
 export const notificationsOutboxSchema = z.object({
   channels: z.array(z.looseObject({ channel: z.string() })).meta({ description: 'Estado de entrega por canal.' }),
+  preparing: z.object({ fanouts: z.number().int(), total: z.number().int(), expanded: z.number().int() }).meta({
+    description:
+      'Avisos cuyos mensajes por destinatario aún se están preparando: cuántos avisos, cuántos destinatarios en total y cuántos ya tienen su mensaje en la cola (los mensajes de un aviso grande se preparan en tandas justo después de guardar el cambio).',
+  }),
 });
 
 const alertComponentRef = z.object({ id: z.string(), slug: z.string(), name: z.string() });

@@ -10,6 +10,7 @@ import type { AppDeps } from '../context.ts';
 import { errorResponse } from '../errors.ts';
 import { processRegistry, startProcessMetrics } from '../metrics/registry.ts';
 import { checkWritable, databaseBytes, outboxView, publishView, volumes } from '../metrics/state.ts';
+import { fanOutProgress } from '#db/outbox/fanout.ts';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -35,6 +36,10 @@ function scrapeGauges(deps: AppDeps) {
       'somnet_outbox_oldest_due_seconds',
       'How long the longest-waiting due message has been due, by channel: grows when the worker is stuck, not during a backoff.',
       ['channel'],
+    ),
+    outboxPreparing: gauge(
+      'somnet_outbox_preparing_recipients',
+      'Recipients of recorded notices whose outbox message is still to be written (a large notice is expanded in slices right after its commit).',
     ),
     webhooksDisabled: gauge(
       'somnet_webhook_endpoints_disabled',
@@ -78,6 +83,8 @@ function scrapeGauges(deps: AppDeps) {
       g.outboxDue.set({ channel: o.channel }, o.due);
       g.outboxOldestDue.set({ channel: o.channel }, o.oldestDueSeconds);
     }
+    const preparing = fanOutProgress(deps.db);
+    g.outboxPreparing.set(preparing.total - preparing.expanded);
     g.webhooksDisabled.set(disabledWebhookEndpoints(deps.db));
     // Without PUBLISH_DIR there is nothing to be behind: the publish series are absent.
     const publish = publishView(deps, now);

@@ -29,6 +29,7 @@ import { csvDocument } from '../render/csv.ts';
 import { channelPolicy } from '../channels/policy.ts';
 import { maskedAddress } from '#db/subscriptions/channels.ts';
 import { outboxHealthByChannel } from '#db/outbox/enqueue.ts';
+import { fanOutProgress } from '#db/outbox/fanout.ts';
 
 export const SUBSCRIBE_ACCEPTED = {
   status: 'pending_confirmation',
@@ -183,7 +184,9 @@ export function subscriberRoutes(deps: AppDeps) {
 
   // Delivery state of every channel, and the subscriptions providers ended (a blocked number, a deleted webhook).
   app.get('/notifications/outbox', auth, needs('subscribers'), (c) =>
-    c.json({ channels: outboxHealthByChannel(db) }, 200, { 'cache-control': 'no-store' }),
+    c.json({ channels: outboxHealthByChannel(db), preparing: fanOutProgress(db) }, 200, {
+      'cache-control': 'no-store',
+    }),
   );
 
   return app;

@@ -6,6 +6,7 @@ import { qualityWorker } from './quality.ts';
 import { alertResumer } from './alertResumer.ts';
 import { channelWorkers } from './channels.ts';
 import { outboxRetention } from './outboxRetention.ts';
+import { fanOutWorker } from './fanout.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -20,6 +21,7 @@ export interface BackgroundWorker {
 /** Every worker the server runs. Features add theirs here. */
 export const workers: BackgroundWorker[] = [
   clockWorker(),
+  fanOutWorker(),
   webhookWorker(),
   emailWorker(),
   channelWorkers(),

@@ -19,7 +19,7 @@ import {
   type AddressPolicy,
   type SubscriberChannel,
 } from '../subscriptions/channels.ts';
-import { cancelPendingMessages, enqueueMessages } from '../outbox/enqueue.ts';
+import { cancelPendingMessages, enqueueMessages, UNSUBSCRIBED_REASON } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload } from '../subscriptions/payload.ts';
 import {
   CONFIRM_TTL_MS,
@@ -545,7 +545,7 @@ function rememberOptOut(db: Db, row: SubscriberRow, now: Date): void {
 function removeSubscriber(db: Db, row: SubscriberRow): void {
   // Messages not yet handed to a provider are withdrawn; a batch already claimed is resent
   // unchanged after a crash (idempotency), so it is left alone.
-  cancelPendingMessages(db, row.channel, row.address, 'Cancelado: el suscriptor se dio de baja.');
+  cancelPendingMessages(db, row.channel, row.address, UNSUBSCRIBED_REASON);
   db.delete(subscribers).where(eq(subscribers.id, row.id)).run();
 }
 

@@ -7,7 +7,8 @@
 import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { emailNotices } from '../schema/index.ts';
-import { enqueueMessages } from '../outbox/enqueue.ts';
+import { enqueueMessages, enqueueWithdrawnMessages, UNSUBSCRIBED_REASON } from '../outbox/enqueue.ts';
+import { recordFanOut, registerFanOutExpander, type FanOutJob } from '../outbox/fanout.ts';
 import { componentCatalogue } from '../queries/catalog.ts';
 import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
@@ -21,6 +22,9 @@ import type { OutboxMessageInput } from '../outbox/enqueue.ts';
 import { EMAIL_CHANNEL, type EmailPayload, type NoticeProps } from '../subscriptions/payload.ts';
 import { formatToken, hashSecret, MANAGE_TTL_MS, newSecrets } from '../subscriptions/tokens.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
+
+/** The fan-out source of subscriber notices, on every subscriber channel. */
+const SUBSCRIBER_NOTICES = 'subscribers';
 
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
 
@@ -157,6 +161,62 @@ export function noticeMessages(
   }));
 }
 
+/** One recipient as a fan-out keeps it until expanded: [id, channel, address, kind, services?]. */
+type SubscriberEntry =
+  | [string, SubscriberChannel, string, NoticeRecipient['kind']]
+  | [string, SubscriberChannel, string, NoticeRecipient['kind'], NoticeRecipient['services']];
+
+const toEntry = (r: NoticeRecipient): SubscriberEntry =>
+  r.services ? [r.id, r.channel, r.address, r.kind, r.services] : [r.id, r.channel, r.address, r.kind];
+
+const fromEntry = ([id, channel, address, kind, services]: SubscriberEntry): NoticeRecipient =>
+  services ? { id, channel, address, kind, services } : { id, channel, address, kind };
+
+/**
+ * One slice of a notice's recipients (the audience resolved at commit, db/outbox/fanout.ts) as
+ * outbox rows, each with its own link token (only its secret's hash is stored). A recipient who
+ * unsubscribed since the commit gets the row an unsubscribe leaves behind: withdrawn, as
+ * `removeSubscriber` withdraws the messages queued before it.
+ */
+function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: SubscriberEntry[]): void {
+  if (entries.length === 0) return;
+  const recipients = entries.map(fromEntry);
+  const live = new Set(
+    db.$client
+      .prepare('SELECT id FROM subscribers WHERE id IN (SELECT value FROM json_each(?)) AND confirmed_at IS NOT NULL')
+      .pluck()
+      .all(JSON.stringify(recipients.map((r) => r.id))) as string[],
+  );
+  const kept = recipients.filter((r) => live.has(r.id));
+  const gone = recipients.filter((r) => !live.has(r.id));
+  const at = job.createdAt;
+  const tokens = issueManageTokens(
+    db,
+    kept.map((r) => r.id),
+    at.getTime(),
+    at.getTime() + MANAGE_TTL_MS,
+  );
+  enqueueMessages(db, noticeMessages(kept, tokens, job.payload.notice, job.kind, job.eventKey), at);
+  if (gone.length > 0)
+    enqueueWithdrawnMessages(
+      db,
+      noticeMessages(
+        gone,
+        gone.map(() => ''),
+        job.payload.notice,
+        job.kind,
+        job.eventKey,
+      ),
+      at,
+      UNSUBSCRIBED_REASON,
+    );
+}
+
+/**
+ * The notice's facts (stored once) and its audience, resolved now, in the command's transaction;
+ * the per-recipient rows follow from the fan-out (db/outbox/fanout.ts): the first slice at once,
+ * the rest right after the commit.
+ */
 export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
@@ -168,16 +228,18 @@ export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   db.insert(emailNotices)
     .values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at })
     .run();
-
-  // Each message gets its own link token (only its secret's hash is stored).
-  const tokens = issueManageTokens(
-    db,
-    recipients.map((r) => r.id),
-    event.at.getTime(),
-    event.at.getTime() + MANAGE_TTL_MS,
-  );
-
-  enqueueMessages(db, noticeMessages(recipients, tokens, noticeId, event.type, eventKey(event)), event.at);
+  // In subscriber-id order: each slice's rows and link tokens then land side by side in the
+  // indexes keyed by subscriber (dedupe key, token owner), so a slice's commit writes a few
+  // pages instead of one per recipient (the expansion took less than half the time in `npm run bench:email`).
+  recipients.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  recordFanOut(db, {
+    source: SUBSCRIBER_NOTICES,
+    kind: event.type,
+    eventKey: eventKey(event),
+    payload: { notice: noticeId },
+    entries: recipients.map(toEntry),
+    at: event.at,
+  });
 }
 
 /**
@@ -215,30 +277,20 @@ export function enqueueIncidentReportEmails(db: Db, incidentId: string, version:
   db.insert(emailNotices)
     .values({ id: noticeId, kind: 'incident.report', props: JSON.stringify(props), createdAt: at })
     .run();
-  const tokens = issueManageTokens(
-    db,
-    recipients.map((r) => r.id),
-    at.getTime(),
-    at.getTime() + MANAGE_TTL_MS,
-  );
-  enqueueMessages(
-    db,
-    recipients.map((r, i) => ({
-      channel: EMAIL_CHANNEL,
-      kind: 'incident.report',
-      dedupeKey: `incident-report:${incidentId}:${version}:${r.id}`,
-      recipient: r.email,
-      payload: {
-        template: 'notice',
-        notice: noticeId,
-        subscriber: r.id,
-        manageToken: tokens[i],
-      } satisfies EmailPayload,
-    })),
+  // A fan-out like any notice: the first slice now, the rest right after the commit.
+  recordFanOut(db, {
+    source: SUBSCRIBER_NOTICES,
+    kind: 'incident.report',
+    eventKey: `incident-report:${incidentId}:${version}`,
+    payload: { notice: noticeId },
+    entries: recipients
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r): SubscriberEntry => [r.id, EMAIL_CHANNEL, r.email, 'public']),
     at,
-  );
+  });
   return recipients.length;
 }
 
+registerFanOutExpander(SUBSCRIBER_NOTICES, expandNotices);
 registerFanOut(subscriberFanOut);
 registerAudienceCounter(subscriberAudience);

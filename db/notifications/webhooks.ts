@@ -10,9 +10,13 @@ import { WINDOW_IN_PROGRESS } from '../domain/maintenance.ts';
 import { overallStatusWithMaintenance } from '../domain/rollup.ts';
 import { newId } from '../ids.ts';
 import { enqueueMessages } from '../outbox/enqueue.ts';
+import { recordFanOut, registerFanOutExpander, type FanOutJob } from '../outbox/fanout.ts';
 import { components, maintenances, webhookEndpoints } from '../schema/index.ts';
 import type { ComponentStatus, StatusIndicator } from '../enums.ts';
 import { registerFanOut, type NotificationEvent } from './index.ts';
+
+/** The fan-out source of webhook deliveries (db/outbox/fanout.ts). */
+const WEBHOOK_EVENTS = 'webhooks';
 
 export interface WebhookPage {
   status_indicator: StatusIndicator;
@@ -120,17 +124,30 @@ export function webhookFanOut(db: Db, event: NotificationEvent): void {
     };
     key = `incident-update:${event.updateId}`;
   }
+  recordFanOut(db, {
+    source: WEBHOOK_EVENTS,
+    kind: event.type,
+    eventKey: `webhook:${key}`,
+    payload: message,
+    entries: targets.map((e) => e.id),
+    at: event.at,
+  });
+}
+
+/** One slice of the endpoints subscribed at commit: one row each, carrying the same message. */
+function expandWebhooks(db: Db, job: FanOutJob<WebhookMessage>, endpointIds: string[]): void {
   enqueueMessages(
     db,
-    targets.map((e) => ({
+    endpointIds.map((id) => ({
       channel: 'webhook',
-      kind: event.type,
-      dedupeKey: `webhook:${key}:endpoint:${e.id}`,
-      recipient: e.id,
-      payload: message,
+      kind: job.kind,
+      dedupeKey: `${job.eventKey}:endpoint:${id}`,
+      recipient: id,
+      payload: job.payload,
     })),
-    event.at,
+    job.createdAt,
   );
 }
 
+registerFanOutExpander(WEBHOOK_EVENTS, expandWebhooks);
 registerFanOut(webhookFanOut);

@@ -54,6 +54,24 @@ export function enqueueMessages(db: Db, messages: OutboxMessageInput[], now: Dat
   return inserted;
 }
 
+/** Why a message was withdrawn when its recipient unsubscribed before any provider saw it. */
+export const UNSUBSCRIBED_REASON = 'Cancelado: el suscriptor se dio de baja.';
+
+/**
+ * Adds messages already withdrawn (status 'cancelled', with `reason`): a fan-out expanded after
+ * its recipient unsubscribed leaves the row an unsubscribe leaves, for the counts and the audit.
+ */
+export function enqueueWithdrawnMessages(db: Db, messages: OutboxMessageInput[], now: Date, reason: string): number {
+  const inserted = enqueueMessages(db, messages, now);
+  db.$client
+    .prepare(
+      `UPDATE outbox_messages SET status = 'cancelled', last_error = ?
+        WHERE dedupe_key IN (SELECT value FROM json_each(?)) AND status = 'pending' AND batch_key IS NULL`,
+    )
+    .run(reason, JSON.stringify(messages.map((m) => m.dedupeKey)));
+  return inserted;
+}
+
 /**
  * Withdraws a recipient's messages that no worker has claimed yet; call it inside the command's
  * transaction. Claimed batches are left alone: after a crash they must be re-sent unchanged

@@ -186,20 +186,25 @@ function claimBatch(
           .sort((a, b) => a.id - b.id);
         return { rows, key: claimed.batchKey!, resumed: true };
       }
-      const rows = db
-        .select()
-        .from(outboxMessages)
-        .where(
-          and(
-            eq(outboxMessages.channel, transport.channel),
-            eq(outboxMessages.status, 'pending'),
-            isNull(outboxMessages.batchKey),
-            lte(outboxMessages.nextAttemptAt, at),
-          ),
+      // The oldest unclaimed rows through outbox_claimable_idx (named: the planner would rather
+      // sort every pending row by id), then read whole.
+      const ids = db.$client
+        .prepare(
+          `SELECT id FROM outbox_messages INDEXED BY outbox_claimable_idx
+            WHERE channel = ? AND status = 'pending' AND batch_key IS NULL AND next_attempt_at <= ?
+            ORDER BY id LIMIT ?`,
         )
-        .orderBy(asc(outboxMessages.id))
-        .limit(transport.batchSize)
-        .all();
+        .pluck()
+        .all(transport.channel, at.getTime(), transport.batchSize) as number[];
+      const rows =
+        ids.length === 0
+          ? []
+          : db
+              .select()
+              .from(outboxMessages)
+              .where(inArray(outboxMessages.id, ids))
+              .orderBy(asc(outboxMessages.id))
+              .all();
       if (rows.length === 0) return { rows, key: '' };
       const key = batchKeyFor(rows);
       db.update(outboxMessages)

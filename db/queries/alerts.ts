@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, min, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, min, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
 import {
@@ -19,7 +19,14 @@ import {
 } from '../enums.ts';
 import { defaultRuleDocument, type AlertRuleDocument } from '../domain/alerts.ts';
 import { slaState, type SlaState } from '../domain/businessHours.ts';
-import { alertDeliveries, alertRuleSets, alerts, incidentDrafts, incidents } from '../schema/index.ts';
+import {
+  alertDeliveries,
+  alertDeliveryBodies,
+  alertRuleSets,
+  alerts,
+  incidentDrafts,
+  incidents,
+} from '../schema/index.ts';
 import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
@@ -33,36 +40,58 @@ export function alertRuleDocument(db: Db): AlertRuleDocument & { updatedAt: Date
   return { ...(JSON.parse(row.document) as AlertRuleDocument), updatedAt: row.updatedAt, updatedBy: row.updatedBy };
 }
 
-/** Alerts that can still hold a component: firing, or resolved while flapping (within the hold-down). */
-export function activeAlertRows(db: Db): AlertRow[] {
+/**
+ * Alerts the clock may have something to do with: flapping ones (their hold-down runs out) and
+ * firing ones a maintenance holds back on some component (the window ends). Not every active
+ * alert: after a storm thousands fire steadily, and reading them all on each pass of the clock
+ * held every request.
+ */
+export function alertsWaitingOnClock(db: Db): AlertRow[] {
   return db
     .select()
     .from(alerts)
-    .where(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true)))
+    .where(or(eq(alerts.flapping, true), and(eq(alerts.status, 'firing'), ne(alerts.suppressedIds, '[]'))))
     .all();
 }
 
 /**
  * What the active alerts that change status automatically impose (db/domain/alerts.ts
  * `alertContribution` reads these columns only): the reconciler's view of thousands of firing
- * alerts without their labels and annotations.
+ * alerts, one row per distinct imposition (a storm of 5,000 alerts on five components is five
+ * rows, not 5,000 mapped in JavaScript), represented by the first alert stored of each.
  */
 export function automaticAlertHolds(db: Db) {
-  return db
-    .select({
-      id: alerts.id,
-      status: alerts.status,
-      flapping: alerts.flapping,
-      componentIds: alerts.componentIds,
-      suppressedIds: alerts.suppressedIds,
-      proposedStatus: alerts.proposedStatus,
-      mode: alerts.mode,
-      effect: alerts.effect,
-      startsAt: alerts.startsAt,
-    })
-    .from(alerts)
-    .where(and(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true)), eq(alerts.effect, 'automatic')))
-    .all();
+  const shape = [
+    alerts.status,
+    alerts.flapping,
+    alerts.componentIds,
+    alerts.suppressedIds,
+    alerts.proposedStatus,
+    alerts.mode,
+    alerts.effect,
+  ] as const;
+  return (
+    db
+      .select({
+        // SQLite takes the bare columns of an aggregate query from the row min() picked.
+        first: sql<number>`min(${alerts}.rowid)`,
+        id: alerts.id,
+        status: alerts.status,
+        flapping: alerts.flapping,
+        componentIds: alerts.componentIds,
+        suppressedIds: alerts.suppressedIds,
+        proposedStatus: alerts.proposedStatus,
+        mode: alerts.mode,
+        effect: alerts.effect,
+        startsAt: alerts.startsAt,
+      })
+      .from(alerts)
+      .where(and(or(eq(alerts.status, 'firing'), eq(alerts.flapping, true)), eq(alerts.effect, 'automatic')))
+      .groupBy(...shape)
+      .all()
+      // The order a scan of the table gives: the first stored alert of the worst status wins.
+      .sort((a, b) => a.first - b.first)
+  );
 }
 
 /**
@@ -362,8 +391,19 @@ export interface AlertDeliveryView {
 /** The most recent webhooks as received (raw bodies), newest first. */
 export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
   return db
-    .select()
+    .select({
+      id: alertDeliveries.id,
+      format: alertDeliveries.format,
+      sender: alertDeliveries.sender,
+      body: alertDeliveryBodies.body,
+      alertCount: alertDeliveries.alertCount,
+      outcome: alertDeliveries.outcome,
+      receivedAt: alertDeliveries.receivedAt,
+      lastReceivedAt: alertDeliveries.lastReceivedAt,
+      timesReceived: alertDeliveries.timesReceived,
+    })
     .from(alertDeliveries)
+    .innerJoin(alertDeliveryBodies, eq(alertDeliveryBodies.deliveryId, alertDeliveries.id))
     .orderBy(desc(alertDeliveries.lastReceivedAt), desc(alertDeliveries.id))
     .limit(limit)
     .all()

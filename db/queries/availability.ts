@@ -36,13 +36,18 @@ export function statusTimelines(
 ): Map<string, StatusPoint[]> {
   // Plain SQL: this runs on every rendering of the status page, over every event of 90 days,
   // and the query builder's per-row mapping cost more than the query.
+  // One component (the reconciler's "since when", on every status change an alert makes): its
+  // own events through the (component, effective time) index, not every component's.
+  const one = componentIds.length === 1;
   const inWindow = db.$client
     .prepare(
       `SELECT component_id, effective_at, status, at, id FROM component_status_events
-        WHERE effective_at >= ? AND effective_at < ? ORDER BY at, id`,
+        WHERE ${one ? 'component_id = ? AND ' : ''}effective_at >= ? AND effective_at < ? ORDER BY at, id`,
     )
     .raw()
-    .all(from.getTime(), to.getTime()) as Array<[string, number, StatusPoint['status'], number, number]>;
+    .all(...(one ? [componentIds[0]] : []), from.getTime(), to.getTime()) as Array<
+    [string, number, StatusPoint['status'], number, number]
+  >;
   // The status in force at `from`: the latest-recorded change that took effect before it. A
   // change in the window recorded before that one was overridden by it.
   const before = db.$client.prepare(

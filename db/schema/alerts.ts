@@ -16,7 +16,9 @@ import { incidents } from './incidents.ts';
  * Every accepted webhook as it arrived (raw body), so a surprising payload can be read later.
  * Alertmanager and Grafana resend a whole group every group_interval: an identical body only
  * counts again (`dedupKey` = SHA-256 of format and body). Kept 30 days. Refused payloads write
- * nothing (the sender gets the 4xx and keeps its copy).
+ * nothing (the sender gets the 4xx and keeps its copy). The body itself is in
+ * `alert_delivery_bodies`: this row is updated as a large delivery is applied (its cursor, slice
+ * by slice), and SQLite rewrites a whole row on each update — 2 MB each time with the body in it.
  */
 export const alertDeliveries = sqliteTable(
   'alert_deliveries',
@@ -26,7 +28,6 @@ export const alertDeliveries = sqliteTable(
     /** Who sent it: "alertmanager/<receiver>", "grafana/<receiver>" or the generic `source`. */
     sender: text('sender').notNull(),
     dedupKey: text('dedup_key').notNull().unique(),
-    body: text('body').notNull(),
     alertCount: integer('alert_count').notNull(),
     /** JSON: what processing did, e.g. `{"changed":2,"unmatched":1}`. */
     outcome: text('outcome').notNull(),
@@ -57,6 +58,14 @@ export const alertDeliveries = sqliteTable(
       .where(sql`state = 'applying'`),
   ],
 );
+
+/** The body of each delivery as received, written once (see `alertDeliveries`). */
+export const alertDeliveryBodies = sqliteTable('alert_delivery_bodies', {
+  deliveryId: integer('delivery_id')
+    .primaryKey()
+    .references(() => alertDeliveries.id, { onDelete: 'cascade' }),
+  body: text('body').notNull(),
+});
 
 /**
  * The last notice of each alert group as applied: Alertmanager and Grafana resend a whole group

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../support/server.ts';
 import { startAlertmanager, statusOnPage, waitUntil, type RunningAlertmanager } from '../support/alertmanager.ts';
 import { clockWorker } from '../../api/workers/clock.ts';
-import { alertDeliveries } from '#db/schema/index.ts';
-import { desc } from 'drizzle-orm';
+import { alertDeliveries, alertDeliveryBodies } from '#db/schema/index.ts';
+import { desc, eq } from 'drizzle-orm';
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let am: RunningAlertmanager;
@@ -50,7 +50,12 @@ describe('Debian prometheus-alertmanager 0.25 → SOMNET', () => {
     expect(await v2Status('metepec-fibra')).toBe('major_outage');
 
     // Exactly the v4 payload, authenticated with http_config.authorization.credentials (Bearer).
-    const body = JSON.parse(delivery.body);
+    const stored = server.db
+      .select()
+      .from(alertDeliveryBodies)
+      .where(eq(alertDeliveryBodies.deliveryId, delivery.id))
+      .get()!;
+    const body = JSON.parse(stored.body);
     expect(body).toMatchObject({ version: '4', receiver: 'somnet-estado', status: 'firing', truncatedAlerts: 0 });
     expect(body.alerts[0]).toMatchObject({
       status: 'firing',

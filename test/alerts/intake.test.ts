@@ -9,6 +9,7 @@ import { findComponent } from '#db/commands/catalog.ts';
 import { incidentAlertSummary, incidentFirstAlertStart, openDrafts } from '#db/queries/index.ts';
 import {
   alertDeliveries,
+  alertDeliveryBodies,
   alertGroups,
   alerts,
   auditLog,
@@ -92,7 +93,9 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     expect(audit.map((a) => a.action).sort()).toEqual(['alert.fire', 'incident_draft.create']);
     expect(new Set(audit.map((a) => a.actorName))).toEqual(new Set(['alertmanager/somnet-estado']));
     const [delivery] = t.db.select().from(alertDeliveries).all();
-    expect(JSON.parse(delivery.body)).toEqual(alertmanagerPayload([oltDown]));
+    const [stored] = t.db.select().from(alertDeliveryBodies).all();
+    expect(stored.deliveryId).toBe(delivery.id);
+    expect(JSON.parse(stored.body)).toEqual(alertmanagerPayload([oltDown]));
     expect(delivery).toMatchObject({
       format: 'alertmanager',
       sender: 'alertmanager/somnet-estado',

@@ -5,6 +5,7 @@
 import { openDatabase, type Db } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { expandFanOuts } from '#db/outbox/fanout.ts';
 import { newSecrets } from '#db/subscriptions/tokens.ts';
 import type { SubscriberChannel } from '#db/enums.ts';
 import { tempDatabasePath } from '../support/db.ts';
@@ -43,7 +44,9 @@ function addressFor(channel: SubscriberChannel, i: number): string {
   }
 }
 
-function timeFanOut(mix: Array<[SubscriberChannel, number]>): { ms: number; perChannel: Record<string, number> } {
+async function timeFanOut(
+  mix: Array<[SubscriberChannel, number]>,
+): Promise<{ ms: number; expandMs: number; perChannel: Record<string, number> }> {
   const db: Db = openDatabase(tempDatabasePath());
   const start = new Date();
   seedDemoCatalogue(db, start);
@@ -84,24 +87,28 @@ function timeFanOut(mix: Array<[SubscriberChannel, number]>): { ms: number; perC
     ctx(),
   );
   const ms = performance.now() - t0;
+  // The rows past the first slice, as the server's fan-out worker writes them after the commit.
+  const t1 = performance.now();
+  await expandFanOuts(db);
+  const expandMs = performance.now() - t1;
   const rows = db.$client
     .prepare("SELECT channel, count(*) AS n FROM outbox_messages WHERE status = 'pending' GROUP BY channel")
     .all() as Array<{ channel: string; n: number }>;
   db.$client.close();
-  return { ms, perChannel: Object.fromEntries(rows.map((r) => [r.channel, r.n])) };
+  return { ms, expandMs, perChannel: Object.fromEntries(rows.map((r) => [r.channel, r.n])) };
 }
 
-const reference = timeFanOut([['email', 1]]);
-const mixed = timeFanOut(MIX);
+const reference = await timeFanOut([['email', 1]]);
+const mixed = await timeFanOut(MIX);
 const total = Object.values(mixed.perChannel).reduce((a, b) => a + b, 0);
 console.log(
-  `Fan-out de ${RECIPIENTS.toLocaleString('es-MX')} destinatarios (encolado, dentro de la transacción de la actualización):`,
+  `Fan-out de ${RECIPIENTS.toLocaleString('es-MX')} destinatarios (la transacción de la actualización; después, las tandas que escriben el resto):`,
 );
 console.log(
-  `  mezcla de canales: ${mixed.ms.toFixed(0)} ms para ${total.toLocaleString('es-MX')} mensajes ${JSON.stringify(mixed.perChannel)}`,
+  `  mezcla de canales: ${mixed.ms.toFixed(0)} ms + ${mixed.expandMs.toFixed(0)} ms en tandas para ${total.toLocaleString('es-MX')} mensajes ${JSON.stringify(mixed.perChannel)}`,
 );
 console.log(
-  `  referencia (solo correo, misma corrida): ${reference.ms.toFixed(0)} ms (${(mixed.ms / reference.ms).toFixed(2)}×)`,
+  `  referencia (solo correo, misma corrida): ${reference.ms.toFixed(0)} ms + ${reference.expandMs.toFixed(0)} ms en tandas (${((mixed.ms + mixed.expandMs) / (reference.ms + reference.expandMs)).toFixed(2)}×)`,
 );
 if (total !== RECIPIENTS) {
   console.error(`Se esperaban ${RECIPIENTS} mensajes y se encolaron ${total}.`);

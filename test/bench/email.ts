@@ -1,12 +1,14 @@
 // `npm run bench:email`: 100,000 confirmed subscribers. Measures the time to publish an
-// incident update (the fan-out's enqueue happens inside the NOC's request: target < 2 s) and the
-// time to drain it to the local Resend stand-in at an unlimited request rate.
+// incident update (the NOC's request: its transaction records the fan-out; target < 2 s), the
+// time to write the rest of its outbox rows afterwards (db/outbox/fanout.ts), and the time to
+// drain it to the local Resend stand-in at an unlimited request rate.
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openDatabase } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { drainOutbox } from '#db/outbox/worker.ts';
+import { expandFanOuts } from '#db/outbox/fanout.ts';
 import { newSecrets } from '#db/subscriptions/tokens.ts';
 import { resendTransport } from '../../api/email/resend.ts';
 import { tempDatabasePath } from '../support/db.ts';
@@ -48,6 +50,13 @@ const incident = createIncident(
   ctx(),
 );
 
+const queued = () =>
+  (
+    db.$client
+      .prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'pending'")
+      .get() as { n: number }
+  ).n;
+
 const t0 = performance.now();
 publishIncidentUpdate(
   db,
@@ -61,11 +70,11 @@ publishIncidentUpdate(
   ctx(),
 );
 const enqueueMs = performance.now() - t0;
-const queued = (
-  db.$client
-    .prepare("SELECT count(*) AS n FROM outbox_messages WHERE channel = 'email' AND status = 'pending'")
-    .get() as { n: number }
-).n;
+// The rows past the first slice, as the server's fan-out worker writes them after the commit.
+const t2 = performance.now();
+await expandFanOuts(db);
+const expandMs = performance.now() - t2;
+const queuedAfter = queued();
 
 const standin = await startResendStandin({ keepBodies: false });
 const transport = resendTransport(
@@ -86,7 +95,7 @@ const unique = new Set(standin.delivered.map((d) => d.to)).size;
 
 console.log(`Suscriptores confirmados:            ${SUBSCRIBERS.toLocaleString('es-MX')}`);
 console.log(
-  `Publicar la actualización (encolar): ${enqueueMs.toFixed(0)} ms para ${queued.toLocaleString('es-MX')} correos (objetivo < 2000 ms)`,
+  `Publicar la actualización (commit):  ${enqueueMs.toFixed(0)} ms (objetivo < 2000 ms); después, en tandas: ${expandMs.toFixed(0)} ms hasta ${queuedAfter.toLocaleString('es-MX')} correos en la cola`,
 );
 console.log(
   `Vaciar al stand-in de Resend:        ${(drainMs / 1000).toFixed(1)} s, ${standin.stats.batchRequests.toLocaleString('es-MX')} lotes, ${Math.round(drained / (drainMs / 1000)).toLocaleString('es-MX')} correos/s`,

@@ -11,7 +11,11 @@
 // - RSS over BENCH_SOAK_WRITES (10,000) API writes: before, after, after GC;
 // - an update notifying BENCH_RECIPIENTS (11,600) subscribers: its POST, and the p99 of `GET /`
 //   while it runs (reference: the p99 of the same requests with nothing else running).
-// BENCH_SCALE_SIZES=5000 measures only the smaller database. Run it when `uptime` shows low load.
+// BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (the publisher's share of memory).
+// BENCH_SCALE_SIZES=5000 measures only the smaller database (any size works: 1000 builds a small
+// one); BENCH_ONLY=soak (or a comma list of root, export, publish, incremental, soak, notify)
+// runs only those parts; BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (to tell the
+// publisher's share of the memory). Run it when `uptime` shows low load.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
@@ -39,10 +43,13 @@ import { componentStatuses, incidentImpacts } from '#db/enums.ts';
 import { newSecrets } from '#db/subscriptions/tokens.ts';
 import { freePort } from '../support/nginx.ts';
 import { seedBenchCatalogue } from './seed.ts';
+import { describeMemory, referenceSoak, soak, warmUpWrites, type Memory } from './soak.ts';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '5000,20000').split(',').map(Number);
 const SOAK_WRITES = Number(process.env.BENCH_SOAK_WRITES ?? 10_000);
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 11_600);
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((p) => p.trim())) : null;
+const runs = (part: 'root' | 'export' | 'publish' | 'incremental' | 'soak' | 'notify') => !ONLY || ONLY.has(part);
 const PUBLIC_URL = 'https://status.somnet.com.mx';
 const DAY = 86_400_000;
 
@@ -209,13 +216,6 @@ function referenceExport(dbPath: string, pageBytes: number, dir: string): number
   return performance.now() - t0;
 }
 
-interface Memory {
-  rss: number;
-  afterGc: number;
-  heapMb: number;
-  cpuMs: number;
-}
-
 async function startServer(dbPath: string, publishDir: string, token: string) {
   const port = await freePort();
   const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
@@ -226,9 +226,14 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
       HOST: '127.0.0.1',
       DATABASE_PATH: dbPath,
       PUBLIC_URL,
-      PUBLISH_DIR: publishDir,
+      PUBLISH_DIR: process.env.BENCH_NO_PUBLISH ? '' : publishDir,
     },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  // A server that ends before `stop` (a crash, a signal from outside) says so: a write then fails with ECONNRESET.
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`  el servidor terminó antes de tiempo (${signal ?? `código ${code}`})`);
   });
   const started = performance.now();
   let log = '';
@@ -268,13 +273,24 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
         if (m) resolve(m);
         else logWaiters.push({ re, resolve });
       }),
-    post: (path: string, body: unknown) =>
-      fetch(`${base}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }),
+    post: async (path: string, body: unknown): Promise<Response> => {
+      const send = () =>
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      try {
+        return await send();
+      } catch (err) {
+        // A kept-alive connection the server closed as it was reused (ECONNRESET on a loaded
+        // machine): once more on a new one, unless the server is gone.
+        if (child.exitCode !== null) throw err;
+        return send();
+      }
+    },
     stop: async () => {
+      stopping = true;
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -305,7 +321,7 @@ for (const incidents of SIZES) {
   line('base de datos', mb(statSync(dbPath).size));
 
   // 1. `/`, rendered in this process.
-  {
+  if (runs('root')) {
     const { renderPublic } = await loadSite({
       db: setup,
       config: { port: 0, host: '127.0.0.1', databasePath: dbPath, publicUrl: PUBLIC_URL },
@@ -332,109 +348,96 @@ for (const incidents of SIZES) {
   setup.$client.close();
 
   // 2. npm run export, and its floor.
-  const exportDir = join(work, 'export');
-  const exported = await runExport(dbPath, exportDir);
-  const tree = treeSize(exportDir);
-  const samplePage = readdirSync(join(exportDir, 'incidentes'))[0];
-  // A resolved incident's page is history: its .gz alone (api/publish/files.ts).
-  const samplePath = join(exportDir, 'incidentes', samplePage, 'index.html');
-  const pageBytes = existsSync(samplePath)
-    ? statSync(samplePath).size
-    : gunzipSync(readFileSync(`${samplePath}.gz`)).length;
-  const refMs = referenceExport(dbPath, pageBytes, join(work, 'ref'));
-  line(
-    'npm run export',
-    `${s(exported.wallMs)} pared, ${s(exported.cpuMs)} CPU, pico ${exported.maxRssMb.toFixed(0)} MB`,
-    `ref.: leer cada incidente y escribir un .html + .gz de ${pageBytes} bytes c/u ${s(refMs)}`,
-  );
-  line(
-    'archivos de la publicación',
-    `${tree.files.toLocaleString('es-MX')} archivos, ${mb(tree.bytes)} (${mb(tree.disk)} en disco, ${(tree.disk / incidents / 1024).toFixed(1)} KB por incidente)`,
-  );
-  rmSync(join(work, 'ref'), { recursive: true, force: true });
-  rmSync(exportDir, { recursive: true, force: true });
+  let exportWallMs = NaN;
+  if (runs('export')) {
+    const exportDir = join(work, 'export');
+    const exported = await runExport(dbPath, exportDir);
+    exportWallMs = exported.wallMs;
+    const tree = treeSize(exportDir);
+    const samplePage = readdirSync(join(exportDir, 'incidentes'))[0];
+    // A resolved incident's page is history: its .gz alone (api/publish/files.ts).
+    const samplePath = join(exportDir, 'incidentes', samplePage, 'index.html');
+    const pageBytes = existsSync(samplePath)
+      ? statSync(samplePath).size
+      : gunzipSync(readFileSync(`${samplePath}.gz`)).length;
+    const refMs = referenceExport(dbPath, pageBytes, join(work, 'ref'));
+    line(
+      'npm run export',
+      `${s(exported.wallMs)} pared, ${s(exported.cpuMs)} CPU, pico ${exported.maxRssMb.toFixed(0)} MB`,
+      `ref.: leer cada incidente y escribir un .html + .gz de ${pageBytes} bytes c/u ${s(refMs)}`,
+    );
+    line(
+      'archivos de la publicación',
+      `${tree.files.toLocaleString('es-MX')} archivos, ${mb(tree.bytes)} (${mb(tree.disk)} en disco, ${(tree.disk / incidents / 1024).toFixed(1)} KB por incidente)`,
+    );
+    rmSync(join(work, 'ref'), { recursive: true, force: true });
+    rmSync(exportDir, { recursive: true, force: true });
+  }
 
   // 3. The server's own full publish at start, into an empty PUBLISH_DIR.
   const publishDir = join(work, 'public');
   const server = await startServer(dbPath, publishDir, token);
   try {
     const before = await server.memory();
-    await server.waitLog(/Publicación completa en [^\n]*\(([\d.]+) s\)/);
+    if (!process.env.BENCH_NO_PUBLISH) await server.waitLog(/Publicación completa en [^\n]*\(([\d.]+) s\)/);
     const wallMs = performance.now() - server.started;
     const after = await server.memory();
     // GET / while the server published (the last seconds): see 6 for the reference.
-    line(
-      'publicación completa del servidor',
-      `${s(wallMs)} pared desde el arranque, ${s(after.cpuMs - before.cpuMs)} CPU`,
-      `ref.: npm run export ${s(exported.wallMs)}`,
-    );
-    line(
-      'RSS antes / después de la publicación',
-      `${before.rss.toFixed(0)} MB / ${after.rss.toFixed(0)} MB (tras GC ${after.afterGc.toFixed(0)} MB)`,
-    );
+    if (runs('publish')) {
+      line(
+        'publicación completa del servidor',
+        `${s(wallMs)} pared desde el arranque, ${s(after.cpuMs - before.cpuMs)} CPU`,
+        `ref.: npm run export ${s(exportWallMs)}`,
+      );
+      line(
+        'RSS antes / después de la publicación',
+        `${before.rss.toFixed(0)} MB / ${after.rss.toFixed(0)} MB (tras GC ${after.afterGc.toFixed(0)} MB)`,
+      );
+    }
 
     // 4. One update: time to its text on disk, files written.
-    await new Promise((r) => setTimeout(r, 1500));
-    const second = Math.floor(Date.now() / 1000) + 1;
-    await new Promise((r) => setTimeout(r, second * 1000 - Date.now()));
-    const text = `Medición incremental ${Date.now()}`;
-    const t0 = performance.now();
-    const res = await server.post(`/api/v1/incidents/${openIncident}/updates`, {
-      status: 'identified',
-      body: text,
-      deliver_notifications: false,
-    });
-    if (res.status !== 201) throw new Error(`la actualización respondió ${res.status}: ${await res.text()}`);
-    const postMs = performance.now() - t0;
-    const index = join(publishDir, 'index.html');
-    while (!readFileSync(index, 'utf8').includes(text)) await new Promise((r) => setTimeout(r, 5));
-    const toDisk = performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 1500));
-    line(
-      'publicación incremental (1 actualización)',
-      `${toDisk.toFixed(0)} ms hasta el texto en disco, ${filesSince(publishDir, second)} archivos escritos`,
-      `ref.: su POST ${postMs.toFixed(0)} ms`,
-    );
+    if (runs('incremental')) {
+      await new Promise((r) => setTimeout(r, 1500));
+      const second = Math.floor(Date.now() / 1000) + 1;
+      await new Promise((r) => setTimeout(r, second * 1000 - Date.now()));
+      const text = `Medición incremental ${Date.now()}`;
+      const t0 = performance.now();
+      const res = await server.post(`/api/v1/incidents/${openIncident}/updates`, {
+        status: 'identified',
+        body: text,
+        deliver_notifications: false,
+      });
+      if (res.status !== 201) throw new Error(`la actualización respondió ${res.status}: ${await res.text()}`);
+      const postMs = performance.now() - t0;
+      const index = join(publishDir, 'index.html');
+      while (!readFileSync(index, 'utf8').includes(text)) await new Promise((r) => setTimeout(r, 5));
+      const toDisk = performance.now() - t0;
+      await new Promise((r) => setTimeout(r, 1500));
+      line(
+        'publicación incremental (1 actualización)',
+        `${toDisk.toFixed(0)} ms hasta el texto en disco, ${filesSince(publishDir, second)} archivos escritos`,
+        `ref.: su POST ${postMs.toFixed(0)} ms`,
+      );
+    }
 
-    // 5. Soak: API writes, RSS before / after / after GC.
-    const soakBefore = await server.memory();
-    // Eight writers at once (the NOC and the alert intake write together): each opens an
-    // incident, posts eight updates to it and resolves it, ten writes per incident.
-    const t1 = performance.now();
-    let next = 0;
-    const writer = async () => {
-      let incident = '';
-      for (let i = next++; i < SOAK_WRITES; i = next++) {
-        const r =
-          i % 10 === 0 || !incident
-            ? await server.post('/api/v1/incidents', {
-                name: `Prueba de memoria ${i}`,
-                status: 'investigating',
-                body: 'Revisando.',
-                components: { 'metepec-fibra': 'degraded_performance' },
-                deliver_notifications: false,
-              })
-            : await server.post(`/api/v1/incidents/${incident}/updates`, {
-                status: i % 10 === 9 ? 'resolved' : 'identified',
-                body: `Escritura ${i}`,
-                deliver_notifications: false,
-              });
-        if (r.status !== 201) throw new Error(`escritura ${i}: ${r.status} ${await r.text()}`);
-        const { id, status } = (await r.json()) as { id: string; status: string };
-        incident = status === 'resolved' ? '' : id;
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, writer));
-    const soakMs = performance.now() - t1;
-    await new Promise((r) => setTimeout(r, 3000));
-    const soakAfter = await server.memory();
-    line(
-      `RSS en ${SOAK_WRITES.toLocaleString('es-MX')} escrituras (${s(soakMs)})`,
-      `${soakBefore.rss.toFixed(0)} → ${soakAfter.rss.toFixed(0)} MB, tras GC ${soakAfter.afterGc.toFixed(0)} MB (+${(soakAfter.afterGc - soakBefore.afterGc).toFixed(0)} MB)`,
-      `heap ${soakBefore.heapMb.toFixed(0)} → ${soakAfter.heapMb.toFixed(0)} MB`,
-    );
+    // 5. Soak: API writes, memory before / after / after GC, next to raw inserts in a bare process.
+    if (runs('soak')) {
+      const { before: b, after: a, ms, curve } = await soak(server, SOAK_WRITES);
+      const ref = await referenceSoak(SOAK_WRITES);
+      const grown = a.afterGc - b.afterGc;
+      line(
+        `RSS en ${SOAK_WRITES.toLocaleString('es-MX')} escrituras (${s(ms)}, tras ${warmUpWrites(SOAK_WRITES)} de calentamiento)`,
+        `${b.rss.toFixed(0)} → ${a.rss.toFixed(0)} MB, tras GC ${b.afterGc.toFixed(0)} → ${a.afterGc.toFixed(0)} MB (${grown >= 0 ? '+' : ''}${grown.toFixed(0)} MB, ${((grown * 1024) / SOAK_WRITES).toFixed(1)} KB por escritura)`,
+        `ref.: ${SOAK_WRITES.toLocaleString('es-MX')} inserciones directas con better-sqlite3 +${(ref.after.afterGc - ref.before.afterGc).toFixed(0)} MB`,
+      );
+      line('  antes', describeMemory(b));
+      line('  después', describeMemory(a));
+      line('  tras GC cada décimo de las escrituras', curve.map((m) => m.toFixed(0)).join(' → ') + ' MB');
+      line('  referencia antes / después', `${describeMemory(ref.before)} / ${describeMemory(ref.after)}`);
+    }
 
     // 6. An update notifying RECIPIENTS subscribers, with GET / measured while it runs.
+    if (!runs('notify')) continue;
     {
       const db = openDatabase(dbPath);
       const ids = newSecrets(RECIPIENTS);

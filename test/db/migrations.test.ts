@@ -70,6 +70,43 @@ describe('migrations', () => {
     expect(openDatabase(path).$client.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get()).toBe(applied);
   });
 
+  it('moves every stored alert delivery body to its own table, the delivery rows kept', () => {
+    const path = tempDatabasePath();
+    const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'));
+    const bodies = journal.entries.findIndex((e: { tag: string }) => e.tag.endsWith('_delivery_bodies'));
+    expect(bodies).toBeGreaterThan(0);
+    const oldFolder = mkdtempSync(join(tmpdir(), 'somnet-old-migrations-'));
+    cpSync(migrationsFolder, oldFolder, { recursive: true });
+    writeFileSync(
+      join(oldFolder, 'meta', '_journal.json'),
+      JSON.stringify({ ...journal, entries: journal.entries.slice(0, bodies) }),
+    );
+    const old = openDatabase(path, { migrate: false });
+    applyMigrations(old, oldFolder);
+    old.$client.exec(`
+      INSERT INTO alert_deliveries (id, format, sender, dedup_key, body, alert_count, outcome, received_at, last_received_at, state, cursor)
+        VALUES (7, 'alertmanager', 'alertmanager/somnet-estado', 'k7', '{"receiver":"somnet-estado"}', 1, '{"fired":1}', 0, 0, 'applied', 1),
+               (8, 'generic', 'zabbix', 'k8', '{"source":"zabbix"}', 1, '{}', 0, 0, 'applying', 0);
+    `);
+    old.$client.close();
+
+    const db = openDatabase(path);
+    expect(
+      db.$client.prepare('SELECT delivery_id, body FROM alert_delivery_bodies ORDER BY delivery_id').all(),
+    ).toEqual([
+      { delivery_id: 7, body: '{"receiver":"somnet-estado"}' },
+      { delivery_id: 8, body: '{"source":"zabbix"}' },
+    ]);
+    expect(db.$client.prepare('SELECT id, state, outcome FROM alert_deliveries ORDER BY id').all()).toEqual([
+      { id: 7, state: 'applied', outcome: '{"fired":1}' },
+      { id: 8, state: 'applying', outcome: '{}' },
+    ]);
+    // A delivery removed (the 30-day retention) takes its body with it.
+    db.$client.prepare('DELETE FROM alert_deliveries WHERE id = 7').run();
+    expect(db.$client.prepare('SELECT delivery_id FROM alert_delivery_bodies').pluck().all()).toEqual([8]);
+    db.$client.close();
+  });
+
   it('a table rebuild does not cascade-delete child rows (foreign keys are off while migrating)', () => {
     const folder = mkdtempSync(join(tmpdir(), 'somnet-rebuild-'));
     mkdirSync(join(folder, 'meta'));

@@ -10,6 +10,7 @@ import { seedDemoCatalogue } from '#db/seed.ts';
 import { importSubscribers } from '#db/commands/subscribers.ts';
 import { createIncident } from '#db/commands/incidents.ts';
 import { outboxMessages } from '#db/schema/index.ts';
+import { expandFanOuts } from '#db/outbox/fanout.ts';
 import { tempDatabasePath } from '../support/db.ts';
 import { startResendStandin } from '../support/resend-standin.ts';
 import '#db/notifications/channels.ts';
@@ -51,6 +52,8 @@ describe('crash during delivery', () => {
       },
       ctx,
     );
+    // What the server's fan-out worker does right after the commit (db/outbox/fanout.ts).
+    await expandFanOuts(db);
     expect(db.select().from(outboxMessages).all()).toHaveLength(450);
 
     // First run: killed while the provider is handling its third batch (accepted, not answered).

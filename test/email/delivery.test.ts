@@ -10,6 +10,7 @@ import { outboxMessages } from '#db/schema/index.ts';
 import { importSubscribers, requestSubscription, unsubscribe } from '#db/commands/subscribers.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { drainOutbox } from '#db/outbox/worker.ts';
+import { expandFanOuts } from '#db/outbox/fanout.ts';
 import { resendTransport } from '../../api/email/resend.ts';
 import { fileTransport } from '../../api/email/file.ts';
 import { countConfirmedSubscribersFor } from '#db/queries/index.ts';
@@ -31,7 +32,11 @@ const config = {
 let standin: Awaited<ReturnType<typeof startResendStandin>>;
 const transport = () =>
   resendTransport(db, config, { apiKey: standin.apiKey, baseUrl: standin.url, requestsPerSecond: 0 });
-const drain = () => drainOutbox(db, transport(), { now: clock.now });
+// As the server does: the notices recorded by the commits get their rows, then the outbox is drained.
+const drain = async () => {
+  await expandFanOuts(db);
+  return drainOutbox(db, transport(), { now: clock.now });
+};
 const pendingEmail = () =>
   db
     .select()

@@ -9,6 +9,7 @@ import { openDatabase } from '#db/client.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { importSubscribers } from '#db/commands/subscribers.ts';
 import { emailWorker } from '../../api/workers/email.ts';
+import { fanOutWorker } from '../../api/workers/fanout.ts';
 
 const RECIPIENTS = 1000;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -22,8 +23,12 @@ beforeAll(async () => {
     Array.from({ length: RECIPIENTS }, (_, i) => ({ email: `cliente${i}@empresa.mx` })),
     { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } },
   );
-  // The real email worker and its .eml transport, beside the database.
-  server = await startTestServer({ db, workers: [emailWorker({ idleMs: 20 })], config: { databasePath: path } });
+  // The real fan-out and email workers, the latter with its .eml transport beside the database.
+  server = await startTestServer({
+    db,
+    workers: [fanOutWorker(), emailWorker({ idleMs: 20 })],
+    config: { databasePath: path },
+  });
 });
 afterAll(async () => {
   await server?.close();

@@ -3,7 +3,7 @@
 import { and, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../client.ts';
 import { senderName } from '../../domain/alerts.ts';
-import { alertDeliveries } from '../../schema/index.ts';
+import { alertDeliveries, alertDeliveryBodies } from '../../schema/index.ts';
 import { noteChange, type Actor } from '../audit.ts';
 import { ownerLive } from '../lease.ts';
 import { rawDigest } from './groups.ts';
@@ -97,7 +97,6 @@ export function recordDelivery(
       format: delivery.format,
       sender: senderName(delivery),
       dedupKey,
-      body: delivery.rawBody,
       alertCount: delivery.alerts.length,
       outcome: '{}',
       tokenName: ctx.tokenName ?? null,
@@ -107,6 +106,7 @@ export function recordDelivery(
     })
     .returning({ id: alertDeliveries.id })
     .get();
+  db.insert(alertDeliveryBodies).values({ deliveryId: row.id, body: delivery.rawBody }).run();
   return { id: row.id, duplicate: false, cursor: 0, progress: emptyProgress(), appliedElsewhere: false };
 }
 
@@ -129,8 +129,16 @@ export function recordOutcome(db: Db, deliveryId: number, outcome: Record<string
 /** Deliveries left half-applied whose applier is gone (died, or froze past its lease): the background resumes them. */
 export function stalledDeliveries(db: Db, now: Date) {
   return db
-    .select()
+    .select({
+      id: alertDeliveries.id,
+      format: alertDeliveries.format,
+      tokenName: alertDeliveries.tokenName,
+      applier: alertDeliveries.applier,
+      applierUntil: alertDeliveries.applierUntil,
+      body: alertDeliveryBodies.body,
+    })
     .from(alertDeliveries)
+    .innerJoin(alertDeliveryBodies, eq(alertDeliveryBodies.deliveryId, alertDeliveries.id))
     .where(eq(alertDeliveries.state, 'applying'))
     .orderBy(alertDeliveries.id)
     .all()

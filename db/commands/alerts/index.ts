@@ -13,6 +13,7 @@ export {
   genericAlertInput,
   grafanaWebhookInput,
   MAX_ALERTS_PER_PAYLOAD,
+  VALIDATION_SLICE,
   RESERVED_ALERT_SOURCES,
   receiveAlertmanagerWebhook,
   receiveGenericAlert,

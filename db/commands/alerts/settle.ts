@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../client.ts';
 import { alertEffect, flapSettlesAt, holdDownMs } from '../../domain/alerts.ts';
 import type { FaultStatus } from '../../domain/rollup.ts';
-import { activeAlertRows, alertRuleDocument, type AlertRow } from '../../queries/alerts.ts';
+import { alertsWaitingOnClock, alertRuleDocument, type AlertRow } from '../../queries/alerts.ts';
 import { componentCatalogue } from '../../queries/catalog.ts';
 import { componentHolders, windowHolding, type ComponentHolder } from '../../queries/holders.ts';
 import { alerts } from '../../schema/index.ts';
@@ -23,7 +23,7 @@ interface DueWork {
 }
 
 function dueWork(db: Db, now: Date, holdMs: number, holders: ReadonlyMap<string, readonly ComponentHolder[]>): DueWork {
-  const active = activeAlertRows(db);
+  const active = alertsWaitingOnClock(db);
   return {
     settled: active.filter((r) => r.flapping && now.getTime() >= flapSettlesAt(r, holdMs).getTime()),
     released: active.filter(

@@ -1,0 +1,128 @@
+// A large Alertmanager group through the real app and a real SQLite file: validated a slice at a
+// time (the event loop serves requests in between) yet still accepted or refused as a whole, and
+// a copy of a group already applied — byte for byte, in other bytes, or arriving while the first
+// is still being applied — answered from what is stored, writing nothing. How fast is the
+// benchmark's business (npm run bench:alerts); test/hardening/alertStorm.test.ts covers the
+// server process (slices, crash and resume, the page).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { testApp } from '../support/db.ts';
+import { findComponent } from '#db/commands/catalog.ts';
+import { MAX_ALERTS_PER_PAYLOAD, VALIDATION_SLICE } from '#db/commands/alerts/index.ts';
+import { alertmanagerPayload } from './payloads.ts';
+
+type T = ReturnType<typeof testApp>;
+let t: T;
+beforeEach(() => {
+  t = testApp();
+});
+
+const SLUGS = ['toluca-fibra', 'metepec-fibra', 'lerma-fibra'];
+
+/** A group of `n` alerts of one outage over three components. */
+function storm(n: number, name = 'OnuSinLuz') {
+  return alertmanagerPayload(
+    Array.from({ length: n }, (_, i) => ({
+      labels: { alertname: name, onu: `onu-${i}`, component: SLUGS[i % SLUGS.length], severity: 'critical' },
+      annotations: { summary: `ONU ${i} sin señal óptica` },
+    })),
+  );
+}
+
+/** Row counts of every table: a refused group must leave them all unchanged. */
+function counts(): Record<string, number> {
+  const tables = t.db.all<{ name: string }>(
+    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%'`,
+  );
+  return Object.fromEntries(
+    tables.map(({ name }) => [name, t.db.get<{ n: number }>(sql.raw(`SELECT count(*) AS n FROM "${name}"`))!.n]),
+  );
+}
+
+/** What a copy of a group could write: its alerts' rows, its delivery's count, the audit. */
+const written = () =>
+  t.db.get<{ alerts: number; seen: number; deliveries: number; received: number; audit: number }>(
+    sql`SELECT (SELECT count(*) FROM alerts) AS alerts, (SELECT max(last_received_at) FROM alerts) AS seen,
+               (SELECT count(*) FROM alert_deliveries) AS deliveries,
+               (SELECT sum(times_received) FROM alert_deliveries) AS received,
+               (SELECT count(*) FROM audit_log) AS audit`,
+  )!;
+
+async function post(body: unknown) {
+  const res = await t.json('POST', '/api/v1/alerts/alertmanager', body);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('a large group', () => {
+  it('is validated in slices but refused whole: a bad alert in the last slice writes nothing, every bad alert named', async () => {
+    const n = VALIDATION_SLICE * 4;
+    const group = storm(n);
+    const bad = structuredClone(group) as { alerts: Array<Record<string, unknown>> };
+    delete bad.alerts[3].fingerprint; // the first slice
+    bad.alerts[n - 1].startsAt = 'ayer'; // the last slice
+    (bad.alerts[n - 2].labels as Record<string, unknown>).onu = 7; // the last slice, too
+    const before = counts();
+    const { status, body } = await post(bad);
+    expect(status).toBe(422);
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.message).toBe('El envío de Alertmanager no es válido; no se registró nada.');
+    expect(body.error.fields.map((f: { path: string }) => f.path)).toEqual([
+      'alerts.3.fingerprint',
+      `alerts.${n - 2}.labels.onu`,
+      `alerts.${n - 1}.startsAt`,
+    ]);
+    expect(body.error.fields[0].message).toBe('Cada alerta necesita su fingerprint.');
+    expect(counts()).toEqual(before);
+    for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('operational');
+
+    // A bad envelope is named as the one-go parse names it; alerts over the limit are refused too.
+    const noReceiver = await post({ ...group, receiver: undefined });
+    expect(noReceiver.status).toBe(422);
+    expect(noReceiver.body.error.fields.map((f: { path: string }) => f.path)).toEqual(['receiver']);
+    const tooMany = await post(storm(MAX_ALERTS_PER_PAYLOAD + 1));
+    expect(tooMany.status).toBe(422);
+    expect(tooMany.body.error.fields).toEqual([{ path: 'alerts', message: 'Hasta 5,000 alertas por envío.' }]);
+    expect(counts()).toEqual(before);
+
+    // The same group, whole and valid, is applied: every alert, every component red.
+    const ok = await post(group);
+    expect(ok.status).toBe(200);
+    expect(ok.body.alerts).toHaveLength(n);
+    expect(new Set(ok.body.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['fired']));
+    for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('major_outage');
+  });
+
+  it('sent again in other bytes (keys reordered, envelope noise) is compared by what it says and writes nothing', async () => {
+    const group = storm(VALIDATION_SLICE * 2 + 1);
+    expect((await post(group)).status).toBe(200);
+    const before = written();
+    const reordered = {
+      ...group,
+      externalURL: 'http://alertmanager-2.somnet.local:9093',
+      alerts: group.alerts.map(({ fingerprint, labels, ...rest }) => ({ fingerprint, ...rest, labels })),
+    };
+    const again = await post(reordered);
+    expect(again.status).toBe(200);
+    expect(again.body.duplicate).toBe(true);
+    expect(again.body.alerts).toHaveLength(group.alerts.length);
+    expect(new Set(again.body.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['resent']));
+    expect(written()).toEqual(before);
+  });
+
+  it('arriving twice at once (Alertmanager resending while the first copy is applied): applied once, the copy writes nothing', async () => {
+    const group = storm(VALIDATION_SLICE * 3);
+    const [first, second] = await Promise.all([post(group), post(group)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    const [applied, copy] = first.body.duplicate ? [second.body, first.body] : [first.body, second.body];
+    expect(applied.duplicate).toBe(false);
+    expect(new Set(applied.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['fired']));
+    expect(copy.duplicate).toBe(true);
+    expect(copy.alerts).toHaveLength(group.alerts.length);
+    expect(new Set(copy.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['resent']));
+    // One delivery received once, one row and one audit row per alert.
+    const state = written();
+    expect(state).toMatchObject({ alerts: group.alerts.length, deliveries: 1, received: 1 });
+    const fires = t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_log WHERE action = 'alert.fire'`)!.n;
+    expect(fires).toBe(group.alerts.length);
+  });
+});

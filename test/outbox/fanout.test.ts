@@ -1,0 +1,253 @@
+// A notifying change records its fan-out (the event and its audience at commit) and writes the
+// first slice of outbox rows in its own transaction; the rest is expanded afterwards, slice by
+// slice, exactly once per recipient and channel — every subscriber channel and the webhooks.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Db } from '#db/client.ts';
+import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
+import { deleteSubscriber, importSubscribers } from '#db/commands/subscribers.ts';
+import { subscriberChannels } from '#db/enums.ts';
+import { newId } from '#db/ids.ts';
+import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
+import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, fanOutProgress } from '#db/outbox/fanout.ts';
+import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
+import '#db/notifications/channels.ts';
+import { freshDb, testApp, testClock } from '../support/db.ts';
+import { startTestServer } from '../support/server.ts';
+import { addUser, ConsoleClient } from '../console/support.ts';
+
+const at = new Date('2026-11-26T18:00:00Z');
+const ctx = () => ({ now: at, actor: { kind: 'token' as const, name: 'pruebas' } });
+const opened: Db[] = [];
+afterAll(() => {
+  for (const db of opened) db.$client.close();
+});
+
+function database(): Db {
+  const db = freshDb();
+  opened.push(db);
+  return db;
+}
+
+const ADDRESS: Record<(typeof subscriberChannels)[number], (i: number) => string> = {
+  email: (i) => `cliente${i}@empresa.mx`,
+  sms: (i) => `+5272200${String(i).padStart(5, '0')}`,
+  whatsapp: (i) => `+5272210${String(i).padStart(5, '0')}`,
+  telegram: (i) => String(900_000 + i),
+  slack: (i) => `https://hooks.slack.com/services/T0/B0/${i}`,
+  teams: (i) => `https://somnet.webhook.office.com/workflows/${i}`,
+  google_chat: (i) => `https://chat.googleapis.com/v1/spaces/${i}/messages`,
+  discord: (i) => `https://discord.com/api/webhooks/${i}/x`,
+};
+
+/** `n` confirmed subscribers of every component, spread over every subscriber channel. Returns their ids. */
+function addSubscribers(db: Db, n: number, from = 0): string[] {
+  const insert = db.$client.prepare(
+    "INSERT INTO subscribers (id, channel, address, kind, all_components, confirmed_at, created_at, updated_at) VALUES (?, ?, ?, 'public', 1, ?, ?, ?)",
+  );
+  const ids: string[] = [];
+  db.$client.transaction(() => {
+    for (let i = from; i < from + n; i++) {
+      const channel = subscriberChannels[i % subscriberChannels.length];
+      const id = newId();
+      insert.run(id, channel, ADDRESS[channel](i), at.getTime(), at.getTime(), at.getTime());
+      ids.push(id);
+    }
+  })();
+  return ids;
+}
+
+/** `n` webhook endpoints following everything. */
+function addWebhooks(db: Db, n: number): void {
+  const insert = db.$client.prepare(
+    'INSERT INTO webhook_endpoints (id, url, secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  db.$client.transaction(() => {
+    for (let i = 0; i < n; i++)
+      insert.run(newId(), `https://receptor${i}.example.test/somnet`, `whsec_${i}`, at.getTime(), at.getTime());
+  })();
+}
+
+const outage = () => ({
+  name: 'Corte de fibra troncal',
+  status: 'investigating' as const,
+  body: 'Revisando.',
+  components: { 'red-troncal': 'major_outage' as const },
+});
+
+const rows = (db: Db, where = '1') =>
+  db.$client
+    .prepare(`SELECT channel, recipient, dedupe_key, status, payload, last_error FROM outbox_messages WHERE ${where}`)
+    .all() as Array<{
+    channel: string;
+    recipient: string;
+    dedupe_key: string;
+    status: string;
+    payload: string;
+    last_error: string | null;
+  }>;
+
+describe('a notice to more recipients than one slice', () => {
+  it('writes the first slice with the change, the rest afterwards: one row per recipient and channel', async () => {
+    const db = database();
+    const recipients = FANOUT_AT_COMMIT * 2 + 37;
+    const endpoints = FANOUT_AT_COMMIT + 12;
+    const ids = addSubscribers(db, recipients);
+    addWebhooks(db, endpoints);
+
+    const incident = createIncident(db, outage(), ctx());
+    const updateId = db.$client
+      .prepare('SELECT id FROM incident_updates WHERE incident_id = ?')
+      .pluck()
+      .get(incident.id) as string;
+    // Committed: the first slice of each fan-out has its rows, the others wait in the fan-out.
+    expect(rows(db, "channel <> 'webhook'")).toHaveLength(FANOUT_AT_COMMIT);
+    // Webhooks hear of the incident and of the component it took down: two fan-outs.
+    expect(rows(db, "channel = 'webhook' AND kind = 'incident.created'")).toHaveLength(FANOUT_AT_COMMIT);
+    expect(rows(db, "channel = 'webhook' AND kind = 'component.status_changed'")).toHaveLength(FANOUT_AT_COMMIT);
+    expect(fanOutProgress(db)).toEqual({
+      fanouts: 3,
+      total: recipients + 2 * endpoints,
+      expanded: 3 * FANOUT_AT_COMMIT,
+    });
+
+    expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints - 3 * FANOUT_AT_COMMIT);
+    expect(fanOutProgress(db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
+    // Nothing of the audience is kept once expanded.
+    expect(db.$client.prepare('SELECT count(*) FROM outbox_fanout_chunks').pluck().get()).toBe(0);
+
+    const notices = rows(db, "channel <> 'webhook'");
+    expect(notices).toHaveLength(recipients);
+    expect(new Set(notices.map((r) => r.dedupe_key))).toEqual(
+      new Set(ids.map((id) => `incident-update:${updateId}:${id}`)),
+    );
+    // Every subscriber channel, each recipient on its own.
+    for (const [i, channel] of subscriberChannels.entries()) {
+      const expected = Array.from({ length: recipients }, (_, k) => k).filter(
+        (k) => k % subscriberChannels.length === i,
+      );
+      const mine = notices.filter((r) => r.channel === channel);
+      expect(mine.map((r) => r.recipient).sort()).toEqual(expected.map((k) => ADDRESS[channel](k)).sort());
+    }
+    // One link token per message, each issued once.
+    const tokens = notices.map((r) => (JSON.parse(r.payload) as { manageToken: string }).manageToken);
+    expect(new Set(tokens).size).toBe(recipients);
+    expect(db.$client.prepare("SELECT count(*) FROM subscriber_tokens WHERE purpose = 'manage'").pluck().get()).toBe(
+      recipients,
+    );
+    expect(rows(db, "channel = 'webhook' AND kind = 'component.status_changed'")).toHaveLength(endpoints);
+    const hooks = rows(db, "channel = 'webhook' AND kind = 'incident.created'");
+    expect(hooks).toHaveLength(endpoints);
+    expect(new Set(hooks.map((r) => r.recipient)).size).toBe(endpoints);
+    expect(new Set(hooks.map((r) => JSON.parse(r.payload).updateId))).toEqual(new Set([updateId]));
+
+    // A later update of the same incident: its own fan-out, its own rows, nothing repeated.
+    publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Cuadrilla en sitio.' }, ctx());
+    await expandFanOuts(db);
+    expect(rows(db, "channel <> 'webhook'")).toHaveLength(2 * recipients);
+    expect(rows(db, "channel = 'webhook' AND kind = 'incident.updated'")).toHaveLength(endpoints);
+  });
+
+  it('a small audience is complete at commit, as before', () => {
+    const db = database();
+    addSubscribers(db, 40);
+    createIncident(db, outage(), ctx());
+    expect(rows(db)).toHaveLength(40);
+    expect(fanOutProgress(db).fanouts).toBe(0);
+  });
+});
+
+describe('the audience is the one the change committed with', () => {
+  it('a subscriber who joins after the commit is not told; one who leaves has the message withdrawn', async () => {
+    const db = database();
+    const ids = addSubscribers(db, FANOUT_AT_COMMIT * 2);
+    createIncident(db, outage(), ctx());
+    // After the commit, before the expansion: one leaves from the slice already written, one from
+    // a slice still waiting, and someone new signs up.
+    const early = ids[3];
+    const late = ids[FANOUT_AT_COMMIT + 5];
+    deleteSubscriber(db, early, ctx());
+    deleteSubscriber(db, late, ctx());
+    importSubscribers(db, [{ email: 'recien@empresa.mx' }], ctx());
+
+    await expandFanOuts(db);
+    const all = rows(db);
+    expect(all).toHaveLength(ids.length);
+    expect(all.some((r) => r.recipient === 'recien@empresa.mx')).toBe(false);
+    // Both who left: the row an unsubscribe leaves, withdrawn before any provider saw it.
+    for (const id of [early, late]) {
+      const [row] = all.filter((r) => r.dedupe_key.endsWith(`:${id}`));
+      expect(row).toMatchObject({ status: 'cancelled', last_error: UNSUBSCRIBED_REASON });
+    }
+    expect(all.filter((r) => r.status === 'pending')).toHaveLength(ids.length - 2);
+    // No link was issued for the one who had already left.
+    expect(db.$client.prepare('SELECT count(*) FROM subscriber_tokens WHERE subscriber_id = ?').pluck().get(late)).toBe(
+      0,
+    );
+  });
+});
+
+describe('who expands', () => {
+  it('only the live holder of the background lease, when one is named', () => {
+    const db = database();
+    addSubscribers(db, FANOUT_AT_COMMIT + 1);
+    createIncident(db, outage(), ctx());
+    const holder = newLeaseOwner();
+    const other = newLeaseOwner();
+    acquireLease(db, holder, Date.now());
+    expect(expandFanOutSlice(db, { owner: other.id })).toBeNull();
+    expect(fanOutProgress(db).expanded).toBe(FANOUT_AT_COMMIT);
+    expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: 1, remaining: 0 });
+    expect(db.$client.prepare('SELECT claimed_by, finished_at IS NOT NULL AS done FROM outbox_fanouts').get()).toEqual({
+      claimed_by: holder.id,
+      done: 1,
+    });
+  });
+});
+
+describe('the NOC sees what is still being prepared', () => {
+  it('GET /api/v1/notifications/outbox and /metrics count the recipients waiting for their rows', async () => {
+    const t = testApp();
+    opened.push(t.db);
+    addSubscribers(t.db, FANOUT_AT_COMMIT + 30);
+    const res = await t.json('POST', '/api/v1/incidents', outage());
+    expect(res.status).toBe(201);
+    const before = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
+      preparing: { fanouts: number; total: number; expanded: number };
+    };
+    expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_AT_COMMIT + 30, expanded: FANOUT_AT_COMMIT });
+    const metrics = async () =>
+      (await (await t.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })).text())
+        .split('\n')
+        .find((l) => l.startsWith('somnet_outbox_preparing_recipients '));
+    expect(await metrics()).toBe('somnet_outbox_preparing_recipients 30');
+    await expandFanOuts(t.db);
+    const after = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
+      preparing: { fanouts: number };
+    };
+    expect(after.preparing.fanouts).toBe(0);
+    expect(await metrics()).toBe('somnet_outbox_preparing_recipients 0');
+  });
+});
+
+describe('the console', () => {
+  it('/noc says how many recipients of a notice already have their message while the rest is prepared', async () => {
+    const clock = testClock('2026-11-26T18:00:00Z');
+    // No workers: the fan-out stays half-way until this test expands it.
+    const server = await startTestServer({ now: clock.now, publicUrl: 'http://127.0.0.1' });
+    try {
+      addUser(server.db, 'guardia@somnet.com.mx', 'noc', 'clave-de-la-guardia', { mustChange: false });
+      const guardia = new ConsoleClient(server.url);
+      await guardia.login('guardia@somnet.com.mx', 'clave-de-la-guardia');
+      addSubscribers(server.db, FANOUT_AT_COMMIT + 1_000);
+      expect((await server.api('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      const dashboard = async () => (await guardia.get('/noc')).text();
+      expect(await dashboard()).toContain(
+        `Preparando un aviso: ${FANOUT_AT_COMMIT} de 1,${FANOUT_AT_COMMIT} destinatarios ya tienen su mensaje en la cola`,
+      );
+      await expandFanOuts(server.db);
+      expect(await dashboard()).not.toContain('Preparando');
+    } finally {
+      await server.close();
+    }
+  });
+});
