@@ -181,7 +181,8 @@ export function createApp(options: CreateAppOptions) {
     // `keep: false`: history a full publish renders (thousands of old incidents) is read from the
     // files, seldom from Node; kept, it would fill the cache's memory and push out what is read.
     if (options.keep === false) {
-      await res.body?.cancel();
+      // (Read above when the route kept nothing: its stream is spent, not cancellable.)
+      if (!res.bodyUsed) await res.body?.cancel();
       deps.cache.delete(path);
     }
     return entry;

@@ -25,6 +25,8 @@ export interface Config {
   publishDir?: string;
   /** Shell command run after each publish that changed files (PUBLISH_COMMAND), e.g. a sync to a CDN. */
   publishCommand?: string;
+  /** Processes that render a full publish (PUBLISH_WORKERS; default: the cores, at most 4; 0: the main thread alone). */
+  publishWorkers?: number;
   /** Days a delivered outbox message is kept (OUTBOX_RETENTION_DAYS, default 30; 0 keeps them forever). */
   outboxRetentionDays?: number;
   /**
@@ -140,6 +142,12 @@ const schema = z.object({
     .optional(),
   PUBLISH_DIR: z.string().optional(),
   PUBLISH_COMMAND: z.string().optional(),
+  PUBLISH_WORKERS: z
+    .string()
+    .regex(/^\d+$/, 'debe ser un número entero de procesos (0 = solo el proceso principal)')
+    .transform(Number)
+    .refine((n) => n <= 16, 'a lo más 16 procesos')
+    .optional(),
   OUTBOX_RETENTION_DAYS: z
     .string()
     .regex(/^\d+$/, 'debe ser un número entero de días (0 = conservar siempre)')
@@ -316,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     RESEND_RATE_LIMIT: env.RESEND_RATE_LIMIT || undefined,
     PUBLISH_DIR: env.PUBLISH_DIR || undefined,
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
+    PUBLISH_WORKERS: env.PUBLISH_WORKERS || undefined,
     OUTBOX_RETENTION_DAYS: env.OUTBOX_RETENTION_DAYS || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
     METRICS_TOKEN: env.METRICS_TOKEN || undefined,
@@ -392,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resendRequestsPerSecond: parsed.data.RESEND_RATE_LIMIT ?? 2,
     ...(parsed.data.PUBLISH_DIR ? { publishDir: resolve(parsed.data.PUBLISH_DIR) } : {}),
     ...(parsed.data.PUBLISH_COMMAND ? { publishCommand: parsed.data.PUBLISH_COMMAND } : {}),
+    ...(parsed.data.PUBLISH_WORKERS !== undefined ? { publishWorkers: parsed.data.PUBLISH_WORKERS } : {}),
     ...(parsed.data.OUTBOX_RETENTION_DAYS !== undefined
       ? { outboxRetentionDays: parsed.data.OUTBOX_RETENTION_DAYS }
       : {}),

@@ -42,11 +42,18 @@ const publisher = new Publisher({
   db,
   dir,
   render: renderPublic,
+  // Render workers (child processes) render the pages (PUBLISH_WORKERS, by default every core).
+  pool: {
+    config,
+    ...(config.publishWorkers !== undefined ? { size: config.publishWorkers } : {}),
+  },
   staticFiles: deps.staticFiles,
   origin,
   log: (line) => console.error(line),
 });
 const report = await publisher.publishAll();
+// Its render workers have exited (their CPU time is counted in this process's children).
+await publisher.stop();
 db.$client.close();
 if (report.failed.length > 0)
   fail(`Publicación incompleta: fallaron ${report.failed.length} rutas (${report.failed.slice(0, 5).join(', ')}…).`);

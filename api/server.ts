@@ -94,6 +94,11 @@ export async function startServer(options: {
       db: options.db,
       dir,
       render: renderPublic,
+      pool: {
+        config: options.config,
+        ...(options.entry ? { entry: options.entry } : {}),
+        ...(options.config.publishWorkers !== undefined ? { size: options.config.publishWorkers } : {}),
+      },
       staticFiles: deps.staticFiles,
       now: options.now,
       command: options.config.publishCommand,

@@ -40,6 +40,19 @@ export function openDatabase(path: string, options: { migrate?: boolean; verify?
   return db;
 }
 
+/**
+ * A read-only connection to an existing database (a publish worker thread rendering pages): no
+ * migration, no pragma that writes, and SQLite refuses any write through it.
+ */
+export function openReader(path: string): Db {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
+  const db = drizzle({ client: sqlite, schema }) as Db;
+  // A render worker runs the same few history queries thousands of times: compiled once each.
+  cacheStatements(db);
+  return db;
+}
+
 /** Readable and writable by the service's user alone (contacts, password and session hashes). */
 export const DATABASE_FILE_MODE = 0o600;
 

@@ -40,15 +40,39 @@ function processExists(pid: number): boolean {
 }
 /**
  * How a file is compressed on disk. `hot`: what readers fetch all the time (`/`, the feeds, an
- * open incident, this month): gzip 9 and brotli 5, the smallest transfer. `history`: the bulk of
- * a full publish (every resolved incident, every past month), read seldom: gzip 6 only (the
- * same size as 9 within 0.3 % at half the CPU; brotli 5 would save another 5 % of a file hardly
- * ever read, for 2.5 ms and one more file on disk per page). nginx sends the .gz to a client
- * that takes brotli when there is no .br.
+ * open incident, this month): the plain file, gzip 9 and brotli 5, the smallest transfer.
+ * `history`: the bulk of a full publish (every resolved incident, every past month), read seldom:
+ * gzip 6 only (the same size as 9 within 0.3 % at half the CPU; brotli 5 would save another 5 %
+ * of a file hardly ever read, for 2.5 ms and one more file on disk per page). A history *page*
+ * (`…/index.html`) is stored as its `.gz` alone, a fifth of the plain file's size: nginx sends it
+ * as it is to clients that take gzip and decompresses it (`gunzip on`) for the rare one that
+ * does not (deploy/nginx.conf, `@history`). nginx sends the .gz to a client that takes brotli when
+ * there is no .br.
  */
 export type Compression = 'hot' | 'history';
 
 const HISTORY_GZIP_LEVEL = 6;
+
+/** A history page's gzip (level 6), unless the entry already carries one made for it. */
+function historyGzip(entry: CachedEntry): Buffer {
+  return (
+    (entry as CachedEntry & { historyGzip?: Buffer }).historyGzip ?? gzipSync(entry.body, { level: HISTORY_GZIP_LEVEL })
+  );
+}
+
+/** Compresses a body as a history file (what a render worker does before handing it over). */
+export function gzipHistory(body: Buffer): Buffer {
+  return gzipSync(body, { level: HISTORY_GZIP_LEVEL });
+}
+
+/**
+ * Whether a file is stored as its `.gz` alone: a history page (`…/index.html`, served by nginx's
+ * `@history` location) of at least MIN_COMPRESSIBLE_BYTES. Other history files (a past month's
+ * CSV, a finished window's .ics) are few and keep their plain file.
+ */
+export function gzipOnlyFile(name: string, compressible: boolean, compression: Compression): boolean {
+  return compression === 'history' && compressible && name.endsWith('index.html');
+}
 
 let tempCounter = 0;
 
@@ -146,16 +170,22 @@ export class SnapshotDir {
   write(path: string, entry: CachedEntry, nowSeconds: number, compression: Compression = 'hot'): boolean {
     const name = fileFor(path);
     const file = join(this.dir, name);
-    const exists = existsSync(file);
-    if (this.published.get(path) === entry.etag && exists) return false;
-    const mtimeSeconds = exists ? Math.max(nowSeconds, Math.floor(statSync(file).mtimeMs / 1000) + 1) : nowSeconds;
-    mkdirPublic(dirname(file));
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = compression === 'hot';
+    const gzipOnly = gzipOnlyFile(name, compressible, compression);
+    // The file a reader gets: the plain one, or the .gz alone of a history page.
+    const served = gzipOnly ? file + '.gz' : file;
+    const exists = existsSync(served);
+    if (this.published.get(path) === entry.etag && exists) return false;
+    const previous = exists ? served : existsSync(file) ? file : existsSync(file + '.gz') ? file + '.gz' : undefined;
+    const mtimeSeconds = previous
+      ? Math.max(nowSeconds, Math.floor(statSync(previous).mtimeMs / 1000) + 1)
+      : nowSeconds;
+    mkdirPublic(dirname(file));
     // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
     // older than the plain file it would have got.
     for (const [suffix, bytes] of [
-      ['.gz', !compressible ? null : hot ? entry.gzip : gzipSync(entry.body, { level: HISTORY_GZIP_LEVEL })],
+      ['.gz', !compressible ? null : hot ? entry.gzip : historyGzip(entry)],
       ['.br', compressible && hot ? entry.br : null],
     ] as const) {
       if (bytes) {
@@ -166,10 +196,26 @@ export class SnapshotDir {
         this.noteRemoved(name + suffix);
       }
     }
-    writeAtomically(file, entry.body, mtimeSeconds);
-    this.noteChanged(name);
+    if (gzipOnly) {
+      // Its .gz is in place: the plain file of an earlier (hot) version goes.
+      if (existsSync(file)) {
+        rmSync(file, { force: true });
+        this.noteRemoved(name);
+      }
+    } else {
+      writeAtomically(file, entry.body, mtimeSeconds);
+      this.noteChanged(name);
+    }
     this.published.set(path, entry.etag);
     return true;
+  }
+
+  /** The ETag of `path`'s bytes on disk (of its plain form), when its file is there. */
+  etagOnDisk(path: string): string | undefined {
+    const etag = this.published.get(path);
+    if (etag === undefined) return undefined;
+    const file = join(this.dir, fileFor(path));
+    return existsSync(file) || existsSync(file + '.gz') ? etag : undefined;
   }
 
   private noteChanged(name: string): void {

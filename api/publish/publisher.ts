@@ -15,6 +15,8 @@ import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
 import { fileFor, SnapshotDir, type Compression } from './files.ts';
+import { defaultPoolSize, RenderPool, type RenderPoolOptions } from './renderPool.ts';
+import type { RenderResult } from './renderWorker.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
 
 export type RenderPublic = (path: string, options?: { fresh?: boolean; keep?: boolean }) => Promise<CachedEntry | null>;
@@ -24,6 +26,12 @@ export interface PublisherOptions {
   dir: string;
   /** Renders a public path as Node serves it (createApp's `renderPublic`). */
   render: RenderPublic;
+  /**
+   * Render workers (child processes) for a full publish (api/publish/renderPool.ts): the
+   * configuration and build they load (each opens `db`'s file read-only). Without it (or with size 0, or an in-memory
+   * database) this process renders every path.
+   */
+  pool?: RenderPoolOptions;
   /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
   staticFiles?: Map<string, CachedEntry>;
   now?: () => Date;
@@ -69,6 +77,13 @@ const BACKLOG_SLICE_MS = 900;
 export type Tick = 'none' | 'minute' | 'quarter-hour';
 
 const QUARTER_HOUR_MS = 15 * 60_000;
+
+/**
+ * Paths a full publish must have for render workers to start by default: each takes some 5 s of
+ * CPU to load the site, which a publish of 5,629 paths (5,000 incidents, 25 s on one core)
+ * barely repays on two cores; ten years of history (20,000 incidents) is where they pay.
+ */
+const POOL_MIN_PATHS = 10_000;
 
 /** The paths a change (and, on a tick, the clock) makes stale, in the routes' order; `fresh` ones must not come from the cache. */
 export function stalePaths(change: Change, tick: Tick, db: Db, now: Date): Map<string, { fresh: boolean }> {
@@ -123,11 +138,14 @@ const HISTORY_FAMILIES: ReadonlySet<CollectionName> = new Set([
 function hotPaths(db: Db, now: Date): Set<string> {
   const timely = stalePaths({ ...emptyChange(), site: true }, 'minute', db, now);
   const hot = new Set<string>();
-  for (const path of stalePaths(everything(), 'none', db, now).keys()) {
-    const family = publicRouteOf(path)?.each;
-    if (!family || !HISTORY_FAMILIES.has(family) || timely.has(path)) hot.add(path);
-  }
+  for (const path of stalePaths(everything(), 'none', db, now).keys()) if (!isHistory(path, timely)) hot.add(path);
   return hot;
+}
+
+/** A member of a history family that the clock does not keep current (`timely`: what a minute's tick re-renders). */
+function isHistory(path: string, timely: ReadonlyMap<string, unknown>): boolean {
+  const family = publicRouteOf(path)?.each;
+  return family !== undefined && HISTORY_FAMILIES.has(family) && !timely.has(path);
 }
 
 /**
@@ -174,6 +192,8 @@ export class Publisher {
   private commandChild: ChildProcess | undefined;
   private commandAgain = false;
   private readonly watcher: DataWatcher;
+  /** The render workers of the full publish in progress, if it uses any. */
+  private pool: RenderPool | undefined;
   /** Set while a publish itself asks the watcher to look: what it finds, this publish reads. */
   private looking = false;
   private waiters: Array<() => void> = [];
@@ -182,6 +202,8 @@ export class Publisher {
   private cursorReadAt: number;
   /** Publishes run so far (a burst of writes should cost one). */
   publishes = 0;
+  /** Paths rendered by render workers so far (api/publish/renderPool.ts). */
+  renderedInThreads = 0;
 
   constructor(options: PublisherOptions) {
     this.options = options;
@@ -211,6 +233,8 @@ export class Publisher {
     this.cursor = changeCursor(this.options.db);
     this.cursorReadAt = this.now().getTime();
     this.backlog = this.newBacklog();
+    // Nothing else to do meanwhile: the workers render everything, once they have loaded the site.
+    await this.pool?.ready.catch(() => {});
     return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
   }
 
@@ -221,14 +245,40 @@ export class Publisher {
 
   private newBacklog(): Backlog {
     const now = this.now();
+    const queue = [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()];
+    this.startPool(queue.length);
     return {
-      queue: [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()],
+      queue,
       hot: hotPaths(this.options.db, now),
       started: performance.now(),
       written: 0,
       rendered: 0,
     };
   }
+
+  /** Starts the render workers of a full publish (they load the site while this process renders the first paths). */
+  private startPool(paths: number): void {
+    const options = this.options.pool;
+    // Unless PUBLISH_WORKERS says how many, only a publish large enough to repay their start.
+    const size = options?.size ?? (paths >= POOL_MIN_PATHS ? defaultPoolSize() : 0);
+    const databasePath = this.options.db.$client.name;
+    if (this.pool || !options || size < 1 || databasePath === ':memory:' || databasePath === '') return;
+    const pool = new RenderPool({ ...options, size, databasePath });
+    this.pool = pool;
+    pool.ready.catch((err: Error) =>
+      this.log(`Publicación: los procesos de apoyo no arrancaron (${err.message}); publica el proceso principal.`),
+    );
+  }
+
+  /** Ends the render workers (their memory goes with them); resolves once they have exited. */
+  private endPool(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool) this.poolClosed = pool.close();
+    return this.poolClosed;
+  }
+
+  private poolClosed: Promise<void> = Promise.resolve();
 
   /**
    * Brings the directory up to date, then follows writes and the clock until `stop()`. If the
@@ -391,22 +441,47 @@ export class Publisher {
       // Let requests in between renderings.
       if (report.rendered % 8 === 0) await nextTurn();
     };
+    // A write to history (a resolved incident corrected, a component renamed) keeps it stored as history.
+    let timely: Map<string, unknown> | undefined;
     for (const [path, { fresh }] of targets) {
       if (this.stopped) break;
-      await publishOne(path, fresh);
+      const family = publicRouteOf(path)?.each;
+      if (family && HISTORY_FAMILIES.has(family))
+        timely ??= stalePaths({ ...emptyChange(), site: true }, 'minute', this.options.db, this.now());
+      await publishOne(path, fresh, timely && isHistory(path, timely) ? 'history' : 'hot');
     }
     const backlog = this.backlog;
     if (backlog) {
       const [renderedBefore, writtenBefore] = [report.rendered, report.written];
       const deadline = started + sliceMs;
-      // `again`: a write committed during this publish; it goes first.
+      // Renderings in render workers, not yet written.
+      const inFlight = new Set<Promise<void>>();
+      // `again`: a write committed during this publish; it goes first (what the workers are
+      // rendering is written, then the slice ends).
       while (backlog.queue.length > 0 && !this.stopped && !this.again && performance.now() < deadline) {
+        const pool = this.pool?.usable ? this.pool : undefined;
+        if (pool && !pool.hasRoom) {
+          await Promise.race(inFlight);
+          continue;
+        }
         const path = backlog.queue.shift()!;
-        if (!targets.has(path)) await publishOne(path, false, backlog.hot.has(path) ? 'hot' : 'history');
+        if (targets.has(path)) continue;
+        const compression = backlog.hot.has(path) ? 'hot' : 'history';
+        if (!pool) {
+          await publishOne(path, false, compression);
+          continue;
+        }
+        const task = pool
+          .render({ path, etag: this.snapshot.etagOnDisk(path), compression, now: this.now().getTime() })
+          .then((result) => this.takeRendering(path, compression, result, report, second));
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
       }
+      await Promise.all(inFlight);
       if (backlog.queue.length === 0 && !this.stopped) {
         this.finishBacklog(report, second);
         this.backlog = undefined;
+        void this.endPool();
         report.full = true;
       }
       backlog.rendered += report.rendered - renderedBefore;
@@ -434,6 +509,45 @@ export class Publisher {
     publishedFiles.inc(report.written);
     if (report.failed.length === 0) this.published = { through: cursor, readAt, at: this.now() };
     return report;
+  }
+
+  /** Writes what a render worker rendered (never throws: a failure is retried with the next publish). */
+  private takeRendering(
+    path: string,
+    compression: Compression,
+    result: RenderResult,
+    report: PublishReport,
+    second: number,
+  ): void {
+    try {
+      if (result.kind === 'error') throw new Error(result.message);
+      report.rendered++;
+      this.renderedInThreads++;
+      if (result.kind === 'none') {
+        if (this.snapshot.has(path)) {
+          this.snapshot.remove(path);
+          report.removed++;
+        }
+      } else if (result.kind === 'entry') {
+        const bytes = (u: Uint8Array | null) => (u ? Buffer.from(u.buffer, u.byteOffset, u.byteLength) : null);
+        const gzip = bytes(result.gzip);
+        const entry = {
+          status: 200,
+          body: bytes(result.body)!,
+          gzip,
+          br: bytes(result.br),
+          etag: result.etag,
+          createdAt: Date.now(),
+          headers: result.headers,
+          ...(compression === 'history' ? { historyGzip: gzip } : {}),
+        };
+        if (this.snapshot.write(path, entry, second, compression)) report.written++;
+      }
+    } catch (err) {
+      report.failed.push(path);
+      this.retry.add(path);
+      this.log(`Publicación: ${path} falló: ${(err as Error).message}`);
+    }
   }
 
   /** The end of a full publish: the build's files, and no file of a path that no longer exists. */
@@ -528,6 +642,7 @@ export class Publisher {
     clearTimeout(this.clockTimer);
     this.timer = undefined;
     await this.running;
+    await this.endPool();
     for (const w of this.waiters.splice(0)) w();
     if (this.commandChild) await new Promise((r) => this.commandChild!.once('close', r));
     if (this.commandListDir) rmSync(this.commandListDir, { recursive: true, force: true });

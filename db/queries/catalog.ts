@@ -1,4 +1,4 @@
-import { asc } from 'drizzle-orm';
+import { asc, inArray } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { componentStatusLabels, type ComponentStatus } from '../enums.ts';
 import { worstStatus } from '../domain/rollup.ts';
@@ -49,6 +49,11 @@ export function componentCatalogue(db: Db): Catalogue {
     .orderBy(asc(componentGroups.position), asc(componentGroups.name))
     .all();
   const componentRows = db.select().from(components).orderBy(asc(components.position), asc(components.name)).all();
+  return assemble(groupRows, componentRows);
+}
+
+/** The catalogue's views from its rows, each list already in display order. */
+function assemble(groupRows: GroupRow[], componentRows: ComponentRow[]): Catalogue {
   const groupNames = new Map(groupRows.map((g) => [g.id, g.name]));
   const views: ComponentView[] = componentRows.map((c) => {
     const groupName = c.groupId ? (groupNames.get(c.groupId) ?? null) : null;
@@ -75,6 +80,30 @@ export function componentCatalogue(db: Db): Catalogue {
   const ungrouped = views.filter((c) => !c.groupId);
   const all = [...groups.flatMap((g) => g.components), ...ungrouped];
   return { groups, ungrouped, all, byId: new Map(all.map((c) => [c.id, c])) };
+}
+
+/**
+ * The part of the catalogue that `componentIds` name, in the whole catalogue's display order:
+ * what one incident's page needs (its components and their areas), without loading all 200
+ * components for it. Each group holds only the given components, so a group's `status` here is
+ * theirs, not the area's: read an area's status from `componentCatalogue`.
+ */
+export function catalogueOf(db: Db, componentIds: readonly string[]): Catalogue {
+  const wanted = [...new Set(componentIds)];
+  if (wanted.length === 0) return { groups: [], ungrouped: [], all: [], byId: new Map() };
+  const componentRows = db.select().from(components).where(inArray(components.id, wanted)).all();
+  const groupIds = [...new Set(componentRows.map((c) => c.groupId).filter((g): g is string => g !== null))];
+  const groupRows =
+    groupIds.length === 0 ? [] : db.select().from(componentGroups).where(inArray(componentGroups.id, groupIds)).all();
+  return assemble(byPosition(groupRows), byPosition(componentRows));
+}
+
+type GroupRow = typeof componentGroups.$inferSelect;
+type ComponentRow = typeof components.$inferSelect;
+
+/** Groups then components, each by position then name (the order every page lists them in). */
+function byPosition<T extends { position: number; name: string }>(rows: T[]): T[] {
+  return [...rows].sort((a, b) => a.position - b.position || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** What a reference may name: a component, an area (group), or either. */

@@ -9,7 +9,7 @@ import {
   type IncidentStatus,
 } from '../enums.ts';
 import { incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
-import { componentCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import { catalogueOf, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
 export interface TransitionView {
@@ -60,8 +60,11 @@ export interface IncidentView {
 
 type IncidentRow = typeof incidents.$inferSelect;
 
-/** Loads updates, transitions and affected components for a batch of incidents in 3 queries. */
-export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = componentCatalogue(db)): IncidentView[] {
+/**
+ * Loads updates, transitions and affected components for a batch of incidents in 3 queries,
+ * plus the part of the catalogue they name (unless the caller has the whole catalogue already).
+ */
+export function hydrate(db: Db, rows: IncidentRow[], given?: Catalogue): IncidentView[] {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const updateRows = chunked(ids, (part) =>
@@ -81,6 +84,8 @@ export function hydrate(db: Db, rows: IncidentRow[], catalogue: Catalogue = comp
     db.select().from(incidentComponents).where(inArray(incidentComponents.incidentId, part)).all(),
   );
 
+  const catalogue =
+    given ?? catalogueOf(db, [...affectedRows.map((a) => a.componentId), ...transitionRows.map((t) => t.componentId)]);
   const transitionsByUpdate = groupBy(transitionRows, (t) => t.updateId);
   const updatesByIncident = groupBy(updateRows, (u) => u.incidentId);
   const affectedByIncident = groupBy(affectedRows, (a) => a.incidentId);

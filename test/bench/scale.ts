@@ -31,7 +31,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+import { gzipSync, gunzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { ensureBuilt } from '../../api/build.ts';
 import { projectRoot } from '../../api/paths.ts';
 import { loadSite } from '../../api/server.ts';
@@ -355,7 +355,11 @@ for (const incidents of SIZES) {
     exportWallMs = exported.wallMs;
     const tree = treeSize(exportDir);
     const samplePage = readdirSync(join(exportDir, 'incidentes'))[0];
-    const pageBytes = statSync(join(exportDir, 'incidentes', samplePage, 'index.html')).size;
+    // A resolved incident's page is history: its .gz alone (api/publish/files.ts).
+    const samplePath = join(exportDir, 'incidentes', samplePage, 'index.html');
+    const pageBytes = existsSync(samplePath)
+      ? statSync(samplePath).size
+      : gunzipSync(readFileSync(`${samplePath}.gz`)).length;
     const refMs = referenceExport(dbPath, pageBytes, join(work, 'ref'));
     line(
       'npm run export',

@@ -1,12 +1,22 @@
 // The server as `npm start` runs it (api/start.ts after the build), forked by `npm run bench:scale`
 // with --expose-gc so the benchmark can ask for its memory before and after a full garbage
-// collection (IPC message 'memory', answered with test/bench/soak.ts's measureMemory).
+// collection (IPC message 'memory', answered with test/bench/soak.ts's measureMemory). Its CPU
+// time includes that of its render workers (child processes, api/publish/renderPool.ts) once
+// they have ended.
+import { readFileSync } from 'node:fs';
 import { activeBuild } from '../../api/paths.ts';
 import { useVendorBundle } from '../../api/vendor.ts';
 import { measureMemory } from './soak.ts';
 
+/** CPU of ended (waited-for) child processes: /proc/self/stat's cutime and cstime, in clock ticks (100 a second). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
 process.on('message', (message) => {
-  if (message === 'memory') process.send!(measureMemory());
+  if (message !== 'memory') return;
+  const memory = measureMemory();
+  process.send!({ ...memory, cpuMs: memory.cpuMs + childrenCpuMs() });
 });
 useVendorBundle(activeBuild());
 await import('../../api/main.ts');

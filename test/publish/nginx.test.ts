@@ -30,14 +30,19 @@ let nginx: RunningNginx;
 let token: string;
 let incidentId: string;
 let maintenanceId: string;
+/** Resolved weeks ago: history, stored as its .gz alone. */
+let resolvedId: string;
 
-/** GET with the raw bytes (no decoding), on a fresh connection. */
+/** GET with the raw bytes (no decoding), on a fresh connection; a header given as '' is not sent. */
 function get(
   url: string,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    request(url, { headers: { 'accept-encoding': 'identity', ...headers }, agent: false }, (res) => {
+    const sent = Object.fromEntries(
+      Object.entries({ 'accept-encoding': 'identity', ...headers }).filter(([, value]) => value !== ''),
+    );
+    request(url, { headers: sent, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -91,6 +96,17 @@ beforeAll(async () => {
     },
     { now, actor: systemActor },
   ).maintenance.id;
+  resolvedId = createIncident(
+    db,
+    {
+      name: 'Saturación resuelta en Lerma',
+      status: 'resolved',
+      impact: 'minor',
+      body: 'Se amplió la capacidad del enlace; el servicio es normal.',
+      components: { 'lerma-inalambrico': 'degraded_performance' },
+    },
+    { now: new Date(now.getTime() - 20 * 86_400_000), actor: systemActor },
+  ).id;
   replaceServiceInventory(db, inventory, { now, actor: systemActor });
   const databasePath = db.$client.name;
   db.$client.close();
@@ -131,6 +147,7 @@ const published = () => [
   `/historial/${new Date().toISOString().slice(0, 7)}`,
   '/mantenimiento',
   `/incidentes/${incidentId}`,
+  `/incidentes/${resolvedId}`,
   `/mantenimiento/${maintenanceId}`,
   `/mantenimiento/${maintenanceId}.ics`,
   '/mantenimiento.ics',
@@ -210,6 +227,41 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
       }).end(),
     );
     expect(preflight).toBe(204);
+  });
+
+  it('serves a history page stored as its .gz alone, decompressed for a client without gzip', async () => {
+    const path = `/incidentes/${resolvedId}`;
+    const file = join(publishDir, 'incidentes', resolvedId, 'index.html');
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.gz`)).toBe(true);
+    expect(existsSync(`${file}.br`)).toBe(false);
+    const fromNode = await get(`${nodeBase}${path}`);
+    expect(fromNode.body.toString()).toContain('Saturación resuelta en Lerma');
+    // No Accept-Encoding at all, identity only, brotli only, gzip refused.
+    for (const encoding of ['', 'identity', 'br', 'gzip;q=0']) {
+      const plain = await get(`${nginx.url}${path}`, { 'accept-encoding': encoding });
+      expect(plain.status, encoding).toBe(200);
+      expect(plain.headers['content-encoding'], encoding).toBeUndefined();
+      expect(plain.body.equals(fromNode.body), encoding).toBe(true);
+      for (const name of compared) expect(plain.headers[name], `${encoding} ${name}`).toBe(fromNode.headers[name]);
+    }
+    const gzipped = await get(`${nginx.url}${path}`, { 'accept-encoding': 'gzip, deflate, br' });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.body.equals(readFileSync(`${file}.gz`))).toBe(true);
+    expect(gunzipSync(gzipped.body).equals(fromNode.body)).toBe(true);
+    // Revalidation works for both: the ETag of the .gz (weak once decompressed).
+    for (const encoding of ['identity', 'gzip']) {
+      const first = await get(`${nginx.url}${path}`, { 'accept-encoding': encoding });
+      const again = await get(`${nginx.url}${path}`, {
+        'accept-encoding': encoding,
+        'if-none-match': String(first.headers.etag),
+      });
+      expect(again.status, encoding).toBe(304);
+    }
+    // A page in no file (not even a .gz) still reaches Node, with the path the client asked for.
+    const unknown = await get(`${nginx.url}/incidentes/no-existe`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.toString()).toContain('<html');
   });
 
   it('sends HSTS on what it serves itself when the request came over https, never over plain http', async () => {

@@ -35,7 +35,10 @@ let otherIncidentId: string;
 let maintenanceId: string;
 
 const file = (path: string) => join(dir, fileFor(path));
-const published = (path: string) => readFileSync(file(path));
+/** The file a reader gets: the plain one, or the .gz alone of a history page (a resolved incident, a past month). */
+const onDisk = (path: string) => (existsSync(file(path)) ? file(path) : `${file(path)}.gz`);
+const published = (path: string) =>
+  existsSync(file(path)) ? readFileSync(file(path)) : gunzipSync(readFileSync(`${file(path)}.gz`));
 const served = async (path: string) => Buffer.from(await (await fetch(`${s.url}${path}`)).arrayBuffer());
 
 beforeAll(async () => {
@@ -126,7 +129,9 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     const toMinute = 60_000 - (Date.now() % 60_000);
     if (toMinute < 5_000) await new Promise((r) => setTimeout(r, toMinute + 250));
     await s.publisher!.settled();
-    const untouched = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    const untouched = statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    // Resolved: history, stored as its .gz alone.
+    expect(onDisk(`/incidentes/${otherIncidentId}`)).toMatch(/index\.html\.gz$/);
     const before = s.publisher!.publishes;
     // A burst: six updates committed one after another (as a bulk change or a script would).
     for (let i = 1; i <= 6; i++) {
@@ -151,7 +156,7 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(
       JSON.parse(published('/api/v2/incidents/unresolved.json').toString()).incidents[0].incident_updates[0].body,
     ).toBe('Avance número 6 de la cuadrilla.');
-    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+    expect(statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
     // PUBLISH_COMMAND got the files this publish wrote (with their compressed forms), not the tree.
     await vi.waitFor(() => expect(lastRun().changed).toContain(`incidentes/${incidentId}/index.html`), {
       timeout: 10_000,
@@ -165,7 +170,7 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
 
   it('re-publishes, for a renamed component, the pages that name it, not all history', async () => {
     await s.publisher!.settled();
-    const lerma = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    const lerma = statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs;
     updateComponent(s.db, 'metepec-fibra', { name: 'Fibra óptica FTTH' }, { now: clock.now(), actor: systemActor });
     await s.publisher!.settled();
     expect(s.publisher!.lastReport!.full).toBe(false);
@@ -174,7 +179,7 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     expect(published('/').toString()).toContain('Fibra óptica FTTH');
     expect(published('/componentes/metepec-fibra/feed.rss').toString()).toContain('Fibra óptica FTTH');
     // Lerma's incident does not name it: its file was left alone.
-    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(lerma);
+    expect(statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(lerma);
     expect(published(`/incidentes/${otherIncidentId}`).equals(await served(`/incidentes/${otherIncidentId}`))).toBe(
       true,
     );
@@ -305,13 +310,13 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
       { status: 'monitoring', body: 'En observación tras el empalme.' },
       { now: clock.now(), actor: systemActor },
     );
-    const untouched = statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs;
+    const untouched = statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs;
     s = await startTestServer({ db: s.db, now: clock.now, publishDir: dir });
     await s.publisher!.settled();
     expect(s.publisher!.lastReport!.full).toBe(false);
     expect(published(`/incidentes/${incidentId}`).toString()).toContain('En observación tras el empalme.');
     expect(published('/').toString()).toContain('En observación tras el empalme.');
-    expect(statSync(file(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
+    expect(statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
   });
 
   it('logs a file it cannot write and writes it on a later try', async () => {

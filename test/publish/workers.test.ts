@@ -1,0 +1,104 @@
+// A full publish rendered by render workers (child processes: api/publish/renderPool.ts,
+// PUBLISH_WORKERS) writes the same bytes as the main thread rendering every path itself, history
+// stored the same way.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemActor } from '#db/commands/audit.ts';
+import { createIncident } from '#db/commands/incidents.ts';
+import { createMaintenance } from '#db/commands/maintenances.ts';
+import { MANIFEST } from '../../api/publish/files.ts';
+import { Publisher } from '../../api/publish/publisher.ts';
+import { loadSite } from '../../api/server.ts';
+import { freshDb, testConfig } from '../support/db.ts';
+
+/** Every file under `dir`, relative, without the manifest. */
+function tree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name !== MANIFEST) out.set(full.slice(dir.length + 1), readFileSync(full));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('a full publish in render workers', () => {
+  it('writes the same files, byte for byte, as the main thread alone', async () => {
+    const now = new Date('2026-11-26T18:00:00Z');
+    const db = freshDb({ now: new Date('2025-06-01T12:00:00Z') });
+    const day = 86_400_000;
+    // History over a year and a half (resolved incidents, a finished window), and what is current.
+    for (let i = 0; i < 24; i++) {
+      createIncident(
+        db,
+        {
+          name: `Falla resuelta ${i + 1} en Lerma`,
+          status: 'resolved',
+          impact: 'minor',
+          body: `Se restableció el enlace ${i + 1}; el servicio es normal.`,
+          components: { [i % 2 ? 'lerma-inalambrico' : 'metepec-fibra']: 'partial_outage' },
+        },
+        { now: new Date(now.getTime() - (500 - i * 20) * day), actor: systemActor },
+      );
+    }
+    const open = createIncident(
+      db,
+      {
+        name: 'Corte de fibra en Metepec',
+        status: 'identified',
+        impact: 'critical',
+        body: 'Cuadrilla en camino.',
+        components: { 'metepec-fibra': 'major_outage' },
+      },
+      { now: new Date(now.getTime() - 3_600_000), actor: systemActor },
+    );
+    createMaintenance(
+      db,
+      {
+        name: 'Cambio de tarjetas',
+        body: 'Cortes breves.',
+        scheduledFor: new Date(now.getTime() + 4 * day),
+        scheduledUntil: new Date(now.getTime() + 4 * day + 3_600_000),
+        components: ['toluca'],
+      },
+      { now, actor: systemActor },
+    );
+    const { deps, renderPublic } = await loadSite({ db, config: testConfig, now: () => now });
+    const publishInto = async (size: number) => {
+      const dir = join(mkdtempSync(join(tmpdir(), `somnet-workers-${size}-`)), 'public');
+      const publisher = new Publisher({
+        db,
+        dir,
+        render: renderPublic,
+        staticFiles: deps.staticFiles,
+        now: () => now,
+        pool: { config: testConfig, size },
+        log: () => {},
+      });
+      const report = await publisher.publishAll();
+      await publisher.stop();
+      expect(report.failed).toEqual([]);
+      return { files: tree(dir), threads: publisher.renderedInThreads, rendered: report.rendered };
+    };
+    const serial = await publishInto(0);
+    const threaded = await publishInto(2);
+    expect(serial.threads).toBe(0);
+    // `npm run export` waits for its workers to load the site: the paths are theirs.
+    expect(threaded.threads).toBeGreaterThan(threaded.rendered / 2);
+    expect([...threaded.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
+    const differ = [...serial.files].filter(([name, bytes]) => !threaded.files.get(name)!.equals(bytes));
+    expect(differ.map(([name]) => name)).toEqual([]);
+    // History is there as its .gz alone, the open incident with all three forms.
+    expect(serial.files.size).toBeGreaterThan(100);
+    const historyPages = [...serial.files.keys()].filter((f) => /^incidentes\/[^/]+\/index\.html\.gz$/.test(f));
+    expect(historyPages.length).toBeGreaterThanOrEqual(24);
+    expect(serial.files.has(`incidentes/${open.id}/index.html`)).toBe(true);
+    expect(serial.files.has(`incidentes/${open.id}/index.html.br`)).toBe(true);
+    db.$client.close();
+  });
+});
