@@ -14,7 +14,7 @@ export const DEFAULT_STATEMENT_CACHE = 500;
  * (`this.client.prepare(query.sql)` in `prepareQuery`): `prepare` was 6 % of an export's CPU,
  * and each compiled program (a few KB to tens of KB of native memory that V8 does not see) lived
  * until a garbage collection happened to finalize it, so a busy server churned the allocator
- * with thousands of them (issue 28). This keeps the compiled statement per SQL text, most
+ * with thousands of them. This keeps the compiled statement per SQL text, most
  * recently used first, up to `max` of them; an evicted one is finalized when collected.
  *
  * Drizzle asks a statement for rows in two modes: as objects (a query without selected fields,

@@ -1,4 +1,4 @@
-// The monthly statement (issue 21): on the 1st of each month, every service that had an outage
+// The monthly statement: on the 1st of each month, every service that had an outage
 // in the month before gets its statement by email, through the outbox, at each of its technical
 // contacts — the minutes, the availability and the NOM-184 estimate that the public statement
 // (/mi-servicio/:id/reporte/:mes, without amounts) and the billing report (GET

@@ -81,7 +81,7 @@ setup.$client.close();
   publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Con avisos.' }, ctx());
   const notifying = cpu() - t;
   const slices: number[] = [];
-  // Absent before issue 28 (the command wrote every row itself).
+  // Absent on a server whose command writes every row itself (before the durable fan-out).
   const fanout = await import('#db/outbox/fanout.ts').catch(() => null);
   for (;;) {
     if (!fanout) break;

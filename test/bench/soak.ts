@@ -1,4 +1,4 @@
-// The memory soak of `npm run bench:scale` (issue 28): BENCH_SOAK_WRITES (10,000) API writes
+// The memory soak of `npm run bench:scale`: BENCH_SOAK_WRITES (10,000) API writes
 // against the real server (forked with --expose-gc, test/bench/scaleServer.ts), its memory
 // before, after and after a full GC, next to the same number of raw better-sqlite3 inserts in a
 // bare process (the floor: what SQLite and the allocator alone cost for that many rows).

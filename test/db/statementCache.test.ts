@@ -1,4 +1,4 @@
-// Compiled statements kept per connection (db/statementCache.ts, issue 28): a write through the real
+// Compiled statements kept per connection (db/statementCache.ts): a write through the real
 // API compiles its statements once, the cache stays within its bound, and a kept statement still
 // answers in the mode each caller asks for.
 import { sql } from 'drizzle-orm';

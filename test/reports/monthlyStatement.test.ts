@@ -1,4 +1,4 @@
-// The monthly statement email (issue 21): on the 1st, 09:00 Mexico City, the clock job queues one
+// The monthly statement email: on the 1st, 09:00 Mexico City, the clock job queues one
 // email per service with an outage the month before and technical contact, through the outbox;
 // the amounts are those of the billing report (serviceMonths, compensationEstimate), never a
 // second formula; once per (service, month, contact) across passes, restarts and two processes;
