@@ -3,7 +3,7 @@ import { PreparedQuery } from 'drizzle-orm/better-sqlite3/session';
 import type { Query } from 'drizzle-orm';
 
 /**
- * How many compiled statements a connection keeps (`SQLITE_STATEMENT_CACHE`). The site's queries
+ * How many compiled statements a connection keeps (a constant; no setting changes it). The site's queries
  * are a few hundred distinct texts (an `IN (?, ?, …)` list makes one per length); the hot ones
  * (the write commands, `/`, the API, the publisher's families) are used again within seconds.
  */
