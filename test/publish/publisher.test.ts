@@ -22,13 +22,17 @@ import { Publisher } from '../../api/publish/publisher.ts';
 const clock = testClock('2026-11-26T18:00:00Z');
 const dir = join(mkdtempSync(join(tmpdir(), 'somnet-publish-')), 'public');
 const marker = join(dir, '..', 'publish-command.log');
-/** Each run of PUBLISH_COMMAND appends its two lists here, after a line `-- run`. */
+/** Each run of PUBLISH_COMMAND appends its two lists here, after a line `-- run` and before `-- end`. */
 const lists = join(dir, '..', 'publish-lists.log');
-const lastRun = () => {
-  const runs = readFileSync(lists, 'utf8').split('-- run\n');
-  const [changed, removed] = runs.at(-1)!.split('-- removed\n');
-  return { changed: changed.split('\n').filter(Boolean), removed: removed.split('\n').filter(Boolean) };
-};
+/** The runs whose lists are written whole (another run may be appending while the test reads). */
+const completeRuns = () =>
+  (existsSync(lists) ? readFileSync(lists, 'utf8') : '')
+    .split('-- run\n')
+    .filter((run) => run.endsWith('-- end\n'))
+    .map((run) => {
+      const [changed, removed] = run.slice(0, -'-- end\n'.length).split('-- removed\n');
+      return { changed: changed!.split('\n').filter(Boolean), removed: removed!.split('\n').filter(Boolean) };
+    });
 let s: Awaited<ReturnType<typeof startTestServer>>;
 let incidentId: string;
 let otherIncidentId: string;
@@ -47,7 +51,7 @@ beforeAll(async () => {
     db,
     now: clock.now,
     publishDir: dir,
-    publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'; { echo '-- run'; cat "$PUBLISH_CHANGED_FILES"; echo '-- removed'; cat "$PUBLISH_REMOVED_FILES"; } >> '${lists}'`,
+    publishCommand: `echo "$PUBLISH_DIR" >> '${marker}'; { echo '-- run'; cat "$PUBLISH_CHANGED_FILES"; echo '-- removed'; cat "$PUBLISH_REMOVED_FILES"; echo '-- end'; } >> '${lists}'`,
   });
   const api = async (method: string, path: string, body: unknown) => {
     const res = await s.api(method, path, body);
@@ -129,6 +133,10 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     const toMinute = 60_000 - (Date.now() % 60_000);
     if (toMinute < 5_000) await new Promise((r) => setTimeout(r, toMinute + 250));
     await s.publisher!.settled();
+    // Every PUBLISH_COMMAND started so far (one marker line each) has written its lists.
+    const started = () => readFileSync(marker, 'utf8').split('\n').filter(Boolean).length;
+    await vi.waitFor(() => expect(completeRuns().length).toBe(started()), { timeout: 10_000 });
+    const runsBefore = completeRuns().length;
     const untouched = statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs;
     // Resolved: history, stored as its .gz alone.
     expect(onDisk(`/incidentes/${otherIncidentId}`)).toMatch(/index\.html\.gz$/);
@@ -158,10 +166,17 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
     ).toBe('Avance número 6 de la cuadrilla.');
     expect(statSync(onDisk(`/incidentes/${otherIncidentId}`)).mtimeMs).toBe(untouched);
     // PUBLISH_COMMAND got the files this publish wrote (with their compressed forms), not the tree.
-    await vi.waitFor(() => expect(lastRun().changed).toContain(`incidentes/${incidentId}/index.html`), {
-      timeout: 10_000,
-    });
-    const { changed, removed } = lastRun();
+    const run = await vi.waitFor(
+      () => {
+        const found = completeRuns()
+          .slice(runsBefore)
+          .find((r) => r.changed.includes(`incidentes/${incidentId}/index.html`));
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeout: 10_000 },
+    );
+    const { changed, removed } = run;
     expect(changed).toEqual(expect.arrayContaining(['index.html', 'index.html.gz', 'index.html.br', 'feed.rss']));
     expect(changed).not.toContain(`incidentes/${otherIncidentId}/index.html`);
     expect(changed.length).toBeLessThan(120);
