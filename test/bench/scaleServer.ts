@@ -4,6 +4,7 @@
 // time includes that of its render workers (child processes, api/publish/renderPool.ts) once
 // they have ended.
 import { readFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { activeBuild } from '../../api/paths.ts';
 import { useVendorBundle } from '../../api/vendor.ts';
 import { measureMemory } from './soak.ts';
@@ -18,5 +19,7 @@ process.on('message', (message) => {
   const memory = measureMemory();
   process.send!({ ...memory, cpuMs: memory.cpuMs + childrenCpuMs() });
 });
+// `kill -USR2 <pid>` writes a heap snapshot (Chrome DevTools' Memory tab reads it) in the working directory.
+process.on('SIGUSR2', () => console.error(`instantánea del heap: ${writeHeapSnapshot()}`));
 useVendorBundle(activeBuild());
 await import('../../api/main.ts');

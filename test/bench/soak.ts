@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /** What the forked server reports about itself (MB). */
 export interface Memory {
@@ -22,6 +23,12 @@ export interface Memory {
   arrayBuffersMb: number;
   /** Anonymous memory (the heaps of V8, malloc and SQLite) from /proc/self/smaps_rollup, after GC. */
   anonMb: number;
+  /** V8's committed memory by heap space (new, old, code, large objects…), after GC. */
+  spacesMb: Record<string, number>;
+  /** Memory V8 allocated with malloc (compiler zones, its own tables), after GC. */
+  v8MallocMb: number;
+  /** Anonymous mappings by kind, after GC: `[heap]`, mappings of 64 MB or more (malloc arenas of other threads), the rest. */
+  mappingsMb: { brk: number; arenas: number; other: number };
   cpuMs: number;
 }
 
@@ -33,10 +40,12 @@ export function measureMemory(): Memory {
   const cpu = process.cpuUsage();
   let anon = NaN;
   let brk = NaN;
+  const mappings = { brk: NaN, arenas: NaN, other: NaN };
   try {
     const smaps = readFileSync('/proc/self/smaps', 'utf8');
     const at = smaps.indexOf('[heap]');
     if (at >= 0) brk = Number(/Rss:\s+(\d+) kB/.exec(smaps.slice(at))![1]) * 1024;
+    Object.assign(mappings, anonymousMappings(smaps));
   } catch {
     // Not Linux.
   }
@@ -56,12 +65,39 @@ export function measureMemory(): Memory {
     externalMb: mbOf(usage.external),
     arrayBuffersMb: mbOf(usage.arrayBuffers),
     anonMb: mbOf(anon),
+    spacesMb: Object.fromEntries(
+      getHeapSpaceStatistics().map((space) => [space.space_name.replace(/_space$/, ''), mbOf(space.space_size)]),
+    ),
+    v8MallocMb: mbOf(getHeapStatistics().malloced_memory),
+    mappingsMb: { brk: mbOf(mappings.brk), arenas: mbOf(mappings.arenas), other: mbOf(mappings.other) },
     cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
 
+/** Resident anonymous memory of /proc/self/smaps by mapping: `[heap]`, mappings of 64 MB or more, the rest (bytes). */
+function anonymousMappings(smaps: string): { brk: number; arenas: number; other: number } {
+  const out = { brk: 0, arenas: 0, other: 0 };
+  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+    const [range, , , , inode, name] = block.split('\n', 1)[0].split(/\s+/);
+    const anonymous = Number(/^Anonymous:\s+(\d+) kB/m.exec(block)?.[1] ?? 0) * 1024;
+    if (!anonymous) continue;
+    const [from, to] = range.split('-').map((h) => parseInt(h, 16));
+    if (name === '[heap]') out.brk += anonymous;
+    else if (inode === '0' && !name && to - from >= 64 * 1048576) out.arenas += anonymous;
+    else out.other += anonymous;
+  }
+  return out;
+}
+
 export const describeMemory = (m: Memory) =>
-  `RSS ${m.afterGc.toFixed(0)} MB (anónima ${m.anonMb.toFixed(0)}, malloc principal ${m.brkMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)} de ${m.heapTotalMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)})`;
+  `RSS ${m.afterGc.toFixed(0)} MB (anónima ${m.anonMb.toFixed(0)}, malloc principal ${m.brkMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)} de ${m.heapTotalMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)}), V8 malloc ${m.v8MallocMb.toFixed(0)}; espacios ${Object.entries(
+    m.spacesMb,
+  )
+    .filter(([, v]) => v >= 1)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(
+      ', ',
+    )}; mapeos anónimos: [heap] ${m.mappingsMb.brk.toFixed(0)}, ≥64 MB ${m.mappingsMb.arenas.toFixed(0)}, resto ${m.mappingsMb.other.toFixed(0)}`;
 
 interface SoakServer {
   memory(): Promise<Memory>;
