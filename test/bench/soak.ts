@@ -14,6 +14,8 @@ import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 export interface Memory {
   rss: number;
   afterGc: number;
+  /** After a last-resort GC as well (V8 compacts every page and gives back the pages it pools). */
+  afterLastResortGc: number;
   heapMb: number;
   /** What V8 holds for its heap (used or not). */
   heapTotalMb: number;
@@ -38,6 +40,9 @@ export function measureMemory(): Memory {
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
   const cpu = process.cpuUsage();
+  // What the memory reducer of an idle server would give back (it compacts with the same flags).
+  (globalThis as { gc?: (o: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  const lastResort = process.memoryUsage().rss;
   let anon = NaN;
   let brk = NaN;
   const mappings = { brk: NaN, arenas: NaN, other: NaN };
@@ -59,6 +64,7 @@ export function measureMemory(): Memory {
   return {
     rss: mbOf(rss),
     afterGc: mbOf(usage.rss),
+    afterLastResortGc: mbOf(lastResort),
     heapMb: mbOf(usage.heapUsed),
     heapTotalMb: mbOf(usage.heapTotal),
     brkMb: mbOf(brk),
@@ -90,7 +96,7 @@ function anonymousMappings(smaps: string): { brk: number; arenas: number; other:
 }
 
 export const describeMemory = (m: Memory) =>
-  `RSS ${m.afterGc.toFixed(0)} MB (anónima ${m.anonMb.toFixed(0)}, malloc principal ${m.brkMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)} de ${m.heapTotalMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)}), V8 malloc ${m.v8MallocMb.toFixed(0)}; espacios ${Object.entries(
+  `RSS ${m.afterGc.toFixed(0)} MB (${m.afterLastResortGc.toFixed(0)} tras un GC de último recurso; anónima ${m.anonMb.toFixed(0)}, malloc principal ${m.brkMb.toFixed(0)}), heap ${m.heapMb.toFixed(0)} de ${m.heapTotalMb.toFixed(0)}, external ${m.externalMb.toFixed(0)} (buffers ${m.arrayBuffersMb.toFixed(0)}), V8 malloc ${m.v8MallocMb.toFixed(0)}; espacios ${Object.entries(
     m.spacesMb,
   )
     .filter(([, v]) => v >= 1)
@@ -105,14 +111,23 @@ interface SoakServer {
 }
 
 export interface SoakResult {
-  /** After the warm-up writes (code compiled, caches and SQLite's page cache filled). */
+  /** After the warm-up writes (code compiled, caches and SQLite's page cache filled) and 20 s idle. */
   before: Memory;
   /** Three seconds after the last write. */
   after: Memory;
+  /** RSS 20 s after the last write, idle, before any forced GC (MB): compare with `before.rss`. */
+  idle: number;
   ms: number;
   /** RSS after GC every tenth of the writes, to tell a plateau from a slope (MB). */
   curve: number[];
 }
+
+/**
+ * How long the server is left without writes before `before` and `idle` are read: V8's memory
+ * reducer starts 8 s after the allocation rate drops and returns the pages a burst left pooled
+ * (right after the writes RSS is tens of MB higher, and a forced GC does not give them back).
+ */
+const IDLE_MS = 20_000;
 
 /** Writes before the "before" measurement: the first requests compile code and fill caches once. */
 export const warmUpWrites = (writes: number) => Math.min(500, Math.ceil(writes / 10));
@@ -125,7 +140,8 @@ export const warmUpWrites = (writes: number) => Math.min(500, Math.ceil(writes /
 export async function soak(server: SoakServer, writes: number): Promise<SoakResult> {
   const write = writer(server);
   await write(warmUpWrites(writes));
-  await new Promise((r) => setTimeout(r, 1000));
+  // Idle as long as after the writes (`idle`): `before.rss` and `idle` compare like with like.
+  await new Promise((r) => setTimeout(r, IDLE_MS));
   const before = await server.memory();
   const curve: number[] = [];
   const t1 = performance.now();
@@ -137,7 +153,10 @@ export async function soak(server: SoakServer, writes: number): Promise<SoakResu
   const ms = performance.now() - t1;
   await new Promise((r) => setTimeout(r, 3000));
   const after = await server.memory();
-  return { before, after, ms, curve };
+  // Idle long enough for V8's memory reducer (it starts 8 s after the allocation rate drops).
+  await new Promise((r) => setTimeout(r, IDLE_MS - 3000));
+  const idle = (await server.memory()).rss;
+  return { before, after, idle, ms, curve };
 }
 
 /** `count` writes by eight writers at once; each writer's open incident carries over to the next call. */
