@@ -279,8 +279,8 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
     child,
     base,
     started,
-    memory: async (): Promise<Memory> => {
-      child.send('memory');
+    memory: async (kind?: 'regular'): Promise<Memory> => {
+      child.send(kind ? `memory:${kind}` : 'memory');
       const [m] = await once(child, 'message');
       return m as Memory;
     },
@@ -441,7 +441,7 @@ for (const incidents of SIZES) {
 
     // 5. Soak: API writes, memory before / after / after GC, next to raw inserts in a bare process.
     if (runs('soak')) {
-      const { before: b, after: a, idle, ms, curve } = await soak(server, SOAK_WRITES);
+      const { before: b, after: a, ms, curve } = await soak(server, SOAK_WRITES);
       const ref = await referenceSoak(SOAK_WRITES);
       const grown = a.afterGc - b.afterGc;
       line(
@@ -451,11 +451,10 @@ for (const incidents of SIZES) {
       );
       line('  antes', describeMemory(b));
       line('  después', describeMemory(a));
-      const rested = idle - b.rss;
-      line(
-        '  en reposo (20 s sin escrituras, sin GC forzado)',
-        `${b.rss.toFixed(0)} → ${idle.toFixed(0)} MB (${rested >= 0 ? '+' : ''}${rested.toFixed(0)} MB, ${((rested * 1024) / SOAK_WRITES).toFixed(1)} KB por escritura)`,
-      );
+      const growth = (from: number, to: number) =>
+        `${from.toFixed(0)} → ${to.toFixed(0)} MB (${to >= from ? '+' : ''}${(to - from).toFixed(0)} MB, ${(((to - from) * 1024) / SOAK_WRITES).toFixed(1)} KB por escritura)`;
+      line('  en reposo, sin GC forzado', growth(b.rss, a.rss));
+      line('  tras un GC de último recurso', growth(b.afterLastResortGc, a.afterLastResortGc));
       line('  tras GC cada décimo de las escrituras', curve.map((m) => m.toFixed(0)).join(' → ') + ' MB');
       line('  referencia antes / después', `${describeMemory(ref.before)} / ${describeMemory(ref.after)}`);
     }

@@ -15,8 +15,9 @@ function childrenCpuMs(): number {
   return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 process.on('message', (message) => {
-  if (message !== 'memory') return;
-  const memory = measureMemory();
+  // 'memory:regular': no last-resort GC (the soak's curve, read while it writes).
+  if (message !== 'memory' && message !== 'memory:regular') return;
+  const memory = measureMemory({ lastResort: message === 'memory' });
   process.send!({ ...memory, cpuMs: memory.cpuMs + childrenCpuMs() });
 });
 // `kill -USR2 <pid>` writes a heap snapshot (Chrome DevTools' Memory tab reads it) in the working directory.

@@ -35,13 +35,14 @@ export interface Memory {
 }
 
 /** Called in the measured process (the server, the reference): its memory, before and after a full GC. */
-export function measureMemory(): Memory {
+export function measureMemory(options: { lastResort?: boolean } = {}): Memory {
   const rss = process.memoryUsage().rss;
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
   const cpu = process.cpuUsage();
   // What the memory reducer of an idle server would give back (it compacts with the same flags).
-  (globalThis as { gc?: (o: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  if (options.lastResort !== false)
+    (globalThis as { gc?: (o: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   const lastResort = process.memoryUsage().rss;
   let anon = NaN;
   let brk = NaN;
@@ -106,26 +107,25 @@ export const describeMemory = (m: Memory) =>
     )}; mapeos anónimos: [heap] ${m.mappingsMb.brk.toFixed(0)}, ≥64 MB ${m.mappingsMb.arenas.toFixed(0)}, resto ${m.mappingsMb.other.toFixed(0)}`;
 
 interface SoakServer {
-  memory(): Promise<Memory>;
+  memory(kind?: 'regular'): Promise<Memory>;
   post(path: string, body: unknown): Promise<Response>;
 }
 
 export interface SoakResult {
   /** After the warm-up writes (code compiled, caches and SQLite's page cache filled) and 20 s idle. */
   before: Memory;
-  /** Three seconds after the last write. */
+  /** 20 s after the last write, idle: `rss` (no GC forced since the writes) compares with `before.rss`. */
   after: Memory;
-  /** RSS 20 s after the last write, idle, before any forced GC (MB): compare with `before.rss`. */
-  idle: number;
   ms: number;
   /** RSS after GC every tenth of the writes, to tell a plateau from a slope (MB). */
   curve: number[];
 }
 
 /**
- * How long the server is left without writes before `before` and `idle` are read: V8's memory
- * reducer starts 8 s after the allocation rate drops and returns the pages a burst left pooled
- * (right after the writes RSS is tens of MB higher, and a forced GC does not give them back).
+ * How long the server is left without writes before `before` and `after` are read (V8's memory
+ * reducer starts 8 s after the allocation rate drops). Each reading forces GCs: a regular full
+ * one (`afterGc`) and a last-resort one (`afterLastResortGc`, which also gives back the pages
+ * V8 keeps pooled), so only `rss` is free of an earlier reading's forced GC.
  */
 const IDLE_MS = 20_000;
 
@@ -140,7 +140,7 @@ export const warmUpWrites = (writes: number) => Math.min(500, Math.ceil(writes /
 export async function soak(server: SoakServer, writes: number): Promise<SoakResult> {
   const write = writer(server);
   await write(warmUpWrites(writes));
-  // Idle as long as after the writes (`idle`): `before.rss` and `idle` compare like with like.
+  // Idle as long as after the writes: `before.rss` and `after.rss` compare like with like.
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const before = await server.memory();
   const curve: number[] = [];
@@ -148,15 +148,12 @@ export async function soak(server: SoakServer, writes: number): Promise<SoakResu
   const step = Math.max(1, Math.ceil(writes / 10));
   for (let done = 0; done < writes; done += step) {
     await write(Math.min(step, writes - done));
-    curve.push((await server.memory()).afterGc);
+    curve.push((await server.memory('regular')).afterGc);
   }
   const ms = performance.now() - t1;
-  await new Promise((r) => setTimeout(r, 3000));
+  await new Promise((r) => setTimeout(r, IDLE_MS));
   const after = await server.memory();
-  // Idle long enough for V8's memory reducer (it starts 8 s after the allocation rate drops).
-  await new Promise((r) => setTimeout(r, IDLE_MS - 3000));
-  const idle = (await server.memory()).rss;
-  return { before, after, idle, ms, curve };
+  return { before, after, ms, curve };
 }
 
 /** `count` writes by eight writers at once; each writer's open incident carries over to the next call. */
