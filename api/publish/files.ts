@@ -15,8 +15,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { MIN_COMPRESSIBLE_BYTES, type CachedEntry } from '../cache.ts';
+import { promisify } from 'node:util';
+import { gzip, gzipSync } from 'node:zlib';
+import { compressEntry, MIN_COMPRESSIBLE_BYTES, type CachedEntry } from '../cache.ts';
 
 /** Written beside the files: which URL paths this snapshot holds, and the ETag of each. */
 export const MANIFEST = '.somnet-snapshot.json';
@@ -63,6 +64,35 @@ function historyGzip(entry: CachedEntry): Buffer {
 /** Compresses a body as a history file (what a render worker does before handing it over). */
 export function gzipHistory(body: Buffer): Buffer {
   return gzipSync(body, { level: HISTORY_GZIP_LEVEL });
+}
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * An entry with the compressed forms `SnapshotDir.write` will store already made, in libuv's
+ * thread pool instead of on the event loop (the server keeps answering requests meanwhile): gzip
+ * 9 and brotli 5 of a hot file (kept in the entry, so the page cache has them too), gzip 6 of a
+ * history file.
+ */
+export async function compressedForSnapshot(entry: CachedEntry, compression: Compression): Promise<CachedEntry> {
+  if (entry.body.length < MIN_COMPRESSIBLE_BYTES) return entry;
+  if (compression === 'hot') {
+    await compressEntry(entry);
+    return entry;
+  }
+  if ((entry as CachedEntry & { historyGzip?: Buffer }).historyGzip) return entry;
+  // Not spread: `gzip` and `br` of a cached entry are getters that would compress on the loop.
+  const historyGzip = await gzipAsync(entry.body, { level: HISTORY_GZIP_LEVEL });
+  return {
+    status: entry.status,
+    body: entry.body,
+    gzip: historyGzip,
+    br: null,
+    etag: entry.etag,
+    createdAt: entry.createdAt,
+    headers: entry.headers,
+    historyGzip,
+  } as CachedEntry;
 }
 
 /**
