@@ -133,13 +133,18 @@ const fillers = new WeakMap<CachedEntry, (gzip: Buffer, br: Buffer) => void>();
  * that whoever asks for them next (the publisher writing its files, a reader) finds them made:
  * the ~10 ms of gzip 9 + brotli 5 of a page are then off the event loop, which keeps answering
  * requests meanwhile. An entry whose forms were already made (or that has none) is left as it is.
+ * True when it made them.
  */
-export async function compressEntry(entry: CachedEntry): Promise<void> {
+export async function compressEntry(entry: CachedEntry): Promise<boolean> {
   const fill = fillers.get(entry);
-  if (!fill) return;
+  if (!fill) return false;
   fillers.delete(entry);
-  const [gzip, br] = await Promise.all([gzipAsync(entry.body, GZIP_HOT), brotliAsync(entry.body, brotliHotOptions(entry.body))]);
+  const [gzip, br] = await Promise.all([
+    gzipAsync(entry.body, GZIP_HOT),
+    brotliAsync(entry.body, brotliHotOptions(entry.body)),
+  ]);
   fill(gzip, br);
+  return true;
 }
 
 /**
@@ -157,14 +162,20 @@ export function makeEntry(
   const compressible = bytes.length >= MIN_COMPRESSIBLE_BYTES;
   let gzip: Buffer | null | undefined = compressible ? undefined : null;
   let br: Buffer | null | undefined = compressible ? undefined : null;
+  // Both forms made on the loop (a reader asked for each): nothing left for compressEntry.
+  const made = (_: Buffer) => {
+    if (gzip !== undefined && br !== undefined) fillers.delete(entry);
+  };
   const entry: CachedEntry = {
     status,
     body: bytes,
     get gzip() {
-      return gzip === undefined ? (gzip = gzipHot(bytes)) : gzip;
+      if (gzip === undefined) made((gzip = gzipHot(bytes)));
+      return gzip;
     },
     get br() {
-      return br === undefined ? (br = brotliHot(bytes)) : br;
+      if (br === undefined) made((br = brotliHot(bytes)));
+      return br;
     },
     etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
     createdAt: now,

@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gzip, gzipSync } from 'node:zlib';
 import { compressEntry, MIN_COMPRESSIBLE_BYTES, type CachedEntry } from '../cache.ts';
@@ -67,6 +68,9 @@ export function gzipHistory(body: Buffer): Buffer {
 }
 
 const gzipAsync = promisify(gzip);
+
+/** Paths of the manifest serialised between two turns of the event loop (a few ms). */
+const MANIFEST_SLICE = 5_000;
 
 /**
  * An entry with the compressed forms `SnapshotDir.write` will store already made, in libuv's
@@ -287,14 +291,26 @@ export class SnapshotDir {
     }
   }
 
-  /** Records which paths the directory holds and what they are made from (atomically, like every file). */
-  saveManifest(origin: SnapshotOrigin): void {
-    const files = Object.fromEntries([...this.published].sort(([a], [b]) => (a < b ? -1 : 1)));
-    writeAtomically(
-      join(this.dir, MANIFEST),
-      Buffer.from(JSON.stringify({ version: 1, origin, files })),
-      Math.floor(Date.now() / 1000),
-    );
+  /**
+   * Records which paths the directory holds and what they are made from (atomically, like every
+   * file). Ten years of history are 65,000 paths, ~75 ms to serialise in one go: it is made in
+   * slices of MANIFEST_SLICE paths with a turn of the event loop between (requests first), from a
+   * copy taken at the call.
+   */
+  async saveManifest(origin: SnapshotOrigin): Promise<void> {
+    const paths = [...this.published];
+    const parts: string[] = [];
+    for (let from = 0; from < paths.length; from += MANIFEST_SLICE) {
+      if (from > 0) await nextTurn();
+      parts.push(
+        paths
+          .slice(from, from + MANIFEST_SLICE)
+          .map(([path, etag]) => `${JSON.stringify(path)}:${JSON.stringify(etag)}`)
+          .join(','),
+      );
+    }
+    const json = `{"version":1,"origin":${JSON.stringify(origin)},"files":{${parts.join(',')}}}`;
+    writeAtomically(join(this.dir, MANIFEST), Buffer.from(json), Math.floor(Date.now() / 1000));
   }
 
   /**

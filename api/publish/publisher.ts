@@ -516,7 +516,10 @@ export class Publisher {
     if (report.failed.length === 0 && !this.backlog) this.savedCursor = cursor;
     const changedFiles = report.written > 0 || report.removed > 0;
     if (changedFiles || report.full || this.savedCursor !== this.manifestCursor) {
-      this.snapshot.saveManifest({ ...this.options.origin, ...(this.savedCursor ? { cursor: this.savedCursor } : {}) });
+      await this.snapshot.saveManifest({
+        ...this.options.origin,
+        ...(this.savedCursor ? { cursor: this.savedCursor } : {}),
+      });
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();

@@ -491,7 +491,8 @@ for (const incidents of SIZES) {
       if (r.status !== 201) throw new Error(`la actualización con avisos respondió ${r.status}`);
       return performance.now() - t;
     });
-    if (process.env.BENCH_CPU_PROF) line('perfil de CPU del servidor (la POST y lo que siguió)', await server.stopProfile());
+    if (process.env.BENCH_CPU_PROF)
+      line('perfil de CPU del servidor (la POST y lo que siguió)', await server.stopProfile());
     line(
       `POST que avisa a ${RECIPIENTS.toLocaleString('es-MX')} suscriptores`,
       `${busy.posted.toFixed(0)} ms; p99 de GET / mientras ${busy.p99.toFixed(1)} ms (${busy.n} lecturas)`,
