@@ -1,0 +1,117 @@
+// The server's side of the intake worker (./intakeWorker.ts): one worker thread, started when the
+// first large body arrives and ended after a minute without one (its heap is given back), never
+// keeping the process alive. A body is read there first (its group named, its bytes digested),
+// then either dropped (an unchanged resend, answered by the server) or validated whole and packed.
+// If the worker cannot run, the caller reads the body in process as before.
+import { Worker } from 'node:worker_threads';
+import type { CommandError, FieldError } from '../errors.ts';
+import type { EnvelopeFormat, PackedGroup } from './envelopes.ts';
+
+export type WorkerRequest =
+  { id: number; kind: 'read'; format: EnvelopeFormat; text: string } | { id: number; kind: 'validate' | 'drop' };
+
+export type WorkerReply =
+  | {
+      id: number;
+      kind: 'read';
+      named: { receiver: string; groupKey: string; fingerprints: string[] } | null;
+      rawDigest: string;
+    }
+  | { id: number; kind: 'packed'; group: PackedGroup }
+  | {
+      id: number;
+      kind: 'refused';
+      status: CommandError['status'];
+      code: string;
+      message: string;
+      fields: FieldError[] | undefined;
+    }
+  | { id: number; kind: 'failed'; message: string };
+
+/** Bodies from this size on are read by the worker; smaller ones (up to ~250 alerts) in process, at once. */
+export const OFFLOAD_MIN_BYTES = 128 * 1024;
+const IDLE_MS = 60_000;
+
+let worker: Worker | undefined;
+let idle: NodeJS.Timeout | undefined;
+let nextId = 0;
+const waiting = new Map<number, (reply: WorkerReply) => void>();
+
+function failAll(message: string) {
+  for (const [id, answer] of waiting) answer({ id, kind: 'failed', message });
+  waiting.clear();
+}
+
+function started(): Worker {
+  if (worker) return worker;
+  const thread = new Worker(new URL('./intakeWorker.ts', import.meta.url));
+  thread.unref();
+  thread.on('message', (reply: WorkerReply) => {
+    const answer = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    answer?.(reply);
+    if (waiting.size === 0) thread.unref();
+  });
+  thread.on('error', (err) => {
+    if (worker === thread) worker = undefined;
+    failAll(err.message);
+  });
+  thread.on('exit', (code) => {
+    if (worker === thread) worker = undefined;
+    failAll(`el proceso de lectura de alertas terminó (código ${code})`);
+  });
+  worker = thread;
+  return thread;
+}
+
+function ask(request: WorkerRequest, thread = started()): Promise<WorkerReply> {
+  clearTimeout(idle);
+  idle = setTimeout(() => {
+    if (waiting.size === 0) void worker?.terminate();
+  }, IDLE_MS).unref();
+  return new Promise((resolve) => {
+    waiting.set(request.id, resolve);
+    // Referenced while it works: a request waiting for it keeps the process alive, as any I/O does.
+    thread.ref();
+    thread.postMessage(request);
+  });
+}
+
+/** A large body being read by the worker: its group and digest, then validated and packed, or dropped. */
+export interface OffloadedBody {
+  kind: 'body';
+  named: Extract<WorkerReply, { kind: 'read' }>['named'];
+  rawDigest: string;
+  validate(): Promise<Extract<WorkerReply, { kind: 'packed' | 'refused' | 'failed' }>>;
+  drop(): void;
+}
+
+/** Reads a body in the worker; a refusal (malformed JSON) or a failure as the worker answered it. */
+export async function readInWorker(
+  format: EnvelopeFormat,
+  text: string,
+): Promise<OffloadedBody | Extract<WorkerReply, { kind: 'refused' | 'failed' }>> {
+  let thread: Worker;
+  try {
+    thread = started();
+  } catch (err) {
+    return { id: -1, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+  const id = ++nextId;
+  const read = await ask({ id, kind: 'read', format, text }, thread);
+  if (read.kind !== 'read') return read as Extract<WorkerReply, { kind: 'refused' | 'failed' }>;
+  let asked = false;
+  return {
+    kind: 'body',
+    named: read.named,
+    rawDigest: read.rawDigest,
+    validate: () => {
+      asked = true;
+      return ask({ id, kind: 'validate' }, thread) as ReturnType<OffloadedBody['validate']>;
+    },
+    drop: () => {
+      if (!asked && worker === thread) thread.postMessage({ id, kind: 'drop' } satisfies WorkerRequest);
+      asked = true;
+    },
+  };
+}
