@@ -32,5 +32,6 @@ export { type AlertChange, type IntakeResult } from './receive.ts';
 export { DELIVERY_RETENTION_MS, stalledDeliveries } from './deliveries.ts';
 export { ALERT_SLICE } from './receive.ts';
 export { GROUP_SEEN_REFRESH_MS } from './groups.ts';
+export { startIntakeWorker } from './offload.ts';
 export { linkDraftAlerts } from './drafts.ts';
 export { nextAlertSettleDue, settleAlerts } from './settle.ts';

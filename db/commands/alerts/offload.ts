@@ -1,5 +1,7 @@
-// The server's side of the intake worker (./intakeWorker.ts): one worker thread, started when the
-// first large body arrives and ended after a minute without one (its heap is given back), never
+// The server's side of the intake worker (./intakeWorker.ts): one worker thread per process,
+// started with the server (`startIntakeWorker`: loading its modules takes about a second of CPU,
+// which the first storm must not wait for) or else by the first large body, then kept (an idle
+// thread costs some 20 MB of memory; Alertmanager resends the group every group_interval), never
 // keeping the process alive. A body is read there first (its group named, its bytes digested),
 // then either dropped (an unchanged resend, answered by the server) or validated whole and packed.
 // If the worker cannot run, the caller reads the body in process as before.
@@ -30,10 +32,8 @@ export type WorkerReply =
 
 /** Bodies from this size on are read by the worker; smaller ones (up to ~250 alerts) in process, at once. */
 export const OFFLOAD_MIN_BYTES = 128 * 1024;
-const IDLE_MS = 60_000;
 
 let worker: Worker | undefined;
-let idle: NodeJS.Timeout | undefined;
 let nextId = 0;
 const waiting = new Map<number, (reply: WorkerReply) => void>();
 
@@ -44,7 +44,9 @@ function failAll(message: string) {
 
 function started(): Worker {
   if (worker) return worker;
-  const thread = new Worker(new URL('./intakeWorker.ts', import.meta.url));
+  const thread = new Worker(new URL('./intakeWorker.ts', import.meta.url), {
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
   thread.unref();
   thread.on('message', (reply: WorkerReply) => {
     const answer = waiting.get(reply.id);
@@ -64,11 +66,12 @@ function started(): Worker {
   return thread;
 }
 
+/** Starts the intake worker now (the server does, once listening), so the first large group does not wait for it. */
+export function startIntakeWorker(): void {
+  started();
+}
+
 function ask(request: WorkerRequest, thread = started()): Promise<WorkerReply> {
-  clearTimeout(idle);
-  idle = setTimeout(() => {
-    if (waiting.size === 0) void worker?.terminate();
-  }, IDLE_MS).unref();
   return new Promise((resolve) => {
     waiting.set(request.id, resolve);
     // Referenced while it works: a request waiting for it keeps the process alive, as any I/O does.
