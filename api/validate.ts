@@ -11,8 +11,19 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
   return parseJsonObject(await readJsonText(c));
 }
 
-/** A JSON request body as text, not parsed yet (a large alert group is parsed off the event loop): 415 unless JSON. */
+/** A JSON request body as text, not parsed yet: 415 unless its type is JSON. */
 export async function readJsonText(c: Context): Promise<string> {
+  requireJsonType(c);
+  return c.req.text();
+}
+
+/** A JSON request body as bytes (a large alert group is decoded and parsed off the event loop): 415 unless JSON. */
+export async function readJsonBytes(c: Context): Promise<Uint8Array> {
+  requireJsonType(c);
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
+function requireJsonType(c: Context): void {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new CommandError(
@@ -21,7 +32,6 @@ export async function readJsonText(c: Context): Promise<string> {
       'El cuerpo debe enviarse como JSON (Content-Type: application/json).',
     );
   }
-  return c.req.text();
 }
 
 /**

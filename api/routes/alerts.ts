@@ -15,7 +15,7 @@ import type { AppDeps, Env } from '../context.ts';
 import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
 import { alertJson, alertRulesJson, draftJson, intakeJson, intakeJsonText } from '../render/alerts.ts';
 import { scopeGuard } from '../scopes.ts';
-import { commandInput, readJsonText } from '../validate.ts';
+import { commandInput, readJsonBytes } from '../validate.ts';
 import { countAlerts } from '../metrics/registry.ts';
 
 /**
@@ -47,10 +47,10 @@ export function alertRoutes(deps: AppDeps) {
     return result;
   };
 
-  // The body as text: a large group is parsed off the event loop, and its text is kept with the delivery.
+  // The body as bytes: a large group is decoded and parsed off the event loop; its text is kept with the delivery.
   for (const format of ['alertmanager', 'grafana'] as const)
     app.post(`/${format}`, needs('alerts'), intakeLimit, async (c) => {
-      const result = counted(format, await receiveEnvelopeBody(db, format, await readJsonText(c), context(c)));
+      const result = counted(format, await receiveEnvelopeBody(db, format, await readJsonBytes(c), context(c)));
       // A group's answer is written a slice at a time, after a turn that lets requests through.
       await new Promise<void>((resolve) => setImmediate(resolve));
       return c.body(await intakeJsonText(result, componentCatalogue(db)), 200, {

@@ -169,6 +169,9 @@ describe('a large body, read off the event loop by the intake worker', () => {
     );
     expect(summaries).toEqual([{ summary: 'ONU 0 sin señal óptica (copia 2)' }]);
     expect(t.db.get<{ n: number }>(sql`SELECT alert_count AS n FROM alert_deliveries`)!.n).toBe(900);
+    // The body is kept as received: decoded from the bytes the worker was handed, accents and all.
+    const stored = t.db.get<{ body: string }>(sql`SELECT body FROM alert_delivery_bodies`)!.body;
+    expect(stored).toBe(JSON.stringify(group));
     for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('major_outage');
   });
 

@@ -205,12 +205,12 @@ function applyEnvelope(db: Db, delivery: Delivery, ctx: IntakeContext): Promise<
 }
 
 /** A large body given to the intake worker: null when the worker cannot run (the body is then read here). */
-async function offload(format: EnvelopeFormat, rawBody: string): Promise<OffloadedBody | null> {
-  if (rawBody.length < OFFLOAD_MIN_BYTES) return null;
-  const read = await readInWorker(format, rawBody);
+async function offload(format: EnvelopeFormat, received: string | Uint8Array): Promise<OffloadedBody | null> {
+  if ((typeof received === 'string' ? received.length : received.byteLength) < OFFLOAD_MIN_BYTES) return null;
+  const read = await readInWorker(format, received);
   if (read.kind === 'refused') throw new CommandError(read.status, read.code, read.message, read.fields);
   if (read.kind === 'failed') return null;
-  rememberRawDigest(format, rawBody, read.rawDigest);
+  rememberRawDigest(format, read.text, read.rawDigest);
   return read;
 }
 
@@ -240,11 +240,12 @@ async function packed(format: EnvelopeFormat, body: OffloadedBody, rawBody: stri
 export async function receiveEnvelopeBody(
   db: Db,
   format: EnvelopeFormat,
-  rawBody: string,
+  received: string | Uint8Array,
   ctx: IntakeContext,
 ): Promise<IntakeResult> {
-  const body = await offload(format, rawBody);
+  const body = await offload(format, received);
   if (body) {
+    const rawBody = body.text;
     const resend = body.named && unchangedResend(db, { format, source: format, ...body.named, rawBody }, ctx.now);
     if (resend) {
       body.drop();
@@ -253,6 +254,8 @@ export async function receiveEnvelopeBody(
     const delivery = await packed(format, body, rawBody);
     if (delivery) return applyEnvelope(db, delivery, ctx);
   }
+  // As c.req.text() decodes a body (a byte order mark dropped, bad bytes as U+FFFD).
+  const rawBody = typeof received === 'string' ? received : new TextDecoder().decode(received);
   const { schema, message } = envelopeFormats[format];
   return receiveEnvelope(db, format, schema, message, parseJsonObject(rawBody), rawBody, ctx);
 }

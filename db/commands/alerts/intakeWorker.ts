@@ -25,9 +25,13 @@ port.on('message', (message: WorkerRequest) => {
   const { id } = message;
   try {
     if (message.kind === 'read') {
-      const raw = parseJsonObject(message.text);
+      const bytes = typeof message.body !== 'string';
+      // As the server's own c.req.text() decodes (a byte order mark dropped, bad bytes as U+FFFD).
+      const text = bytes ? new TextDecoder().decode(message.body as ArrayBuffer) : (message.body as string);
+      const raw = parseJsonObject(text);
       read.set(id, { format: message.format, raw });
-      reply({ id, kind: 'read', named: envelopeGroup(raw), rawDigest: bodyDigest(message.format, message.text) });
+      const named = envelopeGroup(raw);
+      reply({ id, kind: 'read', named, rawDigest: bodyDigest(message.format, text), ...(bytes ? { text } : {}) });
     } else {
       const body = read.get(id);
       read.delete(id);
