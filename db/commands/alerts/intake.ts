@@ -246,12 +246,15 @@ export async function receiveEnvelopeBody(
   const body = await offload(format, received);
   if (body) {
     const rawBody = body.text;
-    const resend = body.named && unchangedResend(db, { format, source: format, ...body.named, rawBody }, ctx.now);
-    if (resend) {
+    let delivery: Delivery | null;
+    try {
+      const resend = body.named && unchangedResend(db, { format, source: format, ...body.named, rawBody }, ctx.now);
+      if (resend) return resend;
+      delivery = await packed(format, body, rawBody);
+    } finally {
+      // The worker forgets the parsed body unless it was asked to validate it (a resend, a throw).
       body.drop();
-      return resend;
     }
-    const delivery = await packed(format, body, rawBody);
     if (delivery) return applyEnvelope(db, delivery, ctx);
   }
   // As c.req.text() decodes a body (a byte order mark dropped, bad bytes as U+FFFD).
