@@ -8,7 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
 import { findComponent } from '#db/commands/catalog.ts';
-import { MAX_ALERTS_PER_PAYLOAD, VALIDATION_SLICE } from '#db/commands/alerts/index.ts';
+import { MAX_ALERTS_PER_PAYLOAD, receiveAlertmanagerWebhook, VALIDATION_SLICE } from '#db/commands/alerts/index.ts';
+import { CommandError } from '#db/commands/errors.ts';
 import {
   fromEnvelope,
   grafanaWebhookInput,
@@ -217,5 +218,37 @@ describe('a packed group (what the intake worker hands back)', () => {
       [0, expected.length],
     ])
       expect(packed.slice(start, end)).toEqual(expected.slice(start, end));
+  });
+});
+
+describe('a large group read in process (the worker unable to run, or a caller holding parsed JSON)', () => {
+  it('is refused and applied exactly as through the worker', async () => {
+    const n = VALIDATION_SLICE * 4;
+    const group = storm(n);
+    const bad = structuredClone(group) as { alerts: Array<Record<string, unknown>> };
+    delete bad.alerts[3].fingerprint;
+    bad.alerts[n - 1].startsAt = 'ayer';
+    const before = counts();
+    const ctx = { now: t.clock.now() };
+    const refused = await receiveAlertmanagerWebhook(t.db, bad, JSON.stringify(bad), ctx).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(CommandError);
+    expect((refused as CommandError).fields!.map((f) => f.path)).toEqual([
+      'alerts.3.fingerprint',
+      `alerts.${n - 1}.startsAt`,
+    ]);
+    expect(counts()).toEqual(before);
+    const applied = await receiveAlertmanagerWebhook(t.db, group, JSON.stringify(group), ctx);
+    expect(applied.alerts).toHaveLength(n);
+    for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('major_outage');
+    // The same alerts in other bytes through the route (the worker reads them): its digest of what
+    // they say is the one computed here, so they are an unchanged resend.
+    const reordered = {
+      ...group,
+      externalURL: 'http://alertmanager-2.somnet.local:9093',
+      alerts: group.alerts.map(({ fingerprint, labels, ...rest }) => ({ fingerprint, ...rest, labels })),
+    };
+    const again = await post(reordered);
+    expect(again.body.duplicate).toBe(true);
+    expect(new Set(again.body.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['resent']));
   });
 });

@@ -122,7 +122,8 @@ const shellOf = (schema: EnvelopeSchema) => {
 const alertSlice = z.array(alertmanagerAlert);
 
 /**
- * A whole envelope validated, and normalised to a Delivery, without holding the event loop: the
+ * In process (a small body, a caller holding parsed JSON, or the intake worker unable to run): a
+ * whole envelope validated, and normalised to a Delivery, without holding the event loop: the
  * envelope first, then its alerts VALIDATION_SLICE at a time with requests served in between
  * (each slice also hashed for the resend comparison). Still validated whole before anything is
  * applied: a bad alert anywhere refuses the group, every problem named as the one-go parse names
