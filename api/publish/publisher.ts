@@ -538,11 +538,14 @@ export class Publisher {
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();
-    if (report.full && Number.isFinite(sliceMs)) {
-      const ms = releaseMemory();
-      if (ms !== undefined)
-        this.log(`Publicación: memoria de la publicación completa devuelta (GC de ${ms.toFixed(0)} ms).`);
-    }
+    // Two seconds later: the render workers have exited and the last files' buffers are released.
+    if (report.full && Number.isFinite(sliceMs))
+      setTimeout(() => {
+        if (this.stopped) return;
+        const ms = releaseMemory();
+        if (ms !== undefined)
+          this.log(`Publicación: memoria de la publicación completa devuelta (GC de ${ms.toFixed(0)} ms).`);
+      }, 2000).unref();
     if (report.failed.length > 0) this.retryLater();
     report.ms = performance.now() - started;
     this.lastReport = report;
