@@ -23,12 +23,26 @@ export function defaultPoolSize(): number {
   return Math.min(4, availableParallelism());
 }
 
-/** Tasks each worker has at once: one rendering while the next one's message travels. */
+/**
+ * Paths sent to a worker in one message: it renders them in one read transaction with their
+ * incidents loaded together (api/publish/renderWorker.ts), and one message answers them all.
+ */
+export const BATCH = 24;
+
+/** Batches each worker has at once: one rendering while the next one's message travels. */
 const DEPTH = 2;
 
 interface RenderWorker {
   worker: ChildProcess;
+  /** Tasks sent (or about to be) and not answered yet. */
   busy: number;
+  /** Tasks not sent yet: they go as one message once BATCH are there, or at the next turn of the event loop. */
+  pending: RenderTask[];
+}
+
+/** What the pool sends a worker: its settings first, then batches of paths. */
+export interface RenderBatch {
+  batch: RenderTask[];
 }
 
 export class RenderPool {
@@ -52,17 +66,19 @@ export class RenderPool {
     for (let i = 0; i < options.size; i++) {
       // `advanced`: Buffers travel as bytes (structured clone), not as JSON arrays of numbers.
       const worker = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      const thread: RenderWorker = { worker, busy: 0 };
+      const thread: RenderWorker = { worker, busy: 0, pending: [] };
       this.workers.push(thread);
       started.push(
         new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: RenderResult | { ready: true }) => {
+          worker.on('message', (message: { results: RenderResult[] } | { ready: true }) => {
             if ('ready' in message) return resolve();
-            const waiter = this.waiting.get(message.id);
-            if (!waiter) return;
-            this.waiting.delete(message.id);
-            waiter.thread.busy--;
-            waiter.resolve(message);
+            for (const result of message.results) {
+              const waiter = this.waiting.get(result.id);
+              if (!waiter) continue;
+              this.waiting.delete(result.id);
+              waiter.thread.busy--;
+              waiter.resolve(result);
+            }
           });
           worker.on('error', (err) => {
             this.fail(err);
@@ -97,7 +113,7 @@ export class RenderPool {
 
   /** Whether another task can be sent without queueing behind others. */
   get hasRoom(): boolean {
-    return this.workers.some((t) => t.busy < DEPTH);
+    return this.workers.some((t) => t.busy < DEPTH * BATCH);
   }
 
   private fail(err: Error): void {
@@ -105,6 +121,7 @@ export class RenderPool {
     // Whatever was sent and will not come back is answered as a failure (retried by the publisher).
     for (const [id, waiter] of this.waiting) waiter.resolve({ id, kind: 'error', message: err.message });
     this.waiting.clear();
+    for (const thread of this.workers) thread.pending = [];
   }
 
   /** Renders one path in the least busy worker. */
@@ -115,8 +132,18 @@ export class RenderPool {
     thread.busy++;
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, thread });
-      thread.worker.send({ ...task, id } satisfies RenderTask);
+      thread.pending.push({ ...task, id });
+      if (thread.pending.length >= BATCH) this.flush(thread);
+      else if (thread.pending.length === 1) setImmediate(() => this.flush(thread));
     });
+  }
+
+  /** Sends a worker the tasks gathered for it. */
+  private flush(thread: RenderWorker): void {
+    if (thread.pending.length === 0 || this.failed) return;
+    const batch = thread.pending;
+    thread.pending = [];
+    thread.worker.send({ batch } satisfies RenderBatch);
   }
 
   /** Ends every worker (their memory goes back to the system). */
