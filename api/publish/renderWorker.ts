@@ -9,7 +9,7 @@ import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
 import { gzipHistory, type Compression } from './files.ts';
-import type { RenderBatch } from './renderPool.ts';
+import { incidentOfPage, type RenderBatch } from './renderPool.ts';
 
 export interface RenderWorkerData {
   databasePath: string;
@@ -42,7 +42,7 @@ export type RenderResult =
     }
   | { id: number; kind: 'error'; message: string };
 
-const send = (message: { results: RenderResult[] } | { ready: true }) => process.send!(message);
+const send = (message: RenderResult | { ready: true }) => process.send!(message);
 const data = await new Promise<RenderWorkerData>((resolve) => process.once('message', resolve));
 let clock = Date.now();
 const db = openReader(data.databasePath);
@@ -82,23 +82,23 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
   }
 }
 
-const INCIDENT_PAGE = /^\/incidentes\/([a-z0-9]+)$/;
-
 /**
  * A batch in one read transaction (one snapshot of the database), its incidents loaded together
  * beforehand: a few queries for the batch instead of several per page (db/queries/incidents.ts,
  * keepIncidents).
  */
-async function renderBatch(batch: RenderTask[]): Promise<RenderResult[]> {
-  const incidentIds = batch.flatMap((t) => INCIDENT_PAGE.exec(t.path)?.[1] ?? []);
+async function renderBatch(batch: RenderTask[]): Promise<void> {
+  const incidentIds = batch.flatMap((t) => incidentOfPage(t.path) ?? []);
+  let done = 0;
   db.$client.exec('BEGIN');
   try {
     if (incidentIds.length > 0) keepIncidents(db, incidentIds);
-    const results: RenderResult[] = [];
-    for (const task of batch) results.push(await renderOne(task));
-    return results;
+    for (const task of batch) {
+      send(await renderOne(task));
+      done++;
+    }
   } catch (err) {
-    return batch.map((t) => ({ id: t.id, kind: 'error', message: (err as Error).message }));
+    for (const task of batch.slice(done)) send({ id: task.id, kind: 'error', message: (err as Error).message });
   } finally {
     forgetIncidents(db);
     db.$client.exec('COMMIT');
@@ -108,8 +108,6 @@ async function renderBatch(batch: RenderTask[]): Promise<RenderResult[]> {
 // Batches one after the other: a transaction and the incidents kept are the batch's alone.
 let queue = Promise.resolve();
 process.on('message', (message: RenderBatch) => {
-  queue = queue.then(async () => {
-    send({ results: await renderBatch(message.batch) });
-  });
+  queue = queue.then(() => renderBatch(message.batch));
 });
 send({ ready: true });
