@@ -44,6 +44,14 @@ export function incidentOfPage(path: string): string | undefined {
   return INCIDENT_PAGE.exec(path)?.[1];
 }
 
+/**
+ * A larger young generation than V8's default (16 MB): loading the site allocates a few hundred
+ * megabytes of short-lived objects (type stripping, module records), and each scavenge copies
+ * what is still alive. Measured on the 2-core machine: 0.5–0.7 s less CPU to start a worker
+ * (3.6 → 2.9 s, 4.4 → 3.6 s, under load). The worker exits with the full publish.
+ */
+const WORKER_NODE_OPTIONS = ['--max-semi-space-size=32'];
+
 /** Batches each worker has at once: one rendering while the next one's message travels. */
 const DEPTH = 2;
 
@@ -83,7 +91,11 @@ export class RenderPool {
     const script = fileURLToPath(new URL('./renderWorker.ts', import.meta.url));
     for (let i = 0; i < options.size; i++) {
       // `advanced`: Buffers travel as bytes (structured clone), not as JSON arrays of numbers.
-      const worker = fork(script, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const worker = fork(script, [], {
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        execArgv: [...process.execArgv, ...WORKER_NODE_OPTIONS],
+      });
       const thread: RenderWorker = { worker, busy: 0, pending: [] };
       this.workers.push(thread);
       started.push(
