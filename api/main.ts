@@ -6,6 +6,7 @@ import { seedDemoCatalogue } from '#db/seed.ts';
 import { startServer } from './server.ts';
 import { SnapshotDirError } from './publish/files.ts';
 import { describeHolder } from './background.ts';
+import { startIntakeWorker } from '#db/commands/alerts/index.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -37,6 +38,8 @@ try {
     fail(`HOST=${config.host} no es una dirección de esta máquina.`);
   throw err;
 }
+// Large alert groups are read by a worker thread: loaded now, not when the first storm arrives.
+startIntakeWorker();
 const active = running.background.role === 'active';
 console.log(
   `SOMNET Estado escuchando en ${running.url} (base de datos: ${config.databasePath}${config.publishDir && active ? `; publicando en ${config.publishDir}` : ''})`,

@@ -1,13 +1,29 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { CommandError } from '#db/commands/errors.ts';
-import { fromPublicNames, parseInput } from '#db/commands/input.ts';
+import { fromPublicNames, parseInput, parseJsonObject } from '#db/commands/input.ts';
 
 /**
  * Reads a JSON request body: wrong content type → 415, empty or malformed body → 400. (Oversize
  * bodies are stopped earlier, by the body-limit middleware, with 413.)
  */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readJsonText(c));
+}
+
+/** A JSON request body as text, not parsed yet: 415 unless its type is JSON. */
+export async function readJsonText(c: Context): Promise<string> {
+  requireJsonType(c);
+  return c.req.text();
+}
+
+/** A JSON request body as bytes (a large alert group is decoded and parsed off the event loop): 415 unless JSON. */
+export async function readJsonBytes(c: Context): Promise<Uint8Array> {
+  requireJsonType(c);
+  return new Uint8Array(await c.req.arrayBuffer());
+}
+
+function requireJsonType(c: Context): void {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new CommandError(
@@ -16,19 +32,6 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
       'El cuerpo debe enviarse como JSON (Content-Type: application/json).',
     );
   }
-  const text = await c.req.text();
-  if (text.trim() === '')
-    throw new CommandError(400, 'empty_body', 'El cuerpo de la solicitud está vacío; se esperaba un objeto JSON.');
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new CommandError(400, 'invalid_json', 'El cuerpo no es JSON válido.');
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new CommandError(400, 'invalid_json', 'El cuerpo debe ser un objeto JSON.');
-  }
-  return data as Record<string, unknown>;
 }
 
 /**

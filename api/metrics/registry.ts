@@ -118,5 +118,8 @@ export function timeRender<T>(path: string, render: () => T): T {
 
 /** Counts the alerts of one intake delivery, by the intake that received them. */
 export function countAlerts(source: (typeof alertFormats)[number], effects: Iterable<AlertEffect>): void {
-  for (const effect of effects) alertsReceived.labels(source, effect).inc();
+  // Tallied first: one increment per effect, not per alert (a storm's group is 5,000 alerts).
+  const tally = new Map<AlertEffect, number>();
+  for (const effect of effects) tally.set(effect, (tally.get(effect) ?? 0) + 1);
+  for (const [effect, n] of tally) alertsReceived.labels(source, effect).inc(n);
 }

@@ -62,22 +62,45 @@ export function draftJson(d: DraftView) {
 
 /** What an intake answers: per alert, what happened to it. Alertmanager only reads the status code. */
 export function intakeJson(result: IntakeResult, catalogue: Catalogue) {
-  const slug = (id: string) => catalogue.byId.get(id)?.slug ?? id;
   return {
     delivery_id: result.deliveryId,
     duplicate: result.duplicate,
-    alerts: result.alerts.map((a) => ({
-      id: a.id,
-      fingerprint: a.fingerprint,
-      status: a.status,
-      change: a.change,
-      effect: a.effect,
-      components: a.componentIds.map(slug),
-      note: a.note,
-      draft_incident_id: a.draftId,
-      incident_id: a.incidentId,
-    })),
+    alerts: result.alerts.map(intakeAlertJson(catalogue)),
   };
+}
+
+const intakeAlertJson = (catalogue: Catalogue) => {
+  const slug = (id: string) => catalogue.byId.get(id)?.slug ?? id;
+  return (a: IntakeResult['alerts'][number]) => ({
+    id: a.id,
+    fingerprint: a.fingerprint,
+    status: a.status,
+    change: a.change,
+    effect: a.effect,
+    components: a.componentIds.map(slug),
+    note: a.note,
+    draft_incident_id: a.draftId,
+    incident_id: a.incidentId,
+  });
+};
+
+/** Alerts of an intake answer serialised per turn of the event loop. */
+const ANSWER_SLICE = 500;
+
+/**
+ * `intakeJson` as the response text, the same bytes as JSON.stringify of it, written
+ * ANSWER_SLICE alerts per turn: the answer to a 5,000-alert group (about 1 MB) built in one go
+ * held every request some 20 ms more.
+ */
+export async function intakeJsonText(result: IntakeResult, catalogue: Catalogue): Promise<string> {
+  const head = JSON.stringify({ delivery_id: result.deliveryId, duplicate: result.duplicate });
+  const json = intakeAlertJson(catalogue);
+  const parts: string[] = [];
+  for (let i = 0; i < result.alerts.length; i += ANSWER_SLICE) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    parts.push(JSON.stringify(result.alerts.slice(i, i + ANSWER_SLICE).map(json)).slice(1, -1));
+  }
+  return `${head.slice(0, -1)},"alerts":[${parts.filter(Boolean).join(',')}]}`;
 }
 
 /** The rule document with component references as slugs (ids are what is stored). */

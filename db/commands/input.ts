@@ -235,6 +235,24 @@ export function checkInput(schema: z.ZodType, input: unknown): FieldError[] {
 }
 
 /**
+ * A JSON body read as an object: empty or malformed → 400 (the API's readJsonObject, and the
+ * intake worker that reads large alert groups off the event loop, say the same).
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === '')
+    throw new CommandError(400, 'empty_body', 'El cuerpo de la solicitud está vacío; se esperaba un objeto JSON.');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new CommandError(400, 'invalid_json', 'El cuerpo no es JSON válido.');
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new CommandError(400, 'invalid_json', 'El cuerpo debe ser un objeto JSON.');
+  return data as Record<string, unknown>;
+}
+
+/**
  * The command's first step: its input, parsed by its schema, or a 422 `validation_failed` with
  * every bad field (public names) — before anything is read or written. `path` prefixes the paths
  * when the input is one part of a larger document (`subscribers.3.email`).

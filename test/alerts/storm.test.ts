@@ -8,8 +8,19 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { testApp } from '../support/db.ts';
 import { findComponent } from '#db/commands/catalog.ts';
-import { MAX_ALERTS_PER_PAYLOAD, VALIDATION_SLICE } from '#db/commands/alerts/index.ts';
-import { alertmanagerPayload } from './payloads.ts';
+import { MAX_ALERTS_PER_PAYLOAD, receiveAlertmanagerWebhook, VALIDATION_SLICE } from '#db/commands/alerts/index.ts';
+import { CommandError } from '#db/commands/errors.ts';
+import {
+  fromEnvelope,
+  grafanaWebhookInput,
+  packEnvelope,
+  PackedAlerts,
+  PACK_SIZE,
+  uniqueByFingerprint,
+} from '#db/commands/alerts/envelopes.ts';
+import { OFFLOAD_MIN_BYTES } from '#db/commands/alerts/offload.ts';
+import { onCommit } from '#db/commands/transaction.ts';
+import { alertmanagerPayload, grafanaPayload } from './payloads.ts';
 
 type T = ReturnType<typeof testApp>;
 let t: T;
@@ -124,5 +135,120 @@ describe('a large group', () => {
     expect(state).toMatchObject({ alerts: group.alerts.length, deliveries: 1, received: 1 });
     const fires = t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM audit_log WHERE action = 'alert.fire'`)!.n;
     expect(fires).toBe(group.alerts.length);
+  });
+});
+
+describe('a large body, read off the event loop by the intake worker', () => {
+  it('is refused as a small one is when it is not a JSON object (400), and writes nothing', async () => {
+    const before = counts();
+    const padding = 'x'.repeat(OFFLOAD_MIN_BYTES);
+    const broken = await t.json('POST', '/api/v1/alerts/alertmanager', `{"receiver": "noc", "x": "${padding}"`);
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).error).toEqual({ code: 'invalid_json', message: 'El cuerpo no es JSON válido.' });
+    const list = await t.json('POST', '/api/v1/alerts/alertmanager', JSON.stringify([padding]));
+    expect(list.status).toBe(400);
+    expect((await list.json()).error.message).toBe('El cuerpo debe ser un objeto JSON.');
+    expect(counts()).toEqual(before);
+  });
+
+  it('applies a Grafana group with repeated fingerprints once per fingerprint, the last copy winning', async () => {
+    const group = grafanaPayload(
+      Array.from({ length: 900 }, (_, i) => ({
+        labels: { alertname: 'OnuSinLuz', onu: `onu-${i % 600}`, component: SLUGS[i % 3], severity: 'critical' },
+        annotations: { summary: `ONU ${i % 600} sin señal óptica (copia ${i < 600 ? 1 : 2})` },
+      })),
+    );
+    expect(JSON.stringify(group).length).toBeGreaterThan(OFFLOAD_MIN_BYTES);
+    const res = await t.json('POST', '/api/v1/alerts/grafana', group);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = await res.json();
+    expect(body.alerts).toHaveLength(600);
+    expect(body.alerts[0]).toMatchObject({ change: 'fired', components: [SLUGS[0]] });
+    const summaries = t.db.all<{ summary: string }>(
+      sql`SELECT summary FROM alerts WHERE fingerprint = ${group.alerts[0].fingerprint}`,
+    );
+    expect(summaries).toEqual([{ summary: 'ONU 0 sin señal óptica (copia 2)' }]);
+    expect(t.db.get<{ n: number }>(sql`SELECT alert_count AS n FROM alert_deliveries`)!.n).toBe(900);
+    // The body is kept as received: decoded from the bytes the worker was handed, accents and all.
+    const stored = t.db.get<{ body: string }>(sql`SELECT body FROM alert_delivery_bodies`)!.body;
+    expect(stored).toBe(JSON.stringify(group));
+    for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('major_outage');
+  });
+
+  it('flushes the public pages once, at the end, even when its slices change no alert in public', async () => {
+    const group = storm(VALIDATION_SLICE * 3);
+    expect((await post(group)).status).toBe(200);
+    // The same group with only its last alert's text changed: every slice but the last only
+    // touches alerts received again, and components change (if at all) in the last transaction.
+    const changed = structuredClone(group);
+    changed.alerts.at(-1)!.annotations = { summary: 'ONU sin señal óptica, otra vez' };
+    let flushes = 0;
+    const stop = onCommit(t.db, () => flushes++);
+    try {
+      const again = await post(changed);
+      expect(again.status).toBe(200);
+      expect(again.body.duplicate).toBe(false);
+    } finally {
+      stop();
+    }
+    expect(flushes).toBe(1);
+  });
+});
+
+describe('a packed group (what the intake worker hands back)', () => {
+  it('reads any slice of its unique alerts as the in-memory list gives them', () => {
+    const group = grafanaPayload(
+      Array.from({ length: PACK_SIZE * 4 + 7 }, (_, i) => ({
+        labels: { alertname: 'OnuSinLuz', onu: `onu-${i % (PACK_SIZE * 3)}`, component: SLUGS[i % 3] },
+        annotations: { summary: `ONU ${i}` },
+        ...(i % 5 === 0 ? { status: 'resolved' as const, endsAt: '2026-11-26T17:00:00Z' } : {}),
+      })),
+    );
+    const expected = uniqueByFingerprint(grafanaWebhookInput.parse(group).alerts.map(fromEnvelope));
+    const packed = new PackedAlerts(packEnvelope('grafana', group));
+    expect(packed.length).toBe(expected.length);
+    expect(packed.group.count).toBe(group.alerts.length);
+    for (const [start, end] of [
+      [0, 1],
+      [0, PACK_SIZE],
+      [PACK_SIZE - 1, PACK_SIZE + 1],
+      [3, PACK_SIZE * 2 + 4],
+      [expected.length - 2, expected.length + 10],
+      [0, expected.length],
+    ])
+      expect(packed.slice(start, end)).toEqual(expected.slice(start, end));
+  });
+});
+
+describe('a large group read in process (the worker unable to run, or a caller holding parsed JSON)', () => {
+  it('is refused and applied exactly as through the worker', async () => {
+    const n = VALIDATION_SLICE * 4;
+    const group = storm(n);
+    const bad = structuredClone(group) as { alerts: Array<Record<string, unknown>> };
+    delete bad.alerts[3].fingerprint;
+    bad.alerts[n - 1].startsAt = 'ayer';
+    const before = counts();
+    const ctx = { now: t.clock.now() };
+    const refused = await receiveAlertmanagerWebhook(t.db, bad, JSON.stringify(bad), ctx).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(CommandError);
+    expect((refused as CommandError).fields!.map((f) => f.path)).toEqual([
+      'alerts.3.fingerprint',
+      `alerts.${n - 1}.startsAt`,
+    ]);
+    expect(counts()).toEqual(before);
+    const applied = await receiveAlertmanagerWebhook(t.db, group, JSON.stringify(group), ctx);
+    expect(applied.alerts).toHaveLength(n);
+    for (const slug of SLUGS) expect(findComponent(t.db, slug)!.status).toBe('major_outage');
+    // The same alerts in other bytes through the route (the worker reads them): its digest of what
+    // they say is the one computed here, so they are an unchanged resend.
+    const reordered = {
+      ...group,
+      externalURL: 'http://alertmanager-2.somnet.local:9093',
+      alerts: group.alerts.map(({ fingerprint, labels, ...rest }) => ({ fingerprint, ...rest, labels })),
+    };
+    const again = await post(reordered);
+    expect(again.body.duplicate).toBe(true);
+    expect(new Set(again.body.alerts.map((a: { change: string }) => a.change))).toEqual(new Set(['resent']));
   });
 });

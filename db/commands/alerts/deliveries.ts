@@ -6,6 +6,7 @@ import { senderName } from '../../domain/alerts.ts';
 import { alertDeliveries, alertDeliveryBodies } from '../../schema/index.ts';
 import { noteChange, type Actor } from '../audit.ts';
 import { ownerLive } from '../lease.ts';
+import { alertCount } from './envelopes.ts';
 import { rawDigest } from './groups.ts';
 import type { Delivery, IntakeContext } from './intake.ts';
 
@@ -97,7 +98,7 @@ export function recordDelivery(
       format: delivery.format,
       sender: senderName(delivery),
       dedupKey,
-      alertCount: delivery.alerts.length,
+      alertCount: alertCount(delivery.alerts),
       outcome: '{}',
       tokenName: ctx.tokenName ?? null,
       receivedAt: ctx.now,

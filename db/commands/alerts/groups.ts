@@ -15,7 +15,8 @@ import type { Catalogue } from '../../queries/catalog.ts';
 import type { ComponentHolder } from '../../queries/holders.ts';
 import { alertDeliveries, alertGroups, alerts } from '../../schema/index.ts';
 import { writeTransaction } from '../transaction.ts';
-import type { Delivery, IncomingAlert } from './intake.ts';
+import { bodyDigest, NoticeHasher, PackedAlerts } from './envelopes.ts';
+import type { Delivery } from './intake.ts';
 
 /**
  * An unchanged resend refreshes when its alerts were last received at most this often (one write
@@ -28,59 +29,30 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** The last bodies digested: one delivery asks for its digest up to four times (resend check, record, finish). */
 const rawDigests = new Map<string, string>();
 
-/** The digest of a body as received, by format. */
+/** The digest of a body as received, by format (./envelopes.ts `bodyDigest`). */
 export function rawDigest(format: string, rawBody: string): string {
   const key = `${format}\n`;
   const known = rawDigests.get(rawBody);
   if (known?.startsWith(key)) return known.slice(key.length);
-  const digest = sha256(`${format}\n${rawBody}`);
-  if (rawBody.length > 64 * 1024) {
-    if (rawDigests.size >= 4) rawDigests.delete(rawDigests.keys().next().value!);
-    rawDigests.set(rawBody, key + digest);
-  }
+  const digest = bodyDigest(format, rawBody);
+  rememberRawDigest(format, rawBody, digest);
   return digest;
 }
 
-/**
- * What a delivery says, alert by alert, whatever the order of its keys or its envelope's noise,
- * hashed as the alerts come: a large group is hashed a slice at a time, between which the event
- * loop serves requests.
- */
-export class NoticeHasher {
-  private readonly hash;
-  constructor(receiver: string | null) {
-    this.hash = createHash('sha256').update(`${receiver ?? ''}\n`);
-  }
-  add(alerts: readonly IncomingAlert[]): this {
-    const sorted = (m: Record<string, string>) => Object.entries(m).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    for (const a of alerts) {
-      this.hash.update(
-        JSON.stringify([
-          a.fingerprint,
-          a.status,
-          a.startsAt?.getTime() ?? null,
-          a.endsAt?.getTime() ?? null,
-          sorted(a.labels),
-          sorted(a.annotations),
-          a.url,
-          a.severity,
-          a.summary,
-          a.description,
-          a.refs,
-        ]),
-      );
-      this.hash.update('\n');
-    }
-    return this;
-  }
-  digest(): string {
-    return this.hash.digest('hex');
-  }
+/** A large body's digest computed elsewhere (the intake worker): asked for again, it is not computed again. */
+export function rememberRawDigest(format: string, rawBody: string, digest: string): void {
+  if (rawBody.length <= 64 * 1024) return;
+  if (rawDigests.size >= 4) rawDigests.delete(rawDigests.keys().next().value!);
+  rawDigests.set(rawBody, `${format}\n${digest}`);
 }
 
 /** The notice digest of a whole delivery: the one computed while it was validated, or computed now. */
 export function noticeDigest(delivery: Pick<Delivery, 'receiver' | 'alerts' | 'noticeDigest'>): string {
-  return delivery.noticeDigest ?? new NoticeHasher(delivery.receiver).add(delivery.alerts).digest();
+  if (delivery.noticeDigest) return delivery.noticeDigest;
+  const { alerts } = delivery;
+  return alerts instanceof PackedAlerts
+    ? alerts.group.noticeDigest
+    : new NoticeHasher(delivery.receiver).add(alerts).digest();
 }
 
 /** What the evaluation of an alert depends on besides the alert: rules, catalogue, holders. */

@@ -1,5 +1,7 @@
 // Alert intake from monitoring (Alertmanager, Grafana, generic senders), in one file per job:
-//   intake.ts      each sender's schema, normalised to one IncomingAlert; the three entry points
+//   envelopes.ts   Alertmanager's and Grafana's schema, an alert normalised to one IncomingAlert, packed groups
+//   intake.ts      the generic shape's schema; the entry points (a large body read by the worker)
+//   offload.ts     the intake worker (intakeWorker.ts): large bodies parsed and validated off the event loop
 //   evaluate.ts    what the NOC's rules make of one alert (components, status, mode, template)
 //   receive.ts     a delivery applied (large ones in slices), through db/domain/alerts.ts `alertTransition`
 //   groups.ts      alert groups as last applied: an unchanged resend is one comparison
@@ -16,6 +18,7 @@ export {
   VALIDATION_SLICE,
   RESERVED_ALERT_SOURCES,
   receiveAlertmanagerWebhook,
+  receiveEnvelopeBody,
   receiveGenericAlert,
   receiveGrafanaWebhook,
   resumeDelivery,
@@ -29,5 +32,6 @@ export { type AlertChange, type IntakeResult } from './receive.ts';
 export { DELIVERY_RETENTION_MS, stalledDeliveries } from './deliveries.ts';
 export { ALERT_SLICE } from './receive.ts';
 export { GROUP_SEEN_REFRESH_MS } from './groups.ts';
+export { startIntakeWorker } from './offload.ts';
 export { linkDraftAlerts } from './drafts.ts';
 export { nextAlertSettleDue, settleAlerts } from './settle.ts';

@@ -1,104 +1,37 @@
 // Alert intake, step 1: each sender's format (Alertmanager, Grafana, the generic shape for Zabbix,
-// LibreNMS and scripts) has its own zod schema here, and becomes the same `IncomingAlert`, which
-// ./receive.ts applies in one transaction. A payload is accepted or refused as a whole; a refused
-// one writes nothing.
+// LibreNMS and scripts) has its own zod schema (Alertmanager's and Grafana's in ./envelopes.ts),
+// and becomes the same `IncomingAlert`, which ./receive.ts applies. A payload is accepted or
+// refused as a whole; a refused one writes nothing. A large group's body is read, validated and
+// normalised off the event loop, by the intake worker (./offload.ts).
 import { z } from 'zod';
 import type { Db } from '../../client.ts';
-import { componentRefsFromLabels } from '../../domain/alerts.ts';
-import type { AlertFormat, AlertStatus } from '../../enums.ts';
+import type { AlertFormat } from '../../enums.ts';
 import { CommandError } from '../errors.ts';
-import { fieldErrors, instant, LIMITS, parseInput, ref, refList, text } from '../input.ts';
-import { NoticeHasher } from './groups.ts';
+import { fieldErrors, instant, LIMITS, parseInput, parseJsonObject, ref, refList, text } from '../input.ts';
+import {
+  alertListOf,
+  alertmanagerAlert,
+  alertmanagerWebhookInput,
+  alertState,
+  envelopeFormats,
+  envelopeGroup,
+  fingerprintsOf,
+  fromEnvelope,
+  grafanaWebhookInput,
+  labels,
+  MAX_ALERTS_PER_PAYLOAD,
+  NoticeHasher,
+  PackedAlerts,
+  url,
+  type DeliveryAlerts,
+  type EnvelopeFormat,
+  type IncomingAlert,
+} from './envelopes.ts';
+import { rememberRawDigest } from './groups.ts';
+import { OFFLOAD_MIN_BYTES, readInWorker, type OffloadedBody } from './offload.ts';
 import { receive, receiveInSlices, unchangedResend, type IntakeResult } from './receive.ts';
 
-/** How many alerts one webhook may carry; Alertmanager's `max_alerts` is unlimited by default. */
-export const MAX_ALERTS_PER_PAYLOAD = 5_000;
-
-const labelKey = z
-  .string()
-  .min(1, 'Una etiqueta sin nombre.')
-  .max(200, 'Un nombre de etiqueta pasa de 200 caracteres.');
-const labels = z
-  .record(
-    labelKey,
-    z
-      .string({ error: 'Los valores de las etiquetas deben ser texto.' })
-      .max(4_000, 'Un valor de etiqueta pasa de 4,000 caracteres.'),
-    { error: 'Debe ser un objeto de etiquetas (texto → texto).' },
-  )
-  .refine((m) => Object.keys(m).length <= 200, 'Hasta 200 etiquetas por alerta.');
-const annotations = z
-  .record(
-    labelKey,
-    z
-      .string({ error: 'Los valores de las anotaciones deben ser texto.' })
-      .max(LIMITS.body, `Una anotación pasa de ${LIMITS.body} caracteres.`),
-    { error: 'Debe ser un objeto de anotaciones (texto → texto).' },
-  )
-  .refine((m) => Object.keys(m).length <= 200, 'Hasta 200 anotaciones por alerta.');
-const alertState = z.enum(['firing', 'resolved'], { error: 'El estado de la alerta es firing o resolved.' });
-/**
- * Alertmanager's times are RFC 3339 with nanoseconds; `endsAt` is "0001-01-01T00:00:00Z" (Go's
- * zero time) while the alert fires, which means "not ended".
- */
-const goTime = instant.transform((d) => (d.getTime() < Date.UTC(1971, 0, 1) ? null : d));
-const url = z.string().max(4_000, 'La URL pasa de 4,000 caracteres.');
-
-/** One alert of Alertmanager's webhook (notify/webhook, `template.Alert`); Grafana adds fields, kept as they come. */
-const alertmanagerAlert = z.looseObject({
-  status: alertState,
-  labels,
-  annotations: annotations.optional(),
-  startsAt: goTime,
-  endsAt: goTime.optional(),
-  generatorURL: url.optional(),
-  fingerprint: z
-    .string({ error: 'Cada alerta necesita su fingerprint.' })
-    .min(1, 'Cada alerta necesita su fingerprint.')
-    .max(200),
-});
-const alertListOf = <T extends z.ZodType>(alert: T) =>
-  z
-    .array(alert, { error: 'Falta la lista «alerts».' })
-    .min(1, 'La lista «alerts» está vacía.')
-    .max(MAX_ALERTS_PER_PAYLOAD, `Hasta ${MAX_ALERTS_PER_PAYLOAD.toLocaleString('es-MX')} alertas por envío.`);
-const alertList = alertListOf(alertmanagerAlert);
-const envelope = {
-  receiver: z.string({ error: 'Falta «receiver».' }).min(1).max(200),
-  status: alertState,
-  alerts: alertList,
-  groupLabels: labels.optional(),
-  commonLabels: labels.optional(),
-  commonAnnotations: annotations.optional(),
-  externalURL: url.optional(),
-  groupKey: z.string().max(20_000).optional(),
-  truncatedAlerts: z.number().int().min(0).optional(),
-};
-
-/**
- * Alertmanager `webhook_config`, payload version 4 (as Alertmanager 0.25 sends it). Unknown
- * fields are kept in the raw body and otherwise ignored, so a newer Alertmanager is not refused.
- */
-export const alertmanagerWebhookInput = z.looseObject({
-  ...envelope,
-  version: z.literal('4', {
-    error:
-      'Solo se acepta la versión 4 del webhook de Alertmanager («version": "4"). ¿Es un envío de Grafana? Use /api/v1/alerts/grafana.',
-  }),
-  groupKey: z.string({ error: 'Falta «groupKey».' }).max(20_000),
-});
-
-/** Grafana alerting's webhook contact point: Alertmanager's shape plus orgId, title, state, message… */
-export const grafanaWebhookInput = z.looseObject({
-  ...envelope,
-  orgId: z
-    .number({ error: 'Falta «orgId»: ¿es un envío de Grafana? Alertmanager usa /api/v1/alerts/alertmanager.' })
-    .int(),
-  title: z.string().max(LIMITS.body).optional(),
-  state: z.string().max(50).optional(),
-  message: z.string().max(200_000).optional(),
-  version: z.string().max(20).optional(),
-});
+export { alertmanagerWebhookInput, grafanaWebhookInput, MAX_ALERTS_PER_PAYLOAD, type IncomingAlert };
 
 /**
  * The one documented shape for everything else (Zabbix webhook media types, LibreNMS API
@@ -146,30 +79,14 @@ export type AlertmanagerWebhook = z.input<typeof alertmanagerWebhookInput>;
 export type GrafanaWebhook = z.input<typeof grafanaWebhookInput>;
 export type GenericAlert = z.input<typeof genericAlertInput>;
 
-/** Every format, as one alert. */
-export interface IncomingAlert {
-  fingerprint: string;
-  status: AlertStatus;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** As the sender states them; null when a generic sender gives none (we use the time we received it). */
-  startsAt: Date | null;
-  endsAt: Date | null;
-  url: string | null;
-  severity: string | null;
-  summary: string | null;
-  description: string | null;
-  /** Component references; from the `component` label unless the sender gives a list. */
-  refs: string[];
-}
-
 /** One webhook as received, its alerts normalised. */
 export interface Delivery {
   format: AlertFormat;
   source: string;
   receiver: string | null;
   rawBody: string;
-  alerts: IncomingAlert[];
+  /** In memory, or packed by the intake worker (a large group), read a slice at a time. */
+  alerts: DeliveryAlerts;
   /** Alertmanager's and Grafana's group: an unchanged resend of it costs one comparison (./groups.ts). */
   groupKey?: string;
   /** What its alerts say, hashed while they were validated (./groups.ts `noticeDigest`). */
@@ -182,40 +99,6 @@ export interface IntakeContext {
   tokenName?: string;
   /** The server instance applying a large delivery (db/commands/lease.ts): no other resumes it while it lives. */
   applier?: string;
-}
-
-type EnvelopeAlert = z.output<typeof alertmanagerAlert>;
-
-function fromEnvelope(a: EnvelopeAlert): IncomingAlert {
-  const notes = a.annotations ?? {};
-  const summary = notes.summary ?? notes.title ?? a.labels.alertname ?? null;
-  return {
-    fingerprint: a.fingerprint,
-    status: a.status,
-    labels: a.labels,
-    annotations: notes,
-    startsAt: a.startsAt,
-    endsAt: a.status === 'resolved' ? (a.endsAt ?? null) : null,
-    url: a.generatorURL || null,
-    severity: a.labels.severity ?? null,
-    summary: summary ? summary.slice(0, LIMITS.note) : null,
-    description: (notes.description ?? notes.message ?? null)?.slice(0, LIMITS.body) ?? null,
-    refs: componentRefsFromLabels(a.labels),
-  };
-}
-
-/** The group an envelope names, read before it is validated (an unchanged resend needs nothing more). */
-function envelopeGroup(raw: unknown): { receiver: string; groupKey: string; fingerprints: string[] } | null {
-  if (typeof raw !== 'object' || raw === null) return null;
-  const { receiver, groupKey, alerts } = raw as Record<string, unknown>;
-  if (typeof receiver !== 'string' || typeof groupKey !== 'string' || !Array.isArray(alerts)) return null;
-  const fingerprints: string[] = [];
-  for (const a of alerts) {
-    const fingerprint = (a as { fingerprint?: unknown } | null)?.fingerprint;
-    if (typeof fingerprint !== 'string') return null;
-    fingerprints.push(fingerprint);
-  }
-  return { receiver, groupKey, fingerprints };
 }
 
 /**
@@ -239,7 +122,8 @@ const shellOf = (schema: EnvelopeSchema) => {
 const alertSlice = z.array(alertmanagerAlert);
 
 /**
- * A whole envelope validated, and normalised to a Delivery, without holding the event loop: the
+ * In process (a small body, a caller holding parsed JSON, or the intake worker unable to run): a
+ * whole envelope validated, and normalised to a Delivery, without holding the event loop: the
  * envelope first, then its alerts VALIDATION_SLICE at a time with requests served in between
  * (each slice also hashed for the resend comparison). Still validated whole before anything is
  * applied: a bad alert anywhere refuses the group, every problem named as the one-go parse names
@@ -308,14 +192,76 @@ function receiveEnvelope(
   const named = envelopeGroup(raw);
   const resend = named && unchangedResend(db, { format, source: format, ...named, rawBody }, ctx.now);
   if (resend) return Promise.resolve(resend);
-  const apply = (delivery: Delivery) => {
-    const same = () =>
-      unchangedResend(db, { ...delivery, fingerprints: delivery.alerts.map((a) => a.fingerprint) }, ctx.now);
-    const result = same();
-    return result ? Promise.resolve(result) : receiveInSlices(db, delivery, ctx, same);
-  };
   const delivery = validateEnvelope(format, schema, message, raw, rawBody);
-  return delivery instanceof Promise ? delivery.then(apply) : apply(delivery);
+  return delivery instanceof Promise
+    ? delivery.then((d) => applyEnvelope(db, d, ctx))
+    : applyEnvelope(db, delivery, ctx);
+}
+
+/** A validated group: answered as a resend if it says what the group last said, applied otherwise. */
+function applyEnvelope(db: Db, delivery: Delivery, ctx: IntakeContext): Promise<IntakeResult> {
+  const same = () => unchangedResend(db, { ...delivery, fingerprints: fingerprintsOf(delivery.alerts) }, ctx.now);
+  const result = same();
+  return result ? Promise.resolve(result) : receiveInSlices(db, delivery, ctx, same);
+}
+
+/** A large body given to the intake worker: null when the worker cannot run (the body is then read here). */
+async function offload(format: EnvelopeFormat, received: string | Uint8Array): Promise<OffloadedBody | null> {
+  if ((typeof received === 'string' ? received.length : received.byteLength) < OFFLOAD_MIN_BYTES) return null;
+  const read = await readInWorker(format, received);
+  if (read.kind === 'refused') throw new CommandError(read.status, read.code, read.message, read.fields);
+  if (read.kind === 'failed') return null;
+  rememberRawDigest(format, read.text, read.rawDigest);
+  return read;
+}
+
+/** The worker's body validated whole and packed: a 422 as the in-process parse words it, null if the worker failed. */
+async function packed(format: EnvelopeFormat, body: OffloadedBody, rawBody: string): Promise<Delivery | null> {
+  const checked = await body.validate();
+  if (checked.kind === 'refused') throw new CommandError(checked.status, checked.code, checked.message, checked.fields);
+  if (checked.kind === 'failed') return null;
+  const { group } = checked;
+  return {
+    format,
+    source: format,
+    receiver: group.receiver,
+    rawBody,
+    alerts: new PackedAlerts(group),
+    groupKey: group.groupKey,
+    noticeDigest: group.noticeDigest,
+  };
+}
+
+/**
+ * POST /api/v1/alerts/alertmanager and /grafana, from the body as received (a JSON type, checked
+ * by the route): a large body is read by the intake worker, a byte-identical resend answered from
+ * its digest, anything else validated there and applied in slices here. Small bodies, and every
+ * body when the worker cannot run, are read in process.
+ */
+export async function receiveEnvelopeBody(
+  db: Db,
+  format: EnvelopeFormat,
+  received: string | Uint8Array,
+  ctx: IntakeContext,
+): Promise<IntakeResult> {
+  const body = await offload(format, received);
+  if (body) {
+    const rawBody = body.text;
+    let delivery: Delivery | null;
+    try {
+      const resend = body.named && unchangedResend(db, { format, source: format, ...body.named, rawBody }, ctx.now);
+      if (resend) return resend;
+      delivery = await packed(format, body, rawBody);
+    } finally {
+      // The worker forgets the parsed body unless it was asked to validate it (a resend, a throw).
+      body.drop();
+    }
+    if (delivery) return applyEnvelope(db, delivery, ctx);
+  }
+  // As c.req.text() decodes a body (a byte order mark dropped, bad bytes as U+FFFD).
+  const rawBody = typeof received === 'string' ? received : new TextDecoder().decode(received);
+  const { schema, message } = envelopeFormats[format];
+  return receiveEnvelope(db, format, schema, message, parseJsonObject(rawBody), rawBody, ctx);
 }
 
 function deliveryOf(format: 'alertmanager' | 'grafana', input: EnvelopeOutput, rawBody: string): Delivery {
@@ -329,14 +275,6 @@ function deliveryOf(format: 'alertmanager' | 'grafana', input: EnvelopeOutput, r
   };
 }
 
-const envelopes = {
-  alertmanager: {
-    schema: alertmanagerWebhookInput,
-    message: 'El envío de Alertmanager no es válido; no se registró nada.',
-  },
-  grafana: { schema: grafanaWebhookInput, message: 'El envío de Grafana no es válido; no se registró nada.' },
-} as const;
-
 /** POST /api/v1/alerts/alertmanager. `rawBody` is kept as received. */
 export function receiveAlertmanagerWebhook(
   db: Db,
@@ -344,7 +282,7 @@ export function receiveAlertmanagerWebhook(
   rawBody: string,
   ctx: IntakeContext,
 ): Promise<IntakeResult> {
-  const { schema, message } = envelopes.alertmanager;
+  const { schema, message } = envelopeFormats.alertmanager;
   return receiveEnvelope(db, 'alertmanager', schema, message, raw, rawBody, ctx);
 }
 
@@ -355,7 +293,7 @@ export function receiveGrafanaWebhook(
   rawBody: string,
   ctx: IntakeContext,
 ): Promise<IntakeResult> {
-  const { schema, message } = envelopes.grafana;
+  const { schema, message } = envelopeFormats.grafana;
   return receiveEnvelope(db, 'grafana', schema, message, raw, rawBody, ctx);
 }
 
@@ -370,8 +308,17 @@ export async function resumeDelivery(
   ctx: IntakeContext,
 ): Promise<IntakeResult | null> {
   if (stored.format !== 'alertmanager' && stored.format !== 'grafana') return null;
-  const { schema, message } = envelopes[stored.format];
-  const delivery = await validateEnvelope(stored.format, schema, message, JSON.parse(stored.body), stored.body);
+  const { format, body: rawBody } = stored;
+  const body = await offload(format, rawBody);
+  const delivery =
+    (body && (await packed(format, body, rawBody))) ??
+    (await validateEnvelope(
+      format,
+      envelopeFormats[format].schema,
+      envelopeFormats[format].message,
+      parseJsonObject(rawBody),
+      rawBody,
+    ));
   return receiveInSlices(db, delivery, {
     ...ctx,
     tokenName: stored.tokenName ?? undefined,

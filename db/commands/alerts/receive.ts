@@ -23,7 +23,7 @@ import { alertRuleDocument, type AlertRow } from '../../queries/alerts.ts';
 import { componentCatalogue, type Catalogue } from '../../queries/catalog.ts';
 import { componentHolders, type ComponentHolder } from '../../queries/holders.ts';
 import { alerts } from '../../schema/index.ts';
-import { recordAudits, type Actor } from '../audit.ts';
+import { noteChange, recordAudits, type Actor } from '../audit.ts';
 import { bulkInsert } from '../bulkInsert.ts';
 import { runCommand } from '../transaction.ts';
 import {
@@ -48,7 +48,8 @@ import {
   rememberGroup,
   storedGroup,
 } from './groups.ts';
-import type { Delivery, IncomingAlert, IntakeContext } from './intake.ts';
+import { alertCount, uniqueOf, type IncomingAlert } from './envelopes.ts';
+import type { Delivery, IntakeContext } from './intake.ts';
 import { StatusReconciler } from './reconciler.ts';
 
 export type { AlertChange };
@@ -113,13 +114,6 @@ function readRules(db: Db): Rules {
   const catalogue = componentCatalogue(db);
   const holders = componentHolders(db);
   return { rules, holdMs: holdDownMs(rules), catalogue, holders, stamp: evaluationStamp(rules, catalogue, holders) };
-}
-
-/** Two alerts of one payload with the same fingerprint: the last one is what the sender means. */
-function uniqueAlerts(delivery: Delivery): IncomingAlert[] {
-  const unique = new Map<string, IncomingAlert>();
-  for (const a of delivery.alerts) unique.set(a.fingerprint, a);
-  return [...unique.values()];
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -312,7 +306,7 @@ export function receive(db: Db, delivery: Delivery, ctx: IntakeContext): IntakeR
     const rules = readRules(db);
     const recorded = recordDelivery(db, delivery, ctx);
     const applied = new Applied(recorded.progress);
-    const all = uniqueAlerts(delivery);
+    const all = uniqueOf(delivery.alerts);
     const linker = new DraftLinker(db, rules.catalogue, rules.holders, actor, now);
     applyAlerts(db, delivery, all.slice(recorded.cursor), recorded.id, rules, applied, linker, actor, now);
     finishDelivery(db, delivery, recorded, rules, applied, now);
@@ -373,7 +367,7 @@ export async function receiveInSlices(
   ctx: IntakeContext & { applier?: string },
   resent: () => IntakeResult | null = () => null,
 ): Promise<IntakeResult> {
-  if (delivery.alerts.length <= ALERT_SLICE) return receive(db, delivery, ctx);
+  if (alertCount(delivery.alerts) <= ALERT_SLICE) return receive(db, delivery, ctx);
   const apply = () => resent() ?? applySliced(db, delivery, ctx);
   const turn = (sliceQueues.get(db) ?? Promise.resolve()).then(apply, apply);
   sliceQueues.set(
@@ -385,7 +379,7 @@ export async function receiveInSlices(
 
 async function applySliced(db: Db, delivery: Delivery, ctx: IntakeContext & { applier?: string }) {
   const actor = alertActor(delivery);
-  const all = uniqueAlerts(delivery);
+  const all = uniqueOf(delivery.alerts);
   const recorded = runCommand(db, () => recordDelivery(db, delivery, ctx, { sliced: true, applier: ctx.applier }));
   if (recorded.appliedElsewhere) return { deliveryId: recorded.id, duplicate: true, alerts: [] };
   // Accepted (the body is stored): what the evaluation reads is read on the next turn.
@@ -400,15 +394,18 @@ async function applySliced(db: Db, delivery: Delivery, ctx: IntakeContext & { ap
     await yieldToRequests();
     const now = new Date(Math.max(ctx.now.getTime(), Date.now()));
     const next = Math.min(all.length, cursor + size);
-    const cpu = process.cpuUsage();
+    const cpu = process.threadCpuUsage();
     runCommand(db, () => {
+      // The delivery's bookkeeping: a slice that changes no alert in public flushes no page.
+      noteChange(db, 'alert_delivery');
       applyAlerts(db, delivery, all.slice(cursor, next), recorded.id, rules, applied, linker, actor, ctx.now);
       if (!recorded.duplicate) recordSlice(db, recorded.id, next, applied.progress(), now);
     });
     // Sized by the CPU it took, not the wall time: on a machine shared with other processes the
     // wall time counts the moments the process was not running, and slices shrunk by it only
     // multiplied their fixed cost (the transaction, the recorded cursor) without freeing the loop.
-    const { user, system } = process.cpuUsage(cpu);
+    // This thread's CPU alone: the intake worker reading another group meanwhile is not this slice's.
+    const { user, system } = process.threadCpuUsage(cpu);
     const took = Math.max(1, (user + system) / 1000);
     size = Math.max(MIN_SLICE, Math.min(ALERT_SLICE, Math.round(((next - cursor) * SLICE_BUDGET_MS) / took)));
     cursor = next;

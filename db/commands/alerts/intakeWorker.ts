@@ -1,0 +1,49 @@
+// The intake worker: a worker thread that reads a large Alertmanager or Grafana body (JSON.parse),
+// names its group, digests its bytes, and, when the server asks, validates and normalises it whole
+// and packs it (./envelopes.ts `packEnvelope`). The server's event loop never parses the 2 MB body
+// nor holds its 5,000 objects: that parse and the garbage collections after it were what held
+// every request longest during a storm. Started by ./offload.ts; pure (no database).
+import { parentPort } from 'node:worker_threads';
+import { CommandError } from '../errors.ts';
+import { parseJsonObject } from '../input.ts';
+import { bodyDigest, envelopeGroup, packEnvelope, type EnvelopeFormat } from './envelopes.ts';
+import type { WorkerReply, WorkerRequest } from './offload.ts';
+
+const port = parentPort!;
+/** Bodies read and waiting for the server's decision (validate, or drop: an unchanged resend). */
+const read = new Map<number, { format: EnvelopeFormat; raw: unknown }>();
+
+const reply = (message: WorkerReply) => port.postMessage(message);
+
+function refusal(id: number, err: unknown): WorkerReply {
+  if (err instanceof CommandError)
+    return { id, kind: 'refused', status: err.status, code: err.code, message: err.message, fields: err.fields };
+  return { id, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+}
+
+port.on('message', (message: WorkerRequest) => {
+  const { id } = message;
+  try {
+    if (message.kind === 'read') {
+      const bytes = typeof message.body !== 'string';
+      // As the server's own c.req.text() decodes (a byte order mark dropped, bad bytes as U+FFFD).
+      const text = bytes ? new TextDecoder().decode(message.body as ArrayBuffer) : (message.body as string);
+      const raw = parseJsonObject(text);
+      read.set(id, { format: message.format, raw });
+      const named = envelopeGroup(raw);
+      reply({ id, kind: 'read', named, rawDigest: bodyDigest(message.format, text), ...(bytes ? { text } : {}) });
+    } else {
+      const body = read.get(id);
+      read.delete(id);
+      if (message.kind === 'validate')
+        reply(
+          body
+            ? { id, kind: 'packed', group: packEnvelope(body.format, body.raw) }
+            : refusal(id, new Error('cuerpo desconocido')),
+        );
+    }
+  } catch (err) {
+    read.delete(id);
+    reply(refusal(id, err));
+  }
+});

@@ -1,0 +1,131 @@
+// The server's side of the intake worker (./intakeWorker.ts): one worker thread per process,
+// started with the server (`startIntakeWorker`: loading its modules takes about a second of CPU,
+// which the first storm must not wait for) or else by the first large body, then kept (an idle
+// thread costs some 20 MB of memory; Alertmanager resends the group every group_interval), never
+// keeping the process alive. A body is read there first (its group named, its bytes digested),
+// then either dropped (an unchanged resend, answered by the server) or validated whole and packed.
+// If the worker cannot run, the caller reads the body in process as before.
+import { Worker } from 'node:worker_threads';
+import type { CommandError, FieldError } from '../errors.ts';
+import type { EnvelopeFormat, PackedGroup } from './envelopes.ts';
+
+export type WorkerRequest =
+  | { id: number; kind: 'read'; format: EnvelopeFormat; body: string | ArrayBuffer }
+  | { id: number; kind: 'validate' | 'drop' };
+
+export type WorkerReply =
+  | {
+      id: number;
+      kind: 'read';
+      named: { receiver: string; groupKey: string; fingerprints: string[] } | null;
+      rawDigest: string;
+      /** The body as text, when it was sent as bytes (decoded there: the server only copies it). */
+      text?: string;
+    }
+  | { id: number; kind: 'packed'; group: PackedGroup }
+  | {
+      id: number;
+      kind: 'refused';
+      status: CommandError['status'];
+      code: string;
+      message: string;
+      fields: FieldError[] | undefined;
+    }
+  | { id: number; kind: 'failed'; message: string };
+
+/** Bodies from this size on are read by the worker; smaller ones (up to ~250 alerts) in process, at once. */
+export const OFFLOAD_MIN_BYTES = 128 * 1024;
+
+let worker: Worker | undefined;
+let nextId = 0;
+const waiting = new Map<number, (reply: WorkerReply) => void>();
+
+function failAll(message: string) {
+  for (const [id, answer] of waiting) answer({ id, kind: 'failed', message });
+  waiting.clear();
+}
+
+function started(): Worker {
+  if (worker) return worker;
+  const thread = new Worker(new URL('./intakeWorker.ts', import.meta.url), {
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+  });
+  thread.unref();
+  thread.on('message', (reply: WorkerReply) => {
+    const answer = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    answer?.(reply);
+    if (waiting.size === 0) thread.unref();
+  });
+  thread.on('error', (err) => {
+    if (worker === thread) worker = undefined;
+    failAll(err.message);
+  });
+  thread.on('exit', (code) => {
+    if (worker === thread) worker = undefined;
+    failAll(`el proceso de lectura de alertas terminó (código ${code})`);
+  });
+  worker = thread;
+  return thread;
+}
+
+/** Starts the intake worker now (the server does, once listening), so the first large group does not wait for it. */
+export function startIntakeWorker(): void {
+  started();
+}
+
+function ask(request: WorkerRequest, thread = started(), transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+  return new Promise((resolve) => {
+    waiting.set(request.id, resolve);
+    // Referenced while it works: a request waiting for it keeps the process alive, as any I/O does.
+    thread.ref();
+    thread.postMessage(request, transfer);
+  });
+}
+
+/** A large body being read by the worker: its group and digest, then validated and packed, or dropped. */
+export interface OffloadedBody {
+  kind: 'body';
+  /** The body as text (as received, or as the worker decoded the bytes it was given). */
+  text: string;
+  named: Extract<WorkerReply, { kind: 'read' }>['named'];
+  rawDigest: string;
+  validate(): Promise<Extract<WorkerReply, { kind: 'packed' | 'refused' | 'failed' }>>;
+  drop(): void;
+}
+
+/**
+ * Reads a body in the worker; a refusal (malformed JSON) or a failure as the worker answered it.
+ * Bytes are handed over (a copy of them, transferred), not serialised: decoding 2 MB and
+ * copying the text into the message took the server's thread some 10 ms each.
+ */
+export async function readInWorker(
+  format: EnvelopeFormat,
+  body: string | Uint8Array,
+): Promise<OffloadedBody | Extract<WorkerReply, { kind: 'refused' | 'failed' }>> {
+  let thread: Worker;
+  try {
+    thread = started();
+  } catch (err) {
+    return { id: -1, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+  const id = ++nextId;
+  const sent = typeof body === 'string' ? body : body.slice().buffer;
+  const read = await ask({ id, kind: 'read', format, body: sent }, thread, typeof sent === 'string' ? [] : [sent]);
+  if (read.kind !== 'read') return read as Extract<WorkerReply, { kind: 'refused' | 'failed' }>;
+  let asked = false;
+  return {
+    kind: 'body',
+    text: typeof body === 'string' ? body : (read.text ?? ''),
+    named: read.named,
+    rawDigest: read.rawDigest,
+    validate: () => {
+      asked = true;
+      return ask({ id, kind: 'validate' }, thread) as ReturnType<OffloadedBody['validate']>;
+    },
+    drop: () => {
+      if (!asked && worker === thread) thread.postMessage({ id, kind: 'drop' } satisfies WorkerRequest);
+      asked = true;
+    },
+  };
+}
