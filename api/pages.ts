@@ -10,7 +10,7 @@ import type { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse, type CachedEntry } from './cache.ts';
+import { compressEntry, makeEntry, PUBLIC_CACHE_CONTROL, replyFor, toResponse, type CachedEntry } from './cache.ts';
 import { settleForwardedHeaders, UNKNOWN_ADDRESS } from './clientIp.ts';
 import { authConfig } from './config.ts';
 import { isConsolePath, sessionCookieName, sessionForToken } from './consoleSession.ts';
@@ -411,6 +411,10 @@ export function mountPages(
         ...PAGE_HEADERS,
         ...pageCsp(page.headers),
       });
+      // For a reader, its gzip and brotli forms made in the thread pool: those waiting for this
+      // rendering (`/` right after a change) get them without compressing on the event loop. A
+      // publish's rendering (synthetic) compresses as its file needs (api/publish/files.ts).
+      if (!isSynthetic(req)) await compressEntry(entry);
       if (entry.status === 200) deps.cache.set(key, generation, entry);
       return { private: false, entry };
     });

@@ -14,7 +14,7 @@ import { publishedFiles } from '../metrics/registry.ts';
 import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
-import { fileFor, SnapshotDir, type Compression } from './files.ts';
+import { compressedForSnapshot, fileFor, SnapshotDir, type Compression } from './files.ts';
 import { defaultPoolSize, RenderPool, type RenderPoolOptions } from './renderPool.ts';
 import type { RenderResult } from './renderWorker.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
@@ -68,6 +68,12 @@ const RETRY_MS = 5_000;
  * answered between renderings, so most of each second goes to the backlog.
  */
 const BACKLOG_SLICE_MS = 900;
+
+/**
+ * How long a publish renders in a row before it lets the event loop answer what came in. One
+ * rendering of `/` or a feed is a few to tens of milliseconds: in practice a turn after each.
+ */
+const PUBLISH_SLICE_MS = 4;
 
 /**
  * What the clock asks of a publish: nothing, the pages that change by the minute (today's bar,
@@ -424,11 +430,15 @@ export class Publisher {
     for (const path of this.retry) if (!targets.has(path)) targets.set(path, { fresh: false });
     this.retry.clear();
     const report: PublishReport = { full: false, rendered: 0, written: 0, removed: 0, failed: [], ms: 0 };
+    let sliceStarted = performance.now();
     const publishOne = async (path: string, fresh: boolean, compression: Compression = 'hot') => {
       try {
         // History is not kept in the page cache (see renderPublic).
-        const entry = await this.options.render(path, { fresh, ...(compression === 'history' ? { keep: false } : {}) });
+        let entry = await this.options.render(path, { fresh, ...(compression === 'history' ? { keep: false } : {}) });
         report.rendered++;
+        // Bytes already on disk are not written again: nothing to compress either.
+        if (entry && this.snapshot.etagOnDisk(path) !== entry.etag)
+          entry = await compressedForSnapshot(entry, compression);
         if (entry) {
           if (this.snapshot.write(path, entry, second, compression)) report.written++;
         } else if (this.snapshot.has(path)) {
@@ -440,8 +450,13 @@ export class Publisher {
         this.retry.add(path);
         this.log(`Publicación: ${path} falló: ${(err as Error).message}`);
       }
-      // Let requests in between renderings.
-      if (report.rendered % 8 === 0) await nextTurn();
+      // Requests in between renderings: a turn of the event loop (I/O included, not only
+      // microtasks) once this publish has held it for PUBLISH_SLICE_MS, so a reader waits for one
+      // rendering at most, not for several in a row.
+      if (performance.now() - sliceStarted >= PUBLISH_SLICE_MS) {
+        await nextTurn();
+        sliceStarted = performance.now();
+      }
     };
     // A write to history (a resolved incident corrected, a component renamed) keeps it stored as history.
     let timely: Map<string, unknown> | undefined;
@@ -501,7 +516,10 @@ export class Publisher {
     if (report.failed.length === 0 && !this.backlog) this.savedCursor = cursor;
     const changedFiles = report.written > 0 || report.removed > 0;
     if (changedFiles || report.full || this.savedCursor !== this.manifestCursor) {
-      this.snapshot.saveManifest({ ...this.options.origin, ...(this.savedCursor ? { cursor: this.savedCursor } : {}) });
+      await this.snapshot.saveManifest({
+        ...this.options.origin,
+        ...(this.savedCursor ? { cursor: this.savedCursor } : {}),
+      });
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();

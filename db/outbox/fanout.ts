@@ -19,9 +19,12 @@ import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
 
 /**
  * Recipients written by the change's own transaction: a notice to this many people is complete
- * at commit, as before, for ~5 ms of the request on a quiet 2-core machine.
+ * at commit. Sized by what it costs the request: a recipient's link token, outbox row and index
+ * entries are ~15 µs on a quiet 2-core machine and ~28 µs at load 10 (the CPU profile of
+ * `BENCH_CPU_PROF=<dir> npm run bench:scale`), so 250 were 4–7 ms of a POST whose target is
+ * 50 ms; 100 are 1.5–3 ms, and the rest follow within milliseconds of the commit.
  */
-export const FANOUT_AT_COMMIT = 250;
+export const FANOUT_AT_COMMIT = 100;
 
 /**
  * Recipients per slice afterwards: each slice is one synchronous transaction on the event loop

@@ -372,10 +372,14 @@ export interface NoticeScope {
  * those it did not reach, or reached without naming one of their services now affected.
  */
 export function noticeRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): NoticeRecipient[] {
+  const subscribers = confirmedRecipientsFor(db, scope.componentIds);
+  const affected = affectedServicesFor(db, scope);
+  // No service affected (a component's outage without an inventory behind it): the subscribers
+  // are everyone, once each, as read (a notifying change's transaction reads thousands).
+  if (affected.length === 0 && !previous) return subscribers;
   const byId = new Map<string, NoticeRecipient>();
-  for (const r of confirmedRecipientsFor(db, scope.componentIds))
-    byId.set(r.id, { id: r.id, channel: r.channel, address: r.address, kind: r.kind });
-  for (const r of serviceNoticeRecipients(db, affectedServicesFor(db, scope))) {
+  for (const r of subscribers) byId.set(r.id, { id: r.id, channel: r.channel, address: r.address, kind: r.kind });
+  for (const r of serviceNoticeRecipients(db, affected)) {
     const known = byId.get(r.subscriberId);
     if (known) known.services = r.services;
     else

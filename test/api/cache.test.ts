@@ -1,7 +1,15 @@
 // The render cache (api/cache.ts) on its own: entries, encodings, validators, invalidation.
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { chooseEncoding, makeEntry, RenderedCache, replyFor } from '../../api/cache.ts';
+import {
+  brotliHot,
+  chooseEncoding,
+  compressEntry,
+  gzipHot,
+  makeEntry,
+  RenderedCache,
+  replyFor,
+} from '../../api/cache.ts';
 import { openDatabase } from '#db/client.ts';
 import { runCommand } from '#db/commands/transaction.ts';
 import { freshDb } from '../support/db.ts';
@@ -27,6 +35,34 @@ describe('makeEntry', () => {
     const tiny = makeEntry(200, '{"status":"ok"}', html);
     expect(tiny.gzip).toBeNull();
     expect(tiny.br).toBeNull();
+  });
+});
+
+describe('compressEntry', () => {
+  it('makes the gzip and brotli forms in the thread pool, the same bytes the event loop would have made', async () => {
+    const entry = makeEntry(200, page, html);
+    expect(await compressEntry(entry)).toBe(true);
+    expect(entry.gzip!.equals(gzipHot(Buffer.from(page)))).toBe(true);
+    expect(entry.br!.equals(brotliHot(Buffer.from(page)))).toBe(true);
+    // Once made, never again.
+    expect(await compressEntry(entry)).toBe(false);
+  });
+
+  it('leaves forms a reader already asked for, and bodies too small to compress', async () => {
+    const entry = makeEntry(200, page, html);
+    const br = entry.br;
+    const gzip = entry.gzip;
+    expect(await compressEntry(entry)).toBe(false);
+    expect(entry.br).toBe(br);
+    expect(entry.gzip).toBe(gzip);
+    const half = makeEntry(200, page, html);
+    const halfBr = half.br;
+    expect(await compressEntry(half)).toBe(true);
+    expect(half.br).toBe(halfBr);
+    expect(gunzipSync(half.gzip!).toString()).toBe(page);
+    const tiny = makeEntry(200, '{"status":"ok"}', html);
+    expect(await compressEntry(tiny)).toBe(false);
+    expect(tiny.gzip).toBeNull();
   });
 });
 

@@ -15,7 +15,8 @@
 // BENCH_SCALE_SIZES=5000 measures only the smaller database (any size works: 1000 builds a small
 // one); BENCH_ONLY=soak (or a comma list of root, export, publish, incremental, soak, notify)
 // runs only those parts; BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (to tell the
-// publisher's share of the memory). Run it when `uptime` shows low load.
+// publisher's share of the memory). BENCH_CPU_PROF=<dir> writes the server's CPU profile of the
+// notifying update's window (the POST and the 2 s of `GET /` after it). Run it when `uptime` shows low load.
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
@@ -262,6 +263,16 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
     child,
     base,
     started,
+    /** Asks the server for a CPU profile of what runs until `stopProfile` (BENCH_CPU_PROF=<dir>). */
+    startProfile: async () => {
+      child.send('profile-start');
+      await once(child, 'message');
+    },
+    stopProfile: async (): Promise<string> => {
+      child.send('profile-stop');
+      const [m] = await once(child, 'message');
+      return String(m).replace('profile-written ', '');
+    },
     memory: async (): Promise<Memory> => {
       child.send('memory');
       const [m] = await once(child, 'message');
@@ -470,6 +481,7 @@ for (const incidents of SIZES) {
     };
     await new Promise((r) => setTimeout(r, 1500));
     const quiet = await reads(2000);
+    if (process.env.BENCH_CPU_PROF) await server.startProfile();
     const busy = await reads(2000, async () => {
       const t = performance.now();
       const r = await server.post(`/api/v1/incidents/${openIncident}/updates`, {
@@ -479,10 +491,12 @@ for (const incidents of SIZES) {
       if (r.status !== 201) throw new Error(`la actualización con avisos respondió ${r.status}`);
       return performance.now() - t;
     });
+    if (process.env.BENCH_CPU_PROF)
+      line('perfil de CPU del servidor (la POST y lo que siguió)', await server.stopProfile());
     line(
       `POST que avisa a ${RECIPIENTS.toLocaleString('es-MX')} suscriptores`,
       `${busy.posted.toFixed(0)} ms; p99 de GET / mientras ${busy.p99.toFixed(1)} ms (${busy.n} lecturas)`,
-      `ref.: p99 de GET / en calma ${quiet.p99.toFixed(1)} ms`,
+      `ref.: p99 de GET / en calma ${quiet.p99.toFixed(1)} ms; carga ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
   } finally {
     await server.stop();

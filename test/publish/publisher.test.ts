@@ -12,7 +12,8 @@ import { updateComponent } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances } from '#db/commands/maintenances.ts';
 import { systemActor } from '#db/commands/audit.ts';
-import { fileFor, MANIFEST, SnapshotDirError } from '../../api/publish/files.ts';
+import { fileFor, MANIFEST, SnapshotDir, SnapshotDirError } from '../../api/publish/files.ts';
+import { makeEntry } from '../../api/cache.ts';
 import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
 import { startTestServer } from '../support/server.ts';
@@ -370,5 +371,24 @@ describe('the published snapshot (PUBLISH_DIR)', () => {
       startServer({ db: freshDb(), config: { ...testConfig, publishDir: foreign }, workers: [] }),
     ).rejects.toThrow(SnapshotDirError);
     expect(readFileSync(join(foreign, 'tesis.docx'), 'utf8')).toBe('no borrar');
+  });
+});
+
+describe('the snapshot manifest', () => {
+  it('records every path and ETag of a directory of many thousands, serialised in slices, read back whole', async () => {
+    const many = join(mkdtempSync(join(tmpdir(), 'somnet-manifest-')), 'public');
+    const snapshot = new SnapshotDir(many);
+    const second = Math.floor(Date.now() / 1000);
+    // More paths than one slice of the manifest holds (two boundaries crossed).
+    const count = 11_003;
+    for (let i = 0; i < count; i++)
+      snapshot.write(`/incidentes/${i}`, makeEntry(200, `incidente "${i}"`, { 'content-type': 'text/html' }), second);
+    const cursor = { audit: 42, statusEvents: 7 };
+    await snapshot.saveManifest({ build: 'b1', publicUrl: 'https://status.somnet.com.mx', cursor });
+    const reopened = new SnapshotDir(many);
+    expect(reopened.paths).toHaveLength(count);
+    expect(reopened.origin).toEqual({ build: 'b1', publicUrl: 'https://status.somnet.com.mx', cursor });
+    for (const i of [0, 4_999, 5_000, 10_000, count - 1])
+      expect(reopened.etagOnDisk(`/incidentes/${i}`)).toBe(makeEntry(200, `incidente "${i}"`, {}).etag);
   });
 });
