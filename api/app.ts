@@ -11,6 +11,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Config } from './config.ts';
 import type { AppDeps } from './context.ts';
 import { commandErrorResponse, errorResponse } from './errors.ts';
+import { publicRouteOf } from './publish/routes.ts';
 import { v1Routes } from './routes/v1.ts';
 import { v2Routes } from './routes/v2.ts';
 import { maintenanceRoutes } from './routes/maintenances.ts';
@@ -163,6 +164,11 @@ export function createApp(options: CreateAppOptions) {
     if (options.fresh) deps.cache.delete(path);
     const known = deps.staticFiles?.get(path) ?? deps.cache.get(path);
     if (known) return known;
+    if (deps.renderPage && publicRouteOf(path)?.page) {
+      const page = await deps.renderPage(path);
+      if (options.keep === false) deps.cache.delete(path);
+      return page;
+    }
     const res = await app.fetch(new Request(new URL(path, deps.config.publicUrl)), {
       incoming: syntheticGet(path, host),
       outgoing: undefined as never,

@@ -25,6 +25,12 @@ export interface AppDeps {
   background?: { readonly role: 'active' | 'standby' };
   /** Built client files by URL path, when the site is mounted (see api/static.ts). */
   staticFiles?: Map<string, CachedEntry>;
+  /**
+   * A public page (a path of a route marked `page` in api/publish/routes.ts) as its GET answers
+   * it, rendered without an HTTP request around it; null unless it answers 200. Set when the site
+   * is mounted (api/pages.ts).
+   */
+  renderPage?: (path: string) => Promise<CachedEntry | null>;
   /** The publisher keeping PUBLISH_DIR current (set by api/server.ts), for /metrics and /healthz. */
   publishing?: { readonly published: PublishedState; readonly backlogRemaining: number };
 }

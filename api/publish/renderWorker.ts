@@ -4,10 +4,12 @@
 // stores them. The bytes go back to the server (or `npm run export`), which writes the files:
 // rendering takes other cores, not its event loop. Its settings come as the first message.
 import { openReader } from '#db/client.ts';
-import { MIN_COMPRESSIBLE_BYTES } from '../cache.ts';
+import { forgetIncidents, keepIncidents } from '#db/queries/incidents.ts';
+import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
 import { gzipHistory, type Compression } from './files.ts';
+import { incidentOfPage, type RenderBatch } from './renderPool.ts';
 
 export interface RenderWorkerData {
   databasePath: string;
@@ -44,34 +46,68 @@ const send = (message: RenderResult | { ready: true }) => process.send!(message)
 const data = await new Promise<RenderWorkerData>((resolve) => process.once('message', resolve));
 let clock = Date.now();
 const db = openReader(data.databasePath);
-const { renderPublic } = await loadSite({ db, config: data.config, entry: data.entry, now: () => new Date(clock) });
+// Nothing is kept in its cache (each path is rendered once): it never looks for writes by
+// others, which would cost a `PRAGMA data_version` on every lookup of every page.
+const cache = new RenderedCache(db, { externalCheckMs: Number.POSITIVE_INFINITY });
+const { renderPublic } = await loadSite({
+  db,
+  config: data.config,
+  entry: data.entry,
+  cache,
+  now: () => new Date(clock),
+});
 // The parent gone (killed, crashed): nothing left to render for.
 process.on('disconnect', () => process.exit(0));
 
-process.on('message', async (task: RenderTask) => {
+async function renderOne(task: RenderTask): Promise<RenderResult> {
   clock = task.now;
-  let result: RenderResult;
   try {
     // Nothing is kept: each path is rendered once per full publish.
     const entry = await renderPublic(task.path, { fresh: true, keep: false });
-    if (!entry) result = { id: task.id, kind: 'none' };
-    else if (entry.etag === task.etag) result = { id: task.id, kind: 'same', etag: entry.etag };
-    else {
-      const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
-      const hot = task.compression === 'hot';
-      result = {
-        id: task.id,
-        kind: 'entry',
-        etag: entry.etag,
-        body: entry.body,
-        gzip: !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body),
-        br: compressible && hot ? entry.br : null,
-        headers: entry.headers,
-      };
+    if (!entry) return { id: task.id, kind: 'none' };
+    if (entry.etag === task.etag) return { id: task.id, kind: 'same', etag: entry.etag };
+    const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
+    const hot = task.compression === 'hot';
+    return {
+      id: task.id,
+      kind: 'entry',
+      etag: entry.etag,
+      body: entry.body,
+      gzip: !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body),
+      br: compressible && hot ? entry.br : null,
+      headers: entry.headers,
+    };
+  } catch (err) {
+    return { id: task.id, kind: 'error', message: (err as Error).message };
+  }
+}
+
+/**
+ * A batch in one read transaction (one snapshot of the database), its incidents loaded together
+ * beforehand: a few queries for the batch instead of several per page (db/queries/incidents.ts,
+ * keepIncidents).
+ */
+async function renderBatch(batch: RenderTask[]): Promise<void> {
+  const incidentIds = batch.flatMap((t) => incidentOfPage(t.path) ?? []);
+  let done = 0;
+  db.$client.exec('BEGIN');
+  try {
+    if (incidentIds.length > 0) keepIncidents(db, incidentIds);
+    for (const task of batch) {
+      send(await renderOne(task));
+      done++;
     }
   } catch (err) {
-    result = { id: task.id, kind: 'error', message: (err as Error).message };
+    for (const task of batch.slice(done)) send({ id: task.id, kind: 'error', message: (err as Error).message });
+  } finally {
+    forgetIncidents(db);
+    db.$client.exec('COMMIT');
   }
-  send(result);
+}
+
+// Batches one after the other: a transaction and the incidents kept are the batch's alone.
+let queue = Promise.resolve();
+process.on('message', (message: RenderBatch) => {
+  queue = queue.then(() => renderBatch(message.batch));
 });
 send({ ready: true });

@@ -22,6 +22,12 @@ export interface PublicRoute {
    * change): every minute unless it says otherwise.
    */
   refresh?: 'minute' | 'quarter-hour';
+  /**
+   * An Astro page no API route answers: the publisher renders it straight through the page
+   * renderer (api/pages.ts, `deps.renderPage`), the same bytes a GET gets, without an HTTP
+   * request around it.
+   */
+  page?: true;
 }
 
 export const publicRoutes: readonly PublicRoute[] = [
@@ -38,21 +44,21 @@ export const publicRoutes: readonly PublicRoute[] = [
   { path: '/status.txt' },
   { path: '/badge.svg' },
   { path: '/embed.js' },
-  { path: '/incidentes/:id', each: 'incidents' },
-  { path: '/zonas/:slug', each: 'areas' },
+  { path: '/incidentes/:id', each: 'incidents', page: true },
+  { path: '/zonas/:slug', each: 'areas', page: true },
   { path: '/calidad', each: 'qualityOverview' },
-  { path: '/calidad/:slug', each: 'qualityAreas' },
+  { path: '/calidad/:slug', each: 'qualityAreas', page: true },
   { path: '/calidad/:slug.json', each: 'qualityAreas' },
   { path: '/calidad/:slug.csv', each: 'qualityAreas' },
   { path: '/historial', query: ['mes'] },
-  { path: '/historial/:mes', each: 'historyMonths' },
+  { path: '/historial/:mes', each: 'historyMonths', page: true },
   // States the minute its figures count to: refreshed every quarter hour and after each change.
   { path: '/disponibilidad', refresh: 'quarter-hour' },
-  { path: '/disponibilidad/:mes', each: 'availabilityMonths' },
+  { path: '/disponibilidad/:mes', each: 'availabilityMonths', page: true },
   { path: '/disponibilidad/:mes.csv', each: 'availabilityMonths' },
   { path: '/mantenimiento', query: ['mes'] },
-  { path: '/mantenimiento/mes/:mes', each: 'calendarMonths' },
-  { path: '/mantenimiento/:id', each: 'maintenances' },
+  { path: '/mantenimiento/mes/:mes', each: 'calendarMonths', page: true },
+  { path: '/mantenimiento/:id', each: 'maintenances', page: true },
   { path: '/mantenimiento/:id.ics', each: 'maintenances' },
   { path: '/mantenimiento.ics' },
   { path: '/feed.rss' },

@@ -91,11 +91,37 @@ function assemble(groupRows: GroupRow[], componentRows: ComponentRow[]): Catalog
 export function catalogueOf(db: Db, componentIds: readonly string[]): Catalogue {
   const wanted = [...new Set(componentIds)];
   if (wanted.length === 0) return { groups: [], ungrouped: [], all: [], byId: new Map() };
-  const componentRows = db.select().from(components).where(inArray(components.id, wanted)).all();
+  const kept = keptCatalogues.get(db);
+  const componentRows = kept
+    ? kept.components.filter((c) => wanted.includes(c.id))
+    : db.select().from(components).where(inArray(components.id, wanted)).all();
   const groupIds = [...new Set(componentRows.map((c) => c.groupId).filter((g): g is string => g !== null))];
-  const groupRows =
-    groupIds.length === 0 ? [] : db.select().from(componentGroups).where(inArray(componentGroups.id, groupIds)).all();
+  const groupRows = kept
+    ? kept.groups.filter((g) => groupIds.includes(g.id))
+    : groupIds.length === 0
+      ? []
+      : db.select().from(componentGroups).where(inArray(componentGroups.id, groupIds)).all();
   return assemble(byPosition(groupRows), byPosition(componentRows));
+}
+
+/** The catalogue's rows in id order (the order SQLite returns an `id IN (…)` lookup in). */
+const keptCatalogues = new WeakMap<Db, { components: ComponentRow[]; groups: GroupRow[] }>();
+const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+/**
+ * Keeps the catalogue's rows in memory, so that `catalogueOf` answers without a query until
+ * `forgetCatalogue`: for a render worker's batch of history pages, read in one transaction (one
+ * snapshot), never for a connection that writes.
+ */
+export function keepCatalogue(db: Db): void {
+  keptCatalogues.set(db, {
+    components: byId(db.select().from(components).all()),
+    groups: byId(db.select().from(componentGroups).all()),
+  });
+}
+
+export function forgetCatalogue(db: Db): void {
+  keptCatalogues.delete(db);
 }
 
 type GroupRow = typeof componentGroups.$inferSelect;

@@ -9,7 +9,7 @@ import {
   type IncidentStatus,
 } from '../enums.ts';
 import { incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
-import { catalogueOf, type Catalogue, type ComponentView } from './catalog.ts';
+import { catalogueOf, forgetCatalogue, keepCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
 export interface TransitionView {
@@ -140,8 +140,29 @@ export function hydrate(db: Db, rows: IncidentRow[], given?: Catalogue): Inciden
 }
 
 export function incidentDetail(db: Db, id: string): IncidentView | null {
+  const kept = keptIncidents.get(db)?.get(id);
+  if (kept) return kept;
   const row = db.select().from(incidents).where(eq(incidents.id, id)).get();
   return row ? hydrate(db, [row])[0] : null;
+}
+
+const keptIncidents = new WeakMap<Db, Map<string, IncidentView>>();
+
+/**
+ * Loads many incidents at once (a few queries for all of them, against several per page) and
+ * keeps them, with the catalogue, until `forgetIncidents`: `incidentDetail` and `catalogueOf`
+ * answer from memory meanwhile. For a render worker's batch of history pages, read in one
+ * transaction (one snapshot); never for a connection that writes.
+ */
+export function keepIncidents(db: Db, ids: readonly string[]): void {
+  keepCatalogue(db);
+  const rows = chunked([...ids], (part) => db.select().from(incidents).where(inArray(incidents.id, part)).all());
+  keptIncidents.set(db, new Map(hydrate(db, rows).map((view) => [view.id, view])));
+}
+
+export function forgetIncidents(db: Db): void {
+  keptIncidents.delete(db);
+  forgetCatalogue(db);
 }
 
 /** Open incidents, worst impact first, then newest. */

@@ -128,7 +128,13 @@ beforeAll(async () => {
       () => false,
     ),
   );
-  await waitFor('la primera publicación', () => existsSync(join(publishDir, MANIFEST)));
+  // The manifest is written after the first slice of the full publish; the last paths come later.
+  await waitFor(
+    'la primera publicación completa',
+    async () =>
+      existsSync(join(publishDir, MANIFEST)) &&
+      (await fetch(`${nodeBase}/healthz`).then((r) => r.json())).publish?.full_publish_remaining === 0,
+  );
   nginx = await startNginx((nginxPort) => shippedConfig({ port: nginxPort, root: publishDir, nodePort: port }));
 }, 60_000);
 
