@@ -11,7 +11,9 @@
 // - RSS over BENCH_SOAK_WRITES (10,000) API writes: before, after, after GC;
 // - an update notifying BENCH_RECIPIENTS (11,600) subscribers: its POST, and the p99 of `GET /`
 //   while it runs (reference: the p99 of the same requests with nothing else running).
-// BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (the publisher's share of memory).
+// The server runs with the environment defaults and Node.js flags of `npm start` (package.json:
+// MALLOC_ARENA_MAX, --max-semi-space-size); BENCH_NODE_FLAGS replaces the flags ('' for none), an
+// environment variable set for the benchmark wins over npm start's default.
 // BENCH_SCALE_SIZES=5000 measures only the smaller database (any size works: 1000 builds a small
 // one); BENCH_ONLY=soak (or a comma list of root, export, publish, incremental, soak, notify)
 // runs only those parts; BENCH_NO_PUBLISH=1 starts the server without PUBLISH_DIR (to tell the
@@ -217,12 +219,27 @@ function referenceExport(dbPath: string, pageBytes: number, dir: string): number
   return performance.now() - t0;
 }
 
+/**
+ * The environment defaults (`NAME=${NAME:-value}`) and Node.js flags of `npm start`
+ * (package.json), which the systemd unit repeats: the benchmark's server runs as production does.
+ */
+function startSettings(): { env: Record<string, string>; flags: string[] } {
+  const script = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const env: Record<string, string> = {};
+  for (const m of script.matchAll(/\b(\w+)=\$\{\1:-([^}]*)\}/g)) env[m[1]] = process.env[m[1]] ?? m[2];
+  const flags = /\bnode((?:\s+--\S+)*)\s+api\/start\.ts/.exec(script)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
+  return { env, flags };
+}
+
 async function startServer(dbPath: string, publishDir: string, token: string) {
   const port = await freePort();
+  const settings = startSettings();
   const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
-    execArgv: ['--expose-gc'],
+    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? settings.flags)],
     env: {
       ...process.env,
+      ...settings.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_PATH: dbPath,
@@ -273,8 +290,8 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
       const [m] = await once(child, 'message');
       return String(m).replace('profile-written ', '');
     },
-    memory: async (): Promise<Memory> => {
-      child.send('memory');
+    memory: async (kind?: 'regular'): Promise<Memory> => {
+      child.send(kind ? `memory:${kind}` : 'memory');
       const [m] = await once(child, 'message');
       return m as Memory;
     },
@@ -392,6 +409,12 @@ for (const incidents of SIZES) {
     const before = await server.memory();
     if (!process.env.BENCH_NO_PUBLISH) await server.waitLog(/Publicación completa en [^\n]*\(([\d.]+) s\)/);
     const wallMs = performance.now() - server.started;
+    // The server's closing GC (api/publish/publisher.ts), when it runs with --expose-gc as npm start does.
+    if (!process.env.BENCH_NO_PUBLISH)
+      await Promise.race([
+        server.waitLog(/memoria de la publicación completa devuelta/),
+        new Promise((r) => setTimeout(r, 10_000)),
+      ]);
     const after = await server.memory();
     // GET / while the server published (the last seconds): see 6 for the reference.
     if (runs('publish')) {
@@ -404,6 +427,8 @@ for (const incidents of SIZES) {
         'RSS antes / después de la publicación',
         `${before.rss.toFixed(0)} MB / ${after.rss.toFixed(0)} MB (tras GC ${after.afterGc.toFixed(0)} MB)`,
       );
+      line('  antes', describeMemory(before));
+      line('  después', describeMemory(after));
     }
 
     // 4. One update: time to its text on disk, files written.
@@ -437,12 +462,16 @@ for (const incidents of SIZES) {
       const ref = await referenceSoak(SOAK_WRITES);
       const grown = a.afterGc - b.afterGc;
       line(
-        `RSS en ${SOAK_WRITES.toLocaleString('es-MX')} escrituras (${s(ms)}, tras ${warmUpWrites(SOAK_WRITES)} de calentamiento)`,
+        `RSS en ${SOAK_WRITES.toLocaleString('es-MX')} escrituras (${s(ms)}, ${s(a.cpuMs - b.cpuMs)} CPU del servidor, tras ${warmUpWrites(SOAK_WRITES)} de calentamiento)`,
         `${b.rss.toFixed(0)} → ${a.rss.toFixed(0)} MB, tras GC ${b.afterGc.toFixed(0)} → ${a.afterGc.toFixed(0)} MB (${grown >= 0 ? '+' : ''}${grown.toFixed(0)} MB, ${((grown * 1024) / SOAK_WRITES).toFixed(1)} KB por escritura)`,
         `ref.: ${SOAK_WRITES.toLocaleString('es-MX')} inserciones directas con better-sqlite3 +${(ref.after.afterGc - ref.before.afterGc).toFixed(0)} MB`,
       );
       line('  antes', describeMemory(b));
       line('  después', describeMemory(a));
+      const growth = (from: number, to: number) =>
+        `${from.toFixed(0)} → ${to.toFixed(0)} MB (${to >= from ? '+' : ''}${(to - from).toFixed(0)} MB, ${(((to - from) * 1024) / SOAK_WRITES).toFixed(1)} KB por escritura)`;
+      line('  en reposo, sin GC forzado', growth(b.rss, a.rss));
+      line('  tras un GC de último recurso', growth(b.afterLastResortGc, a.afterLastResortGc));
       line('  tras GC cada décimo de las escrituras', curve.map((m) => m.toFixed(0)).join(' → ') + ' MB');
       line('  referencia antes / después', `${describeMemory(ref.before)} / ${describeMemory(ref.after)}`);
     }

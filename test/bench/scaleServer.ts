@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { activeBuild } from '../../api/paths.ts';
 import { useVendorBundle } from '../../api/vendor.ts';
 import { measureMemory } from './soak.ts';
@@ -37,9 +38,12 @@ process.on('message', async (message) => {
     process.send!(`profile-written ${file}`);
     return;
   }
-  if (message !== 'memory') return;
-  const memory = measureMemory();
+  // 'memory:regular': no last-resort GC (the soak's curve, read while it writes).
+  if (message !== 'memory' && message !== 'memory:regular') return;
+  const memory = measureMemory({ lastResort: message === 'memory' });
   process.send!({ ...memory, cpuMs: memory.cpuMs + childrenCpuMs() });
 });
+// `kill -USR2 <pid>` writes a heap snapshot (Chrome DevTools' Memory tab reads it) in the working directory.
+process.on('SIGUSR2', () => console.error(`instantánea del heap: ${writeHeapSnapshot()}`));
 useVendorBundle(activeBuild());
 await import('../../api/main.ts');

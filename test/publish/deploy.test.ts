@@ -19,8 +19,31 @@ describe('deploy/somnet-status.service', () => {
     expect(nginx).toMatch(new RegExp(`^\\s*root ${env.PUBLISH_DIR};$`, 'm'));
     expect(nginx).toMatch(new RegExp(`^\\s*server ${env.HOST}:${env.PORT};$`, 'm'));
     expect(env.HOST).toBe('127.0.0.1');
-    expect(unit).toMatch(/^ExecStart=\S*node api\/start\.ts$/m);
+    expect(unit).toMatch(/^ExecStart=\S*node (--\S+ )*api\/start\.ts$/m);
     expect(unit).toMatch(/^Restart=always$/m);
+  });
+
+  it('runs the server with the memory settings of npm start (the same Node.js flags and malloc arenas)', () => {
+    const start = (
+      JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
+    ).scripts.start;
+    const flags = (line: string) => /\bnode((?: --\S+)*) api\/start\.ts/.exec(line)?.[1].trim();
+    expect(flags(start)).toContain('--max-semi-space-size=');
+    expect(flags(/^ExecStart=(.*)$/m.exec(unit)![1])).toBe(flags(start));
+    expect(start).toContain(`MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${env.MALLOC_ARENA_MAX}}`);
+  });
+
+  it('bounds V8’s young generation at 16 MB with those flags, however much garbage a burst makes', () => {
+    const flags = /\bnode((?: --\S+)*) api\/start\.ts/.exec(unit)![1].trim().split(' ');
+    // Short-lived objects by the million, as a full publish's renders make: the new space grows to its maximum.
+    const burst = `let keep = []; for (let i = 0; i < 3e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 200000) keep = []; }
+      const space = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+      console.log(space.space_size);`;
+    const newSpaceMb = (args: string[]) =>
+      Number(spawnSync(process.execPath, [...args, '-e', burst], { encoding: 'utf8' }).stdout) / 1048576;
+    // Two semi-spaces of 8 MB: the burst reaches the bound and stays there (on a machine of a few GB
+    // Node 24's own bound is 2 × 64 MB).
+    expect(newSpaceMb(flags)).toBe(16);
   });
 
   it('sets values the server accepts, and they mean what nginx expects', () => {
