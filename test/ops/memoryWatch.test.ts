@@ -1,0 +1,55 @@
+// The server's memory watch (api/memory.ts, started by api/main.ts): after a burst of work V8
+// keeps the pages its collections emptied, and RSS stays up; once it has grown 16 MB the watch
+// gives them back with one last-resort GC and says so. A real Node process with npm start's
+// young generation, with and without --expose-gc (the flag npm start and the unit pass).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../api/paths.ts';
+
+const script = join(mkdtempSync(join(tmpdir(), 'somnet-memory-watch-')), 'burst.mjs');
+writeFileSync(
+  script,
+  `const { MemoryWatch } = await import(${JSON.stringify(join(projectRoot, 'api', 'memory.ts'))});
+const lines = [];
+const watch = new MemoryWatch((line) => lines.push(line));
+const quiet = watch.check();
+// A burst: objects that live long enough to reach the old generation, then die.
+let keep = [];
+for (let round = 0; round < 6; round++) {
+  keep = [];
+  for (let i = 0; i < 300_000; i++) keep.push({ n: i, s: 'entrada ' + i });
+}
+keep = null;
+const due = watch.check();
+const again = watch.check();
+console.log(JSON.stringify({ quiet: quiet ?? null, due: due ?? null, again: again ?? null, lines }));
+`,
+);
+const run = (flags: string[]) =>
+  JSON.parse(execFileSync(process.execPath, [...flags, script], { encoding: 'utf8' })) as {
+    quiet: null | object;
+    due: null | { beforeMb: number; afterMb: number; ms: number };
+    again: null | object;
+    lines: string[];
+  };
+
+describe('the memory watch', () => {
+  it('gives back what a burst left once RSS has grown, once, and says so', () => {
+    const { quiet, due, again, lines } = run(['--expose-gc', '--max-semi-space-size=8']);
+    expect(quiet).toBeNull();
+    expect(due).not.toBeNull();
+    expect(due!.beforeMb - due!.afterMb).toBeGreaterThan(16);
+    // What the process keeps after the GC is the new mark: no second GC right after.
+    expect(again).toBeNull();
+    expect(lines).toEqual([expect.stringMatching(/^Memoria: devuelta .*\(RSS \d+ → \d+ MB, GC de \d+ ms\)\.$/)]);
+  });
+
+  it('does nothing without --expose-gc', () => {
+    const { due, lines } = run(['--max-semi-space-size=8']);
+    expect(due).toBeNull();
+    expect(lines).toEqual([]);
+  });
+});
