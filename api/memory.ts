@@ -1,23 +1,58 @@
-// Memory V8 keeps after a burst of work: the pages its garbage collections empty stay resident
-// (a regular full GC does not return them, nor does idleness), so a server that wrote 10,000
-// updates read +89 MB of RSS at 20,000 incidents while what the writes keep is +5 MB. One
-// last-resort collection returns them; it needs --expose-gc, which npm start and the systemd unit
-// pass (package.json, deploy/somnet-status.service). Without the flag nothing here runs.
+// Memory the process keeps after a burst of work, in two places. V8: the pages its garbage
+// collections empty stay resident (a regular full GC does not return them, nor does idleness), so
+// a server that wrote 10,000 updates read +89 MB of RSS at 20,000 incidents while what the writes
+// keep is +5 MB; one last-resort collection returns them. It needs --expose-gc, which npm start
+// and the systemd unit pass (package.json, deploy/somnet-status.service); without the flag nothing
+// here runs. glibc's malloc: the Buffers a full publish receives from its render workers (tens of
+// thousands of pages, gone at the next GC) leave the main heap fragmented, and free() gives back
+// only its top: at 5,000 incidents the `[heap]` mapping grew 33 → 94 MB over a publish and kept
+// it all. malloc_trim(0) returns every free page inside it; it is called through koffi (an FFI
+// library with prebuilt binaries) where the C library is glibc, and skipped elsewhere.
+import { createRequire } from 'node:module';
 
 type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
 const MB = 1024 * 1024;
 
+type MallocTrim = (pad: number) => number;
+let mallocTrim: MallocTrim | null | undefined;
+
+/** glibc's malloc_trim, or null where the C library is another (musl, macOS) or koffi cannot load. */
+function loadMallocTrim(): MallocTrim | null {
+  if (mallocTrim !== undefined) return mallocTrim;
+  mallocTrim = null;
+  if (process.platform !== 'linux') return mallocTrim;
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    mallocTrim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)') as MallocTrim;
+  } catch {
+    // No glibc here: nothing to trim this way.
+  }
+  return mallocTrim;
+}
+
 /**
- * One last-resort garbage collection: V8 compacts every page and gives back the ones it kept
- * pooled. Returns how long it took (the event loop waits meanwhile), or undefined without
- * --expose-gc.
+ * Gives back to the system the free pages of malloc's heaps (every arena, not only the top of
+ * each), as glibc's malloc_trim(0) does. True when some were returned, false when none were,
+ * undefined where there is no glibc.
+ */
+export function trimMalloc(): boolean | undefined {
+  const trim = loadMallocTrim();
+  return trim ? trim(0) === 1 : undefined;
+}
+
+/**
+ * One last-resort garbage collection (V8 compacts every page and gives back the ones it kept
+ * pooled; the Buffers it finds dead are freed), then malloc's free pages go back too
+ * (`trimMalloc`). Returns how long both took (the event loop waits meanwhile), or undefined
+ * without --expose-gc.
  */
 export function releaseMemory(): number | undefined {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (!gc) return undefined;
   const started = performance.now();
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  trimMalloc();
   return performance.now() - started;
 }
 
