@@ -43,9 +43,9 @@ try {
 startIntakeWorker();
 // What loading the site and checking the database (quick_check reads every page) left behind
 // goes back before the server settles down.
-releaseMemory();
+releaseMemory(db);
 // Once a minute: the memory V8 kept after a burst of writes goes back once RSS has grown 16 MB.
-const memory = new MemoryWatch();
+const memory = new MemoryWatch(undefined, db);
 memory.start();
 const active = running.background.role === 'active';
 console.log(

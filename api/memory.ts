@@ -9,6 +9,7 @@
 // it all. malloc_trim(0) returns every free page inside it; it is called through koffi (an FFI
 // library with prebuilt binaries) where the C library is glibc, and skipped elsewhere.
 import { createRequire } from 'node:module';
+import type { Db } from '#db/client.ts';
 
 type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
 
@@ -43,15 +44,18 @@ export function trimMalloc(): boolean | undefined {
 
 /**
  * One last-resort garbage collection (V8 compacts every page and gives back the ones it kept
- * pooled; the Buffers it finds dead are freed), then malloc's free pages go back too
- * (`trimMalloc`). Returns how long both took (the event loop waits meanwhile), or undefined
- * without --expose-gc.
+ * pooled; the Buffers it finds dead are freed), then `db`'s SQLite page cache is emptied
+ * (`PRAGMA shrink_memory`: up to 16 MB once a full publish or the start-up quick_check has read
+ * the whole file; what requests need is read again from the OS's cache), then malloc's free
+ * pages go back too (`trimMalloc`). Returns how long it all took (the event loop waits
+ * meanwhile), or undefined without --expose-gc.
  */
-export function releaseMemory(): number | undefined {
+export function releaseMemory(db?: Db): number | undefined {
   const gc = (globalThis as { gc?: Gc }).gc;
   if (!gc) return undefined;
   const started = performance.now();
   gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  if (db?.$client.open) db.$client.pragma('shrink_memory');
   trimMalloc();
   return performance.now() - started;
 }
@@ -77,9 +81,12 @@ export class MemoryWatch {
   private mark = process.memoryUsage.rss();
   private timer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
+  private readonly db: Db | undefined;
 
-  constructor(log: (line: string) => void = (line) => console.log(line)) {
+  /** `db`: the connection whose page cache each return empties too. */
+  constructor(log: (line: string) => void = (line) => console.log(line), db?: Db) {
     this.log = log;
+    this.db = db;
   }
 
   /** One look: returns what was given back, or undefined when nothing was due (or no --expose-gc). */
@@ -89,7 +96,7 @@ export class MemoryWatch {
       this.mark = Math.min(this.mark, before);
       return undefined;
     }
-    const ms = releaseMemory();
+    const ms = releaseMemory(this.db);
     if (ms === undefined) return undefined;
     const after = process.memoryUsage.rss();
     this.mark = after;
