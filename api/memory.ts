@@ -9,6 +9,7 @@
 // it all. malloc_trim(0) returns every free page inside it; it is called through koffi (an FFI
 // library with prebuilt binaries) where the C library is glibc, and skipped elsewhere.
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import type { Db } from '#db/client.ts';
 
 type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
@@ -62,8 +63,19 @@ export function releaseMemory(db?: Db): number | undefined {
 
 /** RSS growth since the last return that makes the next check return memory. */
 export const MEMORY_RETURN_GROWTH_BYTES = 16 * MB;
-/** How often the server looks (a pause of tens of ms at most once in this time). */
+/**
+ * The longest a grown RSS waits while the server is busy (a pause of tens to a couple of hundred
+ * milliseconds at most once in this time, in the middle of a burst of writes).
+ */
 export const MEMORY_CHECK_MS = 60_000;
+/**
+ * How often the server looks. A look that finds RSS grown and the event loop quiet since the
+ * previous look (the burst over) returns memory at once: a burst of writes leaves its memory
+ * seconds after it ends, not up to a minute later.
+ */
+export const MEMORY_LOOK_MS = 5_000;
+/** The event loop's utilisation since the previous look below which the server counts as quiet. */
+const QUIET_UTILIZATION = 0.2;
 
 export interface MemoryReturn {
   beforeMb: number;
@@ -73,12 +85,15 @@ export interface MemoryReturn {
 
 /**
  * Watches the process's RSS and, once it has grown by MEMORY_RETURN_GROWTH_BYTES since the last
- * return, returns V8's emptied pages with one last-resort GC. What the process really keeps
- * becomes the new mark, so a heap that grows for good (a cache filling) costs one GC, not one a
- * minute.
+ * return, returns V8's emptied pages with one last-resort GC (and malloc's, and SQLite's page
+ * cache: `releaseMemory`): at the first look with the event loop quiet, or after
+ * MEMORY_CHECK_MS if it never is. What the process really keeps becomes the new mark, so a heap
+ * that grows for good (a cache filling) costs one GC, not one a minute.
  */
 export class MemoryWatch {
   private mark = process.memoryUsage.rss();
+  private lastReturn = performance.now();
+  private loop = performance.eventLoopUtilization();
   private timer: NodeJS.Timeout | undefined;
   private readonly log: (line: string) => void;
   private readonly db: Db | undefined;
@@ -92,14 +107,20 @@ export class MemoryWatch {
   /** One look: returns what was given back, or undefined when nothing was due (or no --expose-gc). */
   check(): MemoryReturn | undefined {
     const before = process.memoryUsage.rss();
+    const loop = performance.eventLoopUtilization();
+    const quiet = performance.eventLoopUtilization(loop, this.loop).utilization < QUIET_UTILIZATION;
+    this.loop = loop;
     if (before - this.mark < MEMORY_RETURN_GROWTH_BYTES) {
       this.mark = Math.min(this.mark, before);
       return undefined;
     }
+    if (!quiet && performance.now() - this.lastReturn < MEMORY_CHECK_MS) return undefined;
     const ms = releaseMemory(this.db);
     if (ms === undefined) return undefined;
     const after = process.memoryUsage.rss();
     this.mark = after;
+    this.lastReturn = performance.now();
+    this.loop = performance.eventLoopUtilization();
     const done = { beforeMb: before / MB, afterMb: after / MB, ms };
     this.log(
       `Memoria: devuelta la que V8 guardaba sin usar (RSS ${done.beforeMb.toFixed(0)} → ${done.afterMb.toFixed(0)} MB, GC de ${ms.toFixed(0)} ms).`,
@@ -107,7 +128,7 @@ export class MemoryWatch {
     return done;
   }
 
-  start(everyMs = MEMORY_CHECK_MS): void {
+  start(everyMs = MEMORY_LOOK_MS): void {
     if (!(globalThis as { gc?: Gc }).gc || this.timer) return;
     this.timer = setInterval(() => this.check(), everyMs);
     this.timer.unref();

@@ -14,6 +14,8 @@ writeFileSync(
   script,
   `const { MemoryWatch } = await import(${JSON.stringify(join(projectRoot, 'api', 'memory.ts'))});
 const lines = [];
+// As in the server: the event loop is running (before it starts, its utilisation reads 0).
+await new Promise((r) => setTimeout(r, 50));
 const watch = new MemoryWatch((line) => lines.push(line));
 const quiet = watch.check();
 // A burst: objects that live long enough to reach the old generation, then die.
@@ -23,23 +25,29 @@ for (let round = 0; round < 6; round++) {
   for (let i = 0; i < 300_000; i++) keep.push({ n: i, s: 'entrada ' + i });
 }
 keep = null;
+// Right after the burst the event loop was busy since the last look: a minute may pass first.
+const busy = watch.check();
+// A second without work (the burst is over): the next look returns the memory.
+await new Promise((r) => setTimeout(r, 1000));
 const due = watch.check();
 const again = watch.check();
-console.log(JSON.stringify({ quiet: quiet ?? null, due: due ?? null, again: again ?? null, lines }));
+console.log(JSON.stringify({ quiet: quiet ?? null, busy: busy ?? null, due: due ?? null, again: again ?? null, lines }));
 `,
 );
 const run = (flags: string[]) =>
   JSON.parse(execFileSync(process.execPath, [...flags, script], { encoding: 'utf8' })) as {
     quiet: null | object;
+    busy: null | object;
     due: null | { beforeMb: number; afterMb: number; ms: number };
     again: null | object;
     lines: string[];
   };
 
 describe('the memory watch', () => {
-  it('gives back what a burst left once RSS has grown, once, and says so', () => {
-    const { quiet, due, again, lines } = run(['--expose-gc', '--max-semi-space-size=8']);
+  it('gives back what a burst left once RSS has grown and the burst is over, once, and says so', () => {
+    const { quiet, busy, due, again, lines } = run(['--expose-gc', '--max-semi-space-size=8']);
     expect(quiet).toBeNull();
+    expect(busy).toBeNull();
     expect(due).not.toBeNull();
     expect(due!.beforeMb - due!.afterMb).toBeGreaterThan(16);
     // What the process keeps after the GC is the new mark: no second GC right after.
