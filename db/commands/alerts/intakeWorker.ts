@@ -2,8 +2,10 @@
 // names its group, digests its bytes, and, when the server asks, validates and normalises it whole
 // and packs it (./envelopes.ts `packEnvelope`). The server's event loop never parses the 2 MB body
 // nor holds its 5,000 objects: that parse and the garbage collections after it were what held
-// every request longest during a storm. Started by ./offload.ts; pure (no database).
+// every request longest during a storm. Started by ./offload.ts. Its one use of the database: the
+// WAL checkpoints of a large delivery (./offload.ts `WorkerCheckpoints`), through its own connection.
 import { parentPort } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { CommandError } from '../errors.ts';
 import { parseJsonObject } from '../input.ts';
 import { bodyDigest, envelopeGroup, packEnvelope, type EnvelopeFormat } from './envelopes.ts';
@@ -21,10 +23,26 @@ function refusal(id: number, err: unknown): WorkerReply {
   return { id, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** The worker's own connection to each database it checkpoints (one, in a server). */
+const connections = new Map<string, Database.Database>();
+
+function checkpoint(path: string): { busy: boolean; log: number; checkpointed: number } {
+  let sqlite = connections.get(path);
+  if (!sqlite) {
+    sqlite = new Database(path, { fileMustExist: true });
+    // It never waits for a lock: a checkpoint that finds one busy is tried again at the next slice.
+    sqlite.pragma('busy_timeout = 0');
+    connections.set(path, sqlite);
+  }
+  const [row] = sqlite.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
+  return { busy: row.busy !== 0, log: row.log, checkpointed: row.checkpointed };
+}
+
 port.on('message', (message: WorkerRequest) => {
   const { id } = message;
   try {
-    if (message.kind === 'read') {
+    if (message.kind === 'checkpoint') reply({ id, kind: 'checkpointed', ...checkpoint(message.path) });
+    else if (message.kind === 'read') {
       const bytes = typeof message.body !== 'string';
       // As the server's own c.req.text() decodes (a byte order mark dropped, bad bytes as U+FFFD).
       const text = bytes ? new TextDecoder().decode(message.body as ArrayBuffer) : (message.body as string);
