@@ -24,7 +24,8 @@ export type WorkerReply =
       /** The body as text, when it was sent as bytes (decoded there: the server only copies it). */
       text?: string;
     }
-  | { id: number; kind: 'packed'; group: PackedGroup }
+  /** `gzip`: the body's text, gzipped, as alert_delivery_bodies keeps a large one. */
+  | { id: number; kind: 'packed'; group: PackedGroup; gzip: ArrayBuffer }
   /** `PRAGMA wal_checkpoint(PASSIVE)`'s answer: frames in the WAL, and how many of them are now in the database file. */
   | { id: number; kind: 'checkpointed'; busy: boolean; log: number; checkpointed: number }
   | {
