@@ -50,9 +50,17 @@ function inFileAlone(db: Db, query: string): unknown {
   }
 }
 
+/** Waits until `ok`; a throw is a no for now (a copy of the file taken while the worker writes it). */
 const waitFor = async (what: string, ok: () => boolean, ms = 20_000) => {
   const until = Date.now() + ms;
-  while (!ok()) {
+  const yes = () => {
+    try {
+      return ok();
+    } catch {
+      return false;
+    }
+  };
+  while (!yes()) {
     if (Date.now() > until) throw new Error(`no llegó: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

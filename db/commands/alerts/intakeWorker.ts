@@ -24,17 +24,30 @@ function refusal(id: number, err: unknown): WorkerReply {
   return { id, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
-/** The worker's own connection to each database it checkpoints (one, in a server). */
-const connections = new Map<string, Database.Database>();
+/**
+ * The worker's own connection to each database it checkpoints (one, in a server), closed once it
+ * has not been used for CONNECTION_IDLE_MS: it is the server's only while a large group is applied.
+ */
+const connections = new Map<string, { sqlite: Database.Database; idle: NodeJS.Timeout }>();
+const CONNECTION_IDLE_MS = 2_000;
 
 function checkpoint(path: string): { busy: boolean; log: number; checkpointed: number } {
-  let sqlite = connections.get(path);
+  const open = connections.get(path);
+  clearTimeout(open?.idle);
+  let sqlite = open?.sqlite;
   if (!sqlite) {
     sqlite = new Database(path, { fileMustExist: true });
     // It never waits for a lock: a checkpoint that finds one busy is tried again at the next slice.
     sqlite.pragma('busy_timeout = 0');
-    connections.set(path, sqlite);
   }
+  const connection = sqlite;
+  const idle = setTimeout(() => {
+    connections.delete(path);
+    connection.close();
+  }, CONNECTION_IDLE_MS);
+  // The thread stays unreferenced while idle (./offload.ts): this timer must not keep a process alive either.
+  idle.unref();
+  connections.set(path, { sqlite, idle });
   const [row] = sqlite.pragma('wal_checkpoint(PASSIVE)') as Array<{ busy: number; log: number; checkpointed: number }>;
   return { busy: row.busy !== 0, log: row.log, checkpointed: row.checkpointed };
 }
