@@ -3,8 +3,9 @@
 // which the first storm must not wait for) or else by the first large body, then kept (an idle
 // thread costs some 20 MB of memory; Alertmanager resends the group every group_interval), never
 // keeping the process alive. A body is read there first (its group named, its bytes digested),
-// then either dropped (an unchanged resend, answered by the server) or validated whole and packed.
-// If the worker cannot run, the caller reads the body in process as before.
+// then either dropped (an unchanged resend, answered by the server) or validated whole, packed and
+// gzipped (as the body is stored). While a large group is applied it also checkpoints the WAL
+// (`WorkerCheckpoints`). If the worker cannot run, the caller reads the body in process as before.
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { CommandError, FieldError } from '../errors.ts';
