@@ -36,6 +36,12 @@ export interface PublisherOptions {
   /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
   staticFiles?: Map<string, CachedEntry>;
   now?: () => Date;
+  /**
+   * No other process writes to `dir` while this publisher does (`npm run export`): into an empty
+   * directory, new files are written without a temporary file and without asking the file system
+   * what is there (api/publish/files.ts, SnapshotDir).
+   */
+  exclusive?: boolean;
   /** A shell command run after each publish that changed files (PUBLISH_COMMAND). */
   command?: string;
   /**
@@ -217,7 +223,7 @@ export class Publisher {
   constructor(options: PublisherOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.snapshot = new SnapshotDir(options.dir);
+    this.snapshot = new SnapshotDir(options.dir, { exclusive: options.exclusive });
     this.snapshot.removeTemporaryFiles();
     this.cursor = changeCursor(options.db);
     this.cursorReadAt = this.now().getTime();

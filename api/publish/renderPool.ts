@@ -88,7 +88,7 @@ export class RenderPool {
       ...(options.entry ? { entry: options.entry } : {}),
     };
     const started: Array<Promise<void>> = [];
-    const script = fileURLToPath(new URL('./renderWorker.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./renderWorkerStart.ts', import.meta.url));
     for (let i = 0; i < options.size; i++) {
       // `advanced`: Buffers travel as bytes (structured clone), not as JSON arrays of numbers.
       const worker = fork(script, [], {
