@@ -226,9 +226,19 @@ export class SnapshotDir {
     return this.files ? this.files.has(name) : existsSync(join(this.dir, name));
   }
 
+  /** Directories of an exclusive snapshot known to exist (made by it): a new one is made before its first file, not after a failed open. */
+  private readonly dirs = new Set<string>();
+
   private writeFile(name: string, bytes: Buffer, mtimeSeconds: number): void {
     // A file of an exclusive directory that is not there yet: nobody can be reading it.
     const atomic = !this.files || this.files.has(name);
+    if (this.files) {
+      const dir = dirname(join(this.dir, name));
+      if (!this.dirs.has(dir)) {
+        mkdirPublic(dir);
+        this.dirs.add(dir);
+      }
+    }
     writeAtomically(join(this.dir, name), bytes, mtimeSeconds, atomic);
     this.files?.add(name);
   }
@@ -338,6 +348,7 @@ export class SnapshotDir {
       try {
         if (readdirSync(d).length > 0) break;
         rmdirSync(d);
+        this.dirs.delete(d);
       } catch {
         break;
       }

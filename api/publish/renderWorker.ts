@@ -7,6 +7,7 @@ import { openReader } from '#db/client.ts';
 import { forgetIncidents, keepIncidents } from '#db/queries/incidents.ts';
 import { catalogueKept, keepCatalogue } from '#db/queries/catalog.ts';
 import { forgetStatusHistory, keepStatusHistory } from '#db/queries/availability.ts';
+import { forgetFeedSnapshots, keepFeedSnapshots } from '#db/queries/feeds.ts';
 import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
@@ -93,8 +94,8 @@ let keptAt: unknown;
 
 /**
  * Begins a batch's read transaction. What the worker keeps across batches (the catalogue's rows,
- * every status event: db/queries/catalog.ts keepCatalogue, db/queries/availability.ts
- * keepStatusHistory) is read again only when another connection committed since it was read:
+ * every status event, the last feed snapshots: db/queries/catalog.ts keepCatalogue,
+ * db/queries/availability.ts keepStatusHistory, db/queries/feeds.ts keepFeedSnapshots) is read again only when another connection committed since it was read:
  * `PRAGMA data_version` is asked once the transaction's snapshot has begun, so a commit just
  * before it is seen (and one just after only costs a needless reload).
  */
@@ -106,6 +107,8 @@ function beginSnapshot(): void {
   keepCatalogue(db);
   forgetStatusHistory(db);
   keepStatusHistory(db);
+  forgetFeedSnapshots(db);
+  keepFeedSnapshots(db);
   keptAt = version;
 }
 

@@ -4,7 +4,6 @@
 // A feed is a list of `FeedEntry`, built by one function per source: incidents give one entry
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
-import { createHash } from 'node:crypto';
 import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
@@ -239,11 +238,7 @@ export function sortEntries(entries: FeedEntry[]): FeedEntry[] {
   );
 }
 
-/**
- * The feed's document. `fragments: false` has the library write every item again instead of
- * reusing the XML it wrote for the same entry before (the same bytes: a test compares them).
- */
-export function renderFeed(doc: FeedDocument, format: FeedFormat, options: { fragments?: boolean } = {}): string {
+export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
   const entries = sortEntries(doc.entries)
     .slice(0, doc.limit ?? 100)
     .map((e) => ({
@@ -253,21 +248,8 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat, options: { fra
       contentHtml: stripControlCharacters(e.contentHtml),
       categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
     }));
-  if (format === 'json') {
-    const feed = newFeed(doc, format);
-    for (const e of entries) feed.addItem(feedItem(e, format));
-    return jsonFeed11(feed.json1(), doc, entries);
-  }
-  const xml =
-    (options.fragments === false ? undefined : assembledXml(doc, format, entries)) ??
-    writeXml(newFeed(doc, format, entries), format);
-  const resolved = resolvePlaceholders(xml);
-  return format === 'atom' ? withAtomLanguage(resolved) : resolved;
-}
-
-/** The `feed` document of a feed, with `entries` as its items. */
-function newFeed(doc: FeedDocument, format: FeedFormat, entries: FeedEntry[] = []): Feed {
-  const markup = format !== 'json' ? escapeMarkup : (text: string) => text;
+  const xml = format !== 'json';
+  const markup = xml ? escapeMarkup : (text: string) => text;
   const feed = new Feed({
     id: `${doc.selfBase}.atom`,
     title: markup(stripControlCharacters(doc.title)),
@@ -281,101 +263,27 @@ function newFeed(doc: FeedDocument, format: FeedFormat, entries: FeedEntry[] = [
     feedLinks: { rss: `${doc.selfBase}.rss`, atom: `${doc.selfBase}.atom`, json: `${doc.selfBase}.json` },
     docs: 'https://www.rssboard.org/rss-specification',
   });
-  for (const e of entries) feed.addItem(feedItem(e, format));
-  return feed;
-}
-
-/** One entry as a `feed` item of the format. */
-function feedItem(e: FeedEntry, format: FeedFormat): Item {
-  const xml = format !== 'json';
-  const markup = xml ? escapeMarkup : (text: string) => text;
   const cdata = xml ? splitCdataEnds : (text: string) => text;
-  return {
-    // Atom's title is declared type="html": its text must be escaped HTML. RSS and JSON carry plain text.
-    title: cdata(format === 'atom' ? escapeHtml(e.title) : e.title),
-    id: e.id,
-    link: e.link,
-    date: e.updated,
-    published: e.published,
-    // Readers render RSS <description> and Atom's type="html" summary as HTML: both get the
-    // text escaped, so `<b>` in an incident body reads as `<b>`. JSON Feed's summary is plain text.
-    description: cdata(format === 'json' ? e.summary : escapeHtml(e.summary)),
-    content: cdata(e.contentHtml),
-    author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
-    category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),
-  };
-}
-
-/** The library's XML (placeholders not resolved yet). */
-function writeXml(feed: Feed, format: 'rss' | 'atom'): string {
-  return format === 'rss' ? feed.rss2() : feed.atom1();
-}
-
-/**
- * Each entry's XML as the library writes it inside a document, by format and by the item's
- * content (a SHA-1 of it), so that an entry listed by many feeds (an incident update is in its
- * components' feeds, their areas' feeds and the page's feed) is written by the XML writer once:
- * a full publish renders the feeds of every component and area, hundreds of documents with
- * mostly the same entries (measured at 20,000 incidents and 200 components: most of the feeds'
- * CPU time was the XML writer). The least recently used go past FRAGMENTS_KEPT.
- */
-const fragments = new Map<string, string>();
-const FRAGMENTS_KEPT = 10_000;
-
-/** Where the item of a one-item document starts and ends: the line of its opening tag to its closing tag. */
-const ITEM_TAGS = { rss: ['<item>', '</item>'], atom: ['<entry>', '</entry>'] } as const;
-
-/**
- * The document written from each entry's XML fragment (cached) between the head and tail of the
- * document, byte for byte what the library writes for all the items at once (a test renders
- * every feed both ways). The head and tail are those of a one-item document of this feed; each
- * new fragment is cut out of its own one-item document, which must have that same head and tail
- * (an entry without content would not: the namespaces it needs differ), or undefined: the
- * caller writes the whole document in one go.
- */
-function assembledXml(doc: FeedDocument, format: 'rss' | 'atom', entries: FeedEntry[]): string | undefined {
-  if (entries.length === 0) return undefined;
-  // The head and tail: those of a document of one short item (with content, as every entry has).
-  const frame = split(doc, format, { title: 'x', id: doc.link, link: doc.link, date: doc.updated, content: 'x' });
-  if (!frame) return undefined;
-  const parts: string[] = [];
   for (const e of entries) {
-    const item = feedItem(e, format);
-    const key = `${format}:${createHash('sha1').update(JSON.stringify(item)).digest('base64')}`;
-    let fragment = fragments.get(key);
-    // Most recently used last.
-    if (fragment !== undefined) fragments.delete(key);
-    else {
-      const own = split(doc, format, item);
-      if (!own || own.head !== frame.head || own.tail !== frame.tail) return undefined;
-      fragment = own.fragment;
-    }
-    fragments.set(key, fragment);
-    if (fragments.size > FRAGMENTS_KEPT) fragments.delete(fragments.keys().next().value!);
-    parts.push(fragment);
+    const item: Item = {
+      // Atom's title is declared type="html": its text must be escaped HTML. RSS and JSON carry plain text.
+      title: cdata(format === 'atom' ? escapeHtml(e.title) : e.title),
+      id: e.id,
+      link: e.link,
+      date: e.updated,
+      published: e.published,
+      // Readers render RSS <description> and Atom's type="html" summary as HTML: both get the
+      // text escaped, so `<b>` in an incident body reads as `<b>`. JSON Feed's summary is plain text.
+      description: cdata(format === 'json' ? e.summary : escapeHtml(e.summary)),
+      content: cdata(e.contentHtml),
+      author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
+      category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),
+    };
+    feed.addItem(item);
   }
-  return frame.head + parts.join('') + frame.tail;
-}
-
-/** A one-item document of the feed cut into the text before its item, the item's, and the text after. */
-function split(
-  doc: FeedDocument,
-  format: 'rss' | 'atom',
-  item: Item,
-): { head: string; fragment: string; tail: string } | undefined {
-  const [open, close] = ITEM_TAGS[format];
-  const feed = newFeed(doc, format);
-  feed.addItem(item);
-  const one = writeXml(feed, format);
-  const opened = one.indexOf(open);
-  const start = one.lastIndexOf('\n', opened);
-  const end = one.lastIndexOf(close);
-  if (opened < 0 || start < 0 || end < opened) return undefined;
-  return {
-    head: one.slice(0, start),
-    fragment: one.slice(start, end + close.length),
-    tail: one.slice(end + close.length),
-  };
+  if (format === 'rss') return resolvePlaceholders(feed.rss2());
+  if (format === 'atom') return withAtomLanguage(resolvePlaceholders(feed.atom1()));
+  return jsonFeed11(feed.json1(), doc, entries);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import type { Db } from '#db/client.ts';
 import {
   componentCatalogue,
   feedScopeFor,
@@ -17,23 +16,11 @@ import {
   maintenanceFeedEntries,
   renderFeed,
   reportFeedEntries,
-  type FeedDocument,
   type FeedFormat,
 } from '../render/feeds.ts';
 import { serveCached } from '../http.ts';
 
 const formats: FeedFormat[] = ['rss', 'atom', 'json'];
-
-/** What a scope's feeds show, in every format: its incidents' updates and reports and its maintenance notices. */
-export function feedDocument(db: Db, scope: FeedScope, publicUrl: string): FeedDocument {
-  const snapshot = feedSnapshot(db, scope);
-  const entries = [
-    ...incidentFeedEntries(snapshot.incidents, publicUrl),
-    ...reportFeedEntries(snapshot.incidents, snapshot.reports, publicUrl),
-    ...maintenanceFeedEntries(snapshot.maintenances, publicUrl),
-  ];
-  return { ...feedDocumentFor(scope, publicUrl), updated: snapshot.lastModified, entries };
-}
 
 /**
  * Public feeds: `/feed.rss|atom|json` for the whole page, `/componentes/:slug/feed.*` for a
@@ -57,11 +44,17 @@ export function feedRoutes(deps: AppDeps) {
             headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
           };
         }
-        const doc = feedDocument(deps.db, scope, deps.config.publicUrl);
-        const body = renderFeed(doc, format);
+        const snapshot = feedSnapshot(deps.db, scope);
+        const doc = feedDocumentFor(scope, deps.config.publicUrl);
+        const entries = [
+          ...incidentFeedEntries(snapshot.incidents, deps.config.publicUrl),
+          ...reportFeedEntries(snapshot.incidents, snapshot.reports, deps.config.publicUrl),
+          ...maintenanceFeedEntries(snapshot.maintenances, deps.config.publicUrl),
+        ];
+        const body = renderFeed({ ...doc, updated: snapshot.lastModified, entries }, format);
         return {
           body,
-          lastModified: doc.updated,
+          lastModified: snapshot.lastModified,
           headers: {
             'content-type': FEED_CONTENT_TYPES[format],
             'cache-control': PUBLIC_CACHE_CONTROL,
