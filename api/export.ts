@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { activeBuild } from './paths.ts';
 import { loadConfigOrExit } from './config.ts';
-import { useVendorBundle } from './vendor.ts';
+import { useCompileCache, useVendorBundle } from './vendor.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -25,8 +25,9 @@ try {
 } catch (err) {
   fail(`No se pudo construir el sitio: ${(err as Error).message}`);
 }
-// drizzle-orm from the build's bundle, as `npm start` loads it (api/vendor.ts): nothing imported
-// above loads it, everything below does.
+// drizzle-orm from the build's bundle, as `npm start` loads it, and V8's compiled code kept in the
+// build folder (api/vendor.ts): nothing imported above loads either, everything below does.
+useCompileCache(activeBuild());
 useVendorBundle(activeBuild());
 const { SnapshotDir, SnapshotDirError } = await import('./publish/files.ts');
 try {
