@@ -44,7 +44,7 @@ startIntakeWorker();
 // What loading the site and checking the database (quick_check reads every page) left behind
 // goes back before the server settles down.
 releaseMemory(db);
-// Once a minute: the memory V8 kept after a burst of writes goes back once RSS has grown 16 MB.
+// Every 5 s: once RSS has grown 16 MB, the memory a burst of writes left goes back (when it is over).
 const memory = new MemoryWatch(undefined, db);
 memory.start();
 const active = running.background.role === 'active';
