@@ -8,7 +8,6 @@ import { SnapshotDirError } from './publish/files.ts';
 import { describeHolder } from './background.ts';
 import { startIntakeWorker } from '#db/commands/alerts/index.ts';
 import { MemoryWatch } from './memory.ts';
-import { warmWritePath } from './warmUp.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -42,8 +41,6 @@ try {
 }
 // Large alert groups are read by a worker thread: loaded now, not when the first storm arrives.
 startIntakeWorker();
-// The notifying write's validators and audience, once, off the first outage's POST (api/warmUp.ts).
-setTimeout(() => warmWritePath(db), 100).unref();
 // Once a minute: the memory V8 kept after a burst of writes goes back once RSS has grown 16 MB.
 const memory = new MemoryWatch();
 memory.start();
