@@ -86,6 +86,18 @@ export function runCommand<T>(db: Db, fn: (tx: Db) => T): T {
   return result;
 }
 
+/**
+ * Where the database's writes stand, as this connection sees them: the same mark twice means
+ * nothing was written in between, by this connection (`total_changes()`, the rows it changed) or
+ * by any other (`data_version`, which moves when another connection commits; a checkpoint does
+ * not move it). Lets a command decide in one turn of the event loop and write in the next only
+ * if nothing changed meanwhile.
+ */
+export function writeMark(db: Db): string {
+  const changes = db.$client.prepare('SELECT total_changes()').pluck().get() as number;
+  return `${changes}:${db.$client.pragma('data_version', { simple: true }) as number}`;
+}
+
 /** True when a write failed only because another connection held the write lock. */
 export function isDatabaseBusy(err: unknown): boolean {
   return sqliteFailure(err) === 'busy' || (err instanceof CommandError && err.code === 'database_busy');

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { and, asc, desc, eq, inArray, isNull, min, ne, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client.ts';
@@ -388,6 +389,11 @@ export interface AlertDeliveryView {
   timesReceived: number;
 }
 
+/** A stored delivery's body as received: its text, or its gzip (a large group's, see alertDeliveryBodies). */
+export function deliveryBodyText(stored: { body: string; gzip: Buffer | null }): string {
+  return stored.gzip ? gunzipSync(stored.gzip).toString('utf8') : stored.body;
+}
+
 /** The most recent webhooks as received (raw bodies), newest first. */
 export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
   return db
@@ -396,6 +402,7 @@ export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
       format: alertDeliveries.format,
       sender: alertDeliveries.sender,
       body: alertDeliveryBodies.body,
+      gzip: alertDeliveryBodies.gzip,
       alertCount: alertDeliveries.alertCount,
       outcome: alertDeliveries.outcome,
       receivedAt: alertDeliveries.receivedAt,
@@ -407,7 +414,11 @@ export function recentAlertDeliveries(db: Db, limit = 20): AlertDeliveryView[] {
     .orderBy(desc(alertDeliveries.lastReceivedAt), desc(alertDeliveries.id))
     .limit(limit)
     .all()
-    .map((d) => ({ ...d, outcome: JSON.parse(d.outcome) }));
+    .map(({ gzip, ...d }) => ({
+      ...d,
+      body: deliveryBodyText({ body: d.body, gzip }),
+      outcome: JSON.parse(d.outcome),
+    }));
 }
 
 /** Counts for the dashboard: what needs a person's eye. */

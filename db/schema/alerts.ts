@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { sqliteTable, text, integer, index } from 'drizzle-orm/sqlite-core';
+import { sqliteTable, text, integer, index, blob } from 'drizzle-orm/sqlite-core';
 import {
   alertEffects,
   alertFormats,
@@ -59,12 +59,19 @@ export const alertDeliveries = sqliteTable(
   ],
 );
 
-/** The body of each delivery as received, written once (see `alertDeliveries`). */
+/**
+ * The body of each delivery as received, written once (see `alertDeliveries`): as text, or, for a
+ * large group read by the intake worker, gzipped there (`gzip`, with `body` empty). A 2 MB body
+ * written as text took the server's event loop some 20–40 ms (SQLite writing 500 pages to the
+ * WAL); its gzip is some 20 times smaller. Read it through `deliveryBodyText`
+ * (db/queries/alerts.ts): the text as received either way.
+ */
 export const alertDeliveryBodies = sqliteTable('alert_delivery_bodies', {
   deliveryId: integer('delivery_id')
     .primaryKey()
     .references(() => alertDeliveries.id, { onDelete: 'cascade' }),
   body: text('body').notNull(),
+  gzip: blob('gzip', { mode: 'buffer' }),
 });
 
 /**

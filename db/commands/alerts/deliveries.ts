@@ -107,7 +107,14 @@ export function recordDelivery(
     })
     .returning({ id: alertDeliveries.id })
     .get();
-  db.insert(alertDeliveryBodies).values({ deliveryId: row.id, body: delivery.rawBody }).run();
+  const { gzipBody } = delivery;
+  db.insert(alertDeliveryBodies)
+    .values(
+      gzipBody
+        ? { deliveryId: row.id, body: '', gzip: Buffer.from(gzipBody.buffer, gzipBody.byteOffset, gzipBody.byteLength) }
+        : { deliveryId: row.id, body: delivery.rawBody },
+    )
+    .run();
   return { id: row.id, duplicate: false, cursor: 0, progress: emptyProgress(), appliedElsewhere: false };
 }
 
@@ -137,6 +144,7 @@ export function stalledDeliveries(db: Db, now: Date) {
       applier: alertDeliveries.applier,
       applierUntil: alertDeliveries.applierUntil,
       body: alertDeliveryBodies.body,
+      gzip: alertDeliveryBodies.gzip,
     })
     .from(alertDeliveries)
     .innerJoin(alertDeliveryBodies, eq(alertDeliveryBodies.deliveryId, alertDeliveries.id))

@@ -1,12 +1,13 @@
 // Alert intake from monitoring (Alertmanager, Grafana, generic senders), in one file per job:
 //   envelopes.ts   Alertmanager's and Grafana's schema, an alert normalised to one IncomingAlert, packed groups
 //   intake.ts      the generic shape's schema; the entry points (a large body read by the worker)
-//   offload.ts     the intake worker (intakeWorker.ts): large bodies parsed and validated off the event loop
+//   offload.ts     the intake worker (intakeWorker.ts): large bodies parsed, validated and gzipped off the
+//                  event loop; the WAL checkpointed there while a large group is applied
 //   evaluate.ts    what the NOC's rules make of one alert (components, status, mode, template)
 //   receive.ts     a delivery applied (large ones in slices), through db/domain/alerts.ts `alertTransition`
 //   groups.ts      alert groups as last applied: an unchanged resend is one comparison
 //   episodes.ts    the alerts table: an episode read as domain types, a transition written
-//   reconciler.ts  component status following the alerts that hold it
+//   reconciler.ts  component status following the alerts that hold it (decided, or planned a turn ahead)
 //   drafts.ts      a firing alert linked to an open incident, or a draft opened or joined
 //   deliveries.ts  the webhooks as received, deduplicated; the sender as the audit's actor
 //   settle.ts      what the clock makes due: damping settles, ended maintenances release alerts

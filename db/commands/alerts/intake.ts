@@ -3,6 +3,7 @@
 // and becomes the same `IncomingAlert`, which ./receive.ts applies. A payload is accepted or
 // refused as a whole; a refused one writes nothing. A large group's body is read, validated and
 // normalised off the event loop, by the intake worker (./offload.ts).
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Db } from '../../client.ts';
 import type { AlertFormat } from '../../enums.ts';
@@ -85,6 +86,8 @@ export interface Delivery {
   source: string;
   receiver: string | null;
   rawBody: string;
+  /** `rawBody` gzipped by the intake worker (a large group): stored so, the event loop never writes 2 MB. */
+  gzipBody?: Uint8Array;
   /** In memory, or packed by the intake worker (a large group), read a slice at a time. */
   alerts: DeliveryAlerts;
   /** Alertmanager's and Grafana's group: an unchanged resend of it costs one comparison (./groups.ts). */
@@ -226,6 +229,7 @@ async function packed(format: EnvelopeFormat, body: OffloadedBody, rawBody: stri
     source: format,
     receiver: group.receiver,
     rawBody,
+    gzipBody: new Uint8Array(checked.gzip),
     alerts: new PackedAlerts(group),
     groupKey: group.groupKey,
     noticeDigest: group.noticeDigest,
@@ -304,12 +308,15 @@ export function receiveGrafanaWebhook(
  */
 export async function resumeDelivery(
   db: Db,
-  stored: { format: string; body: string; tokenName: string | null },
+  stored: { format: string; body: string; gzip?: Buffer | null; tokenName: string | null },
   ctx: IntakeContext,
 ): Promise<IntakeResult | null> {
   if (stored.format !== 'alertmanager' && stored.format !== 'grafana') return null;
-  const { format, body: rawBody } = stored;
-  const body = await offload(format, rawBody);
+  const { format } = stored;
+  // A gzipped body goes to the worker as the bytes it was (the worker decodes them).
+  const received = stored.gzip ? new Uint8Array(gunzipSync(stored.gzip)) : stored.body;
+  const body = await offload(format, received);
+  const rawBody = body?.text ?? (typeof received === 'string' ? received : new TextDecoder().decode(received));
   const delivery =
     (body && (await packed(format, body, rawBody))) ??
     (await validateEnvelope(

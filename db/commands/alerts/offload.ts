@@ -3,15 +3,18 @@
 // which the first storm must not wait for) or else by the first large body, then kept (an idle
 // thread costs some 20 MB of memory; Alertmanager resends the group every group_interval), never
 // keeping the process alive. A body is read there first (its group named, its bytes digested),
-// then either dropped (an unchanged resend, answered by the server) or validated whole and packed.
-// If the worker cannot run, the caller reads the body in process as before.
+// then either dropped (an unchanged resend, answered by the server) or validated whole, packed and
+// gzipped (as the body is stored). While a large group is applied it also checkpoints the WAL
+// (`WorkerCheckpoints`). If the worker cannot run, the caller reads the body in process as before.
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 import type { CommandError, FieldError } from '../errors.ts';
 import type { EnvelopeFormat, PackedGroup } from './envelopes.ts';
 
 export type WorkerRequest =
   | { id: number; kind: 'read'; format: EnvelopeFormat; body: string | ArrayBuffer }
-  | { id: number; kind: 'validate' | 'drop' };
+  | { id: number; kind: 'validate' | 'drop' }
+  | { id: number; kind: 'checkpoint'; path: string };
 
 export type WorkerReply =
   | {
@@ -22,7 +25,10 @@ export type WorkerReply =
       /** The body as text, when it was sent as bytes (decoded there: the server only copies it). */
       text?: string;
     }
-  | { id: number; kind: 'packed'; group: PackedGroup }
+  /** `gzip`: the body's text, gzipped, as alert_delivery_bodies keeps a large one. */
+  | { id: number; kind: 'packed'; group: PackedGroup; gzip: ArrayBuffer }
+  /** `PRAGMA wal_checkpoint(PASSIVE)`'s answer: frames in the WAL, and how many of them are now in the database file. */
+  | { id: number; kind: 'checkpointed'; busy: boolean; log: number; checkpointed: number }
   | {
       id: number;
       kind: 'refused';
@@ -128,4 +134,85 @@ export async function readInWorker(
       asked = true;
     },
   };
+}
+
+/**
+ * Copies what the WAL holds into the database file from the intake worker's own connection
+ * (`PRAGMA wal_checkpoint(PASSIVE)`: it waits for no reader and no writer, and the server's
+ * connection keeps writing meanwhile). The reply, or a failure as the worker words it.
+ */
+export async function checkpointInWorker(
+  path: string,
+): Promise<Extract<WorkerReply, { kind: 'checkpointed' | 'failed' | 'refused' }>> {
+  let thread: Worker;
+  try {
+    thread = started();
+  } catch (err) {
+    return { id: -1, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+  }
+  return (await ask({ id: ++nextId, kind: 'checkpoint', path }, thread)) as Extract<
+    WorkerReply,
+    { kind: 'checkpointed' | 'failed' | 'refused' }
+  >;
+}
+
+/** At most this often during a large delivery (some 2 MB of WAL at a storm's pace), one at a time. */
+export const WORKER_CHECKPOINT_MS = 200;
+
+/**
+ * While a large delivery is applied, the WAL is copied into the database file by the intake
+ * worker instead of by the server's connection. SQLite checkpoints on the commit that takes the
+ * WAL past 1,000 pages, in the connection that commits: a storm's 5,000 alerts, their audit rows
+ * and its 2 MB body took the WAL past it three or four times, each time a slice's commit copying
+ * 4 MB and syncing the file on the event loop. Here the connection's automatic checkpoint is off
+ * from `start` to `end` (which restores it and asks for a last copy); `afterSlice` asks the worker
+ * for a checkpoint at most every WORKER_CHECKPOINT_MS, never two at once. A database in memory,
+ * or a worker that cannot run, keeps SQLite's own checkpoints (the worker's failure turns them back on).
+ */
+export class WorkerCheckpoints {
+  private readonly sqlite: Database.Database;
+  private readonly previous: number | null;
+  private running: Promise<unknown> | null = null;
+  private last = 0;
+
+  constructor(sqlite: Database.Database) {
+    this.sqlite = sqlite;
+    this.previous = sqlite.memory ? null : (sqlite.pragma('wal_autocheckpoint', { simple: true }) as number);
+    if (this.previous !== null && this.previous > 0) sqlite.pragma('wal_autocheckpoint = 0');
+  }
+
+  private failed = false;
+
+  private get active(): boolean {
+    return this.previous !== null && this.previous > 0 && !this.failed;
+  }
+
+  private request(): void {
+    if (this.running || !this.active) return;
+    this.last = Date.now();
+    const running = checkpointInWorker(this.sqlite.name).then((reply) => {
+      // The worker could not: SQLite's own checkpoints again, for the rest of this delivery.
+      if (reply.kind !== 'checkpointed') {
+        this.restore();
+        this.failed = true;
+      }
+      if (this.running === running) this.running = null;
+    });
+    this.running = running;
+  }
+
+  private restore(): void {
+    if (this.active && this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${this.previous}`);
+  }
+
+  /** A slice committed: a checkpoint, unless one runs or the last was less than WORKER_CHECKPOINT_MS ago. */
+  afterSlice(): void {
+    if (Date.now() - this.last >= WORKER_CHECKPOINT_MS) this.request();
+  }
+
+  /** The delivery is over (applied, or it threw): SQLite's own checkpoints again, after a last copy by the worker. */
+  end(): void {
+    this.restore();
+    if (this.sqlite.open) this.request();
+  }
 }

@@ -25,7 +25,7 @@ import { componentHolders, type ComponentHolder } from '../../queries/holders.ts
 import { alerts } from '../../schema/index.ts';
 import { noteChange, recordAudits, type Actor } from '../audit.ts';
 import { bulkInsert } from '../bulkInsert.ts';
-import { runCommand } from '../transaction.ts';
+import { runCommand, writeMark } from '../transaction.ts';
 import {
   alertActor,
   recordDelivery,
@@ -50,7 +50,8 @@ import {
 } from './groups.ts';
 import { alertCount, uniqueOf, type IncomingAlert } from './envelopes.ts';
 import type { Delivery, IntakeContext } from './intake.ts';
-import { StatusReconciler } from './reconciler.ts';
+import { WorkerCheckpoints } from './offload.ts';
+import { applyStatusPlan, StatusReconciler, type PlannedStatus } from './reconciler.ts';
 
 export type { AlertChange };
 
@@ -270,7 +271,32 @@ function applyAlerts(
   recordAudits(db, audits);
 }
 
-/** The end of a delivery: component status follows its alerts, the outcome is recorded, the group remembered. */
+/** The component changes a delivery's end calls for, decided before its transaction, and the writes they assume. */
+interface FinishPlan {
+  mark: string;
+  changes: PlannedStatus[];
+}
+
+/**
+ * The reads of a large delivery's end, in a turn of their own (the holding alerts of the whole
+ * table, each touched component's events): its last transaction then only writes. Null when the
+ * reconciler cannot plan it (a component changed twice) or something was written meanwhile.
+ */
+function planFinish(db: Db, rules: Rules, applied: Applied, now: Date): FinishPlan | null {
+  const mark = writeMark(db);
+  const planner = new StatusReconciler(db, now, rules.holders, { plan: true });
+  for (const id of applied.fired) planner.fire(id);
+  for (const id of applied.touched) planner.follow(id);
+  if (planner.unplannable || writeMark(db) !== mark) return null;
+  return { mark, changes: planner.planned };
+}
+
+/**
+ * The end of a delivery: component status follows its alerts, the outcome is recorded, the group
+ * remembered. With a plan made in an earlier turn and nothing written since, its changes are
+ * written as planned (the same ones: the reconciler reads only what was not written meanwhile);
+ * otherwise the reconciler decides here.
+ */
 function finishDelivery(
   db: Db,
   delivery: Delivery,
@@ -278,10 +304,14 @@ function finishDelivery(
   rules: Rules,
   applied: Applied,
   now: Date,
+  plan: FinishPlan | null = null,
 ): void {
-  const reconciler = new StatusReconciler(db, now, rules.holders);
-  for (const id of applied.fired) reconciler.fire(id);
-  for (const id of applied.touched) reconciler.follow(id);
+  if (plan && writeMark(db) === plan.mark) applyStatusPlan(db, now, plan.changes);
+  else {
+    const reconciler = new StatusReconciler(db, now, rules.holders);
+    for (const id of applied.fired) reconciler.fire(id);
+    for (const id of applied.touched) reconciler.follow(id);
+  }
   if (!recorded.duplicate) recordOutcome(db, recorded.id, applied.outcome);
   const key = groupKeyOf(delivery.format, delivery.receiver, delivery.groupKey);
   if (key)
@@ -378,6 +408,21 @@ export async function receiveInSlices(
 }
 
 async function applySliced(db: Db, delivery: Delivery, ctx: IntakeContext & { applier?: string }) {
+  // The WAL is copied into the file by the intake worker while this delivery is applied.
+  const checkpoints = new WorkerCheckpoints(db.$client);
+  try {
+    return await applySlices(db, delivery, ctx, checkpoints);
+  } finally {
+    checkpoints.end();
+  }
+}
+
+async function applySlices(
+  db: Db,
+  delivery: Delivery,
+  ctx: IntakeContext & { applier?: string },
+  checkpoints: WorkerCheckpoints,
+): Promise<IntakeResult> {
   const actor = alertActor(delivery);
   const all = uniqueOf(delivery.alerts);
   const recorded = runCommand(db, () => recordDelivery(db, delivery, ctx, { sliced: true, applier: ctx.applier }));
@@ -401,6 +446,7 @@ async function applySliced(db: Db, delivery: Delivery, ctx: IntakeContext & { ap
       applyAlerts(db, delivery, all.slice(cursor, next), recorded.id, rules, applied, linker, actor, ctx.now);
       if (!recorded.duplicate) recordSlice(db, recorded.id, next, applied.progress(), now);
     });
+    checkpoints.afterSlice();
     // Sized by the CPU it took, not the wall time: on a machine shared with other processes the
     // wall time counts the moments the process was not running, and slices shrunk by it only
     // multiplied their fixed cost (the transaction, the recorded cursor) without freeing the loop.
@@ -410,7 +456,10 @@ async function applySliced(db: Db, delivery: Delivery, ctx: IntakeContext & { ap
     size = Math.max(MIN_SLICE, Math.min(ALERT_SLICE, Math.round(((next - cursor) * SLICE_BUDGET_MS) / took)));
     cursor = next;
   }
+  // The end's reads in one turn, its writes (what the public sees change) in the next.
   await yieldToRequests();
-  runCommand(db, () => finishDelivery(db, delivery, recorded, rules, applied, ctx.now));
+  const plan = planFinish(db, rules, applied, ctx.now);
+  await yieldToRequests();
+  runCommand(db, () => finishDelivery(db, delivery, recorded, rules, applied, ctx.now, plan));
   return { deliveryId: recorded.id, duplicate: recorded.duplicate, alerts: applied.alerts };
 }

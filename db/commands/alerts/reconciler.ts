@@ -13,6 +13,14 @@ import { contribution } from './episodes.ts';
 
 type Target = { status: FaultStatus; alertId: string; startsAt: Date };
 
+/** A status change a planning reconciler decided (`{ plan: true }`), written later by `applyStatusPlan`. */
+export interface PlannedStatus {
+  component: { id: string; status: ComponentStatus };
+  to: ComponentStatus;
+  alertId: string | null;
+  effectiveAt: Date;
+}
+
 /** Component id → the worst status its holding alerts impose, and the alert that imposes it. */
 function alertTargets(db: Db): Map<string, Target> {
   const targets = new Map<string, Target>();
@@ -50,11 +58,45 @@ export class StatusReconciler {
   private readonly holders: ReadonlyMap<string, readonly ComponentHolder[]>;
   private targets: Map<string, Target> | undefined;
   readonly changed: Array<{ componentId: string; from: ComponentStatus; to: ComponentStatus }> = [];
+  /** Planning only: nothing is written, each change is kept here, and later reads see it as written. */
+  private readonly planning: boolean;
+  readonly planned: PlannedStatus[] = [];
+  /**
+   * A plan that would have to read one of its own changes (a component changed twice): the
+   * caller decides inside its transaction instead.
+   */
+  unplannable = false;
 
-  constructor(db: Db, now: Date, holders: ReadonlyMap<string, readonly ComponentHolder[]>) {
+  constructor(
+    db: Db,
+    now: Date,
+    holders: ReadonlyMap<string, readonly ComponentHolder[]>,
+    options: { plan?: boolean } = {},
+  ) {
     this.db = db;
     this.now = now;
     this.holders = holders;
+    this.planning = options.plan ?? false;
+  }
+
+  private plannedFor(componentId: string): PlannedStatus | undefined {
+    return this.planning ? this.planned.find((p) => p.component.id === componentId) : undefined;
+  }
+
+  /** The component's status as stored (or as a planned change leaves it). */
+  private statusOf(componentId: string): { id: string; status: ComponentStatus } | undefined {
+    const planned = this.plannedFor(componentId);
+    if (planned) return { id: componentId, status: planned.to };
+    return this.db
+      .select({ id: components.id, status: components.status })
+      .from(components)
+      .where(eq(components.id, componentId))
+      .get();
+  }
+
+  /** Who set the component's status last: a planned change is an alert's. */
+  private lastCause(componentId: string) {
+    return this.plannedFor(componentId) ? 'alert' : lastStatusEvent(this.db, componentId)?.causeKind;
   }
 
   private target(componentId: string) {
@@ -95,8 +137,10 @@ export class StatusReconciler {
   }
 
   private set(component: { id: string; status: ComponentStatus }, to: ComponentStatus, alertId: string | null) {
+    if (this.planning && this.plannedFor(component.id)) this.unplannable = true;
     const effectiveAt = this.effectiveAt(component.id, to, component.status);
-    setComponentStatus(this.db, component, to, this.now, { kind: 'alert', id: alertId }, effectiveAt);
+    if (this.planning) this.planned.push({ component: { ...component }, to, alertId, effectiveAt });
+    else setComponentStatus(this.db, component, to, this.now, { kind: 'alert', id: alertId }, effectiveAt);
     this.changed.push({ componentId: component.id, from: component.status, to });
   }
 
@@ -104,9 +148,9 @@ export class StatusReconciler {
   fire(componentId: string): void {
     const target = this.target(componentId);
     if (!target || this.underMaintenance(componentId)) return;
-    const component = this.db.select().from(components).where(eq(components.id, componentId)).get();
+    const component = this.statusOf(componentId);
     if (!component || component.status === target.status) return;
-    const owner = lastStatusEvent(this.db, componentId)?.causeKind;
+    const owner = this.lastCause(componentId);
     if (
       owner === 'alert' ||
       component.status === 'operational' ||
@@ -122,16 +166,12 @@ export class StatusReconciler {
   followPlan(
     componentId: string,
   ): { component: { id: string; status: ComponentStatus }; desired: ComponentStatus; alertId: string | null } | null {
-    const component = this.db
-      .select({ id: components.id, status: components.status })
-      .from(components)
-      .where(eq(components.id, componentId))
-      .get();
+    const component = this.statusOf(componentId);
     if (!component) return null;
     const target = this.target(componentId);
     const desired: ComponentStatus = target?.status ?? 'operational';
     if (component.status === desired) return null;
-    if (lastStatusEvent(this.db, componentId)?.causeKind !== 'alert') return null;
+    if (this.lastCause(componentId) !== 'alert') return null;
     if (this.underMaintenance(componentId)) return null;
     if (!target && openIncidentHolding(this.holders, [componentId])) return null;
     return { component, desired, alertId: target?.alertId ?? null };
@@ -155,4 +195,10 @@ export class StatusReconciler {
       .filter((c) => this.followPlan(c.id) !== null)
       .map((c) => c.id);
   }
+}
+
+/** Writes the changes a planning reconciler decided, as it would have written them itself. */
+export function applyStatusPlan(db: Db, now: Date, planned: readonly PlannedStatus[]): void {
+  for (const { component, to, alertId, effectiveAt } of planned)
+    setComponentStatus(db, component, to, now, { kind: 'alert', id: alertId }, effectiveAt);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `alert_delivery_bodies` ADD `gzip` blob;
