@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { activeBuild } from './paths.ts';
 import { loadConfigOrExit } from './config.ts';
-import { SnapshotDir, SnapshotDirError } from './publish/files.ts';
+import { useCompileCache, useVendorBundle } from './vendor.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -19,21 +19,25 @@ const config = loadConfigOrExit();
 if (config.databasePath !== ':memory:' && !existsSync(config.databasePath))
   fail(`No existe la base de datos ${config.databasePath}: indique DATABASE_PATH o arranque el servidor una vez.`);
 const dir = resolve(target);
-try {
-  new SnapshotDir(dir);
-} catch (err) {
-  fail(err instanceof SnapshotDirError ? err.message : `No se puede escribir en ${dir}: ${(err as Error).message}`);
-}
-// Loaded once the arguments are known good: a mistake is answered at once.
 const { ensureBuilt } = await import('./build.ts');
-const { openDatabase } = await import('#db/client.ts');
-const { Publisher } = await import('./publish/publisher.ts');
-const { loadSite } = await import('./server.ts');
 try {
   await ensureBuilt({ quiet: true });
 } catch (err) {
   fail(`No se pudo construir el sitio: ${(err as Error).message}`);
 }
+// drizzle-orm from the build's bundle, as `npm start` loads it, and V8's compiled code kept in the
+// build folder (api/vendor.ts): nothing imported above loads either, everything below does.
+useCompileCache(activeBuild());
+useVendorBundle(activeBuild());
+const { SnapshotDir, SnapshotDirError } = await import('./publish/files.ts');
+try {
+  new SnapshotDir(dir);
+} catch (err) {
+  fail(err instanceof SnapshotDirError ? err.message : `No se puede escribir en ${dir}: ${(err as Error).message}`);
+}
+const { openDatabase } = await import('#db/client.ts');
+const { Publisher } = await import('./publish/publisher.ts');
+const { loadSite } = await import('./server.ts');
 const db = openDatabase(config.databasePath);
 const { deps, renderPublic } = await loadSite({ db, config });
 // Recorded in the manifest, so a server of the same build can take over the directory without publishing it again.
@@ -49,6 +53,8 @@ const publisher = new Publisher({
   },
   staticFiles: deps.staticFiles,
   origin,
+  // Nothing else writes to DIR meanwhile: an empty one is filled without temporary files.
+  exclusive: true,
   log: (line) => console.error(line),
 });
 const report = await publisher.publishAll();

@@ -5,7 +5,7 @@
 // and the server process resolves `drizzle-orm*` there (module.registerHooks). Tests and the
 // CLI keep loading drizzle-orm from node_modules; the bundle is the same code.
 import { existsSync, mkdirSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { enableCompileCache, registerHooks } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildLayout, projectRoot } from './paths.ts';
@@ -42,6 +42,17 @@ export async function bundleVendor(build: string): Promise<void> {
 
 export function vendorIsBuilt(build: string): boolean {
   return Object.values(vendoredEntries).every((out) => existsSync(join(buildLayout.vendorDir(build), `${out}.mjs`)));
+}
+
+/**
+ * Keeps V8's compiled code of the modules this process loads in the build folder, for the next
+ * process of the same build (Node checks each entry against its source). Measured on the loaded
+ * 2-core machine, loading the site took 0.7 CPU-s with it against 1.1–1.2 s without: each
+ * `npm run export` starts three processes, a full publish two. A build folder that cannot be
+ * written to only goes without.
+ */
+export function useCompileCache(build: string | undefined): void {
+  if (build) enableCompileCache(join(build, 'compile-cache'));
 }
 
 /** Resolves drizzle-orm imports of this process to the bundle of `build` (when it was built). */

@@ -2,17 +2,20 @@
 // atomically so that a reader (nginx, a sync to a CDN) sees the old bytes or the new ones, never
 // half a file.
 import {
+  closeSync,
   existsSync,
   chmodSync,
+  fchmodSync,
+  futimesSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
   statSync,
-  utimesSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { chmod, rename, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -127,18 +130,42 @@ function mkdirPublic(dir: string): void {
 }
 
 /**
- * Writes `bytes` to `file` through a temporary file in the same directory and a rename(2),
- * with the given modification time: nginx derives Last-Modified and its ETag (mtime and size)
- * from it.
+ * Writes `bytes` to `name` (a file of a directory that exists) with the given modification time,
+ * readable by nginx whatever the service's umask (0077 keeps the database private): one open,
+ * write, fchmod, futimes and close, no lookup of the path but the open's.
  */
-function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number): void {
-  const temp = join(dirname(file), `.tmp-${process.pid}-${++tempCounter}`);
+function writeFileAt(name: string, bytes: Buffer, mtimeSeconds: number): void {
+  const fd = openSync(name, 'w', PUBLIC_FILE_MODE);
   try {
-    writeFileSync(temp, bytes);
-    // Readable by nginx whatever the service's umask (0077 keeps the database private).
-    chmodSync(temp, PUBLIC_FILE_MODE);
-    utimesSync(temp, mtimeSeconds, mtimeSeconds);
-    renameSync(temp, file);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+    fchmodSync(fd, PUBLIC_FILE_MODE);
+    futimesSync(fd, mtimeSeconds, mtimeSeconds);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether a failed call failed because the directory is not there (yet, or any more). */
+const missingDirectory = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Writes `bytes` to `file` with the given modification time (nginx derives Last-Modified and its
+ * ETag, mtime and size, from it). `atomic`: through a temporary file in the same directory and a
+ * rename(2), so a reader sees the old bytes or the new ones; without it (a file nobody can be
+ * reading: a new file of an export into an empty directory) straight to its name. The directory
+ * is created (readable by nginx) only when the first attempt finds it missing: no mkdir per file.
+ */
+function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number, atomic = true): void {
+  const temp = atomic ? join(dirname(file), `.tmp-${process.pid}-${++tempCounter}`) : file;
+  try {
+    try {
+      writeFileAt(temp, bytes, mtimeSeconds);
+    } catch (err) {
+      if (!missingDirectory(err)) throw err;
+      mkdirPublic(dirname(file));
+      writeFileAt(temp, bytes, mtimeSeconds);
+    }
+    if (atomic) renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
@@ -178,12 +205,21 @@ export class SnapshotDir {
   private published = new Map<string, string>();
   /** As recorded by the last publish into this directory. */
   readonly origin: SnapshotOrigin = {};
+  /**
+   * The files in the directory, when this object alone writes to it and it started empty (an
+   * export into a new directory): which files exist is known without asking the file system, and
+   * a new file is written straight to its name (nobody reads it before the export ends).
+   * Otherwise undefined: a server's directory is read by nginx and may have been written by
+   * another server of the same database before this one took over the publishing.
+   */
+  private readonly files: Set<string> | undefined;
 
   /**
    * Opens (creating it if missing) a directory for the snapshot. A directory that is neither
    * empty nor a snapshot is refused, so a typo cannot make the server delete someone's files.
+   * `exclusive`: no other process writes to it meanwhile (`npm run export`).
    */
-  constructor(dir: string) {
+  constructor(dir: string, options: { exclusive?: boolean } = {}) {
     this.dir = dir;
     mkdirPublic(dir);
     const manifest = join(dir, MANIFEST);
@@ -199,6 +235,35 @@ export class SnapshotDir {
         `${dir} no está vacío y no contiene una publicación anterior (${MANIFEST}); indique un directorio vacío o nuevo.`,
       );
     }
+    this.files =
+      options.exclusive && this.published.size === 0 && readdirSync(dir).length === 0 ? new Set() : undefined;
+  }
+
+  /** Whether the file (relative to the directory) is there. */
+  private exists(name: string): boolean {
+    return this.files ? this.files.has(name) : existsSync(join(this.dir, name));
+  }
+
+  /** Directories of an exclusive snapshot known to exist (made by it): a new one is made before its first file, not after a failed open. */
+  private readonly dirs = new Set<string>();
+
+  private writeFile(name: string, bytes: Buffer, mtimeSeconds: number): void {
+    // A file of an exclusive directory that is not there yet: nobody can be reading it.
+    const atomic = !this.files || this.files.has(name);
+    if (this.files) {
+      const dir = dirname(join(this.dir, name));
+      if (!this.dirs.has(dir)) {
+        mkdirPublic(dir);
+        this.dirs.add(dir);
+      }
+    }
+    writeAtomically(join(this.dir, name), bytes, mtimeSeconds, atomic);
+    this.files?.add(name);
+  }
+
+  private removeFile(name: string): void {
+    rmSync(join(this.dir, name), { force: true });
+    this.files?.delete(name);
   }
 
   get paths(): string[] {
@@ -221,19 +286,17 @@ export class SnapshotDir {
    */
   write(path: string, entry: CachedEntry, nowSeconds: number, compression: Compression = 'hot'): boolean {
     const name = fileFor(path);
-    const file = join(this.dir, name);
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = compression === 'hot';
     const gzipOnly = gzipOnlyFile(name, compressible, compression);
     // The file a reader gets: the plain one, or the .gz alone of a history page.
-    const served = gzipOnly ? file + '.gz' : file;
-    const exists = existsSync(served);
+    const served = gzipOnly ? name + '.gz' : name;
+    const exists = this.exists(served);
     if (this.published.get(path) === entry.etag && exists) return false;
-    const previous = exists ? served : existsSync(file) ? file : existsSync(file + '.gz') ? file + '.gz' : undefined;
+    const previous = exists ? served : this.exists(name) ? name : this.exists(name + '.gz') ? name + '.gz' : undefined;
     const mtimeSeconds = previous
-      ? Math.max(nowSeconds, Math.floor(statSync(previous).mtimeMs / 1000) + 1)
+      ? Math.max(nowSeconds, Math.floor(statSync(join(this.dir, previous)).mtimeMs / 1000) + 1)
       : nowSeconds;
-    mkdirPublic(dirname(file));
     // Compressed forms first: a reader that takes the .gz (gzip_static) never gets bytes
     // older than the plain file it would have got.
     for (const [suffix, bytes] of [
@@ -241,21 +304,21 @@ export class SnapshotDir {
       ['.br', compressible && hot ? entry.br : null],
     ] as const) {
       if (bytes) {
-        writeAtomically(file + suffix, bytes, mtimeSeconds);
+        this.writeFile(name + suffix, bytes, mtimeSeconds);
         this.noteChanged(name + suffix);
-      } else if (existsSync(file + suffix)) {
-        rmSync(file + suffix, { force: true });
+      } else if (this.exists(name + suffix)) {
+        this.removeFile(name + suffix);
         this.noteRemoved(name + suffix);
       }
     }
     if (gzipOnly) {
       // Its .gz is in place: the plain file of an earlier (hot) version goes.
-      if (existsSync(file)) {
-        rmSync(file, { force: true });
+      if (this.exists(name)) {
+        this.removeFile(name);
         this.noteRemoved(name);
       }
     } else {
-      writeAtomically(file, entry.body, mtimeSeconds);
+      this.writeFile(name, entry.body, mtimeSeconds);
       this.noteChanged(name);
     }
     this.published.set(path, entry.etag);
@@ -266,8 +329,8 @@ export class SnapshotDir {
   etagOnDisk(path: string): string | undefined {
     const etag = this.published.get(path);
     if (etag === undefined) return undefined;
-    const file = join(this.dir, fileFor(path));
-    return existsSync(file) || existsSync(file + '.gz') ? etag : undefined;
+    const name = fileFor(path);
+    return this.exists(name) || this.exists(name + '.gz') ? etag : undefined;
   }
 
   private noteChanged(name: string): void {
@@ -293,8 +356,8 @@ export class SnapshotDir {
     const name = fileFor(path);
     const file = join(this.dir, name);
     for (const suffix of ['', '.gz', '.br']) {
-      if (!existsSync(file + suffix)) continue;
-      rmSync(file + suffix, { force: true });
+      if (!this.exists(name + suffix)) continue;
+      this.removeFile(name + suffix);
       this.noteRemoved(name + suffix);
     }
     this.published.delete(path);
@@ -303,6 +366,7 @@ export class SnapshotDir {
       try {
         if (readdirSync(d).length > 0) break;
         rmdirSync(d);
+        this.dirs.delete(d);
       } catch {
         break;
       }

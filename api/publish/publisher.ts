@@ -15,7 +15,7 @@ import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
 import { compressedForSnapshot, fileFor, SnapshotDir, type Compression } from './files.ts';
-import { defaultPoolSize, RenderPool, type RenderPoolOptions } from './renderPool.ts';
+import { affinityOf, defaultPoolSize, RenderPool, type RenderPoolOptions } from './renderPool.ts';
 import type { RenderResult } from './renderWorker.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
 import { releaseMemory } from '../memory.ts';
@@ -37,6 +37,12 @@ export interface PublisherOptions {
   /** The build's client files (assets under /_astro/, prerendered pages), published as they are. */
   staticFiles?: Map<string, CachedEntry>;
   now?: () => Date;
+  /**
+   * No other process writes to `dir` while this publisher does (`npm run export`): into an empty
+   * directory, new files are written without a temporary file and without asking the file system
+   * what is there (api/publish/files.ts, SnapshotDir).
+   */
+  exclusive?: boolean;
   /** A shell command run after each publish that changed files (PUBLISH_COMMAND). */
   command?: string;
   /**
@@ -159,6 +165,30 @@ function isHistory(path: string, timely: ReadonlyMap<string, unknown>): boolean 
 }
 
 /**
+ * The paths in the same order, except that those with the same affinity (a component's RSS,
+ * Atom and JSON feeds: api/publish/renderPool.ts, affinityOf) follow each other from the first
+ * one's place: one render worker renders them in a row and reads their incidents once.
+ */
+function together(paths: string[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const path of paths) {
+    const key = affinityOf(path);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(path);
+    else groups.set(key, [path]);
+  }
+  if (groups.size === 0) return paths;
+  const out: string[] = [];
+  for (const path of paths) {
+    const key = affinityOf(path);
+    if (key === undefined) out.push(path);
+    else if (groups.get(key)![0] === path) out.push(...groups.get(key)!);
+  }
+  return out;
+}
+
+/**
  * How far the files are current, for /metrics and /healthz (api/metrics/state.ts): every change
  * after `through` is not published yet; `readAt` is when `through` was read from the change log
  * (so such a change committed after it), `at` when that publish finished.
@@ -218,7 +248,7 @@ export class Publisher {
   constructor(options: PublisherOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.snapshot = new SnapshotDir(options.dir);
+    this.snapshot = new SnapshotDir(options.dir, { exclusive: options.exclusive });
     this.snapshot.removeTemporaryFiles();
     this.cursor = changeCursor(options.db);
     this.cursorReadAt = this.now().getTime();
@@ -255,7 +285,7 @@ export class Publisher {
 
   private newBacklog(): Backlog {
     const now = this.now();
-    const queue = [...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()];
+    const queue = together([...stalePaths(everything(), 'quarter-hour', this.options.db, now).keys()]);
     this.startPool(queue.length);
     return {
       queue,

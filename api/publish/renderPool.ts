@@ -44,6 +44,18 @@ export function incidentOfPage(path: string): string | undefined {
   return INCIDENT_PAGE.exec(path)?.[1];
 }
 
+const SCOPE_FEED = /^\/componentes\/([a-z0-9-]+)\/feed\.(?:rss|atom|json)$/;
+
+/**
+ * What a path shares with the paths next to it in a full publish's queue: the three feeds of a
+ * component or area (api/publish/publisher.ts puts them together) read the same incidents, which
+ * a worker keeps for the next one (db/queries/feeds.ts, keepFeedSnapshots). The pool sends such
+ * paths to the worker that got the previous one.
+ */
+export function affinityOf(path: string): string | undefined {
+  return SCOPE_FEED.exec(path)?.[1];
+}
+
 /**
  * A larger young generation than V8's default (16 MB): loading the site allocates a few hundred
  * megabytes of short-lived objects (type stripping, module records), and each scavenge copies
@@ -61,6 +73,8 @@ interface RenderWorker {
   busy: number;
   /** Tasks not sent yet: they go as one message once BATCH are there, or at the next turn of the event loop. */
   pending: RenderTask[];
+  /** affinityOf the last path sent to it. */
+  affinity?: string;
 }
 
 /** What the pool sends a worker: its settings first, then batches of paths. */
@@ -88,7 +102,7 @@ export class RenderPool {
       ...(options.entry ? { entry: options.entry } : {}),
     };
     const started: Array<Promise<void>> = [];
-    const script = fileURLToPath(new URL('./renderWorker.ts', import.meta.url));
+    const script = fileURLToPath(new URL('./renderWorkerStart.ts', import.meta.url));
     for (let i = 0; i < options.size; i++) {
       // `advanced`: Buffers travel as bytes (structured clone), not as JSON arrays of numbers.
       const worker = fork(script, [], {
@@ -156,7 +170,11 @@ export class RenderPool {
   render(task: Omit<RenderTask, 'id'>): Promise<RenderResult> {
     const id = ++this.nextId;
     if (this.failed) return Promise.resolve({ id, kind: 'error', message: this.failed.message });
-    const thread = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const affinity = affinityOf(task.path);
+    const thread =
+      (affinity !== undefined && this.workers.find((t) => t.affinity === affinity && t.busy < DEPTH * BATCH)) ||
+      this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    thread.affinity = affinity;
     const alone = incidentOfPage(task.path) === undefined;
     const weight = alone ? BATCH : 1;
     thread.busy += weight;

@@ -5,6 +5,9 @@
 // rendering takes other cores, not its event loop. Its settings come as the first message.
 import { openReader } from '#db/client.ts';
 import { forgetIncidents, keepIncidents } from '#db/queries/incidents.ts';
+import { catalogueKept, keepCatalogue } from '#db/queries/catalog.ts';
+import { forgetStatusHistory, keepStatusHistory } from '#db/queries/availability.ts';
+import { forgetFeedSnapshots, keepFeedSnapshots } from '#db/queries/feeds.ts';
 import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
@@ -58,6 +61,8 @@ const { renderPublic } = await loadSite({
 });
 // The parent gone (killed, crashed): nothing left to render for.
 process.on('disconnect', () => process.exit(0));
+// Ended by the pool: exit as a process does (a --cpu-prof profile is written, for one).
+process.on('SIGTERM', () => process.exit(0));
 
 async function renderOne(task: RenderTask): Promise<RenderResult> {
   clock = task.now;
@@ -82,6 +87,31 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
   }
 }
 
+const startRead = db.$client.prepare('SELECT 1 FROM sqlite_schema LIMIT 1');
+const dataVersion = db.$client.prepare('PRAGMA data_version').pluck();
+/** PRAGMA data_version when what is kept across batches was read. */
+let keptAt: unknown;
+
+/**
+ * Begins a batch's read transaction. What the worker keeps across batches (the catalogue's rows,
+ * every status event, the last feed snapshots: db/queries/catalog.ts keepCatalogue,
+ * db/queries/availability.ts keepStatusHistory, db/queries/feeds.ts keepFeedSnapshots) is read again only when another connection committed since it was read:
+ * `PRAGMA data_version` is asked once the transaction's snapshot has begun, so a commit just
+ * before it is seen (and one just after only costs a needless reload).
+ */
+function beginSnapshot(): void {
+  db.$client.exec('BEGIN');
+  startRead.get();
+  const version = dataVersion.get();
+  if (version === keptAt && catalogueKept(db)) return;
+  keepCatalogue(db);
+  forgetStatusHistory(db);
+  keepStatusHistory(db);
+  forgetFeedSnapshots(db);
+  keepFeedSnapshots(db);
+  keptAt = version;
+}
+
 /**
  * A batch in one read transaction (one snapshot of the database), its incidents loaded together
  * beforehand: a few queries for the batch instead of several per page (db/queries/incidents.ts,
@@ -90,7 +120,7 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
 async function renderBatch(batch: RenderTask[]): Promise<void> {
   const incidentIds = batch.flatMap((t) => incidentOfPage(t.path) ?? []);
   let done = 0;
-  db.$client.exec('BEGIN');
+  beginSnapshot();
   try {
     if (incidentIds.length > 0) keepIncidents(db, incidentIds);
     for (const task of batch) {

@@ -43,6 +43,10 @@ export interface Catalogue {
 
 /** The whole catalogue in display order, with each group's worst status. */
 export function componentCatalogue(db: Db): Catalogue {
+  // A render worker's snapshot (keepCatalogue): from memory, as `catalogueOf` answers. A full
+  // publish asks for the whole catalogue twice per feed of each of hundreds of components.
+  const kept = keptCatalogues.get(db);
+  if (kept) return assemble(byPosition(kept.groups), byPosition(kept.components));
   const groupRows = db
     .select()
     .from(componentGroups)
@@ -109,7 +113,7 @@ const keptCatalogues = new WeakMap<Db, { components: ComponentRow[]; groups: Gro
 const byId = <T extends { id: string }>(rows: T[]) => rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
 /**
- * Keeps the catalogue's rows in memory, so that `catalogueOf` answers without a query until
+ * Keeps the catalogue's rows in memory, so that `catalogueOf` and `componentCatalogue` answer without a query until
  * `forgetCatalogue`: for a render worker's batch of history pages, read in one transaction (one
  * snapshot), never for a connection that writes.
  */
@@ -122,6 +126,11 @@ export function keepCatalogue(db: Db): void {
 
 export function forgetCatalogue(db: Db): void {
   keptCatalogues.delete(db);
+}
+
+/** Whether `keepCatalogue` holds the catalogue's rows for this connection. */
+export function catalogueKept(db: Db): boolean {
+  return keptCatalogues.has(db);
 }
 
 type GroupRow = typeof componentGroups.$inferSelect;

@@ -51,12 +51,39 @@ export function scopeComponentIds(scope: FeedScope, catalogue: Catalogue): strin
  * The incidents a feed lists: the `limit` most recent by start, restricted to those affecting
  * the scope's components (a group feed covers its components).
  */
-export function feedSnapshot(
-  db: Db,
-  scope: FeedScope,
-  limit = 50,
-  catalogue: Catalogue = componentCatalogue(db),
-): FeedSnapshot {
+export function feedSnapshot(db: Db, scope: FeedScope, limit = 50, catalogue?: Catalogue): FeedSnapshot {
+  const kept = keptSnapshots.get(db);
+  const key = `${scope.kind === 'page' ? 'page' : scope.kind === 'group' ? scope.group.id : scope.component.id}:${limit}`;
+  const found = kept?.get(key);
+  if (found && !catalogue) return found;
+  const snapshot = readFeedSnapshot(db, scope, limit, catalogue ?? componentCatalogue(db));
+  if (kept && !catalogue) {
+    kept.set(key, snapshot);
+    if (kept.size > FEED_SNAPSHOTS_KEPT) kept.delete(kept.keys().next().value!);
+  }
+  return snapshot;
+}
+
+/**
+ * Connections that keep the last few feed snapshots (keepFeedSnapshots): a scope's RSS, Atom and
+ * JSON feeds, rendered one after the other by a render worker, read its incidents once.
+ */
+const keptSnapshots = new WeakMap<Db, Map<string, FeedSnapshot>>();
+const FEED_SNAPSHOTS_KEPT = 4;
+
+/**
+ * Keeps the latest feed snapshots until `forgetFeedSnapshots`: for a render worker that reads one
+ * unchanging snapshot of the database; never for a connection that writes.
+ */
+export function keepFeedSnapshots(db: Db): void {
+  keptSnapshots.set(db, new Map());
+}
+
+export function forgetFeedSnapshots(db: Db): void {
+  keptSnapshots.delete(db);
+}
+
+function readFeedSnapshot(db: Db, scope: FeedScope, limit: number, catalogue: Catalogue): FeedSnapshot {
   let rows;
   if (scope.kind === 'page') {
     rows = db

@@ -9,7 +9,14 @@ import {
   type IncidentStatus,
 } from '../enums.ts';
 import { incidentComponents, incidents, incidentUpdates, incidentUpdateTransitions } from '../schema/index.ts';
-import { catalogueOf, forgetCatalogue, keepCatalogue, type Catalogue, type ComponentView } from './catalog.ts';
+import {
+  catalogueKept,
+  catalogueOf,
+  forgetCatalogue,
+  keepCatalogue,
+  type Catalogue,
+  type ComponentView,
+} from './catalog.ts';
 import { chunked, groupBy } from './batch.ts';
 
 export interface TransitionView {
@@ -147,6 +154,8 @@ export function incidentDetail(db: Db, id: string): IncidentView | null {
 }
 
 const keptIncidents = new WeakMap<Db, Map<string, IncidentView>>();
+/** Connections whose catalogue `keepIncidents` kept (and `forgetIncidents` forgets): not one kept before it. */
+const keptCatalogueFor = new WeakSet<Db>();
 
 /**
  * Loads many incidents at once (a few queries for all of them, against several per page) and
@@ -155,14 +164,17 @@ const keptIncidents = new WeakMap<Db, Map<string, IncidentView>>();
  * transaction (one snapshot); never for a connection that writes.
  */
 export function keepIncidents(db: Db, ids: readonly string[]): void {
-  keepCatalogue(db);
+  if (!catalogueKept(db)) {
+    keepCatalogue(db);
+    keptCatalogueFor.add(db);
+  }
   const rows = chunked([...ids], (part) => db.select().from(incidents).where(inArray(incidents.id, part)).all());
   keptIncidents.set(db, new Map(hydrate(db, rows).map((view) => [view.id, view])));
 }
 
 export function forgetIncidents(db: Db): void {
   keptIncidents.delete(db);
-  forgetCatalogue(db);
+  if (keptCatalogueFor.delete(db)) forgetCatalogue(db);
 }
 
 /** Open incidents, worst impact first, then newest. */

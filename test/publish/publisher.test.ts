@@ -1,7 +1,16 @@
 // PUBLISH_DIR: the running server writes the public site there and keeps it current — after
 // every committed write (debounced), from another process's writes too, and when time alone
 // changes a page — replacing files atomically, each with its .gz and .br.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -390,5 +399,58 @@ describe('the snapshot manifest', () => {
     expect(reopened.origin).toEqual({ build: 'b1', publicUrl: 'https://status.somnet.com.mx', cursor });
     for (const i of [0, 4_999, 5_000, 10_000, count - 1])
       expect(reopened.etagOnDisk(`/incidentes/${i}`)).toBe(makeEntry(200, `incidente "${i}"`, {}).etag);
+  });
+});
+
+describe('an exclusive snapshot directory (npm run export)', () => {
+  it('writes, replaces and removes the same files as a shared one, without temporary files, and takes the same bytes', async () => {
+    const listing = (dir: string) => {
+      const out = new Map<string, string>();
+      const walk = (d: string) => {
+        for (const entry of readdirSync(d, { withFileTypes: true })) {
+          const full = join(d, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else {
+            const s = statSync(full);
+            out.set(
+              full.slice(dir.length + 1),
+              `${(s.mode & 0o777).toString(8)} ${Math.floor(s.mtimeMs / 1000)} ${readFileSync(full).toString('base64')}`,
+            );
+          }
+        }
+      };
+      walk(dir);
+      return out;
+    };
+    const root = mkdtempSync(join(tmpdir(), 'somnet-exclusive-'));
+    const shared = new SnapshotDir(join(root, 'shared'));
+    const exclusive = new SnapshotDir(join(root, 'exclusive'), { exclusive: true });
+    const page = (text: string) => makeEntry(200, `<p>${text}</p>`.repeat(200), { 'content-type': 'text/html' });
+    const second = Math.floor(Date.now() / 1000);
+    for (const snapshot of [shared, exclusive]) {
+      // New files (in new directories), a small one, a page replaced within its second and
+      // stored as history (.gz alone), a path removed with its directory.
+      expect(snapshot.write('/incidentes/a', page('abierto'), second)).toBe(true);
+      expect(snapshot.write('/incidentes/b', page('resuelto'), second, 'history')).toBe(true);
+      expect(snapshot.write('/status.txt', makeEntry(200, 'ok', { 'content-type': 'text/plain' }), second)).toBe(true);
+      expect(snapshot.write('/incidentes/a', page('abierto'), second)).toBe(false);
+      expect(snapshot.write('/incidentes/a', page('resuelto ya'), second, 'history')).toBe(true);
+      snapshot.remove('/incidentes/b');
+      expect(snapshot.write('/incidentes/b', page('de nuevo'), second)).toBe(true);
+      expect(snapshot.etagOnDisk('/incidentes/a')).toBe(page('resuelto ya').etag);
+      await snapshot.saveManifest({});
+    }
+    const a = listing(join(root, 'shared'));
+    const b = listing(join(root, 'exclusive'));
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [name, described] of a) expect(b.get(name), name).toBe(described);
+    // The replaced page: its .gz alone, a second later than the first version (nginx's ETag).
+    expect(b.has('incidentes/a/index.html')).toBe(false);
+    expect(b.get('incidentes/a/index.html.gz')).toMatch(new RegExp(`^644 ${second + 1} `));
+    expect([...b.keys()].some((n) => n.includes('.tmp-'))).toBe(false);
+    // Opened again, it is a snapshot like any other (the manifest), no longer written as new.
+    expect(new SnapshotDir(join(root, 'exclusive'), { exclusive: true }).paths.sort()).toEqual(
+      ['/incidentes/a', '/incidentes/b', '/status.txt'].sort(),
+    );
   });
 });

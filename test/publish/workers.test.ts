@@ -9,6 +9,7 @@ import { systemActor } from '#db/commands/audit.ts';
 import { createIncident } from '#db/commands/incidents.ts';
 import { createMaintenance } from '#db/commands/maintenances.ts';
 import { MANIFEST } from '../../api/publish/files.ts';
+import { RenderPool } from '../../api/publish/renderPool.ts';
 import { Publisher } from '../../api/publish/publisher.ts';
 import { loadSite } from '../../api/server.ts';
 import { freshDb, testConfig } from '../support/db.ts';
@@ -100,5 +101,60 @@ describe('a full publish in render workers', () => {
     expect(serial.files.has(`incidentes/${open.id}/index.html`)).toBe(true);
     expect(serial.files.has(`incidentes/${open.id}/index.html.br`)).toBe(true);
     db.$client.close();
+  });
+
+  it('renders what was committed before each batch, though a worker keeps the catalogue, status events and feeds between batches', async () => {
+    const now = new Date('2026-11-26T18:00:00Z');
+    const db = freshDb({ now: new Date('2026-09-01T12:00:00Z') });
+    const { renderPublic } = await loadSite({ db, config: testConfig, now: () => now });
+    const pool = new RenderPool({ config: testConfig, size: 1, databasePath: db.$client.name });
+    try {
+      await pool.ready;
+      // A component's three feeds (kept between them), its area's feed, a month of availability and its CSV.
+      const paths = [
+        '/componentes/metepec-fibra/feed.rss',
+        '/componentes/metepec-fibra/feed.atom',
+        '/componentes/metepec-fibra/feed.json',
+        '/disponibilidad/2026-11',
+        '/disponibilidad/2026-11.csv',
+      ];
+      const inWorker = async () => {
+        const out = new Map<string, string>();
+        for (const path of paths) {
+          const result = await pool.render({ path, compression: 'hot', now: now.getTime() });
+          if (result.kind !== 'entry') throw new Error(`${path}: ${JSON.stringify(result)}`);
+          out.set(path, Buffer.from(result.body).toString());
+        }
+        return out;
+      };
+      const inProcess = async () =>
+        new Map(
+          await Promise.all(
+            paths.map(async (p) => [p, (await renderPublic(p, { fresh: true }))!.body.toString()] as const),
+          ),
+        );
+      const before = await inWorker();
+      expect(before).toEqual(await inProcess());
+      // Another connection commits: an outage of Metepec's fibre this month.
+      createIncident(
+        db,
+        {
+          name: 'Corte de fibra en Metepec',
+          status: 'resolved',
+          impact: 'critical',
+          body: 'Se empalmó la fibra.',
+          components: { 'metepec-fibra': 'major_outage' },
+          startedAt: new Date('2026-11-20T15:00:00Z'),
+        },
+        { now: new Date('2026-11-20T17:00:00Z'), actor: systemActor },
+      );
+      const after = await inWorker();
+      expect(after).toEqual(await inProcess());
+      for (const path of paths) expect(after.get(path), path).not.toBe(before.get(path));
+      expect(after.get('/componentes/metepec-fibra/feed.rss')).toContain('Corte de fibra en Metepec');
+    } finally {
+      await pool.close();
+      db.$client.close();
+    }
   });
 });
