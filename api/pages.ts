@@ -22,6 +22,7 @@ import { channelPolicy } from './channels/policy.ts';
 import { cacheKeyFor, publicRouteOf } from './publish/routes.ts';
 import { redactedUrl } from './render/quality.ts';
 import { loadStaticFiles } from './static.ts';
+import { readerRendering } from './readersFirst.ts';
 
 /** The @astrojs/node middleware-mode handler: `handler(req, res, next?, locals?)`. */
 export type AstroHandler = (
@@ -394,8 +395,22 @@ export function mountPages(
   const staticFiles = loadStaticFiles(pages.clientDir, PAGE_HEADERS);
   deps.staticFiles = staticFiles;
   const budget = options.renderBudget ?? new RenderBudget();
-  // Concurrent misses for one public page share a single rendering.
-  const inFlight = new Map<string, Promise<RenderedResult>>();
+  // Concurrent misses for one public page share a single rendering — readers' and the publisher's
+  // alike (`/` once per change) — if it began after the last change: one begun before it is not the page now.
+  const inFlight = new Map<string, { generation: number; rendering: Promise<RenderedResult> }>();
+  const joinable = (key: string) => {
+    const pending = inFlight.get(key);
+    return pending && pending.generation === deps.cache.currentGeneration ? pending.rendering : undefined;
+  };
+  const shared = async (key: string, render: () => Promise<RenderedResult>): Promise<RenderedResult> => {
+    const mine = { generation: deps.cache.currentGeneration, rendering: render() };
+    inFlight.set(key, mine);
+    try {
+      return await mine.rendering;
+    } finally {
+      if (inFlight.get(key) === mine) inFlight.delete(key);
+    }
+  };
   const notFound = notFoundPage(pages, deps, {
     ...baseLocals,
     clientAddress: UNKNOWN_ADDRESS,
@@ -425,7 +440,8 @@ export function mountPages(
   deps.renderPage = async (path) => {
     const req = syntheticGet(path, host);
     const client = settleForwardedHeaders(req, deps.trustedProxies, deps.config.publicUrl);
-    const result = await renderPage(req, path, { ...baseLocals, clientAddress: client.key, clientIp: client.address });
+    const locals = { ...baseLocals, clientAddress: client.key, clientIp: client.address };
+    const result = await (joinable(path) ?? shared(path, () => renderPage(req, path, locals)));
     return result.private || result.unknown || result.entry.status !== 200 ? null : result.entry;
   };
   app.all('*', async (c) => {
@@ -474,10 +490,12 @@ export function mountPages(
     let entry = file ?? deps.cache.get(key);
     if (!entry) {
       let result: RenderedResult;
-      const pending = inFlight.get(key);
-      if (pending && !(result = await pending).private) {
+      const pending = joinable(key);
+      if (pending && !(result = await readerRendering(pending)).private) {
         if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);
         entry = result.entry;
+        // A publish's rendering is not compressed for readers: in the thread pool, not on the loop.
+        await compressEntry(entry);
       } else {
         const fixedPublicPath = key === c.req.path && publicRouteOf(key)?.path === key;
         // Counted once a page route matched (site/middleware.ts asks), so a path no route
@@ -487,13 +505,7 @@ export function mountPages(
           let admitted: boolean | undefined;
           locals.admitRender = () => (admitted ??= budget.take(client.key));
         }
-        const mine = renderPage(req, key, locals);
-        inFlight.set(key, mine);
-        try {
-          result = await mine;
-        } finally {
-          if (inFlight.get(key) === mine) inFlight.delete(key);
-        }
+        result = await readerRendering(shared(key, () => renderPage(req, key, locals)));
         if (result.private) return result.response;
         // No page route matched: answered with the shared 404 page, nothing was rendered.
         if (result.unknown) return notFoundResponse(result.entry, c.req.path, c.req.method);

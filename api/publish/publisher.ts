@@ -19,6 +19,7 @@ import { affinityOf, defaultPoolSize, RenderPool, type RenderPoolOptions } from 
 import type { RenderResult } from './renderWorker.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
 import { releaseMemory } from '../memory.ts';
+import { readersServed } from '../readersFirst.ts';
 
 export type RenderPublic = (path: string, options?: { fresh?: boolean; keep?: boolean }) => Promise<CachedEntry | null>;
 
@@ -483,9 +484,10 @@ export class Publisher {
       }
       // Requests in between renderings: a turn of the event loop (I/O included, not only
       // microtasks) once this publish has held it for PUBLISH_SLICE_MS, so a reader waits for one
-      // rendering at most, not for several in a row.
+      // rendering at most, not for several in a row; a reader's own rendering goes first.
       if (performance.now() - sliceStarted >= PUBLISH_SLICE_MS) {
         await nextTurn();
+        await readersServed();
         sliceStarted = performance.now();
       }
     };

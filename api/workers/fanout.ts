@@ -7,6 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { dataWatcher } from '#db/dataWatcher.ts';
 import { expandFanOuts } from '#db/outbox/fanout.ts';
+import { readersServed } from '../readersFirst.ts';
 import type { BackgroundWorker } from './index.ts';
 
 /** A fan-out left waiting by a busy database is looked at again this often, without any write. */
@@ -30,7 +31,13 @@ export function fanOutWorker(options: { retryMs?: number } = {}): BackgroundWork
             again = false;
             // The commit that woke us is answered first: the wake comes from inside the command.
             await nextTurn();
-            await expandFanOuts(deps.db, { owner: deps.instanceId, now: deps.now, stopped: () => stopped });
+            await expandFanOuts(deps.db, {
+              owner: deps.instanceId,
+              now: deps.now,
+              stopped: () => stopped,
+              // A reader waiting for `/` right after the change goes first (api/readersFirst.ts).
+              between: () => readersServed(),
+            });
           } while (again && !stopped);
         })()
           .catch((err: unknown) => {

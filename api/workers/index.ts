@@ -7,6 +7,7 @@ import { alertResumer } from './alertResumer.ts';
 import { channelWorkers } from './channels.ts';
 import { outboxRetention } from './outboxRetention.ts';
 import { fanOutWorker } from './fanout.ts';
+import { walCheckpointWorker } from './walCheckpoint.ts';
 
 /**
  * Background work that runs inside the server process (outbox delivery, maintenance
@@ -28,4 +29,5 @@ export const workers: BackgroundWorker[] = [
   qualityWorker(),
   alertResumer(),
   outboxRetention(),
+  walCheckpointWorker(),
 ];

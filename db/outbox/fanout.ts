@@ -200,13 +200,14 @@ export function expandFanOutSlice(db: Db, options: { owner?: string | null; now?
 
 /**
  * Expands every unfinished fan-out, slice after slice, with a turn of the event loop between
- * (requests go first). Stops when nothing is left, the database is busy (another process holds
- * the write lock: the next wake tries again), the lease is lost, or `stopped()` says so.
- * Returns how many recipients got their rows.
+ * (requests go first) and, with `between`, whatever else it says to wait for (the server: readers
+ * waiting for a page, api/readersFirst.ts). Stops when nothing is left, the database is busy
+ * (another process holds the write lock: the next wake tries again), the lease is lost, or
+ * `stopped()` says so. Returns how many recipients got their rows.
  */
 export async function expandFanOuts(
   db: Db,
-  options: { owner?: string | null; now?: () => Date; stopped?: () => boolean } = {},
+  options: { owner?: string | null; now?: () => Date; stopped?: () => boolean; between?: () => Promise<void> } = {},
 ): Promise<number> {
   let total = 0;
   while (!options.stopped?.()) {
@@ -222,6 +223,7 @@ export async function expandFanOuts(
     if (!slice) break;
     total += slice.expanded;
     await nextTurn();
+    await options.between?.();
   }
   return total;
 }

@@ -23,6 +23,16 @@ import { componentCatalogue, type Catalogue, type ComponentView } from './catalo
 import { isMonthKey, monthBounds, shiftMonth } from './history.ts';
 
 /**
+ * A component's latest-recorded change that took effect before a time. Found walking its changes
+ * back from the newest recorded (the (component, at) index; the `+` keeps SQLite from choosing
+ * the (component, effective time) index, with which it read and sorted every change before that
+ * time): O(the changes since), not O(ten years of them) — for 200 components at 20,000
+ * incidents, 10–100 ms of each rendering of `/` instead of 90–520 ms on a loaded machine.
+ */
+export const STATUS_IN_FORCE_SQL = `SELECT status, effective_at, at, id FROM component_status_events
+  WHERE component_id = ? AND +effective_at < ? ORDER BY at DESC, id DESC LIMIT 1`;
+
+/**
  * Each component's timeline over [from, to) by the timeline rule (db/domain/timeline.ts): the
  * status in force at `from` (when known), then the changes that took effect in the window, each
  * recorded change overriding what earlier records said from its effective time on. Sorted by
@@ -50,13 +60,9 @@ export function statusTimelines(
   >;
   // The status in force at `from`: the latest-recorded change that took effect before it. A
   // change in the window recorded before that one was overridden by it.
+  // A render worker keeps every event in memory (keepStatusHistory); the server asks SQLite.
   const kept = keptHistory(db);
-  const before = kept
-    ? undefined
-    : db.$client.prepare(
-        `SELECT status, effective_at, at, id FROM component_status_events
-      WHERE component_id = ? AND effective_at < ? ORDER BY at DESC, id DESC LIMIT 1`,
-      );
+  const before = kept ? undefined : db.$client.prepare(STATUS_IN_FORCE_SQL);
   const initial = new Map<string, { point: StatusPoint; at: number; id: number } | null>();
   for (const id of componentIds) {
     const last = kept

@@ -137,7 +137,9 @@ export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
 
 /**
  * Confirmed subscribers who get a notice about these components: those who chose every
- * component, plus those who chose at least one of them.
+ * component, plus those who chose at least one of them. In id order, the order a fan-out keeps
+ * its recipients in (db/notifications/subscribers.ts): SQLite walks the id index, where sorting
+ * 11,600 rows in JavaScript took 10–40 ms of a notifying POST's transaction on a loaded machine.
  */
 export function confirmedRecipientsFor(
   db: Db,
@@ -152,7 +154,7 @@ export function confirmedRecipientsFor(
       AND (s.all_components = 1 OR EXISTS (
         SELECT 1 FROM subscriber_components sc
         WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
-    ORDER BY s.rowid`,
+    ORDER BY s.id`,
     )
     .all(ids) as Array<{
     id: string;

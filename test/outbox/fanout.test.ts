@@ -8,7 +8,8 @@ import { deleteSubscriber, importSubscribers } from '#db/commands/subscribers.ts
 import { subscriberChannels } from '#db/enums.ts';
 import { newId } from '#db/ids.ts';
 import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
-import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, fanOutProgress } from '#db/outbox/fanout.ts';
+import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
+import { readerRendering, readersRendering, readersServed } from '../../api/readersFirst.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
 import { freshDb, testApp, testClock } from '../support/db.ts';
@@ -249,5 +250,37 @@ describe('the console', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('readers first', () => {
+  it('the expansion waits between slices while a reader waits for a page, and goes on once it is served', async () => {
+    const db = database();
+    addSubscribers(db, FANOUT_AT_COMMIT + 3 * FANOUT_SLICE);
+    createIncident(db, outage(), ctx());
+    let served!: () => void;
+    // A reader's rendering of `/` in progress (api/pages.ts marks each one so).
+    const reader = readerRendering(new Promise<void>((resolve) => (served = resolve)));
+    const expanding = expandFanOuts(db, { between: () => readersServed(60_000) });
+    // Slices go on only between turns of the event loop: give it several.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    // One slice, then it waits for the reader.
+    expect(fanOutProgress(db).expanded).toBe(FANOUT_AT_COMMIT + FANOUT_SLICE);
+    served();
+    await reader;
+    expect(await expanding).toBe(3 * FANOUT_SLICE);
+    expect(fanOutProgress(db).fanouts).toBe(0);
+  });
+
+  it('waits a bounded time (MAX_WAIT_MS in the server), so readers of one page after another never stop it', async () => {
+    let served!: () => void;
+    const reader = readerRendering(new Promise<void>((resolve) => (served = resolve)));
+    const t0 = performance.now();
+    await readersServed(50);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
+    expect(readersRendering()).toBe(1);
+    served();
+    await reader;
+    expect(readersRendering()).toBe(0);
   });
 });
