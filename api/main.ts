@@ -7,7 +7,7 @@ import { startServer } from './server.ts';
 import { SnapshotDirError } from './publish/files.ts';
 import { describeHolder } from './background.ts';
 import { startIntakeWorker } from '#db/commands/alerts/index.ts';
-import { MemoryWatch } from './memory.ts';
+import { MemoryWatch, releaseMemory } from './memory.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -41,8 +41,11 @@ try {
 }
 // Large alert groups are read by a worker thread: loaded now, not when the first storm arrives.
 startIntakeWorker();
-// Once a minute: the memory V8 kept after a burst of writes goes back once RSS has grown 16 MB.
-const memory = new MemoryWatch();
+// What loading the site and checking the database (quick_check reads every page) left behind
+// goes back before the server settles down.
+releaseMemory(db);
+// Every 5 s: once RSS has grown 16 MB, the memory a burst of writes left goes back (when it is over).
+const memory = new MemoryWatch(undefined, db);
 memory.start();
 const active = running.background.role === 'active';
 console.log(

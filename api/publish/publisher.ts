@@ -556,13 +556,13 @@ export class Publisher {
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();
-    // The end of a full publish gives back the memory V8 kept from it (at 20,000 incidents RSS
-    // after the publish 242 MB against 298 MB), two seconds later: the render workers have exited
-    // and the last files' buffers are released.
+    // The end of a full publish gives back the memory V8, SQLite's page cache and malloc kept
+    // from it (api/memory.ts), two seconds later: the render workers have exited and the last
+    // files' buffers are released.
     if (report.full && Number.isFinite(sliceMs))
       setTimeout(() => {
         if (this.stopped) return;
-        const ms = releaseMemory();
+        const ms = releaseMemory(this.options.db);
         if (ms !== undefined)
           this.log(`Publicación: memoria de la publicación completa devuelta (GC de ${ms.toFixed(0)} ms).`);
       }, 2000).unref();
