@@ -80,3 +80,22 @@ export function grafanaPayload(alerts: AmAlert[], options: { receiver?: string }
     message: `**${firing ? 'Firing' : 'Resolved'}**\n\nValue: B=-71.4`,
   };
 }
+
+/** The three components a storm falls on. */
+export const STORM_SLUGS = ['toluca-fibra', 'metepec-fibra', 'lerma-fibra'];
+
+/** An Alertmanager group of `n` alerts of one outage over STORM_SLUGS (`startsAt` fixed when given). */
+export function stormPayload(n: number, options: { name?: string; startsAt?: string } = {}) {
+  return alertmanagerPayload(
+    Array.from({ length: n }, (_, i) => ({
+      labels: {
+        alertname: options.name ?? 'OnuSinLuz',
+        onu: `onu-${i}`,
+        component: STORM_SLUGS[i % STORM_SLUGS.length],
+        severity: 'critical',
+      },
+      annotations: { summary: `ONU ${i} sin señal óptica` },
+      ...(options.startsAt ? { startsAt: options.startsAt } : {}),
+    })),
+  );
+}

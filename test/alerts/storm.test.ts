@@ -22,7 +22,7 @@ import { OFFLOAD_MIN_BYTES } from '#db/commands/alerts/offload.ts';
 import { onCommit } from '#db/commands/transaction.ts';
 import { deliveryBodyText, recentAlertDeliveries } from '#db/queries/alerts.ts';
 import { alertDeliveryBodies } from '#db/schema/index.ts';
-import { alertmanagerPayload, grafanaPayload } from './payloads.ts';
+import { grafanaPayload, STORM_SLUGS, stormPayload } from './payloads.ts';
 
 type T = ReturnType<typeof testApp>;
 let t: T;
@@ -30,17 +30,9 @@ beforeEach(() => {
   t = testApp();
 });
 
-const SLUGS = ['toluca-fibra', 'metepec-fibra', 'lerma-fibra'];
+const SLUGS = STORM_SLUGS;
 
-/** A group of `n` alerts of one outage over three components. */
-function storm(n: number, name = 'OnuSinLuz') {
-  return alertmanagerPayload(
-    Array.from({ length: n }, (_, i) => ({
-      labels: { alertname: name, onu: `onu-${i}`, component: SLUGS[i % SLUGS.length], severity: 'critical' },
-      annotations: { summary: `ONU ${i} sin señal óptica` },
-    })),
-  );
-}
+const storm = (n: number) => stormPayload(n);
 
 /** Row counts of every table: a refused group must leave them all unchanged. */
 function counts(): Record<string, number> {

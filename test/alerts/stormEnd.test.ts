@@ -16,7 +16,7 @@ import { applyStatusPlan, StatusReconciler } from '#db/commands/alerts/reconcile
 import { writeMark, writeTransaction } from '#db/commands/transaction.ts';
 import { componentHolders } from '#db/queries/holders.ts';
 import { testApp } from '../support/db.ts';
-import { alertmanagerPayload } from './payloads.ts';
+import { STORM_SLUGS, stormPayload } from './payloads.ts';
 
 type T = ReturnType<typeof testApp>;
 let t: T;
@@ -24,17 +24,9 @@ beforeEach(() => {
   t = testApp();
 });
 
-const SLUGS = ['toluca-fibra', 'metepec-fibra', 'lerma-fibra'];
+const SLUGS = STORM_SLUGS;
 
-function storm(n: number, name = 'OnuSinLuz') {
-  return alertmanagerPayload(
-    Array.from({ length: n }, (_, i) => ({
-      labels: { alertname: name, onu: `onu-${i}`, component: SLUGS[i % SLUGS.length], severity: 'critical' },
-      annotations: { summary: `ONU ${i} sin señal óptica` },
-      startsAt: '2026-11-26T17:40:00Z',
-    })),
-  );
-}
+const storm = (n: number) => stormPayload(n, { startsAt: '2026-11-26T17:40:00Z' });
 
 const pathOf = (db: Db) => db.$client.name;
 
