@@ -76,6 +76,10 @@ const gzipAsync = promisify(gzip);
 /** Paths of the manifest serialised between two turns of the event loop (a few ms). */
 const MANIFEST_SLICE = 5_000;
 
+/** The manifest of a directory claimed before its first publish: no files, made from nothing known. */
+const EMPTY_MANIFEST = '{"version":1,"origin":{},"files":{}}';
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 /**
  * An entry with the compressed forms `SnapshotDir.write` will store already made, in libuv's
  * thread pool instead of on the event loop (the server keeps answering requests meanwhile): gzip
@@ -237,6 +241,10 @@ export class SnapshotDir {
     }
     this.files =
       options.exclusive && this.published.size === 0 && readdirSync(dir).length === 0 ? new Set() : undefined;
+    // A server claims an empty directory at once with an empty manifest: another server of the
+    // same database that opens it while this one's first publish is still writing (both started
+    // together, as after a fresh deploy) finds a snapshot, not a stranger's files to refuse.
+    if (!this.files && !existsSync(manifest)) writeAtomically(manifest, Buffer.from(EMPTY_MANIFEST), nowSeconds());
   }
 
   /** Whether the file (relative to the directory) is there. */
@@ -392,7 +400,7 @@ export class SnapshotDir {
       );
     }
     const json = `{"version":1,"origin":${JSON.stringify(origin)},"files":{${parts.join(',')}}}`;
-    await writeAtomicallyInBackground(join(this.dir, MANIFEST), Buffer.from(json), Math.floor(Date.now() / 1000));
+    await writeAtomicallyInBackground(join(this.dir, MANIFEST), Buffer.from(json), nowSeconds());
   }
 
   /**

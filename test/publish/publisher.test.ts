@@ -400,6 +400,21 @@ describe('the snapshot manifest', () => {
     for (const i of [0, 4_999, 5_000, 10_000, count - 1])
       expect(reopened.etagOnDisk(`/incidentes/${i}`)).toBe(makeEntry(200, `incidente "${i}"`, {}).etag);
   });
+
+  it('is claimed when a server opens an empty directory, so a second server opening it mid-publish is not refused', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'somnet-claim-')), 'public');
+    const first = new SnapshotDir(dir);
+    expect(JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'))).toEqual({ version: 1, origin: {}, files: {} });
+    // The first server's publish has written a page but not yet its manifest.
+    first.write('/', makeEntry(200, 'estado', { 'content-type': 'text/html' }), Math.floor(Date.now() / 1000));
+    const second = new SnapshotDir(dir);
+    expect(second.paths).toEqual([]);
+    expect(second.origin).toEqual({});
+    // A directory of someone else's files is still refused.
+    const stranger = mkdtempSync(join(tmpdir(), 'somnet-stranger-'));
+    writeFileSync(join(stranger, 'notas.txt'), 'mías');
+    expect(() => new SnapshotDir(stranger)).toThrow(SnapshotDirError);
+  });
 });
 
 describe('an exclusive snapshot directory (npm run export)', () => {
