@@ -539,7 +539,7 @@ export class Publisher {
       // `npm run export` (one slice without end) prints its own summary.
       if (report.full && Number.isFinite(sliceMs)) {
         this.log(
-          `Publicación completa en ${this.options.dir}: ${backlog.written} archivos escritos de ${backlog.rendered} (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`,
+          `Publicación completa en ${this.options.dir}: ${backlog.rendered} rutas renderizadas, ${backlog.written} archivos escritos, los del build incluidos (${((performance.now() - backlog.started) / 1000).toFixed(1)} s).`,
         );
       }
     }
