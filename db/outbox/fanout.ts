@@ -129,6 +129,11 @@ export function recordFanOut<E, P>(
   return entries.length;
 }
 
+/** Whether a fan-out still waits for its rows (one indexed look, no lock). */
+export function hasUnfinishedFanOut(db: Db): boolean {
+  return prepared(db).job.get() !== undefined;
+}
+
 export interface ExpandedSlice {
   fanoutId: number;
   /** Recipients whose rows this slice wrote. */

@@ -11,6 +11,7 @@ import { newId } from '#db/ids.ts';
 import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
 import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
 import { readerRendering, readersRendering, readersServed } from '../../api/readersFirst.ts';
+import { fanOutWorker } from '../../api/workers/fanout.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
 import { freshDb, testApp, testClock } from '../support/db.ts';
@@ -179,6 +180,37 @@ describe('the audience is the one the change committed with', () => {
     expect(db.$client.prepare('SELECT count(*) FROM subscriber_tokens WHERE subscriber_id = ?').pluck().get(late)).toBe(
       0,
     );
+  });
+});
+
+describe('off the event loop', () => {
+  it('the server expands in a thread of its own: every row is written while the event loop is held', async () => {
+    const t = testApp();
+    opened.push(t.db);
+    const recipients = FANOUT_AT_COMMIT + 5 * FANOUT_SLICE + 7;
+    addSubscribers(t.db, recipients);
+    const stop = fanOutWorker().start(t.deps);
+    try {
+      expect((await t.json('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      // From here on the event loop does not turn until every row exists: only another thread can
+      // write them (a sleep that blocks this thread, not a timer).
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      const deadline = Date.now() + 90_000;
+      while (fanOutProgress(t.db).fanouts > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+      expect(fanOutProgress(t.db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
+      const written = rows(t.db, "channel <> 'webhook'");
+      expect(written).toHaveLength(recipients);
+      expect(new Set(written.map((r) => r.dedupe_key)).size).toBe(recipients);
+      expect(written.every((r) => r.status === 'pending')).toBe(true);
+      // The fan-out's cursor says who wrote it to the end, and when (the server's clock).
+      expect(
+        t.db.$client
+          .prepare('SELECT expanded, total, finished_at FROM outbox_fanouts WHERE finished_at IS NOT NULL')
+          .get(),
+      ).toEqual({ expanded: recipients, total: recipients, finished_at: expect.any(Number) });
+    } finally {
+      await stop();
+    }
   });
 });
 
