@@ -57,10 +57,16 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
       const run = () => {
         if (stopped) return;
         if (threaded) {
-          // Started the first time there is something to expand: most commits notify nobody.
-          if (!thread && !hasUnfinishedFanOut(deps.db)) return;
-          thread ??= startThread();
-          thread.postMessage({ kind: 'wake', now: deps.now().getTime() });
+          const now = deps.now().getTime();
+          // After the answer of the request whose commit woke us (it is sent before any
+          // setImmediate callback), and the thread started the first time there is something
+          // to expand: most commits notify nobody.
+          setImmediate(() => {
+            if (stopped || !threaded) return;
+            if (!thread && !hasUnfinishedFanOut(deps.db)) return;
+            thread ??= startThread();
+            thread.postMessage({ kind: 'wake', now });
+          });
           return;
         }
         if (running) {

@@ -290,6 +290,14 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
       const [m] = await once(child, 'message');
       return String(m).replace('profile-written ', '');
     },
+    /** The server's side of the POSTs since the last call (scaleServer.ts). */
+    posts: async (): Promise<Array<{ url: string; ms: number; gcMs: number; gcs: string[] }>> => {
+      child.send('posts');
+      for (;;) {
+        const [m] = await once(child, 'message');
+        if (m && typeof m === 'object' && 'posts' in m) return (m as { posts: [] }).posts;
+      }
+    },
     memory: async (kind?: 'regular'): Promise<Memory> => {
       child.send(kind ? `memory:${kind}` : 'memory');
       const [m] = await once(child, 'message');
@@ -509,6 +517,7 @@ for (const incidents of SIZES) {
       return { posted, p99: percentile(latencies, 99), n: latencies.length };
     };
     await new Promise((r) => setTimeout(r, 1500));
+    await server.posts();
     const quiet = await reads(2000);
     if (process.env.BENCH_CPU_PROF) await server.startProfile();
     const busy = await reads(2000, async () => {
@@ -527,6 +536,12 @@ for (const incidents of SIZES) {
       `${busy.posted.toFixed(0)} ms; p99 de GET / mientras ${busy.p99.toFixed(1)} ms (${busy.n} lecturas)`,
       `ref.: p99 de GET / en calma ${quiet.p99.toFixed(1)} ms; carga ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
+    const [inServer] = await server.posts();
+    if (inServer)
+      line(
+        '  la misma POST dentro del servidor',
+        `${inServer.ms.toFixed(0)} ms de la llegada a la respuesta, de ellos ${inServer.gcMs.toFixed(1)} ms de GC (${inServer.gcs.join(' ') || 'ninguno'})`,
+      );
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });
