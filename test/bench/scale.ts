@@ -291,7 +291,15 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
       return String(m).replace('profile-written ', '');
     },
     /** The server's side of the POSTs since the last call (scaleServer.ts). */
-    posts: async (): Promise<Array<{ url: string; ms: number; gcMs: number; gcs: string[] }>> => {
+    /** CPU of the server's event-loop thread so far, in ms (scaleServer.ts). */
+    loopCpuMs: async (): Promise<number> => {
+      child.send('loop-cpu');
+      for (;;) {
+        const [m] = await once(child, 'message');
+        if (m && typeof m === 'object' && 'loopCpuMs' in m) return (m as { loopCpuMs: number }).loopCpuMs;
+      }
+    },
+    posts: async (): Promise<Array<{ url: string; ms: number; cpuMs: number; gcMs: number; gcs: string[] }>> => {
       child.send('posts');
       for (;;) {
         const [m] = await once(child, 'message');
@@ -500,6 +508,7 @@ for (const incidents of SIZES) {
       db.$client.close();
     }
     const reads = async (ms: number, during?: () => Promise<number>) => {
+      const cpu0 = await server.loopCpuMs();
       const latencies: number[] = [];
       const until = performance.now() + ms;
       const reader = async () => {
@@ -514,7 +523,12 @@ for (const incidents of SIZES) {
         reader(),
         reader(),
       ]);
-      return { posted, p99: percentile(latencies, 99), n: latencies.length };
+      return {
+        posted,
+        p99: percentile(latencies, 99),
+        n: latencies.length,
+        loopCpuMs: (await server.loopCpuMs()) - cpu0,
+      };
     };
     await new Promise((r) => setTimeout(r, 1500));
     await server.posts();
@@ -540,8 +554,13 @@ for (const incidents of SIZES) {
     if (inServer)
       line(
         '  la misma POST dentro del servidor',
-        `${inServer.ms.toFixed(0)} ms de la llegada a la respuesta, de ellos ${inServer.gcMs.toFixed(1)} ms de GC (${inServer.gcs.join(' ') || 'ninguno'})`,
+        `${inServer.ms.toFixed(0)} ms de la llegada a la respuesta (${inServer.cpuMs.toFixed(0)} ms de CPU del hilo del servidor), de ellos ${inServer.gcMs.toFixed(1)} ms de GC (${inServer.gcs.join(' ') || 'ninguno'})`,
       );
+    line(
+      '  CPU del hilo del servidor en esos 2 s',
+      `${busy.loopCpuMs.toFixed(0)} ms con la POST y lo que siguió (${busy.n} lecturas)`,
+      `ref.: ${quiet.loopCpuMs.toFixed(0)} ms en calma (${quiet.n} lecturas)`,
+    );
   } finally {
     await server.stop();
     rmSync(work, { recursive: true, force: true });

@@ -49,8 +49,13 @@ process.on('message', async (message) => {
 // The server's side of each POST (IPC 'posts', answered and emptied): from its request's arrival
 // to its answer's last byte handed to the kernel, and the garbage collections in between — what
 // the POST costs in the server, apart from the client's wait for the socket.
-const posts: Array<{ url: string; ms: number; gcMs: number; gcs: string[] }> = [];
-const arrived = new WeakMap<IncomingMessage, number>();
+const posts: Array<{ url: string; ms: number; cpuMs: number; gcMs: number; gcs: string[] }> = [];
+const arrived = new WeakMap<IncomingMessage, { at: number; cpu: NodeJS.CpuUsage }>();
+/** CPU of this (the event loop's) thread alone, in ms: not the fan-out's or the thread pool's. */
+const loopCpuMs = (since?: NodeJS.CpuUsage) => {
+  const u = process.threadCpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 const gcs: Array<{ start: number; ms: number; kind: number }> = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries())
@@ -63,17 +68,19 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 subscribe('http.server.request.start', (m) => {
   const { request } = m as { request: IncomingMessage };
-  if (request.method === 'POST') arrived.set(request, performance.now());
+  if (request.method === 'POST') arrived.set(request, { at: performance.now(), cpu: process.threadCpuUsage() });
 });
 subscribe('http.server.response.finish', (m) => {
   const { request } = m as { request: IncomingMessage };
-  const start = arrived.get(request);
-  if (start === undefined) return;
+  const arrival = arrived.get(request);
+  if (arrival === undefined) return;
+  const start = arrival.at;
   const end = performance.now();
   const during = gcs.filter((g) => g.start + g.ms >= start && g.start <= end);
   posts.push({
     url: request.url ?? '',
     ms: end - start,
+    cpuMs: loopCpuMs(arrival.cpu),
     gcMs: during.reduce((sum, g) => sum + g.ms, 0),
     // kind 1: scavenge, 2: minor mark-sweep, 4: mark-sweep-compact, 8: incremental marking, 16: weak callbacks
     gcs: during.map((g) => `${g.kind}:${g.ms.toFixed(1)}`),
@@ -81,6 +88,7 @@ subscribe('http.server.response.finish', (m) => {
 });
 process.on('message', (message) => {
   if (message === 'posts') process.send!({ posts: posts.splice(0) });
+  if (message === 'loop-cpu') process.send!({ loopCpuMs: loopCpuMs() });
 });
 // `kill -USR2 <pid>` writes a heap snapshot (Chrome DevTools' Memory tab reads it) in the working directory.
 process.on('SIGUSR2', () => console.error(`instantánea del heap: ${writeHeapSnapshot()}`));
