@@ -32,9 +32,14 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
       let running: Promise<void> | null = null;
       let again = false;
 
+      // The thread's commits, counted so that they are not taken for another process's writes
+      // (which drop the page cache and wake the publisher): they change nothing a page shows.
+      let unwatch: (() => void) | undefined;
       const startThread = () => {
+        const commits = new Int32Array(new SharedArrayBuffer(4));
+        unwatch = dataWatcher(deps.db).privateWriter(commits);
         const t = new Worker(new URL('./fanoutThread.ts', import.meta.url), {
-          workerData: { path: client.name, owner: deps.instanceId ?? null },
+          workerData: { path: client.name, owner: deps.instanceId ?? null, commits },
         });
         t.unref();
         t.on('message', (m: FanOutThreadMessage) => {
@@ -45,6 +50,7 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
           if (thread !== t) return;
           thread = undefined;
           threaded = false;
+          unwatch?.();
           if (stopped) return;
           console.error(`Preparación de avisos: ${why}; sigue en el hilo principal.`);
           run();
@@ -110,6 +116,7 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
           t.postMessage({ kind: 'stop' });
           await exited;
         }
+        unwatch?.();
         await running;
       };
     },

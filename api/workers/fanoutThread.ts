@@ -24,7 +24,7 @@ export type FanOutThreadMessage =
   | { kind: 'expanded'; recipients: number; slices: number; busy: number; ms: number }
   | { kind: 'failed'; message: string };
 
-const { path, owner } = workerData as { path: string; owner: string | null };
+const { path, owner, commits } = workerData as { path: string; owner: string | null; commits: Int32Array };
 const db = openDatabase(path, { migrate: false });
 db.$client.pragma('busy_timeout = 0');
 const port = parentPort!;
@@ -60,6 +60,9 @@ async function run(): Promise<void> {
         const t0 = performance.now();
         let slice;
         try {
+          // Counted before the commit: the server's watcher of data_version tells these commits,
+          // which change nothing a page shows, from another process's (db/dataWatcher.ts).
+          Atomics.add(commits, 0, 1);
           slice = expandFanOutSlice(db, { owner, now: now() });
         } catch (err) {
           if (!isDatabaseBusy(err)) throw err;

@@ -12,6 +12,10 @@ import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
 import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
 import { readerRendering, readersRendering, readersServed } from '../../api/readersFirst.ts';
 import { fanOutWorker } from '../../api/workers/fanout.ts';
+import { routeFamily } from '../../api/metrics/families.ts';
+import { renderSeconds } from '../../api/metrics/registry.ts';
+import { openDatabase } from '#db/client.ts';
+import { updateComponent } from '#db/commands/catalog.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
 import { freshDb, testApp, testClock } from '../support/db.ts';
@@ -192,6 +196,9 @@ describe('off the event loop', () => {
     const stop = fanOutWorker().start(t.deps);
     try {
       expect((await t.json('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      // The thread is woken after the answer (a setImmediate): one turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
       // From here on the event loop does not turn until every row exists: only another thread can
       // write them (a sleep that blocks this thread, not a timer).
       const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -210,6 +217,54 @@ describe('off the event loop', () => {
       ).toEqual({ expanded: recipients, total: recipients, finished_at: expect.any(Number) });
     } finally {
       await stop();
+    }
+  });
+});
+
+describe('the commits of the fan-out thread and the pages', () => {
+  it('do not drop the page cache (nothing public changed), while a write by another process still does', async () => {
+    const server = await startTestServer({ workers: [fanOutWorker()] });
+    try {
+      addSubscribers(server.db, FANOUT_AT_COMMIT + 8 * FANOUT_SLICE);
+      const rendersOfRoot = async () =>
+        (await renderSeconds.get()).values.find(
+          (v) => v.metricName === 'somnet_render_seconds_count' && v.labels.family === routeFamily('/'),
+        )?.value ?? 0;
+      const root = async () => (await fetch(`${server.url}/`)).text();
+      expect((await server.api('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      // The change itself: `/` rendered again once, with the outage.
+      expect(await root()).toContain('Corte de fibra troncal');
+      const after = await rendersOfRoot();
+      // Readers keep asking while the thread writes the rows, slice after slice (other commits
+      // on the database file, seen through data_version like another process's).
+      const deadline = Date.now() + 90_000;
+      let reads = 0;
+      while (fanOutProgress(server.db).fanouts > 0 && Date.now() < deadline) {
+        await root();
+        reads++;
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      expect(fanOutProgress(server.db).fanouts).toBe(0);
+      expect(reads).toBeGreaterThan(0);
+      await root();
+      expect(await rendersOfRoot()).toBe(after);
+      // Another process (the noc CLI) changes a component: the next reader gets the new page.
+      const cli = openDatabase(server.db.$client.name);
+      try {
+        updateComponent(
+          cli,
+          'red-troncal',
+          { status: 'operational' },
+          { now: new Date(), actor: { kind: 'cli', name: 'noc' } },
+        );
+      } finally {
+        cli.$client.close();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      await root();
+      expect(await rendersOfRoot()).toBe(after + 1);
+    } finally {
+      await server.close();
     }
   });
 });
