@@ -14,7 +14,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { dataWatcher } from '#db/dataWatcher.ts';
 import { expandFanOuts, hasUnfinishedFanOut } from '#db/outbox/fanout.ts';
-import { readersServed } from '../readersFirst.ts';
+import { readersGauge, readersServed } from '../readersFirst.ts';
 import type { FanOutThreadMessage } from './fanoutThread.ts';
 import type { BackgroundWorker } from './index.ts';
 
@@ -39,7 +39,7 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
         const commits = new Int32Array(new SharedArrayBuffer(4));
         unwatch = dataWatcher(deps.db).privateWriter(commits);
         const t = new Worker(new URL('./fanoutThread.ts', import.meta.url), {
-          workerData: { path: client.name, owner: deps.instanceId ?? null, commits },
+          workerData: { path: client.name, owner: deps.instanceId ?? null, commits, readers: readersGauge },
         });
         t.unref();
         t.on('message', (m: FanOutThreadMessage) => {

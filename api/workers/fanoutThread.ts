@@ -12,6 +12,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '#db/client.ts';
 import { isDatabaseBusy } from '#db/commands/transaction.ts';
 import { expandFanOutSlice, hasUnfinishedFanOut } from '#db/outbox/fanout.ts';
+import { waitForReaders } from '../readersFirst.ts';
 // Every channel's fan-out registers how its recipients become rows.
 import '#db/notifications/channels.ts';
 
@@ -24,7 +25,12 @@ export type FanOutThreadMessage =
   | { kind: 'expanded'; recipients: number; slices: number; busy: number; ms: number }
   | { kind: 'failed'; message: string };
 
-const { path, owner, commits } = workerData as { path: string; owner: string | null; commits: Int32Array };
+const { path, owner, commits, readers } = workerData as {
+  path: string;
+  owner: string | null;
+  commits: Int32Array;
+  readers: Int32Array;
+};
 const db = openDatabase(path, { migrate: false });
 db.$client.pragma('busy_timeout = 0');
 const port = parentPort!;
@@ -57,6 +63,9 @@ async function run(): Promise<void> {
       let slices = 0;
       let busy = 0;
       while (!stopping) {
+        // Readers first: a reader of the server waiting for `/` right after the change gets the
+        // CPU for its rendering before the next slice (api/readersFirst.ts), as on the event loop.
+        waitForReaders(readers);
         const t0 = performance.now();
         let slice;
         try {

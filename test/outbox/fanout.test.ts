@@ -10,7 +10,13 @@ import { subscriberChannels } from '#db/enums.ts';
 import { newId } from '#db/ids.ts';
 import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
 import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
-import { readerRendering, readersRendering, readersServed } from '../../api/readersFirst.ts';
+import {
+  readerRendering,
+  readersGauge,
+  readersRendering,
+  readersServed,
+  waitForReaders,
+} from '../../api/readersFirst.ts';
 import { fanOutWorker } from '../../api/workers/fanout.ts';
 import { routeFamily } from '../../api/metrics/families.ts';
 import { renderSeconds } from '../../api/metrics/registry.ts';
@@ -357,6 +363,22 @@ describe('readers first', () => {
     await reader;
     expect(await expanding).toBe(FANOUT_AT_COMMIT + 3 * FANOUT_SLICE);
     expect(fanOutProgress(db).fanouts).toBe(0);
+  });
+
+  it('the fan-out thread sees the readers through shared memory, and waits for them a bounded time', async () => {
+    expect(Atomics.load(readersGauge, 0)).toBe(0);
+    const t0 = performance.now();
+    waitForReaders(readersGauge, 5_000);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    let served!: () => void;
+    const reader = readerRendering(new Promise<void>((resolve) => (served = resolve)));
+    expect(Atomics.load(readersGauge, 0)).toBe(1);
+    const t1 = performance.now();
+    waitForReaders(readersGauge, 60);
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(55);
+    served();
+    await reader;
+    expect(Atomics.load(readersGauge, 0)).toBe(0);
   });
 
   it('waits a bounded time (MAX_WAIT_MS in the server), so readers of one page after another never stop it', async () => {
