@@ -26,7 +26,12 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
     name: 'fan-out',
     start(deps) {
       const client = deps.db.$client;
-      let threaded = options.thread !== false && !client.memory && client.name !== '' && client.name !== ':memory:';
+      // The thread when FANOUT_THREAD=1 (or a test asks for it), on a database file.
+      let threaded =
+        (options.thread ?? deps.config.fanOutThread === true) &&
+        !client.memory &&
+        client.name !== '' &&
+        client.name !== ':memory:';
       let thread: Worker | undefined;
       let stopped = false;
       let running: Promise<void> | null = null;

@@ -199,7 +199,7 @@ describe('off the event loop', () => {
     opened.push(t.db);
     const recipients = FANOUT_AT_COMMIT + 5 * FANOUT_SLICE + 7;
     addSubscribers(t.db, recipients);
-    const stop = fanOutWorker().start(t.deps);
+    const stop = fanOutWorker({ thread: true }).start(t.deps);
     try {
       expect((await t.json('POST', '/api/v1/incidents', outage())).status).toBe(201);
       // The thread is woken after the answer (a setImmediate): one turn of the event loop.
@@ -229,7 +229,7 @@ describe('off the event loop', () => {
 
 describe('the commits of the fan-out thread and the pages', () => {
   it('do not drop the page cache (nothing public changed), while a write by another process still does', async () => {
-    const server = await startTestServer({ workers: [fanOutWorker()] });
+    const server = await startTestServer({ workers: [fanOutWorker({ thread: true })] });
     try {
       addSubscribers(server.db, FANOUT_AT_COMMIT + 8 * FANOUT_SLICE);
       const rendersOfRoot = async () =>
