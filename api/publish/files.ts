@@ -259,12 +259,21 @@ export class SnapshotDir {
         `${dir} no está vacío y no contiene una publicación anterior (${MANIFEST}); indique un directorio vacío o nuevo.`,
       );
     }
+    // Empty: nothing, or nothing but a manifest of no files (an empty directory claimed by a
+    // first open, as `npm run export`'s own check of its argument does).
     this.files =
-      options.exclusive && this.published.size === 0 && readdirSync(dir).length === 0 ? new Set() : undefined;
+      options.exclusive && this.published.size === 0 && readdirSync(dir).every((name) => name === MANIFEST)
+        ? new Set()
+        : undefined;
     // A server claims an empty directory at once with an empty manifest: another server of the
     // same database that opens it while this one's first publish is still writing (both started
     // together, as after a fresh deploy) finds a snapshot, not a stranger's files to refuse.
     if (!this.files && !existsSync(manifest)) writeAtomically(manifest, Buffer.from(EMPTY_MANIFEST), nowSeconds());
+  }
+
+  /** Whether new files are written straight to their names (an exclusive directory that started empty). */
+  get writesInPlace(): boolean {
+    return this.files !== undefined;
   }
 
   /** Whether the file (relative to the directory) is there. */
