@@ -199,7 +199,7 @@ describe('the answer to a large group', () => {
     // A reader waiting for `/` (rendered again after the storm's change) until `release`.
     let release!: () => void;
     const reader = readerRendering(new Promise<void>((resolve) => (release = resolve)));
-    const answer = t.json('POST', '/api/v1/alerts/alertmanager', storm(1_200));
+    const answer = Promise.resolve(t.json('POST', '/api/v1/alerts/alertmanager', storm(1_200)));
     let answered = false;
     void answer.then(() => (answered = true));
     const applied = () =>
