@@ -11,6 +11,7 @@
 // Targets: p99 of `/` during the intake < 100 ms; 5,000 new alerts applied < 3 s; resend < 300 ms.
 // BENCH_SLOWEST=1 also lists the storm's slowest requests of `/` and when each was sent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startSettings } from './startSettings.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,10 +60,16 @@ const port = 25000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 // BENCH_SERVER_ARGS: extra Node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
-const server: ChildProcess = spawn(process.execPath, [...serverArgs, join(projectRoot, 'api', 'start.ts')], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
-  stdio: 'ignore',
-});
+// The server runs with npm start's flags and environment defaults (test/bench/startSettings.ts).
+const settings = startSettings();
+const server: ChildProcess = spawn(
+  process.execPath,
+  [...settings.flags, ...serverArgs, join(projectRoot, 'api', 'start.ts')],
+  {
+    env: { ...process.env, ...settings.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
+    stdio: 'ignore',
+  },
+);
 const page = async () => (await fetch(`${base}/`)).text();
 await waitUntil(
   () =>
