@@ -21,7 +21,12 @@ const allowedDomains = [{ protocol: 'https' }, { protocol: 'http' }];
 export default defineConfig({
   srcDir: './site',
   output: 'server',
-  adapter: node({ mode: 'middleware' }),
+  // Every page is rendered to one string, not streamed in pieces: the server keeps whole pages
+  // (api/pages.ts captures them before anything is sent) and the publisher writes whole files,
+  // so streaming only cost a ReadableStream, a UTF-8 encoding and a Buffer per piece. Same bytes
+  // (an export of 5,629 paths compared file by file); an incident page 8 % less CPU (1.80 → 1.66
+  // ms at 20,000 incidents).
+  adapter: node({ mode: 'middleware', experimentalDisableStreaming: true }),
   // Pages are self-contained: one request per page, even on a failing link.
   build: { inlineStylesheets: 'always' },
   // The dev toolbar would ship JavaScript to public pages.

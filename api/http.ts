@@ -2,6 +2,7 @@
 // CORS headers of the public read API, body limits, and the NOC routes' token + 64 KB setup.
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { CommandError } from '#db/commands/errors.ts';
 import type { CommandContext } from '#db/commands/transaction.ts';
 import { requireToken } from './auth.ts';
 import { makeEntry, replyFor, toResponse } from './cache.ts';
@@ -56,12 +57,57 @@ function sizeLabel(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
+const tooLargeMessage = (maxBytes: number, what: string) => `${what} supera el máximo de ${sizeLabel(maxBytes)}.`;
+
 /** 413 with the API's error shape once a body passes `maxBytes` (counted as it streams in). */
 export function limitBody(maxBytes: number, what = 'El cuerpo') {
   return bodyLimit({
     maxSize: maxBytes,
-    onError: (c) => errorResponse(c, 413, 'payload_too_large', `${what} supera el máximo de ${sizeLabel(maxBytes)}.`),
+    onError: (c) => errorResponse(c, 413, 'payload_too_large', tooLargeMessage(maxBytes, what)),
   });
+}
+
+/** A body limit for a route that reads its body as a stream, chunk by chunk (`limitedChunks`). */
+export interface StreamedBodyLimit {
+  maxBytes: number;
+  what: string;
+}
+
+/**
+ * `limitBody` for a route that reads the body as it arrives (`limitedChunks`) instead of having
+ * it gathered first: a declared Content-Length over the limit is the same 413 before anything
+ * is read; a body without one (chunked) is counted by `limitedChunks` as it streams in.
+ */
+export function limitStreamedBody({ maxBytes, what }: StreamedBodyLimit) {
+  return async (c: Context, next: () => Promise<void>) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined && !c.req.header('transfer-encoding') && Number(length) > maxBytes)
+      return errorResponse(c, 413, 'payload_too_large', tooLargeMessage(maxBytes, what));
+    await next();
+  };
+}
+
+/**
+ * A request body's chunks as they arrive, the 413 of `limitStreamedBody` (a CommandError) once
+ * they pass the limit. The rest of the body is left unread, as `limitBody` leaves it.
+ */
+export async function* limitedChunks(
+  body: ReadableStream<Uint8Array> | null,
+  { maxBytes, what }: StreamedBodyLimit,
+): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.releaseLock();
+      throw new CommandError(413, 'payload_too_large', tooLargeMessage(maxBytes, what));
+    }
+    yield value;
+  }
 }
 
 /** Who acts and when, for a request that passed `requireToken`: the token, audited by name. */

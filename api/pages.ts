@@ -83,7 +83,10 @@ class CapturedResponse extends EventEmitter {
     return this;
   }
   write(chunk: string | Uint8Array, cb?: () => void) {
-    this.chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    // A Uint8Array is taken as it is (a view, no copy): Astro hands each chunk over and keeps none.
+    this.chunks.push(
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
     cb?.();
     return true;
   }
@@ -93,7 +96,9 @@ class CapturedResponse extends EventEmitter {
     this.writableEnded = true;
     this.emit('finish');
     this.emit('close');
-    this.resolve({ status: this.statusCode, headers: this.headers, body: Buffer.concat(this.chunks) });
+    // A page rendered to one string (astro.config.mjs) is one chunk: no concatenation.
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    this.resolve({ status: this.statusCode, headers: this.headers, body });
     return this;
   }
   destroy(err?: unknown) {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { CommandError } from '#db/commands/errors.ts';
 import { fromPublicNames, parseInput, parseJsonObject } from '#db/commands/input.ts';
+import { limitedChunks, type StreamedBodyLimit } from './http.ts';
 
 /**
  * Reads a JSON request body: wrong content type → 415, empty or malformed body → 400. (Oversize
@@ -17,10 +18,13 @@ export async function readJsonText(c: Context): Promise<string> {
   return c.req.text();
 }
 
-/** A JSON request body as bytes (a large alert group is decoded and parsed off the event loop): 415 unless JSON. */
-export async function readJsonBytes(c: Context): Promise<Uint8Array> {
+/**
+ * A JSON request body as its chunks, as they arrive (a large alert group is handed to the intake
+ * worker piece by piece), within `limit` (the route's `limitStreamedBody`): 415 unless JSON.
+ */
+export function readJsonChunks(c: Context, limit: StreamedBodyLimit): AsyncIterable<Uint8Array> {
   requireJsonType(c);
-  return new Uint8Array(await c.req.arrayBuffer());
+  return limitedChunks(c.req.raw.body, limit);
 }
 
 function requireJsonType(c: Context): void {

@@ -14,7 +14,7 @@ import { publishedFiles } from '../metrics/registry.ts';
 import type { CachedEntry } from '../cache.ts';
 import { changeFrom, emptyChange, everything, isEmpty, mergeChanges, type Change } from './changes.ts';
 import { collections, type CollectionName } from './collections.ts';
-import { compressedForSnapshot, fileFor, SnapshotDir, type Compression } from './files.ts';
+import { compressedForSnapshot, fileFor, SnapshotDir, type Compression, type GzipOnlyEntry } from './files.ts';
 import { affinityOf, defaultPoolSize, RenderPool, type RenderPoolOptions } from './renderPool.ts';
 import type { RenderResult } from './renderWorker.ts';
 import { pathFor, publicRouteOf, publicRoutes } from './routes.ts';
@@ -91,6 +91,8 @@ const PUBLISH_SLICE_MS = 4;
 export type Tick = 'none' | 'minute' | 'quarter-hour';
 
 const QUARTER_HOUR_MS = 15 * 60_000;
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Paths a full publish must have for render workers to start by default. Each worker takes a few
@@ -595,9 +597,11 @@ export class Publisher {
       } else if (result.kind === 'entry') {
         const bytes = (u: Uint8Array | null) => (u ? Buffer.from(u.buffer, u.byteOffset, u.byteLength) : null);
         const gzip = bytes(result.gzip);
-        const entry = {
+        const entry: CachedEntry | GzipOnlyEntry = {
           status: 200,
-          body: bytes(result.body)!,
+          // A history page stored as its .gz alone comes without its plain body (SnapshotDir.write never asks for it).
+          body: bytes(result.body) ?? EMPTY,
+          bodyLength: result.bodyLength,
           gzip,
           br: bytes(result.br),
           etag: result.etag,

@@ -11,7 +11,7 @@ import { forgetFeedSnapshots, keepFeedSnapshots } from '#db/queries/feeds.ts';
 import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
-import { gzipHistory, type Compression } from './files.ts';
+import { fileFor, gzipHistory, gzipOnlyFile, type Compression } from './files.ts';
 import { incidentOfPage, type RenderBatch } from './renderPool.ts';
 
 export interface RenderWorkerData {
@@ -38,7 +38,13 @@ export type RenderResult =
       id: number;
       kind: 'entry';
       etag: string;
-      body: Uint8Array;
+      /**
+       * Null for a history page stored as its .gz alone (api/publish/files.ts, gzipOnlyFile): those
+       * bytes are never written, so they do not travel (three quarters of an export's IPC bytes).
+       */
+      body: Uint8Array | null;
+      /** The plain body's length. */
+      bodyLength: number;
       gzip: Uint8Array | null;
       br: Uint8Array | null;
       headers: Record<string, string>;
@@ -73,11 +79,13 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
     if (entry.etag === task.etag) return { id: task.id, kind: 'same', etag: entry.etag };
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = task.compression === 'hot';
+    const gzipOnly = gzipOnlyFile(fileFor(task.path), compressible, task.compression);
     return {
       id: task.id,
       kind: 'entry',
       etag: entry.etag,
-      body: entry.body,
+      body: gzipOnly ? null : entry.body,
+      bodyLength: entry.body.length,
       gzip: !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body),
       br: compressible && hot ? entry.br : null,
       headers: entry.headers,

@@ -3,6 +3,7 @@
 import type { IntakeResult } from '#db/commands/alerts/index.ts';
 import type { AlertRuleDocument } from '#db/domain/alerts.ts';
 import type { AlertView, Catalogue, DraftView } from '#db/queries/index.ts';
+import { readersServed } from '../readersFirst.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -90,16 +91,26 @@ const ANSWER_SLICE = 500;
 /**
  * `intakeJson` as the response text, the same bytes as JSON.stringify of it, written
  * ANSWER_SLICE alerts per turn: the answer to a 5,000-alert group (about 1 MB) built in one go
- * held every request some 20 ms more.
+ * held every request some 20 ms more. Readers first (api/readersFirst.ts): a slice waits while a
+ * reader waits for a page being rendered — `/` right after the storm changed components, whose
+ * Astro rendering awaits between components and let a slice of this answer in at each of those
+ * turns (Alertmanager only reads the status code; the customer reads `/`).
  */
-export async function intakeJsonText(result: IntakeResult, catalogue: Catalogue): Promise<string> {
+export async function intakeJsonText(
+  result: IntakeResult,
+  catalogue: Catalogue,
+  between: () => Promise<void> = readersServed,
+): Promise<string> {
   const head = JSON.stringify({ delivery_id: result.deliveryId, duplicate: result.duplicate });
   const json = intakeAlertJson(catalogue);
   const parts: string[] = [];
   for (let i = 0; i < result.alerts.length; i += ANSWER_SLICE) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    await between();
     parts.push(JSON.stringify(result.alerts.slice(i, i + ANSWER_SLICE).map(json)).slice(1, -1));
   }
+  // The whole text (a megabyte to join, then to write) only once no reader waits either.
+  if (result.alerts.length > ANSWER_SLICE) await between();
   return `${head.slice(0, -1)},"alerts":[${parts.filter(Boolean).join(',')}]}`;
 }
 

@@ -12,10 +12,10 @@ import { parseInput } from '#db/commands/input.ts';
 import { alertList, alertListQuery, alertRuleDocument, componentCatalogue, recentDrafts } from '#db/queries/index.ts';
 import { requireToken } from '../auth.ts';
 import type { AppDeps, Env } from '../context.ts';
-import { limitBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
+import { limitBody, limitStreamedBody, MAX_BODY_BYTES, nocRoutes, tokenContext } from '../http.ts';
 import { alertJson, alertRulesJson, draftJson, intakeJson, intakeJsonText } from '../render/alerts.ts';
 import { scopeGuard } from '../scopes.ts';
-import { commandInput, readJsonBytes } from '../validate.ts';
+import { commandInput, readJsonChunks } from '../validate.ts';
 import { countAlerts } from '../metrics/registry.ts';
 
 /**
@@ -23,6 +23,7 @@ import { countAlerts } from '../metrics/registry.ts';
  * each group_interval); refusing it would lose the group, since Alertmanager does not retry a 4xx.
  */
 export const MAX_ALERT_BODY_BYTES = 4 * 1024 * 1024;
+const ALERT_BODY_LIMIT = { maxBytes: MAX_ALERT_BODY_BYTES, what: 'El envío de alertas' };
 
 /**
  * Alert intake and the alert list (/api/v1/alerts…), bearer token like the rest of /api/v1.
@@ -33,7 +34,7 @@ export function alertRoutes(deps: AppDeps) {
   const app = new Hono<Env>();
   app.use('*', requireToken(db, now));
   const needs = scopeGuard(deps);
-  const intakeLimit = limitBody(MAX_ALERT_BODY_BYTES, 'El envío de alertas');
+  const intakeLimit = limitStreamedBody(ALERT_BODY_LIMIT);
   const context = (c: Context<Env>): IntakeContext => ({
     now: now(),
     tokenName: c.get('tokenName'),
@@ -47,10 +48,12 @@ export function alertRoutes(deps: AppDeps) {
     return result;
   };
 
-  // The body as bytes: a large group is decoded and parsed off the event loop; its text is kept with the delivery.
+  // The body as its chunks: a large group's go to the intake worker as they arrive (decoded and
+  // parsed there, never gathered on the event loop); its text is kept with the delivery.
   for (const format of ['alertmanager', 'grafana'] as const)
     app.post(`/${format}`, needs('alerts'), intakeLimit, async (c) => {
-      const result = counted(format, await receiveEnvelopeBody(db, format, await readJsonBytes(c), context(c)));
+      const body = readJsonChunks(c, ALERT_BODY_LIMIT);
+      const result = counted(format, await receiveEnvelopeBody(db, format, body, context(c)));
       // A group's answer is written a slice at a time, after a turn that lets requests through.
       await new Promise<void>((resolve) => setImmediate(resolve));
       return c.body(await intakeJsonText(result, componentCatalogue(db)), 200, {

@@ -12,6 +12,7 @@ import { nextStatementsDue, sendMonthlyStatements } from '#db/commands/statement
 import { isDatabaseBusy } from '#db/commands/transaction.ts';
 import { dataWatcher } from '#db/dataWatcher.ts';
 import type { AppDeps } from '../context.ts';
+import { readersServed } from '../readersFirst.ts';
 import type { BackgroundWorker } from './index.ts';
 
 /** Something the clock decides. */
@@ -122,9 +123,18 @@ export function clockWorker(options: ClockWorkerOptions = {}): BackgroundWorker 
       // A write may move the next due instant closer (a new or rescheduled window, an alert that
       // started flapping): look again right after it rather than at the end of the current sleep.
       // The pass's own commits wake it too, but the pass then replaces that wake by its sleep.
+      // Readers first (../readersFirst.ts): a public write is read at once — `/` after an alert
+      // storm's change, four readers waiting for its one rendering — and the pass (the settler
+      // reads what every active alert imposes) ran before any of them was served. It now looks a
+      // turn later, once no reader waits for a rendering (at most MAX_WAIT_MS).
       const unsubscribe = dataWatcher(db).subscribe(
         () => {
-          if (!stopped) sleep(0);
+          if (!stopped)
+            setImmediate(() => {
+              void readersServed().then(() => {
+                if (!stopped) sleep(0);
+              });
+            });
         },
         { pollMs: EXTERNAL_CHECK_MS },
       );

@@ -520,13 +520,18 @@ export function monthResponses(db: Db, month: string, now: Date): MonthResponses
   const { from, to } = monthBounds(month);
   const end = Math.min(to.getTime(), now.getTime());
   // An alert can only start before the incident it opened: a day of margin finds those whose
-  // first alert fell in the month while started_at did not.
+  // first alert fell in the month while started_at did not. The incidents of the span through
+  // incidents_started_idx, each one's first update by its own index: a join grouped by i.id made
+  // SQLite walk every incident in id order instead (37 ms a month at 20,000 incidents, against
+  // 1 ms; 120 months in a full publish of ten years).
   const rows = db.$client
     .prepare(
-      `SELECT i.id, i.name, i.impact, i.started_at, MIN(u.created_at) AS first_update
-       FROM incidents i JOIN incident_updates u ON u.incident_id = i.id
-      WHERE i.started_at >= ? AND i.started_at < ?
-      GROUP BY i.id ORDER BY i.started_at, i.id`,
+      `SELECT i.id, i.name, i.impact, i.started_at,
+              (SELECT MIN(u.created_at) FROM incident_updates u WHERE u.incident_id = i.id) AS first_update
+         FROM incidents i
+        WHERE i.started_at >= ? AND i.started_at < ?
+          AND EXISTS (SELECT 1 FROM incident_updates u WHERE u.incident_id = i.id)
+        ORDER BY i.started_at, i.id`,
     )
     .all(from.getTime(), end + DAY) as Array<{
     id: string;

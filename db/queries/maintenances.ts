@@ -88,8 +88,10 @@ type MaintenanceRow = typeof maintenances.$inferSelect;
 const sql_rowid = sql`rowid`;
 
 /** Loads components, updates and reschedules for a batch of maintenances in 3 queries. */
-function hydrate(db: Db, rows: MaintenanceRow[], catalogue: Catalogue = componentCatalogue(db)): MaintenanceView[] {
+function hydrate(db: Db, rows: MaintenanceRow[], given?: Catalogue): MaintenanceView[] {
+  // No window (most of the time): the catalogue is not read for nothing (`/` asks three times).
   if (rows.length === 0) return [];
+  const catalogue = given ?? componentCatalogue(db);
   const ids = rows.map((r) => r.id);
   const links = groupBy(
     chunked(ids, (part) =>
@@ -334,10 +336,13 @@ export interface MaintenanceOverview {
   upcoming: MaintenanceView[];
 }
 
+/** How far ahead the home page lists scheduled windows: the next 7 days. */
+export const UPCOMING_WITHIN_MS = 7 * DAY;
+
 /** For the home page: what is happening now and what comes this week. */
 export function maintenanceOverview(db: Db, now: Date, catalogue?: Catalogue): MaintenanceOverview {
   return {
     active: activeMaintenances(db, catalogue),
-    upcoming: upcomingMaintenances(db, now, { within: 7 * DAY, catalogue }),
+    upcoming: upcomingMaintenances(db, now, { within: UPCOMING_WITHIN_MS, catalogue }),
   };
 }

@@ -15,10 +15,15 @@ import { checkpointInWorker, OFFLOAD_MIN_BYTES } from '#db/commands/alerts/offlo
 import { applyStatusPlan, StatusReconciler } from '#db/commands/alerts/reconciler.ts';
 import { writeMark, writeTransaction } from '#db/commands/transaction.ts';
 import { componentHolders } from '#db/queries/holders.ts';
+import type { IntakeResult } from '#db/commands/alerts/receive.ts';
+import { componentCatalogue } from '#db/queries/catalog.ts';
+import { intakeJson, intakeJsonText } from '../../api/render/alerts.ts';
+import { readerRendering } from '../../api/readersFirst.ts';
 import { testApp } from '../support/db.ts';
 import { STORM_SLUGS, stormPayload } from './payloads.ts';
 
 type T = ReturnType<typeof testApp>;
+type IntakeResultJson = ReturnType<typeof intakeJson>;
 let t: T;
 beforeEach(() => {
   t = testApp();
@@ -186,5 +191,58 @@ describe('the end of a large group, planned in the turn before its transaction',
       sql`SELECT effective_at FROM component_status_events WHERE component_id = ${ids[1]} ORDER BY id DESC LIMIT 1`,
     );
     expect(new Date(back.effective_at).toISOString()).toBe('2026-11-26T17:50:00.000Z');
+  });
+});
+
+describe('the answer to a large group', () => {
+  it('waits while a reader waits for a page being rendered, then answers every alert', async () => {
+    // A reader waiting for `/` (rendered again after the storm's change) until `release`.
+    let release!: () => void;
+    const reader = readerRendering(new Promise<void>((resolve) => (release = resolve)));
+    const answer = Promise.resolve(t.json('POST', '/api/v1/alerts/alertmanager', storm(1_200)));
+    let answered = false;
+    void answer.then(() => (answered = true));
+    const applied = () =>
+      t.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM alert_deliveries WHERE state = 'applied'`)!.n === 1;
+    await waitFor('el grupo aplicado', applied);
+    // Turns later the group is applied, and its answer still waits for the reader.
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(answered).toBe(false);
+    release();
+    await reader;
+    const res = await answer;
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { alerts: Array<{ fingerprint: string }> };
+    expect(body.alerts).toHaveLength(1_200);
+  });
+
+  it('is the same text as one JSON.stringify of it, written a slice at a time between readers', async () => {
+    const res = await t.json('POST', '/api/v1/alerts/alertmanager', storm(1_200));
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const parsed = JSON.parse(text) as IntakeResultJson;
+    expect(text).toBe(JSON.stringify(parsed));
+    let held = 0;
+    const result: IntakeResult = {
+      deliveryId: parsed.delivery_id,
+      duplicate: parsed.duplicate,
+      alerts: parsed.alerts.map((a) => ({
+        id: a.id,
+        fingerprint: a.fingerprint,
+        status: a.status,
+        change: a.change,
+        effect: a.effect,
+        componentIds: a.components.map((slug) => findComponent(t.db, slug)!.id),
+        note: a.note,
+        draftId: a.draft_incident_id,
+        incidentId: a.incident_id,
+      })),
+    };
+    const again = await intakeJsonText(result, componentCatalogue(t.db), async () => {
+      held++;
+    });
+    expect(again).toBe(text);
+    // One wait per slice of ANSWER_SLICE alerts (three), and one before the whole text is joined.
+    expect(held).toBe(4);
   });
 });

@@ -10,7 +10,8 @@ import { createApiToken } from '#db/commands/tokens.ts';
 import { maintenanceDetail } from '#db/queries/index.ts';
 import { alerts } from '#db/schema/index.ts';
 import { createApp } from '../../api/app.ts';
-import { clockWorker } from '../../api/workers/clock.ts';
+import { readerRendering } from '../../api/readersFirst.ts';
+import { clockWorker, type ClockJob } from '../../api/workers/clock.ts';
 import { freshDb, testConfig } from '../support/db.ts';
 
 /** A clock that runs at the wall clock's pace from wherever it is set. */
@@ -143,5 +144,26 @@ describe('the clock worker', () => {
     // A busy database is the weather, not an error.
     expect(errors).not.toHaveBeenCalled();
     errors.mockRestore();
+  });
+
+  it('looks again after a public write only once no reader waits for a page being rendered', async () => {
+    const db = freshDb();
+    let runs = 0;
+    const counting: ClockJob = { label: 'prueba', run: () => runs++, nextDue: () => null };
+    stops.push(clockWorker({ jobs: [counting], maxSleepMs: 60_000 }).start(createApp({ db, config: testConfig }).deps));
+    expect(runs).toBe(1);
+    // A reader waits for `/` (rendered again after the write) until `release`.
+    let release!: () => void;
+    const reader = readerRendering(new Promise<void>((resolve) => (release = resolve)));
+    schedule(db, new Date(), new Date(Date.now() + 5 * 86_400_000));
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(runs).toBe(1);
+    release();
+    await reader;
+    await vi.waitFor(() => expect(runs).toBe(2), { timeout: 2000, interval: 5 });
+    // With no reader waiting, the next write is looked at within a turn or two.
+    schedule(db, new Date(), new Date(Date.now() + 6 * 86_400_000));
+    await vi.waitFor(() => expect(runs).toBe(3), { timeout: 2000, interval: 5 });
   });
 });

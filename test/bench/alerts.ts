@@ -9,7 +9,9 @@
 // every group_interval). Printed: the intake time, the p99 of `/` during it next to the p99 of
 // `/` on the quiet server just before (the reference), and the resend's time.
 // Targets: p99 of `/` during the intake < 100 ms; 5,000 new alerts applied < 3 s; resend < 300 ms.
+// BENCH_SLOWEST=1 also lists the storm's slowest requests of `/` and when each was sent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startSettings } from './startSettings.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,10 +60,16 @@ const port = 25000 + Math.floor(Math.random() * 1000);
 const base = `http://127.0.0.1:${port}`;
 // BENCH_SERVER_ARGS: extra Node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
-const server: ChildProcess = spawn(process.execPath, [...serverArgs, join(projectRoot, 'api', 'start.ts')], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
-  stdio: 'ignore',
-});
+// The server runs with npm start's flags and environment defaults (test/bench/startSettings.ts).
+const settings = startSettings();
+const server: ChildProcess = spawn(
+  process.execPath,
+  [...settings.flags, ...serverArgs, join(projectRoot, 'api', 'start.ts')],
+  {
+    env: { ...process.env, ...settings.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath },
+    stdio: 'ignore',
+  },
+);
 const page = async () => (await fetch(`${base}/`)).text();
 await waitUntil(
   () =>
@@ -90,6 +98,12 @@ const am =
 /** Clients asking for `/` at once while the storm is measured (more samples for a p99 that means something). */
 const PAGE_CLIENTS = Number(process.env.BENCH_PAGE_CLIENTS ?? 4);
 
+/**
+ * BENCH_SLOWEST=1: the storm's eight slowest requests of `/`, each with when it was sent, in ms
+ * after the group was (and when the intake answered): which moment of the intake holds them.
+ */
+const slowLog: Array<[sentAt: number, ms: number]> = [];
+const marks: { sent?: number; answered?: number } = {};
 /** `PAGE_CLIENTS` clients each asking for `/` one request after another until `until` resolves; the latency of each. */
 async function pageLatencies(until: Promise<unknown>): Promise<number[]> {
   let done = false;
@@ -100,6 +114,7 @@ async function pageLatencies(until: Promise<unknown>): Promise<number[]> {
       const t0 = performance.now();
       await page();
       out.push(performance.now() - t0);
+      if (process.env.BENCH_SLOWEST) slowLog.push([t0, performance.now() - t0]);
     }
   };
   await Promise.all(Array.from({ length: PAGE_CLIENTS }, client));
@@ -167,10 +182,25 @@ async function alertStorm() {
   await page();
   const quiet = await measured(() => new Promise((r) => setTimeout(r, 3_000)));
   const intake = await measured(async () => {
+    slowLog.length = 0;
+    marks.sent = performance.now();
     const answer = await send();
+    marks.answered = performance.now();
     await waitUntil(everyTargetRed, 30_000, 'los componentes de la tormenta en rojo');
     return answer;
   });
+  if (process.env.BENCH_SLOWEST)
+    console.log(
+      'lentas:',
+      slowLog
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 8)
+        .map(
+          ([t, d]) =>
+            `${Math.round(d)} ms a +${Math.round(t - marks.sent!)} (respuesta +${Math.round(marks.answered! - marks.sent!)})`,
+        )
+        .join('; '),
+    );
   if (intake.result.alerts.length !== 5_000) throw new Error(`el intake aplicó ${intake.result.alerts.length} alertas`);
   const before = alertState.get();
   const resend = await measured(send);

@@ -20,6 +20,7 @@ import { systemActor } from '#db/commands/audit.ts';
 import { seedDemoCatalogue } from '#db/seed.ts';
 import { newSecrets } from '#db/subscriptions/tokens.ts';
 import { freePort } from '../support/nginx.ts';
+import { startSettings } from './startSettings.ts';
 import '#db/notifications/channels.ts';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 11_600);
@@ -101,12 +102,14 @@ setup.$client.close();
 }
 
 const port = await freePort();
+const settings = startSettings();
 const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
   execArgv: [
     '--expose-gc',
+    ...settings.flags,
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
   ],
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath, PUBLIC_URL },
+  env: { ...process.env, ...settings.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath, PUBLIC_URL },
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
 });
 const base = `http://127.0.0.1:${port}`;

@@ -20,6 +20,7 @@
 // publisher's share of the memory). BENCH_CPU_PROF=<dir> writes the server's CPU profile of the
 // notifying update's window (the POST and the 2 s of `GET /` after it). Run it when `uptime` shows low load.
 import { fork, spawn } from 'node:child_process';
+import { startSettings } from './startSettings.ts';
 import { once } from 'node:events';
 import {
   copyFileSync,
@@ -219,24 +220,11 @@ function referenceExport(dbPath: string, pageBytes: number, dir: string): number
   return performance.now() - t0;
 }
 
-/**
- * The environment defaults (`NAME=${NAME:-value}`) and Node.js flags of `npm start`
- * (package.json), which the systemd unit repeats: the benchmark's server runs as production does.
- */
-function startSettings(): { env: Record<string, string>; flags: string[] } {
-  const script = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } })
-    .scripts.start;
-  const env: Record<string, string> = {};
-  for (const m of script.matchAll(/\b(\w+)=\$\{\1:-([^}]*)\}/g)) env[m[1]] = process.env[m[1]] ?? m[2];
-  const flags = /\bnode((?:\s+--\S+)*)\s+api\/start\.ts/.exec(script)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
-  return { env, flags };
-}
-
 async function startServer(dbPath: string, publishDir: string, token: string) {
   const port = await freePort();
   const settings = startSettings();
   const child = fork(join(import.meta.dirname, 'scaleServer.ts'), [], {
-    execArgv: ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? settings.flags)],
+    execArgv: ['--expose-gc', ...settings.flags],
     env: {
       ...process.env,
       ...settings.env,

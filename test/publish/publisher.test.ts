@@ -517,8 +517,22 @@ describe('an exclusive snapshot directory (npm run export)', () => {
     expect(b.get('incidentes/a/index.html.gz')).toMatch(new RegExp(`^644 ${second + 1} `));
     expect([...b.keys()].some((n) => n.includes('.tmp-'))).toBe(false);
     // Opened again, it is a snapshot like any other (the manifest), no longer written as new.
-    expect(new SnapshotDir(join(root, 'exclusive'), { exclusive: true }).paths.sort()).toEqual(
-      ['/incidentes/a', '/incidentes/b', '/status.txt'].sort(),
-    );
+    const reopened = new SnapshotDir(join(root, 'exclusive'), { exclusive: true });
+    expect(reopened.paths.sort()).toEqual(['/incidentes/a', '/incidentes/b', '/status.txt'].sort());
+    expect(reopened.writesInPlace).toBe(false);
+  });
+
+  it('is written in place after a first open claimed it with an empty manifest (npm run export checks its argument so)', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'somnet-exclusive-')), 'export');
+    // `npm run export`'s check of its argument: a shared open, which claims the empty directory.
+    new SnapshotDir(dir);
+    expect(readdirSync(dir)).toEqual([MANIFEST]);
+    const exclusive = new SnapshotDir(dir, { exclusive: true });
+    expect(exclusive.writesInPlace).toBe(true);
+    const page = makeEntry(200, '<p>resuelto</p>'.repeat(200), { 'content-type': 'text/html' });
+    expect(exclusive.write('/incidentes/a', page, Math.floor(Date.now() / 1000), 'history')).toBe(true);
+    expect(readdirSync(join(dir, 'incidentes', 'a'))).toEqual(['index.html.gz']);
+    // A directory holding files (or a manifest that lists some) is not.
+    expect(new SnapshotDir(dir, { exclusive: true }).writesInPlace).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 // PUBLISH_WORKERS) writes the same bytes as the main thread rendering every path itself, history
 // stored the same way.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -122,7 +123,7 @@ describe('a full publish in render workers', () => {
         const out = new Map<string, string>();
         for (const path of paths) {
           const result = await pool.render({ path, compression: 'hot', now: now.getTime() });
-          if (result.kind !== 'entry') throw new Error(`${path}: ${JSON.stringify(result)}`);
+          if (result.kind !== 'entry' || !result.body) throw new Error(`${path}: ${JSON.stringify(result)}`);
           out.set(path, Buffer.from(result.body).toString());
         }
         return out;
@@ -152,6 +153,52 @@ describe('a full publish in render workers', () => {
       expect(after).toEqual(await inProcess());
       for (const path of paths) expect(after.get(path), path).not.toBe(before.get(path));
       expect(after.get('/componentes/metepec-fibra/feed.rss')).toContain('Corte de fibra en Metepec');
+    } finally {
+      await pool.close();
+      db.$client.close();
+    }
+  });
+
+  it('sends a history page back as its .gz alone (the plain body is never written), a hot one whole', async () => {
+    const now = new Date('2026-11-26T18:00:00Z');
+    const db = freshDb({ now: new Date('2026-09-01T12:00:00Z') });
+    const resolved = createIncident(
+      db,
+      {
+        name: 'Falla resuelta en Lerma',
+        status: 'resolved',
+        impact: 'minor',
+        body: 'Se restableció el enlace; el servicio es normal.',
+        components: { 'lerma-inalambrico': 'partial_outage' },
+      },
+      { now: new Date('2026-10-02T12:00:00Z'), actor: systemActor },
+    );
+    const { renderPublic } = await loadSite({ db, config: testConfig, now: () => now });
+    const pool = new RenderPool({ config: testConfig, size: 1, databasePath: db.$client.name });
+    try {
+      await pool.ready;
+      const path = `/incidentes/${resolved.id}`;
+      const plain = (await renderPublic(path, { fresh: true }))!.body;
+      const history = await pool.render({ path, compression: 'history', now: now.getTime() });
+      if (history.kind !== 'entry') throw new Error(JSON.stringify(history));
+      expect(history.body).toBeNull();
+      expect(history.bodyLength).toBe(plain.length);
+      expect(history.br).toBeNull();
+      expect(gunzipSync(history.gzip!).equals(plain)).toBe(true);
+      // The same page as a hot file: its plain body, gzip and brotli forms all come back.
+      const hot = await pool.render({ path, compression: 'hot', now: now.getTime() });
+      if (hot.kind !== 'entry') throw new Error(JSON.stringify(hot));
+      expect(Buffer.from(hot.body!).equals(plain)).toBe(true);
+      expect(hot.bodyLength).toBe(plain.length);
+      expect(hot.br).not.toBeNull();
+      // A past month's CSV is history but keeps its plain file: its body comes back.
+      const csv = await pool.render({
+        path: '/disponibilidad/2026-10.csv',
+        compression: 'history',
+        now: now.getTime(),
+      });
+      if (csv.kind !== 'entry') throw new Error(JSON.stringify(csv));
+      expect(csv.body).not.toBeNull();
     } finally {
       await pool.close();
       db.$client.close();

@@ -29,7 +29,7 @@ import {
   type IncomingAlert,
 } from './envelopes.ts';
 import { rememberRawDigest } from './groups.ts';
-import { OFFLOAD_MIN_BYTES, readInWorker, type OffloadedBody } from './offload.ts';
+import { OFFLOAD_MIN_BYTES, readInWorker, readStreamInWorker, type OffloadedBody } from './offload.ts';
 import { receive, receiveInSlices, unchangedResend, type IntakeResult } from './receive.ts';
 
 export { alertmanagerWebhookInput, grafanaWebhookInput, MAX_ALERTS_PER_PAYLOAD, type IncomingAlert };
@@ -208,6 +208,12 @@ function applyEnvelope(db: Db, delivery: Delivery, ctx: IntakeContext): Promise<
   return result ? Promise.resolve(result) : receiveInSlices(db, delivery, ctx, same);
 }
 
+/**
+ * The intake worker failed while a streamed body was in it (the body is not kept anywhere else):
+ * a 503, which Alertmanager retries.
+ */
+const INTAKE_UNAVAILABLE = 'No se pudo leer el envío en este momento; no se registró nada. Vuelva a enviarlo.';
+
 /** A large body given to the intake worker: null when the worker cannot run (the body is then read here). */
 async function offload(format: EnvelopeFormat, received: string | Uint8Array): Promise<OffloadedBody | null> {
   if ((typeof received === 'string' ? received.length : received.byteLength) < OFFLOAD_MIN_BYTES) return null;
@@ -238,17 +244,37 @@ async function packed(format: EnvelopeFormat, body: OffloadedBody, rawBody: stri
 
 /**
  * POST /api/v1/alerts/alertmanager and /grafana, from the body as received (a JSON type, checked
- * by the route): a large body is read by the intake worker, a byte-identical resend answered from
- * its digest, anything else validated there and applied in slices here. Small bodies, and every
- * body when the worker cannot run, are read in process.
+ * by the route), whole or as the chunks of the request's stream: a large body is read by the
+ * intake worker (a stream's chunks handed to it as they arrive), a byte-identical resend answered
+ * from its digest, anything else validated there and applied in slices here. Small bodies, and
+ * every body when the worker cannot run, are read in process. A stream that fails (the route's
+ * size limit) writes nothing and throws its error.
  */
 export async function receiveEnvelopeBody(
   db: Db,
   format: EnvelopeFormat,
-  received: string | Uint8Array,
+  receivedAs: string | Uint8Array | AsyncIterable<Uint8Array>,
   ctx: IntakeContext,
 ): Promise<IntakeResult> {
-  const body = await offload(format, received);
+  let received: string | Uint8Array;
+  let body: OffloadedBody | null;
+  if (typeof receivedAs === 'string' || receivedAs instanceof Uint8Array) {
+    received = receivedAs;
+    body = await offload(format, received);
+  } else {
+    const streamed = await readStreamInWorker(format, receivedAs);
+    if (streamed.kind === 'refused')
+      throw new CommandError(streamed.status, streamed.code, streamed.message, streamed.fields);
+    if (streamed.kind === 'failed') throw new CommandError(503, 'intake_unavailable', INTAKE_UNAVAILABLE);
+    if (streamed.kind === 'body') {
+      received = '';
+      body = streamed;
+      rememberRawDigest(format, body.text, body.rawDigest);
+    } else {
+      received = streamed.bytes;
+      body = await offload(format, received);
+    }
+  }
   if (body) {
     const rawBody = body.text;
     let delivery: Delivery | null;
@@ -263,7 +289,7 @@ export async function receiveEnvelopeBody(
     if (delivery) return applyEnvelope(db, delivery, ctx);
   }
   // As c.req.text() decodes a body (a byte order mark dropped, bad bytes as U+FFFD).
-  const rawBody = typeof received === 'string' ? received : new TextDecoder().decode(received);
+  const rawBody = body ? body.text : typeof received === 'string' ? received : new TextDecoder().decode(received);
   const { schema, message } = envelopeFormats[format];
   return receiveEnvelope(db, format, schema, message, parseJsonObject(rawBody), rawBody, ctx);
 }

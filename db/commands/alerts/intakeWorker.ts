@@ -15,6 +15,15 @@ import type { WorkerReply, WorkerRequest } from './offload.ts';
 const port = parentPort!;
 /** Bodies read and waiting for the server's decision (validate, or drop: an unchanged resend). */
 const read = new Map<number, { format: EnvelopeFormat; raw: unknown; text: string }>();
+/** Bodies arriving a chunk at a time (./offload.ts `readStreamInWorker`), until their `read` or `drop`. */
+const streaming = new Map<number, Uint8Array[]>();
+
+/** A streamed body's chunks as one buffer (here, off the server's thread). */
+function received(id: number): Uint8Array {
+  const chunks = streaming.get(id) ?? [];
+  streaming.delete(id);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
 
 const reply = (message: WorkerReply) => port.postMessage(message);
 
@@ -56,10 +65,16 @@ port.on('message', (message: WorkerRequest) => {
   const { id } = message;
   try {
     if (message.kind === 'checkpoint') reply({ id, kind: 'checkpointed', ...checkpoint(message.path) });
-    else if (message.kind === 'read') {
+    else if (message.kind === 'chunk') {
+      const chunks = streaming.get(id);
+      if (chunks) chunks.push(new Uint8Array(message.bytes));
+      else streaming.set(id, [new Uint8Array(message.bytes)]);
+    } else if (message.kind === 'read') {
       const bytes = typeof message.body !== 'string';
       // As the server's own c.req.text() decodes (a byte order mark dropped, bad bytes as U+FFFD).
-      const text = bytes ? new TextDecoder().decode(message.body as ArrayBuffer) : (message.body as string);
+      const text = !bytes
+        ? (message.body as string)
+        : new TextDecoder().decode(message.body === null ? received(id) : (message.body as ArrayBuffer));
       const raw = parseJsonObject(text);
       read.set(id, { format: message.format, raw, text });
       const named = envelopeGroup(raw);
@@ -67,6 +82,7 @@ port.on('message', (message: WorkerRequest) => {
     } else {
       const body = read.get(id);
       read.delete(id);
+      streaming.delete(id);
       if (message.kind === 'validate') {
         if (!body) reply(refusal(id, new Error('cuerpo desconocido')));
         else {
@@ -81,6 +97,7 @@ port.on('message', (message: WorkerRequest) => {
     }
   } catch (err) {
     read.delete(id);
+    streaming.delete(id);
     reply(refusal(id, err));
   }
 });

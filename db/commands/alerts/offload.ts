@@ -12,7 +12,10 @@ import type { CommandError, FieldError } from '../errors.ts';
 import type { EnvelopeFormat, PackedGroup } from './envelopes.ts';
 
 export type WorkerRequest =
-  | { id: number; kind: 'read'; format: EnvelopeFormat; body: string | ArrayBuffer }
+  /** `body` null: the body is the chunks sent before under the same id (`chunk`). */
+  | { id: number; kind: 'read'; format: EnvelopeFormat; body: string | ArrayBuffer | null }
+  /** A piece of a body as it arrives (transferred), kept by the worker until its `read` (or `drop`). */
+  | { id: number; kind: 'chunk'; bytes: ArrayBuffer }
   | { id: number; kind: 'validate' | 'drop' }
   | { id: number; kind: 'checkpoint'; path: string };
 
@@ -115,14 +118,90 @@ export async function readInWorker(
   } catch (err) {
     return { id: -1, kind: 'failed', message: err instanceof Error ? err.message : String(err) };
   }
-  const id = ++nextId;
   const sent = typeof body === 'string' ? body : body.slice().buffer;
-  const read = await ask({ id, kind: 'read', format, body: sent }, thread, typeof sent === 'string' ? [] : [sent]);
+  return offloaded(format, ++nextId, thread, sent, typeof body === 'string' ? body : undefined);
+}
+
+/** Bodies and chunks handed to the worker as they arrived, since the process started (tests, diagnostics). */
+export const streamedToWorker = { bodies: 0, chunks: 0 };
+
+/**
+ * A body read as it arrives (a request's stream): once OFFLOAD_MIN_BYTES of it have come, its
+ * chunks go to the worker one by one (each copied out of the socket's buffer and transferred),
+ * so the server's thread never concatenates the 2 MB of a storm nor copies them whole. A body
+ * that ends smaller is handed back as its bytes (read in process, as before). When the stream
+ * fails (too large, the client gone), the worker forgets the chunks and the error goes on. A
+ * worker that cannot start reads nothing: the body is then concatenated here, as before.
+ */
+export async function readStreamInWorker(
+  format: EnvelopeFormat,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<
+  OffloadedBody | Extract<WorkerReply, { kind: 'refused' | 'failed' }> | { kind: 'bytes'; bytes: Uint8Array }
+> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const held: Uint8Array[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < OFFLOAD_MIN_BYTES) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    held.push(next.value);
+    size += next.value.byteLength;
+  }
+  let thread: Worker | undefined;
+  if (!ended)
+    try {
+      thread = started();
+    } catch {
+      thread = undefined;
+    }
+  if (!thread) {
+    // Small (or no worker): the bytes as one, read in process.
+    for (let next = ended ? null : await iterator.next(); next && !next.done; next = await iterator.next())
+      held.push(next.value);
+    return { kind: 'bytes', bytes: held.length === 1 ? held[0] : Buffer.concat(held) };
+  }
+  const id = ++nextId;
+  // Referenced while the body streams in, as a request waiting for it.
+  thread.ref();
+  const send = (chunk: Uint8Array) => {
+    // A copy of its own: a chunk is a view of the socket's buffer, which may hold more than it.
+    const bytes = chunk.slice().buffer;
+    thread.postMessage({ id, kind: 'chunk', bytes } satisfies WorkerRequest, [bytes]);
+    streamedToWorker.chunks++;
+  };
+  try {
+    for (const chunk of held.splice(0)) send(chunk);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) send(next.value);
+  } catch (err) {
+    if (worker === thread) thread.postMessage({ id, kind: 'drop' } satisfies WorkerRequest);
+    if (waiting.size === 0) thread.unref();
+    throw err;
+  }
+  // The worker ended while the body came in: its pieces went with it (a 503: Alertmanager sends again).
+  if (worker !== thread) return { id, kind: 'failed', message: 'el proceso de lectura de alertas terminó' };
+  streamedToWorker.bodies++;
+  return offloaded(format, id, thread, null);
+}
+
+/** The worker's answer to a `read` (of a body sent whole, or of the chunks sent before), as an OffloadedBody. */
+async function offloaded(
+  format: EnvelopeFormat,
+  id: number,
+  thread: Worker,
+  body: string | ArrayBuffer | null,
+  text?: string,
+): Promise<OffloadedBody | Extract<WorkerReply, { kind: 'refused' | 'failed' }>> {
+  const read = await ask({ id, kind: 'read', format, body }, thread, body instanceof ArrayBuffer ? [body] : []);
   if (read.kind !== 'read') return read as Extract<WorkerReply, { kind: 'refused' | 'failed' }>;
   let asked = false;
   return {
     kind: 'body',
-    text: typeof body === 'string' ? body : (read.text ?? ''),
+    text: text ?? read.text ?? '',
     named: read.named,
     rawDigest: read.rawDigest,
     validate: () => {

@@ -1,0 +1,1 @@
+CREATE INDEX `alerts_holds_idx` ON `alerts` (`effect`,`status`,`flapping`,`proposed_status`,`mode`,`component_ids`,`suppressed_ids`,`starts_at`,`id`) WHERE "alerts"."effect" = 'automatic' AND ("alerts"."status" = 'firing' OR "alerts"."flapping" = 1);
