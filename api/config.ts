@@ -29,6 +29,8 @@ export interface Config {
   publishWorkers?: number;
   /** Days a delivered outbox message is kept (OUTBOX_RETENTION_DAYS, default 30; 0 keeps them forever). */
   outboxRetentionDays?: number;
+  /** Whether a notice's rows are written by a thread of their own (FANOUT_THREAD=1) instead of the event loop (0, the default). */
+  fanOutThread?: boolean;
   /**
    * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,
    * comma-separated, or `none`); loopback when unset. See api/clientIp.ts.
@@ -153,6 +155,7 @@ const schema = z.object({
     .regex(/^\d+$/, 'debe ser un número entero de días (0 = conservar siempre)')
     .transform(Number)
     .optional(),
+  FANOUT_THREAD: z.enum(['0', '1'], { error: 'debe ser 1 (un hilo aparte) o 0 (el hilo principal)' }).optional(),
   TRUSTED_PROXIES: z
     .string()
     .optional()
@@ -326,6 +329,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PUBLISH_COMMAND: env.PUBLISH_COMMAND || undefined,
     PUBLISH_WORKERS: env.PUBLISH_WORKERS || undefined,
     OUTBOX_RETENTION_DAYS: env.OUTBOX_RETENTION_DAYS || undefined,
+    FANOUT_THREAD: env.FANOUT_THREAD || undefined,
     TRUSTED_PROXIES: env.TRUSTED_PROXIES || undefined,
     METRICS_TOKEN: env.METRICS_TOKEN || undefined,
     PROMETHEUS_URL: env.PROMETHEUS_URL || undefined,
@@ -405,6 +409,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(parsed.data.OUTBOX_RETENTION_DAYS !== undefined
       ? { outboxRetentionDays: parsed.data.OUTBOX_RETENTION_DAYS }
       : {}),
+    ...(parsed.data.FANOUT_THREAD ? { fanOutThread: parsed.data.FANOUT_THREAD === '1' } : {}),
     ...(parsed.data.TRUSTED_PROXIES?.length ? { trustedProxies: parsed.data.TRUSTED_PROXIES } : {}),
     ...(parsed.data.METRICS_TOKEN ? { metricsToken: parsed.data.METRICS_TOKEN } : {}),
     ...(parsed.data.PROMETHEUS_URL ? { prometheusUrl: parsed.data.PROMETHEUS_URL.replace(/\/+$/, '') } : {}),

@@ -12,12 +12,37 @@ export const MAX_WAIT_MS = 250;
 let rendering = 0;
 let waiting: Array<() => void> = [];
 
+/**
+ * The same count in memory shared with threads (the fan-out's, api/workers/fanoutThread.ts),
+ * which wait on it with `Atomics.wait` (`waitForReaders`): woken when it falls to zero.
+ */
+export const readersGauge = new Int32Array(new SharedArrayBuffer(4));
+
 /** Marks a reader's rendering in progress until `work` settles; returns `work`. */
 export function readerRendering<T>(work: Promise<T>): Promise<T> {
   rendering++;
+  Atomics.store(readersGauge, 0, rendering);
   return work.finally(() => {
-    if (--rendering === 0) for (const resume of waiting.splice(0)) resume();
+    Atomics.store(readersGauge, 0, --rendering);
+    if (rendering === 0) {
+      Atomics.notify(readersGauge, 0);
+      for (const resume of waiting.splice(0)) resume();
+    }
   });
+}
+
+/**
+ * In a thread: blocks it while a reader of the server's event loop waits for a rendering, at most
+ * `maxWaitMs` (the thread's CPU then goes to the rendering on a busy machine, as the slices on
+ * the event loop wait in `readersServed`).
+ */
+export function waitForReaders(gauge: Int32Array, maxWaitMs = MAX_WAIT_MS): void {
+  const until = performance.now() + maxWaitMs;
+  for (let n = Atomics.load(gauge, 0); n > 0; n = Atomics.load(gauge, 0)) {
+    const left = until - performance.now();
+    if (left <= 0) return;
+    Atomics.wait(gauge, 0, n, left);
+  }
 }
 
 /** Resolves when no reader waits for a rendering (at once when none does), or after MAX_WAIT_MS. */

@@ -1,5 +1,6 @@
 import type { Db } from './client.ts';
 import { onCommit } from './commands/transaction.ts';
+import { changeCursor } from './queries/published.ts';
 
 type Listener = () => void;
 
@@ -56,8 +57,51 @@ export class DataWatcher {
     }
     const before = this.version;
     if (this.readVersion() === before) return false;
+    if (this.onlyPrivateWrites()) return false;
     this.notify();
     return true;
+  }
+
+  /** Commits counted by connections of this process that write nothing public (see `privateWriter`). */
+  private readonly privateWriters = new Map<Int32Array, number>();
+  /** The change cursor when last told or looked at, while a private writer is registered. */
+  private cursorSeen: string | undefined;
+
+  /**
+   * Another connection of this process whose commits change nothing a page shows (the fan-out's
+   * thread writing outbox rows and link tokens, api/workers/fanout.ts): it adds one to
+   * `commits[0]` before each commit. Its commits move `data_version` like another process's;
+   * when that connection has committed since the last look and the change cursor (the audit log,
+   * the status events, the quality ingests — what every public change writes, as the publisher
+   * reads another process's writes) has not moved, nothing public changed: the page cache keeps
+   * its pages and the publisher sleeps. Returns the unregister function.
+   */
+  privateWriter(commits: Int32Array): () => void {
+    this.privateWriters.set(commits, Atomics.load(commits, 0));
+    this.cursorSeen = this.cursorKey();
+    return () => {
+      this.privateWriters.delete(commits);
+      if (this.privateWriters.size === 0) this.cursorSeen = undefined;
+    };
+  }
+
+  private cursorKey(): string {
+    const c = changeCursor(this.db);
+    return `${c.audit}:${c.statusEvents}:${c.quality ?? 0}`;
+  }
+
+  private onlyPrivateWrites(): boolean {
+    if (this.privateWriters.size === 0) return false;
+    let wrote = false;
+    for (const [commits, seen] of this.privateWriters) {
+      const now = Atomics.load(commits, 0);
+      if (now !== seen) wrote = true;
+      this.privateWriters.set(commits, now);
+    }
+    const cursor = this.cursorKey();
+    const unchanged = cursor === this.cursorSeen;
+    this.cursorSeen = cursor;
+    return wrote && unchanged;
   }
 
   private readVersion(): number {
@@ -67,6 +111,7 @@ export class DataWatcher {
   }
 
   private notify(): void {
+    if (this.privateWriters.size > 0) this.cursorSeen = this.cursorKey();
     for (const listener of [...this.listeners.keys()]) listener();
   }
 

@@ -551,10 +551,11 @@ export class Publisher {
     if (report.failed.length === 0 && !this.backlog) this.savedCursor = cursor;
     const changedFiles = report.written > 0 || report.removed > 0;
     if (changedFiles || report.full || this.savedCursor !== this.manifestCursor) {
-      await this.snapshot.saveManifest({
-        ...this.options.origin,
-        ...(this.savedCursor ? { cursor: this.savedCursor } : {}),
-      });
+      // Whole after a full publish; otherwise one line of the manifest's journal (api/publish/files.ts).
+      await this.snapshot.saveManifest(
+        { ...this.options.origin, ...(this.savedCursor ? { cursor: this.savedCursor } : {}) },
+        { whole: report.full },
+      );
       this.manifestCursor = this.savedCursor;
     }
     if (changedFiles) this.runCommand();

@@ -15,7 +15,14 @@ import { incidentDetail } from '../queries/incidents.ts';
 import { incidentReport } from '../queries/incidentReports.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
 import { incidentNotifiedSubscribers } from '../queries/subscribers.ts';
-import { noticeRecipientsFor, type NoticeRecipient, type NoticeScope } from '../queries/services.ts';
+import {
+  fromRecipientEntry,
+  noticeRecipientEntries,
+  noticeRecipientsFor,
+  type NoticeRecipient,
+  type NoticeRecipientEntry,
+  type NoticeScope,
+} from '../queries/services.ts';
 import { subscriberChannels, type SubscriberChannel } from '../enums.ts';
 import { registerAudienceCounter, type AudienceCount } from './audience.ts';
 import type { OutboxMessageInput } from '../outbox/enqueue.ts';
@@ -161,26 +168,15 @@ export function noticeMessages(
   }));
 }
 
-/** One recipient as a fan-out keeps it until expanded: [id, channel, address, kind, services?]. */
-type SubscriberEntry =
-  | [string, SubscriberChannel, string, NoticeRecipient['kind']]
-  | [string, SubscriberChannel, string, NoticeRecipient['kind'], NoticeRecipient['services']];
-
-const toEntry = (r: NoticeRecipient): SubscriberEntry =>
-  r.services ? [r.id, r.channel, r.address, r.kind, r.services] : [r.id, r.channel, r.address, r.kind];
-
-const fromEntry = ([id, channel, address, kind, services]: SubscriberEntry): NoticeRecipient =>
-  services ? { id, channel, address, kind, services } : { id, channel, address, kind };
-
 /**
  * One slice of a notice's recipients (the audience resolved at commit, db/outbox/fanout.ts) as
  * outbox rows, each with its own link token (only its secret's hash is stored). A recipient who
  * unsubscribed since the commit gets the row an unsubscribe leaves behind: withdrawn, as
  * `removeSubscriber` withdraws the messages queued before it.
  */
-function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: SubscriberEntry[]): void {
+function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: NoticeRecipientEntry[]): void {
   if (entries.length === 0) return;
-  const recipients = entries.map(fromEntry);
+  const recipients = entries.map(fromRecipientEntry);
   const live = new Set(
     db.$client
       .prepare('SELECT id FROM subscribers WHERE id IN (SELECT value FROM json_each(?)) AND confirmed_at IS NOT NULL')
@@ -220,26 +216,24 @@ function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: Subs
 export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
-  const recipients = noticeRecipientsFor(db, event, 'previousScope' in event ? event.previousScope : undefined);
-  if (recipients.length === 0) return;
+  const entries = noticeRecipientEntries(db, event, 'previousScope' in event ? event.previousScope : undefined);
+  if (entries.length === 0) return;
   const props = noticeProps(db, event);
   if (!props) return;
   const noticeId = newId();
   db.insert(emailNotices)
     .values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at })
     .run();
-  // In subscriber-id order: each slice's rows and link tokens then land side by side in the
-  // indexes keyed by subscriber (dedupe key, token owner), so a slice's commit writes a few
-  // pages instead of one per recipient (the expansion took less than half the time in `npm run bench:email`).
-  // The subscribers come in that order already (confirmedRecipientsFor): sorting an ordered list
-  // is one comparison per recipient; only the contacts of affected services are placed.
-  recipients.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // In subscriber-id order (noticeRecipientEntries): each slice's rows and link tokens then land
+  // side by side in the indexes keyed by subscriber (dedupe key, token owner), so a slice's
+  // commit writes a few pages instead of one per recipient (the expansion took less than half the
+  // time in `npm run bench:email`).
   recordFanOut(db, {
     source: SUBSCRIBER_NOTICES,
     kind: event.type,
     eventKey: eventKey(event),
     payload: { notice: noticeId },
-    entries: recipients.map(toEntry),
+    entries,
     at: event.at,
   });
 }
@@ -287,7 +281,7 @@ export function enqueueIncidentReportEmails(db: Db, incidentId: string, version:
     payload: { notice: noticeId },
     entries: recipients
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((r): SubscriberEntry => [r.id, EMAIL_CHANNEL, r.email, 'public']),
+      .map((r): NoticeRecipientEntry => [r.id, EMAIL_CHANNEL, r.email, 'public']),
     at,
   });
   return recipients.length;

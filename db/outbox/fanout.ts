@@ -1,8 +1,8 @@
 // Fan-out without blocking: a notifying change records, in its own transaction, one fan-out (the
 // event and its audience as resolved at that moment); the per-recipient outbox rows are written
-// from it in slices. The change's own transaction writes the first FANOUT_AT_COMMIT (a notice to
-// a few hundred people is complete at commit, as before); the rest is kept in chunks of
-// FANOUT_SLICE, and the holder of the background lease expands them right after the commit
+// from it in slices. The change's own transaction writes every row of an audience of at most
+// FANOUT_AT_COMMIT (a notice to a hundred people is complete at commit, as before); a larger
+// audience is kept in chunks of FANOUT_SLICE, and the holder of the background lease expands them right after the commit
 // (api/workers/fanout.ts), one chunk per short transaction that writes its rows, removes the
 // chunk and advances the fan-out's cursor together: after a kill -9 the next holder continues at
 // the first chunk not committed, so every recipient gets exactly one row per event.
@@ -18,11 +18,12 @@ import { leaseHolder } from '../commands/lease.ts';
 import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
 
 /**
- * Recipients written by the change's own transaction: a notice to this many people is complete
- * at commit. Sized by what it costs the request: a recipient's link token, outbox row and index
- * entries are ~15 µs on a quiet 2-core machine and ~28 µs at load 10 (the CPU profile of
- * `BENCH_CPU_PROF=<dir> npm run bench:scale`), so 250 were 4–7 ms of a POST whose target is
- * 50 ms; 100 are 1.5–3 ms, and the rest follow within milliseconds of the commit.
+ * An audience of at most this many recipients is written whole by the change's own transaction:
+ * such a notice is complete at commit. A larger one gets none of its rows at commit (the fan-out
+ * row and its chunks are what makes it durable), since the background expansion follows within
+ * milliseconds anyway: writing its first hundred rows in the request (a link token, a row and
+ * their index entries each, ~30–60 µs a recipient at load 5–7) was 3–6 ms of a notifying POST
+ * whose target is 50 ms.
  */
 export const FANOUT_AT_COMMIT = 100;
 
@@ -92,9 +93,9 @@ function prepared(db: Db) {
 }
 
 /**
- * Records a fan-out; call it inside the change's transaction. The first FANOUT_AT_COMMIT recipients
- * get their outbox rows at once; the others are stored, in order, in chunks of FANOUT_SLICE for
- * the background expansion.
+ * Records a fan-out; call it inside the change's transaction. An audience of at most
+ * FANOUT_AT_COMMIT gets its outbox rows at once; a larger one is stored, in order, in chunks of
+ * FANOUT_SLICE for the background expansion, and none of its rows is written now.
  * Returns how many recipients are left for later (0: complete at commit).
  */
 export function recordFanOut<E, P>(
@@ -105,7 +106,6 @@ export function recordFanOut<E, P>(
   if (entries.length === 0) return 0;
   const expand = expanderFor(fanOut.source);
   const s = prepared(db);
-  const first = entries.slice(0, FANOUT_AT_COMMIT);
   const done = entries.length <= FANOUT_AT_COMMIT;
   const id = Number(
     s.insertJob.run(
@@ -114,23 +114,24 @@ export function recordFanOut<E, P>(
       fanOut.eventKey,
       JSON.stringify(fanOut.payload),
       entries.length,
-      first.length,
+      done ? entries.length : 0,
       fanOut.at.getTime(),
       done ? fanOut.at.getTime() : null,
     ).lastInsertRowid,
   );
-  const job: FanOutJob<P> = {
-    id,
-    source: fanOut.source,
-    kind: fanOut.kind,
-    eventKey: fanOut.eventKey,
-    payload: fanOut.payload,
-    createdAt: fanOut.at,
-  };
-  expand(db, job, first);
-  for (let seq = 1, from = FANOUT_AT_COMMIT; from < entries.length; seq++, from += FANOUT_SLICE)
+  if (done) {
+    const { source, kind, eventKey, payload, at } = fanOut;
+    expand(db, { id, source, kind, eventKey, payload, createdAt: at }, entries as E[]);
+    return 0;
+  }
+  for (let seq = 1, from = 0; from < entries.length; seq++, from += FANOUT_SLICE)
     s.insertChunk.run(id, seq, JSON.stringify(entries.slice(from, from + FANOUT_SLICE)));
-  return entries.length - first.length;
+  return entries.length;
+}
+
+/** Whether a fan-out still waits for its rows (one indexed look, no lock). */
+export function hasUnfinishedFanOut(db: Db): boolean {
+  return prepared(db).job.get() !== undefined;
 }
 
 export interface ExpandedSlice {

@@ -28,7 +28,7 @@ import {
   services,
 } from '../schema/index.ts';
 import { chunked, groupBy } from './batch.ts';
-import { confirmedRecipientsFor } from './subscribers.ts';
+import { confirmedRecipientRows, type RecipientRow } from './subscribers.ts';
 
 export interface ServiceContactView {
   name: string;
@@ -372,29 +372,41 @@ export interface NoticeScope {
  * those it did not reach, or reached without naming one of their services now affected.
  */
 export function noticeRecipientsFor(db: Db, scope: NoticeScope, previous?: NoticeScope): NoticeRecipient[] {
-  const subscribers = confirmedRecipientsFor(db, scope.componentIds);
+  return noticeRecipientEntries(db, scope, previous).map(fromRecipientEntry);
+}
+
+/** One recipient as a fan-out keeps it: [id, channel, address, kind, services?]. */
+export type NoticeRecipientEntry = RecipientRow | [...RecipientRow, NoticeService[]];
+
+export const fromRecipientEntry = ([id, channel, address, kind, services]: NoticeRecipientEntry): NoticeRecipient =>
+  services ? { id, channel, address, kind, services } : { id, channel, address, kind };
+
+/**
+ * The recipients of `noticeRecipientsFor` as arrays, in the order a fan-out stores them in
+ * (subscriber id): what a notifying change's transaction reads for thousands of subscribers, as
+ * the query returns them, without an object per recipient.
+ */
+export function noticeRecipientEntries(db: Db, scope: NoticeScope, previous?: NoticeScope): NoticeRecipientEntry[] {
+  const subscribers = confirmedRecipientRows(db, scope.componentIds);
   const affected = affectedServicesFor(db, scope);
   // No service affected (a component's outage without an inventory behind it): the subscribers
   // are everyone, once each, as read (a notifying change's transaction reads thousands).
   if (affected.length === 0 && !previous) return subscribers;
-  const byId = new Map<string, NoticeRecipient>();
-  for (const r of subscribers) byId.set(r.id, { id: r.id, channel: r.channel, address: r.address, kind: r.kind });
+  const byId = new Map<string, NoticeRecipientEntry>();
+  for (const r of subscribers) byId.set(r[0], r);
   for (const r of serviceNoticeRecipients(db, affected)) {
     const known = byId.get(r.subscriberId);
-    if (known) known.services = r.services;
-    else
-      byId.set(r.subscriberId, {
-        id: r.subscriberId,
-        channel: r.channel,
-        address: r.address,
-        kind: r.kind,
-        services: r.services,
-      });
+    byId.set(r.subscriberId, [
+      ...(known
+        ? (known.slice(0, 4) as RecipientRow)
+        : ([r.subscriberId, r.channel, r.address, r.kind] as RecipientRow)),
+      r.services,
+    ]);
   }
-  const all = [...byId.values()];
+  const all = [...byId.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   if (!previous) return all;
   const before = new Map(
-    noticeRecipientsFor(db, previous).map((r) => [r.id, new Set((r.services ?? []).map((s) => s.serviceId))]),
+    noticeRecipientEntries(db, previous).map((r) => [r[0], new Set((r[4] ?? []).map((s) => s.serviceId))]),
   );
-  return all.filter((r) => !before.has(r.id) || (r.services ?? []).some((s) => !before.get(r.id)!.has(s.serviceId)));
+  return all.filter((r) => !before.has(r[0]) || (r[4] ?? []).some((s) => !before.get(r[0])!.has(s.serviceId)));
 }

@@ -135,17 +135,18 @@ export function isConfirmTokenValid(db: Db, token: string, now: Date): boolean {
   return subscriberRowForToken(db, token, 'confirm', now) !== null;
 }
 
+/** A recipient as the audience query reads it: [id, channel, address, kind]. */
+export type RecipientRow = [string, SubscriberChannel, string, 'public' | 'technical_contact'];
+
 /**
  * Confirmed subscribers who get a notice about these components: those who chose every
  * component, plus those who chose at least one of them. In id order, the order a fan-out keeps
  * its recipients in (db/notifications/subscribers.ts): SQLite walks the id index, where sorting
  * 11,600 rows in JavaScript took 10–40 ms of a notifying POST's transaction on a loaded machine.
+ * As arrays, the form a fan-out stores them in: no object per recipient (reading 11,600 as
+ * objects took 8–14 ms of the POST at load 5, as arrays 6–11).
  */
-export function confirmedRecipientsFor(
-  db: Db,
-  componentIds: string[],
-): Array<{ id: string; channel: SubscriberChannel; address: string; kind: 'public' | 'technical_contact' }> {
-  const ids = JSON.stringify(componentIds);
+export function confirmedRecipientRows(db: Db, componentIds: string[]): RecipientRow[] {
   return db.$client
     .prepare(
       `
@@ -156,12 +157,21 @@ export function confirmedRecipientsFor(
         WHERE sc.subscriber_id = s.id AND sc.component_id IN (SELECT value FROM json_each(?))))
     ORDER BY s.id`,
     )
-    .all(ids) as Array<{
-    id: string;
-    channel: SubscriberChannel;
-    address: string;
-    kind: 'public' | 'technical_contact';
-  }>;
+    .raw()
+    .all(JSON.stringify(componentIds)) as RecipientRow[];
+}
+
+/** The same recipients as objects. */
+export function confirmedRecipientsFor(
+  db: Db,
+  componentIds: string[],
+): Array<{ id: string; channel: SubscriberChannel; address: string; kind: 'public' | 'technical_contact' }> {
+  return confirmedRecipientRows(db, componentIds).map(([id, channel, address, kind]) => ({
+    id,
+    channel,
+    address,
+    kind,
+  }));
 }
 
 /**

@@ -278,6 +278,22 @@ async function startServer(dbPath: string, publishDir: string, token: string) {
       const [m] = await once(child, 'message');
       return String(m).replace('profile-written ', '');
     },
+    /** The server's side of the POSTs since the last call (scaleServer.ts). */
+    /** CPU of the server's event-loop thread so far, in ms (scaleServer.ts). */
+    loopCpuMs: async (): Promise<number> => {
+      child.send('loop-cpu');
+      for (;;) {
+        const [m] = await once(child, 'message');
+        if (m && typeof m === 'object' && 'loopCpuMs' in m) return (m as { loopCpuMs: number }).loopCpuMs;
+      }
+    },
+    posts: async (): Promise<Array<{ url: string; ms: number; cpuMs: number; gcMs: number; gcs: string[] }>> => {
+      child.send('posts');
+      for (;;) {
+        const [m] = await once(child, 'message');
+        if (m && typeof m === 'object' && 'posts' in m) return (m as { posts: [] }).posts;
+      }
+    },
     memory: async (kind?: 'regular'): Promise<Memory> => {
       child.send(kind ? `memory:${kind}` : 'memory');
       const [m] = await once(child, 'message');
@@ -480,6 +496,7 @@ for (const incidents of SIZES) {
       db.$client.close();
     }
     const reads = async (ms: number, during?: () => Promise<number>) => {
+      const cpu0 = await server.loopCpuMs();
       const latencies: number[] = [];
       const until = performance.now() + ms;
       const reader = async () => {
@@ -494,9 +511,15 @@ for (const incidents of SIZES) {
         reader(),
         reader(),
       ]);
-      return { posted, p99: percentile(latencies, 99), n: latencies.length };
+      return {
+        posted,
+        p99: percentile(latencies, 99),
+        n: latencies.length,
+        loopCpuMs: (await server.loopCpuMs()) - cpu0,
+      };
     };
     await new Promise((r) => setTimeout(r, 1500));
+    await server.posts();
     const quiet = await reads(2000);
     if (process.env.BENCH_CPU_PROF) await server.startProfile();
     const busy = await reads(2000, async () => {
@@ -514,6 +537,17 @@ for (const incidents of SIZES) {
       `POST que avisa a ${RECIPIENTS.toLocaleString('es-MX')} suscriptores`,
       `${busy.posted.toFixed(0)} ms; p99 de GET / mientras ${busy.p99.toFixed(1)} ms (${busy.n} lecturas)`,
       `ref.: p99 de GET / en calma ${quiet.p99.toFixed(1)} ms; carga ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    );
+    const [inServer] = await server.posts();
+    if (inServer)
+      line(
+        '  la misma POST dentro del servidor',
+        `${inServer.ms.toFixed(0)} ms de la llegada a la respuesta (${inServer.cpuMs.toFixed(0)} ms de CPU del hilo del servidor), de ellos ${inServer.gcMs.toFixed(1)} ms de GC (${inServer.gcs.join(' ') || 'ninguno'})`,
+      );
+    line(
+      '  CPU del hilo del servidor en esos 2 s',
+      `${busy.loopCpuMs.toFixed(0)} ms con la POST y lo que siguió (${busy.n} lecturas)`,
+      `ref.: ${quiet.loopCpuMs.toFixed(0)} ms en calma (${quiet.n} lecturas)`,
     );
   } finally {
     await server.stop();

@@ -100,7 +100,7 @@ describe('a notice to thousands of recipients', () => {
     });
     expect(created.status).toBe(201);
     const incident = (await created.json()) as { id: string };
-    // Answered with the audience recorded and only the first slice written.
+    // Answered with the audience recorded and none of its rows written (the expansion follows).
     const answered = progress('incident.created');
     expect(answered.total).toBe(RECIPIENTS);
     expect(answered.expanded).toBeLessThan(RECIPIENTS);

@@ -1,6 +1,7 @@
-// A notifying change records its fan-out (the event and its audience at commit) and writes the
-// first slice of outbox rows in its own transaction; the rest is expanded afterwards, slice by
-// slice, exactly once per recipient and channel — every subscriber channel and the webhooks.
+// A notifying change records its fan-out (the event and its audience at commit) in its own
+// transaction — every row of a small audience, none of a large one's — and a large audience is
+// expanded afterwards, slice by slice, exactly once per recipient and channel — every subscriber
+// channel and the webhooks.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Db } from '#db/client.ts';
 import { createIncident, publishIncidentUpdate } from '#db/commands/incidents.ts';
@@ -9,7 +10,18 @@ import { subscriberChannels } from '#db/enums.ts';
 import { newId } from '#db/ids.ts';
 import { UNSUBSCRIBED_REASON } from '#db/outbox/enqueue.ts';
 import { expandFanOutSlice, expandFanOuts, FANOUT_AT_COMMIT, FANOUT_SLICE, fanOutProgress } from '#db/outbox/fanout.ts';
-import { readerRendering, readersRendering, readersServed } from '../../api/readersFirst.ts';
+import {
+  readerRendering,
+  readersGauge,
+  readersRendering,
+  readersServed,
+  waitForReaders,
+} from '../../api/readersFirst.ts';
+import { fanOutWorker } from '../../api/workers/fanout.ts';
+import { routeFamily } from '../../api/metrics/families.ts';
+import { renderSeconds } from '../../api/metrics/registry.ts';
+import { openDatabase } from '#db/client.ts';
+import { updateComponent } from '#db/commands/catalog.ts';
 import { newLeaseOwner, acquireLease } from '#db/commands/lease.ts';
 import '#db/notifications/channels.ts';
 import { freshDb, testApp, testClock } from '../support/db.ts';
@@ -88,7 +100,7 @@ const rows = (db: Db, where = '1') =>
   }>;
 
 describe('a notice to more recipients than one slice', () => {
-  it('writes the first slice with the change, the rest afterwards: one row per recipient and channel', async () => {
+  it('writes none of its rows with the change, all afterwards: one row per recipient and channel', async () => {
     const db = database();
     const recipients = FANOUT_AT_COMMIT * 2 + 37;
     const endpoints = FANOUT_AT_COMMIT + 12;
@@ -100,18 +112,12 @@ describe('a notice to more recipients than one slice', () => {
       .prepare('SELECT id FROM incident_updates WHERE incident_id = ?')
       .pluck()
       .get(incident.id) as string;
-    // Committed: the first slice of each fan-out has its rows, the others wait in the fan-out.
-    expect(rows(db, "channel <> 'webhook'")).toHaveLength(FANOUT_AT_COMMIT);
+    // Committed: each fan-out and its audience, no row yet (the request does not write them).
     // Webhooks hear of the incident and of the component it took down: two fan-outs.
-    expect(rows(db, "channel = 'webhook' AND kind = 'incident.created'")).toHaveLength(FANOUT_AT_COMMIT);
-    expect(rows(db, "channel = 'webhook' AND kind = 'component.status_changed'")).toHaveLength(FANOUT_AT_COMMIT);
-    expect(fanOutProgress(db)).toEqual({
-      fanouts: 3,
-      total: recipients + 2 * endpoints,
-      expanded: 3 * FANOUT_AT_COMMIT,
-    });
+    expect(rows(db)).toHaveLength(0);
+    expect(fanOutProgress(db)).toEqual({ fanouts: 3, total: recipients + 2 * endpoints, expanded: 0 });
 
-    expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints - 3 * FANOUT_AT_COMMIT);
+    expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints);
     expect(fanOutProgress(db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
     // Nothing of the audience is kept once expanded.
     expect(db.$client.prepare('SELECT count(*) FROM outbox_fanout_chunks').pluck().get()).toBe(0);
@@ -162,8 +168,8 @@ describe('the audience is the one the change committed with', () => {
     const db = database();
     const ids = addSubscribers(db, FANOUT_AT_COMMIT * 2);
     createIncident(db, outage(), ctx());
-    // After the commit, before the expansion: one leaves from the slice already written, one from
-    // a slice still waiting, and someone new signs up.
+    // After the commit, before the expansion: two leave (from the first slice and from a later
+    // one), and someone new signs up.
     const early = ids[3];
     const late = ids[FANOUT_AT_COMMIT + 5];
     deleteSubscriber(db, early, ctx());
@@ -187,6 +193,88 @@ describe('the audience is the one the change committed with', () => {
   });
 });
 
+describe('off the event loop', () => {
+  it('the server expands in a thread of its own: every row is written while the event loop is held', async () => {
+    const t = testApp();
+    opened.push(t.db);
+    const recipients = FANOUT_AT_COMMIT + 5 * FANOUT_SLICE + 7;
+    addSubscribers(t.db, recipients);
+    const stop = fanOutWorker({ thread: true }).start(t.deps);
+    try {
+      expect((await t.json('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      // The thread is woken after the answer (a setImmediate): one turn of the event loop.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      // From here on the event loop does not turn until every row exists: only another thread can
+      // write them (a sleep that blocks this thread, not a timer).
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      const deadline = Date.now() + 90_000;
+      while (fanOutProgress(t.db).fanouts > 0 && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+      expect(fanOutProgress(t.db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
+      const written = rows(t.db, "channel <> 'webhook'");
+      expect(written).toHaveLength(recipients);
+      expect(new Set(written.map((r) => r.dedupe_key)).size).toBe(recipients);
+      expect(written.every((r) => r.status === 'pending')).toBe(true);
+      // The fan-out's cursor says who wrote it to the end, and when (the server's clock).
+      expect(
+        t.db.$client
+          .prepare('SELECT expanded, total, finished_at FROM outbox_fanouts WHERE finished_at IS NOT NULL')
+          .get(),
+      ).toEqual({ expanded: recipients, total: recipients, finished_at: expect.any(Number) });
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe('the commits of the fan-out thread and the pages', () => {
+  it('do not drop the page cache (nothing public changed), while a write by another process still does', async () => {
+    const server = await startTestServer({ workers: [fanOutWorker({ thread: true })] });
+    try {
+      addSubscribers(server.db, FANOUT_AT_COMMIT + 8 * FANOUT_SLICE);
+      const rendersOfRoot = async () =>
+        (await renderSeconds.get()).values.find(
+          (v) => v.metricName === 'somnet_render_seconds_count' && v.labels.family === routeFamily('/'),
+        )?.value ?? 0;
+      const root = async () => (await fetch(`${server.url}/`)).text();
+      expect((await server.api('POST', '/api/v1/incidents', outage())).status).toBe(201);
+      // The change itself: `/` rendered again once, with the outage.
+      expect(await root()).toContain('Corte de fibra troncal');
+      const after = await rendersOfRoot();
+      // Readers keep asking while the thread writes the rows, slice after slice (other commits
+      // on the database file, seen through data_version like another process's).
+      const deadline = Date.now() + 90_000;
+      let reads = 0;
+      while (fanOutProgress(server.db).fanouts > 0 && Date.now() < deadline) {
+        await root();
+        reads++;
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      expect(fanOutProgress(server.db).fanouts).toBe(0);
+      expect(reads).toBeGreaterThan(0);
+      await root();
+      expect(await rendersOfRoot()).toBe(after);
+      // Another process (the noc CLI) changes a component: the next reader gets the new page.
+      const cli = openDatabase(server.db.$client.name);
+      try {
+        updateComponent(
+          cli,
+          'red-troncal',
+          { status: 'operational' },
+          { now: new Date(), actor: { kind: 'cli', name: 'noc' } },
+        );
+      } finally {
+        cli.$client.close();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      await root();
+      expect(await rendersOfRoot()).toBe(after + 1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('who expands', () => {
   it('only the live holder of the background lease, when one is named', () => {
     const db = database();
@@ -196,7 +284,8 @@ describe('who expands', () => {
     const other = newLeaseOwner();
     acquireLease(db, holder, Date.now());
     expect(expandFanOutSlice(db, { owner: other.id })).toBeNull();
-    expect(fanOutProgress(db).expanded).toBe(FANOUT_AT_COMMIT);
+    expect(fanOutProgress(db).expanded).toBe(0);
+    expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: FANOUT_SLICE, remaining: 1 });
     expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: 1, remaining: 0 });
     expect(db.$client.prepare('SELECT claimed_by, finished_at IS NOT NULL AS done FROM outbox_fanouts').get()).toEqual({
       claimed_by: holder.id,
@@ -215,12 +304,12 @@ describe('the NOC sees what is still being prepared', () => {
     const before = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
       preparing: { fanouts: number; total: number; expanded: number };
     };
-    expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_AT_COMMIT + 30, expanded: FANOUT_AT_COMMIT });
+    expect(before.preparing).toEqual({ fanouts: 1, total: FANOUT_AT_COMMIT + 30, expanded: 0 });
     const metrics = async () =>
       (await (await t.app.request('/metrics', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })).text())
         .split('\n')
         .find((l) => l.startsWith('somnet_outbox_preparing_recipients '));
-    expect(await metrics()).toBe('somnet_outbox_preparing_recipients 30');
+    expect(await metrics()).toBe(`somnet_outbox_preparing_recipients ${FANOUT_AT_COMMIT + 30}`);
     await expandFanOuts(t.db);
     const after = (await (await t.json('GET', '/api/v1/notifications/outbox')).json()) as {
       preparing: { fanouts: number };
@@ -243,7 +332,11 @@ describe('the console', () => {
       expect((await server.api('POST', '/api/v1/incidents', outage())).status).toBe(201);
       const dashboard = async () => (await guardia.get('/noc')).text();
       expect(await dashboard()).toContain(
-        `Preparando un aviso: ${FANOUT_AT_COMMIT} de 1,${FANOUT_AT_COMMIT} destinatarios ya tienen su mensaje en la cola`,
+        `Preparando un aviso: 0 de ${(FANOUT_AT_COMMIT + 1_000).toLocaleString('es-MX')} destinatarios ya tienen su mensaje en la cola`,
+      );
+      expandFanOutSlice(server.db);
+      expect(await dashboard()).toContain(
+        `Preparando un aviso: ${FANOUT_SLICE} de ${(FANOUT_AT_COMMIT + 1_000).toLocaleString('es-MX')} destinatarios ya tienen su mensaje en la cola`,
       );
       await expandFanOuts(server.db);
       expect(await dashboard()).not.toContain('Preparando');
@@ -265,11 +358,27 @@ describe('readers first', () => {
     // Slices go on only between turns of the event loop: give it several.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     // One slice, then it waits for the reader.
-    expect(fanOutProgress(db).expanded).toBe(FANOUT_AT_COMMIT + FANOUT_SLICE);
+    expect(fanOutProgress(db).expanded).toBe(FANOUT_SLICE);
     served();
     await reader;
-    expect(await expanding).toBe(3 * FANOUT_SLICE);
+    expect(await expanding).toBe(FANOUT_AT_COMMIT + 3 * FANOUT_SLICE);
     expect(fanOutProgress(db).fanouts).toBe(0);
+  });
+
+  it('the fan-out thread sees the readers through shared memory, and waits for them a bounded time', async () => {
+    expect(Atomics.load(readersGauge, 0)).toBe(0);
+    const t0 = performance.now();
+    waitForReaders(readersGauge, 5_000);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    let served!: () => void;
+    const reader = readerRendering(new Promise<void>((resolve) => (served = resolve)));
+    expect(Atomics.load(readersGauge, 0)).toBe(1);
+    const t1 = performance.now();
+    waitForReaders(readersGauge, 60);
+    expect(performance.now() - t1).toBeGreaterThanOrEqual(55);
+    served();
+    await reader;
+    expect(Atomics.load(readersGauge, 0)).toBe(0);
   });
 
   it('waits a bounded time (MAX_WAIT_MS in the server), so readers of one page after another never stop it', async () => {

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../api/paths.ts';
-import { MANIFEST } from '../../api/publish/files.ts';
+import { MANIFEST, MANIFEST_JOURNAL } from '../../api/publish/files.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { createIncident } from '#db/commands/incidents.ts';
 import { createMaintenance } from '#db/commands/maintenances.ts';
@@ -339,12 +339,14 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
   });
 
   it('keeps serving every published page when Node is killed; forms get the Spanish page', async () => {
-    // The publish of the last updates may still be writing: wait until the manifest (written
-    // last) stays the same for longer than a publish takes.
+    // The publish of the last updates may still be writing: wait until the manifest and its
+    // journal (written last) stay the same for longer than a publish takes.
     let manifest = '';
     let since = Date.now();
     await waitFor('el fin de la publicación', () => {
-      const now = readFileSync(join(publishDir, MANIFEST), 'utf8');
+      const journal = join(publishDir, MANIFEST_JOURNAL);
+      const now =
+        readFileSync(join(publishDir, MANIFEST), 'utf8') + (existsSync(journal) ? readFileSync(journal, 'utf8') : '');
       if (now !== manifest) {
         manifest = now;
         since = Date.now();

@@ -21,7 +21,7 @@ import { updateComponent } from '#db/commands/catalog.ts';
 import { publishIncidentUpdate } from '#db/commands/incidents.ts';
 import { advanceMaintenances } from '#db/commands/maintenances.ts';
 import { systemActor } from '#db/commands/audit.ts';
-import { fileFor, MANIFEST, SnapshotDir, SnapshotDirError } from '../../api/publish/files.ts';
+import { fileFor, MANIFEST, MANIFEST_JOURNAL, SnapshotDir, SnapshotDirError } from '../../api/publish/files.ts';
 import { makeEntry } from '../../api/cache.ts';
 import { pathFor, publicRoutes } from '../../api/publish/routes.ts';
 import { freshDb, testClock, testConfig } from '../support/db.ts';
@@ -399,6 +399,59 @@ describe('the snapshot manifest', () => {
     expect(reopened.origin).toEqual({ build: 'b1', publicUrl: 'https://status.somnet.com.mx', cursor });
     for (const i of [0, 4_999, 5_000, 10_000, count - 1])
       expect(reopened.etagOnDisk(`/incidentes/${i}`)).toBe(makeEntry(200, `incidente "${i}"`, {}).etag);
+  });
+
+  it('after an incremental publish, appends the paths it changed to a journal instead of writing every path again', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'somnet-journal-')), 'public');
+    const snapshot = new SnapshotDir(dir);
+    const second = Math.floor(Date.now() / 1000);
+    const page = (i: number, v: string) => makeEntry(200, `incidente ${i} ${v}`, { 'content-type': 'text/html' });
+    for (let i = 0; i < 6_000; i++) snapshot.write(`/incidentes/${i}`, page(i, 'a'), second);
+    await snapshot.saveManifest({ build: 'b1', cursor: { audit: 1, statusEvents: 1 } }, { whole: true });
+    const whole = readFileSync(join(dir, MANIFEST), 'utf8');
+    // Two incremental publishes: a page changed, one removed, one new; then a page changed again.
+    snapshot.write('/incidentes/7', page(7, 'b'), second);
+    snapshot.remove('/incidentes/8');
+    snapshot.write('/incidentes/nuevo', page(0, 'nuevo'), second);
+    await snapshot.saveManifest({ build: 'b1', cursor: { audit: 2, statusEvents: 1 } });
+    snapshot.write('/incidentes/7', page(7, 'c'), second);
+    await snapshot.saveManifest({ build: 'b1', cursor: { audit: 3, statusEvents: 2 } });
+    // The manifest of 6,000 paths is not written again; the journal holds three paths in two lines.
+    expect(readFileSync(join(dir, MANIFEST), 'utf8')).toBe(whole);
+    const journal = readFileSync(join(dir, MANIFEST_JOURNAL), 'utf8');
+    expect(journal.trimEnd().split('\n')).toHaveLength(3);
+    expect(journal.length).toBeLessThan(1_000);
+
+    const reopened = new SnapshotDir(dir);
+    expect(reopened.paths).toHaveLength(6_000);
+    expect(reopened.etagOnDisk('/incidentes/7')).toBe(page(7, 'c').etag);
+    expect(reopened.has('/incidentes/8')).toBe(false);
+    expect(reopened.etagOnDisk('/incidentes/nuevo')).toBe(page(0, 'nuevo').etag);
+    expect(reopened.etagOnDisk('/incidentes/9')).toBe(page(9, 'a').etag);
+    expect(reopened.origin).toEqual({ build: 'b1', cursor: { audit: 3, statusEvents: 2 } });
+
+    // A process killed while appending: the line cut short and what follows are not applied (the
+    // change cursor of the last whole line says what to publish again), and the next save writes
+    // the manifest whole, which leaves the old journal behind.
+    writeFileSync(join(dir, MANIFEST_JOURNAL), journal + '{"origin":{"build":"b1"},"files":{"/incidentes/7":"W/\\"x');
+    const afterCrash = new SnapshotDir(dir);
+    expect(afterCrash.etagOnDisk('/incidentes/7')).toBe(page(7, 'c').etag);
+    expect(afterCrash.origin).toEqual({ build: 'b1', cursor: { audit: 3, statusEvents: 2 } });
+    afterCrash.write('/incidentes/9', page(9, 'b'), second);
+    await afterCrash.saveManifest({ build: 'b1', cursor: { audit: 4, statusEvents: 2 } });
+    expect(existsSync(join(dir, MANIFEST_JOURNAL))).toBe(false);
+    expect(readFileSync(join(dir, MANIFEST), 'utf8')).not.toBe(whole);
+    // A journal left beside a newer manifest (a process stopped between the two) is not applied.
+    writeFileSync(join(dir, MANIFEST_JOURNAL), journal);
+    const newer = new SnapshotDir(dir);
+    expect(newer.etagOnDisk('/incidentes/9')).toBe(page(9, 'b').etag);
+    expect(newer.etagOnDisk('/incidentes/7')).toBe(page(7, 'c').etag);
+    expect(newer.origin).toEqual({ build: 'b1', cursor: { audit: 4, statusEvents: 2 } });
+    // Its next line starts a journal of its own in place of the stale one.
+    newer.write('/incidentes/10', page(10, 'b'), second);
+    await newer.saveManifest({ build: 'b1', cursor: { audit: 5, statusEvents: 2 } });
+    expect(new SnapshotDir(dir).etagOnDisk('/incidentes/10')).toBe(page(10, 'b').etag);
+    expect(new SnapshotDir(dir).origin).toEqual({ build: 'b1', cursor: { audit: 5, statusEvents: 2 } });
   });
 
   it('is claimed when a server opens an empty directory, so a second server opening it mid-publish is not refused', () => {
