@@ -29,7 +29,7 @@ export interface Config {
   publishWorkers?: number;
   /** Days a delivered outbox message is kept (OUTBOX_RETENTION_DAYS, default 30; 0 keeps them forever). */
   outboxRetentionDays?: number;
-  /** Whether a notice's rows are written by a thread of their own (FANOUT_THREAD=1) instead of the event loop (0, the default). */
+  /** Whether a notice's rows are written by a thread of their own (FANOUT_THREAD=1, the default) instead of the event loop (0). */
   fanOutThread?: boolean;
   /**
    * Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES: addresses or CIDR ranges,

@@ -26,9 +26,9 @@ export function fanOutWorker(options: { retryMs?: number; thread?: boolean } = {
     name: 'fan-out',
     start(deps) {
       const client = deps.db.$client;
-      // The thread when FANOUT_THREAD=1 (or a test asks for it), on a database file.
+      // The thread unless FANOUT_THREAD=0 (or a test asks for the event loop), on a database file.
       let threaded =
-        (options.thread ?? deps.config.fanOutThread === true) &&
+        (options.thread ?? deps.config.fanOutThread !== false) &&
         !client.memory &&
         client.name !== '' &&
         client.name !== ':memory:';

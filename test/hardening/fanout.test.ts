@@ -24,9 +24,11 @@ beforeAll(async () => {
     { now: new Date(), actor: { kind: 'cli', name: 'pruebas' } },
   );
   // The real fan-out and email workers, the latter with its .eml transport beside the database.
+  // The fan-out on the event loop (FANOUT_THREAD=0), whose slices must give it back to requests;
+  // its thread, the default, is tested in test/outbox/fanout.test.ts and fanoutCrash.test.ts.
   server = await startTestServer({
     db,
-    workers: [fanOutWorker(), emailWorker({ idleMs: 20 })],
+    workers: [fanOutWorker({ thread: false }), emailWorker({ idleMs: 20 })],
     config: { databasePath: path },
   });
 });
