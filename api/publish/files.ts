@@ -209,6 +209,23 @@ function writeAtomically(file: string, bytes: Buffer, mtimeSeconds: number, atom
 }
 
 /**
+ * Writes a file that is not there yet into a directory nobody else writes to or reads from
+ * meanwhile (an export into an empty directory: SnapshotDir.writesInPlace), straight to its name,
+ * with its directory made (readable by nginx) before its first file: `dirs` holds the directories
+ * already made. A render worker of `npm run export` writes what it renders this way itself
+ * (api/publish/renderWorker.ts), so the bytes do not travel to the parent process to be written.
+ */
+export function writeNewFile(root: string, name: string, bytes: Buffer, mtimeSeconds: number, dirs: Set<string>): void {
+  const file = join(root, name);
+  const dir = dirname(file);
+  if (!dirs.has(dir)) {
+    mkdirPublic(dir);
+    dirs.add(dir);
+  }
+  writeAtomically(file, bytes, mtimeSeconds, false);
+}
+
+/**
  * writeAtomically in the thread pool: the manifest of ten years (4 MB) took the event loop
  * 20–100 ms to write on a loaded machine, after every publish.
  */
@@ -310,16 +327,25 @@ export class SnapshotDir {
 
   private writeFile(name: string, bytes: Buffer, mtimeSeconds: number): void {
     // A file of an exclusive directory that is not there yet: nobody can be reading it.
-    const atomic = !this.files || this.files.has(name);
-    if (this.files) {
-      const dir = dirname(join(this.dir, name));
-      if (!this.dirs.has(dir)) {
-        mkdirPublic(dir);
-        this.dirs.add(dir);
-      }
-    }
-    writeAtomically(join(this.dir, name), bytes, mtimeSeconds, atomic);
+    if (this.files && !this.files.has(name)) writeNewFile(this.dir, name, bytes, mtimeSeconds, this.dirs);
+    else writeAtomically(join(this.dir, name), bytes, mtimeSeconds);
     this.files?.add(name);
+  }
+
+  /**
+   * Records a path whose files a render worker wrote itself into this exclusive directory
+   * (writeNewFile; the path was not published here before): `names`, relative to the directory,
+   * are the files it wrote, as `write` would have for a new path.
+   */
+  recordWritten(path: string, etag: string, names: string[]): void {
+    if (!this.files || this.published.has(path))
+      throw new Error(`${path}: escrito por otro proceso fuera de una exportación`);
+    for (const name of names) {
+      this.files.add(name);
+      this.noteChanged(name);
+    }
+    this.published.set(path, etag);
+    this.unsaved.set(path, etag);
   }
 
   private removeFile(name: string): void {

@@ -95,11 +95,12 @@ export class RenderPool {
   private isReady = false;
   private closing = false;
 
-  constructor(options: RenderPoolOptions & { size: number; databasePath: string }) {
+  constructor(options: RenderPoolOptions & { size: number; databasePath: string; writeDir?: string }) {
     const data: RenderWorkerData = {
       databasePath: options.databasePath,
       config: options.config,
       ...(options.entry ? { entry: options.entry } : {}),
+      ...(options.writeDir ? { writeDir: options.writeDir } : {}),
     };
     const started: Array<Promise<void>> = [];
     const script = fileURLToPath(new URL('./renderWorkerStart.ts', import.meta.url));

@@ -11,7 +11,7 @@ import { forgetFeedSnapshots, keepFeedSnapshots } from '#db/queries/feeds.ts';
 import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
-import { fileFor, gzipHistory, gzipOnlyFile, type Compression } from './files.ts';
+import { fileFor, gzipHistory, gzipOnlyFile, writeNewFile, type Compression } from './files.ts';
 import { incidentOfPage, type RenderBatch } from './renderPool.ts';
 
 export interface RenderWorkerData {
@@ -19,6 +19,11 @@ export interface RenderWorkerData {
   config: Config;
   /** The build's server entry (the same build as the main thread's). */
   entry?: string;
+  /**
+   * The directory of an export into an empty directory (SnapshotDir.writesInPlace): a task with
+   * `write` has its files written here by the worker itself, and only their names go back.
+   */
+  writeDir?: string;
 }
 
 export interface RenderTask {
@@ -29,6 +34,11 @@ export interface RenderTask {
   compression: Compression;
   /** The main thread's clock when it sent the task. */
   now: number;
+  /**
+   * A path not yet in the export's directory (RenderWorkerData.writeDir): the worker writes its
+   * files there, with this modification time (seconds), and answers `written`.
+   */
+  write?: number;
 }
 
 export type RenderResult =
@@ -49,6 +59,8 @@ export type RenderResult =
       br: Uint8Array | null;
       headers: Record<string, string>;
     }
+  /** Its files written by the worker (RenderTask.write): their names, relative to the directory. */
+  | { id: number; kind: 'written'; etag: string; files: string[] }
   | { id: number; kind: 'error'; message: string };
 
 const send = (message: RenderResult | { ready: true }) => process.send!(message);
@@ -70,6 +82,9 @@ process.on('disconnect', () => process.exit(0));
 // Ended by the pool: exit as a process does (a --cpu-prof profile is written, for one).
 process.on('SIGTERM', () => process.exit(0));
 
+/** Directories of `writeDir` this worker made (or found made): writeNewFile. */
+const madeDirs = new Set<string>();
+
 async function renderOne(task: RenderTask): Promise<RenderResult> {
   clock = task.now;
   try {
@@ -79,15 +94,33 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
     if (entry.etag === task.etag) return { id: task.id, kind: 'same', etag: entry.etag };
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = task.compression === 'hot';
-    const gzipOnly = gzipOnlyFile(fileFor(task.path), compressible, task.compression);
+    const name = fileFor(task.path);
+    const gzipOnly = gzipOnlyFile(name, compressible, task.compression);
+    const body = gzipOnly ? null : entry.body;
+    const gzip = !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body);
+    const br = compressible && hot ? entry.br : null;
+    if (task.write !== undefined && data.writeDir) {
+      // As SnapshotDir.write writes a new path: the compressed forms first, then the plain file.
+      const files: string[] = [];
+      for (const [file, bytes] of [
+        [`${name}.gz`, gzip],
+        [`${name}.br`, br],
+        [name, body],
+      ] as const) {
+        if (!bytes) continue;
+        writeNewFile(data.writeDir, file, bytes, task.write, madeDirs);
+        files.push(file);
+      }
+      return { id: task.id, kind: 'written', etag: entry.etag, files };
+    }
     return {
       id: task.id,
       kind: 'entry',
       etag: entry.etag,
-      body: gzipOnly ? null : entry.body,
+      body,
       bodyLength: entry.body.length,
-      gzip: !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body),
-      br: compressible && hot ? entry.br : null,
+      gzip,
+      br,
       headers: entry.headers,
     };
   } catch (err) {
