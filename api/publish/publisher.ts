@@ -539,6 +539,7 @@ export class Publisher {
         }
         // A path not yet in an export's directory: the worker writes its files (RenderTask.write).
         const write = this.snapshot.writesInPlace && !this.snapshot.has(path) ? { write: second } : {};
+        if (write.write !== undefined) this.snapshot.makeDirectoryFor(fileFor(path));
         const task = pool
           .render({ path, etag: this.snapshot.etagOnDisk(path), compression, now: this.now().getTime(), ...write })
           .then((result) => this.takeRendering(path, compression, result, report, second));
