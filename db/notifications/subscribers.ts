@@ -15,7 +15,7 @@ import {
   registerFanOutExpander,
   type FanOutJob,
 } from '../outbox/fanout.ts';
-import { componentCatalogue } from '../queries/catalog.ts';
+import { catalogueOf } from '../queries/catalog.ts';
 import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { incidentReport } from '../queries/incidentReports.ts';
@@ -41,8 +41,9 @@ const SUBSCRIBER_NOTICES = 'subscribers';
 
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
 
+/** The notice's areas by name: only these components' rows and their areas' (not all 200 of the catalogue). */
 function areaNames(db: Db, componentIds: string[]): string[] {
-  return componentNames(componentCatalogue(db), componentIds);
+  return componentNames(catalogueOf(db, componentIds), componentIds);
 }
 
 function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
