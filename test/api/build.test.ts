@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { liveUsers, removeUnusedBuilds } from '../../api/build.ts';
 import { buildLayout, currentLink, projectRoot } from '../../api/paths.ts';
 import { tempDatabasePath } from '../support/db.ts';
+import { freePort, portTaken } from '../support/ports.ts';
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
@@ -27,32 +28,38 @@ afterAll(async () => {
 async function startServer(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: tempDatabasePath(), ...env },
-  });
-  children.push(child);
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (
-      await fetch(`${base}/healthz`).then(
-        (r) => r.ok,
-        () => false,
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: tempDatabasePath(), ...env },
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    child.stderr!.on('data', (d) => {
+      out += d;
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 20_000;
+    // Our own server says it listens before /healthz is asked: another process that took the
+    // port in the meantime must not answer for it.
+    while (Date.now() < deadline) {
+      if (
+        /escuchando en/.test(out) &&
+        (await fetch(`${base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
       )
-    )
-      return { child, base, output: () => out };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
+        return { child, base, output: () => out };
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (attempt < 3 && child.exitCode !== null && portTaken(out)) continue;
+    throw new Error(`el servidor no arrancó:\n${out}`);
   }
-  throw new Error(`el servidor no arrancó:\n${out}`);
 }
 
 /**

@@ -23,6 +23,7 @@ import { createApiToken } from '#db/commands/tokens.ts';
 import { startAlertmanager, statusOnPage, waitUntil } from '../support/alertmanager.ts';
 import { alertmanagerPayload } from '../alerts/payloads.ts';
 import { seedBenchDatabase } from './seed.ts';
+import { freePort } from '../support/ports.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 // Components of the demo catalogue the rounds cycle through (area slug, component name on `/`).
@@ -56,7 +57,7 @@ const alertState = reader.prepare(
           (SELECT sum(times_received) FROM alert_deliveries) AS received`,
 );
 
-const port = 25000 + Math.floor(Math.random() * 1000);
+const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 // BENCH_SERVER_ARGS: extra Node flags for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 const serverArgs = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);

@@ -2,7 +2,7 @@
 // API, then `restore` into a fresh directory and a server started on it: every update committed
 // before the backup's instant is there, none after it, and nothing in between is missing. Then the
 // refusals (a server using the database, files that are not sound backups) and the migrations.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -26,7 +26,7 @@ import { createApiToken } from '#db/commands/tokens.ts';
 import { importSubscribers, MAX_IMPORT_ROWS } from '#db/commands/subscribers.ts';
 import { backupDatabase, backupFileName } from '#db/backup/backup.ts';
 import { restoreDatabase } from '#db/backup/restore.ts';
-import { freePort } from '../support/nginx.ts';
+import { startServerProcess, stopServerProcess } from '../support/processes.ts';
 
 interface Run {
   status: number;
@@ -56,37 +56,11 @@ afterAll(async () => {
   for (const s of running) await s.stop();
 });
 
-/** `node api/start.ts`, as systemd runs it, on a free port. */
-async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`El servidor terminó con código ${proc.exitCode}`);
-    if (
-      await fetch(`${url}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error('El servidor no respondió en 60 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const server: ServerProcess = {
-    url,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
+/** `node api/start.ts`, as systemd runs it, on a free port (test/support/processes.ts). */
+async function startServer(env: { DATABASE_PATH: string } & Record<string, string>): Promise<ServerProcess> {
+  const { DATABASE_PATH, ...rest } = env;
+  const child = await startServerProcess(DATABASE_PATH, rest);
+  const server: ServerProcess = { url: child.base, proc: child.proc, stop: () => stopServerProcess(child) };
   running.push(server);
   return server;
 }
@@ -121,7 +95,7 @@ describe('a backup taken while a server writes, restored into a fresh directory'
     const { token } = createApiToken(db, 'pruebas', now);
     db.$client.close();
     const publishDir = join(work, 'public');
-    const live = await startServerProcess({ DATABASE_PATH: livePath, PUBLISH_DIR: publishDir });
+    const live = await startServer({ DATABASE_PATH: livePath, PUBLISH_DIR: publishDir });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const created = await fetch(`${live.url}/api/v1/incidents`, {
       method: 'POST',
@@ -187,7 +161,7 @@ describe('a backup taken while a server writes, restored into a fresh directory'
     const restore = await noc(freshPath, 'restore', file);
     expect(restore.status, restore.stderr).toBe(0);
     expect(restore.stdout).not.toContain('quedó en'); // nothing was there to keep aside
-    const fresh = await startServerProcess({ DATABASE_PATH: freshPath });
+    const fresh = await startServer({ DATABASE_PATH: freshPath });
     const res = await fetch(`${fresh.url}/api/v1/incidents/${incidentId}`, { headers });
     expect(res.status).toBe(200);
     const bodies = ((await res.json()) as { incident_updates: Array<{ body: string }> }).incident_updates.map((u) =>
@@ -242,7 +216,7 @@ describe('a backup taken while a server writes, restored into a fresh directory'
         .get(),
     ).toBe(1);
     kept.close();
-    const again = await startServerProcess({ DATABASE_PATH: livePath, PUBLISH_DIR: publishDir });
+    const again = await startServer({ DATABASE_PATH: livePath, PUBLISH_DIR: publishDir });
     expect(await eventually(() => !published('Después del intento de restaurar'))).toBe(true);
     expect(published(`>Actualización ${m}<`)).toBe(true);
     expect(published(`>Actualización ${m + 1}<`)).toBe(false);

@@ -2,14 +2,12 @@
 // PUBLISH_DIR): nginx serves the snapshot as Node would, an update posted through it shows up,
 // no reader ever gets half a page, and once Node is killed every published page is still served
 // while a form post gets the static Spanish page.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../api/paths.ts';
 import { MANIFEST, MANIFEST_JOURNAL } from '../../api/publish/files.ts';
 import { createApiToken } from '#db/commands/tokens.ts';
 import { createIncident } from '#db/commands/incidents.ts';
@@ -19,12 +17,13 @@ import { replaceServiceInventory } from '#db/commands/services.ts';
 import { inventory } from '../services/fixtures.ts';
 import { zonedMonthKey } from '#db/domain/time.ts';
 import { freshDb } from '../support/db.ts';
-import { freePort, shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
+import { shippedConfig, startNginx, type RunningNginx } from '../support/nginx.ts';
+import { startServerProcess, stopServerProcess, type ServerProcess } from '../support/processes.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'somnet-nginx-test-'));
 chmodSync(work, 0o755);
 const publishDir = join(work, 'public');
-let node: ChildProcess;
+let node: ServerProcess | undefined;
 let nodeBase: string;
 let nginx: RunningNginx;
 let token: string;
@@ -110,24 +109,9 @@ beforeAll(async () => {
   replaceServiceInventory(db, inventory, { now, actor: systemActor });
   const databasePath = db.$client.name;
   db.$client.close();
-  const port = await freePort();
-  node = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: databasePath,
-      PUBLISH_DIR: publishDir,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  nodeBase = `http://127.0.0.1:${port}`;
-  await waitFor('el servidor', () =>
-    fetch(`${nodeBase}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ),
-  );
+  node = await startServerProcess(databasePath, { PUBLISH_DIR: publishDir });
+  nodeBase = node.base;
+  const port = Number(new URL(node.base).port);
   // The manifest is written after the first slice of the full publish; the last paths come later.
   await waitFor(
     'la primera publicación completa',
@@ -139,11 +123,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (node && node.exitCode === null && node.signalCode === null)
-    await new Promise((r) => {
-      node.once('exit', r);
-      node.kill('SIGTERM');
-    });
+  await stopServerProcess(node);
   await nginx?.stop();
 });
 
@@ -355,10 +335,8 @@ describe('nginx with deploy/nginx.conf in front of the published snapshot', () =
     });
     const before = new Map<string, Buffer>();
     for (const path of published()) before.set(path, (await get(`${nginx.url}${path}`)).body);
-    await new Promise((r) => {
-      node.once('exit', r);
-      node.kill('SIGKILL');
-    });
+    node!.proc.kill('SIGKILL');
+    await node!.exited;
     for (const path of published()) {
       const res = await get(`${nginx.url}${path}`);
       expect(res.status, path).toBe(200);

@@ -3,23 +3,14 @@
 // (`daemon off`), on a free port; stop() ends it by its pid.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../api/paths.ts';
+import { freePort } from './ports.ts';
+export { freePort };
 
 export const nginxBinary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((b) => spawnSync(b, ['-v']).status === 0);
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** deploy/nginx.conf with its `listen 80;`, root and Node upstream directives replaced. */
 export function shippedConfig(options: { port: number; root: string; nodePort: number }): string {

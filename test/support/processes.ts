@@ -2,10 +2,11 @@
 // one database, one killed with SIGKILL half-way through its work, and the database read from
 // outside while they run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { projectRoot } from '../../api/paths.ts';
+import { freePort, portTaken } from './ports.ts';
+export { freePort };
 
 export interface ServerProcess {
   proc: ChildProcess;
@@ -14,36 +15,32 @@ export interface ServerProcess {
   exited: Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts `node api/start.ts` on `dbPath` and resolves once it listens. */
+/**
+ * Starts `node api/start.ts` on `dbPath` and resolves once it listens; on another port when the
+ * one it was given was taken before it could bind it (test/support/ports.ts).
+ */
 export async function startServerProcess(dbPath: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath, ...env },
-  });
-  let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const child = { proc, base: `http://127.0.0.1:${port}`, output: () => out, exited };
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (/escuchando en/.test(out)) return child;
-    if (proc.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const proc = spawn(process.execPath, [join(projectRoot, 'api', 'start.ts')], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbPath, ...env },
+    });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    const child = { proc, base: `http://127.0.0.1:${port}`, output: () => out, exited };
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (/escuchando en/.test(out)) return child;
+      if (proc.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    proc.kill('SIGKILL');
+    await exited;
+    if (attempt < 3 && portTaken(out)) continue;
+    throw new Error(`el servidor no arrancó:\n${out}`);
   }
-  proc.kill('SIGKILL');
-  throw new Error(`el servidor no arrancó:\n${out}`);
 }
 
 /** Stops a server process (SIGTERM) if it still runs, and waits for it. */

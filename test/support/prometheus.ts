@@ -2,22 +2,14 @@
 // configuration and storage in a temporary folder, on free loopback ports, and stopped after.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.ts';
+export { freePort };
 
 export const PROMETHEUS_PATH = process.env.PROMETHEUS_PATH ?? '/usr/bin/prometheus';
 export const PROMTOOL_PATH = process.env.PROMTOOL_PATH ?? '/usr/bin/promtool';
 export const BLACKBOX_PATH = process.env.BLACKBOX_EXPORTER_PATH ?? '/usr/bin/prometheus-blackbox-exporter';
-
-/** A loopback port nobody listens on right now (Prometheus does not report the port it got for :0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface RunningProcess {
   url: string;
