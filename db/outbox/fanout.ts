@@ -228,7 +228,10 @@ function readAudience(db: Db, row: JobRow, at: number): number {
  */
 export function readUnreadAudiences(db: Db): void {
   const rows = prepared(db).unread.all() as JobRow[];
-  for (const row of rows) readAudience(db, row, Date.now());
+  // A process that cannot read a source's audience (it never imported that channel, e.g. a tool
+  // with only some commands) leaves it to the server, whose first slice reads it, rather than
+  // failing every write of its own.
+  for (const row of rows) if (audiences.has(row.source)) readAudience(db, row, Date.now());
 }
 
 /** Whether a fan-out still waits for its rows (one indexed look, no lock). */

@@ -257,6 +257,25 @@ describe('the audience is the one the change committed with', () => {
   });
 });
 
+describe('a process that cannot read an audience', () => {
+  it('still writes: the unread fan-out of a channel it never loaded is left for the server', () => {
+    const db = database();
+    db.$client
+      .prepare(
+        `INSERT INTO outbox_fanouts (source, kind, event_key, payload, total, expanded, next_chunk, created_at)
+         VALUES ('canal-sin-cargar', 'incident.created', 'x', '{}', 500, 0, 0, ?)`,
+      )
+      .run(Date.now());
+    importSubscribers(db, [{ email: 'otro@empresa.mx' }], ctx());
+    expect(
+      db.$client.prepare("SELECT next_chunk FROM outbox_fanouts WHERE source = 'canal-sin-cargar'").pluck().get(),
+    ).toBe(0);
+    expect(db.$client.prepare("SELECT count(*) FROM subscribers WHERE address = 'otro@empresa.mx'").pluck().get()).toBe(
+      1,
+    );
+  });
+});
+
 describe('off the event loop', () => {
   it('the server expands in a thread of its own: every row is written while the event loop is held', async () => {
     const t = testApp();
