@@ -104,8 +104,17 @@ export function revokeApiToken(db: Db, name: string, now: Date, actor: Actor = {
 
 export type VerifiedToken = { ok: true; name: string; scopes: ApiScope[] } | { ok: false; expired: boolean };
 
-/** The token's name and scopes when it is valid. Looked up by hash; compared in constant time. */
-export function verifyApiToken(db: Db, token: string, now: Date): VerifiedToken {
+/**
+ * The token's name and scopes when it is valid. Looked up by hash; compared in constant time.
+ * `recordUse` decides when its last use is written (by default at once): the API writes it after
+ * its answer, so a request never waits for that write's commit.
+ */
+export function verifyApiToken(
+  db: Db,
+  token: string,
+  now: Date,
+  recordUse: (write: () => void) => void = (write) => write(),
+): VerifiedToken {
   if (!token.startsWith('snt_') || token.length > 200) return { ok: false, expired: false };
   const hash = hashToken(token);
   const row = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get();
@@ -115,13 +124,14 @@ export function verifyApiToken(db: Db, token: string, now: Date): VerifiedToken 
   // so it does not drop the public page cache, and never waited for: a database locked by
   // another process or a full disk must not turn a token's read (GET /api/v1/components) into a
   // 503. It is written on a later request instead.
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-    try {
-      withoutWaiting(db, () => db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run());
-    } catch (err) {
-      if (!sqliteFailure(err)) throw err;
-    }
-  }
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
+    recordUse(() => {
+      try {
+        withoutWaiting(db, () => db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id)).run());
+      } catch (err) {
+        if (!sqliteFailure(err)) throw err;
+      }
+    });
   return { ok: true, name: row.name, scopes: parseScopes(row.scopes) };
 }
 

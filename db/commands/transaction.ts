@@ -57,6 +57,19 @@ export function storageRefusal(err: unknown): CommandError | null {
   return null;
 }
 
+type BeforeWrite = (db: Db) => void;
+const beforeWrites: BeforeWrite[] = [];
+
+/**
+ * Something every command's transaction does first, before its own writes, holding the write lock
+ * (the outermost transaction only). The fan-out registers one (db/outbox/fanout.ts): a notice's
+ * audience recorded at a commit but not read yet is read before any later command can change who
+ * it reaches. A hook must cost nothing when it has nothing to do (one indexed look).
+ */
+export function beforeEachWrite(hook: BeforeWrite): void {
+  if (!beforeWrites.includes(hook)) beforeWrites.push(hook);
+}
+
 /**
  * One synchronous write transaction (BEGIN IMMEDIATE: the write lock is taken first, so the
  * transaction cannot fail half-way for want of it). A database locked by another process, or a
@@ -65,7 +78,13 @@ export function storageRefusal(err: unknown): CommandError | null {
  */
 export function writeTransaction<T>(db: Db, fn: () => T): T {
   try {
-    return db.$client.transaction(fn).immediate();
+    if (beforeWrites.length === 0 || db.$client.inTransaction) return db.$client.transaction(fn).immediate();
+    return db.$client
+      .transaction(() => {
+        for (const hook of beforeWrites) hook(db);
+        return fn();
+      })
+      .immediate();
   } catch (err) {
     throw storageRefusal(err) ?? err;
   }

@@ -8,13 +8,19 @@ import type { Db } from '../client.ts';
 import { newId } from '../ids.ts';
 import { emailNotices } from '../schema/index.ts';
 import { enqueueMessages, enqueueWithdrawnMessages, UNSUBSCRIBED_REASON } from '../outbox/enqueue.ts';
-import { recordFanOut, registerFanOutExpander, type FanOutJob } from '../outbox/fanout.ts';
-import { componentCatalogue } from '../queries/catalog.ts';
+import {
+  FANOUT_AT_COMMIT,
+  recordDeferredFanOut,
+  recordFanOut,
+  registerFanOutExpander,
+  type FanOutJob,
+} from '../outbox/fanout.ts';
+import { catalogueOf } from '../queries/catalog.ts';
 import { componentNames } from '../subscriptions/choices.ts';
 import { incidentDetail } from '../queries/incidents.ts';
 import { incidentReport } from '../queries/incidentReports.ts';
 import { maintenanceDetail } from '../queries/maintenances.ts';
-import { incidentNotifiedSubscribers } from '../queries/subscribers.ts';
+import { countConfirmedSubscribersFor, incidentNotifiedSubscribers } from '../queries/subscribers.ts';
 import {
   fromRecipientEntry,
   noticeRecipientEntries,
@@ -35,8 +41,9 @@ const SUBSCRIBER_NOTICES = 'subscribers';
 
 type Notifiable = Exclude<NotificationEvent, { type: 'component.status_changed' }>;
 
+/** The notice's areas by name: only these components' rows and their areas' (not all 200 of the catalogue). */
 function areaNames(db: Db, componentIds: string[]): string[] {
-  return componentNames(componentCatalogue(db), componentIds);
+  return componentNames(catalogueOf(db, componentIds), componentIds);
 }
 
 function noticeProps(db: Db, event: Notifiable): NoticeProps | null {
@@ -174,7 +181,7 @@ export function noticeMessages(
  * unsubscribed since the commit gets the row an unsubscribe leaves behind: withdrawn, as
  * `removeSubscriber` withdraws the messages queued before it.
  */
-function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: NoticeRecipientEntry[]): void {
+function expandNotices(db: Db, job: FanOutJob<NoticeFanOutPayload>, entries: NoticeRecipientEntry[]): void {
   if (entries.length === 0) return;
   const recipients = entries.map(fromRecipientEntry);
   const live = new Set(
@@ -208,34 +215,46 @@ function expandNotices(db: Db, job: FanOutJob<{ notice: string }>, entries: Noti
     );
 }
 
+/** What a notice's fan-out keeps: its facts (email_notices) and, for an audience read later, its scope. */
+type NoticeFanOutPayload = { notice: string; scope?: NoticeScope };
+
 /**
- * The notice's facts (stored once) and its audience, resolved now, in the command's transaction;
- * the per-recipient rows follow from the fan-out (db/outbox/fanout.ts): the first slice at once,
- * the rest right after the commit.
+ * The notice's facts (stored once) and its audience, in the command's transaction; the
+ * per-recipient rows follow from the fan-out (db/outbox/fanout.ts). An audience of more than
+ * FANOUT_AT_COMMIT subscribers (counted: one indexed pass, no row read) is not read here: the
+ * fan-out keeps the notice's scope and its audience is read right after the commit, before any
+ * later change can alter it (recordDeferredFanOut). A smaller one, or an announcement that leaves
+ * out whom an earlier scope reached, is read now.
  */
 export function subscriberFanOut(db: Db, event: NotificationEvent): void {
   if (event.type === 'component.status_changed') return;
   if ('deliver' in event && !event.deliver) return;
-  const entries = noticeRecipientEntries(db, event, 'previousScope' in event ? event.previousScope : undefined);
-  if (entries.length === 0) return;
+  const previous = 'previousScope' in event ? event.previousScope : undefined;
+  const scope: NoticeScope = { componentIds: event.componentIds, elements: event.elements };
+  const subscribers = previous ? 0 : countConfirmedSubscribersFor(db, scope.componentIds);
+  const deferred = subscribers > FANOUT_AT_COMMIT;
+  const entries = deferred ? [] : noticeRecipientEntries(db, scope, previous);
+  if (!deferred && entries.length === 0) return;
   const props = noticeProps(db, event);
   if (!props) return;
   const noticeId = newId();
   db.insert(emailNotices)
     .values({ id: noticeId, kind: event.type, props: JSON.stringify(props), createdAt: event.at })
     .run();
+  const fanOut = { source: SUBSCRIBER_NOTICES, kind: event.type, eventKey: eventKey(event), at: event.at };
+  if (deferred) {
+    recordDeferredFanOut<NoticeFanOutPayload>(db, {
+      ...fanOut,
+      payload: { notice: noticeId, scope },
+      estimate: subscribers,
+    });
+    return;
+  }
   // In subscriber-id order (noticeRecipientEntries): each slice's rows and link tokens then land
   // side by side in the indexes keyed by subscriber (dedupe key, token owner), so a slice's
   // commit writes a few pages instead of one per recipient (the expansion took less than half the
   // time in `npm run bench:email`).
-  recordFanOut(db, {
-    source: SUBSCRIBER_NOTICES,
-    kind: event.type,
-    eventKey: eventKey(event),
-    payload: { notice: noticeId },
-    entries,
-    at: event.at,
-  });
+  recordFanOut<NoticeRecipientEntry, NoticeFanOutPayload>(db, { ...fanOut, payload: { notice: noticeId }, entries });
 }
 
 /**
@@ -287,6 +306,9 @@ export function enqueueIncidentReportEmails(db: Db, incidentId: string, version:
   return recipients.length;
 }
 
-registerFanOutExpander(SUBSCRIBER_NOTICES, expandNotices);
+registerFanOutExpander(SUBSCRIBER_NOTICES, expandNotices, (db, job: FanOutJob<NoticeFanOutPayload>) =>
+  // A deferred fan-out always has its scope (subscriberFanOut).
+  noticeRecipientEntries(db, job.payload.scope!),
+);
 registerFanOut(subscriberFanOut);
 registerAudienceCounter(subscriberAudience);

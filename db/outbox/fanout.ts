@@ -15,7 +15,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../client.ts';
 import { leaseHolder } from '../commands/lease.ts';
-import { backgroundWrite, isDatabaseBusy } from '../commands/transaction.ts';
+import { backgroundWrite, beforeEachWrite, isDatabaseBusy } from '../commands/transaction.ts';
 
 /**
  * An audience of at most this many recipients is written whole by the change's own transaction:
@@ -47,11 +47,23 @@ export interface FanOutJob<P = unknown> {
 /** Writes the outbox rows of one slice of a fan-out's recipients; runs inside the slice's transaction. */
 export type FanOutExpander<E, P> = (db: Db, job: FanOutJob<P>, entries: E[]) => void;
 
-const expanders = new Map<string, FanOutExpander<never, never>>();
+/** Reads a fan-out's audience from what its payload says (a deferred audience, `recordDeferredFanOut`), in recipient order. */
+export type FanOutAudience<E, P> = (db: Db, job: FanOutJob<P>) => readonly E[];
 
-/** A channel family registers how its recipients become rows, once, at import time of its module. */
-export function registerFanOutExpander<E, P>(source: string, expander: FanOutExpander<E, P>): void {
+const expanders = new Map<string, FanOutExpander<never, never>>();
+const audiences = new Map<string, FanOutAudience<unknown, never>>();
+
+/**
+ * A channel family registers how its recipients become rows (and, if it defers reading a large
+ * audience, how to read it), once, at import time of its module.
+ */
+export function registerFanOutExpander<E, P>(
+  source: string,
+  expander: FanOutExpander<E, P>,
+  audience?: FanOutAudience<E, P>,
+): void {
   expanders.set(source, expander as FanOutExpander<never, never>);
+  if (audience) audiences.set(source, audience as FanOutAudience<unknown, never>);
 }
 
 function expanderFor(source: string): FanOutExpander<unknown, unknown> {
@@ -61,9 +73,26 @@ function expanderFor(source: string): FanOutExpander<unknown, unknown> {
   return expander as FanOutExpander<unknown, unknown>;
 }
 
+function audienceFor(source: string): FanOutAudience<unknown, unknown> {
+  const audience = audiences.get(source);
+  if (!audience) throw new Error(`No hay quien lea los destinatarios de «${source}».`);
+  return audience as FanOutAudience<unknown, unknown>;
+}
+
 const statements = new WeakMap<
   Db,
-  Record<'job' | 'insertJob' | 'chunk' | 'insertChunk' | 'removeChunk' | 'removeChunks' | 'advance', Statement>
+  Record<
+    | 'job'
+    | 'insertJob'
+    | 'chunk'
+    | 'insertChunk'
+    | 'removeChunk'
+    | 'removeChunks'
+    | 'advance'
+    | 'unread'
+    | 'audienceRead',
+    Statement
+  >
 >();
 
 function prepared(db: Db) {
@@ -77,7 +106,7 @@ function prepared(db: Db) {
       ),
       insertJob: c.prepare(
         `INSERT INTO outbox_fanouts (source, kind, event_key, payload, total, expanded, next_chunk, created_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       chunk: c.prepare('SELECT entries FROM outbox_fanout_chunks WHERE fanout_id = ? AND seq = ?').pluck(),
       insertChunk: c.prepare('INSERT INTO outbox_fanout_chunks (fanout_id, seq, entries) VALUES (?, ?, ?)'),
@@ -86,6 +115,13 @@ function prepared(db: Db) {
       advance: c.prepare(
         'UPDATE outbox_fanouts SET expanded = ?, next_chunk = next_chunk + 1, claimed_by = ?, finished_at = ? WHERE id = ?',
       ),
+      // The partial index of unfinished fan-outs (a handful at most) answers it: every command's
+      // transaction asks (beforeEachWrite).
+      unread: c.prepare(
+        `SELECT id, source, kind, event_key, payload, total, expanded, next_chunk, created_at FROM outbox_fanouts
+          WHERE finished_at IS NULL AND next_chunk = ${AUDIENCE_UNREAD} ORDER BY id`,
+      ),
+      audienceRead: c.prepare('UPDATE outbox_fanouts SET total = ?, next_chunk = 1, finished_at = ? WHERE id = ?'),
     };
     statements.set(db, s);
   }
@@ -115,6 +151,7 @@ export function recordFanOut<E, P>(
       JSON.stringify(fanOut.payload),
       entries.length,
       done ? entries.length : 0,
+      1,
       fanOut.at.getTime(),
       done ? fanOut.at.getTime() : null,
     ).lastInsertRowid,
@@ -124,9 +161,77 @@ export function recordFanOut<E, P>(
     expand(db, { id, source, kind, eventKey, payload, createdAt: at }, entries as E[]);
     return 0;
   }
+  storeChunks(s, id, entries);
+  return entries.length;
+}
+
+function storeChunks(s: ReturnType<typeof prepared>, id: number, entries: readonly unknown[]): void {
   for (let seq = 1, from = 0; from < entries.length; seq++, from += FANOUT_SLICE)
     s.insertChunk.run(id, seq, JSON.stringify(entries.slice(from, from + FANOUT_SLICE)));
+}
+
+/** `next_chunk` of a fan-out whose audience is still to be read (recordDeferredFanOut). */
+const AUDIENCE_UNREAD = 0;
+
+/**
+ * Records a fan-out whose audience is read later, from its payload (the notice's scope), by the
+ * source's registered `audience`; call it inside the change's transaction, for an audience known
+ * to be larger than FANOUT_AT_COMMIT. Reading 11,600 recipients was the largest part of a
+ * notifying POST (8–20 ms of its CPU, more with SQLite's pages of them not yet in its cache), so
+ * it is done after the answer, by whoever writes next: the fan-out's first slice (its thread,
+ * right after the answer) or, if another command's transaction comes first, that transaction
+ * before its own writes (beforeEachWrite) — nothing that changes who a notice reaches can commit
+ * between the notice's commit and the reading of its audience, so the recipients are still those
+ * the audience had at commit. `estimate` (what the count of its subscribers said) is the total
+ * the console shows until then.
+ */
+export function recordDeferredFanOut<P>(
+  db: Db,
+  fanOut: { source: string; kind: string; eventKey: string; payload: P; estimate: number; at: Date },
+): void {
+  audienceFor(fanOut.source);
+  prepared(db).insertJob.run(
+    fanOut.source,
+    fanOut.kind,
+    fanOut.eventKey,
+    JSON.stringify(fanOut.payload),
+    fanOut.estimate,
+    0,
+    AUDIENCE_UNREAD,
+    fanOut.at.getTime(),
+    null,
+  );
+}
+
+const jobOf = (row: JobRow): FanOutJob => ({
+  id: row.id,
+  source: row.source,
+  kind: row.kind,
+  eventKey: row.event_key,
+  payload: JSON.parse(row.payload),
+  createdAt: new Date(row.created_at),
+});
+
+/** Reads a deferred audience and stores it in chunks, inside the caller's write transaction. Returns its size. */
+function readAudience(db: Db, row: JobRow, at: number): number {
+  const s = prepared(db);
+  const entries = audienceFor(row.source)(db, jobOf(row));
+  storeChunks(s, row.id, entries);
+  s.audienceRead.run(entries.length, entries.length === 0 ? at : null, row.id);
   return entries.length;
+}
+
+/**
+ * Reads every audience still unread; runs first in every command's transaction (beforeEachWrite),
+ * so a later change of subscriptions, preferences or the inventory never reaches a notice
+ * committed before it.
+ */
+export function readUnreadAudiences(db: Db): void {
+  const rows = prepared(db).unread.all() as JobRow[];
+  // A process that cannot read a source's audience (it never imported that channel, e.g. a tool
+  // with only some commands) leaves it to the server, whose first slice reads it, rather than
+  // failing every write of its own.
+  for (const row of rows) if (audiences.has(row.source)) readAudience(db, row, Date.now());
 }
 
 /** Whether a fan-out still waits for its rows (one indexed look, no lock). */
@@ -169,25 +274,18 @@ export function expandFanOutSlice(db: Db, options: { owner?: string | null; now?
       if (owner !== null && leaseHolder(db, Date.now())?.owner !== owner) return null;
       const row = s.job.get() as JobRow | undefined;
       if (!row) return null;
+      const at = (options.now ?? new Date()).getTime();
+      if (row.next_chunk === AUDIENCE_UNREAD) {
+        const total = readAudience(db, row, at);
+        return { fanoutId: row.id, expanded: 0, remaining: total };
+      }
       const stored = s.chunk.get(row.id, row.next_chunk) as string | undefined;
       // A chunk is removed in the transaction that advances past it: a missing one means the
       // fan-out was cut short some other way (a restore); whatever was stored is done.
       const entries = stored === undefined ? [] : (JSON.parse(stored) as unknown[]);
-      expanderFor(row.source)(
-        db,
-        {
-          id: row.id,
-          source: row.source,
-          kind: row.kind,
-          eventKey: row.event_key,
-          payload: JSON.parse(row.payload),
-          createdAt: new Date(row.created_at),
-        },
-        entries,
-      );
+      expanderFor(row.source)(db, jobOf(row), entries);
       s.removeChunk.run(row.id, row.next_chunk);
       const finished = stored === undefined || row.expanded + entries.length >= row.total;
-      const at = (options.now ?? new Date()).getTime();
       s.advance.run(row.expanded + entries.length, owner, finished ? at : null, row.id);
       if (finished) s.removeChunks.run(row.id);
       return {
@@ -246,3 +344,5 @@ export function fanOutProgress(db: Db): FanOutProgress {
     .get() as FanOutProgress;
   return row;
 }
+
+beforeEachWrite(readUnreadAudiences);

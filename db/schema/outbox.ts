@@ -114,11 +114,14 @@ export const outboxFanouts = sqliteTable(
     eventKey: text('event_key').notNull(),
     /** JSON the source needs for every row (the notice id, the webhook message). */
     payload: text('payload').notNull(),
-    /** Recipients the audience had at commit. */
+    /** Recipients the audience had at commit (an estimate until a deferred audience is read). */
     total: integer('total').notNull(),
     /** Recipients expanded into outbox rows so far. */
     expanded: integer('expanded').notNull().default(0),
-    /** The next chunk to expand (chunk 0 is expanded at commit and never stored). */
+    /**
+     * The next chunk to expand; 0 while the audience is still to be read from the payload (a large
+     * audience, db/outbox/fanout.ts `recordDeferredFanOut`): chunks are numbered from 1.
+     */
     nextChunk: integer('next_chunk').notNull().default(1),
     /** The server instance that expanded the last chunk (its background lease's owner). */
     claimedBy: text('claimed_by'),

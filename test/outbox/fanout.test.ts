@@ -116,6 +116,15 @@ describe('a notice to more recipients than one slice', () => {
     // Webhooks hear of the incident and of the component it took down: two fan-outs.
     expect(rows(db)).toHaveLength(0);
     expect(fanOutProgress(db)).toEqual({ fanouts: 3, total: recipients + 2 * endpoints, expanded: 0 });
+    // The subscribers' audience is not even read in the change's transaction (only counted): its
+    // first slice reads it.
+    expect(
+      db.$client
+        .prepare(
+          "SELECT next_chunk AS next, (SELECT count(*) FROM outbox_fanout_chunks WHERE fanout_id = f.id) AS chunks FROM outbox_fanouts f WHERE source = 'subscribers'",
+        )
+        .get(),
+    ).toEqual({ next: 0, chunks: 0 });
 
     expect(await expandFanOuts(db)).toBe(recipients + 2 * endpoints);
     expect(fanOutProgress(db)).toEqual({ fanouts: 0, total: 0, expanded: 0 });
@@ -189,6 +198,80 @@ describe('the audience is the one the change committed with', () => {
     // No link was issued for the one who had already left.
     expect(db.$client.prepare('SELECT count(*) FROM subscriber_tokens WHERE subscriber_id = ?').pluck().get(late)).toBe(
       0,
+    );
+  });
+  it('another process changing subscriptions after the commit reads the audience first: the change does not reach that notice', async () => {
+    const db = database();
+    addSubscribers(db, FANOUT_AT_COMMIT * 2);
+    const other = db.$client
+      .prepare("SELECT slug FROM components WHERE slug <> 'red-troncal' AND group_id IS NOT NULL LIMIT 1")
+      .pluck()
+      .get() as string;
+    // Before the change: one follows the broken component, one follows another.
+    importSubscribers(
+      db,
+      [
+        { email: 'se-va@empresa.mx', components: ['red-troncal'] },
+        { email: 'llega@empresa.mx', components: [other] },
+      ],
+      ctx(),
+    );
+    const incident = createIncident(db, outage(), ctx());
+    const updateId = db.$client
+      .prepare('SELECT id FROM incident_updates WHERE incident_id = ?')
+      .pluck()
+      .get(incident.id) as string;
+    expect(db.$client.prepare("SELECT next_chunk FROM outbox_fanouts WHERE source = 'subscribers'").pluck().get()).toBe(
+      0,
+    );
+    // Right after the commit, before any slice: another process (the noc CLI, a second server)
+    // swaps their choices on its own connection.
+    const cli = openDatabase(db.$client.name);
+    opened.push(cli);
+    importSubscribers(
+      cli,
+      [
+        { email: 'se-va@empresa.mx', components: [other] },
+        { email: 'llega@empresa.mx', components: ['red-troncal'] },
+      ],
+      ctx(),
+    );
+    // Its transaction read the notice's audience before its own writes.
+    expect(db.$client.prepare("SELECT next_chunk FROM outbox_fanouts WHERE source = 'subscribers'").pluck().get()).toBe(
+      1,
+    );
+    await expandFanOuts(db);
+    const notices = rows(db, `dedupe_key LIKE 'incident-update:${updateId}:%'`);
+    expect(notices).toHaveLength(FANOUT_AT_COMMIT * 2 + 1);
+    expect(notices.filter((r) => r.recipient === 'se-va@empresa.mx')).toMatchObject([{ status: 'pending' }]);
+    expect(notices.some((r) => r.recipient === 'llega@empresa.mx')).toBe(false);
+    // The next notice follows their new choices.
+    publishIncidentUpdate(db, incident.id, { status: 'identified', body: 'Cuadrilla en sitio.' }, ctx());
+    await expandFanOuts(db);
+    const next = rows(
+      db,
+      `dedupe_key LIKE 'incident-update:%' AND dedupe_key NOT LIKE 'incident-update:${updateId}:%'`,
+    );
+    expect(next.some((r) => r.recipient === 'se-va@empresa.mx')).toBe(false);
+    expect(next.filter((r) => r.recipient === 'llega@empresa.mx')).toHaveLength(1);
+  });
+});
+
+describe('a process that cannot read an audience', () => {
+  it('still writes: the unread fan-out of a channel it never loaded is left for the server', () => {
+    const db = database();
+    db.$client
+      .prepare(
+        `INSERT INTO outbox_fanouts (source, kind, event_key, payload, total, expanded, next_chunk, created_at)
+         VALUES ('canal-sin-cargar', 'incident.created', 'x', '{}', 500, 0, 0, ?)`,
+      )
+      .run(Date.now());
+    importSubscribers(db, [{ email: 'otro@empresa.mx' }], ctx());
+    expect(
+      db.$client.prepare("SELECT next_chunk FROM outbox_fanouts WHERE source = 'canal-sin-cargar'").pluck().get(),
+    ).toBe(0);
+    expect(db.$client.prepare("SELECT count(*) FROM subscribers WHERE address = 'otro@empresa.mx'").pluck().get()).toBe(
+      1,
     );
   });
 });
@@ -285,6 +368,8 @@ describe('who expands', () => {
     acquireLease(db, holder, Date.now());
     expect(expandFanOutSlice(db, { owner: other.id })).toBeNull();
     expect(fanOutProgress(db).expanded).toBe(0);
+    // The first slice reads the audience, the next ones write its rows.
+    expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: 0, remaining: FANOUT_SLICE + 1 });
     expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: FANOUT_SLICE, remaining: 1 });
     expect(expandFanOutSlice(db, { owner: holder.id })).toMatchObject({ expanded: 1, remaining: 0 });
     expect(db.$client.prepare('SELECT claimed_by, finished_at IS NOT NULL AS done FROM outbox_fanouts').get()).toEqual({
@@ -334,6 +419,8 @@ describe('the console', () => {
       expect(await dashboard()).toContain(
         `Preparando un aviso: 0 de ${(FANOUT_AT_COMMIT + 1_000).toLocaleString('es-MX')} destinatarios ya tienen su mensaje en la cola`,
       );
+      // The first slice reads the audience (the count stays), the next one writes a hundred rows.
+      expandFanOutSlice(server.db);
       expandFanOutSlice(server.db);
       expect(await dashboard()).toContain(
         `Preparando un aviso: ${FANOUT_SLICE} de ${(FANOUT_AT_COMMIT + 1_000).toLocaleString('es-MX')} destinatarios ya tienen su mensaje en la cola`,
@@ -357,8 +444,9 @@ describe('readers first', () => {
     const expanding = expandFanOuts(db, { between: () => readersServed(60_000) });
     // Slices go on only between turns of the event loop: give it several.
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-    // One slice, then it waits for the reader.
-    expect(fanOutProgress(db).expanded).toBe(FANOUT_SLICE);
+    // One slice (the audience read), then it waits for the reader.
+    expect(fanOutProgress(db).expanded).toBe(0);
+    expect(db.$client.prepare('SELECT count(*) FROM outbox_fanout_chunks').pluck().get()).toBe(4);
     served();
     await reader;
     expect(await expanding).toBe(FANOUT_AT_COMMIT + 3 * FANOUT_SLICE);
