@@ -6,6 +6,7 @@ import { basename, resolve } from 'node:path';
 import { activeBuild } from './paths.ts';
 import { loadConfigOrExit } from './config.ts';
 import { useCompileCache, useVendorBundle } from './vendor.ts';
+import type { CachedEntry } from './cache.ts';
 
 function fail(message: string): never {
   console.error(message);
@@ -39,24 +40,31 @@ const { openDatabase } = await import('#db/client.ts');
 const { Publisher } = await import('./publish/publisher.ts');
 const { loadSite } = await import('./server.ts');
 const db = openDatabase(config.databasePath);
-const { deps, renderPublic } = await loadSite({ db, config });
+// The site this process loads is needed only if the render workers cannot be used (its
+// renderPublic) and for the build's files written at the end: the workers are started first and
+// load theirs meanwhile.
+let site: Awaited<ReturnType<typeof loadSite>> | undefined;
+const staticFiles = new Map<string, CachedEntry>();
 // Recorded in the manifest, so a server of the same build can take over the directory without publishing it again.
 const origin = { build: basename(activeBuild() ?? ''), publicUrl: config.publicUrl };
 const publisher = new Publisher({
   db,
   dir,
-  render: renderPublic,
+  render: (path, options) => site!.renderPublic(path, options),
   // Render workers (child processes) render the pages (PUBLISH_WORKERS, by default every core).
   pool: {
     config,
     ...(config.publishWorkers !== undefined ? { size: config.publishWorkers } : {}),
   },
-  staticFiles: deps.staticFiles,
+  staticFiles,
   origin,
   // Nothing else writes to DIR meanwhile: an empty one is filled without temporary files.
   exclusive: true,
   log: (line) => console.error(line),
 });
+publisher.prepareFullPublish();
+site = await loadSite({ db, config });
+for (const [path, entry] of site.deps.staticFiles ?? []) staticFiles.set(path, entry);
 const report = await publisher.publishAll();
 // Its render workers have exited (their CPU time is counted in this process's children).
 await publisher.stop();

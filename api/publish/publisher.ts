@@ -270,11 +270,22 @@ export class Publisher {
     return 'quarter-hour';
   }
 
-  /** Every published path, at once: what `npm run export` does. */
-  async publishAll(): Promise<PublishReport> {
+  /**
+   * Lists every path of a full publish and starts its render workers, without rendering
+   * anything: `npm run export` calls it before loading the site itself, so the workers load
+   * theirs meanwhile (the two cores busy from the start instead of one). `publishAll` does it
+   * when nobody did.
+   */
+  prepareFullPublish(): void {
+    if (this.backlog) return;
     this.cursor = changeCursor(this.options.db);
     this.cursorReadAt = this.now().getTime();
     this.backlog = this.newBacklog();
+  }
+
+  /** Every published path, at once: what `npm run export` does. */
+  async publishAll(): Promise<PublishReport> {
+    this.prepareFullPublish();
     // Nothing else to do meanwhile: the workers render everything, once they have loaded the site.
     await this.pool?.ready.catch(() => {});
     return this.publish(emptyChange(), false, Number.POSITIVE_INFINITY);
@@ -305,7 +316,10 @@ export class Publisher {
     const size = options?.size ?? (paths >= POOL_MIN_PATHS ? defaultPoolSize() : 0);
     const databasePath = this.options.db.$client.name;
     if (this.pool || !options || size < 1 || databasePath === ':memory:' || databasePath === '') return;
-    const pool = new RenderPool({ ...options, size, databasePath });
+    // An export into an empty directory: the workers write the files of the paths they render
+    // themselves (api/publish/renderWorker.ts): the bytes do not travel to this process.
+    const writeDir = this.snapshot.writesInPlace ? this.snapshot.dir : undefined;
+    const pool = new RenderPool({ ...options, size, databasePath, ...(writeDir ? { writeDir } : {}) });
     this.pool = pool;
     pool.ready.catch((err: Error) =>
       this.log(`Publicación: los procesos de apoyo no arrancaron (${err.message}); publica el proceso principal.`),
@@ -523,8 +537,11 @@ export class Publisher {
           await publishOne(path, false, compression);
           continue;
         }
+        // A path not yet in an export's directory: the worker writes its files (RenderTask.write).
+        const write = this.snapshot.writesInPlace && !this.snapshot.has(path) ? { write: second } : {};
+        if (write.write !== undefined) this.snapshot.makeDirectoryFor(fileFor(path));
         const task = pool
-          .render({ path, etag: this.snapshot.etagOnDisk(path), compression, now: this.now().getTime() })
+          .render({ path, etag: this.snapshot.etagOnDisk(path), compression, now: this.now().getTime(), ...write })
           .then((result) => this.takeRendering(path, compression, result, report, second));
         inFlight.add(task);
         void task.finally(() => inFlight.delete(task));
@@ -594,6 +611,9 @@ export class Publisher {
           this.snapshot.remove(path);
           report.removed++;
         }
+      } else if (result.kind === 'written') {
+        this.snapshot.recordWritten(path, result.etag, result.files);
+        report.written++;
       } else if (result.kind === 'entry') {
         const bytes = (u: Uint8Array | null) => (u ? Buffer.from(u.buffer, u.byteOffset, u.byteLength) : null);
         const gzip = bytes(result.gzip);

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
-import type { RenderResult, RenderTask, RenderWorkerData } from './renderWorker.ts';
+import type { RenderResult, RenderResults, RenderTask, RenderWorkerData } from './renderWorker.ts';
 
 export interface RenderPoolOptions {
   config: Config;
@@ -95,11 +95,12 @@ export class RenderPool {
   private isReady = false;
   private closing = false;
 
-  constructor(options: RenderPoolOptions & { size: number; databasePath: string }) {
+  constructor(options: RenderPoolOptions & { size: number; databasePath: string; writeDir?: string }) {
     const data: RenderWorkerData = {
       databasePath: options.databasePath,
       config: options.config,
       ...(options.entry ? { entry: options.entry } : {}),
+      ...(options.writeDir ? { writeDir: options.writeDir } : {}),
     };
     const started: Array<Promise<void>> = [];
     const script = fileURLToPath(new URL('./renderWorkerStart.ts', import.meta.url));
@@ -114,13 +115,15 @@ export class RenderPool {
       this.workers.push(thread);
       started.push(
         new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: RenderResult | { ready: true }) => {
+          worker.on('message', (message: RenderResult | RenderResults | { ready: true }) => {
             if ('ready' in message) return resolve();
-            const waiter = this.waiting.get(message.id);
-            if (!waiter) return;
-            this.waiting.delete(message.id);
-            waiter.thread.busy -= waiter.weight;
-            waiter.resolve(message);
+            for (const result of 'results' in message ? message.results : [message]) {
+              const waiter = this.waiting.get(result.id);
+              if (!waiter) continue;
+              this.waiting.delete(result.id);
+              waiter.thread.busy -= waiter.weight;
+              waiter.resolve(result);
+            }
           });
           worker.on('error', (err) => {
             this.fail(err);

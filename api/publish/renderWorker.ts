@@ -11,7 +11,7 @@ import { forgetFeedSnapshots, keepFeedSnapshots } from '#db/queries/feeds.ts';
 import { MIN_COMPRESSIBLE_BYTES, RenderedCache } from '../cache.ts';
 import type { Config } from '../config.ts';
 import { loadSite } from '../server.ts';
-import { fileFor, gzipHistory, gzipOnlyFile, type Compression } from './files.ts';
+import { fileFor, gzipHistory, gzipOnlyFile, writeNewFile, type Compression } from './files.ts';
 import { incidentOfPage, type RenderBatch } from './renderPool.ts';
 
 export interface RenderWorkerData {
@@ -19,6 +19,11 @@ export interface RenderWorkerData {
   config: Config;
   /** The build's server entry (the same build as the main thread's). */
   entry?: string;
+  /**
+   * The directory of an export into an empty directory (SnapshotDir.writesInPlace): a task with
+   * `write` has its files written here by the worker itself, and only their names go back.
+   */
+  writeDir?: string;
 }
 
 export interface RenderTask {
@@ -29,6 +34,11 @@ export interface RenderTask {
   compression: Compression;
   /** The main thread's clock when it sent the task. */
   now: number;
+  /**
+   * A path not yet in the export's directory (RenderWorkerData.writeDir): the worker writes its
+   * files there, with this modification time (seconds), and answers `written`.
+   */
+  write?: number;
 }
 
 export type RenderResult =
@@ -49,9 +59,21 @@ export type RenderResult =
       br: Uint8Array | null;
       headers: Record<string, string>;
     }
+  /** Its files written by the worker (RenderTask.write): their names, relative to the directory. */
+  | { id: number; kind: 'written'; etag: string; files: string[] }
   | { id: number; kind: 'error'; message: string };
 
-const send = (message: RenderResult | { ready: true }) => process.send!(message);
+const send = (message: RenderResult | RenderResults | { ready: true }) => process.send!(message);
+
+/**
+ * Answers without bytes (files the worker wrote itself, nothing to write, an error) sent together
+ * at the end of a batch: each message wakes the parent, and at one per path that cost as much as
+ * the bytes did (measured at 20,000 incidents: 2.7 s of socket writes per worker for answers of a
+ * few dozen bytes).
+ */
+export interface RenderResults {
+  results: RenderResult[];
+}
 const data = await new Promise<RenderWorkerData>((resolve) => process.once('message', resolve));
 let clock = Date.now();
 const db = openReader(data.databasePath);
@@ -79,15 +101,33 @@ async function renderOne(task: RenderTask): Promise<RenderResult> {
     if (entry.etag === task.etag) return { id: task.id, kind: 'same', etag: entry.etag };
     const compressible = entry.body.length >= MIN_COMPRESSIBLE_BYTES;
     const hot = task.compression === 'hot';
-    const gzipOnly = gzipOnlyFile(fileFor(task.path), compressible, task.compression);
+    const name = fileFor(task.path);
+    const gzipOnly = gzipOnlyFile(name, compressible, task.compression);
+    const body = gzipOnly ? null : entry.body;
+    const gzip = !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body);
+    const br = compressible && hot ? entry.br : null;
+    if (task.write !== undefined && data.writeDir) {
+      // As SnapshotDir.write writes a new path: the compressed forms first, then the plain file.
+      const files: string[] = [];
+      for (const [file, bytes] of [
+        [`${name}.gz`, gzip],
+        [`${name}.br`, br],
+        [name, body],
+      ] as const) {
+        if (!bytes) continue;
+        writeNewFile(data.writeDir, file, bytes, task.write);
+        files.push(file);
+      }
+      return { id: task.id, kind: 'written', etag: entry.etag, files };
+    }
     return {
       id: task.id,
       kind: 'entry',
       etag: entry.etag,
-      body: gzipOnly ? null : entry.body,
+      body,
       bodyLength: entry.body.length,
-      gzip: !compressible ? null : hot ? entry.gzip : gzipHistory(entry.body),
-      br: compressible && hot ? entry.br : null,
+      gzip,
+      br,
       headers: entry.headers,
     };
   } catch (err) {
@@ -128,18 +168,22 @@ function beginSnapshot(): void {
 async function renderBatch(batch: RenderTask[]): Promise<void> {
   const incidentIds = batch.flatMap((t) => incidentOfPage(t.path) ?? []);
   let done = 0;
+  const small: RenderResult[] = [];
   beginSnapshot();
   try {
     if (incidentIds.length > 0) keepIncidents(db, incidentIds);
     for (const task of batch) {
-      send(await renderOne(task));
+      const result = await renderOne(task);
+      if (result.kind === 'entry') send(result);
+      else small.push(result);
       done++;
     }
   } catch (err) {
-    for (const task of batch.slice(done)) send({ id: task.id, kind: 'error', message: (err as Error).message });
+    for (const task of batch.slice(done)) small.push({ id: task.id, kind: 'error', message: (err as Error).message });
   } finally {
     forgetIncidents(db);
     db.$client.exec('COMMIT');
+    if (small.length > 0) send({ results: small });
   }
 }
 

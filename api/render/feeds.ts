@@ -4,7 +4,6 @@
 // A feed is a list of `FeedEntry`, built by one function per source: incidents give one entry
 // per update (`incidentFeedEntries`), scheduled maintenance one per notice
 // (`maintenanceFeedEntries`); `renderFeed` sorts them together.
-import { Feed, type Item } from 'feed';
 import type { FeedScope, IncidentReportView, IncidentView, MaintenanceView } from '#db/queries/index.ts';
 import { formatDateTime, formatWindow, ZONE_LABEL } from '#db/domain/time.ts';
 import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
@@ -22,6 +21,8 @@ export const FEED_CONTENT_TYPES: Record<FeedFormat, string> = {
 
 export const FEED_LANGUAGE = 'es-MX';
 const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
+const COPYRIGHT = 'SOMNET';
+const FEED_DOCS = 'https://www.rssboard.org/rss-specification';
 /**
  * RSS 2.0's item <author> is an email address ("email (name)"); a bare name is invalid there.
  * The support address of the customer manual (1.2). Only RSS items get it: `feed` would turn a
@@ -248,71 +249,171 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       contentHtml: stripControlCharacters(e.contentHtml),
       categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
     }));
-  const xml = format !== 'json';
-  const markup = xml ? escapeMarkup : (text: string) => text;
-  const feed = new Feed({
-    id: `${doc.selfBase}.atom`,
-    title: markup(stripControlCharacters(doc.title)),
-    description: markup(stripControlCharacters(doc.description)),
+  if (format === 'json') return jsonFeed11(doc, entries);
+  const head = {
+    title: escapeMarkup(stripControlCharacters(doc.title)),
+    description: escapeMarkup(stripControlCharacters(doc.description)),
     link: doc.link,
-    language: FEED_LANGUAGE,
     updated: doc.updated,
-    generator: false,
-    author: AUTHOR,
-    copyright: 'SOMNET',
-    feedLinks: { rss: `${doc.selfBase}.rss`, atom: `${doc.selfBase}.atom`, json: `${doc.selfBase}.json` },
-    docs: 'https://www.rssboard.org/rss-specification',
-  });
-  const cdata = xml ? splitCdataEnds : (text: string) => text;
+    selfBase: doc.selfBase,
+  };
+  if (format === 'rss') return resolvePlaceholders(rss2(head, entries));
+  return resolvePlaceholders(atom1(head, entries));
+}
+
+/*
+ * The RSS and Atom documents are written here as the `feed` library (6.0.0) writes them through
+ * xml-js's js2xml (compact, 4 spaces): the same elements, order, indentation and escaping, byte
+ * for byte (test/feeds/feedWriter.test.ts compares both on hostile text). Building its object
+ * tree and walking it again was most of a feed's rendering: a full publish of 200 components
+ * renders 600 component feeds.
+ */
+
+/** js2xml's writeText: `&amp;` first turned back into `&` (see above), then `&`, `<`, `>` escaped. */
+const xmlText = (text: string) =>
+  text.replace(/&amp;/g, '&').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** js2xml's writeAttributes: only `"` is escaped. */
+const xmlAttr = (value: string) => value.replace(/"/g, '&quot;');
+/** js2xml's writeCdata (the first `]]>` split; splitCdataEnds leaves none). */
+const xmlCdata = (text: string) => `<![CDATA[${text.replace(']]>', ']]]]><![CDATA[>')}]]>`;
+/** `feed`'s sanitize and sanitizeUrl. */
+const escapeAmp = (value: string) => value.replace(/&/g, '&amp;');
+const sanitizeUrl = (url: string) => escapeAmp(new URL(url).toString());
+/** An element `feed` gives as a string (js2xml writes an empty one as `<name/>`): Atom's. */
+const element = (name: string, value: string) => (value === '' ? `<${name}/>` : `<${name}>${xmlText(value)}</${name}>`);
+/** An element `feed` gives as `{ _text }`: RSS's. */
+const textElement = (name: string, value: string) => `<${name}>${xmlText(value)}</${name}>`;
+const INDENT = ['', '\n    ', '\n        ', '\n            '];
+const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
+const RSS_ITEM_AUTHOR_TEXT = xmlText(`${RSS_ITEM_AUTHOR.email} (${RSS_ITEM_AUTHOR.name})`);
+
+interface FeedHead {
+  /** Title and description with escapeMarkup's placeholders. */
+  title: string;
+  description: string;
+  link: string;
+  updated: Date;
+  selfBase: string;
+}
+
+function rss2(head: FeedHead, entries: FeedEntry[]): string {
+  const [, i1, i2, i3] = INDENT;
+  const out: string[] = [];
+  let needsContentNamespace = false;
   for (const e of entries) {
-    const item: Item = {
-      // Atom's title is declared type="html": its text must be escaped HTML. RSS and JSON carry plain text.
-      title: cdata(format === 'atom' ? escapeHtml(e.title) : e.title),
-      id: e.id,
-      link: e.link,
-      date: e.updated,
-      published: e.published,
-      // Readers render RSS <description> and Atom's type="html" summary as HTML: both get the
-      // text escaped, so `<b>` in an incident body reads as `<b>`. JSON Feed's summary is plain text.
-      description: cdata(format === 'json' ? e.summary : escapeHtml(e.summary)),
-      content: cdata(e.contentHtml),
-      author: [format === 'rss' ? RSS_ITEM_AUTHOR : AUTHOR],
-      category: e.categories.map((c) => ({ name: markup(c.label), term: c.term })),
-    };
-    feed.addItem(item);
+    out.push(i2, '<item>');
+    const title = splitCdataEnds(e.title);
+    if (title) out.push(i3, '<title>', xmlCdata(title), '</title>');
+    if (e.link) out.push(i3, textElement('link', sanitizeUrl(e.link)));
+    out.push(i3, '<guid isPermaLink="false">', xmlText(e.id), '</guid>');
+    out.push(i3, textElement('pubDate', e.published.toUTCString()));
+    const description = splitCdataEnds(escapeHtml(e.summary));
+    if (description) out.push(i3, '<description>', xmlCdata(description), '</description>');
+    const content = splitCdataEnds(e.contentHtml);
+    if (content) {
+      needsContentNamespace = true;
+      out.push(i3, '<content:encoded>', xmlCdata(content), '</content:encoded>');
+    }
+    out.push(i3, '<author>', RSS_ITEM_AUTHOR_TEXT, '</author>');
+    for (const c of e.categories) out.push(i3, '<category>', xmlText(escapeMarkup(c.label)), '</category>');
+    out.push(i2, '</item>');
   }
-  if (format === 'rss') return resolvePlaceholders(feed.rss2());
-  if (format === 'atom') return withAtomLanguage(resolvePlaceholders(feed.atom1()));
-  return jsonFeed11(feed.json1(), doc, entries);
+  const namespaces = needsContentNamespace
+    ? ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+    : '';
+  return [
+    XML_DECLARATION,
+    `\n<rss version="2.0"${namespaces} xmlns:atom="http://www.w3.org/2005/Atom">`,
+    i1,
+    '<channel>',
+    i2,
+    `<title>${xmlText(head.title)}</title>`,
+    i2,
+    `<link>${xmlText(sanitizeUrl(head.link))}</link>`,
+    i2,
+    `<description>${xmlText(head.description)}</description>`,
+    i2,
+    `<lastBuildDate>${xmlText(head.updated.toUTCString())}</lastBuildDate>`,
+    i2,
+    `<docs>${xmlText(FEED_DOCS)}</docs>`,
+    i2,
+    `<language>${xmlText(FEED_LANGUAGE)}</language>`,
+    i2,
+    `<copyright>${xmlText(COPYRIGHT)}</copyright>`,
+    i2,
+    `<atom:link href="${xmlAttr(sanitizeUrl(`${head.selfBase}.rss`))}" rel="self" type="application/rss+xml"/>`,
+    ...out,
+    i1,
+    '</channel>',
+    '\n</rss>',
+  ].join('');
+}
+
+function atomAuthor(indent: string, inner: string): string {
+  return `${indent}<author>${inner}${element('name', AUTHOR.name)}${inner}${element('uri', sanitizeUrl(AUTHOR.link))}${indent}</author>`;
+}
+
+function atom1(head: FeedHead, entries: FeedEntry[]): string {
+  const [, i1, i2, i3] = INDENT;
+  const out: string[] = [
+    XML_DECLARATION,
+    // xml:lang (RFC 4287 §2), which `feed` does not write: without it the Atom feed is the only one that does not say es-MX.
+    `\n<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${FEED_LANGUAGE}">`,
+    i1,
+    element('id', `${head.selfBase}.atom`),
+    i1,
+    element('title', head.title),
+    i1,
+    element('updated', head.updated.toISOString()),
+    atomAuthor(i1, i2),
+    i1,
+    `<link rel="alternate" href="${xmlAttr(sanitizeUrl(head.link))}"/>`,
+    i1,
+    `<link rel="self" href="${xmlAttr(sanitizeUrl(`${head.selfBase}.atom`))}"/>`,
+  ];
+  if (head.description) out.push(i1, element('subtitle', head.description));
+  out.push(i1, element('rights', COPYRIGHT));
+  for (const e of entries) {
+    out.push(i1, '<entry>');
+    // Atom's title is declared type="html": its text must be escaped HTML.
+    out.push(i2, '<title type="html">', xmlCdata(splitCdataEnds(escapeHtml(e.title))), '</title>');
+    out.push(i2, element('id', sanitizeUrl(e.id)));
+    out.push(i2, `<link href="${xmlAttr(sanitizeUrl(e.link))}"/>`);
+    out.push(i2, element('updated', e.updated.toISOString()));
+    const summary = splitCdataEnds(escapeHtml(e.summary));
+    if (summary) out.push(i2, '<summary type="html">', xmlCdata(summary), '</summary>');
+    const content = splitCdataEnds(e.contentHtml);
+    if (content) out.push(i2, '<content type="html">', xmlCdata(content), '</content>');
+    out.push(atomAuthor(i2, i3));
+    for (const c of e.categories)
+      out.push(
+        i2,
+        `<category label="${xmlAttr(escapeAmp(escapeMarkup(c.label)))}" term="${xmlAttr(escapeAmp(c.term))}"/>`,
+      );
+    out.push(i2, element('published', e.published.toISOString()));
+    out.push(i1, '</entry>');
+  }
+  out.push('\n</feed>');
+  return out.join('');
 }
 
 /**
- * Atom states its language with xml:lang (RFC 4287 §2), which `feed` does not write: without
- * it the Atom feed is the only one that does not say es-MX.
+ * JSON Feed version 1.1 (https://jsonfeed.org/version/1.1), as `feed` wrote its version 1 with
+ * `author` replaced by `authors` and `language` added: the same keys in the same order.
  */
-function withAtomLanguage(xml: string): string {
-  const root = '<feed xmlns="http://www.w3.org/2005/Atom">';
-  if (!xml.includes(root)) throw new Error('feed: unexpected Atom root element');
-  return xml.replace(root, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${FEED_LANGUAGE}">`);
-}
-
-/**
- * `feed` writes JSON Feed version 1; version 1.1 (https://jsonfeed.org/version/1.1) replaces
- * `author` with `authors`, adds `language`, and keeps everything else.
- */
-function jsonFeed11(json1: string, doc: FeedDocument, entries: FeedEntry[]): string {
-  const data = JSON.parse(json1) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
-  delete data.author;
-  const items = data.items.map((item, i) => {
-    const { author: _author, ...rest } = item;
-    return {
-      ...rest,
-      id: entries[i].id,
-      summary: entries[i].summary,
-      authors: [{ name: AUTHOR.name, url: AUTHOR.link }],
-      tags: entries[i].categories.map((c) => c.label),
-      language: FEED_LANGUAGE,
-    };
+function jsonFeed11(doc: FeedDocument, entries: FeedEntry[]): string {
+  const items = entries.map((e) => {
+    const item: Record<string, unknown> = { id: e.id, content_html: e.contentHtml };
+    if (e.link) item.url = e.link;
+    if (e.title) item.title = e.title;
+    if (e.summary && e.contentHtml) item.summary = e.summary;
+    item.date_modified = e.updated.toISOString();
+    item.date_published = e.published.toISOString();
+    item.tags = e.categories.map((c) => c.label);
+    item.summary = e.summary;
+    item.authors = [{ name: AUTHOR.name, url: AUTHOR.link }];
+    item.language = FEED_LANGUAGE;
+    return item;
   });
   return JSON.stringify({
     version: 'https://jsonfeed.org/version/1.1',

@@ -1,7 +1,7 @@
 // A full publish rendered by render workers (child processes: api/publish/renderPool.ts,
 // PUBLISH_WORKERS) writes the same bytes as the main thread rendering every path itself, history
 // stored the same way.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,8 +71,9 @@ describe('a full publish in render workers', () => {
       { now, actor: systemActor },
     );
     const { deps, renderPublic } = await loadSite({ db, config: testConfig, now: () => now });
-    const publishInto = async (size: number) => {
-      const dir = join(mkdtempSync(join(tmpdir(), `somnet-workers-${size}-`)), 'public');
+    const publishInto = async (size: number, exclusive = false) => {
+      const root = mkdtempSync(join(tmpdir(), `somnet-workers-${size}-`));
+      const dir = join(root, 'public');
       const publisher = new Publisher({
         db,
         dir,
@@ -80,21 +81,49 @@ describe('a full publish in render workers', () => {
         staticFiles: deps.staticFiles,
         now: () => now,
         pool: { config: testConfig, size },
+        exclusive,
+        // The files it changed, as a sync to a CDN gets them.
+        command: `cp "$PUBLISH_CHANGED_FILES" ${join(root, 'changed.txt')}`,
         log: () => {},
       });
+      const started = Math.floor(Date.now() / 1000);
       const report = await publisher.publishAll();
       await publisher.stop();
+      const changed = readFileSync(join(root, 'changed.txt'), 'utf8').split('\n').filter(Boolean);
       expect(report.failed).toEqual([]);
-      return { files: tree(dir), threads: publisher.renderedInThreads, rendered: report.rendered };
+      const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as { files: Record<string, string> };
+      return {
+        dir,
+        files: tree(dir),
+        threads: publisher.renderedInThreads,
+        rendered: report.rendered,
+        etags: manifest.files,
+        changed,
+        started,
+      };
     };
     const serial = await publishInto(0);
     const threaded = await publishInto(2);
+    // As `npm run export` publishes: into an empty directory of its own, the workers write the files.
+    const exported = await publishInto(2, true);
     expect(serial.threads).toBe(0);
-    // `npm run export` waits for its workers to load the site: the paths are theirs.
-    expect(threaded.threads).toBeGreaterThan(threaded.rendered / 2);
-    expect([...threaded.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
-    const differ = [...serial.files].filter(([name, bytes]) => !threaded.files.get(name)!.equals(bytes));
-    expect(differ.map(([name]) => name)).toEqual([]);
+    for (const other of [threaded, exported]) {
+      // `npm run export` waits for its workers to load the site: the paths are theirs.
+      expect(other.threads).toBeGreaterThan(other.rendered / 2);
+      expect([...other.files.keys()].sort()).toEqual([...serial.files.keys()].sort());
+      const differ = [...serial.files].filter(([name, bytes]) => !other.files.get(name)!.equals(bytes));
+      expect(differ.map(([name]) => name)).toEqual([]);
+      expect(other.etags).toEqual(serial.etags);
+    }
+    // What the workers wrote is recorded as if this process had written it: every file in the
+    // list of changes (PUBLISH_COMMAND's), readable by nginx, dated by the publish's second.
+    expect(exported.changed).toEqual([...exported.files.keys()].sort());
+    for (const name of exported.files.keys()) {
+      const stat = statSync(join(exported.dir, name));
+      expect((stat.mode & 0o777).toString(8), name).toBe('644');
+      expect(Math.floor(stat.mtimeMs / 1000), name).toBeGreaterThanOrEqual(exported.started);
+    }
+    expect(statSync(join(exported.dir, 'incidentes', open.id)).mode & 0o777).toBe(0o755);
     // History is there as its .gz alone, the open incident with all three forms.
     expect(serial.files.size).toBeGreaterThan(100);
     const historyPages = [...serial.files.keys()].filter((f) => /^incidentes\/[^/]+\/index\.html\.gz$/.test(f));
