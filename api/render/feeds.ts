@@ -74,13 +74,13 @@ const CDATA_END = '\uFDD0';
 const LT = '\uFDD1';
 const AMP = '\uFDD2';
 /** For text the library writes inside CDATA (item title, description, content). */
-const splitCdataEnds = (text: string) => text.replaceAll(']]>', `]]${CDATA_END}`);
+export const splitCdataEnds = (text: string) => text.replaceAll(']]>', `]]${CDATA_END}`);
 /**
  * For text the library writes as element text or as an attribute: category labels (RSS text,
  * Atom attribute) and the feed's own title and description (the names of a component or area).
  */
-const escapeMarkup = (text: string) => text.replaceAll('&', AMP).replaceAll('<', LT);
-function resolvePlaceholders(xml: string): string {
+export const escapeMarkup = (text: string) => text.replaceAll('&', AMP).replaceAll('<', LT);
+export function resolvePlaceholders(xml: string): string {
   // `]]` + `]]><![CDATA[>`: the section ends after the two brackets, and a new one starts with `>`.
   return xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(LT, '&lt;').replaceAll(AMP, '&amp;');
 }
@@ -239,8 +239,9 @@ export function sortEntries(entries: FeedEntry[]): FeedEntry[] {
   );
 }
 
-export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
-  const entries = sortEntries(doc.entries)
+/** The entries a feed lists: newest first, at most its limit, control characters stripped. */
+export function feedEntries(doc: FeedDocument): FeedEntry[] {
+  return sortEntries(doc.entries)
     .slice(0, doc.limit ?? 100)
     .map((e) => ({
       ...e,
@@ -249,6 +250,10 @@ export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
       contentHtml: stripControlCharacters(e.contentHtml),
       categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
     }));
+}
+
+export function renderFeed(doc: FeedDocument, format: FeedFormat): string {
+  const entries = feedEntries(doc);
   if (format === 'json') return jsonFeed11(doc, entries);
   const head = {
     title: escapeMarkup(stripControlCharacters(doc.title)),

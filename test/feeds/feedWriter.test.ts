@@ -6,8 +6,11 @@ import { Feed, type Item } from 'feed';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../api/render/html.ts';
 import {
+  escapeMarkup,
+  feedEntries,
   renderFeed,
-  sortEntries,
+  resolvePlaceholders,
+  splitCdataEnds,
   stripControlCharacters,
   type FeedDocument,
   type FeedEntry,
@@ -17,25 +20,9 @@ import { SUPPORT_EMAIL } from '#db/supportChannels.ts';
 
 const AUTHOR = { name: 'NOC de SOMNET', link: 'https://somnet.com.mx' };
 const RSS_ITEM_AUTHOR = { ...AUTHOR, email: SUPPORT_EMAIL };
-const CDATA_END = '\uFDD0';
-const LT = '\uFDD1';
-const AMP = '\uFDD2';
-const splitCdataEnds = (text: string) => text.replaceAll(']]>', `]]${CDATA_END}`);
-const escapeMarkup = (text: string) => text.replaceAll('&', AMP).replaceAll('<', LT);
-const resolvePlaceholders = (xml: string) =>
-  xml.replaceAll(CDATA_END, ']]><![CDATA[>').replaceAll(LT, '&lt;').replaceAll(AMP, '&amp;');
-
 /** renderFeed through `feed` 6.0.0, as it was before it wrote the XML itself. */
 function libraryFeed(doc: FeedDocument, format: FeedFormat): string {
-  const entries = sortEntries(doc.entries)
-    .slice(0, doc.limit ?? 100)
-    .map((e) => ({
-      ...e,
-      title: stripControlCharacters(e.title),
-      summary: stripControlCharacters(e.summary),
-      contentHtml: stripControlCharacters(e.contentHtml),
-      categories: e.categories.map((c) => ({ term: c.term, label: stripControlCharacters(c.label) })),
-    }));
+  const entries = feedEntries(doc);
   const xml = format !== 'json';
   const markup = xml ? escapeMarkup : (text: string) => text;
   const feed = new Feed({
