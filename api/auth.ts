@@ -4,15 +4,6 @@ import type { Db } from '#db/client.ts';
 import type { Env } from './context.ts';
 import { errorResponse } from './errors.ts';
 
-/** Runs a bookkeeping write on a later turn of the event loop, unless the connection closed meanwhile. */
-const afterAnswer =
-  (db: Db) =>
-  (write: () => void): void => {
-    setImmediate(() => {
-      if (db.$client.open) write();
-    });
-  };
-
 /**
  * `Authorization: Bearer <token>`; anything else is 401 before the body is even read. What the
  * token may do is checked by each route's scope (api/scopes.ts), after this.
@@ -21,9 +12,14 @@ export function requireToken(db: Db, now: () => Date): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    // The token's last use (at most once a minute) is written after the answer: bookkeeping a
-    // notifying POST need not wait for (its own commit, ~1–3 ms on a loaded machine).
-    const verified = match ? verifyApiToken(db, match[1], now(), afterAnswer(db)) : null;
+    // The token's last use (at most once a minute) is written once the route has answered:
+    // bookkeeping a notifying POST need not wait for (its own commit, ~1–3 ms on a loaded machine).
+    let recordUse: (() => void) | undefined;
+    const verified = match
+      ? verifyApiToken(db, match[1], now(), (write) => {
+          recordUse = write;
+        })
+      : null;
     if (!verified?.ok) {
       // RFC 6750 §3: the challenge names the realm; §3.1 `invalid_token` when one was sent.
       c.header(
@@ -43,6 +39,14 @@ export function requireToken(db: Db, now: () => Date): MiddlewareHandler<Env> {
     }
     c.set('tokenName', verified.name);
     c.set('tokenScopes', verified.scopes);
-    await next();
+    try {
+      await next();
+    } finally {
+      const write = recordUse;
+      if (write)
+        setImmediate(() => {
+          if (db.$client.open) write();
+        });
+    }
   };
 }
